@@ -1,0 +1,413 @@
+"""Worksheet definitions: strict YAML in, frozen dataclasses out.
+
+>>> d = parse('''
+... network: {layers: [2, 1], activation: sigmoid, loss: half_sse, bias: none}
+... values: {inputs: [1, 0.5], targets: [1], weights: [[[0.1, 0.2]]]}
+... ''', source='tiny.yaml')
+>>> d.network
+Network(layers=(2, 1), activations=('sigmoid',), loss='half_sse', bias='none')
+>>> d.values.weights
+(((0.1, 0.2),),)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity", "softmax")
+LOSSES = ("half_sse", "sse", "mse", "cross_entropy", "binary_cross_entropy")
+BIAS_STYLES = ("shared", "per_neuron", "none")
+NOTATIONS = ("matrix", "numbered")
+DEFAULT_TITLE = "Backpropagation, step by step"
+
+
+
+class DefinitionError(Exception):
+    """A definition is wrong: says which file, which key and what is wrong."""
+
+    def __init__(self, source: str, key: str, problem: str):
+        self.source, self.key, self.problem = source, key, problem
+        where = f"{source}: {key}" if key else source
+        super().__init__(f"{where}: {problem}")
+
+
+@dataclass(frozen=True)
+class Network:
+    layers: tuple[int, ...]  # input size, hidden sizes..., output size
+    activations: tuple[str, ...]  # one per non-input layer
+    loss: str
+    bias: str
+
+    @property
+    def depth(self) -> int:
+        """Number of layers with weights (L); layer L is the output layer."""
+        return len(self.layers) - 1
+
+
+@dataclass(frozen=True)
+class Values:
+    """Numbers of a network; a part that is None is drawn at random."""
+
+    inputs: tuple[float, ...] | None = None
+    targets: tuple[float, ...] | None = None
+    weights: tuple[tuple[tuple[float, ...], ...], ...] | None = None
+    biases: tuple[tuple[float, ...], ...] | None = None
+
+    @property
+    def complete(self) -> bool:
+        return None not in (self.inputs, self.targets, self.weights)
+
+
+@dataclass(frozen=True)
+class Definition:
+    source: str
+    title: str
+    network: Network
+    values: Values
+    learning_rate: float = 0.5
+    update_biases: bool = True
+    notation: str = "matrix"
+    decimals: int = 4
+    ask: tuple[str, ...] = ()
+    claimed: tuple[tuple[str, float], ...] = ()
+    loss_after_steps: tuple[tuple[int, float], ...] = ()
+    outputs_after_steps: tuple[tuple[int, tuple[float, ...]], ...] = ()
+    seed: int | None = None
+
+
+# --- YAML: safe, and strict about the forms YAML 1.1 silently reinterprets -------------
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys and surprising scalars.
+
+    YAML 1.1 reads `010` as 8, `0x10` as 16, `no` as False and `1e-3` as text.
+    We read `1e-3` as the number it looks like and refuse the others.
+    """
+
+
+_FLOAT_12 = re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+$")
+_StrictLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT_12, list("-+0123456789."))
+
+
+def _construct_int(loader, node):
+    text = node.value
+    if not re.fullmatch(r"[-+]?(0|[1-9][0-9]*)", text):
+        raise yaml.constructor.ConstructorError(
+            None, None, f"'{text}' is an ambiguous number (YAML 1.1 reads it in another base "
+            "or ignores '_'); write it in plain decimal", node.start_mark)
+    return int(text)
+
+
+def _construct_bool(loader, node):
+    if node.value.lower() not in ("true", "false"):
+        raise yaml.constructor.ConstructorError(
+            None, None, f"'{node.value}' is read by YAML as a yes/no value; write true or false "
+            "(or quote it if you meant text)", node.start_mark)
+    return node.value.lower() == "true"
+
+
+def _construct_mapping(loader, node, deep=False):
+    seen = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key '{key}' appears twice", key_node.start_mark)
+        seen.add(key)
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_StrictLoader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
+_StrictLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+
+
+def load(path: str | Path) -> Definition:
+    """Read and check a definition file; raises DefinitionError on any problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DefinitionError(str(path), "", f"cannot read the file ({exc})") from None
+    return parse(text, source=str(path))
+
+
+def parse(text: str, source: str = "<definition>") -> Definition:
+    try:
+        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise DefinitionError(source, where, f"bad YAML: {problem}") from None
+    return _Checker(source).definition(data)
+
+
+# --- the schema ---------------------------------------------------------------------
+
+
+class _Checker:
+    def __init__(self, source: str):
+        self.source = source
+
+    def fail(self, key: str, problem: str):
+        raise DefinitionError(self.source, key, problem)
+
+    def mapping(self, value, key: str, allowed: tuple[str, ...], required=()) -> dict:
+        if not isinstance(value, dict):
+            self.fail(key or "(top level)", f"must be a mapping of keys, got {_kind(value)}")
+        for k in value:
+            if k not in allowed:
+                self.fail(_join(key, k), f"unknown key; allowed keys are {', '.join(allowed)}")
+        for k in required:
+            if k not in value:
+                self.fail(_join(key, k), "is required but missing")
+        return value
+
+    def number(self, value, key: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.fail(key, f"must be a number, got {_kind(value)}")
+        if not math.isfinite(value):
+            self.fail(key, f"must be a finite number, got {value}")
+        return float(value)
+
+    def whole(self, value, key: str, low: int, high: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            self.fail(key, f"must be a whole number from {low} to {high}, got {_show(value)}")
+        return value
+
+    def choice(self, value, key: str, options: tuple[str, ...]) -> str:
+        if value not in options or not isinstance(value, str):
+            self.fail(key, f"must be one of {', '.join(options)}, got {_show(value)}")
+        return value
+
+    def vector(self, value, key: str, size: int) -> tuple[float, ...]:
+        if not isinstance(value, list):
+            self.fail(key, f"must be a list of {size} numbers, got {_kind(value)}")
+        if len(value) != size:
+            self.fail(key, f"must have {size} numbers, got {len(value)}")
+        return tuple(self.number(v, f"{key}[{i}]") for i, v in enumerate(value))
+
+    def definition(self, data) -> Definition:
+        top = self.mapping(data, "", (
+            "title", "network", "values", "learning_rate", "update_biases", "notation",
+            "decimals", "ask", "claimed", "seed"), required=("network",))
+        title = top.get("title", DEFAULT_TITLE)
+        if not isinstance(title, str) or not title.strip():
+            self.fail("title", f"must be non-empty text, got {_show(title)}")
+        network = self.network(top["network"])
+        rate = self.number(top.get("learning_rate", 0.5), "learning_rate")
+        if rate <= 0:
+            self.fail("learning_rate", f"must be positive, got {rate}")
+        update = top.get("update_biases", True)
+        if not isinstance(update, bool):
+            self.fail("update_biases", f"must be true or false, got {_show(update)}")
+        claimed, after, outs = self.claimed(top.get("claimed", {}), network)
+        seed = top.get("seed")
+        return Definition(
+            source=self.source, title=title, network=network,
+            values=self.values(top.get("values", {}), network),
+            learning_rate=rate, update_biases=update,
+            notation=self.choice(top.get("notation", "matrix"), "notation", NOTATIONS),
+            decimals=self.whole(top.get("decimals", 4), "decimals", 0, 12),
+            ask=self.ask(top.get("ask", []), network),
+            claimed=claimed, loss_after_steps=after, outputs_after_steps=outs,
+            seed=None if seed is None else self.whole(seed, "seed", 0, 2**63 - 1),
+        )
+
+    def network(self, value) -> Network:
+        net = self.mapping(value, "network", ("layers", "activation", "loss", "bias"),
+                           required=("layers", "activation", "loss"))
+        layers = net["layers"]
+        if not isinstance(layers, list) or len(layers) < 2:
+            self.fail("network.layers", "must be a list of at least two layer sizes "
+                      f"(inputs, ..., outputs), got {_show(layers)}")
+        layers = tuple(self.whole(n, f"network.layers[{i}]", 1, 4096)
+                       for i, n in enumerate(layers))
+        depth = len(layers) - 1
+        act = net["activation"]
+        if isinstance(act, list):
+            if len(act) != depth:
+                self.fail("network.activation", f"must name one activation per layer after the "
+                          f"inputs ({depth}), got {len(act)}")
+            acts = tuple(self.choice(a, f"network.activation[{i}]", ACTIVATIONS)
+                         for i, a in enumerate(act))
+        else:
+            acts = (self.choice(act, "network.activation", ACTIVATIONS),) * depth
+        loss = self.choice(net["loss"], "network.loss", LOSSES)
+        self.pairing(acts, loss)
+        bias = self.choice(net.get("bias", "shared"), "network.bias", BIAS_STYLES)
+        return Network(layers, acts, loss, bias)
+
+    def pairing(self, acts: tuple[str, ...], loss: str) -> None:
+        key = "network.activation"
+        if "softmax" in acts[:-1]:
+            self.fail(key, "softmax may only be the output layer's activation")
+        if acts[-1] == "softmax" and loss != "cross_entropy":
+            self.fail("network.loss", "a softmax output goes with cross_entropy only")
+        if loss == "binary_cross_entropy" and acts[-1] != "sigmoid":
+            self.fail("network.loss", "binary_cross_entropy needs a sigmoid output layer")
+        if loss == "cross_entropy" and acts[-1] not in ("softmax", "sigmoid"):
+            self.fail("network.loss", "cross_entropy needs a softmax or sigmoid output layer")
+
+    def values(self, value, network: Network) -> Values:
+        if value is None:
+            return Values()
+        vals = self.mapping(value, "values", ("inputs", "targets", "weights", "biases"))
+        sizes = network.layers
+        inputs = vals.get("inputs")
+        targets = vals.get("targets")
+        out = Values(
+            inputs=None if inputs is None else self.vector(inputs, "values.inputs", sizes[0]),
+            targets=None if targets is None else self.vector(targets, "values.targets", sizes[-1]),
+            weights=self.weights(vals.get("weights"), sizes),
+            biases=self.biases(vals.get("biases"), network),
+        )
+        self.targets_fit(out.targets, network)
+        return out
+
+    def weights(self, value, sizes):
+        if value is None:
+            return None
+        key = "values.weights"
+        if not isinstance(value, list) or len(value) != len(sizes) - 1:
+            self.fail(key, f"must be a list of {len(sizes) - 1} matrices (one per layer after "
+                      f"the inputs), got {_show(value)}")
+        matrices = []
+        for l, matrix in enumerate(value, start=1):
+            rows, cols = sizes[l], sizes[l - 1]
+            mkey = f"{key}[{l - 1}]"
+            if not isinstance(matrix, list) or len(matrix) != rows:
+                self.fail(mkey, f"layer {l} must be a {rows}x{cols} matrix (one row per neuron, "
+                          f"one column per input to it), got {_shape(matrix)}")
+            matrices.append(tuple(self.vector(r, f"{mkey}[{j}]", cols)
+                                  for j, r in enumerate(matrix)))
+        return tuple(matrices)
+
+    def biases(self, value, network: Network):
+        key = "values.biases"
+        if network.bias == "none":
+            if value is not None:
+                self.fail(key, "given, but network.bias is none")
+            return None
+        if value is None:
+            return None
+        if not isinstance(value, list) or len(value) != network.depth:
+            self.fail(key, f"must be a list of {network.depth} lists (one per layer after the "
+                      f"inputs), got {_show(value)}")
+        per_layer = [1 if network.bias == "shared" else n for n in network.layers[1:]]
+        return tuple(self.vector(v, f"{key}[{l}]", per_layer[l]) for l, v in enumerate(value))
+
+    def targets_fit(self, targets, network: Network) -> None:
+        if targets is None:
+            return
+        if network.loss in ("cross_entropy", "binary_cross_entropy"):
+            if any(not 0 <= t <= 1 for t in targets):
+                self.fail("values.targets", f"{network.loss} needs targets between 0 and 1")
+        if network.activations[-1] == "softmax" and not math.isclose(sum(targets), 1.0):
+            self.fail("values.targets", "softmax targets must add up to 1 (a probability "
+                      f"distribution), they add up to {sum(targets):g}")
+
+    def ask(self, value, network: Network) -> tuple[str, ...]:
+        if not isinstance(value, list):
+            self.fail("ask", f"must be a list of canonical names, got {_kind(value)}")
+        for i, name in enumerate(value):
+            check_name(name, network, lambda p, i=i: self.fail(f"ask[{i}]", p))
+        return tuple(value)
+
+    def claimed(self, value, network: Network):
+        if not isinstance(value, dict):
+            self.fail("claimed", f"must be a mapping of canonical name to number, got "
+                      f"{_kind(value)}")
+        claims, after, outs = [], [], []
+        for name, number in value.items():
+            key = f"claimed.{name}"
+            if name in ("loss_after_steps", "outputs_after_steps"):
+                if not isinstance(number, dict):
+                    self.fail(key, "must map a number of steps to what the author printed")
+                for steps, v in number.items():
+                    k = f"{key}.{steps}"
+                    steps = self.whole(steps, k, 0, 10**6)
+                    if name == "loss_after_steps":
+                        after.append((steps, self.number(v, k)))
+                    else:
+                        outs.append((steps, self.vector(v, k, network.layers[-1])))
+                continue
+            check_name(name, network, lambda p, key=key: self.fail(key, p), updated=True)
+            claims.append((name, self.number(number, key)))
+        return tuple(claims), tuple(sorted(after)), tuple(sorted(outs))
+
+
+_QUANTITY = re.compile(r"^(new )?(W|b|net|out|x|t)((?:\[[1-9][0-9]*\])+)$")
+_DERIVATIVE = re.compile(r"^d(J|(?:net|out)(?:\[[1-9][0-9]*\])+)/d(.+)$")
+
+
+def check_name(name, network: Network, fail, updated: bool = False) -> None:
+    """Fail unless `name` is a canonical name of this network.
+
+    Quantities: J, x[k], t[j], net[l][j], out[l][j], W[l][j][k], b[l] or b[l][j];
+    'new W[l][j][k]' is a parameter after one step; 'dA/dB' is a derivative of A by B.
+    With updated=False only quantities and dJ/d(parameter) are allowed.
+    """
+    example = "(like J, out[1][2], W[2][1][1], dJ/dW[2][1][1] or dout[2][1]/dnet[2][1])"
+    if not isinstance(name, str):
+        fail(f"{_show(name)} is not a canonical name {example}")
+    deriv = _DERIVATIVE.match(name)
+    if deriv:
+        top, bottom = deriv.groups()
+        if not updated and (top != "J" or bottom[0] not in "Wb"):
+            fail(f"'{name}' must be a gradient dJ/dW[..] or dJ/db[..]")
+        for part in (top, bottom):
+            if part.startswith("new ") or part in ("x", "t") or part[0] in "xt":
+                fail(f"'{name}' is not a derivative this engine takes")
+            check_name(part, network, fail, updated=False)
+        return
+    if name == "J":
+        return
+    m = _QUANTITY.match(name)
+    if not m:
+        fail(f"'{name}' is not a canonical name {example}")
+    new, kind, idx = m.group(1), m.group(2), [int(i) for i in re.findall(r"\d+", m.group(3))]
+    if new and not (updated and kind in "Wb"):
+        fail(f"'{name}': only parameters have a 'new' value after a step")
+    L, sizes = network.depth, network.layers
+    ok = {
+        "x": len(idx) == 1 and idx[0] <= sizes[0],
+        "t": len(idx) == 1 and idx[0] <= sizes[-1],
+        "net": len(idx) == 2 and idx[0] <= L and idx[1] <= sizes[min(idx[0], L)],
+        "W": len(idx) == 3 and idx[0] <= L and idx[1] <= sizes[min(idx[0], L)]
+        and idx[2] <= sizes[idx[0] - 1],
+    }
+    ok["out"] = ok["net"]
+    shared = network.bias == "shared"
+    ok["b"] = network.bias != "none" and idx[0] <= L and (
+        len(idx) == 1 if shared else len(idx) == 2 and idx[1] <= sizes[min(idx[0], L)])
+    if not ok[kind]:
+        fail(f"'{name}' names nothing in a {'-'.join(map(str, sizes))} network"
+             + (" with a shared bias per layer (b[l])" if kind == "b" and shared else "")
+             + (" without biases" if kind == "b" and network.bias == "none" else ""))
+
+
+def _join(prefix: str, key) -> str:
+    return f"{prefix}.{key}" if prefix else str(key)
+
+
+def _kind(value) -> str:
+    return {dict: "a mapping", list: "a list", str: f"the text '{value}'", type(None): "nothing",
+            bool: f"the yes/no value {value}"}.get(type(value), repr(value))
+
+
+def _show(value) -> str:
+    return _kind(value) if isinstance(value, (dict, str, bool, type(None))) else repr(value)
+
+
+def _shape(matrix) -> str:
+    if not isinstance(matrix, list):
+        return _kind(matrix)
+    return f"{len(matrix)} rows"

@@ -1,0 +1,87 @@
+"""Numbers for a definition: the only module that draws at random.
+
+Parts of `values` the definition leaves out are drawn as "nice" numbers (two decimals) from an
+explicit NumPy Generator, seeded from (seed, version) so every version is reproducible.
+
+>>> from symbackprop.definition import parse
+>>> d = parse('network: {layers: [2, 1], activation: sigmoid, loss: half_sse, bias: none}')
+>>> a, b = instance(d, seed=7, version=1), instance(d, seed=7, version=1)
+>>> a == b, a.values.weights == instance(d, seed=7, version=2).values.weights
+(True, False)
+>>> a.values.inputs
+(0.51, 0.99)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .definition import Definition, Network, Values
+
+SAMPLE_VERSION = 1  # bump when the drawing changes, so old seeds are not silently reused
+DEFAULT_SEED = 2026
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A definition with every number filled in: what the engine computes on."""
+
+    network: Network
+    values: Values
+    learning_rate: float
+    update_biases: bool
+    seed: int | None = None  # None: every number came from the definition
+    version: int | None = None
+
+
+def generator(seed: int, version: int = 0) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(SAMPLE_VERSION, version)))
+
+
+def instance(defn: Definition, seed: int | None = None, version: int | None = None) -> Instance:
+    """The definition's numbers, with missing ones drawn from (seed, version)."""
+    if defn.values.complete and (defn.values.biases or defn.network.bias == "none"):
+        return Instance(defn.network, defn.values, defn.learning_rate, defn.update_biases)
+    seed = defn.seed if seed is None else seed
+    seed = DEFAULT_SEED if seed is None else seed
+    inst = sample(defn, generator(seed, version or 0))
+    return replace(inst, seed=seed, version=version)
+
+
+def sample(defn: Definition, rng: np.random.Generator, decimals: int = 2) -> Instance:
+    """Fill in every number the definition leaves out."""
+    net, given = defn.network, defn.values
+    sizes = net.layers
+
+    def nice(low: float, high: float, shape) -> np.ndarray:
+        return np.round(rng.uniform(low, high, size=shape), decimals)
+
+    def matrices(low, high, shapes):
+        return tuple(_tuple(nice(low, high, s)) for s in shapes)
+
+    inputs = given.inputs or _tuple(nice(0.05, 1.0, sizes[0]))
+    targets = given.targets or _targets(net, rng, nice)
+    weights = given.weights or matrices(-1.0, 1.0, [(sizes[l], sizes[l - 1])
+                                                    for l in range(1, len(sizes))])
+    biases = given.biases
+    if biases is None and net.bias != "none":
+        per = [1 if net.bias == "shared" else n for n in sizes[1:]]
+        biases = matrices(-0.5, 0.5, per)
+    values = Values(inputs, targets, weights, biases)
+    return Instance(net, values, defn.learning_rate, defn.update_biases)
+
+
+def _targets(net: Network, rng, nice) -> tuple[float, ...]:
+    n = net.layers[-1]
+    if net.activations[-1] == "softmax":
+        label = rng.integers(n)
+        return tuple(float(i == label) for i in range(n))  # one-hot: the true class
+    if net.loss in ("cross_entropy", "binary_cross_entropy") or net.activations[-1] == "sigmoid":
+        return _tuple(nice(0.01, 0.99, n))
+    return _tuple(nice(-1.0, 1.0, n))
+
+
+def _tuple(array: np.ndarray):
+    return tuple(_tuple(a) for a in array) if array.ndim > 1 else tuple(float(v) for v in array)
