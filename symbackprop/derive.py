@@ -22,8 +22,23 @@ import sympy as sp
 
 from .graph import Graph, name
 from .steps import (
-    IN, NET, OUT, T, W, ActivationGradient, BiasGradient, Chain, Factor, InputGradient,
-    LossGradient, N, PathSum, SoftmaxCrossEntropy, Step, WeightGradient, flatten,
+    IN,
+    NET,
+    OUT,
+    ActivationGradient,
+    BiasGradient,
+    Chain,
+    Factor,
+    InputGradient,
+    LossGradient,
+    N,
+    PathSum,
+    SoftmaxCrossEntropy,
+    Step,
+    T,
+    W,
+    WeightGradient,
+    flatten,
 )
 
 __all__ = ["Derivation", "derive", "derive_all", "flatten"]

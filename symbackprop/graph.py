@@ -21,6 +21,8 @@ import sympy as sp
 
 from .definition import Network
 
+__all__ = ["Graph", "build", "expand", "name"]
+
 
 def name(kind: str, *index: int) -> str:
     """Canonical name: name('W', 2, 1, 1) == 'W[2][1][1]'."""
@@ -112,7 +114,7 @@ def build(network: Network) -> Graph:
                 for k in range(1, sizes[l - 1] + 1)]
         nets = []
         for j in range(1, sizes[l] + 1):
-            b = {"none": 0, "shared": sym(name("b", l)),
+            b = {"none": 0, "shared": symbols.get(name("b", l)),
                  "per_neuron": symbols.get(name("b", l, j))}[network.bias]
             terms = [sym(name("W", l, j, k)) * prev[k - 1] for k in range(1, sizes[l - 1] + 1)]
             equations[name("net", l, j)] = sp.Add(*terms) + b
