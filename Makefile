@@ -32,6 +32,7 @@ tex:
 	fi
 
 test: $(STAMP) tex
+	$(BIN)/ruff check symbackprop tests benchmarks
 	$(BIN)/python -m pytest
 
 worksheets: $(STAMP) tex
