@@ -60,6 +60,16 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--json", action="store_true", help="print the results as one JSON object")
     _seed_options(t)
     t.set_defaults(command=cmd_train)
+
+    pr = sub.add_parser("proof", help="print a machine-checked proof of a rule",
+                        description="Print a step-by-step proof of one of the rules the "
+                        "derivations use (σ' = σ(1−σ), tanh', softmax with cross-entropy, ...). "
+                        "SymPy checks every step before it is printed.")
+    pr.add_argument("name", nargs="?", help="the proof's name (see --list)")
+    pr.add_argument("--list", action="store_true", help="list the proofs")
+    pr.add_argument("--json", action="store_true",
+                    help="print the proof as JSON, each expression as SymPy srepr")
+    pr.set_defaults(command=cmd_proof)
     return p
 
 
@@ -106,6 +116,22 @@ def cmd_train(args) -> int:
     for i in sorted(shown):
         print(f"step {i:>{width}}: J = {history[i]:.10g}")
     print("outputs: " + ", ".join(f"{y:.9g}" for y in outputs))
+    return 0
+
+
+def cmd_proof(args) -> int:
+    from . import proofs  # only this command needs the proofs
+
+    if args.list:
+        for name in proofs.BUILDERS:
+            print(f"{name:32} {proofs.get(name).title}")
+        return 0
+    if not args.name:
+        _usage("proof: name a proof, or use --list to see them")
+    if args.name not in proofs.BUILDERS:
+        _usage(f"proof: no proof called '{args.name}'; 'symbackprop proof --list' lists them")
+    proof = proofs.get(args.name)
+    print(json.dumps(proofs.as_json(proof), indent=2) if args.json else proofs.text(proof))
     return 0
 
 
