@@ -34,49 +34,62 @@ def known(graph: Graph, inst: Instance) -> dict[str, float]:
     return values
 
 
-def forward(graph: Graph, inst: Instance) -> dict[str, float]:
-    """Every quantity by name: the knowns, then each net, out and J by substitution."""
+def forward(graph: Graph, inst: Instance, decimals: int | None = None) -> dict[str, float]:
+    """Every quantity by name: the knowns, then each net, out and J by substitution.
+
+    With `decimals`, each result is rounded before the next uses it, as a student would.
+    """
+    rounding = _rounding(decimals)
     values = known(graph, inst)
     env = {graph[k]: sp.Float(v) for k, v in values.items()}
     for key in graph.order:
-        env[graph[key]] = graph.equations[key].xreplace(env)
-        values[key] = float(env[graph[key]])
+        values[key] = rounding(float(graph.equations[key].xreplace(env)))
+        env[graph[key]] = sp.Float(values[key])
     return values
 
 
-def step_values(steps, values: dict[str, float], graph: Graph) -> dict[str, float]:
-    """The value of every step in the trees, by target; shared steps are evaluated once."""
+def step_values(steps, values: dict[str, float], graph: Graph,
+                decimals: int | None = None) -> dict[str, float]:
+    """The value of every step in the trees, by target; shared steps are evaluated once.
+
+    With `decimals`, every factor, product and sum is rounded before it is used.
+    """
     env = {graph[k]: sp.Float(v) for k, v in values.items()}
     memo: dict[str, float] = {}
+    rounding = _rounding(decimals)
     for step in steps:
-        value(step, env, memo)
+        value(step, env, memo, rounding)
     return memo
 
 
+def _rounding(decimals: int | None):
+    return (lambda v: v) if decimals is None else (lambda v: round(v, decimals) + 0.0)
+
+
 @singledispatch
-def value(step: Step, env, memo) -> float:
+def value(step: Step, env, memo, rounding) -> float:
     raise TypeError(f"no value for {type(step).__name__}")
 
 
 @value.register
-def _(step: Factor, env, memo) -> float:
+def _(step: Factor, env, memo, rounding) -> float:
     if step.target not in memo:
-        memo[step.target] = float(step.expr.xreplace(env))
+        memo[step.target] = rounding(float(step.expr.xreplace(env)))
     return memo[step.target]
 
 
 @value.register
-def _(step: Chain, env, memo) -> float:
+def _(step: Chain, env, memo, rounding) -> float:
     if step.target not in memo:
         product = 1.0
         for f in step.factors:
-            product *= value(f, env, memo)
-        memo[step.target] = product
+            product *= value(f, env, memo, rounding)
+        memo[step.target] = rounding(product)
     return memo[step.target]
 
 
 @value.register
-def _(step: PathSum, env, memo) -> float:
+def _(step: PathSum, env, memo, rounding) -> float:
     if step.target not in memo:
-        memo[step.target] = sum(value(t, env, memo) for t in step.terms)
+        memo[step.target] = rounding(sum(value(t, env, memo, rounding) for t in step.terms))
     return memo[step.target]

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import jinja2
 import sympy as sp
+from pylatex.utils import NoEscape
 
 from . import latex, proofs
 
@@ -64,3 +65,157 @@ def proof_view(proof: proofs.Proof) -> dict:
 def proofs_document(selected: list[proofs.Proof], title: str = "Proofs of the rules") -> str:
     template = environment().get_template("proofs.tex.j2")
     return template.render(title=title, proofs=[proof_view(p) for p in selected])
+
+
+# --- worksheets -----------------------------------------------------------------------
+
+def is_final(answer_name: str) -> bool:
+    """J, an asked gradient or a new parameter value: results, not intermediates."""
+    return answer_name == "J" or answer_name.startswith(("dJ/dW", "dJ/db", "new "))
+
+
+def number(value: float, decimals: int) -> str:
+    """A value as printed on the sheet: fixed decimals, a true minus sign."""
+    text_ = f"{value:.{decimals}f}"
+    return ("-" + text_[1:]) if text_.startswith("-") else text_
+
+
+def given_number(value: float) -> str:
+    """A given number as the definition wrote it: 0.15, not 0.150000."""
+    text_ = f"{value:.10f}".rstrip("0").rstrip(".")
+    return "0" if text_ in ("-0", "") else text_
+
+
+def worksheet_document(ws, key: bool, student: str | None = None) -> str:
+    from . import latex
+    template = environment().get_template("worksheet.tex.j2")
+    tag = _tag(ws)
+    return template.render(
+        title=ws.title, kind="Answer key" if key else "Worksheet", key=key, student=student,
+        tag=tag, decimals=ws.decimals, seed=ws.seed, version=ws.version,
+        network_words=_network_words(ws), diagram=diagram_view(ws), given=_given_tables(ws),
+        sections=[{"title": latex.NoEscape(_title(s.title)), "intro": s.intro,
+                   "lines": [_line_view(line, ws.decimals) for line in s.lines]}
+                  for s in ws.sections],
+        proofs=[proof_view(p) for p in ws.proofs])
+
+
+def _title(title: str):
+    # section titles carry one $math$ symbol built by worksheet.py from an allowlisted name
+    from . import latex
+    parts = title.split("$")
+    return "".join(latex.text(p) if i % 2 == 0 else f"${p}$" for i, p in enumerate(parts))
+
+
+def _tag(ws) -> str:
+    if ws.version is not None:
+        return f"Version {ws.version}"
+    return ""
+
+
+def _line_view(line, decimals: int) -> dict:
+    from . import latex
+    a = line.answer
+    final = is_final(a.name)
+    return {"quantity": line.quantity, "forms": line.forms, "answer": a,
+            "answer_first": line.first,
+            "shown": latex.NoEscape(number(a.value, decimals)),
+            "exact": latex.NoEscape(f"{a.exact:.10g}") if final and line.first else None}
+
+
+def _network_words(ws) -> str:
+    acts = sorted(set(ws.activations))
+    bias = {"shared": "one bias per layer, shared by its neurons",
+            "per_neuron": "a bias for every neuron", "none": "no biases"}[ws.bias]
+    hidden = " and ".join(map(str, ws.layers[1:-1])) or "no"
+    return (f"A {'-'.join(map(str, ws.layers))} network: {_count(ws.layers[0], 'input')}, "
+            f"{hidden} hidden neurons, {_count(ws.layers[-1], 'output')}; activation "
+            f"{', '.join(acts)}; {bias}; learning rate η = {given_number(ws.learning_rate)}.")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _given_tables(ws) -> list[dict]:
+    from . import latex
+    from .latex import symbol
+
+    def sym(n):
+        return symbol(n, ws.notation, ws.layers)
+
+    v = ws.values
+    rows = []
+    inputs = ", ".join(f"{sym(k)} = {given_number(x)}" for k, x in v.items() if k[0] == "x")
+    rows.append({"caption": "Inputs", "latex": latex.NoEscape(inputs)})
+    targets = ", ".join(f"{sym(k)} = {given_number(x)}" for k, x in v.items() if k[0] == "t")
+    rows.append({"caption": "Targets", "latex": latex.NoEscape(targets)})
+    for l in range(1, len(ws.layers)):
+        ws_l = ", ".join(f"{sym(k)} = {given_number(x)}" for k, x in v.items()
+                         if k.startswith(f"W[{l}]"))
+        rows.append({"caption": f"Weights into layer {l}", "latex": latex.NoEscape(ws_l)})
+    biases = ", ".join(f"{sym(k)} = {given_number(x)}" for k, x in v.items() if k[0] == "b")
+    if biases:
+        rows.append({"caption": "Biases", "latex": latex.NoEscape(biases)})
+    return rows
+
+
+def diagram_view(ws) -> dict:
+    """Positions and labels for the TikZ picture: columns of neurons, weights on the edges."""
+    from .latex import symbol
+    from .graph import name
+
+    def sym(n):
+        return symbol(n, ws.notation, ws.layers)
+
+    sizes = ws.layers
+    tall = max(sizes)
+    gap = 1.7 if tall <= 4 else 1.1
+    nodes, edges, notes = [], [], []
+    label_edges = sum(a * b for a, b in zip(sizes, sizes[1:])) <= 24
+    for l, n in enumerate(sizes):
+        for j in range(1, n + 1):
+            y = round(((n + 1) / 2 - j) * gap, 3)
+            x = 4.2 * l
+            ident = f"n{l}x{j}"
+            if l == 0:
+                label = sym(name("x", j))
+                notes.append({"x": x - 0.55, "y": y, "anchor": "east",
+                              "text": given_number(ws.values[name("x", j)])})
+            else:
+                label = _neuron_label(l, j, len(sizes) - 1, ws.notation)
+            nodes.append({"id": ident, "x": x, "y": y, "label": label,
+                          "fill": "gray!10" if l == 0 else ""})
+            if l and label_edges:
+                for k in range(1, sizes[l - 1] + 1):
+                    w = name("W", l, j, k)
+                    edges.append({"source": f"n{l - 1}x{k}", "target": ident,
+                                  "label": f"{sym(w)} = {given_number(ws.values[w])}",
+                                  "pos": 0.25 + 0.12 * ((j + k) % 3)})
+            elif l:
+                edges += [{"source": f"n{l - 1}x{k}", "target": ident, "label": "", "pos": 0}
+                          for k in range(1, sizes[l - 1] + 1)]
+            if l == len(sizes) - 1:
+                t = name("t", j)
+                notes.append({"x": x + 0.55, "y": y, "anchor": "west",
+                              "text": f"{sym(t)} = {given_number(ws.values[t])}"})
+            if l and ws.bias == "per_neuron":
+                b = name("b", l, j)
+                notes.append({"x": x, "y": y - 0.55, "anchor": "north",
+                              "text": f"{sym(b)} = {given_number(ws.values[b])}"})
+        if l and ws.bias == "shared":
+            b = name("b", l)
+            notes.append({"x": 4.2 * l, "y": round(-((n + 1) / 2) * gap + 0.2, 3),
+                          "anchor": "north",
+                          "text": f"{sym(b)} = {given_number(ws.values[b])}"})
+    for item in nodes + edges + notes:  # labels are LaTeX built here from allowlisted names
+        for key in ("label", "text"):
+            if key in item:
+                item[key] = NoEscape(item[key])
+    return {"nodes": nodes, "edges": edges, "notes": notes, "size": 0.9}
+
+
+def _neuron_label(l: int, j: int, depth: int, notation: str) -> str:
+    if notation == "numbered":
+        return f"o_{{{j}}}" if l == depth else (f"h_{{{j}}}" if depth == 2 else f"h_{{{l}{j}}}")
+    return f"n^{{({l})}}_{{{j}}}"

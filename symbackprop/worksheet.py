@@ -1,0 +1,298 @@
+"""A worksheet as data: the lines of working, the labelled answers and the proofs they rely on.
+
+Built from a verified result; values are rounded as a student rounds (each intermediate to the
+definition's decimals before it is used), and every answer keeps its exact, verified value too.
+
+>>> from symbackprop.definition import load
+>>> from symbackprop.sample import instance
+>>> from symbackprop.verify import run
+>>> d = load('worksheets/blog-2-2-2.yaml')
+>>> ws = build(d, run(d, instance(d)))
+>>> [(a.label, a.name, a.value) for a in ws.answers[:2]]
+[('a', 'net[1][1]', 0.3775), ('b', 'out[1][1]', 0.593269992)]
+>>> next(a for a in ws.answers if a.name == 'dJ/dW[2][1][1]').value
+0.082167041
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import asdict, dataclass, field
+
+import sympy as sp
+
+from . import proofs
+from .definition import Definition
+from .derive import Derivation
+from .evaluate import forward, step_values
+from .graph import name
+from .latex import NoEscape, symbol
+from .steps import Factor, PathSum, Step, flatten
+from .verify import Verified
+
+
+@dataclass(frozen=True)
+class Answer:
+    label: str  # printed label: a, b, ..., z, aa, ab, ...
+    name: str  # canonical name: net[1][1], J, dJ/dW[2][1][1], dJ/dout[2][1], new W[2][1][1]
+    value: float  # as printed: computed from rounded intermediates, rounded
+    exact: float  # the verified, unrounded value
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of working: quantity = general form = this network's form = answer."""
+
+    quantity: NoEscape
+    forms: tuple[NoEscape, ...]
+    answer: Answer
+    first: bool  # False where the answer was already asked for earlier on the sheet
+
+
+@dataclass
+class Section:
+    title: str
+    intro: str
+    lines: list[Line] = field(default_factory=list)
+
+
+@dataclass
+class Worksheet:
+    title: str
+    notation: str
+    decimals: int
+    learning_rate: float
+    sections: list[Section]
+    answers: list[Answer]
+    proofs: list[proofs.Proof]
+    values: dict[str, float]  # the given numbers by canonical name
+    layers: tuple[int, ...]
+    activations: tuple[str, ...]
+    loss: str
+    bias: str
+    seed: int | None
+    version: int | None
+    asked: tuple[str, ...]
+
+
+def default_ask(defn: Definition) -> tuple[str, ...]:
+    """Seed 003's w5 and w1 and the output bias, as far as the network has them."""
+    net = defn.network
+    L = net.depth
+    asked = [name("W", L, 1, 1)] + ([name("W", 1, 1, 1)] if L > 1 else [])
+    if net.bias == "shared":
+        asked.append(name("b", L))
+    elif net.bias == "per_neuron":
+        asked.append(name("b", L, 1))
+    return tuple(asked)
+
+
+def build(defn: Definition, result: Verified) -> Worksheet:
+    asked = defn.ask or default_ask(defn)
+    sheet = _Sheet(defn, result)
+    sections = [sheet.forward_section(), sheet.loss_section()]
+    sections += [sheet.gradient_section(p) for p in asked]
+    sections.append(sheet.update_section(asked))
+    used = {f.rule for p in asked for f in _leaves(result.derivation.grads[p])}
+    net = defn.network
+    return Worksheet(
+        title=defn.title, notation=defn.notation, decimals=defn.decimals,
+        learning_rate=defn.learning_rate, sections=sections, answers=sheet.answers,
+        proofs=proofs.for_rules(sorted(used)), values=_given(result),
+        layers=net.layers, activations=net.activations, loss=net.loss, bias=net.bias,
+        seed=result.instance.seed, version=result.instance.version, asked=tuple(asked))
+
+
+def key_json(defn: Definition, ws: Worksheet, result: Verified) -> dict:
+    v = result.instance.values
+    definition = {
+        "title": defn.title,
+        "network": {"layers": list(ws.layers), "activation": list(ws.activations),
+                    "loss": ws.loss, "bias": ws.bias},
+        "values": {"inputs": list(v.inputs), "targets": list(v.targets),
+                   "weights": [[list(r) for r in m] for m in v.weights],
+                   "biases": None if v.biases is None else [list(b) for b in v.biases]},
+        "learning_rate": ws.learning_rate, "update_biases": result.instance.update_biases,
+        "notation": ws.notation, "decimals": ws.decimals, "ask": list(ws.asked),
+    }
+    return {"definition": definition, "seed": ws.seed, "version": ws.version,
+            "answers": [asdict(a) for a in ws.answers]}
+
+
+def _given(result: Verified) -> dict[str, float]:
+    return {k: v for k, v in result.values.items() if k[0] in "xtWb"}
+
+
+def _leaves(step: Step):
+    for f in flatten(step):
+        if isinstance(f, PathSum):
+            for t in f.terms:
+                yield from _leaves(t)
+        else:
+            yield f
+
+
+def label(i: int) -> str:
+    """a, ..., z, aa, ab, ...: the i-th blank's label."""
+    letters = string.ascii_lowercase
+    return letters[i] if i < 26 else label(i // 26 - 1) + letters[i % 26]
+
+
+class _Sheet:
+    """Collects lines and answers in the order a student meets them."""
+
+    def __init__(self, defn: Definition, result: Verified):
+        self.defn, self.r = defn, result
+        self.d: Derivation = result.derivation
+        self.graph = self.d.graph
+        self.layers = defn.network.layers
+        self.answers: list[Answer] = []
+        self.by_name: dict[str, Answer] = {}
+        inst = result.instance
+        self.rounded = forward(self.graph, inst, defn.decimals)
+        self.rounded_steps = step_values(self.d.grads.values(), self.rounded, self.graph,
+                                         defn.decimals)
+
+    # --- names and answers ------------------------------------------------------------
+
+    def sym(self, canonical: str) -> str:
+        return symbol(canonical, self.defn.notation, self.layers)
+
+    def math(self, expr: sp.Expr) -> NoEscape:
+        names = {s: _GENERIC_TEX.get(s.name) or self.sym(s.name) for s in expr.free_symbols}
+        return NoEscape(sp.latex(expr, symbol_names=names, mul_symbol="dot"))
+
+    def answer(self, canonical: str, value: float, exact: float) -> tuple[Answer, bool]:
+        if canonical in self.by_name:
+            return self.by_name[canonical], False
+        a = Answer(label(len(self.answers)), canonical, value, exact)
+        self.answers.append(a)
+        self.by_name[canonical] = a
+        return a, True
+
+    def line(self, quantity: str, forms, canonical: str, value: float, exact: float) -> Line:
+        a, first = self.answer(canonical, value, exact)
+        return Line(NoEscape(quantity), tuple(NoEscape(f) for f in forms), a, first)
+
+    # --- sections ---------------------------------------------------------------------
+
+    def forward_section(self) -> Section:
+        s = Section("Forward pass", "For each neuron, add up its weighted inputs (net), then "
+                    "apply the activation (out). Round each result to "
+                    f"{self.defn.decimals} decimals before you use it.")
+        for l in range(1, self.defn.network.depth + 1):
+            act = self.defn.network.activations[l - 1]
+            for j in range(1, self.layers[l] + 1):
+                n, o = name("net", l, j), name("out", l, j)
+                s.lines.append(self.line(self.sym(n), [self.math(self.graph.equations[n])], n,
+                                         self.rounded[n], self.r.values[n]))
+                s.lines.append(self.line(self.sym(o), [_ACTIVATION_TEX[act](self.sym(n))], o,
+                                         self.rounded[o], self.r.values[o]))
+        return s
+
+    def loss_section(self) -> Section:
+        s = Section("Loss", _LOSS_WORDS[self.defn.network.loss])
+        outs = [(self.sym(name("t", j)), self.sym(name("out", self.defn.network.depth, j)))
+                for j in range(1, self.layers[-1] + 1)]
+        s.lines.append(self.line("J", [_LOSS_TEX[self.defn.network.loss](outs)], "J",
+                                 self.rounded["J"], self.r.values["J"]))
+        return s
+
+    def gradient_section(self, param: str) -> Section:
+        step = self.d.grads[param]
+        grad = f"dJ/d{param}"
+        parts = [step] if isinstance(step, PathSum) else list(flatten(step))
+        chain = r" \cdot ".join(self.partial(f) for f in parts)
+        s = Section(f"Gradient of J with respect to ${self.sym(param)}$",
+                    "By the chain rule, multiply the factors; where a quantity reaches J by "
+                    "several paths, add the paths.")
+        for f in parts:
+            s.lines += self.factor_lines(f)
+        s.lines.append(self.line(_partial("J", self.sym(param)), [chain], grad,
+                                 self.rounded_steps[step.target], self.r.grads[param]))
+        return s
+
+    def factor_lines(self, f: Step) -> list[Line]:
+        if isinstance(f, Factor):
+            return [self.line(self.partial(f), [self.math(f.general), self.math(f.expr)],
+                              f.target, self.rounded_steps[f.target], self.r.steps[f.target])]
+        lines = []
+        products = []
+        for term in f.terms:  # a sum over paths: each path's factors, then its product
+            factors = flatten(term)
+            for g in factors:
+                lines += self.factor_lines(g)
+            product = r" \cdot ".join(self.partial(g) for g in factors)
+            products.append(product)
+            lines.append(self.line(r"\text{path via } " + self.sym(_via(term.target)),
+                                   [product], term.target, self.rounded_steps[term.target],
+                                   self.r.steps[term.target]))
+        lines.append(self.line(self.partial(f), [" + ".join(f"({p})" for p in products)],
+                               f.target, self.rounded_steps[f.target], self.r.steps[f.target]))
+        return lines
+
+    def partial(self, f: Step) -> str:
+        """∂top/∂bottom in the sheet's notation, from a target such as 'dout[2][1]/dnet[2][1]'."""
+        top, bottom = f.target[1:].split("/d", 1)
+        return _partial(self.sym(top) if top != "J" else "J", self.sym(bottom))
+
+    def update_section(self, asked) -> Section:
+        eta = self.defn.learning_rate
+        fixed = not self.r.instance.update_biases
+        s = Section("Gradient-descent step",
+                    f"New value = old value − η · gradient, with η = {eta:g}"
+                    + (" (biases stay fixed in this example)." if fixed else "."))
+        d = self.defn.decimals
+        for p in asked:
+            grad_rounded = self.rounded_steps[self.d.grads[p].target]
+            moves = p[0] == "W" or not fixed
+            rounded = round(self.r.values[p] - eta * grad_rounded, d) if moves else \
+                self.r.values[p]
+            form = (rf"{self.sym(p)} - \eta \cdot {_partial('J', self.sym(p))}" if moves
+                    else rf"{self.sym(p)} \text{{ (fixed)}}")
+            s.lines.append(self.line(self.sym(p) + r"^{\text{new}}", [form], f"new {p}",
+                                     rounded + 0.0, self.r.updated[p]))
+        return s
+
+
+def _partial(top: str, bottom: str) -> str:
+    return rf"\frac{{\partial {top}}}{{\partial {bottom}}}"
+
+
+def _via(target: str) -> str:
+    return target.rsplit(" via ", 1)[1]
+
+
+# the general forms' generic symbols (steps.OUT, NET, T, W, IN, N)
+_GENERIC_TEX = {"out": r"\mathrm{out}", "net": r"\mathrm{net}", "in": r"\mathrm{in}", "t": "t",
+                "w": "w", "n": "n"}
+
+_ACTIVATION_TEX = {
+    "sigmoid": lambda n: rf"\sigma({n}) = \frac{{1}}{{1 + e^{{-{n}}}}}",
+    "tanh": lambda n: rf"\tanh({n})",
+    "relu": lambda n: rf"\max(0, {n})",
+    "identity": lambda n: n,
+    "softmax": lambda n: rf"\frac{{e^{{{n}}}}}{{\sum_k e^{{\mathrm{{net}}_k}}}}",
+}
+
+def _squares(pairs) -> str:
+    return " + ".join(f"({t} - {o})^2" for t, o in pairs)
+
+
+_LOSS_TEX = {
+    "half_sse": lambda p: rf"\tfrac{{1}}{{2}}\left[{_squares(p)}\right]",
+    "sse": _squares,
+    "mse": lambda p: rf"\tfrac{{1}}{{{len(p)}}}\left[{_squares(p)}\right]",
+    "cross_entropy": lambda p: "-\\left[" + " + ".join(rf"{t} \ln {o}" for t, o in p)
+    + "\\right]",
+    "binary_cross_entropy": lambda p: "-\\left[" + " + ".join(
+        rf"{t} \ln {o} + (1 - {t}) \ln(1 - {o})" for t, o in p) + "\\right]",
+}
+
+_LOSS_WORDS = {
+    "half_sse": "Half the sum of squared errors: J = ½ Σ (t − out)².",
+    "sse": "The sum of squared errors: J = Σ (t − out)².",
+    "mse": "The mean squared error: J = (1/n) Σ (t − out)².",
+    "cross_entropy": "Cross-entropy: J = − Σ t · ln out.",
+    "binary_cross_entropy": "Binary cross-entropy: J = − Σ [t · ln out + (1 − t) · ln(1 − out)].",
+}
