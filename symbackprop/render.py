@@ -19,6 +19,8 @@ import sympy as sp
 from pylatex.utils import NoEscape
 
 from . import latex, proofs
+from .graph import name
+from .latex import symbol
 
 
 def _finalize(value):
@@ -87,7 +89,6 @@ def given_number(value: float) -> str:
 
 
 def worksheet_document(ws, key: bool, student: str | None = None) -> str:
-    from . import latex
     template = environment().get_template("worksheet.tex.j2")
     tag = _tag(ws)
     return template.render(
@@ -102,7 +103,6 @@ def worksheet_document(ws, key: bool, student: str | None = None) -> str:
 
 def _title(title: str):
     # section titles carry one $math$ symbol built by worksheet.py from an allowlisted name
-    from . import latex
     parts = title.split("$")
     return "".join(latex.text(p) if i % 2 == 0 else f"${p}$" for i, p in enumerate(parts))
 
@@ -114,7 +114,6 @@ def _tag(ws) -> str:
 
 
 def _line_view(line, decimals: int) -> dict:
-    from . import latex
     a = line.answer
     final = is_final(a.name)
     return {"quantity": line.quantity, "forms": line.forms, "answer": a,
@@ -138,9 +137,6 @@ def _count(n: int, noun: str) -> str:
 
 
 def _given_tables(ws) -> list[dict]:
-    from . import latex
-    from .latex import symbol
-
     def sym(n):
         return symbol(n, ws.notation, ws.layers)
 
@@ -162,9 +158,6 @@ def _given_tables(ws) -> list[dict]:
 
 def diagram_view(ws) -> dict:
     """Positions and labels for the TikZ picture: columns of neurons, weights on the edges."""
-    from .latex import symbol
-    from .graph import name
-
     def sym(n):
         return symbol(n, ws.notation, ws.layers)
 
