@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from . import definition, numeric, report
+from .build import BuildError
 from .definition import DefinitionError
+from .pdf import LatexError, LatexMissing
 from .sample import instance
 from .verify import VerificationError, run
 
@@ -23,9 +26,12 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return args.command(args)
-    except (DefinitionError, UsageError) as exc:
+    except (DefinitionError, UsageError, BuildError) as exc:
         print(f"symbackprop: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except (LatexError, LatexMissing) as exc:
+        print(f"symbackprop: {exc}", file=sys.stderr)
+        return 1
     except VerificationError as exc:
         print(f"symbackprop: refusing to print unverified numbers: {exc}", file=sys.stderr)
         return 1
@@ -61,6 +67,24 @@ def _parser() -> argparse.ArgumentParser:
     _seed_options(t)
     t.set_defaults(command=cmd_train)
 
+    b = sub.add_parser("build", help="write worksheets, answer keys and key.json files",
+                       description="Build a printable worksheet and its answer key (PDF, with "
+                       "the .tex and a key.json) from a definition; with --versions, a class set "
+                       "with its own numbers per version, reproducible from --seed.")
+    b.add_argument("file", help="worksheet definition (YAML)")
+    b.add_argument("--versions", type=_positive, metavar="N",
+                   help="build N versions with different numbers, and a class-set PDF")
+    b.add_argument("--seed", type=_count, help="seed for the numbers the definition leaves out "
+                   "(default: the definition's seed:, else 2026)")
+    b.add_argument("--out", default="build", metavar="DIR", help="output folder (default: build)")
+    b.add_argument("--roster", metavar="FILE",
+                   help="one student name a line, printed on the versions in order")
+    b.add_argument("--format", choices=("pdf", "tex"), default="pdf",
+                   help="pdf (default) or tex: stop at the .tex files")
+    b.add_argument("--jobs", type=_positive, default=os.cpu_count() or 1,
+                   help="PDFs compiled at once (default: all cores)")
+    b.set_defaults(command=cmd_build)
+
     pr = sub.add_parser("proof", help="print a machine-checked proof of a rule",
                         description="Print a step-by-step proof of one of the rules the "
                         "derivations use (σ' = σ(1−σ), tanh', softmax with cross-entropy, ...). "
@@ -78,6 +102,13 @@ def _seed_options(p: argparse.ArgumentParser) -> None:
                    "(default: the definition's seed:, else 2026)")
     p.add_argument("--version", type=_count, default=None,
                    help="version number of a randomized class set (default 0)")
+
+
+def _positive(text: str) -> int:
+    value = _count(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def _count(text: str) -> int:
@@ -117,6 +148,12 @@ def cmd_train(args) -> int:
         print(f"step {i:>{width}}: J = {history[i]:.10g}")
     print("outputs: " + ", ".join(f"{y:.9g}" for y in outputs))
     return 0
+
+
+def cmd_build(args) -> int:
+    from . import build
+
+    return build.main(args)
 
 
 def cmd_proof(args) -> int:

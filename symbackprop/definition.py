@@ -78,6 +78,7 @@ class Definition:
     loss_after_steps: tuple[tuple[int, float], ...] = ()
     outputs_after_steps: tuple[tuple[int, tuple[float, ...]], ...] = ()
     seed: int | None = None
+    versions: int | None = None  # build a class set of this many versions by default
 
 
 # --- YAML: safe, and strict about the forms YAML 1.1 silently reinterprets -------------
@@ -197,7 +198,7 @@ class _Checker:
     def definition(self, data) -> Definition:
         top = self.mapping(data, "", (
             "title", "network", "values", "learning_rate", "update_biases", "notation",
-            "decimals", "ask", "claimed", "seed"), required=("network",))
+            "decimals", "ask", "claimed", "seed", "versions"), required=("network",))
         title = top.get("title", DEFAULT_TITLE)
         if not isinstance(title, str) or not title.strip():
             self.fail("title", f"must be non-empty text, got {_show(title)}")
@@ -219,6 +220,8 @@ class _Checker:
             ask=self.ask(top.get("ask", []), network),
             claimed=claimed, loss_after_steps=after, outputs_after_steps=outs,
             seed=None if seed is None else self.whole(seed, "seed", 0, 2**63 - 1),
+            versions=None if top.get("versions") is None else self.whole(
+                top["versions"], "versions", 1, 500),
         )
 
     def network(self, value) -> Network:

@@ -48,6 +48,9 @@ _ACCENTS = {  # combining mark -> LaTeX accent command (T1 encoding)
 }
 
 
+_BELOW = {"\u0323", "\u0327", "\u0328"}  # dot below, cedilla, ogonek: the i keeps its dot
+
+
 def text(value: str) -> NoEscape:
     """Plain text, made safe and printable for pdflatex."""
     out = []
@@ -62,14 +65,15 @@ def _char(ch: str) -> str:
             return " "
         if not ch.isprintable():
             raise UnprintableText(f"control character U+{ord(ch):04X} cannot be printed")
-        return escape_latex(ch)
+        return r"\textasciicircum{}" if ch == "^" else escape_latex(ch)
     if ch in _TEXT_CHARS:
         return _TEXT_CHARS[ch]
     if ch in _MATH_CHARS:
         return f"${_MATH_CHARS[ch]}$"
     base, *marks = unicodedata.normalize("NFD", ch)
     if base.isascii() and base.isalpha() and marks and all(m in _ACCENTS for m in marks):
-        result = "\\" + base if base in "ij" else base  # dotless i and j under an accent
+        above = any(m not in _BELOW for m in marks)
+        result = "\\" + base if base in "ij" and above else base  # dotless i, j under an accent
         for mark in marks:
             result = "\\%s{%s}" % (_ACCENTS[mark], result)
         return result

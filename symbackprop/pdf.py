@@ -44,8 +44,12 @@ def _environment() -> dict[str, str]:
     return env
 
 
-def compile_tex(source: str, pdf: Path, timeout: float = TIMEOUT) -> Path:
-    """Compile LaTeX `source` to `pdf`; on failure raise LatexError and leave no PDF behind."""
+def compile_tex(source: str, pdf: Path, timeout: float = TIMEOUT,
+                inputs: dict[str, Path] | None = None) -> Path:
+    """Compile LaTeX `source` to `pdf`; on failure raise LatexError and leave no PDF behind.
+
+    `inputs` are copied into the build folder under their keys: TeX reads nothing else.
+    """
     if not available():
         raise LatexMissing(INSTALL_HINT)
     pdf = Path(pdf)
@@ -54,6 +58,8 @@ def compile_tex(source: str, pdf: Path, timeout: float = TIMEOUT) -> Path:
     with tempfile.TemporaryDirectory(prefix=".tex-", dir=pdf.parent) as build:
         build = Path(build)
         (build / "doc.tex").write_text(source, encoding="utf-8")
+        for name, path in (inputs or {}).items():
+            shutil.copyfile(path, build / name)
         command = ["latexmk", "-norc", "-pdf", "-no-shell-escape", "-interaction=nonstopmode",
                    "-halt-on-error", "-file-line-error", "-outdir=out", "-auxdir=out",
                    "doc.tex"]

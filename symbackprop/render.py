@@ -5,13 +5,13 @@ escapes every printed value unless it is PyLaTeX's NoEscape (LaTeX we built ours
 
 >>> env = environment()
 >>> print(env.from_string(r'\\textbf{\\VAR{name}}').render(name='#$%&~_^{}\\\\'))
-\\textbf{\\#\\$\\%\\&\\textasciitilde{}\\_\\^{}\\{\\}\\textbackslash{}}
+\\textbf{\\#\\$\\%\\&\\textasciitilde{}\\_\\textasciicircum{}\\{\\}\\textbackslash{}}
 """
 
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
+from importlib import util
 from pathlib import Path
 
 import jinja2
@@ -36,9 +36,12 @@ def _finalize(value):
 def template_dir() -> Path:
     """templates/: inside the installed package, or beside it in a source checkout."""
     try:
-        return Path(str(resources.files("symbackprop.templates")))
+        spec = util.find_spec("symbackprop.templates")
     except ModuleNotFoundError:
+        spec = None
+    if spec is None or not spec.submodule_search_locations:
         return Path(__file__).resolve().parent.parent / "templates"
+    return Path(list(spec.submodule_search_locations)[0])
 
 
 @cache
@@ -73,6 +76,8 @@ def proofs_document(selected: list[proofs.Proof], title: str = "Proofs of the ru
 
 def is_final(answer_name: str) -> bool:
     """J, an asked gradient or a new parameter value: results, not intermediates."""
+    if " via " in answer_name:  # one path of a sum
+        return False
     return answer_name == "J" or answer_name.startswith(("dJ/dW", "dJ/db", "new "))
 
 

@@ -14,6 +14,7 @@ explicit NumPy Generator, seeded from (seed, version) so every version is reprod
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -40,14 +41,32 @@ def generator(seed: int, version: int = 0) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(SAMPLE_VERSION, version)))
 
 
-def instance(defn: Definition, seed: int | None = None, version: int | None = None) -> Instance:
-    """The definition's numbers, with missing ones drawn from (seed, version)."""
-    if defn.values.complete and (defn.values.biases or defn.network.bias == "none"):
+class NoGoodDraw(RuntimeError):
+    """No acceptable numbers were found in the allowed number of draws."""
+
+
+def fully_given(defn: Definition) -> bool:
+    return defn.values.complete and (defn.values.biases is not None or defn.network.bias == "none")
+
+
+def instance(defn: Definition, seed: int | None = None, version: int | None = None,
+             accept: Callable[[Instance], bool] | None = None, tries: int = 500) -> Instance:
+    """The definition's numbers, with missing ones drawn from (seed, version).
+
+    Draws are repeated (from the same generator, so still reproducible) until `accept` takes
+    one: the caller decides what a teacher would reject.
+    """
+    if fully_given(defn):
         return Instance(defn.network, defn.values, defn.learning_rate, defn.update_biases)
     seed = defn.seed if seed is None else seed
     seed = DEFAULT_SEED if seed is None else seed
-    inst = sample(defn, generator(seed, version or 0))
-    return replace(inst, seed=seed, version=version)
+    rng = generator(seed, version or 0)
+    for _ in range(tries):
+        inst = replace(sample(defn, rng), seed=seed, version=version)
+        if accept is None or accept(inst):
+            return inst
+    raise NoGoodDraw(f"{defn.source}: no acceptable numbers in {tries} draws (seed {seed}, "
+                     f"version {version}); give some values or relax the network")
 
 
 def sample(defn: Definition, rng: np.random.Generator, decimals: int = 2) -> Instance:

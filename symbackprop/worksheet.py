@@ -208,8 +208,9 @@ class _Sheet:
                     "several paths, add the paths.")
         for f in parts:
             s.lines += self.factor_lines(f)
-        s.lines.append(self.line(_partial("J", self.sym(param)), [chain], grad,
-                                 self.rounded_steps[step.target], self.r.grads[param]))
+        if not isinstance(step, PathSum):  # a shared bias's sum of paths is already the answer
+            s.lines.append(self.line(_partial("J", self.sym(param)), [chain], grad,
+                                     self.rounded_steps[step.target], self.r.grads[param]))
         return s
 
     def factor_lines(self, f: Step) -> list[Line]:
@@ -250,7 +251,7 @@ class _Sheet:
                 self.r.values[p]
             form = (rf"{self.sym(p)} - \eta \cdot {_partial('J', self.sym(p))}" if moves
                     else rf"{self.sym(p)} \text{{ (fixed)}}")
-            s.lines.append(self.line(self.sym(p) + r"^{\text{new}}", [form], f"new {p}",
+            s.lines.append(self.line("{%s}^{\\text{new}}" % self.sym(p), [form], f"new {p}",
                                      rounded + 0.0, self.r.updated[p]))
         return s
 

@@ -1,0 +1,105 @@
+"""Class sets: one version per student, each with its own numbers, its worksheet and its key.
+
+Pure: returns the documents as text and data; the command line writes and compiles them.
+
+>>> from symbackprop.definition import parse
+>>> d = parse('network: {layers: [2, 2, 1], activation: sigmoid, loss: half_sse}')
+>>> vs = make(d, 'demo', count=2, seed=1)
+>>> [v.stem for v in vs], vs[0].key['seed'], vs[1].key['version']
+(['demo-v01', 'demo-v02'], 1, 2)
+>>> vs[0].key['definition']['values'] != vs[1].key['definition']['values']
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import render, worksheet
+from .definition import Definition
+from .sample import Instance, fully_given, instance
+from .verify import VerificationError, Verified, run
+
+SATURATED = {"sigmoid": 4.0, "tanh": 2.5}  # |net| beyond which the slope all but vanishes
+
+
+@dataclass(frozen=True)
+class Version:
+    stem: str  # file name stem: '<name>' or '<name>-v07'
+    worksheet_tex: str
+    key_tex: str
+    key: dict  # the key.json object
+
+
+def make(defn: Definition, name: str, count: int | None = None, seed: int | None = None,
+         roster: list[str] | None = None) -> list[Version]:
+    """One version (count None) or `count` versions numbered 1..count."""
+    if count is None:
+        inst = instance(defn, seed, None, acceptable(defn)) if not fully_given(defn) else \
+            instance(defn)
+        student = roster[0] if roster else None
+        return [_version(defn, name, run(defn, inst), student)]
+    if fully_given(defn):
+        raise ValueError(f"{defn.source}: every number is given, so all versions would be the "
+                         "same; leave some values out (they are then drawn per version)")
+    width = max(2, len(str(count)))  # v01, v02, ... as a teacher sorts them
+    seen: set = set()
+    out = []
+    for v in range(1, count + 1):
+        accept = acceptable(defn, seen)
+        inst = instance(defn, seed, v, accept)
+        seen.add(inst.values)
+        student = roster[v - 1] if roster else None
+        out.append(_version(defn, f"{name}-v{v:0{width}d}", run(defn, inst), student))
+    return out
+
+
+def _version(defn: Definition, stem: str, result: Verified, student: str | None) -> Version:
+    ws = worksheet.build(defn, result)
+    return Version(stem, render.worksheet_document(ws, key=False, student=student),
+                   render.worksheet_document(ws, key=True, student=student),
+                   worksheet.key_json(defn, ws, result))
+
+
+def acceptable(defn: Definition, seen: set | None = None):
+    """What a teacher would reject: saturated neurons, answers that round to zero, repeated
+    answers, and a version that repeats an earlier one."""
+    seen = set() if seen is None else seen
+
+    def accept(inst: Instance) -> bool:
+        if inst.values in seen:
+            return False
+        try:
+            result = run(defn, inst)
+        except VerificationError:
+            return False  # e.g. a ReLU kink exactly under a finite difference
+        return not (_saturated(result) or _trivial(defn, result))
+
+    return accept
+
+
+def _saturated(result: Verified) -> bool:
+    net = result.instance.network
+    for l, act in enumerate(net.activations, start=1):
+        limit = SATURATED.get(act)
+        for j in range(1, net.layers[l] + 1):
+            if limit and abs(result.values[f"net[{l}][{j}]"]) > limit:
+                return True
+    return False
+
+
+def _trivial(defn: Definition, result: Verified) -> bool:
+    ws = worksheet.build(defn, result)
+    shown = [a for a in ws.answers if " via " not in a.name  # one path can be the whole sum
+             and (a.name == "J" or a.name.startswith(("net", "out", "dJ/dW", "dJ/db")))]
+    rounded = [round(a.value, defn.decimals) for a in shown]
+    zero_gradient = any(r == 0 for a, r in zip(shown, rounded) if a.name.startswith("dJ/d"))
+    return zero_gradient or len(set(rounded)) < len(rounded)
+
+
+def class_set_tex(worksheets: list[str], keys: list[str]) -> str:
+    """A document of every worksheet and then every key, each PDF page as it is."""
+    pages = "\n".join(rf"\includepdf[pages=-]{{{name}}}" for name in worksheets + keys)
+    return ("\\documentclass{article}\n\\usepackage{pdfpages}\n\\pdfinfoomitdate=1\n"
+            "\\pdftrailerid{}\n\\pdfsuppressptexinfo=-1\n\\begin{document}\n"
+            f"{pages}\n\\end{{document}}\n")

@@ -1,0 +1,187 @@
+"""Building worksheets and keys: numbers from the engine, no answers on the student sheet,
+hostile text printed literally, same seed same bytes, templates shipped in the wheel."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from symbackprop import classset, pdf
+from symbackprop.cli import main
+from symbackprop.definition import load, parse
+from symbackprop.render import number
+from symbackprop.sample import instance
+from symbackprop.verify import run
+
+from .conftest import ROOT, WORKSHEETS
+
+needs_tex = pytest.mark.skipif(not pdf.available() or not shutil.which("pdftotext"),
+                               reason="needs pdflatex and pdftotext")
+
+RANDOM = """title: Class set
+network: {layers: [2, 2, 2], activation: sigmoid, loss: half_sse, bias: shared}
+decimals: 4
+"""
+
+
+def pdf_text(path) -> str:
+    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                         text=True, check=True)
+    return out.stdout
+
+
+def test_key_numbers_agree_with_the_verified_engine():
+    d = load(WORKSHEETS / "blog-2-2-2.yaml")
+    (version,) = classset.make(d, "blog")
+    result = run(d, instance(d))
+    answers = {a["name"]: a for a in version.key["answers"]}
+    for name, a in answers.items():
+        if name.startswith("new "):
+            exact = result.updated[name[4:]]
+        elif name[4:] in result.grads:
+            exact = result.grads[name[4:]]
+        else:
+            exact = result.values.get(name, result.steps.get(name))
+        assert a["exact"] == pytest.approx(exact, rel=1e-12), name
+        # as printed: from rounded intermediates, within rounding of the exact value
+        assert abs(a["value"] - exact) <= 1e-8 + 1e-6 * abs(exact), name
+    assert answers["J"]["value"] == 0.298371109
+    assert answers["dJ/dW[1][1][1]"]["value"] == 0.000438568
+    assert version.key["definition"]["values"]["weights"][1] == [[0.4, 0.45], [0.5, 0.55]]
+    assert [a["label"] for a in version.key["answers"][:3]] == ["a", "b", "c"]
+
+
+def test_rounded_intermediates_drive_the_printed_answer():
+    """With 2 decimals the printed gradient is the product of rounded factors, not the exact."""
+    d = parse(RANDOM.replace("decimals: 4", "decimals: 2") + "seed: 3\n")
+    (version,) = classset.make(d, "r")
+    answers = {a["name"]: a for a in version.key["answers"]}
+    product = round(answers["dJ/dout[2][1]"]["value"] * answers["dout[2][1]/dnet[2][1]"]["value"]
+                    * answers["dnet[2][1]/dW[2][1][1]"]["value"], 2)
+    assert answers["dJ/dW[2][1][1]"]["value"] == product
+
+
+def test_versions_differ_and_are_reproducible():
+    d = parse(RANDOM)
+    a = classset.make(d, "cs", count=4, seed=11)
+    b = classset.make(d, "cs", count=4, seed=11)
+    assert [v.key for v in a] == [v.key for v in b]
+    values = [json.dumps(v.key["definition"]["values"]) for v in a]
+    assert len(set(values)) == 4
+    for v in a:  # no rejected draw got through
+        answers = [x for x in v.key["answers"] if x["name"].startswith(("net", "out", "dJ/dW"))]
+        assert all(round(x["value"], 4) != 0 for x in answers if x["name"].startswith("dJ"))
+        assert len({x["value"] for x in answers}) == len(answers)
+        assert all(abs(x["exact"]) <= 4 for x in answers if x["name"].startswith("net"))
+
+
+@needs_tex
+def test_student_sheet_has_no_answers_and_key_has_them_all(tmp_path, capsys):
+    path = tmp_path / "cs.yaml"
+    path.write_text(RANDOM + "seed: 5\n")
+    assert main(["build", str(path), "--out", str(tmp_path / "out")]) == 0
+    sheet = pdf_text(tmp_path / "out" / "cs-worksheet.pdf")
+    key = pdf_text(tmp_path / "out" / "cs-key.pdf")
+    answers = json.loads((tmp_path / "out" / "cs-key.json").read_text())["answers"]
+    printed = {number(a["value"], 4) for a in answers}
+    given = {f"{v}" for v in (0.0,)}
+    for text in printed - given:
+        assert text not in sheet, text
+        assert text.replace("-", "−") in key or text in key, text
+
+
+@needs_tex
+def test_hostile_title_and_roster_print_literally_and_read_nothing(tmp_path):
+    hostile = r"\input{/etc/passwd} \write18{touch pwned} #$%&~_^{}\ "
+    (tmp_path / "h.yaml").write_text(
+        "title: " + json.dumps(hostile) + "\n" + RANDOM.split("\n", 1)[1] + "seed: 1\n")
+    roster = tmp_path / "roster.txt"
+    roster.write_text("Zoë Ångström\nNguyễn Thị Minh\n\\input{/etc/hostname}\n")
+    out = tmp_path / "out"
+    assert main(["build", str(tmp_path / "h.yaml"), "--roster", str(roster),
+                 "--out", str(out)]) == 0
+    text = unicodedata.normalize("NFC", pdf_text(out / "h-v01-worksheet.pdf"))
+    assert "\\input{/etc/passwd}" in text and "#$%&~_^{}\\" in text
+    assert "root:" not in text and not (out / "pwned").exists()
+    assert "Zoë Ångström" in text
+    second = unicodedata.normalize("NFC", pdf_text(out / "h-v02-worksheet.pdf"))
+    assert "Nguyễn" in second and "Minh" in second  # pdftotext splits ị into i and its dot
+    assert r"Nguy\~{\^{e}}n Th\d{i} Minh" in (out / "h-v02-worksheet.tex").read_text()
+    third = pdf_text(out / "h-v03-key.pdf")
+    assert "\\input{/etc/hostname}" in third
+    hostname = Path("/etc/hostname").read_text().strip()
+    assert hostname not in third.replace("\\input{/etc/hostname}", "")
+    assert (out / "h-class-set.pdf").exists()
+
+
+def test_unprintable_roster_name_is_a_clear_error(tmp_path, capsys):
+    (tmp_path / "r.yaml").write_text(RANDOM)
+    roster = tmp_path / "roster.txt"
+    roster.write_text("Ada\n李小龍\n")
+    assert main(["build", str(tmp_path / "r.yaml"), "--roster", str(roster), "--format", "tex",
+                 "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "roster.txt: line 2" in err and "cannot be printed" in err
+    assert not (tmp_path / "o").exists()
+
+
+@needs_tex
+def test_same_seed_gives_the_same_bytes(tmp_path):
+    (tmp_path / "s.yaml").write_text(RANDOM)
+    for out in ("a", "b"):
+        assert main(["build", str(tmp_path / "s.yaml"), "--versions", "2", "--seed", "9",
+                     "--out", str(tmp_path / out)]) == 0
+    for name in ("s-v01-worksheet.pdf", "s-v02-key.pdf", "s-class-set.pdf", "s-v01-key.json"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    assert (tmp_path / "a" / "s-v01-key.pdf").read_bytes() != \
+        (tmp_path / "a" / "s-v02-key.pdf").read_bytes()
+
+
+def test_tex_format_without_latex_and_missing_latex_message(tmp_path, capsys, monkeypatch):
+    (tmp_path / "t.yaml").write_text(RANDOM)
+    monkeypatch.setattr(pdf.shutil, "which", lambda name: None)
+    assert main(["build", str(tmp_path / "t.yaml"), "--out", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert "pdflatex/latexmk not found" in err and "apt-get install" in err
+    assert (tmp_path / "o" / "t-worksheet.tex").exists()
+    assert not (tmp_path / "o" / "t-worksheet.pdf").exists()
+
+
+@needs_tex
+def test_latex_failure_reports_first_error_and_leaves_no_pdf(tmp_path):
+    with pytest.raises(pdf.LatexError) as err:
+        pdf.compile_tex("\\documentclass{article}\\begin{document}\\oops\\end{document}",
+                        tmp_path / "bad.pdf")
+    assert "Undefined control sequence" in str(err.value)
+    assert err.value.log and err.value.log.exists()
+    assert not (tmp_path / "bad.pdf").exists()
+
+
+def test_fully_given_definition_refuses_versions(capsys, tmp_path):
+    assert main(["build", str(WORKSHEETS / "blog-2-2-2.yaml"), "--versions", "3",
+                 "--format", "tex", "--out", str(tmp_path)]) == 2
+    assert "every number is given" in capsys.readouterr().err
+
+
+@needs_tex
+def test_pdf_from_an_installed_wheel(tmp_path):
+    """templates/ ships inside the package: build a PDF from the wheel, not the source tree."""
+    wheel_dir, site = tmp_path / "wheel", tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                    "-q", "-w", str(wheel_dir), str(ROOT)], check=True)
+    (wheel,) = wheel_dir.glob("symbackprop-*.whl")
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target",
+                    str(site), str(wheel)], check=True)
+    assert (site / "symbackprop" / "templates" / "worksheet.tex.j2").exists()
+    env = dict(os.environ, PYTHONPATH=str(site))
+    code = ("import sys, symbackprop; assert symbackprop.__file__.startswith(sys.argv[1]), "
+            "symbackprop.__file__; from symbackprop.cli import main; "
+            "sys.exit(main(['build', sys.argv[2], '--out', sys.argv[3]]))")
+    subprocess.run([sys.executable, "-c", code, str(site), str(WORKSHEETS / "blog-2-2-2.yaml"),
+                    str(tmp_path / "out")], check=True, cwd=tmp_path, env=env)
+    assert (tmp_path / "out" / "blog-2-2-2-key.pdf").read_bytes().startswith(b"%PDF")
