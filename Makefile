@@ -36,21 +36,18 @@ test: $(STAMP) tex
 	$(BIN)/python -m pytest
 
 worksheets: $(STAMP) tex
-	@mkdir -p $(OUT)
 	@for f in $(WORKSHEETS); do \
-		name=$$(basename $$f .yaml); \
-		echo "derive $$f -> $(OUT)/$$name.txt, $(OUT)/$$name.json"; \
-		$(BIN)/symbackprop derive $$f > $(OUT)/$$name.txt.tmp && \
-		$(BIN)/symbackprop derive $$f --json > $(OUT)/$$name.json.tmp && \
-		mv $(OUT)/$$name.txt.tmp $(OUT)/$$name.txt && \
-		mv $(OUT)/$$name.json.tmp $(OUT)/$$name.json || exit 1; \
+		echo "== $$f"; \
+		$(BIN)/symbackprop build $$f --out $(OUT) || exit 1; \
 	done
+	@echo "Worksheets, answer keys and class sets are in $(OUT)/"
 
 lint: $(STAMP)
 	$(BIN)/ruff check symbackprop tests benchmarks
 
-bench: $(STAMP)
+bench: $(STAMP) tex
 	$(BIN)/python benchmarks/bench_derive.py
+	$(BIN)/python benchmarks/bench_build.py
 
 clean:
 	rm -rf build $(VENV) *.egg-info

@@ -147,7 +147,7 @@ def test_tex_format_without_latex_and_missing_latex_message(tmp_path, capsys, mo
     monkeypatch.setattr(pdf.shutil, "which", lambda name: None)
     assert main(["build", str(tmp_path / "t.yaml"), "--out", str(tmp_path / "o")]) == 1
     err = capsys.readouterr().err
-    assert "pdflatex/latexmk not found" in err and "apt-get install" in err
+    assert "pdflatex not found" in err and "apt-get install" in err
     assert (tmp_path / "o" / "t-worksheet.tex").exists()
     assert not (tmp_path / "o" / "t-worksheet.pdf").exists()
 
