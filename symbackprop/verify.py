@@ -25,7 +25,8 @@ from .graph import build, name
 from .sample import Instance
 
 TOLERANCE = 1e-9
-FLOOR = 1e-6  # below this size, differences are compared absolutely (to FLOOR·TOLERANCE)
+FLOOR = 1e-5  # below this size, differences are compared absolutely (to FLOOR·TOLERANCE = 1e-14,
+#               a little above what long-double finite differences can resolve)
 
 
 class VerificationError(Exception):
