@@ -14,11 +14,10 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from . import classset, definition, latex, pdf
+from .errors import UsageError
 from .sample import NoGoodDraw
 
-
-class BuildError(Exception):
-    """Bad input to the build: reported on one line, exit code 2."""
+BuildError = UsageError  # bad input to the build: one line, exit code 2
 
 
 def main(args) -> int:

@@ -8,25 +8,22 @@ import json
 import os
 import sys
 
-from . import definition, numeric, report
-from .build import BuildError
+from . import definition
 from .definition import DefinitionError
+from .errors import UsageError, VerificationError
 from .pdf import LatexError, LatexMissing
-from .sample import instance
-from .verify import VerificationError, run
+
+# The engine (SymPy) is imported inside the commands that need it: `check KEY.json` must
+# start fast and never import SymPy.
 
 EXIT_USAGE = 2
-
-
-class UsageError(Exception):
-    """Bad input from the user: one line on stderr, exit code 2."""
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return args.command(args)
-    except (DefinitionError, UsageError, BuildError) as exc:
+    except (DefinitionError, UsageError) as exc:
         print(f"symbackprop: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except (LatexError, LatexMissing) as exc:
@@ -85,6 +82,26 @@ def _parser() -> argparse.ArgumentParser:
                    help="PDFs compiled at once (default: all cores)")
     b.set_defaults(command=cmd_build)
 
+    c = sub.add_parser("check", help="mark a hand calculation against an answer key",
+                       description="Mark a student's answers against a key: each answer is "
+                       "correct, carried_forward (right from the student's own earlier values), "
+                       "incorrect (with the likely mistake) or missing.")
+    c.add_argument("key", help="KEY.json written by 'build', or a definition with --seed and "
+                   "--version to regenerate its key")
+    c.add_argument("answers", nargs="?", help="file of 'label = value' lines (label like c or "
+                   "a canonical name like dJ/dW[2][1][1]); '-' for standard input; leave out to "
+                   "be asked for each blank in turn")
+    c.add_argument("--json", action="store_true", help="print the marks as one JSON object")
+    _seed_options(c)
+    c.set_defaults(command=cmd_check)
+
+    a = sub.add_parser("audit", help="check the figures a published worked example printed",
+                       description="Check every figure listed under 'claimed:' in a definition "
+                       "against the engine, and name the likely mistake behind each wrong one.")
+    a.add_argument("file", help="worksheet definition (YAML) with a claimed: section")
+    a.add_argument("--json", action="store_true", help="print the audit as one JSON object")
+    a.set_defaults(command=cmd_audit)
+
     pr = sub.add_parser("proof", help="print a machine-checked proof of a rule",
                         description="Print a step-by-step proof of one of the rules the "
                         "derivations use (σ' = σ(1−σ), tanh', softmax with cross-entropy, ...). "
@@ -118,6 +135,10 @@ def _count(text: str) -> int:
 
 
 def cmd_derive(args) -> int:
+    from . import report
+    from .sample import instance
+    from .verify import run
+
     defn = definition.load(args.file)
     inst = instance(defn, args.seed, args.version)
     for p in args.param or ():
@@ -133,6 +154,9 @@ def cmd_derive(args) -> int:
 
 
 def cmd_train(args) -> int:
+    from . import numeric
+    from .sample import instance
+
     defn = definition.load(args.file)
     inst = instance(defn, args.seed, args.version)
     history, p = numeric.train(inst, args.steps)
@@ -154,6 +178,111 @@ def cmd_build(args) -> int:
     from . import build
 
     return build.main(args)
+
+
+def cmd_check(args) -> int:
+    from . import check
+
+    key = _load_key(args)
+    if args.answers is None:
+        given, problems = _ask(key)
+    else:
+        given, problems = check.parse_answers(_read_answers(args.answers))
+    where = args.answers or "input"
+    _, unknown = check.resolve(key, given)
+    problems += [f"'{u}' is not a label or name on this sheet" for u in unknown]
+    for problem in problems:
+        print(f"symbackprop: {where}: {problem}", file=sys.stderr)
+    marks = check.mark(key, given)
+    score = {v: sum(m.verdict == v for m in marks) for v in check.VERDICTS}
+    if args.json:
+        print(json.dumps({"answers": [m.as_json() for m in marks], "score": score}, indent=2))
+    else:
+        print(_check_text(marks, score, key))
+    return 0
+
+
+def _load_key(args):
+    from . import check
+
+    if not args.key.endswith(".json"):  # a definition: regenerate its key (needs the engine)
+        from pathlib import Path
+
+        from . import classset
+
+        defn = definition.load(args.key)
+        name = Path(args.key).stem
+        count = args.version if args.version else None
+        versions = classset.make(defn, name, count, args.seed)
+        return check.Key.from_json(json.loads(json.dumps(versions[-1].key)))
+    try:
+        with open(args.key, encoding="utf-8") as handle:
+            return check.Key.from_json(json.load(handle))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise UsageError(f"{args.key}: not a key written by 'symbackprop build' ({exc})") from None
+
+
+def _read_answers(path: str) -> str:
+    if path == "-":
+        return sys.stdin.read()
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read the answers ({exc})") from None
+
+
+def _ask(key) -> tuple[dict[str, float], list[str]]:
+    from . import check
+
+    given = {}
+    print("Type each answer (Enter to skip it).", file=sys.stderr)
+    for a in key.answers:
+        while True:
+            try:
+                text = input(f"({a['label']}) {a['name']} = ").strip()
+            except EOFError:
+                return given, []
+            if not text:
+                break
+            try:
+                given[a["label"]] = check.parse_number(text)
+                break
+            except check.AnswerError as exc:
+                print(f"  {exc}", file=sys.stderr)
+    return given, []
+
+
+def _check_text(marks, score, key) -> str:
+    lines = [", ".join(f"{n} {v.replace('_', ' ')}" for v, n in score.items())]
+    wrong = [m for m in marks if m.verdict == "incorrect"]
+    if wrong:
+        first = wrong[0]
+        lines += ["", f"First wrong step: ({first.label}) {first.name}: you wrote {first.given}, "
+                  f"{first.message}" + (f" [{first.diagnosis}]" if first.diagnosis else ""),
+                  f"  working: {first.working}"]
+    lines.append("")
+    for m in marks:
+        given = "" if m.given is None else f"{m.given:g}"
+        detail = f"  ({m.message})" if m.verdict not in ("correct", "missing") else ""
+        lines.append(f"({m.label:>2}) {m.name:32} {given:>12}  {m.verdict}"
+                     + (f" [{m.diagnosis}]" if m.diagnosis else "") + detail)
+    return "\n".join(lines)
+
+
+def cmd_audit(args) -> int:
+    from . import audit
+
+    defn = definition.load(args.file)
+    if not (defn.claimed or defn.loss_after_steps or defn.outputs_after_steps):
+        _usage(f"{args.file}: claimed: lists no figures to audit")
+    claims = audit.audit(defn)
+    if args.json:
+        print(json.dumps({"source": args.file, "claims": [c.as_json() for c in claims]},
+                         indent=2))
+    else:
+        print(audit.text(claims, args.file))
+    return 0
 
 
 def cmd_proof(args) -> int:

@@ -137,13 +137,32 @@ def step(inst: Instance, p: Params, grad: Params | None = None) -> Params:
     return Params(W, [b - eta * g for b, g in zip(p.b, grad.b)])
 
 
-def train(inst: Instance, steps: int) -> tuple[list[float], Params]:
+def train(inst: Instance, steps: int, mistake: str | None = None) -> tuple[list[float], Params]:
+    """N gradient-descent steps; mistake='updated_weights' trains as an author does who updates
+    each layer before backpropagating through it (used to audit published figures)."""
     p = params(inst)
     history = [float(loss(inst, p))]
     for _ in range(steps):
-        p = step(inst, p)
+        p = step(inst, p) if mistake is None else _step_updated_weights(inst, p)
         history.append(float(loss(inst, p)))
     return history, p
+
+
+def _step_updated_weights(inst: Instance, p: Params) -> Params:
+    """The mistake: δ of a hidden layer computed through the *new* weights above it."""
+    layers = forward(inst, p)
+    delta = output_delta(inst, layers[-1])
+    inputs = [np.asarray(inst.values.inputs)] + [x.out for x in layers[:-1]]
+    eta, W, b = inst.learning_rate, list(p.W), None if p.b is None else list(p.b)
+    for l in range(len(W) - 1, -1, -1):
+        W[l] = W[l] - eta * np.outer(delta, inputs[l])
+        if b is not None and inst.update_biases:
+            b[l] = b[l] - eta * (delta.sum(keepdims=True) if inst.network.bias == "shared"
+                                 else delta)
+        if l:
+            act = inst.network.activations[l - 1]
+            delta = (W[l].T @ delta) * _SLOPE[act](layers[l - 1].net, layers[l - 1].out)
+    return Params(W, b)
 
 
 def finite_differences(inst: Instance, h: float = 1e-4) -> Params:

@@ -20,6 +20,7 @@ import numpy as np
 from . import numeric
 from .definition import Definition
 from .derive import Derivation, derive_all
+from .errors import VerificationError
 from .evaluate import forward, step_values
 from .graph import build, name
 from .sample import Instance
@@ -27,10 +28,6 @@ from .sample import Instance
 TOLERANCE = 1e-9
 FLOOR = 1e-5  # below this size, differences are compared absolutely (to FLOOR·TOLERANCE = 1e-14,
 #               a little above what long-double finite differences can resolve)
-
-
-class VerificationError(Exception):
-    """The three computations disagree: nothing may be printed."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,266 @@
+"""Marking hand calculations: every verdict and every diagnosis, each from a mistaken
+calculation done the way a student does it (plain Python below, rounding every step)."""
+
+import json
+import math
+import subprocess
+import sys
+
+import pytest
+
+from symbackprop import classset
+from symbackprop.check import Key, mark, parse_answers, parse_number
+from symbackprop.cli import main
+from symbackprop.definition import parse
+
+from .conftest import WORKSHEETS
+
+DEFINITION = """title: Check
+network: {layers: [2, 2, 2], activation: sigmoid, loss: LOSS, bias: shared}
+values:
+  inputs: [0.5, 0.9]
+  targets: [0.1, 0.8]
+  weights: [[[0.6, -0.4], [0.3, 0.8]], [[0.7, -0.5], [0.9, 0.2]]]
+  biases: [[0.1], [-0.2]]
+learning_rate: 0.5
+decimals: 4
+"""
+
+
+def make_key(loss="half_sse"):
+    d = parse(DEFINITION.replace("LOSS", loss))
+    (version,) = classset.make(d, "check")
+    return Key.from_json(json.loads(json.dumps(version.key)))
+
+
+def sig(z):
+    return 1 / (1 + math.exp(-z))
+
+
+def student(loss="half_sse", mistake=None, rate=0.5, decimals=4):
+    """A hand calculation of the sheet, in the sheet's order, with one mistake made."""
+    def r(v):
+        return round(v, decimals)
+
+    x, t = [0.5, 0.9], [0.1, 0.8]
+    W1, W2, b1, b2 = [[0.6, -0.4], [0.3, 0.8]], [[0.7, -0.5], [0.9, 0.2]], 0.1, -0.2
+    s = {}
+    net1 = [r(W1[j][0] * x[0] + W1[j][1] * x[1] + b1) for j in range(2)]
+    sign_in = -1 if mistake == "sigmoid_of_negative" else 1
+    out1 = [r(sig(sign_in * n)) for n in net1]
+    feed = net1 if mistake == "net_for_out" else out1
+    net2 = [r(W2[i][0] * feed[0] + W2[i][1] * feed[1] + b2) for i in range(2)]
+    out2 = [r(sig(n)) for n in net2]
+    for j in range(2):
+        s[f"net[1][{j + 1}]"], s[f"out[1][{j + 1}]"] = net1[j], out1[j]
+        s[f"net[2][{j + 1}]"], s[f"out[2][{j + 1}]"] = net2[j], out2[j]
+    two = {"half_sse": 1, "sse": 2}[loss]
+    if mistake == "missing_factor_two":
+        two = 1
+    squares = sum((tt - o) ** 2 for tt, o in zip(t, out2))
+    s["J"] = r(squares / 2 if loss == "half_sse" else squares)
+    dJdo = [r(two * (o - tt)) for o, tt in zip(out2, t)]
+    if mistake == "sign":
+        dJdo = [r(two * (tt - o)) for o, tt in zip(out2, t)]
+    if mistake == "extra_half":
+        dJdo = [r((o - tt) / 2) for o, tt in zip(out2, t)]
+    dodn = [r(o * (1 - o)) for o in out2]
+    for i in range(2):
+        s[f"dJ/dout[2][{i + 1}]"], s[f"dout[2][{i + 1}]/dnet[2][{i + 1}]"] = dJdo[i], dodn[i]
+    s["dnet[2][1]/dW[2][1][1]"] = out1[0]
+    chain = [dJdo[0], out1[0]] if mistake == "missing_activation_derivative" else \
+        [dJdo[0], dodn[0], out1[0]]
+    s["dJ/dW[2][1][1]"] = r(math.prod(chain))
+    # the hidden neuron h1: one path through each output
+    w_back = [W2[0][0], W2[1][0]]
+    if mistake == "updated_weights":
+        w_back = [W2[i][0] - rate * r(dJdo[i] * dodn[i] * out1[0]) for i in range(2)]
+    paths = [r(dJdo[i] * dodn[i] * w_back[i]) for i in range(2)]
+    s["dnet[2][1]/dout[1][1]"], s["dnet[2][2]/dout[1][1]"] = w_back
+    s["dJ/dout[1][1] via net[2][1]"], s["dJ/dout[1][1] via net[2][2]"] = paths
+    s["dJ/dout[1][1]"] = paths[0] if mistake == "one_path_only" else r(sum(paths))
+    s["dout[1][1]/dnet[1][1]"] = r(out1[0] * (1 - out1[0]))
+    s["dnet[1][1]/dW[1][1][1]"] = x[0]
+    s["dJ/dW[1][1][1]"] = r(s["dJ/dout[1][1]"] * s["dout[1][1]/dnet[1][1]"] * x[0])
+    step = -1 if mistake == "sign" else 1
+    s["new W[2][1][1]"] = r(W2[0][0] - step * rate * s["dJ/dW[2][1][1]"])
+    s["new W[1][1][1]"] = r(W1[0][0] - step * rate * s["dJ/dW[1][1][1]"])
+    return s
+
+
+def verdicts(key, answers):
+    return {m.name: m for m in mark(key, answers)}
+
+
+def test_an_honest_calculation_is_all_correct():
+    key = make_key()
+    marks = verdicts(key, student())
+    assert all(m.verdict == "correct" for n, m in marks.items() if n in student()), \
+        [(n, m.given, m.expected) for n, m in marks.items() if m.verdict != "correct"]
+    assert {m.verdict for n, m in marks.items() if n not in student()} == {"missing"}
+
+
+def test_labels_and_canonical_names_both_work():
+    key = make_key()
+    by_label = {key.by_name[n]["label"]: v for n, v in student().items()}
+    assert [m.verdict for m in mark(key, by_label)] == [m.verdict for m in mark(key, student())]
+
+
+@pytest.mark.parametrize("mistake, step", [
+    ("sigmoid_of_negative", "out[1][1]"),
+    ("sign", "dJ/dout[2][1]"),
+    ("net_for_out", "net[2][1]"),
+    ("missing_activation_derivative", "dJ/dW[2][1][1]"),
+    ("extra_half", "dJ/dout[2][1]"),
+    ("one_path_only", "dJ/dout[1][1]"),
+    ("updated_weights", "dnet[2][1]/dout[1][1]"),
+])
+def test_each_mistake_is_named_and_later_steps_carry_forward(mistake, step):
+    key = make_key()
+    answers = student(mistake=mistake)
+    marks = verdicts(key, answers)
+    assert marks[step].verdict == "incorrect", (step, answers[step], marks[step].expected)
+    assert marks[step].diagnosis == mistake, marks[step].message
+    first_wrong = next(m for m in mark(key, answers) if m.verdict != "correct")
+    assert first_wrong.name == step
+    later = [m for m in mark(key, answers) if m.verdict == "carried_forward"]
+    assert later, "a later step done right from the wrong value earns error carried forward"
+
+
+def test_missing_factor_two_for_sse():
+    key = make_key("sse")
+    answers = student("sse", mistake="missing_factor_two")
+    marks = verdicts(key, answers)
+    assert marks["dJ/dout[2][1]"].diagnosis == "missing_factor_two"
+
+
+def test_adding_the_gradient_step_is_a_sign_mistake():
+    key = make_key()
+    answers = student()
+    answers["new W[2][1][1]"] = round(0.7 + 0.5 * answers["dJ/dW[2][1][1]"], 4)
+    assert verdicts(key, answers)["new W[2][1][1]"].diagnosis == "sign"
+
+
+def test_wrong_learning_rate():
+    key = make_key()
+    answers = student(rate=0.1)
+    marks = verdicts(key, answers)
+    assert marks["new W[2][1][1]"].diagnosis == "wrong_learning_rate"
+
+
+def test_rounded_too_early():
+    key = make_key()
+    answers = student(decimals=2)
+    marks = verdicts(key, answers)
+    diagnosed = {m.diagnosis for m in marks.values() if m.verdict == "incorrect"}
+    assert "rounded_too_early" in diagnosed
+
+
+def test_an_unexplained_value_is_incorrect_without_diagnosis():
+    key = make_key()
+    answers = student()
+    answers["out[1][1]"] = 0.1234
+    m = verdicts(key, answers)["out[1][1]"]
+    assert (m.verdict, m.diagnosis) == ("incorrect", None)
+    assert "expected" in m.message
+
+
+@pytest.mark.parametrize("text", ["nan", "inf", "1_000", "１２", "0x10", "1/0", "3..4", "--1",
+                                  "1e", "sympy.exp(1)", "__import__('os')"])
+def test_strict_numbers_refuse_garbage(text):
+    with pytest.raises(ValueError):
+        parse_number(text)
+
+
+def test_answer_file_with_garbage_still_marks_the_rest():
+    answers, problems = parse_answers("a = 0.3775\nb = nan\nc: 3\n# comment\n\nd = 3/8\n")
+    assert answers == {"a": 0.3775, "d": 0.375}
+    assert [p.split(":")[0] for p in problems] == ["line 2", "line 3"]
+
+
+@pytest.fixture
+def key_file(tmp_path):
+    key = make_key()
+    path = tmp_path / "key.json"
+    path.write_text(json.dumps({"definition": key.definition, "seed": key.seed,
+                                "version": key.version, "answers": key.answers}))
+    return path
+
+
+def test_cli_json_report(key_file, tmp_path, capsys):
+    answers = student(mistake="sigmoid_of_negative")
+    path = tmp_path / "answers.txt"
+    path.write_text("".join(f"{n} = {v}\n" for n, v in answers.items()) + "zz = 1\nq = abc\n")
+    assert main(["check", str(key_file), str(path), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert set(report) >= {"answers", "score"}
+    first = report["answers"][1]
+    assert set(first) == {"label", "name", "given", "expected", "verdict", "diagnosis",
+                          "message"}
+    assert first["diagnosis"] == "sigmoid_of_negative"
+    score = report["score"]
+    assert sum(score.values()) == len(report["answers"])
+    assert score["incorrect"] >= 1 and score["carried_forward"] >= 1
+
+
+def test_cli_text_report_shows_first_wrong_step_with_working(key_file, tmp_path, capsys):
+    answers = student(mistake="one_path_only")
+    path = tmp_path / "answers.txt"
+    path.write_text("".join(f"{n} = {v}\n" for n, v in answers.items()) + "q = abc\n")
+    assert main(["check", str(key_file), str(path)]) == 0
+    out = capsys.readouterr()
+    lines = out.out.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("First wrong step"))
+    assert "dJ/dout[1][1]" in lines[first] and "one_path_only" in "\n".join(lines[first:first + 3])
+    assert "dJ/dout[1][1] = dJ/dout[1][1] via net[2][1] + dJ/dout[1][1] via net[2][2]" in out.out
+    assert "line" in out.err and "'abc' is not a number" in out.err
+
+
+def test_cli_reads_standard_input(key_file, monkeypatch, capsys):
+    import io
+    monkeypatch.setattr(sys, "stdin", io.StringIO("a = 0.5\n"))
+    assert main(["check", str(key_file), "-", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["answers"][0]["given"] == 0.5
+
+
+def test_cli_regenerates_key_from_definition(tmp_path, capsys):
+    path = tmp_path / "c.yaml"
+    path.write_text("network: {layers: [2, 2, 1], activation: sigmoid, loss: half_sse}\n")
+    (answers := tmp_path / "a.txt").write_text("a = 0.1\n")
+    assert main(["check", str(path), str(answers), "--seed", "4", "--version", "2",
+                 "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["answers"][0]["verdict"] in ("incorrect", "correct")
+    (v,) = [v for v in classset.make(parse(path.read_text(), str(path)), "c", 2, 4)][1:]
+    assert report["answers"][0]["expected"] == v.key["answers"][0]["value"]
+
+
+def test_check_with_key_json_never_imports_sympy(key_file, tmp_path):
+    (answers := tmp_path / "a.txt").write_text("a = 0.1\n")
+    code = ("import sys; from symbackprop.cli import main; main(sys.argv[1:]); "
+            "assert 'sympy' not in sys.modules, 'sympy imported'")
+    subprocess.run([sys.executable, "-c", code, "check", str(key_file), str(answers)],
+                   check=True, capture_output=True)
+
+
+def test_bad_key_file_is_a_clear_error(tmp_path, capsys):
+    (bad := tmp_path / "key.json").write_text("{not json")
+    assert main(["check", str(bad), str(bad)]) == 2
+    assert "key.json" in capsys.readouterr().err
+
+
+def test_audit_of_the_bundled_examples(capsys):
+    assert main(["audit", str(WORKSHEETS / "pixel-four-4-2-1.yaml"), "--json"]) == 0
+    claims = {c["name"]: c for c in json.loads(capsys.readouterr().out)["claims"]}
+    assert claims["out[1][1]"]["verdict"] == "inconsistent"
+    assert claims["out[1][1]"]["diagnosis"] == "sigmoid_of_negative"
+    assert claims["net[1][1]"]["verdict"] == "consistent"
+    # ∂J/∂w9 = −0.033 follows from the paper's own wrong σ(0.376) = 0.407
+    assert claims["dJ/dW[2][1][1]"]["verdict"] == "carried_forward"
+    assert main(["audit", str(WORKSHEETS / "blog-2-2-2.yaml"), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    claims = {c["name"]: c for c in report["claims"]}
+    assert claims["J"]["verdict"] == "consistent"
+    assert claims["loss after 1 step"]["verdict"] == "inconsistent"
+    assert claims["loss after 1 step"]["diagnosis"] == "updated_weights"
+    assert claims["outputs after 10000 steps"]["verdict"] == "inconsistent"
