@@ -48,6 +48,7 @@ lint: $(STAMP)
 bench: $(STAMP) tex
 	$(BIN)/python benchmarks/bench_derive.py
 	$(BIN)/python benchmarks/bench_build.py
+	$(BIN)/python benchmarks/bench_check.py
 
 clean:
 	rm -rf build $(VENV) *.egg-info
