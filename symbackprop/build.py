@@ -22,6 +22,8 @@ BuildError = UsageError  # bad input to the build: one line, exit code 2
 
 def main(args) -> int:
     defn = definition.load(args.file)
+    if isinstance(defn, definition.Lesson):
+        return lesson(defn, args)
     roster = read_roster(args.roster) if args.roster else None
     count = args.versions or defn.versions
     if roster and count is None:
@@ -51,6 +53,30 @@ def main(args) -> int:
         class_set(versions, out)
     print(f"wrote {len(jobs) + (1 if count else 0)} PDFs, their .tex and {len(versions)} "
           f"key.json files to {out}/")
+    return 0
+
+
+def lesson(defn: definition.Lesson, args) -> int:
+    """One of seed 000's pages: a worksheet and its key, no versions."""
+    from . import lessons, render
+
+    if args.versions or args.roster:
+        raise BuildError(f"{args.file}: a {defn.kind} worksheet has no versions or roster")
+    sheet = lessons.build(defn)
+    version = classset.Version(Path(args.file).stem, render.lesson_document(sheet, key=False),
+                               render.lesson_document(sheet, key=True),
+                               lessons.key_json(defn, sheet))
+    out = Path(args.out)
+    texs = write_sources([version], out)
+    if args.format == "tex":
+        print(f"wrote {len(texs)} .tex files and a key.json to {out}/")
+        return 0
+    if not pdf.available():
+        print(f"symbackprop: {pdf.INSTALL_HINT}; the .tex files are in {out}/", file=sys.stderr)
+        return 1
+    compile_all([(tex.read_text(encoding="utf-8"), tex.with_suffix(".pdf"), None)
+                 for tex in texs], args.jobs)
+    print(f"wrote 2 PDFs, their .tex and a key.json to {out}/")
     return 0
 
 

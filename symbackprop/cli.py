@@ -139,7 +139,7 @@ def cmd_derive(args) -> int:
     from .sample import instance
     from .verify import run
 
-    defn = definition.load(args.file)
+    defn = _network_definition(args.file)
     inst = instance(defn, args.seed, args.version)
     for p in args.param or ():
         definition.check_name(p, defn.network, lambda problem: _usage(f"--param: {problem}"))
@@ -157,7 +157,7 @@ def cmd_train(args) -> int:
     from . import numeric
     from .sample import instance
 
-    defn = definition.load(args.file)
+    defn = _network_definition(args.file)
     inst = instance(defn, args.seed, args.version)
     history, p = numeric.train(inst, args.steps)
     outputs = numeric.forward(inst, p)[-1].out.tolist()
@@ -210,7 +210,7 @@ def _load_key(args):
 
         from . import classset
 
-        defn = definition.load(args.key)
+        defn = _network_definition(args.key)
         name = Path(args.key).stem
         count = args.version if args.version else None
         versions = classset.make(defn, name, count, args.seed)
@@ -273,7 +273,7 @@ def _check_text(marks, score, key) -> str:
 def cmd_audit(args) -> int:
     from . import audit
 
-    defn = definition.load(args.file)
+    defn = _network_definition(args.file)
     if not (defn.claimed or defn.loss_after_steps or defn.outputs_after_steps):
         _usage(f"{args.file}: claimed: lists no figures to audit")
     claims = audit.audit(defn)
@@ -299,6 +299,15 @@ def cmd_proof(args) -> int:
     proof = proofs.get(args.name)
     print(json.dumps(proofs.as_json(proof), indent=2) if args.json else proofs.text(proof))
     return 0
+
+
+def _network_definition(path: str):
+    """A backpropagation definition; a lesson page (seed 000's) has no network to derive."""
+    defn = definition.load(path)
+    if isinstance(defn, definition.Lesson):
+        _usage(f"{path}: a {defn.kind} worksheet has no network to work on; build it with "
+               f"'symbackprop build {path}'")
+    return defn
 
 
 def _usage(problem: str):

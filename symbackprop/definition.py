@@ -81,6 +81,32 @@ class Definition:
     versions: int | None = None  # build a class set of this many versions by default
 
 
+LESSONS = ("forward_matrix", "gradient_descent", "loss_comparison")
+LESSON_ACTIVATIONS = ("sigmoid", "tanh", "relu")
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """A worksheet that is not a backpropagation exercise (seed 000's other pages)."""
+
+    source: str
+    title: str
+    kind: str  # one of LESSONS
+    decimals: int = 4
+    seed: int = 2026
+    # forward_matrix: f(Wx + b) on one 8x8 digit
+    image: tuple[int, ...] = ()
+    digit: int | None = None
+    hidden: int = 8
+    activation: str = "sigmoid"
+    # gradient_descent
+    starts: tuple[float, ...] = ()
+    learning_rate: float = 0.05
+    steps: int = 5
+    # loss_comparison
+    probabilities: tuple[float, ...] = ()
+
+
 # --- YAML: safe, and strict about the forms YAML 1.1 silently reinterprets -------------
 
 
@@ -129,7 +155,7 @@ _StrictLoader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
 _StrictLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 
 
-def load(path: str | Path) -> Definition:
+def load(path: str | Path) -> Definition | Lesson:
     """Read and check a definition file; raises DefinitionError on any problem."""
     path = Path(path)
     try:
@@ -139,7 +165,7 @@ def load(path: str | Path) -> Definition:
     return parse(text, source=str(path))
 
 
-def parse(text: str, source: str = "<definition>") -> Definition:
+def parse(text: str, source: str = "<definition>") -> Definition | Lesson:
     try:
         data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
@@ -195,9 +221,11 @@ class _Checker:
             self.fail(key, f"must have {size} numbers, got {len(value)}")
         return tuple(self.number(v, f"{key}[{i}]") for i, v in enumerate(value))
 
-    def definition(self, data) -> Definition:
+    def definition(self, data) -> Definition | Lesson:
+        if isinstance(data, dict) and "kind" in data and data["kind"] != "backprop":
+            return self.lesson(data)
         top = self.mapping(data, "", (
-            "title", "network", "values", "learning_rate", "update_biases", "notation",
+            "kind", "title", "network", "values", "learning_rate", "update_biases", "notation",
             "decimals", "ask", "claimed", "seed", "versions"), required=("network",))
         title = top.get("title", DEFAULT_TITLE)
         if not isinstance(title, str) or not title.strip():
@@ -223,6 +251,71 @@ class _Checker:
             versions=None if top.get("versions") is None else self.whole(
                 top["versions"], "versions", 1, 500),
         )
+
+    def lesson(self, data) -> Lesson:
+        top = self.mapping(data, "", ("kind", "title", "decimals", "seed", "lesson"),
+                           required=("title", "lesson"))
+        kind = self.choice(top["kind"], "kind", ("backprop",) + LESSONS)
+        title = top["title"]
+        if not isinstance(title, str) or not title.strip():
+            self.fail("title", f"must be non-empty text, got {_show(title)}")
+        common = {"source": self.source, "title": title, "kind": kind,
+                  "decimals": self.whole(top.get("decimals", 4), "decimals", 0, 12),
+                  "seed": self.whole(top.get("seed", 2026), "seed", 0, 2**63 - 1)}
+        options = {
+            "forward_matrix": ("image", "digit", "hidden", "activation"),
+            "gradient_descent": ("starts", "learning_rate", "steps"),
+            "loss_comparison": ("probabilities",),
+        }[kind]
+        opts = self.mapping(top["lesson"], "lesson", options, required=options[:1])
+        return Lesson(**common, **getattr(self, f"_{kind}")(opts))
+
+    def _forward_matrix(self, opts) -> dict:
+        digit = self.whole(opts.get("digit", 4), "lesson.digit", 0, 9)
+        path = opts["image"]
+        if not isinstance(path, str):
+            self.fail("lesson.image", f"must be a file name, got {_show(path)}")
+        full = Path(self.source).parent / path
+        try:
+            lines = full.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            self.fail("lesson.image", f"cannot read {full} ({exc})")
+        rows = [line.split(",") for line in lines if line.strip() and not line.startswith("#")]
+        match = [r for r in rows if r[0].strip() == str(digit)]
+        if not match or len(match[0]) != 65:
+            self.fail("lesson.image", f"{full} has no line for digit {digit} with 64 pixels")
+        try:
+            pixels = tuple(int(v) for v in match[0][1:])
+        except ValueError:
+            self.fail("lesson.image", f"{full}: pixels must be whole numbers 0..16")
+        if any(not 0 <= v <= 16 for v in pixels):
+            self.fail("lesson.image", f"{full}: pixels must be whole numbers 0..16")
+        return {"image": pixels, "digit": digit,
+                "hidden": self.whole(opts.get("hidden", 8), "lesson.hidden", 1, 16),
+                "activation": self.choice(opts.get("activation", "sigmoid"), "lesson.activation",
+                                          LESSON_ACTIVATIONS)}
+
+    def _gradient_descent(self, opts) -> dict:
+        starts = opts["starts"]
+        if not isinstance(starts, list) or not 1 <= len(starts) <= 4:
+            self.fail("lesson.starts", "must be a list of 1 to 4 starting points")
+        starts = tuple(self.number(v, f"lesson.starts[{i}]") for i, v in enumerate(starts))
+        if any(abs(v) > 2.5 for v in starts):
+            self.fail("lesson.starts", "starting points must lie in [-2.5, 2.5], the plotted range")
+        rate = self.number(opts.get("learning_rate", 0.05), "lesson.learning_rate")
+        if not 0 < rate <= 0.2:
+            self.fail("lesson.learning_rate", f"must be in (0, 0.2] for this cost, got {rate}")
+        return {"starts": starts, "learning_rate": rate,
+                "steps": self.whole(opts.get("steps", 5), "lesson.steps", 1, 12)}
+
+    def _loss_comparison(self, opts) -> dict:
+        probs = opts["probabilities"]
+        if not isinstance(probs, list) or not 1 <= len(probs) <= 8:
+            self.fail("lesson.probabilities", "must be a list of 1 to 8 probabilities")
+        probs = tuple(self.number(v, f"lesson.probabilities[{i}]") for i, v in enumerate(probs))
+        if any(not 0 < p < 1 for p in probs):
+            self.fail("lesson.probabilities", "each must lie strictly between 0 and 1")
+        return {"probabilities": probs}
 
     def network(self, value) -> Network:
         net = self.mapping(value, "network", ("layers", "activation", "loss", "bias"),

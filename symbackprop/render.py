@@ -217,3 +217,52 @@ def _neuron_label(l: int, j: int, depth: int, notation: str) -> str:
     if notation == "numbered":
         return f"o_{{{j}}}" if l == depth else (f"h_{{{j}}}" if depth == 2 else f"h_{{{l}{j}}}")
     return f"n^{{({l})}}_{{{j}}}"
+
+
+# --- lessons (seed 000's pages) ------------------------------------------------------------
+
+_LESSON_WORDS = {"forward_matrix": "Forward propagation: f(Wx + b)",
+                 "gradient_descent": "Gradient descent", "loss_comparison":
+                 "Squared error or cross-entropy?"}
+
+
+def lesson_document(sheet, key: bool) -> str:
+    template = environment().get_template("lesson.tex.j2")
+    d = sheet.decimals
+    sections = [{"title": NoEscape(_title(title)),
+                 "rows": [{"text": NoEscape(row.text), "answer": row.answer,
+                           "shown": NoEscape(number(row.answer.value, d)) if row.answer else None}
+                          for row in rows]}
+                for title, rows in sheet.sections]
+    return template.render(title=sheet.title, kind=sheet.kind, key=key, decimals=d,
+                           seed=sheet.seed, kind_words=_LESSON_WORDS[sheet.kind],
+                           intro=sheet.intro, sections=sections, fig=_figure(sheet))
+
+
+def _figure(sheet) -> dict:
+    f, d = sheet.figures, sheet.decimals
+    if sheet.kind == "forward_matrix":
+        cells = [{"x": i % 8, "y": -(i // 8) - 1, "shade": round(100 * p / 16)}
+                 for i, p in enumerate(f["image"]) if p]
+        rows = [" & ".join(f"{w:.2f}" for w in first) + rf" & \cdots & {last:.2f}"
+                for first, last in zip(f["W_first"], f["W_last"])]
+        xs = [f"{v:.4g}" for v in f["x"][:4]] + [r"\vdots", f"{f['x'][-1]:.4g}"]
+        return {"cells": cells, "digit": f["digit"], "n": len(f["b"]),
+                "W_tex": NoEscape(r" \\ ".join(rows)), "x_tex": NoEscape(r" \\ ".join(xs)),
+                "b_tex": NoEscape(r" \\ ".join(f"{v:.2f}" for v in f["b"])),
+                "table": [(j, NoEscape(number(n, d)), NoEscape(number(o, d)))
+                          for j, n, o in f["table"]]}
+    if sheet.kind == "gradient_descent":
+        # numbers for pgfplots, formatted here: plain text would have its minus signs escaped
+        tangents = [{"w": NoEscape(f"{w:.4f}"), "c": NoEscape(f"{c:.6f}"),
+                     "m": NoEscape(f"{m:.6f}"), "sign": sign, "lo": NoEscape(f"{w - 0.45:.3f}"),
+                     "hi": NoEscape(f"{w + 0.45:.3f}"), "label_y": NoEscape(f"{c + 1.2:.3f}")}
+                    for w, c, m, sign in f["tangents"]]
+        colors = ["black", "orange!80!black", "teal", "violet"]
+        paths = [{"color": NoEscape(colors[i % 4]),
+                  "coords": NoEscape(" ".join(f"({w:.4f},{c:.4f})" for w, c in p))}
+                 for i, p in enumerate(f["paths"])]
+        surface = NoEscape(" ".join(f"({x:.4f},{y:.4f},{z:.4f})"
+                                    for x, y, z in f["surface_path"]))
+        return {"tangents": tangents, "paths": paths, "surface": surface, "table": None}
+    return {"table": None}

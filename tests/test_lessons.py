@@ -1,0 +1,85 @@
+"""Seed 000's pages: f(Wx + b) on a digit, gradient descent, squared error or cross-entropy."""
+
+import math
+
+import numpy as np
+import pytest
+
+from symbackprop import lessons, pdf
+from symbackprop.cli import main
+from symbackprop.definition import DefinitionError, Lesson, load, parse
+from symbackprop.numeric import sigmoid
+
+from .conftest import WORKSHEETS
+
+
+def test_digit_forward_pass_matches_numpy():
+    lesson = load(WORKSHEETS / "digits-forward.yaml")
+    assert isinstance(lesson, Lesson) and len(lesson.image) == 64 and lesson.digit == 4
+    sheet = lessons.build(lesson)
+    W = np.array(sheet.figures["given"]["weights"])
+    b = np.array(sheet.figures["given"]["biases"])
+    assert W.shape == (8, 64) and b.shape == (8,)
+    x = np.array(lesson.image) / 16
+    net = W @ x + b  # 8x64 · 64x1 + 8x1
+    answers = {a.name: a for a in sheet.answers}
+    assert answers["net[1][1]"].exact == pytest.approx(net[0], rel=1e-12)
+    assert answers["out[1][1]"].exact == pytest.approx(sigmoid(net)[0], rel=1e-12)
+    row = next(n for n in answers if n.startswith("net[1][1] row"))
+    r = int(row.rsplit(" ", 1)[1]) - 1
+    assert answers[row].exact == pytest.approx(W[0, 8 * r:8 * r + 8] @ x[8 * r:8 * r + 8])
+    assert [j for j, _, _ in sheet.figures["table"]] == list(range(1, 9))
+
+
+def test_gradient_descent_numbers():
+    sheet = lessons.build(load(WORKSHEETS / "gradient-descent.yaml"))
+    answers = {a.name: a.exact for a in sheet.answers}
+    slope = lambda w: 4 * w**3 - 6 * w + 1  # noqa: E731 - C'(w) by hand
+    cost = lambda w: w**4 - 3 * w**2 + w + 3  # noqa: E731
+    assert answers["C'(-2)"] == pytest.approx(slope(-2)) and answers["C'(-2)"] < 0
+    assert answers["C'(1.6)"] == pytest.approx(slope(1.6)) and answers["C'(1.6)"] > 0
+    for name in ("w* (global minimum)", "w* (local minimum)"):
+        assert abs(slope(answers[name])) < 1e-9
+    assert answers["C(global minimum)"] < answers["C(local minimum)"]
+    assert answers["start 1: w1"] == pytest.approx(0.5 - 0.05 * slope(0.5))
+    # local versus global: the two starts settle in different valleys
+    assert answers["start 1: settles at"] == pytest.approx(answers["w* (local minimum)"], abs=1e-6)
+    assert answers["start 2: settles at"] == pytest.approx(answers["w* (global minimum)"],
+                                                           abs=1e-6)
+    assert cost(answers["w* (global minimum)"]) == pytest.approx(answers["C(global minimum)"])
+
+
+def test_cross_entropy_keeps_its_gradient_where_squared_error_loses_it():
+    sheet = lessons.build(load(WORKSHEETS / "loss-comparison.yaml"))
+    a = {x.name: x.exact for x in sheet.answers}
+    assert a["CE(0.01)"] == pytest.approx(-math.log(0.01))
+    assert a["dCE/dnet(0.01)"] == pytest.approx(0.01 - 1)
+    assert a["dSE/dnet(0.01)"] == pytest.approx(-2 * 0.99 * 0.01 * 0.99)
+    assert abs(a["dSE/dnet(0.01)"]) < 0.05 < abs(a["dCE/dnet(0.01)"])
+
+
+def test_lesson_definitions_are_checked_strictly(tmp_path):
+    with pytest.raises(DefinitionError, match="lesson.probabilities"):
+        parse("kind: loss_comparison\ntitle: L\nlesson: {probabilities: [1.5]}")
+    with pytest.raises(DefinitionError, match="unknown key"):
+        parse("kind: gradient_descent\ntitle: G\nlesson: {starts: [1], rate: 2}")
+    (tmp_path / "d.yaml").write_text("kind: forward_matrix\ntitle: D\n"
+                                     "lesson: {image: nope.csv}\n")
+    with pytest.raises(DefinitionError, match="lesson.image: cannot read"):
+        load(tmp_path / "d.yaml")
+
+
+def test_lessons_refuse_network_commands(capsys):
+    assert main(["derive", str(WORKSHEETS / "gradient-descent.yaml")]) == 2
+    assert "no network to work on" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not pdf.available(), reason="needs pdflatex")
+@pytest.mark.parametrize("name", ["digits-forward", "gradient-descent", "loss-comparison"])
+def test_lesson_pdfs_build(name, tmp_path):
+    assert main(["build", str(WORKSHEETS / f"{name}.yaml"), "--out", str(tmp_path)]) == 0
+    for kind in ("worksheet", "key"):
+        assert (tmp_path / f"{name}-{kind}.pdf").read_bytes().startswith(b"%PDF")
+    sheet = (tmp_path / f"{name}-worksheet.tex").read_text()
+    key = (tmp_path / f"{name}-key.tex").read_text()
+    assert "Answer key" in key and "Answer key" not in sheet
