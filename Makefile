@@ -24,7 +24,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 tex:
-	@if ! command -v pdflatex >/dev/null || ! command -v latexmk >/dev/null; then \
+	@if ! command -v pdflatex >/dev/null || ! command -v latexmk >/dev/null || \
+		! command -v pdftotext >/dev/null; then \
 		echo "TeX Live is missing: installing it with apt-get (a few minutes)..."; \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
