@@ -39,21 +39,7 @@ def main(args) -> int:
         raise BuildError(str(exc)) from None
     except latex.UnprintableText as exc:
         raise BuildError(f"{args.roster or args.file}: {exc}") from None
-    out = Path(args.out)
-    texs = write_sources(versions, out)
-    if args.format == "tex":
-        print(f"wrote {len(texs)} .tex files and {len(versions)} key.json files to {out}/")
-        return 0
-    if not pdf.available():
-        print(f"symbackprop: {pdf.INSTALL_HINT}; the .tex files are in {out}/", file=sys.stderr)
-        return 1
-    jobs = [(tex.read_text(encoding="utf-8"), tex.with_suffix(".pdf"), None) for tex in texs]
-    compile_all(jobs, args.jobs)
-    if count:
-        class_set(versions, out)
-    print(f"wrote {len(jobs) + (1 if count else 0)} PDFs, their .tex and {len(versions)} "
-          f"key.json files to {out}/")
-    return 0
+    return emit(versions, args, with_class_set=bool(count))
 
 
 def lesson(defn: definition.Lesson, args) -> int:
@@ -66,17 +52,25 @@ def lesson(defn: definition.Lesson, args) -> int:
     version = classset.Version(Path(args.file).stem, render.lesson_document(sheet, key=False),
                                render.lesson_document(sheet, key=True),
                                lessons.key_json(defn, sheet))
+    return emit([version], args, with_class_set=False)
+
+
+def emit(versions: list[classset.Version], args, with_class_set: bool) -> int:
+    """Write the .tex and key.json files, then compile the PDFs (unless --format tex)."""
     out = Path(args.out)
-    texs = write_sources([version], out)
+    texs = write_sources(versions, out)
     if args.format == "tex":
-        print(f"wrote {len(texs)} .tex files and a key.json to {out}/")
+        print(f"wrote {len(texs)} .tex files and {len(versions)} key.json files to {out}/")
         return 0
     if not pdf.available():
         print(f"symbackprop: {pdf.INSTALL_HINT}; the .tex files are in {out}/", file=sys.stderr)
         return 1
-    compile_all([(tex.read_text(encoding="utf-8"), tex.with_suffix(".pdf"), None)
-                 for tex in texs], args.jobs)
-    print(f"wrote 2 PDFs, their .tex and a key.json to {out}/")
+    jobs = [(tex.read_text(encoding="utf-8"), tex.with_suffix(".pdf"), None) for tex in texs]
+    compile_all(jobs, args.jobs)
+    if with_class_set:
+        class_set(versions, out)
+    print(f"wrote {len(jobs) + with_class_set} PDFs, their .tex and {len(versions)} "
+          f"key.json files to {out}/")
     return 0
 
 

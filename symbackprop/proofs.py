@@ -22,43 +22,38 @@ import sympy as sp
 from sympy.printing.pretty.pretty import PrettyPrinter
 
 
-class sigma(sp.Function):  # noqa: N801 - prints as the mathematics does
-    """The logistic sigmoid σ(x) = 1/(1 + e^(−x)), kept whole so that proofs can speak of it."""
+class _Named(sp.Function):
+    """A function kept whole in proofs, printed under its own name (its definition is
+    substituted only when steps are checked)."""
+
+    tex = text = ""
 
     def _latex(self, printer):
-        return r"\sigma\left(%s\right)" % printer._print(self.args[0])
+        return r"%s\left(%s\right)" % (self.tex, printer._print(self.args[0]))
 
     def _sympystr(self, printer):
-        return "σ(%s)" % printer._print(self.args[0])
+        return "%s(%s)" % (self.text, printer._print(self.args[0]))
 
     def _pretty(self, printer):
-        return printer._print_Function(self, func_name="σ")
+        return printer._print_Function(self, func_name=self.text)
 
 
-class relu(sp.Function):  # noqa: N801
+class sigma(_Named):  # noqa: N801 - prints as the mathematics does
+    """The logistic sigmoid σ(x) = 1/(1 + e^(−x))."""
+
+    tex, text = r"\sigma", "σ"
+
+
+class relu(_Named):  # noqa: N801
     """ReLU(x) = max(0, x), written by cases so that its derivative is taken piece by piece."""
 
-    def _latex(self, printer):
-        return r"\operatorname{ReLU}\left(%s\right)" % printer._print(self.args[0])
-
-    def _sympystr(self, printer):
-        return "ReLU(%s)" % printer._print(self.args[0])
-
-    def _pretty(self, printer):
-        return printer._print_Function(self, func_name="ReLU")
+    tex, text = r"\operatorname{ReLU}", "ReLU"
 
 
-class step(sp.Function):  # noqa: N801
+class step(_Named):  # noqa: N801
     """The unit step H(x): 1 for x > 0, 0 for x ≤ 0 (H(0) = 0, the convention we use)."""
 
-    def _latex(self, printer):
-        return r"H\left(%s\right)" % printer._print(self.args[0])
-
-    def _sympystr(self, printer):
-        return "H(%s)" % printer._print(self.args[0])
-
-    def _pretty(self, printer):
-        return printer._print_Function(self, func_name="H")
+    tex, text = "H", "H"
 
 
 class ProofError(Exception):
