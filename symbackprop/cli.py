@@ -242,10 +242,12 @@ def _ask(key) -> tuple[dict[str, float], list[str]]:
     print("Type each answer (Enter to skip it).", file=sys.stderr)
     for a in key.answers:
         while True:
-            try:
-                text = input(f"({a['label']}) {a['name']} = ").strip()
-            except EOFError:
+            # prompts on stderr, so that --json output stays one JSON object
+            print(f"({a['label']}) {a['name']} = ", end="", file=sys.stderr, flush=True)
+            line = sys.stdin.readline()
+            if not line:  # end of input
                 return given, []
+            text = line.strip()
             if not text:
                 break
             try:

@@ -166,11 +166,11 @@ def _descent(lesson: Lesson) -> LessonSheet:
         w, path = start, [start]
         for step in range(1, lesson.steps + 1):
             w_next = w - eta * _slope(w)
-            if step <= 2:
+            if step <= 2:  # the first step from the given start, the second from their answer
+                given = rf"$w_0 = {start:g}$" if step == 1 else r"your $w_1$"
                 walk_rows.append(Row(
                     rf"Start {s}: $w_{{{step}}} = w_{{{step - 1}}} - \eta\, C'(w_{{{step - 1}}})$"
-                    rf" with $w_{{{step - 1}}} = {_num(w, d)}$:",
-                    sheet.add(f"start {s}: w{step}", w_next)))
+                    rf" from {given}:", sheet.add(f"start {s}: w{step}", w_next)))
             w = w_next
             path.append(w)
         for _ in range(400):  # where it settles: keep descending

@@ -256,7 +256,8 @@ def _figure(sheet) -> dict:
         # numbers for pgfplots, formatted here: plain text would have its minus signs escaped
         tangents = [{"w": NoEscape(f"{w:.4f}"), "c": NoEscape(f"{c:.6f}"),
                      "m": NoEscape(f"{m:.6f}"), "sign": sign, "lo": NoEscape(f"{w - 0.45:.3f}"),
-                     "hi": NoEscape(f"{w + 0.45:.3f}"), "label_y": NoEscape(f"{c + 1.2:.3f}")}
+                     "hi": NoEscape(f"{w + 0.45:.3f}"), "label_y": NoEscape(f"{c + 1.2:.3f}"),
+                     "anchor": NoEscape("south west" if w < 0 else "south east")}
                     for w, c, m, sign in f["tangents"]]
         colors = ["black", "orange!80!black", "teal", "violet"]
         paths = [{"color": NoEscape(colors[i % 4]),

@@ -264,3 +264,18 @@ def test_audit_of_the_bundled_examples(capsys):
     assert claims["loss after 1 step"]["verdict"] == "inconsistent"
     assert claims["loss after 1 step"]["diagnosis"] == "updated_weights"
     assert claims["outputs after 10000 steps"]["verdict"] == "inconsistent"
+
+
+def test_cli_asks_for_each_blank_when_no_answers_file(key_file, monkeypatch, capsys):
+    import io
+    key = json.loads(key_file.read_text())
+    first, second = key["answers"][0], key["answers"][1]
+    # answer (a) right, retype a bad (b), skip the rest (Enter), then end of input
+    typed = f"{first['value']}\nabc\n{second['value']}\n\n"
+    monkeypatch.setattr(sys, "stdin", io.StringIO(typed))
+    assert main(["check", str(key_file), "--json"]) == 0
+    out = capsys.readouterr()
+    report = json.loads(out.out)
+    assert "(a) net[1][1] = " in out.err
+    assert [a["verdict"] for a in report["answers"][:3]] == ["correct", "correct", "missing"]
+    assert "'abc' is not a number" in out.err

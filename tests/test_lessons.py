@@ -83,3 +83,21 @@ def test_lesson_pdfs_build(name, tmp_path):
     sheet = (tmp_path / f"{name}-worksheet.tex").read_text()
     key = (tmp_path / f"{name}-key.tex").read_text()
     assert "Answer key" in key and "Answer key" not in sheet
+
+
+@pytest.mark.skipif(not pdf.available(), reason="needs pdflatex")
+@pytest.mark.parametrize("name", ["digits-forward", "gradient-descent", "loss-comparison"])
+def test_lesson_student_sheet_shows_no_answer(name, tmp_path):
+    import json
+    import subprocess
+
+    assert main(["build", str(WORKSHEETS / f"{name}.yaml"), "--out", str(tmp_path)]) == 0
+    key = json.loads((tmp_path / f"{name}-key.json").read_text())
+    text = {}
+    for kind in ("worksheet", "key"):
+        text[kind] = subprocess.run(["pdftotext", str(tmp_path / f"{name}-{kind}.pdf"), "-"],
+                                    capture_output=True, text=True, check=True).stdout
+    for a in key["answers"]:
+        shown = f"{abs(a['value']):.4f}"
+        assert shown in text["key"], a
+        assert shown not in text["worksheet"], a
