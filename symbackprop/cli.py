@@ -42,8 +42,9 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="symbackprop",
-        description="Derive, verify and print the chain-rule mathematics of small neural "
-                    "networks defined in YAML worksheet definitions.",
+        description="Derive, verify, prove and print the chain-rule mathematics of small "
+                    "neural networks defined in YAML worksheet definitions: printable worksheets "
+                    "and answer keys, and marking of hand calculations.",
         epilog="Run 'symbackprop COMMAND --help' for a command's options.")
     sub = p.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
