@@ -189,7 +189,7 @@ def diagram_view(ws) -> dict:
                     w = name("W", l, j, k)
                     edges.append({"source": f"n{l - 1}x{k}", "target": ident,
                                   "label": f"{sym(w)} = {given_number(ws.values[w])}",
-                                  "pos": 0.25 + 0.12 * ((j + k) % 3)})
+                                  "pos": 0.3})
             elif l:
                 edges += [{"source": f"n{l - 1}x{k}", "target": ident, "label": "", "pos": 0}
                           for k in range(1, sizes[l - 1] + 1)]
@@ -210,7 +210,8 @@ def diagram_view(ws) -> dict:
         for key in ("label", "text"):
             if key in item:
                 item[key] = NoEscape(item[key])
-    return {"nodes": nodes, "edges": edges, "notes": notes, "size": 0.9}
+    font = NoEscape(r"\tiny" if tall >= 4 else r"\scriptsize")  # dense layers: small labels
+    return {"nodes": nodes, "edges": edges, "notes": notes, "size": 0.9, "font": font}
 
 
 def _neuron_label(l: int, j: int, depth: int, notation: str) -> str:
