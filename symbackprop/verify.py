@@ -59,6 +59,7 @@ def verify(derivation: Derivation, inst: Instance) -> Verified:
     style = inst.network.bias
     grads_np = _flat_params(numeric.gradients(inst, p), style)
     _agree("NumPy backward pass", grads, grads_np)
+    _no_relu_kink(inst, layers)
     grads_fd = _flat_params(numeric.finite_differences(inst), style)
     _agree("finite differences", grads, grads_fd)
     updated = _updated(inst, values, grads)
@@ -68,6 +69,17 @@ def verify(derivation: Derivation, inst: Instance) -> Verified:
         numpy_max_abs_diff=max(abs(grads[k] - grads_np[k]) for k in grads),
         fd_max_rel_err=_max_rel(grads, grads_fd),
     )
+
+
+def _no_relu_kink(inst: Instance, layers) -> None:
+    """A ReLU neuron whose net is (nearly) 0 has no slope there: refuse with the reason."""
+    for l, (act, layer) in enumerate(zip(inst.network.activations, layers), start=1):
+        for j, z in enumerate(layer.net, start=1):
+            if act == "relu" and abs(z) < 1e-6:
+                raise VerificationError(
+                    f"net[{l}][{j}] = {float(z):.3g} is at ReLU's corner, where it has no "
+                    "derivative (finite differences see a slope of ½); change a number so that "
+                    "no ReLU neuron's net is 0")
 
 
 def _updated(inst: Instance, values, grads) -> dict[str, float]:

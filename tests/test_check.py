@@ -279,3 +279,15 @@ def test_cli_asks_for_each_blank_when_no_answers_file(key_file, monkeypatch, cap
     assert "(a) net[1][1] = " in out.err
     assert [a["verdict"] for a in report["answers"][:3]] == ["correct", "correct", "missing"]
     assert "'abc' is not a number" in out.err
+
+
+def test_lesson_keys_are_marked_by_value(tmp_path, capsys):
+    assert main(["build", str(WORKSHEETS / "loss-comparison.yaml"), "--format", "tex",
+                 "--out", str(tmp_path)]) == 0
+    key = json.loads((tmp_path / "loss-comparison-key.json").read_text())
+    (answers := tmp_path / "a.txt").write_text(f"a = {key['answers'][0]['value']}\nb = 9\n")
+    capsys.readouterr()
+    assert main(["check", str(tmp_path / "loss-comparison-key.json"), str(answers),
+                 "--json"]) == 0
+    verdicts = [a["verdict"] for a in json.loads(capsys.readouterr().out)["answers"]]
+    assert verdicts[:3] == ["correct", "incorrect", "missing"]
