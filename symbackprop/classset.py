@@ -35,10 +35,9 @@ def make(defn: Definition, name: str, count: int | None = None, seed: int | None
          roster: list[str] | None = None) -> list[Version]:
     """One version (count None) or `count` versions numbered 1..count."""
     if count is None:
-        inst = instance(defn, seed, None, acceptable(defn)) if not fully_given(defn) else \
-            instance(defn)
-        student = roster[0] if roster else None
-        return [_version(defn, name, run(defn, inst), student)]
+        judge = Judge(defn)
+        inst = instance(defn, seed, None, judge)
+        return [_version(defn, name, *judge.sheet(inst), roster[0] if roster else None)]
     if fully_given(defn):
         raise ValueError(f"{defn.source}: every number is given, so all versions would be the "
                          "same; leave some values out (they are then drawn per version)")
@@ -46,36 +45,51 @@ def make(defn: Definition, name: str, count: int | None = None, seed: int | None
     seen: set = set()
     out = []
     for v in range(1, count + 1):
-        accept = acceptable(defn, seen)
-        inst = instance(defn, seed, v, accept)
+        judge = Judge(defn, seen)
+        inst = instance(defn, seed, v, judge)
         seen.add(inst.values)
         student = roster[v - 1] if roster else None
-        out.append(_version(defn, f"{name}-v{v:0{width}d}", run(defn, inst), student))
+        out.append(_version(defn, f"{name}-v{v:0{width}d}", *judge.sheet(inst), student))
     return out
 
 
-def _version(defn: Definition, stem: str, result: Verified, student: str | None) -> Version:
-    ws = worksheet.build(defn, result)
+def _version(defn: Definition, stem: str, result: Verified, ws: worksheet.Worksheet,
+             student: str | None) -> Version:
     return Version(stem, render.worksheet_document(ws, key=False, student=student),
                    render.worksheet_document(ws, key=True, student=student),
                    worksheet.key_json(defn, ws, result))
 
 
-def acceptable(defn: Definition, seen: set | None = None):
-    """What a teacher would reject: saturated neurons, answers that round to zero, repeated
-    answers, and a version that repeats an earlier one."""
-    seen = set() if seen is None else seen
+class Judge:
+    """Accepts a draw unless a teacher would reject it: saturated neurons, answers that round to
+    zero, repeated answers, or a version that repeats an earlier one. Keeps the verified result
+    and worksheet of the draw it accepted, so that they are not computed again."""
 
-    def accept(inst: Instance) -> bool:
-        if inst.values in seen:
+    def __init__(self, defn: Definition, seen: set | None = None):
+        self.defn, self.seen = defn, set() if seen is None else seen
+        self.accepted: tuple[Instance, Verified, worksheet.Worksheet] | None = None
+
+    def __call__(self, inst: Instance) -> bool:
+        if inst.values in self.seen:
             return False
         try:
-            result = run(defn, inst)
+            result = run(self.defn, inst)
         except VerificationError:
-            return False  # e.g. a ReLU kink exactly under a finite difference
-        return not (_saturated(result) or _trivial(defn, result))
+            return False  # e.g. a ReLU neuron at its corner
+        if _saturated(result):
+            return False
+        ws = worksheet.build(self.defn, result)
+        if _trivial(self.defn, ws):
+            return False
+        self.accepted = (inst, result, ws)
+        return True
 
-    return accept
+    def sheet(self, inst: Instance) -> tuple[Verified, worksheet.Worksheet]:
+        """The verified result and worksheet of `inst` (a fully given one is never judged)."""
+        if self.accepted is not None and self.accepted[0] is inst:
+            return self.accepted[1], self.accepted[2]
+        result = run(self.defn, inst)
+        return result, worksheet.build(self.defn, result)
 
 
 def _saturated(result: Verified) -> bool:
@@ -88,8 +102,7 @@ def _saturated(result: Verified) -> bool:
     return False
 
 
-def _trivial(defn: Definition, result: Verified) -> bool:
-    ws = worksheet.build(defn, result)
+def _trivial(defn: Definition, ws: worksheet.Worksheet) -> bool:
     shown = [a for a in ws.answers if " via " not in a.name  # one path can be the whole sum
              and (a.name == "J" or a.name.startswith(("net", "out", "dJ/dW", "dJ/db")))]
     rounded = [round(a.value, defn.decimals) for a in shown]

@@ -39,6 +39,7 @@ from .steps import (
     W,
     WeightGradient,
     flatten,
+    leaves,
 )
 
 __all__ = ["Derivation", "derive", "derive_all", "flatten"]
@@ -52,7 +53,7 @@ class Derivation:
 
     def rules(self) -> tuple[str, ...]:
         """Names of the proofs the derivations rest on, sorted."""
-        used = {f.rule for s in self.grads.values() for f in _leaves(s)}
+        used = {f.rule for s in self.grads.values() for f in leaves(s)}
         return tuple(sorted(used | {"chain_rule"}))
 
 
@@ -65,15 +66,6 @@ def derive_all(graph: Graph) -> Derivation:
     builder = _Builder(graph)
     grads = {p: builder.grad(p) for p in graph.params}
     return Derivation(graph, grads, dict(sorted(builder.deltas.items())))
-
-
-def _leaves(step: Step):
-    for f in flatten(step):
-        if isinstance(f, Factor):
-            yield f
-        elif isinstance(f, PathSum):
-            for term in f.terms:
-                yield from _leaves(term)
 
 
 # general form and network form of ∂out/∂net, per activation

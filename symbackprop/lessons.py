@@ -18,6 +18,7 @@ import sympy as sp
 
 from .definition import Definition, Lesson, Network, Values
 from .errors import VerificationError
+from .render import number
 from .sample import Instance, generator
 from .verify import rel_err, run
 from .worksheet import Answer, label
@@ -69,10 +70,6 @@ def _agree(what: str, a: float, b: float) -> None:
         raise VerificationError(f"{what}: {a!r} (symbolic) vs {b!r} (numeric)")
 
 
-def _num(v: float, d: int) -> str:
-    return f"{v:.{d}f}"
-
-
 # --- f(Wx + b) on one digit ------------------------------------------------------------
 
 
@@ -102,7 +99,7 @@ def _forward(lesson: Lesson) -> LessonSheet:
                for k, w, xi in slice_terms]
     by_hand.append(Row(rf"Sum of these 8 products (row {row + 1} of the image, the inkiest) =",
                        sheet.add(f"net[1][1] row {row + 1}", partial)))
-    by_hand.append(Row(rf"The other 56 products add up to ${_num(rest, d)}$ and "
+    by_hand.append(Row(rf"The other 56 products add up to ${number(rest, d)}$ and "
                        rf"$b_1 = {b[0]:.2f}$, so $\mathrm{{net}}_1$ =",
                        sheet.add("net[1][1]", result.values["net[1][1]"])))
     by_hand.append(Row(rf"$\mathrm{{out}}_1 = f(\mathrm{{net}}_1)$ with $f$ = {lesson.activation}",

@@ -82,9 +82,8 @@ def is_final(answer_name: str) -> bool:
 
 
 def number(value: float, decimals: int) -> str:
-    """A value as printed on the sheet: fixed decimals, a true minus sign."""
-    text_ = f"{value:.{decimals}f}"
-    return ("-" + text_[1:]) if text_.startswith("-") else text_
+    """A value as printed on the sheet: fixed decimals (math mode makes the minus sign)."""
+    return f"{value:.{decimals}f}"
 
 
 def given_number(value: float) -> str:

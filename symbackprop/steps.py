@@ -80,6 +80,16 @@ def flatten(step: Step) -> tuple[Step, ...]:
     return (step,)
 
 
+def leaves(step: Step):
+    """Every Factor of a derivation, through chains and into every path of a sum."""
+    for f in flatten(step):
+        if isinstance(f, PathSum):
+            for term in f.terms:
+                yield from leaves(term)
+        else:
+            yield f
+
+
 def walk(step: Step):
     """Every step of the tree once, children before parents (a shared δ appears once)."""
     seen: set[str] = set()

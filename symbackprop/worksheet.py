@@ -27,7 +27,7 @@ from .derive import Derivation
 from .evaluate import forward, step_values
 from .graph import name
 from .latex import NoEscape, symbol
-from .steps import Factor, PathSum, Step, flatten
+from .steps import Factor, PathSum, Step, flatten, leaves
 from .verify import Verified
 
 
@@ -93,7 +93,7 @@ def build(defn: Definition, result: Verified) -> Worksheet:
     sections = [sheet.forward_section(), sheet.loss_section()]
     sections += [sheet.gradient_section(p) for p in asked]
     sections.append(sheet.update_section(asked))
-    used = {f.rule for p in asked for f in _leaves(result.derivation.grads[p])}
+    used = {f.rule for p in asked for f in leaves(result.derivation.grads[p])}
     net = defn.network
     return Worksheet(
         title=defn.title, notation=defn.notation, decimals=defn.decimals,
@@ -121,15 +121,6 @@ def key_json(defn: Definition, ws: Worksheet, result: Verified) -> dict:
 
 def _given(result: Verified) -> dict[str, float]:
     return {k: v for k, v in result.values.items() if k[0] in "xtWb"}
-
-
-def _leaves(step: Step):
-    for f in flatten(step):
-        if isinstance(f, PathSum):
-            for t in f.terms:
-                yield from _leaves(t)
-        else:
-            yield f
 
 
 def label(i: int) -> str:

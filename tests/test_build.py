@@ -171,9 +171,12 @@ def test_fully_given_definition_refuses_versions(capsys, tmp_path):
 @needs_tex
 def test_pdf_from_an_installed_wheel(tmp_path):
     """templates/ ships inside the package: build a PDF from the wheel, not the source tree."""
-    wheel_dir, site = tmp_path / "wheel", tmp_path / "site"
+    wheel_dir, site, source = tmp_path / "wheel", tmp_path / "site", tmp_path / "source"
+    # build from a clean copy: setuptools' build/ in the checkout could hold stale modules
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".venv", "build", "*.egg-info", ".git", "__pycache__", ".*_cache", ".hypothesis"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "-q", "-w", str(wheel_dir), str(ROOT)], check=True)
+                    "-q", "-w", str(wheel_dir), str(source)], check=True)
     (wheel,) = wheel_dir.glob("symbackprop-*.whl")
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target",
                     str(site), str(wheel)], check=True)
