@@ -12,7 +12,7 @@ TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-latex-extra
 WORKSHEETS := $(wildcard worksheets/*.yaml)
 OUT := build/worksheets
 
-.PHONY: all setup tex test worksheets lint bench clean
+.PHONY: all setup tex test test-slow worksheets lint bench clean
 
 all: test
 
@@ -35,6 +35,10 @@ tex:
 test: $(STAMP) tex
 	$(BIN)/ruff check symbackprop tests benchmarks
 	$(BIN)/python -m pytest
+
+# thousands of random networks through the three-way verification (minutes)
+test-slow: $(STAMP) tex
+	$(BIN)/python -m pytest -m slow
 
 worksheets: $(STAMP) tex
 	@for f in $(WORKSHEETS); do \
