@@ -49,6 +49,10 @@ class AnswerError(ValueError):
     """A line of an answer file that is not `label = number`."""
 
 
+LARGEST = 1e15  # no answer on a sheet comes near this
+_LONGEST = 40  # characters in a number: more digits than a float holds, and no 5,000-digit ints
+
+
 def parse_number(text: str) -> float:
     """A student's number: decimal, scientific or a simple fraction, ASCII only.
 
@@ -57,15 +61,28 @@ def parse_number(text: str) -> float:
     """
     text = text.strip()
     if not text.isascii():
-        raise AnswerError(f"'{text}' has characters that are not plain digits")
+        raise AnswerError(f"'{_clip(text)}' has characters that are not plain digits")
+    if len(text) > _LONGEST:
+        raise AnswerError(f"'{_clip(text)}' is longer than {_LONGEST} characters: not a number "
+                          "a worksheet asks for")
     if _NUMBER.fullmatch(text):
-        return float(text)
+        return _sized(float(text), text)
     m = _FRACTION.fullmatch(text)
     if m:
         if int(m.group(2)) == 0:
             raise AnswerError(f"'{text}' divides by zero")
-        return float(Fraction(int(m.group(1)), int(m.group(2))))
-    raise AnswerError(f"'{text}' is not a number (write 0.25, 2.5e-3 or 1/4)")
+        return _sized(float(Fraction(int(m.group(1)), int(m.group(2)))), text)
+    raise AnswerError(f"'{_clip(text)}' is not a number (write 0.25, 2.5e-3 or 1/4)")
+
+
+def _sized(value: float, text: str) -> float:
+    if not abs(value) <= LARGEST:  # also catches inf, which float() makes of 1e999
+        raise AnswerError(f"'{text}' is too large for any answer on a worksheet")
+    return value
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _LONGEST else text[:_LONGEST] + "..."
 
 
 def parse_answers(text: str) -> tuple[dict[str, float], list[str]]:
@@ -77,7 +94,7 @@ def parse_answers(text: str) -> tuple[dict[str, float], list[str]]:
         if not line:
             continue
         if "=" not in line:
-            problems.append(f"line {number}: expected 'label = value', got '{line}'")
+            problems.append(f"line {number}: expected 'label = value', got '{_clip(line)}'")
             continue
         label, value = (part.strip() for part in line.rsplit("=", 1))
         try:

@@ -35,22 +35,38 @@ def make(defn: Definition, name: str, count: int | None = None, seed: int | None
          roster: list[str] | None = None) -> list[Version]:
     """One version (count None) or `count` versions numbered 1..count."""
     if count is None:
-        judge = Judge(defn)
-        inst = instance(defn, seed, None, judge)
-        return [_version(defn, name, *judge.sheet(inst), roster[0] if roster else None)]
+        return [_version(defn, name, *draw(defn, seed, None), roster[0] if roster else None)]
     if fully_given(defn):
         raise ValueError(f"{defn.source}: every number is given, so all versions would be the "
                          "same; leave some values out (they are then drawn per version)")
     width = max(2, len(str(count)))  # v01, v02, ... as a teacher sorts them
-    seen: set = set()
+    first_with: dict = {}
     out = []
     for v in range(1, count + 1):
-        judge = Judge(defn, seen)
-        inst = instance(defn, seed, v, judge)
-        seen.add(inst.values)
+        result, ws = draw(defn, seed, v)
+        values = result.instance.values
+        if values in first_with:
+            raise ValueError(f"{defn.source}: version {v} would repeat the numbers of version "
+                             f"{first_with[values]}; leave more values out, or build fewer "
+                             "versions")
+        first_with[values] = v
         student = roster[v - 1] if roster else None
-        out.append(_version(defn, f"{name}-v{v:0{width}d}", *judge.sheet(inst), student))
+        out.append(_version(defn, f"{name}-v{v:0{width}d}", result, ws, student))
     return out
+
+
+def key(defn: Definition, version: int | None, seed: int | None = None) -> dict:
+    """The key.json object of one version, without rendering or computing any other version."""
+    result, ws = draw(defn, seed, version)
+    return worksheet.key_json(defn, ws, result)
+
+
+def draw(defn: Definition, seed: int | None, version: int | None
+         ) -> tuple[Verified, worksheet.Worksheet]:
+    """The verified result and worksheet of one version: its numbers come from (seed, version)
+    alone, so that `check --version 7` regenerates version 7 without versions 1 to 6."""
+    judge = Judge(defn)
+    return judge.sheet(instance(defn, seed, version, judge))
 
 
 def _version(defn: Definition, stem: str, result: Verified, ws: worksheet.Worksheet,
@@ -62,16 +78,14 @@ def _version(defn: Definition, stem: str, result: Verified, ws: worksheet.Worksh
 
 class Judge:
     """Accepts a draw unless a teacher would reject it: saturated neurons, answers that round to
-    zero, repeated answers, or a version that repeats an earlier one. Keeps the verified result
-    and worksheet of the draw it accepted, so that they are not computed again."""
+    zero, or repeated answers. Keeps the verified result and worksheet of the draw it accepted,
+    so that they are not computed again."""
 
-    def __init__(self, defn: Definition, seen: set | None = None):
-        self.defn, self.seen = defn, set() if seen is None else seen
+    def __init__(self, defn: Definition):
+        self.defn = defn
         self.accepted: tuple[Instance, Verified, worksheet.Worksheet] | None = None
 
     def __call__(self, inst: Instance) -> bool:
-        if inst.values in self.seen:
-            return False
         try:
             result = run(self.defn, inst)
         except VerificationError:

@@ -17,6 +17,7 @@ from .pdf import LatexError, LatexMissing
 # start fast and never import SymPy.
 
 EXIT_USAGE = 2
+MAX_VERSIONS = 500  # as the definition's versions: allows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,7 +123,8 @@ def _seed_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=_count, help="seed for numbers the definition leaves out "
                    "(default: the definition's seed:, else 2026)")
     p.add_argument("--version", type=_count, default=None,
-                   help="version number of a randomized class set (default 0)")
+                   help="which version of a class set (1 to N); required when the definition "
+                   "builds versions (versions: N), since each version has its own numbers")
 
 
 def _positive(text: str) -> int:
@@ -140,11 +142,10 @@ def _count(text: str) -> int:
 
 def cmd_derive(args) -> int:
     from . import report
-    from .sample import instance
     from .verify import run
 
     defn = _network_definition(args.file)
-    inst = instance(defn, args.seed, args.version)
+    inst = _instance(defn, args)
     for p in args.param or ():
         definition.check_name(p, defn.network, lambda problem: _usage(f"--param: {problem}"))
         if p.startswith("d") or p[0] not in "Wb":
@@ -159,10 +160,9 @@ def cmd_derive(args) -> int:
 
 def cmd_train(args) -> int:
     from . import numeric
-    from .sample import instance
 
     defn = _network_definition(args.file)
-    inst = instance(defn, args.seed, args.version)
+    inst = _instance(defn, args)
     history, p = numeric.train(inst, args.steps)
     outputs = numeric.forward(inst, p)[-1].out.tolist()
     if args.json:
@@ -187,18 +187,27 @@ def cmd_build(args) -> int:
 def cmd_check(args) -> int:
     from . import check
 
-    key = _load_key(args)
+    key, defn = _load_key(args)
     if args.answers is None:
         given, problems = _ask(key)
     else:
         given, problems = check.parse_answers(_read_answers(args.answers))
     where = args.answers or "input"
     _, unknown = check.resolve(key, given)
-    problems += [f"'{u}' is not a label or name on this sheet" for u in unknown]
-    for problem in problems:
+    problems += [f"'{check._clip(u)}' is not a label or name on this sheet" for u in unknown]
+    for problem in problems[:MAX_PROBLEMS]:
         print(f"symbackprop: {where}: {problem}", file=sys.stderr)
+    if len(problems) > MAX_PROBLEMS:
+        print(f"symbackprop: {where}: ... and {len(problems) - MAX_PROBLEMS} more lines that "
+              "are not answers", file=sys.stderr)
     marks = check.mark(key, given)
     score = {v: sum(m.verdict == v for m in marks) for v in check.VERDICTS}
+    if defn is not None and defn.versions and _mostly_wrong(score):
+        other = _fitting_version(defn, args, given)
+        if other is not None:
+            print(f"symbackprop: {where}: most answers are wrong for version {args.version}, "
+                  f"but every one is right for version {other}: is this version {other}?",
+                  file=sys.stderr)
     if args.json:
         print(json.dumps({"answers": [m.as_json() for m in marks], "score": score}, indent=2))
     else:
@@ -206,46 +215,123 @@ def cmd_check(args) -> int:
     return 0
 
 
+MAX_PROBLEMS = 20  # lines of an answers file reported as unreadable, before a count of the rest
+
+
+def _mostly_wrong(score: dict[str, int]) -> bool:
+    answered = sum(score.values()) - score["missing"]
+    return answered >= 2 and score["correct"] * 2 < answered
+
+
+def _fitting_version(defn, args, given: dict[str, float]) -> int | None:
+    """The version of the set for which every answer given is correct, if there is one."""
+    from . import check, classset
+
+    for version in range(1, defn.versions + 1):
+        if version == args.version:
+            continue
+        key = check.Key.from_json(json.loads(json.dumps(classset.key(defn, version, args.seed))))
+        marks = [m for m in check.mark(key, given) if m.verdict != "missing"]
+        if marks and all(m.verdict == "correct" for m in marks):
+            return version
+    return None
+
+
+MAX_ANSWER_BYTES = 2**20  # far more than any sheet's answers; /dev/zero must not be read forever
+
+
 def _load_key(args):
-    from . import check
+    """The key to mark against, and the definition it was regenerated from (None: a KEY.json)."""
+    from . import check, keys
 
     if not args.key.endswith(".json"):  # a definition: regenerate its key (needs the engine)
-        from pathlib import Path
-
         from . import classset
 
         defn = _network_definition(args.key)
-        name = Path(args.key).stem
-        count = args.version if args.version else None
-        versions = classset.make(defn, name, count, args.seed)
-        return check.Key.from_json(json.loads(json.dumps(versions[-1].key)))
-    try:
-        with open(args.key, encoding="utf-8") as handle:
-            return check.Key.from_json(json.load(handle))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise UsageError(f"{args.key}: not a key written by 'symbackprop build' ({exc})") from None
+        key = classset.key(defn, _version_of(defn, args), args.seed)
+        return check.Key.from_json(json.loads(json.dumps(key))), defn
+    if args.version is not None or args.seed is not None:
+        _usage(f"{args.key}: a KEY.json is one version already; --seed and --version go with "
+               "a definition")
+    return keys.read(args.key), None
+
+
+def _version_of(defn, args) -> int | None:
+    """The version to regenerate: required where the definition builds a set of versions."""
+    from .sample import fully_given
+
+    if fully_given(defn):
+        if args.version:
+            _usage(f"{defn.source}: every number is given, so there are no versions; leave "
+                   "out --version")
+        return None
+    source = defn.source
+    if args.version is None:
+        if defn.versions:
+            _usage(f"{source}: numbers are drawn per version: give --version (1 to "
+                   f"{defn.versions}, the versions this set builds)")
+        return None  # the one unnumbered sheet 'build FILE' writes
+    last = defn.versions or MAX_VERSIONS
+    if not 1 <= args.version <= last:
+        which = "this set builds" if defn.versions else "a set can have"
+        _usage(f"{source}: --version {args.version}: {which} versions 1 to {last}")
+    return args.version
+
+
+def _instance(defn, args):
+    """The numbers of the version asked for, drawn and judged exactly as its sheet was."""
+    from . import classset
+    from .sample import fully_given, instance
+
+    version = _version_of(defn, args)
+    if fully_given(defn):
+        return instance(defn)
+    return classset.draw(defn, args.seed, version)[0].instance
 
 
 def _read_answers(path: str) -> str:
     if path == "-":
-        return sys.stdin.read()
+        if sys.stdin is None or sys.stdin.closed:
+            raise UsageError("standard input is closed; give an answers file")
+        stream = getattr(sys.stdin, "buffer", sys.stdin)
+        return _decode(stream.read(MAX_ANSWER_BYTES + 1), "standard input")
     try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read the answers ({exc})") from None
+        with open(path, "rb") as handle:
+            return _decode(handle.read(MAX_ANSWER_BYTES + 1), path)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the answers ({exc.strerror or exc})") from None
+
+
+def _decode(raw: bytes | str, where: str) -> str:
+    if len(raw) > MAX_ANSWER_BYTES:
+        raise UsageError(f"{where}: more than {MAX_ANSWER_BYTES // 1024} KiB of answers; an "
+                         "answers file has one 'label = value' line per blank")
+    if isinstance(raw, str):
+        return raw
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{where}: not UTF-8 text (byte {exc.start + 1}); save the answers "
+                         "as plain text") from None
 
 
 def _ask(key) -> tuple[dict[str, float], list[str]]:
     from . import check
 
+    if sys.stdin is None or sys.stdin.closed:
+        raise UsageError("standard input is closed; give an answers file")
     given = {}
     print("Type each answer (Enter to skip it).", file=sys.stderr)
     for a in key.answers:
         while True:
             # prompts on stderr, so that --json output stays one JSON object
             print(f"({a['label']}) {a['name']} = ", end="", file=sys.stderr, flush=True)
-            line = sys.stdin.readline()
+            try:
+                line = sys.stdin.readline(1000)
+                line.encode("utf-8")  # a C locale reads stray bytes as surrogates: refuse them
+            except UnicodeError:
+                print(file=sys.stderr)  # end the prompt's line
+                raise UsageError("standard input is not UTF-8 text") from None
             if not line:  # end of input
                 return given, []
             text = line.strip()

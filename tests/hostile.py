@@ -30,15 +30,20 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
 
 
+def _limit_memory_close_stdin() -> None:
+    _limit_memory()
+    os.close(0)  # as `symbackprop ... <&-` in a shell: Python then has sys.stdin None
+
+
 def run(args: list[str], cwd: Path, stdin: bytes | None = b"", timeout: float = TIMEOUT,
         env: dict[str, str] | None = None) -> Run:
-    """`symbackprop ARGS` in `cwd`, bounded in memory and time; stdin None leaves it closed."""
+    """`symbackprop ARGS` in `cwd`, bounded in memory and time; stdin None closes it."""
     command = [sys.executable, "-m", "symbackprop.cli", *args]
     start = time.monotonic()
     proc = subprocess.run(
         command, cwd=cwd, input=stdin, capture_output=True, timeout=timeout,
-        stdin=subprocess.DEVNULL if stdin is None else None,
-        preexec_fn=_limit_memory, env={**os.environ, "OPENBLAS_NUM_THREADS": "1", **(env or {})})
+        preexec_fn=_limit_memory if stdin is not None else _limit_memory_close_stdin,
+        env={**os.environ, "OPENBLAS_NUM_THREADS": "1", **(env or {})})
     return Run(proc.returncode, proc.stdout.decode("utf-8", "replace"),
                proc.stderr.decode("utf-8", "replace"), time.monotonic() - start)
 
