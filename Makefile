@@ -1,6 +1,7 @@
 # Two commands for a fresh machine: `make worksheets` and `make test`.
 # Both create .venv, install the package with its test tools, and install TeX Live from
-# Debian's packages when pdflatex or latexmk is missing.
+# Debian's packages when pdflatex or latexmk is missing; `make test` also installs Debian's
+# Chromium and ChromeDriver, which the practice pages' tests drive.
 
 PYTHON ?= python3
 VENV := .venv
@@ -12,7 +13,7 @@ TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-latex-extra
 WORKSHEETS := $(wildcard worksheets/*.yaml)
 OUT := build/worksheets
 
-.PHONY: all setup tex test test-slow worksheets lint bench clean
+.PHONY: all setup tex browser test test-slow worksheets lint bench clean
 
 all: test
 
@@ -32,12 +33,20 @@ tex:
 			$(TEX_PACKAGES) >/dev/null; \
 	fi
 
-test: $(STAMP) tex
+browser:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+		echo "Chromium is missing: installing it with apt-get (a minute)..."; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+			chromium chromium-driver >/dev/null; \
+	fi
+
+test: $(STAMP) tex browser
 	$(BIN)/ruff check symbackprop tests benchmarks
 	$(BIN)/python -m pytest
 
 # thousands of random networks through the three-way verification (minutes)
-test-slow: $(STAMP) tex
+test-slow: $(STAMP) tex browser
 	$(BIN)/python -m pytest -m slow
 
 worksheets: $(STAMP) tex

@@ -1,0 +1,130 @@
+"""The HTML driver: a worksheet as one self-contained practice page that marks itself offline.
+
+The page shows what the PDF shows (the network as SVG, the mathematics as MathML), with an
+<input> for each blank, and carries the sheet's marking scheme as JSON for its script, which
+interprets it exactly as `check` does.
+"""
+
+from __future__ import annotations
+
+import json
+import math as _math
+from functools import cache
+
+import jinja2
+from markupsafe import Markup
+
+from .. import render
+from ..render import number, template_dir
+from .mathml import math, mixed, svg_text
+
+CM = 58  # SVG pixels per centimetre of the TikZ picture
+INSTRUCTIONS = ("Work each blank in order and round every result to {d} decimals before you use "
+                "it. Type a number (0.7414, 7.414e-1, 0,7414 or 3/8), then press Check: each "
+                "answer is marked correct, carried forward (wrong, but right from your own "
+                "earlier answers), or incorrect with the likely mistake. Your answers stay in "
+                "this browser.")
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(template_dir())),
+                              autoescape=True, undefined=jinja2.StrictUndefined,
+                              trim_blocks=True, lstrip_blocks=True)
+
+
+def _asset(name: str) -> Markup:
+    return Markup((template_dir() / name).read_text(encoding="utf-8"))
+
+
+def worksheet_page(ws, scheme: dict, student: str | None = None) -> str:
+    """The practice page of a backpropagation worksheet."""
+    blanks = {b["label"]: b for b in scheme["blanks"]}
+    sections = [{"title": Markup(mixed(s.title)), "intro": s.intro, "index": i,
+                 "lines": [_line(line, ws.decimals, blanks) for line in s.lines]}
+                for i, s in enumerate(ws.sections, start=1)]
+    given = [{"caption": row["caption"], "math": Markup(math(row["latex"]))}
+             for row in render._given_tables(ws)]
+    return page(ws.title, render._tag(ws), student, ws.decimals, scheme, sections,
+                 network_words=render._network_words(ws), diagram=Markup(diagram(ws)),
+                 diagram_caption="Inputs on the left, the outputs and their targets on the "
+                 "right; each arrow carries its weight.", given=given,
+                 proofs=[_proof(p) for p in ws.proofs])
+
+
+def _line(line, decimals: int, blanks: dict) -> dict:
+    a = line.answer
+    formula = " = ".join([line.quantity, *line.forms])
+    blank = blanks.get(a.label, {})
+    return {"math": Markup(math(formula)), "label": a.label, "name": a.name, "first": line.first,
+            "key_math": Markup(math(f"{formula} = {number(a.value, decimals)}")),
+            "working": blank.get("working", "")}
+
+
+def _proof(p) -> dict:
+    lhs = render.proof_view(p)["lhs"]
+    return {"title": p.title, "given": p.given,
+            "steps": [{"math": Markup(math(f"{lhs} = {s.latex}" if i == 0 else f"= {s.latex}")),
+                       "reason": s.reason} for i, s in enumerate(p.steps)]}
+
+
+def page(title, tag, student, decimals, scheme, sections, **parts) -> str:
+    """The page around its sections: header, instructions, figures, Check button, script."""
+    defaults = {"network_words": "", "diagram": "", "diagram_caption": "", "given": [],
+                "figures": [], "proofs": [], "lead": ""}
+    payload = json.dumps(scheme, allow_nan=False, separators=(",", ":"))
+    return _environment().get_template("practice.html.j2").render(
+        title=title, tag=tag, student=student, sections=sections,
+        instructions=INSTRUCTIONS.format(d=decimals), css=_asset("practice.css"),
+        script=_asset("practice.js"),
+        scheme_json=Markup(payload.replace("</", "<\\/")),  # never ends its <script> early
+        **(defaults | parts))
+
+
+# --- the network as SVG, from the same layout as the PDF's TikZ picture -----------------
+
+
+def diagram(ws) -> str:
+    view = render.diagram_view(ws)
+    nodes = {n["id"]: n for n in view["nodes"]}
+    radius = view["size"] / 2 * CM
+    xs = [n["x"] for n in view["nodes"]] + [a["x"] for a in view["notes"]]
+    ys = [n["y"] for n in view["nodes"]] + [a["y"] for a in view["notes"]]
+    left, top = (min(xs) - 1.6) * CM, -(max(ys) + 1.0) * CM
+    width, height = (max(xs) - min(xs) + 3.2) * CM, (max(ys) - min(ys) + 2.0) * CM
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" '
+             f'aria-label="Diagram of the {"-".join(map(str, ws.layers))} network" '
+             f'viewBox="{left:.0f} {top:.0f} {width:.0f} {height:.0f}" width="{width:.0f}" '
+             f'height="{height:.0f}">',
+             '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
+             'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
+             'fill="#555"/></marker></defs>']
+    parts += [_edge(e, nodes, radius) for e in view["edges"]]
+    for n in view["nodes"]:
+        x, y = n["x"] * CM, -n["y"] * CM
+        kind = "neuron input" if n["fill"] else "neuron"
+        parts.append(f'<circle class="{kind}" cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}"/>'
+                     f'<text x="{x:.1f}" y="{y + 5:.1f}" text-anchor="middle">'
+                     f'{svg_text(n["label"])}</text>')
+    for a in view["notes"]:
+        anchor = {"east": "end", "west": "start", "north": "middle"}[a["anchor"]]
+        dy = 14 if a["anchor"] == "north" else 5
+        parts.append(f'<text class="note" x="{a["x"] * CM:.1f}" y="{-a["y"] * CM + dy:.1f}" '
+                     f'text-anchor="{anchor}">{svg_text(a["text"])}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _edge(e, nodes, radius: float) -> str:
+    (x1, y1), (x2, y2) = ((nodes[k]["x"] * CM, -nodes[k]["y"] * CM)
+                          for k in (e["source"], e["target"]))
+    length = _math.hypot(x2 - x1, y2 - y1)
+    ux, uy = (x2 - x1) / length, (y2 - y1) / length
+    line = (f'<line class="edge" x1="{x1 + ux * radius:.1f}" y1="{y1 + uy * radius:.1f}" '
+            f'x2="{x2 - ux * radius:.1f}" y2="{y2 - uy * radius:.1f}"/>')
+    if not e["label"]:
+        return line
+    px, py = x1 + (x2 - x1) * e["pos"], y1 + (y2 - y1) * e["pos"]
+    angle = _math.degrees(_math.atan2(y2 - y1, x2 - x1))
+    return (line + f'<text class="weight" transform="translate({px:.1f},{py:.1f}) '
+            f'rotate({angle:.1f})" y="-4" text-anchor="middle">{svg_text(e["label"])}</text>')

@@ -1,0 +1,113 @@
+"""Small SVG plots for the practice pages: curves, tangents, dots, a legend, and a moving ball.
+
+The same figures as the PDF's pgfplots, drawn as inline SVG so the page needs nothing else.
+Motion (the ball rolling downhill) is a CSS animation that runs only for a reader who has not
+asked for reduced motion.
+
+>>> p = Plot((0, 1), (0, 1), "x", "y")
+>>> p.curve(lambda x: x * x, "#1f4e9e", "x squared")
+>>> '<polyline' in p.svg("a parabola")
+True
+"""
+
+from __future__ import annotations
+
+import html
+import zlib
+from collections.abc import Callable
+
+WIDTH, HEIGHT = 480, 320
+MARGIN = {"left": 58, "right": 14, "top": 14, "bottom": 46}
+
+
+class Plot:
+    def __init__(self, xs: tuple[float, float], ys: tuple[float, float], xlabel: str,
+                 ylabel: str):
+        self.xs, self.ys, self.xlabel, self.ylabel = xs, ys, xlabel, ylabel
+        self.parts: list[str] = []
+        self.legend: list[tuple[str, str]] = []
+
+    def x(self, v: float) -> float:
+        span = WIDTH - MARGIN["left"] - MARGIN["right"]
+        return MARGIN["left"] + (v - self.xs[0]) / (self.xs[1] - self.xs[0]) * span
+
+    def y(self, v: float) -> float:
+        span = HEIGHT - MARGIN["top"] - MARGIN["bottom"]
+        return HEIGHT - MARGIN["bottom"] - (v - self.ys[0]) / (self.ys[1] - self.ys[0]) * span
+
+    def points(self, pairs) -> str:
+        return " ".join(f"{self.x(a):.1f},{self.y(b):.1f}" for a, b in pairs
+                        if self.ys[0] - 1 <= b <= self.ys[1] + 1)
+
+    def curve(self, f: Callable[[float], float], color: str, label: str = "",
+              domain: tuple[float, float] | None = None, width: float = 2.2,
+              dash: str = "") -> None:
+        lo, hi = domain or self.xs
+        pairs = [(lo + (hi - lo) * i / 200, f(lo + (hi - lo) * i / 200)) for i in range(201)]
+        style = f' stroke-dasharray="{dash}"' if dash else ""
+        self.parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="{width}"{style}'
+                          f' points="{self.points(pairs)}"/>')
+        if label:
+            self.legend.append((color, label))
+
+    def dots(self, pairs, color: str, label: str = "") -> None:
+        self.parts += [f'<circle cx="{self.x(a):.1f}" cy="{self.y(b):.1f}" r="4" '
+                       f'fill="{color}"/>' for a, b in pairs]
+        if label:
+            self.legend.append((color, label))
+
+    def ball(self, pairs, color: str) -> None:
+        """A ball that rolls along `pairs` (CSS motion; still for reduced motion)."""
+        path = "M" + " L".join(f"{self.x(a):.1f},{self.y(b) - 7:.1f}" for a, b in pairs)
+        a, b = pairs[0]
+        self.parts.append(f'<circle class="moving" r="7" fill="{color}" stroke="#000" '
+                          f'style="offset-path: path(\'{path}\'); offset-rotate: 0deg" '
+                          f'cx="0" cy="0"><title>a ball rolling downhill</title></circle>'
+                          f'<circle class="still" r="7" fill="{color}" stroke="#000" '
+                          f'cx="{self.x(a):.1f}" cy="{self.y(b) - 7:.1f}"/>')
+
+    def note(self, at: tuple[float, float], text: str, anchor: str = "middle") -> None:
+        self.parts.append(f'<text x="{self.x(at[0]):.1f}" y="{self.y(at[1]):.1f}" '
+                          f'text-anchor="{anchor}" class="note">{html.escape(text)}</text>')
+
+    def svg(self, description: str) -> str:
+        x0, x1, y0, y1 = self.x(self.xs[0]), self.x(self.xs[1]), self.y(self.ys[1]), \
+            self.y(self.ys[0])
+        clip = f"clip{zlib.crc32(description.encode()):08x}"  # stable across runs
+        return (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" '
+                f'aria-label="{html.escape(description)}" viewBox="0 0 {WIDTH} {HEIGHT}" '
+                f'width="{WIDTH}" height="{HEIGHT}"><defs><clipPath id="{clip}"><rect '
+                f'x="{x0:.1f}" y="{y0 - 8:.1f}" width="{x1 - x0:.1f}" height="{y1 - y0 + 8:.1f}"'
+                f'/></clipPath></defs>{self._axes()}<g clip-path="url(#{clip})">'
+                f'{"".join(self.parts)}</g>{self._legend()}</svg>')
+
+    def _axes(self) -> str:
+        x0, x1 = self.x(self.xs[0]), self.x(self.xs[1])
+        y0, y1 = self.y(self.ys[0]), self.y(self.ys[1])
+        out = [f'<path d="M{x0:.1f},{y1:.1f} V{y0:.1f} H{x1:.1f}" fill="none" stroke="#333"/>']
+        for v in _ticks(*self.xs):
+            out.append(f'<text class="note" x="{self.x(v):.1f}" y="{y0 + 16:.1f}" '
+                       f'text-anchor="middle">{v:g}</text>')
+        for v in _ticks(*self.ys):
+            out.append(f'<text class="note" x="{x0 - 6:.1f}" y="{self.y(v) + 4:.1f}" '
+                       f'text-anchor="end">{v:g}</text>')
+        out.append(f'<text x="{(x0 + x1) / 2:.1f}" y="{HEIGHT - 8}" text-anchor="middle">'
+                   f'{html.escape(self.xlabel)}</text>')
+        out.append(f'<text transform="translate(14,{(y0 + y1) / 2:.1f}) rotate(-90)" '
+                   f'text-anchor="middle">{html.escape(self.ylabel)}</text>')
+        return "".join(out)
+
+    def _legend(self) -> str:
+        out = []
+        for i, (color, label) in enumerate(self.legend):
+            y = MARGIN["top"] + 8 + 18 * i
+            x = WIDTH - MARGIN["right"] - 200
+            out.append(f'<rect x="{x}" y="{y - 6}" width="14" height="4" fill="{color}"/>'
+                       f'<text class="note" x="{x + 20}" y="{y}">{html.escape(label)}</text>')
+        return "".join(out)
+
+
+def _ticks(lo: float, hi: float) -> list[float]:
+    step = next(s for s in (0.1, 0.2, 0.25, 0.5, 1, 2, 5, 10) if (hi - lo) / s <= 8)
+    first = -(-lo // step) * step
+    return [round(first + i * step, 6) for i in range(int((hi - first) / step + 1e-9) + 1)]

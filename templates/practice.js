@@ -1,0 +1,193 @@
+// The practice page's marking: an interpreter of the marking scheme that KEY.json carries.
+// It mirrors symbackprop/scheme.py rule for rule; no marking rule lives only here. A
+// differential test runs both on the same answers and requires the same verdicts.
+"use strict";
+
+const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+const FRACTION = /^([+-]?\d+)\/(\d+)$/;
+const LONGEST = 40;
+const LARGEST = 1e15;
+
+function clip(text) {
+  return text.length <= LONGEST ? text : text.slice(0, LONGEST) + "...";
+}
+
+// A student's number, as check.parse_number reads it; {value} or {error}.
+function parseNumber(raw) {
+  let text = raw.trim();
+  if (/^[+-]?\d+,\d+(?:[eE][+-]?\d+)?$/.test(text)) text = text.replace(",", ".");
+  if (!/^[\x00-\x7f]*$/.test(text)) {
+    return {error: `'${clip(text)}' has characters that are not plain digits`};
+  }
+  if (text.length > LONGEST) {
+    return {error: `'${clip(text)}' is longer than ${LONGEST} characters: not a number a ` +
+                   "worksheet asks for"};
+  }
+  let value = null;
+  if (NUMBER.test(text)) {
+    value = Number(text);
+  } else {
+    const m = FRACTION.exec(text);
+    if (!m) return {error: `'${clip(text)}' is not a number (write 0.25, 2.5e-3 or 1/4)`};
+    if (BigInt(m[2]) === 0n) return {error: `'${text}' divides by zero`};
+    value = Number(m[1]) / Number(m[2]);
+  }
+  if (!(Math.abs(value) <= LARGEST)) {
+    return {error: `'${text}' is too large for any answer on a worksheet`};
+  }
+  return {value: value};
+}
+
+const OPS = {
+  add: (a) => a.reduce((s, v) => s + v, 0),
+  mul: (a) => a.reduce((p, v) => p * v, 1),
+  sub: (a) => a[0] - a[1],
+  div: (a) => a[0] / a[1],
+  neg: (a) => -a[0],
+  exp: (a) => Math.exp(a[0]),
+  log: (a) => Math.log(a[0]),
+  tanh: (a) => Math.tanh(a[0]),
+  max: (a) => Math.max(...a),
+  step: (a) => (a[0] > 0 ? 1 : 0),
+};
+
+// The value of an expression tree; `get` gives a quantity by name. Null where undefined.
+function evaluate(tree, get) {
+  if (typeof tree === "number") return tree;
+  const [op, ...args] = tree;
+  if (op === "ref") return get(args[0]);
+  const values = args.map((a) => evaluate(a, get));
+  if (values.some((v) => v === null)) return null;
+  if (op === "log" && !(values[0] > 0)) return null;
+  if (op === "div" && values[1] === 0) return null;
+  const v = OPS[op](values);
+  return Number.isFinite(v) ? v : null;
+}
+
+function closeTo(tolerance, given) {
+  return (expected) => Math.abs(given - expected) <=
+    Math.max(tolerance.abs, tolerance.rel * Math.abs(expected));
+}
+
+function fixed(value, decimals) {
+  return value.toFixed(decimals);
+}
+
+// One mark per blank, in the scheme's order, from {label or name: number}.
+function mark(scheme, given) {
+  const byName = {};
+  for (const b of scheme.blanks) {
+    const v = given[b.label] !== undefined ? given[b.label] : given[b.name];
+    if (v !== undefined) byName[b.name] = v;
+  }
+  const keyValue = (name) => (name in scheme.values ? scheme.values[name] : null);
+  const own = (name) => (name in byName ? byName[name] : keyValue(name));
+  return scheme.blanks.map((b) => judge(scheme, b, byName[b.name], own));
+}
+
+function judge(scheme, blank, given, own) {
+  const m = {label: blank.label, name: blank.name, given: given === undefined ? null : given,
+             expected: blank.value, verdict: "missing", diagnosis: null, message: ""};
+  if (given === undefined) return m;
+  const close = closeTo(blank.tolerance, given);
+  const right = close(blank.value) || close(blank.exact);
+  for (const rule of blank.before_correct || []) {
+    if (!right) break;
+    const candidate = "value" in rule ? rule.value : evaluate(rule.tree, own);
+    if (candidate !== null && exactly(given, candidate, scheme)) {
+      return incorrect(m, scheme, rule.diagnosis);
+    }
+  }
+  if (right) return Object.assign(m, {verdict: "correct", message: "correct"});
+  const carried = blank.recompute === null ? null : evaluate(blank.recompute, own);
+  if (carried !== null && close(carried)) {
+    return Object.assign(m, {verdict: "carried_forward", message:
+      `wrong against the key (${fixed(blank.value, scheme.decimals)}), but right from your ` +
+      `own earlier answers (${fixed(carried, scheme.decimals)}): error carried forward`});
+  }
+  for (const rule of blank.mistakes) {
+    const candidate = "value" in rule ? rule.value : evaluate(rule.tree, own);
+    if (candidate !== null && close(candidate)) return incorrect(m, scheme, rule.diagnosis);
+  }
+  return incorrect(m, scheme, null);
+}
+
+function exactly(given, candidate, scheme) {
+  return Math.abs(given - candidate) <= 0.5 * Math.pow(10, -scheme.decimals) + 1e-12;
+}
+
+function incorrect(m, scheme, diagnosis) {
+  m.verdict = "incorrect";
+  m.diagnosis = diagnosis;
+  m.message = `expected ${fixed(m.expected, scheme.decimals)}` +
+    (diagnosis ? `: ${scheme.messages[diagnosis]}` : "");
+  return m;
+}
+
+// --- the page ---------------------------------------------------------------------------
+
+const WORDS = {correct: "Correct", carried_forward: "Carried forward",
+               incorrect: "Incorrect", missing: "Not answered"};
+
+function page() {
+  const scheme = JSON.parse(document.getElementById("scheme").textContent);
+  const store = "symbackprop:" + scheme.id;
+  const inputs = Array.from(document.querySelectorAll("input[data-label]"));
+  const saved = JSON.parse(localStorage.getItem(store) || "{}");
+  for (const input of inputs) {
+    if (saved[input.dataset.label] !== undefined) input.value = saved[input.dataset.label];
+    input.addEventListener("input", () => {
+      saved[input.dataset.label] = input.value;
+      localStorage.setItem(store, JSON.stringify(saved));
+    });
+  }
+  document.getElementById("check").addEventListener("click", () => check(scheme, inputs));
+  for (const button of document.querySelectorAll("button.reveal")) {
+    button.addEventListener("click", () => {
+      const working = document.getElementById("working-" + button.dataset.for);
+      working.hidden = !working.hidden;
+      button.setAttribute("aria-expanded", String(!working.hidden));
+    });
+  }
+}
+
+function check(scheme, inputs) {
+  const given = {};
+  const problems = {};
+  for (const input of inputs) {
+    if (!input.value.trim()) continue;
+    const parsed = parseNumber(input.value);
+    if ("error" in parsed) problems[input.dataset.label] = parsed.error;
+    else given[input.dataset.label] = parsed.value;
+  }
+  const marks = mark(scheme, given);
+  const score = {correct: 0, carried_forward: 0, incorrect: 0, missing: 0};
+  for (const m of marks) {
+    score[m.verdict] += 1;
+    show(m, problems[m.label]);
+  }
+  const summary = document.getElementById("score");
+  summary.dataset.correct = score.correct;
+  summary.dataset.carriedForward = score.carried_forward;
+  summary.dataset.incorrect = score.incorrect;
+  summary.dataset.missing = score.missing;
+  summary.textContent = `${score.correct} correct, ${score.carried_forward} carried forward, ` +
+    `${score.incorrect} incorrect, ${score.missing} missing`;
+}
+
+function show(m, problem) {
+  const where = document.querySelector(`[data-verdict-for="${m.label}"]`);
+  if (!where) return;
+  const verdict = problem ? "missing" : m.verdict;
+  where.dataset.verdict = verdict;
+  where.dataset.diagnosis = problem ? "" : (m.diagnosis || "");
+  where.className = "verdict " + verdict.replace("_", "-");
+  const text = problem || (verdict === "correct" || verdict === "missing" ? "" : m.message);
+  where.textContent = WORDS[verdict] + (text ? ": " + text : "");
+  const input = document.querySelector(`input[data-label="${m.label}"]`);
+  input.setAttribute("aria-invalid", String(verdict === "incorrect" || Boolean(problem)));
+  const reveal = document.querySelector(`button.reveal[data-for="${m.label}"]`);
+  if (reveal && verdict !== "correct" && verdict !== "missing") reveal.hidden = false;
+}
+
+if (typeof document !== "undefined") document.addEventListener("DOMContentLoaded", page);
