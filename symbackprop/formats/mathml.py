@@ -1,4 +1,4 @@
-r"""The sheet's LaTeX as MathML (drawn natively by browsers, read by screen readers) and as SVG text.
+r"""The sheet's LaTeX as MathML (drawn natively by browsers, read by screen readers) and SVG text.
 
 The worksheet model carries its mathematics as LaTeX built by symbackprop itself; the HTML driver
 shows the same expressions, converted at build time by latex2mathml (a well-kept converter), so
@@ -8,8 +8,11 @@ the page needs no script or font to draw them.
 True
 >>> mixed(r'Shape of $W$: 8 $\times$ 64')  # doctest: +ELLIPSIS
 'Shape of <math ...><mi>W</mi>...</math>: 8 <math ...><mo>&#x000D7;</mo>...</math> 64'
->>> svg_text(r'w^{(2)}_{11} = 0.4')
-'w<tspan class="sup" dy="-0.45em">(2)</tspan><tspan class="sub" dx="-1.4em" dy="0.75em">11</tspan><tspan dy="-0.3em"> = 0.4</tspan>'
+>>> print(svg_text(r'w^{(2)}_{11} = 0.4').replace('</tspan>', '</tspan>\n'))
+w<tspan class="sup" dy="-0.45em">(2)</tspan>
+<tspan class="sub" dx="-1.4em" dy="0.75em">11</tspan>
+<tspan dy="-0.3em"> = 0.4</tspan>
+<BLANKLINE>
 """
 
 from __future__ import annotations
