@@ -7,6 +7,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# axe-core (npm) checks the practice pages' accessibility in the browser tests
+AXE := $(VENV)/axe/node_modules/axe-core/axe.min.js
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-latex-extra \
 	texlive-pictures texlive-fonts-recommended lmodern latexmk poppler-utils
@@ -41,12 +43,15 @@ browser:
 			chromium chromium-driver >/dev/null; \
 	fi
 
-test: $(STAMP) tex browser
+$(AXE):
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/axe axe-core@4.14.1
+
+test: $(STAMP) tex browser $(AXE)
 	$(BIN)/ruff check symbackprop tests benchmarks
 	$(BIN)/python -m pytest
 
 # thousands of random networks through the three-way verification (minutes)
-test-slow: $(STAMP) tex browser
+test-slow: $(STAMP) tex browser $(AXE)
 	$(BIN)/python -m pytest -m slow
 
 worksheets: $(STAMP) tex
