@@ -42,6 +42,7 @@ MODES = ("sigmoid_of_negative", "sign", "net_for_out", "missing_activation_deriv
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _FRACTION = re.compile(r"([+-]?\d+)/(\d+)")
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+(?:[eE][+-]?\d+)?")  # 0,7414 as much of Europe writes
 _IDX = re.compile(r"\[(\d+)\]")
 
 
@@ -54,12 +55,15 @@ _LONGEST = 40  # characters in a number: more digits than a float holds, and no 
 
 
 def parse_number(text: str) -> float:
-    """A student's number: decimal, scientific or a simple fraction, ASCII only.
+    """A student's number: decimal (with a point or a decimal comma), scientific or a simple
+    fraction, ASCII only.
 
-    >>> parse_number('3/8'), parse_number('-1.5e-3')
-    (0.375, -0.0015)
+    >>> parse_number('3/8'), parse_number('-1.5e-3'), parse_number('0,7414')
+    (0.375, -0.0015, 0.7414)
     """
     text = text.strip()
+    if _DECIMAL_COMMA.fullmatch(text):
+        text = text.replace(",", ".")
     if not text.isascii():
         raise AnswerError(f"'{_clip(text)}' has characters that are not plain digits")
     if len(text) > _LONGEST:

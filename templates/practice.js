@@ -39,7 +39,7 @@ function parseNumber(raw) {
 }
 
 const OPS = {
-  add: (a) => a.reduce((s, v) => s + v, 0),
+  add: (a) => a.reduce((s, v) => s + v, 0),  // left to right, as scheme.py adds
   mul: (a) => a.reduce((p, v) => p * v, 1),
   sub: (a) => a[0] - a[1],
   div: (a) => a[0] / a[1],
@@ -49,6 +49,8 @@ const OPS = {
   tanh: (a) => Math.tanh(a[0]),
   max: (a) => Math.max(...a),
   step: (a) => (a[0] > 0 ? 1 : 0),
+  nonzero: (a) => (a[0] !== 0 ? a[0] : null),
+  abs: (a) => Math.abs(a[0]),
 };
 
 // The value of an expression tree; `get` gives a quantity by name. Null where undefined.
@@ -61,7 +63,7 @@ function evaluate(tree, get) {
   if (op === "log" && !(values[0] > 0)) return null;
   if (op === "div" && values[1] === 0) return null;
   const v = OPS[op](values);
-  return Number.isFinite(v) ? v : null;
+  return v !== null && Number.isFinite(v) ? v : null;
 }
 
 function closeTo(tolerance, given) {
@@ -90,15 +92,11 @@ function judge(scheme, blank, given, own) {
              expected: blank.value, verdict: "missing", diagnosis: null, message: ""};
   if (given === undefined) return m;
   const close = closeTo(blank.tolerance, given);
-  const right = close(blank.value) || close(blank.exact);
-  for (const rule of blank.before_correct || []) {
-    if (!right) break;
-    const candidate = "value" in rule ? rule.value : evaluate(rule.tree, own);
-    if (candidate !== null && exactly(given, candidate, scheme)) {
-      return incorrect(m, scheme, rule.diagnosis);
-    }
+  if (close(blank.value) || close(blank.exact)) {
+    // within the tolerance, but a known mistake made exactly is still that mistake
+    return exactMistake(scheme, blank, m, own) ||
+      Object.assign(m, {verdict: "correct", message: "correct"});
   }
-  if (right) return Object.assign(m, {verdict: "correct", message: "correct"});
   const carried = blank.recompute === null ? null : evaluate(blank.recompute, own);
   if (carried !== null && close(carried)) {
     return Object.assign(m, {verdict: "carried_forward", message:
@@ -106,14 +104,45 @@ function judge(scheme, blank, given, own) {
       `own earlier answers (${fixed(carried, scheme.decimals)}): error carried forward`});
   }
   for (const rule of blank.mistakes) {
-    const candidate = "value" in rule ? rule.value : evaluate(rule.tree, own);
-    if (candidate !== null && close(candidate)) return incorrect(m, scheme, rule.diagnosis);
+    for (const candidate of rule.candidates) {
+      const v = evaluate(candidate, own);
+      if (v === null) continue;
+      if (rule.slack === undefined ? close(v) : withinSlack(given, v, rule.slack, own)) {
+        return incorrect(m, scheme, rule.diagnosis);
+      }
+    }
   }
   return incorrect(m, scheme, null);
 }
 
-function exactly(given, candidate, scheme) {
-  return Math.abs(given - candidate) <= 0.5 * Math.pow(10, -scheme.decimals) + 1e-12;
+function withinSlack(given, v, slack, own) {
+  const allowed = evaluate(slack, own);
+  return allowed !== null && Math.abs(given - v) <= allowed;
+}
+
+function exactMistake(scheme, blank, m, own) {
+  const places = decimalsOf(m.given);
+  const gives = (tree) => {
+    const v = evaluate(tree, own);
+    return v !== null && roundsTo(m.given, v, places);
+  };
+  if ([blank.value, blank.exact, ...blank.right].some(gives)) return null;
+  for (const rule of blank.exact_mistakes) {
+    if (rule.candidates.some(gives)) return incorrect(m, scheme, rule.diagnosis);
+  }
+  return null;
+}
+
+// Decimals of a number as typed, from its shortest form (as Python's repr): 0.2306 -> 4.
+function decimalsOf(x) {
+  if (x === 0) return 0;
+  const [mantissa, exponent] = Math.abs(x).toExponential().split("e");
+  const digits = mantissa.replace(".", "").replace(/0+$/, "");
+  return Math.max(0, digits.length - 1 - Number(exponent));
+}
+
+function roundsTo(printed, value, places) {
+  return Math.abs(printed - value) <= 0.5 * Math.pow(10, -places) * (1 + 1e-9) + 1e-15;
 }
 
 function incorrect(m, scheme, diagnosis) {
