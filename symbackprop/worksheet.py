@@ -27,6 +27,7 @@ from .derive import Derivation
 from .evaluate import forward, step_values
 from .graph import name
 from .latex import NoEscape, symbol
+from .sample import Instance
 from .steps import Factor, PathSum, Step, flatten, leaves
 from .verify import Verified
 
@@ -104,19 +105,23 @@ def build(defn: Definition, result: Verified) -> Worksheet:
 
 
 def key_json(defn: Definition, ws: Worksheet, result: Verified) -> dict:
-    v = result.instance.values
-    definition = {
-        "title": defn.title,
-        "network": {"layers": list(ws.layers), "activation": list(ws.activations),
-                    "loss": ws.loss, "bias": ws.bias},
+    definition = {"title": defn.title, **definition_json(defn, result.instance),
+                  "notation": ws.notation, "decimals": ws.decimals, "ask": list(ws.asked)}
+    return {"definition": definition, "seed": ws.seed, "version": ws.version,
+            "answers": [asdict(a) for a in ws.answers]}
+
+
+def definition_json(defn: Definition, inst: Instance) -> dict:
+    """The network and every number of an instance, as key.json writes them."""
+    v, net = inst.values, defn.network
+    return {
+        "network": {"layers": list(net.layers), "activation": list(net.activations),
+                    "loss": net.loss, "bias": net.bias},
         "values": {"inputs": list(v.inputs), "targets": list(v.targets),
                    "weights": [[list(r) for r in m] for m in v.weights],
                    "biases": None if v.biases is None else [list(b) for b in v.biases]},
-        "learning_rate": ws.learning_rate, "update_biases": result.instance.update_biases,
-        "notation": ws.notation, "decimals": ws.decimals, "ask": list(ws.asked),
+        "learning_rate": inst.learning_rate, "update_biases": inst.update_biases,
     }
-    return {"definition": definition, "seed": ws.seed, "version": ws.version,
-            "answers": [asdict(a) for a in ws.answers]}
 
 
 def _given(result: Verified) -> dict[str, float]:
