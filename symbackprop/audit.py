@@ -121,8 +121,7 @@ class _Judge:
         engine = self.engine.get(name)
         if engine is not None and self.minus and _is_delta(name):
             engine = -engine
-            message = "; ".join(filter(None, [message, "compared with −∂J/∂net, as declared "
-                                              "(conventions: {delta: minus})"]))
+            message = "; ".join(filter(None, [message, "as −∂J/∂net (conventions: delta: minus)"]))
         value = self.printed[name]
         return Claim(name, float(value), engine, verdict, diagnosis, message,
                      self.labels.get(name), getattr(value, "text", repr(float(value))))
@@ -155,6 +154,7 @@ class _Judge:
 
     def claim(self, name: str) -> Claim:
         value, places, engine = self.claims[name], self.places[name], self.engine.get(name)
+        sign = -1 if self.minus and _is_delta(name) else 1  # messages in the author's terms
         if engine is None:
             return self.new(name, "not_checked",
                             message="the engine does not compute this quantity")
@@ -167,34 +167,42 @@ class _Judge:
                                 for d in (wrong or used))
             if wrong:
                 return self.new(name, "carried_forward", message=(
-                    f"wrong (engine: {engine:.6g}), but it follows from the author's own earlier "
-                    f"wrong figures ({figures}: {theirs:.6g})"))
+                    f"wrong (engine: {sign * engine:.6g}), but it follows from the author's own "
+                    f"earlier wrong figures ({figures}: {sign * theirs:.6g})"))
             return self.new(name, "inconsistent", "rounded_too_early", (
-                f"the engine gives {engine:.6g}; this follows from the author's own figures "
+                f"the engine gives {sign * engine:.6g}; this follows from the author's figures "
                 f"{figures}, right but rounded to fewer decimals than this one's {places}"))
-        diagnosis = self.diagnose(name, value, places, engine)
-        note = f": {check.MISTAKES[diagnosis]}" if diagnosis else ""
-        if diagnosis is None and cut_to(value, engine, places):
-            note = f" ({_sign(value)} is that cut off, not rounded, to {places} decimals)"
-        return self.new(name, "inconsistent", diagnosis, f"the engine gives {engine:.6g}{note}")
+        diagnosis, gives = self.diagnose(name, value, places, engine) or (None, None)
+        note = ""
+        if diagnosis == "rounded_too_early":
+            note = f"; rounding every intermediate to {gives}"
+        elif diagnosis:
+            note = f": {check.MISTAKES[diagnosis]} (that gives {sign * gives:.6g})"
+        elif cut_to(value, engine, places):
+            note = (f" ({self.printed[name].text} is that cut off, not rounded, to {places} "
+                    "decimals)")
+        return self.new(name, "inconsistent", diagnosis,
+                        f"the engine gives {sign * engine:.6g}{note}")
 
-    def diagnose(self, name: str, value: float, places: int, engine: float) -> str | None:
-        """The first modelled mistake that gives the figure exactly, at its printed precision."""
+    def diagnose(self, name: str, value: float, places: int, engine: float):
+        """The first modelled mistake that gives the figure exactly, at its printed precision,
+        and the value it gives; None when none does."""
         model = self.model
+        sign = -1 if self.minus and _is_delta(name) else 1
         if engine and _explains(value, -engine, engine, places):
-            return "sign"
+            return "sign", -engine
         for mode in model.modes():
             for candidate in (model.value(name, self.own, mode),
                               model.recompute(name, mode, None),
                               model.recompute(name, mode, places)):
                 if candidate is not None and _explains(value, candidate, engine, places):
-                    return mode.split("#")[0]
+                    return mode.split("#")[0], candidate
         if name.startswith("new ") and model.other_rate(name, value, self.own):
-            return "wrong_learning_rate"
+            return "wrong_learning_rate", value
         for decimals in range(places - 1, 0, -1):
             candidate = model.recompute(name, None, decimals)
             if candidate is not None and _explains(value, candidate, engine, places):
-                return "rounded_too_early"
+                return "rounded_too_early", f"{decimals} decimals gives {sign * candidate:.6g}"
         return None
 
     def loss_convention(self) -> list[Claim] | None:
@@ -241,14 +249,12 @@ def _factors(outputs: int) -> list[Fraction]:
 
 
 def _explains(value: float, candidate: float, engine: float, places: int) -> bool:
-    """`candidate` gives the printed figure (rounded or cut off) and is not the engine's value
-    at that precision."""
-    return (rounds_to(value, candidate, places) or cut_to(value, candidate, places)) and \
-        not rounds_to(candidate, engine, places)
-
-
-def _sign(value: float) -> str:
-    return f"{value:g}"
+    """`candidate`, which is not the engine's value, gives the printed figure: rounded, or cut
+    off where the engine's value cut off does not give it too."""
+    if abs(candidate - engine) <= 1e-9 * abs(engine) + 1e-15:
+        return False
+    return rounds_to(value, candidate, places) or (
+        cut_to(value, candidate, places) and not cut_to(value, engine, places))
 
 
 # --- training claims ---------------------------------------------------------------------
