@@ -92,9 +92,13 @@ def build(defn: Definition, result: Verified) -> Worksheet:
     asked = defn.ask or default_ask(defn)
     sheet = _Sheet(defn, result)
     sections = [sheet.forward_section(), sheet.loss_section()]
-    sections += [sheet.gradient_section(p) for p in asked]
-    sections.append(sheet.update_section(asked))
-    used = {f.rule for p in asked for f in leaves(result.derivation.grads[p])}
+    sections += [sheet.delta_section(p) if _is_delta(p) else sheet.gradient_section(p)
+                 for p in asked]
+    params = [p for p in asked if not _is_delta(p)]
+    if params:
+        sections.append(sheet.update_section(params))
+    steps = result.derivation.deltas | result.derivation.grads
+    used = {f.rule for p in asked for f in leaves(steps[p])}
     net = defn.network
     return Worksheet(
         title=defn.title, notation=defn.notation, decimals=defn.decimals,
@@ -209,6 +213,22 @@ class _Sheet:
                                      self.rounded_steps[step.target], self.r.grads[param]))
         return s
 
+    def delta_section(self, delta: str) -> Section:
+        """δ = ∂J/∂net of one neuron: its factors, then their product."""
+        step = self.d.deltas[delta]
+        net = delta.split("/d", 1)[1]
+        parts = list(flatten(step))
+        s = Section(f"The error term $\\delta$ of ${self.sym(net)}$",
+                    "δ = ∂J/∂net: how J changes with the neuron's net input. Multiply the "
+                    "factors; where the neuron reaches J by several paths, add the paths.")
+        for f in parts:
+            s.lines += self.factor_lines(f)
+        if len(parts) > 1:
+            chain = r" \cdot ".join(self.partial(f) for f in parts)
+            s.lines.append(self.line(_partial("J", self.sym(net)), [chain], delta,
+                                     self.rounded_steps[delta], self.r.steps[delta]))
+        return s
+
     def factor_lines(self, f: Step) -> list[Line]:
         if isinstance(f, Factor):
             return [self.line(self.partial(f), [self.math(f.general), self.math(f.expr)],
@@ -250,6 +270,10 @@ class _Sheet:
             s.lines.append(self.line("{%s}^{\\text{new}}" % self.sym(p), [form], f"new {p}",
                                      rounded + 0.0, self.r.updated[p]))
         return s
+
+
+def _is_delta(name: str) -> bool:
+    return name.startswith("dJ/dnet")
 
 
 def _partial(top: str, bottom: str) -> str:
