@@ -105,7 +105,7 @@ class _Judge:
         self.defn = defn
         self.engine = _engine(result)
         key = check.Key({**definition_json(defn, result.instance), "decimals": defn.decimals}, [])
-        self.model = check.Model(key)
+        self.model = check.Model(key, through_deltas=True)
         self.minus = dict(defn.conventions).get("delta") == "minus"
         self.labels = dict(defn.claim_labels)
         self.printed = dict(defn.claimed)
@@ -113,6 +113,7 @@ class _Judge:
         self.claims = {n: -float(v) if self.minus and _is_delta(n) else float(v)
                        for n, v in defn.claimed}
         self.places = {n: decimals_of(v) for n, v in defn.claimed}
+        self._explained: dict[tuple[str, str], float | None] = {}
 
     def shown(self, name: str) -> str:
         return self.labels.get(name, name)
@@ -175,7 +176,9 @@ class _Judge:
         diagnosis, gives = self.diagnose(name, value, places, engine) or (None, None)
         note = ""
         if diagnosis == "rounded_too_early":
-            note = f"; rounding every intermediate to {gives}"
+            note = f"; rounding every intermediate to {gives}" + (
+                "" if rounds_to(value, float(gives.rsplit(" ", 1)[1]) * sign, places) else
+                f", cut off (not rounded) to {places} decimals")
         elif diagnosis:
             note = f": {check.MISTAKES[diagnosis]} (that gives {sign * gives:.6g})"
         elif cut_to(value, engine, places):
@@ -185,18 +188,18 @@ class _Judge:
                         f"the engine gives {sign * engine:.6g}{note}")
 
     def diagnose(self, name: str, value: float, places: int, engine: float):
-        """The first modelled mistake that gives the figure exactly, at its printed precision,
-        and the value it gives; None when none does."""
+        """The modelled mistake that gives the figure exactly, at its printed precision, and the
+        value it gives; None when none does. Where several do, the one that also explains the
+        most of the author's other wrong figures: an author makes one mistake throughout."""
         model = self.model
         sign = -1 if self.minus and _is_delta(name) else 1
         if engine and _explains(value, -engine, engine, places):
             return "sign", -engine
-        for mode in model.modes():
-            for candidate in (model.value(name, self.own, mode),
-                              model.recompute(name, mode, None),
-                              model.recompute(name, mode, places)):
-                if candidate is not None and _explains(value, candidate, engine, places):
-                    return mode.split("#")[0], candidate
+        found = [(mode, c) for mode in model.modes()
+                 if (c := self.explained_by(name, mode)) is not None]
+        if found:
+            best = max(found, key=lambda f: self.support(f[0]))
+            return best[0].split("#")[0], best[1]
         if name.startswith("new ") and model.other_rate(name, value, self.own):
             return "wrong_learning_rate", value
         for decimals in range(places - 1, 0, -1):
@@ -204,6 +207,33 @@ class _Judge:
             if candidate is not None and _explains(value, candidate, engine, places):
                 return "rounded_too_early", f"{decimals} decimals gives {sign * candidate:.6g}"
         return None
+
+    def explained_by(self, name: str, mode: str) -> float | None:
+        """What `mode` gives for this figure, made at this step or throughout, when that is
+        the printed figure."""
+        if (name, mode) not in self._explained:
+            value, places, engine = self.claims[name], self.places[name], self.engine[name]
+            self.theirs(name)  # the author's own figures, for the mistake made at this step
+            model, hit = self.model, None
+            for candidate in (model.value(name, self.own, mode),
+                              model.recompute(name, mode, None),
+                              model.recompute(name, mode, places)):
+                if candidate is not None and _explains(value, candidate, engine, places):
+                    hit = candidate
+                    break
+            self._explained[name, mode] = hit
+        return self._explained[name, mode]
+
+    def support(self, mode: str) -> int:
+        """How well one mistake made throughout fits all the author printed: the wrong figures
+        it explains, less the right figures it would have changed."""
+        known = [n for n in self.claims if n in self.engine]
+        explained = sum(self.explained_by(n, mode) is not None
+                        for n in known if not self.consistent(n))
+        contradicted = sum(not rounds_to(self.claims[n], c, self.places[n])
+                           for n in known if self.consistent(n)
+                           and (c := self.model.recompute(n, mode, None)) is not None)
+        return explained - contradicted
 
     def loss_convention(self) -> list[Claim] | None:
         """When every figure that depends on J is the engine's times one constant factor (½, 2,

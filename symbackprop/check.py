@@ -282,8 +282,9 @@ class Model:
     """Recomputes any answer from its inputs: `value(name, get, mode)` takes the values it
     depends on from `get`, and makes the mistake `mode` at this step."""
 
-    def __init__(self, key: Key):
-        self.key = key
+    def __init__(self, key: Key, through_deltas: bool = False):
+        # through_deltas: a gradient is δ · ∂net/∂w, so that a δ someone wrote down is used
+        self.key, self.through_deltas = key, through_deltas
         d = key.definition
         net = d["network"]
         self.layers = net["layers"]
@@ -404,7 +405,8 @@ class Model:
             l, j = (int(n) for n in _IDX.findall(via))
         else:
             l, j = (int(n) for n in _IDX.findall(head)[:2])
-        return self._delta_factors(l, j) + [f"dnet[{l}][{j}]/d{head[4:]}"]
+        delta = [f"dJ/dnet[{l}][{j}]"] if self.through_deltas else self._delta_factors(l, j)
+        return delta + [f"dnet[{l}][{j}]/d{head[4:]}"]
 
     def _delta_factors(self, l: int, j: int) -> list[str]:
         if self._softmax_output(l):
