@@ -291,25 +291,34 @@ def _explains(value: float, candidate: float, engine: float, places: int) -> boo
 
 
 class _Trainer:
-    """Gradient-descent runs, each at most once: right, and with the updated-weights mistake."""
+    """Gradient descent from the author's numbers, right and with the updated-weights mistake:
+    one run each, as far as the longest claim, keeping what was claimed at each step count."""
 
     def __init__(self, inst, defn: Definition):
         self.inst = inst
-        steps = [s for s, _ in defn.loss_after_steps] + [s for s, _ in defn.outputs_after_steps]
-        self.longest = max(steps, default=0)
-        self.runs: dict[tuple[int, str | None], tuple[list[float], object]] = {}
+        self.at = sorted({s for s, _ in defn.loss_after_steps}
+                         | {s for s, _ in defn.outputs_after_steps})
+        self.runs: dict[str | None, dict[int, tuple[float, list[float]]]] = {}
 
-    def run(self, steps: int, mistake: str | None):
-        if (steps, mistake) not in self.runs:
-            self.runs[steps, mistake] = numeric.train(self.inst, steps, mistake)
-        return self.runs[steps, mistake]
+    def _run(self, mistake: str | None) -> dict[int, tuple[float, list[float]]]:
+        if mistake not in self.runs:
+            step = numeric.step if mistake is None else numeric._step_updated_weights
+            p, done, kept = numeric.params(self.inst), 0, {}
+            for n in self.at:
+                for _ in range(n - done):
+                    p = step(self.inst, p)
+                done = n
+                layers = numeric.forward(self.inst, p)
+                kept[n] = (float(numeric.loss(self.inst, p, layers)),
+                           [float(y) for y in np.asarray(layers[-1].out)])
+            self.runs[mistake] = kept
+        return self.runs[mistake]
 
     def loss(self, steps: int, mistake: str | None) -> float:
-        return self.run(self.longest, mistake)[0][steps]
+        return self._run(mistake)[steps][0]
 
     def outputs(self, steps: int, mistake: str | None) -> list[float]:
-        _, p = self.run(steps, mistake)
-        return [float(y) for y in np.asarray(numeric.forward(self.inst, p)[-1].out)]
+        return self._run(mistake)[steps][1]
 
 
 def _steps(steps: int, what: str) -> str:

@@ -24,7 +24,8 @@ LOSSES = ("half_sse", "sse", "mse", "cross_entropy", "binary_cross_entropy")
 BIAS_STYLES = ("shared", "per_neuron", "none")
 NOTATIONS = ("matrix", "numbered")
 DEFAULT_TITLE = "Backpropagation, step by step"
-MAX_CLAIMED_STEPS = 100_000  # loss_after_steps / outputs_after_steps: a few seconds of training
+MAX_CLAIMED_STEPS = 100_000  # loss_after_steps / outputs_after_steps: seconds of training
+MAX_CLAIMED_WORK = 10_000_000  # and at most this many steps × parameters
 CONVENTIONS = {"delta": ("plus", "minus")}  # δ = +∂J/∂net (default) or −∂J/∂net (error = t − y)
 
 
@@ -489,6 +490,10 @@ class _Checker:
                 for steps, v in number.items():
                     k = f"{key}.{steps}"
                     steps = self.whole(steps, k, 0, MAX_CLAIMED_STEPS)
+                    if steps * _parameters(network) > MAX_CLAIMED_WORK:
+                        self.fail(k, f"{steps} steps of a network of {_parameters(network)} "
+                                  f"parameters is too long to audit: at most {MAX_CLAIMED_WORK} "
+                                  "steps × parameters")
                     if written == "loss_after_steps":
                         after.append((steps, self.printed(v, k)))
                     else:
@@ -582,6 +587,12 @@ def check_name(name, network: Network, fail, updated: bool = False) -> None:
         fail(f"'{name}' names nothing in a {'-'.join(map(str, sizes))} network"
              + (" with a shared bias per layer (b[l])" if kind == "b" and shared else "")
              + (" without biases" if kind == "b" and network.bias == "none" else ""))
+
+
+def _parameters(network: Network) -> int:
+    sizes = network.layers
+    biases = {"shared": network.depth, "per_neuron": sum(sizes[1:]), "none": 0}[network.bias]
+    return sum(a * b for a, b in zip(sizes, sizes[1:])) + biases
 
 
 def _join(prefix: str, key) -> str:

@@ -249,3 +249,10 @@ def test_minus_0_1360_is_not_minus_0_13609():
     from symbackprop.check import rounds_to
     assert not rounds_to(-0.1360, -0.13609, 4) and rounds_to(-0.1361, -0.13609, 4)
     assert rounds_to(-0.136, -0.13609, 3)
+
+
+def test_claimed_training_is_bounded_by_steps_times_parameters():
+    big = "network: {layers: [64, 16, 10], activation: sigmoid, loss: half_sse}\n"
+    with pytest.raises(DefinitionError, match=r"at most 10000000 steps × parameters"):
+        parse(big + "claimed: {loss_after_steps: {20000: 0.1}}\n")
+    parse(big + "claimed: {loss_after_steps: {8000: 0.1}}\n")  # 8000 × 1210 is allowed
