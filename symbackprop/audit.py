@@ -114,6 +114,7 @@ class _Judge:
                        for n, v in defn.claimed}
         self.places = {n: decimals_of(v) for n, v in defn.claimed}
         self._explained: dict[tuple[str, str], float | None] = {}
+        self.said_minus = False
 
     def shown(self, name: str) -> str:
         return self.labels.get(name, name)
@@ -122,7 +123,10 @@ class _Judge:
         engine = self.engine.get(name)
         if engine is not None and self.minus and _is_delta(name):
             engine = -engine
-            message = "; ".join(filter(None, [message, "as −∂J/∂net (conventions: delta: minus)"]))
+            if not self.said_minus:  # say it once, at the first δ
+                self.said_minus = True
+                message = "; ".join(filter(None, [message, "δ compared as −∂J/∂net, as declared "
+                                                  "(conventions: {delta: minus})"]))
         value = self.printed[name]
         return Claim(name, float(value), engine, verdict, diagnosis, message,
                      self.labels.get(name), getattr(value, "text", repr(float(value))))

@@ -84,7 +84,7 @@ def test_a_declared_sign_convention_flips_delta_and_says_so():
     err5 = claims["Err5"]
     assert err5.verdict == "consistent" and err5.name == "dJ/dnet[1][2]"
     assert err5.engine == pytest.approx(-0.006542085, abs=1e-9)  # in the author's convention
-    assert "−∂J/∂net" in err5.message
+    assert "−∂J/∂net" in claims["Err6"].message  # said once, at the first δ
     # without the declaration, the book's Err6 is δ with the wrong sign, and the hidden
     # errors follow from it
     plain = run_audit(HAN_KAMBER + PRINTED)
