@@ -32,6 +32,7 @@ from .verify import Verified, run
 from .worksheet import definition_json
 
 LOSS_DEPENDENT = ("J", "dJ/", "new ", "delta ")  # claims whose value scales with the loss
+MAX_PLACES = 30  # decimals beyond this are judged at 30 (a float holds 17 significant digits)
 
 
 @dataclass
@@ -112,7 +113,7 @@ class _Judge:
         # the author's figures in the engine's convention (δ = +∂J/∂net)
         self.claims = {n: -float(v) if self.minus and _is_delta(n) else float(v)
                        for n, v in defn.claimed}
-        self.places = {n: decimals_of(v) for n, v in defn.claimed}
+        self.places = {n: min(decimals_of(v), MAX_PLACES) for n, v in defn.claimed}
         self._explained: dict[tuple[str, str], float | None] = {}
         self.said_minus = False
 
@@ -331,7 +332,7 @@ def _steps(steps: int, what: str) -> str:
 
 def _loss_claim(trainer: _Trainer, steps: int, value: float) -> Claim:
     name = _steps(steps, "loss")
-    places = decimals_of(value)
+    places = min(decimals_of(value), MAX_PLACES)
     text = getattr(value, "text", repr(value))
     right = trainer.loss(steps, None)
     if rounds_to(value, right, places):
@@ -349,7 +350,7 @@ def _loss_claim(trainer: _Trainer, steps: int, value: float) -> Claim:
 def _outputs_claim(trainer: _Trainer, steps: int, values: tuple[float, ...]) -> Claim:
     name = _steps(steps, "outputs")
     texts = [getattr(v, "text", repr(v)) for v in values]
-    places = [decimals_of(v) for v in values]
+    places = [min(decimals_of(v), MAX_PLACES) for v in values]
     right = trainer.outputs(steps, None)
     if all(rounds_to(v, r, p) for v, r, p in zip(values, right, places)):
         return Claim(name, [float(v) for v in values], right, "consistent", printed=texts)

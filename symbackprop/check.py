@@ -67,7 +67,7 @@ def rounds_to(printed: float, value: float, places: int) -> bool:
 
 def cut_to(printed: float, value: float, places: int) -> bool:
     """`printed` is `value` cut off (truncated) after `places` decimals."""
-    scale = 10 ** places
+    scale = 10.0 ** min(places, 300)
     return abs(printed * scale - math.trunc(value * scale + math.copysign(1e-9, value))) < 1e-6
 
 
