@@ -138,8 +138,9 @@ class _Judge:
             c is not None and rounds_to(value, c, places)
             for c in (engine, self.model.recompute(name, None, places)))
 
-    def theirs(self, name: str) -> tuple[float | None, list[str]]:
-        """`name` worked out right from the author's own figures; which of them it used."""
+    def own_figures(self):
+        """A getter of the author's figures: the claimed ones as printed, the rest worked out
+        right from them; and the list of claims it has used."""
         used: list[str] = []
         memo: dict[str, float] = {}
 
@@ -155,7 +156,11 @@ class _Judge:
                 memo[dep] = value
             return memo[dep]
 
-        self.own = own
+        return own, used
+
+    def theirs(self, name: str) -> tuple[float | None, list[str]]:
+        """`name` worked out right from the author's own figures; which of them it used."""
+        own, used = self.own_figures()
         return self.model.value(name, own), used
 
     def claim(self, name: str) -> Claim:
@@ -178,12 +183,12 @@ class _Judge:
             return self.new(name, "inconsistent", "rounded_too_early", (
                 f"the engine gives {sign * engine:.6g}; this follows from the author's figures "
                 f"{figures}, right but rounded to fewer decimals than this one's {places}"))
-        diagnosis, gives = self.diagnose(name, value, places, engine) or (None, None)
+        diagnosis, gives, early = self.diagnose(name, value, places, engine) or (None, 0.0, 0)
         note = ""
         if diagnosis == "rounded_too_early":
-            note = f"; rounding every intermediate to {gives}" + (
-                "" if rounds_to(value, float(gives.rsplit(" ", 1)[1]) * sign, places) else
-                f", cut off (not rounded) to {places} decimals")
+            note = f"; rounding every intermediate to {early} decimals gives {sign * gives:.6g}"
+            if not rounds_to(value, gives, places):
+                note += f", cut off (not rounded) to {places} decimals"
         elif diagnosis:
             note = f": {check.MISTAKES[diagnosis]} (that gives {sign * gives:.6g})"
         elif cut_to(value, engine, places):
@@ -193,24 +198,25 @@ class _Judge:
                         f"the engine gives {sign * engine:.6g}{note}")
 
     def diagnose(self, name: str, value: float, places: int, engine: float):
-        """The modelled mistake that gives the figure exactly, at its printed precision, and the
-        value it gives; None when none does. Where several do, the one that also explains the
-        most of the author's other wrong figures: an author makes one mistake throughout."""
+        """The modelled mistake that gives the figure exactly, at its printed precision, with
+        the value it gives (and for rounded_too_early, the decimals); None when none does.
+        Where several mistakes do, the one that best fits all the author printed: an author
+        makes one mistake throughout."""
         model = self.model
-        sign = -1 if self.minus and _is_delta(name) else 1
         if engine and _explains(value, -engine, engine, places):
-            return "sign", -engine
+            return "sign", -engine, 0
         found = [(mode, c) for mode in model.modes()
                  if (c := self.explained_by(name, mode)) is not None]
         if found:
-            best = max(found, key=lambda f: self.support(f[0]))
-            return best[0].split("#")[0], best[1]
-        if name.startswith("new ") and model.other_rate(name, value, self.own):
-            return "wrong_learning_rate", value
+            mode, candidate = max(found, key=lambda f: self.support(f[0]))
+            return mode.split("#")[0], candidate, 0
+        own, _ = self.own_figures()
+        if name.startswith("new ") and model.other_rate(name, value, own):
+            return "wrong_learning_rate", value, 0
         for decimals in range(places - 1, 0, -1):
             candidate = model.recompute(name, None, decimals)
             if candidate is not None and _explains(value, candidate, engine, places):
-                return "rounded_too_early", f"{decimals} decimals gives {sign * candidate:.6g}"
+                return "rounded_too_early", candidate, decimals
         return None
 
     def explained_by(self, name: str, mode: str) -> float | None:
@@ -218,9 +224,9 @@ class _Judge:
         the printed figure."""
         if (name, mode) not in self._explained:
             value, places, engine = self.claims[name], self.places[name], self.engine[name]
-            self.theirs(name)  # the author's own figures, for the mistake made at this step
+            own, _ = self.own_figures()  # for the mistake made at this step only
             model, hit = self.model, None
-            for candidate in (model.value(name, self.own, mode),
+            for candidate in (model.value(name, own, mode),
                               model.recompute(name, mode, None),
                               model.recompute(name, mode, places)):
                 if candidate is not None and _explains(value, candidate, engine, places):
