@@ -61,12 +61,20 @@ def decimals_of(value: float) -> int:
 
 
 def rounds_to(printed: float, value: float, places: int) -> bool:
-    """`printed` is `value` rounded to `places` decimals (half a unit either way)."""
+    """`printed` is `value` rounded to `places` decimals (half a unit either way).
+
+    >>> rounds_to(-0.1361, -0.13609, 4), rounds_to(-0.1360, -0.13609, 4)
+    (True, False)
+    """
     return abs(printed - value) <= 0.5 * 10 ** -places * (1 + 1e-9) + 1e-15
 
 
 def cut_to(printed: float, value: float, places: int) -> bool:
-    """`printed` is `value` cut off (truncated) after `places` decimals."""
+    """`printed` is `value` cut off (truncated) after `places` decimals.
+
+    >>> cut_to(0.455, 0.455964, 3), cut_to(-0.033, -0.0337875, 3), cut_to(0.456, 0.455964, 3)
+    (True, True, False)
+    """
     scale = 10.0 ** min(places, 300)
     return abs(printed * scale - math.trunc(value * scale + math.copysign(1e-9, value))) < 1e-6
 
