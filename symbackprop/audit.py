@@ -73,7 +73,7 @@ def _instance(defn: Definition):
             raise DefinitionError(defn.source, f"values.{key}", "an audit needs every number the "
                                   "author used, and this one is not given")
     if v.targets is None:
-        needs = [n for n, _ in defn.claimed if n.startswith(LOSS_DEPENDENT)]
+        needs = [n for n, _ in defn.claimed if n.startswith((*LOSS_DEPENDENT, "t["))]
         if needs or defn.loss_after_steps or defn.outputs_after_steps:
             written = dict(defn.claim_labels).get(needs[0], needs[0]) if needs else (
                 "loss_after_steps" if defn.loss_after_steps else "outputs_after_steps")

@@ -205,6 +205,8 @@ def test_a_forward_pass_only_example():
     assert {c.verdict for c in claims.values()} == {"consistent"}
     with pytest.raises(DefinitionError, match=r"claimed\.Err6: needs values\.targets"):
         audit(parse(no_targets + "claimed: {O6: 0.474, Err6: 0.1311}\n", "fwd.yaml"))
+    with pytest.raises(DefinitionError, match=r"claimed\.t\[1\]: needs values\.targets"):
+        audit(parse(no_targets + "claimed: {t[1]: 1}\n", "fwd.yaml"))
 
 
 def test_cli_forward_only_and_step_bound_fail_in_one_line(tmp_path, capsys):
@@ -256,3 +258,11 @@ def test_claimed_training_is_bounded_by_steps_times_parameters():
     with pytest.raises(DefinitionError, match=r"at most 10000000 steps × parameters"):
         parse(big + "claimed: {loss_after_steps: {20000: 0.1}}\n")
     parse(big + "claimed: {loss_after_steps: {8000: 0.1}}\n")  # 8000 × 1210 is allowed
+
+
+def test_a_label_may_name_an_updated_weight():
+    """Some authors write the new weight under a label of its own (w46+ = −0.261)."""
+    text = HAN_KAMBER.replace('θ6: "b[2][1]",', 'θ6: "b[2][1]", w46+: "new W[2][1][1]",')
+    claims = run_audit(text + "claimed: {w46+: -0.261, w46: -0.3}\n")
+    assert claims["w46+"].name == "new W[2][1][1]" and claims["w46+"].verdict == "consistent"
+    assert claims["w46"].verdict == "consistent"  # the given weight, as printed
