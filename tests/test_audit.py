@@ -206,7 +206,7 @@ def test_a_forward_pass_only_example():
     with pytest.raises(DefinitionError, match=r"claimed\.Err6: needs values\.targets"):
         audit(parse(no_targets + "claimed: {O6: 0.474, Err6: 0.1311}\n", "fwd.yaml"))
     with pytest.raises(DefinitionError, match=r"claimed\.t\[1\]: needs values\.targets"):
-        audit(parse(no_targets + "claimed: {t[1]: 1}\n", "fwd.yaml"))
+        audit(parse(no_targets + "claimed: {\"t[1]\": 1}\n", "fwd.yaml"))
 
 
 def test_cli_forward_only_and_step_bound_fail_in_one_line(tmp_path, capsys):
