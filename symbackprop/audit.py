@@ -363,10 +363,11 @@ def _outputs_claim(trainer: _Trainer, steps: int, values: tuple[float, ...]) -> 
     wrong = trainer.outputs(steps, "updated_weights")
     notes = []
     for v, w, p, text in zip(values, wrong, places, texts):
-        for scale in (0.1, 10):  # the decimal point moved one place: the same digits printed
-            if rounds_to(v * scale, w, p) and not rounds_to(v, w, p):
-                notes.append(f"{text} is {w:.{p}f} with the decimal point moved")
-    matches_wrong = all(any(rounds_to(v * s, w, p) for s in (1, 0.1, 10))
+        for scale, q in ((0.1, p), (10, max(p - 1, 0))):  # the decimal point moved one place:
+            if rounds_to(v * scale, w, q) and not rounds_to(v, w, p):  # the digits printed
+                notes.append(f"{text} is {w:.{q}f} with the decimal point moved")
+    matches_wrong = all(any(rounds_to(v * s, w, q) for s, q in ((1, p), (0.1, p),
+                                                               (10, max(p - 1, 0))))
                         for v, w, p in zip(values, wrong, places))
     message = (f"the engine gives {', '.join(f'{r:.9f}' for r in right)}"
                + (f"; {check.MISTAKES['updated_weights']}" if matches_wrong else "")

@@ -263,7 +263,11 @@ def test_audit_of_the_bundled_examples(capsys):
     assert claims["J"]["verdict"] == "consistent"
     assert claims["loss after 1 step"]["verdict"] == "inconsistent"
     assert claims["loss after 1 step"]["diagnosis"] == "updated_weights"
-    assert claims["outputs after 10000 steps"]["verdict"] == "inconsistent"
+    outputs = claims["outputs after 10000 steps"]
+    assert (outputs["verdict"], outputs["diagnosis"]) == ("inconsistent", "updated_weights")
+    assert "0.159121960 is 0.015912196 with the decimal point moved" in outputs["message"]
+    assert claims["loss after 10000 steps"]["printed"] == "0.0000351085"
+    assert claims["loss after 10000 steps"]["diagnosis"] is None  # even the mistake gives ...848
 
 
 def test_cli_asks_for_each_blank_when_no_answers_file(key_file, monkeypatch, capsys):
