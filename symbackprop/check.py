@@ -46,6 +46,40 @@ _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+(?:[eE][+-]?\d+)?")  # 0,7414 as much 
 _IDX = re.compile(r"\[(\d+)\]")
 
 
+def decimals_of(value: float) -> int:
+    """Decimals as printed: a number that kept its text ('0.30') says so; else its shortest
+    form (0.2306 -> 4, 3.51085e-05 -> 10).
+
+    >>> decimals_of(0.2306), decimals_of(3.51085e-05), decimals_of(2.0)
+    (4, 10, 0)
+    """
+    printed = getattr(value, "decimals", None)
+    if isinstance(printed, int):
+        return printed
+    from decimal import Decimal
+
+    return max(0, -Decimal(repr(float(value))).normalize().as_tuple().exponent)
+
+
+def rounds_to(printed: float, value: float, places: int) -> bool:
+    """`printed` is `value` rounded to `places` decimals (half a unit either way).
+
+    >>> rounds_to(-0.1361, -0.13609, 4), rounds_to(-0.1360, -0.13609, 4)
+    (True, False)
+    """
+    return abs(printed - value) <= 0.5 * 10 ** -places * (1 + 1e-9) + 1e-15
+
+
+def cut_to(printed: float, value: float, places: int) -> bool:
+    """`printed` is `value` cut off (truncated) after `places` decimals.
+
+    >>> cut_to(0.455, 0.455964, 3), cut_to(-0.033, -0.0337875, 3), cut_to(0.456, 0.455964, 3)
+    (True, True, False)
+    """
+    scale = 10.0 ** min(places, 300)
+    return abs(printed * scale - math.trunc(value * scale + math.copysign(1e-9, value))) < 1e-6
+
+
 class AnswerError(ValueError):
     """A line of an answer file that is not `label = number`."""
 
@@ -197,12 +231,19 @@ def _judge(m: Mark, model: Model, student: dict[str, float]) -> None:
     key, name, value = model.key, m.name, m.given
     close = _close(key, value)
     exact = key.by_name[name]["exact"]
-    if close(m.expected) or close(exact):
-        m.verdict, m.message = "correct", "correct"
-        return
 
     def own(dep: str) -> float:
         return student.get(dep, model.key_value(dep))
+
+    if close(m.expected) or close(exact):
+        # within the tolerance, but a known mistake made exactly is still that mistake
+        mistake = exact_mistake(model, name, value, own, (m.expected, exact))
+        if mistake is None:
+            m.verdict, m.message = "correct", "correct"
+        else:
+            m.verdict, m.diagnosis = "incorrect", mistake
+            m.message = f"expected {_fmt(m.expected, key)}: {MISTAKES[mistake]}"
+        return
 
     carried = model.value(name, own)
     if carried is not None and close(carried) and not close(m.expected):
@@ -236,6 +277,25 @@ def diagnose(model: Model, name: str, value: float, own) -> str | None:
     return None
 
 
+def exact_mistake(model: Model, name: str, value: float, own, right=()) -> str | None:
+    """The modelled mistake that gives `value` to the decimals it was printed with, when the
+    right working (exact, rounded as the sheet rounds, or on one's own earlier values) does not.
+    """
+    places = decimals_of(value)
+
+    def gives(candidate) -> bool:
+        return candidate is not None and rounds_to(value, candidate, places)
+
+    if any(gives(v) for v in (*right, model.value(name, own), model.recompute(name, None, None))):
+        return None
+    for mode in model.modes():
+        candidates = (model.value(name, own, mode), model.mistaken(name, mode),
+                      model.recompute(name, mode, None))
+        if any(gives(c) for c in candidates):
+            return mode.split("#")[0]
+    return None
+
+
 def _close(key: Key, value: float):
     return lambda expected: abs(value - expected) <= key.tolerance(expected)
 
@@ -251,8 +311,9 @@ class Model:
     """Recomputes any answer from its inputs: `value(name, get, mode)` takes the values it
     depends on from `get`, and makes the mistake `mode` at this step."""
 
-    def __init__(self, key: Key):
-        self.key = key
+    def __init__(self, key: Key, through_deltas: bool = False):
+        # through_deltas: a gradient is δ · ∂net/∂w, so that a δ someone wrote down is used
+        self.key, self.through_deltas = key, through_deltas
         d = key.definition
         net = d["network"]
         self.layers = net["layers"]
@@ -281,6 +342,12 @@ class Model:
     def mistaken(self, name: str, mode: str | None, decimals: int | None = None) -> float | None:
         """The value a student gets who makes the mistake throughout, rounding as asked."""
         decimals = self.decimals if decimals is None else decimals
+        value = self.recompute(name, mode, decimals)
+        return None if value is None else round(value, decimals)
+
+    def recompute(self, name: str, mode: str | None, decimals: int | None) -> float | None:
+        """`name` worked out from the given numbers with the mistake made throughout, each
+        intermediate rounded to `decimals` (None: not rounded); the result itself unrounded."""
         memo: dict[str, float] = {}
 
         def get(dep: str) -> float:
@@ -288,13 +355,10 @@ class Model:
                 value = self.value(dep, get, mode)
                 if value is None:
                     raise ValueError(f"cannot recompute {dep}")
-                memo[dep] = round(value, decimals)
+                memo[dep] = value if decimals is None else round(value, decimals)
             return memo[dep]
 
-        try:
-            return get(name)
-        except ValueError:
-            return None
+        return self.value(name, get, mode)
 
     def other_rate(self, name: str, value: float, own) -> bool:
         p = name[4:]
@@ -341,6 +405,8 @@ class Model:
         idx = [int(i) for i in _IDX.findall(name)]
         if name.startswith("new "):
             return ("of", [name[4:], f"dJ/d{name[4:]}"])
+        if name.startswith("delta "):
+            return ("of", [f"dJ/d{name[6:]}"])
         if self._is_product(name, idx):
             return ("product", self._chain(name))
         if name.startswith("dJ/db"):  # a shared bias: one path through each neuron
@@ -351,22 +417,28 @@ class Model:
                             for i in range(1, self.layers[idx[0] + 1] + 1)])
         return None
 
-    @staticmethod
-    def _is_product(name: str, idx: list[int]) -> bool:
+    def _is_product(self, name: str, idx: list[int]) -> bool:
         return " via " in name or name.startswith("dJ/dW") or (
-            name.startswith("dJ/db") and len(idx) == 2)
+            name.startswith("dJ/db") and len(idx) == 2) or (
+            name.startswith("dJ/dnet") and not self._softmax_output(idx[0]))
+
+    def _softmax_output(self, l: int) -> bool:
+        return l == self.L and self.acts[-1] == "softmax"
 
     def _chain(self, name: str) -> list[str]:
         """The factors of a chain: the neuron's δ factors, then ∂net/∂(what the name is by)."""
         head, _, via = name.partition(" via ")
+        if head.startswith("dJ/dnet"):  # δ itself: the neuron's factors
+            return self._delta_factors(*(int(n) for n in _IDX.findall(head)))
         if via:
             l, j = (int(n) for n in _IDX.findall(via))
         else:
             l, j = (int(n) for n in _IDX.findall(head)[:2])
-        return self._delta_factors(l, j) + [f"dnet[{l}][{j}]/d{head[4:]}"]
+        delta = [f"dJ/dnet[{l}][{j}]"] if self.through_deltas else self._delta_factors(l, j)
+        return delta + [f"dnet[{l}][{j}]/d{head[4:]}"]
 
     def _delta_factors(self, l: int, j: int) -> list[str]:
-        if l == self.L and self.acts[-1] == "softmax":
+        if self._softmax_output(l):
             return [f"dJ/dnet[{l}][{j}]"]
         return [f"dJ/dout[{l}][{j}]", f"dout[{l}][{j}]/dnet[{l}][{j}]"]
 
@@ -383,6 +455,8 @@ class Model:
         idx = [int(i) for i in _IDX.findall(name)]
         if name.startswith("new "):
             return self._update(name[4:], get, mode)
+        if name.startswith("delta "):
+            return self._update(name[6:], get, mode) - self._param(name[6:])
         if self._is_product(name, idx):
             return self._product(name, get, mode)
         if name.startswith("dJ/db"):

@@ -24,7 +24,9 @@ LOSSES = ("half_sse", "sse", "mse", "cross_entropy", "binary_cross_entropy")
 BIAS_STYLES = ("shared", "per_neuron", "none")
 NOTATIONS = ("matrix", "numbered")
 DEFAULT_TITLE = "Backpropagation, step by step"
-
+MAX_CLAIMED_STEPS = 100_000  # loss_after_steps / outputs_after_steps: seconds of training
+MAX_CLAIMED_WORK = 10_000_000  # and at most this many steps × parameters
+CONVENTIONS = {"delta": ("plus", "minus")}  # δ = +∂J/∂net (default) or −∂J/∂net (error = t − y)
 
 
 class DefinitionError(Exception):
@@ -74,7 +76,10 @@ class Definition:
     notation: str = "matrix"
     decimals: int = 4
     ask: tuple[str, ...] = ()
-    claimed: tuple[tuple[str, float], ...] = ()
+    claimed: tuple[tuple[str, float], ...] = ()  # canonical name -> Printed number
+    claim_labels: tuple[tuple[str, str], ...] = ()  # canonical name -> as the author wrote it
+    names: tuple[tuple[str, str], ...] = ()  # an author's label -> canonical name
+    conventions: tuple[tuple[str, str], ...] = ()  # e.g. (("delta", "minus"),)
     loss_after_steps: tuple[tuple[int, float], ...] = ()
     outputs_after_steps: tuple[tuple[int, tuple[float, ...]], ...] = ()
     seed: int | None = None
@@ -105,6 +110,33 @@ class Lesson:
     steps: int = 5
     # loss_comparison
     probabilities: tuple[float, ...] = ()
+
+
+class Printed(float):
+    """A number as it was printed: its value, and its text (`-0.1360` keeps its last zero).
+
+    >>> p = Printed(-0.136, "-0.1360")
+    >>> p == -0.136, p.text, p.decimals
+    (True, '-0.1360', 4)
+    """
+
+    text: str
+
+    def __new__(cls, value: float, text: str):
+        self = super().__new__(cls, value)
+        self.text = text
+        return self
+
+    @property
+    def decimals(self) -> int:
+        """Decimals printed: '0.30' -> 2, '1.0' -> 1, '3.51e-5' -> 7, '2' -> 0."""
+        from decimal import Decimal, InvalidOperation
+
+        try:
+            exponent = Decimal(self.text.replace("_", "")).as_tuple().exponent
+        except InvalidOperation:
+            return 0
+        return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
 # --- YAML: safe, and strict about the forms YAML 1.1 silently reinterprets -------------
@@ -150,7 +182,13 @@ def _construct_mapping(loader, node, deep=False):
     return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
 
 
+def _construct_float(loader, node):
+    # keep the text: an author's printed precision is in it (0.30 is not 0.3)
+    return Printed(yaml.SafeLoader.construct_yaml_float(loader, node), node.value)
+
+
 _StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_StrictLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 _StrictLoader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
 _StrictLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 
@@ -226,7 +264,8 @@ class _Checker:
             return self.lesson(data)
         top = self.mapping(data, "", (
             "kind", "title", "network", "values", "learning_rate", "update_biases", "notation",
-            "decimals", "ask", "claimed", "seed", "versions"), required=("network",))
+            "decimals", "ask", "claimed", "names", "conventions", "seed", "versions"),
+            required=("network",))
         title = top.get("title", DEFAULT_TITLE)
         if not isinstance(title, str) or not title.strip():
             self.fail("title", f"must be non-empty text, got {_show(title)}")
@@ -237,7 +276,8 @@ class _Checker:
         update = top.get("update_biases", True)
         if not isinstance(update, bool):
             self.fail("update_biases", f"must be true or false, got {_show(update)}")
-        claimed, after, outs = self.claimed(top.get("claimed", {}), network)
+        names = self.names(top.get("names", {}), network)
+        claimed, labels, after, outs = self.claimed(top.get("claimed", {}), network, names)
         seed = top.get("seed")
         return Definition(
             source=self.source, title=title, network=network,
@@ -246,7 +286,9 @@ class _Checker:
             notation=self.choice(top.get("notation", "matrix"), "notation", NOTATIONS),
             decimals=self.whole(top.get("decimals", 4), "decimals", 0, 12),
             ask=self.ask(top.get("ask", []), network),
-            claimed=claimed, loss_after_steps=after, outputs_after_steps=outs,
+            claimed=claimed, claim_labels=labels, names=tuple(names.items()),
+            conventions=self.conventions(top.get("conventions", {})),
+            loss_after_steps=after, outputs_after_steps=outs,
             seed=None if seed is None else self.whole(seed, "seed", 0, 2**63 - 1),
             versions=None if top.get("versions") is None else self.whole(
                 top["versions"], "versions", 1, 500),
@@ -417,30 +459,86 @@ class _Checker:
             check_name(name, network, lambda p, i=i: self.fail(f"ask[{i}]", p))
         return tuple(value)
 
-    def claimed(self, value, network: Network):
+    def names(self, value, network: Network) -> dict[str, str]:
+        """An author's own labels (w5, Err6, O4) for canonical names."""
+        if not isinstance(value, dict):
+            self.fail("names", f"must map an author's label to a canonical name, got "
+                      f"{_kind(value)}")
+        for label, canonical in value.items():
+            key = f"names.{label}"
+            if not isinstance(label, str) or not _LABEL.fullmatch(label) or label == "J":
+                self.fail(key, "a label must be one word without '/', '[' or ']' (like w5, "
+                          "Err6 or O4)")
+            check_name(canonical, network, lambda p, key=key: self.fail(key, p), updated=True)
+        return dict(value)
+
+    def conventions(self, value) -> tuple[tuple[str, str], ...]:
+        convs = self.mapping(value, "conventions", tuple(CONVENTIONS))
+        return tuple((k, self.choice(v, f"conventions.{k}", CONVENTIONS[k]))
+                     for k, v in convs.items())
+
+    def claimed(self, value, network: Network, names: dict[str, str]):
         if not isinstance(value, dict):
             self.fail("claimed", f"must be a mapping of canonical name to number, got "
                       f"{_kind(value)}")
-        claims, after, outs = [], [], []
-        for name, number in value.items():
-            key = f"claimed.{name}"
-            if name in ("loss_after_steps", "outputs_after_steps"):
+        claims, labels, after, outs, seen = [], [], [], [], {}
+        for written, number in value.items():
+            key = f"claimed.{written}"
+            if written in ("loss_after_steps", "outputs_after_steps"):
                 if not isinstance(number, dict):
                     self.fail(key, "must map a number of steps to what the author printed")
                 for steps, v in number.items():
                     k = f"{key}.{steps}"
-                    steps = self.whole(steps, k, 0, 10**6)
-                    if name == "loss_after_steps":
-                        after.append((steps, self.number(v, k)))
+                    steps = self.whole(steps, k, 0, MAX_CLAIMED_STEPS)
+                    if steps * _parameters(network) > MAX_CLAIMED_WORK:
+                        self.fail(k, f"{steps} steps of a network of {_parameters(network)} "
+                                  f"parameters is too long to audit: at most {MAX_CLAIMED_WORK} "
+                                  "steps × parameters")
+                    if written == "loss_after_steps":
+                        after.append((steps, self.printed(v, k)))
                     else:
-                        outs.append((steps, self.vector(v, k, network.layers[-1])))
+                        self.vector(v, k, network.layers[-1])
+                        outs.append((steps, tuple(self.printed(x, f"{k}[{i}]")
+                                                  for i, x in enumerate(v))))
                 continue
+            name = resolve(written, names) if isinstance(written, str) else written
             check_name(name, network, lambda p, key=key: self.fail(key, p), updated=True)
-            claims.append((name, self.number(number, key)))
-        return tuple(claims), tuple(sorted(after)), tuple(sorted(outs))
+            if name in seen:
+                self.fail(key, f"names the same quantity ({name}) as claimed.{seen[name]}")
+            seen[name] = written
+            claims.append((name, self.printed(number, key)))
+            if written != name:
+                labels.append((name, written))
+        return tuple(claims), tuple(labels), tuple(sorted(after)), tuple(sorted(outs))
+
+    def printed(self, value, key: str) -> Printed:
+        """A number an author printed, with its text (and so its decimals) kept."""
+        number = self.number(value, key)
+        return Printed(number, getattr(value, "text", None) or str(value))
 
 
-_QUANTITY = re.compile(r"^(new )?(W|b|net|out|x|t)((?:\[[1-9][0-9]*\])+)$")
+_LABEL = re.compile(r"[^\s/\[\]]+")
+
+
+def resolve(written: str, names: dict[str, str]) -> str:
+    """An author's name for a quantity, in canonical names: labels replaced through `names`.
+
+    >>> resolve("new w5", {"w5": "W[2][1][1]"}), resolve("dJ/dw5", {"w5": "W[2][1][1]"})
+    ('new W[2][1][1]', 'dJ/dW[2][1][1]')
+    """
+    if written in names:
+        return names[written]
+    for prefix in ("new ", "delta "):
+        if written.startswith(prefix):
+            return prefix + resolve(written[len(prefix):], names)
+    deriv = re.fullmatch(r"d(J|[^/]+)/d([^/]+)", written)
+    if deriv and (deriv.group(1) in names or deriv.group(2) in names):
+        top, bottom = (names.get(part, part) for part in deriv.groups())
+        return f"d{top}/d{bottom}"
+    return written
+
+
+_QUANTITY = re.compile(r"^(new |delta )?(W|b|net|out|x|t)((?:\[[1-9][0-9]*\])+)$")
 _DERIVATIVE = re.compile(r"^d(J|(?:net|out)(?:\[[1-9][0-9]*\])+)/d(.+)$")
 
 
@@ -448,8 +546,9 @@ def check_name(name, network: Network, fail, updated: bool = False) -> None:
     """Fail unless `name` is a canonical name of this network.
 
     Quantities: J, x[k], t[j], net[l][j], out[l][j], W[l][j][k], b[l] or b[l][j];
-    'new W[l][j][k]' is a parameter after one step; 'dA/dB' is a derivative of A by B.
-    With updated=False only quantities and dJ/d(parameter) are allowed.
+    'new W[l][j][k]' is a parameter after one step and 'delta W[l][j][k]' its change in that
+    step (new − old = −η·∂J/∂W); 'dA/dB' is a derivative of A by B.
+    With updated=False only quantities, dJ/d(parameter) and δ = dJ/dnet[l][j] are allowed.
     """
     example = "(like J, out[1][2], W[2][1][1], dJ/dW[2][1][1] or dout[2][1]/dnet[2][1])"
     if not isinstance(name, str):
@@ -457,8 +556,8 @@ def check_name(name, network: Network, fail, updated: bool = False) -> None:
     deriv = _DERIVATIVE.match(name)
     if deriv:
         top, bottom = deriv.groups()
-        if not updated and (top != "J" or bottom[0] not in "Wb"):
-            fail(f"'{name}' must be a gradient dJ/dW[..] or dJ/db[..]")
+        if not updated and (top != "J" or not bottom.startswith(("W", "b", "net"))):
+            fail(f"'{name}' must be a gradient dJ/dW[..] or dJ/db[..], or a δ dJ/dnet[..]")
         for part in (top, bottom):
             if part.startswith("new ") or part in ("x", "t") or part[0] in "xt":
                 fail(f"'{name}' is not a derivative this engine takes")
@@ -471,7 +570,7 @@ def check_name(name, network: Network, fail, updated: bool = False) -> None:
         fail(f"'{name}' is not a canonical name {example}")
     new, kind, idx = m.group(1), m.group(2), [int(i) for i in re.findall(r"\d+", m.group(3))]
     if new and not (updated and kind in "Wb"):
-        fail(f"'{name}': only parameters have a 'new' value after a step")
+        fail(f"'{name}': only parameters have a '{new.strip()}' value after a step")
     L, sizes = network.depth, network.layers
     ok = {
         "x": len(idx) == 1 and idx[0] <= sizes[0],
@@ -488,6 +587,12 @@ def check_name(name, network: Network, fail, updated: bool = False) -> None:
         fail(f"'{name}' names nothing in a {'-'.join(map(str, sizes))} network"
              + (" with a shared bias per layer (b[l])" if kind == "b" and shared else "")
              + (" without biases" if kind == "b" and network.bias == "none" else ""))
+
+
+def _parameters(network: Network) -> int:
+    sizes = network.layers
+    biases = {"shared": network.depth, "per_neuron": sum(sizes[1:]), "none": 0}[network.bias]
+    return sum(a * b for a, b in zip(sizes, sizes[1:])) + biases
 
 
 def _join(prefix: str, key) -> str:

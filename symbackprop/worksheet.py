@@ -27,6 +27,7 @@ from .derive import Derivation
 from .evaluate import forward, step_values
 from .graph import name
 from .latex import NoEscape, symbol
+from .sample import Instance
 from .steps import Factor, PathSum, Step, flatten, leaves
 from .verify import Verified
 
@@ -91,9 +92,13 @@ def build(defn: Definition, result: Verified) -> Worksheet:
     asked = defn.ask or default_ask(defn)
     sheet = _Sheet(defn, result)
     sections = [sheet.forward_section(), sheet.loss_section()]
-    sections += [sheet.gradient_section(p) for p in asked]
-    sections.append(sheet.update_section(asked))
-    used = {f.rule for p in asked for f in leaves(result.derivation.grads[p])}
+    sections += [sheet.delta_section(p) if _is_delta(p) else sheet.gradient_section(p)
+                 for p in asked]
+    params = [p for p in asked if not _is_delta(p)]
+    if params:
+        sections.append(sheet.update_section(params))
+    steps = result.derivation.deltas | result.derivation.grads
+    used = {f.rule for p in asked for f in leaves(steps[p])}
     net = defn.network
     return Worksheet(
         title=defn.title, notation=defn.notation, decimals=defn.decimals,
@@ -104,19 +109,23 @@ def build(defn: Definition, result: Verified) -> Worksheet:
 
 
 def key_json(defn: Definition, ws: Worksheet, result: Verified) -> dict:
-    v = result.instance.values
-    definition = {
-        "title": defn.title,
-        "network": {"layers": list(ws.layers), "activation": list(ws.activations),
-                    "loss": ws.loss, "bias": ws.bias},
+    definition = {"title": defn.title, **definition_json(defn, result.instance),
+                  "notation": ws.notation, "decimals": ws.decimals, "ask": list(ws.asked)}
+    return {"definition": definition, "seed": ws.seed, "version": ws.version,
+            "answers": [asdict(a) for a in ws.answers]}
+
+
+def definition_json(defn: Definition, inst: Instance) -> dict:
+    """The network and every number of an instance, as key.json writes them."""
+    v, net = inst.values, defn.network
+    return {
+        "network": {"layers": list(net.layers), "activation": list(net.activations),
+                    "loss": net.loss, "bias": net.bias},
         "values": {"inputs": list(v.inputs), "targets": list(v.targets),
                    "weights": [[list(r) for r in m] for m in v.weights],
                    "biases": None if v.biases is None else [list(b) for b in v.biases]},
-        "learning_rate": ws.learning_rate, "update_biases": result.instance.update_biases,
-        "notation": ws.notation, "decimals": ws.decimals, "ask": list(ws.asked),
+        "learning_rate": inst.learning_rate, "update_biases": inst.update_biases,
     }
-    return {"definition": definition, "seed": ws.seed, "version": ws.version,
-            "answers": [asdict(a) for a in ws.answers]}
 
 
 def _given(result: Verified) -> dict[str, float]:
@@ -204,6 +213,22 @@ class _Sheet:
                                      self.rounded_steps[step.target], self.r.grads[param]))
         return s
 
+    def delta_section(self, delta: str) -> Section:
+        """δ = ∂J/∂net of one neuron: its factors, then their product."""
+        step = self.d.deltas[delta]
+        net = delta.split("/d", 1)[1]
+        parts = list(flatten(step))
+        s = Section(f"The error term $\\delta$ of ${self.sym(net)}$",
+                    "δ = ∂J/∂net: how J changes with the neuron's net input. Multiply the "
+                    "factors; where the neuron reaches J by several paths, add the paths.")
+        for f in parts:
+            s.lines += self.factor_lines(f)
+        if len(parts) > 1:
+            chain = r" \cdot ".join(self.partial(f) for f in parts)
+            s.lines.append(self.line(_partial("J", self.sym(net)), [chain], delta,
+                                     self.rounded_steps[delta], self.r.steps[delta]))
+        return s
+
     def factor_lines(self, f: Step) -> list[Line]:
         if isinstance(f, Factor):
             return [self.line(self.partial(f), [self.math(f.general), self.math(f.expr)],
@@ -245,6 +270,10 @@ class _Sheet:
             s.lines.append(self.line("{%s}^{\\text{new}}" % self.sym(p), [form], f"new {p}",
                                      rounded + 0.0, self.r.updated[p]))
         return s
+
+
+def _is_delta(name: str) -> bool:
+    return name.startswith("dJ/dnet")
 
 
 def _partial(top: str, bottom: str) -> str:

@@ -263,7 +263,11 @@ def test_audit_of_the_bundled_examples(capsys):
     assert claims["J"]["verdict"] == "consistent"
     assert claims["loss after 1 step"]["verdict"] == "inconsistent"
     assert claims["loss after 1 step"]["diagnosis"] == "updated_weights"
-    assert claims["outputs after 10000 steps"]["verdict"] == "inconsistent"
+    outputs = claims["outputs after 10000 steps"]
+    assert (outputs["verdict"], outputs["diagnosis"]) == ("inconsistent", "updated_weights")
+    assert "0.159121960 is 0.015912196 with the decimal point moved" in outputs["message"]
+    assert claims["loss after 10000 steps"]["printed"] == "0.0000351085"
+    assert claims["loss after 10000 steps"]["diagnosis"] is None  # even the mistake gives ...848
 
 
 def test_cli_asks_for_each_blank_when_no_answers_file(key_file, monkeypatch, capsys):
@@ -291,3 +295,31 @@ def test_lesson_keys_are_marked_by_value(tmp_path, capsys):
                  "--json"]) == 0
     verdicts = [a["verdict"] for a in json.loads(capsys.readouterr().out)["answers"]]
     assert verdicts[:3] == ["correct", "incorrect", "missing"]
+
+
+def test_updated_weights_inside_the_tolerance_is_not_correct():
+    """The final new w1 of a student who backpropagated through the updated output weights is
+    within 0.5 % of the key, but it is that mistake exactly, to the 4 decimals written."""
+    key = make_key()
+    mistaken = student(mistake="updated_weights")["new W[1][1][1]"]
+    right = student()["new W[1][1][1]"]
+    assert mistaken != right and abs(mistaken - right) <= 0.005 * abs(right)
+    m = verdicts(key, {"new W[1][1][1]": mistaken})["new W[1][1][1]"]
+    assert (m.verdict, m.diagnosis) == ("incorrect", "updated_weights"), m.message
+    # the right value, and one only rounded differently, are still correct
+    assert verdicts(key, {"new W[1][1][1]": right})["new W[1][1][1]"].verdict == "correct"
+    assert verdicts(key, {"new W[1][1][1]": 0.599})["new W[1][1][1]"].verdict == "correct"
+
+
+def test_delta_is_asked_and_marked(tmp_path):
+    """δ = ∂J/∂net on a worksheet: worked by hand from the sheet's own rounded factors."""
+    d = parse(DEFINITION.replace("LOSS", "half_sse") + 'ask: ["dJ/dnet[1][1]"]\n')
+    (version,) = classset.make(d, "delta")
+    key = Key.from_json(json.loads(json.dumps(version.key)))
+    s = student()
+    delta = round(s["dJ/dout[1][1]"] * s["dout[1][1]/dnet[1][1]"], 4)
+    assert key.by_name["dJ/dnet[1][1]"]["value"] == pytest.approx(delta, abs=1e-12)
+    marks = verdicts(key, {**s, "dJ/dnet[1][1]": delta})
+    assert marks["dJ/dnet[1][1]"].verdict == "correct"
+    assert verdicts(key, {"dJ/dnet[1][1]": -delta})["dJ/dnet[1][1]"].diagnosis == "sign"
+    assert "δ" in version.worksheet_tex or r"\delta" in version.worksheet_tex

@@ -87,3 +87,29 @@ def test_seed_001_correct_values(pixel_four):
     assert r.values["out[2][1]"] == pytest.approx(0.6395379, abs=1e-7)
     assert r.grads["W[2][1][1]"] == pytest.approx(-0.0492689, abs=1e-7)
     assert r.grads["W[1][1][1]"] == pytest.approx(-0.0060171, abs=1e-7)
+
+
+def test_han_kamber_engine_against_plain_python():
+    """Han & Kamber's 3-2-1 example worked in plain Python, as the book does it (Err = −δ)."""
+    import math
+    d = load(WORKSHEETS / "han-kamber-3-2-1.yaml")
+    r = run(d, instance(d))
+
+    def sig(z):
+        return 1 / (1 + math.exp(-z))
+
+    O4, O5 = sig(0.2 - 0.5 - 0.4), sig(-0.3 + 0.2 + 0.2)
+    O6 = sig(-0.3 * O4 - 0.2 * O5 + 0.1)
+    err6 = O6 * (1 - O6) * (1 - O6)
+    err5, err4 = O5 * (1 - O5) * err6 * -0.2, O4 * (1 - O4) * err6 * -0.3
+    assert [r.values[f"out[1][{j}]"] for j in (1, 2)] == pytest.approx([O4, O5], abs=1e-15)
+    assert r.steps["dJ/dnet[2][1]"] == pytest.approx(-err6, abs=1e-15)
+    assert r.steps["dJ/dnet[1][2]"] == pytest.approx(-err5, abs=1e-15)
+    assert r.steps["dJ/dnet[1][1]"] == pytest.approx(-err4, abs=1e-15)
+    assert r.updated["W[2][1][1]"] == pytest.approx(-0.3 + 0.9 * err6 * O4, abs=1e-15)
+    assert r.updated["W[1][2][3]"] == pytest.approx(0.2 + 0.9 * err5, abs=1e-15)
+    assert r.updated["b[1][1]"] == pytest.approx(-0.4 + 0.9 * err4, abs=1e-15)
+    # the book's printed figures, to the decimals it printed
+    assert (round(O4, 3), round(O5, 3), round(O6, 3)) == (0.332, 0.525, 0.474)
+    assert (round(err5, 4), round(err4, 4)) == (-0.0065, -0.0087)
+    assert round(err6, 4) == 0.1312  # the book prints 0.1311, from O6 rounded to 0.474
