@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from .trace import Ops
+
 VERDICTS = ("correct", "carried_forward", "incorrect", "missing")
 COMMON_RATES = (0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.3, 0.5, 1.0, 2.0)
 
@@ -311,9 +313,10 @@ class Model:
     """Recomputes any answer from its inputs: `value(name, get, mode)` takes the values it
     depends on from `get`, and makes the mistake `mode` at this step."""
 
-    def __init__(self, key: Key, through_deltas: bool = False):
+    def __init__(self, key: Key, through_deltas: bool = False, ops=Ops):
         # through_deltas: a gradient is δ · ∂net/∂w, so that a δ someone wrote down is used
-        self.key, self.through_deltas = key, through_deltas
+        # ops: math on numbers, or TracedOps to write the recomputation down as a tree
+        self.key, self.through_deltas, self.ops = key, through_deltas, ops
         d = key.definition
         net = d["network"]
         self.layers = net["layers"]
@@ -507,12 +510,12 @@ class Model:
         z = get(f"net[{l}][{j}]")
         if act == "softmax":
             zs = [get(f"net[{l}][{i}]") for i in range(1, self.layers[l] + 1)]
-            top = max(zs)
-            return math.exp(z - top) / sum(math.exp(v - top) for v in zs)
+            top = self.ops.max(*zs)
+            return self.ops.exp(z - top) / sum(self.ops.exp(v - top) for v in zs)
         if mode == "sigmoid_of_negative" and act == "sigmoid":
             z = -z
-        return {"sigmoid": lambda: 1 / (1 + math.exp(-z)), "tanh": lambda: math.tanh(z),
-                "relu": lambda: max(0.0, z), "identity": lambda: z}[act]()
+        return {"sigmoid": lambda: 1 / (1 + self.ops.exp(-z)), "tanh": lambda: self.ops.tanh(z),
+                "relu": lambda: self.ops.max(0.0, z), "identity": lambda: z}[act]()
 
     def _loss(self, get, mode) -> float:
         ys = [get(f"{'net' if mode == 'net_for_out' else 'out'}[{self.L}][{j}]")
@@ -526,8 +529,8 @@ class Model:
         if self.loss == "mse":
             return squares / len(pairs)
         if self.loss == "cross_entropy":
-            return -sum(t * math.log(y) for t, y in pairs if t)
-        return -sum(t * math.log(y) + (1 - t) * math.log(1 - y) for t, y in pairs)
+            return -sum(t * self.ops.log(y) for t, y in pairs if t)
+        return -sum(t * self.ops.log(y) + (1 - t) * self.ops.log(1 - y) for t, y in pairs)
 
     def _loss_slope(self, j: int, get, mode) -> float:
         y, t = get(f"out[{self.L}][{j}]"), self.t[j - 1]
@@ -546,7 +549,7 @@ class Model:
         act = self.acts[l - 1]
         y = get(f"{'net' if mode == 'net_for_out' else 'out'}[{l}][{j}]")
         if act == "relu":
-            return 1.0 if get(f"net[{l}][{j}]") > 0 else 0.0
+            return self.ops.step(get(f"net[{l}][{j}]"))
         return {"sigmoid": y * (1 - y), "tanh": 1 - y * y, "identity": 1.0}[act]
 
     def _dnet(self, name: str, idx: list[int], get, mode) -> float:
