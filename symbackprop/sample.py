@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .definition import Definition, Network, Values
+from .errors import UsageError
 
 SAMPLE_VERSION = 1  # bump when the drawing changes, so old seeds are not silently reused
 DEFAULT_SEED = 2026
@@ -41,8 +42,9 @@ def generator(seed: int, version: int = 0) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(SAMPLE_VERSION, version)))
 
 
-class NoGoodDraw(RuntimeError):
-    """No acceptable numbers were found in the allowed number of draws."""
+class NoGoodDraw(UsageError):
+    """No acceptable numbers were found in the allowed number of draws: the definition asks
+    for something the draws cannot give, so it is reported like any bad input."""
 
 
 def fully_given(defn: Definition) -> bool:
