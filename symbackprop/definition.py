@@ -48,8 +48,8 @@ class DefinitionError(Exception):
 
     def __init__(self, source: str, key: str, problem: str):
         self.source, self.key, self.problem = source, key, problem
-        where = f"{source}: {one_line(key, 80)}" if key else source
-        super().__init__(one_line(f"{where}: {problem}", 1000))
+        where = one_line(source, 200) + (f": {one_line(key, 80)}" if key else "")
+        super().__init__(f"{where}: {one_line(problem, 600)}")
 
 
 @dataclass(frozen=True)
