@@ -9,7 +9,7 @@ import os
 import sys
 
 from . import definition
-from .definition import MAX_SEED, MAX_VERSIONS, DefinitionError
+from .definition import MAX_SEED, MAX_STEPS, MAX_VERSIONS, DefinitionError
 from .errors import NoDerivative, UsageError, VerificationError, one_line
 from .pdf import LatexError, LatexMissing
 
@@ -18,7 +18,6 @@ from .pdf import LatexError, LatexMissing
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
-MAX_STEPS = 100_000  # of `train`: about 15 s on a 2-2-2 network, a minute on 784-128-10
 MAX_JOBS = 64
 
 

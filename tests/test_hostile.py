@@ -465,3 +465,16 @@ def test_one_line_keeps_messages_readable():
     assert one_line("a\nb\rc\x00d\u202ee") == "a\\nb\\rc\\x00d\\u202ee"
     assert one_line("x" * 5000, 100) == "x" * 100 + "…"
     assert one_line("Zoë 😀 σ") == "Zoë 😀 σ"  # printable text stays as written
+
+
+def test_a_big_network_is_judged_on_few_draws_and_then_refused_by_name():
+    from symbackprop.sample import NoGoodDraw, instance
+
+    defn = parse("network: {layers: [784, 128, 10], activation: sigmoid, loss: half_sse, "
+                 "bias: per_neuron}\n", source="mnist.yaml")
+    judged = []
+    with pytest.raises(NoGoodDraw) as err:
+        instance(defn, seed=1, accept=lambda inst: judged.append(inst) and False)
+    assert len(judged) == 10  # the floor: 500,000 // 101,770 is 4; not 500 verifications
+    assert isinstance(err.value, UsageError)  # one line and exit code 2 from any command
+    assert str(err.value).startswith("mnist.yaml: no acceptable numbers in 10 draws")
