@@ -165,6 +165,15 @@ class _StrictLoader(yaml.SafeLoader):
                 "use of an alias in full)", mark)
         return node
 
+    def construct_object(self, node, deep=False):
+        # an explicit tag PyYAML cannot honour (`!!float shared`) raises plain Python errors
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read this as {node.tag.rsplit(':', 1)[-1]} ({exc})",
+                node.start_mark) from None
+
 
 def _children(node: yaml.Node):
     if isinstance(node, yaml.SequenceNode):
@@ -216,6 +225,11 @@ def _construct_mapping(loader, node, deep=False):
                 f"{'list' if isinstance(key_node, yaml.SequenceNode) else 'mapping'}",
                 key_node.start_mark)
         key = loader.construct_object(key_node, deep=deep)
+        try:
+            hash(key)
+        except TypeError:  # `? !!set a`: a scalar node made into a set
+            raise yaml.constructor.ConstructorError(
+                None, None, "a key must be a name or a number", key_node.start_mark) from None
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None, f"key {_REPR.repr(key)} appears twice", key_node.start_mark)
@@ -294,6 +308,8 @@ def parse(text: str, source: str = "<definition>") -> Definition | Lesson:
                               "(a control character) is not allowed in a definition")
     try:
         data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except (ValueError, TypeError, OverflowError) as exc:  # in a constructor PyYAML defers
+        raise DefinitionError(source, "", f"bad YAML: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else ""
