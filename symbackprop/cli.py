@@ -44,8 +44,9 @@ def main(argv: list[str] | None = None) -> int:
         return 141
     except OSError as exc:  # standard output on a full disk (> /dev/full), or a file
         _quiet_stdout()
-        return _fail(f"{exc.filename or 'standard output'}: cannot write: "
-                     f"{exc.strerror or exc}")
+        if exc.filename:
+            return _fail(f"{exc.filename}: {exc.strerror or exc}")
+        return _fail(f"standard output: cannot write: {exc.strerror or exc}")
     except (MemoryError, RecursionError) as exc:  # the last guard; the schema's bounds come first
         what = "memory" if isinstance(exc, MemoryError) else "stack"
         return _fail(f"{_source(args)}: too large to compute here (out of {what})")

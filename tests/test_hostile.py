@@ -122,6 +122,7 @@ PROCESS_CASES = {
     "dev-null": (_plain("/dev/null"), ["audit"], ["/dev/null", "a device"]),
     "fifo-without-writer": (_fifo, ["derive"], ["pipe.yaml", "a pipe"]),
     "folder": (_folder, ["derive"], ["folder.yaml", "a folder"]),
+    "read-error": (_plain("/proc/self/mem"), ["derive"], ["/proc/self/mem", "Input/output"]),
     "sparse-4-GiB": (_sparse(4 * 2**30), ["derive"], ["huge.yaml", "larger than 1 MiB"]),
     "one-byte-over": (_definition(b"#" * MAX_BYTES + b"\n"), ["derive"],
                       ["def.yaml", "larger than 1 MiB"]),
