@@ -9,39 +9,78 @@ import os
 import sys
 
 from . import definition
-from .definition import DefinitionError
-from .errors import UsageError, VerificationError
+from .definition import MAX_SEED, MAX_STEPS, MAX_VERSIONS, DefinitionError
+from .errors import NoDerivative, UsageError, VerificationError, one_line
 from .pdf import LatexError, LatexMissing
 
 # The engine (SymPy) is imported inside the commands that need it: `check KEY.json` must
 # start fast and never import SymPy.
 
 EXIT_USAGE = 2
-MAX_VERSIONS = 500  # as the definition's versions: allows
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
+MAX_JOBS = 64
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = None
     try:
-        return args.command(args)
+        args = _parser().parse_args(argv)
+        code = args.command(args)
+        sys.stdout.flush()  # a full disk shows here, not after main has returned
+        return code
     except (DefinitionError, UsageError) as exc:
-        print(f"symbackprop: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return _fail(str(exc))
     except (LatexError, LatexMissing) as exc:
-        print(f"symbackprop: {exc}", file=sys.stderr)
-        return 1
+        return _fail(str(exc), 1)
+    except NoDerivative as exc:  # the numbers' fault: name the file they came from
+        return _fail(f"{_source(args)}: values: {exc}")
     except VerificationError as exc:
-        print(f"symbackprop: refusing to print unverified numbers: {exc}", file=sys.stderr)
-        return 1
+        return _fail(f"refusing to print unverified numbers: {exc}", 1)
     except KeyboardInterrupt:
-        return 130
+        _quiet_stdout()
+        return _fail("interrupted", EXIT_INTERRUPTED)
     except BrokenPipeError:  # the reader went away (| head): stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _quiet_stdout()
         return 141
+    except OSError as exc:  # standard output on a full disk (> /dev/full), or a file
+        _quiet_stdout()
+        if exc.filename:
+            return _fail(f"{exc.filename}: {exc.strerror or exc}")
+        return _fail(f"standard output: cannot write: {exc.strerror or exc}")
+    except (MemoryError, RecursionError) as exc:  # the last guard; the schema's bounds come first
+        what = "memory" if isinstance(exc, MemoryError) else "stack"
+        return _fail(f"{_source(args)}: too large to compute here (out of {what})")
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> int:
+    print(f"symbackprop: {one_line(message, 1000)}", file=sys.stderr, flush=True)
+    return code
+
+
+def _source(args) -> str:
+    return getattr(args, "file", None) or getattr(args, "key", None) or "input"
+
+
+def _quiet_stdout() -> None:
+    """Send what is still buffered for stdout nowhere, so that exit does not fail on it again."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout closed or not a file
+        pass
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with each complaint on one line (and still exit code 2)."""
+
+    def error(self, message: str):
+        command = self.prog.removeprefix("symbackprop").strip()
+        where = f"{command}: " if command else ""
+        _fail(f"{where}{message} (see '{self.prog} --help')")
+        sys.exit(EXIT_USAGE)
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="symbackprop",
         description="Derive, verify, prove and print the chain-rule mathematics of small "
                     "neural networks defined in YAML worksheet definitions: printable worksheets "
@@ -64,7 +103,8 @@ def _parser() -> argparse.ArgumentParser:
                        description="Run N full gradient-descent steps (NumPy) from the "
                        "definition's numbers and report the loss after each.")
     t.add_argument("file", help="worksheet definition (YAML)")
-    t.add_argument("--steps", type=_count, required=True, metavar="N", help="number of steps")
+    t.add_argument("--steps", type=_whole(0, MAX_STEPS), required=True, metavar="N",
+                   help=f"number of steps (at most {MAX_STEPS:,})")
     t.add_argument("--json", action="store_true", help="print the results as one JSON object")
     _seed_options(t)
     t.set_defaults(command=cmd_train)
@@ -74,17 +114,19 @@ def _parser() -> argparse.ArgumentParser:
                        "the .tex and a key.json) from a definition; with --versions, a class set "
                        "with its own numbers per version, reproducible from --seed.")
     b.add_argument("file", help="worksheet definition (YAML)")
-    b.add_argument("--versions", type=_positive, metavar="N",
-                   help="build N versions with different numbers, and a class-set PDF")
-    b.add_argument("--seed", type=_count, help="seed for the numbers the definition leaves out "
-                   "(default: the definition's seed:, else 2026)")
+    b.add_argument("--versions", type=_whole(1, MAX_VERSIONS), metavar="N",
+                   help="build N versions with different numbers, and a class-set PDF "
+                   f"(at most {MAX_VERSIONS})")
+    b.add_argument("--seed", type=_whole(0, MAX_SEED), help="seed for the numbers the "
+                   "definition leaves out (default: the definition's seed:, else 2026)")
     b.add_argument("--out", default="build", metavar="DIR", help="output folder (default: build)")
     b.add_argument("--roster", metavar="FILE",
                    help="one student name a line, printed on the versions in order")
     b.add_argument("--format", choices=("pdf", "tex"), default="pdf",
                    help="pdf (default) or tex: stop at the .tex files")
-    b.add_argument("--jobs", type=_positive, default=os.cpu_count() or 1,
-                   help="PDFs compiled at once (default: all cores)")
+    b.add_argument("--jobs", type=_whole(1, MAX_JOBS),
+                   default=min(os.cpu_count() or 1, MAX_JOBS),
+                   help=f"PDFs compiled at once (default: all cores; at most {MAX_JOBS})")
     b.set_defaults(command=cmd_build)
 
     c = sub.add_parser("check", help="mark a hand calculation against an answer key",
@@ -120,24 +162,22 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _seed_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--seed", type=_count, help="seed for numbers the definition leaves out "
-                   "(default: the definition's seed:, else 2026)")
-    p.add_argument("--version", type=_count, default=None,
+    p.add_argument("--seed", type=_whole(0, MAX_SEED), help="seed for numbers the definition "
+                   "leaves out (default: the definition's seed:, else 2026)")
+    p.add_argument("--version", type=_whole(0, MAX_VERSIONS), default=None,
                    help="which version of a class set (1 to N); required when the definition "
                    "builds versions (versions: N), since each version has its own numbers")
 
 
-def _positive(text: str) -> int:
-    value = _count(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
-def _count(text: str) -> int:
-    if not text.isdigit() or not text.isascii():
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number ≥ 0")
-    return int(text)
+def _whole(low: int, high: int):
+    """An argparse type: a whole number from low to high, read without trusting its length."""
+    def whole(text: str) -> int:
+        digits = text.isascii() and text.isdigit()
+        if not digits or len(text) > len(str(high)) or not low <= int(text) <= high:
+            raise argparse.ArgumentTypeError(
+                f"must be a whole number from {low:,} to {high:,}, got {one_line(text, 30)}")
+        return int(text)
+    return whole
 
 
 def cmd_derive(args) -> int:
@@ -152,7 +192,7 @@ def cmd_derive(args) -> int:
             _usage(f"--param: '{p}' is not a weight or bias")
     result = run(defn, inst)
     if args.json:
-        print(json.dumps(report.as_json(result), indent=2))
+        print(_json(report.as_json(result), args.file))
     else:
         print(report.text(result, args.param))
     return 0
@@ -166,9 +206,9 @@ def cmd_train(args) -> int:
     history, p = numeric.train(inst, args.steps)
     outputs = numeric.forward(inst, p)[-1].out.tolist()
     if args.json:
-        print(json.dumps({"loss_history": history, "outputs": outputs,
-                          "W": [w.tolist() for w in p.W],
-                          "b": None if p.b is None else [b.tolist() for b in p.b]}, indent=2))
+        print(_json({"loss_history": history, "outputs": outputs,
+                     "W": [w.tolist() for w in p.W],
+                     "b": None if p.b is None else [b.tolist() for b in p.b]}, args.file))
         return 0
     width = len(str(args.steps))
     shown = set(range(0, args.steps + 1, max(1, args.steps // 20))) | {args.steps}
@@ -209,7 +249,7 @@ def cmd_check(args) -> int:
                   f"but every one is right for version {other}: is this version {other}?",
                   file=sys.stderr)
     if args.json:
-        print(json.dumps({"answers": [m.as_json() for m in marks], "score": score}, indent=2))
+        print(_json({"answers": [m.as_json() for m in marks], "score": score}, args.key))
     else:
         print(_check_text(marks, score, key))
     return 0
@@ -279,13 +319,15 @@ def _version_of(defn, args) -> int | None:
 
 
 def _instance(defn, args):
-    """The numbers of the version asked for, drawn and judged exactly as its sheet was."""
+    """The numbers of the version asked for, drawn and judged exactly as its sheet was; without
+    a version, the definition's own draw (no worksheet judge: it may be a network too big to
+    print, which trains in seconds but would take minutes to judge)."""
     from . import classset
-    from .sample import fully_given, instance
+    from .sample import instance
 
     version = _version_of(defn, args)
-    if fully_given(defn):
-        return instance(defn)
+    if version is None:
+        return instance(defn, args.seed)
     return classset.draw(defn, args.seed, version)[0].instance
 
 
@@ -370,8 +412,7 @@ def cmd_audit(args) -> int:
         _usage(f"{args.file}: claimed: lists no figures to audit")
     claims = audit.audit(defn)
     if args.json:
-        print(json.dumps({"source": args.file, "claims": [c.as_json() for c in claims]},
-                         indent=2))
+        print(_json({"source": args.file, "claims": [c.as_json() for c in claims]}, args.file))
     else:
         print(audit.text(claims, args.file))
     return 0
@@ -389,8 +430,17 @@ def cmd_proof(args) -> int:
     if args.name not in proofs.BUILDERS:
         _usage(f"proof: no proof called '{args.name}'; 'symbackprop proof --list' lists them")
     proof = proofs.get(args.name)
-    print(json.dumps(proofs.as_json(proof), indent=2) if args.json else proofs.text(proof))
+    print(_json(proofs.as_json(proof), args.name) if args.json else proofs.text(proof))
     return 0
+
+
+def _json(value, source: str) -> str:
+    """Strict JSON (RFC 8259 has no NaN or Infinity), or a clear refusal."""
+    try:
+        return json.dumps(value, indent=2, allow_nan=False)
+    except ValueError:
+        raise UsageError(f"{source}: a result is not a finite number (NaN or infinity), which "
+                         "JSON cannot carry; run without --json to see it") from None
 
 
 def _network_definition(path: str):

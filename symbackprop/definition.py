@@ -13,11 +13,16 @@ Network(layers=(2, 1), activations=('sigmoid',), loss='half_sse', bias='none')
 from __future__ import annotations
 
 import math
+import os
 import re
+import reprlib
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+
+from .errors import one_line
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity", "softmax")
 LOSSES = ("half_sse", "sse", "mse", "cross_entropy", "binary_cross_entropy")
@@ -28,14 +33,27 @@ MAX_CLAIMED_STEPS = 100_000  # loss_after_steps / outputs_after_steps: seconds o
 MAX_CLAIMED_WORK = 10_000_000  # and at most this many steps × parameters
 CONVENTIONS = {"delta": ("plus", "minus")}  # δ = +∂J/∂net (default) or −∂J/∂net (error = t − y)
 
+# Bounds on what a definition may ask of the machine, so that no file can hang or exhaust it.
+MAX_BYTES = 2**20  # a definition file (the shipped ones are 1 to 3 KB) or a lesson's image file
+MAX_NESTING = 32  # lists and mappings inside one another (a definition needs 4)
+MAX_VALUES = 250_000  # scalars, lists and mappings, with every alias expanded
+MAX_DIGITS = 19  # of a whole number: 2**63 - 1, the largest seed, has 19
+MAX_TITLE = 200  # characters
+MAX_LAYERS = 64  # layers with weights; SymPy's recursion gives out near 150
+MAX_LAYER_SIZE = 4096  # neurons in one layer
+MAX_PARAMETERS = 200_000  # weights and biases: 784-128-10 has 101,770
+MAX_VERSIONS = 500  # versions of a class set
+MAX_STEPS = 100_000  # of gradient descent: about 15 s on a 2-2-2 network, a minute on 784-128-10
+MAX_SEED = 2**63 - 1
+
 
 class DefinitionError(Exception):
-    """A definition is wrong: says which file, which key and what is wrong."""
+    """A definition is wrong: says which file, which key and what is wrong (on one line)."""
 
     def __init__(self, source: str, key: str, problem: str):
         self.source, self.key, self.problem = source, key, problem
-        where = f"{source}: {key}" if key else source
-        super().__init__(f"{where}: {problem}")
+        where = one_line(source, 200) + (f": {one_line(key, 80)}" if key else "")
+        super().__init__(f"{where}: {one_line(problem, 600)}")
 
 
 @dataclass(frozen=True)
@@ -139,28 +157,102 @@ class Printed(float):
         return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
-# --- YAML: safe, and strict about the forms YAML 1.1 silently reinterprets -------------
+# --- YAML: safe, bounded, and strict about the forms YAML 1.1 silently reinterprets ---------
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys and surprising scalars.
+if yaml.__with_libyaml__:  # libyaml's scanner and parser, our composer: 4x faster on big files
+    from yaml._yaml import CParser
+
+    class _SafeLoader(yaml.composer.Composer, CParser, yaml.constructor.SafeConstructor,
+                      yaml.resolver.Resolver):
+        def __init__(self, stream):
+            CParser.__init__(self, stream)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+else:
+    _SafeLoader = yaml.SafeLoader
+
+
+class _StrictLoader(_SafeLoader):
+    """SafeLoader that refuses duplicate keys, surprising scalars and unbounded documents.
 
     YAML 1.1 reads `010` as 8, `0x10` as 16, `no` as False and `1e-3` as text.
-    We read `1e-3` as the number it looks like and refuse the others.
+    We read `1e-3` as the number it looks like and refuse the others. Keys must be scalars,
+    nesting is at most MAX_NESTING deep, and the document, with every alias expanded (a
+    "billion laughs" expands to 10^9 values from a few lines), at most MAX_VALUES values.
     """
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.depth = 0
+        self.sizes: dict[int, int] = {}  # id(node) -> values it stands for, aliases expanded
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            node = super().compose_node(parent, index)
+            if id(node) not in self.sizes:
+                raise yaml.composer.ComposerError(
+                    None, None, "an alias refers to the list or mapping it is inside", mark)
+            return node
+        mark = self.peek_event().start_mark
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise yaml.composer.ComposerError(
+                None, None, f"lists and mappings are nested more than {MAX_NESTING} deep", mark)
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+        self.sizes[id(node)] = size = 1 + sum(self.sizes[id(child)] for child in _children(node))
+        if size > MAX_VALUES:
+            raise yaml.composer.ComposerError(
+                None, None, f"the document holds more than {MAX_VALUES:,} values (counting each "
+                "use of an alias in full)", mark)
+        return node
+
+    def construct_object(self, node, deep=False):
+        # an explicit tag PyYAML cannot honour (`!!float shared`) raises plain Python errors
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read this as {node.tag.rsplit(':', 1)[-1]} ({exc})",
+                node.start_mark) from None
+
+
+def _children(node: yaml.Node):
+    if isinstance(node, yaml.SequenceNode):
+        return node.value
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return ()
+
+
+@dataclass(frozen=True)
+class TooLong:
+    """A whole number with more digits than any in a definition (Python refuses to read one of
+    more than 4,300, and one of 400 overflows a float): kept, so the schema can say where."""
+
+    digits: int
 
 
 _FLOAT_12 = re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+$")
 _StrictLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT_12, list("-+0123456789."))
+# what YAML itself refuses to read, caught first to say where (YAML's own message is two lines)
+_UNREADABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD"
+                         "\U00010000-\U0010FFFF]")
 
 
 def _construct_int(loader, node):
     text = node.value
     if not re.fullmatch(r"[-+]?(0|[1-9][0-9]*)", text):
         raise yaml.constructor.ConstructorError(
-            None, None, f"'{text}' is an ambiguous number (YAML 1.1 reads it in another base "
-            "or ignores '_'); write it in plain decimal", node.start_mark)
-    return int(text)
+            None, None, f"{_REPR.repr(text)} is an ambiguous number (YAML 1.1 reads it in "
+            "another base or ignores '_'); write it in plain decimal", node.start_mark)
+    digits = len(text.lstrip("+-"))
+    return TooLong(digits) if digits > MAX_DIGITS else int(text)
 
 
 def _construct_bool(loader, node):
@@ -174,12 +266,22 @@ def _construct_bool(loader, node):
 def _construct_mapping(loader, node, deep=False):
     seen = set()
     for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a key must be a name or a number, not a "
+                f"{'list' if isinstance(key_node, yaml.SequenceNode) else 'mapping'}",
+                key_node.start_mark)
         key = loader.construct_object(key_node, deep=deep)
+        try:
+            hash(key)
+        except TypeError:  # `? !!set a`: a scalar node made into a set
+            raise yaml.constructor.ConstructorError(
+                None, None, "a key must be a name or a number", key_node.start_mark) from None
         if key in seen:
             raise yaml.constructor.ConstructorError(
-                None, None, f"key '{key}' appears twice", key_node.start_mark)
+                None, None, f"key {_REPR.repr(key)} appears twice", key_node.start_mark)
         seen.add(key)
-    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+    return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep=deep)
 
 
 def _construct_float(loader, node):
@@ -193,23 +295,82 @@ _StrictLoader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
 _StrictLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 
 
+class Unreadable(Exception):
+    """Why a file cannot be read: not a regular file, too large, or not UTF-8 text."""
+
+
+def read_text(path: str | Path, limit: int = MAX_BYTES) -> str:
+    """The UTF-8 text of a regular file of at most `limit` bytes, read without ever blocking
+    or reading more: /dev/zero, a FIFO or a folder is refused, not read.
+
+    >>> read_text('/dev/zero')
+    Traceback (most recent call last):
+    symbackprop.definition.Unreadable: it is a device, not a file
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+        raise Unreadable(getattr(exc, "strerror", None) or str(exc)) from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise Unreadable(f"it is {_file_kind(mode)}, not a file")
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            data = handle.read(limit + 1)
+        except OSError as exc:
+            raise Unreadable(exc.strerror or str(exc)) from None
+    if len(data) > limit:
+        raise Unreadable(f"it is larger than {_bytes(limit)}, the most that is read")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise Unreadable(f"it is not UTF-8 text (byte 0x{data[exc.start]:02X} on line {line})") \
+            from None
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device"
+
+
+def _bytes(n: int) -> str:
+    return f"{n // 2**20} MiB" if n % 2**20 == 0 else f"{n // 1024} KiB"
+
+
 def load(path: str | Path) -> Definition | Lesson:
     """Read and check a definition file; raises DefinitionError on any problem."""
-    path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_text(path)
+    except Unreadable as exc:
         raise DefinitionError(str(path), "", f"cannot read the file ({exc})") from None
     return parse(text, source=str(path))
 
 
 def parse(text: str, source: str = "<definition>") -> Definition | Lesson:
+    bad = _UNREADABLE.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        raise DefinitionError(source, f"line {line}", f"the character U+{ord(bad.group()):04X} "
+                              "(a control character) is not allowed in a definition")
     try:
         data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except (ValueError, TypeError, OverflowError) as exc:  # in a constructor PyYAML defers
+        raise DefinitionError(source, "", f"bad YAML: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
+        context, first = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and first and first.line != getattr(mark, "line", None):
+            context += f" (line {first.line + 1})"
+        said = [context, getattr(exc, "problem", None)]
+        problem = ": ".join(p for p in said if p) or str(exc)
         raise DefinitionError(source, where, f"bad YAML: {problem}") from None
     return _Checker(source).definition(data)
 
@@ -226,10 +387,11 @@ class _Checker:
 
     def mapping(self, value, key: str, allowed: tuple[str, ...], required=()) -> dict:
         if not isinstance(value, dict):
-            self.fail(key or "(top level)", f"must be a mapping of keys, got {_kind(value)}")
+            self.fail(key or "(top level)", f"must be a mapping of keys, got {_show(value)}")
         for k in value:
             if k not in allowed:
-                self.fail(_join(key, k), f"unknown key; allowed keys are {', '.join(allowed)}")
+                self.fail(_join(key, _show(k) if not isinstance(k, str) else k),
+                          f"unknown key; allowed keys are {', '.join(allowed)}")
         for k in required:
             if k not in value:
                 self.fail(_join(key, k), "is required but missing")
@@ -237,7 +399,7 @@ class _Checker:
 
     def number(self, value, key: str) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.fail(key, f"must be a number, got {_kind(value)}")
+            self.fail(key, f"must be a number, got {_show(value)}")
         if not math.isfinite(value):
             self.fail(key, f"must be a finite number, got {value}")
         return float(value)
@@ -254,7 +416,7 @@ class _Checker:
 
     def vector(self, value, key: str, size: int) -> tuple[float, ...]:
         if not isinstance(value, list):
-            self.fail(key, f"must be a list of {size} numbers, got {_kind(value)}")
+            self.fail(key, f"must be a list of {size} numbers, got {_show(value)}")
         if len(value) != size:
             self.fail(key, f"must have {size} numbers, got {len(value)}")
         return tuple(self.number(v, f"{key}[{i}]") for i, v in enumerate(value))
@@ -266,9 +428,7 @@ class _Checker:
             "kind", "title", "network", "values", "learning_rate", "update_biases", "notation",
             "decimals", "ask", "claimed", "names", "conventions", "seed", "versions"),
             required=("network",))
-        title = top.get("title", DEFAULT_TITLE)
-        if not isinstance(title, str) or not title.strip():
-            self.fail("title", f"must be non-empty text, got {_show(title)}")
+        title = self.title(top.get("title", DEFAULT_TITLE))
         network = self.network(top["network"])
         rate = self.number(top.get("learning_rate", 0.5), "learning_rate")
         if rate <= 0:
@@ -289,21 +449,18 @@ class _Checker:
             claimed=claimed, claim_labels=labels, names=tuple(names.items()),
             conventions=self.conventions(top.get("conventions", {})),
             loss_after_steps=after, outputs_after_steps=outs,
-            seed=None if seed is None else self.whole(seed, "seed", 0, 2**63 - 1),
+            seed=None if seed is None else self.whole(seed, "seed", 0, MAX_SEED),
             versions=None if top.get("versions") is None else self.whole(
-                top["versions"], "versions", 1, 500),
+                top["versions"], "versions", 1, MAX_VERSIONS),
         )
 
     def lesson(self, data) -> Lesson:
         top = self.mapping(data, "", ("kind", "title", "decimals", "seed", "lesson"),
                            required=("title", "lesson"))
         kind = self.choice(top["kind"], "kind", ("backprop",) + LESSONS)
-        title = top["title"]
-        if not isinstance(title, str) or not title.strip():
-            self.fail("title", f"must be non-empty text, got {_show(title)}")
-        common = {"source": self.source, "title": title, "kind": kind,
+        common = {"source": self.source, "title": self.title(top["title"]), "kind": kind,
                   "decimals": self.whole(top.get("decimals", 4), "decimals", 0, 12),
-                  "seed": self.whole(top.get("seed", 2026), "seed", 0, 2**63 - 1)}
+                  "seed": self.whole(top.get("seed", 2026), "seed", 0, MAX_SEED)}
         options = {
             "forward_matrix": ("image", "digit", "hidden", "activation"),
             "gradient_descent": ("starts", "learning_rate", "steps"),
@@ -312,6 +469,20 @@ class _Checker:
         opts = self.mapping(top["lesson"], "lesson", options, required=options[:1])
         return Lesson(**common, **getattr(self, f"_{kind}")(opts))
 
+    def title(self, title) -> str:
+        """Text pdflatex can print, of at most MAX_TITLE characters."""
+        if not isinstance(title, str) or not title.strip():
+            self.fail("title", f"must be non-empty text, got {_show(title)}")
+        if len(title) > MAX_TITLE:
+            self.fail("title", f"has {len(title):,} characters; at most {MAX_TITLE} fit a page")
+        from . import latex  # imported here: reading a definition should not load PyLaTeX
+
+        try:
+            latex.text(title)
+        except latex.UnprintableText as exc:
+            self.fail("title", str(exc))
+        return title
+
     def _forward_matrix(self, opts) -> dict:
         digit = self.whole(opts.get("digit", 4), "lesson.digit", 0, 9)
         path = opts["image"]
@@ -319,8 +490,8 @@ class _Checker:
             self.fail("lesson.image", f"must be a file name, got {_show(path)}")
         full = Path(self.source).parent / path
         try:
-            lines = full.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as exc:
+            lines = read_text(full).splitlines()
+        except Unreadable as exc:
             self.fail("lesson.image", f"cannot read {full} ({exc})")
         rows = [line.split(",") for line in lines if line.strip() and not line.startswith("#")]
         match = [r for r in rows if r[0].strip() == str(digit)]
@@ -363,10 +534,10 @@ class _Checker:
         net = self.mapping(value, "network", ("layers", "activation", "loss", "bias"),
                            required=("layers", "activation", "loss"))
         layers = net["layers"]
-        if not isinstance(layers, list) or len(layers) < 2:
-            self.fail("network.layers", "must be a list of at least two layer sizes "
+        if not isinstance(layers, list) or not 2 <= len(layers) <= MAX_LAYERS + 1:
+            self.fail("network.layers", f"must be a list of 2 to {MAX_LAYERS + 1} layer sizes "
                       f"(inputs, ..., outputs), got {_show(layers)}")
-        layers = tuple(self.whole(n, f"network.layers[{i}]", 1, 4096)
+        layers = tuple(self.whole(n, f"network.layers[{i}]", 1, MAX_LAYER_SIZE)
                        for i, n in enumerate(layers))
         depth = len(layers) - 1
         act = net["activation"]
@@ -381,7 +552,12 @@ class _Checker:
         loss = self.choice(net["loss"], "network.loss", LOSSES)
         self.pairing(acts, loss)
         bias = self.choice(net.get("bias", "shared"), "network.bias", BIAS_STYLES)
-        return Network(layers, acts, loss, bias)
+        network = Network(layers, acts, loss, bias)
+        if parameters(network) > MAX_PARAMETERS:
+            self.fail("network.layers", f"a {'-'.join(map(str, layers))} network has "
+                      f"{parameters(network):,} weights and biases; at most {MAX_PARAMETERS:,} "
+                      "are allowed (784-128-10 has 101,770)")
+        return network
 
     def pairing(self, acts: tuple[str, ...], loss: str) -> None:
         key = "network.activation"
@@ -456,6 +632,8 @@ class _Checker:
         if not isinstance(value, list):
             self.fail("ask", f"must be a list of canonical names, got {_kind(value)}")
         for i, name in enumerate(value):
+            if isinstance(name, str) and len(name) > 100:
+                self.fail(f"ask[{i}]", f"{_show(name)} is not a canonical name")
             check_name(name, network, lambda p, i=i: self.fail(f"ask[{i}]", p))
         return tuple(value)
 
@@ -599,13 +777,40 @@ def _join(prefix: str, key) -> str:
     return f"{prefix}.{key}" if prefix else str(key)
 
 
+def parameters(network: Network) -> int:
+    """Weights and biases of a network: what its size costs the engine.
+
+    >>> parameters(Network((784, 128, 10), ('sigmoid', 'sigmoid'), 'mse', 'per_neuron'))
+    101770
+    """
+    sizes = network.layers
+    weights = sum(a * b for a, b in zip(sizes, sizes[1:]))
+    biases = {"none": 0, "shared": len(sizes) - 1, "per_neuron": sum(sizes[1:])}[network.bias]
+    return weights + biases
+
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 60
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxdict = 3, 8, 4
+
+
 def _kind(value) -> str:
-    return {dict: "a mapping", list: "a list", str: f"the text '{value}'", type(None): "nothing",
-            bool: f"the yes/no value {value}"}.get(type(value), repr(value))
+    if isinstance(value, TooLong):
+        return f"a whole number of {value.digits:,} digits (at most {MAX_DIGITS})"
+    if isinstance(value, bool):
+        return f"the yes/no value {value}"
+    if isinstance(value, str):
+        return f"the text {_REPR.repr(value)}"
+    return {dict: "a mapping", list: "a list", type(None): "nothing"}.get(
+        type(value)) or _REPR.repr(value)
 
 
 def _show(value) -> str:
-    return _kind(value) if isinstance(value, (dict, str, bool, type(None))) else repr(value)
+    """What a user wrote, shown short: reprlib cuts long lists and texts, and aliases are
+    already bounded by MAX_VALUES."""
+    if isinstance(value, (dict, str, bool, type(None), TooLong)):
+        return _kind(value)
+    return _REPR.repr(value)
 
 
 def _shape(matrix) -> str:

@@ -7,3 +7,22 @@ class UsageError(Exception):
 
 class VerificationError(Exception):
     """The three computations disagree: nothing may be printed."""
+
+
+class NoDerivative(VerificationError):
+    """Legal numbers at which a derivative does not exist (a ReLU exactly at its corner): the
+    input's fault, not the engine's, so the command line names the file and exits with 2."""
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    """`text` as one line of at most about `limit` characters, invisible characters shown.
+
+    A message quotes what a user wrote, which may hold a newline, a control character or
+    200,000 characters; stderr gets one readable line all the same.
+
+    >>> print(one_line('a\\nb\\x00c ' + 'x' * 50, 10))
+    a\\nb\\x00c xxxx…
+    """
+    cut = text[:limit]
+    shown = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in cut)
+    return shown + ("…" if len(text) > limit else "")

@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-import sympy as sp
 from pylatex.utils import NoEscape, escape_latex
 
 __all__ = ["NoEscape", "UnprintableText", "math", "symbol", "text"]
@@ -82,9 +81,11 @@ def _char(ch: str) -> str:
                           "by pdflatex; use Latin letters (accents are fine)")
 
 
-def math(expr: sp.Expr, names: dict[str, str] | None = None) -> NoEscape:
+def math(expr, names: dict[str, str] | None = None) -> NoEscape:
     """A SymPy expression as LaTeX, its symbols shown under `names` (canonical -> LaTeX)."""
     names = names or {}
+    import sympy as sp  # here, not at the top: checking a title or a key needs no SymPy
+
     symbol_names = {s: names.get(s.name, _safe(s.name)) for s in expr.free_symbols
                     if isinstance(s, sp.Symbol)}
     return NoEscape(sp.latex(expr, symbol_names=symbol_names, mul_symbol="dot"))

@@ -19,10 +19,15 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .definition import Definition, Network, Values
+from .definition import Definition, Network, Values, parameters
+from .errors import UsageError
 
 SAMPLE_VERSION = 1  # bump when the drawing changes, so old seeds are not silently reused
 DEFAULT_SEED = 2026
+MAX_DRAWS = 500
+# Each rejected draw is judged by a whole verification, whose cost grows with the network:
+# a big network gets fewer draws, so that 784-128-10 is judged 10 times, not 500.
+DRAWN_PARAMETERS = 500_000
 
 
 @dataclass(frozen=True)
@@ -41,8 +46,9 @@ def generator(seed: int, version: int = 0) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(SAMPLE_VERSION, version)))
 
 
-class NoGoodDraw(RuntimeError):
-    """No acceptable numbers were found in the allowed number of draws."""
+class NoGoodDraw(UsageError):
+    """No acceptable numbers were found in the allowed number of draws: the definition asks
+    for something the draws cannot give, so it is reported like any bad input."""
 
 
 def fully_given(defn: Definition) -> bool:
@@ -50,23 +56,39 @@ def fully_given(defn: Definition) -> bool:
 
 
 def instance(defn: Definition, seed: int | None = None, version: int | None = None,
-             accept: Callable[[Instance], bool] | None = None, tries: int = 500) -> Instance:
+             accept: Callable[[Instance], bool] | None = None,
+             tries: int | None = None) -> Instance:
     """The definition's numbers, with missing ones drawn from (seed, version).
 
     Draws are repeated (from the same generator, so still reproducible) until `accept` takes
-    one: the caller decides what a teacher would reject.
+    one: the caller decides what a teacher would reject. At most `tries` draws (by default
+    draws(network)).
     """
     if fully_given(defn):
         return Instance(defn.network, defn.values, defn.learning_rate, defn.update_biases)
     seed = defn.seed if seed is None else seed
     seed = DEFAULT_SEED if seed is None else seed
     rng = generator(seed, version or 0)
+    tries = draws(defn.network) if tries is None else tries
     for _ in range(tries):
         inst = replace(sample(defn, rng), seed=seed, version=version)
         if accept is None or accept(inst):
             return inst
     raise NoGoodDraw(f"{defn.source}: no acceptable numbers in {tries} draws (seed {seed}, "
-                     f"version {version}); give some values or relax the network")
+                     f"version {version}; at most {MAX_DRAWS}, fewer for networks of more than "
+                     f"{DRAWN_PARAMETERS // MAX_DRAWS:,} weights and biases); give some values "
+                     "or relax the network")
+
+
+def draws(network: Network) -> int:
+    """How many draws a network may be judged on: MAX_DRAWS, fewer for big networks.
+
+    >>> draws(Network((2, 2, 2), ('sigmoid', 'sigmoid'), 'half_sse', 'shared'))
+    500
+    >>> draws(Network((784, 128, 10), ('sigmoid', 'sigmoid'), 'half_sse', 'per_neuron'))
+    10
+    """
+    return min(MAX_DRAWS, max(10, DRAWN_PARAMETERS // parameters(network)))
 
 
 def sample(defn: Definition, rng: np.random.Generator, decimals: int = 2) -> Instance:

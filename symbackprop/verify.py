@@ -20,7 +20,7 @@ import numpy as np
 from . import numeric
 from .definition import Definition
 from .derive import Derivation, derive_all
-from .errors import VerificationError
+from .errors import NoDerivative, VerificationError
 from .evaluate import forward, step_values
 from .graph import build, name
 from .sample import Instance
@@ -76,7 +76,7 @@ def _no_relu_kink(inst: Instance, layers) -> None:
     for l, (act, layer) in enumerate(zip(inst.network.activations, layers), start=1):
         for j, z in enumerate(layer.net, start=1):
             if act == "relu" and abs(z) < 1e-6:
-                raise VerificationError(
+                raise NoDerivative(
                     f"net[{l}][{j}] = {float(z):.3g} is at ReLU's corner, where it has no "
                     "derivative (finite differences see a slope of ½); change a number so that "
                     "no ReLU neuron's net is 0")

@@ -94,6 +94,6 @@ def test_a_wrong_derivation_never_gets_through():
 def test_relu_at_its_corner_is_refused_with_the_reason(write, capsys):
     path = write("network: {layers: [1, 1], activation: relu, loss: half_sse, bias: none}\n"
                  "values: {inputs: [0], targets: [1], weights: [[[0.5]]]}\n")
-    assert main(["derive", str(path)]) == 1
+    assert main(["derive", str(path)]) == 2
     err = capsys.readouterr().err
     assert "ReLU's corner" in err and "net[1][1]" in err
