@@ -124,8 +124,9 @@ def _double(key: str, value) -> float:
                                 "meets 0; change the numbers")
     number = float(value)
     if not math.isfinite(number):
-        raise VerificationError(f"{key} = {sp.Float(value, 4)} is beyond double precision "
-                                "(largest about 1.8e308); use smaller numbers")
+        shown = str(sp.Float(value, 4)).replace("E", "e")
+        raise VerificationError(f"{key} = {shown} is beyond double precision (largest about "
+                                "1.8e308); use numbers that keep every quantity smaller")
     return number
 
 
