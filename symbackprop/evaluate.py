@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 from functools import singledispatch
 
+import mpmath
 import sympy as sp
 
 from .errors import VerificationError
@@ -36,7 +37,7 @@ from .graph import Graph, name
 from .sample import Instance
 from .steps import Chain, Factor, PathSum, Step
 
-DIGITS = 30  # working precision, before the extra that saturated units need (see _digits)
+DIGITS = 30  # working precision; saturated units get more (see _digits)
 MAX_DIGITS = 1000
 
 
@@ -72,7 +73,21 @@ def forward(graph: Graph, inst: Instance, decimals: int | None = None) -> dict[s
 
 
 def _exact(graph: Graph, values: dict[str, float]) -> dict[str, sp.Float]:
-    """The knowns and every net, out and J at a precision that keeps them all."""
+    """The knowns and every net, out and J at a precision that keeps them all.
+
+    forward and step_values both need it for the same numbers, one after the other: the last
+    result is kept, keyed by everything it depends on (the network and the knowns).
+    """
+    key = (graph.network, tuple(sorted(values.items())))
+    if _last[0] != key:
+        _last[:] = [key, _exact_pass(graph, values)]
+    return _last[1]
+
+
+_last: list = [None, None]
+
+
+def _exact_pass(graph: Graph, values: dict[str, float]) -> dict[str, sp.Float]:
     digits = DIGITS
     while True:
         env = _env(graph, values, digits)
@@ -86,12 +101,12 @@ def _exact(graph: Graph, values: dict[str, float]) -> dict[str, sp.Float]:
 
 
 def _digits(graph: Graph, env) -> int:
-    """Enough digits that 1 − σ(net), 1 − tanh² and a softmax's smaller shares keep DIGITS of
+    """Enough digits that 1 − σ(net), 1 − tanh² and a softmax's smaller shares keep 20 of
     their own: each loses about |net|·log10(e) to cancellation (two nets' worth for softmax),
     up to where e^-|net| leaves double precision's range."""
     nets = [abs(env[graph[k]]) for k in graph.order if k.startswith("net")]
     widest = min(max(nets, default=0), 800)
-    return min(MAX_DIGITS, DIGITS + math.ceil(2 * float(widest) / math.log(10)))
+    return min(MAX_DIGITS, 20 + math.ceil(2 * float(widest) / math.log(10)))
 
 
 def _env(graph: Graph, values: dict[str, float], digits: int) -> dict:
@@ -118,13 +133,14 @@ def _stable_loss(graph: Graph) -> sp.Expr:
 
 
 def _double(key: str, value) -> float:
-    """The value in double precision, or a refusal that names it."""
-    if not (value.is_real and value.is_finite):
+    """The value (SymPy's or mpmath's) in double precision, or a refusal that names it."""
+    if isinstance(value, sp.Basic) and not (value.is_real and value.is_finite):
         raise VerificationError(f"{key} is not a number here ({value}): a log or a division "
                                 "meets 0; change the numbers")
     number = float(value)
     if not math.isfinite(number):
-        shown = str(sp.Float(value, 4)).replace("E", "e")
+        shown = mpmath.nstr(value if isinstance(value, mpmath.mpf) else
+                            value._to_mpmath(64), 4)
         raise VerificationError(f"{key} = {shown} is beyond double precision (largest about "
                                 "1.8e308); use numbers that keep every quantity smaller")
     return number
@@ -168,45 +184,49 @@ def step_values(steps, values: dict[str, float], graph: Graph,
     else:
         env = {graph[k]: sp.Float(v, DIGITS) for k, v in values.items()}
         rounding = _rounding(decimals)
-    memo: dict[str, sp.Expr] = {}
-    for step in steps:
-        value(step, env, memo, rounding)
-    return {k: _double(k, v) for k, v in memo.items()}
+    bits = max(v._prec for v in env.values() if isinstance(v, sp.Float))
+    memo: dict[str, mpmath.mpf] = {}
+    with mpmath.workprec(bits):
+        for step in steps:
+            value(step, env, memo, rounding)
+        return {k: _double(k, v) for k, v in memo.items()}
 
 
-def _no_rounding(key: str, v: sp.Expr) -> sp.Expr:
+def _no_rounding(key: str, v: mpmath.mpf) -> mpmath.mpf:
     return v
 
 
 def _rounding(decimals: int):
-    def rounding(key: str, v: sp.Expr) -> sp.Expr:
-        return sp.Float(round(_double(key, v), decimals) + 0.0, DIGITS)
+    def rounding(key: str, v: mpmath.mpf) -> mpmath.mpf:
+        return mpmath.mpf(round(_double(key, v), decimals) + 0.0)
     return rounding
 
 
 @singledispatch
-def value(step: Step, env, memo, rounding) -> sp.Expr:
+def value(step: Step, env, memo, rounding) -> mpmath.mpf:
     raise TypeError(f"no value for {type(step).__name__}")
 
 
 @value.register
-def _(step: Factor, env, memo, rounding) -> sp.Expr:
+def _(step: Factor, env, memo, rounding) -> mpmath.mpf:
     if step.target not in memo:
-        memo[step.target] = rounding(step.target, step.expr.xreplace(env))
+        v = step.expr.xreplace(env)
+        _double(step.target, v)  # refuses log(0), a division by 0 and overflow by name
+        memo[step.target] = rounding(step.target, v._to_mpmath(mpmath.mp.prec))
     return memo[step.target]
 
 
 @value.register
-def _(step: Chain, env, memo, rounding) -> sp.Expr:
+def _(step: Chain, env, memo, rounding) -> mpmath.mpf:
     if step.target not in memo:
-        memo[step.target] = rounding(step.target, sp.Mul(*[value(f, env, memo, rounding)
-                                                           for f in step.factors]))
+        memo[step.target] = rounding(step.target, mpmath.fprod(
+            value(f, env, memo, rounding) for f in step.factors))
     return memo[step.target]
 
 
 @value.register
-def _(step: PathSum, env, memo, rounding) -> sp.Expr:
+def _(step: PathSum, env, memo, rounding) -> mpmath.mpf:
     if step.target not in memo:
-        memo[step.target] = rounding(step.target, sp.Add(*[value(t, env, memo, rounding)
-                                                          for t in step.terms]))
+        memo[step.target] = rounding(step.target, mpmath.fsum(
+            value(t, env, memo, rounding) for t in step.terms))
     return memo[step.target]
