@@ -135,8 +135,9 @@ def _stable_loss(graph: Graph) -> sp.Expr:
 def _double(key: str, value) -> float:
     """The value (SymPy's or mpmath's) in double precision, or a refusal that names it."""
     if isinstance(value, sp.Basic) and not (value.is_real and value.is_finite):
-        raise VerificationError(f"{key} is not a number here ({value}): a log or a division "
-                                "meets 0; change the numbers")
+        raise VerificationError(f"{key} is not a finite number here ({value}): a log or a "
+                                "division meets 0 (an output saturated beyond double "
+                                "precision); change the numbers")
     number = float(value)
     if not math.isfinite(number):
         shown = mpmath.nstr(value if isinstance(value, mpmath.mpf) else

@@ -121,29 +121,42 @@ def output_delta(inst: Instance, layer: Layer) -> np.ndarray:
 
 def gradients(inst: Instance, p: Params) -> Params:
     layers = forward(inst, p)
-    return _backward(inst, p, layers, output_delta(inst, layers[-1]), abs_=False)
+    return _backward(inst, p, layers, output_delta(inst, layers[-1]))
 
 
 def magnitudes(inst: Instance, p: Params) -> Params:
-    """The backward pass in absolute values: |δ| through |W| and |f'|, times |in|.
+    """The backward pass in absolute values: |δ| through |W| and |f'|, times each input's size.
 
-    This bounds what rounding can do to a gradient: every sum of the backward pass adds
-    terms no larger than these, so a gradient that is small only because its paths cancel
-    is still judged against the size of the paths (Higham's running error bound, to first
-    order).
+    This bounds what rounding can do to a gradient, to first order: every sum of the backward
+    pass adds terms no larger than these, so a gradient that is small only because its paths
+    cancel is judged against the size of the paths (Higham's running error bound); and every
+    value a gradient is made of is taken at its forward size (see magnitudes_forward), so that
+    an out that is small only because its net cancels counts at the size of that net's terms.
+    A slope f'(net) is taken at |f'|·(1 + 2·size of net): |f''| ≤ 2|f'| for σ and tanh.
     """
     layers = forward(inst, p)
+    sizes = magnitudes_forward(inst, p, layers)
     z, y = layers[-1].net, layers[-1].out
-    t = np.asarray(inst.values.targets, dtype=z.dtype)
+    t = np.abs(np.asarray(inst.values.targets, dtype=z.dtype))
     kind, act = inst.network.loss, inst.network.activations[-1]
+    spread = 1 + 2 * sizes[-1].net
     if kind == "binary_cross_entropy" or act == "softmax":
-        delta = np.abs(y) + np.abs(t)
+        delta = sizes[-1].out + t
     elif kind == "cross_entropy":
-        delta = np.abs(t) * sigmoid(-z)
+        delta = t * sigmoid(-z) * spread
     else:
         scale = {"half_sse": 1.0, "sse": 2.0, "mse": 2.0 / y.size}[kind]
-        delta = scale * (np.abs(y) + np.abs(t)) * np.abs(_SLOPE[act](z, y))
-    return _backward(inst, p, layers, delta, abs_=True)
+        delta = scale * (sizes[-1].out + t) * np.abs(_SLOPE[act](z, y)) * spread
+    inputs = [np.abs(np.asarray(inst.values.inputs, dtype=z.dtype))] + [s.out for s in sizes[:-1]]
+    deltas = [delta]
+    for l in range(len(p.W) - 1, 0, -1):
+        slope = np.abs(_SLOPE[inst.network.activations[l - 1]](layers[l - 1].net,
+                                                               layers[l - 1].out))
+        deltas.append((np.abs(p.W[l]).T @ deltas[-1]) * slope * (1 + 2 * sizes[l - 1].net))
+    deltas.reverse()
+    dW = [np.outer(d, a) for d, a in zip(deltas, inputs)]
+    db = [d.sum(keepdims=True) if inst.network.bias == "shared" else d for d in deltas]
+    return Params(dW, None if p.b is None else db)
 
 
 def magnitudes_forward(inst: Instance, p: Params, layers: list[Layer]) -> list[Layer]:
@@ -163,22 +176,21 @@ def magnitudes_forward(inst: Instance, p: Params, layers: list[Layer]) -> list[L
     return sizes
 
 
-def _backward(inst: Instance, p: Params, layers: list[Layer], delta, abs_: bool) -> Params:
+def _backward(inst: Instance, p: Params, layers: list[Layer], delta) -> Params:
     inputs = [np.asarray(inst.values.inputs, dtype=delta.dtype)] + [x.out for x in layers[:-1]]
-    size = np.abs if abs_ else (lambda v: v)
-    deltas = _deltas(inst, p, layers, delta, size)
-    dW = [np.outer(d, size(a)) for d, a in zip(deltas, inputs)]
+    deltas = _deltas(inst, p, layers, delta)
+    dW = [np.outer(d, a) for d, a in zip(deltas, inputs)]
     db = [d.sum(keepdims=True) if inst.network.bias == "shared" else d for d in deltas]
     return Params(dW, None if p.b is None else db)
 
 
-def _deltas(inst: Instance, p: Params, layers: list[Layer], delta, size=lambda v: v):
+def _deltas(inst: Instance, p: Params, layers: list[Layer], delta):
     """δ = ∂J/∂net of every layer, first to last, from the output layer's δ."""
     deltas = [delta]
     for l in range(len(p.W) - 1, 0, -1):
         act = inst.network.activations[l - 1]
         slope = _SLOPE[act](layers[l - 1].net, layers[l - 1].out)
-        deltas.append((size(p.W[l]).T @ deltas[-1]) * size(slope))
+        deltas.append((p.W[l].T @ deltas[-1]) * slope)
     return deltas[::-1]
 
 

@@ -41,6 +41,8 @@ TOLERANCE = 1e-9  # relative: two computations in double precision agree far clo
 # n·u·Σ|terms|). A wrong factor moves a gradient by its size times the factor's error, so it is
 # still caught unless it is below 1e-12 of that size.
 ROUNDING = 1e-12
+UNDERFLOW = 1e-290  # within a few roundings of double's smallest normal number (2.2e-308),
+#                     where relative precision runs out: differences below this are not judged
 FLOOR = 1e-5  # rel_err's floor, used only for reporting (fd_max_rel_err) and by lessons
 
 
@@ -126,7 +128,7 @@ def _agree(what: str, ours: dict[str, float], theirs: dict[str, float],
         if not np.isfinite(b):
             raise VerificationError(f"{what}: {k} is not a finite number ({b}): the numbers "
                                     "are too large for double precision")
-        allowed = TOLERANCE * max(abs(a), abs(b)) + ROUNDING * sizes[k]
+        allowed = TOLERANCE * max(abs(a), abs(b)) + ROUNDING * sizes[k] + UNDERFLOW
         if abs(a - b) > allowed:
             raise VerificationError(f"{what} disagrees with the SymPy derivation at {k}: "
                                     f"{a!r} vs {b!r}")
@@ -137,7 +139,7 @@ def _agree_fd(grads: dict[str, float], fd: dict[str, float], fd_err: dict[str, f
     """Each finite difference against its own error bound (numeric.finite_differences), plus
     the double-precision rounding of the derivation's value (ROUNDING of its size scale)."""
     for k, g in grads.items():
-        allowed = fd_err[k] + ROUNDING * sizes[k]
+        allowed = fd_err[k] + ROUNDING * sizes[k] + UNDERFLOW
         if not abs(g - fd[k]) <= allowed:
             raise VerificationError(
                 f"finite differences disagree with the SymPy derivation at {k}: "

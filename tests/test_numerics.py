@@ -190,3 +190,18 @@ def test_a_sheet_whose_rounded_chain_reaches_log_zero_builds(kind, write, tmp_pa
     assert all(math.isfinite(a["value"]) for a in key["answers"])
     tex = (tmp_path / "out" / f"{kind}-key.tex").read_text()
     assert f"{y:.{4 + 5}f}".rstrip("0") in tex
+
+
+def test_finite_differences_step_around_a_relu_corner_close_by():
+    # net[1][1] = 2e-6: a step of 1e-5 in W[1][1][1] would cross the corner and see half
+    # the slope; the step is shortened until both sides stay on the same side of it
+    inst = Instance(Network((1, 2, 1), ("relu", "sigmoid"), "half_sse", "per_neuron"),
+                    Values((1.0,), (0.3,), (((0.5,), (-0.25,)), ((0.75, -0.5),)),
+                           ((-0.499998, 0.1), (0.2,))), 0.1, True)
+    r = verify.verify(derive_all(build(inst.network)), inst)
+    assert 1e-6 < r.values["net[1][1]"] < 3e-6
+    exact = _exact_gradients(inst)
+    fd, err = (verify._flat_params(q, "per_neuron") for q in numeric.finite_differences(inst))
+    for p in ("W[1][1][1]", "b[1][1]"):
+        assert r.grads[p] == pytest.approx(float(exact[p]), rel=1e-14)
+        assert abs(fd[p] - float(exact[p])) <= err[p] < 1e-6 * abs(r.grads[p])
