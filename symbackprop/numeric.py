@@ -209,10 +209,12 @@ class Diverged(UsageError):
 
     def __init__(self, step: int, learning_rate: float):
         self.step, self.learning_rate = step, learning_rate
-        where = ("before the first step" if step == 0
-                 else f"at step {step}: gradient descent with learning rate {learning_rate:g} "
-                 "diverges on these numbers; use a smaller learning_rate")
-        super().__init__(f"the loss is no longer a finite number {where}")
+        super().__init__(
+            "the loss is not a finite number even before training: the numbers are beyond "
+            "double precision" if step == 0 else
+            f"the loss is no longer a finite number at step {step}: gradient descent with "
+            f"learning rate {learning_rate:g} diverges on these numbers; use a smaller "
+            "learning_rate")
 
 
 def train(inst: Instance, steps: int, mistake: str | None = None) -> tuple[list[float], Params]:
