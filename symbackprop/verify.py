@@ -32,6 +32,8 @@ from .evaluate import forward, step_values
 from .graph import build, name
 from .sample import Instance
 
+# SymPy's side is evaluated in high precision (evaluate.py) and rounded once, so a difference
+# from NumPy is NumPy's rounding.
 TOLERANCE = 1e-9  # relative: two computations in double precision agree far closer than this
 # ...unless a quantity is small only because larger terms cancel in it; then rounding errors are
 # relative to the terms, not to the result. ROUNDING is the part of a quantity's own size scale
