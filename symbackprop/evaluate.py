@@ -1,5 +1,10 @@
 """Numbers by SymPy substitution: the graph's equations and the derivation's factors, evaluated.
 
+Evaluated in high precision (mpmath through SymPy's Floats, with arbitrary exponent range) and
+rounded to double precision only at the end, so that out(1 − out) of a saturated sigmoid,
+e^net of a softmax near 1000 or a cross-entropy's log keep their digits. A value that is not
+finite in double precision is refused by name.
+
 >>> from symbackprop.definition import parse
 >>> from symbackprop.graph import build
 >>> from symbackprop.sample import instance
@@ -8,17 +13,32 @@
 >>> env = forward(build(d.network), instance(d))
 >>> env['net[1][1]'], env['J']
 (6.0, 12.5)
+
+A sigmoid output of exactly 1.0 in double precision, with target 0: J is finite, e^-40 is not 0.
+
+>>> d = parse('''network: {layers: [1, 1], activation: sigmoid, loss: binary_cross_entropy,
+...   bias: none}
+... values: {inputs: [1], targets: [0], weights: [[[40]]]}''')
+>>> env = forward(build(d.network), instance(d))
+>>> env['out[1][1]'], env['J']
+(1.0, 40.0)
 """
 
 from __future__ import annotations
 
+import math
 from functools import singledispatch
 
+import mpmath
 import sympy as sp
 
+from .errors import VerificationError
 from .graph import Graph, name
 from .sample import Instance
 from .steps import Chain, Factor, PathSum, Step
+
+DIGITS = 30  # working precision; saturated units get more (see _digits)
+MAX_DIGITS = 1000
 
 
 def known(graph: Graph, inst: Instance) -> dict[str, float]:
@@ -37,59 +57,177 @@ def known(graph: Graph, inst: Instance) -> dict[str, float]:
 def forward(graph: Graph, inst: Instance, decimals: int | None = None) -> dict[str, float]:
     """Every quantity by name: the knowns, then each net, out and J by substitution.
 
-    With `decimals`, each result is rounded before the next uses it, as a student would.
+    With `decimals`, each result is rounded before the next uses it, as a student would; an
+    output a cross-entropy takes the log of keeps `decimals` significant digits instead where
+    it would round to 0 (or, under binary cross-entropy, to 1).
     """
-    rounding = _rounding(decimals)
     values = known(graph, inst)
-    env = {graph[k]: sp.Float(v) for k, v in values.items()}
-    for key in graph.order:
-        values[key] = rounding(float(graph.equations[key].xreplace(env)))
-        env[graph[key]] = sp.Float(values[key])
+    if decimals is None:
+        return {k: _double(k, v) for k, v in _exact(graph, values).items()}
+    env = _env(graph, values, DIGITS)
+    for key in graph.order:  # J from the rounded outputs, as the student works it
+        value = graph.equations[key].xreplace(env)
+        values[key] = _round(graph, key, _double(key, value), decimals)
+        env[graph[key]] = sp.Float(values[key], DIGITS)
     return values
+
+
+def _exact(graph: Graph, values: dict[str, float]) -> dict[str, sp.Float]:
+    """The knowns and every net, out and J at a precision that keeps them all.
+
+    forward and step_values both need it for the same numbers, one after the other: the last
+    result is kept, keyed by everything it depends on (the network and the knowns).
+    """
+    key = (graph.network, tuple(sorted(values.items())))
+    if _last[0] != key:
+        _last[:] = [key, _exact_pass(graph, values)]
+    return _last[1]
+
+
+_last: list = [None, None]
+
+
+def _exact_pass(graph: Graph, values: dict[str, float]) -> dict[str, sp.Float]:
+    digits = DIGITS
+    while True:
+        env = _env(graph, values, digits)
+        for key in graph.order:
+            expr = _stable_loss(graph) if key == "J" else graph.equations[key]
+            env[graph[key]] = expr.xreplace(env)
+        need = _digits(graph, env)
+        if need <= digits:
+            return {k: env[graph[k]] for k in values} | {k: env[graph[k]] for k in graph.order}
+        digits = need
+
+
+def _digits(graph: Graph, env) -> int:
+    """Enough digits that 1 − σ(net), 1 − tanh² and a softmax's smaller shares keep 20 of
+    their own: each loses about |net|·log10(e) to cancellation (two nets' worth for softmax),
+    up to where e^-|net| leaves double precision's range."""
+    nets = [abs(env[graph[k]]) for k in graph.order if k.startswith("net")]
+    widest = min(max(nets, default=0), 800)
+    return min(MAX_DIGITS, 20 + math.ceil(2 * float(widest) / math.log(10)))
+
+
+def _env(graph: Graph, values: dict[str, float], digits: int) -> dict:
+    return {graph[k]: sp.Float(v, digits) for k, v in values.items()}
+
+
+def _stable_loss(graph: Graph) -> sp.Expr:
+    """J in terms of the output nets where it takes logs: log σ(z) = −log(1 + e^−z) and
+    log softmax(z)_j = z_j − log Σ e^z_k are finite where σ(z) or e^z/Σ rounds to 0 or 1."""
+    net = graph.network
+    L, n = net.depth, net.layers[-1]
+    if net.loss not in ("cross_entropy", "binary_cross_entropy"):
+        return graph.equations["J"]
+    z = [graph[name("net", L, j)] for j in range(1, n + 1)]
+    t = [graph[name("t", j)] for j in range(1, n + 1)]
+    if net.activations[-1] == "softmax":
+        lse = sp.log(sp.Add(*[sp.exp(zk) for zk in z]))
+        return -sp.Add(*[tj * (zj - lse) for tj, zj in zip(t, z)])
+    log_y = [-sp.log(1 + sp.exp(-zj)) for zj in z]
+    if net.loss == "cross_entropy":
+        return -sp.Add(*[tj * ly for tj, ly in zip(t, log_y)])
+    log_1my = [-sp.log(1 + sp.exp(zj)) for zj in z]
+    return -sp.Add(*[tj * ly + (1 - tj) * lm for tj, ly, lm in zip(t, log_y, log_1my)])
+
+
+def _double(key: str, value) -> float:
+    """The value (SymPy's or mpmath's) in double precision, or a refusal that names it."""
+    if isinstance(value, sp.Basic) and not (value.is_real and value.is_finite):
+        raise VerificationError(f"{key} is not a finite number here ({value}): a log or a "
+                                "division meets 0 (an output saturated beyond double "
+                                "precision); change the numbers")
+    number = float(value)
+    if not math.isfinite(number):
+        shown = mpmath.nstr(value if isinstance(value, mpmath.mpf) else
+                            value._to_mpmath(64), 4)
+        raise VerificationError(f"{key} = {shown} is beyond double precision (largest about "
+                                "1.8e308); use numbers that keep every quantity smaller")
+    return number
+
+
+def _round(graph: Graph, key: str, value: float, decimals: int) -> float:
+    rounded = round(value, decimals) + 0.0
+    net = graph.network
+    if not key.startswith(f"out[{net.depth}]") or net.loss not in (
+            "cross_entropy", "binary_cross_entropy"):
+        return rounded
+    if rounded == 0 and value != 0:  # ln(out) and −t/out need it nonzero
+        return _significant(key, value, decimals)
+    if rounded == 1 and value != 1 and net.loss == "binary_cross_entropy":  # ln(1 − out)
+        return 1 - _significant(key, 1 - value, decimals)
+    return rounded
+
+
+def _significant(key: str, value: float, decimals: int) -> float:
+    places = decimals - 1 - math.floor(math.log10(abs(value)))
+    if places > 15:  # a double holds about 16 digits, a sheet far fewer
+        raise VerificationError(
+            f"{key} = {value:.3g} is too close to {'1' if value > 0.5 else '0'} to be worked "
+            "by hand: its logarithm needs more digits than a worksheet shows; change the "
+            "numbers so that no output is this confident")
+    return round(value, places) + 0.0
 
 
 def step_values(steps, values: dict[str, float], graph: Graph,
                 decimals: int | None = None) -> dict[str, float]:
     """The value of every step in the trees, by target; shared steps are evaluated once.
 
-    With `decimals`, every factor, product and sum is rounded before it is used.
+    Without `decimals`, each factor is evaluated from the exact forward values (recomputed from
+    the knowns in `values`) and products and sums are taken in high precision; with
+    `decimals`, from the rounded `values`, every factor, product and sum rounded before use.
     """
-    env = {graph[k]: sp.Float(v) for k, v in values.items()}
-    memo: dict[str, float] = {}
-    rounding = _rounding(decimals)
-    for step in steps:
-        value(step, env, memo, rounding)
-    return memo
+    if decimals is None:
+        exact = _exact(graph, {k: v for k, v in values.items() if k[0] in "xtWb"})
+        env = {graph[k]: v for k, v in exact.items()}
+        rounding = _no_rounding
+    else:
+        env = {graph[k]: sp.Float(v, DIGITS) for k, v in values.items()}
+        rounding = _rounding(decimals)
+    bits = max(v._prec for v in env.values() if isinstance(v, sp.Float))
+    memo: dict[str, mpmath.mpf] = {}
+    with mpmath.workprec(bits):
+        for step in steps:
+            value(step, env, memo, rounding)
+        return {k: _double(k, v) for k, v in memo.items()}
 
 
-def _rounding(decimals: int | None):
-    return (lambda v: v) if decimals is None else (lambda v: round(v, decimals) + 0.0)
+def _no_rounding(key: str, v: mpmath.mpf) -> mpmath.mpf:
+    return v
+
+
+def _rounding(decimals: int):
+    def rounding(key: str, v: mpmath.mpf) -> mpmath.mpf:
+        return mpmath.mpf(round(_double(key, v), decimals) + 0.0)
+    return rounding
 
 
 @singledispatch
-def value(step: Step, env, memo, rounding) -> float:
+def value(step: Step, env, memo, rounding) -> mpmath.mpf:
     raise TypeError(f"no value for {type(step).__name__}")
 
 
 @value.register
-def _(step: Factor, env, memo, rounding) -> float:
+def _(step: Factor, env, memo, rounding) -> mpmath.mpf:
     if step.target not in memo:
-        memo[step.target] = rounding(float(step.expr.xreplace(env)))
+        v = step.expr.xreplace(env)
+        _double(step.target, v)  # refuses log(0), a division by 0 and overflow by name
+        memo[step.target] = rounding(step.target, v._to_mpmath(mpmath.mp.prec))
     return memo[step.target]
 
 
 @value.register
-def _(step: Chain, env, memo, rounding) -> float:
+def _(step: Chain, env, memo, rounding) -> mpmath.mpf:
     if step.target not in memo:
-        product = 1.0
-        for f in step.factors:
-            product *= value(f, env, memo, rounding)
-        memo[step.target] = rounding(product)
+        memo[step.target] = rounding(step.target, mpmath.fprod(
+            value(f, env, memo, rounding) for f in step.factors))
     return memo[step.target]
 
 
 @value.register
-def _(step: PathSum, env, memo, rounding) -> float:
+def _(step: PathSum, env, memo, rounding) -> mpmath.mpf:
     if step.target not in memo:
-        memo[step.target] = rounding(sum(value(t, env, memo, rounding) for t in step.terms))
+        memo[step.target] = rounding(step.target, mpmath.fsum(
+            value(t, env, memo, rounding) for t in step.terms))
     return memo[step.target]

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .errors import UsageError
 from .sample import Instance
 
 
@@ -58,9 +59,14 @@ _ACTIVATE = {
     "softmax": softmax,
 }
 
-_SLOPE = {  # f'(net) from net and out
-    "sigmoid": lambda z, a: a * (1 - a),
-    "tanh": lambda z, a: 1 - a * a,
+def _sech2(z: np.ndarray) -> np.ndarray:
+    e = np.exp(-2 * np.abs(z))  # 1 − tanh² loses every digit once tanh rounds to ±1
+    return 4 * e / (1 + e) ** 2
+
+
+_SLOPE = {  # f'(net), from net wherever out(1 − out) or 1 − out² would cancel
+    "sigmoid": lambda z, a: sigmoid(z) * sigmoid(-z),
+    "tanh": lambda z, a: _sech2(z),
     "relu": lambda z, a: (z > 0).astype(z.dtype),
     "identity": lambda z, a: np.ones_like(z),
 }
@@ -108,23 +114,84 @@ def output_delta(inst: Instance, layer: Layer) -> np.ndarray:
     if kind == "binary_cross_entropy" or act == "softmax":
         return y - t  # the activation's slope cancels the loss's denominator
     if kind == "cross_entropy":  # sigmoid outputs
-        return -t * (1 - y)
+        return -t * sigmoid(-z)  # 1 − y, without the cancellation
     dJ_dy = {"half_sse": y - t, "sse": 2 * (y - t), "mse": 2 * (y - t) / y.size}[kind]
     return dJ_dy * _SLOPE[act](z, y)
 
 
 def gradients(inst: Instance, p: Params) -> Params:
     layers = forward(inst, p)
-    delta = output_delta(inst, layers[-1])
+    return _backward(inst, p, layers, output_delta(inst, layers[-1]))
+
+
+def magnitudes(inst: Instance, p: Params) -> Params:
+    """The backward pass in absolute values: |δ| through |W| and |f'|, times each input's size.
+
+    This bounds what rounding can do to a gradient, to first order: every sum of the backward
+    pass adds terms no larger than these, so a gradient that is small only because its paths
+    cancel is judged against the size of the paths (Higham's running error bound); and every
+    value a gradient is made of is taken at its forward size (see magnitudes_forward), so that
+    an out that is small only because its net cancels counts at the size of that net's terms.
+    A slope f'(net) is taken at |f'|·(1 + 2·size of net): |f''| ≤ 2|f'| for σ and tanh.
+    """
+    layers = forward(inst, p)
+    sizes = magnitudes_forward(inst, p, layers)
+    z, y = layers[-1].net, layers[-1].out
+    t = np.abs(np.asarray(inst.values.targets, dtype=z.dtype))
+    kind, act = inst.network.loss, inst.network.activations[-1]
+    spread = 1 + 2 * sizes[-1].net
+    if kind == "binary_cross_entropy" or act == "softmax":
+        delta = sizes[-1].out + t
+    elif kind == "cross_entropy":
+        delta = t * sigmoid(-z) * spread
+    else:
+        scale = {"half_sse": 1.0, "sse": 2.0, "mse": 2.0 / y.size}[kind]
+        delta = scale * (sizes[-1].out + t) * np.abs(_SLOPE[act](z, y)) * spread
+    inputs = [np.abs(np.asarray(inst.values.inputs, dtype=z.dtype))] + [s.out for s in sizes[:-1]]
+    deltas = [delta]
+    for l in range(len(p.W) - 1, 0, -1):
+        slope = np.abs(_SLOPE[inst.network.activations[l - 1]](layers[l - 1].net,
+                                                               layers[l - 1].out))
+        deltas.append((np.abs(p.W[l]).T @ deltas[-1]) * slope * (1 + 2 * sizes[l - 1].net))
+    deltas.reverse()
+    dW = [np.outer(d, a) for d, a in zip(deltas, inputs)]
+    db = [d.sum(keepdims=True) if inst.network.bias == "shared" else d for d in deltas]
+    return Params(dW, None if p.b is None else db)
+
+
+def magnitudes_forward(inst: Instance, p: Params, layers: list[Layer]) -> list[Layer]:
+    """The forward pass's size scales: Σ|w·in| + |b| for each net (what its rounding is
+    relative to), and |out| + |f'(net)| times that for each out (a softmax out: |out| times
+    1 + 2·the layer's largest, since every net of the layer moves it)."""
+    inputs = [np.asarray(inst.values.inputs, dtype=p.W[0].dtype)] + [x.out for x in layers[:-1]]
+    sizes = []
+    for l, (W, a, layer) in enumerate(zip(p.W, inputs, layers)):
+        net = np.abs(W) @ np.abs(a) + (0 if p.b is None else np.abs(p.b[l]))
+        act = inst.network.activations[l]
+        if act == "softmax":
+            out = np.abs(layer.out) * (1 + 2 * net.max())
+        else:
+            out = np.abs(layer.out) + np.abs(_SLOPE[act](layer.net, layer.out)) * net
+        sizes.append(Layer(net, out))
+    return sizes
+
+
+def _backward(inst: Instance, p: Params, layers: list[Layer], delta) -> Params:
     inputs = [np.asarray(inst.values.inputs, dtype=delta.dtype)] + [x.out for x in layers[:-1]]
-    dW, db = [], []
-    for l in range(len(p.W) - 1, -1, -1):
-        dW.append(np.outer(delta, inputs[l]))
-        db.append(delta.sum(keepdims=True) if inst.network.bias == "shared" else delta)
-        if l:
-            act = inst.network.activations[l - 1]
-            delta = (p.W[l].T @ delta) * _SLOPE[act](layers[l - 1].net, layers[l - 1].out)
-    return Params(dW[::-1], None if p.b is None else db[::-1])
+    deltas = _deltas(inst, p, layers, delta)
+    dW = [np.outer(d, a) for d, a in zip(deltas, inputs)]
+    db = [d.sum(keepdims=True) if inst.network.bias == "shared" else d for d in deltas]
+    return Params(dW, None if p.b is None else db)
+
+
+def _deltas(inst: Instance, p: Params, layers: list[Layer], delta):
+    """δ = ∂J/∂net of every layer, first to last, from the output layer's δ."""
+    deltas = [delta]
+    for l in range(len(p.W) - 1, 0, -1):
+        act = inst.network.activations[l - 1]
+        slope = _SLOPE[act](layers[l - 1].net, layers[l - 1].out)
+        deltas.append((p.W[l].T @ deltas[-1]) * slope)
+    return deltas[::-1]
 
 
 def step(inst: Instance, p: Params, grad: Params | None = None) -> Params:
@@ -137,15 +204,40 @@ def step(inst: Instance, p: Params, grad: Params | None = None) -> Params:
     return Params(W, [b - eta * g for b, g in zip(p.b, grad.b)])
 
 
+class Diverged(UsageError):
+    """Gradient descent left the finite numbers: the learning rate is too large for them."""
+
+    def __init__(self, step: int, learning_rate: float):
+        self.step, self.learning_rate = step, learning_rate
+        super().__init__(
+            "the loss is not a finite number even before training: the numbers are beyond "
+            "double precision" if step == 0 else
+            f"the loss is no longer a finite number at step {step}: gradient descent with "
+            f"learning rate {learning_rate:g} diverges on these numbers; use a smaller "
+            "learning_rate")
+
+
 def train(inst: Instance, steps: int, mistake: str | None = None) -> tuple[list[float], Params]:
     """N gradient-descent steps; mistake='updated_weights' trains as an author does who updates
-    each layer before backpropagating through it (used to audit published figures)."""
+    each layer before backpropagating through it (used to audit published figures).
+
+    Raises Diverged, naming the step, as soon as the loss or a parameter is not finite.
+    """
     p = params(inst)
-    history = [float(loss(inst, p))]
-    for _ in range(steps):
-        p = step(inst, p) if mistake is None else _step_updated_weights(inst, p)
-        history.append(float(loss(inst, p)))
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is detected, not warned of
+        history = [_finite_loss(inst, p, 0)]
+        for i in range(1, steps + 1):
+            p = step(inst, p) if mistake is None else _step_updated_weights(inst, p)
+            history.append(_finite_loss(inst, p, i))
     return history, p
+
+
+def _finite_loss(inst: Instance, p: Params, i: int) -> float:
+    J = float(loss(inst, p))
+    arrays = p.W + (p.b or [])
+    if not np.isfinite(J) or not all(np.isfinite(a).all() for a in arrays):
+        raise Diverged(i, inst.learning_rate)
+    return J
 
 
 def _step_updated_weights(inst: Instance, p: Params) -> Params:
@@ -165,27 +257,77 @@ def _step_updated_weights(inst: Instance, p: Params) -> Params:
     return Params(W, b)
 
 
-def finite_differences(inst: Instance, h: float = 1e-4) -> Params:
-    """Central differences of J, Richardson-extrapolated, in extended precision.
+FD_STEP = 1e-5  # balances the h² truncation estimate against rounding over h in long double
+FD_MIN_STEP = 1e-13  # below this a ReLU corner is too close to step around (verify refuses it)
 
-    (D(h/2)·4 − D(h))/3 cancels the h² error term; long double keeps the rounding error of
-    J(p+h) − J(p−h) below 1e-15, so gradients can be compared to 1e-9 relative.
+
+def finite_differences(inst: Instance, h: float = FD_STEP) -> tuple[Params, Params]:
+    """Central differences of J, Richardson-extrapolated, in extended precision, each with a
+    bound on its own error.
+
+    D(h) = g + c·h² + O(h⁴) and D(h/2) = g + c·h²/4 + O(h⁴), so R = (4·D(h/2) − D(h))/3
+    cancels the h² term. What is left of truncation is O(h⁴), far below |D(h) − D(h/2)| = ¾|c|h²,
+    which is taken as its bound; rounding adds at most 3·δJ/h to R, δJ being the rounding error
+    of one evaluation of J (see `rounding`). A step that would carry a ReLU neuron across its
+    corner is shortened until it does not, so that J is smooth over the whole step.
     """
     p = params(inst, np.longdouble)
+    base = forward(inst, p)
+    corners = _relu_sides(inst, base)
+    dJ = float(np.finfo(np.longdouble).eps) * rounding(inst, params(inst))
 
-    def central(array, index, step):
+    def smooth_loss(array, index, step):
         keep = array[index]
         array[index] = keep + step
-        up = loss(inst, p)
-        array[index] = keep - step
-        down = loss(inst, p)
+        layers = forward(inst, p)
         array[index] = keep
-        return (up - down) / (2 * step)
+        return loss(inst, p, layers), _relu_sides(inst, layers) == corners
+
+    def central(array, index, step):
+        up, smooth_up = smooth_loss(array, index, step)
+        down, smooth_down = smooth_loss(array, index, -step)
+        return (up - down) / (2 * step), smooth_up and smooth_down
 
     def grad_of(array):
-        g = np.zeros_like(array)
+        g, err = np.zeros(array.shape), np.zeros(array.shape)
         for index in np.ndindex(array.shape):
-            g[index] = (4 * central(array, index, h / 2) - central(array, index, h)) / 3
-        return g.astype(np.float64)
+            step = h
+            d1, smooth = central(array, index, step)
+            while not smooth and step > FD_MIN_STEP:
+                step /= 8
+                d1, smooth = central(array, index, step)
+            d2, _ = central(array, index, step / 2)
+            g[index] = (4 * d2 - d1) / 3
+            err[index] = abs(d1 - d2) + 3 * dJ / step
+        return g, err
 
-    return Params([grad_of(w) for w in p.W], None if p.b is None else [grad_of(b) for b in p.b])
+    pairs = [grad_of(w) for w in p.W]
+    bias_pairs = None if p.b is None else [grad_of(b) for b in p.b]
+    return (Params([g for g, _ in pairs], None if p.b is None else [g for g, _ in bias_pairs]),
+            Params([e for _, e in pairs], None if p.b is None else [e for _, e in bias_pairs]))
+
+
+def _relu_sides(inst: Instance, layers: list[Layer]) -> list[bytes]:
+    return [(layer.net > 0).tobytes() for act, layer in zip(inst.network.activations, layers)
+            if act == "relu"]
+
+
+def rounding(inst: Instance, p: Params) -> float:
+    """A bound on the rounding error of one evaluation of J, in units of the precision used.
+
+    First-order error analysis: each net is a sum of n products, so it carries up to
+    (n + 1)·Σ|w·in| + |b| units, and an error in net[l][j] moves J by |δ[l][j]| times it; the
+    loss's own last operations carry about (|t| + 1)·(|t| + |out| + |net| + 1) units each. A
+    factor of 8 covers the terms this leaves out (the activations' own rounding, second order).
+    """
+    layers = forward(inst, p)
+    z, y = layers[-1].net, layers[-1].out
+    t = np.asarray(inst.values.targets, dtype=z.dtype)
+    units = abs(float(loss(inst, p, layers)))
+    units += float(np.sum((np.abs(t) + 1) * (np.abs(t) + np.abs(y) + np.abs(z) + 1)))
+    inputs = [np.asarray(inst.values.inputs, dtype=z.dtype)] + [x.out for x in layers[:-1]]
+    deltas = _deltas(inst, p, layers, output_delta(inst, layers[-1]))
+    for l, (W, a, d) in enumerate(zip(p.W, inputs, deltas)):
+        size = np.abs(W) @ np.abs(a) + (0 if p.b is None else np.abs(p.b[l]))
+        units += (W.shape[1] + 1) * float(np.abs(d) @ size)
+    return 8 * units

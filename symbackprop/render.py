@@ -122,7 +122,9 @@ def _line_view(line, decimals: int) -> dict:
     final = is_final(a.name)
     return {"quantity": line.quantity, "forms": line.forms, "answer": a,
             "answer_first": line.first,
-            "shown": latex.NoEscape(number(a.value, decimals)),
+            # more decimals only where evaluate kept significant digits (an output a log needs)
+            "shown": latex.NoEscape(number(a.value, next(
+                d for d in range(decimals, 17) if d == 16 or round(a.value, d) == a.value))),
             "exact": latex.NoEscape(f"{a.exact:.10g}") if final and line.first else None}
 
 

@@ -1,6 +1,7 @@
 """Three ways to every number: SymPy substitution, the NumPy evaluator, finite differences.
 
-Nothing leaves this module that has not agreed to 1e-9 relative.
+Nothing leaves this module that has not agreed: to 1e-9 relative, or within what rounding can
+do to the quantity (see `_agree`); finite differences within their own error estimate.
 
 >>> from symbackprop.definition import parse
 >>> from symbackprop.sample import instance
@@ -9,6 +10,12 @@ Nothing leaves this module that has not agreed to 1e-9 relative.
 >>> r = run(d, instance(d))
 >>> round(r.grads['W[1][1][1]'], 9), r.fd_max_rel_err < 1e-9
 (-0.118458809, True)
+>>> fd, err = (_flat_params(p, 'shared') for p in numeric.finite_differences(r.instance))
+>>> bad = dict(r.grads, **{'W[1][1][1]': r.grads['W[1][1][1]'] * (1 + 1e-6)})
+>>> _agree_fd(bad, fd, err, r.grads)  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+symbackprop.errors.VerificationError: finite differences disagree ... at W[1][1][1]: ...
 """
 
 from __future__ import annotations
@@ -25,9 +32,20 @@ from .evaluate import forward, step_values
 from .graph import build, name
 from .sample import Instance
 
-TOLERANCE = 1e-9
-FLOOR = 1e-5  # below this size, differences are compared absolutely (to FLOOR·TOLERANCE = 1e-14,
-#               a little above what long-double finite differences can resolve)
+# SymPy's side is evaluated in high precision (evaluate.py) and rounded once, so a difference
+# from NumPy is NumPy's rounding.
+TOLERANCE = 1e-9  # relative: two computations in double precision agree far closer than this
+# ...unless a quantity is small only because larger terms cancel in it; then rounding errors are
+# relative to the terms, not to the result. ROUNDING is the part of a quantity's own size scale
+# (the same sums taken in absolute values: numeric.magnitudes for gradients, Σ|w·in| + |b| for
+# a net) that double-precision rounding may reach: about 9000 units of 1.1e-16, room for sums
+# over thousands of terms, chained through a few layers (Higham: a sum of n terms is exact to
+# n·u·Σ|terms|). A wrong factor moves a gradient by its size times the factor's error, so it is
+# still caught unless it is below 1e-12 of that size.
+ROUNDING = 1e-12
+UNDERFLOW = 1e-290  # within a few roundings of double's smallest normal number (2.2e-308),
+#                     where relative precision runs out: differences below this are not judged
+FLOOR = 1e-5  # rel_err's floor, used only for reporting (fd_max_rel_err) and by lessons
 
 
 @dataclass(frozen=True)
@@ -53,17 +71,23 @@ def verify(derivation: Derivation, inst: Instance) -> Verified:
     steps = step_values(derivation.grads.values(), values, graph)
     grads = {p: steps[s.target] for p, s in derivation.grads.items()}
     p = numeric.params(inst)
-    layers = numeric.forward(inst, p)
-    forward_np = _flat_layers(layers) | {"J": float(numeric.loss(inst, p, layers))}
-    _agree("NumPy forward pass", {k: values[k] for k in forward_np}, forward_np)
     style = inst.network.bias
-    grads_np = _flat_params(numeric.gradients(inst, p), style)
-    _agree("NumPy backward pass", grads, grads_np)
-    _no_relu_kink(inst, layers)
-    grads_fd = _flat_params(numeric.finite_differences(inst), style)
-    _agree("finite differences", grads, grads_fd)
-    updated = _updated(inst, values, grads)
-    _agree("NumPy gradient step", updated, _flat_params(numeric.step(inst, p), style))
+    with np.errstate(over="ignore", invalid="ignore"):  # SymPy already refused what overflows
+        layers = numeric.forward(inst, p)
+        forward_np = _flat_layers(layers) | {"J": float(numeric.loss(inst, p, layers))}
+        _agree("NumPy forward pass", {k: values[k] for k in forward_np}, forward_np,
+               _forward_scale(inst, p, layers))
+        grads_np = _flat_params(numeric.gradients(inst, p), style)
+        sizes = _flat_params(numeric.magnitudes(inst, p), style)
+        _agree("NumPy backward pass", grads, grads_np, sizes)
+        _no_relu_kink(inst, layers)
+        fd, fd_err = numeric.finite_differences(inst)
+        grads_fd = _flat_params(fd, style)
+        _agree_fd(grads, grads_fd, _flat_params(fd_err, style), sizes)
+        updated = _updated(inst, values, grads)
+        eta = inst.learning_rate
+        _agree("NumPy gradient step", updated, _flat_params(numeric.step(inst, p), style),
+               {k: abs(values[k]) + eta * sizes[k] for k in updated})
     return Verified(
         inst, derivation, values, steps, grads, updated,
         numpy_max_abs_diff=max(abs(grads[k] - grads_np[k]) for k in grads),
@@ -96,14 +120,38 @@ def _max_rel(ours: dict[str, float], theirs: dict[str, float]) -> float:
     return max((rel_err(ours[k], theirs[k]) for k in ours), default=0.0)
 
 
-def _agree(what: str, ours: dict[str, float], theirs: dict[str, float]) -> None:
+def _agree(what: str, ours: dict[str, float], theirs: dict[str, float],
+           sizes: dict[str, float]) -> None:
+    """Agreement to TOLERANCE relative, or within ROUNDING of the quantity's size scale."""
     if ours.keys() != theirs.keys():
         raise VerificationError(f"{what}: different quantities ({sorted(ours ^ theirs)[:3]})")
-    worst = max(ours, key=lambda k: rel_err(ours[k], theirs[k]), default=None)
-    if worst is not None and rel_err(ours[worst], theirs[worst]) > TOLERANCE:
-        raise VerificationError(
-            f"{what} disagrees with the SymPy derivation at {worst}: "
-            f"{ours[worst]!r} vs {theirs[worst]!r}")
+    for k in ours:
+        a, b = ours[k], theirs[k]
+        if not np.isfinite(b):
+            raise VerificationError(f"{what}: {k} is not a finite number ({b}): the numbers "
+                                    "are too large for double precision")
+        allowed = TOLERANCE * max(abs(a), abs(b)) + ROUNDING * sizes[k] + UNDERFLOW
+        if abs(a - b) > allowed:
+            raise VerificationError(f"{what} disagrees with the SymPy derivation at {k}: "
+                                    f"{a!r} vs {b!r}")
+
+
+def _agree_fd(grads: dict[str, float], fd: dict[str, float], fd_err: dict[str, float],
+              sizes: dict[str, float]) -> None:
+    """Each finite difference against its own error bound (numeric.finite_differences), plus
+    the double-precision rounding of the derivation's value (ROUNDING of its size scale)."""
+    for k, g in grads.items():
+        allowed = fd_err[k] + ROUNDING * sizes[k] + UNDERFLOW
+        if not abs(g - fd[k]) <= allowed:
+            raise VerificationError(
+                f"finite differences disagree with the SymPy derivation at {k}: "
+                f"{g!r} vs {fd[k]!r} (allowed error {allowed:.3g})")
+
+
+def _forward_scale(inst: Instance, p: numeric.Params, layers) -> dict[str, float]:
+    """Each net's Σ|w·in| + |b|, each out's |out| + |f'(net)| times that, J's rounding bound."""
+    sizes = numeric.magnitudes_forward(inst, p, layers)
+    return _flat_layers(sizes) | {"J": numeric.rounding(inst, p)}
 
 
 def _flat_layers(layers: list[numeric.Layer]) -> dict[str, float]:
