@@ -16,7 +16,10 @@ import math
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cached_property
 
+from . import scheme
+from .definition import Printed
 from .trace import Ops
 
 VERDICTS = ("correct", "carried_forward", "incorrect", "missing")
@@ -105,8 +108,8 @@ def parse_number(text: str) -> float:
     if len(text) > _LONGEST:
         raise AnswerError(f"'{_clip(text)}' is longer than {_LONGEST} characters: not a number "
                           "a worksheet asks for")
-    if _NUMBER.fullmatch(text):
-        return _sized(float(text), text)
+    if _NUMBER.fullmatch(text):  # kept with its text: '0.30' was written to 2 decimals
+        return _sized(Printed(float(text), text), text)
     m = _FRACTION.fullmatch(text)
     if m:
         if int(m.group(2)) == 0:
@@ -153,12 +156,25 @@ class Key:
     by_name: dict[str, dict] = field(default_factory=dict)
     by_label: dict[str, dict] = field(default_factory=dict)
 
+    given_scheme: dict | None = None
+
     @classmethod
     def from_json(cls, data: dict) -> Key:
-        key = cls(data["definition"], data["answers"], data.get("seed"), data.get("version"))
+        key = cls(data["definition"], data["answers"], data.get("seed"), data.get("version"),
+                  given_scheme=data.get("scheme"))
         key.by_name = {a["name"]: a for a in key.answers}
         key.by_label = {a["label"]: a for a in key.answers}
         return key
+
+    @cached_property
+    def scheme(self) -> dict:
+        """The marking scheme the key carries; a key written before keys carried one gets it
+        written down from its definition now."""
+        if self.given_scheme is not None:
+            return self.given_scheme
+        from .marking import scheme_of
+
+        return scheme_of(self)
 
     @property
     def decimals(self) -> int:
@@ -169,20 +185,7 @@ class Key:
         return max(0.5 * 10 ** -self.decimals, 0.005 * abs(expected))
 
 
-@dataclass
-class Mark:
-    label: str
-    name: str
-    given: float | None
-    expected: float
-    verdict: str
-    diagnosis: str | None = None
-    message: str = ""
-    working: str = ""
-
-    def as_json(self) -> dict:
-        return {k: getattr(self, k) for k in ("label", "name", "given", "expected", "verdict",
-                                               "diagnosis", "message")}
+Mark = scheme.Mark
 
 
 def resolve(key: Key, given: dict[str, float]) -> tuple[dict[str, float], list[str]]:
@@ -198,65 +201,9 @@ def resolve(key: Key, given: dict[str, float]) -> tuple[dict[str, float], list[s
 
 
 def mark(key: Key, given: dict[str, float]) -> list[Mark]:
-    """One mark per answer of the key, in the key's order."""
-    student, _ = resolve(key, given)
-    if "network" not in key.definition:
-        return _mark_values(key, student)  # a lesson page: no network to recompute steps on
-    model = Model(key)
-    marks = []
-    for a in key.answers:
-        name, expected = a["name"], a["value"]
-        value = student.get(name)
-        m = Mark(a["label"], name, value, expected, "missing")
-        m.working = model.working(name, model.key_value)
-        if value is not None:
-            _judge(m, model, student)
-        marks.append(m)
-    return marks
-
-
-def _mark_values(key: Key, student: dict[str, float]) -> list[Mark]:
-    marks = []
-    for a in key.answers:
-        value = student.get(a["name"])
-        m = Mark(a["label"], a["name"], value, a["value"], "missing")
-        if value is not None:
-            ok = _close(key, value)(a["value"]) or _close(key, value)(a["exact"])
-            m.verdict = "correct" if ok else "incorrect"
-            m.message = "correct" if ok else f"expected {_fmt(a['value'], key)}"
-        m.working = f"{a['name']} = {_short(a['value'])}"
-        marks.append(m)
-    return marks
-
-
-def _judge(m: Mark, model: Model, student: dict[str, float]) -> None:
-    key, name, value = model.key, m.name, m.given
-    close = _close(key, value)
-    exact = key.by_name[name]["exact"]
-
-    def own(dep: str) -> float:
-        return student.get(dep, model.key_value(dep))
-
-    if close(m.expected) or close(exact):
-        # within the tolerance, but a known mistake made exactly is still that mistake
-        mistake = exact_mistake(model, name, value, own, (m.expected, exact))
-        if mistake is None:
-            m.verdict, m.message = "correct", "correct"
-        else:
-            m.verdict, m.diagnosis = "incorrect", mistake
-            m.message = f"expected {_fmt(m.expected, key)}: {MISTAKES[mistake]}"
-        return
-
-    carried = model.value(name, own)
-    if carried is not None and close(carried) and not close(m.expected):
-        m.verdict = "carried_forward"
-        m.message = (f"wrong against the key ({_fmt(m.expected, key)}), but right from your own "
-                     f"earlier answers ({_fmt(carried, key)}): error carried forward")
-        return
-    m.verdict = "incorrect"
-    m.diagnosis = diagnose(model, name, value, own)
-    m.message = f"expected {_fmt(m.expected, key)}" + (
-        f": {MISTAKES[m.diagnosis]}" if m.diagnosis else "")
+    """One mark per answer of the key, in the key's order: the key's marking scheme, interpreted
+    (scheme.py), the same data and rules as the practice page's script."""
+    return scheme.mark(key.scheme, given)
 
 
 def diagnose(model: Model, name: str, value: float, own) -> str | None:

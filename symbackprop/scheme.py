@@ -170,7 +170,11 @@ def _close(tolerance: dict, given: float):
 
 
 def decimals_of(value: float) -> int:
-    """Decimals of a number as typed, from its shortest form: 0.2306 -> 4, 3.51e-05 -> 7."""
+    """Decimals of a number as typed: from its text where it kept it ('0.30' -> 2), else from
+    its shortest form (0.2306 -> 4, 3.51e-05 -> 7)."""
+    printed = getattr(value, "decimals", None)
+    if isinstance(printed, int):
+        return printed
     return max(0, -Decimal(repr(float(value))).normalize().as_tuple().exponent)
 
 

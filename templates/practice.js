@@ -35,7 +35,7 @@ function parseNumber(raw) {
   if (!(Math.abs(value) <= LARGEST)) {
     return {error: `'${text}' is too large for any answer on a worksheet`};
   }
-  return {value: value};
+  return {value: value, places: NUMBER.test(text) ? placesOf(text) : null};
 }
 
 const OPS = {
@@ -75,21 +75,26 @@ function fixed(value, decimals) {
   return value.toFixed(decimals);
 }
 
-// One mark per blank, in the scheme's order, from {label or name: number}.
-function mark(scheme, given) {
+// One mark per blank, in the scheme's order, from {label or name: number}; `places` gives the
+// decimals each answer was typed with, by label, where its text is known.
+function mark(scheme, given, places = {}) {
   const byName = {};
+  const placesByName = {};
   for (const b of scheme.blanks) {
     const v = given[b.label] !== undefined ? given[b.label] : given[b.name];
     if (v !== undefined) byName[b.name] = v;
+    const p = places[b.label] !== undefined ? places[b.label] : places[b.name];
+    if (p !== undefined && p !== null) placesByName[b.name] = p;
   }
   const keyValue = (name) => (name in scheme.values ? scheme.values[name] : null);
   const own = (name) => (name in byName ? byName[name] : keyValue(name));
-  return scheme.blanks.map((b) => judge(scheme, b, byName[b.name], own));
+  return scheme.blanks.map((b) => judge(scheme, b, byName[b.name], own, placesByName[b.name]));
 }
 
-function judge(scheme, blank, given, own) {
+function judge(scheme, blank, given, own, places) {
   const m = {label: blank.label, name: blank.name, given: given === undefined ? null : given,
-             expected: blank.value, verdict: "missing", diagnosis: null, message: ""};
+             places: places === undefined ? null : places, expected: blank.value,
+             verdict: "missing", diagnosis: null, message: ""};
   if (given === undefined) return m;
   const close = closeTo(blank.tolerance, given);
   if (close(blank.value) || close(blank.exact)) {
@@ -121,7 +126,7 @@ function withinSlack(given, v, slack, own) {
 }
 
 function exactMistake(scheme, blank, m, own) {
-  const places = decimalsOf(m.given);
+  const places = m.places !== null ? m.places : decimalsOf(m.given);
   const gives = (tree) => {
     const v = evaluate(tree, own);
     return v !== null && roundsTo(m.given, v, places);
@@ -133,7 +138,13 @@ function exactMistake(scheme, blank, m, own) {
   return null;
 }
 
-// Decimals of a number as typed, from its shortest form (as Python's repr): 0.2306 -> 4.
+// Decimals of a number as written: '0.30' -> 2, '3.51e-5' -> 7 (as definition.Printed).
+function placesOf(text) {
+  const m = /^[+-]?\d*(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text);
+  return Math.max(0, (m[1] || "").length - (m[2] ? Number(m[2]) : 0));
+}
+
+// Decimals of a number without its text, from its shortest form (as Python's repr): 0.2306 -> 4.
 function decimalsOf(x) {
   if (x === 0) return 0;
   const [mantissa, exponent] = Math.abs(x).toExponential().split("e");
@@ -182,14 +193,19 @@ function page() {
 
 function check(scheme, inputs) {
   const given = {};
+  const places = {};
   const problems = {};
   for (const input of inputs) {
     if (!input.value.trim()) continue;
     const parsed = parseNumber(input.value);
-    if ("error" in parsed) problems[input.dataset.label] = parsed.error;
-    else given[input.dataset.label] = parsed.value;
+    if ("error" in parsed) {
+      problems[input.dataset.label] = parsed.error;
+    } else {
+      given[input.dataset.label] = parsed.value;
+      places[input.dataset.label] = parsed.places;
+    }
   }
-  const marks = mark(scheme, given);
+  const marks = mark(scheme, given, places);
   const score = {correct: 0, carried_forward: 0, incorrect: 0, missing: 0};
   for (const m of marks) {
     score[m.verdict] += 1;
