@@ -55,7 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("file", help="worksheet definition (YAML)")
     d.add_argument("--json", action="store_true", help="print the results as one JSON object")
     d.add_argument("--param", action="append", metavar="NAME",
-                   help="show only this parameter's derivation, e.g. 'W[2][1][1]' (repeatable)")
+                   help="show only this parameter's derivation and the δ's it needs, e.g. "
+                   "'W[2][1][1]', or w5 as numbered in seed 003 (repeatable)")
     _seed_options(d)
     d.set_defaults(command=cmd_derive)
 
@@ -145,16 +146,24 @@ def cmd_derive(args) -> int:
 
     defn = _network_definition(args.file)
     inst = instance(defn, args.seed, args.version)
-    for p in args.param or ():
-        definition.check_name(p, defn.network, lambda problem: _usage(f"--param: {problem}"))
-        if p.startswith("d") or p[0] not in "Wb":
-            _usage(f"--param: '{p}' is not a weight or bias")
+    params = [_param(p, defn.network) for p in args.param or ()]
     result = run(defn, inst)
     if args.json:
         print(json.dumps(report.as_json(result), indent=2))
     else:
-        print(report.text(result, args.param))
+        print(report.text(result, params, defn.notation))
     return 0
+
+
+def _param(label: str, network) -> str:
+    """A --param as canonical name: 'W[2][1][1]', or a numbered label such as w5 or b1."""
+    from .names import canonical
+
+    p = canonical(label, network.layers, network.bias) or label
+    definition.check_name(p, network, lambda problem: _usage(f"--param: {problem}"))
+    if p.startswith("d") or p[0] not in "Wb":
+        _usage(f"--param: '{label}' is not a weight or bias")
+    return p
 
 
 def cmd_train(args) -> int:

@@ -1,0 +1,122 @@
+"""Which values of a derivation are exactly zero, decided in exact arithmetic, not by a threshold.
+
+Floating point leaves 5.6e-17 where terms cancel exactly: the shared bias of a softmax layer has
+∂J/∂b = Σ(out − t) = 1 − Σt = 0. Here the knowns are the decimals as written (Rationals); a
+quantity that is not rational is an opaque symbol (a softmax output is e_j / Σe_k over opaque
+e's, so that Σ out = 1 is seen); and a value is zero only when it cancels to 0 as a rational
+function of those symbols, which makes it zero whatever they stand for. A float only decides
+*when* to look (a sum far smaller than its terms, a factor far smaller than its operands); a value
+that is small but not exactly zero keeps its float.
+
+>>> from symbackprop.definition import parse
+>>> from symbackprop.sample import instance
+>>> from symbackprop.verify import run
+>>> d = parse('''network: {layers: [1, 3], activation: softmax, loss: cross_entropy, bias: shared}
+... values: {inputs: [1], targets: [0.1, 0.2, 0.7], weights: [[[0.1], [0.2], [0.3]]],
+...          biases: [[0]]}''')
+>>> r = run(d, instance(d))
+>>> r.grads['b[1]'] != 0, Exact(r).is_zero(r.derivation.grads['b[1]'])
+(True, True)
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import sympy as sp
+
+from .evaluate import known
+from .graph import name
+from .steps import Chain, Factor, PathSum, Step
+
+__all__ = ["Exact"]
+
+LOOK = 1e-9  # a value this much smaller than its parts is looked at exactly (never decided so)
+BIG = 60  # operations past which an exact value is kept as an opaque symbol (keeps cost linear)
+
+
+class Exact:
+    def __init__(self, r):
+        self.r = r
+        self.zero: dict[str, bool] = {}
+        self.exact: dict[str, sp.Expr] = {}
+
+    @cached_property
+    def env(self) -> dict[sp.Symbol, sp.Expr]:  # built only when some value needs a look
+        return _exact_forward(self.r.derivation.graph, self.r.instance, self.r.values)
+
+    def value(self, step: Step) -> float:
+        """The step's float, or 0.0 when it is exactly zero."""
+        return 0.0 if self.is_zero(step) else self.r.steps[step.target] + 0.0
+
+    def is_zero(self, step: Step) -> bool:
+        if step.target not in self.zero:
+            self.zero[step.target] = self._is_zero(step)
+        return self.zero[step.target]
+
+    def _is_zero(self, step: Step) -> bool:
+        v = self.r.steps[step.target]
+        if isinstance(step, Chain):  # a product is zero when a factor is
+            return any(self.is_zero(f) for f in step.factors)
+        if isinstance(step, PathSum):
+            if all(self.is_zero(t) for t in step.terms):
+                return True
+            parts = sum(abs(self.r.steps[t.target]) for t in step.terms)
+        else:
+            parts = max((abs(self.r.values[s.name]) for s in step.expr.free_symbols),
+                        default=abs(v))
+        return abs(v) <= LOOK * parts and self.exact_value(step) == 0
+
+    def exact_value(self, step: Step) -> sp.Expr:
+        if step.target not in self.exact:
+            self.exact[step.target] = self._small(self._exact(step), step.target)
+        return self.exact[step.target]
+
+    def _exact(self, step: Step) -> sp.Expr:
+        if isinstance(step, Factor):
+            return step.expr.xreplace(self.env)
+        parts = [self.exact_value(s) for s in (step.factors if isinstance(step, Chain)
+                                               else step.terms)]
+        return sp.Mul(*parts) if isinstance(step, Chain) else sp.Add(*parts)
+
+    def _small(self, e: sp.Expr, target: str) -> sp.Expr:
+        if e.is_Rational:
+            return e
+        e = sp.cancel(e)
+        if e.is_Rational or sp.count_ops(e) <= BIG:
+            return e
+        return _atom(target, self.r.steps[target])  # too big to carry: an opaque value
+
+
+def _exact_forward(graph, inst, floats) -> dict[sp.Symbol, sp.Expr]:
+    """Every x, t, W, b, net and out: a Rational where it is one, else an opaque symbol."""
+    env = {graph[k]: sp.Rational(repr(float(v))) for k, v in known(graph, inst).items()}
+    net = inst.network
+    for l in range(1, net.depth + 1):
+        size = range(1, net.layers[l] + 1)
+        for j in size:
+            key = name("net", l, j)
+            env[graph[key]] = _rational_or_atom(graph.equations[key].xreplace(env), key, floats)
+        if net.activations[l - 1] == "softmax":  # e_j / Σ e_k, the e's opaque unless exp(0)
+            e = [sp.exp(env[graph[name("net", l, j)]]) for j in size]
+            for j in size:
+                env[graph[name("out", l, j)]] = e[j - 1] / sp.Add(*e)
+            continue
+        for j in size:
+            key = name("out", l, j)
+            env[graph[key]] = _rational_or_atom(graph.equations[key].xreplace(env), key, floats)
+    return env
+
+
+def _rational_or_atom(e: sp.Expr, key: str, floats) -> sp.Expr:
+    # a bare symbol stays itself: ReLU and identity pass an opaque net on as their out
+    return e if e.is_Rational or e.is_Symbol else _atom(key, floats[key])
+
+
+def _atom(key: str, value: float) -> sp.Symbol:
+    # the float's sign decides ReLU'(atom); the verification refuses a net near ReLU's corner
+    if value > 0:
+        return sp.Symbol(f"~{key}", positive=True)
+    if value < 0:
+        return sp.Symbol(f"~{key}", negative=True)
+    return sp.Symbol(f"~{key}", real=True)
