@@ -261,7 +261,7 @@ def _via(target: str) -> str:
 
 
 def _sum_form(step: PathSum) -> str:
-    """Σ over the neurons a sum runs over, written with the running index: Σ_i δ[2][i] · W[2][i][1]."""
+    """The sum written with its running index: Σ_i dJ/dnet[2][i] · W[2][i][1]."""
     delta, factor = step.terms[0].factors
     l = int(re.findall(r"\d+", delta.target)[0])
     if step.target.startswith("dJ/dout"):
