@@ -21,6 +21,7 @@ that is small but not exactly zero keeps its float.
 
 from __future__ import annotations
 
+import math
 from functools import cached_property
 
 import sympy as sp
@@ -39,6 +40,7 @@ class Exact:
     def __init__(self, r):
         self.r = r
         self.zero: dict[str, bool] = {}
+        self.values: dict[str, float] = {}
         self.exact: dict[str, sp.Expr] = {}
 
     @cached_property
@@ -46,8 +48,26 @@ class Exact:
         return _exact_forward(self.r.derivation.graph, self.r.instance, self.r.values)
 
     def value(self, step: Step) -> float:
-        """The step's float, or 0.0 when it is exactly zero."""
-        return 0.0 if self.is_zero(step) else self.r.steps[step.target] + 0.0
+        """The step's float; 0.0 when it is exactly zero; the exact number where one was found,
+        and products and sums of such numbers recomputed from them."""
+        if step.target not in self.values:
+            self.values[step.target] = self._value(step)
+        return self.values[step.target]
+
+    def _value(self, step: Step) -> float:
+        if self.is_zero(step):
+            return 0.0
+        exact = self.exact.get(step.target)
+        if exact is not None and exact.is_Rational:
+            return float(exact)
+        v = self.r.steps[step.target] + 0.0
+        if isinstance(step, Factor):
+            return v
+        parts = step.factors if isinstance(step, Chain) else step.terms
+        values = [self.value(s) for s in parts]
+        if all(a == self.r.steps[s.target] for a, s in zip(values, parts)):
+            return v  # nothing below was corrected: the float as verified
+        return math.prod(values) if isinstance(step, Chain) else math.fsum(values)
 
     def is_zero(self, step: Step) -> bool:
         if step.target not in self.zero:
