@@ -22,11 +22,11 @@ that is small but not exactly zero keeps its float.
 from __future__ import annotations
 
 import math
+import re
 from functools import cached_property
 
 import sympy as sp
 
-from .evaluate import known
 from .graph import name
 from .steps import Chain, Factor, PathSum, Step
 
@@ -44,8 +44,8 @@ class Exact:
         self.exact: dict[str, sp.Expr] = {}
 
     @cached_property
-    def env(self) -> dict[sp.Symbol, sp.Expr]:  # built only when some value needs a look
-        return _exact_forward(self.r.derivation.graph, self.r.instance, self.r.values)
+    def quantities(self) -> _Quantities:  # made only when some value needs a look
+        return _Quantities(self.r)
 
     def value(self, step: Step) -> float:
         """The step's float; 0.0 when it is exactly zero; the exact number where one was found,
@@ -93,8 +93,11 @@ class Exact:
         return self.exact[step.target]
 
     def _exact(self, step: Step) -> sp.Expr:
+        if isinstance(step, Factor) and step.rule == "relu":
+            # ReLU'(net) by the sign of net, as an opaque net's sign is decided (see _atom)
+            return sp.Integer(1 if self.r.values[step.wrt] > 0 else 0)
         if isinstance(step, Factor):
-            return step.expr.xreplace(self.env)
+            return step.expr.xreplace(self.quantities.env(step.expr))
         parts = [self.exact_value(s) for s in (step.factors if isinstance(step, Chain)
                                                else step.terms)]
         return sp.Mul(*parts) if isinstance(step, Chain) else sp.Add(*parts)
@@ -108,24 +111,32 @@ class Exact:
         return _atom(target, self.r.steps[target])  # too big to carry: an opaque value
 
 
-def _exact_forward(graph, inst, floats) -> dict[sp.Symbol, sp.Expr]:
-    """Every x, t, W, b, net and out: a Rational where it is one, else an opaque symbol."""
-    env = {graph[k]: sp.Rational(repr(float(v))) for k, v in known(graph, inst).items()}
-    net = inst.network
-    for l in range(1, net.depth + 1):
-        size = range(1, net.layers[l] + 1)
-        for j in size:
-            key = name("net", l, j)
-            env[graph[key]] = _rational_or_atom(graph.equations[key].xreplace(env), key, floats)
-        if net.activations[l - 1] == "softmax":  # e_j / Σ e_k, the e's opaque unless exp(0)
-            e = [sp.exp(env[graph[name("net", l, j)]]) for j in size]
-            for j in size:
-                env[graph[name("out", l, j)]] = e[j - 1] / sp.Add(*e)
-            continue
-        for j in size:
-            key = name("out", l, j)
-            env[graph[key]] = _rational_or_atom(graph.equations[key].xreplace(env), key, floats)
-    return env
+class _Quantities:
+    """Exact x, t, W, b, net and out, each worked out when first asked for (only the ones a
+    looked-at value needs): a Rational where it is one, else an opaque symbol."""
+
+    def __init__(self, r):
+        self.graph, self.floats, self.network = r.derivation.graph, r.values, r.instance.network
+        self.memo: dict[str, sp.Expr] = {}
+
+    def env(self, expr: sp.Expr) -> dict[sp.Symbol, sp.Expr]:
+        return {s: self(s.name) for s in expr.free_symbols}
+
+    def __call__(self, key: str) -> sp.Expr:
+        if key not in self.memo:
+            self.memo[key] = self._exact(key)
+        return self.memo[key]
+
+    def _exact(self, key: str) -> sp.Expr:
+        if key[0] in "xtWb":  # the decimals as written
+            return sp.Rational(repr(float(self.floats[key])))
+        l, j = (int(i) for i in re.findall(r"\d+", key))
+        if key.startswith("out") and self.network.activations[l - 1] == "softmax":
+            # e_j / Σ e_k, so that Σ out = 1 is seen; the e's are opaque unless exp(0) = 1
+            e = [sp.exp(self(name("net", l, k))) for k in range(1, self.network.layers[l] + 1)]
+            return e[j - 1] / sp.Add(*e)
+        equation = self.graph.equations[key]
+        return _rational_or_atom(equation.xreplace(self.env(equation)), key, self.floats)
 
 
 def _rational_or_atom(e: sp.Expr, key: str, floats) -> sp.Expr:
