@@ -157,9 +157,13 @@ def cmd_derive(args) -> int:
 
 def _param(label: str, network) -> str:
     """A --param as canonical name: 'W[2][1][1]', or a numbered label such as w5 or b1."""
-    from .names import canonical
+    from .names import canonical, parameters
 
-    p = canonical(label, network.layers, network.bias) or label
+    p = canonical(label, network.layers, network.bias)
+    if p is None and label[:1] in ("w", "b") and label[1:].isdigit():
+        _usage(f"--param: '{label}' names no parameter of this network "
+               f"({parameters(network.layers, network.bias)})")
+    p = p or label
     definition.check_name(p, network, lambda problem: _usage(f"--param: {problem}"))
     if p.startswith("d") or p[0] not in "Wb":
         _usage(f"--param: '{label}' is not a weight or bias")

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["canonical", "numbered"]
+__all__ = ["canonical", "numbered", "parameters"]
 
 _CANONICAL = re.compile(r"^(W|b|net|out|x|t)((?:\[[1-9][0-9]*\])+)$")
 _DERIVATIVE = re.compile(r"^d(.+?)/d(.+)$")
@@ -83,6 +83,17 @@ def canonical(label: str, layers: tuple[int, ...], bias: str = "shared") -> str 
     if m:
         return _neuron(m.group(1), m.groups()[1:], layers)
     return None
+
+
+def parameters(layers: tuple[int, ...], bias: str = "shared") -> str:
+    """The numbered parameters of a network, for a message.
+
+    >>> parameters((2, 2, 2)), parameters((2, 3, 1), 'per_neuron'), parameters((2, 1), 'none')
+    ('w1…w8, b1…b2', 'w1…w9, b1…b4', 'w1…w2')
+    """
+    weights = f"w1…w{_weights_before(len(layers), layers)}"
+    count = {"shared": len(layers) - 1, "per_neuron": sum(layers[1:])}.get(bias)
+    return weights + (f", b1…b{count}" if count else "")
 
 
 def _parameter_or_data(kind: str, n: int, layers, bias: str) -> str | None:
