@@ -48,10 +48,10 @@ def numbered(name: str, layers: tuple[int, ...]) -> str:
         return f"b{idx[0]}" if len(idx) == 1 else f"b{sum(layers[1:idx[0]]) + idx[1]}"
     if kind in ("x", "t"):
         return f"{'i' if kind == 'x' else 't'}{idx[0]}"
-    return f"{kind}_{neuron(idx[0], idx[1], layers)}"
+    return f"{kind}_{_neuron_label(idx[0], idx[1], layers)}"
 
 
-def neuron(l: int, j: int, layers: tuple[int, ...]) -> str:
+def _neuron_label(l: int, j: int, layers: tuple[int, ...]) -> str:
     """o<j> in the output layer, h<j> with one hidden layer, else h<l><j> (h<l>,<j> past 9)."""
     if l == len(layers) - 1:
         return f"o{j}"

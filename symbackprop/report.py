@@ -171,8 +171,13 @@ class _Writer:
         return f"{p} ({numbered(p, self.layers)})" if self.notation == "numbered" else p
 
     def legend(self) -> str:
-        return "Numbered names: " + ", ".join(f"{numbered(p, self.layers)} = {p}"
-                                              for p in self.r.grads)
+        """The author's numbered names of the parameters, one line a layer."""
+        by_layer: dict[str, list[str]] = {}
+        for p in self.r.grads:
+            by_layer.setdefault(re.findall(r"\d+", p)[0], []).append(
+                f"{numbered(p, self.layers)} = {p}")
+        return "\n".join(["Numbered names (as on the worksheet):"]
+                         + ["  " + ", ".join(names) for names in by_layer.values()])
 
     # --- the δ's ------------------------------------------------------------------------
 
