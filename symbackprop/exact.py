@@ -6,7 +6,7 @@ quantity that is not rational is an opaque symbol (a softmax output is e_j / Σe
 e's, so that Σ out = 1 is seen); and a value is zero only when it cancels to 0 as a rational
 function of those symbols, which makes it zero whatever they stand for. A float only decides
 *when* to look (a sum far smaller than its terms, a factor far smaller than its operands); a value
-that is small but not exactly zero keeps its float.
+that is small but not exactly zero keeps its float, or the exact number the look found.
 
 >>> from symbackprop.definition import parse
 >>> from symbackprop.sample import instance
