@@ -28,7 +28,7 @@ from functools import cached_property
 import sympy as sp
 
 from .graph import name
-from .steps import Chain, Factor, PathSum, Step
+from .steps import Chain, Factor, PathSum, Step, children
 
 __all__ = ["Exact"]
 
@@ -50,36 +50,31 @@ class Exact:
     def value(self, step: Step) -> float:
         """The step's float; 0.0 when it is exactly zero; the exact number where one was found,
         and products and sums of such numbers recomputed from them."""
-        if step.target not in self.values:
-            self.values[step.target] = self._value(step)
-        return self.values[step.target]
+        self.is_zero(step)
+        return _post_order(step, _target, children, self.values, self._value)
 
     def _value(self, step: Step) -> float:
-        if self.is_zero(step):
+        if self.zero[step.target]:
             return 0.0
         exact = self.exact.get(step.target)
         if exact is not None and exact.is_Rational:
             return float(exact)
         v = self.r.steps[step.target] + 0.0
-        if isinstance(step, Factor):
-            return v
-        parts = step.factors if isinstance(step, Chain) else step.terms
-        values = [self.value(s) for s in parts]
+        parts = children(step)
+        values = [self.values[s.target] for s in parts]
         if all(a == self.r.steps[s.target] for a, s in zip(values, parts)):
             return v  # nothing below was corrected: the float as verified
         return math.prod(values) if isinstance(step, Chain) else math.fsum(values)
 
     def is_zero(self, step: Step) -> bool:
-        if step.target not in self.zero:
-            self.zero[step.target] = self._is_zero(step)
-        return self.zero[step.target]
+        return _post_order(step, _target, children, self.zero, self._is_zero)
 
     def _is_zero(self, step: Step) -> bool:
         v = self.r.steps[step.target]
         if isinstance(step, Chain):  # a product is zero when a factor is
-            return any(self.is_zero(f) for f in step.factors)
+            return any(self.zero[f.target] for f in step.factors)
         if isinstance(step, PathSum):
-            if all(self.is_zero(t) for t in step.terms):
+            if all(self.zero[t.target] for t in step.terms):
                 return True
             parts = sum(abs(self.r.steps[t.target]) for t in step.terms)
         else:
@@ -88,19 +83,19 @@ class Exact:
         return abs(v) <= LOOK * parts and self.exact_value(step) == 0
 
     def exact_value(self, step: Step) -> sp.Expr:
-        if step.target not in self.exact:
-            self.exact[step.target] = self._small(self._exact(step), step.target)
-        return self.exact[step.target]
+        return _post_order(step, _target, children, self.exact, self._exact)
 
     def _exact(self, step: Step) -> sp.Expr:
         if isinstance(step, Factor) and step.rule == "relu":
             # ReLU'(net) by the sign of net, as an opaque net's sign is decided (see _atom)
             return sp.Integer(1 if self.r.values[step.wrt] > 0 else 0)
         if isinstance(step, Factor):
-            return step.expr.xreplace(self.quantities.env(step.expr))
-        parts = [self.exact_value(s) for s in (step.factors if isinstance(step, Chain)
-                                               else step.terms)]
-        return sp.Mul(*parts) if isinstance(step, Chain) else sp.Add(*parts)
+            symbols = step.expr.free_symbols
+            e = step.expr.xreplace(self.quantities.env(step.expr)) if symbols else step.expr
+        else:
+            parts = [self.exact[s.target] for s in children(step)]
+            e = sp.Mul(*parts) if isinstance(step, Chain) else sp.Add(*parts)
+        return self._small(e, step.target)
 
     def _small(self, e: sp.Expr, target: str) -> sp.Expr:
         if e.is_Rational:
@@ -123,20 +118,53 @@ class _Quantities:
         return {s: self(s.name) for s in expr.free_symbols}
 
     def __call__(self, key: str) -> sp.Expr:
-        if key not in self.memo:
-            self.memo[key] = self._exact(key)
-        return self.memo[key]
+        return _post_order(key, str, self._inputs, self.memo, self._exact)
+
+    def _inputs(self, key: str) -> list[str]:
+        """The quantities `key` is computed from."""
+        if key[0] in "xtWb":
+            return []
+        if self._softmax(key):
+            l = int(re.findall(r"\d+", key)[0])
+            return [name("net", l, k) for k in range(1, self.network.layers[l] + 1)]
+        return [s.name for s in self.graph.equations[key].free_symbols]
+
+    def _softmax(self, key: str) -> bool:
+        return key.startswith("out") and \
+            self.network.activations[int(re.findall(r"\d+", key)[0]) - 1] == "softmax"
 
     def _exact(self, key: str) -> sp.Expr:
         if key[0] in "xtWb":  # the decimals as written
             return sp.Rational(repr(float(self.floats[key])))
-        l, j = (int(i) for i in re.findall(r"\d+", key))
-        if key.startswith("out") and self.network.activations[l - 1] == "softmax":
+        if self._softmax(key):
             # e_j / Σ e_k, so that Σ out = 1 is seen; the e's are opaque unless exp(0) = 1
-            e = [sp.exp(self(name("net", l, k))) for k in range(1, self.network.layers[l] + 1)]
-            return e[j - 1] / sp.Add(*e)
+            e = [sp.exp(self.memo[k]) for k in self._inputs(key)]
+            return e[int(re.findall(r"\d+", key)[1]) - 1] / sp.Add(*e)
         equation = self.graph.equations[key]
-        return _rational_or_atom(equation.xreplace(self.env(equation)), key, self.floats)
+        env = {s: self.memo[s.name] for s in equation.free_symbols}
+        return _rational_or_atom(equation.xreplace(env), key, self.floats)
+
+
+def _post_order(root, key, below, memo: dict, compute):
+    """memo[key(root)], computing every node under root not yet in memo, children first, with
+    a stack of our own: a deep network's chain of δ's is deeper than Python's call stack."""
+    stack = [root]
+    while stack:
+        node = stack[-1]
+        if key(node) in memo:
+            stack.pop()
+            continue
+        pending = [c for c in below(node) if key(c) not in memo]
+        if pending:
+            stack += pending
+            continue
+        memo[key(node)] = compute(node)
+        stack.pop()
+    return memo[key(root)]
+
+
+def _target(step: Step) -> str:
+    return step.target
 
 
 def _rational_or_atom(e: sp.Expr, key: str, floats) -> sp.Expr:

@@ -305,3 +305,22 @@ def test_derive_takes_and_prints_the_authors_names(capsys):
     assert main(["derive", BLOG, "--param", "w9"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--param" in err and "w9" in err
+
+
+def test_exactness_needs_no_deep_recursion():
+    """A chain of δ's deeper than Python's call stack: decided with a stack of our own."""
+    from types import SimpleNamespace
+
+    from symbackprop.exact import Exact
+    from symbackprop.steps import BiasGradient, Chain
+
+    def one(i, value):
+        return BiasGradient(f"f{i}", "net", "b", sp.Integer(value), sp.Integer(1), "linear")
+
+    step = one(0, 0)  # exactly zero at the bottom, a float trace of it above
+    steps = {"f0": 0.0}
+    for i in range(1, 5000):
+        step = Chain(f"c{i}", (step, one(i, 1)))
+        steps[f"c{i}"], steps[f"f{i}"] = 1e-300, 1.0
+    exact = Exact(SimpleNamespace(steps=steps, values={}))
+    assert exact.is_zero(step) and exact.value(step) == 0.0
