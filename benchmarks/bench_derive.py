@@ -1,14 +1,20 @@
 """Seconds to build, derive and verify every parameter, against plain sympy.diff + lambdify.
 
 Targets (issue 2): 64-16-10 (1,210 parameters) in under 3 s on a 2-core machine; at least
-50x faster than plain sympy.diff + lambdify on 16-8-4.
+50x faster than plain sympy.diff + lambdify on 16-8-4. Issue 14: `derive` on 50 layers of two
+neurons prints in under 2 s, whole process, and its text grows linearly with depth.
 
     python benchmarks/bench_derive.py
 """
 
 from __future__ import annotations
 
+import resource
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import sympy as sp
@@ -62,6 +68,25 @@ def plain(sizes) -> float:
     return seconds
 
 
+def deep_derive(depth: int) -> tuple[float, float, int]:
+    """Whole-process seconds (wall, then CPU: a loaded machine inflates the first) and bytes of
+    `symbackprop derive` on `depth` layers of 2 neurons."""
+    yaml = (f"network: {{layers: {[2] * (depth + 1)}, activation: sigmoid, loss: half_sse, "
+            "bias: shared}\nvalues: {inputs: [0.05, 0.1], targets: [0.01, 0.99]}\nseed: 1\n")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "deep.yaml"
+        path.write_text(yaml, encoding="utf-8")
+        start, cpu = time.perf_counter(), _children_cpu()
+        out = subprocess.run([sys.executable, "-m", "symbackprop.cli", "derive", str(path)],
+                             check=True, capture_output=True).stdout
+        return time.perf_counter() - start, _children_cpu() - cpu, len(out)
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main() -> None:
     print(f"{'network':>10} {'params':>7} {'derive+verify s':>16}")
     for sizes in SHAPES:
@@ -72,6 +97,11 @@ def main() -> None:
     plain_s = plain(base)
     print(f"16-8-4: plain sympy.diff + lambdify {plain_s:.2f} s, symbackprop {ours_s:.3f} s, "
           f"ratio {plain_s / ours_s:.0f}x (target >= 50x); both give the same gradients")
+    for depth in (12, 50):
+        seconds, cpu, size = deep_derive(depth)
+        print(f"derive, {depth} layers of 2 neurons: {seconds:.2f} s whole process "
+              f"({cpu:.2f} s CPU), "
+              f"{size / 1000:.0f} kB of text" + (" (target < 2 s)" if depth == 50 else ""))
 
 
 if __name__ == "__main__":

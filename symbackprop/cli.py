@@ -95,7 +95,8 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("file", help="worksheet definition (YAML)")
     d.add_argument("--json", action="store_true", help="print the results as one JSON object")
     d.add_argument("--param", action="append", metavar="NAME",
-                   help="show only this parameter's derivation, e.g. 'W[2][1][1]' (repeatable)")
+                   help="show only this parameter's derivation and the δ's it needs, e.g. "
+                   "'W[2][1][1]', or w5 as numbered in seed 003 (repeatable)")
     _seed_options(d)
     d.set_defaults(command=cmd_derive)
 
@@ -186,16 +187,28 @@ def cmd_derive(args) -> int:
 
     defn = _network_definition(args.file)
     inst = _instance(defn, args)
-    for p in args.param or ():
-        definition.check_name(p, defn.network, lambda problem: _usage(f"--param: {problem}"))
-        if p.startswith("d") or p[0] not in "Wb":
-            _usage(f"--param: '{p}' is not a weight or bias")
+    params = [_param(p, defn.network) for p in args.param or ()]
     result = run(defn, inst)
     if args.json:
         print(_json(report.as_json(result), args.file))
     else:
-        print(report.text(result, args.param))
+        print(report.text(result, params, defn.notation))
     return 0
+
+
+def _param(label: str, network) -> str:
+    """A --param as canonical name: 'W[2][1][1]', or a numbered label such as w5 or b1."""
+    from .names import canonical, parameters
+
+    p = canonical(label, network.layers, network.bias)
+    if p is None and label[:1] in ("w", "b") and label[1:].isdigit():
+        _usage(f"--param: '{label}' names no parameter of this network "
+               f"({parameters(network.layers, network.bias)})")
+    p = p or label
+    definition.check_name(p, network, lambda problem: _usage(f"--param: {problem}"))
+    if p.startswith("d") or p[0] not in "Wb":
+        _usage(f"--param: '{label}' is not a weight or bias")
+    return p
 
 
 def cmd_train(args) -> int:

@@ -33,6 +33,7 @@ from .steps import (
     LossGradient,
     N,
     PathSum,
+    ReLUPrime,
     SoftmaxCrossEntropy,
     Step,
     T,
@@ -74,7 +75,7 @@ def _activation_forms(kind: str, out: sp.Symbol, net: sp.Symbol):
         "sigmoid": (OUT * (1 - OUT), out * (1 - out)),
         "tanh": (1 - OUT**2, 1 - out**2),
         # ReLU'(0) is taken as 0 (the convention most libraries use)
-        "relu": (sp.Heaviside(NET, 0), sp.Heaviside(net, 0)),
+        "relu": (ReLUPrime(NET), ReLUPrime(net)),
         "identity": (sp.Integer(1), sp.Integer(1)),
     }[kind]
 
@@ -82,11 +83,17 @@ def _activation_forms(kind: str, out: sp.Symbol, net: sp.Symbol):
 def _loss_forms(kind: str, out: sp.Symbol, t: sp.Symbol, n: int):
     return {
         "half_sse": (OUT - T, out - t),  # the ½ cancels the 2 of the square
-        "sse": (2 * (OUT - T), 2 * (out - t)),
-        "mse": (2 * (OUT - T) / N, 2 * (out - t) / n),
+        # unevaluated, so that the rule reads 2(out − t), not SymPy's distributed 2out − 2t
+        "sse": (_times(2, OUT - T), _times(2, out - t)),
+        "mse": (_times(2, OUT - T, 1 / N), _times(2, out - t, sp.Pow(n, -1, evaluate=False))),
         "cross_entropy": (-T / OUT, -t / out),
         "binary_cross_entropy": ((OUT - T) / (OUT * (1 - OUT)), (out - t) / (out * (1 - out))),
     }[kind]
+
+
+def _times(*factors) -> sp.Expr:
+    """A product as the rule writes it: SymPy would distribute 2·(out − t) over the sum."""
+    return sp.Mul(*map(sp.sympify, factors), evaluate=False)
 
 
 class _Builder:

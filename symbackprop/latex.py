@@ -19,6 +19,8 @@ import unicodedata
 
 from pylatex.utils import NoEscape, escape_latex
 
+from . import names
+
 __all__ = ["NoEscape", "UnprintableText", "math", "symbol", "text"]
 
 
@@ -108,7 +110,7 @@ def symbol(canonical: str, notation: str, layers: tuple[int, ...] | None = None)
         raise ValueError(f"not a canonical name: {canonical}")
     kind, idx = m.group(1), [int(i) for i in re.findall(r"\d+", m.group(2))]
     if notation == "numbered":
-        return _numbered(kind, idx, layers)
+        return _numbered(canonical, layers)
     letter = {"W": "w", "b": "b", "net": r"\mathrm{net}", "out": r"\mathrm{out}",
               "x": "x", "t": "t"}[kind]
     if kind in ("x", "t"):
@@ -118,20 +120,10 @@ def symbol(canonical: str, notation: str, layers: tuple[int, ...] | None = None)
     return f"{letter}^{{({idx[0]})}}" + (f"_{{{sub}}}" if sub else "")
 
 
-def _numbered(kind: str, idx: list[int], layers) -> str:
-    """Seed 003's style: w1..w8 counted layer by layer, neuron by neuron; h and o neurons."""
-    if kind == "W":
-        l, j, k = idx
-        before = sum(layers[i] * layers[i - 1] for i in range(1, l))
-        return f"w_{{{before + (j - 1) * layers[l - 1] + k}}}"
-    if kind == "b":
-        if len(idx) == 1:
-            return f"b_{{{idx[0]}}}"
-        l, j = idx
-        return f"b_{{{sum(layers[1:l]) + j}}}"
-    if kind in ("x", "t"):
-        return f"{'i' if kind == 'x' else 't'}_{{{idx[0]}}}"
-    l, j = idx
-    neuron = f"o{j}" if l == len(layers) - 1 else (f"h{j}" if len(layers) == 3 else f"h{l}{j}")
-    word = r"\mathrm{net}" if kind == "net" else r"\mathrm{out}"
-    return f"{word}_{{{neuron}}}"
+def _numbered(canonical: str, layers) -> str:
+    """Seed 003's style (names.numbered): w_{5}, b_{1}, \\mathrm{net}_{h1}, \\mathrm{out}_{o1}."""
+    word, _, neuron = names.numbered(canonical, layers).partition("_")
+    if neuron:
+        return rf"\mathrm{{{word}}}_{{{neuron}}}"
+    letter, number = re.fullmatch(r"([a-z])(\d+)", word).groups()
+    return f"{letter}_{{{number}}}"

@@ -1,40 +1,65 @@
 """Verified results as plain text and as the JSON object other tools read.
 
+The text prints each neuron's δ = ∂J/∂net once, output layer first, and then each gradient as
+its δ times its input, naming the δ it uses: the size grows with the number of parameters, not
+with the number of paths through the network.
+
 >>> from symbackprop.definition import parse
 >>> from symbackprop.sample import instance
 >>> from symbackprop.verify import run
->>> d = parse('''network: {layers: [1, 1], activation: identity, loss: half_sse, bias: none}
-... values: {inputs: [2], targets: [1], weights: [[[3]]]}
+>>> d = parse('''network: {layers: [1, 1, 1], activation: identity, loss: sse, bias: none}
+... values: {inputs: [2], targets: [1], weights: [[[3]], [[0.5]]]}
 ... learning_rate: 0.1''')
 >>> r = run(d, instance(d))
->>> as_json(r)['grad'], as_json(r)['update']['W']
-({'W': [[[10.0]]], 'b': None}, [[[2.0]]])
+>>> as_json(r)['grad'], as_json(r)['deltas']
+({'W': [[[4.0]], [[24.0]]], 'b': None}, [[2.0], [4.0]])
+>>> print(deltas_text(r, ['W[1][1][1]']))
+dJ/dnet[2][1] = dJ/dout[2][1] · dout[2][1]/dnet[2][1]
+  dJ/dout[2][1] = 2(out - t) = 2(out[2][1] - t[1]) = 4
+  dout[2][1]/dnet[2][1] = 1
+  = 4
+dJ/dnet[1][1] = dJ/dout[1][1] · dout[1][1]/dnet[1][1]
+  dJ/dout[1][1] = dJ/dnet[2][1] · W[2][1][1] = 4 · 0.5 = 2
+  dout[1][1]/dnet[1][1] = 1
+  = 2
 >>> print(derivation_text(r, 'W[1][1][1]'))
-dJ/dW[1][1][1] = dJ/dout[1][1] · dout[1][1]/dnet[1][1] · dnet[1][1]/dW[1][1][1]
-  dJ/dout[1][1] = out - t = out[1][1] - t[1] = 5
-  dout[1][1]/dnet[1][1] = 1 = 1 = 1
+dJ/dW[1][1][1] = dJ/dnet[1][1] · dnet[1][1]/dW[1][1][1]
+  dJ/dnet[1][1] = 2 (δ above)
   dnet[1][1]/dW[1][1][1] = in = x[1] = 2
-  = 10
+  = 4
 """
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
+from sympy.printing.str import StrPrinter
+
+from .exact import Exact
 from .graph import name
-from .steps import Factor, PathSum, Step, flatten
+from .names import numbered
+from .steps import Chain, Factor, PathSum, Step
 from .verify import Verified
+
+__all__ = ["as_json", "deltas_text", "derivation_text", "forward_text", "text"]
 
 
 def as_json(r: Verified) -> dict:
     net = r.instance.network
     sizes, L = net.layers, net.depth
+    exact = Exact(r)
     layers = [{"net": [r.values[name("net", l, j)] for j in range(1, sizes[l] + 1)],
                "out": [r.values[name("out", l, j)] for j in range(1, sizes[l] + 1)]}
               for l in range(1, L + 1)]
+    grads = {p: exact.value(s) for p, s in r.derivation.grads.items()}
     return {
         "loss": r.values["J"],
         "outputs": layers[-1]["out"],
         "layers": layers,
-        "grad": _params(r.grads, net),
+        "deltas": [[exact.value(r.derivation.deltas[_delta(l, j)])
+                    for j in range(1, sizes[l] + 1)] for l in range(1, L + 1)],
+        "grad": _params(grads, net),
         "update": _params(r.updated, net),
         "verification": {"numpy_max_abs_diff": r.numpy_max_abs_diff,
                          "finite_difference_max_rel_err": r.fd_max_rel_err},
@@ -54,6 +79,33 @@ def _params(by_name: dict[str, float], net) -> dict:
     return {"W": W, "b": b}
 
 
+def _delta(l: int, j) -> str:
+    return f"dJ/d{name('net', l, j)}"
+
+
+def text(r: Verified, params: list[str] | None = None, notation: str = "matrix") -> str:
+    """The whole report: forward pass, the δ's the asked gradients need, the gradients, a step."""
+    params = list(params or r.grads)
+    w = _Writer(r, notation)
+    parts = [forward_text(r)]
+    if notation == "numbered":
+        parts.append(w.legend())
+    parts += ["", "Deltas δ[l][j] = dJ/dnet[l][j], output layer first "
+              "(a hidden δ adds up the next layer's δ's, each times its weight)"]
+    parts += w.deltas(params)
+    parts += ["", "Gradients (chain rule): each is its neuron's δ times what the parameter "
+              "multiplies"]
+    for p in params:
+        parts += w.gradient(p) + [""]
+    eta = r.instance.learning_rate
+    parts.append(f"After one gradient-descent step (η = {eta:g}"
+                 + ("" if r.instance.update_biases else ", biases fixed") + "):")
+    parts += [f"  {w.param(p)}: {r.values[p]:.9g} → {r.updated[p]:.9g}" for p in params]
+    parts.append(f"Verified: NumPy max |diff| {r.numpy_max_abs_diff:.2e}, "
+                 f"finite differences max rel. error {r.fd_max_rel_err:.2e}")
+    return "\n".join(parts)
+
+
 def forward_text(r: Verified) -> str:
     net = r.instance.network
     lines = ["Forward pass"]
@@ -66,46 +118,159 @@ def forward_text(r: Verified) -> str:
     return "\n".join(lines)
 
 
-def derivation_text(r: Verified, param: str) -> str:
-    step = r.derivation.grads[param]
-    if isinstance(step, PathSum):  # a shared bias: only the paths, no chain around them
-        lines = _factor_lines((step,), r, "")
-    else:
-        lines = [f"{step.target} = " + " · ".join(_label(f) for f in flatten(step))]
-        lines += _factor_lines(flatten(step), r, "  ")
-    lines.append(f"  = {r.grads[param]:.9g}")
-    return "\n".join(lines)
+def deltas_text(r: Verified, params: list[str] | None = None) -> str:
+    """The δ's the parameters' gradients need, each once, output layer first."""
+    return "\n".join(_Writer(r, "matrix").deltas(list(params or r.grads)))
 
 
-def _label(step: Step) -> str:
-    return step.target if not isinstance(step, PathSum) else f"({step.target})"
+def derivation_text(r: Verified, param: str, notation: str = "matrix") -> str:
+    """∂J/∂param as its δ (named, printed in deltas_text) times its input."""
+    return "\n".join(_Writer(r, notation).gradient(param))
 
 
-def _factor_lines(factors, r: Verified, indent: str) -> list[str]:
-    lines = []
-    for f in factors:
-        value = r.steps[f.target]
-        if isinstance(f, Factor):
-            lines.append(f"{indent}{f.target} = {f.general} = {f.expr} = {value:.9g}")
+class _Printer(StrPrinter):
+    """SymPy's str, but a number times a sum reads 2(out - t), as a rule is written."""
+
+    def _print_Mul(self, expr) -> str:
+        text = super()._print_Mul(expr)
+        first = expr.args[0]
+        if first.is_Integer and first > 0 and text.startswith(f"{first}*("):
+            return f"{first}{text[len(str(first)) + 1:]}"
+        return text
+
+
+_PRINTER = _Printer({"order": "none"})
+
+
+@lru_cache(maxsize=4096)
+def _form(expr) -> str:  # the same general forms recur in every neuron: print each once
+    return _PRINTER.doprint(expr)
+
+
+def _number(v: float) -> str:
+    return f"{v + 0.0:.9g}"  # + 0.0: a zero prints as 0, never -0
+
+
+def _times(v: float) -> str:
+    return f"({_number(v)})" if v < 0 else _number(v)
+
+
+class _Writer:
+    def __init__(self, r: Verified, notation: str):
+        self.r, self.notation = r, notation
+        self.exact = Exact(r)
+        self.layers = r.instance.network.layers
+        self.deltas_by_key = r.derivation.deltas
+
+    # --- names and numbers ------------------------------------------------------------
+
+    def value(self, step: Step) -> str:
+        return _number(self.exact.value(step))
+
+    def param(self, p: str) -> str:
+        return f"{p} ({numbered(p, self.layers)})" if self.notation == "numbered" else p
+
+    def legend(self) -> str:
+        """The author's numbered names of the parameters, one line a layer."""
+        by_layer: dict[str, list[str]] = {}
+        for p in self.r.grads:
+            by_layer.setdefault(re.findall(r"\d+", p)[0], []).append(
+                f"{numbered(p, self.layers)} = {p}")
+        return "\n".join(["Numbered names (as on the worksheet):"]
+                         + ["  " + ", ".join(names) for names in by_layer.values()])
+
+    # --- the δ's ------------------------------------------------------------------------
+
+    def deltas(self, params: list[str]) -> list[str]:
+        keys = _needed(self.r.derivation.grads[p] for p in params)
+        lines = []
+        for key in sorted(keys, key=_layer_first):
+            lines += self.delta(self.deltas_by_key[key])
+        return lines
+
+    def delta(self, step: Step) -> list[str]:
+        if isinstance(step, Factor):  # softmax with cross-entropy: δ in one rule
+            return [self.factor(step, "")]
+        upstream, dout = step.factors
+        lines = [f"{step.target} = {upstream.target} · {dout.target}"]
+        lines += self.factor_or_sum(upstream, "  ")
+        lines += [self.factor(dout, "  "), f"  = {self.value(step)}"]
+        return lines
+
+    def factor_or_sum(self, step: Step, indent: str) -> list[str]:
+        if isinstance(step, Factor):
+            return [self.factor(step, indent)]
+        if len(step.terms) == 1:  # one path is just that path
+            return [f"{indent}{step.target} = {self.term(step.terms[0])}"]
+        lines = [f"{indent}{step.target} = {_sum_form(step)} = {self.value(step)}"]
+        lines += [f"{indent}  via {_via(t.target)}: {self.term(t)}" for t in step.terms]
+        return lines
+
+    def term(self, term: Chain) -> str:
+        """δ · (the factor on the way to it), by name, then by value."""
+        delta, factor = term.factors
+        return (f"{delta.target} · {_form(factor.expr)} = "
+                f"{_times(self.exact.value(delta))} · {_times(self.exact.value(factor))} = "
+                f"{self.value(term)}")
+
+    def factor(self, f: Factor, indent: str) -> str:
+        forms = []
+        for form in (_form(f.general), _form(f.expr), self.value(f)):
+            if not forms or forms[-1] != form:  # never 1 = 1 = 1
+                forms.append(form)
+        if f.rule == "relu":
+            forms[-1] += f" ({f.wrt} {'>' if self.exact.value(f) else '<'} 0)"
+        return f"{indent}{f.target} = " + " = ".join(forms)
+
+    # --- the gradients ------------------------------------------------------------------
+
+    def gradient(self, param: str) -> list[str]:
+        step = self.r.derivation.grads[param]
+        head = f"dJ/d{self.param(param)}"
+        if isinstance(step, PathSum):  # a shared bias: every neuron of its layer
+            if len(step.terms) == 1:
+                return [f"{head} = {self.term(step.terms[0])}"]
+            return ([f"{head} = {_sum_form(step)}"]
+                    + [f"  via {_via(t.target)}: {self.term(t)}" for t in step.terms]
+                    + [f"  = {self.value(step)}"])
+        delta, dnet = step.factors
+        return [f"{head} = {delta.target} · {dnet.target}",
+                f"  {delta.target} = {self.value(delta)} (δ above)",
+                self.factor(dnet, "  "),
+                f"  = {self.value(step)}"]
+
+
+def _needed(grads) -> set[str]:
+    """The targets of every δ these derivations reach, each found once (linear in the tree)."""
+    found: set[str] = set()
+    seen: set[int] = set()
+    stack = list(grads)
+    while stack:
+        s = stack.pop()
+        if id(s) in seen:
             continue
-        # a sum over paths: one product per path, each listed factor by factor
-        lines.append(f"{indent}{f.target} = sum over {len(f.terms)} paths = {value:.9g}")
-        for term in f.terms:
-            parts = flatten(term)
-            lines.append(f"{indent}  path {' · '.join(_label(p) for p in parts)}"
-                         f" = {r.steps[term.target]:.9g}")
-            lines += _factor_lines(parts, r, indent + "    ")
-    return lines
+        seen.add(id(s))
+        if s.target.startswith("dJ/dnet["):
+            found.add(s.target)
+        stack += s.factors if isinstance(s, Chain) else getattr(s, "terms", ())
+    return found
 
 
-def text(r: Verified, params: list[str] | None = None) -> str:
-    parts = [forward_text(r), "", "Gradients (chain rule)"]
-    for p in params or list(r.grads):
-        parts += [derivation_text(r, p), ""]
-    eta = r.instance.learning_rate
-    parts.append(f"After one gradient-descent step (η = {eta:g}"
-                 + ("" if r.instance.update_biases else ", biases fixed") + "):")
-    parts += [f"  {p}: {r.values[p]:.9g} → {r.updated[p]:.9g}" for p in params or r.updated]
-    parts.append(f"Verified: NumPy max |diff| {r.numpy_max_abs_diff:.2e}, "
-                 f"finite differences max rel. error {r.fd_max_rel_err:.2e}")
-    return "\n".join(parts)
+def _layer_first(key: str) -> tuple[int, int]:
+    l, j = (int(i) for i in re.findall(r"\d+", key))
+    return -l, j
+
+
+def _via(target: str) -> str:
+    return target.rsplit(" via ", 1)[1]
+
+
+def _sum_form(step: PathSum) -> str:
+    """The sum written with its running index: Σ_i dJ/dnet[2][i] · W[2][i][1]."""
+    delta, factor = step.terms[0].factors
+    l = int(re.findall(r"\d+", delta.target)[0])
+    if step.target.startswith("dJ/dout"):
+        j = re.findall(r"\d+", step.target)[1]
+        return f"Σ_i {_delta(l, 'i')} · {name('W', l, 'i', j)}"
+    return f"Σ_j {_delta(l, 'j')} · {factor.target.replace(f'[{l}][1]', f'[{l}][j]', 1)}"
+

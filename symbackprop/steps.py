@@ -21,6 +21,28 @@ import sympy as sp
 OUT, NET, T, W, IN, N = sp.symbols("out net t w in n", real=True)
 
 
+class ReLUPrime(sp.Function):
+    """ReLU'(net) = 1 for net > 0, 0 for net < 0 (and 0 at the corner, by convention)
+
+    >>> ReLUPrime(NET), ReLUPrime(sp.Float(0.5)), ReLUPrime(sp.Rational(-1, 2))
+    (ReLU'(net), 1, 0)
+    """
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_extended_positive:
+            return sp.S.One
+        if x.is_extended_nonpositive:
+            return sp.S.Zero
+        return None
+
+    def _sympystr(self, printer) -> str:
+        return f"ReLU'({printer._print(self.args[0])})"
+
+    def _latex(self, printer) -> str:
+        return r"\mathrm{ReLU}'\left(%s\right)" % printer._print(self.args[0])
+
+
 @dataclass(frozen=True, eq=False)
 class Step:
     target: str  # unique canonical name of this derivative, e.g. 'dJ/dout[2][1]'

@@ -27,7 +27,7 @@ def _json(capsys, argv):
 
 def test_derive_json_has_the_documented_shape_and_values(capsys):
     out = _json(capsys, ["derive", BLOG, "--json"])
-    assert set(out) == {"loss", "outputs", "layers", "grad", "update", "verification"}
+    assert set(out) == {"loss", "outputs", "layers", "deltas", "grad", "update", "verification"}
     inst = instance(load(BLOG))
     p = numeric.params(inst)
     grads = numeric.gradients(inst, p)
@@ -44,10 +44,10 @@ def test_derive_json_has_the_documented_shape_and_values(capsys):
 def test_derive_text_shows_chain_factors_and_values(capsys):
     assert main(["derive", BLOG, "--param", "W[1][1][1]"]) == 0
     text = capsys.readouterr().out
-    assert "dJ/dout[1][1] = sum over 2 paths" in text
+    assert "dJ/dout[1][1] = Σ_i dJ/dnet[2][i] · W[2][i][1] = 0.0363503064" in text
     assert "dout[2][2]/dnet[2][2] = out*(1 - out) = out[2][2]*(1 - out[2][2]) = 0.175510053" in text
     assert "= 0.000438567734" in text
-    assert "W[1][1][1]: 0.15 → 0.149780716" in text
+    assert "W[1][1][1] (w1): 0.15 → 0.149780716" in text
 
 
 def test_derive_rejects_unknown_param(capsys):

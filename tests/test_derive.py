@@ -87,3 +87,23 @@ def test_size_grows_linearly_with_parameters():
     # per parameter, the number of distinct steps stays bounded (no blow-up over paths)
     assert big_steps / big_params <= 1.1 * small_steps / small_params
     assert big_steps < 6 * big_params
+
+
+def test_loss_forms_keep_the_rule_as_written():
+    """2(out − t), not SymPy's distributed 2out − 2t; the value is the same."""
+    sse = flatten(derive(build(Network((1, 1), ("identity",), "sse", "none")), "W[1][1][1]"))[0]
+    assert str(sse.general) == "2*(out - t)" and str(sse.expr) == "2*(out[1][1] - t[1])"
+    out, t = sp.Symbol("out[1][1]", real=True), sp.Symbol("t[1]", real=True)
+    assert float(sse.expr.xreplace({out: sp.Float(0.75), t: sp.Float(0.25)})) == 1.0
+    mse = flatten(derive(build(Network((1, 2), ("identity",), "mse", "none")), "W[1][1][1]"))[0]
+    assert str(mse.general) == "2*(out - t)/n" and str(mse.expr) == "2*(out[1][1] - t[1])/2"
+
+
+def test_relu_slope_is_relu_prime_and_agrees_with_sympy_diff_of_max():
+    graph = build(Network((1, 1), ("relu",), "half_sse", "none"))
+    slope = flatten(derive(graph, "W[1][1][1]"))[1]
+    assert str(slope.general) == "ReLU'(net)" and str(slope.expr) == "ReLU'(net[1][1])"
+    net = graph["net[1][1]"]
+    plain = sp.diff(sp.Max(0, net), net)
+    for z in (-1.5, -1e-3, 1e-3, 2.0):
+        assert slope.expr.xreplace({net: sp.Float(z)}) == plain.xreplace({net: sp.Float(z)})
