@@ -18,6 +18,7 @@ import re
 import reprlib
 import stat
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import yaml
@@ -624,9 +625,12 @@ class _Checker:
         if network.loss in ("cross_entropy", "binary_cross_entropy"):
             if any(not 0 <= t <= 1 for t in targets):
                 self.fail("values.targets", f"{network.loss} needs targets between 0 and 1")
-        if network.activations[-1] == "softmax" and not math.isclose(sum(targets), 1.0):
-            self.fail("values.targets", "softmax targets must add up to 1 (a probability "
-                      f"distribution), they add up to {sum(targets):g}")
+        # exactly 1 in the decimals written: δ = out − t, the rule a softmax sheet teaches,
+        # holds only then (in general δ = out·Σt − t)
+        total = sum(Fraction(getattr(t, "text", None) or repr(float(t))) for t in targets)
+        if network.activations[-1] == "softmax" and total != 1:
+            self.fail("values.targets", "softmax targets must add up to exactly 1 (a "
+                      f"probability distribution), they add up to {float(total):.12g}")
 
     def ask(self, value, network: Network) -> tuple[str, ...]:
         if not isinstance(value, list):
