@@ -22,13 +22,16 @@ from __future__ import annotations
 import json
 import re
 
-from . import check, definition
+from . import check, definition, scheme
 from .definition import LESSONS, DefinitionError
 
 MAX_BYTES = 16 * 2**20  # a key of the largest network the engine admits is a few MB
 MAX_ANSWERS = 10_000
 LARGEST = 1e15  # no number on a worksheet comes near this; beyond it marking arithmetic overflows
 _LABEL = re.compile(r"[a-z]{1,4}")
+MAX_DEPTH = 200  # of a scheme's expression: a 64-layer network's recomputation is far less deep
+_BLANK_KEYS = ("label", "name", "value", "exact", "tolerance", "recompute", "right",
+               "exact_mistakes", "mistakes", "working")
 
 
 def read(path: str) -> check.Key:
@@ -67,13 +70,15 @@ def _parse(raw: bytes, path: str):
 def validate(data, source: str) -> check.Key:
     """A Key whose every part the marking reads has been checked; DefinitionError otherwise."""
     checker = _KeyChecker(source)
-    top = checker.mapping(data, "", ("definition", "seed", "version", "answers"),
+    top = checker.mapping(data, "", ("definition", "seed", "version", "answers", "scheme"),
                           required=("definition", "answers"))
     network = checker.sheet(top["definition"])
     for key in ("seed", "version"):
         if top.get(key) is not None:
             checker.whole(top[key], key, 0, 2**63 - 1)
     checker.answers(top["answers"], network)
+    if "scheme" in top:
+        checker.scheme(top["scheme"], top["answers"])
     return check.Key.from_json(data)
 
 
@@ -123,6 +128,83 @@ class _KeyChecker(definition._Checker):
                               "number")
             labels.add(label)
             names.add(name)
+
+    def scheme(self, value, answers: list[dict]) -> None:
+        """The marking scheme: one blank per answer, every tree made of known operations."""
+        top = self.mapping(value, "scheme", ("id", "version", "decimals", "messages", "values",
+                                             "blanks"), required=("decimals", "values", "blanks",
+                                                                  "messages"))
+        self.whole(top["decimals"], "scheme.decimals", 0, 30)
+        messages = self.mapping(top["messages"], "scheme.messages", tuple(check.MISTAKES))
+        for k, text in messages.items():
+            if not isinstance(text, str) or len(text) > 500:
+                self.fail(f"scheme.messages.{k}", "must be a message of at most 500 characters")
+        for k, v in self.mapping(top["values"], "scheme.values",
+                                 tuple(top["values"]) if isinstance(top["values"], dict)
+                                 else ()).items():
+            self.finite(v, f"scheme.values.{definition._show(k)[:40]}")
+        blanks = top["blanks"]
+        if not isinstance(blanks, list) or [(b.get("label"), b.get("name")) if isinstance(
+                b, dict) else None for b in blanks] != [(a["label"], a["name"]) for a in answers]:
+            self.fail("scheme.blanks", "must have one blank per answer, in the same order")
+        for i, b in enumerate(blanks):
+            self.blank(b, f"scheme.blanks[{i}]", messages)
+
+    def blank(self, value, key: str, messages: dict) -> None:
+        b = self.mapping(value, key, _BLANK_KEYS, required=_BLANK_KEYS[:-1])
+        if not isinstance(b.get("working", ""), str):
+            self.fail(f"{key}.working", "must be text")
+        for part in ("value", "exact"):
+            self.finite(b[part], f"{key}.{part}")
+        tol = self.mapping(b["tolerance"], f"{key}.tolerance", ("abs", "rel"), ("abs", "rel"))
+        for part in ("abs", "rel"):
+            if self.finite(tol[part], f"{key}.tolerance.{part}") < 0:
+                self.fail(f"{key}.tolerance.{part}", "must not be negative")
+        if b["recompute"] is not None:
+            self.tree(b["recompute"], f"{key}.recompute")
+        self.trees(b["right"], f"{key}.right")
+        for part in ("exact_mistakes", "mistakes"):
+            rules = b[part]
+            if not isinstance(rules, list) or len(rules) > 200:
+                self.fail(f"{key}.{part}", "must be a list of at most 200 rules")
+            for i, rule in enumerate(rules):
+                where = f"{key}.{part}[{i}]"
+                r = self.mapping(rule, where, ("diagnosis", "candidates", "slack"),
+                                 ("diagnosis", "candidates"))
+                self.choice(r["diagnosis"], f"{where}.diagnosis", tuple(messages))
+                self.trees(r["candidates"], f"{where}.candidates")
+                if "slack" in r:
+                    self.tree(r["slack"], f"{where}.slack")
+
+    def trees(self, value, key: str) -> None:
+        if not isinstance(value, list) or len(value) > 50:
+            self.fail(key, "must be a list of at most 50 expressions")
+        for i, tree in enumerate(value):
+            self.tree(tree, f"{key}[{i}]")
+
+    def tree(self, tree, key: str, depth: int = 0) -> None:
+        """number | ["ref", name] | [op, tree, ...], at most MAX_DEPTH deep."""
+        if depth > MAX_DEPTH:
+            self.fail(key, f"an expression more than {MAX_DEPTH} deep")
+        if isinstance(tree, (int, float)) and not isinstance(tree, bool):
+            self.finite(tree, key)
+            return
+        if not isinstance(tree, list) or not tree or tree[0] not in (*scheme.OPS, "ref"):
+            self.fail(key, f"not an expression of the scheme: {definition._show(tree)[:60]}")
+        if tree[0] == "ref":
+            if len(tree) != 2 or not isinstance(tree[1], str) or len(tree[1]) > 200:
+                self.fail(key, "a reference is [\"ref\", name]")
+            return
+        if not 2 <= len(tree) <= 65:
+            self.fail(key, f"'{tree[0]}' takes 1 to 64 arguments")
+        for part in tree[1:]:
+            self.tree(part, key, depth + 1)
+
+    def finite(self, value, key: str) -> float:
+        number = self.number(value, key)
+        if abs(number) > LARGEST:
+            self.fail(key, f"{number!r} is larger than any worksheet number")
+        return number
 
     def answer_name(self, name: str, network: definition.Network, key: str) -> None:
         """A quantity of this network; a path of a sum is 'dJ/d... via net[l][j]'."""

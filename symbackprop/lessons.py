@@ -18,6 +18,7 @@ import sympy as sp
 
 from .definition import Definition, Lesson, Network, Values
 from .errors import VerificationError
+from .marking import with_scheme
 from .render import number
 from .sample import Instance, generator
 from .verify import rel_err, run
@@ -61,8 +62,8 @@ def key_json(lesson: Lesson, sheet: LessonSheet) -> dict:
                   "lesson": {k: list(v) if isinstance(v, tuple) else v
                              for k, v in options.items()}}
     definition["lesson"] |= sheet.figures.get("given", {})
-    return {"definition": definition, "seed": lesson.seed, "version": None,
-            "answers": [a.__dict__ for a in sheet.answers]}
+    return with_scheme({"definition": definition, "seed": lesson.seed, "version": None,
+                        "answers": [a.__dict__ for a in sheet.answers]})
 
 
 def _agree(what: str, a: float, b: float) -> None:

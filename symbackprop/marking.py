@@ -29,6 +29,12 @@ from .trace import TracedOps, ref, tree_of
 SCHEME_VERSION = 1
 
 
+def with_scheme(key_json: dict) -> dict:
+    """A key.json object with its marking scheme added (computed from the key as written)."""
+    written = json.loads(json.dumps(key_json, allow_nan=False))
+    return written | {"scheme": scheme_of(Key.from_json(written))}
+
+
 def scheme_of(key: Key) -> dict:
     """The whole sheet's scheme: blanks, the key's values the trees refer to, the messages."""
     if "network" not in key.definition:  # a lesson page: marked by value alone

@@ -32,7 +32,7 @@ from decimal import Decimal
 
 VERDICTS = ("correct", "carried_forward", "incorrect", "missing")
 
-_OPS = {
+OPS = {
     "add": lambda a: _sum(a),
     "mul": lambda a: _product(a),
     "sub": lambda a: a[0] - a[1],
@@ -73,7 +73,7 @@ def evaluate(tree, get) -> float | None:
     if any(v is None for v in values):
         return None
     try:
-        value = _OPS[op](values)
+        value = OPS[op](values)
     except (ValueError, ZeroDivisionError, OverflowError):  # log(0), x/0, exp(1000)
         return None
     return value if value is None or math.isfinite(value) else None

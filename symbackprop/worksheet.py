@@ -27,6 +27,7 @@ from .derive import Derivation
 from .evaluate import forward, step_values
 from .graph import name
 from .latex import NoEscape, symbol
+from .marking import with_scheme
 from .sample import Instance
 from .steps import Factor, PathSum, Step, flatten, leaves
 from .verify import Verified
@@ -111,8 +112,8 @@ def build(defn: Definition, result: Verified) -> Worksheet:
 def key_json(defn: Definition, ws: Worksheet, result: Verified) -> dict:
     definition = {"title": defn.title, **definition_json(defn, result.instance),
                   "notation": ws.notation, "decimals": ws.decimals, "ask": list(ws.asked)}
-    return {"definition": definition, "seed": ws.seed, "version": ws.version,
-            "answers": [asdict(a) for a in ws.answers]}
+    return with_scheme({"definition": definition, "seed": ws.seed, "version": ws.version,
+                        "answers": [asdict(a) for a in ws.answers]})
 
 
 def definition_json(defn: Definition, inst: Instance) -> dict:

@@ -66,6 +66,18 @@ BAD_KEYS = {  # what is wrong -> (dotted path, new value), and a fragment of the
     "bias style unknown": (("definition.network.bias", "some"), "definition.network.bias"),
     "a negative version": (("version", -3), "version: must be a whole number"),
     "an unknown top-level key": (("extra", 1), "extra: unknown key"),
+    "a scheme with an unknown operation": (("scheme.blanks.1.recompute", ["system", "rm"]),
+                                           "scheme.blanks[1].recompute: not an expression"),
+    "a scheme 300 deep": (("scheme.blanks.1.recompute", json.loads("[\"neg\", " * 300 + "1"
+                                                                   + "]" * 300)),
+                            "more than 200 deep"),
+    "a scheme with a blank too few": (("scheme.blanks.3", ...), "one blank per answer"),
+    "a scheme with a negative tolerance": (("scheme.blanks.0.tolerance.abs", -1.0),
+                                           "must not be negative"),
+    "a scheme with an unknown diagnosis": (("scheme.blanks.1.mistakes.0.diagnosis", "magic"),
+                                           "diagnosis: must be one of"),
+    "a scheme reference that is a number": (("scheme.blanks.1.recompute", ["ref", 7]),
+                                            "a reference is"),
 }
 
 
