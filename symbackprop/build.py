@@ -240,7 +240,7 @@ class Output:
             raise OSError(errno.ENOTDIR, "it is a file, not a folder")
         kernel = _kernel_file_system(self.folder)
         if kernel:
-            raise OSError(errno.EACCES, f"it is on {kernel}, the kernel's file system, "
+            raise OSError(errno.EACCES, f"it is on a {kernel} file system, the kernel's, "
                           "not one for files")
         self._make_folders()
         self._lock = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY)
@@ -267,9 +267,12 @@ class Output:
     def write(self, name: str, text: str) -> Path:
         """A new file in the staging folder: O_EXCL and O_NOFOLLOW, so never through a link."""
         path = self.stage / name
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
-        with open(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
+            with open(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, str(path)) from None  # name the file
         return path
 
     def keep(self, log: Path) -> Path:
@@ -334,7 +337,7 @@ def _kernel_file_system(path: Path) -> str | None:
         major, minor = fields[2].split(":")
         if os.makedev(int(major), int(minor)) == device:
             kind = fields[fields.index("-") + 1]  # the last mount there is the one seen
-    return f"/{kind}" if kind in KERNEL_FILE_SYSTEMS else None
+    return kind if kind in KERNEL_FILE_SYSTEMS else None
 
 
 def shown(path) -> str:

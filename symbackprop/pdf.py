@@ -133,16 +133,24 @@ def _run(command: list[str], cwd: Path, timeout: float, pdf: Path,
     finally:
         processes.finished(proc)
     if proc.returncode > 0:
-        text = output.decode("utf-8", "replace")
-        for message, code in _DISK_ERRORS.items():
-            if f"({message})" in text:  # e.g. "fflush() failed (No space left on device)"
-                raise OSError(code, message, str(pdf))
+        _raise_disk_error(output.decode("utf-8", "replace"), cwd, pdf)
     if proc.returncode < 0:
         raise LatexError(f"pdflatex was stopped by {signal.Signals(-proc.returncode).name} "
                          f"while making {pdf.name}")
     if proc.returncode != 0 or not _whole_pdf(cwd / "out" / "doc.pdf"):
         log = _keep_log(cwd / "out" / "doc.log", pdf)
         raise LatexError(f"LaTeX failed on {pdf.name}: {first_error(log)}", log)
+
+
+def _raise_disk_error(output: str, cwd: Path, pdf: Path) -> None:
+    """pdflatex failed to write: raise that as the OSError it is, not as a LaTeX error."""
+    for message, code in _DISK_ERRORS.items():
+        if f"({message})" in output:  # "fflush() failed (No space left on device)"
+            raise OSError(code, message, str(pdf))
+    if re.search(r"\b(fwrite|fflush|fclose|fputs|putc)\(\) failed", output):
+        # said without the reason: a full disk is the one we know of
+        code = errno.ENOSPC if shutil.disk_usage(cwd).free < 2**20 else errno.EIO
+        raise OSError(code, os.strerror(code), str(pdf))
 
 
 def _whole_pdf(path: Path) -> bool:
