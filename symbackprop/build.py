@@ -30,6 +30,7 @@ from .errors import UsageError
 from .sample import NoGoodDraw
 
 BuildError = UsageError  # bad input to the build: one line, exit code 2
+STAGE = ".symbackprop-build-"  # the hidden staging folder's prefix, inside --out
 STOPPING = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 # file systems of the kernel, not of files: a build there fails with a misleading error
 KERNEL_FILE_SYSTEMS = {"proc", "sysfs", "devpts", "cgroup", "cgroup2", "debugfs", "tracefs",
@@ -249,7 +250,10 @@ class Output:
         except BlockingIOError:
             raise BuildError(f"{shown(self.folder)}: another build is writing to this folder; "
                              "wait for it to finish, or choose another --out") from None
-        self.stage = Path(tempfile.mkdtemp(prefix=".build-", dir=self.folder))
+        for stale in self.folder.glob(f"{STAGE}*"):  # of a build killed outright (SIGKILL)
+            if stale.is_dir() and not stale.is_symlink():
+                shutil.rmtree(stale, ignore_errors=True)
+        self.stage = Path(tempfile.mkdtemp(prefix=STAGE, dir=self.folder))
 
     def _make_folders(self) -> None:
         missing = []

@@ -111,7 +111,7 @@ class Judge:
     def __call__(self, inst: Instance) -> bool:
         if inst.values in self.seen:
             return self._reject("repeats an earlier version")
-        cheap = _forward_problem(inst)
+        cheap = _forward_problem(inst, self.defn.ask or worksheet.default_ask(self.defn))
         if cheap:
             return self._reject(cheap)
         if self.verified == VERIFIED_DRAWS:
@@ -147,11 +147,12 @@ class Judge:
         return result, worksheet.build(self.defn, result)
 
 
-def _forward_problem(inst: Instance) -> str | None:
-    """Why a draw fails before any SymPy work: a NumPy forward pass sees saturation and ReLU
-    corners. Only what the full judge would also reject, so that the same seed draws the same
-    numbers as without this shortcut."""
-    layers = numeric.forward(inst, numeric.params(inst))
+def _forward_problem(inst: Instance, asked: tuple[str, ...]) -> str | None:
+    """Why a draw fails before any SymPy work: NumPy sees saturation, ReLU corners and asked
+    gradients that a dead ReLU makes exactly 0. Only what the full judge would also reject, so
+    that the same seed draws the same numbers as without this shortcut."""
+    p = numeric.params(inst)
+    layers = numeric.forward(inst, p)
     for act, layer in zip(inst.network.activations, layers):
         nets = abs(layer.net)
         limit = SATURATED.get(act)
@@ -159,6 +160,13 @@ def _forward_problem(inst: Instance) -> str | None:
             return "saturated"  # in the last digit
         if act == "relu" and nets.min() < RELU_CORNER * (1 - 1e-9):
             return "at a ReLU corner"
+    if "relu" in inst.network.activations:
+        grads = numeric.gradients(inst, p)
+        for asked_name in asked:
+            kind, l, *jk = (int(i) if i.isdigit() else i for i in re.findall(r"\w+", asked_name))
+            g = (grads.W if kind == "W" else grads.b)[l - 1]
+            if g[tuple(i - 1 for i in jk)] == 0 if jk else g[0] == 0:
+                return "an answer rounds to zero or repeats"  # 0 on the sheet too
     return None
 
 
@@ -177,7 +185,11 @@ def _trivial(defn: Definition, ws: worksheet.Worksheet) -> bool:
              and (a.name == "J" or a.name.startswith(("net", "out", "dJ/dW", "dJ/db")))]
     rounded = [round(a.value, defn.decimals) for a in shown]
     zero_gradient = any(r == 0 for a, r in zip(shown, rounded) if a.name.startswith("dJ/d"))
-    return zero_gradient or len(set(rounded)) < len(rounded)
+    # out = net is ReLU's (and the identity's) definition, not a coincidence to avoid
+    linear = tuple(f"out[{l}][" for l, act in enumerate(defn.network.activations, start=1)
+                   if act in ("relu", "identity"))
+    distinct = [r for a, r in zip(shown, rounded) if not (linear and a.name.startswith(linear))]
+    return zero_gradient or len(set(distinct)) < len(distinct)
 
 
 _SAFE_NAME = re.compile(r"[A-Za-z0-9-]+\.pdf")

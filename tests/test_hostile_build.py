@@ -266,6 +266,10 @@ def _tex_below(folder: Path) -> list[int]:
     return found
 
 
+def _staging(out: Path) -> list[Path]:
+    return list(out.glob(".symbackprop-build-*"))
+
+
 def _wait_for(condition, seconds: float = BUILD) -> None:
     end = time.monotonic() + seconds
     while not condition():
@@ -289,7 +293,7 @@ def test_signal_while_pdflatex_runs(tmp_path, sheet, signum):
     assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
     assert f"build stopped by {signal.Signals(signum).name}; nothing was written" in lines[0]
     assert _tex_below(tmp_path) == []  # no TeX outlives its build
-    _nothing_left(before, tmp_path)  # no PDF, no .build-* or .tex-* folder, not even out/
+    _nothing_left(before, tmp_path)  # no PDF, no staging or .tex-* folder, not even out/
 
 
 def test_ctrl_c_while_deriving(tmp_path):
@@ -299,7 +303,7 @@ def test_ctrl_c_while_deriving(tmp_path):
     start = time.monotonic()
     proc = _spawn(["build", "big.yaml", "--versions", "20", "--out", "out", "--format", "tex"],
                   tmp_path)
-    _wait_for(lambda: any((tmp_path / "out").glob(".build-*")) or proc.poll() is not None)
+    _wait_for(lambda: _staging(tmp_path / "out") or proc.poll() is not None)
     proc.send_signal(signal.SIGINT)
     result = _finish(proc, start)
     assert result.code == 130, result.stderr
@@ -311,7 +315,7 @@ def test_ctrl_c_while_deriving(tmp_path):
 # --- what is written, and how ------------------------------------------------------------
 
 @needs_tex
-@pytest.mark.parametrize("umask", [0o022, 0o002])
+@pytest.mark.parametrize("umask", [0o022, 0o002], ids=["umask-022-pdf", "umask-002-tex"])
 def test_every_output_has_one_mode(tmp_path, sheet, umask):
     """0666 less the umask for keys, sources and PDFs alike: a co-teacher can read the keys."""
     def limited():
@@ -349,7 +353,7 @@ def test_two_builds_on_one_folder(tmp_path, sheet):
     start = time.monotonic()
     first = _spawn(["build", str(sheet), "--versions", "2", "--seed", "1", "--out", "out",
                     "--jobs", "1"], tmp_path)
-    _wait_for(lambda: any((tmp_path / "out").glob(".build-*")) or first.poll() is not None)
+    _wait_for(lambda: _staging(tmp_path / "out") or first.poll() is not None)
     second = run(["build", str(sheet), "--versions", "2", "--seed", "2", "--out", "out",
                   "--format", "tex"], tmp_path)
     assert_refused(second, "out", "another build is writing to this folder")
@@ -361,3 +365,18 @@ def test_two_builds_on_one_folder(tmp_path, sheet):
         tex = (out / f"sheet-v0{v}-key.tex").read_text()
         assert f"{key['definition']['values']['inputs'][0]}" in tex
     assert not list(out.glob(".*"))
+
+
+def test_staging_left_by_a_killed_build_is_cleared(tmp_path, sheet):
+    """SIGKILL leaves no chance to clean up: the next build on the folder does it."""
+    start = time.monotonic()
+    first = _spawn(["build", str(sheet), "--versions", "20", "--out", "out", "--format", "tex"],
+                   tmp_path)
+    _wait_for(lambda: _staging(tmp_path / "out") or first.poll() is not None)
+    first.kill()
+    _finish(first, start)
+    assert _staging(tmp_path / "out")
+    result = run(["build", str(sheet), "--out", "out", "--format", "tex"], tmp_path)
+    assert result.code == 0 and result.stderr == "", result.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "sheet-key.json", "sheet-key.tex", "sheet-worksheet.tex"]
