@@ -98,26 +98,42 @@ def run(make, args, with_class_set: bool) -> int:
     out = Output(args.out)
     try:
         with _signals_as_interrupts(), out:
-            code = emit(make(), args, out, with_class_set)
+            code, wrote = emit(make(), args, out, with_class_set)
             out.commit()
-            _report(code, args, out)
-            return code
     except Interrupted as exc:
         done = "its files were all written" if out.committed else "nothing was written"
         print(f"symbackprop: {shown(args.out)}: build stopped by "
               f"{signal.Signals(exc.signum).name}; {done}", file=sys.stderr)
         return 128 + exc.signum
+    if code:
+        print(f"symbackprop: {pdf.INSTALL_HINT}; the .tex files are in {shown(out.folder)}/",
+              file=sys.stderr)
+    else:
+        _say(f"wrote {wrote} to {shown(out.folder)}/", out.folder)
+    return code
 
 
-def emit(versions: list[classset.Version], args, out: Output, with_class_set: bool) -> int:
-    """Write the .tex and key.json files, then compile the PDFs (unless --format tex)."""
+def _say(line: str, folder: Path) -> None:
+    """The closing line on standard output, which may be a full disk (> /dev/full)."""
+    try:
+        print(line, flush=True)
+    except BrokenPipeError:
+        raise  # the reader went away: cli.main stops quietly
+    except OSError as exc:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush
+        raise BuildError(f"standard output: cannot write ({_reason(exc)}); the build itself "
+                         f"is complete in {shown(folder)}/") from None
+
+
+def emit(versions: list[classset.Version], args, out: Output,
+         with_class_set: bool) -> tuple[int, str]:
+    """Write the .tex and key.json files, then compile the PDFs (unless --format tex).
+
+    Returns the exit code (1: no pdflatex, the .tex files only) and what was written."""
     texs = write_sources(versions, out)
-    out.summary = f"{len(texs)} .tex files and {len(versions)} key.json files"
-    if args.format == "tex":
-        return 0
-    if not pdf.available():
-        out.summary = f"{pdf.INSTALL_HINT}; the .tex files are in {shown(out.folder)}/"
-        return 1
+    if args.format == "tex" or not pdf.available():
+        return int(args.format != "tex"), f"{len(texs)} .tex files and {len(versions)} " \
+            "key.json files"
     jobs = [(tex.read_text(encoding="utf-8"), tex.with_suffix(".pdf"), None) for tex in texs]
     try:
         compile_all(jobs, args.jobs, out)
@@ -126,16 +142,7 @@ def emit(versions: list[classset.Version], args, out: Output, with_class_set: bo
     except pdf.LatexError as exc:
         kept = out.keep(exc.log) if exc.log else None
         raise pdf.LatexError(exc.problem, kept) from None
-    out.summary = (f"{len(jobs) + with_class_set} PDFs, their .tex and {len(versions)} "
-                   "key.json files")
-    return 0
-
-
-def _report(code: int, args, out: Output) -> None:
-    if code:
-        print(f"symbackprop: {out.summary}", file=sys.stderr)
-    else:
-        print(f"wrote {out.summary} to {shown(out.folder)}/")
+    return 0, f"{len(jobs) + with_class_set} PDFs, their .tex and {len(versions)} key.json files"
 
 
 def read_roster(path: str) -> list[str]:
@@ -211,7 +218,6 @@ class Output:
         self.made: list[Path] = []  # folders this build created, removed again on failure
         self.stage: Path | None = None
         self.processes = pdf.Processes()
-        self.summary = ""
         self.committed = False
         self._lock: int | None = None
         self._mode = 0o666 & ~_umask()

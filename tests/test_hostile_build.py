@@ -380,3 +380,18 @@ def test_staging_left_by_a_killed_build_is_cleared(tmp_path, sheet):
     assert result.code == 0 and result.stderr == "", result.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "sheet-key.json", "sheet-key.tex", "sheet-worksheet.tex"]
+
+
+def test_standard_output_on_a_full_disk(tmp_path, sheet):
+    """> /dev/full: the build is complete, and the one line says so instead of a traceback."""
+    with open("/dev/full", "w") as full:
+        start = time.monotonic()
+        proc = subprocess.Popen([sys.executable, "-m", "symbackprop.cli", "build", str(sheet),
+                                 "--out", "out", "--format", "tex"], cwd=tmp_path,
+                                stdout=full, stderr=subprocess.PIPE)
+        _, err = proc.communicate(timeout=BUILD)
+    assert time.monotonic() - start < BUILD
+    assert proc.returncode == 2
+    assert err.decode().strip() == ("symbackprop: standard output: cannot write (No space left "
+                                    "on device); the build itself is complete in out/")
+    assert len(list((tmp_path / "out").iterdir())) == 3
