@@ -351,15 +351,15 @@ def test_links_planted_in_the_output_folder_are_replaced_not_written_through(tmp
 def test_two_builds_on_one_folder(tmp_path, sheet):
     """The second is refused while the first holds the folder; the keys match the PDFs."""
     start = time.monotonic()
-    first = _spawn(["build", str(sheet), "--versions", "2", "--seed", "1", "--out", "out",
-                    "--jobs", "1"], tmp_path)
+    first = _spawn(["build", str(sheet), "--versions", "4", "--seed", "1", "--out", "out",
+                    "--jobs", "1"], tmp_path)  # 9 PDFs one after another: the folder stays held
     _wait_for(lambda: _staging(tmp_path / "out") or first.poll() is not None)
     second = run(["build", str(sheet), "--versions", "2", "--seed", "2", "--out", "out",
                   "--format", "tex"], tmp_path)
     assert_refused(second, "out", "another build is writing to this folder")
     assert _finish(first, start).code == 0
     out = tmp_path / "out"
-    for v in (1, 2):
+    for v in (1, 2, 3, 4):
         key = json.loads((out / f"sheet-v0{v}-key.json").read_text())
         assert key["seed"] == 1
         tex = (out / f"sheet-v0{v}-key.tex").read_text()
