@@ -33,9 +33,9 @@ BuildError = UsageError  # bad input to the build: one line, exit code 2
 STAGE = ".symbackprop-build-"  # the hidden staging folder's prefix, inside --out
 STOPPING = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 # file systems of the kernel, not of files: a build there fails with a misleading error
-KERNEL_FILE_SYSTEMS = {"proc", "sysfs", "devtmpfs", "devpts", "cgroup", "cgroup2", "debugfs", "tracefs",
-                       "securityfs", "configfs", "pstore", "bpf", "efivarfs", "fusectl",
-                       "mqueue", "binfmt_misc", "autofs", "hugetlbfs"}
+KERNEL_FILE_SYSTEMS = {"proc", "sysfs", "devtmpfs", "devpts", "cgroup", "cgroup2", "debugfs",
+                       "tracefs", "securityfs", "configfs", "pstore", "bpf", "efivarfs",
+                       "fusectl", "mqueue", "binfmt_misc", "autofs", "hugetlbfs"}
 
 
 class Interrupted(KeyboardInterrupt):
