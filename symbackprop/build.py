@@ -237,8 +237,10 @@ class Output:
     def __exit__(self, kind, exc, tb) -> None:
         self._close(failed=kind is not None)
         if isinstance(exc, OSError):  # a full disk, a file system gone read-only, ...
-            name = Path(exc.filename).name if exc.filename else None
-            what = f"cannot write {shown(name)}" if name else "cannot write the build"
+            name = Path(exc.filename).name if exc.filename else ""
+            # a hidden name is a working folder (.tex-*), not one of the build's files
+            what = "cannot write the build" if name[:1] in ("", ".") else \
+                f"cannot write {shown(name)}"
             raise BuildError(f"{shown(self.folder)}: {what} ({_reason(exc)}); nothing was "
                              "written") from None
 
