@@ -2,15 +2,27 @@
 
 Kept beside cli.py (the only other module, with pdf.py, that touches files) so that cli.py stays
 a list of commands.
+
+A build is all or nothing. Its files are made in a hidden staging folder inside --out and moved
+into place only when every one is made, so a failure, a full disk, Ctrl-C, SIGTERM or SIGHUP
+leaves --out as it was (a failed LaTeX run keeps only its log). The folder is locked for the
+whole build, so two builds never mix their PDFs and keys. Files are created new, never opened
+through a name a link may hold, and get the same permissions: 0666 less the umask.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
 import os
+import shutil
+import signal
 import sys
 import tempfile
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from pathlib import Path
 
 from . import classset, definition, latex, pdf
@@ -18,6 +30,20 @@ from .errors import UsageError
 from .sample import NoGoodDraw
 
 BuildError = UsageError  # bad input to the build: one line, exit code 2
+STAGE = ".symbackprop-build-"  # the hidden staging folder's prefix, inside --out
+STOPPING = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+# file systems of the kernel, not of files: a build there fails with a misleading error
+KERNEL_FILE_SYSTEMS = {"proc", "sysfs", "devtmpfs", "devpts", "cgroup", "cgroup2", "debugfs",
+                       "tracefs", "securityfs", "configfs", "pstore", "bpf", "efivarfs",
+                       "fusectl", "mqueue", "binfmt_misc", "autofs", "hugetlbfs"}
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, SIGTERM or SIGHUP during a build."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
 
 
 def main(args) -> int:
@@ -31,15 +57,22 @@ def main(args) -> int:
     if roster and count != len(roster):
         raise BuildError(f"{args.roster}: {len(roster)} names for {count} versions; give as many "
                          "names as versions (or leave out --versions)")
-    name = Path(args.file).stem
-    _progress(f"deriving and verifying {count or 1} version(s) of {name} ...")
     try:
-        versions = classset.make(defn, name, count, args.seed, roster)
-    except (ValueError, NoGoodDraw) as exc:
+        classset.check_printable(defn)
+    except ValueError as exc:
         raise BuildError(str(exc)) from None
-    except latex.UnprintableText as exc:
-        raise BuildError(f"{args.roster or args.file}: {exc}") from None
-    return emit(versions, args, with_class_set=bool(count))
+    name = Path(args.file).stem
+
+    def make() -> list[classset.Version]:
+        _progress(f"deriving and verifying {count or 1} version(s) of {name} ...")
+        try:
+            return classset.make(defn, name, count, args.seed, roster)
+        except (ValueError, NoGoodDraw) as exc:
+            raise BuildError(str(exc)) from None
+        except latex.UnprintableText as exc:
+            raise BuildError(f"{args.roster or args.file}: {exc}") from None
+
+    return run(make, args, with_class_set=bool(count))
 
 
 def lesson(defn: definition.Lesson, args) -> int:
@@ -48,30 +81,68 @@ def lesson(defn: definition.Lesson, args) -> int:
 
     if args.versions or args.roster:
         raise BuildError(f"{args.file}: a {defn.kind} worksheet has no versions or roster")
-    sheet = lessons.build(defn)
-    version = classset.Version(Path(args.file).stem, render.lesson_document(sheet, key=False),
-                               render.lesson_document(sheet, key=True),
-                               lessons.key_json(defn, sheet))
-    return emit([version], args, with_class_set=False)
+
+    def make() -> list[classset.Version]:
+        sheet = lessons.build(defn)
+        return [classset.Version(Path(args.file).stem, render.lesson_document(sheet, key=False),
+                                 render.lesson_document(sheet, key=True),
+                                 lessons.key_json(defn, sheet))]
+
+    return run(make, args, with_class_set=False)
 
 
-def emit(versions: list[classset.Version], args, with_class_set: bool) -> int:
-    """Write the .tex and key.json files, then compile the PDFs (unless --format tex)."""
-    out = Path(args.out)
+def run(make, args, with_class_set: bool) -> int:
+    """Lock and stage --out, make the versions, write and compile them, then move them in.
+
+    A signal ends the build cleanly: one line, exit code 128 + its number (130 for Ctrl-C)."""
+    out = Output(args.out)
+    try:
+        with _signals_as_interrupts(), out:
+            code, wrote = emit(make(), args, out, with_class_set)
+            out.commit()
+    except Interrupted as exc:
+        done = "its files were all written" if out.committed else "nothing was written"
+        print(f"symbackprop: {shown(args.out)}: build stopped by "
+              f"{signal.Signals(exc.signum).name}; {done}", file=sys.stderr)
+        return 128 + exc.signum
+    if code:
+        print(f"symbackprop: {pdf.INSTALL_HINT}; the .tex files are in {shown(out.folder)}/",
+              file=sys.stderr)
+    else:
+        _say(f"wrote {wrote} to {shown(out.folder)}/", out.folder)
+    return code
+
+
+def _say(line: str, folder: Path) -> None:
+    """The closing line on standard output, which may be a full disk (> /dev/full)."""
+    try:
+        print(line, flush=True)
+    except BrokenPipeError:
+        raise  # the reader went away: cli.main stops quietly
+    except OSError as exc:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush
+        raise BuildError(f"standard output: cannot write ({_reason(exc)}); the build itself "
+                         f"is complete in {shown(folder)}/") from None
+
+
+def emit(versions: list[classset.Version], args, out: Output,
+         with_class_set: bool) -> tuple[int, str]:
+    """Write the .tex and key.json files, then compile the PDFs (unless --format tex).
+
+    Returns the exit code (1: no pdflatex, the .tex files only) and what was written."""
     texs = write_sources(versions, out)
-    if args.format == "tex":
-        print(f"wrote {len(texs)} .tex files and {len(versions)} key.json files to {out}/")
-        return 0
-    if not pdf.available():
-        print(f"symbackprop: {pdf.INSTALL_HINT}; the .tex files are in {out}/", file=sys.stderr)
-        return 1
+    if args.format == "tex" or not pdf.available():
+        return int(args.format != "tex"), f"{len(texs)} .tex files and {len(versions)} " \
+            "key.json files"
     jobs = [(tex.read_text(encoding="utf-8"), tex.with_suffix(".pdf"), None) for tex in texs]
-    compile_all(jobs, args.jobs)
-    if with_class_set:
-        class_set(versions, out)
-    print(f"wrote {len(jobs) + with_class_set} PDFs, their .tex and {len(versions)} "
-          f"key.json files to {out}/")
-    return 0
+    try:
+        compile_all(jobs, args.jobs, out)
+        if with_class_set:
+            class_set(versions, out)
+    except pdf.LatexError as exc:
+        kept = out.keep(exc.log) if exc.log else None
+        raise pdf.LatexError(exc.problem, kept) from None
+    return 0, f"{len(jobs) + with_class_set} PDFs, their .tex and {len(versions)} key.json files"
 
 
 def read_roster(path: str) -> list[str]:
@@ -90,50 +161,232 @@ def read_roster(path: str) -> list[str]:
     return names
 
 
-def write_sources(versions: list[classset.Version], out: Path) -> list[Path]:
-    out.mkdir(parents=True, exist_ok=True)
+def write_sources(versions: list[classset.Version], out: Output) -> list[Path]:
     texs = []
     for v in versions:
         for kind, source in (("worksheet", v.worksheet_tex), ("key", v.key_tex)):
-            texs.append(_atomic_write(out / f"{v.stem}-{kind}.tex", source))
-        _atomic_write(out / f"{v.stem}-key.json", json.dumps(v.key, indent=2) + "\n")
+            texs.append(out.write(f"{v.stem}-{kind}.tex", source))
+        out.write(f"{v.stem}-key.json", json.dumps(v.key, indent=2) + "\n")
     return texs
 
 
-def _atomic_write(path: Path, text: str) -> Path:
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False,
-                                     prefix=f".{path.name}.") as tmp:
-        tmp.write(text)
-    os.replace(tmp.name, path)
-    return path
-
-
-def compile_all(jobs, workers: int) -> None:
+def compile_all(jobs, workers: int, out: Output) -> None:
     """Compile (source, pdf, inputs) jobs on `workers` threads, with a progress line."""
     done = 0
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(pdf.compile_tex, src, target, inputs=inputs): target
-                   for src, target, inputs in jobs}
-        try:
-            for future in as_completed(futures):
-                future.result()  # raises the first LaTeX error
-                done += 1
-                _progress(_bar(done, len(jobs), futures[future].name), end="\r")
-        except BaseException:
-            for f in futures:
-                f.cancel()
-            raise
+    pool = ThreadPoolExecutor(max_workers=workers)
+    futures = {}
+    try:
+        for src, target, inputs in jobs:
+            futures[pool.submit(pdf.compile_tex, src, target, inputs=inputs,
+                                processes=out.processes)] = target
+        for future in as_completed(futures):
+            future.result()  # raises the first LaTeX error
+            done += 1
+            _progress(_bar(done, len(jobs), futures[future].name), end="\r")
+    except BaseException:
+        out.processes.stop()  # no TeX outlives the build, and no new one starts
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # the killed runs end at once
     _progress("")
 
 
-def class_set(versions: list[classset.Version], out: Path) -> Path:
+def class_set(versions: list[classset.Version], out: Output) -> Path:
     name = versions[0].stem.rsplit("-v", 1)[0]
-    sheets = [f"{v.stem}-worksheet.pdf" for v in versions]
-    keys = [f"{v.stem}-key.pdf" for v in versions]
+    # TeX reads each PDF under a plain name: the user's file name never enters TeX source
+    inputs = {}
+    for i, v in enumerate(versions, start=1):
+        inputs[f"worksheet-{i}.pdf"] = out.stage / f"{v.stem}-worksheet.pdf"
+    for i, v in enumerate(versions, start=1):
+        inputs[f"key-{i}.pdf"] = out.stage / f"{v.stem}-key.pdf"
+    names = list(inputs)
     _progress(f"assembling {name}-class-set.pdf ...")
-    inputs = {n: out / n for n in sheets + keys}
-    return pdf.compile_tex(classset.class_set_tex(sheets, keys), out / f"{name}-class-set.pdf",
-                           inputs=inputs)
+    return pdf.compile_tex(classset.class_set_tex(names[:len(versions)], names[len(versions):]),
+                           out.stage / f"{name}-class-set.pdf", inputs=inputs,
+                           processes=out.processes)
+
+
+class Output:
+    """The --out folder of one build: checked, locked, and written through a staging folder.
+
+    Nothing appears in the folder before `commit()`; leaving the `with` block without it removes
+    the staging folder and any folder the build made. Every OSError becomes one line naming the
+    folder and the problem."""
+
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+        self.made: list[Path] = []  # folders this build created, removed again on failure
+        self.stage: Path | None = None
+        self.processes = pdf.Processes()
+        self.committed = False
+        self._lock: int | None = None
+        self._mode = 0o666 & ~_umask()
+
+    def __enter__(self) -> Output:
+        try:
+            self._open()
+        except OSError as exc:
+            self._close(failed=True)
+            raise BuildError(f"{shown(self.folder)}: cannot write the build there "
+                             f"({_reason(exc)})") from None
+        except BaseException:
+            self._close(failed=True)
+            raise
+        return self
+
+    def __exit__(self, kind, exc, tb) -> None:
+        self._close(failed=kind is not None)
+        if isinstance(exc, OSError):  # a full disk, a file system gone read-only, ...
+            name = Path(exc.filename).name if exc.filename else ""
+            # a hidden name is a working folder (.tex-*), not one of the build's files
+            what = "cannot write the build" if name[:1] in ("", ".") else \
+                f"cannot write {shown(name)}"
+            raise BuildError(f"{shown(self.folder)}: {what} ({_reason(exc)}); nothing was "
+                             "written") from None
+
+    def _open(self) -> None:
+        if self.folder.exists() and not self.folder.is_dir():
+            raise OSError(errno.ENOTDIR, "it is a file, not a folder")
+        kernel = _kernel_file_system(self.folder)
+        if kernel:
+            raise OSError(errno.EACCES, f"it is on a {kernel} file system, the kernel's, "
+                          "not one for files")
+        self._make_folders()
+        self._lock = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildError(f"{shown(self.folder)}: another build is writing to this folder; "
+                             "wait for it to finish, or choose another --out") from None
+        for stale in self.folder.glob(f"{STAGE}*"):  # of a build killed outright (SIGKILL)
+            if stale.is_dir() and not stale.is_symlink():
+                shutil.rmtree(stale, ignore_errors=True)
+        self.stage = Path(tempfile.mkdtemp(prefix=STAGE, dir=self.folder))
+
+    def _make_folders(self) -> None:
+        missing = []
+        folder = self.folder.absolute()
+        while not folder.exists():
+            missing.append(folder)
+            folder = folder.parent
+        for folder in reversed(missing):
+            try:
+                folder.mkdir()
+            except FileExistsError:  # another build made it meanwhile: not ours to remove
+                continue
+            self.made.append(folder)
+
+    def write(self, name: str, text: str) -> Path:
+        """A new file in the staging folder: O_EXCL and O_NOFOLLOW, so never through a link."""
+        path = self.stage / name
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
+            with open(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, str(path)) from None  # name the file
+        return path
+
+    def keep(self, log: Path) -> Path:
+        """Move a failed run's log into the folder (a rename: a planted link is replaced)."""
+        kept = self.folder / log.name
+        os.chmod(log, self._mode)
+        os.replace(log, kept)
+        return kept
+
+    def commit(self) -> None:
+        """Move every staged file into the folder, with no signal between the first and last."""
+        with _signals_blocked():
+            for path in sorted(self.stage.iterdir()):
+                if path.is_file() and not path.is_symlink():
+                    os.chmod(path, self._mode)
+                    os.replace(path, self.folder / path.name)
+            self.committed = True
+
+    def _close(self, failed: bool) -> None:
+        with _signals_blocked():  # a signal now is taken when the cleanup is done
+            self._clean(failed)
+
+    def _clean(self, failed: bool) -> None:
+        self.processes.stop()
+        if self.stage is not None:
+            shutil.rmtree(self.stage, ignore_errors=True)
+        if failed:
+            for folder in reversed(self.made):
+                try:
+                    folder.rmdir()  # only if empty: a kept log stays
+                except OSError:
+                    break
+        if self._lock is not None:
+            os.close(self._lock)  # and with it the lock
+            self._lock = None
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _kernel_file_system(path: Path) -> str | None:
+    """'proc' for a path under /proc (and so on), from the mount table; None elsewhere."""
+    existing = path.absolute()
+    while not existing.exists():
+        existing = existing.parent
+    try:
+        device = existing.stat().st_dev
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as handle:
+            table = handle.read().splitlines()
+    except OSError:
+        return None
+    kind = None
+    for line in table:  # "36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw"
+        fields = line.split()
+        major, minor = fields[2].split(":")
+        if os.makedev(int(major), int(minor)) == device:
+            kind = fields[fields.index("-") + 1]  # the last mount there is the one seen
+    return kind if kind in KERNEL_FILE_SYSTEMS else None
+
+
+def shown(path) -> str:
+    """A path as text that any terminal can print (bytes that are not UTF-8 as \\x escapes)."""
+    raw = os.fsencode(str(path)) if path is not None else b""
+    return raw.decode("utf-8", "backslashreplace")
+
+
+@contextmanager
+def _signals_as_interrupts() -> Iterator[None]:
+    """Ctrl-C, SIGTERM and SIGHUP raise Interrupted in the main thread, once: the cleanup that
+    follows is not interrupted again. Outside the main thread (a test's), signals stay as they
+    are."""
+    def stop(signum, frame):
+        for s in STOPPING:
+            signal.signal(s, signal.SIG_IGN)
+        raise Interrupted(signum)
+
+    try:
+        previous = {s: signal.signal(s, stop) for s in STOPPING}
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+@contextmanager
+def _signals_blocked() -> Iterator[None]:
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
 def _bar(done: int, total: int, what: str) -> str:
@@ -143,7 +396,6 @@ def _bar(done: int, total: int, what: str) -> str:
 
 
 def _progress(message: str, end: str = "\n") -> None:
+    """Progress for a person at a terminal only: a log or a script sees one line or none."""
     if sys.stderr.isatty():
         print(f"\r\033[K{message}", end=end, file=sys.stderr, flush=True)
-    elif message and end == "\n" or message.startswith("["):
-        print(message, file=sys.stderr, flush=True)

@@ -13,14 +13,19 @@ True
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from . import render, worksheet
+from . import numeric, render, worksheet
 from .definition import Definition
-from .sample import Instance, fully_given, instance
+from .sample import Instance, NoGoodDraw, fully_given, instance
 from .verify import VerificationError, Verified, run
 
 SATURATED = {"sigmoid": 4.0, "tanh": 2.5}  # |net| beyond which the slope all but vanishes
+RELU_CORNER = 1e-6  # verify refuses a ReLU neuron whose |net| is below this
+VERIFIED_DRAWS = 25  # draws of one version that may go through the whole verification
+# A sheet prints every given number and draws every neuron: a column of 16 fills a page.
+PRINTED_LAYER, PRINTED_PARAMETERS = 16, 600
 
 
 @dataclass(frozen=True)
@@ -76,27 +81,77 @@ def _version(defn: Definition, stem: str, result: Verified, ws: worksheet.Worksh
                    worksheet.key_json(defn, ws, result))
 
 
+def check_printable(defn: Definition) -> None:
+    """Refuse (ValueError) a network too big to print on a worksheet, before any work on it.
+
+    >>> from symbackprop.definition import parse
+    >>> check_printable(parse('network: {layers: [784, 128, 10], activation: sigmoid, '
+    ...                       'loss: half_sse}', source='mnist.yaml'))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: mnist.yaml: network.layers: a 784-128-10 network is too big ...has 101,634)...
+    """
+    sizes = defn.network.layers
+    count = parameters(defn)
+    if max(sizes) > PRINTED_LAYER or count > PRINTED_PARAMETERS:
+        raise ValueError(
+            f"{defn.source}: network.layers: a {'-'.join(map(str, sizes))} network is too big "
+            f"to print on a worksheet (at most {PRINTED_LAYER} neurons a layer and "
+            f"{PRINTED_PARAMETERS} weights and biases; this one has {count:,}); derive and "
+            "train work on it")
+
+
+def parameters(defn: Definition) -> int:
+    """Weights and biases of the network."""
+    net, sizes = defn.network, defn.network.layers
+    per = {"none": 0, "shared": 1}
+    biases = sum(per.get(net.bias, n) for n in sizes[1:])
+    return sum(a * b for a, b in zip(sizes, sizes[1:])) + biases
+
+
 class Judge:
     """Accepts a draw unless a teacher would reject it: saturated neurons, answers that round to
     zero, or repeated answers. Keeps the verified result and worksheet of the draw it accepted,
-    so that they are not computed again."""
+    so that they are not computed again.
+
+    A NumPy forward pass rejects saturated and ReLU-corner draws first, so that only a promising
+    draw pays for the whole verification; at most VERIFIED_DRAWS draws are verified, and then it
+    gives up (NoGoodDraw) with the reason, instead of running for hours on a big network."""
 
     def __init__(self, defn: Definition):
         self.defn = defn
         self.accepted: tuple[Instance, Verified, worksheet.Worksheet] | None = None
+        self.verified = 0
+        self.rejected: dict[str, int] = {}
 
     def __call__(self, inst: Instance) -> bool:
+        cheap = _forward_problem(inst, self.defn.ask or worksheet.default_ask(self.defn))
+        if cheap:
+            return self._reject(cheap)
+        if self.verified == VERIFIED_DRAWS:
+            raise NoGoodDraw(
+                f"{self.defn.source}: no acceptable numbers after verifying {VERIFIED_DRAWS} "
+                f"draws in full (the bound; draws rejected: {self._reasons()}); give some "
+                "values or relax the network")
+        self.verified += 1
         try:
             result = run(self.defn, inst)
         except VerificationError:
-            return False  # e.g. a ReLU neuron at its corner
+            return self._reject("not verified")  # e.g. a ReLU neuron at its corner
         if _saturated(result):
-            return False
+            return self._reject("saturated")
         ws = worksheet.build(self.defn, result)
         if _trivial(self.defn, ws):
-            return False
+            return self._reject("an answer rounds to zero or repeats")
         self.accepted = (inst, result, ws)
         return True
+
+    def _reject(self, reason: str) -> bool:
+        self.rejected[reason] = self.rejected.get(reason, 0) + 1
+        return False
+
+    def _reasons(self) -> str:
+        return ", ".join(f"{n} {why}" for why, n in sorted(self.rejected.items()))
 
     def sheet(self, inst: Instance) -> tuple[Verified, worksheet.Worksheet]:
         """The verified result and worksheet of `inst` (a fully given one is never judged)."""
@@ -104,6 +159,29 @@ class Judge:
             return self.accepted[1], self.accepted[2]
         result = run(self.defn, inst)
         return result, worksheet.build(self.defn, result)
+
+
+def _forward_problem(inst: Instance, asked: tuple[str, ...]) -> str | None:
+    """Why a draw fails before any SymPy work: NumPy sees saturation, ReLU corners and asked
+    gradients that a dead ReLU makes exactly 0. Only what the full judge would also reject, so
+    that the same seed draws the same numbers as without this shortcut."""
+    p = numeric.params(inst)
+    layers = numeric.forward(inst, p)
+    for act, layer in zip(inst.network.activations, layers):
+        nets = abs(layer.net)
+        limit = SATURATED.get(act)
+        if limit and nets.max() > limit * (1 + 1e-9):  # margin: NumPy and SymPy may differ
+            return "saturated"  # in the last digit
+        if act == "relu" and nets.min() < RELU_CORNER * (1 - 1e-9):
+            return "at a ReLU corner"
+    if "relu" in inst.network.activations:
+        grads = numeric.gradients(inst, p)
+        for asked_name in asked:
+            kind, l, *jk = (int(i) if i.isdigit() else i for i in re.findall(r"\w+", asked_name))
+            g = (grads.W if kind == "W" else grads.b)[l - 1]
+            if g[tuple(i - 1 for i in jk)] == 0 if jk else g[0] == 0:
+                return "an answer rounds to zero or repeats"  # 0 on the sheet too
+    return None
 
 
 def _saturated(result: Verified) -> bool:
@@ -121,11 +199,32 @@ def _trivial(defn: Definition, ws: worksheet.Worksheet) -> bool:
              and (a.name == "J" or a.name.startswith(("net", "out", "dJ/dW", "dJ/db")))]
     rounded = [round(a.value, defn.decimals) for a in shown]
     zero_gradient = any(r == 0 for a, r in zip(shown, rounded) if a.name.startswith("dJ/d"))
-    return zero_gradient or len(set(rounded)) < len(rounded)
+    # out = net is ReLU's (and the identity's) definition, not a coincidence to avoid
+    linear = tuple(f"out[{l}][" for l, act in enumerate(defn.network.activations, start=1)
+                   if act in ("relu", "identity"))
+    distinct = [r for a, r in zip(shown, rounded) if not (linear and a.name.startswith(linear))]
+    return zero_gradient or len(set(distinct)) < len(distinct)
+
+
+_SAFE_NAME = re.compile(r"[A-Za-z0-9-]+\.pdf")
 
 
 def class_set_tex(worksheets: list[str], keys: list[str]) -> str:
-    """A document of every worksheet and then every key, each PDF page as it is."""
+    """A document of every worksheet and then every key, each PDF page as it is.
+
+    The names are TeX source, so only plain ones are taken: a file name from a user (with `#`,
+    `%`, `}`, `\\` or bytes that are not UTF-8) is copied to a plain name first.
+
+    >>> print(class_set_tex(['w1.pdf'], ['k1.pdf']).splitlines()[-3])
+    \\includepdf[pages=-]{w1.pdf}
+    >>> class_set_tex(['a#b.pdf'], [])
+    Traceback (most recent call last):
+    ...
+    ValueError: 'a#b.pdf' is not a plain file name (letters, digits, '-', then .pdf)
+    """
+    for name in worksheets + keys:
+        if not _SAFE_NAME.fullmatch(name):
+            raise ValueError(f"{name!r} is not a plain file name (letters, digits, '-', then .pdf)")
     pages = "\n".join(rf"\includepdf[pages=-]{{{name}}}" for name in worksheets + keys)
     return ("\\documentclass{article}\n\\usepackage{pdfpages}\n\\pdfinfoomitdate=1\n"
             "\\pdftrailerid{}\n\\pdfsuppressptexinfo=-1\n\\begin{document}\n"

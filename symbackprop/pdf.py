@@ -1,24 +1,29 @@
 """The only module that runs TeX: pdflatex, hardened, with a timeout and atomic output.
 
 TeX may read and write only inside its own build folder (openin_any=p, openout_any=p), never
-runs shell commands, and is killed with its whole process group when it overruns. A PDF
-appears at its destination whole or not at all; dates and IDs are pinned so that the same
-source gives the same bytes.
+runs shell commands, and is killed with its whole process group when it overruns or when the
+build is stopped (`Processes.stop`). A PDF appears at its destination whole or not at all;
+dates and IDs are pinned so that the same source gives the same bytes.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
 TIMEOUT = 120  # seconds for one document
 INSTALL_HINT = ("pdflatex not found; install TeX Live (Debian: apt-get install "
                 "texlive-latex-extra texlive-pictures latexmk), or run 'make worksheets'")
+# what pdflatex prints when the disk, not the document, is at fault: reported as the OSError
+_DISK_ERRORS = {os.strerror(e): e for e in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG,
+                                            errno.EROFS, errno.EIO)}
 
 
 class LatexMissing(RuntimeError):
@@ -29,8 +34,49 @@ class LatexError(RuntimeError):
     """TeX failed: the first error and where its full log is."""
 
     def __init__(self, message: str, log: Path | None = None):
-        self.log = log
+        self.problem, self.log = message, log
         super().__init__(message + (f" (log: {log})" if log else ""))
+
+
+class Stopped(RuntimeError):
+    """The build was stopped: no more TeX runs start."""
+
+
+class Processes:
+    """The pdflatex runs of one build: `stop()` kills every running one (with anything it
+    started) and lets no new one start, so that no TeX outlives an interrupted build."""
+
+    def __init__(self):
+        self._running: set[subprocess.Popen] = set()
+        self._lock = threading.Lock()
+        self._stopped = False
+
+    def start(self, command: list[str], cwd: Path) -> subprocess.Popen:
+        with self._lock:
+            if self._stopped:
+                raise Stopped("the build was stopped")
+            proc = subprocess.Popen(command, cwd=cwd, env=_environment(),
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, start_new_session=True)
+            self._running.add(proc)
+            return proc
+
+    def finished(self, proc: subprocess.Popen) -> None:
+        with self._lock:
+            self._running.discard(proc)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            for proc in self._running:
+                _kill(proc)
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)  # its own session: TeX and anything it started
+    except ProcessLookupError:
+        pass
 
 
 def available() -> bool:
@@ -45,15 +91,18 @@ def _environment() -> dict[str, str]:
 
 
 def compile_tex(source: str, pdf: Path, timeout: float = TIMEOUT,
-                inputs: dict[str, Path] | None = None) -> Path:
+                inputs: dict[str, Path] | None = None,
+                processes: Processes | None = None) -> Path:
     """Compile LaTeX `source` to `pdf`; on failure raise LatexError and leave no PDF behind.
 
-    `inputs` are copied into the build folder under their keys: TeX reads nothing else.
+    `inputs` are copied into the build folder under their keys (plain names that TeX reads as
+    written): TeX reads nothing else. A full disk is raised as the OSError it is.
     """
     if not available():
         raise LatexMissing(INSTALL_HINT)
     pdf = Path(pdf)
     pdf.parent.mkdir(parents=True, exist_ok=True)
+    processes = processes or Processes()
     # the build folder sits beside the target so that os.replace is atomic (same file system)
     with tempfile.TemporaryDirectory(prefix=".tex-", dir=pdf.parent) as build:
         build = Path(build)
@@ -65,33 +114,60 @@ def compile_tex(source: str, pdf: Path, timeout: float = TIMEOUT,
         # it two (it reruns whenever the .aux file is new). If TeX asks for a rerun, we do one.
         command = ["pdflatex", "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
                    "-file-line-error", "-output-directory=out", "doc.tex"]
-        _run(command, build, timeout, pdf)
+        _run(command, build, timeout, pdf, processes)
         if "Rerun to get" in (build / "out" / "doc.log").read_text(errors="replace"):
-            _run(command, build, timeout, pdf)
+            _run(command, build, timeout, pdf, processes)
         os.replace(build / "out" / "doc.pdf", pdf)
     return pdf
 
 
-def _run(command: list[str], cwd: Path, timeout: float, pdf: Path) -> None:
-    proc = subprocess.Popen(command, cwd=cwd, env=_environment(), stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+def _run(command: list[str], cwd: Path, timeout: float, pdf: Path,
+         processes: Processes) -> None:
+    proc = processes.start(command, cwd)
     try:
-        proc.communicate(timeout=timeout)
+        output, _ = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)  # and anything TeX started
+        _kill(proc)
         proc.communicate()
         raise LatexError(f"LaTeX took longer than {timeout:g} s for {pdf.name}") from None
-    if proc.returncode != 0 or not (cwd / "out" / "doc.pdf").exists():
+    finally:
+        processes.finished(proc)
+    if proc.returncode > 0:
+        _raise_disk_error(output.decode("utf-8", "replace"), cwd, pdf)
+    if proc.returncode < 0:
+        raise LatexError(f"pdflatex was stopped by {signal.Signals(-proc.returncode).name} "
+                         f"while making {pdf.name}")
+    if proc.returncode != 0 or not _whole_pdf(cwd / "out" / "doc.pdf"):
         log = _keep_log(cwd / "out" / "doc.log", pdf)
         raise LatexError(f"LaTeX failed on {pdf.name}: {first_error(log)}", log)
+
+
+def _raise_disk_error(output: str, cwd: Path, pdf: Path) -> None:
+    """pdflatex failed to write: raise that as the OSError it is, not as a LaTeX error."""
+    for message, code in _DISK_ERRORS.items():
+        if f"({message})" in output:  # "fflush() failed (No space left on device)"
+            raise OSError(code, message, str(pdf))
+    if re.search(r"\b(fwrite|fflush|fclose|fputs|putc)\(\) failed", output):
+        # said without the reason: a full disk is the one we know of
+        code = errno.ENOSPC if shutil.disk_usage(cwd).free < 2**20 else errno.EIO
+        raise OSError(code, os.strerror(code), str(pdf))
+
+
+def _whole_pdf(path: Path) -> bool:
+    """A PDF that ends as a PDF ends: a short write would otherwise pass for one."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(max(0, path.stat().st_size - 1024))
+            return b"%%EOF" in handle.read()
+    except OSError:
+        return False
 
 
 def _keep_log(log: Path, pdf: Path) -> Path | None:
     if not log.exists():
         return None
     kept = pdf.with_suffix(".log")
-    shutil.copyfile(log, kept)
+    os.replace(log, kept)  # a rename replaces a link planted at `kept`, never writes through it
     return kept
 
 

@@ -9,13 +9,14 @@ import sys
 import unicodedata
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from symbackprop import classset, pdf
 from symbackprop.cli import main
 from symbackprop.definition import load, parse
 from symbackprop.render import number
-from symbackprop.sample import instance
+from symbackprop.sample import NoGoodDraw, instance
 from symbackprop.verify import run
 
 from .conftest import ROOT, WORKSHEETS
@@ -188,3 +189,128 @@ def test_pdf_from_an_installed_wheel(tmp_path):
     subprocess.run([sys.executable, "-c", code, str(site), str(WORKSHEETS / "blog-2-2-2.yaml"),
                     str(tmp_path / "out")], check=True, cwd=tmp_path, env=env)
     assert (tmp_path / "out" / "blog-2-2-2-key.pdf").read_bytes().startswith(b"%PDF")
+
+
+# --- the file side under failure (in-process; tests/test_hostile_build.py runs processes) ---
+
+def test_read_only_folder_simulated(tmp_path, capsys, monkeypatch):
+    """The OSError a read-only file system gives, without mounting one (no privileges needed)."""
+    import errno
+    import tempfile
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    (tmp_path / "r.yaml").write_text(RANDOM)
+    monkeypatch.setattr(tempfile, "mkdtemp", read_only)
+    assert main(["build", str(tmp_path / "r.yaml"), "--format", "tex",
+                 "--out", str(tmp_path / "o" / "p")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"symbackprop: {tmp_path}/o/p: cannot write the build there "
+                   "(Read-only file system)"]
+    assert list(tmp_path.iterdir()) == [tmp_path / "r.yaml"]  # the folders it made are gone
+
+
+@needs_tex
+def test_failed_class_set_log_replaces_a_planted_link(tmp_path, capsys, monkeypatch):
+    """The log of a failed run is moved in by a rename: a link there is replaced, its target
+    untouched; and no PDF of the failed build is left."""
+    (tmp_path / "r.yaml").write_text(RANDOM)
+    out = tmp_path / "out"
+    out.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    (out / "r-class-set.log").symlink_to(victim)
+    monkeypatch.setattr(classset, "class_set_tex",
+                        lambda sheets, keys: "\\documentclass{article}\\begin{document}\\oops")
+    assert main(["build", str(tmp_path / "r.yaml"), "--versions", "2", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "LaTeX failed on r-class-set.pdf" in err and f"log: {out}/r-class-set.log" in err
+    assert victim.read_text() == "precious"
+    log = out / "r-class-set.log"
+    assert not log.is_symlink() and "oops" in log.read_text()
+    assert sorted(p.name for p in out.iterdir()) == ["r-class-set.log"]
+
+
+SIGMOID, TANH = RANDOM, RANDOM.replace("sigmoid", "tanh").replace("[2, 2, 2]", "[3, 3, 2]")
+
+
+RELU = RANDOM.replace("sigmoid", "relu").replace("[2, 2, 2]", "[3, 3, 2]")
+
+
+@pytest.mark.parametrize("text", [SIGMOID, TANH, RELU], ids=["sigmoid", "tanh", "relu"])
+def test_numpy_judge_draws_what_the_full_judge_draws(text, monkeypatch):
+    """The cheap forward-pass judge only saves work: with it and without it, the same seed gives
+    the same versions, and it sends fewer draws through the whole verification."""
+    d = parse(text)
+    calls = []
+    real_run = classset.run
+
+    def counted(defn, inst):
+        calls.append(inst)
+        return real_run(defn, inst)
+
+    monkeypatch.setattr(classset, "run", counted)
+    with_numpy = [v.key for v in classset.make(d, "j", count=6, seed=4)]
+    verified = len(calls)
+    monkeypatch.setattr(classset, "_forward_problem", lambda inst, asked: None)
+    calls.clear()
+    assert [v.key for v in classset.make(d, "j", count=6, seed=4)] == with_numpy
+    assert verified <= len(calls)
+
+
+def test_relu_class_set_builds():
+    """out = net for an active ReLU is its definition, not a repeated answer to redraw (every
+    ReLU draw was rejected for it); a dead ReLU's zero gradient still is."""
+    d = parse(RELU)
+    for v in classset.make(d, "relu", count=3, seed=2):
+        answers = {a["name"]: a["value"] for a in v.key["answers"]}
+        grads = [x for n, x in answers.items() if n.startswith("dJ/dW") and " via " not in n]
+        assert grads and all(round(g, 4) != 0 for g in grads)
+        weights = v.key["definition"]["values"]
+        net = np.array(weights["weights"][0]) @ np.array(weights["inputs"]) + \
+            weights["biases"][0][0]
+        assert answers["net[1][1]"] == pytest.approx(net[0], abs=1e-4)
+        assert answers["out[1][1]"] == pytest.approx(max(net[0], 0), abs=1e-4)
+
+
+def test_saturated_draws_never_reach_the_verification(monkeypatch):
+    d = parse(RANDOM.replace("[2, 2, 2]", "[16, 16, 4]"))
+    monkeypatch.setattr(classset, "run", lambda defn, inst: pytest.fail("verified a draw"))
+    judge = classset.Judge(d)
+    hot = instance(parse(RANDOM.replace("[2, 2, 2]", "[16, 16, 4]")
+                         + "values: {inputs: [" + ", ".join(["9"] * 16) + "]}\n"))
+    # independently: NumPy says some hidden net is beyond sigmoid's 4.0
+    nets = np.array(hot.values.weights[0]) @ np.array(hot.values.inputs) + hot.values.biases[0]
+    assert np.abs(nets).max() > 4.0
+    assert judge(hot) is False and judge.verified == 0
+
+
+def test_verified_draws_are_bounded(monkeypatch):
+    """0 decimals: every gradient rounds to 0; the judge gives up after 25 full verifications."""
+    d = parse(RANDOM.replace("decimals: 4", "decimals: 0"))
+    calls = []
+    real_run = classset.run
+    monkeypatch.setattr(classset, "run", lambda defn, inst: calls.append(1) or real_run(defn, inst))
+    with pytest.raises(NoGoodDraw, match="after verifying 25 draws in full"):
+        classset.make(d, "b")
+    assert len(calls) == classset.VERIFIED_DRAWS == 25
+
+
+@pytest.mark.parametrize("layers, bias, printable", [
+    ([16, 16, 4], "shared", True),  # 256 + 64 weights, 2 biases
+    ([17, 2, 1], "none", False),  # a layer wider than a page's column
+    ([12, 16, 16, 12], "per_neuron", False),  # 192 + 256 + 192 weights alone pass 600
+    ([10, 16, 16, 2], "none", True),  # 160 + 256 + 32 = 448
+])
+def test_printable_bound(layers, bias, printable):
+    d = parse(f"network: {{layers: {layers}, activation: sigmoid, loss: half_sse, "
+              f"bias: {bias}}}\n", source="n.yaml")
+    weights = sum(a * b for a, b in zip(layers, layers[1:]))
+    biases = {"none": 0, "shared": len(layers) - 1, "per_neuron": sum(layers[1:])}[bias]
+    assert classset.parameters(d) == weights + biases
+    if printable:
+        classset.check_printable(d)
+    else:
+        with pytest.raises(ValueError, match=f"n.yaml: network.layers: .* {weights + biases:,}"):
+            classset.check_printable(d)
