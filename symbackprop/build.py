@@ -30,6 +30,7 @@ from .errors import UsageError
 from .sample import NoGoodDraw
 
 BuildError = UsageError  # bad input to the build: one line, exit code 2
+ROSTER_BYTES = 2**16  # 500 names of a hundred letters fit many times over
 STAGE = ".symbackprop-build-"  # the hidden staging folder's prefix, inside --out
 STOPPING = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 # file systems of the kernel, not of files: a build there fails with a misleading error
@@ -86,7 +87,7 @@ def lesson(defn: definition.Lesson, args) -> int:
         sheet = lessons.build(defn)
         return [classset.Version(Path(args.file).stem, render.lesson_document(sheet, key=False),
                                  render.lesson_document(sheet, key=True),
-                                 lessons.key_json(defn, sheet))]
+                                 lessons.key_json(defn, sheet), sheet)]
 
     return run(make, args, with_class_set=False)
 
@@ -127,13 +128,21 @@ def _say(line: str, folder: Path) -> None:
 
 def emit(versions: list[classset.Version], args, out: Output,
          with_class_set: bool) -> tuple[int, str]:
-    """Write the .tex and key.json files, then compile the PDFs (unless --format tex).
+    """Write every version's key.json and the formats asked for: practice pages (html), .tex
+    files (tex), and the PDFs compiled from them (pdf, the default).
 
     Returns the exit code (1: no pdflatex, the .tex files only) and what was written."""
+    formats = set(args.format or ["pdf"])
+    written = [_count(len(versions), "key.json file")]
+    if "html" in formats:
+        written.insert(0, _count(write_pages(versions, out), "practice page"))
+    if not formats & {"pdf", "tex"}:
+        write_keys(versions, out)
+        return 0, ", ".join(written)
     texs = write_sources(versions, out)
-    if args.format == "tex" or not pdf.available():
-        return int(args.format != "tex"), f"{len(texs)} .tex files and {len(versions)} " \
-            "key.json files"
+    written.insert(0, _count(len(texs), ".tex file"))
+    if "pdf" not in formats or not pdf.available():
+        return int("pdf" in formats), ", ".join(written)
     jobs = [(tex.read_text(encoding="utf-8"), tex.with_suffix(".pdf"), None) for tex in texs]
     try:
         compile_all(jobs, args.jobs, out)
@@ -142,13 +151,32 @@ def emit(versions: list[classset.Version], args, out: Output,
     except pdf.LatexError as exc:
         kept = out.keep(exc.log) if exc.log else None
         raise pdf.LatexError(exc.problem, kept) from None
-    return 0, f"{len(jobs) + with_class_set} PDFs, their .tex and {len(versions)} key.json files"
+    return 0, ", ".join([_count(len(jobs) + with_class_set, "PDF"), *written])
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def write_pages(versions: list[classset.Version], out: Output) -> int:
+    """One self-contained practice page per version: DIR/<stem>-practice.html."""
+    from .formats import practice_page
+
+    _progress(f"writing {len(versions)} practice page(s) ...")
+    for v in versions:
+        out.write(f"{v.stem}-practice.html", practice_page(v.sheet, v.key["scheme"], v.student))
+    return len(versions)
+
+
+def write_keys(versions: list[classset.Version], out: Output) -> None:
+    for v in versions:
+        out.write(f"{v.stem}-key.json", json.dumps(v.key, indent=2) + "\n")
 
 
 def read_roster(path: str) -> list[str]:
     try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
+        lines = definition.read_text(path, ROSTER_BYTES).splitlines()
+    except definition.Unreadable as exc:
         raise BuildError(f"{path}: cannot read the roster ({exc})") from None
     names = [line.strip() for line in lines if line.strip()]
     if not names:
@@ -166,7 +194,7 @@ def write_sources(versions: list[classset.Version], out: Output) -> list[Path]:
     for v in versions:
         for kind, source in (("worksheet", v.worksheet_tex), ("key", v.key_tex)):
             texs.append(out.write(f"{v.stem}-{kind}.tex", source))
-        out.write(f"{v.stem}-key.json", json.dumps(v.key, indent=2) + "\n")
+    write_keys(versions, out)
     return texs
 
 

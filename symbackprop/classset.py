@@ -34,6 +34,8 @@ class Version:
     worksheet_tex: str
     key_tex: str
     key: dict  # the key.json object
+    sheet: object = None  # the worksheet model, for the other formats (the practice page)
+    student: str | None = None
 
 
 def make(defn: Definition, name: str, count: int | None = None, seed: int | None = None,
@@ -78,7 +80,7 @@ def _version(defn: Definition, stem: str, result: Verified, ws: worksheet.Worksh
              student: str | None) -> Version:
     return Version(stem, render.worksheet_document(ws, key=False, student=student),
                    render.worksheet_document(ws, key=True, student=student),
-                   worksheet.key_json(defn, ws, result))
+                   worksheet.key_json(defn, ws, result), ws, student)
 
 
 def check_printable(defn: Definition) -> None:

@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from .. import render
 from ..render import number, template_dir
-from .mathml import math, mixed, svg_text
+from .mathml import math, mixed, plain, svg_text
 
 CM = 58  # SVG pixels per centimetre of the TikZ picture
 INSTRUCTIONS = ("Work each blank in order and round every result to {d} decimals before you use "
@@ -40,7 +40,8 @@ def _asset(name: str) -> Markup:
 def worksheet_page(ws, scheme: dict, student: str | None = None) -> str:
     """The practice page of a backpropagation worksheet."""
     blanks = {b["label"]: b for b in scheme["blanks"]}
-    sections = [{"title": Markup(mixed(s.title)), "intro": s.intro, "index": i,
+    sections = [{"title": Markup(mixed(s.title)), "label": plain(s.title), "intro": s.intro,
+                 "index": i,
                  "lines": [_line(line, ws.decimals, blanks) for line in s.lines]}
                 for i, s in enumerate(ws.sections, start=1)]
     given = [{"caption": row["caption"], "math": Markup(math(row["latex"]))}

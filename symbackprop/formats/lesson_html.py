@@ -13,12 +13,13 @@ from .. import render
 from ..lessons import COST, W_
 from ..render import number
 from .html import page
-from .mathml import math, mixed
+from .mathml import math, mixed, plain
 from .plot import Plot
 
 
 def lesson_page(sheet, scheme: dict) -> str:
-    sections = [{"title": Markup(mixed(title)), "intro": "", "index": i,
+    sections = [{"title": Markup(mixed(title)), "label": plain(title), "intro": "",
+                 "index": i,
                  "lines": [_row(row, sheet.decimals) for row in rows]}
                 for i, (title, rows) in enumerate(sheet.sections, start=1)]
     figures = [Markup(f) for f in _FIGURES[sheet.kind](sheet.figures, sheet.decimals)]

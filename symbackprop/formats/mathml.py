@@ -22,7 +22,7 @@ import re
 
 from latex2mathml.converter import convert
 
-__all__ = ["math", "mixed", "svg_text"]
+__all__ = ["math", "mixed", "plain", "svg_text"]
 
 
 def math(latex: str, display: bool = False) -> str:
@@ -45,6 +45,17 @@ def mixed(latex_text: str) -> str:
         else:
             out.append(html.escape(_text_macros(part), quote=False))
     return "".join(out)
+
+
+def plain(latex_text: str) -> str:
+    """Text with $...$ formulas as plain words, for an accessible name: 'w_{5}' -> 'w5'.
+
+    >>> plain(r'Gradient of J with respect to $w^{(2)}_{11}$')
+    'Gradient of J with respect to w(2)11'
+    """
+    text = re.sub(r"\\(?:mathrm|text|operatorname)\{([^}]*)\}", r"\1", latex_text)
+    text = re.sub(r"\\[A-Za-z]+", " ", text)
+    return re.sub(r"\s+", " ", re.sub(r"[${}_^]", "", _text_macros(text))).strip()
 
 
 def _text_macros(text: str) -> str:

@@ -1,0 +1,244 @@
+"""Practice pages in a real browser: built by `build --format html`, they mark as `check` does.
+
+Debian's Chromium through Selenium: answers typed into the page's inputs, Check pressed, the
+verdicts read back and compared with `check`'s; the console has no errors and no request leaves
+the page; axe-core finds no accessibility violations.
+"""
+
+import json
+import math
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from symbackprop import check, scheme
+from symbackprop.cli import main
+
+from . import browser
+from .conftest import WORKSHEETS
+
+SHEETS = ["blog-2-2-2", "pixel-four-4-2-1", "class-set-2-2-2", "digits-forward",
+          "gradient-descent", "loss-comparison"]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """Every bundled worksheet as a practice page (one version of the class set)."""
+    out = tmp_path_factory.mktemp("practice")
+    for name in SHEETS:
+        args = ["build", str(WORKSHEETS / f"{name}.yaml"), "--format", "html", "--out",
+                str(out)] + (["--versions", "2"] if name == "class-set-2-2-2" else [])
+        assert main(args) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def driver():
+    d = browser.start()
+    yield d
+    d.quit()
+
+
+def _page_and_key(built, name):
+    stem = f"{name}-v01" if name == "class-set-2-2-2" else name
+    return built / f"{stem}-practice.html", json.loads((built / f"{stem}-key.json").read_text())
+
+
+def _embedded_scheme(page) -> dict:
+    text = page.read_text(encoding="utf-8")
+    found = re.search(r'<script type="application/json" id="scheme">(.*?)</script>', text, re.S)
+    return json.loads(found.group(1).replace("<\\/", "</"))
+
+
+@pytest.mark.parametrize("name", SHEETS)
+def test_a_page_is_one_small_self_contained_file(name, built):
+    page, key = _page_and_key(built, name)
+    text = page.read_text(encoding="utf-8")
+    assert page.stat().st_size < 2**20
+    assert "<math" in text and "<svg" in text or "<math" in text
+    # no other host: no src or href that leaves the page, no @import or url() fetch
+    assert not re.search(r'(?:src|href)\s*=\s*"(?!#|data:)', text)
+    assert "@import" not in text and not re.search(r"url\((?!#)", text)
+    assert _embedded_scheme(page) == key["scheme"]
+    labels = re.findall(r'<input [^>]*data-label="([a-z]+)"', text, re.S)
+    assert labels == [a["label"] for a in key["answers"]]
+
+
+@pytest.mark.parametrize("name", SHEETS)
+def test_right_answers_typed_into_the_page_are_all_correct(name, built, driver):
+    page, key = _page_and_key(built, name)
+    browser.open_page(driver, page)
+    browser.type_answers(driver, {a["label"]: f"{a['value']}" for a in key["answers"]})
+    shown = browser.press_check(driver)
+    assert shown["score"] == {"correct": len(key["answers"]), "carried_forward": 0,
+                              "incorrect": 0, "missing": 0}
+    assert {v for v, _, _ in shown["marks"].values()} == {"correct"}
+    assert browser.console_errors(driver) == []
+    assert browser.requests_out(driver) == []
+
+
+def test_a_student_with_mistakes_is_marked_as_check_marks(built, driver, tmp_path, capsys):
+    page, key = _page_and_key(built, "blog-2-2-2")
+    answers = {a["label"]: a["value"] for a in key["answers"]}
+    first = key["answers"][1]  # out[1][1]: σ(−net) instead of σ(net)
+    answers[first["label"]] = round(1 / (1 + math.exp(key["answers"][0]["value"])), 9)
+    typed = {label: f"{v}".replace(".", ",") if i % 3 == 0 else f"{v}"
+             for i, (label, v) in enumerate(answers.items())}
+    typed[key["answers"][-1]["label"]] = ""  # one left blank
+    browser.open_page(driver, page)
+    browser.type_answers(driver, typed)
+    shown = browser.press_check(driver)
+    (answer_file := tmp_path / "a.txt").write_text(
+        "".join(f"{k} = {v}\n" for k, v in typed.items() if v))
+    assert main(["check", str(built / "blog-2-2-2-key.json"), str(answer_file), "--json"]) == 0
+    marked = json.loads(capsys.readouterr().out)
+    for m in marked["answers"]:
+        assert shown["marks"][m["label"]][:2] == [m["verdict"], m["diagnosis"]], m
+    assert shown["score"] == marked["score"]
+    assert marked["answers"][1]["diagnosis"] == "sigmoid_of_negative"
+
+
+def test_answers_survive_a_reload_and_working_is_revealed(built, driver):
+    page, key = _page_and_key(built, "blog-2-2-2")
+    browser.open_page(driver, page)
+    browser.type_answers(driver, {"a": "0.3775", "b": "0.1"})
+    driver.refresh()
+    assert driver.execute_script(
+        "return [document.querySelector('[data-label=a]').value,"
+        " document.querySelector('[data-label=b]').value]") == ["0.3775", "0.1"]
+    browser.press_check(driver)
+    reveal = driver.find_element("css selector", 'button.reveal[data-for="b"]')
+    assert reveal.is_displayed()
+    reveal.click()
+    working = driver.find_element("id", "working-b")
+    assert working.is_displayed() and "0.59327" in working.text
+
+
+def test_garbage_is_refused_with_checks_message(built, driver):
+    page, _ = _page_and_key(built, "blog-2-2-2")
+    browser.open_page(driver, page)
+    browser.type_answers(driver, {"a": "abc", "b": "1" * 50, "c": "٣"})
+    shown = browser.press_check(driver)
+    for label, text in (("a", "abc"), ("b", "1" * 50), ("c", "٣")):
+        try:
+            check.parse_number(text)
+        except check.AnswerError as exc:
+            assert str(exc) in shown["marks"][label][2]
+        else:
+            pytest.fail(f"{text!r} was accepted")
+
+
+@pytest.mark.parametrize("name", ["blog-2-2-2", "gradient-descent"])
+def test_pages_have_no_accessibility_violations(name, built, driver):
+    page, _ = _page_and_key(built, name)
+    browser.open_page(driver, page)
+    assert browser.axe_violations(driver) == []
+
+
+def test_the_ball_stays_still_for_reduced_motion(built):
+    page, _ = _page_and_key(built, "gradient-descent")
+    for reduced, moving_shown in ((True, "none"), (False, "inline")):
+        d = browser.start(reduced_motion=reduced)
+        try:
+            browser.open_page(d, page)
+            assert d.execute_script(
+                "return getComputedStyle(document.querySelector('svg .moving')).display"
+            ) == moving_shown
+        finally:
+            d.quit()
+
+
+# --- the two interpreters agree: Python's check and the page's script ---------------------
+
+GARBAGE = ["abc", "1..2", "٣", "1/0", "1" * 45, "1e999", "nan", "inf", "0x10", "--1", "1,2,3",
+           "½", "1 000", "+", "1e", ".", "3/-4"]
+
+
+def _answer_sets(sch: dict):
+    """Answers as typed: right ones in several spellings, each known mistake, values nudged
+    (carried forward), rounded to other decimals, garbage, and blanks."""
+    blanks = sch["blanks"]
+
+    def mistakes(b):
+        out = []
+        for rule in b["mistakes"] + b["exact_mistakes"]:
+            for c in rule["candidates"]:
+                v = scheme.evaluate(c, sch["values"].get)
+                if v is not None:
+                    out.append(v)
+        return out
+
+    def spell(draw, v: float) -> str:
+        form = draw(st.sampled_from(["repr", "fixed", "comma", "sci"]))
+        d = draw(st.integers(0, 9))
+        return {"repr": repr(v), "fixed": f"{v:.{d}f}", "comma": f"{v:.{d}f}".replace(".", ","),
+                "sci": f"{v:.{d}e}"}[form]
+
+    @st.composite
+    def one(draw):
+        typed = {b["label"]: spell(draw, b["value"]) for b in blanks}
+        for b in draw(st.lists(st.sampled_from(blanks), max_size=5)):
+            choice = draw(st.sampled_from(["mistake", "nudge", "blank", "far", "garbage"]))
+            wrong = mistakes(b)
+            if choice == "mistake" and wrong:
+                typed[b["label"]] = spell(draw, draw(st.sampled_from(wrong)))
+            elif choice == "nudge":
+                typed[b["label"]] = spell(draw, b["value"] * draw(st.floats(0.8, 1.2)))
+            elif choice == "blank":
+                typed.pop(b["label"], None)
+            elif choice == "far":
+                typed[b["label"]] = spell(draw, draw(st.floats(-1e6, 1e6)))
+            else:
+                typed[b["label"]] = draw(st.sampled_from(GARBAGE))
+        return typed
+
+    return one()
+
+
+def _python_marks(sch: dict, typed: dict[str, str]):
+    given, problems = {}, {}
+    for label, text in typed.items():
+        try:
+            given[label] = check.parse_number(text)
+        except check.AnswerError as exc:
+            problems[label] = str(exc)
+    return [[m.verdict, m.diagnosis] for m in scheme.mark(sch, given)], problems
+
+
+@pytest.mark.parametrize("name", ["blog-2-2-2", "pixel-four-4-2-1", "class-set-2-2-2",
+                                  "loss-comparison"])
+def test_python_and_the_page_give_the_same_verdicts(name, built, driver):
+    """At least 1,000 answer sets in all, through both interpreters, the page's in Chromium."""
+    page, key = _page_and_key(built, name)
+    sch = key["scheme"]
+    sets = []
+
+    @settings(max_examples=300, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+    @given(_answer_sets(sch))
+    def collect(typed):
+        sets.append(typed)
+
+    collect()
+    assert len(sets) >= 250
+    browser.open_page(driver, page)
+    script = driver.execute_script("""
+        const [scheme, sets] = arguments;
+        return sets.map(typed => {
+          const given = {}, places = {}, problems = {};
+          for (const [label, text] of Object.entries(typed)) {
+            const parsed = parseNumber(text);
+            if ('error' in parsed) problems[label] = parsed.error;
+            else { given[label] = parsed.value; places[label] = parsed.places; }
+          }
+          return [mark(scheme, given, places).map(m => [m.verdict, m.diagnosis]), problems];
+        });""", sch, sets)
+    python = [list(_python_marks(sch, typed)) for typed in sets]
+    assert script == python
+    verdicts = {v for marks, _ in python for v, _ in marks}
+    assert verdicts >= {"correct", "incorrect", "missing"}  # the sets reach every branch
+    if name != "loss-comparison":  # a lesson has no chain to carry an error forward
+        assert "carried_forward" in verdicts
+        assert len({d for marks, _ in python for _, d in marks if d}) >= 3
