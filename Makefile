@@ -57,9 +57,9 @@ test-slow: $(STAMP) tex browser $(AXE)
 worksheets: $(STAMP) tex
 	@for f in $(WORKSHEETS); do \
 		echo "== $$f"; \
-		$(BIN)/symbackprop build $$f --out $(OUT) || exit 1; \
+		$(BIN)/symbackprop build $$f --format pdf --format html --out $(OUT) || exit 1; \
 	done
-	@echo "Worksheets, answer keys and class sets are in $(OUT)/"
+	@echo "Worksheets, answer keys, class sets and practice pages are in $(OUT)/"
 
 lint: $(STAMP)
 	$(BIN)/ruff check symbackprop tests benchmarks
