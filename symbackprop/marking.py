@@ -23,7 +23,8 @@ import hashlib
 import json
 import math
 
-from .check import COMMON_RATES, MISTAKES, Key, Model, _short
+from .check import MISTAKES, Key
+from .model import COMMON_RATES, Model, _short
 from .trace import TracedOps, ref, tree_of
 
 SCHEME_VERSION = 1

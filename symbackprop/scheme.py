@@ -8,7 +8,7 @@ quantities (for carried-forward credit) and each known mistake, as small express
 
 `mark` here and `mark` in the practice page's script (templates/practice.js) interpret the same
 data rule for rule; a differential test keeps them in step. The trees are built from
-`check.Model` by tracing (see `build`), so no marking rule is written twice.
+`model.Model` by tracing (marking.py), so no marking rule is written twice.
 
 >>> x = {"label": "a", "name": "x", "value": 0.25, "exact": 0.25, "recompute": None}
 >>> y = {"label": "b", "name": "y", "value": 0.5, "exact": 0.5,

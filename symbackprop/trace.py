@@ -1,6 +1,6 @@
 """Tracing the marking model's arithmetic: the same code computes numbers or expression trees.
 
-`check.Model` recomputes an answer from the quantities before it. Run with numbers it marks;
+`model.Model` recomputes an answer from the quantities before it. Run with numbers it marks;
 run with `Traced` references and `TracedOps` it writes down *how* it computes, as the trees of
 the marking scheme (scheme.py) that every front end interprets.
 
