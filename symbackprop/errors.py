@@ -1,6 +1,15 @@
 """Errors the command line reports to people: light, so that importing them costs nothing."""
 
 
+class DefinitionError(Exception):
+    """A definition is wrong: says which file, which key and what is wrong (on one line)."""
+
+    def __init__(self, source: str, key: str, problem: str):
+        self.source, self.key, self.problem = source, key, problem
+        where = one_line(source, 200) + (f": {one_line(key, 80)}" if key else "")
+        super().__init__(f"{where}: {one_line(problem, 600)}")
+
+
 class UsageError(Exception):
     """Bad input from the user: one line on stderr, exit code 2."""
 

@@ -14,7 +14,7 @@ or a mark against nonsense. No SymPy: `check KEY.json` stays fast.
 >>> validate({"definition": {}, "answers": []}, "k.json")
 Traceback (most recent call last):
 ...
-symbackprop.definition.DefinitionError: k.json: definition.network: is required but missing
+symbackprop.errors.DefinitionError: k.json: definition.network: is required but missing
 """
 
 from __future__ import annotations
