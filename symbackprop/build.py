@@ -25,8 +25,9 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import classset, definition, latex, pdf
+from . import classset, definition
 from .errors import UsageError
+from .formats import latex, pdf
 from .sample import NoGoodDraw
 
 BuildError = UsageError  # bad input to the build: one line, exit code 2
@@ -78,15 +79,16 @@ def main(args) -> int:
 
 def lesson(defn: definition.Lesson, args) -> int:
     """One of seed 000's pages: a worksheet and its key, no versions."""
-    from . import lessons, render
+    from . import lessons
+    from .formats import tex
 
     if args.versions or args.roster:
         raise BuildError(f"{args.file}: a {defn.kind} worksheet has no versions or roster")
 
     def make() -> list[classset.Version]:
         sheet = lessons.build(defn)
-        return [classset.Version(Path(args.file).stem, render.lesson_document(sheet, key=False),
-                                 render.lesson_document(sheet, key=True),
+        return [classset.Version(Path(args.file).stem, tex.lesson_document(sheet, key=False),
+                                 tex.lesson_document(sheet, key=True),
                                  lessons.key_json(defn, sheet), sheet)]
 
     return run(make, args, with_class_set=False)

@@ -16,8 +16,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from . import numeric, render, worksheet
+from . import numeric, worksheet
 from .definition import Definition
+from .formats import tex
 from .sample import Instance, NoGoodDraw, fully_given, instance
 from .verify import VerificationError, Verified, run
 
@@ -78,8 +79,8 @@ def draw(defn: Definition, seed: int | None, version: int | None
 
 def _version(defn: Definition, stem: str, result: Verified, ws: worksheet.Worksheet,
              student: str | None) -> Version:
-    return Version(stem, render.worksheet_document(ws, key=False, student=student),
-                   render.worksheet_document(ws, key=True, student=student),
+    return Version(stem, tex.worksheet_document(ws, key=False, student=student),
+                   tex.worksheet_document(ws, key=True, student=student),
                    worksheet.key_json(defn, ws, result), ws, student)
 
 

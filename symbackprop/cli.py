@@ -11,7 +11,7 @@ import sys
 from . import definition
 from .definition import MAX_SEED, MAX_STEPS, MAX_VERSIONS, DefinitionError
 from .errors import NoDerivative, UsageError, VerificationError, one_line
-from .pdf import LatexError, LatexMissing
+from .formats.pdf import LatexError, LatexMissing
 
 # The engine (SymPy) is imported inside the commands that need it: `check KEY.json` must
 # start fast and never import SymPy.

@@ -238,7 +238,7 @@ class _Checker:
             self.fail("title", f"must be non-empty text, got {_show(title)}")
         if len(title) > MAX_TITLE:
             self.fail("title", f"has {len(title):,} characters; at most {MAX_TITLE} fit a page")
-        from . import latex  # imported here: reading a definition should not load PyLaTeX
+        from .formats import latex  # imported here: reading a definition should not load PyLaTeX
 
         try:
             latex.text(title)

@@ -18,8 +18,8 @@ import sympy as sp
 
 from .definition import Definition, Lesson, Network, Values
 from .errors import VerificationError
+from .formats.tex import number
 from .marking import with_scheme
-from .render import number
 from .sample import Instance, generator
 from .verify import rel_err, run
 from .worksheet import Answer, label

@@ -163,16 +163,19 @@ def magnitudes_forward(inst: Instance, p: Params, layers: list[Layer]) -> list[L
     """The forward pass's size scales: Σ|w·in| + |b| for each net (what its rounding is
     relative to), and |out| + |f'(net)| times that for each out (a softmax out: |out| times
     1 + 2·the layer's largest, since every net of the layer moves it)."""
-    inputs = [np.asarray(inst.values.inputs, dtype=p.W[0].dtype)] + [x.out for x in layers[:-1]]
+    # an input's scale is the previous layer's scale, not its value: a value that cancels to
+    # nearly 0 still carries the rounding of the terms it came from into the next layer
+    scale = np.abs(np.asarray(inst.values.inputs, dtype=p.W[0].dtype))
     sizes = []
-    for l, (W, a, layer) in enumerate(zip(p.W, inputs, layers)):
-        net = np.abs(W) @ np.abs(a) + (0 if p.b is None else np.abs(p.b[l]))
+    for l, (W, layer) in enumerate(zip(p.W, layers)):
+        net = np.abs(W) @ scale + (0 if p.b is None else np.abs(p.b[l]))
         act = inst.network.activations[l]
         if act == "softmax":
             out = np.abs(layer.out) * (1 + 2 * net.max())
         else:
             out = np.abs(layer.out) + np.abs(_SLOPE[act](layer.net, layer.out)) * net
         sizes.append(Layer(net, out))
+        scale = out
     return sizes
 
 

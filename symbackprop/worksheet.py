@@ -25,8 +25,8 @@ from . import proofs
 from .definition import Definition
 from .derive import Derivation
 from .evaluate import forward, step_values
+from .formats.latex import NoEscape, symbol
 from .graph import name
-from .latex import NoEscape, symbol
 from .marking import with_scheme
 from .sample import Instance
 from .steps import Factor, PathSum, Step, flatten, leaves

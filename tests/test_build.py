@@ -12,10 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from symbackprop import classset, pdf
+from symbackprop import classset
 from symbackprop.cli import main
 from symbackprop.definition import load, parse
-from symbackprop.render import number
+from symbackprop.formats import pdf
+from symbackprop.formats.tex import number
 from symbackprop.sample import NoGoodDraw, instance
 from symbackprop.verify import run
 

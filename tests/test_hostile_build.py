@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from symbackprop import pdf
+from symbackprop.formats import pdf
 
 from .hostile import MEMORY, Run, assert_refused, files, run
 

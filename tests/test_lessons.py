@@ -5,9 +5,10 @@ import math
 import numpy as np
 import pytest
 
-from symbackprop import lessons, pdf
+from symbackprop import lessons
 from symbackprop.cli import main
 from symbackprop.definition import DefinitionError, Lesson, load, parse
+from symbackprop.formats import pdf
 from symbackprop.numeric import sigmoid
 
 from .conftest import WORKSHEETS

@@ -205,3 +205,22 @@ def test_finite_differences_step_around_a_relu_corner_close_by():
     for p in ("W[1][1][1]", "b[1][1]"):
         assert r.grads[p] == pytest.approx(float(exact[p]), rel=1e-14)
         assert abs(fd[p] - float(exact[p])) <= err[p] < 1e-6 * abs(r.grads[p])
+
+
+def test_a_net_that_cancels_in_an_early_layer_is_not_refused_later():
+    """0.93·(−3) + 2.79 is 0 exactly but −4.4e-16 in doubles; a later net made of it alone must
+    be judged by the rounding it carries, not by its own tiny value (found by hypothesis)."""
+    from symbackprop.definition import Network, Values
+    from symbackprop.derive import derive_all
+    from symbackprop.graph import build
+    from symbackprop.sample import Instance
+    from symbackprop.verify import verify
+
+    net = Network((2, 2, 3, 3, 2), ("tanh", "sigmoid", "sigmoid", "sigmoid"), "half_sse",
+                  "shared")
+    zeros = ((0.0, 0.0, 0.0),) * 3
+    inst = Instance(net, Values((-3.0, 0.0), (0.0, 0.0),
+                                (((0.93, 0.0), (0.0, 0.0)), ((0.0, 0.0), (0.0, 0.0), (1.0, 0.0)),
+                                 zeros, zeros[:2]), ((2.79,), (0.0,), (0.0,), (0.0,))), 0.1, False)
+    r = verify(derive_all(build(net)), inst)  # raised "NumPy forward pass disagrees" before
+    assert abs(r.values["net[1][1]"]) < 1e-15 and abs(r.values["out[2][3]"] - 0.5) < 1e-15

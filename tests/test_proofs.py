@@ -6,10 +6,12 @@ from dataclasses import replace
 import pytest
 import sympy as sp
 
-from symbackprop import pdf, proofs, render
+from symbackprop import proofs
 from symbackprop.cli import main
 from symbackprop.definition import Network
 from symbackprop.derive import derive_all
+from symbackprop.formats import pdf
+from symbackprop.formats import tex as render
 from symbackprop.graph import build
 
 ALL = list(proofs.BUILDERS)

@@ -15,8 +15,8 @@ import yaml
 from symbackprop import names, report
 from symbackprop.cli import main
 from symbackprop.definition import load, parse
+from symbackprop.formats.latex import symbol
 from symbackprop.graph import expand
-from symbackprop.latex import symbol
 from symbackprop.sample import instance
 from symbackprop.verify import run
 

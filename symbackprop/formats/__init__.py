@@ -1,5 +1,6 @@
-"""Output drivers around the one worksheet model: HTML practice pages here (the LaTeX/PDF driver
-is render.py with pdf.py).
+"""Output drivers around the one worksheet model: the LaTeX/PDF driver (`latex` escaping and
+symbols, `tex` the Jinja templates, `pdf` the only module that runs TeX) and the HTML practice
+pages (`html`, `lesson_html`, with `mathml` and `plot`).
 
 >>> practice_page(object(), {}, None)
 Traceback (most recent call last):
@@ -9,24 +10,14 @@ TypeError: no practice page for a object
 
 from __future__ import annotations
 
-from functools import singledispatch
 
-
-@singledispatch
-def practice_page(sheet, scheme: dict, student: str | None) -> str:
+def practice_page(sheet, scheme: dict, student: str | None = None) -> str:
     """The self-contained practice page of a worksheet or a lesson sheet."""
-    raise TypeError(f"no practice page for a {type(sheet).__name__}")
-
-
-def _register() -> None:
-    from ..lessons import LessonSheet
-    from ..worksheet import Worksheet
-    from .html import worksheet_page
+    from .html import worksheet_page  # imported here: reading a definition needs none of it
     from .lesson_html import lesson_page
 
-    practice_page.register(Worksheet, lambda ws, scheme, student: worksheet_page(ws, scheme,
-                                                                                student))
-    practice_page.register(LessonSheet, lambda sheet, scheme, student: lesson_page(sheet, scheme))
-
-
-_register()
+    pages = {"Worksheet": lambda: worksheet_page(sheet, scheme, student),
+             "LessonSheet": lambda: lesson_page(sheet, scheme)}
+    if type(sheet).__name__ not in pages:
+        raise TypeError(f"no practice page for a {type(sheet).__name__}")
+    return pages[type(sheet).__name__]()

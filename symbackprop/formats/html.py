@@ -14,9 +14,9 @@ from functools import cache
 import jinja2
 from markupsafe import Markup
 
-from .. import render
-from ..render import number, template_dir
+from . import tex
 from .mathml import math, mixed, plain, svg_text
+from .tex import number, template_dir
 
 CM = 58  # SVG pixels per centimetre of the TikZ picture
 INSTRUCTIONS = ("Work each blank in order and round every result to {d} decimals before you use "
@@ -45,9 +45,9 @@ def worksheet_page(ws, scheme: dict, student: str | None = None) -> str:
                  "lines": [_line(line, ws.decimals, blanks) for line in s.lines]}
                 for i, s in enumerate(ws.sections, start=1)]
     given = [{"caption": row["caption"], "math": Markup(math(row["latex"]))}
-             for row in render._given_tables(ws)]
-    return page(ws.title, render._tag(ws), student, ws.decimals, scheme, sections,
-                 network_words=render._network_words(ws), diagram=Markup(diagram(ws)),
+             for row in tex._given_tables(ws)]
+    return page(ws.title, tex._tag(ws), student, ws.decimals, scheme, sections,
+                 network_words=tex._network_words(ws), diagram=Markup(diagram(ws)),
                  diagram_caption="Inputs on the left, the outputs and their targets on the "
                  "right; each arrow carries its weight.", given=given,
                  proofs=[_proof(p) for p in ws.proofs])
@@ -63,7 +63,7 @@ def _line(line, decimals: int, blanks: dict) -> dict:
 
 
 def _proof(p) -> dict:
-    lhs = render.proof_view(p)["lhs"]
+    lhs = tex.proof_view(p)["lhs"]
     return {"title": p.title, "given": p.given,
             "steps": [{"math": Markup(math(f"{lhs} = {s.latex}" if i == 0 else f"= {s.latex}")),
                        "reason": s.reason} for i, s in enumerate(p.steps)]}
@@ -86,7 +86,7 @@ def page(title, tag, student, decimals, scheme, sections, **parts) -> str:
 
 
 def diagram(ws) -> str:
-    view = render.diagram_view(ws)
+    view = tex.diagram_view(ws)
     nodes = {n["id"]: n for n in view["nodes"]}
     radius = view["size"] / 2 * CM
     xs = [n["x"] for n in view["nodes"]] + [a["x"] for a in view["notes"]]

@@ -9,12 +9,12 @@ import math as math_
 import sympy as sp
 from markupsafe import Markup
 
-from .. import render
 from ..lessons import COST, W_
-from ..render import number
+from . import tex
 from .html import page
 from .mathml import math, mixed, plain
 from .plot import Plot
+from .tex import number
 
 
 def lesson_page(sheet, scheme: dict) -> str:
@@ -23,7 +23,7 @@ def lesson_page(sheet, scheme: dict) -> str:
                  "lines": [_row(row, sheet.decimals) for row in rows]}
                 for i, (title, rows) in enumerate(sheet.sections, start=1)]
     figures = [Markup(f) for f in _FIGURES[sheet.kind](sheet.figures, sheet.decimals)]
-    return page(sheet.title, render._LESSON_WORDS[sheet.kind], None, sheet.decimals, scheme,
+    return page(sheet.title, tex._LESSON_WORDS[sheet.kind], None, sheet.decimals, scheme,
                 sections, figures=figures, lead=sheet.intro)
 
 

@@ -19,7 +19,7 @@ import unicodedata
 
 from pylatex.utils import NoEscape, escape_latex
 
-from . import names
+from .. import names
 
 __all__ = ["NoEscape", "UnprintableText", "math", "symbol", "text"]
 

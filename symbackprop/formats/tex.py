@@ -18,8 +18,9 @@ import jinja2
 import sympy as sp
 from pylatex.utils import NoEscape
 
-from . import latex, proofs
-from .graph import name
+from .. import proofs
+from ..graph import name
+from . import latex
 from .latex import symbol
 
 
@@ -40,7 +41,7 @@ def template_dir() -> Path:
     except ModuleNotFoundError:
         spec = None
     if spec is None or not spec.submodule_search_locations:
-        return Path(__file__).resolve().parent.parent / "templates"
+        return Path(__file__).resolve().parents[2] / "templates"
     return Path(list(spec.submodule_search_locations)[0])
 
 
