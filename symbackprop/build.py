@@ -172,7 +172,19 @@ def write_pages(versions: list[classset.Version], out: Output) -> int:
 
 def write_keys(versions: list[classset.Version], out: Output) -> None:
     for v in versions:
-        out.write(f"{v.stem}-key.json", json.dumps(v.key, indent=2) + "\n")
+        out.write(f"{v.stem}-key.json", key_text(v.key))
+
+
+def key_text(key: dict) -> str:
+    """key.json: indented for a reader, but the marking scheme's trees on one line (indented,
+    they would triple the file's size)."""
+    rest = json.dumps({k: v for k, v in key.items() if k != "scheme"}, indent=2,
+                      allow_nan=False)
+    if "scheme" not in key:
+        return rest + "\n"
+    scheme = json.dumps(key["scheme"], separators=(",", ":"), allow_nan=False)
+    return f'{rest[:-2]},\n  "scheme": {scheme}\n}}\n'
+
 
 
 def read_roster(path: str) -> list[str]:
