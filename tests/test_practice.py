@@ -242,3 +242,18 @@ def test_python_and_the_page_give_the_same_verdicts(name, built, driver):
     if name != "loss-comparison":  # a lesson has no chain to carry an error forward
         assert "carried_forward" in verdicts
         assert len({d for marks, _ in python for _, d in marks if d}) >= 3
+
+
+def test_each_version_has_its_page_with_the_students_name(tmp_path):
+    (roster := tmp_path / "class.txt").write_text("Zoë Adams\nNguyễn Van A\n", encoding="utf-8")
+    assert main(["build", str(WORKSHEETS / "class-set-2-2-2.yaml"), "--versions", "2",
+                 "--roster", str(roster), "--format", "html", "--format", "tex",
+                 "--out", str(tmp_path / "out")]) == 0
+    for version, student in ((1, "Zoë Adams"), (2, "Nguyễn Van A")):
+        page = (tmp_path / "out" / f"class-set-2-2-2-v0{version}-practice.html").read_text(
+            encoding="utf-8")
+        key = json.loads((tmp_path / "out" / f"class-set-2-2-2-v0{version}-key.json").read_text())
+        assert f"Version {version} · {student}" in page
+        assert _embedded_scheme(tmp_path / "out" / f"class-set-2-2-2-v0{version}-practice.html"
+                                ) == key["scheme"]
+    assert (tmp_path / "out" / "class-set-2-2-2-v01-worksheet.tex").exists()
