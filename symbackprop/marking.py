@@ -60,6 +60,13 @@ def _tolerance(key: Key) -> dict:
     return {"abs": 0.5 * 10 ** -key.decimals, "rel": 0.005}
 
 
+def _step_tolerance(key: Key, model: Model, a: dict) -> dict:
+    """A parameter after one step: 0.5 % of the step, not of the parameter, since a step is
+    often smaller than 0.5 % of the weight (the old weight must not pass for the new one)."""
+    step = abs(model._param(a["name"][4:]) - a["exact"])
+    return {"abs": max(0.5 * 10 ** -key.decimals, 0.005 * step), "rel": 0.0}
+
+
 def _value_blank(key: Key, a: dict) -> dict:
     return {"label": a["label"], "name": a["name"], "value": a["value"], "exact": a["exact"],
             "tolerance": _tolerance(key), "recompute": None, "right": [],
@@ -83,7 +90,8 @@ def _blank(key: Key, model: Model, traced: Model, a: dict) -> dict:
     mistakes.append(_rule("rounded_too_early", *(model.mistaken(name, None, d)
                                                  for d in range(model.decimals - 1, 0, -1))))
     return {"label": a["label"], "name": name, "value": a["value"], "exact": a["exact"],
-            "tolerance": _tolerance(key), "recompute": tree(),
+            "tolerance": _step_tolerance(key, model, a) if name.startswith("new ")
+            else _tolerance(key), "recompute": tree(),
             "right": [t for t in (tree(), model.recompute(name, None, None)) if t is not None],
             "exact_mistakes": [r for r in exact_mistakes if r["candidates"]],
             "mistakes": [r for r in mistakes if r["candidates"]],

@@ -101,6 +101,12 @@ class Model:
                     f" = {_short(value)}")
         if not deps:
             return f"{name} = {_short(value)}"
+        if name.startswith("new "):  # old − η·gradient, as the sheet writes the step
+            p, grad = deps[1]
+            if p[0] == "b" and not self.update_biases:
+                return f"{name} = {p} (biases stay fixed) = {_short(value)}"
+            return (f"{name} = {p} − η·{grad} = {_short(self._param(p))} − {_short(self.eta)}·"
+                    f"{_short(get(grad))} = {_short(value)}")
         joined = {"sum": " + ", "product": " · "}.get(deps[0], ", ")
         names = joined.join(deps[1])
         numbers = joined.join(_short(get(d)) for d in deps[1])

@@ -182,11 +182,17 @@ function page() {
     });
   }
   document.getElementById("check").addEventListener("click", () => check(scheme, inputs));
+  for (const input of inputs) {  // Enter in a blank checks, as in a form
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") check(scheme, inputs);
+    });
+  }
   for (const button of document.querySelectorAll("button.reveal")) {
     button.addEventListener("click", () => {
       const working = document.getElementById("working-" + button.dataset.for);
       working.hidden = !working.hidden;
       button.setAttribute("aria-expanded", String(!working.hidden));
+      button.textContent = working.hidden ? "Show the working" : "Hide the working";
     });
   }
 }
@@ -209,7 +215,7 @@ function check(scheme, inputs) {
   const score = {correct: 0, carried_forward: 0, incorrect: 0, missing: 0};
   for (const m of marks) {
     score[m.verdict] += 1;
-    show(m, problems[m.label]);
+    show(scheme, m, problems[m.label]);
   }
   const summary = document.getElementById("score");
   summary.dataset.correct = score.correct;
@@ -217,18 +223,28 @@ function check(scheme, inputs) {
   summary.dataset.incorrect = score.incorrect;
   summary.dataset.missing = score.missing;
   summary.textContent = `${score.correct} correct, ${score.carried_forward} carried forward, ` +
-    `${score.incorrect} incorrect, ${score.missing} missing`;
+    `${score.incorrect} incorrect, ${score.missing} missing (of ${marks.length})`;
 }
 
-function show(m, problem) {
+// What the page says beside a blank: the verdict and the likely mistake, but not the expected
+// value, which "Show the working" reveals only when the student asks for it.
+function hint(m, problem, scheme) {
+  if (problem) return ": " + problem;
+  if (m.verdict === "carried_forward") {
+    return ": wrong against the key, but right from your own earlier answers";
+  }
+  if (m.verdict === "incorrect" && m.diagnosis) return ": " + scheme.messages[m.diagnosis];
+  return "";
+}
+
+function show(scheme, m, problem) {
   const where = document.querySelector(`[data-verdict-for="${m.label}"]`);
   if (!where) return;
   const verdict = problem ? "missing" : m.verdict;
   where.dataset.verdict = verdict;
   where.dataset.diagnosis = problem ? "" : (m.diagnosis || "");
   where.className = "verdict " + verdict.replace("_", "-");
-  const text = problem || (verdict === "correct" || verdict === "missing" ? "" : m.message);
-  where.textContent = WORDS[verdict] + (text ? ": " + text : "");
+  where.textContent = WORDS[verdict] + hint(m, problem, scheme);
   const input = document.querySelector(`input[data-label="${m.label}"]`);
   input.setAttribute("aria-invalid", String(verdict === "incorrect" || Boolean(problem)));
   const reveal = document.querySelector(`button.reveal[data-for="${m.label}"]`);

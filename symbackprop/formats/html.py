@@ -74,9 +74,10 @@ def page(title, tag, student, decimals, scheme, sections, **parts) -> str:
     defaults = {"network_words": "", "diagram": "", "diagram_caption": "", "given": [],
                 "figures": [], "proofs": [], "lead": ""}
     payload = json.dumps(scheme, allow_nan=False, separators=(",", ":"))
+    instructions = parts.pop("instructions", INSTRUCTIONS).format(d=decimals)
     return _environment().get_template("practice.html.j2").render(
         title=title, tag=tag, student=student, sections=sections,
-        instructions=INSTRUCTIONS.format(d=decimals), css=_asset("practice.css"),
+        instructions=instructions, css=_asset("practice.css"),
         script=_asset("practice.js"),
         scheme_json=Markup(payload.replace("</", "<\\/")),  # never ends its <script> early
         **(defaults | parts))

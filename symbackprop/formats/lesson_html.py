@@ -16,15 +16,21 @@ from .mathml import math, mixed, plain
 from .plot import Plot
 from .tex import number
 
+LESSON_INSTRUCTIONS = ("Round every result to {d} decimals. Type a number (0.7414, 7.414e-1, "
+                       "0,7414 or 3/8), then press Check: each answer is marked correct or "
+                       "incorrect, and after a wrong one you can show its working. Your answers "
+                       "stay in this browser.")
+
 
 def lesson_page(sheet, scheme: dict) -> str:
     sections = [{"title": Markup(mixed(title)), "label": plain(title), "intro": "",
                  "index": i,
                  "lines": [_row(row, sheet.decimals) for row in rows]}
                 for i, (title, rows) in enumerate(sheet.sections, start=1)]
-    figures = [Markup(f) for f in _FIGURES[sheet.kind](sheet.figures, sheet.decimals)]
+    figures = [{"svg": Markup(f), "caption": caption} for f, caption in
+               zip(_FIGURES[sheet.kind](sheet.figures, sheet.decimals), _CAPTIONS[sheet.kind])]
     return page(sheet.title, tex._LESSON_WORDS[sheet.kind], None, sheet.decimals, scheme,
-                sections, figures=figures, lead=sheet.intro)
+                sections, figures=figures, lead=sheet.intro, instructions=LESSON_INSTRUCTIONS)
 
 
 def _row(row, decimals: int) -> dict:
@@ -61,12 +67,12 @@ def _descent(fig: dict, decimals: int) -> list[str]:
     for w, c, m, sign in fig["tangents"]:
         curve.curve(lambda v, w=w, c=c, m=m: c + m * (v - w), "#c0392b", "", (w - 0.45, w + 0.45),
                     width=1.6)
-        curve.note((w, c + 1.2), f"slope {sign}", "start" if w < 0 else "end")
+        curve.note((w, c + 0.9), f"slope {sign}")
     colors = ["#000000", "#b35c00", "#00796b", "#6a1b9a"]
     for i, path in enumerate(fig["paths"]):
         curve.dots(path, colors[i % 4], f"walk {i + 1} downhill")
     curve.ball(fig["paths"][0], "#f1c40f")
-    along = Plot((0, len(fig["surface_path"]) - 1), (0, 12), "step", "C(x, y) after each step")
+    along = Plot((0, len(fig["surface_path"]) - 1), (0, 8), "step", "C(x, y) after each step")
     along.dots([(i, z) for i, (_, _, z) in enumerate(fig["surface_path"])], "#c0392b",
                "descent on C(x, y) = C(x) + y²")
     return [curve.svg("The cost C(w), its tangent at three points, and two walks downhill"),
@@ -89,6 +95,17 @@ def _ln(y: float) -> float:
 
 
 _FIGURES = {"forward_matrix": _digit, "gradient_descent": _descent, "loss_comparison": _losses}
+_CAPTIONS = {
+    "forward_matrix": ["The digit as 64 pixels, darker for more ink.",
+                       "f(Wx + b): the weights W, the pixels x divided by 16, and the biases b."],
+    "gradient_descent": ["The cost C(w), its tangent at three points, and two walks downhill, "
+                         "each dot one step w ← w − η C'(w).",
+                         "The same descent on a surface C(x, y) = C(x) + y²: its cost after each "
+                         "step. It levels off in a valley, not necessarily the lowest one."],
+    "loss_comparison": ["The two costs against the output y for a target of 1.",
+                        "Their gradients with respect to net: squared error's vanishes when the "
+                        "network is confidently wrong (y near 0); cross-entropy's does not."],
+}
 COST_TEXT = "C(w) = w⁴ − 3w² + w + 3"
 
 

@@ -83,8 +83,8 @@ def svg_text(latex: str) -> str:
             out.append(f'<tspan class="sub"{back} dy="{0.3 - shift:.2g}em">{html.escape(sub)}'
                        "</tspan>")
             shift, after_sup = 0.3, False
-        else:
-            text = html.escape(word if word is not None else plain)
+        else:  # a minus sign, not a hyphen, before a number
+            text = html.escape(re.sub(r"-(?=\d)", "\u2212", word if word is not None else plain))
             if shift:
                 out.append(f'<tspan dy="{-shift:.2g}em">{text}</tspan>')
             else:

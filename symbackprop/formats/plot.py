@@ -25,6 +25,7 @@ class Plot:
                  ylabel: str):
         self.xs, self.ys, self.xlabel, self.ylabel = xs, ys, xlabel, ylabel
         self.parts: list[str] = []
+        self.labels: list[str] = []  # drawn over the plot, never clipped by it
         self.legend: list[tuple[str, str]] = []
 
     def x(self, v: float) -> float:
@@ -67,8 +68,9 @@ class Plot:
                           f'cx="{self.x(a):.1f}" cy="{self.y(b) - 7:.1f}"/>')
 
     def note(self, at: tuple[float, float], text: str, anchor: str = "middle") -> None:
-        self.parts.append(f'<text x="{self.x(at[0]):.1f}" y="{self.y(at[1]):.1f}" '
-                          f'text-anchor="{anchor}" class="note">{html.escape(text)}</text>')
+        x = min(max(self.x(at[0]), self.x(self.xs[0]) + 45), self.x(self.xs[1]) - 45)
+        self.labels.append(f'<text x="{x:.1f}" y="{self.y(at[1]):.1f}" text-anchor="{anchor}" '
+                           f'class="note label">{html.escape(text)}</text>')
 
     def svg(self, description: str) -> str:
         x0, x1, y0, y1 = self.x(self.xs[0]), self.x(self.xs[1]), self.y(self.ys[1]), \
@@ -79,7 +81,7 @@ class Plot:
                 f'width="{WIDTH}" height="{HEIGHT}"><defs><clipPath id="{clip}"><rect '
                 f'x="{x0:.1f}" y="{y0 - 8:.1f}" width="{x1 - x0:.1f}" height="{y1 - y0 + 8:.1f}"'
                 f'/></clipPath></defs>{self._axes()}<g clip-path="url(#{clip})">'
-                f'{"".join(self.parts)}</g>{self._legend()}</svg>')
+                f'{"".join(self.parts)}</g>{"".join(self.labels)}{self._legend()}</svg>')
 
     def _axes(self) -> str:
         x0, x1 = self.x(self.xs[0]), self.x(self.xs[1])
