@@ -110,9 +110,10 @@ def _parser() -> argparse.ArgumentParser:
     _seed_options(t)
     t.set_defaults(command=cmd_train)
 
-    b = sub.add_parser("build", help="write worksheets, answer keys and key.json files",
+    b = sub.add_parser("build", help="write worksheets, answer keys, practice pages and keys",
                        description="Build a printable worksheet and its answer key (PDF, with "
-                       "the .tex and a key.json) from a definition; with --versions, a class set "
+                       "the .tex and a key.json) from a definition, and with --format html a "
+                       "practice page that marks itself in a browser; with --versions, a class set "
                        "with its own numbers per version, reproducible from --seed.")
     b.add_argument("file", help="worksheet definition (YAML)")
     b.add_argument("--versions", type=_whole(1, MAX_VERSIONS), metavar="N",
