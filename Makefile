@@ -68,6 +68,7 @@ bench: $(STAMP) tex
 	$(BIN)/python benchmarks/bench_derive.py
 	$(BIN)/python benchmarks/bench_build.py
 	$(BIN)/python benchmarks/bench_check.py
+	$(BIN)/python benchmarks/bench_mark.py
 
 clean:
 	rm -rf build $(VENV) *.egg-info

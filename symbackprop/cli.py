@@ -148,6 +148,18 @@ def _parser() -> argparse.ArgumentParser:
     _seed_options(c)
     c.set_defaults(command=cmd_check)
 
+    m = sub.add_parser("mark", help="mark a whole class into a gradebook",
+                       description="Mark every student's answers (one spreadsheet row each: "
+                       "name,version,<label>,... under a header row) with their version's key, "
+                       "and write gradebook.csv, summary.csv and a feedback page per student.")
+    m.add_argument("keydir", help="the folder of *-key.json files 'build' wrote for the class")
+    m.add_argument("answers", help="CSV: a header row name,version,a,b,c,... then a row a student")
+    m.add_argument("--out", default="marks", metavar="DIR",
+                   help="where the gradebook, summary and feedback go (default: marks)")
+    m.add_argument("--points-carried-forward", type=_fraction, default=1.0, metavar="F",
+                   help="the points a carried-forward answer earns, 0 to 1 (default 1)")
+    m.set_defaults(command=cmd_mark)
+
     a = sub.add_parser("audit", help="check the figures a published worked example printed",
                        description="Check every figure listed under 'claimed:' in a definition "
                        "against the engine, and name the likely mistake behind each wrong one.")
@@ -281,6 +293,23 @@ def _instance(defn, args):
     if version is None:
         return instance(defn, args.seed)
     return classset.draw(defn, args.seed, version)[0].instance
+
+
+def cmd_mark(args) -> int:
+    from . import classroom
+
+    return classroom.main(args)
+
+
+def _fraction(text: str) -> float:
+    """An argparse type: a number from 0 to 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be a number from 0 to 1, got {text[:20]!r}")
+    return value
 
 
 def cmd_audit(args) -> int:

@@ -1,0 +1,76 @@
+"""The `mark` command's file side: a folder of keys and a spreadsheet of answers in; a gradebook,
+a summary and a feedback page per student out (all or nothing, as `build` writes)."""
+
+from __future__ import annotations
+
+import re
+import sys
+import unicodedata
+from pathlib import Path
+
+from . import gradebook, keys
+from .build import Output, shown
+from .errors import DefinitionError, UsageError
+from .yamlfile import Unreadable, read_text
+
+MAX_KEYS = 501  # a class set of 500 versions, or one unnumbered sheet
+ANSWERS_BYTES = 8 * 2**20  # 10,000 students' rows fit many times over
+
+
+def main(args) -> int:
+    book_keys = read_keys(args.keydir)
+    try:
+        text = read_text(args.answers, ANSWERS_BYTES)
+    except Unreadable as exc:
+        raise UsageError(f"{args.answers}: cannot read the answers ({exc})") from None
+    rows, problems = gradebook.read_rows(text)
+    book = gradebook.mark_class(book_keys, rows, args.points_carried_forward)
+    for problem in problems + book.problems:
+        print(f"symbackprop: {args.answers}: {problem}", file=sys.stderr)
+    if not book.students:
+        raise UsageError(f"{args.answers}: no student could be marked")
+    with Output(args.out) as out:
+        out.write("gradebook.csv", gradebook.gradebook_csv(book))
+        out.write("summary.csv", gradebook.summary_csv(book))
+        for i, student in enumerate(book.students, start=1):
+            out.write(feedback_name(i, student.row.name), gradebook.feedback_html(book, student))
+        out.commit()
+    print(gradebook.summary_text(book))
+    print(f"wrote gradebook.csv, summary.csv and {len(book.students)} feedback pages to "
+          f"{shown(out.folder)}/")
+    return 0
+
+
+def read_keys(folder: str) -> dict:
+    """Every *-key.json in the folder, by version; two keys for one version are refused."""
+    path = Path(folder)
+    if not path.is_dir():
+        raise UsageError(f"{folder}: not a folder of keys (the --out folder of 'symbackprop "
+                         "build')")
+    files = sorted(path.glob("*-key.json"))[:MAX_KEYS + 1]
+    if not files:
+        raise UsageError(f"{folder}: holds no *-key.json files")
+    if len(files) > MAX_KEYS:
+        raise UsageError(f"{folder}: more than {MAX_KEYS} keys; give the folder of one class set")
+    found, where = {}, {}
+    for file in files:
+        try:
+            key = keys.read(str(file))
+        except DefinitionError as exc:
+            raise UsageError(str(exc)) from None
+        if key.version in found:
+            raise UsageError(f"{folder}: {where[key.version].name} and {file.name} are both keys "
+                             f"for version {key.version}; give the folder of one class set")
+        found[key.version], where[key.version] = key, file
+    labels = {tuple(a["label"] for a in k.answers) for k in found.values()}
+    if len(labels) > 1:
+        raise UsageError(f"{folder}: its keys are for different sheets (their blanks differ); "
+                         "give the folder of one class set")
+    return found
+
+
+def feedback_name(number: int, name: str) -> str:
+    """'007-zoe-adams.html': sorted as the rows were, safe in any file system and mail merge."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()  # Zoë: zoe
+    safe = re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-").lower()[:40] or "student"
+    return f"feedback-{number:03d}-{safe}.html"

@@ -1,0 +1,192 @@
+"""Marking a whole class: one row of answers per student, each marked with their version's
+scheme, into a gradebook, a feedback page per student and a summary of what the class got wrong.
+
+Pure: rows and keys in, text out; `classroom.py` reads and writes the files.
+
+>>> from symbackprop.check import _EXAMPLE, Key
+>>> rows, problems = read_rows("name,version,a,b,c\\nAda,,0.3775,0.4067,\\n")
+>>> book = mark_class({None: Key.from_json(_EXAMPLE)}, rows)
+>>> [(m.label, m.verdict, m.diagnosis) for m in book.students[0].marks]
+[('a', 'correct', None), ('b', 'incorrect', 'sigmoid_of_negative'), ('c', 'missing', None)]
+>>> book.students[0].points, book.total
+(1.0, 3.0)
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+
+from . import check, scheme
+
+MAX_ROWS = 10_000
+
+
+@dataclass
+class Row:
+    line: int
+    name: str
+    version: int | None
+    answers: dict[str, str]  # label -> text as typed
+
+
+@dataclass
+class Student:
+    row: Row
+    marks: list[scheme.Mark]
+    points: float
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Gradebook:
+    labels: list[str]
+    names: dict[str, str]  # label -> canonical name
+    total: float
+    students: list[Student]
+    problems: list[str]  # 'line N: ...' for rows that could not be marked (in part or whole)
+    carried_forward: float = 1.0  # the points a carried-forward answer earns
+
+
+def read_rows(text: str) -> tuple[list[Row], list[str]]:
+    """`name,version,<label>,...` rows under a header row naming the labels."""
+    table = list(csv.reader(io.StringIO(text)))
+    if not table or [c.strip().lower() for c in table[0][:2]] != ["name", "version"]:
+        return [], ["line 1: the first row must be the header name,version,<label>,..."]
+    labels = [c.strip() for c in table[0][2:]]
+    rows, problems = [], []
+    for number, cells in enumerate(table[1:MAX_ROWS + 1], start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) != len(labels) + 2:
+            problems.append(f"line {number}: {len(cells)} columns, the header has "
+                            f"{len(labels) + 2}")
+            continue
+        version = cells[1].strip()
+        if version and not (version.isdigit() and version.isascii() and len(version) <= 4):
+            problems.append(f"line {number}: version '{check._clip(version)}' is not a number")
+            continue
+        rows.append(Row(number, cells[0].strip(), int(version) if version else None,
+                        {label: c.strip() for label, c in zip(labels, cells[2:])}))
+    if len(table) > MAX_ROWS + 1:
+        problems.append(f"line {MAX_ROWS + 2}: more than {MAX_ROWS} students; the rest were "
+                        "not read")
+    return rows, problems
+
+
+def mark_class(keys: dict[int | None, check.Key], rows: list[Row],
+               carried_forward: float = 1.0) -> Gradebook:
+    """Each row marked with its version's key; a carried-forward answer earns `carried_forward`
+    of its blank's point (one point a blank)."""
+    first = next(iter(keys.values()))
+    labels = [a["label"] for a in first.answers]
+    students, problems = [], []
+    for row in rows:
+        key = keys.get(row.version)
+        if key is None:
+            have = ", ".join(str(v) for v in sorted(k for k in keys if k is not None)) or "none"
+            problems.append(f"line {row.line}: {row.name}: no key for version {row.version} "
+                            f"(the keys are for versions {have})")
+            continue
+        students.append(_mark(key, row, carried_forward))
+        problems += students[-1].problems
+    return Gradebook(labels, {a["label"]: a["name"] for a in first.answers},
+                     float(len(labels)), students, problems, carried_forward)
+
+
+def _mark(key: check.Key, row: Row, carried_forward: float) -> Student:
+    given, problems = {}, []
+    for label, text in row.answers.items():
+        if not text:
+            continue
+        if label not in key.by_label:
+            problems.append(f"line {row.line}: {row.name}: '{check._clip(label)}' is not a "
+                            "label on this sheet")
+            continue
+        try:
+            given[label] = check.parse_number(text)
+        except check.AnswerError as exc:
+            problems.append(f"line {row.line}: {row.name}: ({label}) {exc}; marked missing")
+    marks = check.mark(key, given)
+    worth = {"correct": 1.0, "carried_forward": carried_forward}
+    return Student(row, marks, sum(worth.get(m.verdict, 0.0) for m in marks), problems)
+
+
+def gradebook_csv(book: Gradebook) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["name", "version", *book.labels, "total", "percent"])
+    for s in book.students:
+        points = [_points(m, book) for m in s.marks]
+        writer.writerow([s.row.name, "" if s.row.version is None else s.row.version, *points,
+                         f"{s.points:g}", f"{100 * s.points / book.total:.1f}"])
+    return out.getvalue()
+
+
+def _points(m: scheme.Mark, book: Gradebook) -> str:
+    return f"{ {'correct': 1.0, 'carried_forward': book.carried_forward}.get(m.verdict, 0.0):g}"
+
+
+def counts(book: Gradebook) -> dict[str, Counter]:
+    """Per label: how many of each verdict, and of each diagnosis."""
+    tally = {label: Counter() for label in book.labels}
+    for s in book.students:
+        for m in s.marks:
+            tally[m.label][m.verdict] += 1
+            if m.diagnosis:
+                tally[m.label][m.diagnosis] += 1
+    return tally
+
+
+def summary_csv(book: Gradebook) -> str:
+    tally = counts(book)
+    diagnoses = list(check.MISTAKES)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["label", "name", *check.VERDICTS, *diagnoses])
+    for label in book.labels:
+        t = tally[label]
+        writer.writerow([label, book.names[label], *(t[v] for v in check.VERDICTS),
+                         *(t[d] for d in diagnoses)])
+    return out.getvalue()
+
+
+def summary_text(book: Gradebook) -> str:
+    """The class in a few lines: the mean, then each mistake that several students made."""
+    n = len(book.students)
+    if not n:
+        return "no student could be marked"
+    mean = sum(s.points for s in book.students) / n
+    lines = [f"{n} students marked; mean {mean:.1f} of {book.total:g} points "
+             f"({100 * mean / book.total:.0f} %)"]
+    found = []
+    for label, t in counts(book).items():
+        for diagnosis in check.MISTAKES:
+            if t[diagnosis] >= max(2, n // 10):
+                found.append((t[diagnosis], f"  {t[diagnosis]} of {n}: ({label}) "
+                              f"{book.names[label]}: {diagnosis} ({check.MISTAKES[diagnosis]})"))
+    lines += [text for _, text in sorted(found, key=lambda f: -f[0])] or [
+        "  no mistake was made by more than one student in ten"]
+    return "\n".join(lines)
+
+
+def feedback_html(book: Gradebook, s: Student) -> str:
+    """A student's marks as a small, self-contained page to mail or upload."""
+    rows = "".join(
+        f"<tr><td>({m.label})</td><td>{html.escape(m.name)}</td>"
+        f"<td>{'' if m.given is None else html.escape(f'{m.given:g}')}</td>"
+        f"<td>{m.verdict.replace('_', ' ')}</td><td>{html.escape(m.message)}</td>"
+        f"<td>{html.escape(m.working) if m.verdict not in ('correct',) else ''}</td></tr>"
+        for m in s.marks)
+    version = "" if s.row.version is None else f", version {s.row.version}"
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>'
+            f"{html.escape(s.row.name)}: feedback</title><style>body{{font:1rem/1.5 sans-serif;"
+            f"max-width:60rem;margin:auto;padding:1rem}}td{{padding:.2rem .5rem;"
+            f"border-bottom:1px solid #ccc;vertical-align:top}}</style></head><body>"
+            f"<h1>{html.escape(s.row.name)}{version}</h1><p>{s.points:g} of {book.total:g} "
+            f"points ({100 * s.points / book.total:.0f} %)</p>"
+            f"<table><tr><th></th><th>quantity</th><th>your answer</th><th>mark</th>"
+            f"<th>comment</th><th>working</th></tr>{rows}</table></body></html>\n")

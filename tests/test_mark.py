@@ -1,0 +1,133 @@
+"""`symbackprop mark`: a class's answer sheets, written out here with real mistakes, marked into
+a gradebook, a summary and feedback pages."""
+
+import csv
+import json
+import math
+
+import pytest
+
+from symbackprop.cli import main
+
+from .conftest import WORKSHEETS
+from .hostile import assert_refused, files, run
+
+
+@pytest.fixture(scope="module")
+def class_set(tmp_path_factory):
+    out = tmp_path_factory.mktemp("keys")
+    assert main(["build", str(WORKSHEETS / "class-set-2-2-2.yaml"), "--versions", "3",
+                 "--format", "tex", "--out", str(out)]) == 0
+    return out, {v: json.loads((out / f"class-set-2-2-2-v0{v}-key.json").read_text())
+                 for v in (1, 2, 3)}
+
+
+def _table(path) -> list[dict]:
+    with open(path, encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _by_name(key: dict) -> dict[str, float]:
+    return {a["name"]: a["value"] for a in key["answers"]}
+
+
+def _sigmoid_of_negative_student(key: dict) -> dict[str, float]:
+    """σ(−net) for out[1][1], then the next net worked on from that wrong value (by hand:
+    net[2][1] = w5·out[1][1] + w6·out[1][2] + b2, rounded to the sheet's 4 decimals)."""
+    d = key["definition"]
+    values = _by_name(key)
+    wrong = round(1 / (1 + math.exp(values["net[1][1]"])), 4)
+    (w5, w6), b2 = d["values"]["weights"][1][0], d["values"]["biases"][1][0]
+    values["out[1][1]"] = wrong
+    values["net[2][1]"] = round(w5 * wrong + w6 * values["out[1][2]"] + b2, 4)
+    return values
+
+
+def _sheet(class_set, rows) -> str:
+    _, keys = class_set
+    labels = [a["label"] for a in keys[1]["answers"]]
+    label_of = {v: {a["name"]: a["label"] for a in k["answers"]} for v, k in keys.items()}
+    lines = ["name,version," + ",".join(labels)]
+    for name, version, values in rows:
+        by_label = {label_of[version][n]: v for n, v in values.items()}
+        lines.append(f'"{name}",{version},' + ",".join(str(by_label.get(x, "")) for x in labels))
+    return "\n".join(lines) + "\n"
+
+
+def test_a_class_is_marked_into_a_gradebook(class_set, tmp_path, capsys):
+    keydir, keys = class_set
+    rows = [("Ada Lovelace", 1, _by_name(keys[1])),
+            ("Zoë Adams", 2, _sigmoid_of_negative_student(keys[2])),
+            ("Nguyễn Van A", 3, _sigmoid_of_negative_student(keys[3])),
+            ("Bob", 1, {n: v for n, v in _by_name(keys[1]).items() if n.startswith("net")})]
+    (answers := tmp_path / "class.csv").write_text(_sheet(class_set, rows), encoding="utf-8")
+    out = tmp_path / "marks"
+    assert main(["mark", str(keydir), str(answers), "--out", str(out),
+                 "--points-carried-forward", "0.5"]) == 0
+    book = _table(out / "gradebook.csv")
+    n = len(keys[1]["answers"])
+    label = {a["name"]: a["label"] for a in keys[2]["answers"]}
+    assert [r["name"] for r in book] == ["Ada Lovelace", "Zoë Adams", "Nguyễn Van A", "Bob"]
+    assert book[0]["total"] == str(n) and book[0]["percent"] == "100.0"
+    zoe = book[1]
+    assert zoe[label["out[1][1]"]] == "0"  # σ(−net): incorrect
+    assert zoe[label["net[2][1]"]] == "0.5"  # right from her own out[1][1]: carried forward
+    # the rest of her sheet is the key's, right against the key: one point each
+    points = [float(zoe[x]) for x in label.values()]
+    assert float(zoe["total"]) == sum(points) == n - 2 + 0.5
+    assert book[3]["total"] == str(sum(1 for name in label if name.startswith("net")))
+    summary = {r["label"]: r for r in _table(out / "summary.csv")}
+    assert summary[label["out[1][1]"]]["sigmoid_of_negative"] == "2"
+    assert summary[label["net[2][1]"]]["carried_forward"] == "2"
+    said = capsys.readouterr().out
+    assert "4 students marked" in said
+    assert f"2 of 4: ({label['out[1][1]']}) out[1][1]: sigmoid_of_negative" in said
+    pages = sorted(p.name for p in out.glob("feedback-*.html"))
+    assert pages == ["feedback-001-ada-lovelace.html", "feedback-002-zoe-adams.html",
+                     "feedback-003-nguyen-van-a.html", "feedback-004-bob.html"]
+    zoe_page = (out / pages[1]).read_text(encoding="utf-8")
+    assert "Zoë Adams, version 2" in zoe_page and "this is σ(−net)" in zoe_page
+
+
+def test_bad_rows_are_reported_and_the_rest_is_marked(class_set, tmp_path):
+    keydir, keys = class_set
+    good = _sheet(class_set, [("Ada", 1, _by_name(keys[1]))])
+    bad = good + "Eve,9," + ",".join(["1"] * len(keys[1]["answers"])) + "\nMallory,1,abc\n"
+    bad += "Trudy,2," + ",".join(["oops"] + ["1"] * (len(keys[1]["answers"]) - 1)) + "\n"
+    (answers := tmp_path / "class.csv").write_text(bad, encoding="utf-8")
+    result = run(["mark", str(keydir), str(answers), "--out", str(tmp_path / "m")], tmp_path)
+    assert result.code == 0 and "Traceback" not in result.stderr
+    assert "line 3: Eve: no key for version 9 (the keys are for versions 1, 2, 3)" in \
+        result.stderr
+    assert "line 4: 3 columns" in result.stderr
+    assert "line 5: Trudy: (a) 'oops' is not a number" in result.stderr
+    names = [r["name"] for r in _table(tmp_path / "m" / "gradebook.csv")]
+    assert names == ["Ada", "Trudy"]
+
+
+@pytest.mark.parametrize("case", ["no folder", "no keys", "two keys for a version", "no rows",
+                                  "unreadable answers"])
+def test_nothing_is_written_when_the_inputs_cannot_be_read(case, class_set, tmp_path):
+    keydir, keys = class_set
+    answers = tmp_path / "class.csv"
+    answers.write_text(_sheet(class_set, [("Ada", 1, _by_name(keys[1]))]), encoding="utf-8")
+    folder = str(keydir)
+    if case == "no folder":
+        folder = str(tmp_path / "missing")
+    elif case == "no keys":
+        (tmp_path / "empty").mkdir()
+        folder = str(tmp_path / "empty")
+    elif case == "two keys for a version":
+        (tmp_path / "two").mkdir()
+        for name in ("a", "b"):
+            (tmp_path / "two" / f"{name}-key.json").write_text(
+                (keydir / "class-set-2-2-2-v01-key.json").read_text())
+        folder = str(tmp_path / "two")
+    elif case == "no rows":
+        answers.write_text("name,version,a\n")
+    else:
+        answers = "/dev/zero"
+    before = files(tmp_path)
+    result = run(["mark", folder, str(answers), "--out", str(tmp_path / "marks")], tmp_path)
+    assert_refused(result)
+    assert files(tmp_path) == before
