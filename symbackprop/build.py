@@ -138,6 +138,8 @@ def emit(versions: list[classset.Version], args, out: Output,
     written = [_count(len(versions), "key.json file")]
     if "html" in formats:
         written.insert(0, _count(write_pages(versions, out), "practice page"))
+    if "moodle" in formats:
+        written.insert(0, write_moodle(versions, out))
     if not formats & {"pdf", "tex"}:
         write_keys(versions, out)
         return 0, ", ".join(written)
@@ -168,6 +170,20 @@ def write_pages(versions: list[classset.Version], out: Output) -> int:
     for v in versions:
         out.write(f"{v.stem}-practice.html", practice_page(v.sheet, v.key["scheme"], v.student))
     return len(versions)
+
+
+def write_moodle(versions: list[classset.Version], out: Output) -> str:
+    """DIR/<name>-moodle.xml: every version as a Cloze question, for Moodle's question bank;
+    mistakes left out of a blank (inside its right answer's band) are listed in
+    DIR/<name>-moodle.log."""
+    from .formats import moodle
+
+    name = versions[0].stem.rsplit("-v", 1)[0] if len(versions) > 1 else versions[0].stem
+    xml, log = moodle.quiz_xml(name, versions)
+    out.write(f"{name}-moodle.xml", xml)
+    if log:
+        out.write(f"{name}-moodle.log", "\n".join(log) + "\n")
+    return f"{name}-moodle.xml ({_count(len(versions), 'question')})"
 
 
 def write_keys(versions: list[classset.Version], out: Output) -> None:

@@ -1,0 +1,141 @@
+"""The Moodle XML driver: every version of a worksheet as a Cloze (multianswer) question in one
+category, so that a quiz with a random question from the category gives each student their own
+numbers. Each blank is a NUMERICAL subquestion: the right value first, then each known mistake's
+value (from the key's own values, as Moodle cannot carry a student's errors forward) with its
+diagnosis as feedback, tolerances made absolute as Moodle needs them.
+
+>>> cloze_escape('a}b#c~d/e"f\\\\g')
+'a\\\\}b\\\\#c\\\\~d\\\\/e\\\\"f\\\\\\\\g'
+"""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape
+
+from markupsafe import Markup
+
+from .. import scheme
+from .html import _line, diagram
+from .mathml import math, mixed
+
+CLOZE_SPECIAL = '\\}#~/"'  # backslash first: it escapes the others
+
+
+def cloze_escape(text: str) -> str:
+    """Text inside a Cloze answer or feedback, with Moodle's special characters escaped."""
+    for ch in CLOZE_SPECIAL:
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def number(value: float) -> str:
+    """A number as Moodle's NUMERICAL answer reads it: plain decimal, enough digits."""
+    text = f"{value:.12g}"
+    if "e" in text:  # Moodle's answer pattern takes no exponent: write it out
+        text = f"{value:.15f}".rstrip("0").rstrip(".")
+    return text
+
+
+def subquestion(blank: dict, values: dict[str, float], points: int = 1) -> tuple[str, list[str]]:
+    """`{1:NUMERICAL:=v:tol#feedback~%0%m:tol#mistake~...}` and what was left out, and why."""
+    tolerance = max(blank["tolerance"]["abs"], blank["tolerance"]["rel"] * abs(blank["value"]))
+    parts = [f"={number(blank['value'])}:{number(tolerance)}#{cloze_escape('Correct')}"]
+    # the right working, however it is reached, is no mistake: skip what merely repeats it
+    seen, dropped, listed = [blank["value"], blank["exact"]], [], []
+    for rule in blank["mistakes"]:
+        for tree in rule["candidates"]:
+            v = scheme.evaluate(tree, values.get)
+            if v is None or any(abs(v - s) <= 1e-9 * max(1.0, abs(s)) for s in seen) or any(
+                    abs(v - s) <= tolerance for s in listed):  # Moodle would match that one
+                continue
+            if abs(v - blank["value"]) <= tolerance:  # Moodle scores the first match: drop it
+                dropped.append(f"({blank['label']}) {blank['name']}: {rule['diagnosis']} gives "
+                               f"{v:.10g}, inside the right answer's band; left out")
+                seen.append(v)
+                continue
+            listed.append(v)
+            message = scheme_message(rule["diagnosis"])
+            parts.append(f"%0%{number(v)}:{number(tolerance)}#{cloze_escape(message)}")
+    return "{" + f"{points}:NUMERICAL:" + "~".join(parts) + "}", dropped
+
+
+def scheme_message(diagnosis: str) -> str:
+    from ..check import MISTAKES
+
+    return MISTAKES[diagnosis]
+
+
+def question_html(sheet, sch: dict) -> tuple[str, list[str]]:
+    """The sheet as Moodle question text: the practice page's content, each blank a Cloze
+    subquestion."""
+    if type(sheet).__name__ == "LessonSheet":
+        return _lesson_html(sheet, sch)
+    ws = sheet
+    blanks = {b["label"]: b for b in sch["blanks"]}
+    log, out = [], [f"<p>{escape(ws.title)}</p>"]
+    out.append(f"<div>{diagram(ws)}</div>")
+    for s in ws.sections:
+        out.append(f"<h4>{mixed(s.title)}</h4><p>{escape(s.intro)}</p>")
+        for line in s.lines:
+            view = _line(line, ws.decimals, blanks)
+            if line.first:
+                cloze, dropped = subquestion(blanks[line.answer.label], sch["values"])
+                log += dropped
+                out.append(f"<p>({line.answer.label}) {view['math']} = {cloze}</p>")
+            else:
+                out.append(f"<p>{view['math']} = the value of ({line.answer.label})</p>")
+    return "".join(out), log
+
+
+def _lesson_html(sheet, sch: dict) -> tuple[str, list[str]]:
+    blanks = {b["label"]: b for b in sch["blanks"]}
+    log, out = [], [f"<p>{escape(sheet.title)}</p><p>{escape(sheet.intro)}</p>"]
+    for title, rows in sheet.sections:
+        out.append(f"<h4>{mixed(title)}</h4>")
+        for row in rows:
+            cloze = ""
+            if row.answer is not None:
+                cloze, dropped = subquestion(blanks[row.answer.label], sch["values"])
+                log += dropped
+                cloze = f" ({row.answer.label}) {cloze}"
+            out.append(f"<p>{mixed(row.text)}{cloze}</p>")
+    return "".join(out), log
+
+
+def key_html(sheet) -> str:
+    """The full worked key, as the question's general feedback."""
+    if type(sheet).__name__ == "LessonSheet":
+        return "".join(f"<p>({a.label}) {escape(a.name)} = {a.value:.{sheet.decimals}f}</p>"
+                       for a in sheet.answers)
+    ws = sheet
+    rows = []
+    for s in ws.sections:
+        rows.append(f"<h4>{mixed(s.title)}</h4>")
+        for line in s.lines:
+            formula = " = ".join([line.quantity, *line.forms])
+            rows.append(f"<p>({line.answer.label}) "
+                        f"{math(f'{formula} = {line.answer.value:.{ws.decimals}f}')}</p>")
+    return "".join(rows)
+
+
+def quiz_xml(name: str, versions) -> tuple[str, list[str]]:
+    """One category question, then one Cloze question per version."""
+    log = []
+    questions = [f'  <question type="category">\n    <category><text>$course$/top/symbackprop/'
+                 f"{escape(name)}</text></category>\n  </question>"]
+    for v in versions:
+        text, dropped = question_html(v.sheet, v.key["scheme"])
+        log += [f"{v.stem}: {d}" for d in dropped]
+        title = v.stem + (f" ({v.student})" if v.student else "")
+        questions.append(
+            f'  <question type="multianswer">\n    <name><text>{escape(title)}</text></name>\n'
+            f'    <questiontext format="html"><text>{_cdata(text)}</text></questiontext>\n'
+            f'    <generalfeedback format="html"><text>{_cdata(key_html(v.sheet))}</text>'
+            f"</generalfeedback>\n    <penalty>0.3333333</penalty>\n    <hidden>0</hidden>\n"
+            f"    <idnumber>{escape(v.stem)}</idnumber>\n  </question>")
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n' + "\n".join(questions)
+            + "\n</quiz>\n"), log
+
+
+def _cdata(html: str) -> str:
+    return "<![CDATA[" + str(Markup(html)).replace("]]>", "]]]]><![CDATA[>") + "]]>"
