@@ -1,6 +1,7 @@
 """Moodle XML: every bundled worksheet exports as Moodle's XML importer reads it, and every Cloze
 subquestion, parsed by the syntax Moodle documents, carries the key's values."""
 
+import html
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -15,47 +16,36 @@ from .conftest import WORKSHEETS
 SHEETS = ["blog-2-2-2", "pixel-four-4-2-1", "han-kamber-3-2-1", "class-set-2-2-2",
           "digits-forward", "gradient-descent", "loss-comparison"]
 
-# {weight:NUMERICAL:answer~answer~...}; an answer is (=|%n%)value:tolerance(#feedback)?, and
-# }, #, ~, /, ", \ inside answers and feedback are escaped with a backslash
-SUBQUESTION = re.compile(r"\{(\d+):(NUMERICAL|NM):((?:\\.|[^\\}])*)\}")
-ANSWER = re.compile(r"^(=|%(-?\d+(?:\.\d+)?)%)(-?\d+(?:\.\d+)?):(\d+(?:\.\d+)?)"
-                    r"(?:#((?:\\.|[^\\])*))?$")
+# Moodle's own regexes (question/type/multianswer/questiontype.php), as PCRE reads them
+FRACTION = r"=|%(-?[0-9]+)%"
+ANSWER = r".+?(?<!\\|&)(?<!&amp;)(?=[~#}]|$)"  # PCRE's (?<!\\|&|&amp;), split for Python
+FEEDBACK = r".*?(?<!\\)(?=[~}]|$)"
+ALTERNATIVE = f"({FRACTION})?({ANSWER})(#({FEEDBACK}))?"
+NUMBER = r"-?(([0-9]+[.,]?[0-9]*|[.,][0-9]+)([eE][-+]?[0-9]+)?)"
+NUMERICAL = f"^({NUMBER})(:{NUMBER})?$"
+TYPES = (r"(NUMERICAL|NM)|(MULTICHOICE|MC)|(MULTICHOICE_V|MCV)|(MULTICHOICE_H|MCH)|"
+         r"(SHORTANSWER|SA|MW)|(SHORTANSWER_C|SAC|MWC)")
+START = r"\{([0-9]*):(" + TYPES + "):"
+SUBQUESTION = re.compile(START + "(" + ALTERNATIVE + "(~" + ALTERNATIVE + ")*)\\}", re.S)
 
 
-def _split(text: str, sep: str) -> list[str]:
-    """Split at unescaped `sep`."""
-    parts, current, i = [], "", 0
-    while i < len(text):
-        if text[i] == "\\" and i + 1 < len(text):
-            current += text[i:i + 2]
-            i += 2
-            continue
-        if text[i] == sep:
-            parts.append(current)
-            current = ""
-        else:
-            current += text[i]
-        i += 1
-    return parts + [current]
-
-
-def _unescape(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text)
-
-
-def _subquestions(html: str) -> list[list[tuple[float, float, float, str]]]:
-    """Each subquestion's answers as (fraction %, value, tolerance, feedback)."""
+def _subquestions(text: str) -> list[list[tuple[float, float, float, str]]]:
+    """Each subquestion's answers as (fraction %, value, tolerance, feedback), read the way
+    qtype_multianswer_extract_question reads them: the first match, then the text after it."""
     out = []
-    for weight, kind, body in SUBQUESTION.findall(html):
-        answers = []
-        for part in _split(body, "~"):
-            m = ANSWER.match(part)
-            assert m, part
-            fraction = 100.0 if m.group(1) == "=" else float(m.group(2))
-            answers.append((fraction, float(m.group(3)), float(m.group(4)),
-                            _unescape(m.group(5) or "")))
-        assert int(weight) == 1 and kind == "NUMERICAL"
+    while (m := SUBQUESTION.search(text)):
+        assert m.group(1) == "1" and m.group(3), m.group(0)[:80]  # one point, NUMERICAL
+        answers, rest = [], m.group(9)
+        while (alt := re.match("~?" + ALTERNATIVE, rest, re.S)):
+            fraction = 100.0 if alt.group(1) == "=" else float(alt.group(2) or 0)
+            number = re.match(NUMERICAL, alt.group(3), re.S)
+            assert number, alt.group(3)
+            feedback = html.unescape(alt.group(5) or "").replace("\\}", "}").replace("\\#", "#")
+            answers.append((fraction, float(number.group(1).replace(",", ".")),
+                            float(number.group(6) or 0), feedback))  # Moodle's group 6
+            rest = rest[alt.end():]
         out.append(answers)
+        text = text[m.end():]
     return out
 
 
