@@ -138,8 +138,9 @@ def emit(versions: list[classset.Version], args, out: Output,
     written = [_count(len(versions), "key.json file")]
     if "html" in formats:
         written.insert(0, _count(write_pages(versions, out), "practice page"))
-    if "moodle" in formats:
-        written.insert(0, write_moodle(versions, out))
+    for kind in ("moodle", "moodle-numerical"):
+        if kind in formats:
+            written.insert(0, write_moodle(versions, out, kind))
     if not formats & {"pdf", "tex"}:
         write_keys(versions, out)
         return 0, ", ".join(written)
@@ -172,18 +173,19 @@ def write_pages(versions: list[classset.Version], out: Output) -> int:
     return len(versions)
 
 
-def write_moodle(versions: list[classset.Version], out: Output) -> str:
-    """DIR/<name>-moodle.xml: every version as a Cloze question, for Moodle's question bank;
-    mistakes left out of a blank (inside its right answer's band) are listed in
-    DIR/<name>-moodle.log."""
+def write_moodle(versions: list[classset.Version], out: Output, kind: str = "moodle") -> str:
+    """DIR/<name>-moodle.xml (every version as a Cloze question) or DIR/<name>-moodle-numerical.xml
+    (a numerical question per blank), for Moodle's question bank; mistakes left out of a blank
+    (inside its right answer's band) are listed in DIR/<name>-<kind>.log."""
     from .formats import moodle
 
     name = versions[0].stem.rsplit("-v", 1)[0] if len(versions) > 1 else versions[0].stem
-    xml, log = moodle.quiz_xml(name, versions)
-    out.write(f"{name}-moodle.xml", xml)
+    xml, log = moodle.quiz_xml(name, versions, numerical=kind == "moodle-numerical")
+    out.write(f"{name}-{kind}.xml", xml)
     if log:
-        out.write(f"{name}-moodle.log", "\n".join(log) + "\n")
-    return f"{name}-moodle.xml ({_count(len(versions), 'question')})"
+        out.write(f"{name}-{kind}.log", "\n".join(log) + "\n")
+    count = len(versions) * (len(versions[0].key["answers"]) if kind != "moodle" else 1)
+    return f"{name}-{kind}.xml ({_count(count, 'question')})"
 
 
 def write_keys(versions: list[classset.Version], out: Output) -> None:

@@ -125,11 +125,13 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--out", default="build", metavar="DIR", help="output folder (default: build)")
     b.add_argument("--roster", metavar="FILE",
                    help="one student name a line, printed on the versions in order")
-    b.add_argument("--format", choices=("pdf", "tex", "html", "moodle"), action="append",
+    b.add_argument("--format", choices=("pdf", "tex", "html", "moodle", "moodle-numerical"),
+                   action="append",
                    help="pdf (the default): worksheets, keys and their .tex; tex: the .tex "
                    "files only; html: a practice page per version that marks itself in any "
                    "browser, offline (DIR/<name>-practice.html); moodle: every version as a "
-                   "Cloze question for Moodle's question bank (DIR/<name>-moodle.xml). Give it "
+                   "Cloze question for Moodle's question bank (DIR/<name>-moodle.xml); "
+                   "moodle-numerical: a numerical question per blank. Give it "
                    "more than once for several (--format pdf --format html)")
     b.add_argument("--jobs", type=_whole(1, MAX_JOBS),
                    default=min(os.cpu_count() or 1, MAX_JOBS),

@@ -101,3 +101,31 @@ def test_a_sigmoid_of_negative_answer_gets_its_feedback(exported):
     wrong = 1 / (1 + math.exp(key["answers"][0]["value"]))
     hit = [f for _, v, t, f in out_h1[1:] if abs(v - wrong) <= t]
     assert hit and hit[0] == check.MISTAKES["sigmoid_of_negative"]
+
+
+# grades Moodle offers for an answer (question_bank::fraction_options_full), in percent
+MOODLE_FRACTIONS = {100, 90, 83.33333, 80, 75, 70, 66.66667, 60, 50, 40, 33.33333, 30, 25, 20,
+                    16.66667, 14.28571, 12.5, 11.11111, 10, 5, 0}
+
+
+def test_numerical_questions_one_per_blank(tmp_path):
+    assert main(["build", str(WORKSHEETS / "class-set-2-2-2.yaml"), "--versions", "2",
+                 "--format", "moodle-numerical", "--out", str(tmp_path)]) == 0
+    root = ET.parse(tmp_path / "class-set-2-2-2-moodle-numerical.xml").getroot()
+    category, *questions = list(root)
+    assert category.findtext("category/text") == "$course$/top/symbackprop/class-set-2-2-2"
+    keys = [json.loads((tmp_path / f"class-set-2-2-2-v0{v}-key.json").read_text())
+            for v in (1, 2)]
+    blanks = [b for k in keys for b in k["scheme"]["blanks"]]
+    assert len(questions) == len(blanks)
+    for q, blank in zip(questions, blanks):
+        assert q.get("type") == "numerical" and f"({blank['label']})" in q.findtext("name/text")
+        (right, *wrong) = q.findall("answer")
+        band = max(blank["tolerance"]["abs"], blank["tolerance"]["rel"] * abs(blank["value"]))
+        assert right.get("fraction") == "100"
+        assert float(right.findtext("text")) == pytest.approx(blank["value"], abs=1e-12)
+        assert float(right.findtext("tolerance")) == pytest.approx(band, rel=1e-9)
+        for a in wrong:
+            assert float(a.get("fraction")) in MOODLE_FRACTIONS
+            assert abs(float(a.findtext("text")) - blank["value"]) > band
+            assert a.findtext("feedback/text") in check.MISTAKES.values()

@@ -37,10 +37,12 @@ def number(value: float) -> str:
     return text
 
 
-def subquestion(blank: dict, values: dict[str, float], points: int = 1) -> tuple[str, list[str]]:
-    """`{1:NUMERICAL:=v:tol#feedback~%0%m:tol#mistake~...}` and what was left out, and why."""
+def alternatives(blank: dict, values: dict[str, float]) -> tuple[list[tuple], list[str]]:
+    """The blank's answers for Moodle, (fraction %, value, absolute tolerance, feedback), the
+    right one first, then each mistake's value worked from the key's own numbers; and what was
+    left out, and why."""
     tolerance = max(blank["tolerance"]["abs"], blank["tolerance"]["rel"] * abs(blank["value"]))
-    parts = [f"={number(blank['value'])}:{number(tolerance)}#{cloze_escape('Correct')}"]
+    answers = [(100, blank["value"], tolerance, "Correct")]
     # the right working, however it is reached, is no mistake: skip what merely repeats it
     seen, dropped, listed = [blank["value"], blank["exact"]], [], []
     for rule in blank["mistakes"]:
@@ -55,9 +57,37 @@ def subquestion(blank: dict, values: dict[str, float], points: int = 1) -> tuple
                 seen.append(v)
                 continue
             listed.append(v)
-            message = scheme_message(rule["diagnosis"])
-            parts.append(f"%0%{number(v)}:{number(tolerance)}#{cloze_escape(message)}")
+            answers.append((0, v, tolerance, scheme_message(rule["diagnosis"])))
+    return answers, dropped
+
+
+def subquestion(blank: dict, values: dict[str, float], points: int = 1) -> tuple[str, list[str]]:
+    """`{1:NUMERICAL:=v:tol#feedback~%0%m:tol#mistake~...}` and what was left out, and why."""
+    answers, dropped = alternatives(blank, values)
+    parts = [("=" if fraction == 100 else f"%{fraction}%") + f"{number(v)}:{number(tol)}#"
+             + cloze_escape(feedback) for fraction, v, tol, feedback in answers]
     return "{" + f"{points}:NUMERICAL:" + "~".join(parts) + "}", dropped
+
+
+def numerical_questions(v) -> tuple[list[str], list[str]]:
+    """One Moodle numerical question per blank of a version (for quizzes built step by step)."""
+    sch, log, out = v.key["scheme"], [], []
+    for blank in sch["blanks"]:
+        answers, dropped = alternatives(blank, sch["values"])
+        log += [f"{v.stem}: {d}" for d in dropped]
+        xml_answers = "".join(
+            f'    <answer fraction="{fraction}"><text>{number(value)}</text>'
+            f"<tolerance>{number(tol)}</tolerance><feedback format=\"html\"><text>"
+            f"{escape(feedback)}</text></feedback></answer>\n"
+            for fraction, value, tol, feedback in answers)
+        title = f"{v.stem} ({blank['label']}) {blank['name']}"
+        text = (f"<p>{escape(v.sheet.title)}: ({blank['label']}) {escape(blank['name'])}</p>"
+                f"<p>{escape(blank['working'].split(' = ')[0])} = ?</p>")
+        out.append(f'  <question type="numerical">\n    <name><text>{escape(title)}</text></name>\n'
+                   f'    <questiontext format="html"><text>{_cdata(text)}</text></questiontext>\n'
+                   f"    <defaultgrade>1</defaultgrade>\n{xml_answers}"
+                   f"    <idnumber>{escape(v.stem)}-{blank['label']}</idnumber>\n  </question>")
+    return out, log
 
 
 def scheme_message(diagnosis: str) -> str:
@@ -119,12 +149,18 @@ def key_html(sheet) -> str:
     return "".join(rows)
 
 
-def quiz_xml(name: str, versions) -> tuple[str, list[str]]:
-    """One category question, then one Cloze question per version."""
+def quiz_xml(name: str, versions, numerical: bool = False) -> tuple[str, list[str]]:
+    """One category question, then one Cloze question per version (or, numerical=True, one
+    numerical question per blank of every version)."""
     log = []
     questions = [f'  <question type="category">\n    <category><text>$course$/top/symbackprop/'
                  f"{escape(name)}</text></category>\n  </question>"]
     for v in versions:
+        if numerical:
+            more, dropped = numerical_questions(v)
+            questions += more
+            log += dropped
+            continue
         text, dropped = question_html(v.sheet, v.key["scheme"])
         log += [f"{v.stem}: {d}" for d in dropped]
         title = v.stem + (f" ({v.student})" if v.student else "")
