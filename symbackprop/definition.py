@@ -89,6 +89,7 @@ class Definition:
     notation: str = "matrix"
     decimals: int = 4
     ask: tuple[str, ...] = ()
+    points: tuple[tuple[str, int], ...] = ()  # canonical name -> marks for its blank (else 1)
     claimed: tuple[tuple[str, float], ...] = ()  # canonical name -> Printed number
     claim_labels: tuple[tuple[str, str], ...] = ()  # canonical name -> as the author wrote it
     names: tuple[tuple[str, str], ...] = ()  # an author's label -> canonical name
@@ -189,7 +190,8 @@ class _Checker:
             return self.lesson(data)
         top = self.mapping(data, "", (
             "kind", "title", "network", "values", "learning_rate", "update_biases", "notation",
-            "decimals", "ask", "claimed", "names", "conventions", "seed", "versions"),
+            "decimals", "ask", "points", "claimed", "names", "conventions", "seed",
+            "versions"),
             required=("network",))
         title = self.title(top.get("title", DEFAULT_TITLE))
         network = self.network(top["network"])
@@ -209,6 +211,7 @@ class _Checker:
             notation=self.choice(top.get("notation", "matrix"), "notation", NOTATIONS),
             decimals=self.whole(top.get("decimals", 4), "decimals", 0, 12),
             ask=self.ask(top.get("ask", []), network),
+            points=self.points(top.get("points", {}), network),
             claimed=claimed, claim_labels=labels, names=tuple(names.items()),
             conventions=self.conventions(top.get("conventions", {})),
             loss_after_steps=after, outputs_after_steps=outs,
@@ -402,6 +405,16 @@ class _Checker:
                 self.fail(f"ask[{i}]", f"{_show(name)} is not a canonical name")
             check_name(name, network, lambda p, i=i: self.fail(f"ask[{i}]", p))
         return tuple(value)
+
+    def points(self, value, network: Network) -> tuple[tuple[str, int], ...]:
+        """Marks for a blank, by canonical name; a blank not named is worth 1."""
+        if not isinstance(value, dict):
+            self.fail("points", f"must map canonical names to whole marks, got {_kind(value)}")
+        for name, marks in value.items():
+            key = f"points.{_show(name)[:60]}"
+            check_name(name, network, lambda p, key=key: self.fail(key, p), updated=True)
+            self.whole(marks, key, 1, 100)
+        return tuple(sorted(value.items()))
 
     def names(self, value, network: Network) -> dict[str, str]:
         """An author's own labels (w5, Err6, O4) for canonical names."""

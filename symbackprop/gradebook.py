@@ -45,6 +45,7 @@ class Student:
 class Gradebook:
     labels: list[str]
     names: dict[str, str]  # label -> canonical name
+    marks: dict[str, float]  # label -> what the blank is worth (the definition's points:)
     total: float
     students: list[Student]
     problems: list[str]  # 'line N: ...' for rows that could not be marked (in part or whole)
@@ -80,9 +81,10 @@ def read_rows(text: str) -> tuple[list[Row], list[str]]:
 def mark_class(keys: dict[int | None, check.Key], rows: list[Row],
                carried_forward: float = 1.0) -> Gradebook:
     """Each row marked with its version's key; a carried-forward answer earns `carried_forward`
-    of its blank's point (one point a blank)."""
+    of its blank's points (`points:` in the definition, 1 a blank by default)."""
     first = next(iter(keys.values()))
     labels = [a["label"] for a in first.answers]
+    worth = {b["label"]: float(b.get("points", 1)) for b in first.scheme["blanks"]}
     students, problems = [], []
     for row in rows:
         key = keys.get(row.version)
@@ -91,13 +93,14 @@ def mark_class(keys: dict[int | None, check.Key], rows: list[Row],
             problems.append(f"line {row.line}: {row.name}: no key for version {row.version} "
                             f"(the keys are for versions {have})")
             continue
-        students.append(_mark(key, row, carried_forward))
+        students.append(_mark(key, row, carried_forward, worth))
         problems += students[-1].problems
-    return Gradebook(labels, {a["label"]: a["name"] for a in first.answers},
-                     float(len(labels)), students, problems, carried_forward)
+    return Gradebook(labels, {a["label"]: a["name"] for a in first.answers}, worth,
+                     sum(worth.values()), students, problems, carried_forward)
 
 
-def _mark(key: check.Key, row: Row, carried_forward: float) -> Student:
+def _mark(key: check.Key, row: Row, carried_forward: float, worth: dict[str, float]
+          ) -> Student:
     given, problems = {}, []
     for label, text in row.answers.items():
         if not text:
@@ -111,8 +114,9 @@ def _mark(key: check.Key, row: Row, carried_forward: float) -> Student:
         except check.AnswerError as exc:
             problems.append(f"line {row.line}: {row.name}: ({label}) {exc}; marked missing")
     marks = check.mark(key, given)
-    worth = {"correct": 1.0, "carried_forward": carried_forward}
-    return Student(row, marks, sum(worth.get(m.verdict, 0.0) for m in marks), problems)
+    share = {"correct": 1.0, "carried_forward": carried_forward}
+    return Student(row, marks, sum(worth[m.label] * share.get(m.verdict, 0.0) for m in marks),
+                   problems)
 
 
 def gradebook_csv(book: Gradebook) -> str:
@@ -127,7 +131,8 @@ def gradebook_csv(book: Gradebook) -> str:
 
 
 def _points(m: scheme.Mark, book: Gradebook) -> str:
-    return f"{ {'correct': 1.0, 'carried_forward': book.carried_forward}.get(m.verdict, 0.0):g}"
+    share = {"correct": 1.0, "carried_forward": book.carried_forward}.get(m.verdict, 0.0)
+    return f"{book.marks[m.label] * share:g}"
 
 
 def counts(book: Gradebook) -> dict[str, Counter]:

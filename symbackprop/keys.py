@@ -31,7 +31,7 @@ LARGEST = 1e15  # no number on a worksheet comes near this; beyond it marking ar
 _LABEL = re.compile(r"[a-z]{1,4}")
 MAX_DEPTH = 200  # of a scheme's expression: a 64-layer network's recomputation is far less deep
 _BLANK_KEYS = ("label", "name", "value", "exact", "tolerance", "recompute", "right",
-               "exact_mistakes", "mistakes", "working")
+               "exact_mistakes", "mistakes", "points", "working")
 
 
 def read(path: str) -> check.Key:
@@ -151,7 +151,8 @@ class _KeyChecker(definition._Checker):
             self.blank(b, f"scheme.blanks[{i}]", messages)
 
     def blank(self, value, key: str, messages: dict) -> None:
-        b = self.mapping(value, key, _BLANK_KEYS, required=_BLANK_KEYS[:-1])
+        b = self.mapping(value, key, _BLANK_KEYS, required=_BLANK_KEYS[:-2])
+        self.whole(b.get("points", 1), f"{key}.points", 1, 100)
         if not isinstance(b.get("working", ""), str):
             self.fail(f"{key}.working", "must be text")
         for part in ("value", "exact"):

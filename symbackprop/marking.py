@@ -70,7 +70,8 @@ def _step_tolerance(key: Key, model: Model, a: dict) -> dict:
 def _value_blank(key: Key, a: dict) -> dict:
     return {"label": a["label"], "name": a["name"], "value": a["value"], "exact": a["exact"],
             "tolerance": _tolerance(key), "recompute": None, "right": [],
-            "exact_mistakes": [], "mistakes": [], "working": f"{a['name']} = {_short(a['value'])}"}
+            "exact_mistakes": [], "mistakes": [], "points": 1,
+            "working": f"{a['name']} = {_short(a['value'])}"}
 
 
 def _blank(key: Key, model: Model, traced: Model, a: dict) -> dict:
@@ -95,6 +96,7 @@ def _blank(key: Key, model: Model, traced: Model, a: dict) -> dict:
             "right": [t for t in (tree(), model.recompute(name, None, None)) if t is not None],
             "exact_mistakes": [r for r in exact_mistakes if r["candidates"]],
             "mistakes": [r for r in mistakes if r["candidates"]],
+            "points": key.definition.get("points", {}).get(name, 1),
             "working": model.working(name, model.key_value)}
 
 

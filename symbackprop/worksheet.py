@@ -111,7 +111,8 @@ def build(defn: Definition, result: Verified) -> Worksheet:
 
 def key_json(defn: Definition, ws: Worksheet, result: Verified) -> dict:
     definition = {"title": defn.title, **definition_json(defn, result.instance),
-                  "notation": ws.notation, "decimals": ws.decimals, "ask": list(ws.asked)}
+                  "notation": ws.notation, "decimals": ws.decimals, "ask": list(ws.asked),
+                  "points": dict(defn.points)}
     return with_scheme({"definition": definition, "seed": ws.seed, "version": ws.version,
                         "answers": [asdict(a) for a in ws.answers]})
 

@@ -129,3 +129,44 @@ def test_numerical_questions_one_per_blank(tmp_path):
             assert float(a.get("fraction")) in MOODLE_FRACTIONS
             assert abs(float(a.findtext("text")) - blank["value"]) > band
             assert a.findtext("feedback/text") in check.MISTAKES.values()
+
+
+def test_points_weigh_a_blank_in_moodle_and_in_the_gradebook(tmp_path):
+    text = (WORKSHEETS / "blog-2-2-2.yaml").read_text(encoding="utf-8")
+    (defn := tmp_path / "weighted.yaml").write_text(
+        text + '\npoints: {"dJ/dW[2][1][1]": 3, "J": 2}\n', encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["build", str(defn), "--format", "moodle", "--format", "moodle-numerical",
+                 "--out", str(out)]) == 0
+    key = json.loads((out / "weighted-key.json").read_text())
+    label = {a["name"]: a["label"] for a in key["answers"]}
+    weights = {b["label"]: b["points"] for b in key["scheme"]["blanks"]}
+    assert weights[label["dJ/dW[2][1][1]"]] == 3 and weights[label["J"]] == 2
+    assert sum(weights.values()) == len(weights) + 3
+    cloze = ET.parse(out / "weighted-moodle.xml").getroot()[1].findtext("questiontext/text")
+    found = [m.group(1) for m in SUBQUESTION.finditer(cloze)]
+    assert found == [str(weights[a["label"]]) for a in key["answers"]]
+    numerical = ET.parse(out / "weighted-moodle-numerical.xml").getroot()[1:]
+    assert [q.findtext("defaultgrade") for q in numerical] == [str(weights[a["label"]])
+                                                               for a in key["answers"]]
+    (answers := tmp_path / "class.csv").write_text(
+        "name,version," + ",".join(label.values()) + "\n"
+        + "Ada,," + ",".join(str(a["value"]) for a in key["answers"]) + "\n"
+        + "Bob,," + ",".join("" if a["name"] == "dJ/dW[2][1][1]" else str(a["value"])
+                             for a in key["answers"]) + "\n", encoding="utf-8")
+    assert main(["mark", str(out), str(answers), "--out", str(tmp_path / "marks")]) == 0
+    book = (tmp_path / "marks" / "gradebook.csv").read_text().splitlines()
+    total = len(weights) + 3
+    assert book[1].endswith(f",{total},100.0") and book[2].endswith(
+        f",{total - 3},{100 * (total - 3) / total:.1f}")
+
+
+@pytest.mark.parametrize("points, problem", [
+    ('{"W[9][1][1]": 2}', "names nothing"), ('{"J": 0}', "from 1 to 100"),
+    ('{"J": 101}', "from 1 to 100"), ('{"J": 1.5}', "whole number"), ("[1, 2]", "must map")])
+def test_bad_points_are_refused(points, problem, tmp_path, capsys):
+    text = (WORKSHEETS / "blog-2-2-2.yaml").read_text(encoding="utf-8")
+    (defn := tmp_path / "bad.yaml").write_text(text + f"\npoints: {points}\n", encoding="utf-8")
+    assert main(["build", str(defn), "--format", "tex", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "bad.yaml: points" in err and problem in err and len(err.splitlines()) == 1

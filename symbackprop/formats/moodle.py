@@ -85,7 +85,7 @@ def numerical_questions(v) -> tuple[list[str], list[str]]:
                 f"<p>{escape(blank['working'].split(' = ')[0])} = ?</p>")
         out.append(f'  <question type="numerical">\n    <name><text>{escape(title)}</text></name>\n'
                    f'    <questiontext format="html"><text>{_cdata(text)}</text></questiontext>\n'
-                   f"    <defaultgrade>1</defaultgrade>\n{xml_answers}"
+                   f"    <defaultgrade>{blank.get('points', 1)}</defaultgrade>\n{xml_answers}"
                    f"    <idnumber>{escape(v.stem)}-{blank['label']}</idnumber>\n  </question>")
     return out, log
 
@@ -110,7 +110,8 @@ def question_html(sheet, sch: dict) -> tuple[str, list[str]]:
         for line in s.lines:
             view = _line(line, ws.decimals, blanks)
             if line.first:
-                cloze, dropped = subquestion(blanks[line.answer.label], sch["values"])
+                blank = blanks[line.answer.label]
+                cloze, dropped = subquestion(blank, sch["values"], blank.get("points", 1))
                 log += dropped
                 out.append(f"<p>({line.answer.label}) {view['math']} = {cloze}</p>")
             else:
@@ -126,7 +127,8 @@ def _lesson_html(sheet, sch: dict) -> tuple[str, list[str]]:
         for row in rows:
             cloze = ""
             if row.answer is not None:
-                cloze, dropped = subquestion(blanks[row.answer.label], sch["values"])
+                blank = blanks[row.answer.label]
+                cloze, dropped = subquestion(blank, sch["values"], blank.get("points", 1))
                 log += dropped
                 cloze = f" ({row.answer.label}) {cloze}"
             out.append(f"<p>{mixed(row.text)}{cloze}</p>")
