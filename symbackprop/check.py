@@ -153,10 +153,6 @@ class Key:
     def decimals(self) -> int:
         return self.definition.get("decimals", 4)
 
-    def tolerance(self, expected: float) -> float:
-        """Half a unit in the last printed decimal, or 0.5 % relative: the larger."""
-        return max(0.5 * 10 ** -self.decimals, 0.005 * abs(expected))
-
 
 Mark = scheme.Mark
 

@@ -56,7 +56,7 @@ def scheme_of(key: Key) -> dict:
 
 
 def _tolerance(key: Key) -> dict:
-    """Half a unit in the last printed decimal, or 0.5 % relative: the larger (Key.tolerance)."""
+    """Half a unit in the last printed decimal, or 0.5 % relative: the larger."""
     return {"abs": 0.5 * 10 ** -key.decimals, "rel": 0.005}
 
 
