@@ -1,6 +1,7 @@
 """Moodle XML: every bundled worksheet exports as Moodle's XML importer reads it, and every Cloze
 subquestion, parsed by the syntax Moodle documents, carries the key's values."""
 
+import base64
 import html
 import json
 import re
@@ -170,3 +171,54 @@ def test_bad_points_are_refused(points, problem, tmp_path, capsys):
     assert main(["build", str(defn), "--format", "tex", "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert "bad.yaml: points" in err and problem in err and len(err.splitlines()) == 1
+
+
+def _flat(values) -> list[float]:
+    if values is None:  # a network without biases
+        return []
+    return [x for v in values for x in _flat(v)] if isinstance(values, list) else [values]
+
+
+def _numbers(markup: str) -> set[float]:
+    """The sizes of the numbers written in a text (MathML puts a minus sign in its own <mo>)."""
+    return {float(n) for n in re.findall(r"[0-9]+(?:\.[0-9]+)?", markup)}
+
+
+@pytest.mark.parametrize("name", ["blog-2-2-2", "pixel-four-4-2-1", "class-set-2-2-2"])
+def test_the_diagram_travels_as_a_file_with_the_given_numbers_beside_it(name, exported):
+    """Moodle's HTML cleaning strips inline <svg> but keeps <img>: the diagram is the question's
+    own file, styled by itself, and every given number is also in the text."""
+    stem = f"{name}-v01" if name == "class-set-2-2-2" else name
+    key = json.loads((exported / f"{stem}-key.json").read_text())
+    network, values = key["definition"]["network"], key["definition"]["values"]
+    question = ET.parse(exported / f"{name}-moodle.xml").getroot()[1]
+    (file,) = question.findall("questiontext/file")
+    assert (file.get("name"), file.get("path"), file.get("encoding")) == (
+        "diagram.svg", "/", "base64")
+    svg = ET.fromstring(base64.b64decode(file.text, validate=True))
+    ns = "{http://www.w3.org/2000/svg}"
+    assert svg.tag == f"{ns}svg" and svg.get("aria-label")
+    assert len(svg.findall(f".//{ns}circle")) == sum(network["layers"])
+    assert ".neuron{fill:#fff" in svg.findtext(f".//{ns}style")  # no page CSS reaches an image
+    text = question.findtext("questiontext/text")
+    img = re.search(r'<img src="@@PLUGINFILE@@/diagram\.svg" alt="([^"]+)"', text)
+    assert img and "network" in img.group(1)
+    given = {abs(x) for x in _flat([values["inputs"], values["targets"], values["weights"],
+                                    values["biases"]])}
+    svg_text = " ".join(t.strip() for t in svg.itertext())
+    assert given <= _numbers(html.unescape(text)) and given <= _numbers(svg_text)
+
+
+def test_a_numerical_question_asks_its_line_with_the_givens(tmp_path):
+    assert main(["build", str(WORKSHEETS / "blog-2-2-2.yaml"), "--format", "moodle-numerical",
+                 "--out", str(tmp_path)]) == 0
+    key = json.loads((tmp_path / "blog-2-2-2-key.json").read_text())
+    questions = ET.parse(tmp_path / "blog-2-2-2-moodle-numerical.xml").getroot()[1:]
+    values = key["definition"]["values"]
+    given = {abs(x) for x in _flat([values["inputs"], values["weights"]])}
+    for q, answer in zip(questions, key["answers"]):
+        text = q.findtext("questiontext/text")
+        assert text.endswith(" = ?</p>") and f"<p>({answer['label']}) <math" in text
+        assert given <= _numbers(html.unescape(text)) and q.find("questiontext/file") is not None
+        assert [q.findtext(k) for k in ("unitgradingtype", "showunits", "unitsleft")] == [
+            "0", "3", "0"]  # a plain number, no units asked

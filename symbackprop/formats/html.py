@@ -86,7 +86,19 @@ def page(title, tag, student, decimals, scheme, sections, **parts) -> str:
 # --- the network as SVG, from the same layout as the PDF's TikZ picture -----------------
 
 
-def diagram(ws) -> str:
+# practice.css's diagram rules, for the diagram as an image file (Moodle), where no page CSS reaches
+STANDALONE_STYLE = (
+    ".neuron{fill:#fff;stroke:#1a1a1a;stroke-width:1.6}.neuron.input{fill:#eceff1}"
+    ".edge{stroke:#555;stroke-width:1.1;marker-end:url(#arrow)}"
+    "text{font:15px system-ui,sans-serif;fill:#1a1a1a}text.note,text.weight{font-size:12px}"
+    "text.weight,text.label{paint-order:stroke;stroke:#fff;stroke-width:4px}"
+    "tspan.sub,tspan.sup{font-size:70%}")
+
+
+def diagram(ws, standalone: bool = False) -> str:
+    """The network as SVG: inline on a page styled by practice.css, or standalone=True, an image
+    file that carries its own style."""
+    style = f"<style>{STANDALONE_STYLE}</style>" if standalone else ""
     view = tex.diagram_view(ws)
     nodes = {n["id"]: n for n in view["nodes"]}
     radius = view["size"] / 2 * CM
@@ -100,7 +112,7 @@ def diagram(ws) -> str:
              f'height="{height:.0f}">',
              '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
              'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
-             'fill="#555"/></marker></defs>']
+             f'fill="#555"/></marker>{style}</defs>']
     parts += [_edge(e, nodes, radius) for e in view["edges"]]
     for n in view["nodes"]:
         x, y = n["x"] * CM, -n["y"] * CM

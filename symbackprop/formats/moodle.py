@@ -15,13 +15,20 @@ their backslash).
 
 from __future__ import annotations
 
+import base64
 from xml.sax.saxutils import escape
 
 from markupsafe import Markup
 
 from .. import scheme
+from . import tex
 from .html import _line, diagram
 from .mathml import math, mixed
+
+DIAGRAM = "diagram.svg"
+# a number without units, as Moodle's own export writes such a numerical question
+NO_UNITS = ("    <unitgradingtype>0</unitgradingtype>\n    <unitpenalty>0.1</unitpenalty>\n"
+            "    <showunits>3</showunits>\n    <unitsleft>0</unitsleft>\n")
 
 
 def cloze_escape(text: str) -> str:
@@ -72,6 +79,7 @@ def subquestion(blank: dict, values: dict[str, float], points: int = 1) -> tuple
 def numerical_questions(v) -> tuple[list[str], list[str]]:
     """One Moodle numerical question per blank of a version (for quizzes built step by step)."""
     sch, log, out = v.key["scheme"], [], []
+    asked = prompts(v.sheet, sch)
     for blank in sch["blanks"]:
         answers, dropped = alternatives(blank, sch["values"])
         log += [f"{v.stem}: {d}" for d in dropped]
@@ -81,12 +89,13 @@ def numerical_questions(v) -> tuple[list[str], list[str]]:
             f"{escape(feedback)}</text></feedback></answer>\n"
             for fraction, value, tol, feedback in answers)
         title = f"{v.stem} ({blank['label']}) {blank['name']}"
-        text = (f"<p>{escape(v.sheet.title)}: ({blank['label']}) {escape(blank['name'])}</p>"
-                f"<p>{escape(blank['working'].split(' = ')[0])} = ?</p>")
+        text = given_html(v.sheet) + f"<p>({blank['label']}) {asked[blank['label']]} = ?</p>"
         out.append(f'  <question type="numerical">\n    <name><text>{escape(title)}</text></name>\n'
-                   f'    <questiontext format="html"><text>{_cdata(text)}</text></questiontext>\n'
+                   f'    <questiontext format="html"><text>{_cdata(text)}</text>'
+                   f"{diagram_file(v.sheet)}</questiontext>\n"
                    f"    <defaultgrade>{blank.get('points', 1)}</defaultgrade>\n{xml_answers}"
-                   f"    <idnumber>{escape(v.stem)}-{blank['label']}</idnumber>\n  </question>")
+                   f"{NO_UNITS}    <idnumber>{escape(v.stem)}-{blank['label']}</idnumber>\n"
+                   "  </question>")
     return out, log
 
 
@@ -103,8 +112,7 @@ def question_html(sheet, sch: dict) -> tuple[str, list[str]]:
         return _lesson_html(sheet, sch)
     ws = sheet
     blanks = {b["label"]: b for b in sch["blanks"]}
-    log, out = [], [f"<p>{escape(ws.title)}</p>"]
-    out.append(f"<div>{diagram(ws)}</div>")
+    log, out = [], [given_html(ws)]
     for s in ws.sections:
         out.append(f"<h4>{mixed(s.title)}</h4><p>{escape(s.intro)}</p>")
         for line in s.lines:
@@ -117,6 +125,42 @@ def question_html(sheet, sch: dict) -> tuple[str, list[str]]:
             else:
                 out.append(f"<p>{view['math']} = the value of ({line.answer.label})</p>")
     return "".join(out), log
+
+
+def given_html(sheet) -> str:
+    """The title, the network in words, its diagram and the given numbers (or a lesson's intro)."""
+    if type(sheet).__name__ == "LessonSheet":
+        return f"<p>{escape(sheet.title)}</p><p>{escape(sheet.intro)}</p>"
+    ws = sheet
+    # an image file, not inline SVG: Moodle's HTML cleaning (forceclean) strips <svg>, not <img>
+    return "".join([f"<p>{escape(ws.title)}</p><p>{escape(tex._network_words(ws))}</p>",
+                    f'<p><img src="@@PLUGINFILE@@/{DIAGRAM}" alt="{_diagram_words(ws)}" '
+                    'style="max-width:100%;height:auto"></p>',
+                    *(f"<p>{escape(row['caption'])}: {math(row['latex'])}</p>"
+                      for row in tex._given_tables(ws))])
+
+
+def prompts(sheet, sch: dict) -> dict[str, str]:
+    """Each blank's line as the sheet asks it (its formula in MathML), by label."""
+    if type(sheet).__name__ == "LessonSheet":
+        return {row.answer.label: mixed(row.text.rstrip().removesuffix("=").rstrip())
+                for _, rows in sheet.sections for row in rows if row.answer is not None}
+    blanks = {b["label"]: b for b in sch["blanks"]}
+    return {line.answer.label: _line(line, sheet.decimals, blanks)["math"]
+            for s in sheet.sections for line in s.lines if line.first}
+
+
+def _diagram_words(ws) -> str:
+    return escape(f"Diagram of the {'-'.join(map(str, ws.layers))} network; its weights, inputs "
+                  "and targets are listed below it", {'"': "&quot;"})
+
+
+def diagram_file(sheet) -> str:
+    """The diagram as Moodle's XML carries a question's file, or nothing for a lesson."""
+    if type(sheet).__name__ == "LessonSheet":
+        return ""
+    data = base64.b64encode(diagram(sheet, standalone=True).encode("utf-8")).decode("ascii")
+    return f'<file name="{DIAGRAM}" path="/" encoding="base64">{data}</file>'
 
 
 def _lesson_html(sheet, sch: dict) -> tuple[str, list[str]]:
@@ -168,7 +212,8 @@ def quiz_xml(name: str, versions, numerical: bool = False) -> tuple[str, list[st
         title = v.stem + (f" ({v.student})" if v.student else "")
         questions.append(
             f'  <question type="multianswer">\n    <name><text>{escape(title)}</text></name>\n'
-            f'    <questiontext format="html"><text>{_cdata(text)}</text></questiontext>\n'
+            f'    <questiontext format="html"><text>{_cdata(text)}</text>'
+            f"{diagram_file(v.sheet)}</questiontext>\n"
             f'    <generalfeedback format="html"><text>{_cdata(key_html(v.sheet))}</text>'
             f"</generalfeedback>\n    <penalty>0.3333333</penalty>\n    <hidden>0</hidden>\n"
             f"    <idnumber>{escape(v.stem)}</idnumber>\n  </question>")
