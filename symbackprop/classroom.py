@@ -11,6 +11,7 @@ from pathlib import Path
 from . import gradebook, keys
 from .build import Output, shown
 from .errors import DefinitionError, UsageError
+from .formats import feedback
 from .yamlfile import Unreadable, read_text
 
 MAX_KEYS = 501  # a class set of 500 versions, or one unnumbered sheet
@@ -25,7 +26,7 @@ def main(args) -> int:
         raise UsageError(f"{args.answers}: cannot read the answers ({exc})") from None
     rows, problems = gradebook.read_rows(text)
     book = gradebook.mark_class(book_keys, rows, args.points_carried_forward)
-    for problem in problems + book.problems:
+    for problem in sorted(problems + book.problems, key=_line_number):
         print(f"symbackprop: {args.answers}: {problem}", file=sys.stderr)
     if not book.students:
         raise UsageError(f"{args.answers}: no student could be marked")
@@ -33,12 +34,18 @@ def main(args) -> int:
         out.write("gradebook.csv", gradebook.gradebook_csv(book))
         out.write("summary.csv", gradebook.summary_csv(book))
         for i, student in enumerate(book.students, start=1):
-            out.write(feedback_name(i, student.row.name), gradebook.feedback_html(book, student))
+            out.write(feedback_name(i, student.row.name), feedback.student_page(book, student))
         out.commit()
     print(gradebook.summary_text(book))
     print(f"wrote gradebook.csv, summary.csv and {len(book.students)} feedback pages to "
           f"{shown(out.folder)}/")
     return 0
+
+
+def _line_number(problem: str) -> int:
+    """'line 14: ...' sorts by 14, so the teacher reads the spreadsheet's problems in its order."""
+    found = re.match(r"line ([0-9]+):", problem)
+    return int(found.group(1)) if found else 0
 
 
 def read_keys(folder: str) -> dict:

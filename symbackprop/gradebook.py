@@ -15,7 +15,6 @@ Pure: rows and keys in, text out; `classroom.py` reads and writes the files.
 from __future__ import annotations
 
 import csv
-import html
 import io
 from collections import Counter
 from dataclasses import dataclass, field
@@ -50,6 +49,7 @@ class Gradebook:
     students: list[Student]
     problems: list[str]  # 'line N: ...' for rows that could not be marked (in part or whole)
     carried_forward: float = 1.0  # the points a carried-forward answer earns
+    title: str = "Worksheet"
 
 
 def read_rows(text: str) -> tuple[list[Row], list[str]]:
@@ -96,7 +96,8 @@ def mark_class(keys: dict[int | None, check.Key], rows: list[Row],
         students.append(_mark(key, row, carried_forward, worth))
         problems += students[-1].problems
     return Gradebook(labels, {a["label"]: a["name"] for a in first.answers}, worth,
-                     sum(worth.values()), students, problems, carried_forward)
+                     sum(worth.values()), students, problems, carried_forward,
+                     str(first.definition.get("title") or "Worksheet"))
 
 
 def _mark(key: check.Key, row: Row, carried_forward: float, worth: dict[str, float]
@@ -176,22 +177,3 @@ def summary_text(book: Gradebook) -> str:
     lines += [text for _, text in sorted(found, key=lambda f: -f[0])] or [
         "  no mistake was made by more than one student in ten"]
     return "\n".join(lines)
-
-
-def feedback_html(book: Gradebook, s: Student) -> str:
-    """A student's marks as a small, self-contained page to mail or upload."""
-    rows = "".join(
-        f"<tr><td>({m.label})</td><td>{html.escape(m.name)}</td>"
-        f"<td>{'' if m.given is None else html.escape(f'{m.given:g}')}</td>"
-        f"<td>{m.verdict.replace('_', ' ')}</td><td>{html.escape(m.message)}</td>"
-        f"<td>{html.escape(m.working) if m.verdict not in ('correct',) else ''}</td></tr>"
-        for m in s.marks)
-    version = "" if s.row.version is None else f", version {s.row.version}"
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>'
-            f"{html.escape(s.row.name)}: feedback</title><style>body{{font:1rem/1.5 sans-serif;"
-            f"max-width:60rem;margin:auto;padding:1rem}}td{{padding:.2rem .5rem;"
-            f"border-bottom:1px solid #ccc;vertical-align:top}}</style></head><body>"
-            f"<h1>{html.escape(s.row.name)}{version}</h1><p>{s.points:g} of {book.total:g} "
-            f"points ({100 * s.points / book.total:.0f} %)</p>"
-            f"<table><tr><th></th><th>quantity</th><th>your answer</th><th>mark</th>"
-            f"<th>comment</th><th>working</th></tr>{rows}</table></body></html>\n")

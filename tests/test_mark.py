@@ -85,8 +85,36 @@ def test_a_class_is_marked_into_a_gradebook(class_set, tmp_path, capsys):
     pages = sorted(p.name for p in out.glob("feedback-*.html"))
     assert pages == ["feedback-001-ada-lovelace.html", "feedback-002-zoe-adams.html",
                      "feedback-003-nguyen-van-a.html", "feedback-004-bob.html"]
-    zoe_page = (out / pages[1]).read_text(encoding="utf-8")
-    assert "Zoë Adams, version 2" in zoe_page and "this is σ(−net)" in zoe_page
+    _zoes_page_as_she_reads_it(out / pages[1], zoe, label)
+
+
+def _zoes_page_as_she_reads_it(page, zoe: dict, label: dict) -> None:
+    """Her feedback page in a real browser: the text she sees in each row, and no barrier."""
+    from . import browser
+
+    driver = browser.start()
+    try:
+        browser.open_page(driver, page)
+        seen = driver.execute_script("""
+            const rows = {};
+            for (const tr of document.querySelectorAll('tr[data-label]')) {
+              rows[tr.dataset.label] = tr.innerText.replace(/\\s+/g, ' ');
+            }
+            return {title: document.title, header: document.querySelector('header').innerText,
+                    score: document.getElementById('score').innerText, rows,
+                    body: document.body.innerText};""")
+        violations = browser.axe_violations(driver)
+    finally:
+        driver.quit()
+    assert seen["title"].startswith("Zoë Adams: ") and "Zoë Adams · version 2" in seen["header"]
+    assert seen["score"].startswith(f"{zoe['total']} of ") and f"({zoe['percent']} %)" in \
+        seen["score"] and "1 incorrect" in seen["score"] and "1 carried forward" in seen["score"]
+    wrong, carried = seen["rows"][label["out[1][1]"]], seen["rows"][label["net[2][1]"]]
+    assert "0 of 1" in wrong and "Incorrect" in wrong and "this is σ(−net)" in wrong
+    assert "Working: out[1][1] = sigmoid(net[1][1])" in wrong
+    assert "0.5 of 1" in carried and "Carried forward" in carried
+    assert "A carried-forward answer earns 0.5 of its blank's points." in seen["body"]
+    assert violations == []
 
 
 def test_bad_rows_are_reported_and_the_rest_is_marked(class_set, tmp_path):

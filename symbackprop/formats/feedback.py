@@ -1,0 +1,41 @@
+"""The feedback page of one marked student: the practice page's verdict words and colours, the
+points of every blank, and the working wherever the mark was not full."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import jinja2
+
+from .tex import template_dir
+
+# the practice page's words (templates/practice.js, WORDS) for the same verdicts
+WORDS = {"correct": "Correct", "carried_forward": "Carried forward", "incorrect": "Incorrect",
+         "missing": "Not answered"}
+
+
+def student_page(book, student) -> str:
+    """A self-contained HTML page for one row of the gradebook."""
+    rows = [_row(book, student, m) for m in student.marks]
+    counts = Counter({v: 0 for v in WORDS}) + Counter(m.verdict for m in student.marks)
+    note = (f"A carried-forward answer earns {book.carried_forward:g} of its blank's points."
+            if book.carried_forward != 1 else "")
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(template_dir())),
+                             autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True)
+    return env.get_template("feedback.html.j2").render(
+        title=book.title, name=student.row.name, version=student.row.version,
+        points=f"{student.points:g}", total=f"{book.total:g}",
+        percent=f"{100 * student.points / book.total:.1f}", counts=counts, rows=rows,
+        carried_note=note, problems=[p.split(": ", 2)[-1] for p in student.problems],
+        css=(template_dir() / "practice.css").read_text(encoding="utf-8"))
+
+
+def _row(book, student, m) -> dict:
+    share = {"correct": 1.0, "carried_forward": book.carried_forward}.get(m.verdict, 0.0)
+    message = "" if m.message in ("", "correct") else f": {m.message}"
+    return {"label": m.label, "name": m.name, "verdict": m.verdict,
+            "given": student.row.answers.get(m.label, "") if m.given is not None else "",
+            "points": f"{book.marks[m.label] * share:g}", "worth": f"{book.marks[m.label]:g}",
+            "css": m.verdict.replace("_", "-"), "words": WORDS[m.verdict] + message,
+            "working": m.working if m.verdict != "correct" else ""}
