@@ -222,3 +222,14 @@ def test_a_numerical_question_asks_its_line_with_the_givens(tmp_path):
         assert given <= _numbers(html.unescape(text)) and q.find("questiontext/file") is not None
         assert [q.findtext(k) for k in ("unitgradingtype", "showunits", "unitsleft")] == [
             "0", "3", "0"]  # a plain number, no units asked
+
+
+def test_a_roster_names_each_version_and_the_category_is_the_sheets(tmp_path):
+    (roster := tmp_path / "roster.txt").write_text("Zoë Adams\nBob <b> & Co\n", encoding="utf-8")
+    assert main(["build", str(WORKSHEETS / "class-set-2-2-2.yaml"), "--versions", "2",
+                 "--roster", str(roster), "--format", "moodle", "--out", str(tmp_path / "o")]) == 0
+    category, *questions = ET.parse(tmp_path / "o" / "class-set-2-2-2-moodle.xml").getroot()
+    assert category.findtext("category/text") == "$course$/top/symbackprop/class-set-2-2-2"
+    assert [(q.findtext("name/text"), q.findtext("idnumber")) for q in questions] == [
+        ("class-set-2-2-2-v01 (Zoë Adams)", "class-set-2-2-2-v01"),
+        ("class-set-2-2-2-v02 (Bob <b> & Co)", "class-set-2-2-2-v02")]
