@@ -3,6 +3,7 @@ points of every blank, and the working wherever the mark was not full."""
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 
 import jinja2
@@ -20,15 +21,23 @@ def student_page(book, student) -> str:
     counts = Counter({v: 0 for v in WORDS}) + Counter(m.verdict for m in student.marks)
     note = (f"A carried-forward answer earns {book.carried_forward:g} of its blank's points."
             if book.carried_forward != 1 else "")
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(template_dir())),
-                             autoescape=True, undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True)
-    return env.get_template("feedback.html.j2").render(
+    template, css = _template()
+    return template.render(
         title=book.title, name=student.row.name, version=student.row.version,
         points=f"{student.points:g}", total=f"{book.total:g}",
         percent=f"{100 * student.points / book.total:.1f}", counts=counts, rows=rows,
         carried_note=note, problems=[p.split(": ", 2)[-1] for p in student.problems],
-        css=(template_dir() / "practice.css").read_text(encoding="utf-8"))
+        css=css)
+
+
+@functools.cache
+def _template() -> tuple[jinja2.Template, str]:
+    """Compiled once: a class of 300 is 300 pages from one template."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(template_dir())),
+                             autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True)
+    return (env.get_template("feedback.html.j2"),
+            (template_dir() / "practice.css").read_text(encoding="utf-8"))
 
 
 def _row(book, student, m) -> dict:
