@@ -100,8 +100,10 @@ def run(make, args, with_class_set: bool) -> int:
     A signal ends the build cleanly: one line, exit code 128 + its number (130 for Ctrl-C)."""
     out = Output(args.out)
     try:
-        with _signals_as_interrupts(), out:
+        with _signals_as_interrupts() as caught, out:
             code, wrote = emit(make(), args, out, with_class_set)
+            if caught:  # raised, but swallowed by a library's bare `except:` on the way out
+                raise Interrupted(caught[0])
             out.commit()
     except Interrupted as exc:
         done = "its files were all written" if out.committed else "nothing was written"
@@ -419,22 +421,26 @@ def shown(path) -> str:
 
 
 @contextmanager
-def _signals_as_interrupts() -> Iterator[None]:
+def _signals_as_interrupts() -> Iterator[list[int]]:
     """Ctrl-C, SIGTERM and SIGHUP raise Interrupted in the main thread, once: the cleanup that
-    follows is not interrupted again. Outside the main thread (a test's), signals stay as they
+    follows is not interrupted again. The signal is also kept in the list it yields, for the
+    build to stop before its commit even if some library's bare `except:` took the raise. Outside the main thread (a test's), signals stay as they
     are."""
+    caught: list[int] = []
+
     def stop(signum, frame):
         for s in STOPPING:
             signal.signal(s, signal.SIG_IGN)
+        caught.append(signum)
         raise Interrupted(signum)
 
     try:
         previous = {s: signal.signal(s, stop) for s in STOPPING}
     except ValueError:  # not the main thread
-        yield
+        yield caught
         return
     try:
-        yield
+        yield caught
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
