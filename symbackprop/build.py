@@ -187,7 +187,9 @@ def write_moodle(versions: list[classset.Version], out: Output, kind: str = "moo
     if log:
         out.write(f"{name}-{kind}.log", "\n".join(log) + "\n")
     count = len(versions) * (len(versions[0].key["answers"]) if kind != "moodle" else 1)
-    return f"{name}-{kind}.xml ({_count(count, 'question')})"
+    left_out = f"; {_count(len(log), 'mistake')} inside a right answer's band left out, " \
+        f"listed in {name}-{kind}.log" if log else ""
+    return f"{name}-{kind}.xml ({_count(count, 'question')}{left_out})"
 
 
 def write_keys(versions: list[classset.Version], out: Output) -> None:
@@ -424,8 +426,8 @@ def shown(path) -> str:
 def _signals_as_interrupts() -> Iterator[list[int]]:
     """Ctrl-C, SIGTERM and SIGHUP raise Interrupted in the main thread, once: the cleanup that
     follows is not interrupted again. The signal is also kept in the list it yields, for the
-    build to stop before its commit even if some library's bare `except:` took the raise. Outside the main thread (a test's), signals stay as they
-    are."""
+    build to stop before its commit even if some library's bare `except:` took the raise.
+    Outside the main thread (a test's), signals stay as they are."""
     caught: list[int] = []
 
     def stop(signum, frame):

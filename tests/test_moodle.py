@@ -233,3 +233,26 @@ def test_a_roster_names_each_version_and_the_category_is_the_sheets(tmp_path):
     assert [(q.findtext("name/text"), q.findtext("idnumber")) for q in questions] == [
         ("class-set-2-2-2-v01 (Zoë Adams)", "class-set-2-2-2-v01"),
         ("class-set-2-2-2-v02 (Bob <b> & Co)", "class-set-2-2-2-v02")]
+
+
+def test_mistakes_inside_the_right_band_are_left_out_and_logged(exported):
+    """Moodle scores the first matching answer: a mistake whose value the right answer's band
+    covers would never be reached, so it is logged instead, and each logged value is inside."""
+    key = json.loads((exported / "blog-2-2-2-key.json").read_text())
+    bands = {b["label"]: (b["value"], max(b["tolerance"]["abs"],
+                                           b["tolerance"]["rel"] * abs(b["value"])), b)
+             for b in key["scheme"]["blanks"]}
+    logged = (exported / "blog-2-2-2-moodle.log").read_text(encoding="utf-8").splitlines()
+    assert logged
+    for line in logged:
+        found = re.fullmatch(r"blog-2-2-2: \((\w+)\) (.+?): (\w+) gives (\S+), inside the right "
+                             r"answer's band; left out", line)
+        assert found, line
+        value, band, blank = bands[found.group(1)]
+        assert found.group(2) == blank["name"] and found.group(3) in check.MISTAKES
+        assert abs(float(found.group(4)) - value) <= band
+    subs = _subquestions(ET.parse(exported / "blog-2-2-2-moodle.xml").getroot()[1]
+                         .findtext("questiontext/text"))
+    for answers, blank in zip(subs, key["scheme"]["blanks"]):
+        _, band, _ = bands[blank["label"]]
+        assert all(abs(v - blank["value"]) > band for _, v, _, _ in answers[1:])
