@@ -181,12 +181,18 @@ function page() {
       localStorage.setItem(store, JSON.stringify(saved));
     });
   }
-  document.getElementById("check").addEventListener("click", () => check(scheme, inputs));
+  const checked = store + ":checked";
+  const checkNow = () => {
+    check(scheme, inputs);
+    localStorage.setItem(checked, "1");  // a reload shows the verdicts again, not bare blanks
+  };
+  document.getElementById("check").addEventListener("click", checkNow);
   for (const input of inputs) {  // Enter in a blank checks, as in a form
     input.addEventListener("keydown", (event) => {
-      if (event.key === "Enter") check(scheme, inputs);
+      if (event.key === "Enter") checkNow();
     });
   }
+  if (localStorage.getItem(checked) === "1") check(scheme, inputs);
   for (const button of document.querySelectorAll("button.reveal")) {
     button.addEventListener("click", () => {
       const working = document.getElementById("working-" + button.dataset.for);

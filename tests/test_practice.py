@@ -114,6 +114,19 @@ def test_answers_survive_a_reload_and_working_is_revealed(built, driver):
     reveal.click()
     working = driver.find_element("id", "working-b")
     assert working.is_displayed() and "0.59327" in working.text
+    before = _verdicts(driver)
+    assert before["a"][0] == "correct" and before["b"][0] == "incorrect"
+    driver.refresh()  # checked once: the verdicts come back with the answers
+    assert _verdicts(driver) == before
+
+
+def _verdicts(driver) -> dict:
+    return driver.execute_script("""
+        const out = {};
+        for (const el of document.querySelectorAll('[data-verdict-for]')) {
+          if (el.dataset.verdict) out[el.dataset.verdictFor] = [el.dataset.verdict, el.textContent];
+        }
+        return out;""")
 
 
 def test_garbage_is_refused_with_checks_message(built, driver):
