@@ -63,7 +63,7 @@ def forward(graph: Graph, inst: Instance, decimals: int | None = None) -> dict[s
     """
     values = known(graph, inst)
     if decimals is None:
-        return {k: _double(k, v) for k, v in _exact(graph, values).items()}
+        return {k: _double(k, v) for k, v in _exact(graph, values)[0].items()}
     env = _env(graph, values, DIGITS)
     for key in graph.order:  # J from the rounded outputs, as the student works it
         value = graph.equations[key].xreplace(env)
@@ -72,13 +72,13 @@ def forward(graph: Graph, inst: Instance, decimals: int | None = None) -> dict[s
     return values
 
 
-def _exact(graph: Graph, values: dict[str, float]) -> dict[str, sp.Float]:
+def _exact(graph: Graph, values: dict[str, float]) -> tuple[dict[str, mpmath.mpf], int]:
     """The knowns and every net, out and J at a precision that keeps them all.
 
     forward and step_values both need it for the same numbers, one after the other: the last
     result is kept, keyed by everything it depends on (the network and the knowns).
     """
-    key = (graph.network, tuple(sorted(values.items())))
+    key = (graph.network, tuple(values.items()))
     if _last[0] != key:
         _last[:] = [key, _exact_pass(graph, values)]
     return _last[1]
@@ -87,24 +87,45 @@ def _exact(graph: Graph, values: dict[str, float]) -> dict[str, sp.Float]:
 _last: list = [None, None]
 
 
-def _exact_pass(graph: Graph, values: dict[str, float]) -> dict[str, sp.Float]:
+def _exact_pass(graph: Graph, values: dict[str, float]) -> tuple[dict[str, mpmath.mpf], int]:
+    """Each net as the sum its equation is, Σ W·in + b, taken exactly and rounded once; each
+    out and J by substituting into its equation. (A net's equation is a sum of hundreds of
+    products in a wide layer: building it as a SymPy expression costs more than the sum.)"""
     digits = DIGITS
     while True:
-        env = _env(graph, values, digits)
-        for key in graph.order:
-            expr = _stable_loss(graph) if key == "J" else graph.equations[key]
-            env[graph[key]] = expr.xreplace(env)
+        with mpmath.workdps(digits):
+            env = {k: mpmath.mpf(v) for k, v in values.items()}
+            for key in graph.order:
+                env[key] = _net(graph, key, env) if key.startswith("net") else \
+                    _substitute(graph, key, env, digits)
         need = _digits(graph, env)
         if need <= digits:
-            return {k: env[graph[k]] for k in values} | {k: env[graph[k]] for k in graph.order}
+            return env, digits
         digits = need
+
+
+def _net(graph: Graph, key: str, env) -> mpmath.mpf:
+    l, j = (int(i) for i in key[4:-1].split("]["))
+    terms, b = graph.net_terms(l, j)
+    products = [(env[w], env[a]) for w, a in terms] + ([] if b is None else [(env[b], 1)])
+    return mpmath.fdot(products)
+
+
+def _substitute(graph: Graph, key: str, env, digits: int) -> mpmath.mpf:
+    expr = _stable_loss(graph) if key == "J" else graph.equations[key]
+    value = expr.xreplace({s: sp.Float(env[s.name], digits) for s in expr.free_symbols})
+    if not value.is_Float:  # log(2) where exact zeros went in: a number all the same
+        value = value.evalf(digits)
+    if not (value.is_real and value.is_finite):
+        _double(key, value)  # refuses what is not a finite number, by name
+    return sp.Float(value, digits)._to_mpmath(mpmath.mp.prec)
 
 
 def _digits(graph: Graph, env) -> int:
     """Enough digits that 1 − σ(net), 1 − tanh² and a softmax's smaller shares keep 20 of
     their own: each loses about |net|·log10(e) to cancellation (two nets' worth for softmax),
     up to where e^-|net| leaves double precision's range."""
-    nets = [abs(env[graph[k]]) for k in graph.order if k.startswith("net")]
+    nets = [abs(env[k]) for k in graph.order if k.startswith("net")]
     widest = min(max(nets, default=0), 800)
     return min(MAX_DIGITS, 20 + math.ceil(2 * float(widest) / math.log(10)))
 
@@ -179,18 +200,32 @@ def step_values(steps, values: dict[str, float], graph: Graph,
     `decimals`, from the rounded `values`, every factor, product and sum rounded before use.
     """
     if decimals is None:
-        exact = _exact(graph, {k: v for k, v in values.items() if k[0] in "xtWb"})
-        env = {graph[k]: v for k, v in exact.items()}
+        quantities, digits = _exact(graph, {k: v for k, v in values.items() if k[0] in "xtWb"})
         rounding = _no_rounding
     else:
-        env = {graph[k]: sp.Float(v, DIGITS) for k, v in values.items()}
+        quantities, digits = {k: mpmath.mpf(v) for k, v in values.items()}, DIGITS
         rounding = _rounding(decimals)
-    bits = max(v._prec for v in env.values() if isinstance(v, sp.Float))
     memo: dict[str, mpmath.mpf] = {}
-    with mpmath.workprec(bits):
+    with mpmath.workdps(digits):
+        env = _Env(quantities, digits)
         for step in steps:
             value(step, env, memo, rounding)
         return {k: _double(k, v) for k, v in memo.items()}
+
+
+class _Env:
+    """The quantities by name: mpmath numbers, and SymPy Floats of them to substitute."""
+
+    def __init__(self, quantities: dict[str, mpmath.mpf], digits: int):
+        self.quantities, self.digits = quantities, digits
+        self.floats: dict[sp.Symbol, sp.Float] = {}
+
+    def substitute(self, expr: sp.Expr):
+        if expr.is_Symbol:  # a factor that is one quantity (an input, a weight): its value
+            return self.quantities[expr.name]
+        for s in expr.free_symbols - self.floats.keys():
+            self.floats[s] = sp.Float(self.quantities[s.name], self.digits)
+        return expr.xreplace(self.floats)
 
 
 def _no_rounding(key: str, v: mpmath.mpf) -> mpmath.mpf:
@@ -211,9 +246,11 @@ def value(step: Step, env, memo, rounding) -> mpmath.mpf:
 @value.register
 def _(step: Factor, env, memo, rounding) -> mpmath.mpf:
     if step.target not in memo:
-        v = step.expr.xreplace(env)
-        _double(step.target, v)  # refuses log(0), a division by 0 and overflow by name
-        memo[step.target] = rounding(step.target, v._to_mpmath(mpmath.mp.prec))
+        v = env.substitute(step.expr)
+        if not isinstance(v, mpmath.mpf):
+            _double(step.target, v)  # refuses log(0), a division by 0 and overflow by name
+            v = v._to_mpmath(mpmath.mp.prec)
+        memo[step.target] = rounding(step.target, v)
     return memo[step.target]
 
 
