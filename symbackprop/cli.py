@@ -203,12 +203,12 @@ def _whole(low: int, high: int):
 
 def cmd_derive(args) -> int:
     from . import report
-    from .verify import run
+    from .verify import run, run_params
 
     defn = _network_definition(args.file)
     inst = _instance(defn, args)
     params = [_param(p, defn.network) for p in args.param or ()]
-    result = run(defn, inst)
+    result = run_params(defn, inst, params) if params and not args.json else run(defn, inst)
     if args.json:
         print(_json(report.as_json(result), args.file))
     else:

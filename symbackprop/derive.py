@@ -43,7 +43,7 @@ from .steps import (
     leaves,
 )
 
-__all__ = ["Derivation", "derive", "derive_all", "flatten"]
+__all__ = ["Derivation", "derive", "derive_all", "derive_some", "flatten"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,13 @@ class Derivation:
 def derive(graph: Graph, param: str) -> Step:
     """The derivation of ∂J/∂param, as a tree of Steps."""
     return _Builder(graph).grad(param)
+
+
+def derive_some(graph: Graph, params) -> Derivation:
+    """The derivations of the given parameters only, with the δ's they reach."""
+    builder = _Builder(graph)
+    grads = {p: builder.grad(p) for p in params}
+    return Derivation(graph, grads, dict(sorted(builder.deltas.items())))
 
 
 def derive_all(graph: Graph) -> Derivation:

@@ -72,7 +72,7 @@ def forward(graph: Graph, inst: Instance, decimals: int | None = None) -> dict[s
     return values
 
 
-def _exact(graph: Graph, values: dict[str, float]) -> tuple[dict[str, mpmath.mpf], int]:
+def _exact(graph: Graph, values: dict[str, float]) -> tuple[dict, int]:
     """The knowns and every net, out and J at a precision that keeps them all.
 
     forward and step_values both need it for the same numbers, one after the other: the last
@@ -87,14 +87,15 @@ def _exact(graph: Graph, values: dict[str, float]) -> tuple[dict[str, mpmath.mpf
 _last: list = [None, None]
 
 
-def _exact_pass(graph: Graph, values: dict[str, float]) -> tuple[dict[str, mpmath.mpf], int]:
+def _exact_pass(graph: Graph, values: dict[str, float]) -> tuple[dict, int]:
     """Each net as the sum its equation is, Σ W·in + b, taken exactly and rounded once; each
-    out and J by substituting into its equation. (A net's equation is a sum of hundreds of
-    products in a wide layer: building it as a SymPy expression costs more than the sum.)"""
+    out and J by substituting into its equation. The knowns stay the doubles they are. (A
+    net's equation is a sum of hundreds of products in a wide layer: building it as a SymPy
+    expression, or converting a hundred thousand weights to mpmath, costs more than the sum.)"""
     digits = DIGITS
     while True:
         with mpmath.workdps(digits):
-            env = {k: mpmath.mpf(v) for k, v in values.items()}
+            env: dict = dict(values)
             for key in graph.order:
                 env[key] = _net(graph, key, env) if key.startswith("net") else \
                     _substitute(graph, key, env, digits)
@@ -107,8 +108,35 @@ def _exact_pass(graph: Graph, values: dict[str, float]) -> tuple[dict[str, mpmat
 def _net(graph: Graph, key: str, env) -> mpmath.mpf:
     l, j = (int(i) for i in key[4:-1].split("]["))
     terms, b = graph.net_terms(l, j)
-    products = [(env[w], env[a]) for w, a in terms] + ([] if b is None else [(env[b], 1)])
-    return mpmath.fdot(products)
+    pairs = [(env[w], env[a]) for w, a in terms] + ([] if b is None else [(env[b], 1.0)])
+    return _dot(pairs)
+
+
+def _dot(pairs) -> mpmath.mpf:
+    """Σ a·b of doubles and mpmath numbers, exactly, rounded once to the working precision:
+    each number is m·2^e with m a whole number, so the products and their sum are whole
+    numbers times a common power of 2.
+
+    >>> from fractions import Fraction
+    >>> exact = Fraction(0.1) * 3 - Fraction(0.3)  # the doubles 0.1 and 0.3, not the decimals
+    >>> float(_dot([(0.1, 3.0), (-0.3, 1.0)])) == float(exact) == 2.0**-55, 0.1 * 3 - 0.3
+    (True, 5.551115123125783e-17)
+    """
+    terms = []
+    for a, b in pairs:
+        (ma, ea), (mb, eb) = _binary(a), _binary(b)
+        terms.append((ma * mb, ea + eb))
+    low = min(e for _, e in terms)
+    return mpmath.mpf((sum(m << (e - low) for m, e in terms), low))
+
+
+def _binary(v) -> tuple[int, int]:
+    """v = m·2^e exactly, for a double or a (finite) mpmath number."""
+    if isinstance(v, float):
+        n, d = v.as_integer_ratio()  # d is a power of 2
+        return n, 1 - d.bit_length()
+    sign, man, exp, _ = mpmath.mpf(v)._mpf_
+    return (-man if sign else man), exp
 
 
 def _substitute(graph: Graph, key: str, env, digits: int) -> mpmath.mpf:
@@ -165,7 +193,7 @@ def _double(key: str, value) -> float:
                             value._to_mpmath(64), 4)
         raise VerificationError(f"{key} = {shown} is beyond double precision (largest about "
                                 "1.8e308); use numbers that keep every quantity smaller")
-    return number
+    return number + 0.0  # a weight drawn as -0.0 is 0
 
 
 def _round(graph: Graph, key: str, value: float, decimals: int) -> float:
@@ -203,7 +231,7 @@ def step_values(steps, values: dict[str, float], graph: Graph,
         quantities, digits = _exact(graph, {k: v for k, v in values.items() if k[0] in "xtWb"})
         rounding = _no_rounding
     else:
-        quantities, digits = {k: mpmath.mpf(v) for k, v in values.items()}, DIGITS
+        quantities, digits = values, DIGITS
         rounding = _rounding(decimals)
     memo: dict[str, mpmath.mpf] = {}
     with mpmath.workdps(digits):
@@ -214,15 +242,20 @@ def step_values(steps, values: dict[str, float], graph: Graph,
 
 
 class _Env:
-    """The quantities by name: mpmath numbers, and SymPy Floats of them to substitute."""
+    """The quantities by name (doubles and mpmath numbers), as mpmath numbers and as SymPy
+    Floats to substitute, each converted when first needed."""
 
-    def __init__(self, quantities: dict[str, mpmath.mpf], digits: int):
+    def __init__(self, quantities: dict, digits: int):
         self.quantities, self.digits = quantities, digits
+        self.numbers: dict[str, mpmath.mpf] = {}
         self.floats: dict[sp.Symbol, sp.Float] = {}
 
     def substitute(self, expr: sp.Expr):
         if expr.is_Symbol:  # a factor that is one quantity (an input, a weight): its value
-            return self.quantities[expr.name]
+            number = self.numbers.get(expr.name)
+            if number is None:
+                number = self.numbers[expr.name] = mpmath.mpf(self.quantities[expr.name])
+            return number
         for s in expr.free_symbols - self.floats.keys():
             self.floats[s] = sp.Float(self.quantities[s.name], self.digits)
         return expr.xreplace(self.floats)
