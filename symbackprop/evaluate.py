@@ -46,11 +46,10 @@ def known(graph: Graph, inst: Instance) -> dict[str, float]:
     v, net = inst.values, inst.network
     values = {name("x", k + 1): x for k, x in enumerate(v.inputs)}
     values |= {name("t", j + 1): t for j, t in enumerate(v.targets)}
-    for l, j, k in graph.weights():
-        values[name("W", l, j, k)] = v.weights[l - 1][j - 1][k - 1]
-    for l in range(1, net.depth + 1) if net.bias != "none" else ():
-        for j, b in enumerate(v.biases[l - 1], start=1):
-            values[name("b", l) if net.bias == "shared" else name("b", l, j)] = b
+    # the graph lists every weight in reading order, then every bias (one a layer if shared)
+    weights = [w for layer in v.weights for row in layer for w in row]
+    biases = [] if net.bias == "none" else [b for layer in v.biases for b in layer]
+    values.update(zip(graph.params, weights + biases))
     return values
 
 
@@ -93,11 +92,12 @@ def _exact_pass(graph: Graph, values: dict[str, float]) -> tuple[dict, int]:
     net's equation is a sum of hundreds of products in a wide layer: building it as a SymPy
     expression, or converting a hundred thousand weights to mpmath, costs more than the sum.)"""
     digits = DIGITS
+    sums: dict[str, tuple[int, int]] = {}  # the first layer's nets, exact whatever the digits
     while True:
         with mpmath.workdps(digits):
             env: dict = dict(values)
             for key in graph.order:
-                env[key] = _net(graph, key, env) if key.startswith("net") else \
+                env[key] = _net(graph, key, env, sums) if key.startswith("net") else \
                     _substitute(graph, key, env, digits)
         need = _digits(graph, env)
         if need <= digits:
@@ -105,29 +105,34 @@ def _exact_pass(graph: Graph, values: dict[str, float]) -> tuple[dict, int]:
         digits = need
 
 
-def _net(graph: Graph, key: str, env) -> mpmath.mpf:
+def _net(graph: Graph, key: str, env, sums: dict[str, tuple[int, int]]) -> mpmath.mpf:
     l, j = (int(i) for i in key[4:-1].split("]["))
-    terms, b = graph.net_terms(l, j)
-    pairs = [(env[w], env[a]) for w, a in terms] + ([] if b is None else [(env[b], 1.0)])
-    return _dot(pairs)
+    if key not in sums:
+        terms, b = graph.net_terms(l, j)
+        pairs = [(env[w], env[a]) for w, a in terms] + ([] if b is None else [(env[b], 1.0)])
+        if l > 1:  # its inputs are outs, exact only to the working precision
+            return mpmath.mpf(_dot(pairs))
+        sums[key] = _dot(pairs)
+    return mpmath.mpf(sums[key])  # rounded once, to the working precision
 
 
-def _dot(pairs) -> mpmath.mpf:
-    """Σ a·b of doubles and mpmath numbers, exactly, rounded once to the working precision:
-    each number is m·2^e with m a whole number, so the products and their sum are whole
-    numbers times a common power of 2.
+def _dot(pairs) -> tuple[int, int]:
+    """Σ a·b of doubles and mpmath numbers, exactly, as (m, e) for m·2^e: each number is
+    m·2^e with m a whole number, so the products and their sum are whole numbers times a
+    common power of 2.
 
     >>> from fractions import Fraction
     >>> exact = Fraction(0.1) * 3 - Fraction(0.3)  # the doubles 0.1 and 0.3, not the decimals
-    >>> float(_dot([(0.1, 3.0), (-0.3, 1.0)])) == float(exact) == 2.0**-55, 0.1 * 3 - 0.3
-    (True, 5.551115123125783e-17)
+    >>> m, e = _dot([(0.1, 3.0), (-0.3, 1.0)])
+    >>> Fraction(m) * Fraction(2) ** e == exact, float(exact), 0.1 * 3 - 0.3
+    (True, 2.7755575615628914e-17, 5.551115123125783e-17)
     """
     terms = []
     for a, b in pairs:
         (ma, ea), (mb, eb) = _binary(a), _binary(b)
         terms.append((ma * mb, ea + eb))
     low = min(e for _, e in terms)
-    return mpmath.mpf((sum(m << (e - low) for m, e in terms), low))
+    return sum(m << (e - low) for m, e in terms), low
 
 
 def _binary(v) -> tuple[int, int]:
@@ -238,7 +243,12 @@ def step_values(steps, values: dict[str, float], graph: Graph,
         env = _Env(quantities, digits)
         for step in steps:
             value(step, env, memo, rounding)
-        return {k: _double(k, v) for k, v in memo.items()}
+        return {k: _float(k, v) for k, v in memo.items()}
+
+
+def _float(key: str, v: mpmath.mpf) -> float:
+    number = float(v)
+    return number + 0.0 if math.isfinite(number) else _double(key, v)
 
 
 class _Env:
@@ -290,8 +300,11 @@ def _(step: Factor, env, memo, rounding) -> mpmath.mpf:
 @value.register
 def _(step: Chain, env, memo, rounding) -> mpmath.mpf:
     if step.target not in memo:
-        memo[step.target] = rounding(step.target, mpmath.fprod(
-            value(f, env, memo, rounding) for f in step.factors))
+        product = None  # as mpmath.fprod takes it, left to right at the working precision
+        for f in step.factors:
+            v = _known(f, env, memo, rounding)
+            product = v if product is None else product * v
+        memo[step.target] = rounding(step.target, product)
     return memo[step.target]
 
 
@@ -299,5 +312,11 @@ def _(step: Chain, env, memo, rounding) -> mpmath.mpf:
 def _(step: PathSum, env, memo, rounding) -> mpmath.mpf:
     if step.target not in memo:
         memo[step.target] = rounding(step.target, mpmath.fsum(
-            value(t, env, memo, rounding) for t in step.terms))
+            _known(t, env, memo, rounding) for t in step.terms))
     return memo[step.target]
+
+
+def _known(step: Step, env, memo, rounding) -> mpmath.mpf:
+    """A shared step (a δ) is evaluated once and then looked up, without dispatching."""
+    v = memo.get(step.target)
+    return value(step, env, memo, rounding) if v is None else v

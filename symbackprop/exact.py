@@ -50,6 +50,9 @@ class Exact:
     def value(self, step: Step) -> float:
         """The step's float; 0.0 when it is exactly zero; the exact number where one was found,
         and products and sums of such numbers recomputed from them."""
+        known = self.values.get(step.target)
+        if known is not None:
+            return known
         self.is_zero(step)
         return _post_order(step, _target, children, self.values, self._value)
 
@@ -67,6 +70,9 @@ class Exact:
         return math.prod(values) if isinstance(step, Chain) else math.fsum(values)
 
     def is_zero(self, step: Step) -> bool:
+        known = self.zero.get(step.target)
+        if known is not None:
+            return known
         return _post_order(step, _target, children, self.zero, self._is_zero)
 
     def _is_zero(self, step: Step) -> bool:
@@ -77,6 +83,8 @@ class Exact:
             if all(self.zero[t.target] for t in step.terms):
                 return True
             parts = sum(abs(self.r.steps[t.target]) for t in step.terms)
+        elif step.expr.is_Symbol:  # a quantity: an input or an out, zero only if it is 0
+            parts = abs(self.r.values[step.expr.name])
         else:
             parts = max((abs(self.r.values[s.name]) for s in step.expr.free_symbols),
                         default=abs(v))

@@ -39,7 +39,7 @@ from sympy.printing.str import StrPrinter
 from .exact import Exact
 from .graph import name
 from .names import numbered
-from .steps import Chain, Factor, PathSum, Step
+from .steps import Chain, Factor, PathSum, Step, children
 from .verify import Verified
 
 __all__ = ["as_json", "deltas_text", "derivation_text", "forward_text", "text",
@@ -267,9 +267,11 @@ def _needed(grads) -> set[str]:
         if id(s) in seen:
             continue
         seen.add(id(s))
-        if s.target.startswith("dJ/dnet["):
+        if s.target.startswith("dJ/dnet["):  # a δ: a chain, or one factor under softmax
             found.add(s.target)
-        stack += s.factors if isinstance(s, Chain) else getattr(s, "terms", ())
+        # nothing is under a factor: only a δ among them needs a visit
+        stack += [c for c in children(s)
+                  if not isinstance(c, Factor) or c.target.startswith("dJ/dnet[")]
     return found
 
 

@@ -195,19 +195,21 @@ def _directions(inst: Instance, p: numeric.Params, gradient: np.ndarray,
                 numpy_sizes: np.ndarray | None, sampled: int) -> FiniteDifferences:
     """∇J·v against J(θ + hv) − J(θ − hv) for FD_DIRECTIONS seeded directions of ±1's.
 
-    The dot product is summed exactly (math.fsum of ±g_i) and rounded once. The gradient's own
-    error: the derivation's values are exact to their last bit (u·|g_i| each); NumPy's are
-    allowed ROUNDING of their size scale, as in the backward-pass comparison.
+    The dot product of n terms ±g_i, summed in double precision, is within n·u·Σ|g_i| of
+    the exact sum. The gradient's own error: the derivation's values are exact to their last
+    bit (u·|g_i| each); NumPy's are allowed ROUNDING of their size scale, as in the
+    backward-pass comparison.
     """
     rng = generator(FD_SEED, 1)
     signs = [rng.integers(0, 2, gradient.size) * 2.0 - 1.0 for _ in range(FD_DIRECTIONS)]
     fd, fd_err = numeric.directional_derivatives(inst, [numeric.unflatten(v, p) for v in signs])
-    own = (2 * UNIT * float(np.sum(np.abs(gradient))) if numpy_sizes is None
-           else ROUNDING * float(np.sum(numpy_sizes)))
+    total = float(np.sum(np.abs(gradient)))
+    own = (UNIT * total if numpy_sizes is None else ROUNDING * float(np.sum(numpy_sizes)))
+    own += gradient.size * UNIT * total  # the dot product's rounding
     worst = 0.0
     for i, (v, d, err) in enumerate(zip(signs, fd, fd_err), start=1):
-        dot = math.fsum(gradient * v)
-        allowed = err + own + UNIT * abs(dot) + UNDERFLOW
+        dot = float(gradient @ v)
+        allowed = err + own + UNDERFLOW
         if not abs(dot - d) <= allowed:
             whose = "the SymPy derivation" if numpy_sizes is None else "NumPy's gradient"
             raise VerificationError(
