@@ -199,7 +199,10 @@ class _Writer:
     # --- the δ's ------------------------------------------------------------------------
 
     def deltas(self, params: list[str]) -> list[str]:
-        keys = _needed(self.r.derivation.grads[p] for p in params)
+        derived = self.r.derivation
+        # every δ was built for some derived parameter: all of them when all are asked for
+        keys = derived.deltas.keys() if set(params) == derived.grads.keys() else \
+            _needed(derived.grads[p] for p in params)
         lines = []
         for key in sorted(keys, key=_layer_first):
             lines += self.delta(self.deltas_by_key[key])
