@@ -289,12 +289,12 @@ def _instance(defn, args):
     """The numbers of the version asked for, drawn and judged exactly as its sheet was; without
     a version, the definition's own draw (no worksheet judge: it may be a network too big to
     print, which trains in seconds but would take minutes to judge)."""
-    from . import classset
     from .sample import instance
 
     version = _version_of(defn, args)
     if version is None:
         return instance(defn, args.seed)
+    from . import classset  # worksheets and proofs: only a version needs them
     return classset.draw(defn, args.seed, version)[0].instance
 
 

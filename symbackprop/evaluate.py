@@ -62,7 +62,11 @@ def forward(graph: Graph, inst: Instance, decimals: int | None = None) -> dict[s
     """
     values = known(graph, inst)
     if decimals is None:
-        return {k: _double(k, v) for k, v in _exact(graph, values)[0].items()}
+        exact = _exact(graph, values)[0]
+        # the knowns as they are (a weight drawn as -0.0 is 0), each result refused by name
+        # if it is not a double
+        return {k: v + 0.0 for k, v in values.items()} | {k: _double(k, exact[k])
+                                                          for k in graph.order}
     env = _env(graph, values, DIGITS)
     for key in graph.order:  # J from the rounded outputs, as the student works it
         value = graph.equations[key].xreplace(env)
@@ -97,12 +101,15 @@ def _exact_pass(graph: Graph, values: dict[str, float]) -> tuple[dict, int]:
         with mpmath.workdps(digits):
             env: dict = dict(values)
             for key in graph.order:
-                env[key] = _net(graph, key, env, sums) if key.startswith("net") else \
-                    _substitute(graph, key, env, digits)
-        need = _digits(graph, env)
-        if need <= digits:
-            return env, digits
-        digits = need
+                if key.startswith("net"):
+                    env[key] = _net(graph, key, env, sums)
+                elif _digits(graph, env) > digits:
+                    break  # wider nets than these digits keep: start again with more
+                else:
+                    env[key] = _substitute(graph, key, env, digits)
+            else:
+                return env, digits
+        digits = _digits(graph, env)
 
 
 def _net(graph: Graph, key: str, env, sums: dict[str, tuple[int, int]]) -> mpmath.mpf:
@@ -158,7 +165,7 @@ def _digits(graph: Graph, env) -> int:
     """Enough digits that 1 − σ(net), 1 − tanh² and a softmax's smaller shares keep 20 of
     their own: each loses about |net|·log10(e) to cancellation (two nets' worth for softmax),
     up to where e^-|net| leaves double precision's range."""
-    nets = [abs(env[k]) for k in graph.order if k.startswith("net")]
+    nets = [abs(env[k]) for k in graph.order if k.startswith("net") and k in env]
     widest = min(max(nets, default=0), 800)
     return min(MAX_DIGITS, 20 + math.ceil(2 * float(widest) / math.log(10)))
 
