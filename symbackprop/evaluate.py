@@ -27,13 +27,13 @@ A sigmoid output of exactly 1.0 in double precision, with target 0: J is finite,
 from __future__ import annotations
 
 import math
-from functools import singledispatch
+from functools import cache, singledispatch
 
 import mpmath
 import sympy as sp
 
 from .errors import VerificationError
-from .graph import Graph, name
+from .graph import Graph, activation, name
 from .sample import Instance
 from .steps import Chain, Factor, PathSum, Step
 
@@ -98,18 +98,20 @@ def _exact_pass(graph: Graph, values: dict[str, float]) -> tuple[dict, int]:
     digits = DIGITS
     sums: dict[str, tuple[int, int]] = {}  # the first layer's nets, exact whatever the digits
     while True:
+        widest = 0
         with mpmath.workdps(digits):
             env: dict = dict(values)
             for key in graph.order:
                 if key.startswith("net"):
                     env[key] = _net(graph, key, env, sums)
-                elif _digits(graph, env) > digits:
+                    widest = max(widest, abs(env[key]))
+                elif _digits(widest) > digits:
                     break  # wider nets than these digits keep: start again with more
                 else:
                     env[key] = _substitute(graph, key, env, digits)
             else:
                 return env, digits
-        digits = _digits(graph, env)
+        digits = _digits(widest)
 
 
 def _net(graph: Graph, key: str, env, sums: dict[str, tuple[int, int]]) -> mpmath.mpf:
@@ -152,8 +154,8 @@ def _binary(v) -> tuple[int, int]:
 
 
 def _substitute(graph: Graph, key: str, env, digits: int) -> mpmath.mpf:
-    expr = _stable_loss(graph) if key == "J" else graph.equations[key]
-    value = expr.xreplace({s: sp.Float(env[s.name], digits) for s in expr.free_symbols})
+    expr, inputs = _equation(graph, key)
+    value = expr.xreplace({s: sp.Float(env[name], digits) for s, name in inputs.items()})
     if not value.is_Float:  # log(2) where exact zeros went in: a number all the same
         value = value.evalf(digits)
     if not (value.is_real and value.is_finite):
@@ -161,13 +163,35 @@ def _substitute(graph: Graph, key: str, env, digits: int) -> mpmath.mpf:
     return sp.Float(value, digits)._to_mpmath(mpmath.mp.prec)
 
 
-def _digits(graph: Graph, env) -> int:
+def _equation(graph: Graph, key: str) -> tuple[sp.Expr, dict[sp.Symbol, str]]:
+    """The expression an out or J is computed from, and the quantity each symbol in it
+    stands for. An out of an activation applied to its own net alone is its activation's
+    formula in one symbol, built once: building hundreds of copies of it in SymPy, one per
+    neuron, would cost more than evaluating them."""
+    if key == "J":
+        expr = _stable_loss(graph)
+        return expr, {s: s.name for s in expr.free_symbols}
+    l = int(key[4:].split("]")[0])
+    kind = graph.network.activations[l - 1]
+    if kind == "softmax":  # every net of the layer
+        expr = graph.equations[key]
+        return expr, {s: s.name for s in expr.free_symbols}
+    z, formula = _formula(kind)
+    return formula, {z: "net" + key[3:]}
+
+
+@cache
+def _formula(kind: str) -> tuple[sp.Symbol, sp.Expr]:
+    z = sp.Symbol("z", real=True)
+    return z, activation(kind, z, [z])
+
+
+def _digits(widest) -> int:
     """Enough digits that 1 − σ(net), 1 − tanh² and a softmax's smaller shares keep 20 of
-    their own: each loses about |net|·log10(e) to cancellation (two nets' worth for softmax),
-    up to where e^-|net| leaves double precision's range."""
-    nets = [abs(env[k]) for k in graph.order if k.startswith("net") and k in env]
-    widest = min(max(nets, default=0), 800)
-    return min(MAX_DIGITS, 20 + math.ceil(2 * float(widest) / math.log(10)))
+    their own, the widest |net| being `widest`: each loses about |net|·log10(e) to
+    cancellation (two nets' worth for softmax), up to where e^-|net| leaves double
+    precision's range."""
+    return min(MAX_DIGITS, 20 + math.ceil(2 * float(min(widest, 800)) / math.log(10)))
 
 
 def _env(graph: Graph, values: dict[str, float], digits: int) -> dict:
