@@ -100,7 +100,7 @@ class Verified:
     updated: dict[str, float]  # parameter name -> value after one gradient-descent step
     numpy_max_abs_diff: float
     fd_max_rel_err: float
-    finite_differences: FiniteDifferences | None = None
+    finite_differences: FiniteDifferences  # how finite differences checked the gradients
 
 
 def run(defn: Definition, inst: Instance) -> Verified:
@@ -128,7 +128,11 @@ def verify(derivation: Derivation, inst: Instance) -> Verified:
     names = list(grads)
     whole = names == list(graph.params)
     # positions of the derived parameters in numeric.flatten's order (the graph's)
-    at = np.arange(len(names)) if whole else np.array([graph.params.index(k) for k in names])
+    if whole:
+        at = np.arange(len(names))
+    else:
+        position = {k: i for i, k in enumerate(graph.params)}
+        at = np.array([position[k] for k in names], dtype=int)
     ours = np.fromiter(grads.values(), float, len(names))
     p = numeric.params(inst)
     with np.errstate(over="ignore", invalid="ignore"):  # SymPy already refused what overflows
@@ -177,6 +181,12 @@ def _sample(p: numeric.Params, n: int) -> np.ndarray:
     return np.sort(np.concatenate(chosen))
 
 
+def _signs(n: int) -> list[np.ndarray]:
+    """FD_DIRECTIONS seeded directions of n ±1's."""
+    rng = generator(FD_SEED, 1)
+    return [rng.integers(0, 2, n) * 2.0 - 1.0 for _ in range(FD_DIRECTIONS)]
+
+
 def _coordinates(p: numeric.Params, positions) -> list[numeric.Coordinate]:
     """Positions in numeric.flatten's order, as (kind, layer, index) of numeric's arrays."""
     arrays = [("W", l, a) for l, a in enumerate(p.W)] + \
@@ -200,8 +210,7 @@ def _directions(inst: Instance, p: numeric.Params, gradient: np.ndarray,
     bit (u·|g_i| each); NumPy's are allowed ROUNDING of their size scale, as in the
     backward-pass comparison.
     """
-    rng = generator(FD_SEED, 1)
-    signs = [rng.integers(0, 2, gradient.size) * 2.0 - 1.0 for _ in range(FD_DIRECTIONS)]
+    signs = _signs(gradient.size)
     fd, fd_err = numeric.directional_derivatives(inst, [numeric.unflatten(v, p) for v in signs])
     total = float(np.sum(np.abs(gradient)))
     own = (UNIT * total if numpy_sizes is None else ROUNDING * float(np.sum(numpy_sizes)))
