@@ -310,7 +310,17 @@ def finite_differences_at(inst: Instance, coordinates: list[Coordinate], h: floa
 def directional_derivatives(inst: Instance, directions: list[Params],
                             h: float = FD_STEP) -> tuple[np.ndarray, np.ndarray]:
     """∇J·v for each direction v from J(θ + s·v) − J(θ − s·v), Richardson-extrapolated with the
-    same error bound as finite_differences: one difference checks every component at once."""
+    same error bound as finite_differences: one difference checks every component at once.
+
+    >>> from symbackprop.definition import Network, Values
+    >>> inst = Instance(Network((2, 1), ('identity',), 'half_sse', 'none'),
+    ...                 Values((2.0, 1.0), (1.0,), (((3.0, -1.0),),)), 0.1, True)
+    >>> gradients(inst, params(inst)).W[0].tolist()  # (wx − t)·x with wx − t = 4
+    [[8.0, 4.0]]
+    >>> along, err = directional_derivatives(inst, [Params([np.array([[1.0, -1.0]])], None)])
+    >>> round(float(along[0]), 9), bool(abs(along[0] - 4) <= err[0] < 1e-9)  # 8 − 4
+    (4.0, True)
+    """
     line = _Line(inst, h)
     results = [line.direction(v) for v in directions]
     return (np.array([r for r, _ in results], dtype=float),

@@ -111,7 +111,17 @@ def run(defn: Definition, inst: Instance) -> Verified:
 def run_params(defn: Definition, inst: Instance, params: list[str]) -> Verified:
     """Only what `params` need: their chains (and the δ's in them) derived and verified, and
     the whole network checked cheaply (the forward pass, and NumPy's gradient along random
-    directions). A network small enough to difference every parameter is verified whole."""
+    directions). A network small enough to difference every parameter is verified whole.
+
+    >>> from symbackprop.definition import parse
+    >>> from symbackprop.sample import instance
+    >>> d = parse('''network: {layers: [2, 2, 1], activation: sigmoid, loss: half_sse,
+    ...   bias: none}
+    ... seed: 3''')
+    >>> r = run_params(d, instance(d), ['W[1][2][1]'])
+    >>> r.finite_differences.method, len(r.grads)
+    ('every_parameter', 6)
+    """
     graph = build(defn.network)
     if len(graph.params) <= FD_EVERY:
         return run(defn, inst)
