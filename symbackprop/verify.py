@@ -261,10 +261,6 @@ def rel_err(a: float, b: float) -> float:
     return abs(a - b) / max(abs(a), abs(b), FLOOR)
 
 
-def _max_rel(ours: dict[str, float], theirs: dict[str, float]) -> float:
-    return max((rel_err(ours[k], theirs[k]) for k in ours), default=0.0)
-
-
 def _max_rel_arrays(ours: np.ndarray, theirs: np.ndarray) -> float:
     """rel_err's largest value over the arrays, vectorized."""
     if not ours.size:
