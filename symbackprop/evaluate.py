@@ -30,6 +30,7 @@ import math
 from functools import cache, singledispatch
 
 import mpmath
+import numpy as np
 import sympy as sp
 
 from .errors import VerificationError
@@ -135,13 +136,30 @@ def _dot(pairs) -> tuple[int, int]:
     >>> m, e = _dot([(0.1, 3.0), (-0.3, 1.0)])
     >>> Fraction(m) * Fraction(2) ** e == exact, float(exact), 0.1 * 3 - 0.3
     (True, 2.7755575615628914e-17, 5.551115123125783e-17)
+    >>> m2, e2 = _dot([(0.1, mpmath.mpf(3)), (-0.3, 1.0)])  # an mpmath number: whole numbers
+    >>> Fraction(m2) * Fraction(2) ** e2 == exact
+    True
     """
+    if all(type(a) is float and type(b) is float for a, b in pairs):
+        return _dot_doubles(pairs)
     terms = []
     for a, b in pairs:
         (ma, ea), (mb, eb) = _binary(a), _binary(b)
         terms.append((ma * mb, ea + eb))
     low = min(e for _, e in terms)
     return sum(m << (e - low) for m, e in terms), low
+
+
+def _dot_doubles(pairs) -> tuple[int, int]:
+    """_dot of doubles only (a first layer's nets: hundreds of weights each): NumPy's frexp
+    splits every double exactly into m·2^e at once, and Python's whole numbers do the rest."""
+    a, b = np.array(pairs, dtype=float).T
+    (ma, ea), (mb, eb) = np.frexp(a), np.frexp(b)
+    # m in [0.5, 1) has 53 bits: m·2^53 is a whole number, exactly
+    ia, ib = ((m * 2.0**53).astype(np.int64).tolist() for m in (ma, mb))
+    e = ea.astype(np.int64) + eb - 106
+    low = int(e.min())
+    return sum((x * y) << s for x, y, s in zip(ia, ib, (e - low).tolist())), low
 
 
 def _binary(v) -> tuple[int, int]:
