@@ -3,7 +3,8 @@
 Evaluated in high precision (mpmath through SymPy's Floats, with arbitrary exponent range) and
 rounded to double precision only at the end, so that out(1 − out) of a saturated sigmoid,
 e^net of a softmax near 1000 or a cross-entropy's log keep their digits. A value that is not
-finite in double precision is refused by name.
+finite in double precision is refused by name. Each net is its equation's sum Σ W·in + b taken
+exactly; the rest is substitution. Nothing here shares code with the NumPy evaluator.
 
 >>> from symbackprop.definition import parse
 >>> from symbackprop.graph import build
