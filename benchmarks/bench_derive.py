@@ -2,13 +2,17 @@
 
 Targets (issue 2): 64-16-10 (1,210 parameters) in under 3 s on a 2-core machine; at least
 50x faster than plain sympy.diff + lambdify on 16-8-4. Issue 14: `derive` on 50 layers of two
-neurons prints in under 2 s, whole process, and its text grows linearly with depth.
+neurons prints in under 2 s, whole process, and its text grows linearly with depth. Issue 12:
+`derive` and `derive --json` of 784-128-10 (101,770 parameters) in under 10 s and 1 GB, whole
+process, and `derive --param` on it in under 2 s; seconds against parameters, so that the
+growth shows.
 
     python benchmarks/bench_derive.py
 """
 
 from __future__ import annotations
 
+import os
 import resource
 import subprocess
 import sys
@@ -82,6 +86,51 @@ def deep_derive(depth: int) -> tuple[float, float, int]:
         return time.perf_counter() - start, _children_cpu() - cpu, len(out)
 
 
+def whole_process(sizes, *options, activations=None) -> tuple[float, float, float, int]:
+    """Wall seconds, CPU seconds, peak megabytes and bytes of output of one
+    `symbackprop derive` run on a network given by its shape and a seed."""
+    acts = activations or ["sigmoid"] * (len(sizes) - 2) + ["softmax"]
+    yaml = (f"network: {{layers: {list(sizes)}, activation: {acts}, loss: cross_entropy, "
+            "bias: per_neuron}\nseed: 1\n")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "net.yaml"
+        path.write_text(yaml.replace("'", ""), encoding="utf-8")
+        out = Path(folder) / "out"
+        start = time.perf_counter()
+        with out.open("wb") as sink:
+            child = subprocess.Popen([sys.executable, "-m", "symbackprop.cli", "derive",
+                                      str(path), *options], stdout=sink)
+            _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - start
+        if status:
+            raise SystemExit(f"derive {' '.join(options)} on {sizes} failed")
+        # ru_maxrss is in kilobytes on Linux
+        return (seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024,
+                out.stat().st_size)
+
+
+def parameters(sizes) -> int:
+    return sum(sizes[l] * sizes[l - 1] + sizes[l] for l in range(1, len(sizes)))
+
+
+def growth() -> None:
+    """Whole-process derive at growing sizes: seconds per 1,000 parameters should stay flat."""
+    print(f"\n{'network':>14} {'params':>8} {'options':>20} {'wall s':>7} {'CPU s':>6} "
+          f"{'peak MB':>8} {'s/1k params':>11} {'output MB':>9}")
+    runs = [((64, 16, 10), ()), ((256, 32, 10), ()), ((16,) * 51, ()), ((784, 32, 10), ()),
+            ((784, 128, 10), ()), ((784, 128, 10), ("--json",)),
+            ((784, 128, 10), ("--param", "W[1][1][1]")),
+            ((64, 16, 10), ("--param", "W[1][1][1]")), ((64, 16, 10), ("--json",))]
+    for sizes, options in runs:
+        seconds, cpu, peak, size = whole_process(sizes, *options)
+        shape = "50 layers of 16" if len(sizes) == 51 else "-".join(map(str, sizes))
+        n = parameters(sizes)
+        print(f"{shape:>14} {n:>8,} {' '.join(options):>20} {seconds:>7.2f} {cpu:>6.2f} "
+              f"{peak:>8.0f} {1000 * seconds / n:>11.3f} {size / 1e6:>9.1f}")
+    print("targets: 784-128-10 derive and derive --json < 10 s and < 1 GB; "
+          "--param < 2 s (wall seconds; a loaded machine inflates them, CPU seconds less so)")
+
+
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -102,6 +151,7 @@ def main() -> None:
         print(f"derive, {depth} layers of 2 neurons: {seconds:.2f} s whole process "
               f"({cpu:.2f} s CPU), "
               f"{size / 1000:.0f} kB of text" + (" (target < 2 s)" if depth == 50 else ""))
+    growth()
 
 
 if __name__ == "__main__":

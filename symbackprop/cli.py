@@ -203,12 +203,12 @@ def _whole(low: int, high: int):
 
 def cmd_derive(args) -> int:
     from . import report
-    from .verify import run
+    from .verify import run, run_params
 
     defn = _network_definition(args.file)
     inst = _instance(defn, args)
     params = [_param(p, defn.network) for p in args.param or ()]
-    result = run(defn, inst)
+    result = run_params(defn, inst, params) if params and not args.json else run(defn, inst)
     if args.json:
         print(_json(report.as_json(result), args.file))
     else:
@@ -289,12 +289,12 @@ def _instance(defn, args):
     """The numbers of the version asked for, drawn and judged exactly as its sheet was; without
     a version, the definition's own draw (no worksheet judge: it may be a network too big to
     print, which trains in seconds but would take minutes to judge)."""
-    from . import classset
     from .sample import instance
 
     version = _version_of(defn, args)
     if version is None:
         return instance(defn, args.seed)
+    from . import classset  # worksheets and proofs: only a version needs them
     return classset.draw(defn, args.seed, version)[0].instance
 
 

@@ -43,7 +43,7 @@ from .steps import (
     leaves,
 )
 
-__all__ = ["Derivation", "derive", "derive_all", "flatten"]
+__all__ = ["Derivation", "derive", "derive_all", "derive_some", "flatten"]
 
 
 @dataclass(frozen=True)
@@ -63,9 +63,17 @@ def derive(graph: Graph, param: str) -> Step:
     return _Builder(graph).grad(param)
 
 
+def derive_some(graph: Graph, params) -> Derivation:
+    """The derivations of the given parameters only, with the δ's they reach."""
+    builder = _Builder(graph)
+    grads = {p: builder.grad(p) for p in params}
+    return Derivation(graph, grads, dict(sorted(builder.deltas.items())))
+
+
 def derive_all(graph: Graph) -> Derivation:
     builder = _Builder(graph)
-    grads = {p: builder.grad(p) for p in graph.params}
+    grads = {f"W[{l}][{j}][{k}]": builder.weight(l, j, k) for l, j, k in graph.weights()}
+    grads |= {p: builder.grad(p) for p in graph.params[len(grads):]}
     return Derivation(graph, grads, dict(sorted(builder.deltas.items())))
 
 
@@ -102,21 +110,28 @@ class _Builder:
         self.net = graph.network
         self.deltas: dict[str, Step] = {}
         self.out_grads: dict[str, Step] = {}
+        self.sources: dict[tuple[int, int], sp.Symbol] = {}
 
     def grad(self, param: str) -> Step:
         idx = [int(i) for i in re.findall(r"\d+", param)]
         if param.startswith("W"):
             return self.weight(*idx)
-        if param not in self.g.params:
+        if param not in self.g.symbols or param[0] != "b":
             raise KeyError(f"{param} is not a parameter of this network")
         return self.bias(*idx)
 
     def weight(self, l: int, j: int, k: int) -> Step:
-        source = self.g.source(l, k)
-        w = name("W", l, j, k)
-        dnet = InputGradient(f"d{name('net', l, j)}/d{w}", name("net", l, j), w,
-                             source, IN, "linear")
+        source, net = self.source(l, k), f"net[{l}][{j}]"
+        w = f"W[{l}][{j}][{k}]"
+        dnet = InputGradient(f"d{net}/d{w}", net, w, source, IN, "linear")
         return Chain(f"dJ/d{w}", (self.delta(l, j), dnet))
+
+    def source(self, l: int, k: int) -> sp.Symbol:
+        # one symbol per input of a layer, looked up once for all the weights that use it
+        key = (l, k)
+        if key not in self.sources:
+            self.sources[key] = self.g.source(l, k)
+        return self.sources[key]
 
     def bias(self, l: int, j: int | None = None) -> Step:
         if j is not None:
@@ -135,7 +150,7 @@ class _Builder:
 
     def delta(self, l: int, j: int) -> Step:
         """δ[l][j] = ∂J/∂net[l][j], built once per neuron."""
-        key = f"dJ/d{name('net', l, j)}"
+        key = f"dJ/dnet[{l}][{j}]"
         if key not in self.deltas:
             self.deltas[key] = self._delta(l, j, key)
         return self.deltas[key]

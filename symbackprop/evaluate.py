@@ -3,7 +3,8 @@
 Evaluated in high precision (mpmath through SymPy's Floats, with arbitrary exponent range) and
 rounded to double precision only at the end, so that out(1 − out) of a saturated sigmoid,
 e^net of a softmax near 1000 or a cross-entropy's log keep their digits. A value that is not
-finite in double precision is refused by name.
+finite in double precision is refused by name. Each net is its equation's sum Σ W·in + b taken
+exactly; the rest is substitution. Nothing here shares code with the NumPy evaluator.
 
 >>> from symbackprop.definition import parse
 >>> from symbackprop.graph import build
@@ -27,13 +28,14 @@ A sigmoid output of exactly 1.0 in double precision, with target 0: J is finite,
 from __future__ import annotations
 
 import math
-from functools import singledispatch
+from functools import cache, singledispatch
 
 import mpmath
+import numpy as np
 import sympy as sp
 
 from .errors import VerificationError
-from .graph import Graph, name
+from .graph import Graph, activation, name
 from .sample import Instance
 from .steps import Chain, Factor, PathSum, Step
 
@@ -46,11 +48,10 @@ def known(graph: Graph, inst: Instance) -> dict[str, float]:
     v, net = inst.values, inst.network
     values = {name("x", k + 1): x for k, x in enumerate(v.inputs)}
     values |= {name("t", j + 1): t for j, t in enumerate(v.targets)}
-    for l, j, k in graph.weights():
-        values[name("W", l, j, k)] = v.weights[l - 1][j - 1][k - 1]
-    for l in range(1, net.depth + 1) if net.bias != "none" else ():
-        for j, b in enumerate(v.biases[l - 1], start=1):
-            values[name("b", l) if net.bias == "shared" else name("b", l, j)] = b
+    # the graph lists every weight in reading order, then every bias (one a layer if shared)
+    weights = [w for layer in v.weights for row in layer for w in row]
+    biases = [] if net.bias == "none" else [b for layer in v.biases for b in layer]
+    values.update(zip(graph.params, weights + biases))
     return values
 
 
@@ -63,7 +64,11 @@ def forward(graph: Graph, inst: Instance, decimals: int | None = None) -> dict[s
     """
     values = known(graph, inst)
     if decimals is None:
-        return {k: _double(k, v) for k, v in _exact(graph, values).items()}
+        exact = _exact(graph, values)[0]
+        # the knowns as they are (a weight drawn as -0.0 is 0), each result refused by name
+        # if it is not a double
+        return {k: v + 0.0 for k, v in values.items()} | {k: _double(k, exact[k])
+                                                          for k in graph.order}
     env = _env(graph, values, DIGITS)
     for key in graph.order:  # J from the rounded outputs, as the student works it
         value = graph.equations[key].xreplace(env)
@@ -72,13 +77,13 @@ def forward(graph: Graph, inst: Instance, decimals: int | None = None) -> dict[s
     return values
 
 
-def _exact(graph: Graph, values: dict[str, float]) -> dict[str, sp.Float]:
+def _exact(graph: Graph, values: dict[str, float]) -> tuple[dict, int]:
     """The knowns and every net, out and J at a precision that keeps them all.
 
     forward and step_values both need it for the same numbers, one after the other: the last
     result is kept, keyed by everything it depends on (the network and the knowns).
     """
-    key = (graph.network, tuple(sorted(values.items())))
+    key = (graph.network, tuple(values.items()))
     if _last[0] != key:
         _last[:] = [key, _exact_pass(graph, values)]
     return _last[1]
@@ -87,26 +92,125 @@ def _exact(graph: Graph, values: dict[str, float]) -> dict[str, sp.Float]:
 _last: list = [None, None]
 
 
-def _exact_pass(graph: Graph, values: dict[str, float]) -> dict[str, sp.Float]:
+def _exact_pass(graph: Graph, values: dict[str, float]) -> tuple[dict, int]:
+    """Each net as the sum its equation is, Σ W·in + b, taken exactly and rounded once; each
+    out and J by substituting into its equation. The knowns stay the doubles they are. (A
+    net's equation is a sum of hundreds of products in a wide layer: building it as a SymPy
+    expression, or converting a hundred thousand weights to mpmath, costs more than the sum.)"""
     digits = DIGITS
+    sums: dict[str, tuple[int, int]] = {}  # the first layer's nets, exact whatever the digits
     while True:
-        env = _env(graph, values, digits)
-        for key in graph.order:
-            expr = _stable_loss(graph) if key == "J" else graph.equations[key]
-            env[graph[key]] = expr.xreplace(env)
-        need = _digits(graph, env)
-        if need <= digits:
-            return {k: env[graph[k]] for k in values} | {k: env[graph[k]] for k in graph.order}
-        digits = need
+        widest = 0
+        with mpmath.workdps(digits):
+            env: dict = dict(values)
+            for key in graph.order:
+                if key.startswith("net"):
+                    env[key] = _net(graph, key, env, sums)
+                    widest = max(widest, abs(env[key]))
+                elif _digits(widest) > digits:
+                    break  # wider nets than these digits keep: start again with more
+                else:
+                    env[key] = _substitute(graph, key, env, digits)
+            else:
+                return env, digits
+        digits = _digits(widest)
 
 
-def _digits(graph: Graph, env) -> int:
+def _net(graph: Graph, key: str, env, sums: dict[str, tuple[int, int]]) -> mpmath.mpf:
+    l, j = (int(i) for i in key[4:-1].split("]["))
+    if key not in sums:
+        terms, b = graph.net_terms(l, j)
+        pairs = [(env[w], env[a]) for w, a in terms] + ([] if b is None else [(env[b], 1.0)])
+        if l > 1:  # its inputs are outs, exact only to the working precision
+            return mpmath.mpf(_dot(pairs))
+        sums[key] = _dot(pairs)
+    return mpmath.mpf(sums[key])  # rounded once, to the working precision
+
+
+def _dot(pairs) -> tuple[int, int]:
+    """Σ a·b of doubles and mpmath numbers, exactly, as (m, e) for m·2^e: each number is
+    m·2^e with m a whole number, so the products and their sum are whole numbers times a
+    common power of 2.
+
+    >>> from fractions import Fraction
+    >>> exact = Fraction(0.1) * 3 - Fraction(0.3)  # the doubles 0.1 and 0.3, not the decimals
+    >>> m, e = _dot([(0.1, 3.0), (-0.3, 1.0)])
+    >>> Fraction(m) * Fraction(2) ** e == exact, float(exact), 0.1 * 3 - 0.3
+    (True, 2.7755575615628914e-17, 5.551115123125783e-17)
+    >>> m2, e2 = _dot([(0.1, mpmath.mpf(3)), (-0.3, 1.0)])  # an mpmath number: whole numbers
+    >>> Fraction(m2) * Fraction(2) ** e2 == exact
+    True
+    """
+    if all(type(a) is float and type(b) is float for a, b in pairs):
+        return _dot_doubles(pairs)
+    terms = []
+    for a, b in pairs:
+        (ma, ea), (mb, eb) = _binary(a), _binary(b)
+        terms.append((ma * mb, ea + eb))
+    low = min(e for _, e in terms)
+    return sum(m << (e - low) for m, e in terms), low
+
+
+def _dot_doubles(pairs) -> tuple[int, int]:
+    """_dot of doubles only (a first layer's nets: hundreds of weights each): NumPy's frexp
+    splits every double exactly into m·2^e at once, and Python's whole numbers do the rest."""
+    a, b = np.array(pairs, dtype=float).T
+    (ma, ea), (mb, eb) = np.frexp(a), np.frexp(b)
+    # m in [0.5, 1) has 53 bits: m·2^53 is a whole number, exactly
+    ia, ib = ((m * 2.0**53).astype(np.int64).tolist() for m in (ma, mb))
+    e = ea.astype(np.int64) + eb - 106
+    low = int(e.min())
+    return sum((x * y) << s for x, y, s in zip(ia, ib, (e - low).tolist())), low
+
+
+def _binary(v) -> tuple[int, int]:
+    """v = m·2^e exactly, for a double or a (finite) mpmath number."""
+    if isinstance(v, float):
+        n, d = v.as_integer_ratio()  # d is a power of 2
+        return n, 1 - d.bit_length()
+    sign, man, exp, _ = mpmath.mpf(v)._mpf_
+    return (-man if sign else man), exp
+
+
+def _substitute(graph: Graph, key: str, env, digits: int) -> mpmath.mpf:
+    expr, inputs = _equation(graph, key)
+    value = expr.xreplace({s: sp.Float(env[name], digits) for s, name in inputs.items()})
+    if not value.is_Float:  # log(2) where exact zeros went in: a number all the same
+        value = value.evalf(digits)
+    if not (value.is_real and value.is_finite):
+        _double(key, value)  # refuses what is not a finite number, by name
+    return sp.Float(value, digits)._to_mpmath(mpmath.mp.prec)
+
+
+def _equation(graph: Graph, key: str) -> tuple[sp.Expr, dict[sp.Symbol, str]]:
+    """The expression an out or J is computed from, and the quantity each symbol in it
+    stands for. An out of an activation applied to its own net alone is its activation's
+    formula in one symbol, built once: building hundreds of copies of it in SymPy, one per
+    neuron, would cost more than evaluating them."""
+    if key == "J":
+        expr = _stable_loss(graph)
+        return expr, {s: s.name for s in expr.free_symbols}
+    l = int(key[4:].split("]")[0])
+    kind = graph.network.activations[l - 1]
+    if kind == "softmax":  # every net of the layer
+        expr = graph.equations[key]
+        return expr, {s: s.name for s in expr.free_symbols}
+    z, formula = _formula(kind)
+    return formula, {z: "net" + key[3:]}
+
+
+@cache
+def _formula(kind: str) -> tuple[sp.Symbol, sp.Expr]:
+    z = sp.Symbol("z", real=True)
+    return z, activation(kind, z, [z])
+
+
+def _digits(widest) -> int:
     """Enough digits that 1 − σ(net), 1 − tanh² and a softmax's smaller shares keep 20 of
-    their own: each loses about |net|·log10(e) to cancellation (two nets' worth for softmax),
-    up to where e^-|net| leaves double precision's range."""
-    nets = [abs(env[graph[k]]) for k in graph.order if k.startswith("net")]
-    widest = min(max(nets, default=0), 800)
-    return min(MAX_DIGITS, 20 + math.ceil(2 * float(widest) / math.log(10)))
+    their own, the widest |net| being `widest`: each loses about |net|·log10(e) to
+    cancellation (two nets' worth for softmax), up to where e^-|net| leaves double
+    precision's range."""
+    return min(MAX_DIGITS, 20 + math.ceil(2 * float(min(widest, 800)) / math.log(10)))
 
 
 def _env(graph: Graph, values: dict[str, float], digits: int) -> dict:
@@ -144,7 +248,7 @@ def _double(key: str, value) -> float:
                             value._to_mpmath(64), 4)
         raise VerificationError(f"{key} = {shown} is beyond double precision (largest about "
                                 "1.8e308); use numbers that keep every quantity smaller")
-    return number
+    return number + 0.0  # a weight drawn as -0.0 is 0
 
 
 def _round(graph: Graph, key: str, value: float, decimals: int) -> float:
@@ -179,18 +283,42 @@ def step_values(steps, values: dict[str, float], graph: Graph,
     `decimals`, from the rounded `values`, every factor, product and sum rounded before use.
     """
     if decimals is None:
-        exact = _exact(graph, {k: v for k, v in values.items() if k[0] in "xtWb"})
-        env = {graph[k]: v for k, v in exact.items()}
+        quantities, digits = _exact(graph, {k: v for k, v in values.items() if k[0] in "xtWb"})
         rounding = _no_rounding
     else:
-        env = {graph[k]: sp.Float(v, DIGITS) for k, v in values.items()}
+        quantities, digits = values, DIGITS
         rounding = _rounding(decimals)
-    bits = max(v._prec for v in env.values() if isinstance(v, sp.Float))
     memo: dict[str, mpmath.mpf] = {}
-    with mpmath.workprec(bits):
+    with mpmath.workdps(digits):
+        env = _Env(quantities, digits)
         for step in steps:
             value(step, env, memo, rounding)
-        return {k: _double(k, v) for k, v in memo.items()}
+        return {k: _float(k, v) for k, v in memo.items()}
+
+
+def _float(key: str, v: mpmath.mpf) -> float:
+    number = float(v)
+    return number + 0.0 if math.isfinite(number) else _double(key, v)
+
+
+class _Env:
+    """The quantities by name (doubles and mpmath numbers), as mpmath numbers and as SymPy
+    Floats to substitute, each converted when first needed."""
+
+    def __init__(self, quantities: dict, digits: int):
+        self.quantities, self.digits = quantities, digits
+        self.numbers: dict[str, mpmath.mpf] = {}
+        self.floats: dict[sp.Symbol, sp.Float] = {}
+
+    def substitute(self, expr: sp.Expr):
+        if expr.is_Symbol:  # a factor that is one quantity (an input, a weight): its value
+            number = self.numbers.get(expr.name)
+            if number is None:
+                number = self.numbers[expr.name] = mpmath.mpf(self.quantities[expr.name])
+            return number
+        for s in expr.free_symbols - self.floats.keys():
+            self.floats[s] = sp.Float(self.quantities[s.name], self.digits)
+        return expr.xreplace(self.floats)
 
 
 def _no_rounding(key: str, v: mpmath.mpf) -> mpmath.mpf:
@@ -211,17 +339,22 @@ def value(step: Step, env, memo, rounding) -> mpmath.mpf:
 @value.register
 def _(step: Factor, env, memo, rounding) -> mpmath.mpf:
     if step.target not in memo:
-        v = step.expr.xreplace(env)
-        _double(step.target, v)  # refuses log(0), a division by 0 and overflow by name
-        memo[step.target] = rounding(step.target, v._to_mpmath(mpmath.mp.prec))
+        v = env.substitute(step.expr)
+        if not isinstance(v, mpmath.mpf):
+            _double(step.target, v)  # refuses log(0), a division by 0 and overflow by name
+            v = v._to_mpmath(mpmath.mp.prec)
+        memo[step.target] = rounding(step.target, v)
     return memo[step.target]
 
 
 @value.register
 def _(step: Chain, env, memo, rounding) -> mpmath.mpf:
     if step.target not in memo:
-        memo[step.target] = rounding(step.target, mpmath.fprod(
-            value(f, env, memo, rounding) for f in step.factors))
+        product = None  # as mpmath.fprod takes it, left to right at the working precision
+        for f in step.factors:
+            v = _known(f, env, memo, rounding)
+            product = v if product is None else product * v
+        memo[step.target] = rounding(step.target, product)
     return memo[step.target]
 
 
@@ -229,5 +362,11 @@ def _(step: Chain, env, memo, rounding) -> mpmath.mpf:
 def _(step: PathSum, env, memo, rounding) -> mpmath.mpf:
     if step.target not in memo:
         memo[step.target] = rounding(step.target, mpmath.fsum(
-            value(t, env, memo, rounding) for t in step.terms))
+            _known(t, env, memo, rounding) for t in step.terms))
     return memo[step.target]
+
+
+def _known(step: Step, env, memo, rounding) -> mpmath.mpf:
+    """A shared step (a δ) is evaluated once and then looked up, without dispatching."""
+    v = memo.get(step.target)
+    return value(step, env, memo, rounding) if v is None else v

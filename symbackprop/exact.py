@@ -50,8 +50,30 @@ class Exact:
     def value(self, step: Step) -> float:
         """The step's float; 0.0 when it is exactly zero; the exact number where one was found,
         and products and sums of such numbers recomputed from them."""
-        self.is_zero(step)
-        return _post_order(step, _target, children, self.values, self._value)
+        if step.target not in self.values and not self._decide(step):
+            self.is_zero(step)
+            _post_order(step, _target, children, self.values, self._value)
+        return self.values[step.target]
+
+    def _decide(self, step: Step) -> bool:
+        """Both decisions at once where they need no walk, as for most steps of a big network:
+        a factor that is one nonzero quantity (every weight's input), and a chain of decided
+        factors (every weight's δ·in). False where the walk is needed."""
+        if step.target in self.values:
+            return True
+        if isinstance(step, Factor):
+            v = self.r.steps[step.target]
+            if not step.expr.is_Symbol or v == 0:
+                return False
+            self.zero[step.target], self.values[step.target] = False, v + 0.0
+            return True
+        if not isinstance(step, Chain) or not all(
+                f.target in self.values or isinstance(f, Factor) and self._decide(f)
+                for f in step.factors):  # one level only: a chain of δ's may be deep
+            return False
+        self.zero[step.target] = any(self.zero[f.target] for f in step.factors)
+        self.values[step.target] = self._value(step)
+        return True
 
     def _value(self, step: Step) -> float:
         if self.zero[step.target]:
@@ -67,7 +89,9 @@ class Exact:
         return math.prod(values) if isinstance(step, Chain) else math.fsum(values)
 
     def is_zero(self, step: Step) -> bool:
-        return _post_order(step, _target, children, self.zero, self._is_zero)
+        if step.target not in self.zero and not self._decide(step):
+            _post_order(step, _target, children, self.zero, self._is_zero)
+        return self.zero[step.target]
 
     def _is_zero(self, step: Step) -> bool:
         v = self.r.steps[step.target]
@@ -77,6 +101,8 @@ class Exact:
             if all(self.zero[t.target] for t in step.terms):
                 return True
             parts = sum(abs(self.r.steps[t.target]) for t in step.terms)
+        elif step.expr.is_Symbol:  # a quantity: an input or an out, zero only if it is 0
+            parts = abs(self.r.values[step.expr.name])
         else:
             parts = max((abs(self.r.values[s.name]) for s in step.expr.free_symbols),
                         default=abs(v))
@@ -148,6 +174,9 @@ class _Quantities:
 def _post_order(root, key, below, memo: dict, compute):
     """memo[key(root)], computing every node under root not yet in memo, children first, with
     a stack of our own: a deep network's chain of δ's is deeper than Python's call stack."""
+    if all(key(c) in memo for c in below(root)):  # the usual case: its parts are known
+        memo[key(root)] = compute(root)
+        return memo[key(root)]
     stack = [root]
     while stack:
         node = stack[-1]

@@ -15,7 +15,10 @@ W[1][1][1]*x[1] + W[1][1][2]*x[2] + b[1]
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 
 import sympy as sp
 
@@ -26,14 +29,40 @@ __all__ = ["Graph", "build", "expand", "name"]
 
 def name(kind: str, *index: int) -> str:
     """Canonical name: name('W', 2, 1, 1) == 'W[2][1][1]'."""
-    return kind + "".join(f"[{i}]" for i in index)
+    return f"{kind}[{']['.join(map(str, index))}]" if index else kind
+
+
+class _Lazy(Mapping):
+    """A mapping whose values are made when first read: a 784-128-10 network has 101,770
+    weight symbols and 128 sums of 784 products, and most work never reads most of them."""
+
+    def __init__(self, keys: tuple[str, ...], make: Callable[[str], sp.Expr]):
+        self._keys, self._known, self._make = keys, frozenset(keys), make
+        self._made: dict[str, sp.Expr] = {}
+
+    def __getitem__(self, key: str) -> sp.Expr:
+        made = self._made.get(key)
+        if made is None:
+            if key not in self._known:
+                raise KeyError(key)
+            made = self._made[key] = self._make(key)
+        return made
+
+    def __contains__(self, key) -> bool:
+        return key in self._known
+
+    def __iter__(self):
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
 
 
 @dataclass(frozen=True)
 class Graph:
     network: Network
-    symbols: dict[str, sp.Symbol]  # canonical name -> symbol
-    equations: dict[str, sp.Expr]  # 'net[l][j]', 'out[l][j]', 'J' -> in terms of direct inputs
+    symbols: Mapping[str, sp.Symbol]  # canonical name -> symbol
+    equations: Mapping[str, sp.Expr]  # 'net[l][j]', 'out[l][j]', 'J' -> in terms of direct inputs
     order: tuple[str, ...]  # the names of `equations`, inputs before what uses them
     params: tuple[str, ...]  # every weight, then every bias, in reading order
 
@@ -42,13 +71,27 @@ class Graph:
 
     def source(self, l: int, k: int) -> sp.Symbol:
         """What feeds layer l from position k: an input when l == 1, else out[l-1][k]."""
-        return self[name("x", k)] if l == 1 else self[name("out", l - 1, k)]
+        return self[self.source_name(l, k)]
+
+    @staticmethod
+    def source_name(l: int, k: int) -> str:
+        return f"x[{k}]" if l == 1 else f"out[{l - 1}][{k}]"
 
     def bias(self, l: int, j: int) -> sp.Symbol | None:
+        b = self.bias_name(l, j)
+        return None if b is None else self[b]
+
+    def bias_name(self, l: int, j: int) -> str | None:
         style = self.network.bias
         if style == "none":
             return None
-        return self[name("b", l)] if style == "shared" else self[name("b", l, j)]
+        return name("b", l) if style == "shared" else name("b", l, j)
+
+    def net_terms(self, l: int, j: int) -> tuple[list[tuple[str, str]], str | None]:
+        """net[l][j] = Σ_k W[l][j][k]·in_k + b, as (weight, input) name pairs and the bias."""
+        terms = [(f"W[{l}][{j}][{k}]", self.source_name(l, k))
+                 for k in range(1, self.network.layers[l - 1] + 1)]
+        return terms, self.bias_name(l, j)
 
     def weights(self):
         """(l, j, k) of every weight, in reading order."""
@@ -87,46 +130,36 @@ def loss(kind: str, out: list[sp.Symbol], t: list[sp.Symbol]) -> sp.Expr:
 
 
 def build(network: Network) -> Graph:
+    """The names at once; each symbol and each equation when it is first read."""
     sizes, L = network.layers, network.depth
-    symbols: dict[str, sp.Symbol] = {}
+    weights = [f"W[{l}][{j}][{k}]" for l in range(1, L + 1) for j in range(1, sizes[l] + 1)
+               for k in range(1, sizes[l - 1] + 1)]
+    biases = [] if network.bias == "none" else [
+        name("b", l) if network.bias == "shared" else name("b", l, j)
+        for l in range(1, L + 1) for j in ((1,) if network.bias == "shared"
+                                           else range(1, sizes[l] + 1))]
+    order = [key for l in range(1, L + 1) for kind in ("net", "out")
+             for key in (name(kind, l, j) for j in range(1, sizes[l] + 1))] + ["J"]
+    names = ([name("x", k) for k in range(1, sizes[0] + 1)]
+             + [name("t", j) for j in range(1, sizes[-1] + 1)] + weights + biases + order)
+    symbols = _Lazy(tuple(names), lambda canonical: sp.Symbol(canonical, real=True))
+    graph = Graph(network, symbols, {}, tuple(order), tuple(weights + biases))
+    object.__setattr__(graph, "equations", _Lazy(graph.order, partial(_equation, graph)))
+    return graph
 
-    def sym(canonical: str) -> sp.Symbol:
-        return symbols.setdefault(canonical, sp.Symbol(canonical, real=True))
 
-    for k in range(1, sizes[0] + 1):
-        sym(name("x", k))
-    for j in range(1, sizes[-1] + 1):
-        sym(name("t", j))
-    weights, biases = [], []
-    for l in range(1, L + 1):
-        for j in range(1, sizes[l] + 1):
-            weights += [name("W", l, j, k) for k in range(1, sizes[l - 1] + 1)]
-        if network.bias == "shared":
-            biases.append(name("b", l))
-        elif network.bias == "per_neuron":
-            biases += [name("b", l, j) for j in range(1, sizes[l] + 1)]
-    for p in weights + biases:
-        sym(p)
-
-    equations: dict[str, sp.Expr] = {}
-    for l in range(1, L + 1):
-        prev = [sym(name("x", k)) if l == 1 else sym(name("out", l - 1, k))
-                for k in range(1, sizes[l - 1] + 1)]
-        nets = []
-        for j in range(1, sizes[l] + 1):
-            b = {"none": 0, "shared": symbols.get(name("b", l)),
-                 "per_neuron": symbols.get(name("b", l, j))}[network.bias]
-            terms = [sym(name("W", l, j, k)) * prev[k - 1] for k in range(1, sizes[l - 1] + 1)]
-            equations[name("net", l, j)] = sp.Add(*terms) + b
-            nets.append(sym(name("net", l, j)))
-        for j in range(1, sizes[l] + 1):
-            equations[name("out", l, j)] = activation(network.activations[l - 1], nets[j - 1], nets)
-            sym(name("out", l, j))
-    outs = [symbols[name("out", L, j)] for j in range(1, sizes[-1] + 1)]
-    targets = [symbols[name("t", j)] for j in range(1, sizes[-1] + 1)]
-    equations["J"] = loss(network.loss, outs, targets)
-    sym("J")
-    return Graph(network, symbols, equations, tuple(equations), tuple(weights + biases))
+def _equation(graph: Graph, key: str) -> sp.Expr:
+    network, sym = graph.network, graph.symbols.__getitem__
+    if key == "J":
+        n = network.layers[-1]
+        return loss(network.loss, [sym(name("out", network.depth, j)) for j in range(1, n + 1)],
+                    [sym(name("t", j)) for j in range(1, n + 1)])
+    l, j = (int(i) for i in re.findall(r"\d+", key))
+    if key.startswith("net"):
+        terms, b = graph.net_terms(l, j)
+        return sp.Add(*[sym(w) * sym(a) for w, a in terms]) + (0 if b is None else sym(b))
+    nets = [sym(name("net", l, i)) for i in range(1, network.layers[l] + 1)]
+    return activation(network.activations[l - 1], nets[j - 1], nets)
 
 
 def expand(graph: Graph, expr: sp.Expr) -> sp.Expr:

@@ -72,8 +72,9 @@ _SLOPE = {  # f'(net), from net wherever out(1 − out) or 1 − out² would can
 }
 
 
-def forward(inst: Instance, p: Params) -> list[Layer]:
-    a = np.asarray(inst.values.inputs, dtype=p.W[0].dtype)
+def forward(inst: Instance, p: Params, x: np.ndarray | None = None) -> list[Layer]:
+    """Every layer's net and out; x, the inputs as an array, when the caller has it already."""
+    a = np.asarray(inst.values.inputs, dtype=p.W[0].dtype) if x is None else x
     layers = []
     for l, W in enumerate(p.W):
         z = W @ a + (0 if p.b is None else p.b[l])  # a shared bias broadcasts over the layer
@@ -263,6 +264,8 @@ def _step_updated_weights(inst: Instance, p: Params) -> Params:
 FD_STEP = 1e-5  # balances the h² truncation estimate against rounding over h in long double
 FD_MIN_STEP = 1e-13  # below this a ReLU corner is too close to step around (verify refuses it)
 
+Coordinate = tuple[str, int, tuple[int, ...]]  # ('W' or 'b', layer - 1, index in that array)
+
 
 def finite_differences(inst: Instance, h: float = FD_STEP) -> tuple[Params, Params]:
     """Central differences of J, Richardson-extrapolated, in extended precision, each with a
@@ -274,40 +277,104 @@ def finite_differences(inst: Instance, h: float = FD_STEP) -> tuple[Params, Para
     of one evaluation of J (see `rounding`). A step that would carry a ReLU neuron across its
     corner is shortened until it does not, so that J is smooth over the whole step.
     """
-    p = params(inst, np.longdouble)
-    base = forward(inst, p)
-    corners = _relu_sides(inst, base)
-    dJ = float(np.finfo(np.longdouble).eps) * rounding(inst, params(inst))
+    line = _Line(inst, h)
+    coordinates = [(kind, l, index) for kind, arrays in (("W", line.p.W), ("b", line.p.b or []))
+                   for l, array in enumerate(arrays) for index in np.ndindex(array.shape)]
+    g, err = finite_differences_at(inst, coordinates, h, line)
+    return unflatten(g, params(inst)), unflatten(err, params(inst))
 
-    def smooth_loss(array, index, step):
+
+def flatten(p: Params) -> np.ndarray:
+    """Every weight, then every bias, in reading order (the graph's order of parameters)."""
+    return np.concatenate([a.ravel() for a in p.W + (p.b or [])])
+
+
+def unflatten(flat: np.ndarray, like: Params) -> Params:
+    """The inverse of flatten, into the shapes of `like`."""
+    arrays, start = [], 0
+    for a in like.W + (like.b or []):
+        arrays.append(np.asarray(flat[start:start + a.size], dtype=float).reshape(a.shape))
+        start += a.size
+    return Params(arrays[:len(like.W)], None if like.b is None else arrays[len(like.W):])
+
+
+def finite_differences_at(inst: Instance, coordinates: list[Coordinate], h: float = FD_STEP,
+                          line: _Line | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """∂J/∂θ_i and its error bound for the chosen coordinates only, as finite_differences."""
+    line = line or _Line(inst, h)
+    results = [line.coordinate(c) for c in coordinates]
+    return (np.array([r for r, _ in results], dtype=float),
+            np.array([e for _, e in results], dtype=float))
+
+
+def directional_derivatives(inst: Instance, directions: list[Params],
+                            h: float = FD_STEP) -> tuple[np.ndarray, np.ndarray]:
+    """∇J·v for each direction v from J(θ + s·v) − J(θ − s·v), Richardson-extrapolated with the
+    same error bound as finite_differences: one difference checks every component at once.
+
+    >>> from symbackprop.definition import Network, Values
+    >>> inst = Instance(Network((2, 1), ('identity',), 'half_sse', 'none'),
+    ...                 Values((2.0, 1.0), (1.0,), (((3.0, -1.0),),)), 0.1, True)
+    >>> gradients(inst, params(inst)).W[0].tolist()  # (wx − t)·x with wx − t = 4
+    [[8.0, 4.0]]
+    >>> along, err = directional_derivatives(inst, [Params([np.array([[1.0, -1.0]])], None)])
+    >>> round(float(along[0]), 9), bool(abs(along[0] - 4) <= err[0] < 1e-9)  # 8 − 4
+    (4.0, True)
+    """
+    line = _Line(inst, h)
+    results = [line.direction(v) for v in directions]
+    return (np.array([r for r, _ in results], dtype=float),
+            np.array([e for _, e in results], dtype=float))
+
+
+class _Line:
+    """J in extended precision along one line through the parameters, differenced."""
+
+    def __init__(self, inst: Instance, h: float):
+        self.inst, self.h = inst, h
+        self.p = params(inst, np.longdouble)
+        self.x = np.asarray(inst.values.inputs, dtype=np.longdouble)
+        self.corners = _relu_sides(inst, forward(inst, self.p, self.x))
+        self.dJ = float(np.finfo(np.longdouble).eps) * rounding(inst, params(inst))
+
+    def _loss(self, p: Params) -> tuple[np.longdouble, bool]:
+        """J at p, and whether every ReLU neuron stayed on its side of the corner."""
+        layers = forward(self.inst, p, self.x)
+        return loss(self.inst, p, layers), _relu_sides(self.inst, layers) == self.corners
+
+    def coordinate(self, c: Coordinate) -> tuple[float, float]:
+        kind, l, index = c
+        array = (self.p.W if kind == "W" else self.p.b)[l]
         keep = array[index]
-        array[index] = keep + step
-        layers = forward(inst, p)
-        array[index] = keep
-        return loss(inst, p, layers), _relu_sides(inst, layers) == corners
 
-    def central(array, index, step):
-        up, smooth_up = smooth_loss(array, index, step)
-        down, smooth_down = smooth_loss(array, index, -step)
-        return (up - down) / (2 * step), smooth_up and smooth_down
+        def at(step):
+            array[index] = keep + step
+            try:
+                return self._loss(self.p)
+            finally:
+                array[index] = keep
+        return self._extrapolate(at)
 
-    def grad_of(array):
-        g, err = np.zeros(array.shape), np.zeros(array.shape)
-        for index in np.ndindex(array.shape):
-            step = h
-            d1, smooth = central(array, index, step)
-            while not smooth and step > FD_MIN_STEP:
-                step /= 8
-                d1, smooth = central(array, index, step)
-            d2, _ = central(array, index, step / 2)
-            g[index] = (4 * d2 - d1) / 3
-            err[index] = abs(d1 - d2) + 3 * dJ / step
-        return g, err
+    def direction(self, v: Params) -> tuple[float, float]:
+        def at(step):
+            W = [w + step * d for w, d in zip(self.p.W, v.W)]
+            b = None if self.p.b is None else [b + step * d for b, d in zip(self.p.b, v.b)]
+            return self._loss(Params(W, b))
+        return self._extrapolate(at)
 
-    pairs = [grad_of(w) for w in p.W]
-    bias_pairs = None if p.b is None else [grad_of(b) for b in p.b]
-    return (Params([g for g, _ in pairs], None if p.b is None else [g for g, _ in bias_pairs]),
-            Params([e for _, e in pairs], None if p.b is None else [e for _, e in bias_pairs]))
+    def _extrapolate(self, at) -> tuple[float, float]:
+        def central(step):
+            up, smooth_up = at(step)
+            down, smooth_down = at(-step)
+            return (up - down) / (2 * step), smooth_up and smooth_down
+
+        step = self.h
+        d1, smooth = central(step)
+        while not smooth and step > FD_MIN_STEP:
+            step /= 8
+            d1, smooth = central(step)
+        d2, _ = central(step / 2)
+        return float((4 * d2 - d1) / 3), float(abs(d1 - d2) + 3 * self.dJ / step)
 
 
 def _relu_sides(inst: Instance, layers: list[Layer]) -> list[bytes]:

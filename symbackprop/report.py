@@ -39,10 +39,11 @@ from sympy.printing.str import StrPrinter
 from .exact import Exact
 from .graph import name
 from .names import numbered
-from .steps import Chain, Factor, PathSum, Step
+from .steps import Chain, Factor, PathSum, Step, children
 from .verify import Verified
 
-__all__ = ["as_json", "deltas_text", "derivation_text", "forward_text", "text"]
+__all__ = ["as_json", "deltas_text", "derivation_text", "forward_text", "text",
+           "verification_text"]
 
 
 def as_json(r: Verified) -> dict:
@@ -62,7 +63,8 @@ def as_json(r: Verified) -> dict:
         "grad": _params(grads, net),
         "update": _params(r.updated, net),
         "verification": {"numpy_max_abs_diff": r.numpy_max_abs_diff,
-                         "finite_difference_max_rel_err": r.fd_max_rel_err},
+                         "finite_difference_max_rel_err": r.fd_max_rel_err,
+                         "finite_differences": r.finite_differences.as_json()},
     }
 
 
@@ -101,9 +103,24 @@ def text(r: Verified, params: list[str] | None = None, notation: str = "matrix")
     parts.append(f"After one gradient-descent step (η = {eta:g}"
                  + ("" if r.instance.update_biases else ", biases fixed") + "):")
     parts += [f"  {w.param(p)}: {r.values[p]:.9g} → {r.updated[p]:.9g}" for p in params]
-    parts.append(f"Verified: NumPy max |diff| {r.numpy_max_abs_diff:.2e}, "
-                 f"finite differences max rel. error {r.fd_max_rel_err:.2e}")
+    parts.append(verification_text(r))
     return "\n".join(parts)
+
+
+def verification_text(r: Verified) -> str:
+    """One line: how the numbers were checked, and how closely they agreed."""
+    fd = r.finite_differences
+    line = (f"Verified: NumPy max |diff| {r.numpy_max_abs_diff:.2e}, "
+            f"finite differences max rel. error {r.fd_max_rel_err:.2e}")
+    if not fd.directions:
+        return line
+    along = (f"along {fd.directions} random directions (seed {fd.seed}), max rel. error "
+             f"{fd.directional_max_rel_err:.2e}")
+    if fd.method == "sample_and_directions":
+        return (f"{line} on a sample of {fd.parameters:,} of the {fd.of:,} parameters, and "
+                f"every gradient {along}")
+    return (f"{line} on the {fd.parameters:,} parameter{'s' if fd.parameters > 1 else ''} "
+            f"shown; the whole network's NumPy gradient {along}")
 
 
 def forward_text(r: Verified) -> str:
@@ -173,7 +190,7 @@ class _Writer:
     def legend(self) -> str:
         """The author's numbered names of the parameters, one line a layer."""
         by_layer: dict[str, list[str]] = {}
-        for p in self.r.grads:
+        for p in self.r.derivation.graph.params:
             by_layer.setdefault(re.findall(r"\d+", p)[0], []).append(
                 f"{numbered(p, self.layers)} = {p}")
         return "\n".join(["Numbered names (as on the worksheet):"]
@@ -182,7 +199,10 @@ class _Writer:
     # --- the δ's ------------------------------------------------------------------------
 
     def deltas(self, params: list[str]) -> list[str]:
-        keys = _needed(self.r.derivation.grads[p] for p in params)
+        derived = self.r.derivation
+        # every δ was built for some derived parameter: all of them when all are asked for
+        keys = derived.deltas.keys() if set(params) == derived.grads.keys() else \
+            _needed(derived.grads[p] for p in params)
         lines = []
         for key in sorted(keys, key=_layer_first):
             lines += self.delta(self.deltas_by_key[key])
@@ -250,9 +270,11 @@ def _needed(grads) -> set[str]:
         if id(s) in seen:
             continue
         seen.add(id(s))
-        if s.target.startswith("dJ/dnet["):
+        if s.target.startswith("dJ/dnet["):  # a δ: a chain, or one factor under softmax
             found.add(s.target)
-        stack += s.factors if isinstance(s, Chain) else getattr(s, "terms", ())
+        # nothing is under a factor: only a δ among them needs a visit
+        stack += [c for c in children(s)
+                  if not isinstance(c, Factor) or c.target.startswith("dJ/dnet[")]
     return found
 
 

@@ -20,17 +20,18 @@ symbackprop.errors.VerificationError: finite differences disagree ... at W[1][1]
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import numeric
 from .definition import Definition
-from .derive import Derivation, derive_all
+from .derive import Derivation, derive_all, derive_some
 from .errors import NoDerivative, VerificationError
 from .evaluate import forward, step_values
 from .graph import build, name
-from .sample import Instance
+from .sample import Instance, generator
 
 # SymPy's side is evaluated in high precision (evaluate.py) and rounded once, so a difference
 # from NumPy is NumPy's rounding.
@@ -46,6 +47,47 @@ ROUNDING = 1e-12
 UNDERFLOW = 1e-290  # within a few roundings of double's smallest normal number (2.2e-308),
 #                     where relative precision runs out: differences below this are not judged
 FLOOR = 1e-5  # rel_err's floor, used only for reporting (fd_max_rel_err) and by lessons
+UNIT = 2.0**-53  # a double's unit roundoff
+
+# Finite differences of every parameter cost one pass of J each: linear in the parameters
+# times the size of a pass, so quadratic overall. Above FD_EVERY parameters they difference a
+# seeded sample (FD_SAMPLE, spread over every weight matrix and bias vector) and, to check
+# every component at once, the gradient along FD_DIRECTIONS random directions v of ±1's:
+# J(θ + hv) − J(θ − hv) against ∇J·v. A gradient wrong in component k by more than twice
+# the difference's error bound moves ∇J·v by that error whatever v is when only k is wrong;
+# when several are wrong, e·v = Σ e_i·v_i misses |e_k| only if the sign of v_k is the one
+# that cancels (the other components fixed, the two signs of v_k give sums 2|e_k| apart), so
+# each direction catches it with probability at least ½ and all of them miss with
+# probability at most 2^-FD_DIRECTIONS.
+FD_EVERY = 5_000
+FD_SAMPLE = 100
+FD_PER_ARRAY = 4  # at least this many from each weight matrix and bias vector
+FD_DIRECTIONS = 20
+FD_SEED = 0
+
+
+@dataclass(frozen=True)
+class FiniteDifferences:
+    """How finite differences checked the gradients."""
+
+    parameters: int  # parameters differenced one at a time
+    of: int  # the network's parameters
+    directions: int = 0  # random directions, each checking every component of ∇J at once
+    seed: int | None = None  # of the sample and the directions
+    directional_max_rel_err: float | None = None
+    whole: str = "derivation"  # whose ∇J the directions checked: 'derivation' or 'numpy'
+
+    @property
+    def method(self) -> str:
+        if not self.directions:
+            return "every_parameter"
+        return "sample_and_directions" if self.whole == "derivation" else \
+            "parameters_and_directions"
+
+    def as_json(self) -> dict:
+        return {"method": self.method, "parameters": self.parameters, "of": self.of,
+                "directions": self.directions, "seed": self.seed,
+                "directional_max_rel_err": self.directional_max_rel_err}
 
 
 @dataclass(frozen=True)
@@ -58,6 +100,7 @@ class Verified:
     updated: dict[str, float]  # parameter name -> value after one gradient-descent step
     numpy_max_abs_diff: float
     fd_max_rel_err: float
+    finite_differences: FiniteDifferences  # how finite differences checked the gradients
 
 
 def run(defn: Definition, inst: Instance) -> Verified:
@@ -65,34 +108,136 @@ def run(defn: Definition, inst: Instance) -> Verified:
     return verify(derive_all(build(defn.network)), inst)
 
 
+def run_params(defn: Definition, inst: Instance, params: list[str]) -> Verified:
+    """Only what `params` need: their chains (and the δ's in them) derived and verified, and
+    the whole network checked cheaply (the forward pass, and NumPy's gradient along random
+    directions). A network small enough to difference every parameter is verified whole.
+
+    >>> from symbackprop.definition import parse
+    >>> from symbackprop.sample import instance
+    >>> d = parse('''network: {layers: [2, 2, 1], activation: sigmoid, loss: half_sse,
+    ...   bias: none}
+    ... seed: 3''')
+    >>> r = run_params(d, instance(d), ['W[1][2][1]'])
+    >>> r.finite_differences.method, len(r.grads)
+    ('every_parameter', 6)
+    """
+    graph = build(defn.network)
+    if len(graph.params) <= FD_EVERY:
+        return run(defn, inst)
+    return verify(derive_some(graph, dict.fromkeys(params)), inst)
+
+
 def verify(derivation: Derivation, inst: Instance) -> Verified:
+    """Every value of `derivation` three ways. Its grads may be some of the parameters: then
+    those are compared, and the whole network is checked through NumPy's gradient."""
     graph = derivation.graph
     values = forward(graph, inst)
     steps = step_values(derivation.grads.values(), values, graph)
     grads = {p: steps[s.target] for p, s in derivation.grads.items()}
+    names = list(grads)
+    whole = names == list(graph.params)
+    # positions of the derived parameters in numeric.flatten's order (the graph's)
+    if whole:
+        at = np.arange(len(names))
+    else:
+        position = {k: i for i, k in enumerate(graph.params)}
+        at = np.array([position[k] for k in names], dtype=int)
+    ours = np.fromiter(grads.values(), float, len(names))
     p = numeric.params(inst)
-    style = inst.network.bias
     with np.errstate(over="ignore", invalid="ignore"):  # SymPy already refused what overflows
         layers = numeric.forward(inst, p)
         forward_np = _flat_layers(layers) | {"J": float(numeric.loss(inst, p, layers))}
         _agree("NumPy forward pass", {k: values[k] for k in forward_np}, forward_np,
                _forward_scale(inst, p, layers))
-        grads_np = _flat_params(numeric.gradients(inst, p), style)
-        sizes = _flat_params(numeric.magnitudes(inst, p), style)
-        _agree("NumPy backward pass", grads, grads_np, sizes)
+        gradient_np = numeric.flatten(numeric.gradients(inst, p))
+        sizes = numeric.flatten(numeric.magnitudes(inst, p))
+        _agree_arrays("NumPy backward pass", names, ours, gradient_np[at], sizes[at])
         _no_relu_kink(inst, layers)
-        fd, fd_err = numeric.finite_differences(inst)
-        grads_fd = _flat_params(fd, style)
-        _agree_fd(grads, grads_fd, _flat_params(fd_err, style), sizes)
+        if whole and len(names) <= FD_EVERY:
+            fd, fd_err = (numeric.flatten(q) for q in numeric.finite_differences(inst))
+            chosen, check = at, FiniteDifferences(len(names), len(names))
+        else:
+            chosen = _sample(p, len(names)) if whole else at
+            fd, fd_err = numeric.finite_differences_at(inst, _coordinates(p, chosen))
+            check = _directions(inst, p, ours if whole else gradient_np,
+                                None if whole else sizes, len(chosen))
+        differenced = chosen if whole else np.arange(len(names))  # among `names`
+        _agree_fd_arrays([names[i] for i in differenced], ours[differenced], fd, fd_err,
+                         sizes[chosen])
         updated = _updated(inst, values, grads)
-        eta = inst.learning_rate
-        _agree("NumPy gradient step", updated, _flat_params(numeric.step(inst, p), style),
-               {k: abs(values[k]) + eta * sizes[k] for k in updated})
+        old = np.fromiter((abs(values[k]) for k in names), float, len(names))
+        _agree_arrays("NumPy gradient step", names,
+                      np.fromiter(updated.values(), float, len(names)),
+                      numeric.flatten(numeric.step(inst, p))[at],
+                      old + inst.learning_rate * sizes[at])
     return Verified(
         inst, derivation, values, steps, grads, updated,
-        numpy_max_abs_diff=max(abs(grads[k] - grads_np[k]) for k in grads),
-        fd_max_rel_err=_max_rel(grads, grads_fd),
+        numpy_max_abs_diff=float(np.max(np.abs(ours - gradient_np[at]), initial=0.0)),
+        fd_max_rel_err=_max_rel_arrays(ours[differenced], fd),
+        finite_differences=check,
     )
+
+
+def _sample(p: numeric.Params, n: int) -> np.ndarray:
+    """Positions of a seeded sample of about FD_SAMPLE parameters, from every weight matrix
+    and bias vector in proportion to its size (at least FD_PER_ARRAY from each), sorted."""
+    rng = generator(FD_SEED)
+    chosen, start = [], 0
+    for a in p.W + (p.b or []):
+        k = min(a.size, max(FD_PER_ARRAY, round(FD_SAMPLE * a.size / n)))
+        chosen.append(start + rng.choice(a.size, size=k, replace=False))
+        start += a.size
+    return np.sort(np.concatenate(chosen))
+
+
+def _signs(n: int) -> list[np.ndarray]:
+    """FD_DIRECTIONS seeded directions of n ±1's."""
+    rng = generator(FD_SEED, 1)
+    return [rng.integers(0, 2, n) * 2.0 - 1.0 for _ in range(FD_DIRECTIONS)]
+
+
+def _coordinates(p: numeric.Params, positions) -> list[numeric.Coordinate]:
+    """Positions in numeric.flatten's order, as (kind, layer, index) of numeric's arrays."""
+    arrays = [("W", l, a) for l, a in enumerate(p.W)] + \
+        [("b", l, a) for l, a in enumerate(p.b or [])]
+    ends = np.cumsum([a.size for _, _, a in arrays])
+    result = []
+    for i in np.asarray(positions).tolist():
+        which = int(np.searchsorted(ends, i, side="right"))
+        kind, l, a = arrays[which]
+        offset = i - (ends[which] - a.size)
+        result.append((kind, l, tuple(int(x) for x in np.unravel_index(offset, a.shape))))
+    return result
+
+
+def _directions(inst: Instance, p: numeric.Params, gradient: np.ndarray,
+                numpy_sizes: np.ndarray | None, sampled: int) -> FiniteDifferences:
+    """∇J·v against J(θ + hv) − J(θ − hv) for FD_DIRECTIONS seeded directions of ±1's.
+
+    The dot product of n terms ±g_i, summed in double precision, is within n·u·Σ|g_i| of
+    the exact sum. The gradient's own error: the derivation's values are exact to their last
+    bit (u·|g_i| each); NumPy's are allowed ROUNDING of their size scale, as in the
+    backward-pass comparison.
+    """
+    signs = _signs(gradient.size)
+    fd, fd_err = numeric.directional_derivatives(inst, [numeric.unflatten(v, p) for v in signs])
+    total = float(np.sum(np.abs(gradient)))
+    own = (UNIT * total if numpy_sizes is None else ROUNDING * float(np.sum(numpy_sizes)))
+    own += gradient.size * UNIT * total  # the dot product's rounding
+    worst = 0.0
+    for i, (v, d, err) in enumerate(zip(signs, fd, fd_err), start=1):
+        dot = float(gradient @ v)
+        allowed = err + own + UNDERFLOW
+        if not abs(dot - d) <= allowed:
+            whose = "the SymPy derivation" if numpy_sizes is None else "NumPy's gradient"
+            raise VerificationError(
+                f"finite differences along random direction {i} of {FD_DIRECTIONS} (seed "
+                f"{FD_SEED}) disagree with {whose}: ∇J·v = {dot!r} vs {d!r} (allowed error "
+                f"{allowed:.3g})")
+        worst = max(worst, rel_err(dot, d))
+    return FiniteDifferences(sampled, gradient.size, FD_DIRECTIONS, FD_SEED, worst,
+                             "derivation" if numpy_sizes is None else "numpy")
 
 
 def _no_relu_kink(inst: Instance, layers) -> None:
@@ -116,8 +261,12 @@ def rel_err(a: float, b: float) -> float:
     return abs(a - b) / max(abs(a), abs(b), FLOOR)
 
 
-def _max_rel(ours: dict[str, float], theirs: dict[str, float]) -> float:
-    return max((rel_err(ours[k], theirs[k]) for k in ours), default=0.0)
+def _max_rel_arrays(ours: np.ndarray, theirs: np.ndarray) -> float:
+    """rel_err's largest value over the arrays, vectorized."""
+    if not ours.size:
+        return 0.0
+    scale = np.maximum(np.maximum(np.abs(ours), np.abs(theirs)), FLOOR)
+    return float(np.max(np.abs(ours - theirs) / scale))
 
 
 def _agree(what: str, ours: dict[str, float], theirs: dict[str, float],
@@ -125,27 +274,45 @@ def _agree(what: str, ours: dict[str, float], theirs: dict[str, float],
     """Agreement to TOLERANCE relative, or within ROUNDING of the quantity's size scale."""
     if ours.keys() != theirs.keys():
         raise VerificationError(f"{what}: different quantities ({sorted(ours ^ theirs)[:3]})")
-    for k in ours:
-        a, b = ours[k], theirs[k]
-        if not np.isfinite(b):
-            raise VerificationError(f"{what}: {k} is not a finite number ({b}): the numbers "
-                                    "are too large for double precision")
-        allowed = TOLERANCE * max(abs(a), abs(b)) + ROUNDING * sizes[k] + UNDERFLOW
-        if abs(a - b) > allowed:
-            raise VerificationError(f"{what} disagrees with the SymPy derivation at {k}: "
-                                    f"{a!r} vs {b!r}")
+    names = list(ours)
+    _agree_arrays(what, names, *(np.fromiter((d[k] for k in names), float, len(names))
+                                 for d in (ours, theirs, sizes)))
+
+
+def _agree_arrays(what: str, names: list[str], ours: np.ndarray, theirs: np.ndarray,
+                  sizes: np.ndarray) -> None:
+    """_agree on arrays in the order of `names`; the first quantity that fails is named."""
+    allowed = TOLERANCE * np.maximum(np.abs(ours), np.abs(theirs)) + ROUNDING * sizes + UNDERFLOW
+    bad = ~np.isfinite(theirs) | (np.abs(ours - theirs) > allowed)
+    if not bad.any():
+        return
+    i = int(np.argmax(bad))
+    k, a, b = names[i], float(ours[i]), float(theirs[i])
+    if not math.isfinite(b):
+        raise VerificationError(f"{what}: {k} is not a finite number ({b}): the numbers "
+                                "are too large for double precision")
+    raise VerificationError(f"{what} disagrees with the SymPy derivation at {k}: "
+                            f"{a!r} vs {b!r}")
 
 
 def _agree_fd(grads: dict[str, float], fd: dict[str, float], fd_err: dict[str, float],
               sizes: dict[str, float]) -> None:
     """Each finite difference against its own error bound (numeric.finite_differences), plus
     the double-precision rounding of the derivation's value (ROUNDING of its size scale)."""
-    for k, g in grads.items():
-        allowed = fd_err[k] + ROUNDING * sizes[k] + UNDERFLOW
-        if not abs(g - fd[k]) <= allowed:
-            raise VerificationError(
-                f"finite differences disagree with the SymPy derivation at {k}: "
-                f"{g!r} vs {fd[k]!r} (allowed error {allowed:.3g})")
+    names = list(grads)
+    _agree_fd_arrays(names, *(np.fromiter((d[k] for k in names), float, len(names))
+                              for d in (grads, fd, fd_err, sizes)))
+
+
+def _agree_fd_arrays(names: list[str], grads: np.ndarray, fd: np.ndarray, fd_err: np.ndarray,
+                     sizes: np.ndarray) -> None:
+    allowed = fd_err + ROUNDING * sizes + UNDERFLOW
+    bad = ~(np.abs(grads - fd) <= allowed)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise VerificationError(
+            f"finite differences disagree with the SymPy derivation at {names[i]}: "
+            f"{float(grads[i])!r} vs {float(fd[i])!r} (allowed error {float(allowed[i]):.3g})")
 
 
 def _forward_scale(inst: Instance, p: numeric.Params, layers) -> dict[str, float]:
