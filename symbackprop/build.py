@@ -26,12 +26,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from . import classset, definition
+from .definition import MAX_BUILD_VERSIONS
 from .errors import UsageError
 from .formats import latex, pdf
 from .sample import NoGoodDraw
 
 BuildError = UsageError  # bad input to the build: one line, exit code 2
-ROSTER_BYTES = 2**16  # 500 names of a hundred letters fit many times over
+ROSTER_BYTES = 2**23  # a roster of 100,000 students with long names
 STAGE = ".symbackprop-build-"  # the hidden staging folder's prefix, inside --out
 STOPPING = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 # file systems of the kernel, not of files: a build there fails with a misleading error
@@ -53,12 +54,7 @@ def main(args) -> int:
     if isinstance(defn, definition.Lesson):
         return lesson(defn, args)
     roster = read_roster(args.roster) if args.roster else None
-    count = args.versions or defn.versions
-    if roster and count is None:
-        count = len(roster)
-    if roster and count != len(roster):
-        raise BuildError(f"{args.roster}: {len(roster)} names for {count} versions; give as many "
-                         "names as versions (or leave out --versions)")
+    first, count, size = versions_asked(defn, args, roster)
     try:
         classset.check_printable(defn)
     except ValueError as exc:
@@ -66,15 +62,56 @@ def main(args) -> int:
     name = Path(args.file).stem
 
     def make() -> list[classset.Version]:
-        _progress(f"deriving and verifying {count or 1} version(s) of {name} ...")
+        shown_count = f"versions {first} to {first + count - 1}" if count else "one version"
+        _progress(f"deriving and verifying {shown_count} of {name} ...")
         try:
-            return classset.make(defn, name, count, args.seed, roster)
+            return classset.make(defn, name, count, args.seed, roster, first=first,
+                                 width=classset.number_width(size or first + (count or 1) - 1))
         except (ValueError, NoGoodDraw) as exc:
             raise BuildError(str(exc)) from None
         except latex.UnprintableText as exc:
             raise BuildError(f"{args.roster or args.file}: {exc}") from None
 
-    return run(make, args, with_class_set=bool(count))
+    whole = bool(count) and first == 1 and (size is None or count == size)
+    return run(make, args, with_class_set=bool(count), whole_set=whole)
+
+
+def versions_asked(defn: definition.Definition, args, roster: list[str] | None
+                   ) -> tuple[int, int | None, int | None]:
+    """(first version, how many, size of the whole set or None) of this build.
+
+    The set's size is the definition's `versions:`, else the roster's length: what every shard
+    of a set knows alike, so that version numbers are padded alike (v0007 in every shard of a
+    1,000-version set). A roster names the whole set: version v is printed with its line v."""
+    first = getattr(args, "first_version", None)
+    size = defn.versions
+    if roster and size is not None and len(roster) != size:
+        raise BuildError(f"{args.roster}: {len(roster)} names for a set of {size} versions "
+                         f"({defn.source}: versions:); give one name a version")
+    if roster and size is None:
+        size = len(roster)
+        if first is None and args.versions is not None and args.versions != size:
+            raise BuildError(f"{args.roster}: {size} names for {args.versions} versions; give "
+                             "as many names as versions (or leave out --versions)")
+    if first is not None and size is None:
+        raise BuildError(f"{args.file}: --first-version: a build of part of a set needs the "
+                         "size of the whole set, so that every part names its files alike; "
+                         "give it as versions: N in the definition (or a --roster of the class)")
+    first = first or 1
+    count = args.versions
+    if count is None and size is not None:
+        count = size - first + 1
+        if count < 1:
+            raise BuildError(f"{args.file}: --first-version {first}: the set has versions 1 "
+                             f"to {size}")
+    if count is not None and size is not None and first + count - 1 > size:
+        raise BuildError(f"{args.file}: versions {first} to {first + count - 1}: the set has "
+                         f"versions 1 to {size}")
+    if count is not None and count > MAX_BUILD_VERSIONS:
+        raise BuildError(f"{args.file}: {count:,} versions are more than one build makes (at "
+                         f"most {MAX_BUILD_VERSIONS:,}); build the set in parts with "
+                         "--first-version K --versions N")
+    return first, count, size
 
 
 def lesson(defn: definition.Lesson, args) -> int:
@@ -82,7 +119,7 @@ def lesson(defn: definition.Lesson, args) -> int:
     from . import lessons
     from .formats import tex
 
-    if args.versions or args.roster:
+    if args.versions or args.roster or args.first_version:
         raise BuildError(f"{args.file}: a {defn.kind} worksheet has no versions or roster")
 
     def make() -> list[classset.Version]:
@@ -94,14 +131,14 @@ def lesson(defn: definition.Lesson, args) -> int:
     return run(make, args, with_class_set=False)
 
 
-def run(make, args, with_class_set: bool) -> int:
+def run(make, args, with_class_set: bool, whole_set: bool = True) -> int:
     """Lock and stage --out, make the versions, write and compile them, then move them in.
 
     A signal ends the build cleanly: one line, exit code 128 + its number (130 for Ctrl-C)."""
     out = Output(args.out)
     try:
         with _signals_as_interrupts(), out:
-            code, wrote = emit(make(), args, out, with_class_set)
+            code, wrote = emit(make(), args, out, with_class_set, whole_set)
             out.commit()
     except Interrupted as exc:
         done = "its files were all written" if out.committed else "nothing was written"
@@ -129,7 +166,7 @@ def _say(line: str, folder: Path) -> None:
 
 
 def emit(versions: list[classset.Version], args, out: Output,
-         with_class_set: bool) -> tuple[int, str]:
+         with_class_set: bool, whole_set: bool = True) -> tuple[int, str]:
     """Write every version's key.json and the formats asked for: practice pages (html), .tex
     files (tex), and the PDFs compiled from them (pdf, the default).
 
@@ -152,7 +189,7 @@ def emit(versions: list[classset.Version], args, out: Output,
     try:
         compile_all(jobs, args.jobs, out)
         if with_class_set:
-            class_set(versions, out)
+            class_set(versions, out, whole_set)
     except pdf.LatexError as exc:
         kept = out.keep(exc.log) if exc.log else None
         raise pdf.LatexError(exc.problem, kept) from None
@@ -251,8 +288,15 @@ def compile_all(jobs, workers: int, out: Output) -> None:
     _progress("")
 
 
-def class_set(versions: list[classset.Version], out: Output) -> Path:
+def class_set(versions: list[classset.Version], out: Output, whole_set: bool = True) -> Path:
+    """<name>-class-set.pdf, or for a part of a set <name>-class-set-v0101-v0200.pdf, so that
+    the parts of a set built on many machines can share a folder."""
     name = versions[0].stem.rsplit("-v", 1)[0]
+    if not whole_set:
+        name = f"{name}-class-set-{versions[0].stem.rsplit('-', 1)[1]}-" \
+               f"{versions[-1].stem.rsplit('-', 1)[1]}"
+    else:
+        name = f"{name}-class-set"
     # TeX reads each PDF under a plain name: the user's file name never enters TeX source
     inputs = {}
     for i, v in enumerate(versions, start=1):
@@ -260,9 +304,9 @@ def class_set(versions: list[classset.Version], out: Output) -> Path:
     for i, v in enumerate(versions, start=1):
         inputs[f"key-{i}.pdf"] = out.stage / f"{v.stem}-key.pdf"
     names = list(inputs)
-    _progress(f"assembling {name}-class-set.pdf ...")
+    _progress(f"assembling {name}.pdf ...")
     return pdf.compile_tex(classset.class_set_tex(names[:len(versions)], names[len(versions):]),
-                           out.stage / f"{name}-class-set.pdf", inputs=inputs,
+                           out.stage / f"{name}.pdf", inputs=inputs,
                            processes=out.processes)
 
 

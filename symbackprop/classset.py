@@ -40,17 +40,22 @@ class Version:
 
 
 def make(defn: Definition, name: str, count: int | None = None, seed: int | None = None,
-         roster: list[str] | None = None) -> list[Version]:
-    """One version (count None) or `count` versions numbered 1..count."""
+         roster: list[str] | None = None, first: int = 1, width: int | None = None
+         ) -> list[Version]:
+    """One version (count None) or `count` versions numbered first..first+count-1.
+
+    Version v depends on (seed, v) alone and takes line v of the roster (the whole class), so
+    that a set built in parts on many machines gives the same files as one build. File names
+    pad v to `width` digits (by default that of the last version built; see number_width)."""
     if count is None:
         return [_version(defn, name, *draw(defn, seed, None), roster[0] if roster else None)]
     if fully_given(defn):
         raise ValueError(f"{defn.source}: every number is given, so all versions would be the "
                          "same; leave some values out (they are then drawn per version)")
-    width = max(2, len(str(count)))  # v01, v02, ... as a teacher sorts them
+    width = width or number_width(first + count - 1)
     first_with: dict = {}
     out = []
-    for v in range(1, count + 1):
+    for v in range(first, first + count):
         result, ws = draw(defn, seed, v)
         values = result.instance.values
         if values in first_with:
@@ -61,6 +66,16 @@ def make(defn: Definition, name: str, count: int | None = None, seed: int | None
         student = roster[v - 1] if roster else None
         out.append(_version(defn, f"{name}-v{v:0{width}d}", result, ws, student))
     return out
+
+
+def number_width(size: int) -> int:
+    """Digits of a version number in file names: those of the set's last version, at least
+    two (v01, v02, ... as a teacher sorts them).
+
+    >>> number_width(30), number_width(5), number_width(1000)
+    (2, 2, 4)
+    """
+    return max(2, len(str(size)))
 
 
 def key(defn: Definition, version: int | None, seed: int | None = None) -> dict:
