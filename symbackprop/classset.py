@@ -230,11 +230,15 @@ _SAFE_NAME = re.compile(r"[A-Za-z0-9-]+\.pdf")
 def class_set_tex(worksheets: list[str], keys: list[str]) -> str:
     """A document of every worksheet and then every key, each PDF page as it is.
 
+    pdfTeX's own \\pdfximage, page by page at each page's size, not pdfpages: pdfpages takes
+    nine times as long (3.6 s against 0.4 s for 60 PDFs; minutes for a 1,000-version set), for
+    the same pages. No \\documentclass: nothing of LaTeX is needed, so nothing is loaded.
+
     The names are TeX source, so only plain ones are taken: a file name from a user (with `#`,
     `%`, `}`, `\\` or bytes that are not UTF-8) is copied to a plain name first.
 
     >>> print(class_set_tex(['w1.pdf'], ['k1.pdf']).splitlines()[-3])
-    \\includepdf[pages=-]{w1.pdf}
+    \\pdfofclassset{w1.pdf}
     >>> class_set_tex(['a#b.pdf'], [])
     Traceback (most recent call last):
     ...
@@ -243,7 +247,24 @@ def class_set_tex(worksheets: list[str], keys: list[str]) -> str:
     for name in worksheets + keys:
         if not _SAFE_NAME.fullmatch(name):
             raise ValueError(f"{name!r} is not a plain file name (letters, digits, '-', then .pdf)")
-    pages = "\n".join(rf"\includepdf[pages=-]{{{name}}}" for name in worksheets + keys)
-    return ("\\documentclass{article}\n\\usepackage{pdfpages}\n\\pdfinfoomitdate=1\n"
-            "\\pdftrailerid{}\n\\pdfsuppressptexinfo=-1\n\\begin{document}\n"
-            f"{pages}\n\\end{{document}}\n")
+    pages = "\n".join(rf"\pdfofclassset{{{name}}}" for name in worksheets + keys)
+    return _CLASS_SET.replace("PAGES", pages)
+
+
+# Every page of a PDF, shipped out as a page of its own size; \@@end is TeX's \end.
+_CLASS_SET = r"""\pdfinfoomitdate=1
+\pdftrailerid{}
+\pdfsuppressptexinfo=-1
+\pdfhorigin=0pt
+\pdfvorigin=0pt
+\newcount\classsetpages
+\newcount\classsetpage
+\def\pdfofclassset#1{\pdfximage{#1}\classsetpages=\pdflastximagepages \classsetpage=1
+  \loop \pdfximage page\classsetpage{#1}%
+    \setbox0=\hbox{\pdfrefximage\pdflastximage}%
+    \pdfpagewidth=\wd0 \pdfpageheight=\ht0
+    \shipout\box0
+  \ifnum\classsetpage<\classsetpages \advance\classsetpage 1 \repeat}
+PAGES
+\csname @@end\endcsname
+"""
