@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import partial
 
 from . import numeric, worksheet
 from .definition import Definition
@@ -40,32 +41,40 @@ class Version:
 
 
 def make(defn: Definition, name: str, count: int | None = None, seed: int | None = None,
-         roster: list[str] | None = None, first: int = 1, width: int | None = None
-         ) -> list[Version]:
+         roster: list[str] | None = None, first: int = 1, width: int | None = None,
+         map=map) -> list[Version]:
     """One version (count None) or `count` versions numbered first..first+count-1.
 
     Version v depends on (seed, v) alone and takes line v of the roster (the whole class), so
     that a set built in parts on many machines gives the same files as one build. File names
-    pad v to `width` digits (by default that of the last version built; see number_width)."""
+    pad v to `width` digits (by default that of the last version built; see number_width).
+    `map` may be a process pool's, to make versions on every core: they come back in order."""
     if count is None:
         return [_version(defn, name, *draw(defn, seed, None), roster[0] if roster else None)]
     if fully_given(defn):
         raise ValueError(f"{defn.source}: every number is given, so all versions would be the "
                          "same; leave some values out (they are then drawn per version)")
     width = width or number_width(first + count - 1)
+    numbers = range(first, first + count)
     first_with: dict = {}
     out = []
-    for v in range(first, first + count):
-        result, ws = draw(defn, seed, v)
-        values = result.instance.values
+    for v, (values, version) in zip(numbers, map(
+            partial(numbered, defn, name, seed, roster, width), numbers)):
         if values in first_with:
             raise ValueError(f"{defn.source}: version {v} would repeat the numbers of version "
                              f"{first_with[values]}; leave more values out, or build fewer "
                              "versions")
         first_with[values] = v
-        student = roster[v - 1] if roster else None
-        out.append(_version(defn, f"{name}-v{v:0{width}d}", result, ws, student))
+        out.append(version)
     return out
+
+
+def numbered(defn: Definition, name: str, seed: int | None, roster: list[str] | None,
+             width: int, v: int) -> tuple[object, Version]:
+    """Version v of a set, with the numbers it drew."""
+    result, ws = draw(defn, seed, v)
+    student = roster[v - 1] if roster else None
+    return result.instance.values, _version(defn, f"{name}-v{v:0{width}d}", result, ws, student)
 
 
 def number_width(size: int) -> int:
