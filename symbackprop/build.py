@@ -8,6 +8,13 @@ into place only when every one is made, so a failure, a full disk, Ctrl-C, SIGTE
 leaves --out as it was (a failed LaTeX run keeps only its log). The folder is locked for the
 whole build, so two builds never mix their PDFs and keys. Files are created new, never opened
 through a name a link may hold, and get the same permissions: 0666 less the umask.
+
+A big set is built in parts, on one machine or many: `--first-version K --versions N` makes
+versions K to K+N-1 with the bytes one build of the whole set gives them (.tex, key.json, PDFs),
+because a version depends only on (seed, K+i), takes roster line K+i, and is named with its own
+number padded to the digits of the set's last version. The set's size is what every part knows
+alike: `versions:` in the definition, else the roster's length (a part needs one of them). Only
+the class-set PDF of a part is its own: <name>-class-set-v0101-v0200.pdf.
 """
 
 from __future__ import annotations

@@ -109,6 +109,7 @@ def test_a_bad_format_with_a_matching_digest_falls_back_to_the_plain_run(cache, 
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "not used: a compile from it failed" in err
     assert (tmp_path / "b.pdf").read_bytes() == (tmp_path / "c.pdf").read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pdf", "b.pdf", "c.pdf", "xdg"]
 
 
 @needs_tex

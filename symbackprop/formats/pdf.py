@@ -70,6 +70,10 @@ class Processes:
             self._running.add(proc)
             return proc
 
+    @property
+    def stopped(self) -> bool:
+        return self._stopped
+
     def finished(self, proc: subprocess.Popen) -> None:
         with self._lock:
             self._running.discard(proc)
@@ -131,6 +135,8 @@ def compile_tex(source: str, pdf: Path, timeout: float = TIMEOUT,
         failed = None
     result = _compile(source, pdf, timeout, inputs, processes, None)
     if failed is not None:
+        if failed.log is not None:
+            failed.log.unlink(missing_ok=True)  # the log of the run that did not count
         formatcache.distrust(split[0], f"a compile from it failed ({failed.problem})")
     return result
 
@@ -174,6 +180,8 @@ def _make_format(folder: Path, job: str, text: str, timeout: float,
         raise formatcache.NoFormat(f"making it took longer than {timeout:g} s") from None
     finally:
         processes.finished(proc)
+    if processes.stopped:
+        raise Stopped("the build was stopped")  # not the format's fault: no note
     fmt = folder / f"{job}.fmt"
     if proc.returncode != 0 or not fmt.is_file():
         log = folder / f"{job}.log"
