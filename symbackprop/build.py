@@ -116,38 +116,37 @@ def versions_asked(defn: definition.Definition, args, roster: list[str] | None
                    ) -> tuple[int, int | None, int | None]:
     """(first version, how many, size of the whole set or None) of this build.
 
-    The set's size is the definition's `versions:`, else the roster's length: what every shard
-    of a set knows alike, so that version numbers are padded alike (v0007 in every shard of a
-    1,000-version set). A roster names the whole set: version v is printed with its line v."""
+    The set's size is the definition's `versions:`, else the roster's length: what every part
+    of a set knows alike, so that version numbers are padded alike (v0007 in every part of a
+    1,000-version set). Version v is printed with line v of the roster."""
     first = getattr(args, "first_version", None)
-    size = defn.versions
-    if roster and size is not None and len(roster) != size:
-        raise BuildError(f"{args.roster}: {len(roster)} names for a set of {size} versions "
-                         f"({defn.source}: versions:); give one name a version")
-    if roster and size is None:
-        size = len(roster)
-        if first is None and args.versions is not None and args.versions != size:
-            raise BuildError(f"{args.roster}: {size} names for {args.versions} versions; give "
-                             "as many names as versions (or leave out --versions)")
+    size = defn.versions if defn.versions is not None else len(roster) if roster else None
     if first is not None and size is None:
         raise BuildError(f"{args.file}: --first-version: a build of part of a set needs the "
                          "size of the whole set, so that every part names its files alike; "
                          "give it as versions: N in the definition (or a --roster of the class)")
-    first = first or 1
+    start = first or 1
     count = args.versions
     if count is None and size is not None:
-        count = size - first + 1
+        count = size - start + 1
         if count < 1:
-            raise BuildError(f"{args.file}: --first-version {first}: the set has versions 1 "
+            raise BuildError(f"{args.file}: --first-version {start}: the set has versions 1 "
                              f"to {size}")
-    if count is not None and size is not None and first + count - 1 > size:
-        raise BuildError(f"{args.file}: versions {first} to {first + count - 1}: the set has "
-                         f"versions 1 to {size}")
+    last = start + (count or 1) - 1
+    if size is not None and last > size:
+        raise BuildError(f"{args.file}: versions {start} to {last}: the set has versions 1 to "
+                         f"{size}")
+    if roster and first is None and count != len(roster):
+        raise BuildError(f"{args.roster}: {len(roster)} names for {count} versions; give as "
+                         "many names as versions (or leave out --versions)")
+    if roster and last > len(roster):
+        raise BuildError(f"{args.roster}: {len(roster)} names for versions {start} to {last}; "
+                         "give the roster of the whole class, one name a version")
     if count is not None and count > MAX_BUILD_VERSIONS:
         raise BuildError(f"{args.file}: {count:,} versions are more than one build makes (at "
                          f"most {MAX_BUILD_VERSIONS:,}); build the set in parts with "
                          "--first-version K --versions N")
-    return first, count, size
+    return first or 1, count, size
 
 
 def lesson(defn: definition.Lesson, args) -> int:
