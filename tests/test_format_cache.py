@@ -250,3 +250,24 @@ def test_more_versions_than_one_build_makes_are_refused(tmp_path, capsys):
     (d := tmp_path / "set.yaml").write_text(SET + "versions: 5000\n")
     assert main(["build", str(d), "--out", str(tmp_path / "o"), "--format", "tex"]) == 2
     assert "build the set in parts with --first-version" in capsys.readouterr().err
+
+
+def test_a_part_prints_the_roster_lines_of_its_own_versions(tmp_path):
+    (d := tmp_path / "set.yaml").write_text(SET + "versions: 5\n")
+    (roster := tmp_path / "class.txt").write_text("Ada\nBea\nCy\nDov\nEve\n")
+    assert main(["build", str(d), "--roster", str(roster), "--first-version", "4",
+                 "--format", "tex", "--out", str(tmp_path / "o")]) == 0
+    for v, student in ((4, "Dov"), (5, "Eve")):
+        for kind in ("worksheet", "key"):
+            tex = (tmp_path / "o" / f"set-v0{v}-{kind}.tex").read_text()
+            assert f"Version {v}" in tex and student in tex
+            assert all(other not in tex for other in ("Ada", "Bea", "Cy") if other != student)
+
+
+def test_a_roster_too_short_for_the_part_is_refused(tmp_path, capsys):
+    (d := tmp_path / "set.yaml").write_text(SET + "versions: 5\n")
+    (roster := tmp_path / "class.txt").write_text("Ada\nBea\nCy\n")
+    assert main(["build", str(d), "--roster", str(roster), "--first-version", "3",
+                 "--versions", "2", "--format", "tex", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "3 names for versions 3 to 4" in err, err
