@@ -25,8 +25,6 @@ import tempfile
 import threading
 from pathlib import Path
 
-from . import formatcache
-
 TIMEOUT = 120  # seconds for one document
 INSTALL_HINT = ("pdflatex not found; install TeX Live (Debian: apt-get install "
                 "texlive-latex-extra texlive-pictures latexmk), or run 'make worksheets'")
@@ -112,6 +110,8 @@ def compile_tex(source: str, pdf: Path, timeout: float = TIMEOUT,
     written): TeX reads nothing else. A full disk is raised as the OSError it is. With
     `preamble_format`, the package-loading lines come from a cached format when one can be had.
     """
+    from . import formatcache  # here, not above: `check` imports this module and must start fast
+
     if not available():
         raise LatexMissing(INSTALL_HINT)
     pdf = Path(pdf)
@@ -167,6 +167,8 @@ def _make_format(folder: Path, job: str, text: str, timeout: float,
     """Dump `text` (package-loading lines) as folder/job.fmt: pdfTeX -ini from pdflatex's own
     format, hardened as every compile is (no shell, reads and writes only inside `folder`,
     the timeout, killed with the build)."""
+    from . import formatcache
+
     (folder / "preamble.tex").write_text(text + formatcache.END_OF_DUMP, encoding="utf-8")
     command = ["pdftex", "-ini", f"-jobname={job}", "-no-shell-escape",
                "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",
