@@ -157,8 +157,11 @@ def _whole(folder: Path) -> bool:
 
 
 def _digest(path: Path) -> str:
+    digest = hashlib.sha256()  # hashlib.file_digest is Python 3.11's; we run on 3.10
     with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
+        while chunk := handle.read(2**20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _discard(root: Path, folder: Path) -> None:
