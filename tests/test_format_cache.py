@@ -141,6 +141,16 @@ def test_a_format_that_cannot_be_made_leaves_nothing_half_written(cache, key_tex
     assert list(cache.iterdir()) == []
 
 
+@needs_tex
+def test_a_document_that_overruns_is_not_run_again_without_the_format(cache, key_tex,
+                                                                      tmp_path, capsys):
+    pdf.compile_tex(key_tex, tmp_path / "a.pdf")  # the format is made
+    with pytest.raises(pdf.LatexTimeout, match="longer than 0.01 s"):
+        pdf.compile_tex(key_tex, tmp_path / "b.pdf", timeout=0.01)
+    assert capsys.readouterr().err == ""  # the format is not blamed
+    assert not (tmp_path / "b.pdf").exists()
+
+
 def test_the_cache_follows_xdg_cache_home(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert formatcache.cache_folder() == tmp_path / "symbackprop" / "formats"

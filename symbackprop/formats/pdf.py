@@ -45,6 +45,10 @@ class LatexError(RuntimeError):
         super().__init__(message + (f" (log: {log})" if log else ""))
 
 
+class LatexTimeout(LatexError):
+    """TeX overran its time."""
+
+
 class Stopped(RuntimeError):
     """The build was stopped: no more TeX runs start."""
 
@@ -126,11 +130,10 @@ def compile_tex(source: str, pdf: Path, timeout: float = TIMEOUT,
         try:
             return _compile(split[0] + formatcache.END_OF_DUMP + split[1], pdf, timeout,
                             inputs, processes, fmt)
+        except LatexTimeout:
+            raise  # a document that overran would overrun again: not the format's fault
         except LatexError as exc:
-            if "longer than" in exc.problem:
-                raise  # a document that overran would overrun again: not the format's fault
-            # the plain run below decides: if it passes, the format was at fault
-            failed = exc
+            failed = exc  # the plain run below decides: if it passes, the format was at fault
     else:
         failed = None
     result = _compile(source, pdf, timeout, inputs, processes, None)
@@ -200,7 +203,7 @@ def _run(command: list[str], cwd: Path, timeout: float, pdf: Path,
     except subprocess.TimeoutExpired:
         _kill(proc)
         proc.communicate()
-        raise LatexError(f"LaTeX took longer than {timeout:g} s for {pdf.name}") from None
+        raise LatexTimeout(f"LaTeX took longer than {timeout:g} s for {pdf.name}") from None
     finally:
         processes.finished(proc)
     if proc.returncode > 0:
