@@ -93,23 +93,50 @@ def _workers(count: int, jobs: int) -> Iterator:
     """A map over `jobs` processes for a big set (each version costs a tenth of a second of
     Python: 1,000 of them are minutes on one core), the plain map otherwise. The workers are
     forked (they start with everything imported), leave signals to this process, and are
-    killed with it when the build is stopped."""
+    killed with it when the build is stopped.
+
+    The pool's own code never sees a stop signal: it is made, waited on and ended with the
+    signals blocked (its threads inherit that), and a pending Ctrl-C is let in only between two
+    waits, in our code. A raise inside the pool's locks would leave it unable to end."""
     if count < PARALLEL_VERSIONS or jobs < 2 or "fork" not in mp.get_all_start_methods():
         yield map
         return
-    pool = mp.get_context("fork").Pool(jobs, initializer=_worker_signals)
+    with _signals_blocked():
+        pool = mp.get_context("fork").Pool(jobs, initializer=_worker_signals)
     try:
-        yield partial(pool.imap, chunksize=max(1, min(8, count // (4 * jobs))))
-        pool.close()
+        yield partial(_mapped, pool)
     finally:
-        pool.terminate()  # at once, whatever a worker is doing
-        pool.join()
+        with _signals_blocked():
+            pool.terminate()  # at once, whatever a worker is doing
+            pool.join()
+
+
+_WAITING = object()
+
+
+def _mapped(pool, function, items) -> Iterator:
+    """pool.imap, waited on in short steps with the stop signals blocked (one version a task:
+    only imap's single-item iterator waits with a timeout)."""
+    with _signals_blocked():
+        results = pool.imap(function, items)
+    while True:
+        with _signals_blocked():
+            try:
+                item = results.next(timeout=0.2)
+            except StopIteration:
+                return
+            except mp.TimeoutError:
+                item = _WAITING
+        # here, unblocked, a pending stop signal raises Interrupted
+        if item is not _WAITING:
+            yield item
 
 
 def _worker_signals() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the build, which stops us
     for s in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(s, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPPING)  # forked with them blocked
 
 
 def versions_asked(defn: definition.Definition, args, roster: list[str] | None
