@@ -71,14 +71,14 @@ def main(args) -> int:
         raise BuildError(str(exc)) from None
     name = Path(args.file).stem
 
-    def make() -> list[classset.Version]:
+    def make() -> Iterator[classset.Version]:
         shown_count = f"versions {first} to {first + count - 1}" if count else "one version"
         _progress(f"deriving and verifying {shown_count} of {name} ...")
         width = classset.number_width(size or first + (count or 1) - 1)
         try:
             with _workers(count or 1, args.jobs) as mapper:
-                return classset.make(defn, name, count, args.seed, roster, first=first,
-                                     width=width, map=mapper)
+                yield from classset.generate(defn, name, count, args.seed, roster, first=first,
+                                             width=width, map=mapper)
         except (ValueError, NoGoodDraw) as exc:
             raise BuildError(str(exc)) from None
         except latex.UnprintableText as exc:
@@ -227,13 +227,44 @@ def _say(line: str, folder: Path) -> None:
                          f"is complete in {shown(folder)}/") from None
 
 
-def emit(versions: list[classset.Version], args, out: Output,
-         with_class_set: bool, whole_set: bool = True) -> tuple[int, str]:
+def emit(made, args, out: Output, with_class_set: bool,
+         whole_set: bool = True) -> tuple[int, str]:
     """Write every version's key.json and the formats asked for: practice pages (html), .tex
     files (tex), and the PDFs compiled from them (pdf, the default).
 
+    `made` gives the versions one by one: a version's PDFs compile while the next versions are
+    derived, so pdflatex and Python share the cores instead of taking turns.
+
     Returns the exit code (1: no pdflatex, the .tex files only) and what was written."""
     formats = set(args.format or ["pdf"])
+    made = iter(made)
+    versions: list[classset.Version] = []
+    texs: list[Path] = []
+
+    def sources():
+        """Each version's .tex files and key.json, written as it is made; its compile jobs."""
+        for v in made:
+            versions.append(v)
+            if formats & {"pdf", "tex"}:
+                for kind, source in (("worksheet", v.worksheet_tex), ("key", v.key_tex)):
+                    texs.append(out.write(f"{v.stem}-{kind}.tex", source))
+                    yield source, texs[-1].with_suffix(".pdf"), None
+            out.write(f"{v.stem}-key.json", key_text(v.key))
+
+    compiling = "pdf" in formats and pdf.available()
+    try:
+        if compiling:
+            compile_all(sources(), args.jobs, out)
+        else:
+            for _ in sources():
+                pass
+        if compiling and with_class_set:
+            class_set(versions, out, whole_set)
+    except pdf.LatexError as exc:
+        kept = out.keep(exc.log) if exc.log else None
+        raise pdf.LatexError(exc.problem, kept) from None
+    finally:
+        getattr(made, "close", lambda: None)()  # a stopped build ends its workers now
     written = [_count(len(versions), "key.json file")]
     if "html" in formats:
         written.insert(0, _count(write_pages(versions, out), "practice page"))
@@ -241,21 +272,11 @@ def emit(versions: list[classset.Version], args, out: Output,
         if kind in formats:
             written.insert(0, write_moodle(versions, out, kind))
     if not formats & {"pdf", "tex"}:
-        write_keys(versions, out)
         return 0, ", ".join(written)
-    texs = write_sources(versions, out)
     written.insert(0, _count(len(texs), ".tex file"))
-    if "pdf" not in formats or not pdf.available():
+    if not compiling:
         return int("pdf" in formats), ", ".join(written)
-    jobs = [(tex.read_text(encoding="utf-8"), tex.with_suffix(".pdf"), None) for tex in texs]
-    try:
-        compile_all(jobs, args.jobs, out)
-        if with_class_set:
-            class_set(versions, out, whole_set)
-    except pdf.LatexError as exc:
-        kept = out.keep(exc.log) if exc.log else None
-        raise pdf.LatexError(exc.problem, kept) from None
-    return 0, ", ".join([_count(len(jobs) + with_class_set, "PDF"), *written])
+    return 0, ", ".join([_count(len(texs) + with_class_set, "PDF"), *written])
 
 
 def _count(n: int, noun: str) -> str:
@@ -320,17 +341,9 @@ def read_roster(path: str) -> list[str]:
     return names
 
 
-def write_sources(versions: list[classset.Version], out: Output) -> list[Path]:
-    texs = []
-    for v in versions:
-        for kind, source in (("worksheet", v.worksheet_tex), ("key", v.key_tex)):
-            texs.append(out.write(f"{v.stem}-{kind}.tex", source))
-    write_keys(versions, out)
-    return texs
-
-
 def compile_all(jobs, workers: int, out: Output) -> None:
-    """Compile (source, pdf, inputs) jobs on `workers` threads, with a progress line."""
+    """Compile (source, pdf, inputs) jobs on `workers` threads, with a progress line. `jobs`
+    may be a generator that makes them as it goes: each is compiling while the next is made."""
     done = 0
     pool = ThreadPoolExecutor(max_workers=workers)
     futures = {}
@@ -341,7 +354,7 @@ def compile_all(jobs, workers: int, out: Output) -> None:
         for future in as_completed(futures):
             future.result()  # raises the first LaTeX error
             done += 1
-            _progress(_bar(done, len(jobs), futures[future].name), end="\r")
+            _progress(_bar(done, len(futures), futures[future].name), end="\r")
     except BaseException:
         out.processes.stop()  # no TeX outlives the build, and no new one starts
         raise

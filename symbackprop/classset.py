@@ -14,6 +14,7 @@ True
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 
@@ -49,15 +50,22 @@ def make(defn: Definition, name: str, count: int | None = None, seed: int | None
     that a set built in parts on many machines gives the same files as one build. File names
     pad v to `width` digits (by default that of the last version built; see number_width).
     `map` may be a process pool's, to make versions on every core: they come back in order."""
+    return list(generate(defn, name, count, seed, roster, first, width, map))
+
+
+def generate(defn: Definition, name: str, count: int | None = None, seed: int | None = None,
+             roster: list[str] | None = None, first: int = 1, width: int | None = None,
+             map=map) -> Iterator[Version]:
+    """make's versions one at a time, each as soon as it is made."""
     if count is None:
-        return [_version(defn, name, *draw(defn, seed, None), roster[0] if roster else None)]
+        yield _version(defn, name, *draw(defn, seed, None), roster[0] if roster else None)
+        return
     if fully_given(defn):
         raise ValueError(f"{defn.source}: every number is given, so all versions would be the "
                          "same; leave some values out (they are then drawn per version)")
     width = width or number_width(first + count - 1)
     numbers = range(first, first + count)
     first_with: dict = {}
-    out = []
     for v, (values, version) in zip(numbers, map(
             partial(numbered, defn, name, seed, roster, width), numbers)):
         if values in first_with:
@@ -65,8 +73,7 @@ def make(defn: Definition, name: str, count: int | None = None, seed: int | None
                              f"{first_with[values]}; leave more values out, or build fewer "
                              "versions")
         first_with[values] = v
-        out.append(version)
-    return out
+        yield version
 
 
 def numbered(defn: Definition, name: str, seed: int | None, roster: list[str] | None,
