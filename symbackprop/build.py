@@ -8,6 +8,13 @@ into place only when every one is made, so a failure, a full disk, Ctrl-C, SIGTE
 leaves --out as it was (a failed LaTeX run keeps only its log). The folder is locked for the
 whole build, so two builds never mix their PDFs and keys. Files are created new, never opened
 through a name a link may hold, and get the same permissions: 0666 less the umask.
+
+A big set is built in parts, on one machine or many: `--first-version K --versions N` makes
+versions K to K+N-1 with the bytes one build of the whole set gives them (.tex, key.json, PDFs),
+because a version depends only on (seed, K+i), takes roster line K+i, and is named with its own
+number padded to the digits of the set's last version. The set's size is what every part knows
+alike: `versions:` in the definition, else the roster's length (a part needs one of them). Only
+the class-set PDF of a part is its own: <name>-class-set-v0101-v0200.pdf.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import json
+import multiprocessing as mp
 import os
 import shutil
 import signal
@@ -23,15 +31,18 @@ import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 from . import classset, definition
+from .definition import MAX_BUILD_VERSIONS
 from .errors import UsageError
 from .formats import latex, pdf
 from .sample import NoGoodDraw
 
 BuildError = UsageError  # bad input to the build: one line, exit code 2
-ROSTER_BYTES = 2**16  # 500 names of a hundred letters fit many times over
+PARALLEL_VERSIONS = 40  # from this many versions on, they are made on every core
+ROSTER_BYTES = 2**23  # a roster of 100,000 students with long names
 STAGE = ".symbackprop-build-"  # the hidden staging folder's prefix, inside --out
 STOPPING = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 # file systems of the kernel, not of files: a build there fails with a misleading error
@@ -53,28 +64,116 @@ def main(args) -> int:
     if isinstance(defn, definition.Lesson):
         return lesson(defn, args)
     roster = read_roster(args.roster) if args.roster else None
-    count = args.versions or defn.versions
-    if roster and count is None:
-        count = len(roster)
-    if roster and count != len(roster):
-        raise BuildError(f"{args.roster}: {len(roster)} names for {count} versions; give as many "
-                         "names as versions (or leave out --versions)")
+    first, count, size = versions_asked(defn, args, roster)
     try:
         classset.check_printable(defn)
     except ValueError as exc:
         raise BuildError(str(exc)) from None
     name = Path(args.file).stem
 
-    def make() -> list[classset.Version]:
-        _progress(f"deriving and verifying {count or 1} version(s) of {name} ...")
+    def make() -> Iterator[classset.Version]:
+        shown_count = f"versions {first} to {first + count - 1}" if count else "one version"
+        _progress(f"deriving and verifying {shown_count} of {name} ...")
+        width = classset.number_width(size or first + (count or 1) - 1)
         try:
-            return classset.make(defn, name, count, args.seed, roster)
+            with _workers(count or 1, args.jobs) as mapper:
+                yield from classset.generate(defn, name, count, args.seed, roster, first=first,
+                                             width=width, map=mapper)
         except (ValueError, NoGoodDraw) as exc:
             raise BuildError(str(exc)) from None
         except latex.UnprintableText as exc:
             raise BuildError(f"{args.roster or args.file}: {exc}") from None
 
-    return run(make, args, with_class_set=bool(count))
+    whole = bool(count) and first == 1 and (size is None or count == size)
+    return run(make, args, with_class_set=bool(count), whole_set=whole)
+
+
+@contextmanager
+def _workers(count: int, jobs: int) -> Iterator:
+    """A map over `jobs` processes for a big set (each version costs a tenth of a second of
+    Python: 1,000 of them are minutes on one core), the plain map otherwise. The workers are
+    forked (they start with everything imported), leave signals to this process, and are
+    killed with it when the build is stopped.
+
+    The pool's own code never sees a stop signal: it is made, waited on and ended with the
+    signals blocked (its threads inherit that), and a pending Ctrl-C is let in only between two
+    waits, in our code. A raise inside the pool's locks would leave it unable to end."""
+    if count < PARALLEL_VERSIONS or jobs < 2 or "fork" not in mp.get_all_start_methods():
+        yield map
+        return
+    with _signals_blocked():
+        pool = mp.get_context("fork").Pool(jobs, initializer=_worker_signals)
+    try:
+        yield partial(_mapped, pool)
+    finally:
+        with _signals_blocked():
+            pool.terminate()  # at once, whatever a worker is doing
+            pool.join()
+
+
+_WAITING = object()
+
+
+def _mapped(pool, function, items) -> Iterator:
+    """pool.imap, waited on in short steps with the stop signals blocked (one version a task:
+    only imap's single-item iterator waits with a timeout)."""
+    with _signals_blocked():
+        results = pool.imap(function, items)
+    while True:
+        with _signals_blocked():
+            try:
+                item = results.next(timeout=0.2)
+            except StopIteration:
+                return
+            except mp.TimeoutError:
+                item = _WAITING
+        # here, unblocked, a pending stop signal raises Interrupted
+        if item is not _WAITING:
+            yield item
+
+
+def _worker_signals() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the build, which stops us
+    for s in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPPING)  # forked with them blocked
+
+
+def versions_asked(defn: definition.Definition, args, roster: list[str] | None
+                   ) -> tuple[int, int | None, int | None]:
+    """(first version, how many, size of the whole set or None) of this build.
+
+    The set's size is the definition's `versions:`, else the roster's length: what every part
+    of a set knows alike, so that version numbers are padded alike (v0007 in every part of a
+    1,000-version set). Version v is printed with line v of the roster."""
+    first = getattr(args, "first_version", None)
+    size = defn.versions if defn.versions is not None else len(roster) if roster else None
+    if first is not None and size is None:
+        raise BuildError(f"{args.file}: --first-version: a build of part of a set needs the "
+                         "size of the whole set, so that every part names its files alike; "
+                         "give it as versions: N in the definition (or a --roster of the class)")
+    start = first or 1
+    count = args.versions
+    if count is None and size is not None:
+        count = size - start + 1
+        if count < 1:
+            raise BuildError(f"{args.file}: --first-version {start}: the set has versions 1 "
+                             f"to {size}")
+    last = start + (count or 1) - 1
+    if size is not None and last > size:
+        raise BuildError(f"{args.file}: versions {start} to {last}: the set has versions 1 to "
+                         f"{size}")
+    if roster and first is None and count != len(roster):
+        raise BuildError(f"{args.roster}: {len(roster)} names for {count} versions; give as "
+                         "many names as versions (or leave out --versions)")
+    if roster and last > len(roster):
+        raise BuildError(f"{args.roster}: {len(roster)} names for versions {start} to {last}; "
+                         "give the roster of the whole class, one name a version")
+    if count is not None and count > MAX_BUILD_VERSIONS:
+        raise BuildError(f"{args.file}: {count:,} versions are more than one build makes (at "
+                         f"most {MAX_BUILD_VERSIONS:,}); build the set in parts with "
+                         "--first-version K --versions N")
+    return first or 1, count, size
 
 
 def lesson(defn: definition.Lesson, args) -> int:
@@ -82,7 +181,7 @@ def lesson(defn: definition.Lesson, args) -> int:
     from . import lessons
     from .formats import tex
 
-    if args.versions or args.roster:
+    if args.versions or args.roster or args.first_version:
         raise BuildError(f"{args.file}: a {defn.kind} worksheet has no versions or roster")
 
     def make() -> list[classset.Version]:
@@ -94,14 +193,14 @@ def lesson(defn: definition.Lesson, args) -> int:
     return run(make, args, with_class_set=False)
 
 
-def run(make, args, with_class_set: bool) -> int:
+def run(make, args, with_class_set: bool, whole_set: bool = True) -> int:
     """Lock and stage --out, make the versions, write and compile them, then move them in.
 
     A signal ends the build cleanly: one line, exit code 128 + its number (130 for Ctrl-C)."""
     out = Output(args.out)
     try:
         with _signals_as_interrupts() as caught, out:
-            code, wrote = emit(make(), args, out, with_class_set)
+            code, wrote = emit(make(), args, out, with_class_set, whole_set)
             if caught:  # raised, but swallowed by a library's bare `except:` on the way out
                 raise Interrupted(caught[0])
             out.commit()
@@ -130,13 +229,44 @@ def _say(line: str, folder: Path) -> None:
                          f"is complete in {shown(folder)}/") from None
 
 
-def emit(versions: list[classset.Version], args, out: Output,
-         with_class_set: bool) -> tuple[int, str]:
+def emit(made, args, out: Output, with_class_set: bool,
+         whole_set: bool = True) -> tuple[int, str]:
     """Write every version's key.json and the formats asked for: practice pages (html), .tex
     files (tex), and the PDFs compiled from them (pdf, the default).
 
+    `made` gives the versions one by one: a version's PDFs compile while the next versions are
+    derived, so pdflatex and Python share the cores instead of taking turns.
+
     Returns the exit code (1: no pdflatex, the .tex files only) and what was written."""
     formats = set(args.format or ["pdf"])
+    made = iter(made)
+    versions: list[classset.Version] = []
+    texs: list[Path] = []
+
+    def sources():
+        """Each version's .tex files and key.json, written as it is made; its compile jobs."""
+        for v in made:
+            versions.append(v)
+            if formats & {"pdf", "tex"}:
+                for kind, source in (("worksheet", v.worksheet_tex), ("key", v.key_tex)):
+                    texs.append(out.write(f"{v.stem}-{kind}.tex", source))
+                    yield source, texs[-1].with_suffix(".pdf"), None
+            out.write(f"{v.stem}-key.json", key_text(v.key))
+
+    compiling = "pdf" in formats and pdf.available()
+    try:
+        if compiling:
+            compile_all(sources(), args.jobs, out)
+        else:
+            for _ in sources():
+                pass
+        if compiling and with_class_set:
+            class_set(versions, out, whole_set)
+    except pdf.LatexError as exc:
+        kept = out.keep(exc.log) if exc.log else None
+        raise pdf.LatexError(exc.problem, kept) from None
+    finally:
+        getattr(made, "close", lambda: None)()  # a stopped build ends its workers now
     written = [_count(len(versions), "key.json file")]
     if "html" in formats:
         written.insert(0, _count(write_pages(versions, out), "practice page"))
@@ -144,21 +274,11 @@ def emit(versions: list[classset.Version], args, out: Output,
         if kind in formats:
             written.insert(0, write_moodle(versions, out, kind))
     if not formats & {"pdf", "tex"}:
-        write_keys(versions, out)
         return 0, ", ".join(written)
-    texs = write_sources(versions, out)
     written.insert(0, _count(len(texs), ".tex file"))
-    if "pdf" not in formats or not pdf.available():
+    if not compiling:
         return int("pdf" in formats), ", ".join(written)
-    jobs = [(tex.read_text(encoding="utf-8"), tex.with_suffix(".pdf"), None) for tex in texs]
-    try:
-        compile_all(jobs, args.jobs, out)
-        if with_class_set:
-            class_set(versions, out)
-    except pdf.LatexError as exc:
-        kept = out.keep(exc.log) if exc.log else None
-        raise pdf.LatexError(exc.problem, kept) from None
-    return 0, ", ".join([_count(len(jobs) + with_class_set, "PDF"), *written])
+    return 0, ", ".join([_count(len(texs) + with_class_set, "PDF"), *written])
 
 
 def _count(n: int, noun: str) -> str:
@@ -225,17 +345,9 @@ def read_roster(path: str) -> list[str]:
     return names
 
 
-def write_sources(versions: list[classset.Version], out: Output) -> list[Path]:
-    texs = []
-    for v in versions:
-        for kind, source in (("worksheet", v.worksheet_tex), ("key", v.key_tex)):
-            texs.append(out.write(f"{v.stem}-{kind}.tex", source))
-    write_keys(versions, out)
-    return texs
-
-
 def compile_all(jobs, workers: int, out: Output) -> None:
-    """Compile (source, pdf, inputs) jobs on `workers` threads, with a progress line."""
+    """Compile (source, pdf, inputs) jobs on `workers` threads, with a progress line. `jobs`
+    may be a generator that makes them as it goes: each is compiling while the next is made."""
     done = 0
     pool = ThreadPoolExecutor(max_workers=workers)
     futures = {}
@@ -246,7 +358,7 @@ def compile_all(jobs, workers: int, out: Output) -> None:
         for future in as_completed(futures):
             future.result()  # raises the first LaTeX error
             done += 1
-            _progress(_bar(done, len(jobs), futures[future].name), end="\r")
+            _progress(_bar(done, len(futures), futures[future].name), end="\r")
     except BaseException:
         out.processes.stop()  # no TeX outlives the build, and no new one starts
         raise
@@ -255,8 +367,15 @@ def compile_all(jobs, workers: int, out: Output) -> None:
     _progress("")
 
 
-def class_set(versions: list[classset.Version], out: Output) -> Path:
+def class_set(versions: list[classset.Version], out: Output, whole_set: bool = True) -> Path:
+    """<name>-class-set.pdf, or for a part of a set <name>-class-set-v0101-v0200.pdf, so that
+    the parts of a set built on many machines can share a folder."""
     name = versions[0].stem.rsplit("-v", 1)[0]
+    if not whole_set:
+        name = f"{name}-class-set-{versions[0].stem.rsplit('-', 1)[1]}-" \
+               f"{versions[-1].stem.rsplit('-', 1)[1]}"
+    else:
+        name = f"{name}-class-set"
     # TeX reads each PDF under a plain name: the user's file name never enters TeX source
     inputs = {}
     for i, v in enumerate(versions, start=1):
@@ -264,9 +383,9 @@ def class_set(versions: list[classset.Version], out: Output) -> Path:
     for i, v in enumerate(versions, start=1):
         inputs[f"key-{i}.pdf"] = out.stage / f"{v.stem}-key.pdf"
     names = list(inputs)
-    _progress(f"assembling {name}-class-set.pdf ...")
+    _progress(f"assembling {name}.pdf ...")
     return pdf.compile_tex(classset.class_set_tex(names[:len(versions)], names[len(versions):]),
-                           out.stage / f"{name}-class-set.pdf", inputs=inputs,
+                           out.stage / f"{name}.pdf", inputs=inputs,
                            processes=out.processes)
 
 

@@ -10,7 +10,7 @@ import os
 import sys
 
 from . import definition
-from .definition import MAX_SEED, MAX_STEPS, MAX_VERSIONS, DefinitionError
+from .definition import MAX_BUILD_VERSIONS, MAX_SEED, MAX_STEPS, MAX_VERSIONS, DefinitionError
 from .errors import NoDerivative, UsageError, VerificationError, one_line
 from .formats.pdf import LatexError, LatexMissing
 
@@ -117,9 +117,14 @@ def _parser() -> argparse.ArgumentParser:
                        "practice page that marks itself in a browser; with --versions, a class set "
                        "with its own numbers per version, reproducible from --seed.")
     b.add_argument("file", help="worksheet definition (YAML)")
-    b.add_argument("--versions", type=_whole(1, MAX_VERSIONS), metavar="N",
+    b.add_argument("--versions", type=_whole(1, MAX_BUILD_VERSIONS), metavar="N",
                    help="build N versions with different numbers, and a class-set PDF "
-                   f"(at most {MAX_VERSIONS})")
+                   f"(at most {MAX_BUILD_VERSIONS:,})")
+    b.add_argument("--first-version", type=_whole(1, MAX_VERSIONS), metavar="K",
+                   help="build versions K to K+N-1 of the set (with --versions N; default: to "
+                   "the end of the set), with the same files as one build of the whole set, so "
+                   "that a big set can be built in parts on many machines; needs the set's "
+                   "size (versions: in the definition, or a --roster of the whole class)")
     b.add_argument("--seed", type=_whole(0, MAX_SEED), help="seed for the numbers the "
                    "definition leaves out (default: the definition's seed:, else 2026)")
     b.add_argument("--out", default="build", metavar="DIR", help="output folder (default: build)")

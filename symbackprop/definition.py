@@ -46,7 +46,8 @@ MAX_TITLE = 200  # characters
 MAX_LAYERS = 64  # layers with weights; SymPy's recursion gives out near 150
 MAX_LAYER_SIZE = 4096  # neurons in one layer
 MAX_PARAMETERS = 200_000  # weights and biases: 784-128-10 has 101,770
-MAX_VERSIONS = 500  # versions of a class set
+MAX_VERSIONS = 1_000_000  # versions of a class set, built in parts of MAX_BUILD_VERSIONS
+MAX_BUILD_VERSIONS = 1000  # versions one build makes
 MAX_STEPS = 100_000  # of gradient descent: about 15 s on a 2-2-2 network, a minute on 784-128-10
 MAX_SEED = 2**63 - 1
 

@@ -184,7 +184,7 @@ PROCESS_CASES = {
     "steps-10^9": (_plain(BLOG), ["train", "--steps", "1000000000"],
                    ["--steps", "from 0 to 100,000", "1000000000"]),
     "versions-10^5": (_plain(BLOG), ["build", "--versions", "100000"],
-                      ["--versions", "from 1 to 500"]),
+                      ["--versions", "from 1 to 1,000"]),
     "seed-5000-digits": (_plain(BLOG), ["derive", "--seed", digits(5000)],
                          ["--seed", f"to {MAX_SEED:,}"]),
 }
@@ -393,15 +393,16 @@ def test_aliases_below_the_bound_are_read():
     (["train", BLOG, "--steps", "١٢"], "--steps"),  # digits, but not ASCII ones
     (["train", BLOG, "--steps", digits(5000)], "--steps"),
     (["train", BLOG], "required: --steps"),
-    (["build", BLOG, "--versions", "0"], "from 1 to 500"),
-    (["build", BLOG, "--versions", "501"], "from 1 to 500, got 501"),
+    (["build", BLOG, "--versions", "0"], "from 1 to 1,000"),
+    (["build", BLOG, "--versions", "1001"], "from 1 to 1,000, got 1001"),
+    (["build", BLOG, "--first-version", "1000001"], "from 1 to 1,000,000, got 1000001"),
     (["build", BLOG, "--versions", digits(5000)], "--versions"),
     (["build", BLOG, "--jobs", "0"], "--jobs"),
     (["build", BLOG, "--jobs", "65"], "from 1 to 64"),
     (["derive", BLOG, "--seed", str(2**63)], "--seed"),
     (["derive", BLOG, "--seed", "-1"], "--seed"),
     (["derive", BLOG, "--seed", "0x10"], "got 0x10"),
-    (["derive", BLOG, "--version", "501"], "--version"),
+    (["derive", BLOG, "--version", "1000001"], "--version"),
     (["derive", BLOG, "--version", digits(400)], "--version"),
     (["check", BLOG, "--version", digits(5000)], "--version"),
     (["derive", BLOG, "--bogus"], "unrecognized arguments: --bogus"),
@@ -422,15 +423,15 @@ def test_command_line_counts_are_bounded_and_refused_on_one_line(tmp_path, monke
 def test_the_largest_counts_are_accepted():
     parser = cli._parser()
     args = parser.parse_args(["train", BLOG, "--steps", "100000", "--seed", str(2**63 - 1),
-                              "--version", "500"])
-    assert (args.steps, args.seed, args.version) == (100_000, 2**63 - 1, 500)
-    assert parser.parse_args(["build", BLOG, "--versions", "500"]).versions == 500
+                              "--version", "1000000"])
+    assert (args.steps, args.seed, args.version) == (100_000, 2**63 - 1, 1_000_000)
+    assert parser.parse_args(["build", BLOG, "--versions", "1000"]).versions == 1000
 
 
 @pytest.mark.parametrize("text, words", [
     (RELU_AT_CORNER, ["def.yaml: values: net[1][1]", "ReLU's corner"]),
     (NET + "title: 'Net 😀'\n", ["def.yaml: title:", "U+1F600"]),
-    (NET + "versions: 501\n", ["def.yaml: versions:", "from 1 to 500"]),
+    (NET + "versions: 1000001\n", ["def.yaml: versions:", "from 1 to 1000000"]),
 ])
 def test_cli_names_the_file_and_key(tmp_path, monkeypatch, capsys, text, words):
     monkeypatch.chdir(tmp_path)

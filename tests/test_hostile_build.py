@@ -312,6 +312,37 @@ def test_ctrl_c_while_deriving(tmp_path):
     _nothing_left(before, tmp_path)
 
 
+def _processes_of(folder: Path) -> list[int]:
+    """Processes whose command line names `folder`: a build and any worker it forked."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and str(folder).encode() in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def test_ctrl_c_while_deriving_on_every_core(tmp_path):
+    """A big set is made by worker processes: Ctrl-C still ends the build on one line, and no
+    worker outlives it."""
+    (tmp_path / "big.yaml").write_text(SHEET.replace("[2, 2, 2]", "[16, 16, 4]"))
+    before = files(tmp_path)
+    start = time.monotonic()
+    proc = _spawn(["build", "big.yaml", "--versions", "200", "--out", str(tmp_path / "out"),
+                   "--format", "tex", "--jobs", "2"], tmp_path)
+    _wait_for(lambda: len(_processes_of(tmp_path / "out")) >= 3 or proc.poll() is not None)
+    assert proc.poll() is None, "the build ended before its workers started"
+    proc.send_signal(signal.SIGINT)
+    result = _finish(proc, start)
+    assert result.code == 130, result.stderr
+    assert result.stderr.strip() == (f"symbackprop: {tmp_path / 'out'}: build stopped by "
+                                     "SIGINT; nothing was written")
+    _wait_for(lambda: not _processes_of(tmp_path / "out"), 10)
+    _nothing_left(before, tmp_path)
+
+
 # --- what is written, and how ------------------------------------------------------------
 
 @needs_tex

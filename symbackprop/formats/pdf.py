@@ -4,6 +4,13 @@ TeX may read and write only inside its own build folder (openin_any=p, openout_a
 runs shell commands, and is killed with its whole process group when it overruns or when the
 build is stopped (`Processes.stop`). A PDF appears at its destination whole or not at all;
 dates and IDs are pinned so that the same source gives the same bytes.
+
+Loading the preamble (TikZ, pgfplots, fonts) is most of a compile, so the lines that load
+packages are dumped once into a LaTeX format (pdfTeX's -ini with mylatexformat), cached in the
+user's cache folder under a hash of those lines and of the TeX installation; every document
+with that preamble then starts from the format (formatcache.py). When no format can be had
+(no mylatexformat, no writable cache, a format run that fails) or a compile from one fails, the
+document is compiled the plain way, with a one-line note on stderr: never a failed build.
 """
 
 from __future__ import annotations
@@ -38,6 +45,10 @@ class LatexError(RuntimeError):
         super().__init__(message + (f" (log: {log})" if log else ""))
 
 
+class LatexTimeout(LatexError):
+    """TeX overran its time."""
+
+
 class Stopped(RuntimeError):
     """The build was stopped: no more TeX runs start."""
 
@@ -60,6 +71,10 @@ class Processes:
                                     stderr=subprocess.STDOUT, start_new_session=True)
             self._running.add(proc)
             return proc
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped
 
     def finished(self, proc: subprocess.Popen) -> None:
         with self._lock:
@@ -92,17 +107,45 @@ def _environment() -> dict[str, str]:
 
 def compile_tex(source: str, pdf: Path, timeout: float = TIMEOUT,
                 inputs: dict[str, Path] | None = None,
-                processes: Processes | None = None) -> Path:
+                processes: Processes | None = None, preamble_format: bool = True) -> Path:
     """Compile LaTeX `source` to `pdf`; on failure raise LatexError and leave no PDF behind.
 
     `inputs` are copied into the build folder under their keys (plain names that TeX reads as
-    written): TeX reads nothing else. A full disk is raised as the OSError it is.
+    written): TeX reads nothing else. A full disk is raised as the OSError it is. With
+    `preamble_format`, the package-loading lines come from a cached format when one can be had.
     """
+    from . import formatcache  # here, not above: `check` imports this module and must start fast
+
     if not available():
         raise LatexMissing(INSTALL_HINT)
     pdf = Path(pdf)
     pdf.parent.mkdir(parents=True, exist_ok=True)
     processes = processes or Processes()
+    split = formatcache.split_preamble(source) if preamble_format else None
+    fmt = None
+    if split is not None:
+        fmt = formatcache.get(split[0], lambda folder, job, text: _make_format(
+            folder, job, text, timeout, processes))
+    if fmt is not None:
+        try:
+            return _compile(split[0] + formatcache.END_OF_DUMP + split[1], pdf, timeout,
+                            inputs, processes, fmt)
+        except LatexTimeout:
+            raise  # a document that overran would overrun again: not the format's fault
+        except LatexError as exc:
+            failed = exc  # the plain run below decides: if it passes, the format was at fault
+    else:
+        failed = None
+    result = _compile(source, pdf, timeout, inputs, processes, None)
+    if failed is not None:
+        if failed.log is not None:
+            failed.log.unlink(missing_ok=True)  # the log of the run that did not count
+        formatcache.distrust(split[0], f"a compile from it failed ({failed.problem})")
+    return result
+
+
+def _compile(source: str, pdf: Path, timeout: float, inputs: dict[str, Path] | None,
+             processes: Processes, fmt: Path | None) -> Path:
     # the build folder sits beside the target so that os.replace is atomic (same file system)
     with tempfile.TemporaryDirectory(prefix=".tex-", dir=pdf.parent) as build:
         build = Path(build)
@@ -112,13 +155,44 @@ def compile_tex(source: str, pdf: Path, timeout: float = TIMEOUT,
         (build / "out").mkdir()
         # Our documents have no cross-references, so one pass is enough; latexmk would make
         # it two (it reruns whenever the .aux file is new). If TeX asks for a rerun, we do one.
-        command = ["pdflatex", "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
-                   "-file-line-error", "-output-directory=out", "doc.tex"]
+        command = ["pdflatex", *([f"-fmt={fmt}"] if fmt else []), "-no-shell-escape",
+                   "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",
+                   "-output-directory=out", "doc.tex"]
         _run(command, build, timeout, pdf, processes)
         if "Rerun to get" in (build / "out" / "doc.log").read_text(errors="replace"):
             _run(command, build, timeout, pdf, processes)
         os.replace(build / "out" / "doc.pdf", pdf)
     return pdf
+
+
+def _make_format(folder: Path, job: str, text: str, timeout: float,
+                 processes: Processes) -> Path:
+    """Dump `text` (package-loading lines) as folder/job.fmt: pdfTeX -ini from pdflatex's own
+    format, hardened as every compile is (no shell, reads and writes only inside `folder`,
+    the timeout, killed with the build)."""
+    from . import formatcache
+
+    (folder / "preamble.tex").write_text(text + formatcache.END_OF_DUMP, encoding="utf-8")
+    command = ["pdftex", "-ini", f"-jobname={job}", "-no-shell-escape",
+               "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",
+               "&pdflatex", "mylatexformat.ltx", "preamble.tex"]
+    proc = processes.start(command, folder)
+    try:
+        output, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill(proc)
+        proc.communicate()
+        raise formatcache.NoFormat(f"making it took longer than {timeout:g} s") from None
+    finally:
+        processes.finished(proc)
+    if processes.stopped:
+        raise Stopped("the build was stopped")  # not the format's fault: no note
+    fmt = folder / f"{job}.fmt"
+    if proc.returncode != 0 or not fmt.is_file():
+        log = folder / f"{job}.log"
+        reason = first_error(log if log.exists() else None)
+        raise formatcache.NoFormat(f"pdftex -ini failed: {reason}")
+    return fmt
 
 
 def _run(command: list[str], cwd: Path, timeout: float, pdf: Path,
@@ -129,7 +203,7 @@ def _run(command: list[str], cwd: Path, timeout: float, pdf: Path,
     except subprocess.TimeoutExpired:
         _kill(proc)
         proc.communicate()
-        raise LatexError(f"LaTeX took longer than {timeout:g} s for {pdf.name}") from None
+        raise LatexTimeout(f"LaTeX took longer than {timeout:g} s for {pdf.name}") from None
     finally:
         processes.finished(proc)
     if proc.returncode > 0:
