@@ -11,8 +11,7 @@ import sys
 
 from . import definition
 from .definition import MAX_BUILD_VERSIONS, MAX_SEED, MAX_STEPS, MAX_VERSIONS, DefinitionError
-from .errors import NoDerivative, UsageError, VerificationError, one_line
-from .formats.pdf import LatexError, LatexMissing
+from .errors import LatexError, LatexMissing, NoDerivative, UsageError, VerificationError, one_line
 
 # The engine (SymPy) is imported inside the commands that need it: `check KEY.json` must
 # start fast and never import SymPy.

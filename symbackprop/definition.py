@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from . import yamlfile
+from . import printable, yamlfile
 from .canonical import LABEL, check_name, resolve  # noqa: F401 - a definition's names
 from .errors import DefinitionError
 from .yamlfile import (  # noqa: F401 - part of what a definition is read with
@@ -242,11 +242,9 @@ class _Checker:
             self.fail("title", f"must be non-empty text, got {_show(title)}")
         if len(title) > MAX_TITLE:
             self.fail("title", f"has {len(title):,} characters; at most {MAX_TITLE} fit a page")
-        from .formats import latex  # imported here: reading a definition should not load PyLaTeX
-
         try:
-            latex.text(title)
-        except latex.UnprintableText as exc:
+            printable.check(title)
+        except printable.UnprintableText as exc:
             self.fail("title", str(exc))
         return title
 

@@ -23,6 +23,22 @@ class NoDerivative(VerificationError):
     input's fault, not the engine's, so the command line names the file and exits with 2."""
 
 
+class LatexMissing(RuntimeError):
+    """No TeX on this machine."""
+
+
+class LatexError(RuntimeError):
+    """TeX failed: the first error and where its full log is."""
+
+    def __init__(self, message: str, log=None):
+        self.problem, self.log = message, log
+        super().__init__(message + (f" (log: {log})" if log else ""))
+
+
+class LatexTimeout(LatexError):
+    """TeX overran its time."""
+
+
 def one_line(text: str, limit: int = 300) -> str:
     """`text` as one line of at most about `limit` characters, invisible characters shown.
 

@@ -25,28 +25,14 @@ import tempfile
 import threading
 from pathlib import Path
 
+from ..errors import LatexError, LatexMissing, LatexTimeout  # noqa: F401 - raised here
+
 TIMEOUT = 120  # seconds for one document
 INSTALL_HINT = ("pdflatex not found; install TeX Live (Debian: apt-get install "
                 "texlive-latex-extra texlive-pictures latexmk), or run 'make worksheets'")
 # what pdflatex prints when the disk, not the document, is at fault: reported as the OSError
 _DISK_ERRORS = {os.strerror(e): e for e in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG,
                                             errno.EROFS, errno.EIO)}
-
-
-class LatexMissing(RuntimeError):
-    """No TeX on this machine."""
-
-
-class LatexError(RuntimeError):
-    """TeX failed: the first error and where its full log is."""
-
-    def __init__(self, message: str, log: Path | None = None):
-        self.problem, self.log = message, log
-        super().__init__(message + (f" (log: {log})" if log else ""))
-
-
-class LatexTimeout(LatexError):
-    """TeX overran its time."""
 
 
 class Stopped(RuntimeError):
