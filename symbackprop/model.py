@@ -45,6 +45,9 @@ class Model:
         self.eta = d["learning_rate"]
         self.update_biases = d.get("update_biases", True)
         self.decimals = key.decimals
+        # each quantity worked with a mistake made throughout depends only on (mistake,
+        # rounding): worked once per pair, whichever step asked first
+        self._memos: dict[tuple[str | None, int | None], dict[str, float]] = {}
 
     def modes(self) -> list[str]:
         """Every mistake mode; one_path_only once per path that could be the one kept."""
@@ -67,7 +70,7 @@ class Model:
     def recompute(self, name: str, mode: str | None, decimals: int | None) -> float | None:
         """`name` worked out from the given numbers with the mistake made throughout, each
         intermediate rounded to `decimals` (None: not rounded); the result itself unrounded."""
-        memo: dict[str, float] = {}
+        memo = self._memos.setdefault((mode, decimals), {})
 
         def get(dep: str) -> float:
             if dep not in memo:
