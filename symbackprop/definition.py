@@ -100,6 +100,17 @@ class Definition:
     seed: int | None = None
     versions: int | None = None  # build a class set of this many versions by default
 
+    @classmethod
+    def from_dict(cls, data: dict, source: str = "<dict>") -> Definition | Lesson:
+        """A definition given as Python data, checked as a YAML file is, with its messages.
+
+        >>> Definition.from_dict({"network": {"layers": [2, 2], "activation": "softmax",
+        ...                       "loss": "half_sse"}})  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        symbackprop.errors.DefinitionError: <dict>: network.loss: a softmax output goes with ...
+        """
+        return _Checker(source).definition(data)
+
 
 LESSONS = ("forward_matrix", "gradient_descent", "loss_comparison")
 LESSON_ACTIVATIONS = ("sigmoid", "tanh", "relu")

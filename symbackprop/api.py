@@ -1,0 +1,309 @@
+"""symbackprop from Python: the same pipeline as the command line, as objects that display
+themselves in Jupyter (IPython's display protocol: `_repr_html_`, `_repr_latex_`) and print
+a short line in a terminal.
+
+>>> import symbackprop
+>>> defn = symbackprop.load("worksheets/blog-2-2-2.yaml")
+>>> result = symbackprop.derive(defn)
+>>> result
+<Result 2-2-2 sigmoid half_sse: J = 0.298371109, 10 gradients verified>
+>>> round(result.grad["W[2][1][1]"], 9), round(result.loss, 9)
+(0.082167041, 0.298371109)
+>>> chain = result.derivation("w5")
+>>> [name for name, _ in chain.factors]
+['dJ/dout[2][1]', 'dout[2][1]/dnet[2][1]', 'dnet[2][1]/dW[2][1][1]']
+>>> symbackprop.proof("sigmoid")
+<Proof sigmoid: The derivative of the sigmoid: σ'(x) = σ(x)(1 − σ(x)), 8 steps, machine-checked>
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import definition
+from .errors import DefinitionError
+
+__all__ = ["Gradient", "ProofView", "Result", "Sheet", "Training", "derive", "load", "parse",
+           "proof", "train", "worksheet"]
+
+
+def load(path: str | Path) -> definition.Definition | definition.Lesson:
+    """Read and check a definition file (YAML); DefinitionError names the file, key, problem."""
+    return definition.load(path)
+
+
+def parse(text: str, source: str = "<definition>") -> definition.Definition | definition.Lesson:
+    """Check a definition given as YAML text."""
+    return definition.parse(text, source)
+
+
+def _network(defn) -> definition.Definition:
+    if isinstance(defn, (str, Path)):
+        defn = load(defn)
+    if isinstance(defn, dict):
+        defn = definition.Definition.from_dict(defn)
+    if isinstance(defn, definition.Lesson):
+        raise DefinitionError(defn.source, "kind", f"a {defn.kind} worksheet has no network to "
+                              "derive; build it with symbackprop.worksheet or the command line")
+    return defn
+
+
+def _instance(defn: definition.Definition, seed: int | None, version: int | None):
+    from .sample import instance
+
+    if version is None:
+        return instance(defn, seed)
+    from . import classset
+
+    return classset.draw(defn, seed, version)[0].instance
+
+
+def derive(defn, seed: int | None = None, version: int | None = None) -> Result:
+    """Build, derive and verify every gradient, exactly as `symbackprop derive` does.
+
+    `defn` is a Definition, a path, or a dict (as Definition.from_dict reads it). Raises
+    DefinitionError for a bad definition, VerificationError if the three computations
+    disagree (nothing is returned then)."""
+    from .verify import run
+
+    defn = _network(defn)
+    return Result(defn, run(defn, _instance(defn, seed, version)))
+
+
+def train(defn, steps: int = 100, seed: int | None = None) -> Training:
+    """`steps` steps of gradient descent, as `symbackprop train` takes them."""
+    from . import numeric
+
+    defn = _network(defn)
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 0 <= steps <= \
+            definition.MAX_STEPS:
+        raise ValueError(f"steps must be a whole number from 0 to {definition.MAX_STEPS}")
+    inst = _instance(defn, seed, None)
+    history, p = numeric.train(inst, steps)
+    return Training(history, numeric.forward(inst, p)[-1].out.tolist(),
+                    [w.tolist() for w in p.W], None if p.b is None else [b.tolist() for b in p.b])
+
+
+def worksheet(defn, version: int | None = None, seed: int | None = None) -> Sheet:
+    """One version's worksheet and key, as `symbackprop build` makes them."""
+    from . import classset
+    from .worksheet import key_json
+
+    defn = _network(defn)
+    result, ws = classset.draw(defn, seed, version)
+    return Sheet(ws, key_json(defn, ws, result))
+
+
+def proof(name: str) -> ProofView:
+    """A proof from the library (`symbackprop proof --list`), checked by SymPy step by step."""
+    from . import proofs
+
+    if name not in proofs.BUILDERS:
+        raise KeyError(f"no proof called {name!r}; there are: {', '.join(proofs.BUILDERS)}")
+    return ProofView(proofs.get(name))
+
+
+# --- what they return ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, repr=False)
+class Result:
+    """A derived and verified network: numbers, derivations, and how they were checked."""
+
+    definition: definition.Definition
+    verified: object  # verify.Verified
+
+    @property
+    def loss(self) -> float:
+        return self.verified.values["J"]
+
+    @property
+    def outputs(self) -> list[float]:
+        layers = self.definition.network.layers
+        return [self.verified.values[f"out[{len(layers) - 1}][{j}]"]
+                for j in range(1, layers[-1] + 1)]
+
+    @property
+    def grad(self) -> dict[str, float]:
+        """∂J/∂p for every weight and bias p, by canonical name ('W[2][1][1]', 'b[1]')."""
+        return dict(self.verified.grads)
+
+    @property
+    def updated(self) -> dict[str, float]:
+        """Every parameter after one gradient-descent step."""
+        return dict(self.verified.updated)
+
+    def derivation(self, param: str) -> Gradient:
+        """∂J/∂param as its chain of factors; `param` canonical ('W[2][1][1]') or as the sheet
+        numbers it ('w5')."""
+        from .report import deltas_text, derivation_text
+        from .steps import PathSum, flatten
+
+        p = self._canonical(param)
+        step = self.verified.derivation.grads[p]
+        parts = step.terms if isinstance(step, PathSum) else flatten(step)
+        factors = tuple((f.target, self.verified.steps[f.target]) for f in parts)
+        text = deltas_text(self.verified, [p]) + "\n" + derivation_text(
+            self.verified, p, self.definition.notation)
+        return Gradient(p, self.verified.grads[p], factors, isinstance(step, PathSum), text,
+                        self.definition.notation, tuple(self.definition.network.layers))
+
+    def to_json(self) -> str:
+        """Exactly what `symbackprop derive --json` prints (without its final newline)."""
+        from .report import as_json
+
+        return json.dumps(as_json(self.verified), indent=2, allow_nan=False)
+
+    def text(self) -> str:
+        """What `symbackprop derive` prints."""
+        from .report import text
+
+        return text(self.verified, [], self.definition.notation)
+
+    def _canonical(self, param: str) -> str:
+        from .names import canonical
+
+        net = self.definition.network
+        p = canonical(param, net.layers, net.bias) or param
+        if p not in self.verified.grads:
+            raise KeyError(f"{param!r} is not a weight or bias of this network (e.g. "
+                           f"{next(iter(self.verified.grads))})")
+        return p
+
+    def __repr__(self) -> str:
+        net = self.definition.network
+        acts = "/".join(dict.fromkeys(net.activations))
+        return (f"<Result {'-'.join(map(str, net.layers))} {acts} {net.loss}: "
+                f"J = {self.loss:.9g}, {len(self.verified.grads)} gradients verified>")
+
+    def _repr_html_(self) -> str:
+        from .display import result_html
+
+        return result_html(self)
+
+
+@dataclass(frozen=True, repr=False)
+class Gradient:
+    """∂J/∂param: its factors (name, value) in chain order, or for a shared bias its paths."""
+
+    param: str
+    value: float
+    factors: tuple[tuple[str, float], ...]
+    paths: bool  # True: `factors` are paths to add (a shared bias), not factors to multiply
+    text: str  # as `symbackprop derive --param` prints it
+    notation: str
+    layers: tuple[int, ...]
+
+    def latex(self) -> str:
+        """The equation with symbols and numbers: ∂J/∂w = ∂J/∂out · ... = 0.74 · ... = 0.08."""
+        from .display import partial
+
+        join = " + " if self.paths else r" \cdot "
+        names = join.join(partial(n, self.notation, self.layers) for n, _ in self.factors)
+        values = join.join(_number(v) for _, v in self.factors)
+        head = partial(f"dJ/d{self.param}", self.notation, self.layers)
+        return f"{head} = {names} = {values} = {_number(self.value)}"
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def _repr_latex_(self) -> str:
+        return f"$${self.latex()}$$"
+
+    def _repr_html_(self) -> str:
+        from .display import gradient_html
+
+        return gradient_html(self)
+
+
+@dataclass(frozen=True, repr=False)
+class Training:
+    """Gradient descent's losses step by step, and the network it ends with."""
+
+    loss_history: list[float]
+    outputs: list[float]
+    W: list
+    b: list | None
+
+    def to_json(self) -> str:
+        """Exactly what `symbackprop train --json` prints (without its final newline)."""
+        return json.dumps({"loss_history": self.loss_history, "outputs": self.outputs,
+                           "W": self.W, "b": self.b}, indent=2, allow_nan=False)
+
+    def __repr__(self) -> str:
+        return (f"<Training {len(self.loss_history) - 1} steps: J {self.loss_history[0]:.6g} → "
+                f"{self.loss_history[-1]:.6g}>")
+
+
+@dataclass(frozen=True, repr=False)
+class Sheet:
+    """A worksheet version: `.pdf(path)`, `.html(path)` (the practice page), `.key`."""
+
+    model: object  # worksheet.Worksheet
+    key: dict  # as key.json holds it
+
+    def pdf(self, path: str | Path, key: bool = False) -> Path:
+        """The worksheet (or, key=True, its answer key) as a PDF; needs TeX Live."""
+        from .formats import pdf, tex
+
+        return pdf.compile_tex(tex.worksheet_document(self.model, key=key), Path(path))
+
+    def page(self) -> str:
+        """The practice page: one self-contained HTML file that marks itself."""
+        from .formats import practice_page
+
+        return practice_page(self.model, self.key["scheme"])
+
+    def html(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.write_text(self.page(), encoding="utf-8")
+        return path
+
+    def __repr__(self) -> str:
+        version = self.key.get("version")
+        return (f"<Sheet {self.model.title!r}{'' if version is None else f' v{version}'}: "
+                f"{len(self.key['answers'])} blanks>")
+
+    def _repr_html_(self) -> str:
+        # the page in a frame of its own: its script and style stay out of the notebook's
+        return (f'<iframe title="{html.escape(self.model.title)}" srcdoc="'
+                f'{html.escape(self.page(), quote=True)}" style="width:100%;height:36rem;'
+                'border:1px solid #ccc"></iframe>')
+
+
+@dataclass(frozen=True, repr=False)
+class ProofView:
+    """A proof of a rule, each step with its reason, checked by SymPy."""
+
+    proof: object  # proofs.Proof
+
+    @property
+    def text(self) -> str:
+        from . import proofs
+
+        return proofs.text(self.proof)
+
+    def __repr__(self) -> str:
+        p = self.proof
+        return f"<Proof {p.name}: {p.title}, {len(p.steps)} steps, machine-checked>"
+
+    def _repr_latex_(self) -> str:
+        from .formats import tex
+
+        lhs = tex.proof_view(self.proof)["lhs"]
+        rows = [f"{lhs} &= {s.latex} && \\text{{{s.reason}}}" for s in self.proof.steps[:1]]
+        rows += [f"&= {s.latex} && \\text{{{s.reason}}}" for s in self.proof.steps[1:]]
+        return "$$\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}$$"
+
+    def _repr_html_(self) -> str:
+        from .display import proof_html
+
+        return proof_html(self.proof)
+
+
+def _number(v: float) -> str:
+    return f"{v:.9g}" if math.isfinite(v) else str(v)
