@@ -24,7 +24,7 @@ import numpy as np
 import sympy as sp
 
 from symbackprop.definition import Network, Values
-from symbackprop.derive import derive_all
+from symbackprop.derivation import derive_all
 from symbackprop.evaluate import known
 from symbackprop.graph import build, expand
 from symbackprop.sample import Instance

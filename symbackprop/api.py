@@ -53,8 +53,17 @@ def _network(defn) -> definition.Definition:
 
 
 def _instance(defn: definition.Definition, seed: int | None, version: int | None):
+    """The numbers of a version as the command line draws them (and the same refusals)."""
+    from types import SimpleNamespace
+
+    from .cli import _version_of
+    from .errors import UsageError
     from .sample import instance
 
+    try:
+        version = _version_of(defn, SimpleNamespace(version=version))
+    except UsageError as exc:
+        raise ValueError(str(exc)) from None
     if version is None:
         return instance(defn, seed)
     from . import classset
@@ -91,7 +100,7 @@ def train(defn, steps: int = 100, seed: int | None = None) -> Training:
 def worksheet(defn, version: int | None = None, seed: int | None = None) -> Sheet:
     """One version's worksheet and key, as `symbackprop build` makes them."""
     from . import classset
-    from .worksheet import key_json
+    from .sheet import key_json
 
     defn = _network(defn)
     result, ws = classset.draw(defn, seed, version)

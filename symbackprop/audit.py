@@ -28,8 +28,8 @@ from . import check, numeric
 from .check import cut_to, decimals_of, rounds_to
 from .definition import Definition, DefinitionError
 from .sample import instance
+from .sheet import definition_json
 from .verify import Verified, run
-from .worksheet import definition_json
 
 LOSS_DEPENDENT = ("J", "dJ/", "new ", "delta ")  # claims whose value scales with the loss
 MAX_PLACES = 30  # decimals beyond this are judged at 30 (a float holds 17 significant digits)

@@ -18,7 +18,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 
-from . import numeric, worksheet
+from . import numeric
+from . import sheet as worksheet  # the module; `worksheet` reads better beside Worksheet
 from .definition import Definition
 from .formats import tex
 from .sample import Instance, NoGoodDraw, fully_given, instance

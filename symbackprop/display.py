@@ -68,14 +68,14 @@ def _math(latex: str) -> str:
 
 def _diagram(d, v) -> str:
     """The network as on the practice page, for a network small enough to print."""
-    from . import classset, worksheet
+    from . import classset, sheet
     from .formats.html import diagram
 
     try:
         classset.check_printable(d)
     except ValueError:
         return ""
-    svg = diagram(worksheet.build(d, v), standalone=True)
+    svg = diagram(sheet.build(d, v), standalone=True)
     # an image, not inline SVG: its own style then cannot restyle the rest of the notebook
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
     label = f"Diagram of the {'-'.join(map(str, d.network.layers))} network"

@@ -21,8 +21,8 @@ from .errors import VerificationError
 from .formats.tex import number
 from .marking import with_scheme
 from .sample import Instance, generator
+from .sheet import Answer, label
 from .verify import rel_err, run
-from .worksheet import Answer, label
 
 
 @dataclass

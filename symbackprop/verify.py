@@ -27,7 +27,7 @@ import numpy as np
 
 from . import numeric
 from .definition import Definition
-from .derive import Derivation, derive_all, derive_some
+from .derivation import Derivation, derive_all, derive_some
 from .errors import NoDerivative, VerificationError
 from .evaluate import forward, step_values
 from .graph import build, name

@@ -10,7 +10,7 @@ import sympy as sp
 from symbackprop import numeric
 from symbackprop.cli import main
 from symbackprop.definition import load
-from symbackprop.derive import derive_all
+from symbackprop.derivation import derive_all
 from symbackprop.graph import build
 from symbackprop.sample import instance
 from symbackprop.verify import VerificationError, verify

@@ -6,7 +6,7 @@ import pytest
 import sympy as sp
 
 from symbackprop.definition import Network
-from symbackprop.derive import derive, derive_all
+from symbackprop.derivation import derive, derive_all
 from symbackprop.graph import build, expand
 from symbackprop.steps import Chain, PathSum, compose, flatten, walk
 

@@ -11,7 +11,7 @@ import sympy as sp
 from symbackprop import numeric, verify
 from symbackprop.cli import main
 from symbackprop.definition import Network, Values, parse
-from symbackprop.derive import derive_all
+from symbackprop.derivation import derive_all
 from symbackprop.errors import VerificationError
 from symbackprop.evaluate import forward, known, step_values
 from symbackprop.graph import build, expand
@@ -211,7 +211,7 @@ def test_a_net_that_cancels_in_an_early_layer_is_not_refused_later():
     """0.93·(−3) + 2.79 is 0 exactly but −4.4e-16 in doubles; a later net made of it alone must
     be judged by the rounding it carries, not by its own tiny value (found by hypothesis)."""
     from symbackprop.definition import Network, Values
-    from symbackprop.derive import derive_all
+    from symbackprop.derivation import derive_all
     from symbackprop.graph import build
     from symbackprop.sample import Instance
     from symbackprop.verify import verify

@@ -9,7 +9,7 @@ import sympy as sp
 from symbackprop import proofs
 from symbackprop.cli import main
 from symbackprop.definition import Network
-from symbackprop.derive import derive_all
+from symbackprop.derivation import derive_all
 from symbackprop.formats import pdf
 from symbackprop.formats import tex as render
 from symbackprop.graph import build

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from symbackprop import numeric
 from symbackprop.definition import Network, Values
-from symbackprop.derive import derive_all
+from symbackprop.derivation import derive_all
 from symbackprop.graph import build
 from symbackprop.sample import Instance
 from symbackprop.verify import verify

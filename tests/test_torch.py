@@ -5,7 +5,7 @@ import pytest
 
 from symbackprop import numeric
 from symbackprop.definition import Definition, Network, Values, load
-from symbackprop.derive import derive_all
+from symbackprop.derivation import derive_all
 from symbackprop.graph import build
 from symbackprop.sample import Instance, instance
 from symbackprop.verify import _flat_params, verify

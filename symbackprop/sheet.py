@@ -23,7 +23,7 @@ import sympy as sp
 
 from . import proofs
 from .definition import Definition
-from .derive import Derivation
+from .derivation import Derivation
 from .evaluate import forward, step_values
 from .formats.latex import NoEscape, symbol
 from .graph import name
