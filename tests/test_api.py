@@ -178,3 +178,11 @@ def test_the_readme_example_runs():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert "0.082167041" in out.stdout
+
+
+def test_parse_reads_text_as_load_reads_the_file():
+    text = BLOG.read_text(encoding="utf-8")
+    assert symbackprop.parse(text, source=str(BLOG)) == symbackprop.load(BLOG)
+    with pytest.raises(symbackprop.DefinitionError) as bad:
+        symbackprop.parse(text.replace("learning_rate: 0.5", "learning_rate: -1"), "mine")
+    assert bad.value.source == "mine" and bad.value.key == "learning_rate"
