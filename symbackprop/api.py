@@ -98,11 +98,13 @@ def train(defn, steps: int = 100, seed: int | None = None) -> Training:
 
 
 def worksheet(defn, version: int | None = None, seed: int | None = None) -> Sheet:
-    """One version's worksheet and key, as `symbackprop build` makes them."""
+    """One version's worksheet and key, as `symbackprop build` makes them; ValueError for a
+    network too big to print on a page."""
     from . import classset
     from .sheet import key_json
 
     defn = _network(defn)
+    classset.check_printable(defn)  # ValueError: too big for a page (derive and train work)
     result, ws = classset.draw(defn, seed, version)
     return Sheet(ws, key_json(defn, ws, result))
 

@@ -92,7 +92,10 @@ def _vector(values, size: int, key: str) -> list[float]:
     torch = _torch()
     if isinstance(values, torch.Tensor):
         values = values.detach().reshape(-1).tolist()
-    values = [float(v) for v in values]
+    try:
+        values = [float(v) for v in values]
+    except (TypeError, ValueError) as exc:
+        raise DefinitionError(SOURCE, key, f"must be {size} numbers ({exc})") from None
     if len(values) != size:
         raise DefinitionError(SOURCE, key, f"must have {size} numbers, got {len(values)}")
     return values

@@ -112,6 +112,16 @@ def test_what_it_cannot_read_is_refused_by_name(model, loss, key, words):
 def test_targets_of_the_wrong_size_are_refused():
     with pytest.raises(symbackprop.DefinitionError, match="targets: must have 2 numbers"):
         symbackprop.from_torch(CASES["tanh-sse"][0](), X, [1.0], loss="sse")
+    with pytest.raises(symbackprop.DefinitionError, match="inputs: must be 3 numbers"):
+        symbackprop.from_torch(CASES["tanh-sse"][0](), ["a", "b", "c"], [1.0, 0.0], loss="sse")
+
+
+def test_a_model_too_big_for_a_page_derives_but_prints_no_worksheet():
+    big = _model(nn.Linear(40, 20), nn.Sigmoid(), nn.Linear(20, 2))
+    defn = symbackprop.from_torch(big, [0.1] * 40, [0.0, 1.0], loss="mse")
+    assert len(symbackprop.derive(defn).grad) == 40 * 20 + 20 + 20 * 2 + 2
+    with pytest.raises(ValueError, match="too big to print"):
+        symbackprop.worksheet(defn)
 
 
 @pytest.mark.parametrize("case", ["sigmoid-half_sse", "logits-cross_entropy", "relu-mse"])
