@@ -6,8 +6,7 @@ a list of commands.
 A build is all or nothing. Its files are made in a hidden staging folder inside --out and moved
 into place only when every one is made, so a failure, a full disk, Ctrl-C, SIGTERM or SIGHUP
 leaves --out as it was (a failed LaTeX run keeps only its log). The folder is locked for the
-whole build, so two builds never mix their PDFs and keys. Files are created new, never opened
-through a name a link may hold, and get the same permissions: 0666 less the umask.
+whole build, so two builds never mix their PDFs and keys (output.py).
 
 A big set is built in parts, on one machine or many: `--first-version K --versions N` makes
 versions K to K+N-1 with the bytes one build of the whole set gives them (.tex, key.json, PDFs),
@@ -19,15 +18,11 @@ the class-set PDF of a part is its own: <name>-class-set-v0101-v0200.pdf.
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import json
 import multiprocessing as mp
 import os
-import shutil
 import signal
 import sys
-import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -36,27 +31,21 @@ from pathlib import Path
 
 from . import classset, definition
 from .definition import MAX_BUILD_VERSIONS
-from .errors import UsageError
 from .formats import latex, pdf
+from .output import (
+    STOPPING,
+    BuildError,
+    Interrupted,
+    Output,
+    reason,
+    shown,
+    signals_as_interrupts,
+    signals_blocked,
+)
 from .sample import NoGoodDraw
 
-BuildError = UsageError  # bad input to the build: one line, exit code 2
 PARALLEL_VERSIONS = 40  # from this many versions on, they are made on every core
 ROSTER_BYTES = 2**23  # a roster of 100,000 students with long names
-STAGE = ".symbackprop-build-"  # the hidden staging folder's prefix, inside --out
-STOPPING = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-# file systems of the kernel, not of files: a build there fails with a misleading error
-KERNEL_FILE_SYSTEMS = {"proc", "sysfs", "devtmpfs", "devpts", "cgroup", "cgroup2", "debugfs",
-                       "tracefs", "securityfs", "configfs", "pstore", "bpf", "efivarfs",
-                       "fusectl", "mqueue", "binfmt_misc", "autofs", "hugetlbfs"}
-
-
-class Interrupted(KeyboardInterrupt):
-    """Ctrl-C, SIGTERM or SIGHUP during a build."""
-
-    def __init__(self, signum: int):
-        super().__init__(signum)
-        self.signum = signum
 
 
 def main(args) -> int:
@@ -101,12 +90,12 @@ def _workers(count: int, jobs: int) -> Iterator:
     if count < PARALLEL_VERSIONS or jobs < 2 or "fork" not in mp.get_all_start_methods():
         yield map
         return
-    with _signals_blocked():
+    with signals_blocked():
         pool = mp.get_context("fork").Pool(jobs, initializer=_worker_signals)
     try:
         yield partial(_mapped, pool)
     finally:
-        with _signals_blocked():
+        with signals_blocked():
             pool.terminate()  # at once, whatever a worker is doing
             pool.join()
 
@@ -117,10 +106,10 @@ _WAITING = object()
 def _mapped(pool, function, items) -> Iterator:
     """pool.imap, waited on in short steps with the stop signals blocked (one version a task:
     only imap's single-item iterator waits with a timeout)."""
-    with _signals_blocked():
+    with signals_blocked():
         results = pool.imap(function, items)
     while True:
-        with _signals_blocked():
+        with signals_blocked():
             try:
                 item = results.next(timeout=0.2)
             except StopIteration:
@@ -199,7 +188,7 @@ def run(make, args, with_class_set: bool, whole_set: bool = True) -> int:
     A signal ends the build cleanly: one line, exit code 128 + its number (130 for Ctrl-C)."""
     out = Output(args.out)
     try:
-        with _signals_as_interrupts() as caught, out:
+        with signals_as_interrupts() as caught, out:
             code, wrote = emit(make(), args, out, with_class_set, whole_set)
             if caught:  # raised, but swallowed by a library's bare `except:` on the way out
                 raise Interrupted(caught[0])
@@ -225,7 +214,7 @@ def _say(line: str, folder: Path) -> None:
         raise  # the reader went away: cli.main stops quietly
     except OSError as exc:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush
-        raise BuildError(f"standard output: cannot write ({_reason(exc)}); the build itself "
+        raise BuildError(f"standard output: cannot write ({reason(exc)}); the build itself "
                          f"is complete in {shown(folder)}/") from None
 
 
@@ -387,193 +376,6 @@ def class_set(versions: list[classset.Version], out: Output, whole_set: bool = T
     return pdf.compile_tex(classset.class_set_tex(names[:len(versions)], names[len(versions):]),
                            out.stage / f"{name}.pdf", inputs=inputs,
                            processes=out.processes)
-
-
-class Output:
-    """The --out folder of one build: checked, locked, and written through a staging folder.
-
-    Nothing appears in the folder before `commit()`; leaving the `with` block without it removes
-    the staging folder and any folder the build made. Every OSError becomes one line naming the
-    folder and the problem."""
-
-    def __init__(self, folder: str | Path):
-        self.folder = Path(folder)
-        self.made: list[Path] = []  # folders this build created, removed again on failure
-        self.stage: Path | None = None
-        self.processes = pdf.Processes()
-        self.committed = False
-        self._lock: int | None = None
-        self._mode = 0o666 & ~_umask()
-
-    def __enter__(self) -> Output:
-        try:
-            self._open()
-        except OSError as exc:
-            self._close(failed=True)
-            raise BuildError(f"{shown(self.folder)}: cannot write the build there "
-                             f"({_reason(exc)})") from None
-        except BaseException:
-            self._close(failed=True)
-            raise
-        return self
-
-    def __exit__(self, kind, exc, tb) -> None:
-        self._close(failed=kind is not None)
-        if isinstance(exc, OSError):  # a full disk, a file system gone read-only, ...
-            name = Path(exc.filename).name if exc.filename else ""
-            # a hidden name is a working folder (.tex-*), not one of the build's files
-            what = "cannot write the build" if name[:1] in ("", ".") else \
-                f"cannot write {shown(name)}"
-            raise BuildError(f"{shown(self.folder)}: {what} ({_reason(exc)}); nothing was "
-                             "written") from None
-
-    def _open(self) -> None:
-        if self.folder.exists() and not self.folder.is_dir():
-            raise OSError(errno.ENOTDIR, "it is a file, not a folder")
-        kernel = _kernel_file_system(self.folder)
-        if kernel:
-            raise OSError(errno.EACCES, f"it is on a {kernel} file system, the kernel's, "
-                          "not one for files")
-        self._make_folders()
-        self._lock = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise BuildError(f"{shown(self.folder)}: another build is writing to this folder; "
-                             "wait for it to finish, or choose another --out") from None
-        for stale in self.folder.glob(f"{STAGE}*"):  # of a build killed outright (SIGKILL)
-            if stale.is_dir() and not stale.is_symlink():
-                shutil.rmtree(stale, ignore_errors=True)
-        self.stage = Path(tempfile.mkdtemp(prefix=STAGE, dir=self.folder))
-
-    def _make_folders(self) -> None:
-        missing = []
-        folder = self.folder.absolute()
-        while not folder.exists():
-            missing.append(folder)
-            folder = folder.parent
-        for folder in reversed(missing):
-            try:
-                folder.mkdir()
-            except FileExistsError:  # another build made it meanwhile: not ours to remove
-                continue
-            self.made.append(folder)
-
-    def write(self, name: str, text: str) -> Path:
-        """A new file in the staging folder: O_EXCL and O_NOFOLLOW, so never through a link."""
-        path = self.stage / name
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
-            with open(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-        except OSError as exc:
-            raise OSError(exc.errno, exc.strerror, str(path)) from None  # name the file
-        return path
-
-    def keep(self, log: Path) -> Path:
-        """Move a failed run's log into the folder (a rename: a planted link is replaced)."""
-        kept = self.folder / log.name
-        os.chmod(log, self._mode)
-        os.replace(log, kept)
-        return kept
-
-    def commit(self) -> None:
-        """Move every staged file into the folder, with no signal between the first and last."""
-        with _signals_blocked():
-            for path in sorted(self.stage.iterdir()):
-                if path.is_file() and not path.is_symlink():
-                    os.chmod(path, self._mode)
-                    os.replace(path, self.folder / path.name)
-            self.committed = True
-
-    def _close(self, failed: bool) -> None:
-        with _signals_blocked():  # a signal now is taken when the cleanup is done
-            self._clean(failed)
-
-    def _clean(self, failed: bool) -> None:
-        self.processes.stop()
-        if self.stage is not None:
-            shutil.rmtree(self.stage, ignore_errors=True)
-        if failed:
-            for folder in reversed(self.made):
-                try:
-                    folder.rmdir()  # only if empty: a kept log stays
-                except OSError:
-                    break
-        if self._lock is not None:
-            os.close(self._lock)  # and with it the lock
-            self._lock = None
-
-
-def _reason(exc: OSError) -> str:
-    return exc.strerror or str(exc)
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _kernel_file_system(path: Path) -> str | None:
-    """'proc' for a path under /proc (and so on), from the mount table; None elsewhere."""
-    existing = path.absolute()
-    while not existing.exists():
-        existing = existing.parent
-    try:
-        device = existing.stat().st_dev
-        with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as handle:
-            table = handle.read().splitlines()
-    except OSError:
-        return None
-    kind = None
-    for line in table:  # "36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw"
-        fields = line.split()
-        major, minor = fields[2].split(":")
-        if os.makedev(int(major), int(minor)) == device:
-            kind = fields[fields.index("-") + 1]  # the last mount there is the one seen
-    return kind if kind in KERNEL_FILE_SYSTEMS else None
-
-
-def shown(path) -> str:
-    """A path as text that any terminal can print (bytes that are not UTF-8 as \\x escapes)."""
-    raw = os.fsencode(str(path)) if path is not None else b""
-    return raw.decode("utf-8", "backslashreplace")
-
-
-@contextmanager
-def _signals_as_interrupts() -> Iterator[list[int]]:
-    """Ctrl-C, SIGTERM and SIGHUP raise Interrupted in the main thread, once: the cleanup that
-    follows is not interrupted again. The signal is also kept in the list it yields, for the
-    build to stop before its commit even if some library's bare `except:` took the raise.
-    Outside the main thread (a test's), signals stay as they are."""
-    caught: list[int] = []
-
-    def stop(signum, frame):
-        for s in STOPPING:
-            signal.signal(s, signal.SIG_IGN)
-        caught.append(signum)
-        raise Interrupted(signum)
-
-    try:
-        previous = {s: signal.signal(s, stop) for s in STOPPING}
-    except ValueError:  # not the main thread
-        yield caught
-        return
-    try:
-        yield caught
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-
-
-@contextmanager
-def _signals_blocked() -> Iterator[None]:
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
 def _bar(done: int, total: int, what: str) -> str:

@@ -9,9 +9,9 @@ import unicodedata
 from pathlib import Path
 
 from . import gradebook, keys
-from .build import Output, shown
 from .errors import DefinitionError, UsageError
 from .formats import feedback
+from .output import Output, shown
 from .yamlfile import Unreadable, read_text
 
 MAX_KEYS = 501  # a class set of 500 versions, or one unnumbered sheet
