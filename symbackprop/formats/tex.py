@@ -107,7 +107,7 @@ def worksheet_document(ws, key: bool, student: str | None = None) -> str:
 
 
 def _title(title: str):
-    # section titles carry one $math$ symbol built by worksheet.py from an allowlisted name
+    # section titles carry one $math$ symbol built by sheet.py from an allowlisted name
     parts = title.split("$")
     return "".join(latex.text(p) if i % 2 == 0 else f"${p}$" for i, p in enumerate(parts))
 
