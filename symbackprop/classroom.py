@@ -31,8 +31,9 @@ def main(args) -> int:
     if not book.students:
         raise UsageError(f"{args.answers}: no student could be marked")
     with Output(args.out) as out:
-        out.write("gradebook.csv", gradebook.gradebook_csv(book))
-        out.write("summary.csv", gradebook.summary_csv(book))
+        dialect = gradebook.delimiter_of(text)  # written back as the spreadsheet saved it
+        out.write("gradebook.csv", gradebook.gradebook_csv(book, dialect))
+        out.write("summary.csv", gradebook.summary_csv(book, dialect))
         for i, student in enumerate(book.students, start=1):
             out.write(feedback_name(i, student.row.name), feedback.student_page(book, student))
         out.commit()

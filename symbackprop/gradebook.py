@@ -52,11 +52,31 @@ class Gradebook:
     title: str = "Worksheet"
 
 
+DELIMITERS = ",;\t"  # a spreadsheet saved as CSV: commas, or semicolons where ',' is a decimal
+
+
+def delimiter_of(text: str) -> str:
+    """What separates the cells: the one that makes the header read name, version.
+
+    >>> delimiter_of("\\ufeffname;version;a\\nAda;1;0,5\\n"), delimiter_of("name,version,a")
+    (';', ',')
+    """
+    header = text.lstrip("\ufeff").split("\n", 1)[0]
+    for d in DELIMITERS:
+        cells = next(csv.reader([header], delimiter=d), [])
+        if [c.strip().lower() for c in cells[:2]] == ["name", "version"]:
+            return d
+    return ","
+
+
 def read_rows(text: str) -> tuple[list[Row], list[str]]:
-    """`name,version,<label>,...` rows under a header row naming the labels."""
-    table = list(csv.reader(io.StringIO(text)))
+    """`name,version,<label>,...` rows under a header row naming the labels (or the same with
+    semicolons or tabs, as a spreadsheet saves them; a byte-order mark is ignored)."""
+    text = text.lstrip("\ufeff")
+    table = list(csv.reader(io.StringIO(text), delimiter=delimiter_of(text)))
     if not table or [c.strip().lower() for c in table[0][:2]] != ["name", "version"]:
-        return [], ["line 1: the first row must be the header name,version,<label>,..."]
+        return [], ["line 1: the first row must be the header name,version,<label>,... (cells "
+                    "separated by commas, semicolons or tabs)"]
     labels = [c.strip() for c in table[0][2:]]
     rows, problems = [], []
     for number, cells in enumerate(table[1:MAX_ROWS + 1], start=2):
@@ -120,14 +140,17 @@ def _mark(key: check.Key, row: Row, carried_forward: float, worth: dict[str, flo
                    problems)
 
 
-def gradebook_csv(book: Gradebook) -> str:
+def gradebook_csv(book: Gradebook, delimiter: str = ",") -> str:
+    """In the answers' own dialect: with semicolons, numbers get a decimal comma (as the
+    spreadsheet that saved them writes them)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\n", delimiter=delimiter)
+    comma = (lambda x: x.replace(".", ",")) if delimiter == ";" else (lambda x: x)  # noqa: E731
     writer.writerow(["name", "version", *book.labels, "total", "percent"])
     for s in book.students:
-        points = [_points(m, book) for m in s.marks]
+        points = [comma(_points(m, book)) for m in s.marks]
         writer.writerow([s.row.name, "" if s.row.version is None else s.row.version, *points,
-                         f"{s.points:g}", f"{100 * s.points / book.total:.1f}"])
+                         comma(f"{s.points:g}"), comma(f"{100 * s.points / book.total:.1f}")])
     return out.getvalue()
 
 
@@ -147,11 +170,11 @@ def counts(book: Gradebook) -> dict[str, Counter]:
     return tally
 
 
-def summary_csv(book: Gradebook) -> str:
+def summary_csv(book: Gradebook, delimiter: str = ",") -> str:
     tally = counts(book)
     diagnoses = list(check.MISTAKES)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\n", delimiter=delimiter)
     writer.writerow(["label", "name", *check.VERDICTS, *diagnoses])
     for label in book.labels:
         t = tally[label]

@@ -159,3 +159,27 @@ def test_nothing_is_written_when_the_inputs_cannot_be_read(case, class_set, tmp_
     result = run(["mark", folder, str(answers), "--out", str(tmp_path / "marks")], tmp_path)
     assert_refused(result)
     assert files(tmp_path) == before
+
+
+def test_a_spreadsheet_saved_with_semicolons_and_decimal_commas(class_set, tmp_path):
+    """As a spreadsheet in a decimal-comma locale saves CSV: byte-order mark, semicolons,
+    0,3775, CRLF; marked as the comma version is, written back in the same dialect."""
+    keydir, keys = class_set
+    rows = [("Zoë Adams", 2, _sigmoid_of_negative_student(keys[2])),
+            ("Ada", 1, _by_name(keys[1]))]
+    plain = _sheet(class_set, rows)
+    european = "\ufeff" + "\r\n".join(
+        ";".join(cell.replace(".", ",") for cell in next(csv.reader([line])))
+        for line in plain.splitlines()) + "\r\n"
+    (tmp_path / "plain.csv").write_text(plain, encoding="utf-8")
+    (tmp_path / "eu.csv").write_bytes(european.encode("utf-8"))
+    for name in ("plain", "eu"):
+        assert main(["mark", str(keydir), str(tmp_path / f"{name}.csv"), "--out",
+                     str(tmp_path / f"m-{name}")]) == 0
+    with open(tmp_path / "m-eu" / "gradebook.csv", encoding="utf-8") as handle:
+        eu = list(csv.DictReader(handle, delimiter=";"))
+    ours = _table(tmp_path / "m-plain" / "gradebook.csv")
+    assert [r["name"] for r in eu] == ["Zoë Adams", "Ada"]
+    for a, b in zip(ours, eu):
+        assert {k: v.replace(".", ",") for k, v in a.items()} == b
+    assert eu[0]["percent"] == ours[0]["percent"].replace(".", ",") and "," in eu[0]["percent"]
