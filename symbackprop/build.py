@@ -261,7 +261,7 @@ def emit(made, args, out: Output, with_class_set: bool,
         written.insert(0, _count(write_pages(versions, out), "practice page"))
     for kind in ("moodle", "moodle-numerical"):
         if kind in formats:
-            written.insert(0, write_moodle(versions, out, kind))
+            written.insert(0, write_moodle(versions, out, kind, whole_set))
     if not formats & {"pdf", "tex"}:
         return 0, ", ".join(written)
     written.insert(0, _count(len(texs), ".tex file"))
@@ -284,21 +284,27 @@ def write_pages(versions: list[classset.Version], out: Output) -> int:
     return len(versions)
 
 
-def write_moodle(versions: list[classset.Version], out: Output, kind: str = "moodle") -> str:
+def write_moodle(versions: list[classset.Version], out: Output, kind: str = "moodle",
+                 whole_set: bool = True) -> str:
     """DIR/<name>-moodle.xml (every version as a Cloze question) or DIR/<name>-moodle-numerical.xml
     (a numerical question per blank), for Moodle's question bank; mistakes left out of a blank
-    (inside its right answer's band) are listed in DIR/<name>-<kind>.log."""
+    (inside its right answer's band) are listed in DIR/<name>-<kind>.log. A part of a set
+    writes <name>-<kind>-v0101-v0200.xml, its questions in the set's one category."""
     from .formats import moodle
 
-    name = versions[0].stem.rsplit("-v", 1)[0] if len(versions) > 1 else versions[0].stem
+    numbered = versions[0].key.get("version") is not None
+    name = versions[0].stem.rsplit("-v", 1)[0] if numbered else versions[0].stem
     xml, log = moodle.quiz_xml(name, versions, numerical=kind == "moodle-numerical")
-    out.write(f"{name}-{kind}.xml", xml)
+    stem = f"{name}-{kind}"
+    if not whole_set:
+        stem += f"-{versions[0].stem.rsplit('-', 1)[1]}-{versions[-1].stem.rsplit('-', 1)[1]}"
+    out.write(f"{stem}.xml", xml)
     if log:
-        out.write(f"{name}-{kind}.log", "\n".join(log) + "\n")
+        out.write(f"{stem}.log", "\n".join(log) + "\n")
     count = len(versions) * (len(versions[0].key["answers"]) if kind != "moodle" else 1)
     left_out = f"; {_count(len(log), 'mistake')} inside a right answer's band left out, " \
-        f"listed in {name}-{kind}.log" if log else ""
-    return f"{name}-{kind}.xml ({_count(count, 'question')}{left_out})"
+        f"listed in {stem}.log" if log else ""
+    return f"{stem}.xml ({_count(count, 'question')}{left_out})"
 
 
 def write_keys(versions: list[classset.Version], out: Output) -> None:

@@ -256,3 +256,18 @@ def test_mistakes_inside_the_right_band_are_left_out_and_logged(exported):
     for answers, blank in zip(subs, key["scheme"]["blanks"]):
         _, band, _ = bands[blank["label"]]
         assert all(abs(v - blank["value"]) > band for _, v, _, _ in answers[1:])
+
+
+def test_parts_of_a_set_write_their_own_files_into_the_sets_one_category(tmp_path):
+    sheet = str(WORKSHEETS / "class-set-2-2-2.yaml")
+    for first, count in ((1, 2), (3, 1)):
+        assert main(["build", sheet, "--first-version", str(first), "--versions", str(count),
+                     "--format", "moodle", "--out", str(tmp_path)]) == 0
+    parts = sorted(p.name for p in tmp_path.glob("*-moodle-*.xml"))
+    assert parts == ["class-set-2-2-2-moodle-v01-v02.xml", "class-set-2-2-2-moodle-v03-v03.xml"]
+    ids = []
+    for part in parts:
+        category, *questions = ET.parse(tmp_path / part).getroot()
+        assert category.findtext("category/text") == "$course$/top/symbackprop/class-set-2-2-2"
+        ids += [q.findtext("idnumber") for q in questions]
+    assert ids == [f"class-set-2-2-2-v0{v}" for v in (1, 2, 3)]
