@@ -261,7 +261,7 @@ def emit(made, args, out: Output, with_class_set: bool,
         written.insert(0, _count(write_pages(versions, out), "practice page"))
     for kind in ("moodle", "moodle-numerical"):
         if kind in formats:
-            written.insert(0, write_moodle(versions, out, kind, whole_set))
+            written.insert(0, write_moodle(versions, out, kind))
     if not formats & {"pdf", "tex"}:
         return 0, ", ".join(written)
     written.insert(0, _count(len(texs), ".tex file"))
@@ -284,19 +284,19 @@ def write_pages(versions: list[classset.Version], out: Output) -> int:
     return len(versions)
 
 
-def write_moodle(versions: list[classset.Version], out: Output, kind: str = "moodle",
-                 whole_set: bool = True) -> str:
+def write_moodle(versions: list[classset.Version], out: Output, kind: str = "moodle") -> str:
     """DIR/<name>-moodle.xml (every version as a Cloze question) or DIR/<name>-moodle-numerical.xml
     (a numerical question per blank), for Moodle's question bank; mistakes left out of a blank
-    (inside its right answer's band) are listed in DIR/<name>-<kind>.log. A part of a set
-    writes <name>-<kind>-v0101-v0200.xml, its questions in the set's one category."""
+    (inside its right answer's band) are listed in DIR/<name>-<kind>.log. A later part of a set
+    (--first-version 101) writes <name>-<kind>-v101-v200.xml, its questions in the set's one
+    category, so that the parts can share a folder."""
     from .formats import moodle
 
     numbered = versions[0].key.get("version") is not None
     name = versions[0].stem.rsplit("-v", 1)[0] if numbered else versions[0].stem
     xml, log = moodle.quiz_xml(name, versions, numerical=kind == "moodle-numerical")
     stem = f"{name}-{kind}"
-    if not whole_set:
+    if numbered and versions[0].key["version"] != 1:
         stem += f"-{versions[0].stem.rsplit('-', 1)[1]}-{versions[-1].stem.rsplit('-', 1)[1]}"
     out.write(f"{stem}.xml", xml)
     if log:
