@@ -1,0 +1,103 @@
+"""A data set of labelled 8×8 digits, as the UCI optical digits file ships in worksheets/data/:
+read by NumPy within bounds, pixels scaled to [0, 1], targets one-hot, and a seeded split into
+training and test examples.
+
+>>> d = read("worksheets/data/uci-digits.csv.gz")
+>>> d.inputs.shape, d.targets.shape, int(d.labels[:10].sum()), float(d.inputs.max())
+((1797, 64), (1797, 10), 45, 1.0)
+>>> train, test = d.split(0.2, seed=2026)
+>>> len(train.labels), len(test.labels)
+(1438, 359)
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import DefinitionError
+from .yamlfile import Unreadable, read_text
+
+MAX_BYTES = 2**20  # the compressed file (the digits are 54 KB)
+MAX_TEXT = 16 * 2**20  # its text once decompressed (the digits are 470 KB): no gzip bomb
+PIXELS, CLASSES, DARKEST = 64, 10, 16
+
+
+@dataclass(frozen=True)
+class Examples:
+    inputs: np.ndarray  # (n, 64) in [0, 1]
+    labels: np.ndarray  # (n,) digits 0..9
+    targets: np.ndarray  # (n, 10) one-hot
+
+    def split(self, test_fraction: float, seed: int) -> tuple[Examples, Examples]:
+        """Training and test examples: a seeded shuffle, then the last `test_fraction` held
+        out (the same split for the same seed on every machine)."""
+        order = np.random.default_rng(seed).permutation(len(self.labels))
+        cut = len(order) - int(round(test_fraction * len(order)))
+        return self._take(order[:cut]), self._take(order[cut:])
+
+    def _take(self, rows: np.ndarray) -> Examples:
+        return Examples(self.inputs[rows], self.labels[rows], self.targets[rows])
+
+
+def read(path: str | Path) -> Examples:
+    """Each line `label,p1,...,p64` (pixels 0..16), `#` lines are comments; `.gz` or plain."""
+    text = _text(Path(path))
+    rows = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    try:
+        table = np.loadtxt(io.StringIO("\n".join(rows)), delimiter=",", ndmin=2)
+    except ValueError as exc:
+        raise DefinitionError(str(path), "", f"not a table of numbers ({exc})") from None
+    if table.shape[1] != PIXELS + 1 or not len(table):
+        raise DefinitionError(str(path), "", f"each line must hold a label and {PIXELS} "
+                              f"pixels, got {table.shape[1]} numbers")
+    labels, pixels = table[:, 0], table[:, 1:]
+    for what, values, top in (("label", labels, CLASSES - 1), ("pixel", pixels, DARKEST)):
+        bad = np.argwhere((values != np.round(values)) | (values < 0) | (values > top))
+        if len(bad):
+            raise DefinitionError(str(path), f"line {bad[0][0] + 1} of the data",
+                                  f"a {what} must be a whole number from 0 to {top}")
+    labels = labels.astype(int)
+    return Examples(pixels / DARKEST, labels, np.eye(CLASSES)[labels])
+
+
+def _text(path: Path) -> str:
+    try:
+        if path.suffix != ".gz":
+            return read_text(path, MAX_BYTES)
+        raw = _bytes(path)
+        with gzip.GzipFile(fileobj=io.BytesIO(raw)) as unpacked:
+            data = unpacked.read(MAX_TEXT + 1)
+    except Unreadable as exc:
+        raise DefinitionError(str(path), "", f"cannot read the data ({exc})") from None
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DefinitionError(str(path), "", f"not a gzip file ({exc})") from None
+    if len(data) > MAX_TEXT:
+        raise DefinitionError(str(path), "", f"unpacks to more than {MAX_TEXT // 2**20} MiB")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise DefinitionError(str(path), "", "does not unpack to UTF-8 text") from None
+
+
+def _bytes(path: Path) -> bytes:
+    """The compressed file, a regular file of at most MAX_BYTES (read_text's checks, on bytes)."""
+    import os
+    import stat
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        raise Unreadable(exc.strerror or str(exc)) from None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise Unreadable("it is not a regular file")
+        data = handle.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise Unreadable(f"it is larger than {MAX_BYTES // 2**20} MiB, the most that is read")
+    return data
