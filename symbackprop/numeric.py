@@ -47,8 +47,8 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
-    e = np.exp(z - z.max())
-    return e / e.sum()
+    e = np.exp(z - z.max(axis=0))  # one column per example in a batch
+    return e / e.sum(axis=0)
 
 
 _ACTIVATE = {
@@ -73,11 +73,13 @@ _SLOPE = {  # f'(net), from net wherever out(1 − out) or 1 − out² would can
 
 
 def forward(inst: Instance, p: Params, x: np.ndarray | None = None) -> list[Layer]:
-    """Every layer's net and out; x, the inputs as an array, when the caller has it already."""
+    """Every layer's net and out; x, the inputs as an array, when the caller has it already
+    (a matrix of one column per example for a batch)."""
     a = np.asarray(inst.values.inputs, dtype=p.W[0].dtype) if x is None else x
     layers = []
     for l, W in enumerate(p.W):
-        z = W @ a + (0 if p.b is None else p.b[l])  # a shared bias broadcasts over the layer
+        # a shared bias broadcasts over the layer; in a batch, each bias over its row
+        z = W @ a + (0 if p.b is None else p.b[l] if a.ndim == 1 else p.b[l][:, None])
         a = _ACTIVATE[inst.network.activations[l]](z)
         layers.append(Layer(z, a))
     return layers
@@ -107,16 +109,16 @@ def _logsumexp(z):
     return m + np.log(np.sum(np.exp(z - m)))
 
 
-def output_delta(inst: Instance, layer: Layer) -> np.ndarray:
-    """∂J/∂net of the output layer."""
+def output_delta(inst: Instance, layer: Layer, t: np.ndarray | None = None) -> np.ndarray:
+    """∂J/∂net of the output layer (each example's, t a column per example in a batch)."""
     z, y = layer.net, layer.out
-    t = np.asarray(inst.values.targets, dtype=z.dtype)
+    t = np.asarray(inst.values.targets, dtype=z.dtype) if t is None else t
     kind, act = inst.network.loss, inst.network.activations[-1]
     if kind == "binary_cross_entropy" or act == "softmax":
         return y - t  # the activation's slope cancels the loss's denominator
     if kind == "cross_entropy":  # sigmoid outputs
         return -t * sigmoid(-z)  # 1 − y, without the cancellation
-    dJ_dy = {"half_sse": y - t, "sse": 2 * (y - t), "mse": 2 * (y - t) / y.size}[kind]
+    dJ_dy = {"half_sse": y - t, "sse": 2 * (y - t), "mse": 2 * (y - t) / y.shape[0]}[kind]
     return dJ_dy * _SLOPE[act](z, y)
 
 
@@ -180,12 +182,29 @@ def magnitudes_forward(inst: Instance, p: Params, layers: list[Layer]) -> list[L
     return sizes
 
 
-def _backward(inst: Instance, p: Params, layers: list[Layer], delta) -> Params:
-    inputs = [np.asarray(inst.values.inputs, dtype=delta.dtype)] + [x.out for x in layers[:-1]]
+def _backward(inst: Instance, p: Params, layers: list[Layer], delta, x=None) -> Params:
+    """The gradients from the output δ; in a batch (a column per example) summed over it."""
+    first = np.asarray(inst.values.inputs, dtype=delta.dtype) if x is None else x
+    inputs = [first] + [layer.out for layer in layers[:-1]]
     deltas = _deltas(inst, p, layers, delta)
-    dW = [np.outer(d, a) for d, a in zip(deltas, inputs)]
-    db = [d.sum(keepdims=True) if inst.network.bias == "shared" else d for d in deltas]
+    dW = [np.outer(d, a) if d.ndim == 1 else d @ a.T for d, a in zip(deltas, inputs)]
+    if inst.network.bias == "shared":
+        db = [np.atleast_1d(d.sum()) for d in deltas]
+    else:
+        db = [d if d.ndim == 1 else d.sum(axis=1) for d in deltas]
     return Params(dW, None if p.b is None else db)
+
+
+def batch_gradients(inst: Instance, p: Params, X: np.ndarray, T: np.ndarray,
+                    reduction: str = "sum") -> Params:
+    """∂J/∂W and ∂J/∂b of a batch, J = Σ_e J_e (sum) or (1/E) Σ_e J_e (mean); X and T hold one
+    column per example, the same passes as one example's."""
+    layers = forward(inst, p, X)
+    g = _backward(inst, p, layers, output_delta(inst, layers[-1], T), X)
+    if reduction == "sum":
+        return g
+    n = X.shape[1]
+    return Params([w / n for w in g.W], None if g.b is None else [b / n for b in g.b])
 
 
 def _deltas(inst: Instance, p: Params, layers: list[Layer], delta):
