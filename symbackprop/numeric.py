@@ -87,26 +87,38 @@ def forward(inst: Instance, p: Params, x: np.ndarray | None = None) -> list[Laye
 
 def loss(inst: Instance, p: Params, layers: list[Layer] | None = None):
     layers = layers or forward(inst, p)
-    z, y = layers[-1].net, layers[-1].out
-    t = np.asarray(inst.values.targets, dtype=z.dtype)
+    z = layers[-1].net
+    return _example_losses(inst, layers[-1], np.asarray(inst.values.targets, dtype=z.dtype))
+
+
+def batch_loss(inst: Instance, p: Params, X: np.ndarray, T: np.ndarray,
+               reduction: str = "sum") -> float:
+    """J of a batch (a column per example): Σ_e J_e, or its mean."""
+    per = _example_losses(inst, forward(inst, p, X)[-1], T)
+    return float(per.sum() if reduction == "sum" else per.mean())
+
+
+def _example_losses(inst: Instance, layer: Layer, t: np.ndarray):
+    """Each example's loss (a column each; one number for one example)."""
+    z, y = layer.net, layer.out
     kind, act = inst.network.loss, inst.network.activations[-1]
     if kind == "half_sse":
-        return 0.5 * np.sum((t - y) ** 2)
+        return 0.5 * np.sum((t - y) ** 2, axis=0)
     if kind == "sse":
-        return np.sum((t - y) ** 2)
+        return np.sum((t - y) ** 2, axis=0)
     if kind == "mse":
-        return np.mean((t - y) ** 2)
+        return np.mean((t - y) ** 2, axis=0)
     # logs from net, not out, so that a saturated output gives a large number and not inf
     log_y = z - _logsumexp(z) if act == "softmax" else -np.logaddexp(0, -z)
     if kind == "cross_entropy":
-        return -np.sum(t * log_y)
+        return -np.sum(t * log_y, axis=0)
     log_1my = -np.logaddexp(0, z)
-    return -np.sum(t * log_y + (1 - t) * log_1my)
+    return -np.sum(t * log_y + (1 - t) * log_1my, axis=0)
 
 
 def _logsumexp(z):
-    m = z.max()
-    return m + np.log(np.sum(np.exp(z - m)))
+    m = z.max(axis=0)
+    return m + np.log(np.sum(np.exp(z - m), axis=0))
 
 
 def output_delta(inst: Instance, layer: Layer, t: np.ndarray | None = None) -> np.ndarray:

@@ -74,3 +74,28 @@ def test_e_copies_of_one_example(copies, seed, net):
         copies * one, rel=1e-12, abs=1e-15)
     assert _flat(numeric.batch_gradients(inst, p, X, T, "mean")) == pytest.approx(
         one, rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.parametrize("acts, loss", NETWORKS)
+@pytest.mark.parametrize("reduction", ["sum", "mean"])
+def test_the_batch_gradient_is_the_slope_of_the_batch_loss(acts, loss, reduction):
+    """Central differences of batch_loss, and its value against each example's loss."""
+    rng = np.random.default_rng(len(acts[0]) * 7 + len(loss))
+    inst = _instance(rng, (3, 4, 3), acts, loss, "per_neuron")
+    X = rng.uniform(-1, 1, (3, 4))
+    T = np.stack([_instance(rng, (3, 4, 3), acts, loss, "per_neuron").values.targets
+                  for _ in range(4)], axis=1)
+    p = numeric.params(inst)
+    each = [float(numeric.loss(replace(inst, values=replace(
+        inst.values, inputs=tuple(X[:, e]), targets=tuple(T[:, e]))), p)) for e in range(4)]
+    J = numeric.batch_loss(inst, p, X, T, reduction)
+    assert J == pytest.approx(sum(each) if reduction == "sum" else sum(each) / 4, rel=1e-13)
+    g = numeric.batch_gradients(inst, p, X, T, reduction)
+    h = 1e-6
+    for l, j, k in [(0, 1, 2), (1, 2, 0), (1, 0, 3)]:
+        up, down = [w.copy() for w in p.W], [w.copy() for w in p.W]
+        up[l][j, k] += h
+        down[l][j, k] -= h
+        slope = (numeric.batch_loss(inst, replace(p, W=up), X, T, reduction)
+                 - numeric.batch_loss(inst, replace(p, W=down), X, T, reduction)) / (2 * h)
+        assert g.W[l][j, k] == pytest.approx(slope, rel=1e-6, abs=1e-9)
