@@ -69,6 +69,7 @@ bench: $(STAMP) tex
 	$(BIN)/python benchmarks/bench_build.py
 	$(BIN)/python benchmarks/bench_check.py
 	$(BIN)/python benchmarks/bench_mark.py
+	$(BIN)/python benchmarks/bench_train.py
 
 clean:
 	rm -rf build $(VENV) *.egg-info
