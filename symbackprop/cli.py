@@ -10,7 +10,14 @@ import os
 import sys
 
 from . import definition
-from .definition import MAX_BUILD_VERSIONS, MAX_SEED, MAX_STEPS, MAX_VERSIONS, DefinitionError
+from .definition import (
+    MAX_BUILD_VERSIONS,
+    MAX_EPOCHS,
+    MAX_SEED,
+    MAX_STEPS,
+    MAX_VERSIONS,
+    DefinitionError,
+)
 from .errors import LatexError, LatexMissing, NoDerivative, UsageError, VerificationError, one_line
 
 # The engine (SymPy) is imported inside the commands that need it: `check KEY.json` must
@@ -104,8 +111,14 @@ def _parser() -> argparse.ArgumentParser:
                        description="Run N full gradient-descent steps (NumPy) from the "
                        "definition's numbers and report the loss after each.")
     t.add_argument("file", help="worksheet definition (YAML)")
-    t.add_argument("--steps", type=_whole(0, MAX_STEPS), required=True, metavar="N",
-                   help=f"number of steps (at most {MAX_STEPS:,})")
+    t.add_argument("--steps", type=_whole(0, MAX_STEPS), metavar="N",
+                   help=f"number of steps on the definition's one example (at most "
+                   f"{MAX_STEPS:,})")
+    t.add_argument("--epochs", type=_whole(1, MAX_EPOCHS), metavar="N",
+                   help="with data: in the definition, passes over its training examples in "
+                   f"shuffled mini-batches (at most {MAX_EPOCHS:,})")
+    t.add_argument("--batch-size", type=_whole(1, 4096), default=32, metavar="B",
+                   help="examples a gradient-descent step averages over (default 32)")
     t.add_argument("--json", action="store_true", help="print the results as one JSON object")
     _seed_options(t)
     t.set_defaults(command=cmd_train)
@@ -239,6 +252,10 @@ def cmd_train(args) -> int:
     from . import numeric
 
     defn = _network_definition(args.file)
+    if defn.data is not None or args.epochs is not None:
+        return _train_on_data(defn, args)
+    if args.steps is None:
+        _usage("train: give --steps N (or, for a definition with data:, --epochs N)")
     inst = _instance(defn, args)
     history, p = numeric.train(inst, args.steps)
     outputs = numeric.forward(inst, p)[-1].out.tolist()
@@ -252,6 +269,35 @@ def cmd_train(args) -> int:
     for i in sorted(shown):
         print(f"step {i:>{width}}: J = {history[i]:.10g}")
     print("outputs: " + ", ".join(f"{y:.9g}" for y in outputs))
+    return 0
+
+
+def _train_on_data(defn, args) -> int:
+    """Mini-batch training on the definition's data set, an epoch a line as it finishes."""
+    from . import dataset, training
+
+    if defn.data is None:
+        _usage(f"{args.file}: --epochs trains on a data set; the definition has no data: "
+               "(use --steps for its one example)")
+    if args.epochs is None or args.steps is not None:
+        _usage(f"{args.file}: a definition with data: trains with --epochs N (not --steps)")
+    data = dataset.read(defn.data.file)
+    seed = args.seed if args.seed is not None else (defn.seed if defn.seed is not None else 2026)
+
+    def said(number, e):
+        if not args.json:
+            print(f"epoch {number:>{len(str(args.epochs))}}/{args.epochs}: loss {e.loss:.6f}, "
+                  f"train accuracy {e.train_accuracy:.3f}, test accuracy "
+                  f"{e.test_accuracy:.3f}", flush=True)
+
+    run = training.train(defn.network, data, args.epochs, args.batch_size, defn.learning_rate,
+                         seed, defn.data.test_fraction, on_epoch=said)
+    if args.json:
+        print(_json(run.as_json(), args.file))
+    else:
+        print("confusion (rows: the digit, columns: the prediction), test examples:")
+        for digit, row in enumerate(run.confusion):
+            print(f"  {digit}: " + " ".join(f"{n:3d}" for n in row))
     return 0
 
 

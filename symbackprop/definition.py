@@ -48,6 +48,7 @@ MAX_LAYER_SIZE = 4096  # neurons in one layer
 MAX_PARAMETERS = 200_000  # weights and biases: 784-128-10 has 101,770
 MAX_VERSIONS = 1_000_000  # versions of a class set, built in parts of MAX_BUILD_VERSIONS
 MAX_BUILD_VERSIONS = 1000  # versions one build makes
+MAX_EPOCHS = 10_000  # of mini-batch training on a data set: 12 ms each on the digits
 MAX_STEPS = 100_000  # of gradient descent: about 15 s on a 2-2-2 network, a minute on 784-128-10
 MAX_SEED = 2**63 - 1
 
@@ -80,6 +81,14 @@ class Values:
 
 
 @dataclass(frozen=True)
+class DataSet:
+    """`data:` a file of labelled 8×8 digits to train on (dataset.py reads it)."""
+
+    file: str  # resolved against the definition's folder
+    test_fraction: float = 0.2
+
+
+@dataclass(frozen=True)
 class Definition:
     source: str
     title: str
@@ -99,6 +108,7 @@ class Definition:
     outputs_after_steps: tuple[tuple[int, tuple[float, ...]], ...] = ()
     seed: int | None = None
     versions: int | None = None  # build a class set of this many versions by default
+    data: DataSet | None = None  # train on a data set (values are then drawn from the seed)
 
     @classmethod
     def from_dict(cls, data: dict, source: str = "<dict>") -> Definition | Lesson:
@@ -203,10 +213,11 @@ class _Checker:
         top = self.mapping(data, "", (
             "kind", "title", "network", "values", "learning_rate", "update_biases", "notation",
             "decimals", "ask", "points", "claimed", "names", "conventions", "seed",
-            "versions"),
+            "versions", "data"),
             required=("network",))
         title = self.title(top.get("title", DEFAULT_TITLE))
         network = self.network(top["network"])
+        data = None if top.get("data") is None else self.data_set(top, network)
         rate = self.number(top.get("learning_rate", 0.5), "learning_rate")
         if rate <= 0:
             self.fail("learning_rate", f"must be positive, got {rate}")
@@ -230,7 +241,26 @@ class _Checker:
             seed=None if seed is None else self.whole(seed, "seed", 0, MAX_SEED),
             versions=None if top.get("versions") is None else self.whole(
                 top["versions"], "versions", 1, MAX_VERSIONS),
+            data=data,
         )
+
+    def data_set(self, top: dict, network: Network) -> DataSet:
+        """The digits file, relative to the definition's folder; a 64-…-10 network to fit it."""
+        spec = self.mapping(top["data"], "data", ("file", "test_fraction"), required=("file",))
+        if not isinstance(spec["file"], str) or not spec["file"].strip():
+            self.fail("data.file", f"must be a file name, got {_show(spec['file'])}")
+        fraction = self.number(spec.get("test_fraction", 0.2), "data.test_fraction")
+        if not 0.05 <= fraction <= 0.5:
+            self.fail("data.test_fraction", f"must be from 0.05 to 0.5, got {fraction:g}")
+        if network.layers[0] != 64 or network.layers[-1] != 10:
+            self.fail("network.layers", "a network trained on the 8×8 digits takes 64 inputs "
+                      f"and gives 10 outputs, got {'-'.join(map(str, network.layers))}")
+        if "values" in top:
+            self.fail("values", "a definition with data: starts from weights drawn from its "
+                      "seed; leave values out")
+        folder = Path(self.source).parent if self.source not in ("<dict>", "<definition>") \
+            else Path(".")
+        return DataSet(str(folder / spec["file"]), fraction)
 
     def lesson(self, data) -> Lesson:
         top = self.mapping(data, "", ("kind", "title", "decimals", "seed", "lesson"),

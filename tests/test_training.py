@@ -52,3 +52,59 @@ def test_the_same_weights_as_pytorch_sgd_on_the_same_batches():
         assert ours == pytest.approx(layer.weight.detach().numpy(), rel=1e-9, abs=1e-12)
     for ours, layer in zip(run.params.b, (model[0], model[2])):
         assert ours == pytest.approx(layer.bias.detach().numpy(), rel=1e-9, abs=1e-12)
+
+
+SHIPPED = WORKSHEETS / "training" / "digits-64-16-10.yaml"
+
+
+def test_train_epochs_on_the_shipped_definition(capsys):
+    import json
+
+    from symbackprop.cli import main
+    from symbackprop.definition import load
+
+    assert main(["train", str(SHIPPED), "--epochs", "2", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    defn = load(SHIPPED)
+    run = training.train(defn.network, DIGITS, 2, 32, defn.learning_rate, defn.seed, 0.2)
+    assert printed == run.as_json()
+    assert main(["train", str(SHIPPED), "--epochs", "1"]) == 0
+    said = capsys.readouterr().out
+    assert said.startswith(f"epoch 1/1: loss {run.epochs[0].loss:.6f}")
+
+
+@pytest.mark.parametrize("change, args, words", [
+    ("", ["--steps", "3"], "trains with --epochs N"),
+    ("", [], "trains with --epochs N"),
+    ("file: ../data/missing.csv.gz", ["--epochs", "1"], "missing.csv.gz: cannot read the data"),
+    ("test_fraction: 0.9", ["--epochs", "1"], "data.test_fraction: must be from 0.05 to 0.5"),
+    ("layers: [64, 16, 9]", ["--epochs", "1"], "network.layers: a network trained on the 8×8"),
+    ("values: {inputs: [1]}", ["--epochs", "1"], "values: a definition with data:"),
+])
+def test_bad_training_input_is_refused_on_one_line(change, args, words, tmp_path):
+    from .hostile import assert_refused, run
+
+    text = SHIPPED.read_text(encoding="utf-8")
+    if change.startswith("file:"):
+        text = text.replace("file: ../data/uci-digits.csv.gz", change)
+    elif change.startswith("test_fraction"):
+        text = text.replace("test_fraction: 0.2", change)
+    elif change.startswith("layers"):
+        text = text.replace("layers: [64, 16, 10]", change)
+    elif change:
+        text += change + "\n"
+    (tmp_path / "training").mkdir()
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "uci-digits.csv.gz").write_bytes(
+        (WORKSHEETS / "data" / "uci-digits.csv.gz").read_bytes())
+    (tmp_path / "training" / "d.yaml").write_text(text, encoding="utf-8")
+    result = run(["train", str(tmp_path / "training" / "d.yaml"), *args], tmp_path)
+    assert_refused(result)
+    assert words in result.stderr
+
+
+def test_epochs_need_a_data_set(tmp_path):
+    from .hostile import assert_refused, run
+
+    result = run(["train", str(WORKSHEETS / "blog-2-2-2.yaml"), "--epochs", "2"], tmp_path)
+    assert_refused(result, "--epochs trains on a data set")
