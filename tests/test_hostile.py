@@ -392,7 +392,6 @@ def test_aliases_below_the_bound_are_read():
     (["train", BLOG, "--steps", " 5"], "--steps"),
     (["train", BLOG, "--steps", "١٢"], "--steps"),  # digits, but not ASCII ones
     (["train", BLOG, "--steps", digits(5000)], "--steps"),
-    (["train", BLOG], "required: --steps"),
     (["build", BLOG, "--versions", "0"], "from 1 to 1,000"),
     (["build", BLOG, "--versions", "1001"], "from 1 to 1,000, got 1001"),
     (["build", BLOG, "--first-version", "1000001"], "from 1 to 1,000,000, got 1000001"),
@@ -418,6 +417,14 @@ def test_command_line_counts_are_bounded_and_refused_on_one_line(tmp_path, monke
     assert exit_.value.code == 2
     assert err.count("\n") == 1 and err.startswith("symbackprop: ") and words in err, err
     assert len(err) < 400 and files(tmp_path) == set()
+
+
+def test_train_without_a_count_says_which_to_give(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["train", BLOG]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "give --steps N (or, for a definition with data:, " \
+        "--epochs N)" in err and files(tmp_path) == set()
 
 
 def test_the_largest_counts_are_accepted():
