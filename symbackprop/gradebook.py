@@ -135,9 +135,18 @@ def _mark(key: check.Key, row: Row, carried_forward: float, worth: dict[str, flo
         except check.AnswerError as exc:
             problems.append(f"line {row.line}: {row.name}: ({label}) {exc}; marked missing")
     marks = check.mark(key, given)
-    share = {"correct": 1.0, "carried_forward": carried_forward}
-    return Student(row, marks, sum(worth[m.label] * share.get(m.verdict, 0.0) for m in marks),
-                   problems)
+    return Student(row, marks, sum(worth[m.label] * share(m.verdict, carried_forward)
+                                   for m in marks), problems)
+
+
+def share(verdict: str, carried_forward: float) -> float:
+    """The part of a blank's points a verdict earns."""
+    return {"correct": 1.0, "carried_forward": carried_forward}.get(verdict, 0.0)
+
+
+def earned(book: Gradebook, m: scheme.Mark) -> float:
+    """The points a mark earns in this gradebook."""
+    return book.marks[m.label] * share(m.verdict, book.carried_forward)
 
 
 def gradebook_csv(book: Gradebook, delimiter: str = ",") -> str:
@@ -148,15 +157,10 @@ def gradebook_csv(book: Gradebook, delimiter: str = ",") -> str:
     comma = (lambda x: x.replace(".", ",")) if delimiter == ";" else (lambda x: x)  # noqa: E731
     writer.writerow(["name", "version", *book.labels, "total", "percent"])
     for s in book.students:
-        points = [comma(_points(m, book)) for m in s.marks]
+        points = [comma(f"{earned(book, m):g}") for m in s.marks]
         writer.writerow([s.row.name, "" if s.row.version is None else s.row.version, *points,
                          comma(f"{s.points:g}"), comma(f"{100 * s.points / book.total:.1f}")])
     return out.getvalue()
-
-
-def _points(m: scheme.Mark, book: Gradebook) -> str:
-    share = {"correct": 1.0, "carried_forward": book.carried_forward}.get(m.verdict, 0.0)
-    return f"{book.marks[m.label] * share:g}"
 
 
 def counts(book: Gradebook) -> dict[str, Counter]:

@@ -41,10 +41,11 @@ def _template() -> tuple[jinja2.Template, str]:
 
 
 def _row(book, student, m) -> dict:
-    share = {"correct": 1.0, "carried_forward": book.carried_forward}.get(m.verdict, 0.0)
+    from ..gradebook import earned
+
     message = "" if m.message in ("", "correct") else f": {m.message}"
     return {"label": m.label, "name": m.name, "verdict": m.verdict,
             "given": student.row.answers.get(m.label, "") if m.given is not None else "",
-            "points": f"{book.marks[m.label] * share:g}", "worth": f"{book.marks[m.label]:g}",
+            "points": f"{earned(book, m):g}", "worth": f"{book.marks[m.label]:g}",
             "css": m.verdict.replace("_", "-"), "words": WORDS[m.verdict] + message,
             "working": m.working if m.verdict != "correct" else ""}
