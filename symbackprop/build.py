@@ -293,11 +293,11 @@ def write_moodle(versions: list[classset.Version], out: Output, kind: str = "moo
     from .formats import moodle
 
     numbered = versions[0].key.get("version") is not None
-    name = versions[0].stem.rsplit("-v", 1)[0] if numbered else versions[0].stem
+    name = _set_name(versions) if numbered else versions[0].stem
     xml, log = moodle.quiz_xml(name, versions, numerical=kind == "moodle-numerical")
     stem = f"{name}-{kind}"
     if numbered and versions[0].key["version"] != 1:
-        stem += f"-{versions[0].stem.rsplit('-', 1)[1]}-{versions[-1].stem.rsplit('-', 1)[1]}"
+        stem += _version_range(versions)
     out.write(f"{stem}.xml", xml)
     if log:
         out.write(f"{stem}.log", "\n".join(log) + "\n")
@@ -305,11 +305,6 @@ def write_moodle(versions: list[classset.Version], out: Output, kind: str = "moo
     left_out = f"; {_count(len(log), 'mistake')} inside a right answer's band left out, " \
         f"listed in {stem}.log" if log else ""
     return f"{stem}.xml ({_count(count, 'question')}{left_out})"
-
-
-def write_keys(versions: list[classset.Version], out: Output) -> None:
-    for v in versions:
-        out.write(f"{v.stem}-key.json", key_text(v.key))
 
 
 def key_text(key: dict) -> str:
@@ -340,6 +335,16 @@ def read_roster(path: str) -> list[str]:
     return names
 
 
+def _set_name(versions: list[classset.Version]) -> str:
+    """'class-set-2-2-2' of versions named 'class-set-2-2-2-v07'."""
+    return versions[0].stem.rsplit("-v", 1)[0]
+
+
+def _version_range(versions: list[classset.Version]) -> str:
+    """'-v0101-v0200': the versions a part of a set holds, as its file names show them."""
+    return f"-{versions[0].stem.rsplit('-', 1)[1]}-{versions[-1].stem.rsplit('-', 1)[1]}"
+
+
 def compile_all(jobs, workers: int, out: Output) -> None:
     """Compile (source, pdf, inputs) jobs on `workers` threads, with a progress line. `jobs`
     may be a generator that makes them as it goes: each is compiling while the next is made."""
@@ -365,12 +370,7 @@ def compile_all(jobs, workers: int, out: Output) -> None:
 def class_set(versions: list[classset.Version], out: Output, whole_set: bool = True) -> Path:
     """<name>-class-set.pdf, or for a part of a set <name>-class-set-v0101-v0200.pdf, so that
     the parts of a set built on many machines can share a folder."""
-    name = versions[0].stem.rsplit("-v", 1)[0]
-    if not whole_set:
-        name = f"{name}-class-set-{versions[0].stem.rsplit('-', 1)[1]}-" \
-               f"{versions[-1].stem.rsplit('-', 1)[1]}"
-    else:
-        name = f"{name}-class-set"
+    name = f"{_set_name(versions)}-class-set" + ("" if whole_set else _version_range(versions))
     # TeX reads each PDF under a plain name: the user's file name never enters TeX source
     inputs = {}
     for i, v in enumerate(versions, start=1):
