@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import base64
 from html import escape
 
 from .formats.latex import symbol
@@ -69,15 +68,13 @@ def _math(latex: str) -> str:
 def _diagram(d, v) -> str:
     """The network as on the practice page, for a network small enough to print."""
     from . import classset, sheet
-    from .formats.html import diagram
+    from .formats.html import diagram_base64
 
     try:
         classset.check_printable(d)
     except ValueError:
         return ""
-    svg = diagram(sheet.build(d, v), standalone=True)
-    # an image, not inline SVG: its own style then cannot restyle the rest of the notebook
-    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    data = diagram_base64(sheet.build(d, v))
     label = f"Diagram of the {'-'.join(map(str, d.network.layers))} network"
     return f'<figure><img src="data:image/svg+xml;base64,{data}" alt="{label}"></figure>'
 

@@ -7,6 +7,7 @@ interprets it exactly as `check` does.
 
 from __future__ import annotations
 
+import base64
 import json
 import math as _math
 from functools import cache
@@ -86,7 +87,7 @@ def page(title, tag, student, decimals, scheme, sections, **parts) -> str:
 # --- the network as SVG, from the same layout as the PDF's TikZ picture -----------------
 
 
-# practice.css's diagram rules, for the diagram as an image file (Moodle), where no page CSS reaches
+# practice.css's diagram rules, for the diagram as an image (Moodle, a notebook): no CSS reaches it
 STANDALONE_STYLE = (
     ".neuron{fill:#fff;stroke:#1a1a1a;stroke-width:1.6}.neuron.input{fill:#eceff1}"
     ".edge{stroke:#555;stroke-width:1.1;marker-end:url(#arrow)}"
@@ -127,6 +128,12 @@ def diagram(ws, standalone: bool = False) -> str:
                      f'text-anchor="{anchor}">{svg_text(a["text"])}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def diagram_base64(ws) -> str:
+    """The standalone diagram as base64, for an image file (Moodle) or a data URI (a notebook):
+    as an image, its own style cannot restyle the page around it, and no cleaning strips it."""
+    return base64.b64encode(diagram(ws, standalone=True).encode("utf-8")).decode("ascii")
 
 
 def _edge(e, nodes, radius: float) -> str:

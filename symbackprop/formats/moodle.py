@@ -15,14 +15,13 @@ their backslash).
 
 from __future__ import annotations
 
-import base64
 from xml.sax.saxutils import escape
 
 from markupsafe import Markup
 
 from .. import scheme
 from . import tex
-from .html import _line, diagram
+from .html import _line, diagram_base64
 from .mathml import math, mixed
 
 DIAGRAM = "diagram.svg"
@@ -80,6 +79,7 @@ def numerical_questions(v) -> tuple[list[str], list[str]]:
     """One Moodle numerical question per blank of a version (for quizzes built step by step)."""
     sch, log, out = v.key["scheme"], [], []
     asked = prompts(v.sheet, sch)
+    givens, image = given_html(v.sheet), diagram_file(v.sheet)  # the same for every blank
     for blank in sch["blanks"]:
         answers, dropped = alternatives(blank, sch["values"])
         log += [f"{v.stem}: {d}" for d in dropped]
@@ -89,10 +89,10 @@ def numerical_questions(v) -> tuple[list[str], list[str]]:
             f"{escape(feedback)}</text></feedback></answer>\n"
             for fraction, value, tol, feedback in answers)
         title = f"{v.stem} ({blank['label']}) {blank['name']}"
-        text = given_html(v.sheet) + f"<p>({blank['label']}) {asked[blank['label']]} = ?</p>"
+        text = givens + f"<p>({blank['label']}) {asked[blank['label']]} = ?</p>"
         out.append(f'  <question type="numerical">\n    <name><text>{escape(title)}</text></name>\n'
                    f'    <questiontext format="html"><text>{_cdata(text)}</text>'
-                   f"{diagram_file(v.sheet)}</questiontext>\n"
+                   f"{image}</questiontext>\n"
                    f"    <defaultgrade>{blank.get('points', 1)}</defaultgrade>\n{xml_answers}"
                    f"{NO_UNITS}    <idnumber>{escape(v.stem)}-{blank['label']}</idnumber>\n"
                    "  </question>")
@@ -159,8 +159,7 @@ def diagram_file(sheet) -> str:
     """The diagram as Moodle's XML carries a question's file, or nothing for a lesson."""
     if type(sheet).__name__ == "LessonSheet":
         return ""
-    data = base64.b64encode(diagram(sheet, standalone=True).encode("utf-8")).decode("ascii")
-    return f'<file name="{DIAGRAM}" path="/" encoding="base64">{data}</file>'
+    return f'<file name="{DIAGRAM}" path="/" encoding="base64">{diagram_base64(sheet)}</file>'
 
 
 def _lesson_html(sheet, sch: dict) -> tuple[str, list[str]]:
