@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import DefinitionError
-from .yamlfile import Unreadable, read_text
+from .yamlfile import Unreadable, read_bytes, read_text
 
 MAX_BYTES = 2**20  # the compressed file (the digits are 54 KB)
 MAX_TEXT = 16 * 2**20  # its text once decompressed (the digits are 470 KB): no gzip bomb
@@ -70,7 +70,7 @@ def _text(path: Path) -> str:
     try:
         if path.suffix != ".gz":
             return read_text(path, MAX_BYTES)
-        raw = _bytes(path)
+        raw = read_bytes(path, MAX_BYTES)
         with gzip.GzipFile(fileobj=io.BytesIO(raw)) as unpacked:
             data = unpacked.read(MAX_TEXT + 1)
     except Unreadable as exc:
@@ -84,20 +84,3 @@ def _text(path: Path) -> str:
     except UnicodeDecodeError:
         raise DefinitionError(str(path), "", "does not unpack to UTF-8 text") from None
 
-
-def _bytes(path: Path) -> bytes:
-    """The compressed file, a regular file of at most MAX_BYTES (read_text's checks, on bytes)."""
-    import os
-    import stat
-
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError as exc:
-        raise Unreadable(exc.strerror or str(exc)) from None
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            raise Unreadable("it is not a regular file")
-        data = handle.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        raise Unreadable(f"it is larger than {MAX_BYTES // 2**20} MiB, the most that is read")
-    return data

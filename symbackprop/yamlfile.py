@@ -72,6 +72,17 @@ def read_text(path: str | Path, limit: int = MAX_BYTES) -> str:
     Traceback (most recent call last):
     symbackprop.yamlfile.Unreadable: it is a device, not a file
     """
+    data = read_bytes(path, limit)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise Unreadable(f"it is not UTF-8 text (byte 0x{data[exc.start]:02X} on line {line})") \
+            from None
+
+
+def read_bytes(path: str | Path, limit: int = MAX_BYTES) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes, with read_text's refusals."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
@@ -87,12 +98,7 @@ def read_text(path: str | Path, limit: int = MAX_BYTES) -> str:
             raise Unreadable(exc.strerror or str(exc)) from None
     if len(data) > limit:
         raise Unreadable(f"it is larger than {_bytes(limit)}, the most that is read")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise Unreadable(f"it is not UTF-8 text (byte 0x{data[exc.start]:02X} on line {line})") \
-            from None
+    return data
 
 
 def _file_kind(mode: int) -> str:
