@@ -163,14 +163,8 @@ def _make_format(folder: Path, job: str, text: str, timeout: float,
                "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",
                "&pdflatex", "mylatexformat.ltx", "preamble.tex"]
     proc = processes.start(command, folder)
-    try:
-        output, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill(proc)
-        proc.communicate()
-        raise formatcache.NoFormat(f"making it took longer than {timeout:g} s") from None
-    finally:
-        processes.finished(proc)
+    if _wait(proc, processes, timeout) is None:
+        raise formatcache.NoFormat(f"making it took longer than {timeout:g} s")
     if processes.stopped:
         raise Stopped("the build was stopped")  # not the format's fault: no note
     fmt = folder / f"{job}.fmt"
@@ -184,14 +178,9 @@ def _make_format(folder: Path, job: str, text: str, timeout: float,
 def _run(command: list[str], cwd: Path, timeout: float, pdf: Path,
          processes: Processes) -> None:
     proc = processes.start(command, cwd)
-    try:
-        output, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill(proc)
-        proc.communicate()
-        raise LatexTimeout(f"LaTeX took longer than {timeout:g} s for {pdf.name}") from None
-    finally:
-        processes.finished(proc)
+    output = _wait(proc, processes, timeout)
+    if output is None:
+        raise LatexTimeout(f"LaTeX took longer than {timeout:g} s for {pdf.name}")
     if proc.returncode > 0:
         _raise_disk_error(output.decode("utf-8", "replace"), cwd, pdf)
     if proc.returncode < 0:
@@ -200,6 +189,18 @@ def _run(command: list[str], cwd: Path, timeout: float, pdf: Path,
     if proc.returncode != 0 or not _whole_pdf(cwd / "out" / "doc.pdf"):
         log = _keep_log(cwd / "out" / "doc.log", pdf)
         raise LatexError(f"LaTeX failed on {pdf.name}: {first_error(log)}", log)
+
+
+def _wait(proc: subprocess.Popen, processes: Processes, timeout: float) -> bytes | None:
+    """What a TeX run printed, or None when it overran its time (it is killed then)."""
+    try:
+        return proc.communicate(timeout=timeout)[0]
+    except subprocess.TimeoutExpired:
+        _kill(proc)
+        proc.communicate()
+        return None
+    finally:
+        processes.finished(proc)
 
 
 def _raise_disk_error(output: str, cwd: Path, pdf: Path) -> None:
