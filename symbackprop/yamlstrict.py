@@ -163,5 +163,7 @@ def parse(text: str, source: str):
             context += f" (line {first.line + 1})"
         said = [context, getattr(exc, "problem", None)]
         problem = ": ".join(p for p in said if p) or str(exc)
+        if "maximum nesting depth" in problem:  # PyYAML ≥ 6.0.3's scanner, before our own
+            problem = f"lists and mappings are nested more than {MAX_NESTING} deep"
         raise DefinitionError(source, where, f"bad YAML: {problem}") from None
     return data
