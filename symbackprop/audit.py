@@ -25,6 +25,7 @@ from fractions import Fraction
 import numpy as np
 
 from . import check, numeric
+from .canonical import at_example, example_of
 from .check import cut_to, decimals_of, rounds_to
 from .definition import Definition, DefinitionError
 from .sample import instance
@@ -55,8 +56,11 @@ class Claim:
 def audit(defn: Definition) -> list[Claim]:
     inst = _instance(defn)
     result = run(replace(defn, values=inst.values), inst)
-    judge = _Judge(defn, result)
-    out = judge.loss_convention() or [judge.claim(name) for name, _ in defn.claimed]
+    if inst.batched:
+        out = _batch_claims(defn, inst, result)
+    else:
+        judge = _Judge(defn, result)
+        out = judge.loss_convention() or [judge.claim(name) for name, _ in defn.claimed]
     trainer = _Trainer(inst, defn)
     out += [_loss_claim(trainer, steps, value) for steps, value in defn.loss_after_steps]
     out += [_outputs_claim(trainer, steps, values)
@@ -67,6 +71,8 @@ def audit(defn: Definition) -> list[Claim]:
 def _instance(defn: Definition):
     """The author's numbers. Every one must be given; targets only where a claim needs them."""
     v, net = defn.values, defn.network
+    if v.examples is not None:
+        return _batch_instance(defn)
     for key, given in (("inputs", v.inputs), ("weights", v.weights),
                        ("biases", v.biases if net.bias != "none" else ())):
         if given is None:
@@ -85,8 +91,24 @@ def _instance(defn: Definition):
     return instance(replace(defn, values=v))
 
 
+def _batch_instance(defn: Definition):
+    """A batch's numbers: every example's inputs and targets (its loss needs them all)."""
+    v, net = defn.values, defn.network
+    for i, e in enumerate(v.examples):
+        for key, given in (("inputs", e.inputs), ("targets", e.targets)):
+            if given is None:
+                raise DefinitionError(defn.source, f"values.examples[{i}].{key}", "an audit of "
+                                      "a batch needs every example's inputs and targets")
+    for key, given in (("weights", v.weights),
+                       ("biases", v.biases if net.bias != "none" else ())):
+        if given is None:
+            raise DefinitionError(defn.source, f"values.{key}", "an audit needs every number "
+                                  "the author used, and this one is not given")
+    return instance(defn)
+
+
 def _engine(result: Verified) -> dict[str, float]:
-    """Every claimable quantity's verified value, by canonical name."""
+    """Every claimable quantity's verified value, by canonical name (a batch: its own)."""
     eta = result.instance.learning_rate
     values = dict(result.values) | dict(result.steps)
     for p, g in result.grads.items():
@@ -298,6 +320,97 @@ def _explains(value: float, candidate: float, engine: float, places: int) -> boo
         cut_to(value, candidate, places) and not cut_to(value, engine, places))
 
 
+# --- a batch's claims ----------------------------------------------------------------------
+
+BATCH_MISTAKES = {
+    "one_example": "this is one example's value: a batch's is the {how} over all {E} examples",
+    "sum_for_mean": "this is the sum over the examples: batch_loss is mean, so divide by {E}",
+    "mean_for_sum": "this is the mean over the examples: batch_loss is sum, so do not divide "
+                    "by {E}",
+}
+
+
+def _batch_claims(defn: Definition, inst, result: Verified) -> list[Claim]:
+    """Each example's figures (name@e) judged as that example alone would be, with every
+    diagnosis; the batch's (J, dJ/dθ, new θ) against the batch's values and the ways of
+    combining the examples wrongly."""
+    labels = dict(defn.claim_labels)
+    by_example: dict[int, list] = {}
+    for name, value in defn.claimed:
+        plain, e = example_of(name)
+        if e is not None:
+            by_example.setdefault(e, []).append((plain, value))
+    judged: dict[str, Claim] = {}
+    for e, claims in by_example.items():
+        one = inst.examples()[e - 1]
+        own = replace(defn, values=one.values, claimed=tuple(claims), claim_labels=(),
+                      loss_after_steps=(), outputs_after_steps=(), batch_loss="sum")
+        for claim in audit(own):
+            full = at_example(claim.name, e)
+            judged[full] = replace(claim, name=full, label=labels.get(full))
+    batch = _BatchJudge(defn, result)
+    return [judged.get(name) or batch.claim(name) for name, _ in defn.claimed]
+
+
+class _BatchJudge:
+    """A batch-level figure: consistent, or the batch combined wrongly (one example's value,
+    a sum for a mean, a mean for a sum), or a reversed sign."""
+
+    def __init__(self, defn: Definition, result: Verified):
+        self.defn, self.engine = defn, _engine(result)
+        self.how, self.E = result.instance.batch_loss, len(result.examples)
+        self.each = [_engine_of(one, e) for e, one in enumerate(result.examples, start=1)]
+
+    def claim(self, name: str) -> Claim:
+        value = self.defn.claimed[[n for n, _ in self.defn.claimed].index(name)][1]
+        places = min(decimals_of(value), MAX_PLACES)
+        engine = self.engine.get(name)
+        new = dict(name=name, claimed=float(value), engine=engine,
+                   label=dict(self.defn.claim_labels).get(name),
+                   printed=getattr(value, "text", repr(float(value))))
+        if engine is None:
+            return Claim(**new, verdict="not_checked",
+                         message="the engine does not compute this quantity")
+        if rounds_to(value, engine, places):
+            return Claim(**new, verdict="consistent")
+        for mistake, candidate in self.candidates(name):
+            if _explains(value, candidate, engine, places):
+                said = (check.MISTAKES[mistake] if mistake == "sign" else
+                        BATCH_MISTAKES[mistake].format(how=self.how, E=self.E))
+                return Claim(**new, verdict="inconsistent", diagnosis=mistake,
+                             message=f"the engine gives {engine:.6g}: {said} (that gives "
+                                     f"{candidate:.6g})")
+        return Claim(**new, verdict="inconsistent", message=f"the engine gives {engine:.6g}")
+
+    def candidates(self, name: str):
+        """What each wrong way of combining the examples gives for this figure."""
+        engine = self.engine[name]
+        yield "sign", -engine
+        if name.startswith("new "):  # the step taken with a wrongly combined gradient
+            old, grad = self.engine[name[4:]], self.engine[f"dJ/d{name[4:]}"]
+            if self.engine[f"delta {name[4:]}"] == 0.0:
+                return
+            eta = self.defn.learning_rate
+            for mistake, g in self.combined(f"dJ/d{name[4:]}", grad):
+                yield mistake, old - eta * g
+            return
+        yield from self.combined(name, engine)
+
+    def combined(self, name: str, engine: float):
+        plain = name.replace("delta ", "")
+        if not (plain == "J" or plain.startswith("dJ/")) or name.startswith("delta "):
+            return
+        for each in self.each:
+            yield "one_example", each[plain]
+        yield ("sum_for_mean", engine * self.E) if self.how == "mean" else \
+            ("mean_for_sum", engine / self.E)
+
+
+def _engine_of(one, e: int) -> dict[str, float]:
+    """One example's own J and gradients, under the batch's names: J, dJ/dθ."""
+    return {"J": one.values["J"]} | {f"dJ/d{p}": g for p, g in one.grads.items()}
+
+
 # --- training claims ---------------------------------------------------------------------
 
 
@@ -321,7 +434,7 @@ class _Trainer:
                 done = n
                 layers = numeric.forward(self.inst, p)
                 kept[n] = (float(numeric.loss(self.inst, p, layers)),
-                           [float(y) for y in np.asarray(layers[-1].out)])
+                           [float(y) for y in np.asarray(layers[-1].out).ravel()])
             self.runs[mistake] = kept
         return self.runs[mistake]
 

@@ -1,6 +1,10 @@
 """Canonical names, the one spelling of every quantity: `J`, `x[k]`, `t[j]`, `net[l][j]`,
 `out[l][j]`, `W[l][j][k]`, `b[l]` or `b[l][j]`, derivatives `dA/dB`, and `new`/`delta` of a
 parameter after one step; and an author's own labels (`names:`) resolved to them.
+
+In a batch, what belongs to one example carries it, 1-based: `x[k]@e`, `t[j]@e`,
+`net[l][j]@e`, `out[l][j]@e`, its loss `J@e`, and its derivatives `dJ@e/dnet[l][j]@e`
+(its δ) and `dJ@e/dW[l][j][k]`; `J` and `dJ/dW[l][j][k]` are the batch's.
 """
 
 from __future__ import annotations
@@ -29,10 +33,34 @@ def resolve(written: str, names: dict[str, str]) -> str:
 
 
 _QUANTITY = re.compile(r"^(new |delta )?(W|b|net|out|x|t)((?:\[[1-9][0-9]*\])+)$")
-_DERIVATIVE = re.compile(r"^d(J|(?:net|out)(?:\[[1-9][0-9]*\])+)/d(.+)$")
+_DERIVATIVE = re.compile(r"^d(J(?:@[1-9][0-9]*)?|(?:net|out)(?:\[[1-9][0-9]*\])+(?:@[1-9][0-9]*)?)"
+                         r"/d(.+)$")
+EXAMPLE = re.compile(r"^(.+)@([1-9][0-9]*)$")
 
 
-def check_name(name, network, fail, updated: bool = False) -> None:
+def example_of(name: str) -> tuple[str, int | None]:
+    """A name without its example, and the example (None when it has none).
+
+    >>> example_of('net[1][2]@3'), example_of('dJ@2/dW[1][1][1]'), example_of('W[1][1][1]')
+    (('net[1][2]', 3), ('dJ/dW[1][1][1]', 2), ('W[1][1][1]', None))
+    """
+    found = set(re.findall(r"@([1-9][0-9]*)", name))
+    if len(found) != 1:
+        return name, None
+    return re.sub(r"@[1-9][0-9]*", "", name), int(found.pop())
+
+
+def at_example(name: str, e: int) -> str:
+    """A one-example name as example e's: the quantities of an example and J gain '@e'.
+
+    >>> at_example('dJ/dnet[2][1]', 1), at_example('dnet[1][1]/dW[1][1][2]', 2)
+    ('dJ@1/dnet[2][1]@1', 'dnet[1][1]@2/dW[1][1][2]')
+    """
+    return re.sub(r"(?<![A-Za-z0-9_\]])(d?)((?:net|out|x|t)(?:\[[0-9a-z]+\])+|J(?![A-Za-z@]))",
+                  rf"\1\2@{e}", name)
+
+
+def check_name(name, network, fail, updated: bool = False, examples: int = 0) -> None:
     """Fail unless `name` is a canonical name of this network.
 
     Quantities: J, x[k], t[j], net[l][j], out[l][j], W[l][j][k], b[l] or b[l][j];
@@ -43,6 +71,15 @@ def check_name(name, network, fail, updated: bool = False) -> None:
     example = "(like J, out[1][2], W[2][1][1], dJ/dW[2][1][1] or dout[2][1]/dnet[2][1])"
     if not isinstance(name, str):
         fail(f"{_show(name)} is not a canonical name {example}")
+    if "@" in name:
+        _check_example(name, network, fail, updated, examples)
+        return
+    if examples and not name.startswith(("new ", "delta ", "dJ/dW", "dJ/db", "W", "b")) \
+            and name != "J":
+        fail(f"'{name}' belongs to one example of the batch: name it, as in {name}@1"
+             if "/" not in name else
+             f"'{name}': a batch's derivatives are of its loss J by a parameter, or one "
+             "example's, as in dJ@1/dnet[2][1]@1")
     deriv = _DERIVATIVE.match(name)
     if deriv:
         top, bottom = deriv.groups()
@@ -77,6 +114,22 @@ def check_name(name, network, fail, updated: bool = False) -> None:
         fail(f"'{name}' names nothing in a {'-'.join(map(str, sizes))} network"
              + (" with a shared bias per layer (b[l])" if kind == "b" and shared else "")
              + (" without biases" if kind == "b" and network.bias == "none" else ""))
+
+
+def _check_example(name: str, network, fail, updated: bool, examples: int) -> None:
+    """A name of one example of a batch: its quantities, J@e, and J@e's derivatives."""
+    plain, e = example_of(name)
+    if not examples:
+        fail(f"'{name}' names an example of a batch, but this definition has one example "
+             "(values.inputs and values.targets): leave out the '@'")
+    if e is None or EXAMPLE.match(name) is None and not name.startswith("dJ@"):
+        fail(f"'{name}' is not a canonical name of an example (like out[2][1]@1, J@2 or "
+             "dJ@1/dW[2][1][1])")
+    if e > examples:
+        fail(f"'{name}': the batch has {examples} example{'s' if examples > 1 else ''}")
+    if at_example(plain, e) != name:
+        fail(f"'{name}' is not a canonical name of an example: {at_example(plain, e)} is")
+    check_name(plain, network, fail, updated)
 
 
 def _show(value) -> str:

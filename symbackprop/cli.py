@@ -258,7 +258,7 @@ def cmd_train(args) -> int:
         _usage("train: give --steps N (or, for a definition with data:, --epochs N)")
     inst = _instance(defn, args)
     history, p = numeric.train(inst, args.steps)
-    outputs = numeric.forward(inst, p)[-1].out.tolist()
+    outputs = numeric.forward(inst, p)[-1].out.T.tolist()  # a batch: a list per example
     if args.json:
         print(_json({"loss_history": history, "outputs": outputs,
                      "W": [w.tolist() for w in p.W],
@@ -268,7 +268,9 @@ def cmd_train(args) -> int:
     shown = set(range(0, args.steps + 1, max(1, args.steps // 20))) | {args.steps}
     for i in sorted(shown):
         print(f"step {i:>{width}}: J = {history[i]:.10g}")
-    print("outputs: " + ", ".join(f"{y:.9g}" for y in outputs))
+    for e, out in enumerate(outputs if inst.batched else [outputs], start=1):
+        print(("outputs" if not inst.batched else f"outputs of example {e}") + ": "
+              + ", ".join(f"{y:.9g}" for y in out))
     return 0
 
 

@@ -51,6 +51,8 @@ MAX_BUILD_VERSIONS = 1000  # versions one build makes
 MAX_EPOCHS = 10_000  # of mini-batch training on a data set: 12 ms each on the digits
 MAX_STEPS = 100_000  # of gradient descent: about 15 s on a 2-2-2 network, a minute on 784-128-10
 MAX_SEED = 2**63 - 1
+MAX_EXAMPLES = 100  # of a batch worked by hand (a data set, `data:`, has no such bound)
+BATCH_LOSSES = ("sum", "mean")  # J = Σ_e J@e, or (1/E) Σ_e J@e
 
 
 @dataclass(frozen=True)
@@ -67,16 +69,29 @@ class Network:
 
 
 @dataclass(frozen=True)
+class Example:
+    """One training example of a batch; a part that is None is drawn at random."""
+
+    inputs: tuple[float, ...] | None = None
+    targets: tuple[float, ...] | None = None
+
+
+@dataclass(frozen=True)
 class Values:
-    """Numbers of a network; a part that is None is drawn at random."""
+    """Numbers of a network; a part that is None is drawn at random. A batch has `examples`
+    (one input and one target each) in place of `inputs` and `targets`."""
 
     inputs: tuple[float, ...] | None = None
     targets: tuple[float, ...] | None = None
     weights: tuple[tuple[tuple[float, ...], ...], ...] | None = None
     biases: tuple[tuple[float, ...], ...] | None = None
+    examples: tuple[Example, ...] | None = None
 
     @property
     def complete(self) -> bool:
+        if self.examples is not None:
+            return self.weights is not None and all(
+                None not in (e.inputs, e.targets) for e in self.examples)
         return None not in (self.inputs, self.targets, self.weights)
 
 
@@ -109,6 +124,12 @@ class Definition:
     seed: int | None = None
     versions: int | None = None  # build a class set of this many versions by default
     data: DataSet | None = None  # train on a data set (values are then drawn from the seed)
+    batch_loss: str = "sum"  # of a batch (values.examples): J = Σ_e J@e, or their mean
+
+    @property
+    def examples(self) -> int:
+        """How many examples the loss is over: 0 for one example given as inputs/targets."""
+        return 0 if self.values.examples is None else len(self.values.examples)
 
     @classmethod
     def from_dict(cls, data: dict, source: str = "<dict>") -> Definition | Lesson:
@@ -167,6 +188,7 @@ def parse(text: str, source: str = "<definition>") -> Definition | Lesson:
 class _Checker:
     def __init__(self, source: str):
         self.source = source
+        self.examples = 0  # of a batch, once values are read: names may then carry '@e'
 
     def fail(self, key: str, problem: str):
         raise DefinitionError(self.source, key, problem)
@@ -213,7 +235,7 @@ class _Checker:
         top = self.mapping(data, "", (
             "kind", "title", "network", "values", "learning_rate", "update_biases", "notation",
             "decimals", "ask", "points", "claimed", "names", "conventions", "seed",
-            "versions", "data"),
+            "versions", "data", "batch_loss"),
             required=("network",))
         title = self.title(top.get("title", DEFAULT_TITLE))
         network = self.network(top["network"])
@@ -224,12 +246,17 @@ class _Checker:
         update = top.get("update_biases", True)
         if not isinstance(update, bool):
             self.fail("update_biases", f"must be true or false, got {_show(update)}")
+        values = self.values(top.get("values", {}), network)
+        self.examples = 0 if values.examples is None else len(values.examples)
         names = self.names(top.get("names", {}), network)
         claimed, labels, after, outs = self.claimed(top.get("claimed", {}), network, names)
         seed = top.get("seed")
+        if "batch_loss" in top and values.examples is None:
+            self.fail("batch_loss", "is for a batch: give values.examples (a list of inputs "
+                      "and targets, or how many to draw)")
         return Definition(
             source=self.source, title=title, network=network,
-            values=self.values(top.get("values", {}), network),
+            values=values,
             learning_rate=rate, update_biases=update,
             notation=self.choice(top.get("notation", "matrix"), "notation", NOTATIONS),
             decimals=self.whole(top.get("decimals", 4), "decimals", 0, 12),
@@ -242,6 +269,7 @@ class _Checker:
             versions=None if top.get("versions") is None else self.whole(
                 top["versions"], "versions", 1, MAX_VERSIONS),
             data=data,
+            batch_loss=self.choice(top.get("batch_loss", "sum"), "batch_loss", BATCH_LOSSES),
         )
 
     def data_set(self, top: dict, network: Network) -> DataSet:
@@ -379,18 +407,41 @@ class _Checker:
     def values(self, value, network: Network) -> Values:
         if value is None:
             return Values()
-        vals = self.mapping(value, "values", ("inputs", "targets", "weights", "biases"))
+        vals = self.mapping(value, "values",
+                            ("inputs", "targets", "weights", "biases", "examples"))
+        weights = self.weights(vals.get("weights"), network.layers)
+        biases = self.biases(vals.get("biases"), network)
+        if "examples" in vals:
+            for key in ("inputs", "targets"):
+                if key in vals:
+                    self.fail(f"values.{key}", "given beside values.examples: a batch gives "
+                              "each example's inputs and targets in its examples")
+            return Values(weights=weights, biases=biases,
+                          examples=self.batch(vals["examples"], network))
+        example = self.example(vals, "values", network)
+        return Values(example.inputs, example.targets, weights, biases)
+
+    def example(self, vals: dict, key: str, network: Network) -> Example:
         sizes = network.layers
-        inputs = vals.get("inputs")
-        targets = vals.get("targets")
-        out = Values(
-            inputs=None if inputs is None else self.vector(inputs, "values.inputs", sizes[0]),
-            targets=None if targets is None else self.vector(targets, "values.targets", sizes[-1]),
-            weights=self.weights(vals.get("weights"), sizes),
-            biases=self.biases(vals.get("biases"), network),
-        )
-        self.targets_fit(out.targets, network)
+        inputs, targets = vals.get("inputs"), vals.get("targets")
+        out = Example(
+            inputs=None if inputs is None else self.vector(inputs, f"{key}.inputs", sizes[0]),
+            targets=None if targets is None else self.vector(targets, f"{key}.targets",
+                                                             sizes[-1]))
+        self.targets_fit(out.targets, network, f"{key}.targets")
         return out
+
+    def batch(self, value, network: Network) -> tuple[Example, ...]:
+        """A list of examples ({inputs, targets}, either drawn when left out), or how many to
+        draw."""
+        key = "values.examples"
+        if isinstance(value, int) and not isinstance(value, bool):
+            return (Example(),) * self.whole(value, key, 1, MAX_EXAMPLES)
+        if not isinstance(value, list) or not 1 <= len(value) <= MAX_EXAMPLES:
+            self.fail(key, f"must be a list of 1 to {MAX_EXAMPLES} examples ({{inputs: [...], "
+                      f"targets: [...]}}) or how many to draw, got {_show(value)}")
+        return tuple(self.example(self.mapping(e, f"{key}[{i}]", ("inputs", "targets")),
+                                  f"{key}[{i}]", network) for i, e in enumerate(value))
 
     def weights(self, value, sizes):
         if value is None:
@@ -424,17 +475,17 @@ class _Checker:
         per_layer = [1 if network.bias == "shared" else n for n in network.layers[1:]]
         return tuple(self.vector(v, f"{key}[{l}]", per_layer[l]) for l, v in enumerate(value))
 
-    def targets_fit(self, targets, network: Network) -> None:
+    def targets_fit(self, targets, network: Network, key: str = "values.targets") -> None:
         if targets is None:
             return
         if network.loss in ("cross_entropy", "binary_cross_entropy"):
             if any(not 0 <= t <= 1 for t in targets):
-                self.fail("values.targets", f"{network.loss} needs targets between 0 and 1")
+                self.fail(key, f"{network.loss} needs targets between 0 and 1")
         # exactly 1 in the decimals written: δ = out − t, the rule a softmax sheet teaches,
         # holds only then (in general δ = out·Σt − t)
         total = sum(Fraction(getattr(t, "text", None) or repr(float(t))) for t in targets)
         if network.activations[-1] == "softmax" and total != 1:
-            self.fail("values.targets", "softmax targets must add up to exactly 1 (a "
+            self.fail(key, "softmax targets must add up to exactly 1 (a "
                       f"probability distribution), they add up to {float(total):.12g}")
 
     def ask(self, value, network: Network) -> tuple[str, ...]:
@@ -443,7 +494,8 @@ class _Checker:
         for i, name in enumerate(value):
             if isinstance(name, str) and len(name) > 100:
                 self.fail(f"ask[{i}]", f"{_show(name)} is not a canonical name")
-            check_name(name, network, lambda p, i=i: self.fail(f"ask[{i}]", p))
+            check_name(name, network, lambda p, i=i: self.fail(f"ask[{i}]", p),
+                       examples=self.examples)
         return tuple(value)
 
     def points(self, value, network: Network) -> tuple[tuple[str, int], ...]:
@@ -452,7 +504,8 @@ class _Checker:
             self.fail("points", f"must map canonical names to whole marks, got {_kind(value)}")
         for name, marks in value.items():
             key = f"points.{_show(name)[:60]}"
-            check_name(name, network, lambda p, key=key: self.fail(key, p), updated=True)
+            check_name(name, network, lambda p, key=key: self.fail(key, p), updated=True,
+                       examples=self.examples)
             self.whole(marks, key, 1, 100)
         return tuple(sorted(value.items()))
 
@@ -466,7 +519,8 @@ class _Checker:
             if not isinstance(label, str) or not LABEL.fullmatch(label) or label == "J":
                 self.fail(key, "a label must be one word without '/', '[' or ']' (like w5, "
                           "Err6 or O4)")
-            check_name(canonical, network, lambda p, key=key: self.fail(key, p), updated=True)
+            check_name(canonical, network, lambda p, key=key: self.fail(key, p), updated=True,
+                       examples=self.examples)
         return dict(value)
 
     def conventions(self, value) -> tuple[tuple[str, str], ...]:
@@ -491,6 +545,9 @@ class _Checker:
                         self.fail(k, f"{steps} steps of a network of {parameters(network)} "
                                   f"parameters is too long to audit: at most {MAX_CLAIMED_WORK} "
                                   "steps × parameters")
+                    if written == "outputs_after_steps" and self.examples:
+                        self.fail(k, "a batch's outputs after training are one list per "
+                                  "example: claim its loss_after_steps instead")
                     if written == "loss_after_steps":
                         after.append((steps, self.printed(v, k)))
                     else:
@@ -499,7 +556,8 @@ class _Checker:
                                                   for i, x in enumerate(v))))
                 continue
             name = resolve(written, names) if isinstance(written, str) else written
-            check_name(name, network, lambda p, key=key: self.fail(key, p), updated=True)
+            check_name(name, network, lambda p, key=key: self.fail(key, p), updated=True,
+                       examples=self.examples)
             if name in seen:
                 self.fail(key, f"names the same quantity ({name}) as claimed.{seen[name]}")
             seen[name] = written

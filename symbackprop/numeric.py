@@ -41,6 +41,25 @@ def params(inst: Instance, dtype=np.float64) -> Params:
     return Params(W, b)
 
 
+def inputs(inst: Instance, dtype=np.float64) -> np.ndarray:
+    """The inputs: a vector, or in a batch a matrix of one column per example."""
+    if inst.batched:
+        return np.array([e.inputs for e in inst.values.examples], dtype=dtype).T
+    return np.asarray(inst.values.inputs, dtype=dtype)
+
+
+def targets(inst: Instance, dtype=np.float64) -> np.ndarray:
+    """The targets, laid out as `inputs`."""
+    if inst.batched:
+        return np.array([e.targets for e in inst.values.examples], dtype=dtype).T
+    return np.asarray(inst.values.targets, dtype=dtype)
+
+
+def _bias(b: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """A bias as it adds to W @ a: over a batch, each bias across its row."""
+    return b if a.ndim == 1 else b[:, None]
+
+
 def sigmoid(z: np.ndarray) -> np.ndarray:
     e = np.exp(-np.abs(z))  # never exp of a large positive number
     return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
@@ -75,20 +94,22 @@ _SLOPE = {  # f'(net), from net wherever out(1 − out) or 1 − out² would can
 def forward(inst: Instance, p: Params, x: np.ndarray | None = None) -> list[Layer]:
     """Every layer's net and out; x, the inputs as an array, when the caller has it already
     (a matrix of one column per example for a batch)."""
-    a = np.asarray(inst.values.inputs, dtype=p.W[0].dtype) if x is None else x
+    a = inputs(inst, p.W[0].dtype) if x is None else x
     layers = []
     for l, W in enumerate(p.W):
-        # a shared bias broadcasts over the layer; in a batch, each bias over its row
-        z = W @ a + (0 if p.b is None else p.b[l] if a.ndim == 1 else p.b[l][:, None])
+        z = W @ a + (0 if p.b is None else _bias(p.b[l], a))
         a = _ACTIVATE[inst.network.activations[l]](z)
         layers.append(Layer(z, a))
     return layers
 
 
 def loss(inst: Instance, p: Params, layers: list[Layer] | None = None):
+    """J: one example's loss, or a batch's sum or mean of its examples' losses."""
     layers = layers or forward(inst, p)
-    z = layers[-1].net
-    return _example_losses(inst, layers[-1], np.asarray(inst.values.targets, dtype=z.dtype))
+    per = _example_losses(inst, layers[-1], targets(inst, layers[-1].net.dtype))
+    if not inst.batched:
+        return per
+    return per.sum() if inst.batch_loss == "sum" else per.mean()
 
 
 def batch_loss(inst: Instance, p: Params, X: np.ndarray, T: np.ndarray,
@@ -134,9 +155,16 @@ def output_delta(inst: Instance, layer: Layer, t: np.ndarray | None = None) -> n
     return dJ_dy * _SLOPE[act](z, y)
 
 
+def loss_delta(inst: Instance, layer: Layer) -> np.ndarray:
+    """∂J/∂net of the output layer for the instance's J: in a batch, a column per example,
+    each example's share of the batch's J (1/E of its own under a mean)."""
+    d = output_delta(inst, layer, targets(inst, layer.net.dtype))
+    return d / d.shape[1] if inst.batched and inst.batch_loss == "mean" else d
+
+
 def gradients(inst: Instance, p: Params) -> Params:
     layers = forward(inst, p)
-    return _backward(inst, p, layers, output_delta(inst, layers[-1]))
+    return _backward(inst, p, layers, loss_delta(inst, layers[-1]))
 
 
 def magnitudes(inst: Instance, p: Params) -> Params:
@@ -149,6 +177,10 @@ def magnitudes(inst: Instance, p: Params) -> Params:
     an out that is small only because its net cancels counts at the size of that net's terms.
     A slope f'(net) is taken at |f'|·(1 + 2·size of net): |f''| ≤ 2|f'| for σ and tanh.
     """
+    if inst.batched:  # each example's, summed as the gradients are
+        each = [magnitudes(e, p) for e in inst.examples()]
+        share = 1.0 if inst.batch_loss == "sum" else 1.0 / len(each)
+        return unflatten(share * np.sum([flatten(m) for m in each], axis=0), p)
     layers = forward(inst, p)
     sizes = magnitudes_forward(inst, p, layers)
     z, y = layers[-1].net, layers[-1].out
@@ -162,14 +194,14 @@ def magnitudes(inst: Instance, p: Params) -> Params:
     else:
         scale = {"half_sse": 1.0, "sse": 2.0, "mse": 2.0 / y.size}[kind]
         delta = scale * (sizes[-1].out + t) * np.abs(_SLOPE[act](z, y)) * spread
-    inputs = [np.abs(np.asarray(inst.values.inputs, dtype=z.dtype))] + [s.out for s in sizes[:-1]]
+    ins = [np.abs(np.asarray(inst.values.inputs, dtype=z.dtype))] + [s.out for s in sizes[:-1]]
     deltas = [delta]
     for l in range(len(p.W) - 1, 0, -1):
         slope = np.abs(_SLOPE[inst.network.activations[l - 1]](layers[l - 1].net,
                                                                layers[l - 1].out))
         deltas.append((np.abs(p.W[l]).T @ deltas[-1]) * slope * (1 + 2 * sizes[l - 1].net))
     deltas.reverse()
-    dW = [np.outer(d, a) for d, a in zip(deltas, inputs)]
+    dW = [np.outer(d, a) for d, a in zip(deltas, ins)]
     db = [d.sum(keepdims=True) if inst.network.bias == "shared" else d for d in deltas]
     return Params(dW, None if p.b is None else db)
 
@@ -196,15 +228,23 @@ def magnitudes_forward(inst: Instance, p: Params, layers: list[Layer]) -> list[L
 
 def _backward(inst: Instance, p: Params, layers: list[Layer], delta, x=None) -> Params:
     """The gradients from the output δ; in a batch (a column per example) summed over it."""
-    first = np.asarray(inst.values.inputs, dtype=delta.dtype) if x is None else x
-    inputs = [first] + [layer.out for layer in layers[:-1]]
+    first = inputs(inst, delta.dtype) if x is None else x
+    ins = [first] + [layer.out for layer in layers[:-1]]
     deltas = _deltas(inst, p, layers, delta)
-    dW = [np.outer(d, a) if d.ndim == 1 else d @ a.T for d, a in zip(deltas, inputs)]
+    dW = [_weight_gradient(d, a) for d, a in zip(deltas, ins)]
+    return Params(dW, None if p.b is None else [_bias_gradient(inst, d) for d in deltas])
+
+
+def _weight_gradient(delta: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """δ·inᵀ; over a batch (a column per example) the sum of every example's."""
+    return np.outer(delta, a) if delta.ndim == 1 else delta @ a.T
+
+
+def _bias_gradient(inst: Instance, delta: np.ndarray) -> np.ndarray:
+    """δ, summed over the layer for a shared bias and over the examples of a batch."""
     if inst.network.bias == "shared":
-        db = [np.atleast_1d(d.sum()) for d in deltas]
-    else:
-        db = [d if d.ndim == 1 else d.sum(axis=1) for d in deltas]
-    return Params(dW, None if p.b is None else db)
+        return np.atleast_1d(delta.sum())
+    return delta if delta.ndim == 1 else delta.sum(axis=1)
 
 
 def batch_gradients(inst: Instance, p: Params, X: np.ndarray, T: np.ndarray,
@@ -278,14 +318,13 @@ def _finite_loss(inst: Instance, p: Params, i: int) -> float:
 def _step_updated_weights(inst: Instance, p: Params) -> Params:
     """The mistake: δ of a hidden layer computed through the *new* weights above it."""
     layers = forward(inst, p)
-    delta = output_delta(inst, layers[-1])
-    inputs = [np.asarray(inst.values.inputs)] + [x.out for x in layers[:-1]]
+    delta = loss_delta(inst, layers[-1])
+    ins = [inputs(inst)] + [x.out for x in layers[:-1]]
     eta, W, b = inst.learning_rate, list(p.W), None if p.b is None else list(p.b)
     for l in range(len(W) - 1, -1, -1):
-        W[l] = W[l] - eta * np.outer(delta, inputs[l])
+        W[l] = W[l] - eta * _weight_gradient(delta, ins[l])
         if b is not None and inst.update_biases:
-            b[l] = b[l] - eta * (delta.sum(keepdims=True) if inst.network.bias == "shared"
-                                 else delta)
+            b[l] = b[l] - eta * _bias_gradient(inst, delta)
         if l:
             act = inst.network.activations[l - 1]
             delta = (W[l].T @ delta) * _SLOPE[act](layers[l - 1].net, layers[l - 1].out)
@@ -364,7 +403,7 @@ class _Line:
     def __init__(self, inst: Instance, h: float):
         self.inst, self.h = inst, h
         self.p = params(inst, np.longdouble)
-        self.x = np.asarray(inst.values.inputs, dtype=np.longdouble)
+        self.x = inputs(inst, np.longdouble)
         self.corners = _relu_sides(inst, forward(inst, self.p, self.x))
         self.dJ = float(np.finfo(np.longdouble).eps) * rounding(inst, params(inst))
 
@@ -423,12 +462,12 @@ def rounding(inst: Instance, p: Params) -> float:
     """
     layers = forward(inst, p)
     z, y = layers[-1].net, layers[-1].out
-    t = np.asarray(inst.values.targets, dtype=z.dtype)
+    t = targets(inst, z.dtype)
     units = abs(float(loss(inst, p, layers)))
     units += float(np.sum((np.abs(t) + 1) * (np.abs(t) + np.abs(y) + np.abs(z) + 1)))
-    inputs = [np.asarray(inst.values.inputs, dtype=z.dtype)] + [x.out for x in layers[:-1]]
-    deltas = _deltas(inst, p, layers, output_delta(inst, layers[-1]))
-    for l, (W, a, d) in enumerate(zip(p.W, inputs, deltas)):
-        size = np.abs(W) @ np.abs(a) + (0 if p.b is None else np.abs(p.b[l]))
-        units += (W.shape[1] + 1) * float(np.abs(d) @ size)
+    ins = [inputs(inst, z.dtype)] + [x.out for x in layers[:-1]]
+    deltas = _deltas(inst, p, layers, loss_delta(inst, layers[-1]))
+    for l, (W, a, d) in enumerate(zip(p.W, ins, deltas)):
+        size = np.abs(W) @ np.abs(a) + (0 if p.b is None else _bias(np.abs(p.b[l]), a))
+        units += (W.shape[1] + 1) * float(np.sum(np.abs(d) * size))
     return 8 * units

@@ -31,11 +31,13 @@ dJ/dW[1][1][1] = dJ/dnet[1][1] · dnet[1][1]/dW[1][1][1]
 
 from __future__ import annotations
 
+import math
 import re
 from functools import lru_cache
 
 from sympy.printing.str import StrPrinter
 
+from .canonical import at_example
 from .exact import Exact
 from .graph import name
 from .names import numbered
@@ -47,25 +49,43 @@ __all__ = ["as_json", "deltas_text", "derivation_text", "forward_text", "text",
 
 
 def as_json(r: Verified) -> dict:
+    """One example: its loss, layers and δ's; a batch: the batch's loss, then each example's."""
     net = r.instance.network
-    sizes, L = net.layers, net.depth
-    exact = Exact(r)
-    layers = [{"net": [r.values[name("net", l, j)] for j in range(1, sizes[l] + 1)],
-               "out": [r.values[name("out", l, j)] for j in range(1, sizes[l] + 1)]}
-              for l in range(1, L + 1)]
-    grads = {p: exact.value(s) for p, s in r.derivation.grads.items()}
-    return {
-        "loss": r.values["J"],
-        "outputs": layers[-1]["out"],
-        "layers": layers,
-        "deltas": [[exact.value(r.derivation.deltas[_delta(l, j)])
-                    for j in range(1, sizes[l] + 1)] for l in range(1, L + 1)],
+    if r.examples:
+        head = {"loss": r.values["J"], "batch_loss": r.instance.batch_loss,
+                "examples": [_example_json(one) for one in r.examples]}
+        grads = batch_grads(r)
+    else:
+        head = _example_json(r)
+        exact = Exact(r)
+        grads = {p: exact.value(s) for p, s in r.derivation.grads.items()}
+    return head | {
         "grad": _params(grads, net),
         "update": _params(r.updated, net),
         "verification": {"numpy_max_abs_diff": r.numpy_max_abs_diff,
                          "finite_difference_max_rel_err": r.fd_max_rel_err,
                          "finite_differences": r.finite_differences.as_json()},
     }
+
+
+def _example_json(r) -> dict:
+    """One example's loss, outputs, every layer's net and out, and every δ."""
+    sizes, L = r.instance.network.layers, r.instance.network.depth
+    exact = Exact(r)
+    layers = [{"net": [r.values[name("net", l, j)] for j in range(1, sizes[l] + 1)],
+               "out": [r.values[name("out", l, j)] for j in range(1, sizes[l] + 1)]}
+              for l in range(1, L + 1)]
+    return {"loss": r.values["J"], "outputs": layers[-1]["out"], "layers": layers,
+            "deltas": [[exact.value(r.derivation.deltas[_delta(l, j)])
+                        for j in range(1, sizes[l] + 1)] for l in range(1, L + 1)]}
+
+
+def batch_grads(r: Verified) -> dict[str, float]:
+    """A batch's gradients from each example's exact values (a sum of exact zeros is 0)."""
+    exact = [Exact(one) for one in r.examples]
+    share = 1.0 if r.instance.batch_loss == "sum" else 1.0 / len(r.examples)
+    return {p: share * math.fsum(e.value(s) for e in exact)
+            for p, s in r.derivation.grads.items()}
 
 
 def _params(by_name: dict[str, float], net) -> dict:
@@ -88,23 +108,68 @@ def _delta(l: int, j) -> str:
 def text(r: Verified, params: list[str] | None = None, notation: str = "matrix") -> str:
     """The whole report: forward pass, the δ's the asked gradients need, the gradients, a step."""
     params = list(params or r.grads)
+    if r.examples:
+        return _batch_text(r, params, notation)
     w = _Writer(r, notation)
     parts = [forward_text(r)]
     if notation == "numbered":
         parts.append(w.legend())
-    parts += ["", "Deltas δ[l][j] = dJ/dnet[l][j], output layer first "
-              "(a hidden δ adds up the next layer's δ's, each times its weight)"]
+    parts += ["", _DELTAS_HEAD]
     parts += w.deltas(params)
     parts += ["", "Gradients (chain rule): each is its neuron's δ times what the parameter "
               "multiplies"]
     for p in params:
         parts += w.gradient(p) + [""]
+    return "\n".join(parts + _step_text(r, params, w))
+
+
+_DELTAS_HEAD = ("Deltas δ[l][j] = dJ/dnet[l][j], output layer first (a hidden δ adds up the "
+                "next layer's δ's, each times its weight)")
+
+
+def _batch_text(r: Verified, params: list[str], notation: str) -> str:
+    """Each example's forward pass and δ's as one example's, its names carrying '@e'; then
+    each gradient as the sum over the examples of that example's δ times its input."""
+    E, how = len(r.examples), r.instance.batch_loss
+    writers = [_Writer(one, notation) for one in r.examples]
+    parts = [f"A batch of {E} examples: J = {'Σ_e J@e' if how == 'sum' else '(1/E) Σ_e J@e'} "
+             f"({how} of the examples' losses)"]
+    if notation == "numbered":
+        parts.append(writers[0].legend())
+    for e, (one, w) in enumerate(zip(r.examples, writers), start=1):
+        lines = [forward_text(one), ""] + w.deltas(params)
+        head = at_example(_DELTAS_HEAD.replace("δ[l][j]", f"δ[l][j]@{e}", 1), e)
+        parts += ["", f"Example {e}"] + [at_example(line, e) if line else head
+                                          for line in lines]
+    parts += ["", f"Batch loss: J = {' + '.join(f'J@{e}' for e in range(1, E + 1))}"
+              + ("" if how == "sum" else f", over {E}") + f" = {_number(r.values['J'])}",
+              "", f"Gradients (chain rule), each the {how} over the {E} examples of the "
+              "example's δ times what the parameter multiplies"]
+    for p in params:
+        parts += _batch_gradient(r, writers, p) + [""]
+    return "\n".join(parts + _step_text(r, params, writers[0]))
+
+
+def _batch_gradient(r: Verified, writers: list[_Writer], p: str) -> list[str]:
+    E, step = len(writers), r.derivation.grads[p]
+    head = f"dJ/d{writers[0].param(p)}"
+    terms = " + ".join(f"dJ@{e}/d{p}" for e in range(1, E + 1))
+    lines = [f"{head} = {terms}" if r.instance.batch_loss == "sum" else
+             f"{head} = ({terms}) / {E}"]
+    for e, w in enumerate(writers, start=1):
+        if isinstance(step, Chain):
+            lines.append(at_example(f"  example {e}: dJ/d{p} = {w.term(step)}", e))
+        else:  # a shared bias: each example's own sum over the layer's neurons
+            lines += [at_example(f"  {line}", e) for line in w.gradient(p)]
+    return lines + [f"  = {_number(r.grads[p])}"]
+
+
+def _step_text(r: Verified, params: list[str], w: _Writer) -> list[str]:
     eta = r.instance.learning_rate
-    parts.append(f"After one gradient-descent step (η = {eta:g}"
-                 + ("" if r.instance.update_biases else ", biases fixed") + "):")
-    parts += [f"  {w.param(p)}: {r.values[p]:.9g} → {r.updated[p]:.9g}" for p in params]
-    parts.append(verification_text(r))
-    return "\n".join(parts)
+    return ([f"After one gradient-descent step (η = {eta:g}"
+             + ("" if r.instance.update_biases else ", biases fixed") + "):"]
+            + [f"  {w.param(p)}: {r.values[p]:.9g} → {r.updated[p]:.9g}" for p in params]
+            + [verification_text(r)])
 
 
 def verification_text(r: Verified) -> str:

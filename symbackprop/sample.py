@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .definition import Definition, Network, Values, parameters
+from .definition import Definition, Example, Network, Values, parameters
 from .errors import UsageError
 
 SAMPLE_VERSION = 1  # bump when the drawing changes, so old seeds are not silently reused
@@ -40,6 +40,18 @@ class Instance:
     update_biases: bool
     seed: int | None = None  # None: every number came from the definition
     version: int | None = None
+    batch_loss: str = "sum"  # of a batch: J = Σ_e J@e, or the mean
+
+    @property
+    def batched(self) -> bool:
+        """Whether the loss is over values.examples (a batch) rather than one example."""
+        return self.values.examples is not None
+
+    def examples(self) -> list[Instance]:
+        """Each example of a batch as an instance of its own (the same weights)."""
+        return [replace(self, values=replace(self.values, inputs=e.inputs, targets=e.targets,
+                                             examples=None))
+                for e in self.values.examples]
 
 
 def generator(seed: int, version: int = 0) -> np.random.Generator:
@@ -65,7 +77,8 @@ def instance(defn: Definition, seed: int | None = None, version: int | None = No
     draws(network)).
     """
     if fully_given(defn):
-        return Instance(defn.network, defn.values, defn.learning_rate, defn.update_biases)
+        return Instance(defn.network, defn.values, defn.learning_rate, defn.update_biases,
+                        batch_loss=defn.batch_loss)
     seed = defn.seed if seed is None else seed
     seed = DEFAULT_SEED if seed is None else seed
     rng = generator(seed, version or 0)
@@ -102,16 +115,24 @@ def sample(defn: Definition, rng: np.random.Generator, decimals: int = 2) -> Ins
     def matrices(low, high, shapes):
         return tuple(_tuple(nice(low, high, s)) for s in shapes)
 
-    inputs = given.inputs or _tuple(nice(0.05, 1.0, sizes[0]))
-    targets = given.targets or _targets(net, rng, nice)
+    examples = None
+    if given.examples is not None:
+        examples = tuple(Example(e.inputs or _tuple(nice(0.05, 1.0, sizes[0])),
+                                 e.targets or _targets(net, rng, nice))
+                         for e in given.examples)
+        inputs = targets = None
+    else:
+        inputs = given.inputs or _tuple(nice(0.05, 1.0, sizes[0]))
+        targets = given.targets or _targets(net, rng, nice)
     weights = given.weights or matrices(-1.0, 1.0, [(sizes[l], sizes[l - 1])
                                                     for l in range(1, len(sizes))])
     biases = given.biases
     if biases is None and net.bias != "none":
         per = [1 if net.bias == "shared" else n for n in sizes[1:]]
         biases = matrices(-0.5, 0.5, per)
-    values = Values(inputs, targets, weights, biases)
-    return Instance(net, values, defn.learning_rate, defn.update_biases)
+    values = Values(inputs, targets, weights, biases, examples)
+    return Instance(net, values, defn.learning_rate, defn.update_biases,
+                    batch_loss=defn.batch_loss)
 
 
 def _targets(net: Network, rng, nice) -> tuple[float, ...]:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import numeric
+from .canonical import at_example
 from .definition import Definition
 from .derivation import Derivation, derive_all, derive_some
 from .errors import NoDerivative, VerificationError
@@ -91,16 +92,29 @@ class FiniteDifferences:
 
 
 @dataclass(frozen=True)
+class Example:
+    """One example of a batch as SymPy works it: its own loss J@e and that loss's chain."""
+
+    instance: Instance  # the batch's weights with this example's inputs and targets
+    derivation: Derivation  # the same tree for every example: only the numbers differ
+    values: dict[str, float]  # its x, t, net, out and J (its J@e) and the weights, unsuffixed
+    steps: dict[str, float]  # every step of its derivations, by target
+    grads: dict[str, float]  # parameter name -> ∂J@e/∂param
+
+
+@dataclass(frozen=True)
 class Verified:
     instance: Instance
     derivation: Derivation
-    values: dict[str, float]  # every x, t, W, b, net, out and J by canonical name
-    steps: dict[str, float]  # every step of every derivation, by target
+    values: dict[str, float]  # every x, t, W, b, net, out and J by canonical name (in a
+    #                           batch each example's as x[k]@e ..., and J the batch's loss)
+    steps: dict[str, float]  # every step of every derivation, by target (empty for a batch)
     grads: dict[str, float]  # parameter name -> ∂J/∂param
     updated: dict[str, float]  # parameter name -> value after one gradient-descent step
     numpy_max_abs_diff: float
     fd_max_rel_err: float
     finite_differences: FiniteDifferences  # how finite differences checked the gradients
+    examples: tuple[Example, ...] = ()  # a batch's examples, each worked on its own
 
 
 def run(defn: Definition, inst: Instance) -> Verified:
@@ -132,9 +146,14 @@ def verify(derivation: Derivation, inst: Instance) -> Verified:
     """Every value of `derivation` three ways. Its grads may be some of the parameters: then
     those are compared, and the whole network is checked through NumPy's gradient."""
     graph = derivation.graph
-    values = forward(graph, inst)
-    steps = step_values(derivation.grads.values(), values, graph)
-    grads = {p: steps[s.target] for p, s in derivation.grads.items()}
+    if inst.batched:
+        examples = tuple(_example(derivation, e) for e in inst.examples())
+        values, steps, grads = _batch(examples, inst), {}, _batch_grads(examples, inst)
+    else:
+        examples = ()
+        values = forward(graph, inst)
+        steps = step_values(derivation.grads.values(), values, graph)
+        grads = {p: steps[s.target] for p, s in derivation.grads.items()}
     names = list(grads)
     whole = names == list(graph.params)
     # positions of the derived parameters in numeric.flatten's order (the graph's)
@@ -146,14 +165,14 @@ def verify(derivation: Derivation, inst: Instance) -> Verified:
     ours = np.fromiter(grads.values(), float, len(names))
     p = numeric.params(inst)
     with np.errstate(over="ignore", invalid="ignore"):  # SymPy already refused what overflows
-        layers = numeric.forward(inst, p)
-        forward_np = _flat_layers(layers) | {"J": float(numeric.loss(inst, p, layers))}
-        _agree("NumPy forward pass", {k: values[k] for k in forward_np}, forward_np,
-               _forward_scale(inst, p, layers))
+        for one in examples or (Example(inst, derivation, values, steps, grads),):
+            _agree_forward(one.instance, p, one.values)
+        if examples:
+            _agree("NumPy batch loss", {"J": values["J"]}, {"J": float(numeric.loss(inst, p))},
+                   {"J": math.fsum(numeric.rounding(e.instance, p) for e in examples)})
         gradient_np = numeric.flatten(numeric.gradients(inst, p))
         sizes = numeric.flatten(numeric.magnitudes(inst, p))
         _agree_arrays("NumPy backward pass", names, ours, gradient_np[at], sizes[at])
-        _no_relu_kink(inst, layers)
         if whole and len(names) <= FD_EVERY:
             fd, fd_err = (numeric.flatten(q) for q in numeric.finite_differences(inst))
             chosen, check = at, FiniteDifferences(len(names), len(names))
@@ -175,8 +194,47 @@ def verify(derivation: Derivation, inst: Instance) -> Verified:
         inst, derivation, values, steps, grads, updated,
         numpy_max_abs_diff=float(np.max(np.abs(ours - gradient_np[at]), initial=0.0)),
         fd_max_rel_err=_max_rel_arrays(ours[differenced], fd),
-        finite_differences=check,
+        finite_differences=check, examples=examples,
     )
+
+
+def _agree_forward(inst: Instance, p: numeric.Params, values: dict[str, float]) -> None:
+    """One example's nets, outs and J against NumPy's forward pass."""
+    layers = numeric.forward(inst, p)
+    forward_np = _flat_layers(layers) | {"J": float(numeric.loss(inst, p, layers))}
+    _agree("NumPy forward pass", {k: values[k] for k in forward_np}, forward_np,
+           _forward_scale(inst, p, layers))
+    _no_relu_kink(inst, layers)
+
+
+def _example(derivation: Derivation, inst: Instance) -> Example:
+    """One example of a batch worked by SymPy, as if it were the only one."""
+    graph = derivation.graph
+    values = forward(graph, inst)
+    steps = step_values(derivation.grads.values(), values, graph)
+    return Example(inst, derivation, values, steps,
+                   {p: steps[s.target] for p, s in derivation.grads.items()})
+
+
+def _share(inst: Instance) -> float:
+    """What each example's loss counts for in the batch's: 1, or 1/E for a mean."""
+    return 1.0 if inst.batch_loss == "sum" else 1.0 / len(inst.values.examples)
+
+
+def _batch(examples: tuple[Example, ...], inst: Instance) -> dict[str, float]:
+    """The batch's values by name: the weights, each example's quantities as name@e, and J."""
+    values = {k: v for k, v in examples[0].values.items() if k[0] in "Wb"}
+    for e, one in enumerate(examples, start=1):
+        values |= {at_example(k, e): v for k, v in one.values.items() if k[0] not in "Wb"}
+    values["J"] = _share(inst) * math.fsum(one.values["J"] for one in examples)
+    return values
+
+
+def _batch_grads(examples: tuple[Example, ...], inst: Instance) -> dict[str, float]:
+    """∂J/∂θ = Σ_e ∂J@e/∂θ, each sum taken exactly and rounded once (then 1/E of it for a
+    mean)."""
+    return {p: _share(inst) * math.fsum(one.grads[p] for one in examples)
+            for p in examples[0].grads}
 
 
 def _sample(p: numeric.Params, n: int) -> np.ndarray:
