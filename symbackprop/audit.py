@@ -322,14 +322,6 @@ def _explains(value: float, candidate: float, engine: float, places: int) -> boo
 
 # --- a batch's claims ----------------------------------------------------------------------
 
-BATCH_MISTAKES = {
-    "one_example": "this is one example's value: a batch's is the {how} over all {E} examples",
-    "sum_for_mean": "this is the sum over the examples: batch_loss is mean, so divide by {E}",
-    "mean_for_sum": "this is the mean over the examples: batch_loss is sum, so do not divide "
-                    "by {E}",
-}
-
-
 def _batch_claims(defn: Definition, inst, result: Verified) -> list[Claim]:
     """Each example's figures (name@e) judged as that example alone would be, with every
     diagnosis; the batch's (J, dJ/dθ, new θ) against the batch's values and the ways of
@@ -375,8 +367,7 @@ class _BatchJudge:
             return Claim(**new, verdict="consistent")
         for mistake, candidate in self.candidates(name):
             if _explains(value, candidate, engine, places):
-                said = (check.MISTAKES[mistake] if mistake == "sign" else
-                        BATCH_MISTAKES[mistake].format(how=self.how, E=self.E))
+                said = check.MISTAKES[mistake]
                 return Claim(**new, verdict="inconsistent", diagnosis=mistake,
                              message=f"the engine gives {engine:.6g}: {said} (that gives "
                                      f"{candidate:.6g})")

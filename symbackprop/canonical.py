@@ -122,7 +122,7 @@ def _check_example(name: str, network, fail, updated: bool, examples: int) -> No
     if not examples:
         fail(f"'{name}' names an example of a batch, but this definition has one example "
              "(values.inputs and values.targets): leave out the '@'")
-    if e is None or EXAMPLE.match(name) is None and not name.startswith("dJ@"):
+    if e is None:
         fail(f"'{name}' is not a canonical name of an example (like out[2][1]@1, J@2 or "
              "dJ@1/dW[2][1][1])")
     if e > examples:

@@ -40,6 +40,11 @@ MISTAKES = {
                        "updated; use the old weights for the whole backward pass",
     "wrong_learning_rate": "the step used a different learning rate",
     "rounded_too_early": "intermediates were rounded to fewer decimals than the sheet asks",
+    "mean_for_sum": "this is the mean over the examples: the batch's loss is their sum, so do "
+                    "not divide by the number of examples",
+    "sum_for_mean": "this is the sum over the examples: the batch's loss is their mean, so "
+                    "divide by the number of examples",
+    "one_example": "this is one example's value: the batch's takes in every example",
 }
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")

@@ -221,11 +221,12 @@ def _forward_problem(inst: Instance, asked: tuple[str, ...]) -> str | None:
 
 def _saturated(result: Verified) -> bool:
     net = result.instance.network
-    for l, act in enumerate(net.activations, start=1):
-        limit = SATURATED.get(act)
-        for j in range(1, net.layers[l] + 1):
-            if limit and abs(result.values[f"net[{l}][{j}]"]) > limit:
-                return True
+    for one in result.examples or (result,):  # a batch: any of its examples
+        for l, act in enumerate(net.activations, start=1):
+            limit = SATURATED.get(act)
+            for j in range(1, net.layers[l] + 1):
+                if limit and abs(one.values[f"net[{l}][{j}]"]) > limit:
+                    return True
     return False
 
 

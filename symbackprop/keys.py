@@ -211,8 +211,8 @@ class _KeyChecker(definition._Checker):
         """A quantity of this network; a path of a sum is 'dJ/d... via net[l][j]'."""
         head, _, via = name.partition(" via ")
         fail = lambda problem: self.fail(key, problem)  # noqa: E731
-        definition.check_name(head, network, fail, updated=True)
+        definition.check_name(head, network, fail, updated=True, examples=self.examples)
         if via:
             if not via.startswith("net["):
                 fail(f"'{name}': a path goes via a neuron's net, like net[2][1]")
-            definition.check_name(via, network, fail)
+            definition.check_name(via, network, fail, examples=self.examples)

@@ -25,6 +25,7 @@ import math
 
 from .check import MISTAKES, Key
 from .model import COMMON_RATES, Model, _short
+from .model import of as model_of
 from .trace import TracedOps, ref, tree_of
 
 SCHEME_VERSION = 1
@@ -41,12 +42,12 @@ def scheme_of(key: Key) -> dict:
     if "network" not in key.definition:  # a lesson page: marked by value alone
         blanks = [_value_blank(key, a) for a in key.answers]
     else:
-        model, traced = Model(key), Model(key, ops=TracedOps)
+        model, traced = model_of(key), model_of(key, ops=TracedOps)
         blanks = [_blank(key, model, traced, a) for a in key.answers]
     names = sorted({n for b in blanks for n in _refs(b)})
     values = {}
     if "network" in key.definition:
-        model = Model(key)
+        model = model_of(key)
         values = {n: v for n in names if (v := model.key_value(n)) is not None}
     body = {"version": SCHEME_VERSION, "decimals": key.decimals, "messages": MISTAKES,
             "values": values, "blanks": blanks}

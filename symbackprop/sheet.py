@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 import sympy as sp
 
 from . import proofs
+from .canonical import at_example, example_of
 from .definition import Definition
 from .derivation import Derivation
 from .evaluate import forward, step_values
@@ -75,6 +76,8 @@ class Worksheet:
     seed: int | None
     version: int | None
     asked: tuple[str, ...]
+    examples: int = 0  # of a batch (its givens are x[k]@e, t[j]@e); 0 for one example
+    batch_loss: str = "sum"
 
 
 def default_ask(defn: Definition) -> tuple[str, ...]:
@@ -91,22 +94,49 @@ def default_ask(defn: Definition) -> tuple[str, ...]:
 
 def build(defn: Definition, result: Verified) -> Worksheet:
     asked = defn.ask or default_ask(defn)
-    sheet = _Sheet(defn, result)
-    sections = [sheet.forward_section(), sheet.loss_section()]
-    sections += [sheet.delta_section(p) if _is_delta(p) else sheet.gradient_section(p)
-                 for p in asked]
-    params = [p for p in asked if not _is_delta(p)]
-    if params:
-        sections.append(sheet.update_section(params))
+    if result.examples:
+        sections, answers = _batch_sections(defn, result, asked)
+    else:
+        sheet = _Sheet(defn, result)
+        sections = [sheet.forward_section(), sheet.loss_section()]
+        sections += [sheet.delta_section(p) if _is_delta(p) else sheet.gradient_section(p)
+                     for p in asked]
+        params = [p for p in asked if not _is_delta(p)]
+        if params:
+            sections.append(sheet.update_section(params, sheet.rounded_grads(params)))
+        answers = sheet.answers
     steps = result.derivation.deltas | result.derivation.grads
-    used = {f.rule for p in asked for f in leaves(steps[p])}
+    used = {f.rule for p in asked for f in leaves(steps[example_of(p)[0]])}
     net = defn.network
     return Worksheet(
         title=defn.title, notation=defn.notation, decimals=defn.decimals,
-        learning_rate=defn.learning_rate, sections=sections, answers=sheet.answers,
+        learning_rate=defn.learning_rate, sections=sections, answers=answers,
         proofs=proofs.for_rules(sorted(used)), values=_given(result),
         layers=net.layers, activations=net.activations, loss=net.loss, bias=net.bias,
-        seed=result.instance.seed, version=result.instance.version, asked=tuple(asked))
+        seed=result.instance.seed, version=result.instance.version, asked=tuple(asked),
+        examples=len(result.examples), batch_loss=result.instance.batch_loss)
+
+
+def _batch_sections(defn: Definition, result: Verified, asked) -> tuple[list, list]:
+    """Each example's forward pass, loss and asked chains, as a sheet of one example with its
+    names carrying '@e'; then the batch's loss and gradients as sums over the examples, and
+    one step with them. A δ asked of a batch is one example's (dJ@e/dnet[l][j]@e)."""
+    answers: list[Answer] = []
+    by_name: dict[str, Answer] = {}
+    sheets = [_Sheet(defn, one, e, answers, by_name)
+              for e, one in enumerate(result.examples, start=1)]
+    sections = []
+    for e, sheet in enumerate(sheets, start=1):
+        sections += [sheet.forward_section(), sheet.loss_section()]
+        sections += [sheet.gradient_section(p) for p in asked if p[0] in "Wb"]
+        sections += [sheet.delta_section(example_of(p)[0]) for p in asked
+                     if example_of(p)[1] == e]
+    total = _Sheet(defn, result, None, answers, by_name)
+    sections.append(total.batch_section(sheets, [p for p in asked if p[0] in "Wb"]))
+    params = [p for p in asked if p[0] in "Wb"]
+    if params:
+        sections.append(total.update_section(params, total.batch_grads(sheets, params)))
+    return sections, answers
 
 
 def key_json(defn: Definition, ws: Worksheet, result: Verified) -> dict:
@@ -118,16 +148,21 @@ def key_json(defn: Definition, ws: Worksheet, result: Verified) -> dict:
 
 
 def definition_json(defn: Definition, inst: Instance) -> dict:
-    """The network and every number of an instance, as key.json writes them."""
+    """The network and every number of an instance, as key.json writes them (a batch: its
+    examples, each {inputs, targets}, and batch_loss)."""
     v, net = inst.values, defn.network
+    if inst.batched:
+        given = {"examples": [{"inputs": list(e.inputs), "targets": list(e.targets)}
+                              for e in v.examples]}
+    else:
+        given = {"inputs": list(v.inputs), "targets": list(v.targets)}
     return {
         "network": {"layers": list(net.layers), "activation": list(net.activations),
                     "loss": net.loss, "bias": net.bias},
-        "values": {"inputs": list(v.inputs), "targets": list(v.targets),
-                   "weights": [[list(r) for r in m] for m in v.weights],
-                   "biases": None if v.biases is None else [list(b) for b in v.biases]},
+        "values": given | {"weights": [[list(r) for r in m] for m in v.weights],
+                           "biases": None if v.biases is None else [list(b) for b in v.biases]},
         "learning_rate": inst.learning_rate, "update_biases": inst.update_biases,
-    }
+    } | ({"batch_loss": inst.batch_loss} if inst.batched else {})
 
 
 def _given(result: Verified) -> dict[str, float]:
@@ -143,28 +178,38 @@ def label(i: int) -> str:
 class _Sheet:
     """Collects lines and answers in the order a student meets them."""
 
-    def __init__(self, defn: Definition, result: Verified):
-        self.defn, self.r = defn, result
+    def __init__(self, defn: Definition, result, example: int | None = None,
+                 answers: list[Answer] | None = None, by_name: dict | None = None):
+        # result: the Verified whole, or one Example of a batch (its names gain '@example')
+        self.defn, self.r, self.example = defn, result, example
         self.d: Derivation = result.derivation
         self.graph = self.d.graph
         self.layers = defn.network.layers
-        self.answers: list[Answer] = []
-        self.by_name: dict[str, Answer] = {}
+        self.answers: list[Answer] = [] if answers is None else answers
+        self.by_name: dict[str, Answer] = {} if by_name is None else by_name
+        self.J = "J" if example is None else "J^{[%d]}" % example
         inst = result.instance
+        if inst.batched:  # the batch itself: its numbers are its examples' sums
+            return
         self.rounded = forward(self.graph, inst, defn.decimals)
         self.rounded_steps = step_values(self.d.grads.values(), self.rounded, self.graph,
                                          defn.decimals)
 
+    def named(self, canonical: str) -> str:
+        """The canonical name on this sheet: an example's quantities carry '@e'."""
+        return canonical if self.example is None else at_example(canonical, self.example)
+
     # --- names and answers ------------------------------------------------------------
 
     def sym(self, canonical: str) -> str:
-        return symbol(canonical, self.defn.notation, self.layers)
+        return symbol(self.named(canonical), self.defn.notation, self.layers)
 
     def math(self, expr: sp.Expr) -> NoEscape:
         names = {s: _GENERIC_TEX.get(s.name) or self.sym(s.name) for s in expr.free_symbols}
         return NoEscape(sp.latex(expr, symbol_names=names, mul_symbol="dot"))
 
     def answer(self, canonical: str, value: float, exact: float) -> tuple[Answer, bool]:
+        canonical = self.named(canonical)
         if canonical in self.by_name:
             return self.by_name[canonical], False
         a = Answer(label(len(self.answers)), canonical, value, exact)
@@ -179,8 +224,8 @@ class _Sheet:
     # --- sections ---------------------------------------------------------------------
 
     def forward_section(self) -> Section:
-        s = Section("Forward pass", "For each neuron, add up its weighted inputs (net), then "
-                    "apply the activation (out). Round each result to "
+        s = Section(self.titled("Forward pass"), "For each neuron, add up its weighted inputs "
+                    "(net), then apply the activation (out). Round each result to "
                     f"{self.defn.decimals} decimals before you use it.")
         for l in range(1, self.defn.network.depth + 1):
             act = self.defn.network.activations[l - 1]
@@ -193,10 +238,10 @@ class _Sheet:
         return s
 
     def loss_section(self) -> Section:
-        s = Section("Loss", _LOSS_WORDS[self.defn.network.loss])
+        s = Section(self.titled("Loss"), _LOSS_WORDS[self.defn.network.loss])
         outs = [(self.sym(name("t", j)), self.sym(name("out", self.defn.network.depth, j)))
                 for j in range(1, self.layers[-1] + 1)]
-        s.lines.append(self.line("J", [_LOSS_TEX[self.defn.network.loss](outs)], "J",
+        s.lines.append(self.line(self.J, [_LOSS_TEX[self.defn.network.loss](outs)], "J",
                                  self.rounded["J"], self.r.values["J"]))
         return s
 
@@ -205,13 +250,13 @@ class _Sheet:
         grad = f"dJ/d{param}"
         parts = [step] if isinstance(step, PathSum) else list(flatten(step))
         chain = r" \cdot ".join(self.partial(f) for f in parts)
-        s = Section(f"Gradient of J with respect to ${self.sym(param)}$",
+        s = Section(self.titled(f"Gradient of ${self.J}$ with respect to ${self.sym(param)}$"),
                     "By the chain rule, multiply the factors; where a quantity reaches J by "
                     "several paths, add the paths.")
         for f in parts:
             s.lines += self.factor_lines(f)
         if not isinstance(step, PathSum):  # a shared bias's sum of paths is already the answer
-            s.lines.append(self.line(_partial("J", self.sym(param)), [chain], grad,
+            s.lines.append(self.line(_partial(self.J, self.sym(param)), [chain], grad,
                                      self.rounded_steps[step.target], self.r.grads[param]))
         return s
 
@@ -220,14 +265,14 @@ class _Sheet:
         step = self.d.deltas[delta]
         net = delta.split("/d", 1)[1]
         parts = list(flatten(step))
-        s = Section(f"The error term $\\delta$ of ${self.sym(net)}$",
+        s = Section(self.titled(f"The error term $\\delta$ of ${self.sym(net)}$"),
                     "δ = ∂J/∂net: how J changes with the neuron's net input. Multiply the "
                     "factors; where the neuron reaches J by several paths, add the paths.")
         for f in parts:
             s.lines += self.factor_lines(f)
         if len(parts) > 1:
             chain = r" \cdot ".join(self.partial(f) for f in parts)
-            s.lines.append(self.line(_partial("J", self.sym(net)), [chain], delta,
+            s.lines.append(self.line(_partial(self.J, self.sym(net)), [chain], delta,
                                      self.rounded_steps[delta], self.r.steps[delta]))
         return s
 
@@ -253,9 +298,45 @@ class _Sheet:
     def partial(self, f: Step) -> str:
         """∂top/∂bottom in the sheet's notation, from a target such as 'dout[2][1]/dnet[2][1]'."""
         top, bottom = f.target[1:].split("/d", 1)
-        return _partial(self.sym(top) if top != "J" else "J", self.sym(bottom))
+        return _partial(self.sym(top) if top != "J" else self.J, self.sym(bottom))
 
-    def update_section(self, asked) -> Section:
+    def titled(self, title: str) -> str:
+        return title if self.example is None else f"Example {self.example}: {title}"
+
+    def rounded_grads(self, params) -> dict[str, float]:
+        """Each gradient as the student has it: from rounded intermediates, rounded."""
+        return {p: self.rounded_steps[self.d.grads[p].target] for p in params}
+
+    def batch_grads(self, sheets: list[_Sheet], params) -> dict[str, float]:
+        """The batch's gradients as the student adds them up: from each example's rounded
+        answer, rounded."""
+        share = 1 if self.r.instance.batch_loss == "sum" else len(sheets)
+        return {p: round(sum(s.rounded_grads([p])[p] for s in sheets) / share,
+                         self.defn.decimals) + 0.0 for p in params}
+
+    def batch_section(self, sheets: list[_Sheet], params) -> Section:
+        """J and each asked gradient as the sum (or mean) of the examples' own."""
+        E, mean = len(sheets), self.r.instance.batch_loss == "mean"
+        s = Section(f"The batch: {'the mean' if mean else 'the sum'} over the {E} examples",
+                    (f"J = ({_terms(E)}) / {E}" if mean else f"J = {_terms(E)}") + ", and so each "
+                    "gradient is the " + ("mean" if mean else "sum") + " of the examples' "
+                    "gradients.")
+
+        def total(terms: list[str]) -> str:
+            joined = " + ".join(terms)
+            return r"\tfrac{1}{%d}\left(%s\right)" % (E, joined) if mean else joined
+
+        J = round(sum(t.rounded["J"] for t in sheets) / (E if mean else 1), self.defn.decimals)
+        s.lines.append(self.line("J", [total([t.J for t in sheets])], "J", J + 0.0,
+                                 self.r.values["J"]))
+        rounded = self.batch_grads(sheets, params)
+        for p in params:
+            terms = [_partial(t.J, self.sym(p)) for t in sheets]
+            s.lines.append(self.line(_partial("J", self.sym(p)), [total(terms)], f"dJ/d{p}",
+                                     rounded[p], self.r.grads[p]))
+        return s
+
+    def update_section(self, asked, grads: dict[str, float]) -> Section:
         eta = self.defn.learning_rate
         fixed = not self.r.instance.update_biases
         s = Section("Gradient-descent step",
@@ -263,7 +344,7 @@ class _Sheet:
                     + (" (biases stay fixed in this example)." if fixed else "."))
         d = self.defn.decimals
         for p in asked:
-            grad_rounded = self.rounded_steps[self.d.grads[p].target]
+            grad_rounded = grads[p]
             moves = p[0] == "W" or not fixed
             rounded = round(self.r.values[p] - eta * grad_rounded, d) if moves else \
                 self.r.values[p]
@@ -272,6 +353,11 @@ class _Sheet:
             s.lines.append(self.line("{%s}^{\\text{new}}" % self.sym(p), [form], f"new {p}",
                                      rounded + 0.0, self.r.updated[p]))
         return s
+
+
+def _terms(E: int) -> str:
+    """J[1] + J[2] + J[3], or J[1] + … + J[E] when that is long."""
+    return " + ".join(f"J[{e}]" for e in range(1, E + 1)) if E <= 4 else f"J[1] + … + J[{E}]"
 
 
 def _is_delta(name: str) -> bool:

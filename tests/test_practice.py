@@ -20,7 +20,7 @@ from . import browser
 from .conftest import WORKSHEETS
 
 SHEETS = ["blog-2-2-2", "pixel-four-4-2-1", "class-set-2-2-2", "digits-forward",
-          "gradient-descent", "loss-comparison"]
+          "gradient-descent", "loss-comparison", "batch-of-two-2-2-2"]
 
 
 @pytest.fixture(scope="module")
@@ -98,6 +98,31 @@ def test_a_student_with_mistakes_is_marked_as_check_marks(built, driver, tmp_pat
         assert shown["marks"][m["label"]][:2] == [m["verdict"], m["diagnosis"]], m
     assert shown["score"] == marked["score"]
     assert marked["answers"][1]["diagnosis"] == "sigmoid_of_negative"
+
+
+def test_a_batch_page_carries_errors_across_examples_as_check_does(built, driver, tmp_path,
+                                                                    capsys):
+    page, key = _page_and_key(built, "batch-of-two-2-2-2")
+    by_name = {a["name"]: a for a in key["answers"]}
+    typed = {a["label"]: a["value"] for a in key["answers"]}
+    typed[by_name["J@1"]["label"]] = round(by_name["J@1"]["value"] + 0.05, 4)
+    typed[by_name["J"]["label"]] = round(typed[by_name["J@1"]["label"]]
+                                         + by_name["J@2"]["value"], 4)
+    typed[by_name["dJ/dW[2][1][1]"]["label"]] = round(by_name["dJ/dW[2][1][1]"]["exact"] / 2, 4)
+    typed = {label: f"{v}" for label, v in typed.items()}
+    browser.open_page(driver, page)
+    browser.type_answers(driver, typed)
+    shown = browser.press_check(driver)
+    (answer_file := tmp_path / "a.txt").write_text("".join(f"{k} = {v}\n"
+                                                           for k, v in typed.items()))
+    assert main(["check", str(built / "batch-of-two-2-2-2-key.json"), str(answer_file),
+                 "--json"]) == 0
+    marked = {m["name"]: m for m in json.loads(capsys.readouterr().out)["answers"]}
+    for m in marked.values():
+        assert shown["marks"][m["label"]][:2] == [m["verdict"], m["diagnosis"]], m
+    assert marked["J"]["verdict"] == "carried_forward"
+    assert marked["dJ/dW[2][1][1]"]["diagnosis"] == "mean_for_sum"
+    assert browser.console_errors(driver) == []
 
 
 def test_answers_survive_a_reload_and_working_is_revealed(built, driver):

@@ -59,7 +59,18 @@ _CANONICAL = re.compile(r"^(W|b|net|out|x|t)((?:\[\d+\])*)$")
 
 
 def symbol(canonical: str, notation: str, layers: tuple[int, ...] | None = None) -> str:
-    """LaTeX for a canonical name: w^{(l)}_{jk} (matrix) or w_5 (numbered, as in seed 003)."""
+    r"""LaTeX for a canonical name: w^{(l)}_{jk} (matrix) or w_5 (numbered, as in seed 003);
+    a quantity of example e of a batch (out[2][1]@e) carries [e] above it.
+
+    >>> print(symbol('out[2][1]@2', 'matrix'), symbol('J@1', 'matrix'))
+    {\mathrm{out}^{(2)}_{1}}^{[2]} J^{[1]}
+    """
+    base, at, example = canonical.partition("@")
+    if at:
+        if not example.isdigit():
+            raise ValueError(f"not a canonical name: {canonical}")
+        return "J^{[%s]}" % example if base == "J" else \
+            "{%s}^{[%s]}" % (symbol(base, notation, layers), example)
     m = _CANONICAL.match(canonical)
     if not m:
         raise ValueError(f"not a canonical name: {canonical}")

@@ -136,7 +136,18 @@ def _network_words(ws) -> str:
     hidden = " and ".join(map(str, ws.layers[1:-1])) or "no"
     return (f"A {'-'.join(map(str, ws.layers))} network: {_count(ws.layers[0], 'input')}, "
             f"{hidden} hidden neurons, {_count(ws.layers[-1], 'output')}; activation "
-            f"{', '.join(acts)}; {bias}; learning rate η = {given_number(ws.learning_rate)}.")
+            f"{', '.join(acts)}; {bias}; learning rate η = {given_number(ws.learning_rate)}."
+            + _batch_words(ws))
+
+
+def _batch_words(ws) -> str:
+    if not ws.examples:
+        return ""
+    how = "the sum" if ws.batch_loss == "sum" else "the mean"
+    return (f" It learns from a batch of {ws.examples} examples: J is {how} of the examples' "
+            "losses, so each gradient is " + how + " of the examples' gradients. A quantity "
+            "of example e carries [e] above it. Work each example's forward pass and chain as "
+            "if it were the only one, then combine them.")
 
 
 def _count(n: int, noun: str) -> str:
@@ -149,10 +160,16 @@ def _given_tables(ws) -> list[dict]:
 
     v = ws.values
     rows = []
-    inputs = ", ".join(f"{sym(k)} = {given_number(x)}" for k, x in v.items() if k[0] == "x")
-    rows.append({"caption": "Inputs", "latex": latex.NoEscape(inputs)})
-    targets = ", ".join(f"{sym(k)} = {given_number(x)}" for k, x in v.items() if k[0] == "t")
-    rows.append({"caption": "Targets", "latex": latex.NoEscape(targets)})
+    for e in range(1, ws.examples + 1) if ws.examples else (None,):
+        mine = [(k, x) for k, x in v.items() if k[0] in "xt" and k.endswith(f"@{e}") == bool(e)]
+        inputs = ", ".join(f"{sym(k)} = {given_number(x)}" for k, x in mine if k[0] == "x")
+        targets = ", ".join(f"{sym(k)} = {given_number(x)}" for k, x in mine if k[0] == "t")
+        if e is None:
+            rows.append({"caption": "Inputs", "latex": latex.NoEscape(inputs)})
+            rows.append({"caption": "Targets", "latex": latex.NoEscape(targets)})
+        else:
+            rows.append({"caption": f"Example {e}",
+                         "latex": latex.NoEscape(rf"{inputs}; \quad {targets}")})
     for l in range(1, len(ws.layers)):
         ws_l = ", ".join(f"{sym(k)} = {given_number(x)}" for k, x in v.items()
                          if k.startswith(f"W[{l}]"))
@@ -180,8 +197,9 @@ def diagram_view(ws) -> dict:
             ident = f"n{l}x{j}"
             if l == 0:
                 label = sym(name("x", j))
-                notes.append({"x": x - 0.55, "y": y, "anchor": "east",
-                              "text": given_number(ws.values[name("x", j)])})
+                if not ws.examples:  # a batch's inputs are in its table, one row an example
+                    notes.append({"x": x - 0.55, "y": y, "anchor": "east",
+                                  "text": given_number(ws.values[name("x", j)])})
             else:
                 label = _neuron_label(l, j, len(sizes) - 1, ws.notation)
             nodes.append({"id": ident, "x": x, "y": y, "label": label,
@@ -195,7 +213,7 @@ def diagram_view(ws) -> dict:
             elif l:
                 edges += [{"source": f"n{l - 1}x{k}", "target": ident, "label": "", "pos": 0}
                           for k in range(1, sizes[l - 1] + 1)]
-            if l == len(sizes) - 1:
+            if l == len(sizes) - 1 and not ws.examples:
                 t = name("t", j)
                 notes.append({"x": x + 0.55, "y": y, "anchor": "west",
                               "text": f"{sym(t)} = {given_number(ws.values[t])}"})
