@@ -275,8 +275,11 @@ def cmd_train(args) -> int:
 
 
 def _train_on_data(defn, args) -> int:
-    """Mini-batch training on the definition's data set, an epoch a line as it finishes."""
+    """Mini-batch training on the definition's data set, an epoch a line as it finishes;
+    the first mini-batch's gradient derived and verified three ways before the first step."""
     from . import dataset, training
+    from .report import verification_text
+    from .sample import DEFAULT_SEED
 
     if defn.data is None:
         _usage(f"{args.file}: --epochs trains on a data set; the definition has no data: "
@@ -284,7 +287,11 @@ def _train_on_data(defn, args) -> int:
     if args.epochs is None or args.steps is not None:
         _usage(f"{args.file}: a definition with data: trains with --epochs N (not --steps)")
     data = dataset.read(defn.data.file)
-    seed = args.seed if args.seed is not None else (defn.seed if defn.seed is not None else 2026)
+    seed = args.seed if args.seed is not None else (
+        defn.seed if defn.seed is not None else DEFAULT_SEED)
+    if not args.json:
+        print(f"first mini-batch ({args.batch_size} examples): deriving its gradient and "
+              "verifying it three ways...", flush=True)
 
     def said(number, e):
         if not args.json:
@@ -297,6 +304,9 @@ def _train_on_data(defn, args) -> int:
     if args.json:
         print(_json(run.as_json(), args.file))
     else:
+        print(f"first mini-batch ({len(run.first_batch.examples)} examples), "
+              + verification_text(run.first_batch)[0].lower() + verification_text(
+                  run.first_batch)[1:])
         print("confusion (rows: the digit, columns: the prediction), test examples:")
         for digit, row in enumerate(run.confusion):
             print(f"  {digit}: " + " ".join(f"{n:3d}" for n in row))

@@ -237,6 +237,16 @@ def _batch_grads(examples: tuple[Example, ...], inst: Instance) -> dict[str, flo
             for p in examples[0].grads}
 
 
+def agree_with(r: Verified, gradient: np.ndarray, what: str) -> None:
+    """Another computation's gradient (numeric.flatten's order) held to the verified one, as
+    NumPy's backward pass is: raises VerificationError naming the first that differs."""
+    names = list(r.derivation.graph.params)
+    ours = np.fromiter((r.grads[k] for k in names), float, len(names))
+    inst = r.instance
+    sizes = numeric.flatten(numeric.magnitudes(inst, numeric.params(inst)))
+    _agree_arrays(what, names, ours, np.asarray(gradient, dtype=float), sizes)
+
+
 def _sample(p: numeric.Params, n: int) -> np.ndarray:
     """Positions of a seeded sample of about FD_SAMPLE parameters, from every weight matrix
     and bias vector in proportion to its size (at least FD_PER_ARRAY from each), sorted."""

@@ -15,9 +15,10 @@ SOFTMAX = Network((64, 16, 10), ("sigmoid", "softmax"), "cross_entropy", "per_ne
 
 
 def test_a_run_is_reproducible_from_its_seed_and_learns():
-    run = training.train(SOFTMAX, DIGITS, epochs=4, batch_size=32, learning_rate=0.5, seed=3)
-    again = training.train(SOFTMAX, DIGITS, epochs=4, batch_size=32, learning_rate=0.5, seed=3)
-    other = training.train(SOFTMAX, DIGITS, epochs=4, batch_size=32, learning_rate=0.5, seed=4)
+    same = dict(epochs=4, batch_size=32, learning_rate=0.5, verify_first=False)
+    run = training.train(SOFTMAX, DIGITS, seed=3, **same)
+    again = training.train(SOFTMAX, DIGITS, seed=3, **same)
+    other = training.train(SOFTMAX, DIGITS, seed=4, **same)
     assert run.epochs == again.epochs and run.epochs != other.epochs
     assert run.epochs[-1].loss < run.epochs[0].loss and run.epochs[-1].test_accuracy > 0.8
     confusion = np.array(run.confusion)
@@ -29,7 +30,7 @@ def test_the_same_weights_as_pytorch_sgd_on_the_same_batches():
     torch = pytest.importorskip("torch")
     seed, epochs, batch, rate = 11, 2, 32, 0.5
     run = training.train(SOFTMAX, DIGITS, epochs=epochs, batch_size=batch, learning_rate=rate,
-                         seed=seed)
+                         seed=seed, verify_first=False)
     train_set, _ = DIGITS.split(0.2, seed)
     rng = generator(seed, 0)  # the run's own draws, in its order: the start, then each shuffle
     start = training.initial(SOFTMAX, rng)
@@ -54,6 +55,34 @@ def test_the_same_weights_as_pytorch_sgd_on_the_same_batches():
         assert ours == pytest.approx(layer.bias.detach().numpy(), rel=1e-9, abs=1e-12)
 
 
+def test_the_first_batch_is_derived_and_verified_before_the_first_step(monkeypatch):
+    from symbackprop import numeric
+    from symbackprop.errors import VerificationError
+
+    run = training.train(SOFTMAX, DIGITS, epochs=1, batch_size=8, learning_rate=0.5, seed=5)
+    first = run.first_batch
+    assert len(first.examples) == 8 and first.instance.batch_loss == "mean"
+    assert first.finite_differences.method == "every_parameter"
+    assert first.numpy_max_abs_diff < 1e-12 and first.fd_max_rel_err < 1e-6
+    # the same 8 examples the trainer stepped with: its own draws, in its order
+    train_set, _ = DIGITS.split(0.2, 5)
+    rng = generator(5, 0)
+    start = training.initial(SOFTMAX, rng)
+    rows = rng.permutation(len(train_set.labels))[:8]
+    assert [e.inputs for e in first.instance.values.examples] == [
+        tuple(x) for x in train_set.inputs[rows]]
+    W, b = start.W, start.b
+    assert first.values["J"] == pytest.approx(np.mean([  # each example's loss, by hand
+        -np.log(numeric.softmax(W[1] @ numeric.sigmoid(W[0] @ x + b[0]) + b[1])[t])
+        for x, t in zip(train_set.inputs[rows], train_set.labels[rows])]), rel=1e-12)
+    # a trainer whose step were wrong is stopped before it trains
+    right = numeric.batch_gradients
+    monkeypatch.setattr(numeric, "batch_gradients", lambda *a: numeric.Params(
+        [w * 1.001 for w in right(*a).W], right(*a).b))
+    with pytest.raises(VerificationError, match="the trainer's gradient of its first batch"):
+        training.train(SOFTMAX, DIGITS, epochs=1, batch_size=8, learning_rate=0.5, seed=5)
+
+
 SHIPPED = WORKSHEETS / "training" / "digits-64-16-10.yaml"
 
 
@@ -70,7 +99,8 @@ def test_train_epochs_on_the_shipped_definition(capsys):
     assert printed == run.as_json()
     assert main(["train", str(SHIPPED), "--epochs", "1"]) == 0
     said = capsys.readouterr().out
-    assert said.startswith(f"epoch 1/1: loss {run.epochs[0].loss:.6f}")
+    assert said.splitlines()[1].startswith(f"epoch 1/1: loss {run.epochs[0].loss:.6f}")
+    assert "first mini-batch (32 examples), verified: NumPy max |diff| " in said
 
 
 @pytest.mark.parametrize("change, args, words", [
