@@ -93,7 +93,7 @@ def train(defn, steps: int = 100, seed: int | None = None) -> Training:
         raise ValueError(f"steps must be a whole number from 0 to {definition.MAX_STEPS}")
     inst = _instance(defn, seed, None)
     history, p = numeric.train(inst, steps)
-    return Training(history, numeric.forward(inst, p)[-1].out.tolist(),
+    return Training(history, numeric.forward(inst, p)[-1].out.T.tolist(),  # a batch: per example
                     [w.tolist() for w in p.W], None if p.b is None else [b.tolist() for b in p.b])
 
 
@@ -133,10 +133,12 @@ class Result:
         return self.verified.values["J"]
 
     @property
-    def outputs(self) -> list[float]:
+    def outputs(self) -> list[float] | list[list[float]]:
+        """The output layer's values; of a batch, a list per example."""
         layers = self.definition.network.layers
-        return [self.verified.values[f"out[{len(layers) - 1}][{j}]"]
-                for j in range(1, layers[-1] + 1)]
+        rows = [[one.values[f"out[{len(layers) - 1}][{j}]"] for j in range(1, layers[-1] + 1)]
+                for one in self.verified.examples or (self.verified,)]
+        return rows if self.verified.examples else rows[0]
 
     @property
     def grad(self) -> dict[str, float]:
@@ -151,16 +153,21 @@ class Result:
     def derivation(self, param: str) -> Gradient:
         """∂J/∂param as its chain of factors; `param` canonical ('W[2][1][1]') or as the sheet
         numbers it ('w5')."""
-        from .report import deltas_text, derivation_text
+        from .report import deltas_text, derivation_text, text
         from .steps import PathSum, flatten
 
         p = self._canonical(param)
-        step = self.verified.derivation.grads[p]
+        r, step = self.verified, self.verified.derivation.grads[p]
+        if r.examples:  # a batch: the sum over its examples of each one's gradient
+            factors = tuple((f"dJ@{e}/d{p}", one.grads[p])
+                            for e, one in enumerate(r.examples, start=1))
+            return Gradient(p, r.grads[p], factors, True,
+                            text(r, [p], self.definition.notation),
+                            self.definition.notation, tuple(self.definition.network.layers))
         parts = step.terms if isinstance(step, PathSum) else flatten(step)
-        factors = tuple((f.target, self.verified.steps[f.target]) for f in parts)
-        text = deltas_text(self.verified, [p]) + "\n" + derivation_text(
-            self.verified, p, self.definition.notation)
-        return Gradient(p, self.verified.grads[p], factors, isinstance(step, PathSum), text,
+        factors = tuple((f.target, r.steps[f.target]) for f in parts)
+        shown = deltas_text(r, [p]) + "\n" + derivation_text(r, p, self.definition.notation)
+        return Gradient(p, r.grads[p], factors, isinstance(step, PathSum), shown,
                         self.definition.notation, tuple(self.definition.network.layers))
 
     def to_json(self) -> str:
@@ -199,12 +206,13 @@ class Result:
 
 @dataclass(frozen=True, repr=False)
 class Gradient:
-    """∂J/∂param: its factors (name, value) in chain order, or for a shared bias its paths."""
+    """∂J/∂param: its factors (name, value) in chain order; for a shared bias its paths, for a
+    batch each example's gradient (dJ@e/d...), to add."""
 
     param: str
     value: float
     factors: tuple[tuple[str, float], ...]
-    paths: bool  # True: `factors` are paths to add (a shared bias), not factors to multiply
+    paths: bool  # True: `factors` are terms to add (paths or examples), not factors to multiply
     text: str  # as `symbackprop derive --param` prints it
     notation: str
     layers: tuple[int, ...]

@@ -274,3 +274,19 @@ def test_a_wrong_batch_gradient_is_refused(monkeypatch):
     d = parse(BATCH)
     with pytest.raises(VerificationError, match="NumPy backward pass disagrees"):
         run(d, instance(d))
+
+
+def test_the_python_api_gives_a_batch_per_example(tmp_path):
+    import symbackprop as sb
+
+    (path := tmp_path / "b.yaml").write_text(BATCH)
+    r = sb.derive(path)
+    J1, y1, d1, g1 = _by_hand((3, 1), 1)
+    J2, y2, d2, g2 = _by_hand((-1, 4), 0)
+    assert [o[0] for o in r.outputs] == pytest.approx([y1, y2], rel=1e-12)
+    g = r.derivation("W[2][1][1]")
+    assert [v for _, v in g.factors] == pytest.approx([g1["W[2][1][1]"], g2["W[2][1][1]"]],
+                                                      rel=1e-12)
+    assert g.value == pytest.approx(g1["W[2][1][1]"] + g2["W[2][1][1]"], rel=1e-12)
+    assert json.loads(r.to_json())["examples"][1]["loss"] == pytest.approx(J2, rel=1e-12)
+    assert len(sb.train(path, steps=2).outputs) == 2
