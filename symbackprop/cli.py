@@ -290,8 +290,8 @@ def _train_on_data(defn, args) -> int:
     seed = args.seed if args.seed is not None else (
         defn.seed if defn.seed is not None else DEFAULT_SEED)
     if not args.json:
-        print(f"first mini-batch ({args.batch_size} examples): deriving its gradient and "
-              "verifying it three ways...", flush=True)
+        print("first mini-batch: deriving its gradient and verifying it three ways...",
+              flush=True)
 
     def said(number, e):
         if not args.json:
@@ -304,9 +304,9 @@ def _train_on_data(defn, args) -> int:
     if args.json:
         print(_json(run.as_json(), args.file))
     else:
-        print(f"first mini-batch ({len(run.first_batch.examples)} examples), "
-              + verification_text(run.first_batch)[0].lower() + verification_text(
-                  run.first_batch)[1:])
+        shown, said = len(run.first_batch.examples), verification_text(run.first_batch)
+        which = shown if shown == args.batch_size else f"its first {shown} of {args.batch_size}"
+        print(f"first mini-batch ({which} examples), {said[0].lower()}{said[1:]}")
         print("confusion (rows: the digit, columns: the prediction), test examples:")
         for digit, row in enumerate(run.confusion):
             print(f"  {digit}: " + " ".join(f"{n:3d}" for n in row))

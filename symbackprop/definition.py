@@ -52,6 +52,7 @@ MAX_EPOCHS = 10_000  # of mini-batch training on a data set: 12 ms each on the d
 MAX_STEPS = 100_000  # of gradient descent: about 15 s on a 2-2-2 network, a minute on 784-128-10
 MAX_SEED = 2**63 - 1
 MAX_EXAMPLES = 100  # of a batch worked by hand (a data set, `data:`, has no such bound)
+MAX_BATCH_WORK = 300_000  # examples × parameters of a batch: each example is derived whole
 BATCH_LOSSES = ("sum", "mean")  # J = Σ_e J@e, or (1/E) Σ_e J@e
 
 
@@ -248,6 +249,11 @@ class _Checker:
             self.fail("update_biases", f"must be true or false, got {_show(update)}")
         values = self.values(top.get("values", {}), network)
         self.examples = 0 if values.examples is None else len(values.examples)
+        if self.examples * parameters(network) > MAX_BATCH_WORK:
+            self.fail("values.examples", f"{self.examples} examples of a network of "
+                      f"{parameters(network):,} weights and biases are too many to derive "
+                      f"each in full: at most {MAX_BATCH_WORK:,} examples × parameters (for a "
+                      "data set, use data: and train --epochs)")
         names = self.names(top.get("names", {}), network)
         claimed, labels, after, outs = self.claimed(top.get("claimed", {}), network, names)
         seed = top.get("seed")

@@ -37,14 +37,16 @@ class Run:
     epochs: list[Epoch]
     confusion: list[list[int]]  # test examples: row the true digit, column the predicted one
     params: numeric.Params
-    first_batch: Verified | None = None  # the first step's batch, derived and verified
+    first_batch: Verified | None = None  # the first step's batch (or its first examples),
+    #                                      derived and verified
+    batch_size: int = 0
 
     def as_json(self) -> dict:
         out = {"epochs": [vars(e) for e in self.epochs], "confusion": self.confusion}
         if self.first_batch is not None:
             r = self.first_batch
             out["first_batch"] = {
-                "examples": len(r.examples), "loss": r.values["J"],
+                "examples": len(r.examples), "of": self.batch_size, "loss": r.values["J"],
                 "numpy_max_abs_diff": r.numpy_max_abs_diff,
                 "finite_difference_max_rel_err": r.fd_max_rel_err,
                 "finite_differences": r.finite_differences.as_json()}
@@ -95,15 +97,26 @@ def train(network: Network, data: Examples, epochs: int, batch_size: int,
         history.append(epoch)
         if on_epoch:
             on_epoch(number, epoch)
-    return Run(history, confusion(inst, p, test_set), p, first)
+    return Run(history, confusion(inst, p, test_set), p, first, batch_size)
+
+
+VERIFIED_WORK = 150_000  # examples × parameters the engine works at the start: about 10 s
 
 
 def _verified(inst: Instance, p: numeric.Params, X: np.ndarray, T: np.ndarray,
               grad: numeric.Params) -> Verified:
     """The batch (a column per example) as the engine's batch of examples, derived and
-    verified; the trainer's own gradient for it is then held to the verified one."""
+    verified; the trainer's own gradient for it is then held to the verified one. A batch
+    too big to derive in seconds is checked on its first examples, as a batch of their own,
+    against the trainer's gradient for those."""
+    from .definition import parameters
     from .derivation import derive_all
     from .graph import build
+
+    keep = max(1, min(X.shape[1], VERIFIED_WORK // parameters(inst.network)))
+    if keep < X.shape[1]:
+        X, T = X[:, :keep], T[:, :keep]
+        grad = numeric.batch_gradients(inst, p, X, T, "mean")
 
     examples = tuple(Example(tuple(x.tolist()), tuple(t.tolist())) for x, t in zip(X.T, T.T))
     values = Values(weights=tuple(tuple(map(tuple, w.tolist())) for w in p.W),

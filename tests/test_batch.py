@@ -290,3 +290,11 @@ def test_the_python_api_gives_a_batch_per_example(tmp_path):
     assert g.value == pytest.approx(g1["W[2][1][1]"] + g2["W[2][1][1]"], rel=1e-12)
     assert json.loads(r.to_json())["examples"][1]["loss"] == pytest.approx(J2, rel=1e-12)
     assert len(sb.train(path, steps=2).outputs) == 2
+
+
+def test_a_batch_too_big_to_derive_by_hand_is_refused():
+    with pytest.raises(DefinitionError) as err:
+        parse("network: {layers: [784, 128, 10], activation: sigmoid, loss: mse}\n"
+              "values: {examples: 3}\n", source="big.yaml")
+    assert err.value.key == "values.examples"
+    assert "at most 300,000 examples × parameters" in err.value.problem
