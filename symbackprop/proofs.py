@@ -95,7 +95,12 @@ def _definitions(proof_defs) -> Callable[[sp.Expr], sp.Expr]:
     subs = dict(proof_defs)
 
     def expand(expr: sp.Expr) -> sp.Expr:
-        expr = expr.xreplace(subs).replace(sigma, SIGMA_DEF).replace(relu, RELU_DEF)
+        expr = expr.xreplace(subs)
+        if isinstance(expr, (sp.MatrixBase, sp.MatrixExpr)):  # a matrix: entry by entry
+            done = expr.doit()
+            explicit = done if isinstance(done, sp.MatrixBase) else done.as_explicit()
+            return sp.Matrix(explicit).applyfunc(expand)
+        expr = expr.replace(sigma, SIGMA_DEF).replace(relu, RELU_DEF)
         expr = expr.replace(step, STEP_DEF)
         return expr.doit()
 
@@ -108,6 +113,15 @@ def _symbolically_equal(a: sp.Expr, b: sp.Expr) -> bool:
         return True
     return sp.simplify(diff.rewrite(sp.Piecewise)) == 0 or sp.simplify(sp.expand_log(
         sp.expand(diff), force=True)) == 0
+
+
+def _equal(a, b, seed: int) -> bool:
+    """Symbolically and numerically equal; matrices of one shape, entry by entry."""
+    if isinstance(a, sp.MatrixBase) or isinstance(b, sp.MatrixBase):
+        return (isinstance(a, sp.MatrixBase) and isinstance(b, sp.MatrixBase)
+                and a.shape == b.shape
+                and all(_equal(p, q, seed) for p, q in zip(a, b)))
+    return _symbolically_equal(a, b) and _numerically_equal(a, b, seed)
 
 
 def _numerically_equal(a: sp.Expr, b: sp.Expr, seed: int) -> bool:
@@ -134,7 +148,7 @@ def check(proof: Proof) -> Proof:
     for i in range(1, len(chain)):
         (before, _), (after, reason) = chain[i - 1], chain[i]
         a, b = expand(before), expand(after)
-        if not (_symbolically_equal(a, b) and _numerically_equal(a, b, seed=i)):
+        if not _equal(a, b, seed=i):
             where = "the claim" if i == len(chain) - 1 else f"step {i}"
             raise ProofError(f"{proof.name}: {where} ({reason}) does not follow: "
                              f"{sp.sstr(before)} ≠ {sp.sstr(after)}")
@@ -356,6 +370,87 @@ def _chain_rule() -> Proof:
         ])
 
 
+# --- the matrix form: from each entry's chain rule (the index form) to a matrix product --------
+
+def _column(letter: str, n: int, first: int = 1) -> sp.Matrix:
+    return sp.Matrix([sp.Symbol(f"{letter}_{j}", real=True) for j in range(first, first + n)])
+
+
+def _sizes(build: Callable[[int, int], Proof], sizes) -> Proof:
+    """The proof at every size (n neurons, m inputs: square and not); the first is shown."""
+    built = [build(n, m) for n, m in sizes]
+    return built[0]
+
+
+_MATRIX_SIZES = ((2, 3), (3, 2), (1, 4), (3, 3))
+
+
+def _delta_output() -> Proof:
+    def build(n: int, _m: int) -> Proof:
+        g, f = _column("g", n), _column("f'", n)
+        G, F = sp.MatrixSymbol("g", n, 1), sp.MatrixSymbol("f'", n, 1)
+        return _proof(
+            "delta_output", "The output layer's δ as a matrix: δ^L = ∇_out J ⊙ f'(net^L), "
+            "from δ_j = ∂J/∂out_j · f'(net_j) for every neuron j (g_j = ∂J/∂out_j)",
+            lambda: sp.Matrix([gj * fj for gj, fj in zip(g, f)]), lambda: sp.HadamardProduct(G, F),
+            [(lambda: sp.HadamardProduct(g, f), "entry j is g_j·f'_j: the elementwise "
+              "(Hadamard) product ⊙ of the two columns"),
+             (lambda: sp.HadamardProduct(G, F), "name the columns: g = ∇_out J, f' = "
+              "f'(net^L)")],
+            definitions=((G, g), (F, f)))
+    return _sizes(build, _MATRIX_SIZES)
+
+
+def _delta_hidden() -> Proof:
+    def build(n: int, m: int) -> Proof:
+        # layer l has n neurons, layer l+1 has m: W^(l+1) is m×n
+        w = sp.Matrix(m, n, lambda i, j: sp.Symbol(f"w_{i + 1}{j + 1}", real=True))
+        d, f = _column("delta", m), _column("f'", n)
+        W, D = sp.MatrixSymbol("W", m, n), sp.MatrixSymbol("delta", m, 1)
+        F = sp.MatrixSymbol("f'", n, 1)
+        index = sp.Matrix([sp.Add(*[w[i, j] * d[i] for i in range(m)]) * f[j]
+                           for j in range(n)])
+        return _proof(
+            "delta_hidden", "A hidden layer's δ as a matrix: δ^l = ((W^(l+1))ᵀ δ^(l+1)) ⊙ "
+            "f'(net^l), from δ_j = (Σ_i w_ij δ_i) · f'(net_j)",
+            lambda: index, lambda: sp.HadamardProduct(W.T * D, F),
+            [(lambda: sp.HadamardProduct(sp.MatMul(w.T, d), f),
+              "Σ_i w_ij δ_i is row j of Wᵀ times the column δ; then ⊙ with f'"),
+             (lambda: sp.HadamardProduct(W.T * D, F), "name the matrices")],
+            definitions=((W, w), (D, d), (F, f)))
+    return _sizes(build, _MATRIX_SIZES)
+
+
+def _weight_gradient_matrix() -> Proof:
+    def build(n: int, m: int) -> Proof:
+        d, o = _column("delta", n), _column("out", m)
+        D, O = sp.MatrixSymbol("delta", n, 1), sp.MatrixSymbol("out", m, 1)
+        return _proof(
+            "weight_gradient_matrix", "A layer's weight gradient as a matrix: ∂J/∂W^l = δ^l "
+            "(out^(l−1))ᵀ, from ∂J/∂w_jk = δ_j · out_k, of the same shape as W^l",
+            lambda: sp.Matrix(n, m, lambda j, k: d[j] * o[k]), lambda: D * O.T,
+            [(lambda: sp.MatMul(d, o.T), "entry (j, k) is δ_j·out_k: a column times a row "
+              "(an outer product)"),
+             (lambda: D * O.T, "name the columns")],
+            definitions=((D, d), (O, o)))
+    return _sizes(build, _MATRIX_SIZES)
+
+
+def _bias_gradient_vector() -> Proof:
+    def build(n: int, _m: int) -> Proof:
+        d = _column("delta", n)
+        D = sp.MatrixSymbol("delta", n, 1)
+        return _proof(
+            "bias_gradient_vector", "A layer's bias gradient: ∂J/∂b^l = δ^l, from ∂J/∂b_j = "
+            "δ_j · 1; a bias shared by the layer's neurons adds every path: ∂J/∂b = 1ᵀ δ^l",
+            lambda: sp.Matrix([sp.Add(*d)]), lambda: sp.ones(1, n) * D,
+            [(lambda: sp.MatMul(sp.ones(1, n), d), "Σ_j δ_j·1 is a row of ones times the "
+              "column δ (per neuron, entry j alone: δ_j, the column δ itself)"),
+             (lambda: sp.ones(1, n) * D, "name the column")],
+            definitions=((D, d),))
+    return _sizes(build, _MATRIX_SIZES)
+
+
 BUILDERS: dict[str, Callable[[], Proof]] = {
     "warmup_partial_x": _warmup_partial_x,
     "warmup_partial_y": _warmup_partial_y,
@@ -374,6 +469,10 @@ BUILDERS: dict[str, Callable[[], Proof]] = {
     "softmax_jacobian_diagonal": _softmax_jacobian_diagonal,
     "softmax_jacobian_off_diagonal": _softmax_jacobian_off_diagonal,
     "softmax_cross_entropy": _softmax_cross_entropy,
+    "delta_output": _delta_output,
+    "delta_hidden": _delta_hidden,
+    "weight_gradient_matrix": _weight_gradient_matrix,
+    "bias_gradient_vector": _bias_gradient_vector,
 }
 
 # what a proof needs first, so that a worksheet includes it too
