@@ -104,6 +104,11 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--param", action="append", metavar="NAME",
                    help="show only this parameter's derivation and the δ's it needs, e.g. "
                    "'W[2][1][1]', or w5 as numbered in seed 003 (repeatable)")
+    d.add_argument("--form", choices=("scalar", "matrix"), default="scalar",
+                   help="scalar (default): each δ and gradient by the chain rule; matrix: "
+                   "the four matrix equations with every matrix's shape (δ^L, δ^l, ∂J/∂W^l, "
+                   "∂J/∂b^l), each entry checked equal to the scalar ones; with --json, adds "
+                   "\"matrix\"")
     _seed_options(d)
     d.set_defaults(command=cmd_derive)
 
@@ -225,9 +230,19 @@ def cmd_derive(args) -> int:
     defn = _network_definition(args.file)
     inst = _instance(defn, args)
     params = [_param(p, defn.network) for p in args.param or ()]
+    if args.form == "matrix" and params:
+        _usage("derive: --form matrix shows whole layers; leave out --param")
     result = run_params(defn, inst, params) if params and not args.json else run(defn, inst)
+    form = None
+    if args.form == "matrix":
+        from . import matrixform
+
+        form = matrixform.build(result)
     if args.json:
-        print(_json(report.as_json(result), args.file))
+        print(_json(report.as_json(result) | ({} if form is None else {
+            "matrix": report.matrix_json(form)}), args.file))
+    elif form is not None:
+        print(report.matrix_text(form))
     else:
         print(report.text(result, params, defn.notation))
     return 0

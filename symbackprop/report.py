@@ -44,8 +44,10 @@ from .names import numbered
 from .steps import Chain, Factor, PathSum, Step, children
 from .verify import Verified
 
-__all__ = ["as_json", "deltas_text", "derivation_text", "forward_text", "text",
-           "verification_text"]
+__all__ = ["as_json", "deltas_text", "derivation_text", "forward_text", "matrix_json",
+           "matrix_text", "text", "verification_text"]
+
+MATRIX_NUMBERS = 64  # entries a matrix may have to be printed in numbers (its shape always is)
 
 
 def as_json(r: Verified) -> dict:
@@ -99,6 +101,38 @@ def _params(by_name: dict[str, float], net) -> dict:
          else [by_name[name("b", l, j)] for j in range(1, sizes[l] + 1)]
          for l in range(1, len(sizes))]
     return {"W": W, "b": b}
+
+
+def matrix_json(form) -> dict:
+    """The matrix form's numbers: each δ^l (a list per neuron: its value, or a value per
+    example), and ∂J/∂W^l and ∂J/∂b^l in the shapes of "grad"."""
+    squeeze = (lambda a: a[:, 0].tolist()) if not form.batch else (lambda a: a.tolist())
+    return {"deltas": [squeeze(d) for d in form.deltas],
+            "grad": {"W": [g.tolist() for g in form.grad_W],
+                     "b": None if form.grad_b is None else [b.tolist() for b in form.grad_b]},
+            "equations": [e.form for e in form.equations]}
+
+
+def matrix_text(form) -> str:
+    """Each equation with its shapes, then its numbers where the matrices are small."""
+    lines = ["Backpropagation in matrix form (shapes rows×columns"
+             + (f"; a column per example of the batch of {form.batch})" if form.batch else ")")]
+    for e in form.equations:
+        lines.append(e.form)
+        shown = [(n, a) for n, a in e.operands if a.size <= MATRIX_NUMBERS]
+        if len(shown) == len(e.operands) and e.value.size <= MATRIX_NUMBERS:
+            lines += [f"  {n} = {_matrix(a)}" for n, a in e.operands]
+            lines.append(f"  = {_matrix(e.value)}")
+        else:
+            lines.append(f"  (matrices of more than {MATRIX_NUMBERS} entries: numbers in --json)")
+    lines.append("Every entry checked equal to the scalar chain rule's, symbolically and in "
+                 "numbers.")
+    return "\n".join(lines)
+
+
+def _matrix(a) -> str:
+    rows = a.reshape(-1, 1) if a.ndim == 1 else a
+    return "[" + "; ".join(", ".join(_number(float(v)) for v in row) for row in rows) + "]"
 
 
 def _delta(l: int, j) -> str:

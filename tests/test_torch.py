@@ -24,25 +24,29 @@ def _torch(inst: Instance):
     W = [torch.tensor(m, dtype=torch.float64, requires_grad=True) for m in v.weights]
     b = None if net.bias == "none" else [torch.tensor(x, dtype=torch.float64, requires_grad=True)
                                          for x in v.biases]
-    a = torch.tensor(v.inputs, dtype=torch.float64)
-    t = torch.tensor(v.targets, dtype=torch.float64)
+    # a batch: a column per example, each bias across its row
+    a = torch.tensor(numeric.inputs(inst), dtype=torch.float64)
+    t = torch.tensor(numeric.targets(inst), dtype=torch.float64)
     for l, w in enumerate(W):
-        z = w @ a + (0 if b is None else b[l])
+        z = w @ a + (0 if b is None else b[l] if a.dim() == 1 else b[l][:, None])
         a = ACT[net.activations[l]](z)
-    losses = {
-        "half_sse": lambda: 0.5 * torch.nn.functional.mse_loss(a, t, reduction="sum"),
-        "sse": lambda: torch.nn.functional.mse_loss(a, t, reduction="sum"),
-        "mse": lambda: torch.nn.functional.mse_loss(a, t),
-        "binary_cross_entropy": lambda: torch.nn.functional.binary_cross_entropy_with_logits(
-            z, t, reduction="sum"),
-        "cross_entropy": lambda: (torch.nn.functional.cross_entropy(z, t, reduction="sum")
+    F = torch.nn.functional
+    each = {  # each example's loss (dimension 0: the outputs)
+        "half_sse": lambda: 0.5 * ((a - t) ** 2).sum(0),
+        "sse": lambda: ((a - t) ** 2).sum(0),
+        "mse": lambda: ((a - t) ** 2).mean(0),
+        "binary_cross_entropy": lambda: F.binary_cross_entropy_with_logits(
+            z, t, reduction="none").sum(0),
+        "cross_entropy": lambda: (F.cross_entropy(z.T, t.T, reduction="none")
+                                  if net.activations[-1] == "softmax" and z.dim() == 2 else
+                                  F.cross_entropy(z, t, reduction="sum")
                                   if net.activations[-1] == "softmax"
-                                  else -(t * torch.nn.functional.logsigmoid(z)).sum()),
-    }
-    J = losses[net.loss]()
+                                  else -(t * F.logsigmoid(z)).sum(0)),
+    }[net.loss]()
+    J = each.mean() if inst.batched and inst.batch_loss == "mean" else each.sum()
     J.backward()
-    return J.item(), a.tolist(), [w.grad.numpy() for w in W], \
-        None if b is None else [x.grad.numpy() for x in b]
+    return J.item(), a.T.tolist() if inst.batched else a.tolist(), \
+        [w.grad.numpy() for w in W], None if b is None else [x.grad.numpy() for x in b]
 
 
 def _compare(inst: Instance):
@@ -51,8 +55,9 @@ def _compare(inst: Instance):
     net = inst.network
     L = net.depth
     assert r.values["J"] == pytest.approx(J, rel=1e-12, abs=1e-300)
-    assert [r.values[f"out[{L}][{j}]"] for j in range(1, net.layers[-1] + 1)] == \
-        pytest.approx(outputs, rel=1e-12, abs=1e-300)
+    for one, theirs in zip(r.examples or (r,), outputs if inst.batched else [outputs]):
+        assert [one.values[f"out[{L}][{j}]"] for j in range(1, net.layers[-1] + 1)] == \
+            pytest.approx(theirs, rel=1e-12, abs=1e-300)
     # a gradient whose paths cancel (a shared softmax bias: Σ(y − t) = 0) is judged against
     # the size of its paths, Σ|terms|, since that is what rounding is relative to
     sizes = _flat_params(numeric.magnitudes(inst, numeric.params(inst)), net.bias)
@@ -113,3 +118,19 @@ def _random(net: Network, seed: int) -> Instance:
                          + "-" + "-".join(n.activations) + "-" + n.loss + "-" + n.bias)
 def test_random_networks_agree_with_torch(net, seed):
     _compare(_random(net, seed))
+
+
+@pytest.mark.parametrize("how", ["sum", "mean"])
+@pytest.mark.parametrize("net", NETWORKS, ids=lambda n: "-".join(map(str, n.layers))
+                         + "-" + "-".join(n.activations) + "-" + n.loss + "-" + n.bias)
+def test_random_batches_agree_with_torch(net, how):
+    """Three examples, each drawn as one example is, their losses added (or averaged)."""
+    from dataclasses import replace
+
+    from symbackprop.definition import Example
+
+    draws = [_random(net, seed) for seed in (3, 4, 5)]
+    examples = tuple(Example(d.values.inputs, d.values.targets) for d in draws)
+    first = draws[0]
+    _compare(replace(first, values=replace(first.values, inputs=None, targets=None,
+                                           examples=examples), batch_loss=how))
