@@ -36,6 +36,8 @@ _QUANTITY = re.compile(r"^(new |delta )?(W|b|net|out|x|t)((?:\[[1-9][0-9]*\])+)$
 _DERIVATIVE = re.compile(r"^d(J(?:@[1-9][0-9]*)?|(?:net|out)(?:\[[1-9][0-9]*\])+(?:@[1-9][0-9]*)?)"
                          r"/d(.+)$")
 EXAMPLE = re.compile(r"^(.+)@([1-9][0-9]*)$")
+# a matrix worksheet's shape blanks: rows or columns of layer l's δ^l or ∂J/∂W^l
+SHAPE = re.compile(r"^(rows|columns) of (delta|dJ/dW)\[([1-9][0-9]*)\]$")
 
 
 def example_of(name: str) -> tuple[str, int | None]:
@@ -73,6 +75,12 @@ def check_name(name, network, fail, updated: bool = False, examples: int = 0) ->
         fail(f"{_show(name)} is not a canonical name {example}")
     if "@" in name:
         _check_example(name, network, fail, updated, examples)
+        return
+    shape = SHAPE.match(name)
+    if shape:
+        l = int(shape.group(3))
+        if not 1 <= l <= network.depth:
+            fail(f"'{name}': the network has layers 1 to {network.depth}")
         return
     if examples and not name.startswith(("new ", "delta ", "dJ/dW", "dJ/db", "W", "b")) \
             and name != "J":

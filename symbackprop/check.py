@@ -45,6 +45,7 @@ MISTAKES = {
     "sum_for_mean": "this is the sum over the examples: the batch's loss is their mean, so "
                     "divide by the number of examples",
     "one_example": "this is one example's value: the batch's takes in every example",
+    "transposed": "rows and columns are swapped: an m×n matrix times an n×p matrix is m×p",
 }
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")

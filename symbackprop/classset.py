@@ -234,7 +234,12 @@ def _trivial(defn: Definition, ws: worksheet.Worksheet) -> bool:
     shown = [a for a in ws.answers if " via " not in a.name  # one path can be the whole sum
              and (a.name == "J" or a.name.startswith(("net", "out", "dJ/dW", "dJ/db")))]
     rounded = [round(a.value, defn.decimals) for a in shown]
-    zero_gradient = any(r == 0 for a, r in zip(shown, rounded) if a.name.startswith("dJ/d"))
+    net = defn.network
+    # a softmax layer's shared bias has ∂J/∂b = Σ(out − t) = 0 whatever the numbers
+    always_zero = f"dJ/db[{net.depth}]" if net.activations[-1] == "softmax" and \
+        net.bias == "shared" else None
+    zero_gradient = any(r == 0 for a, r in zip(shown, rounded)
+                        if a.name.startswith("dJ/d") and a.name != always_zero)
     # out = net is ReLU's (and the identity's) definition, not a coincidence to avoid
     linear = tuple(f"out[{l}][" for l, act in enumerate(defn.network.activations, start=1)
                    if act in ("relu", "identity"))

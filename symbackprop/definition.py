@@ -36,6 +36,7 @@ ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity", "softmax")
 LOSSES = ("half_sse", "sse", "mse", "cross_entropy", "binary_cross_entropy")
 BIAS_STYLES = ("shared", "per_neuron", "none")
 NOTATIONS = ("matrix", "numbered")
+FORMS = ("scalar", "matrix")  # a worksheet's backpropagation: neuron by neuron, or matrices
 DEFAULT_TITLE = "Backpropagation, step by step"
 MAX_CLAIMED_STEPS = 100_000  # loss_after_steps / outputs_after_steps: seconds of training
 MAX_CLAIMED_WORK = 10_000_000  # and at most this many steps × parameters
@@ -126,6 +127,7 @@ class Definition:
     versions: int | None = None  # build a class set of this many versions by default
     data: DataSet | None = None  # train on a data set (values are then drawn from the seed)
     batch_loss: str = "sum"  # of a batch (values.examples): J = Σ_e J@e, or their mean
+    form: str = "scalar"  # the worksheet's backpropagation: scalar, or the matrix equations
 
     @property
     def examples(self) -> int:
@@ -236,7 +238,7 @@ class _Checker:
         top = self.mapping(data, "", (
             "kind", "title", "network", "values", "learning_rate", "update_biases", "notation",
             "decimals", "ask", "points", "claimed", "names", "conventions", "seed",
-            "versions", "data", "batch_loss"),
+            "versions", "data", "batch_loss", "form"),
             required=("network",))
         title = self.title(top.get("title", DEFAULT_TITLE))
         network = self.network(top["network"])
@@ -276,7 +278,15 @@ class _Checker:
                 top["versions"], "versions", 1, MAX_VERSIONS),
             data=data,
             batch_loss=self.choice(top.get("batch_loss", "sum"), "batch_loss", BATCH_LOSSES),
+            form=self.form(top.get("form", "scalar"), values),
         )
+
+    def form(self, value, values: Values) -> str:
+        form = self.choice(value, "form", FORMS)
+        if form == "matrix" and values.examples is not None:
+            self.fail("form", "a matrix-form worksheet works one example; for a batch's "
+                      "matrices (a column per example) use derive --form matrix")
+        return form
 
     def data_set(self, top: dict, network: Network) -> DataSet:
         """The digits file, relative to the definition's folder; a 64-…-10 network to fit it."""

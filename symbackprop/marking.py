@@ -23,6 +23,7 @@ import hashlib
 import json
 import math
 
+from .canonical import SHAPE
 from .check import MISTAKES, Key
 from .model import COMMON_RATES, Model, _short
 from .model import of as model_of
@@ -77,6 +78,8 @@ def _value_blank(key: Key, a: dict) -> dict:
 
 def _blank(key: Key, model: Model, traced: Model, a: dict) -> dict:
     name = a["name"]
+    if SHAPE.match(name):
+        return _shape_blank(key, model, a)
 
     def tree(mode=None):
         value = traced.value(name, ref, mode)
@@ -99,6 +102,18 @@ def _blank(key: Key, model: Model, traced: Model, a: dict) -> dict:
             "mistakes": [r for r in mistakes if r["candidates"]],
             "points": key.definition.get("points", {}).get(name, 1),
             "working": model.working(name, model.key_value)}
+
+
+def _shape_blank(key: Key, model: Model, a: dict) -> dict:
+    """A matrix's rows or columns: a whole number, and the other one where they differ (a
+    student who swapped rows and columns)."""
+    which, matrix, l = SHAPE.match(a["name"]).groups()
+    rows, columns = model.shape(matrix, int(l))
+    other = float(columns if which == "rows" else rows)
+    return _value_blank(key, a) | {
+        "recompute": a["value"], "right": [a["value"]],
+        "mistakes": [_rule("transposed", other)] if other != a["value"] else [],
+        "points": key.definition.get("points", {}).get(a["name"], 1)}
 
 
 def _rule(mode: str, *candidates) -> dict:

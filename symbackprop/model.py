@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 
-from .canonical import at_example, example_of
+from .canonical import SHAPE, at_example, example_of
 from .trace import Ops
 
 COMMON_RATES = (0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.3, 0.5, 1.0, 2.0)
@@ -181,6 +181,10 @@ class Model:
             return None
 
     def _value(self, name: str, get, mode):
+        shape = SHAPE.match(name)
+        if shape:  # a matrix's rows or columns: the network's sizes, whatever was written
+            rows, cols = self.shape(shape.group(2), int(shape.group(3)))
+            return float(rows if shape.group(1) == "rows" else cols)
         idx = [int(i) for i in _IDX.findall(name)]
         if name.startswith("new "):
             return self._update(name[4:], get, mode)
@@ -208,6 +212,10 @@ class Model:
         if name == "J":
             return self._loss(get, mode)
         return self._param(name)
+
+    def shape(self, matrix: str, l: int) -> tuple[int, int]:
+        """δ^l is a column of layer l's neurons; ∂J/∂W^l has W^l's shape."""
+        return (self.layers[l], 1) if matrix == "delta" else (self.layers[l], self.layers[l - 1])
 
     def _param(self, name: str) -> float:
         idx = [int(i) for i in _IDX.findall(name)]
@@ -318,10 +326,42 @@ def _short(value: float) -> str:
 
 
 def of(key, through_deltas: bool = False, ops=Ops):
-    """The marking model of a key: one example's, or a batch's."""
+    """The marking model of a key: one example's, or a batch's. A matrix-form sheet asks for
+    whole δ's, not their factors: its gradients are worked through the δ's written."""
+    if key.definition.get("form") == "matrix":
+        return MatrixModel(key, True, ops)
     if "examples" in key.definition["values"]:
         return BatchModel(key, through_deltas, ops)
     return Model(key, through_deltas, ops)
+
+
+class MatrixModel(Model):
+    """A matrix-form sheet's model: it asks for outs and whole δ's and gradients, so each δ
+    is worked from the outs and the next layer's δ's written on the sheet (δ^l = (Wᵀδ^(l+1)) ⊙
+    f'), and each gradient from its δ and its input as written (δ·outᵀ): a slip carries
+    forward entry by entry."""
+
+    def _value(self, name: str, get, mode):
+        idx = [int(i) for i in _IDX.findall(name)]
+        if name.startswith("dJ/dnet") and not self._softmax_output(idx[0]):
+            l, j = idx
+            slope = 1.0 if mode == "missing_activation_derivative" else \
+                self._activation_slope(l, j, get, mode)
+            if l == self.L:
+                return self._loss_slope(j, get, mode) * slope
+            paths = [get(f"dJ/dnet[{l + 1}][{i}]") * self._dnet(
+                f"dnet[{l + 1}][{i}]/dout[{l}][{j}]", [l + 1, i, l, j], get, mode)
+                for i in range(1, self.layers[l + 1] + 1)]
+            if mode and mode.startswith("one_path_only"):
+                paths = [paths[int(mode.split("#")[1]) - 1]]  # IndexError: no such path
+            return sum(paths) * slope
+        if name.startswith("dJ/dW"):
+            l, j, k = idx
+            return get(f"dJ/dnet[{l}][{j}]") * self._source(l, k, get, mode)
+        if name.startswith("dJ/db"):
+            neurons = [idx[1]] if len(idx) == 2 else range(1, self.layers[idx[0]] + 1)
+            return sum(get(f"dJ/dnet[{idx[0]}][{j}]") for j in neurons)
+        return super()._value(name, get, mode)
 
 
 class BatchModel(Model):

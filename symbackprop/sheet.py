@@ -52,11 +52,24 @@ class Line:
     first: bool  # False where the answer was already asked for earlier on the sheet
 
 
+@dataclass(frozen=True)
+class Grid:
+    """A matrix of blanks, laid out as the matrix with its shape under it: the section's
+    lines from `first` on are its entries, row by row."""
+
+    quantity: NoEscape  # \delta^{(1)}
+    form: NoEscape  # \left(W^{(2)}\right)^{T} \delta^{(2)} \odot f'(\mathrm{net}^{(1)})
+    rows: int
+    columns: int
+    first: int
+
+
 @dataclass
 class Section:
     title: str
     intro: str
     lines: list[Line] = field(default_factory=list)
+    grid: Grid | None = None
 
 
 @dataclass
@@ -94,7 +107,11 @@ def default_ask(defn: Definition) -> tuple[str, ...]:
 
 def build(defn: Definition, result: Verified) -> Worksheet:
     asked = defn.ask or default_ask(defn)
-    if result.examples:
+    if defn.form == "matrix":
+        sheet = _Sheet(defn, result)
+        sections = [sheet.forward_section(), sheet.loss_section()] + sheet.matrix_sections()
+        answers, asked = sheet.answers, tuple(result.derivation.grads)
+    elif result.examples:
         sections, answers = _batch_sections(defn, result, asked)
     else:
         sheet = _Sheet(defn, result)
@@ -108,6 +125,11 @@ def build(defn: Definition, result: Verified) -> Worksheet:
     steps = result.derivation.deltas | result.derivation.grads
     used = {f.rule for p in asked for f in leaves(steps[example_of(p)[0]])}
     net = defn.network
+    if defn.form == "matrix":
+        used |= {"delta_hidden", "weight_gradient_matrix"} if net.depth > 1 else \
+            {"weight_gradient_matrix"}
+        used |= set() if net.bias == "none" else {"bias_gradient_vector"}
+        used |= set() if net.activations[-1] == "softmax" else {"delta_output"}
     return Worksheet(
         title=defn.title, notation=defn.notation, decimals=defn.decimals,
         learning_rate=defn.learning_rate, sections=sections, answers=answers,
@@ -142,7 +164,8 @@ def _batch_sections(defn: Definition, result: Verified, asked) -> tuple[list, li
 def key_json(defn: Definition, ws: Worksheet, result: Verified) -> dict:
     definition = {"title": defn.title, **definition_json(defn, result.instance),
                   "notation": ws.notation, "decimals": ws.decimals, "ask": list(ws.asked),
-                  "points": dict(defn.points)}
+                  "points": dict(defn.points)} | ({"form": "matrix"} if defn.form == "matrix"
+                                                   else {})
     return with_scheme({"definition": definition, "seed": ws.seed, "version": ws.version,
                         "answers": [asdict(a) for a in ws.answers]})
 
@@ -334,6 +357,120 @@ class _Sheet:
             terms = [_partial(t.J, self.sym(p)) for t in sheets]
             s.lines.append(self.line(_partial("J", self.sym(p)), [total(terms)], f"dJ/d{p}",
                                      rounded[p], self.r.grads[p]))
+        return s
+
+    # --- the matrix form: whole δ's and gradients, laid out as matrices -----------------
+
+    def matrix_sections(self) -> list[Section]:
+        """Each layer's δ, output layer first; then each layer's ∂J/∂W and ∂J/∂b. Each asks
+        first for the shape of the product, then for its entries."""
+        L = self.defn.network.depth
+        out = [self.delta_matrix(l) for l in range(L, 0, -1)]
+        for l in range(L, 0, -1):
+            out.append(self.weight_matrix(l))
+            if self.defn.network.bias != "none":
+                out.append(self.bias_matrix(l))
+        return out
+
+    def _mat(self, kind: str, l: int) -> str:
+        r"""A layer's matrix as a symbol: \delta^{(l)}, W^{(l)}, \mathrm{out}^{(l)}."""
+        letter = {"delta": r"\delta", "W": "W", "out": r"\mathrm{out}", "net": r"\mathrm{net}",
+                  "b": "b"}[kind]
+        return "x" if kind == "out" and l == 0 else f"{letter}^{{({l})}}"
+
+    def _shape_lines(self, matrix: str, l: int, rows: int, columns: int) -> list[Line]:
+        name = f"{matrix}[{l}]"
+        shown = self._mat("delta", l) if matrix == "delta" else \
+            _partial("J", self._mat("W", l))
+        return [self.line(rf"\text{{{which} of }} {shown}", [], f"{which} of {name}",
+                          float(n), float(n)) for which, n in (("rows", rows),
+                                                               ("columns", columns))]
+
+    def _grid(self, s: Section, quantity: str, form: str, rows: int, columns: int) -> None:
+        s.grid = Grid(NoEscape(quantity), NoEscape(form), rows, columns, len(s.lines))
+
+    def delta_matrix(self, l: int) -> Section:
+        net, sizes = self.defn.network, self.layers
+        n, L = sizes[l], net.depth
+        delta = self._mat("delta", l)
+        if l == L and net.activations[-1] == "softmax":
+            form = rf"{self._mat('out', L)} - t"
+            words = (f"With softmax and cross-entropy the output layer's δ is its outputs minus "
+                     f"their targets, a {n}×1 column.")
+            product = None
+        elif l == L:
+            form = rf"\nabla_{{\mathrm{{out}}}} J \odot f'({self._mat('net', L)})"
+            words = ("Entry by entry (⊙): each output's loss slope ∂J/∂out times its "
+                     f"activation's slope f′(net). Both columns are {n}×1, and so is δ.")
+            product = None
+        else:
+            form = (rf"\left({self._mat('W', l + 1)}\right)^{{T}} {self._mat('delta', l + 1)} "
+                    rf"\odot f'({self._mat('net', l)})")
+            product = (sizes[l + 1], n)
+            words = (f"The next layer's δ's come back through its weights: the transposed weight "
+                     f"matrix is {n}×{sizes[l + 1]} and the next layer's δ is {sizes[l + 1]}×1. "
+                     "First give the shape of their product (it must match f′(net), entry by "
+                     "entry), then each entry.")
+        s = Section(f"The error terms of layer {l}: ${delta}$", words)
+        if product is not None:
+            s.lines += self._shape_lines("delta", l, n, 1)
+        self._grid(s, delta, form, n, 1)
+        for j in range(1, n + 1):
+            key = f"dJ/dnet[{l}][{j}]"
+            s.lines.append(self.line(f"{delta}_{{{j}}}", [self._delta_entry(l, j)], key,
+                                     self.rounded_steps[key], self.r.steps[key]))
+        return s
+
+    def _delta_entry(self, l: int, j: int) -> str:
+        net, L = self.defn.network, self.defn.network.depth
+        out = self.sym(name("out", l, j))
+        if l == L and net.activations[-1] == "softmax":
+            return f"{out} - {self.sym(name('t', j))}"
+        slope = rf"f'({self.sym(name('net', l, j))})"
+        if l == L:
+            return rf"{_partial('J', out)} \cdot {slope}"
+        after = self._mat("delta", l + 1)
+        paths = " + ".join(rf"{self.sym(name('W', l + 1, i, j))} {after}_{{{i}}}"
+                           for i in range(1, self.layers[l + 1] + 1))
+        return rf"\left({paths}\right) \cdot {slope}"
+
+    def weight_matrix(self, l: int) -> Section:
+        n, m = self.layers[l], self.layers[l - 1]
+        grad = _partial("J", self._mat("W", l))
+        form = rf"{self._mat('delta', l)} \left({self._mat('out', l - 1)}\right)^{{T}}"
+        inputs = "the inputs" if l == 1 else f"the outputs of layer {l - 1}"
+        s = Section(f"The weight gradient of layer {l}: ${grad}$",
+                    f"The layer's δ ({n}×1) times {inputs} laid as a row (1×{m}). Give the "
+                    "shape of the product (the weights have the same), then each entry: the δ "
+                    "of the row's neuron times the input of the column.")
+        s.lines += self._shape_lines("dJ/dW", l, n, m)
+        self._grid(s, grad, form, n, m)
+        for j in range(1, n + 1):
+            for k in range(1, m + 1):
+                p = name("W", l, j, k)
+                source = self.sym(self.graph.source_name(l, k))
+                entry = rf"{self._mat('delta', l)}_{{{j}}} \cdot {source}"
+                s.lines.append(self.line(_partial("J", self.sym(p)), [entry], f"dJ/d{p}",
+                                         self.rounded_steps[self.d.grads[p].target],
+                                         self.r.grads[p]))
+        return s
+
+    def bias_matrix(self, l: int) -> Section:
+        n, shared = self.layers[l], self.defn.network.bias == "shared"
+        grad = _partial("J", self._mat("b", l))
+        delta = self._mat("delta", l)
+        s = Section(f"The bias gradient of layer {l}: ${grad}$",
+                    f"One bias shared by the layer's {n} neurons reaches J through each of them: "
+                    "its gradient is the sum of their δ's (a row of ones times δ)." if shared else
+                    "Each bias's gradient is its neuron's δ (times 1).")
+        params = [name("b", l)] if shared else [name("b", l, j) for j in range(1, n + 1)]
+        self._grid(s, grad, rf"\mathbf{{1}}^{{T}} {delta}" if shared else delta, len(params), 1)
+        for j, p in enumerate(params, start=1):
+            entry = " + ".join(f"{delta}_{{{i}}}" for i in range(1, n + 1)) if shared else \
+                f"{delta}_{{{j}}}"
+            s.lines.append(self.line(_partial("J", self.sym(p)), [entry], f"dJ/d{p}",
+                                     self.rounded_steps[self.d.grads[p].target],
+                                     self.r.grads[p]))
         return s
 
     def update_section(self, asked, grads: dict[str, float]) -> Section:

@@ -15,7 +15,8 @@ from symbackprop.cli import main
 from .conftest import WORKSHEETS
 
 SHEETS = ["blog-2-2-2", "pixel-four-4-2-1", "han-kamber-3-2-1", "class-set-2-2-2",
-          "digits-forward", "gradient-descent", "loss-comparison", "batch-of-two-2-2-2"]
+          "digits-forward", "gradient-descent", "loss-comparison", "batch-of-two-2-2-2",
+          "matrix-form-3-4-2"]
 
 # Moodle's own regexes (question/type/multianswer/questiontype.php), as PCRE reads them
 FRACTION = r"=|%(-?[0-9]+)%"

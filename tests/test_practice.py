@@ -20,7 +20,7 @@ from . import browser
 from .conftest import WORKSHEETS
 
 SHEETS = ["blog-2-2-2", "pixel-four-4-2-1", "class-set-2-2-2", "digits-forward",
-          "gradient-descent", "loss-comparison", "batch-of-two-2-2-2"]
+          "gradient-descent", "loss-comparison", "batch-of-two-2-2-2", "matrix-form-3-4-2"]
 
 
 @pytest.fixture(scope="module")

@@ -100,10 +100,23 @@ def worksheet_document(ws, key: bool, student: str | None = None) -> str:
         title=ws.title, kind="Answer key" if key else "Worksheet", key=key, student=student,
         tag=tag, decimals=ws.decimals, seed=ws.seed, version=ws.version,
         network_words=_network_words(ws), diagram=diagram_view(ws), given=_given_tables(ws),
-        sections=[{"title": latex.NoEscape(_title(s.title)), "intro": s.intro,
-                   "lines": [_line_view(line, ws.decimals) for line in s.lines]}
-                  for s in ws.sections],
+        sections=[_section_view(s, ws.decimals) for s in ws.sections],
         proofs=[proof_view(p) for p in ws.proofs])
+
+
+def _section_view(s, decimals: int) -> dict:
+    """A section's lines; a matrix's entries (s.grid) as rows of the matrix, after them."""
+    lines = [_line_view(line, decimals) for line in s.lines]
+    view = {"title": latex.NoEscape(_title(s.title)), "intro": s.intro, "lines": lines,
+            "grid": None}
+    if s.grid is not None:
+        g, entries = s.grid, lines[s.grid.first:]
+        view["lines"] = lines[:g.first]
+        view["grid"] = {"quantity": g.quantity, "form": g.form,
+                        "shape": latex.NoEscape(rf"{g.rows} \times {g.columns}"),
+                        "rows": [entries[r * g.columns:(r + 1) * g.columns]
+                                 for r in range(g.rows)]}
+    return view
 
 
 def _title(title: str):
