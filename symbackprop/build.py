@@ -52,12 +52,14 @@ def main(args) -> int:
     defn = definition.load(args.file)
     if isinstance(defn, definition.Lesson):
         return lesson(defn, args)
-    roster = read_roster(args.roster) if args.roster else None
-    first, count, size = versions_asked(defn, args, roster)
     try:
         classset.check_printable(defn)
     except ValueError as exc:
+        if defn.form == "matrix":
+            return shapes(defn, args)
         raise BuildError(str(exc)) from None
+    roster = read_roster(args.roster) if args.roster else None
+    first, count, size = versions_asked(defn, args, roster)
     name = Path(args.file).stem
 
     def make() -> Iterator[classset.Version]:
@@ -182,14 +184,39 @@ def lesson(defn: definition.Lesson, args) -> int:
     return run(make, args, with_class_set=False)
 
 
-def run(make, args, with_class_set: bool, whole_set: bool = True) -> int:
+def shapes(defn: definition.Definition, args) -> int:
+    """A network too big to work by hand, in matrix form: one page of its equations with every
+    matrix's shape and no numbers (<name>-shapes.pdf), a picture of where each matrix goes."""
+    from . import matrixform
+    from .formats import tex
+
+    formats = set(args.format or ["pdf"])
+    if args.versions or args.roster or args.first_version or formats - {"pdf", "tex"}:
+        raise BuildError(f"{args.file}: network.layers: a network this big prints as one page "
+                         "of its matrix equations' shapes (--format pdf or tex), with no "
+                         "versions or roster")
+    stem = Path(args.file).stem
+
+    def write(source: str, _args, out: Output, *_) -> tuple[int, str]:
+        path = out.write(f"{stem}-shapes.tex", source)
+        if "pdf" not in formats or not pdf.available():
+            return int("pdf" in formats), "1 .tex file"
+        compile_all(iter([(source, path.with_suffix(".pdf"), None)]), 1, out)
+        return 0, "1 PDF, 1 .tex file"
+
+    return run(lambda: tex.shapes_document(defn.title, defn.network,
+                                           matrixform.shapes(defn.network)),
+               args, with_class_set=False, emitter=write)
+
+
+def run(make, args, with_class_set: bool, whole_set: bool = True, emitter=None) -> int:
     """Lock and stage --out, make the versions, write and compile them, then move them in.
 
     A signal ends the build cleanly: one line, exit code 128 + its number (130 for Ctrl-C)."""
     out = Output(args.out)
     try:
         with signals_as_interrupts() as caught, out:
-            code, wrote = emit(make(), args, out, with_class_set, whole_set)
+            code, wrote = (emitter or emit)(make(), args, out, with_class_set, whole_set)
             if caught:  # raised, but swallowed by a library's bare `except:` on the way out
                 raise Interrupted(caught[0])
             out.commit()

@@ -25,6 +25,7 @@ values, as verify holds NumPy's backward pass.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import numpy as np
 import sympy as sp
@@ -43,6 +44,9 @@ class Equation:
     form: str  # 'δ^1 (2×1) = (W^2)ᵀ (2×2) δ^2 (2×1) ⊙ f′(net^1) (2×1)'
     operands: tuple[tuple[str, np.ndarray], ...]  # each named matrix on the right, in numbers
     value: np.ndarray  # the left side, computed by the matrix products
+    lhs: str = ""  # 'δ^1'
+    ops: tuple[str, ...] = ()  # between the operands: '⊙', '−' or '' (a matrix product)
+    scale: float = 1.0  # 1/E before a batch's mean
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,27 @@ def build(r: Verified) -> MatrixForm:
     """The four equations for r's network, checked against r's scalar derivations."""
     _check_symbolically(r)
     return _numbers(r)
+
+
+def shapes(network) -> list[Equation]:
+    """The equations of a network with their shapes only (their numbers are zeros): a picture
+    of where each matrix goes, for a network too big to work by hand."""
+    return _numbers(_Zeros(network)).equations
+
+
+class _Zeros:
+    """A stand-in result whose every value is 0: only the shapes of what is built are read."""
+
+    examples = ()
+
+    def __init__(self, network):
+        self.instance = SimpleNamespace(network=network, batch_loss="sum")
+        self.values = self.steps = self.grads = _ZeroMap()
+
+
+class _ZeroMap(dict):
+    def __missing__(self, key):
+        return 0.0
 
 
 # --- symbolically: each entry of the matrix products is the scalar chain rule's ----------------
@@ -233,7 +258,8 @@ def _equation(rule: str, lhs: str, value: np.ndarray, operands, *ops: str,
     right = "".join(s + (f" {j} " if j else " ") for s, j in zip(shaped, joins)).strip()
     if scale != 1.0:
         right = f"(1/{round(1 / scale)}) {right}"
-    return Equation(rule, f"{lhs} ({_shape(value)}) = {right}", tuple(operands), value)
+    return Equation(rule, f"{lhs} ({_shape(value)}) = {right}", tuple(operands), value, lhs,
+                    tuple(joins[:len(shaped) - 1]), scale)
 
 
 def _shape(a: np.ndarray) -> str:

@@ -109,3 +109,20 @@ def test_a_matrix_form_class_set_and_a_batch_refused(tmp_path):
     with pytest.raises(DefinitionError, match="form: a matrix-form worksheet works one"):
         parse("network: {layers: [2, 1], activation: sigmoid, loss: sse}\n"
               "values: {examples: 2}\nform: matrix\n")
+
+
+@needs_tex
+def test_the_digits_network_prints_as_one_page_of_shapes(tmp_path):
+    digits = WORKSHEETS / "matrix-form-digits-64-16-10.yaml"
+    assert main(["build", str(digits), "--out", str(tmp_path)]) == 0
+    page = tmp_path / "matrix-form-digits-64-16-10-shapes.pdf"
+    info = subprocess.run(["pdfinfo", str(page)], capture_output=True, text=True).stdout
+    assert "Pages:           1" in info
+    text = subprocess.run(["pdftotext", str(page), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    for shape in ("10×1", "16×10", "16×64", "1×64", "10×16", "1×16"):
+        assert shape in text, shape
+    assert "Layer 1’s weight gradient" in text and "0." not in text  # shapes, no numbers
+    forms = [e.form for e in matrixform.shapes(load(digits).network)]
+    assert "∂J/∂W^1 (16×64) = δ^1 (16×1) xᵀ (1×64)" in forms
+    assert main(["build", str(digits), "--versions", "2", "--out", str(tmp_path / "v")]) == 2

@@ -10,6 +10,7 @@ escapes every printed value unless it is PyLaTeX's NoEscape (LaTeX we built ours
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import util
 from pathlib import Path
@@ -258,6 +259,54 @@ def _neuron_label(l: int, j: int, depth: int, notation: str) -> str:
 _LESSON_WORDS = {"forward_matrix": "Forward propagation: f(Wx + b)",
                  "gradient_descent": "Gradient descent", "loss_comparison":
                  "Squared error or cross-entropy?"}
+
+
+def shapes_document(title: str, network, equations) -> str:
+    """One page: a network's matrix equations, every matrix with its shape under it."""
+    template = environment().get_template("shapes.tex.j2")
+    sizes = "-".join(map(str, network.layers))
+    words = (f"A {sizes} network ({', '.join(dict.fromkeys(network.activations))}; loss "
+             f"{network.loss}): each δ is a column of its layer's neurons, each weight "
+             "gradient has the shape of its weight matrix.")
+    captions = {"softmax_cross_entropy": "The output layer's error (softmax, cross-entropy)",
+                "delta_output": "The output layer's error",
+                "delta_hidden": "Layer {l}'s error, sent back through the weights",
+                "weight_gradient_matrix": "Layer {l}'s weight gradient",
+                "bias_gradient_vector": "Layer {l}'s bias gradient"}
+    return template.render(
+        title=title, words=words, proof_names=latex.NoEscape(
+            " | ".join(dict.fromkeys(e.rule for e in equations)).replace("_", r"\_")),
+        equations=[{"caption": captions[e.rule].format(l=e.lhs.rsplit("^", 1)[1]),
+                     "latex": latex.NoEscape(_equation_tex(e))} for e in equations])
+
+
+def _equation_tex(e) -> str:
+    """lhs = operands, each with its shape under it (\\underset)."""
+    def under(label: str, shape: tuple[int, int]) -> str:
+        return rf"\underset{{{shape[0]}\times {shape[1]}}}{{{_matrix_tex(label)}}}"
+
+    def shape(a) -> tuple[int, int]:
+        return (a.shape[0], 1) if a.ndim == 1 else a.shape
+
+    ops = {"⊙": r"\odot", "−": "-", "": r"\;"}
+    right = under(*next((n, shape(a)) for n, a in e.operands[:1]))
+    for op, (n, a) in zip(e.ops, e.operands[1:]):
+        right += f" {ops[op]} {under(n, shape(a))}"
+    if e.scale != 1.0:
+        right = rf"\tfrac{{1}}{{{round(1 / e.scale)}}}\, {right}"
+    return f"{under(e.lhs, shape(e.value))} = {right}"
+
+
+def _matrix_tex(label: str) -> str:
+    """The matrix form's names as LaTeX: δ^2 → \\delta^{(2)}, (W^2)ᵀ, ∂J/∂W^1, f′(net^1), ..."""
+    if label.startswith("∂J/∂"):
+        return rf"\frac{{\partial J}}{{\partial {_matrix_tex(label[4:])}}}"
+    text = label.replace("(", r"\left(").replace(")", r"\right)")
+    text = re.sub(r"\^(\d+)", r"^{(\1)}", text)
+    for plain, tex_ in (("∇_out", r"\nabla_{\mathrm{out}}"), ("δ", r"\delta"), ("f′", "f'"),
+                        ("net", r"\mathrm{net}"), ("out^", r"\mathrm{out}^"), ("ᵀ", "^{T}")):
+        text = text.replace(plain, tex_)
+    return r"\mathbf{1}" + text[1:] if text.startswith("1") else text
 
 
 def lesson_document(sheet, key: bool) -> str:
