@@ -191,18 +191,23 @@ def shapes(defn: definition.Definition, args) -> int:
     from .formats import tex
 
     formats = set(args.format or ["pdf"])
-    if args.versions or args.roster or args.first_version or formats - {"pdf", "tex"}:
+    if args.versions or args.roster or args.first_version or formats - {"pdf", "tex", "html"}:
         raise BuildError(f"{args.file}: network.layers: a network this big prints as one page "
                          "of its matrix equations' shapes (--format pdf or tex), with no "
                          "versions or roster")
     stem = Path(args.file).stem
+    # a page of shapes has nothing to fill in: no practice page, and the line says so
+    note = " (a page of shapes has no practice page)" if "html" in formats else ""
 
     def write(source: str, _args, out: Output, *_) -> tuple[int, str]:
+        if not formats & {"pdf", "tex"}:
+            raise BuildError(f"{args.file}: a network this big prints as one page of its "
+                             "matrix equations' shapes: ask for --format pdf or tex")
         path = out.write(f"{stem}-shapes.tex", source)
         if "pdf" not in formats or not pdf.available():
-            return int("pdf" in formats), "1 .tex file"
+            return int("pdf" in formats), "1 .tex file" + note
         compile_all(iter([(source, path.with_suffix(".pdf"), None)]), 1, out)
-        return 0, "1 PDF, 1 .tex file"
+        return 0, "1 PDF, 1 .tex file" + note
 
     return run(lambda: tex.shapes_document(defn.title, defn.network,
                                            matrixform.shapes(defn.network)),
