@@ -168,7 +168,8 @@ def test_garbage_is_refused_with_checks_message(built, driver):
             pytest.fail(f"{text!r} was accepted")
 
 
-@pytest.mark.parametrize("name", ["blog-2-2-2", "gradient-descent"])
+@pytest.mark.parametrize("name", ["blog-2-2-2", "gradient-descent", "batch-of-two-2-2-2",
+                                  "matrix-form-3-4-2"])
 def test_pages_have_no_accessibility_violations(name, built, driver):
     page, _ = _page_and_key(built, name)
     browser.open_page(driver, page)

@@ -41,10 +41,7 @@ def _asset(name: str) -> Markup:
 def worksheet_page(ws, scheme: dict, student: str | None = None) -> str:
     """The practice page of a backpropagation worksheet."""
     blanks = {b["label"]: b for b in scheme["blanks"]}
-    sections = [{"title": Markup(mixed(s.title)), "label": plain(s.title), "intro": s.intro,
-                 "index": i,
-                 "lines": [_line(line, ws.decimals, blanks) for line in s.lines]}
-                for i, s in enumerate(ws.sections, start=1)]
+    sections = [_section(s, i, ws.decimals, blanks) for i, s in enumerate(ws.sections, start=1)]
     given = [{"caption": row["caption"], "math": Markup(math(row["latex"]))}
              for row in tex._given_tables(ws)]
     return page(ws.title, tex._tag(ws), student, ws.decimals, scheme, sections,
@@ -52,6 +49,21 @@ def worksheet_page(ws, scheme: dict, student: str | None = None) -> str:
                  diagram_caption="Inputs on the left, the outputs and their targets on the "
                  "right; each arrow carries its weight.", given=given,
                  proofs=[_proof(p) for p in ws.proofs])
+
+
+def _section(s, index: int, decimals: int, blanks: dict) -> dict:
+    """A section's lines; a matrix's entries (s.grid) as the rows of a table, after them."""
+    lines = [_line(line, decimals, blanks) for line in s.lines]
+    view = {"title": Markup(mixed(s.title)), "label": plain(s.title), "intro": s.intro,
+            "index": index, "lines": lines, "grid": None}
+    if s.grid is not None:
+        g, entries = s.grid, lines[s.grid.first:]
+        view["lines"] = lines[:g.first]
+        view["grid"] = {"math": Markup(math(f"{g.quantity} = {g.form}")),
+                        "shape": f"{g.rows}×{g.columns}",
+                        "rows": [entries[r * g.columns:(r + 1) * g.columns]
+                                 for r in range(g.rows)]}
+    return view
 
 
 def _line(line, decimals: int, blanks: dict) -> dict:
