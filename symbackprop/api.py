@@ -156,7 +156,7 @@ class Result:
         from .report import deltas_text, derivation_text, text
         from .steps import PathSum, flatten
 
-        p = self._canonical(param)
+        p = self.canonical(param)
         r, step = self.verified, self.verified.derivation.grads[p]
         if r.examples:  # a batch: the sum over its examples of each one's gradient
             factors = tuple((f"dJ@{e}/d{p}", one.grads[p])
@@ -182,7 +182,8 @@ class Result:
 
         return text(self.verified, [], self.definition.notation)
 
-    def _canonical(self, param: str) -> str:
+    def canonical(self, param: str) -> str:
+        """A weight or bias's canonical name, from itself or as the sheet numbers it (w5)."""
         from .names import canonical
 
         net = self.definition.network

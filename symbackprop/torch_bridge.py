@@ -15,6 +15,7 @@ it):
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 from html import escape
@@ -175,8 +176,8 @@ def compare_torch(model, inputs, targets, loss: str = "cross_entropy",
     from .api import derive
 
     result = derive(from_torch(model, inputs, targets, loss))
-    weight = result._canonical(weight or next(iter(result.grad)))
-    run = _autograd(model, inputs, targets, loss)
+    weight = result.canonical(weight or next(iter(result.grad)))
+    run = _Autograd(model, inputs, targets, loss)
     gradients = tuple((p, g, run.grad(p)) for p, g in result.grad.items())
     chain = tuple((n, v, run.factor(n)) for n, v in result.derivation(weight).factors)
     return Comparison((result.loss, run.loss), gradients, weight, chain)
@@ -189,7 +190,7 @@ class _Autograd:
         torch = _torch()
         self.torch, self.layers = torch, _layers(model)
         self.linears = [m.double() if m.weight.dtype != torch.float64 else m
-                        for m in (_copy(m) for _, m, _ in self.layers)]
+                        for m in (copy.deepcopy(m) for _, m, _ in self.layers)]
         x = torch.tensor([_vector(inputs, self.linears[0].in_features, "inputs")],
                          dtype=torch.float64)
         t = torch.tensor([_vector(targets, self.linears[-1].out_features, "targets")],
@@ -245,16 +246,6 @@ class _Autograd:
         if name[0] == "W":
             return (idx[1] - 1) * self.linears[idx[0] - 1].in_features + idx[2] - 1
         return idx[-1] - 1
-
-
-def _autograd(model, inputs, targets, loss):
-    return _Autograd(model, inputs, targets, loss)
-
-
-def _copy(linear):
-    import copy
-
-    return copy.deepcopy(linear)
 
 
 def _apply(torch, act: str, net):
