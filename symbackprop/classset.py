@@ -211,7 +211,7 @@ def _forward_problem(inst: Instance, asked: tuple[str, ...]) -> str | None:
             return "at a ReLU corner"
     if "relu" in inst.network.activations:
         grads = numeric.gradients(inst, p)
-        for asked_name in asked:
+        for asked_name in (a for a in asked if a[0] in "Wb"):  # a δ is judged in full
             kind, l, *jk = (int(i) if i.isdigit() else i for i in re.findall(r"\w+", asked_name))
             g = (grads.W if kind == "W" else grads.b)[l - 1]
             if g[tuple(i - 1 for i in jk)] == 0 if jk else g[0] == 0:

@@ -18,7 +18,7 @@ from .definition import (
     MAX_VERSIONS,
     DefinitionError,
 )
-from .errors import LatexError, LatexMissing, NoDerivative, UsageError, VerificationError, one_line
+from .errors import BadNumbers, LatexError, LatexMissing, UsageError, VerificationError, one_line
 
 # The engine (SymPy) is imported inside the commands that need it: `check KEY.json` must
 # start fast and never import SymPy.
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(str(exc))
     except (LatexError, LatexMissing) as exc:
         return _fail(str(exc), 1)
-    except NoDerivative as exc:  # the numbers' fault: name the file they came from
+    except BadNumbers as exc:  # the numbers' fault: name the file they came from
         return _fail(f"{_source(args)}: values: {exc}")
     except VerificationError as exc:
         return _fail(f"refusing to print unverified numbers: {exc}", 1)
@@ -363,15 +363,20 @@ def _version_of(defn, args) -> int | None:
 
 
 def _instance(defn, args):
-    """The numbers of the version asked for, drawn and judged exactly as its sheet was; without
-    a version, the definition's own draw (no worksheet judge: it may be a network too big to
-    print, which trains in seconds but would take minutes to judge)."""
-    from .sample import instance
+    """The numbers of the version asked for, drawn and judged exactly as its sheet was (the
+    unnumbered sheet too: `derive` prints what `build` printed); a network too big to print
+    takes the definition's own first draw (it trains in seconds but would take minutes to
+    judge, and has no sheet to agree with)."""
+    from .sample import fully_given, instance
 
     version = _version_of(defn, args)
-    if version is None:
+    if fully_given(defn):
         return instance(defn, args.seed)
-    from . import classset  # worksheets and proofs: only a version needs them
+    from . import classset  # worksheets and proofs: only a drawn sheet needs them
+    try:
+        classset.check_printable(defn)
+    except ValueError:
+        return instance(defn, args.seed)
     return classset.draw(defn, args.seed, version)[0].instance
 
 

@@ -19,7 +19,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from . import printable, yamlfile
-from .canonical import LABEL, check_name, resolve  # noqa: F401 - a definition's names
+from .canonical import LABEL, check_name, example_of, resolve  # noqa: F401 - names
 from .errors import DefinitionError
 from .yamlfile import (  # noqa: F401 - part of what a definition is read with
     MAX_BYTES,
@@ -507,12 +507,22 @@ class _Checker:
     def ask(self, value, network: Network) -> tuple[str, ...]:
         if not isinstance(value, list):
             self.fail("ask", f"must be a list of canonical names, got {_kind(value)}")
+        asked = []
         for i, name in enumerate(value):
             if isinstance(name, str) and len(name) > 100:
                 self.fail(f"ask[{i}]", f"{_show(name)} is not a canonical name")
             check_name(name, network, lambda p, i=i: self.fail(f"ask[{i}]", p),
                        examples=self.examples)
-        return tuple(value)
+            if name.startswith(("dJ/dW", "dJ/db")):  # a gradient: asked by its parameter
+                name = name[4:]
+            if name[0] not in "Wb" and not example_of(name)[0].startswith("dJ/dnet"):
+                self.fail(f"ask[{i}]", f"'{name}': a worksheet asks for a weight's or bias's "
+                          "gradient (W[2][1][1] or dJ/dW[2][1][1]) or a neuron's δ "
+                          f"(dJ{'@1' if self.examples else ''}/dnet[2][1]"
+                          f"{'@1' if self.examples else ''}); the forward pass and J are on "
+                          "every sheet")
+            asked.append(name)
+        return tuple(asked)
 
     def points(self, value, network: Network) -> tuple[tuple[str, int], ...]:
         """Marks for a blank, by canonical name; a blank not named is worth 1."""

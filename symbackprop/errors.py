@@ -18,9 +18,14 @@ class VerificationError(Exception):
     """The three computations disagree: nothing may be printed."""
 
 
-class NoDerivative(VerificationError):
-    """Legal numbers at which a derivative does not exist (a ReLU exactly at its corner): the
-    input's fault, not the engine's, so the command line names the file and exits with 2."""
+class BadNumbers(VerificationError):
+    """Legal numbers the engine cannot work with (a quantity beyond double precision, an
+    output saturated past what a log can take): the input's fault, not the engine's, so the
+    command line names the file and exits with 2."""
+
+
+class NoDerivative(BadNumbers):
+    """Legal numbers at which a derivative does not exist (a ReLU exactly at its corner)."""
 
 
 class LatexMissing(RuntimeError):

@@ -34,12 +34,13 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from .errors import VerificationError
+from .errors import BadNumbers
 from .graph import Graph, activation, name
 from .sample import Instance
-from .steps import Chain, Factor, PathSum, Step
+from .steps import Chain, Factor, PathSum, Step, flatten, walk
 
 DIGITS = 30  # working precision; saturated units get more (see _digits)
+SPREAD = 1 << 16  # bits between a sum's largest and smallest terms that _dot takes exactly
 MAX_DIGITS = 1000
 
 
@@ -148,6 +149,12 @@ def _dot(pairs) -> tuple[int, int]:
         (ma, ea), (mb, eb) = _binary(a), _binary(b)
         terms.append((ma * mb, ea + eb))
     low = min(e for _, e in terms)
+    if max(e for _, e in terms) - low > SPREAD:
+        # an out saturated far past double precision (e^-1e300) beside ordinary terms: the
+        # exact sum would be a number of 1e300 bits, and the outs are only exact to the
+        # working precision anyway, which a sum at twice that precision keeps
+        with mpmath.extraprec(mpmath.mp.prec):
+            return _binary(mpmath.fsum(mpmath.mpf(a) * mpmath.mpf(b) for a, b in pairs))
     return sum(m << (e - low) for m, e in terms), low
 
 
@@ -239,14 +246,14 @@ def _stable_loss(graph: Graph) -> sp.Expr:
 def _double(key: str, value) -> float:
     """The value (SymPy's or mpmath's) in double precision, or a refusal that names it."""
     if isinstance(value, sp.Basic) and not (value.is_real and value.is_finite):
-        raise VerificationError(f"{key} is not a finite number here ({value}): a log or a "
+        raise BadNumbers(f"{key} is not a finite number here ({value}): a log or a "
                                 "division meets 0 (an output saturated beyond double "
                                 "precision); change the numbers")
     number = float(value)
     if not math.isfinite(number):
         shown = mpmath.nstr(value if isinstance(value, mpmath.mpf) else
                             value._to_mpmath(64), 4)
-        raise VerificationError(f"{key} = {shown} is beyond double precision (largest about "
+        raise BadNumbers(f"{key} = {shown} is beyond double precision (largest about "
                                 "1.8e308); use numbers that keep every quantity smaller")
     return number + 0.0  # a weight drawn as -0.0 is 0
 
@@ -267,7 +274,7 @@ def _round(graph: Graph, key: str, value: float, decimals: int) -> float:
 def _significant(key: str, value: float, decimals: int) -> float:
     places = decimals - 1 - math.floor(math.log10(abs(value)))
     if places > 15:  # a double holds about 16 digits, a sheet far fewer
-        raise VerificationError(
+        raise BadNumbers(
             f"{key} = {value:.3g} is too close to {'1' if value > 0.5 else '0'} to be worked "
             "by hand: its logarithm needs more digits than a worksheet shows; change the "
             "numbers so that no output is this confident")
@@ -275,24 +282,28 @@ def _significant(key: str, value: float, decimals: int) -> float:
 
 
 def step_values(steps, values: dict[str, float], graph: Graph,
-                decimals: int | None = None) -> dict[str, float]:
+                decimals: int | None = None, flat: bool = True) -> dict[str, float]:
     """The value of every step in the trees, by target; shared steps are evaluated once.
 
     Without `decimals`, each factor is evaluated from the exact forward values (recomputed from
     the knowns in `values`) and products and sums are taken in high precision; with
-    `decimals`, from the rounded `values`, every factor, product and sum rounded before use.
+    `decimals`, from the rounded `values`, every factor, product and sum rounded before use:
+    a chain as the product of all its factors as the sheet lists them (flat), or, for a sheet
+    that asks for each δ (the matrix form), of its δ as rounded and the factor after it.
     """
     if decimals is None:
         quantities, digits = _exact(graph, {k: v for k, v in values.items() if k[0] in "xtWb"})
         rounding = _no_rounding
     else:
         quantities, digits = values, DIGITS
-        rounding = _rounding(decimals)
+        rounding = _rounding(decimals, flat)
     memo: dict[str, mpmath.mpf] = {}
     with mpmath.workdps(digits):
         env = _Env(quantities, digits)
         for step in steps:
-            value(step, env, memo, rounding)
+            # flat: a chain inside another is not worked on the way, but has its own line
+            for part in walk(step) if getattr(rounding, "flat", False) else (step,):
+                value(part, env, memo, rounding)
         return {k: _float(k, v) for k, v in memo.items()}
 
 
@@ -325,9 +336,10 @@ def _no_rounding(key: str, v: mpmath.mpf) -> mpmath.mpf:
     return v
 
 
-def _rounding(decimals: int):
+def _rounding(decimals: int, flat: bool):
     def rounding(key: str, v: mpmath.mpf) -> mpmath.mpf:
         return mpmath.mpf(round(_double(key, v), decimals) + 0.0)
+    rounding.flat = flat  # a chain is the product of all its factors, as the sheet writes it
     return rounding
 
 
@@ -351,7 +363,8 @@ def _(step: Factor, env, memo, rounding) -> mpmath.mpf:
 def _(step: Chain, env, memo, rounding) -> mpmath.mpf:
     if step.target not in memo:
         product = None  # as mpmath.fprod takes it, left to right at the working precision
-        for f in step.factors:
+        # a student multiplies the factors the sheet lists, each rounded, not a rounded δ
+        for f in flatten(step) if getattr(rounding, "flat", False) else step.factors:
             v = _known(f, env, memo, rounding)
             product = v if product is None else product * v
         memo[step.target] = rounding(step.target, product)

@@ -216,7 +216,7 @@ class _Sheet:
             return
         self.rounded = forward(self.graph, inst, defn.decimals)
         self.rounded_steps = step_values(self.d.grads.values(), self.rounded, self.graph,
-                                         defn.decimals)
+                                         defn.decimals, flat=defn.form != "matrix")
 
     def named(self, canonical: str) -> str:
         """The canonical name on this sheet: an example's quantities carry '@e'."""

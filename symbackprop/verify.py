@@ -29,7 +29,7 @@ from . import numeric
 from .canonical import at_example
 from .definition import Definition
 from .derivation import Derivation, derive_all, derive_some
-from .errors import NoDerivative, VerificationError
+from .errors import BadNumbers, NoDerivative, VerificationError
 from .evaluate import forward, step_values
 from .graph import build, name
 from .sample import Instance, generator
@@ -147,7 +147,8 @@ def verify(derivation: Derivation, inst: Instance) -> Verified:
     those are compared, and the whole network is checked through NumPy's gradient."""
     graph = derivation.graph
     if inst.batched:
-        examples = tuple(_example(derivation, e) for e in inst.examples())
+        examples = tuple(_named(e, _example, derivation, one)
+                         for e, one in enumerate(inst.examples(), start=1))
         values, steps, grads = _batch(examples, inst), {}, _batch_grads(examples, inst)
     else:
         examples = ()
@@ -165,8 +166,10 @@ def verify(derivation: Derivation, inst: Instance) -> Verified:
     ours = np.fromiter(grads.values(), float, len(names))
     p = numeric.params(inst)
     with np.errstate(over="ignore", invalid="ignore"):  # SymPy already refused what overflows
-        for one in examples or (Example(inst, derivation, values, steps, grads),):
-            _agree_forward(one.instance, p, one.values)
+        for e, one in enumerate(examples, start=1):
+            _named(e, _agree_forward, one.instance, p, one.values)
+        if not examples:
+            _agree_forward(inst, p, values)
         if examples:
             _agree("NumPy batch loss", {"J": values["J"]}, {"J": float(numeric.loss(inst, p))},
                    {"J": math.fsum(numeric.rounding(e.instance, p) for e in examples)})
@@ -205,6 +208,15 @@ def _agree_forward(inst: Instance, p: numeric.Params, values: dict[str, float]) 
     _agree("NumPy forward pass", {k: values[k] for k in forward_np}, forward_np,
            _forward_scale(inst, p, layers))
     _no_relu_kink(inst, layers)
+
+
+def _named(e: int, work, *args):
+    """work(*args) for example e of a batch: numbers it cannot work with are refused naming
+    the example."""
+    try:
+        return work(*args)
+    except BadNumbers as exc:
+        raise type(exc)(f"in example {e} (values.examples[{e - 1}]), {exc}") from None
 
 
 def _example(derivation: Derivation, inst: Instance) -> Example:
