@@ -33,9 +33,8 @@ from .lessons import LessonSheet, Row
 from .sample import Instance
 
 THRESHOLD = 0.9  # "above 90 %": the accuracy the questions ask about
-LOSS_WORDS = {"half_sse": "squared error (1/2) sum (t - y)^2",
-              "sse": "squared error sum (t - y)^2",
-              "mse": "mean squared error (1/10) sum (t - y)^2"}
+LOSS_WORDS = {"half_sse": "squared error ½·Σ(t − y)²", "sse": "squared error Σ(t − y)²",
+              "mse": "mean squared error (1/10)·Σ(t − y)²"}
 LOSS_TEX = {"half_sse": r"$\tfrac12\sum_k (t_k - y_k)^2$", "sse": r"$\sum_k (t_k - y_k)^2$",
             "mse": r"$\tfrac1{10}\sum_k (t_k - y_k)^2$"}
 
@@ -199,7 +198,7 @@ def _intro(lesson: Lesson, n_train: int, n_test: int) -> str:
             f"cross-entropy. Here it is measured. The same 64-{lesson.hidden}-10 network (a "
             f"sigmoid hidden layer) was trained twice from seed {lesson.seed}, from the same "
             f"starting weights and on the same mini-batches: once with sigmoid outputs and "
-            f"{LOSS_WORDS[lesson.squared_error]} ({lesson.squared_error}), once with softmax "
+            f"{LOSS_WORDS[lesson.squared_error]} over the 10 outputs ({lesson.squared_error}), once with softmax "
             f"outputs and cross-entropy. Data: the UCI 8 by 8 digits, {n_train} to train on and "
             f"{n_test} held out to test; {lesson.epochs} epochs of mini-batches of "
             f"{lesson.batch_size}, learning rate {lesson.learning_rate:g}.")
