@@ -198,8 +198,9 @@ def _intro(lesson: Lesson, n_train: int, n_test: int) -> str:
             f"cross-entropy. Here it is measured. The same 64-{lesson.hidden}-10 network (a "
             f"sigmoid hidden layer) was trained twice from seed {lesson.seed}, from the same "
             f"starting weights and on the same mini-batches: once with sigmoid outputs and "
-            f"{LOSS_WORDS[lesson.squared_error]} over the 10 outputs ({lesson.squared_error}), once with softmax "
-            f"outputs and cross-entropy. Data: the UCI 8 by 8 digits, {n_train} to train on and "
+            f"{LOSS_WORDS[lesson.squared_error]} over the 10 outputs ({lesson.squared_error}), "
+            f"once with softmax outputs and cross-entropy. Data: the UCI 8 by 8 digits, "
+            f"{n_train} to train on and "
             f"{n_test} held out to test; {lesson.epochs} epochs of mini-batches of "
             f"{lesson.batch_size}, learning rate {lesson.learning_rate:g}.")
 
