@@ -243,8 +243,8 @@ def conclusion(lesson: Lesson, se: Measured, ce: Measured, grid, n_test: int) ->
                f"{round((s - c) * n_test)} test digits" if s > c else
                f"At hidden {h}, rate {r:g} the two are level")
     h, r, s, c = max(cells, key=lambda x: x[3] - x[2])
-    widest = (f"; they are furthest apart at hidden {h}, rate {r:g} ({s:.4f} against {c:.4f})."
-              if c > s else ".")
+    widest = (f"; cross-entropy is furthest ahead at hidden {h}, rate {r:g} ({c:.4f} against "
+              f"{s:.4f}, {round((c - s) * n_test)} test digits)." if c > s else ".")
     trend = ""
     rates = lesson.grid_rates
     if len(rates) > 1:

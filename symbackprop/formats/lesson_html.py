@@ -141,9 +141,8 @@ def _confusion(title: str, run: dict, decimals: int) -> str:
     rows = "".join(f'<tr><th scope="row">{true}</th>' + "".join(
         f"<td><b>{n}</b></td>" if k == true else f"<td>{n}</td>" for k, n in enumerate(row))
         + "</tr>" for true, row in enumerate(run["confusion"]))
-    return (f'<table class="confusion"><caption>{title}: test accuracy '
-            f'{run["accuracy"][-1]:.{decimals}f}; true digit (row), predicted digit (column)'
-            f'</caption><tr><td></td>{head}</tr>{rows}</table>')
+    return (f'<table class="confusion"><caption>{title}: true digit (row), predicted digit '
+            f'(column)</caption><tr><td></td>{head}</tr>{rows}</table>')
 
 
 _FIGURES = {"forward_matrix": _digit, "gradient_descent": _descent, "loss_comparison": _losses,
