@@ -57,7 +57,11 @@ class Measured:
 
 def network(hidden: int, loss: str) -> Network:
     """64-h-10 with a sigmoid hidden layer; `loss` a squared error (sigmoid outputs) or
-    cross_entropy (softmax outputs)."""
+    cross_entropy (softmax outputs).
+
+    >>> network(16, "half_sse").activations, network(16, "cross_entropy").activations
+    (('sigmoid', 'sigmoid'), ('sigmoid', 'softmax'))
+    """
     out = "softmax" if loss == "cross_entropy" else "sigmoid"
     return Network((64, hidden, 10), ("sigmoid", out), loss, "per_neuron")
 
