@@ -9,10 +9,11 @@ import subprocess
 import numpy as np
 import pytest
 
-from symbackprop import dataset, lessons, training
+from symbackprop import dataset, digits_lesson, lessons, training
+from symbackprop.build import key_text
 from symbackprop.cli import main
 from symbackprop.definition import DefinitionError, Network, load, parse
-from symbackprop.formats import pdf
+from symbackprop.formats import pdf, practice_page, tex
 from symbackprop.sample import generator
 
 from .conftest import WORKSHEETS
@@ -58,7 +59,8 @@ def rerun():
     out = {}
     for name, net in nets(LESSON.hidden).items():
         run = training.train(net, DIGITS, LESSON.epochs, LESSON.batch_size,
-                             LESSON.learning_rate, LESSON.seed, LESSON.test_fraction)
+                             LESSON.learning_rate, LESSON.seed, LESSON.test_fraction,
+                             verify_first=False)
         predicted = plain_predictions(run.params, test.inputs)
         confusion = np.zeros((10, 10), dtype=int)
         np.add.at(confusion, (test.labels, predicted), 1)
@@ -68,19 +70,23 @@ def rerun():
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """`symbackprop build` of the shipped sheet: its key.json and its PDFs' text."""
+def built(sheet, tmp_path_factory):
+    """The sheet's worksheet and key as `build` makes them (the same functions; training once
+    for the whole module), key.json, and the PDFs' text. `symbackprop build` itself builds it
+    in test_practice.py and `make worksheets`."""
     if not pdf.available():
         pytest.skip("needs pdflatex")
     out = tmp_path_factory.mktemp("digits")
-    assert main(["build", str(SHEET), "--format", "pdf", "--format", "html",
-                 "--out", str(out)]) == 0
     text = {}
     for kind in ("worksheet", "key"):
-        raw = subprocess.run(["pdftotext", "-layout", str(out / f"digits-classifier-{kind}.pdf"),
-                              "-"], capture_output=True, text=True, check=True).stdout
+        target = out / f"digits-classifier-{kind}.pdf"
+        pdf.compile_tex(tex.lesson_document(sheet, key=kind == "key"), target)
+        raw = subprocess.run(["pdftotext", "-layout", str(target), "-"], capture_output=True,
+                             text=True, check=True).stdout
         text[kind] = " ".join(raw.split())  # whitespace and line breaks as single spaces
-    key = json.loads((out / "digits-classifier-key.json").read_text())
+    key = lessons.key_json(LESSON, sheet)
+    (out / "digits-classifier-key.json").write_text(key_text(key))
+    (out / "digits-classifier-practice.html").write_text(practice_page(sheet, key["scheme"]))
     return out, key, text
 
 
@@ -163,7 +169,7 @@ def test_grid_is_seeded_runs_and_the_conclusion_follows_it(sheet, rerun):
     # one more cell, trained and predicted here
     _, test = DIGITS.split(0.2, LESSON.seed)
     for i, net in enumerate(nets(8).values()):
-        run = training.train(net, DIGITS, 30, 32, 5.0, LESSON.seed)
+        run = training.train(net, DIGITS, 30, 32, 5.0, LESSON.seed, verify_first=False)
         assert cell[8, 5.0][i] == float((plain_predictions(run.params, test.inputs)
                                          == test.labels).mean())
     not_worse = [k for k, (s, c) in cell.items() if s >= c]
@@ -178,42 +184,57 @@ def test_grid_is_seeded_runs_and_the_conclusion_follows_it(sheet, rerun):
         assert "squared error is worse at every one of the 12 settings" in text
 
 
-@pytest.mark.parametrize("hidden, rate", [(16, 0.5), (8, 5.0), (16, 5.0)])
-def test_the_conclusion_has_the_sign_of_the_measured_difference(hidden, rate):
-    """At (16, 0.5) cross-entropy wins, at (8, 5.0) squared error does, at (16, 5.0) they tie
-    (seed 2026): whichever it is, the first sentence says it."""
-    lesson = parse(f"kind: digits_classifier\ntitle: D\nlesson: {{data: {DATA}, hidden: "
-                   f"{hidden}, learning_rate: {rate}, misclassified: 0, grid: {{hidden: "
-                   f"[{hidden}], learning_rates: [{rate}]}}}}\n")
-    sheet = lessons.build(lesson)
-    gap = {a.name: a.exact for a in sheet.answers}["more right with cross-entropy"]
-    _, test = DIGITS.split(0.2, lesson.seed)
-    correct = [int((plain_predictions(training.train(net, DIGITS, 30, 32, rate, 2026).params,
-                                      test.inputs) == test.labels).sum())
-               for net in nets(hidden).values()]
-    assert gap == correct[1] - correct[0]
+def test_the_sheets_conclusion_has_the_sign_of_its_measured_difference(sheet, rerun):
+    _, runs = rerun
+    gap = runs["cross-entropy"]["correct"] - runs["squared error"]["correct"]
+    assert gap > 0  # seed 2026, hidden 16, rate 0.5: cross-entropy ahead
     first = sheet.figures["conclusion"][0]
+    assert f"cross-entropy gets {gap} more of the 359" in first
+    assert "so here squared error is worse" in first and "not worse" not in first
+
+
+@pytest.mark.parametrize("hidden, rate", [(16, 0.5), (8, 5.0), (16, 5.0)])
+def test_the_conclusion_follows_the_sign_wherever_it_falls(hidden, rate):
+    """At (16, 0.5) cross-entropy wins, at (8, 5.0) squared error does, at (16, 5.0) they tie
+    (seed 2026): whichever it is, the first sentence says it, and the table's sentence too."""
+    lesson = parse(f"kind: digits_classifier\ntitle: D\nlesson: {{data: {DATA}, hidden: "
+                   f"{hidden}, learning_rate: {rate}, grid: {{hidden: [{hidden}], "
+                   f"learning_rates: [{rate}]}}}}\n")
+    _, test = DIGITS.split(0.2, lesson.seed)
+    se, ce = (digits_lesson.measure(lesson, DIGITS, test, hidden, rate, loss)
+              for loss in ("half_sse", "cross_entropy"))
+    correct = [int((plain_predictions(m.run.params, test.inputs) == test.labels).sum())
+               for m in (se, ce)]
+    gap = correct[1] - correct[0]
+    assert gap == ce.correct - se.correct
+    sentences = digits_lesson.conclusion(lesson, se, ce, [[(se.accuracy, ce.accuracy)]], 359)
+    first, table = sentences[0], " ".join(sentences[1:])
     if gap > 0:
         assert f"cross-entropy gets {gap} more" in first and "squared error is worse" in first
+        assert "squared error is worse at every one of the 1 settings" in table
     elif gap == 0:
         assert "squared error is not worse here" in first
     else:
         assert f"squared error gets {-gap} more" in first and "not worse but better" in first
-    table = " ".join(sheet.figures["conclusion"][1:])
-    if gap > 0:  # the grid is this one setting
-        assert "squared error is worse at every one of the 1 settings" in table
-    else:
+    if gap <= 0:
         assert "squared error is not worse at 1 of the 1 settings" in table
+    assert {(16, 0.5): 1, (8, 5.0): -1, (16, 5.0): 0}[hidden, rate] == (gap > 0) - (gap < 0)
 
 
-def test_same_seed_same_sheet_other_seed_other_sheet():
-    def text(seed: int) -> str:
-        return (f"kind: digits_classifier\ntitle: D\nseed: {seed}\nlesson: {{data: {DATA}, "
-                "epochs: 2, grid: {hidden: [4], learning_rates: [1]}}\n")
-
-    a, b, c = (lessons.build(parse(text(s))) for s in (1, 1, 2))
+def test_same_seed_same_sheet():
+    text = (f"kind: digits_classifier\ntitle: D\nseed: 1\nlesson: {{data: {DATA}, hidden: 2, "
+            "epochs: 2, grid: {hidden: [2], learning_rates: [1]}}\n")
+    a, b = (lessons.build(parse(text)) for _ in range(2))
     assert a.answers == b.answers and a.figures == b.figures
-    assert a.figures["runs"] != c.figures["runs"]
+    other = training.train(nets(2)["cross-entropy"], DIGITS, 2, 32, 0.5, 2, verify_first=False)
+    assert [e.test_accuracy for e in other.epochs] != a.figures["runs"]["ce"]["accuracy"]
+
+
+def test_the_first_batch_of_each_run_was_verified(sheet):
+    for verified in sheet.figures["verified"].values():
+        assert verified["examples"] == verified["of"] == 32
+        assert verified["numpy"] < 1e-12 and verified["fd"] < 1e-6
+    assert "verified three ways before the first step" in sheet.figures["key_note"]
 
 
 def test_pdfs_show_the_measured_numbers(built, sheet):

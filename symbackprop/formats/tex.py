@@ -260,8 +260,6 @@ _LESSON_WORDS = {"forward_matrix": "Forward propagation: f(Wx + b)",
                  "gradient_descent": "Gradient descent", "loss_comparison":
                  "Squared error or cross-entropy?", "digits_classifier":
                  "Squared error or cross-entropy, measured on the digits"}
-_KEY_NOTES = {"digits_classifier": "every number was measured by training the two networks "
-              "(and the table's) from the seed, and checked against their confusion matrices."}
 _KEY_NOTE = "every number was computed symbolically and checked numerically."
 
 
@@ -323,7 +321,7 @@ def lesson_document(sheet, key: bool) -> str:
                 for title, rows in sheet.sections]
     return template.render(title=sheet.title, kind=sheet.kind, key=key, decimals=sheet.decimals,
                            seed=sheet.seed, kind_words=_LESSON_WORDS[sheet.kind],
-                           key_note=_KEY_NOTES.get(sheet.kind, _KEY_NOTE),
+                           key_note=sheet.figures.get("key_note", _KEY_NOTE),
                            intro=sheet.intro, sections=sections, fig=_figure(sheet))
 
 
