@@ -146,8 +146,11 @@ class Definition:
         return _Checker(source).definition(data)
 
 
-LESSONS = ("forward_matrix", "gradient_descent", "loss_comparison")
+LESSONS = ("forward_matrix", "gradient_descent", "loss_comparison", "digits_classifier")
 LESSON_ACTIVATIONS = ("sigmoid", "tanh", "relu")
+SQUARED_ERRORS = ("half_sse", "sse", "mse")  # a digits_classifier's sigmoid-output loss
+MAX_LESSON_EPOCHS = 100  # of one training run of a digits_classifier sheet
+MAX_LESSON_TRAINING = 1200  # epochs of all its runs together: about 15 s at 12 ms an epoch
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,15 @@ class Lesson:
     steps: int = 5
     # loss_comparison
     probabilities: tuple[float, ...] = ()
+    # digits_classifier: the same network trained twice (squared error, cross-entropy)
+    data: str = ""  # the digits file, resolved against the definition's folder
+    epochs: int = 30
+    batch_size: int = 32
+    test_fraction: float = 0.2
+    squared_error: str = "half_sse"  # one of SQUARED_ERRORS
+    grid_hidden: tuple[int, ...] = ()  # hidden sizes x learning rates, both losses
+    grid_rates: tuple[float, ...] = ()
+    misclassified: int = 4  # test digits drawn that the cross-entropy network gets wrong
 
 
 def load(path: str | Path) -> Definition | Lesson:
@@ -317,8 +329,11 @@ class _Checker:
             "forward_matrix": ("image", "digit", "hidden", "activation"),
             "gradient_descent": ("starts", "learning_rate", "steps"),
             "loss_comparison": ("probabilities",),
+            "digits_classifier": ("data", "hidden", "epochs", "batch_size", "learning_rate",
+                                  "test_fraction", "squared_error", "grid", "misclassified"),
         }[kind]
-        opts = self.mapping(top["lesson"], "lesson", options, required=options[:1])
+        required = () if kind == "digits_classifier" else options[:1]  # it has defaults
+        opts = self.mapping(top["lesson"], "lesson", options, required=required)
         return Lesson(**common, **getattr(self, f"_{kind}")(opts))
 
     def title(self, title) -> str:
@@ -379,6 +394,63 @@ class _Checker:
         if any(not 0 < p < 1 for p in probs):
             self.fail("lesson.probabilities", "each must lie strictly between 0 and 1")
         return {"probabilities": probs}
+
+    def _digits_classifier(self, opts) -> dict:
+        """A 64-h-10 network trained on a digits file, twice; bounded to seconds of training."""
+        from . import dataset
+
+        path = opts.get("data", "data/uci-digits.csv.gz")
+        if not isinstance(path, str) or not path.strip():
+            self.fail("lesson.data", f"must be a file name, got {_show(path)}")
+        full = Path(self.source).parent / path
+        try:
+            examples = dataset.read(full)
+        except DefinitionError as exc:
+            where = f" ({exc.key})" if exc.key else ""
+            self.fail("lesson.data", f"{full}{where}: {exc.problem}")
+        hidden = self.whole(opts.get("hidden", 16), "lesson.hidden", 1, 64)
+        epochs = self.whole(opts.get("epochs", 30), "lesson.epochs", 1, MAX_LESSON_EPOCHS)
+        batch = self.whole(opts.get("batch_size", 32), "lesson.batch_size", 8, 512)
+        rate = self.number(opts.get("learning_rate", 0.5), "lesson.learning_rate")
+        if not 0 < rate <= 10:
+            self.fail("lesson.learning_rate", f"must be in (0, 10], got {rate:g}")
+        fraction = self.number(opts.get("test_fraction", 0.2), "lesson.test_fraction")
+        if not 0.05 <= fraction <= 0.5:
+            self.fail("lesson.test_fraction", f"must be from 0.05 to 0.5, got {fraction:g}")
+        test = int(round(fraction * len(examples.labels)))
+        if test < 10 or len(examples.labels) - test < batch:
+            self.fail("lesson.data", f"{full} has {len(examples.labels)} digits: too few for a "
+                      f"test set of at least 10 and a training set of at least one batch "
+                      f"({batch})")
+        grid = self.mapping(opts.get("grid", {}), "lesson.grid", ("hidden", "learning_rates"))
+        sizes, rates = grid.get("hidden", [8, 16, 32]), grid.get("learning_rates", [0.1, 0.5, 2])
+        for key, value in (("hidden", sizes), ("learning_rates", rates)):
+            if not isinstance(value, list) or not 1 <= len(value) <= 4:
+                self.fail(f"lesson.grid.{key}", f"must be a list of 1 to 4 values, got "
+                          f"{_show(value)}")
+        sizes = tuple(self.whole(h, f"lesson.grid.hidden[{i}]", 1, 64)
+                      for i, h in enumerate(sizes))
+        rates = tuple(self.number(r, f"lesson.grid.learning_rates[{i}]")
+                      for i, r in enumerate(rates))
+        for i, r in enumerate(rates):
+            if not 0 < r <= 10:
+                self.fail(f"lesson.grid.learning_rates[{i}]", f"must be in (0, 10], got {r:g}")
+        for key, value in (("hidden", sizes), ("learning_rates", rates)):
+            if len(set(value)) != len(value):
+                self.fail(f"lesson.grid.{key}", "lists a value twice")
+        runs = 2 + 2 * len(sizes) * len(rates)
+        if runs * epochs > MAX_LESSON_TRAINING:
+            self.fail("lesson.epochs", f"{epochs} epochs for each of {runs} training runs (2, and "
+                      f"2 for each of the grid's {len(sizes) * len(rates)} settings) are "
+                      f"{runs * epochs:,} epochs; at most {MAX_LESSON_TRAINING:,} are allowed "
+                      "(about 15 s)")
+        return {"data": str(full), "hidden": hidden, "epochs": epochs, "batch_size": batch,
+                "learning_rate": rate, "test_fraction": fraction,
+                "squared_error": self.choice(opts.get("squared_error", "half_sse"),
+                                             "lesson.squared_error", SQUARED_ERRORS),
+                "grid_hidden": sizes, "grid_rates": rates,
+                "misclassified": self.whole(opts.get("misclassified", 4),
+                                            "lesson.misclassified", 0, 8)}
 
     def network(self, value) -> Network:
         net = self.mapping(value, "network", ("layers", "activation", "loss", "bias"),

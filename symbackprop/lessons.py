@@ -1,5 +1,6 @@
 """Seed 000's other pages as worksheets: f(Wx + b) on a digit, gradient descent, and squared
 error against cross-entropy. Each number is computed symbolically and checked numerically.
+The digits classifier, trained and measured, is digits_lesson.py.
 
 >>> from symbackprop.definition import parse
 >>> sheet = build(parse('''kind: loss_comparison
@@ -51,6 +52,10 @@ class LessonSheet:
 
 
 def build(lesson: Lesson) -> LessonSheet:
+    if lesson.kind == "digits_classifier":  # trained and measured: a module of its own
+        from . import digits_lesson
+
+        return digits_lesson.build(lesson)
     return {"forward_matrix": _forward, "gradient_descent": _descent,
             "loss_comparison": _losses}[lesson.kind](lesson)
 

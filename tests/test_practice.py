@@ -20,7 +20,8 @@ from . import browser
 from .conftest import WORKSHEETS
 
 SHEETS = ["blog-2-2-2", "pixel-four-4-2-1", "class-set-2-2-2", "digits-forward",
-          "gradient-descent", "loss-comparison", "batch-of-two-2-2-2", "matrix-form-3-4-2"]
+          "gradient-descent", "loss-comparison", "batch-of-two-2-2-2", "matrix-form-3-4-2",
+          "digits-classifier"]
 
 
 @pytest.fixture(scope="module")
@@ -169,7 +170,7 @@ def test_garbage_is_refused_with_checks_message(built, driver):
 
 
 @pytest.mark.parametrize("name", ["blog-2-2-2", "gradient-descent", "batch-of-two-2-2-2",
-                                  "matrix-form-3-4-2"])
+                                  "matrix-form-3-4-2", "digits-classifier"])
 def test_pages_have_no_accessibility_violations(name, built, driver):
     page, _ = _page_and_key(built, name)
     browser.open_page(driver, page)

@@ -4,6 +4,7 @@ losses and their gradients)."""
 
 from __future__ import annotations
 
+import html
 import math as math_
 
 import sympy as sp
@@ -14,7 +15,6 @@ from . import tex
 from .html import page
 from .mathml import math, mixed, plain
 from .plot import Plot
-from .tex import number
 
 LESSON_INSTRUCTIONS = ("Round every result to {d} decimals. Type a number (0.7414, 7.414e-1, "
                        "0,7414 or 3/8), then press Check: each answer is marked correct or "
@@ -25,7 +25,7 @@ LESSON_INSTRUCTIONS = ("Round every result to {d} decimals. Type a number (0.741
 def lesson_page(sheet, scheme: dict) -> str:
     sections = [{"title": Markup(mixed(title)), "label": plain(title), "intro": "",
                  "index": i,
-                 "lines": [_row(row, sheet.decimals) for row in rows]}
+                 "lines": [_row(row, sheet) for row in rows]}
                 for i, (title, rows) in enumerate(sheet.sections, start=1)]
     figures = [{"svg": Markup(f), "caption": caption} for f, caption in
                zip(_FIGURES[sheet.kind](sheet.figures, sheet.decimals), _CAPTIONS[sheet.kind])]
@@ -33,23 +33,31 @@ def lesson_page(sheet, scheme: dict) -> str:
                 sections, figures=figures, lead=sheet.intro, instructions=LESSON_INSTRUCTIONS)
 
 
-def _row(row, decimals: int) -> dict:
+def _row(row, sheet) -> dict:
     text = Markup(mixed(row.text))
     if row.answer is None:
         return {"math": text, "label": None, "first": False}
-    shown = number(row.answer.value, decimals)
+    shown = tex.lesson_number(sheet, row.answer)
     return {"math": text, "label": row.answer.label, "name": row.answer.name, "first": True,
             "key_math": text + Markup(" ") + Markup(math(shown)), "working": ""}
 
 
+def digit_svg(pixels, caption: str, description: str, size: int = 28) -> str:
+    """An 8 × 8 digit (pixels 0..16) as squares, darker for more ink, its caption under it."""
+    cells = "".join(f'<rect x="{i % 8 * size}" y="{i // 8 * size}" width="{size}" '
+                    f'height="{size}" fill="hsl(0, 0%, {100 - round(100 * p / 16)}%)" '
+                    f'stroke="#bbb"/>' for i, p in enumerate(pixels))
+    side = 8 * size
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="-2 -2 {side + 4} '
+            f'{side + 22}" width="{side + 4}" height="{side + 22}" '
+            f'aria-label="{html.escape(description)}">{cells}<text x="{side / 2}" '
+            f'y="{side + 16}" text-anchor="middle" class="note">{html.escape(caption)}</text>'
+            f'</svg>')
+
+
 def _digit(fig: dict, decimals: int) -> list[str]:
-    cells = "".join(f'<rect x="{i % 8 * 28}" y="{i // 8 * 28}" width="28" height="28" '
-                    f'fill="hsl(0, 0%, {100 - round(100 * p / 16)}%)" stroke="#bbb"/>'
-                    for i, p in enumerate(fig["image"]))
-    grid = (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="-2 -2 228 250" '
-            f'width="228" height="250" aria-label="The digit {fig["digit"]} as 8 by 8 pixels">'
-            f'{cells}<text x="112" y="244" text-anchor="middle" class="note">the digit '
-            f'{fig["digit"]}, 8 × 8 pixels</text></svg>')
+    grid = digit_svg(fig["image"], f"the digit {fig['digit']}, 8 × 8 pixels",
+                     f"The digit {fig['digit']} as 8 by 8 pixels")
     n = len(fig["b"])
     rows = r" \\ ".join(" & ".join(f"{w:.2f}" for w in first) + rf" & \cdots & {last:.2f}"
                         for first, last in zip(fig["W_first"], fig["W_last"]))
@@ -94,7 +102,51 @@ def _ln(y: float) -> float:
     return math_.log(y)
 
 
-_FIGURES = {"forward_matrix": _digit, "gradient_descent": _descent, "loss_comparison": _losses}
+def _digits(fig: dict, decimals: int) -> list[str]:
+    """The measured runs: accuracy and loss per epoch, both confusion matrices, the wrongly
+    classified digits and the grid, as on the PDF."""
+    se, ce, epochs = fig["runs"]["se"], fig["runs"]["ce"], fig["epochs"]
+    accuracy = Plot((0, epochs), (0, 1), "epoch", "test accuracy")
+    accuracy.legend_low = True
+    accuracy.line([(0, 0.9), (epochs, 0.9)], "#888888", "90 %", dash="5 4")
+    losses = [math_.log10(v) for run in (se, ce) for v in run["loss"]]
+    loss = Plot((0, epochs), (math_.floor(min(losses)), math_.ceil(max(losses) + 1e-9)),
+                "epoch", "log₁₀ of the mean training loss")
+    for run, color, name in ((se, "#1f4e9e", "squared error"), (ce, "#c0392b", "cross-entropy")):
+        accuracy.line(list(enumerate(run["accuracy"], start=1)), color, name)
+        loss.line([(i, math_.log10(v)) for i, v in enumerate(run["loss"], start=1)], color,
+                  name)
+    out = [accuracy.svg("Test accuracy after each epoch, both networks"),
+           loss.svg("Mean training loss after each epoch, both networks, on a log scale")]
+    for title, run in (("Squared error", se), ("Cross-entropy", ce)):
+        out.append(_confusion(title, run, decimals))
+    out.append('<div class="digits">' + ("".join(
+            digit_svg(m["pixels"], f"true {m['true']}; CE: {m['ce']}, SE: {m['se']}",
+                      f"A test {m['true']} that cross-entropy took for {m['ce']} and squared "
+                      f"error for {m['se']}", size=14) for m in fig["misclassified"])
+        or "none: the cross-entropy network gets every test digit right") + "</div>")
+    grid = fig["grid"]
+    head = "".join(f"<th scope=\"col\">rate {r:g}</th>" for r in grid["rates"])
+    rows = "".join(f'<tr><th scope="row">{h}</th>' + "".join(
+        f"<td>{100 * s:.1f} / {100 * c:.1f}</td>" for s, c in row) + "</tr>"
+        for h, row in zip(grid["hidden"], grid["accuracy"]))
+    out.append(f'<table class="grid"><caption>Test accuracy (%) after {epochs} epochs, '
+               f'squared error / cross-entropy</caption><tr><th scope="col">hidden</th>{head}'
+               f"</tr>{rows}</table>")
+    return out
+
+
+def _confusion(title: str, run: dict, decimals: int) -> str:
+    head = "".join(f'<th scope="col">{k}</th>' for k in range(10))
+    rows = "".join(f'<tr><th scope="row">{true}</th>' + "".join(
+        f"<td><b>{n}</b></td>" if k == true else f"<td>{n}</td>" for k, n in enumerate(row))
+        + "</tr>" for true, row in enumerate(run["confusion"]))
+    return (f'<table class="confusion"><caption>{title}: true digit (row), predicted digit '
+            f'(column)</caption><tr><td></td>{head}</tr>{rows}</table>')
+
+
+_FIGURES = {"forward_matrix": _digit, "gradient_descent": _descent, "loss_comparison": _losses,
+            "digits_classifier": _digits}
 _CAPTIONS = {
     "forward_matrix": ["The digit as 64 pixels, darker for more ink.",
                        "f(Wx + b): the weights W, the pixels x divided by 16, and the biases b."],
@@ -105,6 +157,15 @@ _CAPTIONS = {
     "loss_comparison": ["The two costs against the output y for a target of 1.",
                         "Their gradients with respect to net: squared error's vanishes when the "
                         "network is confidently wrong (y near 0); cross-entropy's does not."],
+    "digits_classifier": ["Test accuracy after each epoch; the dashed line is 90 %.",
+                          "The mean loss over the training digits after each epoch (the two "
+                          "losses are not in the same units).",
+                          "The squared-error network's confusion matrix on the test digits.",
+                          "The cross-entropy network's confusion matrix on the test digits.",
+                          "Test digits the cross-entropy network gets wrong, and what each "
+                          "network predicted.",
+                          "Test accuracy for other hidden sizes and learning rates, every run "
+                          "from the same seed."],
 }
 COST_TEXT = "C(w) = w⁴ − 3w² + w + 3"
 

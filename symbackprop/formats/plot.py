@@ -27,6 +27,7 @@ class Plot:
         self.parts: list[str] = []
         self.labels: list[str] = []  # drawn over the plot, never clipped by it
         self.legend: list[tuple[str, str]] = []
+        self.legend_low = False  # the legend at the bottom right, where the curves are not
 
     def x(self, v: float) -> float:
         span = WIDTH - MARGIN["left"] - MARGIN["right"]
@@ -47,6 +48,14 @@ class Plot:
         pairs = [(lo + (hi - lo) * i / 200, f(lo + (hi - lo) * i / 200)) for i in range(201)]
         style = f' stroke-dasharray="{dash}"' if dash else ""
         self.parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="{width}"{style}'
+                          f' points="{self.points(pairs)}"/>')
+        if label:
+            self.legend.append((color, label))
+
+    def line(self, pairs, color: str, label: str = "", dash: str = "") -> None:
+        """A polyline through measured points (a curve of numbers, not of a function)."""
+        style = f' stroke-dasharray="{dash}"' if dash else ""
+        self.parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="2"{style}'
                           f' points="{self.points(pairs)}"/>')
         if label:
             self.legend.append((color, label))
@@ -103,6 +112,8 @@ class Plot:
         out = []
         for i, (color, label) in enumerate(self.legend):
             y = MARGIN["top"] + 8 + 18 * i
+            if self.legend_low:
+                y += HEIGHT - MARGIN["top"] - MARGIN["bottom"] - 18 * len(self.legend) - 4
             x = WIDTH - MARGIN["right"] - 200
             out.append(f'<rect x="{x}" y="{y - 6}" width="14" height="4" fill="{color}"/>'
                        f'<text class="note" x="{x + 20}" y="{y}">{html.escape(label)}</text>')

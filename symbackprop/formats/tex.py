@@ -258,7 +258,9 @@ def _neuron_label(l: int, j: int, depth: int, notation: str) -> str:
 
 _LESSON_WORDS = {"forward_matrix": "Forward propagation: f(Wx + b)",
                  "gradient_descent": "Gradient descent", "loss_comparison":
-                 "Squared error or cross-entropy?"}
+                 "Squared error or cross-entropy?", "digits_classifier":
+                 "Squared error or cross-entropy, measured on the digits"}
+_KEY_NOTE = "every number was computed symbolically and checked numerically."
 
 
 def shapes_document(title: str, network, equations) -> str:
@@ -311,26 +313,39 @@ def _matrix_tex(label: str) -> str:
 
 def lesson_document(sheet, key: bool) -> str:
     template = environment().get_template("lesson.tex.j2")
-    d = sheet.decimals
     sections = [{"title": NoEscape(_title(title)),
                  "rows": [{"text": NoEscape(row.text), "answer": row.answer,
-                           "shown": NoEscape(number(row.answer.value, d)) if row.answer else None}
+                           "shown": NoEscape(lesson_number(sheet, row.answer))
+                           if row.answer else None}
                           for row in rows]}
                 for title, rows in sheet.sections]
-    return template.render(title=sheet.title, kind=sheet.kind, key=key, decimals=d,
+    return template.render(title=sheet.title, kind=sheet.kind, key=key, decimals=sheet.decimals,
                            seed=sheet.seed, kind_words=_LESSON_WORDS[sheet.kind],
+                           key_note=sheet.figures.get("key_note", _KEY_NOTE),
                            intro=sheet.intro, sections=sections, fig=_figure(sheet))
+
+
+def lesson_number(sheet, answer) -> str:
+    """An answer as the key prints it: a count or a digit as a whole number, else `decimals`."""
+    whole = answer.label in sheet.figures.get("whole", ())
+    return number(answer.value, 0 if whole else sheet.decimals)
+
+
+def digit_cells(pixels) -> list[dict]:
+    """The inked squares of an 8 × 8 digit (pixels 0..16, row by row): x, y, grey 0..100."""
+    return [{"x": i % 8, "y": -(i // 8) - 1, "shade": round(100 * p / 16)}
+            for i, p in enumerate(pixels) if p]
 
 
 def _figure(sheet) -> dict:
     f, d = sheet.figures, sheet.decimals
     if sheet.kind == "forward_matrix":
-        cells = [{"x": i % 8, "y": -(i // 8) - 1, "shade": round(100 * p / 16)}
-                 for i, p in enumerate(f["image"]) if p]
         rows = [" & ".join(f"{w:.2f}" for w in first) + rf" & \cdots & {last:.2f}"
                 for first, last in zip(f["W_first"], f["W_last"])]
         xs = [f"{v:.4g}" for v in f["x"][:4]] + [r"\vdots", f"{f['x'][-1]:.4g}"]
-        return {"cells": cells, "digit": f["digit"], "n": len(f["b"]),
+        caption = NoEscape(rf"the digit {f['digit']}, 8 $\times$ 8 pixels")
+        return {"image": {"cells": digit_cells(f["image"]), "caption": caption},
+                "n": len(f["b"]),
                 "W_tex": NoEscape(r" \\ ".join(rows)), "x_tex": NoEscape(r" \\ ".join(xs)),
                 "b_tex": NoEscape(r" \\ ".join(f"{v:.2f}" for v in f["b"])),
                 "table": [(j, NoEscape(number(n, d)), NoEscape(number(o, d)))
@@ -349,4 +364,44 @@ def _figure(sheet) -> dict:
         surface = NoEscape(" ".join(f"({x:.4f},{y:.4f},{z:.4f})"
                                     for x, y, z in f["surface_path"]))
         return {"tangents": tangents, "paths": paths, "surface": surface, "table": None}
+    if sheet.kind == "digits_classifier":
+        return _digits_figure(f, d, sheet.seed)
     return {"table": None}
+
+
+def _digits_figure(f: dict, d: int, seed: int) -> dict:
+    """Both runs' curves, confusion matrices, wrongly classified digits and the grid, as LaTeX
+    built here from numbers (plain text would have its minus signs and & escaped)."""
+    runs = f["runs"]
+
+    def coords(values):
+        return NoEscape(" ".join(f"({i},{v:.6g})" for i, v in enumerate(values, start=1)))
+
+    def matrix(title, run):
+        rows = []
+        for true, row in enumerate(run["confusion"]):
+            cells = [rf"\textbf{{{n}}}" if k == true else (str(n) if n else r"\color{gray}0")
+                     for k, n in enumerate(row)]
+            rows.append(NoEscape(f"{true} & " + " & ".join(cells)))
+        return {"title": title, "accuracy": NoEscape(f"{run['accuracy'][-1]:.{d}f}"),
+                "header": NoEscape(" & ".join(map(str, range(10)))), "rows": rows}
+
+    grid = f["grid"]
+    grid_rows = [NoEscape(f"{h} & " + " & ".join(f"{100 * s:.1f} / {100 * c:.1f}"
+                                                   for s, c in row))
+                 for h, row in zip(grid["hidden"], grid["accuracy"])]
+    se, ce = runs["se"], runs["ce"]
+    epoch_rows = [NoEscape(f"{i} & {a:.{d}f} & {b:.{d}f} & {c:.{d}f} & {e:.{d}f}")
+                  for i, (a, b, c, e) in enumerate(zip(se["loss"], se["accuracy"], ce["loss"],
+                                                       ce["accuracy"]), start=1)]
+    digits = [{"cells": digit_cells(m["pixels"]),
+               "caption": NoEscape(rf"true {m['true']}\\CE: {m['ce']}, SE: {m['se']}")}
+              for m in f["misclassified"]]
+    return {"epochs": f["epochs"], "se_tex": NoEscape(f["se_tex"]),
+            "se_accuracy": coords(se["accuracy"]), "ce_accuracy": coords(ce["accuracy"]),
+            "se_loss": coords(se["loss"]), "ce_loss": coords(ce["loss"]),
+            "confusions": [matrix("Squared error", se), matrix("Cross-entropy", ce)],
+            "digits": digits, "grid_columns": NoEscape("c" * len(grid["rates"])),
+            "grid_header": NoEscape(" & ".join(f"rate {r:g}" for r in grid["rates"])),
+            "grid_rows": grid_rows, "conclusion": f["conclusion"], "epoch_rows": epoch_rows,
+            "seed": seed, "table": None}
