@@ -419,13 +419,15 @@ class _Trainer:
         if mistake not in self.runs:
             step = numeric.step if mistake is None else numeric._step_updated_weights
             p, done, kept = numeric.params(self.inst), 0, {}
-            for n in self.at:
-                for _ in range(n - done):
-                    p = step(self.inst, p)
-                done = n
-                layers = numeric.forward(self.inst, p)
-                kept[n] = (float(numeric.loss(self.inst, p, layers)),
-                           [float(y) for y in np.asarray(layers[-1].out).ravel()])
+            with np.errstate(over="ignore", invalid="ignore"):  # refused below, not warned of
+                for n in self.at:
+                    for _ in range(n - done):
+                        p = step(self.inst, p)
+                    done = n
+                    layers = numeric.forward(self.inst, p)
+                    # NaN and inf stay so: a run that left the finite numbers is refused here
+                    kept[n] = (numeric._finite_loss(self.inst, p, n),
+                               [float(y) for y in np.asarray(layers[-1].out).ravel()])
             self.runs[mistake] = kept
         return self.runs[mistake]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-LABEL = re.compile(r"[^\s/\[\]]+")  # an author's label: one word, no '/', '[' or ']'
+LABEL = re.compile(r"[^\s/\[\]@]+")  # an author's label: one word, no '/', '[', ']' or '@'
 
 
 def resolve(written: str, names: dict[str, str]) -> str:
@@ -130,14 +130,14 @@ def _check_example(name: str, network, fail, updated: bool, examples: int) -> No
     if not examples:
         fail(f"'{name}' names an example of a batch, but this definition has one example "
              "(values.inputs and values.targets): leave out the '@'")
-    if e is None:
+    if e is None or "@" in plain or not plain:
         fail(f"'{name}' is not a canonical name of an example (like out[2][1]@1, J@2 or "
              "dJ@1/dW[2][1][1])")
     if e > examples:
         fail(f"'{name}': the batch has {examples} example{'s' if examples > 1 else ''}")
+    check_name(plain, network, lambda problem: fail(f"'{name}': {problem}"), updated)
     if at_example(plain, e) != name:
-        fail(f"'{name}' is not a canonical name of an example: {at_example(plain, e)} is")
-    check_name(plain, network, fail, updated)
+        fail(f"'{name}' is not a canonical name of an example: write {at_example(plain, e)}")
 
 
 def _show(value) -> str:

@@ -20,6 +20,7 @@ from functools import partial
 
 from . import numeric
 from . import sheet as worksheet  # the module; `worksheet` reads better beside Worksheet
+from .canonical import example_of
 from .definition import Definition
 from .formats import tex
 from .sample import Instance, NoGoodDraw, fully_given, instance
@@ -243,8 +244,12 @@ def _trivial(defn: Definition, ws: worksheet.Worksheet) -> bool:
     # out = net is ReLU's (and the identity's) definition, not a coincidence to avoid
     linear = tuple(f"out[{l}][" for l, act in enumerate(defn.network.activations, start=1)
                    if act in ("relu", "identity"))
-    distinct = [r for a, r in zip(shown, rounded) if not (linear and a.name.startswith(linear))]
-    return zero_gradient or len(set(distinct)) < len(distinct)
+    # within one example (a batch's examples may share a value: they are worked apart)
+    groups: dict[int | None, list[float]] = {}
+    for a, r in zip(shown, rounded):
+        if not (linear and a.name.startswith(linear)):
+            groups.setdefault(example_of(a.name)[1], []).append(r)
+    return zero_gradient or any(len(set(g)) < len(g) for g in groups.values())
 
 
 _SAFE_NAME = re.compile(r"[A-Za-z0-9-]+\.pdf")

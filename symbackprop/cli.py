@@ -298,7 +298,7 @@ def _train_on_data(defn, args) -> int:
 
     if defn.data is None:
         _usage(f"{args.file}: --epochs trains on a data set; the definition has no data: "
-               "(use --steps for its one example)")
+               "(use --steps to train on its own values)")
     if args.epochs is None or args.steps is not None:
         _usage(f"{args.file}: a definition with data: trains with --epochs N (not --steps)")
     data = dataset.read(defn.data.file)

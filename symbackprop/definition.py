@@ -39,7 +39,8 @@ NOTATIONS = ("matrix", "numbered")
 FORMS = ("scalar", "matrix")  # a worksheet's backpropagation: neuron by neuron, or matrices
 DEFAULT_TITLE = "Backpropagation, step by step"
 MAX_CLAIMED_STEPS = 100_000  # loss_after_steps / outputs_after_steps: seconds of training
-MAX_CLAIMED_WORK = 10_000_000  # and at most this many steps × parameters
+MAX_CLAIMED_WORK = 10_000_000  # and at most this many steps × parameters (× examples)
+MAX_CLAIMED_LAYER_STEPS = 500_000  # and steps × layers: each layer of a step costs its own
 CONVENTIONS = {"delta": ("plus", "minus")}  # δ = +∂J/∂net (default) or −∂J/∂net (error = t − y)
 
 # Bounds on what a definition may ask of the machine, so that no file can hang or exhaust it.
@@ -615,8 +616,8 @@ class _Checker:
         for label, canonical in value.items():
             key = f"names.{label}"
             if not isinstance(label, str) or not LABEL.fullmatch(label) or label == "J":
-                self.fail(key, "a label must be one word without '/', '[' or ']' (like w5, "
-                          "Err6 or O4)")
+                self.fail(key, "a label must be one word without '/', '[', ']' or '@' (like "
+                          "w5, Err6 or O4)")
             check_name(canonical, network, lambda p, key=key: self.fail(key, p), updated=True,
                        examples=self.examples)
         return dict(value)
@@ -639,10 +640,17 @@ class _Checker:
                 for steps, v in number.items():
                     k = f"{key}.{steps}"
                     steps = self.whole(steps, k, 0, MAX_CLAIMED_STEPS)
-                    if steps * parameters(network) > MAX_CLAIMED_WORK:
+                    examples = max(1, self.examples)
+                    if steps * parameters(network) * examples > MAX_CLAIMED_WORK:
                         self.fail(k, f"{steps} steps of a network of {parameters(network)} "
-                                  f"parameters is too long to audit: at most {MAX_CLAIMED_WORK} "
-                                  "steps × parameters")
+                                  "parameters" + (f" on {examples} examples" if self.examples
+                                                  else "") + " is too long to audit: at most "
+                                  f"{MAX_CLAIMED_WORK} steps × parameters"
+                                  + (" × examples" if self.examples else ""))
+                    if steps * network.depth > MAX_CLAIMED_LAYER_STEPS:
+                        self.fail(k, f"{steps} steps of a network of {network.depth} layers is "
+                                  f"too long to audit: at most {MAX_CLAIMED_LAYER_STEPS:,} "
+                                  "steps × layers")
                     if written == "outputs_after_steps" and self.examples:
                         self.fail(k, "a batch's outputs after training are one list per "
                                   "example: claim its loss_after_steps instead")

@@ -110,10 +110,14 @@ def _shape_blank(key: Key, model: Model, a: dict) -> dict:
     which, matrix, l = SHAPE.match(a["name"]).groups()
     rows, columns = model.shape(matrix, int(l))
     other = float(columns if which == "rows" else rows)
+    shown = "δ" if matrix == "delta" else "∂J/∂W"
     return _value_blank(key, a) | {
+        "tolerance": {"abs": 0.0, "rel": 0.0},  # a whole number: 3.99 rows is not 4
         "recompute": a["value"], "right": [a["value"]],
         "mistakes": [_rule("transposed", other)] if other != a["value"] else [],
-        "points": key.definition.get("points", {}).get(a["name"], 1)}
+        "points": key.definition.get("points", {}).get(a["name"], 1),
+        "working": f"{shown} of layer {l} is {rows}×{columns}: {rows} rows, {columns} "
+                   f"column{'s' if columns > 1 else ''}"}
 
 
 def _rule(mode: str, *candidates) -> dict:

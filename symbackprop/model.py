@@ -381,7 +381,8 @@ class BatchModel(Model):
         """The batch's own mistake first (it explains a batch's figure before any one
         example's does), then every mistake an example's working can make."""
         combined = "mean_for_sum" if self.share == 1.0 else "sum_for_mean"
-        return [combined] + super().modes()
+        one = [f"one_example#{e}" for e in range(1, len(self.each) + 1)]
+        return [combined, *one] + super().modes()
 
     def working(self, name: str, get) -> str:
         plain, e = example_of(name)
@@ -405,6 +406,8 @@ class BatchModel(Model):
         terms = self._terms(name)
         if terms is None:  # a parameter, or a step with the batch's gradient
             return super()._value(name, get, mode)
+        if mode and mode.startswith("one_example"):  # one example's for the batch's
+            return get(terms[int(mode.split("#")[1]) - 1])
         total = sum(get(t) for t in terms)
         if mode == "mean_for_sum":
             return total / len(self.each)

@@ -390,13 +390,12 @@ def _delta_output() -> Proof:
         g, f = _column("g", n), _column("f'", n)
         G, F = sp.MatrixSymbol("g", n, 1), sp.MatrixSymbol("f'", n, 1)
         return _proof(
-            "delta_output", "The output layer's δ as a matrix: δ^L = ∇_out J ⊙ f'(net^L), "
-            "from δ_j = ∂J/∂out_j · f'(net_j) for every neuron j (g_j = ∂J/∂out_j)",
+            "delta_output", "The output layer's δ as a column: g ⊙ f′(net), from each neuron's "
+            "δⱼ = ∂J/∂outⱼ · f′(netⱼ), where g is the column of the loss's slopes ∂J/∂outⱼ",
             lambda: sp.Matrix([gj * fj for gj, fj in zip(g, f)]), lambda: sp.HadamardProduct(G, F),
-            [(lambda: sp.HadamardProduct(g, f), "entry j is g_j·f'_j: the elementwise "
+            [(lambda: sp.HadamardProduct(g, f), "entry j is gⱼ·f′ⱼ: the entry-by-entry "
               "(Hadamard) product ⊙ of the two columns"),
-             (lambda: sp.HadamardProduct(G, F), "name the columns: g = ∇_out J, f' = "
-              "f'(net^L)")],
+             (lambda: sp.HadamardProduct(G, F), "name the columns: g, and f′ for f′(net)")],
             definitions=((G, g), (F, f)))
     return _sizes(build, _MATRIX_SIZES)
 
@@ -411,11 +410,11 @@ def _delta_hidden() -> Proof:
         index = sp.Matrix([sp.Add(*[w[i, j] * d[i] for i in range(m)]) * f[j]
                            for j in range(n)])
         return _proof(
-            "delta_hidden", "A hidden layer's δ as a matrix: δ^l = ((W^(l+1))ᵀ δ^(l+1)) ⊙ "
-            "f'(net^l), from δ_j = (Σ_i w_ij δ_i) · f'(net_j)",
+            "delta_hidden", "A hidden layer's δ as a column: (Wᵀδ) ⊙ f′(net), with the next "
+            "layer's W and δ, from each neuron's δⱼ = (Σᵢ wᵢⱼ δᵢ) · f′(netⱼ)",
             lambda: index, lambda: sp.HadamardProduct(W.T * D, F),
             [(lambda: sp.HadamardProduct(sp.MatMul(w.T, d), f),
-              "Σ_i w_ij δ_i is row j of Wᵀ times the column δ; then ⊙ with f'"),
+              "Σᵢ wᵢⱼ δᵢ is row j of Wᵀ times the column δ; then ⊙ with f′"),
              (lambda: sp.HadamardProduct(W.T * D, F), "name the matrices")],
             definitions=((W, w), (D, d), (F, f)))
     return _sizes(build, _MATRIX_SIZES)
@@ -426,10 +425,10 @@ def _weight_gradient_matrix() -> Proof:
         d, o = _column("delta", n), _column("out", m)
         D, O = sp.MatrixSymbol("delta", n, 1), sp.MatrixSymbol("out", m, 1)
         return _proof(
-            "weight_gradient_matrix", "A layer's weight gradient as a matrix: ∂J/∂W^l = δ^l "
-            "(out^(l−1))ᵀ, from ∂J/∂w_jk = δ_j · out_k, of the same shape as W^l",
+            "weight_gradient_matrix", "A layer's weight gradient as a matrix: δ outᵀ (its δ "
+            "times its inputs as a row), from ∂J/∂wⱼₖ = δⱼ · outₖ; it has the shape of W",
             lambda: sp.Matrix(n, m, lambda j, k: d[j] * o[k]), lambda: D * O.T,
-            [(lambda: sp.MatMul(d, o.T), "entry (j, k) is δ_j·out_k: a column times a row "
+            [(lambda: sp.MatMul(d, o.T), "entry (j, k) is δⱼ·outₖ: a column times a row "
               "(an outer product)"),
              (lambda: D * O.T, "name the columns")],
             definitions=((D, d), (O, o)))
@@ -441,11 +440,12 @@ def _bias_gradient_vector() -> Proof:
         d = _column("delta", n)
         D = sp.MatrixSymbol("delta", n, 1)
         return _proof(
-            "bias_gradient_vector", "A layer's bias gradient: ∂J/∂b^l = δ^l, from ∂J/∂b_j = "
-            "δ_j · 1; a bias shared by the layer's neurons adds every path: ∂J/∂b = 1ᵀ δ^l",
+            "bias_gradient_vector", "A layer's bias gradient: with a bias per neuron, δ itself "
+            "(∂J/∂bⱼ = δⱼ · 1); with one bias shared by the layer, every path added: 1ᵀδ, "
+            "the sum of the δ's (shown here)",
             lambda: sp.Matrix([sp.Add(*d)]), lambda: sp.ones(1, n) * D,
-            [(lambda: sp.MatMul(sp.ones(1, n), d), "Σ_j δ_j·1 is a row of ones times the "
-              "column δ (per neuron, entry j alone: δ_j, the column δ itself)"),
+            [(lambda: sp.MatMul(sp.ones(1, n), d), "Σⱼ δⱼ·1 is a row of ones times the "
+              "column δ (per neuron, entry j alone: δⱼ, the column δ itself)"),
              (lambda: sp.ones(1, n) * D, "name the column")],
             definitions=((D, d),))
     return _sizes(build, _MATRIX_SIZES)

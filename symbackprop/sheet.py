@@ -62,6 +62,7 @@ class Grid:
     rows: int
     columns: int
     first: int
+    shape_asked: bool = False  # its shape is a question before it: shown under it in the key
 
 
 @dataclass
@@ -341,8 +342,8 @@ class _Sheet:
         """J and each asked gradient as the sum (or mean) of the examples' own."""
         E, mean = len(sheets), self.r.instance.batch_loss == "mean"
         s = Section(f"The batch: {'the mean' if mean else 'the sum'} over the {E} examples",
-                    (f"J = ({_terms(E)}) / {E}" if mean else f"J = {_terms(E)}") + ", and so each "
-                    "gradient is the " + ("mean" if mean else "sum") + " of the examples' "
+                    f"J is the {'mean' if mean else 'sum'} of the {E} examples' losses, and so "
+                    f"each gradient is the {'mean' if mean else 'sum'} of the examples' "
                     "gradients.")
 
         def total(terms: list[str]) -> str:
@@ -387,7 +388,8 @@ class _Sheet:
                                                                ("columns", columns))]
 
     def _grid(self, s: Section, quantity: str, form: str, rows: int, columns: int) -> None:
-        s.grid = Grid(NoEscape(quantity), NoEscape(form), rows, columns, len(s.lines))
+        s.grid = Grid(NoEscape(quantity), NoEscape(form), rows, columns, len(s.lines),
+                      shape_asked=len(s.lines) > 0)
 
     def delta_matrix(self, l: int) -> Section:
         net, sizes = self.defn.network, self.layers
@@ -490,11 +492,6 @@ class _Sheet:
             s.lines.append(self.line("{%s}^{\\text{new}}" % self.sym(p), [form], f"new {p}",
                                      rounded + 0.0, self.r.updated[p]))
         return s
-
-
-def _terms(E: int) -> str:
-    """J[1] + J[2] + J[3], or J[1] + … + J[E] when that is long."""
-    return " + ".join(f"J[{e}]" for e in range(1, E + 1)) if E <= 4 else f"J[1] + … + J[{E}]"
 
 
 def _is_delta(name: str) -> bool:

@@ -58,7 +58,8 @@ def test_the_key_is_each_example_then_their_sum(key):
     assert a["dJ/dW[1][1][1]"]["exact"] == pytest.approx(g1_1 + g1_2, rel=1e-12)
     assert a["new W[2][1][1]"]["exact"] == pytest.approx(0.4 - 0.5 * (g5_1 + g5_2), rel=1e-12)
     # what the student writes: the sum of the examples' rounded answers, rounded
-    assert a["J"]["value"] == round(a["J@1"]["value"] + a["J@2"]["value"], 4)
+    places = key["definition"]["decimals"]
+    assert a["J"]["value"] == round(a["J@1"]["value"] + a["J@2"]["value"], places)
     names = [x["name"] for x in key["answers"]]
     assert names.index("J@2") > names.index("dJ@1/dW[1][1][1]")  # example 1 whole, then 2
     assert names.index("J") > names.index("dJ@2/dW[1][1][1]")  # then the batch
@@ -70,9 +71,10 @@ def test_check_carries_an_error_across_the_examples_and_names_a_mean(key, tmp_pa
     (path := tmp_path / "key.json").write_text(json.dumps(key))
     a = _answers(key)
     typed = {n: x["value"] for n, x in a.items()}
-    typed["J@1"] = round(a["J@1"]["value"] + 0.05, 4)  # a slip in example 1's loss...
-    typed["J"] = round(typed["J@1"] + typed["J@2"], 4)  # ...added up correctly
-    typed["dJ/dW[2][1][1]"] = round(a["dJ/dW[2][1][1]"]["exact"] / 2, 4)  # a mean, not a sum
+    places = key["definition"]["decimals"]
+    typed["J@1"] = round(a["J@1"]["value"] + 0.05, places)  # a slip in example 1's loss...
+    typed["J"] = round(typed["J@1"] + typed["J@2"], places)  # ...added up correctly
+    typed["dJ/dW[2][1][1]"] = round(a["dJ/dW[2][1][1]"]["exact"] / 2, places)  # a mean
     (answers := tmp_path / "a.txt").write_text(
         "".join(f"{a[n]['label']} = {v}\n" for n, v in typed.items()))
     assert main(["check", str(path), str(answers), "--json"]) == 0
@@ -93,12 +95,13 @@ def test_the_pdfs_show_each_example_and_the_sum(tmp_path, key):
                   "The batch: the sum over the 2 examples", "a batch of 2 examples"):
         assert words in " ".join(text.split()), words
     a = _answers(key)
+    places = key["definition"]["decimals"]
     for name in ("J@1", "J@2", "J", "dJ/dW[2][1][1]", "new W[2][1][1]"):
-        assert f"{a[name]['value']:.4f}" in text, name
+        assert f"{a[name]['value']:.{places}f}" in text, name
     sheet_text = subprocess.run(
         ["pdftotext", str(tmp_path / "batch-of-two-2-2-2-worksheet.pdf"), "-"],
         capture_output=True, text=True, check=True).stdout
-    assert "Example 2:" in sheet_text and f"{a['J']['value']:.4f}" not in sheet_text
+    assert "Example 2:" in sheet_text and f"{a['J']['value']:.{places}f}" not in sheet_text
 
 
 def test_a_class_set_of_drawn_batches(tmp_path):

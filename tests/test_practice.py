@@ -106,10 +106,12 @@ def test_a_batch_page_carries_errors_across_examples_as_check_does(built, driver
     page, key = _page_and_key(built, "batch-of-two-2-2-2")
     by_name = {a["name"]: a for a in key["answers"]}
     typed = {a["label"]: a["value"] for a in key["answers"]}
-    typed[by_name["J@1"]["label"]] = round(by_name["J@1"]["value"] + 0.05, 4)
+    places = key["definition"]["decimals"]
+    typed[by_name["J@1"]["label"]] = round(by_name["J@1"]["value"] + 0.05, places)
     typed[by_name["J"]["label"]] = round(typed[by_name["J@1"]["label"]]
-                                         + by_name["J@2"]["value"], 4)
-    typed[by_name["dJ/dW[2][1][1]"]["label"]] = round(by_name["dJ/dW[2][1][1]"]["exact"] / 2, 4)
+                                         + by_name["J@2"]["value"], places)
+    typed[by_name["dJ/dW[2][1][1]"]["label"]] = round(
+        by_name["dJ/dW[2][1][1]"]["exact"] / 2, places)
     typed = {label: f"{v}" for label, v in typed.items()}
     browser.open_page(driver, page)
     browser.type_answers(driver, typed)

@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from . import tex
 from .mathml import math, mixed, plain, svg_text
-from .tex import number, template_dir
+from .tex import template_dir
 
 CM = 58  # SVG pixels per centimetre of the TikZ picture
 INSTRUCTIONS = ("Work each blank in order and round every result to {d} decimals before you use "
@@ -46,9 +46,16 @@ def worksheet_page(ws, scheme: dict, student: str | None = None) -> str:
              for row in tex._given_tables(ws)]
     return page(ws.title, tex._tag(ws), student, ws.decimals, scheme, sections,
                  network_words=tex._network_words(ws), diagram=Markup(diagram(ws)),
-                 diagram_caption="Inputs on the left, the outputs and their targets on the "
-                 "right; each arrow carries its weight.", given=given,
+                 diagram_caption=_diagram_caption(ws), given=given,
                  proofs=[_proof(p) for p in ws.proofs])
+
+
+def _diagram_caption(ws) -> str:
+    if ws.examples:  # a batch's inputs and targets are its examples', listed below
+        return ("The inputs on the left, the outputs on the right; each example's inputs and "
+                "targets are listed below.")
+    return "Inputs on the left, the outputs and their targets on the right; each arrow " \
+        "carries its weight."
 
 
 def _section(s, index: int, decimals: int, blanks: dict) -> dict:
@@ -60,7 +67,9 @@ def _section(s, index: int, decimals: int, blanks: dict) -> dict:
         g, entries = s.grid, lines[s.grid.first:]
         view["lines"] = lines[:g.first]
         view["grid"] = {"math": Markup(math(f"{g.quantity} = {g.form}")),
-                        "shape": f"{g.rows}×{g.columns}",
+                        "label": f"the entries of {plain(s.title).split(': ', 1)[-1]}",
+                        # a shape asked before the matrix is not given away under it
+                        "shape": "" if g.shape_asked else f"{g.rows}×{g.columns}",
                         "rows": [entries[r * g.columns:(r + 1) * g.columns]
                                  for r in range(g.rows)]}
     return view
@@ -71,7 +80,7 @@ def _line(line, decimals: int, blanks: dict) -> dict:
     formula = " = ".join([line.quantity, *line.forms])
     blank = blanks.get(a.label, {})
     return {"math": Markup(math(formula)), "label": a.label, "name": a.name, "first": line.first,
-            "key_math": Markup(math(f"{formula} = {number(a.value, decimals)}")),
+            "key_math": Markup(math(f"{formula} = {tex.shown(a, decimals)}")),
             "working": blank.get("working", "")}
 
 

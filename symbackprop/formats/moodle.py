@@ -190,7 +190,7 @@ def key_html(sheet) -> str:
         for line in s.lines:
             formula = " = ".join([line.quantity, *line.forms])
             rows.append(f"<p>({line.answer.label}) "
-                        f"{math(f'{formula} = {line.answer.value:.{ws.decimals}f}')}</p>")
+                        f"{math(f'{formula} = {tex.shown(line.answer, ws.decimals)}')}</p>")
     return "".join(rows)
 
 

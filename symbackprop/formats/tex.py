@@ -20,6 +20,7 @@ import sympy as sp
 from pylatex.utils import NoEscape
 
 from .. import proofs
+from ..canonical import SHAPE
 from ..graph import name
 from . import latex
 from .latex import symbol
@@ -88,6 +89,15 @@ def number(value: float, decimals: int) -> str:
     return f"{value:.{decimals}f}"
 
 
+def shown(a, decimals: int) -> str:
+    """An answer as the key prints it: a count (a matrix's rows) whole; a value to the sheet's
+    decimals, more only where evaluate kept significant digits (an output a log needs)."""
+    if SHAPE.match(a.name):
+        return str(round(a.value))
+    return number(a.value, next(d for d in range(decimals, 17)
+                                if d == 16 or round(a.value, d) == a.value))
+
+
 def given_number(value: float) -> str:
     """A given number as the definition wrote it: 0.15, not 0.150000."""
     text_ = f"{value:.10f}".rstrip("0").rstrip(".")
@@ -115,6 +125,7 @@ def _section_view(s, decimals: int) -> dict:
         view["lines"] = lines[:g.first]
         view["grid"] = {"quantity": g.quantity, "form": g.form,
                         "shape": latex.NoEscape(rf"{g.rows} \times {g.columns}"),
+                        "shape_asked": g.shape_asked,
                         "rows": [entries[r * g.columns:(r + 1) * g.columns]
                                  for r in range(g.rows)]}
     return view
@@ -138,8 +149,7 @@ def _line_view(line, decimals: int) -> dict:
     return {"quantity": line.quantity, "forms": line.forms, "answer": a,
             "answer_first": line.first,
             # more decimals only where evaluate kept significant digits (an output a log needs)
-            "shown": latex.NoEscape(number(a.value, next(
-                d for d in range(decimals, 17) if d == 16 or round(a.value, d) == a.value))),
+            "shown": latex.NoEscape(shown(a, decimals)),
             "exact": latex.NoEscape(f"{a.exact:.10g}") if final and line.first else None}
 
 
@@ -168,6 +178,13 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
+def _given(x: float) -> str:
+    """A given number in a list of them: a negative one braced, so that MathML reads its minus
+    as a sign, not as a subtraction after '='."""
+    shown = given_number(x)
+    return f"{{{shown}}}" if shown.startswith("-") else shown
+
+
 def _given_tables(ws) -> list[dict]:
     def sym(n):
         return symbol(n, ws.notation, ws.layers)
@@ -176,8 +193,8 @@ def _given_tables(ws) -> list[dict]:
     rows = []
     for e in range(1, ws.examples + 1) if ws.examples else (None,):
         mine = [(k, x) for k, x in v.items() if k[0] in "xt" and k.endswith(f"@{e}") == bool(e)]
-        inputs = ", ".join(f"{sym(k)} = {given_number(x)}" for k, x in mine if k[0] == "x")
-        targets = ", ".join(f"{sym(k)} = {given_number(x)}" for k, x in mine if k[0] == "t")
+        inputs = ", ".join(f"{sym(k)} = {_given(x)}" for k, x in mine if k[0] == "x")
+        targets = ", ".join(f"{sym(k)} = {_given(x)}" for k, x in mine if k[0] == "t")
         if e is None:
             rows.append({"caption": "Inputs", "latex": latex.NoEscape(inputs)})
             rows.append({"caption": "Targets", "latex": latex.NoEscape(targets)})
@@ -185,10 +202,10 @@ def _given_tables(ws) -> list[dict]:
             rows.append({"caption": f"Example {e}",
                          "latex": latex.NoEscape(rf"{inputs}; \quad {targets}")})
     for l in range(1, len(ws.layers)):
-        ws_l = ", ".join(f"{sym(k)} = {given_number(x)}" for k, x in v.items()
+        ws_l = ", ".join(f"{sym(k)} = {_given(x)}" for k, x in v.items()
                          if k.startswith(f"W[{l}]"))
         rows.append({"caption": f"Weights into layer {l}", "latex": latex.NoEscape(ws_l)})
-    biases = ", ".join(f"{sym(k)} = {given_number(x)}" for k, x in v.items() if k[0] == "b")
+    biases = ", ".join(f"{sym(k)} = {_given(x)}" for k, x in v.items() if k[0] == "b")
     if biases:
         rows.append({"caption": "Biases", "latex": latex.NoEscape(biases)})
     return rows
@@ -203,7 +220,8 @@ def diagram_view(ws) -> dict:
     tall = max(sizes)
     gap = 1.7 if tall <= 4 else 1.1
     nodes, edges, notes = [], [], []
-    label_edges = sum(a * b for a, b in zip(sizes, sizes[1:])) <= 24
+    # a dozen weights' labels fit on the arrows; more overlap (their values are listed below)
+    label_edges = sum(a * b for a, b in zip(sizes, sizes[1:])) <= 12
     for l, n in enumerate(sizes):
         for j in range(1, n + 1):
             y = round(((n + 1) / 2 - j) * gap, 3)
@@ -267,9 +285,12 @@ def shapes_document(title: str, network, equations) -> str:
     """One page: a network's matrix equations, every matrix with its shape under it."""
     template = environment().get_template("shapes.tex.j2")
     sizes = "-".join(map(str, network.layers))
-    words = (f"A {sizes} network ({', '.join(dict.fromkeys(network.activations))}; loss "
-             f"{network.loss}): each δ is a column of its layer's neurons, each weight "
-             "gradient has the shape of its weight matrix.")
+    loss = {"half_sse": "half the sum of squared errors", "sse": "the sum of squared errors",
+            "mse": "the mean squared error", "cross_entropy": "cross-entropy",
+            "binary_cross_entropy": "binary cross-entropy"}[network.loss]
+    words = (f"A {sizes} network ({', '.join(dict.fromkeys(network.activations))}; loss: "
+             f"{loss}): each δ is a column of its layer's neurons, each weight gradient has the "
+             "shape of its weight matrix.")
     captions = {"softmax_cross_entropy": "The output layer's error (softmax, cross-entropy)",
                 "delta_output": "The output layer's error",
                 "delta_hidden": "Layer {l}'s error, sent back through the weights",
