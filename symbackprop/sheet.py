@@ -262,7 +262,10 @@ class _Sheet:
         return s
 
     def loss_section(self) -> Section:
-        s = Section(self.titled("Loss"), _LOSS_WORDS[self.defn.network.loss])
+        words = _LOSS_WORDS[self.defn.network.loss]
+        if self.example is not None:  # the words say J; the line says J with [e] above it
+            words = f"This example's own loss, J[{self.example}] on the line below. {words}"
+        s = Section(self.titled("Loss"), words)
         outs = [(self.sym(name("t", j)), self.sym(name("out", self.defn.network.depth, j)))
                 for j in range(1, self.layers[-1] + 1)]
         s.lines.append(self.line(self.J, [_LOSS_TEX[self.defn.network.loss](outs)], "J",
