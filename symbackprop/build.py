@@ -37,6 +37,8 @@ from .output import (
     BuildError,
     Interrupted,
     Output,
+    bar,
+    progress,
     reason,
     shown,
     signals_as_interrupts,
@@ -64,7 +66,7 @@ def main(args) -> int:
 
     def make() -> Iterator[classset.Version]:
         shown_count = f"versions {first} to {first + count - 1}" if count else "one version"
-        _progress(f"deriving and verifying {shown_count} of {name} ...")
+        progress(f"deriving and verifying {shown_count} of {name} ...")
         width = classset.number_width(size or first + (count or 1) - 1)
         try:
             with _workers(count or 1, args.jobs) as mapper:
@@ -310,7 +312,7 @@ def write_pages(versions: list[classset.Version], out: Output) -> int:
     """One self-contained practice page per version: DIR/<stem>-practice.html."""
     from .formats import practice_page
 
-    _progress(f"writing {len(versions)} practice page(s) ...")
+    progress(f"writing {len(versions)} practice page(s) ...")
     for v in versions:
         out.write(f"{v.stem}-practice.html", practice_page(v.sheet, v.key["scheme"], v.student))
     return len(versions)
@@ -390,13 +392,13 @@ def compile_all(jobs, workers: int, out: Output) -> None:
         for future in as_completed(futures):
             future.result()  # raises the first LaTeX error
             done += 1
-            _progress(_bar(done, len(futures), futures[future].name), end="\r")
+            progress(bar(done, len(futures), futures[future].name), end="\r")
     except BaseException:
         out.processes.stop()  # no TeX outlives the build, and no new one starts
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)  # the killed runs end at once
-    _progress("")
+    progress("")
 
 
 def class_set(versions: list[classset.Version], out: Output, whole_set: bool = True) -> Path:
@@ -410,19 +412,9 @@ def class_set(versions: list[classset.Version], out: Output, whole_set: bool = T
     for i, v in enumerate(versions, start=1):
         inputs[f"key-{i}.pdf"] = out.stage / f"{v.stem}-key.pdf"
     names = list(inputs)
-    _progress(f"assembling {name}.pdf ...")
+    progress(f"assembling {name}.pdf ...")
     return pdf.compile_tex(classset.class_set_tex(names[:len(versions)], names[len(versions):]),
                            out.stage / f"{name}.pdf", inputs=inputs,
                            processes=out.processes)
 
 
-def _bar(done: int, total: int, what: str) -> str:
-    width = 30
-    filled = width * done // total
-    return f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {what}"
-
-
-def _progress(message: str, end: str = "\n") -> None:
-    """Progress for a person at a terminal only: a log or a script sees one line or none."""
-    if sys.stderr.isatty():
-        print(f"\r\033[K{message}", end=end, file=sys.stderr, flush=True)

@@ -293,6 +293,7 @@ def _train_on_data(defn, args) -> int:
     """Mini-batch training on the definition's data set, an epoch a line as it finishes;
     the first mini-batch's gradient derived and verified three ways before the first step."""
     from . import dataset, training
+    from .output import bar, progress
     from .report import verification_text
     from .sample import DEFAULT_SEED
 
@@ -309,13 +310,17 @@ def _train_on_data(defn, args) -> int:
               flush=True)
 
     def said(number, e):
+        progress("", end="")  # the bar's line, cleared for the epoch's
         if not args.json:
             print(f"epoch {number:>{len(str(args.epochs))}}/{args.epochs}: loss {e.loss:.6f}, "
                   f"train accuracy {e.train_accuracy:.3f}, test accuracy "
                   f"{e.test_accuracy:.3f}", flush=True)
 
+    def stepped(number, done, batches):  # at a terminal only, on stderr
+        progress(bar(done, batches, f"mini-batches of epoch {number}/{args.epochs}"), end="")
+
     run = training.train(defn.network, data, args.epochs, args.batch_size, defn.learning_rate,
-                         seed, defn.data.test_fraction, on_epoch=said)
+                         seed, defn.data.test_fraction, on_epoch=said, on_batch=stepped)
     if args.json:
         print(_json(run.as_json(), args.file))
     else:

@@ -10,6 +10,7 @@ import fcntl
 import os
 import shutil
 import signal
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -220,3 +221,15 @@ def signals_blocked() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+
+def bar(done: int, total: int, what: str) -> str:
+    width = 30
+    filled = width * done // total
+    return f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {what}"
+
+
+def progress(message: str, end: str = "\n") -> None:
+    """Progress for a person at a terminal only: a log or a script sees one line or none."""
+    if sys.stderr.isatty():
+        print(f"\r\033[K{message}", end=end, file=sys.stderr, flush=True)

@@ -68,8 +68,10 @@ def initial(network: Network, rng: np.random.Generator) -> numeric.Params:
 def train(network: Network, data: Examples, epochs: int, batch_size: int,
           learning_rate: float, seed: int, test_fraction: float = 0.2,
           on_epoch: Callable[[int, Epoch], None] | None = None,
-          verify_first: bool = True) -> Run:
-    """`epochs` passes over the training examples in shuffled mini-batches of `batch_size`.
+          verify_first: bool = True,
+          on_batch: Callable[[int, int, int], None] | None = None) -> Run:
+    """`epochs` passes over the training examples in shuffled mini-batches of `batch_size`;
+    on_batch(epoch, batches done, batches in an epoch) after each step, for a progress bar.
 
     With `verify_first`, the first mini-batch's gradient is also derived by the engine and
     verified three ways (SymPy, NumPy, finite differences), and the step the trainer takes
@@ -86,12 +88,15 @@ def train(network: Network, data: Examples, epochs: int, batch_size: int,
     history, first = [], None
     for number in range(1, epochs + 1):
         order = rng.permutation(X.shape[1])
-        for start in range(0, len(order), batch_size):
+        batches = -(-len(order) // batch_size)
+        for done, start in enumerate(range(0, len(order), batch_size), start=1):
             rows = order[start:start + batch_size]
             grad = numeric.batch_gradients(inst, p, X[:, rows], T[:, rows], "mean")
             if verify_first and first is None:
                 first = _verified(inst, p, X[:, rows], T[:, rows], grad)
             p = numeric.step(inst, p, grad)
+            if on_batch:
+                on_batch(number, done, batches)
         epoch = Epoch(numeric.batch_loss(inst, p, X, T, "mean"),
                       accuracy(inst, p, train_set), accuracy(inst, p, test_set))
         history.append(epoch)
