@@ -351,14 +351,14 @@ class _BatchJudge:
     def __init__(self, defn: Definition, result: Verified):
         self.defn, self.engine = defn, _engine(result)
         self.how, self.E = result.instance.batch_loss, len(result.examples)
-        self.each = [_engine_of(one, e) for e, one in enumerate(result.examples, start=1)]
+        self.each = [_engine_of(one) for one in result.examples]
+        self.printed, self.labels = dict(defn.claimed), dict(defn.claim_labels)
 
     def claim(self, name: str) -> Claim:
-        value = self.defn.claimed[[n for n, _ in self.defn.claimed].index(name)][1]
+        value = self.printed[name]
         places = min(decimals_of(value), MAX_PLACES)
         engine = self.engine.get(name)
-        new = dict(name=name, claimed=float(value), engine=engine,
-                   label=dict(self.defn.claim_labels).get(name),
+        new = dict(name=name, claimed=float(value), engine=engine, label=self.labels.get(name),
                    printed=getattr(value, "text", repr(float(value))))
         if engine is None:
             return Claim(**new, verdict="not_checked",
@@ -397,7 +397,7 @@ class _BatchJudge:
             ("mean_for_sum", engine / self.E)
 
 
-def _engine_of(one, e: int) -> dict[str, float]:
+def _engine_of(one) -> dict[str, float]:
     """One example's own J and gradients, under the batch's names: J, dJ/dθ."""
     return {"J": one.values["J"]} | {f"dJ/d{p}": g for p, g in one.grads.items()}
 

@@ -32,7 +32,7 @@ import sympy as sp
 
 from .errors import VerificationError
 from .graph import activation, name
-from .steps import OUT, Chain, PathSum, Step
+from .steps import NET, OUT, Chain, PathSum, Step
 from .verify import ROUNDING, TOLERANCE, UNDERFLOW, Verified
 
 __all__ = ["Equation", "MatrixForm", "build"]
@@ -76,7 +76,7 @@ class _Zeros:
     examples = ()
 
     def __init__(self, network):
-        self.instance = SimpleNamespace(network=network, batch_loss="sum")
+        self.instance = SimpleNamespace(network=network, batch_loss="sum", share=1.0)
         self.values = self.steps = self.grads = _ZeroMap()
 
 
@@ -150,14 +150,13 @@ def _slopes(d, l: int) -> sp.Matrix:
     factors = [d.deltas[f"dJ/dnet[{l}][{j}]"].factors[1]
                for j in range(1, d.graph.network.layers[l] + 1)]
     kind = d.graph.network.activations[l - 1]
-    net = sp.Symbol("net", real=True)
-    f = activation(kind, net, [net])
-    expected = sp.diff(f, net)
+    f = activation(kind, NET, [NET])  # the general forms are in steps' generic out and net
+    expected = sp.diff(f, NET)
     general = factors[0].general.xreplace({OUT: f})
     if kind == "relu":  # Max's derivative is a Heaviside step; the convention takes 0 at 0
-        expected = sp.Heaviside(net, 0)
-        general = sp.Heaviside(net, 0) if str(general).startswith("ReLU'") else general
-    if not _same(general.xreplace({sp.Symbol("net", real=True): net}), expected):
+        expected = sp.Heaviside(NET, 0)
+        general = sp.Heaviside(NET, 0) if str(general).startswith("ReLU'") else general
+    if not _same(general, expected):
         raise VerificationError(f"f′(net^{l}): the derivation's {factors[0].general} is not "
                                 f"the derivative of {kind}")
     return sp.Matrix([f.expr for f in factors])
@@ -177,7 +176,7 @@ def _numbers(r: Verified) -> MatrixForm:
     examples = r.examples or (r,)
     net = r.instance.network
     sizes, L = net.layers, net.depth
-    share = 1.0 if not r.examples or r.instance.batch_loss == "sum" else 1.0 / len(examples)
+    share = r.instance.share
 
     W = [np.array([[r.values[name("W", l, j, k)] for k in range(1, sizes[l - 1] + 1)]
                    for j in range(1, sizes[l] + 1)]) for l in range(1, L + 1)]

@@ -179,8 +179,7 @@ def magnitudes(inst: Instance, p: Params) -> Params:
     """
     if inst.batched:  # each example's, summed as the gradients are
         each = [magnitudes(e, p) for e in inst.examples()]
-        share = 1.0 if inst.batch_loss == "sum" else 1.0 / len(each)
-        return unflatten(share * np.sum([flatten(m) for m in each], axis=0), p)
+        return unflatten(inst.share * np.sum([flatten(m) for m in each], axis=0), p)
     layers = forward(inst, p)
     sizes = magnitudes_forward(inst, p, layers)
     z, y = layers[-1].net, layers[-1].out

@@ -58,8 +58,8 @@ def as_json(r: Verified) -> dict:
                 "examples": [_example_json(one) for one in r.examples]}
         grads = batch_grads(r)
     else:
-        head = _example_json(r)
         exact = Exact(r)
+        head = _example_json(r, exact)
         grads = {p: exact.value(s) for p, s in r.derivation.grads.items()}
     return head | {
         "grad": _params(grads, net),
@@ -70,10 +70,10 @@ def as_json(r: Verified) -> dict:
     }
 
 
-def _example_json(r) -> dict:
+def _example_json(r, exact: Exact | None = None) -> dict:
     """One example's loss, outputs, every layer's net and out, and every δ."""
     sizes, L = r.instance.network.layers, r.instance.network.depth
-    exact = Exact(r)
+    exact = exact or Exact(r)
     layers = [{"net": [r.values[name("net", l, j)] for j in range(1, sizes[l] + 1)],
                "out": [r.values[name("out", l, j)] for j in range(1, sizes[l] + 1)]}
               for l in range(1, L + 1)]
@@ -85,8 +85,7 @@ def _example_json(r) -> dict:
 def batch_grads(r: Verified) -> dict[str, float]:
     """A batch's gradients from each example's exact values (a sum of exact zeros is 0)."""
     exact = [Exact(one) for one in r.examples]
-    share = 1.0 if r.instance.batch_loss == "sum" else 1.0 / len(r.examples)
-    return {p: share * math.fsum(e.value(s) for e in exact)
+    return {p: r.instance.share * math.fsum(e.value(s) for e in exact)
             for p, s in r.derivation.grads.items()}
 
 

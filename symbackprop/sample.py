@@ -43,6 +43,12 @@ class Instance:
     batch_loss: str = "sum"  # of a batch: J = Σ_e J@e, or the mean
 
     @property
+    def share(self) -> float:
+        """What one example's loss counts for in J: 1, or 1/E in a batch's mean."""
+        return 1.0 / len(self.values.examples) if self.batched and \
+            self.batch_loss == "mean" else 1.0
+
+    @property
     def batched(self) -> bool:
         """Whether the loss is over values.examples (a batch) rather than one example."""
         return self.values.examples is not None

@@ -64,6 +64,13 @@ class Grid:
     first: int
     shape_asked: bool = False  # its shape is a question before it: shown under it in the key
 
+    def layout(self, lines: list) -> tuple[list, list[list]]:
+        """A section's lines (or a driver's views of them): those before the matrix, and the
+        matrix's entries as its rows."""
+        entries = lines[self.first:]
+        return lines[:self.first], [entries[r * self.columns:(r + 1) * self.columns]
+                                    for r in range(self.rows)]
+
 
 @dataclass
 class Section:
@@ -148,17 +155,18 @@ def _batch_sections(defn: Definition, result: Verified, asked) -> tuple[list, li
     by_name: dict[str, Answer] = {}
     sheets = [_Sheet(defn, one, e, answers, by_name)
               for e, one in enumerate(result.examples, start=1)]
+    params = [p for p in asked if p[0] in "Wb"]
     sections = []
     for e, sheet in enumerate(sheets, start=1):
         sections += [sheet.forward_section(), sheet.loss_section()]
-        sections += [sheet.gradient_section(p) for p in asked if p[0] in "Wb"]
+        sections += [sheet.gradient_section(p) for p in params]
         sections += [sheet.delta_section(example_of(p)[0]) for p in asked
                      if example_of(p)[1] == e]
     total = _Sheet(defn, result, None, answers, by_name)
-    sections.append(total.batch_section(sheets, [p for p in asked if p[0] in "Wb"]))
-    params = [p for p in asked if p[0] in "Wb"]
+    grads = total.batch_grads(sheets, params)
+    sections.append(total.batch_section(sheets, grads))
     if params:
-        sections.append(total.update_section(params, total.batch_grads(sheets, params)))
+        sections.append(total.update_section(params, grads))
     return sections, answers
 
 
@@ -341,8 +349,9 @@ class _Sheet:
         return {p: round(sum(s.rounded_grads([p])[p] for s in sheets) / share,
                          self.defn.decimals) + 0.0 for p in params}
 
-    def batch_section(self, sheets: list[_Sheet], params) -> Section:
-        """J and each asked gradient as the sum (or mean) of the examples' own."""
+    def batch_section(self, sheets: list[_Sheet], grads: dict[str, float]) -> Section:
+        """J and each asked gradient (`grads`: as the student adds them up) as the sum (or
+        mean) of the examples' own."""
         E, mean = len(sheets), self.r.instance.batch_loss == "mean"
         s = Section(f"The batch: {'the mean' if mean else 'the sum'} over the {E} examples",
                     f"J is the {'mean' if mean else 'sum'} of the {E} examples' losses, and so "
@@ -356,11 +365,10 @@ class _Sheet:
         J = round(sum(t.rounded["J"] for t in sheets) / (E if mean else 1), self.defn.decimals)
         s.lines.append(self.line("J", [total([t.J for t in sheets])], "J", J + 0.0,
                                  self.r.values["J"]))
-        rounded = self.batch_grads(sheets, params)
-        for p in params:
+        for p, rounded in grads.items():
             terms = [_partial(t.J, self.sym(p)) for t in sheets]
             s.lines.append(self.line(_partial("J", self.sym(p)), [total(terms)], f"dJ/d{p}",
-                                     rounded[p], self.r.grads[p]))
+                                     rounded, self.r.grads[p]))
         return s
 
     # --- the matrix form: whole δ's and gradients, laid out as matrices -----------------
@@ -402,22 +410,19 @@ class _Sheet:
             form = rf"{self._mat('out', L)} - t"
             words = (f"With softmax and cross-entropy the output layer's δ is its outputs minus "
                      f"their targets, a {n}×1 column.")
-            product = None
         elif l == L:
             form = rf"\nabla_{{\mathrm{{out}}}} J \odot f'({self._mat('net', L)})"
             words = ("Entry by entry (⊙): each output's loss slope ∂J/∂out times its "
                      f"activation's slope f′(net). Both columns are {n}×1, and so is δ.")
-            product = None
         else:
             form = (rf"\left({self._mat('W', l + 1)}\right)^{{T}} {self._mat('delta', l + 1)} "
                     rf"\odot f'({self._mat('net', l)})")
-            product = (sizes[l + 1], n)
             words = (f"The next layer's δ's come back through its weights: the transposed weight "
                      f"matrix is {n}×{sizes[l + 1]} and the next layer's δ is {sizes[l + 1]}×1. "
                      "First give the shape of their product (it must match f′(net), entry by "
                      "entry), then each entry.")
         s = Section(f"The error terms of layer {l}: ${delta}$", words)
-        if product is not None:
+        if l < L:  # a hidden δ is a product: its shape is asked first
             s.lines += self._shape_lines("delta", l, n, 1)
         self._grid(s, delta, form, n, 1)
         for j in range(1, n + 1):

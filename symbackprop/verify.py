@@ -228,24 +228,19 @@ def _example(derivation: Derivation, inst: Instance) -> Example:
                    {p: steps[s.target] for p, s in derivation.grads.items()})
 
 
-def _share(inst: Instance) -> float:
-    """What each example's loss counts for in the batch's: 1, or 1/E for a mean."""
-    return 1.0 if inst.batch_loss == "sum" else 1.0 / len(inst.values.examples)
-
-
 def _batch(examples: tuple[Example, ...], inst: Instance) -> dict[str, float]:
     """The batch's values by name: the weights, each example's quantities as name@e, and J."""
     values = {k: v for k, v in examples[0].values.items() if k[0] in "Wb"}
     for e, one in enumerate(examples, start=1):
         values |= {at_example(k, e): v for k, v in one.values.items() if k[0] not in "Wb"}
-    values["J"] = _share(inst) * math.fsum(one.values["J"] for one in examples)
+    values["J"] = inst.share * math.fsum(one.values["J"] for one in examples)
     return values
 
 
 def _batch_grads(examples: tuple[Example, ...], inst: Instance) -> dict[str, float]:
     """∂J/∂θ = Σ_e ∂J@e/∂θ, each sum taken exactly and rounded once (then 1/E of it for a
     mean)."""
-    return {p: _share(inst) * math.fsum(one.grads[p] for one in examples)
+    return {p: inst.share * math.fsum(one.grads[p] for one in examples)
             for p in examples[0].grads}
 
 

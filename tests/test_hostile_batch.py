@@ -72,12 +72,17 @@ def test_numbers_beyond_double_precision_are_the_inputs_fault(tmp_path):
                    "beyond double precision")
 
 
-def test_one_examples_value_for_the_batchs_is_named_by_check(tmp_path, capsys):
-    d = load(WORKSHEETS / "batch-of-two-2-2-2.yaml")
+def _key(tmp_path, name: str):
+    """A bundled sheet's key.json written to tmp_path, and its answers by name."""
+    d = load(WORKSHEETS / f"{name}.yaml")
     r = verify_run(d, instance(d))
     key = sheet.key_json(d, sheet.build(d, r), r)
     (path := tmp_path / "k.json").write_text(json.dumps(key))
-    a = {x["name"]: x for x in key["answers"]}
+    return path, {x["name"]: x for x in key["answers"]}
+
+
+def test_one_examples_value_for_the_batchs_is_named_by_check(tmp_path, capsys):
+    path, a = _key(tmp_path, "batch-of-two-2-2-2")
     (answers := tmp_path / "a.txt").write_text(
         f"{a['J']['label']} = {a['J@1']['value']}\n"
         f"{a['new W[2][1][1]']['label']} = "
@@ -125,11 +130,7 @@ def test_audit_refuses_a_diverging_run_and_too_many_layer_steps(tmp_path):
 
 
 def test_shapes_are_whole_numbers_with_no_tolerance(tmp_path, capsys):
-    d = load(WORKSHEETS / "matrix-form-3-4-2.yaml")
-    r = verify_run(d, instance(d))
-    key = sheet.key_json(d, sheet.build(d, r), r)
-    (path := tmp_path / "k.json").write_text(json.dumps(key))
-    a = {x["name"]: x for x in key["answers"]}
+    path, a = _key(tmp_path, "matrix-form-3-4-2")
     (answers := tmp_path / "a.txt").write_text(
         f"{a['rows of delta[1]']['label']} = 3.99\n{a['columns of delta[1]']['label']} = 1\n")
     assert main(["check", str(path), str(answers), "--json"]) == 0

@@ -64,14 +64,13 @@ def _section(s, index: int, decimals: int, blanks: dict) -> dict:
     view = {"title": Markup(mixed(s.title)), "label": plain(s.title), "intro": s.intro,
             "index": index, "lines": lines, "grid": None}
     if s.grid is not None:
-        g, entries = s.grid, lines[s.grid.first:]
-        view["lines"] = lines[:g.first]
+        g = s.grid
+        view["lines"], rows = g.layout(lines)
         view["grid"] = {"math": Markup(math(f"{g.quantity} = {g.form}")),
                         "label": f"the entries of {plain(s.title).split(': ', 1)[-1]}",
                         # a shape asked before the matrix is not given away under it
                         "shape": "" if g.shape_asked else f"{g.rows}×{g.columns}",
-                        "rows": [entries[r * g.columns:(r + 1) * g.columns]
-                                 for r in range(g.rows)]}
+                        "rows": rows}
     return view
 
 

@@ -121,13 +121,11 @@ def _section_view(s, decimals: int) -> dict:
     view = {"title": latex.NoEscape(_title(s.title)), "intro": s.intro, "lines": lines,
             "grid": None}
     if s.grid is not None:
-        g, entries = s.grid, lines[s.grid.first:]
-        view["lines"] = lines[:g.first]
+        g = s.grid
+        view["lines"], rows = g.layout(lines)
         view["grid"] = {"quantity": g.quantity, "form": g.form,
                         "shape": latex.NoEscape(rf"{g.rows} \times {g.columns}"),
-                        "shape_asked": g.shape_asked,
-                        "rows": [entries[r * g.columns:(r + 1) * g.columns]
-                                 for r in range(g.rows)]}
+                        "shape_asked": g.shape_asked, "rows": rows}
     return view
 
 
