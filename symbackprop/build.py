@@ -208,7 +208,7 @@ def shapes(defn: definition.Definition, args) -> int:
         path = out.write(f"{stem}-shapes.tex", source)
         if "pdf" not in formats or not pdf.available():
             return int("pdf" in formats), "1 .tex file" + note
-        compile_all(iter([(source, path.with_suffix(".pdf"), None)]), 1, out)
+        compile_all(iter([([source], [path.with_suffix(".pdf")])]), 1, out)
         return 0, "1 PDF, 1 .tex file" + note
 
     return run(lambda: tex.shapes_document(defn.title, defn.network,
@@ -271,9 +271,11 @@ def emit(made, args, out: Output, with_class_set: bool,
         for v in made:
             versions.append(v)
             if formats & {"pdf", "tex"}:
-                for kind, source in (("worksheet", v.worksheet_tex), ("key", v.key_tex)):
-                    texs.append(out.write(f"{v.stem}-{kind}.tex", source))
-                    yield source, texs[-1].with_suffix(".pdf"), None
+                sources = [v.worksheet_tex, v.key_tex]
+                paths = [out.write(f"{v.stem}-{kind}.tex", source)
+                         for kind, source in zip(("worksheet", "key"), sources)]
+                texs.extend(paths)
+                yield sources, [path.with_suffix(".pdf") for path in paths]
             out.write(f"{v.stem}-key.json", key_text(v.key))
 
     compiling = "pdf" in formats and pdf.available()
@@ -380,19 +382,21 @@ def _version_range(versions: list[classset.Version]) -> str:
 
 
 def compile_all(jobs, workers: int, out: Output) -> None:
-    """Compile (source, pdf, inputs) jobs on `workers` threads, with a progress line. `jobs`
+    """Compile (sources, pdfs) jobs on `workers` threads, with a progress line: the sources of
+    a job (a version's worksheet and key) are compiled in one TeX run when they can be. `jobs`
     may be a generator that makes them as it goes: each is compiling while the next is made."""
-    done = 0
+    done = total = 0
     pool = ThreadPoolExecutor(max_workers=workers)
     futures = {}
     try:
-        for src, target, inputs in jobs:
-            futures[pool.submit(pdf.compile_tex, src, target, inputs=inputs,
-                                processes=out.processes)] = target
+        for sources, targets in jobs:
+            futures[pool.submit(pdf.compile_together, sources, targets,
+                                processes=out.processes)] = targets
+            total += len(targets)
         for future in as_completed(futures):
             future.result()  # raises the first LaTeX error
-            done += 1
-            progress(bar(done, len(futures), futures[future].name), end="\r")
+            done += len(futures[future])
+            progress(bar(done, total, futures[future][-1].name), end="\r")
     except BaseException:
         out.processes.stop()  # no TeX outlives the build, and no new one starts
         raise

@@ -130,6 +130,33 @@ def compile_tex(source: str, pdf: Path, timeout: float = TIMEOUT,
     return result
 
 
+def compile_together(sources: list[str], pdfs: list[Path], timeout: float = TIMEOUT,
+                     processes: Processes | None = None) -> list[Path]:
+    """Compile documents that share a preamble (a version's worksheet and key) in one TeX run
+    and split its PDF into `pdfs` (pdfparts.py): a run's fixed cost is paid once. Documents
+    that cannot be joined, or whose joined run fails, are compiled one by one, so that an error
+    names its own document."""
+    from . import pdfparts
+
+    joined = pdfparts.join(sources) if pdfparts.available() else None
+    if joined is not None:
+        processes = processes or Processes()
+        with tempfile.TemporaryDirectory(prefix=".joined-", dir=pdfs[0].parent) as folder:
+            whole = Path(folder) / "joined.pdf"
+            try:
+                compile_tex(joined, whole, timeout, processes=processes)
+                pdfparts.split(whole, pdfs)
+                return pdfs
+            except LatexTimeout:
+                names = " and ".join(pdf.name for pdf in pdfs)
+                raise LatexTimeout(f"LaTeX took longer than {timeout:g} s for {names}") \
+                    from None  # each alone would overrun too
+            except (LatexError, pdfparts.Unsplittable):
+                pass  # compiled one by one below, where an error names its document
+    return [compile_tex(source, pdf, timeout, processes=processes)
+            for source, pdf in zip(sources, pdfs)]
+
+
 def _compile(source: str, pdf: Path, timeout: float, inputs: dict[str, Path] | None,
              processes: Processes, fmt: Path | None) -> Path:
     # the build folder sits beside the target so that os.replace is atomic (same file system)
