@@ -31,6 +31,8 @@ RELU_CORNER = 1e-6  # verify refuses a ReLU neuron whose |net| is below this
 VERIFIED_DRAWS = 25  # draws of one version that may go through the whole verification
 # A sheet prints every given number and draws every neuron: a column of 16 fills a page.
 PRINTED_LAYER, PRINTED_PARAMETERS = 16, 600
+# A chain writes every path to J out in full: about 15 pages of blanks.
+PRINTED_CHAIN_LINES = 400
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,8 @@ def _version(defn: Definition, stem: str, result: Verified, ws: worksheet.Worksh
 
 
 def check_printable(defn: Definition) -> None:
-    """Refuse (ValueError) a network too big to print on a worksheet, before any work on it.
+    """Refuse (ValueError) a network too big to print on a worksheet, or whose asked chains
+    would fill more pages than a worksheet has, before any work on its numbers.
 
     >>> from symbackprop.definition import parse
     >>> check_printable(parse('network: {layers: [784, 128, 10], activation: sigmoid, '
@@ -135,6 +138,14 @@ def check_printable(defn: Definition) -> None:
             f"to print on a worksheet (at most {PRINTED_LAYER} neurons a layer and "
             f"{PRINTED_PARAMETERS} weights and biases; this one has {count:,}); derive and "
             "train work on it")
+    lines = worksheet.chain_lines(defn)
+    if lines > PRINTED_CHAIN_LINES:
+        key = "ask" if defn.ask else "network.layers"
+        raise ValueError(
+            f"{defn.source}: {key}: the asked chains of a {'-'.join(map(str, sizes))} network "
+            f"take {lines:,} lines on a worksheet (every path to J written out; at most "
+            f"{PRINTED_CHAIN_LINES} print): ask for parameters nearer the output, use fewer "
+            "layers, or form: matrix; derive and train work on it")
 
 
 def parameters(defn: Definition) -> int:

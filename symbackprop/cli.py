@@ -372,7 +372,7 @@ def _instance(defn, args):
     unnumbered sheet too: `derive` prints what `build` printed); a network too big to print
     takes the definition's own first draw (it trains in seconds but would take minutes to
     judge, and has no sheet to agree with)."""
-    from .sample import fully_given, instance
+    from .sample import NoGoodDraw, fully_given, instance
 
     version = _version_of(defn, args)
     if fully_given(defn):
@@ -382,7 +382,13 @@ def _instance(defn, args):
         classset.check_printable(defn)
     except ValueError:
         return instance(defn, args.seed)
-    return classset.draw(defn, args.seed, version)[0].instance
+    try:
+        return classset.draw(defn, args.seed, version)[0].instance
+    except NoGoodDraw as exc:
+        # no sheet prints this definition, so there is none to agree with: its first draw
+        print(f"symbackprop: note: {exc}. No worksheet prints this definition, so derive "
+              "shows its first draw.", file=sys.stderr)
+        return instance(defn, args.seed, version)
 
 
 def cmd_mark(args) -> int:

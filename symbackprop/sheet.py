@@ -113,6 +113,36 @@ def default_ask(defn: Definition) -> tuple[str, ...]:
     return tuple(asked)
 
 
+def chain_lines(defn: Definition) -> int:
+    """How many lines the asked chains take on a sheet, counted from the derivation's shape
+    alone (no numbers). A chain writes every path to J out in full, as a student works it, so
+    in a deep network it grows as the product of the later layers' widths: 12 layers of 2
+    neurons write over 10,000 lines for w1. A matrix sheet has no chains."""
+    if defn.form == "matrix":
+        return 0
+    from .derivation import derive_all
+    from .graph import build as build_graph
+
+    d = derive_all(build_graph(defn.network))
+    counted: dict[int, int] = {}
+    total = 0
+    for asked in defn.ask or default_ask(defn):
+        step = d.deltas[asked] if _is_delta(asked) else d.grads[example_of(asked)[0]]
+        parts = [step] if isinstance(step, PathSum) else list(flatten(step))
+        total += sum(_lines(f, counted) for f in parts) + (len(parts) > 1)  # and their product
+    return total * max(1, defn.examples)
+
+
+def _lines(f: Step, counted: dict[int, int]) -> int:
+    """The length of _Sheet.factor_lines(f), each shared δ counted once and reused."""
+    if isinstance(f, Factor):
+        return 1
+    if id(f) not in counted:
+        counted[id(f)] = 1 + sum(1 + sum(_lines(g, counted) for g in flatten(term))
+                                 for term in f.terms)
+    return counted[id(f)]
+
+
 def build(defn: Definition, result: Verified) -> Worksheet:
     asked = defn.ask or default_ask(defn)
     if defn.form == "matrix":

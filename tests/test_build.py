@@ -18,6 +18,7 @@ from symbackprop.definition import load, parse
 from symbackprop.formats import pdf
 from symbackprop.formats.tex import number
 from symbackprop.sample import NoGoodDraw, instance
+from symbackprop.sheet import chain_lines
 from symbackprop.verify import run
 
 from .conftest import ROOT, WORKSHEETS
@@ -315,3 +316,58 @@ def test_printable_bound(layers, bias, printable):
     else:
         with pytest.raises(ValueError, match=f"n.yaml: network.layers: .* {weights + biases:,}"):
             classset.check_printable(d)
+
+
+def _chain_lines_built(d) -> int:
+    """The lines of a built sheet's chain sections (gradients and δ's), as printed."""
+    ws = classset.draw(d, 1, None)[1]
+    chains = ("Gradient of", "The error term")
+    return sum(len(s.lines) for s in ws.sections if s.title.split(": ")[-1].startswith(chains))
+
+
+@pytest.mark.parametrize("layers, bias, ask", [
+    ([2, 2, 2], "shared", None),
+    ([2, 2, 2, 2, 2, 2], "per_neuron", None),
+    ([3, 3, 3, 3], "none", '["dJ/dnet[1][1]", "W[1][2][1]", "dJ/dnet[2][2]"]'),
+    ([4, 3, 2, 2], "shared", '["b[1]", "W[2][1][3]"]'),
+])
+def test_chain_lines_are_the_lines_the_sheet_prints(layers, bias, ask):
+    d = parse(f"network: {{layers: {layers}, activation: sigmoid, loss: half_sse, "
+              f"bias: {bias}}}\nseed: 1\n" + (f"ask: {ask}\n" if ask else ""))
+    assert chain_lines(d) == _chain_lines_built(d) > 0
+
+
+DEEP = ("network: {layers: [2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2], activation: sigmoid, "
+        "loss: half_sse, bias: shared}\nseed: 1\n")
+
+
+def test_a_network_whose_chains_fill_a_book_is_refused_before_any_draw(tmp_path, capsys,
+                                                                        monkeypatch):
+    """12 layers of 2: w1's chain has 2^11 paths, each written out; the sheet is refused at
+    once (it took minutes and would print hundreds of pages), naming the key and the count."""
+    (d := tmp_path / "deep.yaml").write_text(DEEP)
+    monkeypatch.setattr(classset, "run", lambda *a: pytest.fail("a draw was verified"))
+    assert main(["build", str(d), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    lines = chain_lines(load(d))  # held to the printed sheet above, at smaller depths
+    assert lines > classset.PRINTED_CHAIN_LINES * 10
+    assert "deep.yaml: network.layers:" in err and f"take {lines:,} lines" in err, err
+    assert err.count("\n") == 1 and not (tmp_path / "out").exists()
+    nearer = parse(DEEP + "ask: [\"W[12][1][1]\", \"W[11][2][1]\"]\n")
+    classset.check_printable(nearer)  # the last layers' chains are short
+    with pytest.raises(ValueError, match=r"ask: the asked chains .* take [\d,]{6} lines"):
+        classset.check_printable(parse(DEEP + "ask: [\"W[1][1][1]\"]\n"))
+
+
+def test_derive_shows_the_first_draw_of_a_definition_no_sheet_prints(tmp_path, capsys):
+    """Too deep for a sheet, or no draw a teacher would accept: derive still works, on the
+    definition's own first draw (it used to judge draws for minutes, then fail)."""
+    for text, note in ((DEEP, False), (RANDOM.replace("decimals: 4", "decimals: 0")
+                                      + "seed: 3\n", True)):
+        (path := tmp_path / "d.yaml").write_text(text)
+        assert main(["derive", str(path), "--json"]) == 0
+        out, err = capsys.readouterr()
+        d = load(path)
+        want = run(d, instance(d, d.seed))
+        assert json.loads(out)["loss"] == pytest.approx(want.values["J"], rel=1e-12)
+        assert ("No worksheet prints this definition" in err) == note, err
