@@ -143,7 +143,8 @@ def check_printable(defn: Definition) -> None:
         key = "ask" if defn.ask else "network.layers"
         raise ValueError(
             f"{defn.source}: {key}: the asked chains of a {'-'.join(map(str, sizes))} network "
-            f"take {lines:,} lines on a worksheet (every path to J written out; at most "
+            f"take {lines:,} lines on a worksheet{' an example' if defn.examples else ''} "
+            f"(every path to J written out; at most "
             f"{PRINTED_CHAIN_LINES} print): ask for parameters nearer the output, use fewer "
             "layers, or form: matrix; derive and train work on it")
 

@@ -381,7 +381,7 @@ def _instance(defn, args):
     try:
         classset.check_printable(defn)
     except ValueError:
-        return instance(defn, args.seed)
+        return instance(defn, args.seed, version)
     try:
         return classset.draw(defn, args.seed, version)[0].instance
     except NoGoodDraw as exc:

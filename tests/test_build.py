@@ -319,21 +319,30 @@ def test_printable_bound(layers, bias, printable):
 
 
 def _chain_lines_built(d) -> int:
-    """The lines of a built sheet's chain sections (gradients and δ's), as printed."""
+    """The lines of a built sheet's chain sections (gradients and δ's), as printed: of a
+    batch, those of the example with the most."""
     ws = classset.draw(d, 1, None)[1]
     chains = ("Gradient of", "The error term")
-    return sum(len(s.lines) for s in ws.sections if s.title.split(": ")[-1].startswith(chains))
+    lines: dict[str, int] = {}
+    for s in ws.sections:
+        example, _, title = s.title.rpartition(": ")
+        if title.startswith(chains):
+            lines[example] = lines.get(example, 0) + len(s.lines)
+    return max(lines.values())
 
 
-@pytest.mark.parametrize("layers, bias, ask", [
-    ([2, 2, 2], "shared", None),
-    ([2, 2, 2, 2, 2, 2], "per_neuron", None),
-    ([3, 3, 3, 3], "none", '["dJ/dnet[1][1]", "W[1][2][1]", "dJ/dnet[2][2]"]'),
-    ([4, 3, 2, 2], "shared", '["b[1]", "W[2][1][3]"]'),
+@pytest.mark.parametrize("layers, bias, more", [
+    ([2, 2, 2], "shared", ""),
+    ([2, 2, 2, 2, 2, 2], "per_neuron", ""),
+    ([3, 3, 3, 3], "none", 'ask: ["dJ/dnet[1][1]", "W[1][2][1]", "dJ/dnet[2][2]"]'),
+    ([4, 3, 2, 2], "shared", 'ask: ["b[1]", "W[2][1][3]"]'),
+    # a batch: each example's gradient chains, and a δ asked of one example only
+    ([2, 3, 2], "shared", 'values: {examples: 3}\nask: ["W[1][1][1]", "dJ@2/dnet[1][1]@2"]'),
+    ([2, 2, 2], "none", "values: {examples: 2}\nbatch_loss: mean"),
 ])
-def test_chain_lines_are_the_lines_the_sheet_prints(layers, bias, ask):
+def test_chain_lines_are_the_lines_the_sheet_prints(layers, bias, more):
     d = parse(f"network: {{layers: {layers}, activation: sigmoid, loss: half_sse, "
-              f"bias: {bias}}}\nseed: 1\n" + (f"ask: {ask}\n" if ask else ""))
+              f"bias: {bias}}}\nseed: 1\n{more}\n")
     assert chain_lines(d) == _chain_lines_built(d) > 0
 
 

@@ -17,7 +17,7 @@ from symbackprop.formats import pdf, pdfparts
 from .conftest import WORKSHEETS
 from .test_build import needs_tex, pdf_text
 
-needs_parts = pytest.mark.skipif(not pdfparts.available() or not shutil.which("pdftoppm"),
+needs_parts = pytest.mark.skipif(not pdfparts.usable() or not shutil.which("pdftoppm"),
                                  reason="needs pikepdf and pdftoppm")
 
 
@@ -37,14 +37,22 @@ def pictures(path: Path, folder: Path) -> list[bytes]:
     return [page.read_bytes() for page in sorted(folder.iterdir())]
 
 
-def runs(monkeypatch) -> list[str]:
-    """The sources of every TeX run from here on."""
+@pytest.fixture(autouse=True)
+def trusted(monkeypatch):
+    """Each test starts with joining trusted, whatever an earlier one did."""
+    monkeypatch.setattr(pdfparts, "_distrusted", [])
+
+
+def runs(monkeypatch, timeouts: list | None = None) -> list[str]:
+    """The sources of every TeX run from here on (and their timeouts, into `timeouts`)."""
     seen = []
     compile_tex = pdf.compile_tex
 
-    def counting(source, target, *args, **kwargs):
+    def counting(source, target, timeout=pdf.TIMEOUT, *args, **kwargs):
         seen.append(source)
-        return compile_tex(source, target, *args, **kwargs)
+        if timeouts is not None:
+            timeouts.append(timeout)
+        return compile_tex(source, target, timeout, *args, **kwargs)
 
     monkeypatch.setattr(pdf, "compile_tex", counting)
     return seen
@@ -53,10 +61,12 @@ def runs(monkeypatch) -> list[str]:
 @needs_tex
 @needs_parts
 def test_joined_pages_are_the_pages_of_each_document_alone(version, tmp_path, monkeypatch):
-    seen = runs(monkeypatch)
+    timeouts = []
+    seen = runs(monkeypatch, timeouts)
     targets = [tmp_path / "worksheet.pdf", tmp_path / "key.pdf"]
-    pdf.compile_together([version.worksheet_tex, version.key_tex], targets)
+    pdf.compile_together([version.worksheet_tex, version.key_tex], targets, timeout=50)
     assert len(seen) == 1 and seen[0].count("\\begin{document}") == 1  # one run for both
+    assert timeouts == [100]  # each document's time, together
     for source, split in zip([version.worksheet_tex, version.key_tex], targets):
         alone = pdf.compile_tex(source, tmp_path / f"alone-{split.name}")
         drawn, expected = (pictures(p, tmp_path / f"pix-{p.stem}") for p in (split, alone))
@@ -108,7 +118,7 @@ def test_documents_that_cannot_be_joined_are_compiled_one_by_one(version, tmp_pa
     pdf.compile_together([version.worksheet_tex, other], targets)
     assert seen == [version.worksheet_tex, other]
     assert "Other" in pdf_text(targets[1]) and "Answer key" in pdf_text(targets[1])
-    monkeypatch.setattr(pdfparts, "available", lambda: False)  # no pikepdf: one by one too
+    monkeypatch.setattr(pdfparts, "usable", lambda: False)  # no pikepdf: one by one too
     seen.clear()
     pdf.compile_together([version.worksheet_tex, version.key_tex], targets)
     assert len(seen) == 2
@@ -136,3 +146,25 @@ def test_only_documents_with_one_preamble_are_joined():
     assert pdfparts.join([doc]) is None
     assert pdfparts.join([doc, "\\documentclass{article}\nno document\n"]) is None
     assert pdfparts.join([doc, doc + "text after the end"]) is None
+
+
+@needs_tex
+@needs_parts
+def test_joining_is_given_up_once_a_joined_run_fails_where_each_alone_passes(
+        version, tmp_path, monkeypatch, capsys):
+    """As on a LaTeX older than 2020-10 (no \\ReadonlyShipoutCounter): one note, then every
+    version is compiled alone at once, not joined first and failed again."""
+    monkeypatch.setattr(pdfparts, "_BREAK", pdfparts._BREAK.replace(
+        "ReadonlyShipoutCounter", "NoSuchCounter"))
+    seen = runs(monkeypatch)
+    sources = [version.worksheet_tex, version.key_tex]
+    for run in ("a", "b", "c"):
+        (tmp_path / run).mkdir()
+        pdf.compile_together(sources, [tmp_path / run / "worksheet.pdf", tmp_path / run /
+                                       "key.pdf"])
+        assert "Answer key" in pdf_text(tmp_path / run / "key.pdf")
+    assert len(seen) == 3 + 2 + 2  # joined and failed, then each alone; then alone only
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "one TeX run failed" in err, err
+    assert "Undefined control sequence" in err and "log:" not in err, err
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["key.pdf", "worksheet.pdf"]

@@ -135,26 +135,43 @@ def compile_together(sources: list[str], pdfs: list[Path], timeout: float = TIME
     """Compile documents that share a preamble (a version's worksheet and key) in one TeX run
     and split its PDF into `pdfs` (pdfparts.py): a run's fixed cost is paid once. Documents
     that cannot be joined, or whose joined run fails, are compiled one by one, so that an error
-    names its own document."""
+    names its own document; when they then compile, joining is given up for the rest of the
+    build (an older LaTeX, say), with a one-line note."""
     from . import pdfparts
 
-    joined = pdfparts.join(sources) if pdfparts.available() else None
-    if joined is not None:
-        processes = processes or Processes()
-        with tempfile.TemporaryDirectory(prefix=".joined-", dir=pdfs[0].parent) as folder:
-            whole = Path(folder) / "joined.pdf"
-            try:
-                compile_tex(joined, whole, timeout, processes=processes)
-                pdfparts.split(whole, pdfs)
-                return pdfs
-            except LatexTimeout:
-                names = " and ".join(pdf.name for pdf in pdfs)
-                raise LatexTimeout(f"LaTeX took longer than {timeout:g} s for {names}") \
-                    from None  # each alone would overrun too
-            except (LatexError, pdfparts.Unsplittable):
-                pass  # compiled one by one below, where an error names its document
-    return [compile_tex(source, pdf, timeout, processes=processes)
+    processes = processes or Processes()
+    joined = pdfparts.join(sources) if len(sources) > 1 and pdfparts.usable() else None
+    failed = _joined(joined, pdfs, timeout, processes) if joined is not None else None
+    if joined is not None and failed is None:
+        return pdfs
+    made = [compile_tex(source, pdf, timeout, processes=processes)
             for source, pdf in zip(sources, pdfs)]
+    if failed is not None:
+        pdfparts.distrust(failed)
+    return made
+
+
+def _joined(joined: str, pdfs: list[Path], timeout: float, processes: Processes) -> str | None:
+    """Compile the joined document and split it into `pdfs`: None, or why it failed."""
+    from . import pdfparts
+
+    pdfs[0].parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".joined-", dir=pdfs[0].parent) as folder:
+        whole = Path(folder) / "joined.pdf"
+        try:
+            compile_tex(joined, whole, timeout * len(pdfs), processes=processes)
+            pdfparts.split(whole, pdfs)
+        except LatexTimeout:
+            names = " and ".join(pdf.name for pdf in pdfs)
+            raise LatexTimeout(f"LaTeX took longer than {timeout * len(pdfs):g} s for "
+                               f"{names}") from None
+        except LatexError as exc:
+            return exc.problem  # its log goes with the folder
+        except pdfparts.Unsplittable as exc:
+            return str(exc)
+        except OSError as exc:  # a full disk: the file the user knows of, not ours
+            raise OSError(exc.errno, exc.strerror, str(pdfs[0])) from None
+    return None
 
 
 def _compile(source: str, pdf: Path, timeout: float, inputs: dict[str, Path] | None,

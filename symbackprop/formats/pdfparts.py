@@ -18,8 +18,12 @@ True
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
+import threading
 from pathlib import Path
+
+from ..errors import one_line
 
 BEGIN = "\\begin{document}\n"
 END = "\\end{document}"
@@ -33,12 +37,31 @@ class Unsplittable(RuntimeError):
     """The joined PDF does not say where its parts end (or cannot be read)."""
 
 
-def available() -> bool:
+_distrusted: list[str] = []  # why joining failed, once it has: this process stops joining
+_lock = threading.Lock()  # versions compile on many threads
+
+
+def usable() -> bool:
+    """pikepdf is installed and joining has not failed in this process."""
+    if _distrusted:
+        return False
     try:
         import pikepdf  # noqa: F401
     except ImportError:
         return False
     return True
+
+
+def distrust(why: str) -> None:
+    """A joined run failed where its documents compile alone: join nothing more, and say so
+    once (each version then costs two TeX runs)."""
+    with _lock:
+        if _distrusted:
+            return
+        _distrusted.append(why)
+        print(f"symbackprop: note: compiling a worksheet and its key as one TeX run failed "
+              f"({one_line(why)}); compiling each alone (slower)", file=sys.stderr,
+              flush=True)
 
 
 def join(sources: list[str]) -> str | None:
