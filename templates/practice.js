@@ -257,4 +257,32 @@ function show(scheme, m, problem) {
   if (reveal && verdict !== "correct" && verdict !== "missing") reveal.hidden = false;
 }
 
-if (typeof document !== "undefined") document.addEventListener("DOMContentLoaded", page);
+// On a phone the diagram, a long formula or a proof's line scrolls sideways, and a region a
+// keyboard cannot reach cannot be scrolled by it: each takes a tab stop while, and only
+// while, it overflows (a wide screen adds none).
+const SCROLLERS = "figure.diagram, .formula, .proof li";
+
+function reachScrollers() {
+  for (const el of document.querySelectorAll(SCROLLERS)) {
+    if (el.scrollWidth > el.clientWidth + 1) {
+      el.tabIndex = 0;
+      el.dataset.scrolls = "";
+    } else if ("scrolls" in el.dataset) {
+      el.removeAttribute("tabindex");
+      delete el.dataset.scrolls;
+    }
+  }
+}
+
+if (typeof document !== "undefined") {
+  document.addEventListener("DOMContentLoaded", page);
+  document.addEventListener("DOMContentLoaded", reachScrollers);
+  window.addEventListener("load", reachScrollers);  // once fonts and MathML are laid out
+  let pending = false;
+  window.addEventListener("resize", () => {
+    if (!pending) {
+      pending = true;
+      requestAnimationFrame(() => { pending = false; reachScrollers(); });
+    }
+  });
+}

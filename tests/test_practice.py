@@ -179,6 +179,53 @@ def test_pages_have_no_accessibility_violations(name, built, driver):
     assert browser.axe_violations(driver) == []
 
 
+PHONE = ["blog-2-2-2", "batch-of-two-2-2-2", "matrix-form-3-4-2", "digits-classifier",
+         "gradient-descent"]
+
+
+def test_pages_on_a_phone_have_no_accessibility_violations(built):
+    """At 390 px the diagram, long formulas and proof lines scroll sideways; each is reachable
+    by keyboard (axe: scrollable-region-focusable), and the page itself does not scroll."""
+    d = browser.start(width=390, height=844, mobile=True)
+    try:
+        for name in PHONE:
+            page, _ = _page_and_key(built, name)
+            browser.open_page(d, page)
+            assert browser.axe_violations(d) == [], name
+            sizes = d.execute_script("""return [document.documentElement.scrollWidth,
+                window.innerWidth, document.querySelectorAll('[data-scrolls]').length]""")
+            assert sizes[0] <= sizes[1] + 1, (name, sizes)
+            if name == "blog-2-2-2":
+                assert sizes[2] > 0  # its diagram scrolls: the test saw a phone's page
+    finally:
+        d.quit()
+
+
+def _resized(driver, width: int) -> None:
+    """The window at `width`, once the page has answered its resize."""
+    driver.set_window_size(width, 900)
+    driver.execute_async_script("""const done = arguments[arguments.length - 1];
+        window.dispatchEvent(new Event('resize'));
+        requestAnimationFrame(() => requestAnimationFrame(done));""")
+
+
+def test_a_region_takes_a_tab_stop_only_while_it_scrolls(built, driver):
+    page, _ = _page_and_key(built, "blog-2-2-2")
+    browser.open_page(driver, page)
+    stops = """return Array.from(document.querySelectorAll('[data-scrolls]')).map(
+        el => [el.tabIndex, el.scrollWidth > el.clientWidth])"""
+    diagram = "return document.querySelector('figure.diagram').tabIndex"
+    wide = driver.execute_script(stops)
+    try:
+        _resized(driver, 420)
+        narrow = driver.execute_script(stops)
+        assert len(narrow) > len(wide) and all(t == 0 and s for t, s in narrow), narrow
+        assert driver.execute_script(diagram) == 0
+    finally:
+        _resized(driver, 1280)
+    assert driver.execute_script(stops) == wide and driver.execute_script(diagram) == -1
+
+
 def test_the_ball_stays_still_for_reduced_motion(built):
     page, _ = _page_and_key(built, "gradient-descent")
     for reduced, moving_shown in ((True, "none"), (False, "inline")):
