@@ -263,13 +263,18 @@ def emit(made, args, out: Output, with_class_set: bool,
     Returns the exit code (1: no pdflatex, the .tex files only) and what was written."""
     formats = set(args.format or ["pdf"])
     made = iter(made)
+    stems: list[str] = []
+    # a version's sheet, key and sources are about 0.8 MB: kept only for the pages and Moodle
+    keep = bool(formats & {"html", "moodle", "moodle-numerical"})
     versions: list[classset.Version] = []
     texs: list[Path] = []
 
     def sources():
         """Each version's .tex files and key.json, written as it is made; its compile jobs."""
         for v in made:
-            versions.append(v)
+            stems.append(v.stem)
+            if keep:
+                versions.append(v)
             if formats & {"pdf", "tex"}:
                 sources = [v.worksheet_tex, v.key_tex]
                 paths = [out.write(f"{v.stem}-{kind}.tex", source)
@@ -286,13 +291,13 @@ def emit(made, args, out: Output, with_class_set: bool,
             for _ in sources():
                 pass
         if compiling and with_class_set:
-            class_set(versions, out, whole_set)
+            class_set(stems, out, whole_set)
     except pdf.LatexError as exc:
         kept = out.keep(exc.log) if exc.log else None
         raise pdf.LatexError(exc.problem, kept) from None
     finally:
         getattr(made, "close", lambda: None)()  # a stopped build ends its workers now
-    written = [_count(len(versions), "key.json file")]
+    written = [_count(len(stems), "key.json file")]
     if "html" in formats:
         written.insert(0, _count(write_pages(versions, out), "practice page"))
     for kind in ("moodle", "moodle-numerical"):
@@ -329,11 +334,12 @@ def write_moodle(versions: list[classset.Version], out: Output, kind: str = "moo
     from .formats import moodle
 
     numbered = versions[0].key.get("version") is not None
-    name = _set_name(versions) if numbered else versions[0].stem
+    stems = [v.stem for v in versions]
+    name = _set_name(stems) if numbered else stems[0]
     xml, log = moodle.quiz_xml(name, versions, numerical=kind == "moodle-numerical")
     stem = f"{name}-{kind}"
     if numbered and versions[0].key["version"] != 1:
-        stem += _version_range(versions)
+        stem += _version_range(stems)
     out.write(f"{stem}.xml", xml)
     if log:
         out.write(f"{stem}.log", "\n".join(log) + "\n")
@@ -371,14 +377,14 @@ def read_roster(path: str) -> list[str]:
     return names
 
 
-def _set_name(versions: list[classset.Version]) -> str:
+def _set_name(stems: list[str]) -> str:
     """'class-set-2-2-2' of versions named 'class-set-2-2-2-v07'."""
-    return versions[0].stem.rsplit("-v", 1)[0]
+    return stems[0].rsplit("-v", 1)[0]
 
 
-def _version_range(versions: list[classset.Version]) -> str:
+def _version_range(stems: list[str]) -> str:
     """'-v0101-v0200': the versions a part of a set holds, as its file names show them."""
-    return f"-{versions[0].stem.rsplit('-', 1)[1]}-{versions[-1].stem.rsplit('-', 1)[1]}"
+    return f"-{stems[0].rsplit('-', 1)[1]}-{stems[-1].rsplit('-', 1)[1]}"
 
 
 def compile_all(jobs, workers: int, out: Output) -> None:
@@ -405,19 +411,18 @@ def compile_all(jobs, workers: int, out: Output) -> None:
     progress("")
 
 
-def class_set(versions: list[classset.Version], out: Output, whole_set: bool = True) -> Path:
+def class_set(stems: list[str], out: Output, whole_set: bool = True) -> Path:
     """<name>-class-set.pdf, or for a part of a set <name>-class-set-v0101-v0200.pdf, so that
     the parts of a set built on many machines can share a folder."""
-    name = f"{_set_name(versions)}-class-set" + ("" if whole_set else _version_range(versions))
+    name = f"{_set_name(stems)}-class-set" + ("" if whole_set else _version_range(stems))
     # TeX reads each PDF under a plain name: the user's file name never enters TeX source
     inputs = {}
-    for i, v in enumerate(versions, start=1):
-        inputs[f"worksheet-{i}.pdf"] = out.stage / f"{v.stem}-worksheet.pdf"
-    for i, v in enumerate(versions, start=1):
-        inputs[f"key-{i}.pdf"] = out.stage / f"{v.stem}-key.pdf"
+    for kind in ("worksheet", "key"):
+        for i, stem in enumerate(stems, start=1):
+            inputs[f"{kind}-{i}.pdf"] = out.stage / f"{stem}-{kind}.pdf"
     names = list(inputs)
     progress(f"assembling {name}.pdf ...")
-    return pdf.compile_tex(classset.class_set_tex(names[:len(versions)], names[len(versions):]),
+    return pdf.compile_tex(classset.class_set_tex(names[:len(stems)], names[len(stems):]),
                            out.stage / f"{name}.pdf", inputs=inputs,
                            processes=out.processes)
 
