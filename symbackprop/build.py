@@ -48,6 +48,7 @@ from .sample import NoGoodDraw
 
 PARALLEL_VERSIONS = 40  # from this many versions on, they are made on every core
 ROSTER_BYTES = 2**23  # a roster of 100,000 students with long names
+MAX_NAME = 100  # characters of one student's name
 
 
 def main(args) -> int:
@@ -370,6 +371,9 @@ def read_roster(path: str) -> list[str]:
     if not names:
         raise BuildError(f"{path}: the roster has no names")
     for number, line in enumerate(lines, start=1):
+        if len(line.strip()) > MAX_NAME:
+            raise BuildError(f"{path}: line {number}: a name of {len(line.strip()):,} "
+                             f"characters; at most {MAX_NAME} fit the worksheet's name line")
         try:
             latex.text(line.strip())
         except latex.UnprintableText as exc:

@@ -84,10 +84,11 @@ def check_name(name, network, fail, updated: bool = False, examples: int = 0) ->
         return
     if examples and not name.startswith(("new ", "delta ", "dJ/dW", "dJ/db", "W", "b")) \
             and name != "J":
-        fail(f"'{name}' belongs to one example of the batch: name it, as in {name}@1"
-             if "/" not in name else
-             f"'{name}': a batch's derivatives are of its loss J by a parameter, or one "
-             "example's, as in dJ@1/dnet[2][1]@1")
+        if "/" in name:
+            fail(f"'{name}': a batch's derivatives are of its loss J by a parameter, or one "
+                 "example's, as in dJ@1/dnet[2][1]@1")
+        check_name(name, network, fail, updated)  # a name wrong in itself is told so first
+        fail(f"'{name}' belongs to one example of the batch: name it, as in {name}@1")
     deriv = _DERIVATIVE.match(name)
     if deriv:
         top, bottom = deriv.groups()

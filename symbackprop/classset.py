@@ -31,8 +31,8 @@ RELU_CORNER = 1e-6  # verify refuses a ReLU neuron whose |net| is below this
 VERIFIED_DRAWS = 25  # draws of one version that may go through the whole verification
 # A sheet prints every given number and draws every neuron: a column of 16 fills a page.
 PRINTED_LAYER, PRINTED_PARAMETERS = 16, 600
-# A chain writes every path to J out in full: about 15 pages of blanks.
-PRINTED_CHAIN_LINES = 400
+# A chain writes every path to J out in full, for each example of a batch: about 40 pages.
+PRINTED_CHAIN_LINES = 1000
 
 
 @dataclass(frozen=True)
@@ -143,10 +143,12 @@ def check_printable(defn: Definition) -> None:
         key = "ask" if defn.ask else "network.layers"
         raise ValueError(
             f"{defn.source}: {key}: the asked chains of a {'-'.join(map(str, sizes))} network "
-            f"take {lines:,} lines on a worksheet{' an example' if defn.examples else ''} "
+            f"take {lines:,} lines on a worksheet"
+            f"{f', over its {defn.examples} examples' if defn.examples else ''} "
             f"(every path to J written out; at most "
-            f"{PRINTED_CHAIN_LINES} print): ask for parameters nearer the output, use fewer "
-            "layers, or form: matrix; derive and train work on it")
+            f"{PRINTED_CHAIN_LINES:,} print): ask for parameters nearer the output, use fewer "
+            f"{'examples or ' if defn.examples else ''}layers, or form: matrix; derive and "
+            "train work on it")
 
 
 def parameters(defn: Definition) -> int:

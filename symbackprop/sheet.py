@@ -114,11 +114,11 @@ def default_ask(defn: Definition) -> tuple[str, ...]:
 
 
 def chain_lines(defn: Definition) -> int:
-    """How many lines one example's asked chains take on a sheet (of a batch, the example
-    with the most), counted from the derivation's shape alone, without numbers. A chain writes
-    every path to J out in full, as a student works it, so in a deep network it grows as the
-    product of the later layers' widths: 12 layers of 2 neurons write 16,380 lines for w1.
-    A matrix sheet has no chains."""
+    """How many lines the asked chains take on a sheet (of a batch, every example's), counted
+    from the derivation's shape alone, without numbers. A chain writes every path to J out in
+    full, as a student works it, so in a deep network it grows as the product of the later
+    layers' widths: 12 layers of 2 neurons write 16,380 lines for w1. A matrix sheet has no
+    chains."""
     if defn.form == "matrix":
         return 0
     from .derivation import derive_all
@@ -126,17 +126,14 @@ def chain_lines(defn: Definition) -> int:
 
     d = derive_all(build_graph(defn.network))
     counted: dict[int, int] = {}
-    params, deltas = 0, {}
+    total = 0
     for asked in defn.ask or default_ask(defn):
-        bare, example = example_of(asked)  # a batch's δ is one example's: dJ@e/dnet[l][j]@e
+        bare = example_of(asked)[0]  # a batch's δ is one example's: dJ@e/dnet[l][j]@e
         step = d.deltas[bare] if _is_delta(bare) else d.grads[bare]
         parts = [step] if isinstance(step, PathSum) else list(flatten(step))
         lines = sum(_lines(f, counted) for f in parts) + (len(parts) > 1)  # and their product
-        if _is_delta(bare):
-            deltas[example] = deltas.get(example, 0) + lines
-        else:
-            params += lines
-    return params + max(deltas.values(), default=0)
+        total += lines if _is_delta(bare) else lines * max(1, defn.examples)  # every example's
+    return total
 
 
 def _lines(f: Step, counted: dict[int, int]) -> int:

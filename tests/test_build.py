@@ -133,6 +133,20 @@ def test_unprintable_roster_name_is_a_clear_error(tmp_path, capsys):
     assert not (tmp_path / "o").exists()
 
 
+def test_a_roster_name_longer_than_its_line_is_refused(tmp_path, capsys):
+    (tmp_path / "r.yaml").write_text(RANDOM)
+    roster = tmp_path / "roster.txt"
+    longest = "Ana " + "de la Fuente " * 7  # 95 characters: prints
+    roster.write_text(f"Ada\n{longest}\n{'x' * 15_000}\n")
+    out = ["--format", "tex", "--out", str(tmp_path / "o")]
+    assert main(["build", str(tmp_path / "r.yaml"), "--roster", str(roster), *out]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "roster.txt: line 3: a name of 15,000 characters" in err
+    roster.write_text(f"Ada\n{longest}\n")
+    assert main(["build", str(tmp_path / "r.yaml"), "--roster", str(roster), *out]) == 0
+    assert longest.strip() in (tmp_path / "o" / "r-v02-worksheet.tex").read_text()
+
+
 @needs_tex
 def test_same_seed_gives_the_same_bytes(tmp_path):
     (tmp_path / "s.yaml").write_text(RANDOM)
@@ -319,16 +333,10 @@ def test_printable_bound(layers, bias, printable):
 
 
 def _chain_lines_built(d) -> int:
-    """The lines of a built sheet's chain sections (gradients and δ's), as printed: of a
-    batch, those of the example with the most."""
+    """The lines of a built sheet's chain sections (gradients and δ's, of every example)."""
     ws = classset.draw(d, 1, None)[1]
     chains = ("Gradient of", "The error term")
-    lines: dict[str, int] = {}
-    for s in ws.sections:
-        example, _, title = s.title.rpartition(": ")
-        if title.startswith(chains):
-            lines[example] = lines.get(example, 0) + len(s.lines)
-    return max(lines.values())
+    return sum(len(s.lines) for s in ws.sections if s.title.split(": ")[-1].startswith(chains))
 
 
 @pytest.mark.parametrize("layers, bias, more", [
@@ -366,6 +374,20 @@ def test_a_network_whose_chains_fill_a_book_is_refused_before_any_draw(tmp_path,
     classset.check_printable(nearer)  # the last layers' chains are short
     with pytest.raises(ValueError, match=r"ask: the asked chains .* take [\d,]{6} lines"):
         classset.check_printable(parse(DEEP + "ask: [\"W[1][1][1]\"]\n"))
+
+
+def test_a_batch_whose_chains_fill_a_book_is_refused(tmp_path, capsys):
+    """Each example writes its chains out: 100 examples of a network whose one example takes
+    a few hundred lines made a 2,000-page sheet (minutes, 2.4 GB); refused at once."""
+    one = ("network: {layers: [2, 2, 2, 2, 2, 2], activation: sigmoid, loss: half_sse}\n"
+           'seed: 5\nask: ["W[1][1][1]", "W[1][2][2]", "W[2][1][1]"]\n')
+    (d := tmp_path / "big.yaml").write_text(one + "values: {examples: 100}\n")
+    lines = chain_lines(load(d))
+    assert lines == 100 * chain_lines(parse(one)) > classset.PRINTED_CHAIN_LINES
+    assert main(["build", str(d), "--format", "tex", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert f"take {lines:,} lines on a worksheet, over its 100 examples" in err, err
+    assert "fewer examples or layers" in err and not (tmp_path / "o").exists()
 
 
 def test_derive_shows_the_first_draw_of_a_definition_no_sheet_prints(tmp_path, capsys):

@@ -4,8 +4,10 @@ What a reader sees must not change: every page of the split PDFs is drawn with p
 compared, pixel for pixel, with the same page of the document compiled alone, and the text
 pdftotext reads from them is the same."""
 
+import resource
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,7 @@ from symbackprop import classset
 from symbackprop.definition import load
 from symbackprop.formats import pdf, pdfparts
 
-from .conftest import WORKSHEETS
+from .conftest import ROOT, WORKSHEETS
 from .test_build import needs_tex, pdf_text
 
 needs_parts = pytest.mark.skipif(not pdfparts.usable() or not shutil.which("pdftoppm"),
@@ -168,3 +170,49 @@ def test_joining_is_given_up_once_a_joined_run_fails_where_each_alone_passes(
     assert err.count("\n") == 1 and "one TeX run failed" in err, err
     assert "Undefined control sequence" in err and "log:" not in err, err
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["key.pdf", "worksheet.pdf"]
+
+
+def _limited(kilobytes: int):
+    """For a child process: files of at most `kilobytes` (ulimit -f)."""
+    def limit():
+        size = kilobytes * 1024
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+    return limit
+
+
+SPLIT = """
+import errno, sys
+from pathlib import Path
+from symbackprop.formats import pdfparts
+try:
+    pdfparts.split(Path(sys.argv[1]), [Path(sys.argv[2]), Path(sys.argv[3])])
+except OSError as exc:
+    print(errno.errorcode[exc.errno])
+"""
+
+
+@needs_tex
+@needs_parts
+def test_a_part_too_big_for_the_disk_is_an_error_not_an_abort(version, tmp_path):
+    """qpdf writing a file itself, with a content-made ID, aborted the whole build on a full
+    disk (SIGABRT, a C++ message, TeX orphaned); the parts are written by Python."""
+    whole = pdf.compile_tex(pdfparts.join([version.worksheet_tex, version.key_tex]),
+                            tmp_path / "joined.pdf")
+    targets = [tmp_path / "w.pdf", tmp_path / "k.pdf"]
+    run = subprocess.run([sys.executable, "-c", SPLIT, whole, *targets], cwd=ROOT,
+                         capture_output=True, text=True, preexec_fn=_limited(64))
+    assert (run.returncode, run.stdout.strip()) == (0, "EFBIG"), run.stderr[-500:]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["joined.pdf"]
+
+
+@needs_tex
+def test_a_file_size_limit_names_the_file_and_writes_nothing(tmp_path):
+    """pdflatex past `ulimit -f` is killed by SIGXFSZ: reported as the file that could not be
+    written (exit 2), not as a LaTeX failure, and joining is not given up for it."""
+    run = subprocess.run([sys.executable, "-m", "symbackprop.cli", "build",
+                          str(WORKSHEETS / "blog-2-2-2.yaml"), "--out", str(tmp_path / "o")],
+                         cwd=ROOT, capture_output=True, text=True, preexec_fn=_limited(150))
+    last = run.stderr.strip().splitlines()[-1]
+    assert run.returncode == 2, run.stderr
+    assert "cannot write blog-2-2-2-worksheet.pdf (File too large); nothing was written" in last
+    assert "one TeX run failed" not in run.stderr and not (tmp_path / "o").exists()

@@ -227,6 +227,8 @@ def _run(command: list[str], cwd: Path, timeout: float, pdf: Path,
         raise LatexTimeout(f"LaTeX took longer than {timeout:g} s for {pdf.name}")
     if proc.returncode > 0:
         _raise_disk_error(output.decode("utf-8", "replace"), cwd, pdf)
+    if proc.returncode == -signal.SIGXFSZ:  # past the file-size limit (ulimit -f)
+        raise OSError(errno.EFBIG, os.strerror(errno.EFBIG), str(pdf))
     if proc.returncode < 0:
         raise LatexError(f"pdflatex was stopped by {signal.Signals(-proc.returncode).name} "
                          f"while making {pdf.name}")

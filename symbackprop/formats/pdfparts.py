@@ -17,6 +17,7 @@ True
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 import tempfile
@@ -114,11 +115,15 @@ def _write(pdf, pages: range, target: Path) -> None:
     part = pikepdf.new()
     part.pages.extend(pdf.pages[pages.start:pages.stop])
     part.trailer.Info = part.copy_foreign(pdf.trailer.Info)
+    # qpdf writes into memory and Python to the disk: qpdf's own file writing, with
+    # deterministic_id, aborts the whole process on a full disk instead of raising
+    data = io.BytesIO()
+    part.save(data, deterministic_id=True, min_version=pdf.pdf_version,
+              object_stream_mode=pikepdf.ObjectStreamMode.generate)
     handle, name = tempfile.mkstemp(prefix=".part-", suffix=".pdf", dir=target.parent)
-    os.close(handle)
     try:
-        part.save(name, deterministic_id=True, min_version=pdf.pdf_version,
-                  object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        with os.fdopen(handle, "wb") as file:
+            file.write(data.getbuffer())
         os.replace(name, target)
     finally:
         if os.path.exists(name):
