@@ -45,7 +45,7 @@ def scheme_of(key: Key) -> dict:
     else:
         model, traced = model_of(key), model_of(key, ops=TracedOps)
         blanks = [_blank(key, model, traced, a) for a in key.answers]
-    names = sorted({n for b in blanks for n in _refs(b)})
+    names = sorted(_refs(blanks))
     values = {}
     if "network" in key.definition:
         model = model_of(key)
@@ -136,12 +136,18 @@ def _rate_rules(model: Model, name: str) -> list[dict]:
             for r in COMMON_RATES if not math.isclose(r, model.eta)]
 
 
-def _refs(tree) -> set[str]:
-    """Every name a blank's trees refer to."""
-    if isinstance(tree, dict):
-        return set().union(*(_refs(v) for v in tree.values()))
-    if isinstance(tree, list):
-        if len(tree) == 2 and tree[0] == "ref" and isinstance(tree[1], str):
-            return {tree[1]}
-        return set().union(*(_refs(v) for v in tree)) if tree else set()
-    return set()
+def _refs(blanks: list[dict]) -> set[str]:
+    """Every name the blanks' trees refer to (walked with a stack: a class set walks a few
+    hundred thousand nodes, and a set for each cost a tenth of a version's time)."""
+    names: set[str] = set()
+    stack: list = list(blanks)
+    while stack:
+        tree = stack.pop()
+        if isinstance(tree, dict):
+            stack.extend(tree.values())
+        elif isinstance(tree, list):
+            if len(tree) == 2 and tree[0] == "ref" and isinstance(tree[1], str):
+                names.add(tree[1])
+            else:
+                stack.extend(tree)
+    return names

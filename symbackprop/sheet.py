@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import string
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 
 import sympy as sp
 
@@ -271,7 +272,7 @@ class _Sheet:
 
     def math(self, expr: sp.Expr) -> NoEscape:
         names = {s: _GENERIC_TEX.get(s.name) or self.sym(s.name) for s in expr.free_symbols}
-        return NoEscape(sp.latex(expr, symbol_names=names, mul_symbol="dot"))
+        return NoEscape(_latex(expr, tuple(sorted(names.items(), key=lambda n: n[0].name))))
 
     def answer(self, canonical: str, value: float, exact: float) -> tuple[Answer, bool]:
         canonical = self.named(canonical)
@@ -533,6 +534,13 @@ class _Sheet:
             s.lines.append(self.line("{%s}^{\\text{new}}" % self.sym(p), [form], f"new {p}",
                                      rounded + 0.0, self.r.updated[p]))
         return s
+
+
+@lru_cache(maxsize=4096)
+def _latex(expr: sp.Expr, names: tuple) -> str:
+    """A rule's form in LaTeX: the same forms recur in every version of a set (only their
+    numbers differ), and SymPy's printer was a fifth of a version's time."""
+    return sp.latex(expr, symbol_names=dict(names), mul_symbol="dot")
 
 
 def _is_delta(name: str) -> bool:
