@@ -13,6 +13,7 @@ Network(layers=(2, 1), activations=('sigmoid',), loss='half_sse', bias='none')
 from __future__ import annotations
 
 import math
+import re
 import reprlib
 from dataclasses import dataclass
 from fractions import Fraction
@@ -584,18 +585,22 @@ class _Checker:
         for i, name in enumerate(value):
             if isinstance(name, str) and len(name) > 100:
                 self.fail(f"ask[{i}]", f"{_show(name)} is not a canonical name")
+            if isinstance(name, str) and re.match(r"(net|out|x|t)\[|J(@|$)", name):
+                self._not_asked(i, name)  # before a batch's "name its example", which won't do
             check_name(name, network, lambda p, i=i: self.fail(f"ask[{i}]", p),
                        examples=self.examples)
             if name.startswith(("dJ/dW", "dJ/db")):  # a gradient: asked by its parameter
                 name = name[4:]
             if name[0] not in "Wb" and not example_of(name)[0].startswith("dJ/dnet"):
-                self.fail(f"ask[{i}]", f"'{name}': a worksheet asks for a weight's or bias's "
-                          "gradient (W[2][1][1] or dJ/dW[2][1][1]) or a neuron's δ "
-                          f"(dJ{'@1' if self.examples else ''}/dnet[2][1]"
-                          f"{'@1' if self.examples else ''}); the forward pass and J are on "
-                          "every sheet")
+                self._not_asked(i, name)
             asked.append(name)
         return tuple(asked)
+
+    def _not_asked(self, i: int, name: str) -> None:
+        e = "@1" if self.examples else ""
+        self.fail(f"ask[{i}]", f"'{name}': a worksheet asks for a weight's or bias's gradient "
+                  f"(W[2][1][1] or dJ/dW[2][1][1]) or a neuron's δ (dJ{e}/dnet[2][1]{e}); the "
+                  "forward pass and J are on every sheet")
 
     def points(self, value, network: Network) -> tuple[tuple[str, int], ...]:
         """Marks for a blank, by canonical name; a blank not named is worth 1."""

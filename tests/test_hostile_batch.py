@@ -42,6 +42,12 @@ def test_a_batch_asks_an_examples_delta_and_a_gradient_by_its_name(tmp_path):
     assert d.ask == ("W[2][1][1]", "dJ@2/dnet[1][1]@2")
     with pytest.raises(DefinitionError, match="ask\\[0\\]: 'J@1': a worksheet asks"):
         parse(NET + "values: {examples: 2}\nask: ['J@1']\n")
+    # a quantity of a batch is not told to name its example (that name is refused too)
+    for quantity in ("net[1][1]", "out[2][1]@1", "x[1]"):
+        with pytest.raises(DefinitionError, match=r"a worksheet asks .* \(dJ@1/dnet\[2\]"):
+            parse(NET + f"values: {{examples: 2}}\nask: ['{quantity}']\n")
+    with pytest.raises(DefinitionError, match="'dnet\\[1\\]\\[1\\]' is not a canonical name"):
+        parse(NET + "values: {examples: 2}\nask: ['dnet[1][1]']\n")
 
 
 def test_a_relu_class_set_asking_a_delta_builds(tmp_path):
