@@ -585,8 +585,9 @@ class _Checker:
         for i, name in enumerate(value):
             if isinstance(name, str) and len(name) > 100:
                 self.fail(f"ask[{i}]", f"{_show(name)} is not a canonical name")
-            if isinstance(name, str) and re.match(r"(net|out|x|t)\[|J(@|$)", name):
-                self._not_asked(i, name)  # before a batch's "name its example", which won't do
+            if self.examples and isinstance(name, str) and "@" not in name \
+                    and re.match(r"(net|out|x|t)\[|J$", name):
+                self._not_asked(i, name)  # not a batch's "name its example": that won't do either
             check_name(name, network, lambda p, i=i: self.fail(f"ask[{i}]", p),
                        examples=self.examples)
             if name.startswith(("dJ/dW", "dJ/db")):  # a gradient: asked by its parameter

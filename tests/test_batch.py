@@ -214,7 +214,8 @@ def test_bad_batches_are_refused_naming_the_key(values, key, fragment):
     ("values: {inputs: [1, 2]}\nbatch_loss: mean", "batch_loss", "is for a batch"),
     ("values: {inputs: [1, 2]}\nask: ['out[1][1]@1']", "ask[0]", "leave out the '@'"),
     ("values: {examples: 2}\nask: ['out[1][1]@3']", "ask[0]", "has 2 examples"),
-    ("values: {examples: 2}\nask: ['out[1][1]']", "ask[0]", "name it, as in out[1][1]@1"),
+    ("values: {examples: 2}\nask: ['out[1][1]']", "ask[0]", "a worksheet asks for a weight's"),
+    ("values: {examples: 2}\nnames: {o: 'out[1][1]'}", "names.o", "name it, as in out[1][1]@1"),
     ("values: {examples: 2}\nbatch_loss: average", "batch_loss", "one of sum, mean"),
 ])
 def test_batch_names_and_options_are_checked(extra, key, fragment):
