@@ -2,8 +2,6 @@
 `check` with errors carried across examples, and a class set of drawn batches."""
 
 import json
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
@@ -11,15 +9,13 @@ import pytest
 from symbackprop import sheet
 from symbackprop.cli import main
 from symbackprop.definition import load, parse
-from symbackprop.formats import pdf
 from symbackprop.sample import instance
 from symbackprop.verify import run
 
 from .conftest import WORKSHEETS
+from .test_build import needs_tex, pdf_text
 
 SHEET = WORKSHEETS / "batch-of-two-2-2-2.yaml"
-needs_tex = pytest.mark.skipif(not pdf.available() or not shutil.which("pdftotext"),
-                               reason="needs pdflatex and pdftotext")
 W1 = np.array([[0.15, 0.20], [0.25, 0.30]])
 W2 = np.array([[0.40, 0.45], [0.50, 0.55]])
 
@@ -89,8 +85,7 @@ def test_check_carries_an_error_across_the_examples_and_names_a_mean(key, tmp_pa
 @needs_tex
 def test_the_pdfs_show_each_example_and_the_sum(tmp_path, key):
     assert main(["build", str(SHEET), "--out", str(tmp_path)]) == 0
-    text = subprocess.run(["pdftotext", str(tmp_path / "batch-of-two-2-2-2-key.pdf"), "-"],
-                          capture_output=True, text=True, check=True).stdout
+    text = pdf_text(tmp_path / "batch-of-two-2-2-2-key.pdf", layout=False)
     for words in ("Example 1: Forward pass", "Example 2: Forward pass", "Example 2: Loss",
                   "The batch: the sum over the 2 examples", "a batch of 2 examples"):
         assert words in " ".join(text.split()), words
@@ -98,9 +93,7 @@ def test_the_pdfs_show_each_example_and_the_sum(tmp_path, key):
     places = key["definition"]["decimals"]
     for name in ("J@1", "J@2", "J", "dJ/dW[2][1][1]", "new W[2][1][1]"):
         assert f"{a[name]['value']:.{places}f}" in text, name
-    sheet_text = subprocess.run(
-        ["pdftotext", str(tmp_path / "batch-of-two-2-2-2-worksheet.pdf"), "-"],
-        capture_output=True, text=True, check=True).stdout
+    sheet_text = pdf_text(tmp_path / "batch-of-two-2-2-2-worksheet.pdf", layout=False)
     assert "Example 2:" in sheet_text and f"{a['J']['value']:.{places}f}" not in sheet_text
 
 

@@ -32,9 +32,10 @@ decimals: 4
 """
 
 
-def pdf_text(path) -> str:
-    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
-                         text=True, check=True)
+def pdf_text(path, layout: bool = True) -> str:
+    """The PDF's text as pdftotext reads it (with -layout: lines as on the page)."""
+    out = subprocess.run(["pdftotext", *(["-layout"] if layout else []), str(path), "-"],
+                         capture_output=True, text=True, check=True)
     return out.stdout
 
 

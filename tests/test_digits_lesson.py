@@ -4,7 +4,6 @@ text against the key, the conclusion against the sign of what was measured, and 
 
 import gzip
 import json
-import subprocess
 
 import numpy as np
 import pytest
@@ -17,6 +16,7 @@ from symbackprop.formats import pdf, practice_page, tex
 from symbackprop.sample import generator
 
 from .conftest import WORKSHEETS
+from .test_build import pdf_text
 
 SHEET = WORKSHEETS / "digits-classifier.yaml"
 DATA = WORKSHEETS / "data" / "uci-digits.csv.gz"
@@ -81,9 +81,7 @@ def built(sheet, tmp_path_factory):
     for kind in ("worksheet", "key"):
         target = out / f"digits-classifier-{kind}.pdf"
         pdf.compile_tex(tex.lesson_document(sheet, key=kind == "key"), target)
-        raw = subprocess.run(["pdftotext", "-layout", str(target), "-"], capture_output=True,
-                             text=True, check=True).stdout
-        text[kind] = " ".join(raw.split())  # whitespace and line breaks as single spaces
+        text[kind] = " ".join(pdf_text(target).split())  # one space for any whitespace
     key = lessons.key_json(LESSON, sheet)
     (out / "digits-classifier-key.json").write_text(key_text(key))
     (out / "digits-classifier-practice.html").write_text(practice_page(sheet, key["scheme"]))

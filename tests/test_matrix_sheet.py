@@ -3,7 +3,6 @@ entry a blank; its key equal to the matrix form and the scalar chain rule; `chec
 slip forward entry by entry; the PDF laid out as matrices."""
 
 import json
-import shutil
 import subprocess
 
 import numpy as np
@@ -12,15 +11,13 @@ import pytest
 from symbackprop import matrixform, sheet
 from symbackprop.cli import main
 from symbackprop.definition import DefinitionError, load, parse
-from symbackprop.formats import pdf
 from symbackprop.sample import instance
 from symbackprop.verify import run
 
 from .conftest import WORKSHEETS
+from .test_build import needs_tex, pdf_text
 
 SHEET = WORKSHEETS / "matrix-form-3-4-2.yaml"
-needs_tex = pytest.mark.skipif(not pdf.available() or not shutil.which("pdftotext"),
-                               reason="needs pdflatex and pdftotext")
 
 
 @pytest.fixture(scope="module")
@@ -84,8 +81,7 @@ def test_check_carries_a_slip_forward_entry_by_entry(made, tmp_path, capsys):
 def test_the_pdf_lays_each_matrix_out_with_its_shape(tmp_path):
     assert main(["build", str(SHEET), "--out", str(tmp_path)]) == 0
     key = json.loads((tmp_path / "matrix-form-3-4-2-key.json").read_text())
-    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "matrix-form-3-4-2-key.pdf"),
-                           "-"], capture_output=True, text=True, check=True).stdout
+    text = pdf_text(tmp_path / "matrix-form-3-4-2-key.pdf")
     for shape in ("2×1", "4×1", "2×4", "4×3"):
         assert shape in text, shape
     a = {x["name"]: x for x in key["answers"]}
@@ -118,8 +114,7 @@ def test_the_digits_network_prints_as_one_page_of_shapes(tmp_path):
     page = tmp_path / "matrix-form-digits-64-16-10-shapes.pdf"
     info = subprocess.run(["pdfinfo", str(page)], capture_output=True, text=True).stdout
     assert "Pages:           1" in info
-    text = subprocess.run(["pdftotext", str(page), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = pdf_text(page, layout=False)
     for shape in ("10×1", "16×10", "16×64", "1×64", "10×16", "1×16"):
         assert shape in text, shape
     assert "Layer 1’s weight gradient" in text and "0." not in text  # shapes, no numbers
