@@ -131,7 +131,7 @@ def chain_lines(defn: Definition) -> int:
     for asked in defn.ask or default_ask(defn):
         bare = example_of(asked)[0]  # a batch's δ is one example's: dJ@e/dnet[l][j]@e
         step = d.deltas[bare] if _is_delta(bare) else d.grads[bare]
-        parts = [step] if isinstance(step, PathSum) else list(flatten(step))
+        parts = list(flatten(step))  # a sum of paths stays one factor
         lines = sum(_lines(f, counted) for f in parts) + (len(parts) > 1)  # and their product
         total += lines if _is_delta(bare) else lines * max(1, defn.examples)  # every example's
     return total
@@ -317,7 +317,7 @@ class _Sheet:
     def gradient_section(self, param: str) -> Section:
         step = self.d.grads[param]
         grad = f"dJ/d{param}"
-        parts = [step] if isinstance(step, PathSum) else list(flatten(step))
+        parts = list(flatten(step))  # a sum of paths stays one factor
         chain = r" \cdot ".join(self.partial(f) for f in parts)
         s = Section(self.titled(f"Gradient of ${self.J}$ with respect to ${self.sym(param)}$"),
                     "By the chain rule, multiply the factors; where a quantity reaches J by "
