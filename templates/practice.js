@@ -199,6 +199,7 @@ function page() {
       working.hidden = !working.hidden;
       button.setAttribute("aria-expanded", String(!working.hidden));
       button.textContent = working.hidden ? "Show the working" : "Hide the working";
+      reachScrollers();  // the working shown may scroll sideways too
     });
   }
 }
@@ -257,10 +258,10 @@ function show(scheme, m, problem) {
   if (reveal && verdict !== "correct" && verdict !== "missing") reveal.hidden = false;
 }
 
-// On a phone the diagram, a long formula or a proof's line scrolls sideways, and a region a
-// keyboard cannot reach cannot be scrolled by it: each takes a tab stop while, and only
-// while, it overflows (a wide screen adds none).
-const SCROLLERS = "figure.diagram, .formula, .proof li";
+// On a phone the diagram, a long formula, a revealed working or a proof's line scrolls
+// sideways, and a region a keyboard cannot reach cannot be scrolled by it: each takes a tab
+// stop while, and only while, it overflows (a wide screen adds none).
+const SCROLLERS = "figure.diagram, .formula, .working, .proof li";
 
 function reachScrollers() {
   for (const el of document.querySelectorAll(SCROLLERS)) {

@@ -12,6 +12,7 @@ import re
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from selenium.webdriver.common.by import By
 
 from symbackprop import check, scheme
 from symbackprop.cli import main
@@ -197,6 +198,13 @@ def test_pages_on_a_phone_have_no_accessibility_violations(built):
             assert sizes[0] <= sizes[1] + 1, (name, sizes)
             if name == "blog-2-2-2":
                 assert sizes[2] > 0  # its diagram scrolls: the test saw a phone's page
+                # a wrong answer's working, revealed, scrolls too and is reachable as well
+                browser.type_answers(d, {"b": "0.6"})
+                browser.press_check(d)
+                d.find_element(By.CSS_SELECTOR, 'button.reveal[data-for="b"]').click()
+                assert d.execute_script("return document.getElementById('working-b')"
+                                        ".tabIndex") == 0
+                assert browser.axe_violations(d) == []
     finally:
         d.quit()
 
