@@ -46,29 +46,53 @@ def _network(defn) -> definition.Definition:
         defn = load(defn)
     if isinstance(defn, dict):
         defn = definition.Definition.from_dict(defn)
+    if not isinstance(defn, (definition.Definition, definition.Lesson)):
+        raise TypeError(f"defn must be a Definition, a path to one or a dict, got "
+                        f"{type(defn).__name__}")
     if isinstance(defn, definition.Lesson):
         raise DefinitionError(defn.source, "kind", f"a {defn.kind} worksheet has no network to "
                               "derive; build it with symbackprop.worksheet or the command line")
     return defn
 
 
+def _whole(value, name: str, low: int, high: int, source: str) -> int | None:
+    """An argument the command line takes as a whole number, held to the same bounds."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be a whole number (an int), got {type(value).__name__}")
+    if not low <= value <= high:
+        raise DefinitionError(source, name, f"must be a whole number from {low:,} to "
+                              f"{high:,}, got {value:,}")
+    return value
+
+
 def _instance(defn: definition.Definition, seed: int | None, version: int | None):
     """The numbers of a version as the command line draws them (and the same refusals)."""
-    from types import SimpleNamespace
-
-    from .cli import _version_of
-    from .errors import UsageError
     from .sample import instance
 
-    try:
-        version = _version_of(defn, SimpleNamespace(version=version))
-    except UsageError as exc:
-        raise ValueError(str(exc)) from None
+    version = _instance_version(defn, seed, version)
     if version is None:
         return instance(defn, seed)
     from . import classset
 
     return classset.draw(defn, seed, version)[0].instance
+
+
+def _instance_version(defn: definition.Definition, seed, version) -> int | None:
+    """The version a worksheet is drawn for, with the command line's bounds and refusals."""
+    from types import SimpleNamespace
+
+    from .cli import _version_of
+    from .errors import UsageError
+
+    _whole(seed, "seed", 0, definition.MAX_SEED, defn.source)
+    version = _whole(version, "version", 1, definition.MAX_VERSIONS, defn.source)
+    try:
+        return _version_of(defn, SimpleNamespace(version=version))
+    except UsageError as exc:
+        said = str(exc).removeprefix(f"{defn.source}: ").replace("--version", "version")
+        raise DefinitionError(defn.source, "version", said) from None
 
 
 def derive(defn, seed: int | None = None, version: int | None = None) -> Result:
@@ -88,9 +112,7 @@ def train(defn, steps: int = 100, seed: int | None = None) -> Training:
     from . import numeric
 
     defn = _network(defn)
-    if isinstance(steps, bool) or not isinstance(steps, int) or not 0 <= steps <= \
-            definition.MAX_STEPS:
-        raise ValueError(f"steps must be a whole number from 0 to {definition.MAX_STEPS}")
+    steps = _whole(steps, "steps", 0, definition.MAX_STEPS, defn.source)
     inst = _instance(defn, seed, None)
     history, p = numeric.train(inst, steps)
     return Training(history, numeric.forward(inst, p)[-1].out.T.tolist(),  # a batch: per example
@@ -105,7 +127,7 @@ def worksheet(defn, version: int | None = None, seed: int | None = None) -> Shee
 
     defn = _network(defn)
     classset.check_printable(defn)  # ValueError: too big for a page (derive and train work)
-    result, ws = classset.draw(defn, seed, version)
+    result, ws = classset.draw(defn, seed, _instance_version(defn, seed, version))
     return Sheet(ws, key_json(defn, ws, result))
 
 
@@ -186,6 +208,9 @@ class Result:
         """A weight or bias's canonical name, from itself or as the sheet numbers it (w5)."""
         from .names import canonical
 
+        if not isinstance(param, str):
+            raise TypeError(f"param must be a weight or bias's name, such as 'W[2][1][1]' or "
+                            f"'w5', got {type(param).__name__}")
         net = self.definition.network
         p = canonical(param, net.layers, net.bias) or param
         if p not in self.verified.grads:

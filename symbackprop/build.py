@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
-from . import classset, definition
+from . import classset, definition, previous
 from .definition import MAX_BUILD_VERSIONS
 from .formats import latex, pdf
 from .output import (
@@ -79,7 +79,7 @@ def main(args) -> int:
             raise BuildError(f"{args.roster or args.file}: {exc}") from None
 
     whole = bool(count) and first == 1 and (size is None or count == size)
-    return run(make, args, with_class_set=bool(count), whole_set=whole)
+    return run(make, args, name, with_class_set=bool(count), whole_set=whole)
 
 
 @contextmanager
@@ -184,7 +184,7 @@ def lesson(defn: definition.Lesson, args) -> int:
                                  tex.lesson_document(sheet, key=True),
                                  lessons.key_json(defn, sheet), sheet)]
 
-    return run(make, args, with_class_set=False)
+    return run(make, args, Path(args.file).stem, with_class_set=False)
 
 
 def shapes(defn: definition.Definition, args) -> int:
@@ -214,11 +214,14 @@ def shapes(defn: definition.Definition, args) -> int:
 
     return run(lambda: tex.shapes_document(defn.title, defn.network,
                                            matrixform.shapes(defn.network)),
-               args, with_class_set=False, emitter=write)
+               args, stem, with_class_set=False, emitter=write)
 
 
-def run(make, args, with_class_set: bool, whole_set: bool = True, emitter=None) -> int:
-    """Lock and stage --out, make the versions, write and compile them, then move them in.
+def run(make, args, name: str, with_class_set: bool, whole_set: bool = True,
+        emitter=None) -> int:
+    """Lock and stage --out, make the versions, write and compile them, then move them in,
+    in place of an earlier build's files of sheet `name` that disagree with them
+    (previous.py).
 
     A signal ends the build cleanly: one line, exit code 128 + its number (130 for Ctrl-C)."""
     out = Output(args.out)
@@ -227,7 +230,12 @@ def run(make, args, with_class_set: bool, whole_set: bool = True, emitter=None) 
             code, wrote = (emitter or emit)(make(), args, out, with_class_set, whole_set)
             if caught:  # raised, but swallowed by a library's bare `except:` on the way out
                 raise Interrupted(caught[0])
-            out.commit()
+            stale = previous.stale(out.folder, name, out.stage, whole_set)
+            out.commit(stale)
+            if stale:
+                wrote += (f"; removed {_count(len(stale), 'file')} of an earlier build of "
+                          f"{name} with other numbers ({stale[0]}"
+                          f"{', ...' if len(stale) > 1 else ''})")
     except Interrupted as exc:
         done = "its files were all written" if out.committed else "nothing was written"
         print(f"symbackprop: {shown(args.out)}: build stopped by "
@@ -363,8 +371,11 @@ def key_text(key: dict) -> str:
 
 
 def read_roster(path: str) -> list[str]:
+    """One name a line: lines end at a newline (or CR LF) only, so that a line separator or
+    a vertical tab inside a name is judged as part of that name, never a new student."""
     try:
-        lines = definition.read_text(path, ROSTER_BYTES).splitlines()
+        lines = [line.removesuffix("\r") for line in
+                 definition.read_text(path, ROSTER_BYTES).split("\n")]
     except definition.Unreadable as exc:
         raise BuildError(f"{path}: cannot read the roster ({exc})") from None
     names = [line.strip() for line in lines if line.strip()]

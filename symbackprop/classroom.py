@@ -3,13 +3,14 @@ a summary and a feedback page per student out (all or nothing, as `build` writes
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import unicodedata
 from pathlib import Path
 
-from . import gradebook, keys
-from .errors import DefinitionError, UsageError
+from . import gradebook, keys, previous
+from .errors import DefinitionError, UsageError, one_line
 from .formats import feedback
 from .output import Output, shown
 from .yamlfile import Unreadable, read_text
@@ -24,10 +25,13 @@ def main(args) -> int:
         text = read_text(args.answers, ANSWERS_BYTES)
     except Unreadable as exc:
         raise UsageError(f"{args.answers}: cannot read the answers ({exc})") from None
-    rows, problems = gradebook.read_rows(text)
+    try:
+        rows, problems = gradebook.read_rows(text)
+    except gradebook.BadHeader as exc:
+        raise UsageError(f"{args.answers}: {exc}") from None
     book = gradebook.mark_class(book_keys, rows, args.points_carried_forward)
     for problem in sorted(problems + book.problems, key=_line_number):
-        print(f"symbackprop: {args.answers}: {problem}", file=sys.stderr)
+        print(f"symbackprop: {args.answers}: {one_line(problem, 1000)}", file=sys.stderr)
     if not book.students:
         raise UsageError(f"{args.answers}: no student could be marked")
     with Output(args.out) as out:
@@ -36,11 +40,24 @@ def main(args) -> int:
         out.write("summary.csv", gradebook.summary_csv(book, dialect))
         for i, student in enumerate(book.students, start=1):
             out.write(feedback_name(i, student.row.name), feedback.student_page(book, student))
-        out.commit()
+        stale = earlier_marks(out.folder, out.stage)
+        out.commit(stale)
     print(gradebook.summary_text(book))
+    replaced = f"; removed {len(stale)} files of an earlier marking" if stale else ""
     print(f"wrote gradebook.csv, summary.csv and {len(book.students)} feedback pages to "
-          f"{shown(out.folder)}/")
+          f"{shown(out.folder)}/{replaced}")
     return 0
+
+
+_MARKING = re.compile(r"gradebook\.csv|summary\.csv|feedback-[0-9]{3,}-[a-z0-9-]+\.html")
+
+
+def earlier_marks(folder: Path, stage: Path) -> list[str]:
+    """The files of an earlier marking into the same folder that this one does not write
+    again (a class of 30 marked again as 29 leaves no thirtieth feedback page behind)."""
+    written = {p.name for p in stage.iterdir()}
+    return sorted(name for name in os.listdir(folder) if _MARKING.fullmatch(name)
+                  and name not in written and (folder / name).is_file())
 
 
 def _line_number(problem: str) -> int:
@@ -74,6 +91,14 @@ def read_keys(folder: str) -> dict:
     if len(labels) > 1:
         raise UsageError(f"{folder}: its keys are for different sheets (their blanks differ); "
                          "give the folder of one class set")
+    sets = {}
+    for version, key in found.items():  # one sheet: versions share seed and definition
+        sets.setdefault(previous.set_of({"definition": key.definition, "seed": key.seed}),
+                        where[version].name)
+    if len(sets) > 1:
+        a, b = list(sets.values())[:2]
+        raise UsageError(f"{folder}: {a} and {b} are keys of different sheets (another seed "
+                         "or definition); give the folder of one class set")
     return found
 
 

@@ -8,6 +8,8 @@ import argparse
 import json
 import os
 import sys
+import warnings
+from contextlib import contextmanager
 
 from . import definition
 from .definition import (
@@ -18,7 +20,15 @@ from .definition import (
     MAX_VERSIONS,
     DefinitionError,
 )
-from .errors import BadNumbers, LatexError, LatexMissing, UsageError, VerificationError, one_line
+from .errors import (
+    BadNumbers,
+    LatexError,
+    LatexMissing,
+    UsageError,
+    VerificationError,
+    one_line,
+    terminal_safe,
+)
 
 # The engine (SymPy) is imported inside the commands that need it: `check KEY.json` must
 # start fast and never import SymPy.
@@ -29,6 +39,12 @@ MAX_JOBS = 64
 
 
 def main(argv: list[str] | None = None) -> int:
+    with _shown_streams(), warnings.catch_warnings():
+        _warnings_as_errors()
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     args = None
     try:
         args = _parser().parse_args(argv)
@@ -57,6 +73,43 @@ def main(argv: list[str] | None = None) -> int:
     except (MemoryError, RecursionError) as exc:  # the last guard; the schema's bounds come first
         what = "memory" if isinstance(exc, MemoryError) else "stack"
         return _fail(f"{_source(args)}: too large to compute here (out of {what})")
+    except (RuntimeWarning, UserWarning) as exc:  # a library's numerical warning, as an error
+        return _fail(f"{_source(args)}: cannot be computed here ({exc})")
+
+
+def _warnings_as_errors() -> None:
+    """No library's warning reaches the user: a numerical one (an overflow, a mean of nothing)
+    stops the command with one line, as the tests run it; notices meant for developers
+    (deprecations) are not shown."""
+    warnings.simplefilter("error", RuntimeWarning)
+    warnings.simplefilter("error", UserWarning)
+    for kind in (DeprecationWarning, PendingDeprecationWarning, ImportWarning, FutureWarning):
+        warnings.simplefilter("ignore", kind)
+
+
+class _Shown:
+    """A text stream that shows, never sends, what a terminal would act on: a name or a title
+    holding ESC or BEL is printed as \\x1b, so it cannot retitle or clear the terminal.
+    `unguarded` is the stream itself, for the progress bar's own line control."""
+
+    def __init__(self, stream):
+        self.unguarded = stream
+
+    def write(self, text: str) -> int:
+        return self.unguarded.write(terminal_safe(text))
+
+    def __getattr__(self, name: str):
+        return getattr(self.unguarded, name)
+
+
+@contextmanager
+def _shown_streams():
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = (_Shown(s) if s is not None else s for s in saved)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> int:

@@ -26,6 +26,8 @@ from .yamlfile import Unreadable, read_bytes, read_text
 MAX_BYTES = 2**20  # the compressed file (the digits are 54 KB)
 MAX_TEXT = 16 * 2**20  # its text once decompressed (the digits are 470 KB): no gzip bomb
 PIXELS, CLASSES, DARKEST = 64, 10, 16
+# a test part of 5 % (the least test_fraction) must hold one example, and training the rest
+MIN_EXAMPLES = 20
 
 
 @dataclass(frozen=True)
@@ -33,22 +35,31 @@ class Examples:
     inputs: np.ndarray  # (n, 64) in [0, 1]
     labels: np.ndarray  # (n,) digits 0..9
     targets: np.ndarray  # (n, 10) one-hot
+    source: str = "data"
 
     def split(self, test_fraction: float, seed: int) -> tuple[Examples, Examples]:
         """Training and test examples: a seeded shuffle, then the last `test_fraction` held
-        out (the same split for the same seed on every machine)."""
+        out (the same split for the same seed on every machine); a data set too small for
+        both to hold an example is refused (its test accuracy would be 0/0)."""
+        if len(self.labels) < MIN_EXAMPLES:
+            raise DefinitionError(self.source, "", f"holds {len(self.labels)} examples; "
+                                  f"training and testing on a split of it need at least "
+                                  f"{MIN_EXAMPLES}")
         order = np.random.default_rng(seed).permutation(len(self.labels))
         cut = len(order) - int(round(test_fraction * len(order)))
         return self._take(order[:cut]), self._take(order[cut:])
 
     def _take(self, rows: np.ndarray) -> Examples:
-        return Examples(self.inputs[rows], self.labels[rows], self.targets[rows])
+        return Examples(self.inputs[rows], self.labels[rows], self.targets[rows], self.source)
 
 
 def read(path: str | Path) -> Examples:
     """Each line `label,p1,...,p64` (pixels 0..16), `#` lines are comments; `.gz` or plain."""
     text = _text(Path(path))
     rows = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    if not rows:  # NumPy would only warn of an empty table
+        raise DefinitionError(str(path), "", "holds 0 examples (every line is empty or a # "
+                              "comment)")
     try:
         table = np.loadtxt(io.StringIO("\n".join(rows)), delimiter=",", ndmin=2)
     except ValueError as exc:
@@ -63,7 +74,7 @@ def read(path: str | Path) -> Examples:
             raise DefinitionError(str(path), f"line {bad[0][0] + 1} of the data",
                                   f"a {what} must be a whole number from 0 to {top}")
     labels = labels.astype(int)
-    return Examples(pixels / DARKEST, labels, np.eye(CLASSES)[labels])
+    return Examples(pixels / DARKEST, labels, np.eye(CLASSES)[labels], str(path))
 
 
 def _text(path: Path) -> str:

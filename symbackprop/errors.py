@@ -1,4 +1,7 @@
-"""Errors the command line reports to people: light, so that importing them costs nothing."""
+"""Errors the command line reports to people, and how user text is shown in a message: light,
+so that importing them costs nothing."""
+
+import re
 
 
 class DefinitionError(Exception):
@@ -56,3 +59,19 @@ def one_line(text: str, limit: int = 300) -> str:
     cut = text[:limit]
     shown = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in cut)
     return shown + ("…" if len(text) > limit else "")
+
+
+# What a terminal takes as a command rather than text: C0 and C1 controls (ESC starts a
+# sequence that can retitle or clear the screen, BEL rings) and the invisible marks that
+# reorder or hide text. Tab and newline stay: messages are laid out with them.
+_TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e"
+                                "\u2060-\u206f\ufeff]")
+
+
+def terminal_safe(text: str) -> str:
+    """`text` with every character a terminal would act on shown as its escape.
+
+    >>> print(terminal_safe('Ann\x1b]0;pwned\x07\x1b[2J Lee\tok\u202e'))
+    Ann\\x1b]0;pwned\\x07\\x1b[2J Lee	ok\\u202e
+    """
+    return _TERMINAL_CONTROLS.sub(lambda m: repr(m.group())[1:-1], text)

@@ -24,6 +24,7 @@ import re
 
 from . import check, definition, scheme
 from .definition import LESSONS, DefinitionError
+from .yamlfile import Unreadable, read_bytes
 
 MAX_BYTES = 16 * 2**20  # a key of the largest network the engine admits is a few MB
 MAX_ANSWERS = 10_000
@@ -41,15 +42,12 @@ def read(path: str) -> check.Key:
 
 
 def _read_bounded(path: str) -> bytes:
+    """A regular file's bytes: a FIFO, a device or a folder is refused unread, never waited on."""
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise DefinitionError(path, "", f"cannot read the key ({exc.strerror or exc})") from None
-    if len(raw) > MAX_BYTES:
-        raise DefinitionError(path, "", f"larger than {MAX_BYTES // 2**20} MiB: not a key "
-                              "written by 'symbackprop build'")
-    return raw
+        return read_bytes(path, MAX_BYTES)
+    except Unreadable as exc:
+        raise DefinitionError(path, "", f"cannot read the key ({exc}); give a key.json "
+                              "written by 'symbackprop build'") from None
 
 
 def _parse(raw: bytes, path: str):

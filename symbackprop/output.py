@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import UsageError
+from .errors import UsageError, terminal_safe
 from .formats import pdf
 
 BuildError = UsageError  # bad input to the build: one line, exit code 2
@@ -124,14 +124,51 @@ class Output:
         os.replace(log, kept)
         return kept
 
-    def commit(self) -> None:
-        """Move every staged file into the folder, with no signal between the first and last."""
+    def commit(self, stale: tuple[str, ...] | list[str] = ()) -> None:
+        """Move every staged file into the folder, and take the `stale` files (an earlier
+        build's, which this one replaces) out of it, all or nothing: every destination is
+        checked first, and a move that fails still puts back every file it had moved or
+        replaced. No signal comes between the first move and the last."""
+        staged = [p for p in sorted(self.stage.iterdir()) if p.is_file() and not p.is_symlink()]
+        for path in staged:
+            target = self.folder / path.name
+            if target.is_dir() and not target.is_symlink():  # os.replace cannot go there
+                raise OSError(errno.EISDIR, "a folder of that name is in the way", str(target))
         with signals_blocked():
-            for path in sorted(self.stage.iterdir()):
-                if path.is_file() and not path.is_symlink():
+            done: list[tuple[Path | None, Path, Path | None]] = []  # (moved in, where, aside)
+            try:
+                for name in stale:
+                    original = self.folder / name
+                    done.append((None, original, self._set_aside(original, len(done))))
+                for path in staged:
+                    target = self.folder / path.name
+                    done.append((None, target, self._set_aside(target, len(done))))
                     os.chmod(path, self._mode)
-                    os.replace(path, self.folder / path.name)
+                    os.replace(path, target)
+                    done[-1] = (target, target, done[-1][2])
+            except OSError:
+                self._put_back(done)
+                raise
             self.committed = True
+
+    def _set_aside(self, target: Path, number: int) -> Path | None:
+        """An existing file (or link) at `target` moved into the staging folder, which goes
+        when the build ends; None when there is none."""
+        if not os.path.lexists(target):
+            return None
+        aside = self.stage / f".replaced-{number}"
+        os.replace(target, aside)
+        return aside
+
+    def _put_back(self, done: list[tuple[Path | None, Path, Path | None]]) -> None:
+        for moved, original, aside in reversed(done):
+            try:
+                if moved is not None:
+                    os.replace(moved, self.stage / moved.name)
+                if aside is not None:
+                    os.replace(aside, original)
+            except OSError:
+                continue  # as much as can be put back is
 
     def _close(self, failed: bool) -> None:
         with signals_blocked():  # a signal now is taken when the cleanup is done
@@ -231,5 +268,6 @@ def bar(done: int, total: int, what: str) -> str:
 
 def progress(message: str, end: str = "\n") -> None:
     """Progress for a person at a terminal only: a log or a script sees one line or none."""
-    if sys.stderr.isatty():
-        print(f"\r\033[K{message}", end=end, file=sys.stderr, flush=True)
+    if sys.stderr.isatty():  # the line's own control, past cli's guard; the message shown safe
+        stream = getattr(sys.stderr, "unguarded", sys.stderr)
+        print(f"\r\033[K{terminal_safe(message)}", end=end, file=stream, flush=True)

@@ -68,7 +68,28 @@ def _layers(model) -> list[tuple[int, object, str]]:
         if b.in_features != a.out_features:
             raise DefinitionError(SOURCE, f"model[{j}]", f"takes {b.in_features} inputs but "
                                   f"model[{i}] gives {a.out_features}")
+    _within_bounds(layers)
     return [tuple(layer) for layer in layers]
+
+
+def _within_bounds(layers) -> None:
+    """The definition's bounds, judged from the shapes alone: a model too big to explain is
+    refused before a single weight is read (nn.Linear(8000, 8000) holds 64 million)."""
+    from .definition import MAX_LAYER_SIZE, MAX_LAYERS, MAX_PARAMETERS
+
+    if len(layers) > MAX_LAYERS:
+        raise DefinitionError(SOURCE, "model", f"has {len(layers)} nn.Linear layers; at most "
+                              f"{MAX_LAYERS} are explained")
+    for i, m, _ in layers:
+        if max(m.in_features, m.out_features) > MAX_LAYER_SIZE:
+            raise DefinitionError(SOURCE, f"model[{i}]", f"nn.Linear({m.in_features}, "
+                                  f"{m.out_features}) has more than {MAX_LAYER_SIZE:,} "
+                                  "neurons on a side; a layer has at most that many")
+    count = sum(m.weight.numel() + (m.bias.numel() if m.bias is not None else 0)
+                for _, m, _ in layers)
+    if count > MAX_PARAMETERS:
+        raise DefinitionError(SOURCE, "model", f"has {count:,} weights and biases; at most "
+                              f"{MAX_PARAMETERS:,} are explained")
 
 
 def _loss_and_output(layers, loss: str) -> tuple[str, list[str]]:

@@ -16,9 +16,15 @@ from pathlib import Path
 
 from .errors import DefinitionError  # noqa: F401 - raised by parse, through yamlstrict
 
-MAX_BYTES = 2**20  # a definition file (the shipped ones are 1 to 3 KB) or a lesson's image file
+# A definition file: the shipped ones are 1 to 3 KB, but a network of the largest size admitted
+# (200,000 weights and biases), every number written out in full double precision in block
+# YAML (`      - -1.4359875291065994e-05`, 35 bytes a number), is about 7 MB: read up to 16 MiB.
+MAX_BYTES = 16 * 2**20
+MAX_IMAGE_BYTES = 2**20  # a lesson's image file (a digit's line of the UCI file is 200 bytes)
 MAX_NESTING = 32  # lists and mappings inside one another (a definition needs 4)
-MAX_VALUES = 250_000  # scalars, lists and mappings, with every alias expanded
+# scalars, lists and mappings, with every alias expanded: the largest network admitted has at
+# most 200,000 numbers and a list a neuron (fewer than its weights), and a few thousand more
+MAX_VALUES = 500_000
 MAX_DIGITS = 19  # of a whole number: 2**63 - 1, the largest seed, has 19
 
 _REPR = reprlib.Repr()  # quotes what a user wrote, shortened

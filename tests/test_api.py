@@ -31,7 +31,7 @@ def test_to_json_is_what_derive_json_prints(name, version, capsys):
     defn = symbackprop.load(WORKSHEETS / f"{name}.yaml")
     assert symbackprop.derive(defn, version=version).to_json() + "\n" == printed
     if version is not None:  # a set's numbers are per version, as on the command line
-        with pytest.raises(ValueError, match="give --version"):
+        with pytest.raises(symbackprop.DefinitionError, match="version: .*give version"):
             symbackprop.derive(defn)
 
 

@@ -123,9 +123,9 @@ PROCESS_CASES = {
     "fifo-without-writer": (_fifo, ["derive"], ["pipe.yaml", "a pipe"]),
     "folder": (_folder, ["derive"], ["folder.yaml", "a folder"]),
     "read-error": (_plain("/proc/self/mem"), ["derive"], ["/proc/self/mem", "Input/output"]),
-    "sparse-4-GiB": (_sparse(4 * 2**30), ["derive"], ["huge.yaml", "larger than 1 MiB"]),
+    "sparse-4-GiB": (_sparse(4 * 2**30), ["derive"], ["huge.yaml", "larger than 16 MiB"]),
     "one-byte-over": (_definition(b"#" * MAX_BYTES + b"\n"), ["derive"],
-                      ["def.yaml", "larger than 1 MiB"]),
+                      ["def.yaml", "larger than 16 MiB"]),
     "name-too-long": (_plain("x" * 5000 + ".yaml"), ["derive"], ["File name too long"]),
     "not-utf8": (_definition(NET.encode() + b"title: caf\xe9\n"), ["derive"],
                  ["def.yaml", "not UTF-8", "line 2"]),
@@ -472,7 +472,7 @@ def test_a_file_at_the_byte_bound_is_read_and_one_byte_more_is_not(tmp_path):
     assert definition.load(at).network.layers == (2, 1)
     over = tmp_path / "over.yaml"
     over.write_bytes(at.read_bytes() + b"\n")
-    with pytest.raises(DefinitionError, match="larger than 1 MiB"):
+    with pytest.raises(DefinitionError, match="larger than 16 MiB"):
         definition.load(over)
 
 

@@ -35,15 +35,16 @@ def _plain_names(latex: str) -> str:
     return re.sub(r"\\mathrm\{([A-Za-z]+)\}", r"\\text{\1}", latex)
 
 
-def mixed(latex_text: str) -> str:
-    """Text with $...$ formulas (a lesson's row): text escaped, formulas as MathML."""
+def mixed(latex_text: str, text=lambda part: html.escape(part, quote=False)) -> str:
+    """Text with $...$ formulas (a lesson's row): text escaped (by `text`), formulas as
+    MathML."""
     parts = re.split(r"(?<!\\)\$", latex_text)
     out = []
     for i, part in enumerate(parts):
         if i % 2:
             out.append(math(part))
         else:
-            out.append(html.escape(_text_macros(part), quote=False))
+            out.append(text(_text_macros(part)))
     return "".join(out)
 
 

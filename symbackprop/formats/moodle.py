@@ -30,6 +30,28 @@ NO_UNITS = ("    <unitgradingtype>0</unitgradingtype>\n    <unitpenalty>0.1</uni
             "    <showunits>3</showunits>\n    <unitsleft>0</unitsleft>\n")
 
 
+# what Moodle's Cloze parser reads in a question's text: {1:NUMERICAL:=...} makes a subquestion
+# and {#1} shows subquestion 1 there; as character references they show as typed and parse as
+# nothing (the parser reads the stored text, entities and all)
+_CLOZE_SYNTAX = str.maketrans({"{": "&#123;", "}": "&#125;", "#": "&#35;", "~": "&#126;",
+                               "=": "&#61;"})
+
+
+def inert(text: str) -> str:
+    """Plain text (a title, a name, a lesson's words) as Moodle question text: HTML-escaped,
+    and nothing in it that the Cloze parser would take for its own.
+
+    >>> inert("Quiz {1:SHORTANSWER:=pwned} {#1} a~b <i>")
+    'Quiz &#123;1:SHORTANSWER:&#61;pwned&#125; &#123;&#35;1&#125; a&#126;b &lt;i&gt;'
+    """
+    return escape(text).translate(_CLOZE_SYNTAX)
+
+
+def _mixed(latex_text: str) -> str:
+    """A line of text with $...$ formulas, its text inert (see `inert`), formulas as MathML."""
+    return mixed(latex_text, text=lambda part: inert(part))
+
+
 def cloze_escape(text: str) -> str:
     """A Cloze feedback as Moodle's importer reads it back (see the module's note)."""
     return text.replace("}", "\\}").replace("#", "\\#").replace("~", "≈")
@@ -114,7 +136,7 @@ def question_html(sheet, sch: dict) -> tuple[str, list[str]]:
     blanks = {b["label"]: b for b in sch["blanks"]}
     log, out = [], [given_html(ws)]
     for s in ws.sections:
-        out.append(f"<h4>{mixed(s.title)}</h4><p>{escape(s.intro)}</p>")
+        out.append(f"<h4>{_mixed(s.title)}</h4><p>{inert(s.intro)}</p>")
         for line in s.lines:
             view = _line(line, ws.decimals, blanks)
             if line.first:
@@ -130,20 +152,20 @@ def question_html(sheet, sch: dict) -> tuple[str, list[str]]:
 def given_html(sheet) -> str:
     """The title, the network in words, its diagram and the given numbers (or a lesson's intro)."""
     if type(sheet).__name__ == "LessonSheet":
-        return f"<p>{escape(sheet.title)}</p><p>{escape(sheet.intro)}</p>"
+        return f"<p>{inert(sheet.title)}</p><p>{inert(sheet.intro)}</p>"
     ws = sheet
     # an image file, not inline SVG: Moodle's HTML cleaning (forceclean) strips <svg>, not <img>
-    return "".join([f"<p>{escape(ws.title)}</p><p>{escape(tex._network_words(ws))}</p>",
+    return "".join([f"<p>{inert(ws.title)}</p><p>{inert(tex._network_words(ws))}</p>",
                     f'<p><img src="@@PLUGINFILE@@/{DIAGRAM}" alt="{_diagram_words(ws)}" '
                     'style="max-width:100%;height:auto"></p>',
-                    *(f"<p>{escape(row['caption'])}: {math(row['latex'])}</p>"
+                    *(f"<p>{inert(row['caption'])}: {math(row['latex'])}</p>"
                       for row in tex._given_tables(ws))])
 
 
 def prompts(sheet, sch: dict) -> dict[str, str]:
     """Each blank's line as the sheet asks it (its formula in MathML), by label."""
     if type(sheet).__name__ == "LessonSheet":
-        return {row.answer.label: mixed(row.text.rstrip().removesuffix("=").rstrip())
+        return {row.answer.label: _mixed(row.text.rstrip().removesuffix("=").rstrip())
                 for _, rows in sheet.sections for row in rows if row.answer is not None}
     blanks = {b["label"]: b for b in sch["blanks"]}
     return {line.answer.label: _line(line, sheet.decimals, blanks)["math"]
@@ -164,9 +186,9 @@ def diagram_file(sheet) -> str:
 
 def _lesson_html(sheet, sch: dict) -> tuple[str, list[str]]:
     blanks = {b["label"]: b for b in sch["blanks"]}
-    log, out = [], [f"<p>{escape(sheet.title)}</p><p>{escape(sheet.intro)}</p>"]
+    log, out = [], [f"<p>{inert(sheet.title)}</p><p>{inert(sheet.intro)}</p>"]
     for title, rows in sheet.sections:
-        out.append(f"<h4>{mixed(title)}</h4>")
+        out.append(f"<h4>{_mixed(title)}</h4>")
         for row in rows:
             cloze = ""
             if row.answer is not None:
@@ -174,19 +196,19 @@ def _lesson_html(sheet, sch: dict) -> tuple[str, list[str]]:
                 cloze, dropped = subquestion(blank, sch["values"], blank.get("points", 1))
                 log += dropped
                 cloze = f" ({row.answer.label}) {cloze}"
-            out.append(f"<p>{mixed(row.text)}{cloze}</p>")
+            out.append(f"<p>{_mixed(row.text)}{cloze}</p>")
     return "".join(out), log
 
 
 def key_html(sheet) -> str:
     """The full worked key, as the question's general feedback."""
     if type(sheet).__name__ == "LessonSheet":
-        return "".join(f"<p>({a.label}) {escape(a.name)} = {a.value:.{sheet.decimals}f}</p>"
+        return "".join(f"<p>({a.label}) {inert(a.name)} = {a.value:.{sheet.decimals}f}</p>"
                        for a in sheet.answers)
     ws = sheet
     rows = []
     for s in ws.sections:
-        rows.append(f"<h4>{mixed(s.title)}</h4>")
+        rows.append(f"<h4>{_mixed(s.title)}</h4>")
         for line in s.lines:
             formula = " = ".join([line.quantity, *line.forms])
             rows.append(f"<p>({line.answer.label}) "

@@ -105,7 +105,10 @@ def compile_tex(source: str, pdf: Path, timeout: float = TIMEOUT,
     if not available():
         raise LatexMissing(INSTALL_HINT)
     pdf = Path(pdf)
-    pdf.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        pdf.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _naming(exc, pdf) from None
     processes = processes or Processes()
     split = formatcache.split_preamble(source) if preamble_format else None
     fmt = None
@@ -177,7 +180,11 @@ def _joined(joined: str, pdfs: list[Path], timeout: float, processes: Processes)
 def _compile(source: str, pdf: Path, timeout: float, inputs: dict[str, Path] | None,
              processes: Processes, fmt: Path | None) -> Path:
     # the build folder sits beside the target so that os.replace is atomic (same file system)
-    with tempfile.TemporaryDirectory(prefix=".tex-", dir=pdf.parent) as build:
+    try:
+        folder = tempfile.TemporaryDirectory(prefix=".tex-", dir=pdf.parent)
+    except OSError as exc:  # /proc, a read-only folder: the file asked for, not our folder
+        raise _naming(exc, pdf) from None
+    with folder as build:
         build = Path(build)
         (build / "doc.tex").write_text(source, encoding="utf-8")
         for name, path in (inputs or {}).items():
@@ -193,6 +200,10 @@ def _compile(source: str, pdf: Path, timeout: float, inputs: dict[str, Path] | N
             _run(command, build, timeout, pdf, processes)
         os.replace(build / "out" / "doc.pdf", pdf)
     return pdf
+
+
+def _naming(exc: OSError, pdf: Path) -> OSError:
+    return OSError(exc.errno, exc.strerror, str(pdf))
 
 
 def _make_format(folder: Path, job: str, text: str, timeout: float,
