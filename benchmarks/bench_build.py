@@ -26,7 +26,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from symbackprop import classset
+from symbackprop.files import classset
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFINITION = ROOT / "worksheets" / "class-set-2-2-2.yaml"

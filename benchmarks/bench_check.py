@@ -17,8 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from symbackprop import classset
-from symbackprop.definition import load
+from symbackprop.definitions.definition import load
+from symbackprop.files import classset
 
 ROOT = Path(__file__).resolve().parent.parent
 

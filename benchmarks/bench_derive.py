@@ -23,12 +23,12 @@ from pathlib import Path
 import numpy as np
 import sympy as sp
 
-from symbackprop.definition import Network, Values
-from symbackprop.derivation import derive_all
-from symbackprop.evaluate import known
-from symbackprop.graph import build, expand
-from symbackprop.sample import Instance
-from symbackprop.verify import verify
+from symbackprop.definitions.definition import Network, Values
+from symbackprop.engine.derivation import derive_all
+from symbackprop.engine.evaluate import known
+from symbackprop.engine.graph import build, expand
+from symbackprop.engine.sample import Instance
+from symbackprop.engine.verify import verify
 
 SHAPES = [(2, 2, 2), (16, 8, 4), (64, 16, 10)]
 

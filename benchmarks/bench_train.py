@@ -11,9 +11,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from symbackprop import dataset, training
-from symbackprop.definition import Network
-from symbackprop.sample import generator
+from symbackprop.definitions import dataset
+from symbackprop.definitions.definition import Network
+from symbackprop.engine import training
+from symbackprop.engine.sample import generator
 
 ROOT = Path(__file__).resolve().parent.parent
 DIGITS = dataset.read(ROOT / "worksheets" / "data" / "uci-digits.csv.gz")

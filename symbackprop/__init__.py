@@ -19,19 +19,19 @@ __all__ = sorted(_API | _TORCH | {"Definition", "DefinitionError", "Verification
 
 def __getattr__(name: str):
     if name in _API:
-        from . import api
+        from .api import functions as api
 
         return getattr(api, name)
     if name in _TORCH:
-        from . import torch_bridge
+        from .api import torch_bridge
 
         return getattr(torch_bridge, name)
     if name == "Definition":
-        from .definition import Definition
+        from .definitions.definition import Definition
 
         return Definition
     if name in ("DefinitionError", "VerificationError"):
-        from . import errors
+        from .definitions import errors
 
         return getattr(errors, name)
     raise AttributeError(f"module 'symbackprop' has no attribute {name!r}")

@@ -135,7 +135,7 @@ def test_a_derivation_shows_its_equation_in_mathml_and_latex():
 
 
 def test_a_proof_shows_each_step_with_its_reason():
-    from symbackprop import proofs
+    from symbackprop.engine import proofs
 
     shown = symbackprop.proof("sigmoid")
     p = proofs.get("sigmoid")

@@ -11,9 +11,9 @@ import math
 
 import pytest
 
-from symbackprop.audit import audit
 from symbackprop.cli import main
-from symbackprop.definition import DefinitionError, parse
+from symbackprop.definitions.definition import DefinitionError, parse
+from symbackprop.marking.audit import audit
 
 from .conftest import WORKSHEETS
 
@@ -248,7 +248,7 @@ def test_the_loader_keeps_each_claim_as_printed(text, decimals):
 
 def test_minus_0_1360_is_not_minus_0_13609():
     """The issue's own case: a figure printed as -0.1360 claims four decimals."""
-    from symbackprop.check import rounds_to
+    from symbackprop.marking.check import rounds_to
     assert not rounds_to(-0.1360, -0.13609, 4) and rounds_to(-0.1361, -0.13609, 4)
     assert rounds_to(-0.136, -0.13609, 3)
 

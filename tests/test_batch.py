@@ -15,10 +15,10 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symbackprop import numeric
-from symbackprop.definition import DefinitionError, parse
-from symbackprop.sample import instance
-from symbackprop.verify import run
+from symbackprop.definitions.definition import DefinitionError, parse
+from symbackprop.engine import numeric
+from symbackprop.engine.sample import instance
+from symbackprop.engine.verify import run
 
 BATCH = """
 network: {layers: [2, 2, 1], activation: sigmoid, loss: half_sse, bias: per_neuron}
@@ -265,8 +265,8 @@ def test_a_batch_of_copies_is_E_times_one_example_or_the_same(acts, bias, E, see
 
 def test_a_wrong_batch_gradient_is_refused(monkeypatch):
     """The batch's gradient is checked, not assumed: one example left out of the sum is caught."""
-    from symbackprop import verify
-    from symbackprop.errors import VerificationError
+    from symbackprop.definitions.errors import VerificationError
+    from symbackprop.engine import verify
 
     def first_only(examples, inst):
         return {p: g for p, g in examples[0].grads.items()}

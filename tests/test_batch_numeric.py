@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symbackprop import numeric
-from symbackprop.definition import Network, Values
-from symbackprop.sample import Instance
+from symbackprop.definitions.definition import Network, Values
+from symbackprop.engine import numeric
+from symbackprop.engine.sample import Instance
 
 NETWORKS = [  # (activations, loss): every output rule the evaluator has
     (("sigmoid", "sigmoid"), "half_sse"), (("tanh", "identity"), "sse"),

@@ -6,11 +6,11 @@ import json
 import numpy as np
 import pytest
 
-from symbackprop import sheet
 from symbackprop.cli import main
-from symbackprop.definition import load, parse
-from symbackprop.sample import instance
-from symbackprop.verify import run
+from symbackprop.definitions.definition import load, parse
+from symbackprop.engine.sample import instance
+from symbackprop.engine.verify import run
+from symbackprop.sheets import worksheet as sheet
 
 from .conftest import WORKSHEETS
 from .test_build import needs_tex, pdf_text

@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 import yaml
 
-from symbackprop import numeric, report, verify
 from symbackprop.cli import main
-from symbackprop.definition import parse
-from symbackprop.errors import VerificationError
-from symbackprop.sample import instance
+from symbackprop.definitions.definition import parse
+from symbackprop.definitions.errors import VerificationError
+from symbackprop.engine import numeric, report, verify
+from symbackprop.engine.sample import instance
 
 MID = (40, 36, 12)  # 1,944 parameters: every one can be differenced to compare with
 MID_PARAMS = 40 * 36 + 36 + 36 * 12 + 12

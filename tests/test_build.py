@@ -12,14 +12,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from symbackprop import classset
 from symbackprop.cli import main
-from symbackprop.definition import load, parse
+from symbackprop.definitions.definition import load, parse
+from symbackprop.engine.sample import NoGoodDraw, instance
+from symbackprop.engine.verify import run
+from symbackprop.files import classset
 from symbackprop.formats import pdf
 from symbackprop.formats.tex import number
-from symbackprop.sample import NoGoodDraw, instance
-from symbackprop.sheet import chain_lines
-from symbackprop.verify import run
+from symbackprop.sheets.worksheet import chain_lines
 
 from .conftest import ROOT, WORKSHEETS
 

@@ -8,10 +8,10 @@ import sys
 
 import pytest
 
-from symbackprop import classset
-from symbackprop.check import Key, mark, parse_answers, parse_number
 from symbackprop.cli import main
-from symbackprop.definition import parse
+from symbackprop.definitions.definition import parse
+from symbackprop.files import classset
+from symbackprop.marking.check import Key, mark, parse_answers, parse_number
 
 from .conftest import WORKSHEETS
 

@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from symbackprop import numeric
 from symbackprop.cli import main
-from symbackprop.definition import load
-from symbackprop.derivation import derive_all
-from symbackprop.graph import build
-from symbackprop.sample import instance
-from symbackprop.verify import VerificationError, verify
+from symbackprop.definitions.definition import load
+from symbackprop.engine import numeric
+from symbackprop.engine.derivation import derive_all
+from symbackprop.engine.graph import build
+from symbackprop.engine.sample import instance
+from symbackprop.engine.verify import VerificationError, verify
 
 from .conftest import WORKSHEETS
 

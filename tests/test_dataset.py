@@ -6,8 +6,8 @@ import gzip
 import numpy as np
 import pytest
 
-from symbackprop import dataset
-from symbackprop.errors import DefinitionError
+from symbackprop.definitions import dataset
+from symbackprop.definitions.errors import DefinitionError
 
 from .conftest import WORKSHEETS
 

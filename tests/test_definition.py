@@ -3,7 +3,7 @@
 import pytest
 
 from symbackprop.cli import main
-from symbackprop.definition import DefinitionError, parse
+from symbackprop.definitions.definition import DefinitionError, parse
 
 GOOD = """
 network: {layers: [2, 2, 1], activation: sigmoid, loss: half_sse, bias: per_neuron}

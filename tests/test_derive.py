@@ -5,10 +5,10 @@ import random
 import pytest
 import sympy as sp
 
-from symbackprop.definition import Network
-from symbackprop.derivation import derive, derive_all
-from symbackprop.graph import build, expand
-from symbackprop.steps import Chain, PathSum, compose, flatten, walk
+from symbackprop.definitions.definition import Network
+from symbackprop.engine.derivation import derive, derive_all
+from symbackprop.engine.graph import build, expand
+from symbackprop.engine.steps import Chain, PathSum, compose, flatten, walk
 
 SMALL = [
     Network((2, 2, 2), ("sigmoid", "sigmoid"), "half_sse", "shared"),

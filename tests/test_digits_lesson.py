@@ -8,12 +8,14 @@ import json
 import numpy as np
 import pytest
 
-from symbackprop import dataset, digits_lesson, lessons, training
-from symbackprop.build import key_text
 from symbackprop.cli import main
-from symbackprop.definition import DefinitionError, Network, load, parse
+from symbackprop.definitions import dataset
+from symbackprop.definitions.definition import DefinitionError, Network, load, parse
+from symbackprop.engine import training
+from symbackprop.engine.sample import generator
+from symbackprop.files.build import key_text
 from symbackprop.formats import pdf, practice_page, tex
-from symbackprop.sample import generator
+from symbackprop.sheets import digits_lesson, lessons
 
 from .conftest import WORKSHEETS
 from .test_build import pdf_text

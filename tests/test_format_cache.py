@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from symbackprop import classset
 from symbackprop.cli import main
-from symbackprop.definition import load
+from symbackprop.definitions.definition import load
+from symbackprop.files import classset
 from symbackprop.formats import formatcache, pdf
 
 from .conftest import ROOT, WORKSHEETS

@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from symbackprop import cli, definition, numeric
-from symbackprop.definition import (
+from symbackprop.cli import commands as cli
+from symbackprop.definitions import definition
+from symbackprop.definitions.definition import (
     MAX_BYTES,
     MAX_NESTING,
     MAX_PARAMETERS,
@@ -30,7 +31,8 @@ from symbackprop.definition import (
     DefinitionError,
     parse,
 )
-from symbackprop.errors import UsageError, one_line
+from symbackprop.definitions.errors import UsageError, one_line
+from symbackprop.engine import numeric
 from tests.hostile import TIMEOUT, Run, _limit_memory, assert_refused, files, run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -483,7 +485,7 @@ def test_one_line_keeps_messages_readable():
 
 
 def test_a_big_network_is_judged_on_few_draws_and_then_refused_by_name():
-    from symbackprop.sample import NoGoodDraw, instance
+    from symbackprop.engine.sample import NoGoodDraw, instance
 
     defn = parse("network: {layers: [784, 128, 10], activation: sigmoid, loss: half_sse, "
                  "bias: per_neuron}\n", source="mnist.yaml")

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from symbackprop import sheet
 from symbackprop.cli import main
-from symbackprop.definition import DefinitionError, load, parse
-from symbackprop.sample import instance
-from symbackprop.verify import run as verify_run
+from symbackprop.definitions.definition import DefinitionError, load, parse
+from symbackprop.engine.sample import instance
+from symbackprop.engine.verify import run as verify_run
+from symbackprop.sheets import worksheet as sheet
 
 from .conftest import WORKSHEETS
 from .hostile import assert_refused, files, run

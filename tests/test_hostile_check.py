@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from symbackprop import classset
-from symbackprop.definition import load
+from symbackprop.definitions.definition import load
+from symbackprop.files import classset
 
 from .conftest import WORKSHEETS
 from .hostile import assert_refused, files, run
@@ -265,7 +265,7 @@ def test_answers_for_another_version_are_recognized(version_7, tmp_path):
 
 def test_regenerating_a_version_computes_no_other(monkeypatch):
     """Version 7 comes from (seed, 7) alone, and is the one the class set printed."""
-    from symbackprop import sample
+    from symbackprop.engine import sample
 
     drawn = []
     real = sample.instance

@@ -5,11 +5,11 @@ import math
 import numpy as np
 import pytest
 
-from symbackprop import lessons
 from symbackprop.cli import main
-from symbackprop.definition import DefinitionError, Lesson, load, parse
+from symbackprop.definitions.definition import DefinitionError, Lesson, load, parse
+from symbackprop.engine.numeric import sigmoid
 from symbackprop.formats import pdf
-from symbackprop.numeric import sigmoid
+from symbackprop.sheets import lessons
 
 from .conftest import WORKSHEETS
 

@@ -8,11 +8,12 @@ import subprocess
 import numpy as np
 import pytest
 
-from symbackprop import matrixform, sheet
 from symbackprop.cli import main
-from symbackprop.definition import DefinitionError, load, parse
-from symbackprop.sample import instance
-from symbackprop.verify import run
+from symbackprop.definitions.definition import DefinitionError, load, parse
+from symbackprop.engine import matrixform
+from symbackprop.engine.sample import instance
+from symbackprop.engine.verify import run
+from symbackprop.sheets import worksheet as sheet
 
 from .conftest import WORKSHEETS
 from .test_build import needs_tex, pdf_text

@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symbackprop import matrixform, numeric, report
 from symbackprop.cli import main
-from symbackprop.definition import load, parse
-from symbackprop.errors import VerificationError
-from symbackprop.sample import instance
-from symbackprop.verify import run
+from symbackprop.definitions.definition import load, parse
+from symbackprop.definitions.errors import VerificationError
+from symbackprop.engine import matrixform, numeric, report
+from symbackprop.engine.sample import instance
+from symbackprop.engine.verify import run
 
 from .conftest import WORKSHEETS
 
@@ -122,8 +122,8 @@ def test_a_wrong_entry_is_refused():
 def test_a_wrong_derivation_is_refused_symbolically(monkeypatch):
     """A scalar derivation whose path went through the wrong weight: the matrix product's
     entry (Wᵀδ)_j sums w_ij, and the check sees the difference without any numbers."""
-    from symbackprop import derivation
-    from symbackprop.steps import WeightGradient
+    from symbackprop.engine import derivation
+    from symbackprop.engine.steps import WeightGradient
 
     original = derivation._Builder.out_grad
 

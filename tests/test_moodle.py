@@ -9,8 +9,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from symbackprop import check, scheme
 from symbackprop.cli import main
+from symbackprop.marking import check, scheme
 
 from .conftest import WORKSHEETS
 

@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from symbackprop import numeric, verify
 from symbackprop.cli import main
-from symbackprop.definition import Network, Values, parse
-from symbackprop.derivation import derive_all
-from symbackprop.errors import VerificationError
-from symbackprop.evaluate import forward, known, step_values
-from symbackprop.graph import build, expand
-from symbackprop.sample import Instance, instance
+from symbackprop.definitions.definition import Network, Values, parse
+from symbackprop.definitions.errors import VerificationError
+from symbackprop.engine import numeric, verify
+from symbackprop.engine.derivation import derive_all
+from symbackprop.engine.evaluate import forward, known, step_values
+from symbackprop.engine.graph import build, expand
+from symbackprop.engine.sample import Instance, instance
 
 # A legal 3-2-2-3 sigmoid network (SSE, weights under 2, targets in -2..2) that the old check
 # (1e-9 relative, absolute 1e-14 below gradients of 1e-5) refused at W[2][2][2]:
@@ -211,11 +211,11 @@ def test_finite_differences_step_around_a_relu_corner_close_by():
 def test_a_net_that_cancels_in_an_early_layer_is_not_refused_later():
     """0.93·(−3) + 2.79 is 0 exactly but −4.4e-16 in doubles; a later net made of it alone must
     be judged by the rounding it carries, not by its own tiny value (found by hypothesis)."""
-    from symbackprop.definition import Network, Values
-    from symbackprop.derivation import derive_all
-    from symbackprop.graph import build
-    from symbackprop.sample import Instance
-    from symbackprop.verify import verify
+    from symbackprop.definitions.definition import Network, Values
+    from symbackprop.engine.derivation import derive_all
+    from symbackprop.engine.graph import build
+    from symbackprop.engine.sample import Instance
+    from symbackprop.engine.verify import verify
 
     net = Network((2, 2, 3, 3, 2), ("tanh", "sigmoid", "sigmoid", "sigmoid"), "half_sse",
                   "shared")

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from symbackprop import classset
-from symbackprop.definition import load
+from symbackprop.definitions.definition import load
+from symbackprop.files import classset
 from symbackprop.formats import pdf, pdfparts
 
 from .conftest import ROOT, WORKSHEETS

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from selenium.webdriver.common.by import By
 
-from symbackprop import check, scheme
 from symbackprop.cli import main
+from symbackprop.marking import check, scheme
 
 from . import browser
 from .conftest import WORKSHEETS

@@ -6,13 +6,13 @@ from dataclasses import replace
 import pytest
 import sympy as sp
 
-from symbackprop import proofs
 from symbackprop.cli import main
-from symbackprop.definition import Network
-from symbackprop.derivation import derive_all
+from symbackprop.definitions.definition import Network
+from symbackprop.engine import proofs
+from symbackprop.engine.derivation import derive_all
+from symbackprop.engine.graph import build
 from symbackprop.formats import pdf
 from symbackprop.formats import tex as render
-from symbackprop.graph import build
 
 ALL = list(proofs.BUILDERS)
 

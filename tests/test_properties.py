@@ -10,12 +10,12 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from symbackprop import numeric
-from symbackprop.definition import Network, Values
-from symbackprop.derivation import derive_all
-from symbackprop.graph import build
-from symbackprop.sample import Instance
-from symbackprop.verify import verify
+from symbackprop.definitions.definition import Network, Values
+from symbackprop.engine import numeric
+from symbackprop.engine.derivation import derive_all
+from symbackprop.engine.graph import build
+from symbackprop.engine.sample import Instance
+from symbackprop.engine.verify import verify
 
 HIDDEN = ["sigmoid", "tanh", "relu", "identity"]
 OUTPUT_LOSSES = [  # (output activation, loss) pairs the definition schema allows

@@ -12,13 +12,14 @@ import pytest
 import sympy as sp
 import yaml
 
-from symbackprop import names, report
 from symbackprop.cli import main
-from symbackprop.definition import load, parse
+from symbackprop.definitions import names
+from symbackprop.definitions.definition import load, parse
+from symbackprop.engine import report
+from symbackprop.engine.graph import expand
+from symbackprop.engine.sample import instance
+from symbackprop.engine.verify import run
 from symbackprop.formats.latex import symbol
-from symbackprop.graph import expand
-from symbackprop.sample import instance
-from symbackprop.verify import run
 
 from .conftest import WORKSHEETS
 
@@ -311,8 +312,8 @@ def test_exactness_needs_no_deep_recursion():
     """A chain of δ's deeper than Python's call stack: decided with a stack of our own."""
     from types import SimpleNamespace
 
-    from symbackprop.exact import Exact
-    from symbackprop.steps import BiasGradient, Chain
+    from symbackprop.engine.exact import Exact
+    from symbackprop.engine.steps import BiasGradient, Chain
 
     def one(i, value):
         return BiasGradient(f"f{i}", "net", "b", sp.Integer(value), sp.Integer(1), "linear")

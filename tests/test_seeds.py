@@ -2,10 +2,10 @@
 
 import pytest
 
-from symbackprop import numeric
-from symbackprop.definition import load
-from symbackprop.sample import instance
-from symbackprop.verify import run
+from symbackprop.definitions.definition import load
+from symbackprop.engine import numeric
+from symbackprop.engine.sample import instance
+from symbackprop.engine.verify import run
 
 from .conftest import WORKSHEETS
 

@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
-from symbackprop import numeric
-from symbackprop.definition import Definition, Network, Values, load
-from symbackprop.derivation import derive_all
-from symbackprop.graph import build
-from symbackprop.sample import Instance, instance
-from symbackprop.verify import _flat_params, verify
+from symbackprop.definitions.definition import Definition, Network, Values, load
+from symbackprop.engine import numeric
+from symbackprop.engine.derivation import derive_all
+from symbackprop.engine.graph import build
+from symbackprop.engine.sample import Instance, instance
+from symbackprop.engine.verify import _flat_params, verify
 
 from .conftest import WORKSHEETS
 
@@ -127,7 +127,7 @@ def test_random_batches_agree_with_torch(net, how):
     """Three examples, each drawn as one example is, their losses added (or averaged)."""
     from dataclasses import replace
 
-    from symbackprop.definition import Example
+    from symbackprop.definitions.definition import Example
 
     draws = [_random(net, seed) for seed in (3, 4, 5)]
     examples = tuple(Example(d.values.inputs, d.values.targets) for d in draws)

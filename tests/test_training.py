@@ -4,9 +4,10 @@ the same weights as PyTorch's SGD on the same batches from the same start."""
 import numpy as np
 import pytest
 
-from symbackprop import dataset, training
-from symbackprop.definition import Network
-from symbackprop.sample import generator
+from symbackprop.definitions import dataset
+from symbackprop.definitions.definition import Network
+from symbackprop.engine import training
+from symbackprop.engine.sample import generator
 
 from .conftest import WORKSHEETS
 
@@ -56,8 +57,8 @@ def test_the_same_weights_as_pytorch_sgd_on_the_same_batches():
 
 
 def test_the_first_batch_is_derived_and_verified_before_the_first_step(monkeypatch):
-    from symbackprop import numeric
-    from symbackprop.errors import VerificationError
+    from symbackprop.definitions.errors import VerificationError
+    from symbackprop.engine import numeric
 
     run = training.train(SOFTMAX, DIGITS, epochs=1, batch_size=8, learning_rate=0.5, seed=5)
     first = run.first_batch
@@ -90,7 +91,7 @@ def test_train_epochs_on_the_shipped_definition(capsys):
     import json
 
     from symbackprop.cli import main
-    from symbackprop.definition import load
+    from symbackprop.definitions.definition import load
 
     assert main(["train", str(SHIPPED), "--epochs", "2", "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)

@@ -41,7 +41,7 @@ def _template() -> tuple[jinja2.Template, str]:
 
 
 def _row(book, student, m) -> dict:
-    from ..gradebook import earned
+    from ..marking.gradebook import earned
 
     message = "" if m.message in ("", "correct") else f": {m.message}"
     return {"label": m.label, "name": m.name, "verdict": m.verdict,

@@ -18,8 +18,8 @@ import re
 
 from pylatex.utils import NoEscape, escape_latex
 
-from .. import names
-from ..printable import UnprintableText, latex_char
+from ..definitions import names
+from ..definitions.printable import UnprintableText, latex_char
 
 __all__ = ["NoEscape", "UnprintableText", "math", "symbol", "text"]
 

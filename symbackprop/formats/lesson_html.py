@@ -10,7 +10,7 @@ import math as math_
 import sympy as sp
 from markupsafe import Markup
 
-from ..lessons import COST, W_
+from ..sheets.lessons import COST, W_
 from . import tex
 from .html import page
 from .mathml import math, mixed, plain

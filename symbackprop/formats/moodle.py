@@ -19,7 +19,7 @@ from xml.sax.saxutils import escape
 
 from markupsafe import Markup
 
-from .. import scheme
+from ..marking import scheme
 from . import tex
 from .html import _line, diagram_base64
 from .mathml import math, mixed
@@ -122,7 +122,7 @@ def numerical_questions(v) -> tuple[list[str], list[str]]:
 
 
 def scheme_message(diagnosis: str) -> str:
-    from ..check import MISTAKES
+    from ..marking.check import MISTAKES
 
     return MISTAKES[diagnosis]
 

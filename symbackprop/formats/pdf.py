@@ -25,7 +25,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from ..errors import LatexError, LatexMissing, LatexTimeout  # noqa: F401 - raised here
+from ..definitions.errors import LatexError, LatexMissing, LatexTimeout  # noqa: F401 - raised here
 
 TIMEOUT = 120  # seconds for one document
 INSTALL_HINT = ("pdflatex not found; install TeX Live (Debian: apt-get install "

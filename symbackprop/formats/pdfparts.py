@@ -24,7 +24,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from ..errors import one_line
+from ..definitions.errors import one_line
 
 BEGIN = "\\begin{document}\n"
 END = "\\end{document}"

@@ -19,9 +19,9 @@ import jinja2
 import sympy as sp
 from pylatex.utils import NoEscape
 
-from .. import proofs
-from ..canonical import SHAPE
-from ..graph import name
+from ..definitions.canonical import SHAPE
+from ..engine import proofs
+from ..engine.graph import name
 from . import latex
 from .latex import symbol
 

@@ -1,0 +1,354 @@
+"""symbackprop from Python: the same pipeline as the command line, as objects that display
+themselves in Jupyter (IPython's display protocol: `_repr_html_`, `_repr_latex_`) and print
+a short line in a terminal.
+
+>>> import symbackprop
+>>> defn = symbackprop.load("worksheets/blog-2-2-2.yaml")
+>>> result = symbackprop.derive(defn)
+>>> result
+<Result 2-2-2 sigmoid half_sse: J = 0.298371109, 10 gradients verified>
+>>> round(result.grad["W[2][1][1]"], 9), round(result.loss, 9)
+(0.082167041, 0.298371109)
+>>> chain = result.derivation("w5")
+>>> [name for name, _ in chain.factors]
+['dJ/dout[2][1]', 'dout[2][1]/dnet[2][1]', 'dnet[2][1]/dW[2][1][1]']
+>>> symbackprop.proof("sigmoid")
+<Proof sigmoid: The derivative of the sigmoid: σ'(x) = σ(x)(1 − σ(x)), 8 steps, machine-checked>
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..definitions import definition
+from ..definitions.errors import DefinitionError
+
+__all__ = ["Gradient", "ProofView", "Result", "Sheet", "Training", "derive", "load", "parse",
+           "proof", "train", "worksheet"]
+
+
+def load(path: str | Path) -> definition.Definition | definition.Lesson:
+    """Read and check a definition file (YAML); DefinitionError names the file, key, problem."""
+    return definition.load(path)
+
+
+def parse(text: str, source: str = "<definition>") -> definition.Definition | definition.Lesson:
+    """Check a definition given as YAML text."""
+    return definition.parse(text, source)
+
+
+def _network(defn) -> definition.Definition:
+    if isinstance(defn, (str, Path)):
+        defn = load(defn)
+    if isinstance(defn, dict):
+        defn = definition.Definition.from_dict(defn)
+    if not isinstance(defn, (definition.Definition, definition.Lesson)):
+        raise TypeError(f"defn must be a Definition, a path to one or a dict, got "
+                        f"{type(defn).__name__}")
+    if isinstance(defn, definition.Lesson):
+        raise DefinitionError(defn.source, "kind", f"a {defn.kind} worksheet has no network to "
+                              "derive; build it with symbackprop.worksheet or the command line")
+    return defn
+
+
+def _whole(value, name: str, low: int, high: int, source: str) -> int | None:
+    """An argument the command line takes as a whole number, held to the same bounds."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be a whole number (an int), got {type(value).__name__}")
+    if not low <= value <= high:
+        raise DefinitionError(source, name, f"must be a whole number from {low:,} to "
+                              f"{high:,}, got {value:,}")
+    return value
+
+
+def _instance(defn: definition.Definition, seed: int | None, version: int | None):
+    """The numbers of a version as the command line draws them (and the same refusals)."""
+    from ..engine.sample import instance
+
+    version = _instance_version(defn, seed, version)
+    if version is None:
+        return instance(defn, seed)
+    from ..files import classset
+
+    return classset.draw(defn, seed, version)[0].instance
+
+
+def _instance_version(defn: definition.Definition, seed, version) -> int | None:
+    """The version a worksheet is drawn for, with the command line's bounds and refusals."""
+    from types import SimpleNamespace
+
+    from ..cli.commands import _version_of
+    from ..definitions.errors import UsageError
+
+    _whole(seed, "seed", 0, definition.MAX_SEED, defn.source)
+    version = _whole(version, "version", 1, definition.MAX_VERSIONS, defn.source)
+    try:
+        return _version_of(defn, SimpleNamespace(version=version))
+    except UsageError as exc:
+        said = str(exc).removeprefix(f"{defn.source}: ").replace("--version", "version")
+        raise DefinitionError(defn.source, "version", said) from None
+
+
+def derive(defn, seed: int | None = None, version: int | None = None) -> Result:
+    """Build, derive and verify every gradient, exactly as `symbackprop derive` does.
+
+    `defn` is a Definition, a path, or a dict (as Definition.from_dict reads it). Raises
+    DefinitionError for a bad definition, VerificationError if the three computations
+    disagree (nothing is returned then)."""
+    from ..engine.verify import run
+
+    defn = _network(defn)
+    return Result(defn, run(defn, _instance(defn, seed, version)))
+
+
+def train(defn, steps: int = 100, seed: int | None = None) -> Training:
+    """`steps` steps of gradient descent, as `symbackprop train` takes them."""
+    from ..engine import numeric
+
+    defn = _network(defn)
+    steps = _whole(steps, "steps", 0, definition.MAX_STEPS, defn.source)
+    inst = _instance(defn, seed, None)
+    history, p = numeric.train(inst, steps)
+    return Training(history, numeric.forward(inst, p)[-1].out.T.tolist(),  # a batch: per example
+                    [w.tolist() for w in p.W], None if p.b is None else [b.tolist() for b in p.b])
+
+
+def worksheet(defn, version: int | None = None, seed: int | None = None) -> Sheet:
+    """One version's worksheet and key, as `symbackprop build` makes them; ValueError for a
+    network too big to print on a page."""
+    from ..files import classset
+    from ..sheets.worksheet import key_json
+
+    defn = _network(defn)
+    classset.check_printable(defn)  # ValueError: too big for a page (derive and train work)
+    result, ws = classset.draw(defn, seed, _instance_version(defn, seed, version))
+    return Sheet(ws, key_json(defn, ws, result))
+
+
+def proof(name: str) -> ProofView:
+    """A proof from the library (`symbackprop proof --list`), checked by SymPy step by step."""
+    from ..engine import proofs
+
+    if name not in proofs.BUILDERS:
+        raise KeyError(f"no proof called {name!r}; there are: {', '.join(proofs.BUILDERS)}")
+    return ProofView(proofs.get(name))
+
+
+# --- what they return ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, repr=False)
+class Result:
+    """A derived and verified network: numbers, derivations, and how they were checked."""
+
+    definition: definition.Definition
+    verified: object  # verify.Verified
+
+    @property
+    def loss(self) -> float:
+        return self.verified.values["J"]
+
+    @property
+    def outputs(self) -> list[float] | list[list[float]]:
+        """The output layer's values; of a batch, a list per example."""
+        layers = self.definition.network.layers
+        rows = [[one.values[f"out[{len(layers) - 1}][{j}]"] for j in range(1, layers[-1] + 1)]
+                for one in self.verified.examples or (self.verified,)]
+        return rows if self.verified.examples else rows[0]
+
+    @property
+    def grad(self) -> dict[str, float]:
+        """∂J/∂p for every weight and bias p, by canonical name ('W[2][1][1]', 'b[1]')."""
+        return dict(self.verified.grads)
+
+    @property
+    def updated(self) -> dict[str, float]:
+        """Every parameter after one gradient-descent step."""
+        return dict(self.verified.updated)
+
+    def derivation(self, param: str) -> Gradient:
+        """∂J/∂param as its chain of factors; `param` canonical ('W[2][1][1]') or as the sheet
+        numbers it ('w5')."""
+        from ..engine.report import deltas_text, derivation_text, text
+        from ..engine.steps import PathSum, flatten
+
+        p = self.canonical(param)
+        r, step = self.verified, self.verified.derivation.grads[p]
+        if r.examples:  # a batch: the sum over its examples of each one's gradient
+            factors = tuple((f"dJ@{e}/d{p}", one.grads[p])
+                            for e, one in enumerate(r.examples, start=1))
+            return Gradient(p, r.grads[p], factors, True,
+                            text(r, [p], self.definition.notation),
+                            self.definition.notation, tuple(self.definition.network.layers))
+        parts = step.terms if isinstance(step, PathSum) else flatten(step)
+        factors = tuple((f.target, r.steps[f.target]) for f in parts)
+        shown = deltas_text(r, [p]) + "\n" + derivation_text(r, p, self.definition.notation)
+        return Gradient(p, r.grads[p], factors, isinstance(step, PathSum), shown,
+                        self.definition.notation, tuple(self.definition.network.layers))
+
+    def to_json(self) -> str:
+        """Exactly what `symbackprop derive --json` prints (without its final newline)."""
+        from ..engine.report import as_json
+
+        return json.dumps(as_json(self.verified), indent=2, allow_nan=False)
+
+    def text(self) -> str:
+        """What `symbackprop derive` prints."""
+        from ..engine.report import text
+
+        return text(self.verified, [], self.definition.notation)
+
+    def canonical(self, param: str) -> str:
+        """A weight or bias's canonical name, from itself or as the sheet numbers it (w5)."""
+        from ..definitions.names import canonical
+
+        if not isinstance(param, str):
+            raise TypeError(f"param must be a weight or bias's name, such as 'W[2][1][1]' or "
+                            f"'w5', got {type(param).__name__}")
+        net = self.definition.network
+        p = canonical(param, net.layers, net.bias) or param
+        if p not in self.verified.grads:
+            raise KeyError(f"{param!r} is not a weight or bias of this network (e.g. "
+                           f"{next(iter(self.verified.grads))})")
+        return p
+
+    def __repr__(self) -> str:
+        net = self.definition.network
+        acts = "/".join(dict.fromkeys(net.activations))
+        return (f"<Result {'-'.join(map(str, net.layers))} {acts} {net.loss}: "
+                f"J = {self.loss:.9g}, {len(self.verified.grads)} gradients verified>")
+
+    def _repr_html_(self) -> str:
+        from .display import result_html
+
+        return result_html(self)
+
+
+@dataclass(frozen=True, repr=False)
+class Gradient:
+    """∂J/∂param: its factors (name, value) in chain order; for a shared bias its paths, for a
+    batch each example's gradient (dJ@e/d...), to add."""
+
+    param: str
+    value: float
+    factors: tuple[tuple[str, float], ...]
+    paths: bool  # True: `factors` are terms to add (paths or examples), not factors to multiply
+    text: str  # as `symbackprop derive --param` prints it
+    notation: str
+    layers: tuple[int, ...]
+
+    def latex(self) -> str:
+        """The equation with symbols and numbers: ∂J/∂w = ∂J/∂out · ... = 0.74 · ... = 0.08."""
+        from .display import partial
+
+        join = " + " if self.paths else r" \cdot "
+        names = join.join(partial(n, self.notation, self.layers) for n, _ in self.factors)
+        values = join.join(_number(v) for _, v in self.factors)
+        head = partial(f"dJ/d{self.param}", self.notation, self.layers)
+        return f"{head} = {names} = {values} = {_number(self.value)}"
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def _repr_latex_(self) -> str:
+        return f"$${self.latex()}$$"
+
+    def _repr_html_(self) -> str:
+        from .display import gradient_html
+
+        return gradient_html(self)
+
+
+@dataclass(frozen=True, repr=False)
+class Training:
+    """Gradient descent's losses step by step, and the network it ends with."""
+
+    loss_history: list[float]
+    outputs: list[float]
+    W: list
+    b: list | None
+
+    def to_json(self) -> str:
+        """Exactly what `symbackprop train --json` prints (without its final newline)."""
+        return json.dumps({"loss_history": self.loss_history, "outputs": self.outputs,
+                           "W": self.W, "b": self.b}, indent=2, allow_nan=False)
+
+    def __repr__(self) -> str:
+        return (f"<Training {len(self.loss_history) - 1} steps: J {self.loss_history[0]:.6g} → "
+                f"{self.loss_history[-1]:.6g}>")
+
+
+@dataclass(frozen=True, repr=False)
+class Sheet:
+    """A worksheet version: `.pdf(path)`, `.html(path)` (the practice page), `.key`."""
+
+    model: object  # worksheet.Worksheet
+    key: dict  # as key.json holds it
+
+    def pdf(self, path: str | Path, key: bool = False) -> Path:
+        """The worksheet (or, key=True, its answer key) as a PDF; needs TeX Live."""
+        from ..formats import pdf, tex
+
+        return pdf.compile_tex(tex.worksheet_document(self.model, key=key), Path(path))
+
+    def page(self) -> str:
+        """The practice page: one self-contained HTML file that marks itself."""
+        from ..formats import practice_page
+
+        return practice_page(self.model, self.key["scheme"])
+
+    def html(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.write_text(self.page(), encoding="utf-8")
+        return path
+
+    def __repr__(self) -> str:
+        version = self.key.get("version")
+        return (f"<Sheet {self.model.title!r}{'' if version is None else f' v{version}'}: "
+                f"{len(self.key['answers'])} blanks>")
+
+    def _repr_html_(self) -> str:
+        # the page in a frame of its own: its script and style stay out of the notebook's
+        return (f'<iframe title="{html.escape(self.model.title)}" srcdoc="'
+                f'{html.escape(self.page(), quote=True)}" style="width:100%;height:36rem;'
+                'border:1px solid #ccc"></iframe>')
+
+
+@dataclass(frozen=True, repr=False)
+class ProofView:
+    """A proof of a rule, each step with its reason, checked by SymPy."""
+
+    proof: object  # proofs.Proof
+
+    @property
+    def text(self) -> str:
+        from ..engine import proofs
+
+        return proofs.text(self.proof)
+
+    def __repr__(self) -> str:
+        p = self.proof
+        return f"<Proof {p.name}: {p.title}, {len(p.steps)} steps, machine-checked>"
+
+    def _repr_latex_(self) -> str:
+        from ..formats import tex
+
+        lhs = tex.proof_view(self.proof)["lhs"]
+        rows = [f"{lhs} &= {s.latex} && \\text{{{s.reason}}}" for s in self.proof.steps[:1]]
+        rows += [f"&= {s.latex} && \\text{{{s.reason}}}" for s in self.proof.steps[1:]]
+        return "$$\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}$$"
+
+    def _repr_html_(self) -> str:
+        from .display import proof_html
+
+        return proof_html(self.proof)
+
+
+def _number(v: float) -> str:
+    return f"{v:.9g}" if math.isfinite(v) else str(v)

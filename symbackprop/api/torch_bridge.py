@@ -1,0 +1,287 @@
+"""A small PyTorch model, explained: `from_torch` reads an `nn.Sequential` of `nn.Linear` layers
+into a definition, and `compare_torch` puts PyTorch's autograd beside symbackprop's derivation,
+factor by factor. PyTorch is optional (`pip install symbackprop[torch]`): it is imported only
+here, only when these are called.
+
+Losses, by the name given as `loss` (what PyTorch computes on one example, as the engine names
+it):
+- "cross_entropy": `nn.CrossEntropyLoss` on the last Linear's logits (engine: softmax output
+  with cross_entropy), or −Σ t·log(out) after a final `nn.Softmax` (the same definition);
+- "mse": `nn.MSELoss` (mean over the outputs; engine: mse);
+- "bce": `nn.BCELoss` after a final `nn.Sigmoid`, one output (engine: binary_cross_entropy;
+  with more outputs PyTorch's mean and the engine's sum differ, so that is refused);
+- "half_sse", "sse": ½Σ(t − out)² and Σ(t − out)², written out in PyTorch.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+from html import escape
+
+from ..definitions.errors import DefinitionError
+
+SOURCE = "from_torch"
+LOSSES = {"cross_entropy": "cross_entropy", "mse": "mse", "bce": "binary_cross_entropy",
+          "half_sse": "half_sse", "sse": "sse"}
+_ACTIVATIONS = {"Sigmoid": "sigmoid", "Tanh": "tanh", "ReLU": "relu", "Identity": "identity",
+                "Softmax": "softmax"}
+_HINT = "use nn.Linear layers, each followed by nn.Sigmoid, nn.Tanh, nn.ReLU, nn.Identity " \
+        "or nothing, and nn.Softmax only at the end"
+
+
+def _torch():
+    try:
+        import torch
+    except ImportError:
+        raise ImportError("PyTorch is not installed: pip install 'symbackprop[torch]'") from None
+    return torch
+
+
+def _layers(model) -> list[tuple[int, object, str]]:
+    """(index in the model, the Linear, its activation) for each layer of an nn.Sequential."""
+    torch = _torch()
+    if not isinstance(model, torch.nn.Sequential):
+        raise DefinitionError(SOURCE, "model", f"must be an nn.Sequential, got "
+                              f"{type(model).__name__}")
+    modules = list(model)
+    layers = []
+    for i, m in enumerate(modules):
+        kind = type(m).__name__
+        if isinstance(m, torch.nn.Linear):
+            layers.append([i, m, "identity"])
+        elif kind in _ACTIVATIONS and type(m).__module__.startswith("torch.nn"):
+            if not layers or layers[-1][2] != "identity" or (
+                    i > 0 and not isinstance(modules[i - 1], torch.nn.Linear)):
+                raise DefinitionError(SOURCE, f"model[{i}]", f"{kind} must follow an nn.Linear "
+                                      f"directly; {_HINT}")
+            if kind == "Softmax" and (i != len(modules) - 1 or m.dim not in (-1, 1)):
+                raise DefinitionError(SOURCE, f"model[{i}]", "nn.Softmax must be the last "
+                                      "module, over the last dimension (dim=-1)")
+            layers[-1][2] = _ACTIVATIONS[kind]
+        else:
+            raise DefinitionError(SOURCE, f"model[{i}]", f"{kind} is not supported; {_HINT}")
+    if not layers:
+        raise DefinitionError(SOURCE, "model", f"has no nn.Linear layer; {_HINT}")
+    for (i, a, _), (j, b, _) in zip(layers, layers[1:]):
+        if b.in_features != a.out_features:
+            raise DefinitionError(SOURCE, f"model[{j}]", f"takes {b.in_features} inputs but "
+                                  f"model[{i}] gives {a.out_features}")
+    _within_bounds(layers)
+    return [tuple(layer) for layer in layers]
+
+
+def _within_bounds(layers) -> None:
+    """The definition's bounds, judged from the shapes alone: a model too big to explain is
+    refused before a single weight is read (nn.Linear(8000, 8000) holds 64 million)."""
+    from ..definitions.definition import MAX_LAYER_SIZE, MAX_LAYERS, MAX_PARAMETERS
+
+    if len(layers) > MAX_LAYERS:
+        raise DefinitionError(SOURCE, "model", f"has {len(layers)} nn.Linear layers; at most "
+                              f"{MAX_LAYERS} are explained")
+    for i, m, _ in layers:
+        if max(m.in_features, m.out_features) > MAX_LAYER_SIZE:
+            raise DefinitionError(SOURCE, f"model[{i}]", f"nn.Linear({m.in_features}, "
+                                  f"{m.out_features}) has more than {MAX_LAYER_SIZE:,} "
+                                  "neurons on a side; a layer has at most that many")
+    count = sum(m.weight.numel() + (m.bias.numel() if m.bias is not None else 0)
+                for _, m, _ in layers)
+    if count > MAX_PARAMETERS:
+        raise DefinitionError(SOURCE, "model", f"has {count:,} weights and biases; at most "
+                              f"{MAX_PARAMETERS:,} are explained")
+
+
+def _loss_and_output(layers, loss: str) -> tuple[str, list[str]]:
+    acts = [a for _, _, a in layers]
+    if loss not in LOSSES:
+        raise DefinitionError(SOURCE, "loss", f"must be one of {', '.join(LOSSES)}, got "
+                              f"{loss!r}")
+    if loss == "cross_entropy":
+        if acts[-1] not in ("identity", "softmax"):
+            raise DefinitionError(SOURCE, "loss", "cross_entropy needs the last Linear's logits "
+                                  f"(CrossEntropyLoss) or a final nn.Softmax, not {acts[-1]}")
+        acts[-1] = "softmax"
+    elif "softmax" in acts:
+        raise DefinitionError(SOURCE, "loss", "a final nn.Softmax goes with cross_entropy only")
+    if loss == "bce" and (acts[-1] != "sigmoid" or layers[-1][1].out_features != 1):
+        raise DefinitionError(SOURCE, "loss", "bce needs one output after a final nn.Sigmoid "
+                              "(BCELoss averages over outputs, the engine sums)")
+    return LOSSES[loss], acts
+
+
+def _vector(values, size: int, key: str) -> list[float]:
+    torch = _torch()
+    if isinstance(values, torch.Tensor):
+        values = values.detach().reshape(-1).tolist()
+    try:
+        values = [float(v) for v in values]
+    except (TypeError, ValueError) as exc:
+        raise DefinitionError(SOURCE, key, f"must be {size} numbers ({exc})") from None
+    if len(values) != size:
+        raise DefinitionError(SOURCE, key, f"must have {size} numbers, got {len(values)}")
+    return values
+
+
+def from_torch(model, inputs, targets, loss: str = "cross_entropy",
+               learning_rate: float = 0.5, title: str = "A PyTorch model"):
+    """The definition of `model` on one example: its layers, activations, weights and biases.
+
+    Biases: every Linear with one (per_neuron) or none without (mixed models are refused, as
+    the engine has one bias style). Raises DefinitionError naming what it cannot read."""
+    from ..definitions.definition import Definition
+
+    layers = _layers(model)
+    engine_loss, acts = _loss_and_output(layers, loss)
+    with_bias = {m.bias is not None for _, m, _ in layers}
+    if len(with_bias) > 1:
+        i = next(i for i, m, _ in layers if m.bias is None)
+        raise DefinitionError(SOURCE, f"model[{i}]", "has no bias while other layers have one; "
+                              "give every Linear a bias or none")
+    bias = "per_neuron" if with_bias == {True} else "none"
+    sizes = [layers[0][1].in_features] + [m.out_features for _, m, _ in layers]
+    values = {"inputs": _vector(inputs, sizes[0], "inputs"),
+              "targets": _vector(targets, sizes[-1], "targets"),
+              "weights": [m.weight.detach().double().tolist() for _, m, _ in layers]}
+    if bias == "per_neuron":
+        values["biases"] = [m.bias.detach().double().tolist() for _, m, _ in layers]
+    return Definition.from_dict({
+        "title": title, "learning_rate": learning_rate,
+        "network": {"layers": sizes, "activation": acts, "loss": engine_loss, "bias": bias},
+        "values": values}, source=SOURCE)
+
+
+# --- side by side ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, repr=False)
+class Comparison:
+    """symbackprop's gradients and one weight's chain of factors beside PyTorch's autograd."""
+
+    loss: tuple[float, float]  # (symbackprop, PyTorch)
+    gradients: tuple[tuple[str, float, float], ...]  # (parameter, symbackprop, PyTorch)
+    weight: str
+    chain: tuple[tuple[str, float, float], ...]  # (factor, symbackprop, PyTorch)
+
+    @property
+    def max_rel_diff(self) -> float:
+        rows = self.gradients + self.chain + (("J",) + self.loss,)
+        return max(abs(a - b) / max(abs(a), abs(b), 1e-300) if a != b else 0.0
+                   for _, a, b in rows)
+
+    def __repr__(self) -> str:
+        lines = [f"J: symbackprop {self.loss[0]:.12g}, PyTorch {self.loss[1]:.12g}",
+                 f"dJ/d{self.weight} as a chain of factors:"]
+        lines += [f"  {n:32} {a:>18.12g} {b:>18.12g}" for n, a, b in self.chain]
+        lines.append(f"every gradient ({len(self.gradients)}), symbackprop and PyTorch agree "
+                     f"to a relative {self.max_rel_diff:.1e}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        def table(rows, first):
+            body = "".join(f"<tr><td>{escape(n)}</td><td>{a:.12g}</td><td>{b:.12g}</td>"
+                           f"<td>{abs(a - b):.1e}</td></tr>" for n, a, b in rows)
+            return (f"<table><thead><tr><th>{first}</th><th>symbackprop</th><th>PyTorch "
+                    f"autograd</th><th>|difference|</th></tr></thead><tbody>{body}</tbody>"
+                    "</table>")
+
+        return (f"<div><p>J = {self.loss[0]:.12g} (PyTorch {self.loss[1]:.12g})</p>"
+                f"<p>∂J/∂{escape(self.weight)}, factor by factor:</p>{table(self.chain, 'factor')}"
+                f"<p>Every gradient:</p>{table(self.gradients, 'parameter')}</div>")
+
+
+def compare_torch(model, inputs, targets, loss: str = "cross_entropy",
+                  weight: str | None = None) -> Comparison:
+    """Autograd (float64) and symbackprop on the same numbers; `weight` (canonical 'W[1][1][1]'
+    or numbered 'w1', default the first) is shown factor by factor."""
+    from .functions import derive
+
+    result = derive(from_torch(model, inputs, targets, loss))
+    weight = result.canonical(weight or next(iter(result.grad)))
+    run = _Autograd(model, inputs, targets, loss)
+    gradients = tuple((p, g, run.grad(p)) for p, g in result.grad.items())
+    chain = tuple((n, v, run.factor(n)) for n, v in result.derivation(weight).factors)
+    return Comparison((result.loss, run.loss), gradients, weight, chain)
+
+
+class _Autograd:
+    """One forward and backward pass in PyTorch with every net and out kept, in float64."""
+
+    def __init__(self, model, inputs, targets, loss: str):
+        torch = _torch()
+        self.torch, self.layers = torch, _layers(model)
+        self.linears = [m.double() if m.weight.dtype != torch.float64 else m
+                        for m in (copy.deepcopy(m) for _, m, _ in self.layers)]
+        x = torch.tensor([_vector(inputs, self.linears[0].in_features, "inputs")],
+                         dtype=torch.float64)
+        t = torch.tensor([_vector(targets, self.linears[-1].out_features, "targets")],
+                         dtype=torch.float64)
+        self.ins, self.nets, self.outs = [], [], []
+        out = x
+        for (_, _, act), linear in zip(self.layers, self.linears):
+            self.ins.append(out)
+            net = linear(out)
+            net.retain_grad()
+            out = _apply(torch, act, net)
+            out.retain_grad()
+            self.nets.append(net)
+            self.outs.append(out)
+        J = _loss(torch, loss, self.layers[-1][2], self.nets[-1], out, t)
+        J.backward(retain_graph=True)
+        self.loss = J.item()
+
+    def grad(self, name: str) -> float:
+        idx = [int(i) for i in re.findall(r"\d+", name)]
+        linear = self.linears[idx[0] - 1]
+        if name[0] == "W":
+            return linear.weight.grad[idx[1] - 1, idx[2] - 1].item()
+        return linear.bias.grad[idx[1] - 1].item()
+
+    def factor(self, target: str) -> float:
+        """A factor of a chain, worked out by autograd: 'dJ/dout[2][1]', 'dJ/dnet[2][1]',
+        'dout[2][1]/dnet[2][1]', 'dnet[2][1]/dW[2][1][1]', 'dnet[2][1]/dout[1][1]'."""
+        top, bottom = target.split(" via ")[0][1:].split("/d", 1)
+        if top == "J":
+            return self._tensor(bottom).grad[0, self._index(bottom)[1] - 1].item()
+        return self.torch.autograd.grad(self._tensor(top)[0, self._index(top)[1] - 1],
+                                        self._leaf(bottom), retain_graph=True,
+                                        allow_unused=True)[0].reshape(-1)[
+            self._flat(bottom)].item()
+
+    def _index(self, name: str) -> list[int]:
+        return [int(i) for i in re.findall(r"\d+", name)]
+
+    def _tensor(self, name: str):
+        l = self._index(name)[0]
+        return (self.nets if name.startswith("net") else self.outs)[l - 1]
+
+    def _leaf(self, name: str):
+        idx = self._index(name)
+        if name[0] in "Wb":
+            linear = self.linears[idx[0] - 1]
+            return linear.weight if name[0] == "W" else linear.bias
+        return self._tensor(name)
+
+    def _flat(self, name: str) -> int:
+        idx = self._index(name)
+        if name[0] == "W":
+            return (idx[1] - 1) * self.linears[idx[0] - 1].in_features + idx[2] - 1
+        return idx[-1] - 1
+
+
+def _apply(torch, act: str, net):
+    return {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu,
+            "identity": lambda z: z * 1.0, "softmax": lambda z: torch.softmax(z, dim=-1)}[act](net)
+
+
+def _loss(torch, loss: str, last: str, net, out, t):
+    f = torch.nn.functional
+    if loss == "cross_entropy":
+        if last == "softmax":  # the model's own final nn.Softmax: −Σ t·log(out)
+            return -(t * torch.log(out)).sum()
+        return f.cross_entropy(net, t)  # logits, probability targets, one example
+    if loss == "mse":
+        return f.mse_loss(out, t)
+    if loss == "bce":
+        return f.binary_cross_entropy(out, t)
+    return (0.5 if loss == "half_sse" else 1.0) * ((t - out) ** 2).sum()

@@ -1,0 +1,159 @@
+"""The `check` command's file side: the key to mark against (a KEY.json, or a definition's
+version regenerated), the answers (a file, standard input, or asked for in turn), and the
+report. Kept beside cli.py, as build.py is for `build`."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from ..definitions.errors import UsageError
+from . import commands as cli
+
+
+def main(args) -> int:
+    from ..marking import check
+
+    key, defn = _load_key(args)
+    if args.answers is None:
+        given, problems = _ask(key)
+    else:
+        given, problems = check.parse_answers(_read_answers(args.answers))
+    where = args.answers or "input"
+    _, unknown = check.resolve(key, given)
+    problems += [f"'{check._clip(u)}' is not a label or name on this sheet" for u in unknown]
+    for problem in problems[:MAX_PROBLEMS]:
+        print(f"symbackprop: {where}: {problem}", file=sys.stderr)
+    if len(problems) > MAX_PROBLEMS:
+        print(f"symbackprop: {where}: ... and {len(problems) - MAX_PROBLEMS} more lines that "
+              "are not answers", file=sys.stderr)
+    marks = check.mark(key, given)
+    score = {v: sum(m.verdict == v for m in marks) for v in check.VERDICTS}
+    if defn is not None and defn.versions and _mostly_wrong(score):
+        other = _fitting_version(defn, args, given)
+        if other is not None:
+            print(f"symbackprop: {where}: most answers are wrong for version {args.version}, "
+                  f"but every one is right for version {other}: is this version {other}?",
+                  file=sys.stderr)
+    if args.json:
+        print(cli._json({"answers": [m.as_json() for m in marks], "score": score}, args.key))
+    else:
+        print(_check_text(marks, score, key))
+    return 0
+
+
+MAX_PROBLEMS = 20  # lines of an answers file reported as unreadable, before a count of the rest
+
+
+def _mostly_wrong(score: dict[str, int]) -> bool:
+    answered = sum(score.values()) - score["missing"]
+    return answered >= 2 and score["correct"] * 2 < answered
+
+
+def _fitting_version(defn, args, given: dict[str, float]) -> int | None:
+    """The version of the set for which every answer given is correct, if there is one."""
+    from ..files import classset
+    from ..marking import check
+
+    for version in range(1, defn.versions + 1):
+        if version == args.version:
+            continue
+        key = check.Key.from_json(json.loads(json.dumps(classset.key(defn, version, args.seed))))
+        marks = [m for m in check.mark(key, given) if m.verdict != "missing"]
+        if marks and all(m.verdict == "correct" for m in marks):
+            return version
+    return None
+
+
+MAX_ANSWER_BYTES = 2**20  # far more than any sheet's answers; /dev/zero must not be read forever
+
+
+def _load_key(args):
+    """The key to mark against, and the definition it was regenerated from (None: a KEY.json)."""
+    from ..marking import check, keys
+
+    if not args.key.endswith(".json"):  # a definition: regenerate its key (needs the engine)
+        from ..files import classset
+
+        defn = cli._network_definition(args.key)
+        key = classset.key(defn, cli._version_of(defn, args), args.seed)
+        return check.Key.from_json(json.loads(json.dumps(key))), defn
+    if args.version is not None or args.seed is not None:
+        cli._usage(f"{args.key}: a KEY.json is one version already; --seed and --version go with "
+               "a definition")
+    return keys.read(args.key), None
+
+
+def _read_answers(path: str) -> str:
+    if path == "-":
+        if sys.stdin is None or sys.stdin.closed:
+            raise UsageError("standard input is closed; give an answers file")
+        stream = getattr(sys.stdin, "buffer", sys.stdin)
+        return _decode(stream.read(MAX_ANSWER_BYTES + 1), "standard input")
+    try:
+        with open(path, "rb") as handle:
+            return _decode(handle.read(MAX_ANSWER_BYTES + 1), path)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the answers ({exc.strerror or exc})") from None
+
+
+def _decode(raw: bytes | str, where: str) -> str:
+    if len(raw) > MAX_ANSWER_BYTES:
+        raise UsageError(f"{where}: more than {MAX_ANSWER_BYTES // 1024} KiB of answers; an "
+                         "answers file has one 'label = value' line per blank")
+    if isinstance(raw, str):
+        return raw
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{where}: not UTF-8 text (byte {exc.start + 1}); save the answers "
+                         "as plain text") from None
+
+
+def _ask(key) -> tuple[dict[str, float], list[str]]:
+    from ..marking import check
+
+    if sys.stdin is None or sys.stdin.closed:
+        raise UsageError("standard input is closed; give an answers file")
+    given = {}
+    print("Type each answer (Enter to skip it).", file=sys.stderr)
+    for a in key.answers:
+        while True:
+            # prompts on stderr, so that --json output stays one JSON object
+            print(f"({a['label']}) {a['name']} = ", end="", file=sys.stderr, flush=True)
+            try:
+                line = sys.stdin.readline(1000)
+                line.encode("utf-8")  # a C locale reads stray bytes as surrogates: refuse them
+            except UnicodeError:
+                print(file=sys.stderr)  # end the prompt's line
+                raise UsageError("standard input is not UTF-8 text") from None
+            if not line:  # end of input
+                return given, []
+            text = line.strip()
+            if not text:
+                break
+            try:
+                given[a["label"]] = check.parse_number(text)
+                break
+            except check.AnswerError as exc:
+                print(f"  {exc}", file=sys.stderr)
+    return given, []
+
+
+def _check_text(marks, score, key) -> str:
+    lines = [", ".join(f"{n} {v.replace('_', ' ')}" for v, n in score.items())]
+    wrong = [m for m in marks if m.verdict == "incorrect"]
+    if wrong:
+        first = wrong[0]
+        lines += ["", f"First wrong step: ({first.label}) {first.name}: you wrote {first.given}, "
+                  f"{first.message}" + (f" [{first.diagnosis}]" if first.diagnosis else ""),
+                  f"  working: {first.working}"]
+    lines.append("")
+    for m in marks:
+        given = "" if m.given is None else f"{m.given:g}"
+        detail = f"  ({m.message})" if m.verdict not in ("correct", "missing") else ""
+        lines.append(f"({m.label:>2}) {m.name:32} {given:>12}  {m.verdict}"
+                     + (f" [{m.diagnosis}]" if m.diagnosis else "") + detail)
+    return "\n".join(lines)
+
+

@@ -1,0 +1,129 @@
+"""Reading a definition file: a regular file of bounded size, and YAML read strictly.
+
+YAML 1.1 reads `010` as 8, `0x10` as 16, `no` as False and `1e-3` as text; PyYAML expands an
+alias as often as it is used and nests as deep as the text does. Here `1e-3` is the number it
+looks like, the others are refused, a document is bounded in size, nesting and values, and each
+number keeps the text it was written with (`Printed`).
+"""
+
+from __future__ import annotations
+
+import os
+import reprlib
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import DefinitionError  # noqa: F401 - raised by parse, through yamlstrict
+
+# A definition file: the shipped ones are 1 to 3 KB, but a network of the largest size admitted
+# (200,000 weights and biases), every number written out in full double precision in block
+# YAML (`      - -1.4359875291065994e-05`, 35 bytes a number), is about 7 MB: read up to 16 MiB.
+MAX_BYTES = 16 * 2**20
+MAX_IMAGE_BYTES = 2**20  # a lesson's image file (a digit's line of the UCI file is 200 bytes)
+MAX_NESTING = 32  # lists and mappings inside one another (a definition needs 4)
+# scalars, lists and mappings, with every alias expanded: the largest network admitted has at
+# most 200,000 numbers and a list a neuron (fewer than its weights), and a few thousand more
+MAX_VALUES = 500_000
+MAX_DIGITS = 19  # of a whole number: 2**63 - 1, the largest seed, has 19
+
+_REPR = reprlib.Repr()  # quotes what a user wrote, shortened
+_REPR.maxstring = _REPR.maxother = 60
+
+
+class Printed(float):
+    """A number as it was printed: its value, and its text (`-0.1360` keeps its last zero).
+
+    >>> p = Printed(-0.136, "-0.1360")
+    >>> p == -0.136, p.text, p.decimals
+    (True, '-0.1360', 4)
+    """
+
+    text: str
+
+    def __new__(cls, value: float, text: str):
+        self = super().__new__(cls, value)
+        self.text = text
+        return self
+
+    @property
+    def decimals(self) -> int:
+        """Decimals printed: '0.30' -> 2, '1.0' -> 1, '3.51e-5' -> 7, '2' -> 0."""
+        from decimal import Decimal, InvalidOperation
+
+        try:
+            exponent = Decimal(self.text.replace("_", "")).as_tuple().exponent
+        except InvalidOperation:
+            return 0
+        return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+@dataclass(frozen=True)
+class TooLong:
+    """A whole number with more digits than any in a definition (Python refuses to read one of
+    more than 4,300, and one of 400 overflows a float): kept, so the schema can say where."""
+
+    digits: int
+
+
+class Unreadable(Exception):
+    """Why a file cannot be read: not a regular file, too large, or not UTF-8 text."""
+
+
+def read_text(path: str | Path, limit: int = MAX_BYTES) -> str:
+    """The UTF-8 text of a regular file of at most `limit` bytes, read without ever blocking
+    or reading more: /dev/zero, a FIFO or a folder is refused, not read.
+
+    >>> read_text('/dev/zero')
+    Traceback (most recent call last):
+    symbackprop.definitions.yamlfile.Unreadable: it is a device, not a file
+    """
+    data = read_bytes(path, limit)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise Unreadable(f"it is not UTF-8 text (byte 0x{data[exc.start]:02X} on line {line})") \
+            from None
+
+
+def read_bytes(path: str | Path, limit: int = MAX_BYTES) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes, with read_text's refusals."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+        raise Unreadable(getattr(exc, "strerror", None) or str(exc)) from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise Unreadable(f"it is {_file_kind(mode)}, not a file")
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            data = handle.read(limit + 1)
+        except OSError as exc:
+            raise Unreadable(exc.strerror or str(exc)) from None
+    if len(data) > limit:
+        raise Unreadable(f"it is larger than {_bytes(limit)}, the most that is read")
+    return data
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device"
+
+
+def _bytes(n: int) -> str:
+    return f"{n // 2**20} MiB" if n % 2**20 == 0 else f"{n // 1024} KiB"
+
+
+def parse(text: str, source: str):
+    """The YAML document in `text`, read strictly and within the bounds; DefinitionError with
+    the line otherwise (yamlstrict.py, imported here: `check` reads no YAML)."""
+    from . import yamlstrict
+
+    return yamlstrict.parse(text, source)

@@ -1,0 +1,210 @@
+"""Which values of a derivation are exactly zero, decided in exact arithmetic, not by a threshold.
+
+Floating point leaves 5.6e-17 where terms cancel exactly: the shared bias of a softmax layer has
+∂J/∂b = Σ(out − t) = 1 − Σt = 0. Here the knowns are the decimals as written (Rationals); a
+quantity that is not rational is an opaque symbol (a softmax output is e_j / Σe_k over opaque
+e's, so that Σ out = 1 is seen); and a value is zero only when it cancels to 0 as a rational
+function of those symbols, which makes it zero whatever they stand for. A float only decides
+*when* to look (a sum far smaller than its terms, a factor far smaller than its operands); a value
+that is small but not exactly zero keeps its float, or the exact number the look found.
+
+>>> from symbackprop.definitions.definition import parse
+>>> from symbackprop.engine.sample import instance
+>>> from symbackprop.engine.verify import run
+>>> d = parse('''network: {layers: [1, 3], activation: softmax, loss: cross_entropy, bias: shared}
+... values: {inputs: [1], targets: [0.1, 0.2, 0.7], weights: [[[0.1], [0.2], [0.3]]],
+...          biases: [[0]]}''')
+>>> r = run(d, instance(d))
+>>> r.grads['b[1]'] != 0, Exact(r).is_zero(r.derivation.grads['b[1]'])
+(True, True)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import cached_property
+
+import sympy as sp
+
+from .graph import name
+from .steps import Chain, Factor, PathSum, Step, children
+
+__all__ = ["Exact"]
+
+LOOK = 1e-9  # a value this much smaller than its parts is looked at exactly (never decided so)
+BIG = 60  # operations past which an exact value is kept as an opaque symbol (keeps cost linear)
+
+
+class Exact:
+    def __init__(self, r):
+        self.r = r
+        self.zero: dict[str, bool] = {}
+        self.values: dict[str, float] = {}
+        self.exact: dict[str, sp.Expr] = {}
+
+    @cached_property
+    def quantities(self) -> _Quantities:  # made only when some value needs a look
+        return _Quantities(self.r)
+
+    def value(self, step: Step) -> float:
+        """The step's float; 0.0 when it is exactly zero; the exact number where one was found,
+        and products and sums of such numbers recomputed from them."""
+        if step.target not in self.values and not self._decide(step):
+            self.is_zero(step)
+            _post_order(step, _target, children, self.values, self._value)
+        return self.values[step.target]
+
+    def _decide(self, step: Step) -> bool:
+        """Both decisions at once where they need no walk, as for most steps of a big network:
+        a factor that is one nonzero quantity (every weight's input), and a chain of decided
+        factors (every weight's δ·in). False where the walk is needed."""
+        if step.target in self.values:
+            return True
+        if isinstance(step, Factor):
+            v = self.r.steps[step.target]
+            if not step.expr.is_Symbol or v == 0:
+                return False
+            self.zero[step.target], self.values[step.target] = False, v + 0.0
+            return True
+        if not isinstance(step, Chain) or not all(
+                f.target in self.values or isinstance(f, Factor) and self._decide(f)
+                for f in step.factors):  # one level only: a chain of δ's may be deep
+            return False
+        self.zero[step.target] = any(self.zero[f.target] for f in step.factors)
+        self.values[step.target] = self._value(step)
+        return True
+
+    def _value(self, step: Step) -> float:
+        if self.zero[step.target]:
+            return 0.0
+        exact = self.exact.get(step.target)
+        if exact is not None and exact.is_Rational:
+            return float(exact)
+        v = self.r.steps[step.target] + 0.0
+        parts = children(step)
+        values = [self.values[s.target] for s in parts]
+        if all(a == self.r.steps[s.target] for a, s in zip(values, parts)):
+            return v  # nothing below was corrected: the float as verified
+        return math.prod(values) if isinstance(step, Chain) else math.fsum(values)
+
+    def is_zero(self, step: Step) -> bool:
+        if step.target not in self.zero and not self._decide(step):
+            _post_order(step, _target, children, self.zero, self._is_zero)
+        return self.zero[step.target]
+
+    def _is_zero(self, step: Step) -> bool:
+        v = self.r.steps[step.target]
+        if isinstance(step, Chain):  # a product is zero when a factor is
+            return any(self.zero[f.target] for f in step.factors)
+        if isinstance(step, PathSum):
+            if all(self.zero[t.target] for t in step.terms):
+                return True
+            parts = sum(abs(self.r.steps[t.target]) for t in step.terms)
+        elif step.expr.is_Symbol:  # a quantity: an input or an out, zero only if it is 0
+            parts = abs(self.r.values[step.expr.name])
+        else:
+            parts = max((abs(self.r.values[s.name]) for s in step.expr.free_symbols),
+                        default=abs(v))
+        return abs(v) <= LOOK * parts and self.exact_value(step) == 0
+
+    def exact_value(self, step: Step) -> sp.Expr:
+        return _post_order(step, _target, children, self.exact, self._exact)
+
+    def _exact(self, step: Step) -> sp.Expr:
+        if isinstance(step, Factor) and step.rule == "relu":
+            # ReLU'(net) by the sign of net, as an opaque net's sign is decided (see _atom)
+            return sp.Integer(1 if self.r.values[step.wrt] > 0 else 0)
+        if isinstance(step, Factor):
+            symbols = step.expr.free_symbols
+            e = step.expr.xreplace(self.quantities.env(step.expr)) if symbols else step.expr
+        else:
+            parts = [self.exact[s.target] for s in children(step)]
+            e = sp.Mul(*parts) if isinstance(step, Chain) else sp.Add(*parts)
+        return self._small(e, step.target)
+
+    def _small(self, e: sp.Expr, target: str) -> sp.Expr:
+        if e.is_Rational:
+            return e
+        e = sp.cancel(e)
+        if e.is_Rational or sp.count_ops(e) <= BIG:
+            return e
+        return _atom(target, self.r.steps[target])  # too big to carry: an opaque value
+
+
+class _Quantities:
+    """Exact x, t, W, b, net and out, each worked out when first asked for (only the ones a
+    looked-at value needs): a Rational where it is one, else an opaque symbol."""
+
+    def __init__(self, r):
+        self.graph, self.floats, self.network = r.derivation.graph, r.values, r.instance.network
+        self.memo: dict[str, sp.Expr] = {}
+
+    def env(self, expr: sp.Expr) -> dict[sp.Symbol, sp.Expr]:
+        return {s: self(s.name) for s in expr.free_symbols}
+
+    def __call__(self, key: str) -> sp.Expr:
+        return _post_order(key, str, self._inputs, self.memo, self._exact)
+
+    def _inputs(self, key: str) -> list[str]:
+        """The quantities `key` is computed from."""
+        if key[0] in "xtWb":
+            return []
+        if self._softmax(key):
+            l = int(re.findall(r"\d+", key)[0])
+            return [name("net", l, k) for k in range(1, self.network.layers[l] + 1)]
+        return [s.name for s in self.graph.equations[key].free_symbols]
+
+    def _softmax(self, key: str) -> bool:
+        return key.startswith("out") and \
+            self.network.activations[int(re.findall(r"\d+", key)[0]) - 1] == "softmax"
+
+    def _exact(self, key: str) -> sp.Expr:
+        if key[0] in "xtWb":  # the decimals as written
+            return sp.Rational(repr(float(self.floats[key])))
+        if self._softmax(key):
+            # e_j / Σ e_k, so that Σ out = 1 is seen; the e's are opaque unless exp(0) = 1
+            e = [sp.exp(self.memo[k]) for k in self._inputs(key)]
+            return e[int(re.findall(r"\d+", key)[1]) - 1] / sp.Add(*e)
+        equation = self.graph.equations[key]
+        env = {s: self.memo[s.name] for s in equation.free_symbols}
+        return _rational_or_atom(equation.xreplace(env), key, self.floats)
+
+
+def _post_order(root, key, below, memo: dict, compute):
+    """memo[key(root)], computing every node under root not yet in memo, children first, with
+    a stack of our own: a deep network's chain of δ's is deeper than Python's call stack."""
+    if all(key(c) in memo for c in below(root)):  # the usual case: its parts are known
+        memo[key(root)] = compute(root)
+        return memo[key(root)]
+    stack = [root]
+    while stack:
+        node = stack[-1]
+        if key(node) in memo:
+            stack.pop()
+            continue
+        pending = [c for c in below(node) if key(c) not in memo]
+        if pending:
+            stack += pending
+            continue
+        memo[key(node)] = compute(node)
+        stack.pop()
+    return memo[key(root)]
+
+
+def _target(step: Step) -> str:
+    return step.target
+
+
+def _rational_or_atom(e: sp.Expr, key: str, floats) -> sp.Expr:
+    # a bare symbol stays itself: ReLU and identity pass an opaque net on as their out
+    return e if e.is_Rational or e.is_Symbol else _atom(key, floats[key])
+
+
+def _atom(key: str, value: float) -> sp.Symbol:
+    # the float's sign decides ReLU'(atom); the verification refuses a net near ReLU's corner
+    if value > 0:
+        return sp.Symbol(f"~{key}", positive=True)
+    if value < 0:
+        return sp.Symbol(f"~{key}", negative=True)
+    return sp.Symbol(f"~{key}", real=True)

@@ -1,0 +1,445 @@
+"""The `build` command's file side: write .tex and key.json files, compile PDFs in parallel.
+
+Kept beside cli.py (the only other module, with pdf.py, that touches files) so that cli.py stays
+a list of commands.
+
+A build is all or nothing. Its files are made in a hidden staging folder inside --out and moved
+into place only when every one is made, so a failure, a full disk, Ctrl-C, SIGTERM or SIGHUP
+leaves --out as it was (a failed LaTeX run keeps only its log). The folder is locked for the
+whole build, so two builds never mix their PDFs and keys (output.py).
+
+A big set is built in parts, on one machine or many: `--first-version K --versions N` makes
+versions K to K+N-1 with the bytes one build of the whole set gives them (.tex, key.json, PDFs),
+because a version depends only on (seed, K+i), takes roster line K+i, and is named with its own
+number padded to the digits of the set's last version. The set's size is what every part knows
+alike: `versions:` in the definition, else the roster's length (a part needs one of them). Only
+the class-set PDF of a part is its own: <name>-class-set-v0101-v0200.pdf.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import signal
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
+
+from ..definitions import definition
+from ..definitions.definition import MAX_BUILD_VERSIONS
+from ..engine.sample import NoGoodDraw
+from ..formats import latex, pdf
+from . import classset, previous
+from .output import (
+    STOPPING,
+    BuildError,
+    Interrupted,
+    Output,
+    bar,
+    progress,
+    reason,
+    shown,
+    signals_as_interrupts,
+    signals_blocked,
+)
+
+PARALLEL_VERSIONS = 40  # from this many versions on, they are made on every core
+ROSTER_BYTES = 2**23  # a roster of 100,000 students with long names
+MAX_NAME = 100  # characters of one student's name
+
+
+def main(args) -> int:
+    defn = definition.load(args.file)
+    if isinstance(defn, definition.Lesson):
+        return lesson(defn, args)
+    try:
+        classset.check_printable(defn)
+    except ValueError as exc:
+        if defn.form == "matrix":
+            return shapes(defn, args)
+        raise BuildError(str(exc)) from None
+    roster = read_roster(args.roster) if args.roster else None
+    first, count, size = versions_asked(defn, args, roster)
+    name = Path(args.file).stem
+
+    def make() -> Iterator[classset.Version]:
+        shown_count = f"versions {first} to {first + count - 1}" if count else "one version"
+        progress(f"deriving and verifying {shown_count} of {name} ...")
+        width = classset.number_width(size or first + (count or 1) - 1)
+        try:
+            with _workers(count or 1, args.jobs) as mapper:
+                yield from classset.generate(defn, name, count, args.seed, roster, first=first,
+                                             width=width, map=mapper)
+        except (ValueError, NoGoodDraw) as exc:
+            raise BuildError(str(exc)) from None
+        except latex.UnprintableText as exc:
+            raise BuildError(f"{args.roster or args.file}: {exc}") from None
+
+    whole = bool(count) and first == 1 and (size is None or count == size)
+    return run(make, args, name, with_class_set=bool(count), whole_set=whole)
+
+
+@contextmanager
+def _workers(count: int, jobs: int) -> Iterator:
+    """A map over `jobs` processes for a big set (each version costs a tenth of a second of
+    Python: 1,000 of them are minutes on one core), the plain map otherwise. The workers are
+    forked (they start with everything imported), leave signals to this process, and are
+    killed with it when the build is stopped.
+
+    The pool's own code never sees a stop signal: it is made, waited on and ended with the
+    signals blocked (its threads inherit that), and a pending Ctrl-C is let in only between two
+    waits, in our code. A raise inside the pool's locks would leave it unable to end."""
+    if count < PARALLEL_VERSIONS or jobs < 2 or "fork" not in mp.get_all_start_methods():
+        yield map
+        return
+    with signals_blocked():
+        pool = mp.get_context("fork").Pool(jobs, initializer=_worker_signals)
+    try:
+        yield partial(_mapped, pool)
+    finally:
+        with signals_blocked():
+            pool.terminate()  # at once, whatever a worker is doing
+            pool.join()
+
+
+_WAITING = object()
+
+
+def _mapped(pool, function, items) -> Iterator:
+    """pool.imap, waited on in short steps with the stop signals blocked (one version a task:
+    only imap's single-item iterator waits with a timeout)."""
+    with signals_blocked():
+        results = pool.imap(function, items)
+    while True:
+        with signals_blocked():
+            try:
+                item = results.next(timeout=0.2)
+            except StopIteration:
+                return
+            except mp.TimeoutError:
+                item = _WAITING
+        # here, unblocked, a pending stop signal raises Interrupted
+        if item is not _WAITING:
+            yield item
+
+
+def _worker_signals() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the build, which stops us
+    for s in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPPING)  # forked with them blocked
+
+
+def versions_asked(defn: definition.Definition, args, roster: list[str] | None
+                   ) -> tuple[int, int | None, int | None]:
+    """(first version, how many, size of the whole set or None) of this build.
+
+    The set's size is the definition's `versions:`, else the roster's length: what every part
+    of a set knows alike, so that version numbers are padded alike (v0007 in every part of a
+    1,000-version set). Version v is printed with line v of the roster."""
+    first = getattr(args, "first_version", None)
+    size = defn.versions if defn.versions is not None else len(roster) if roster else None
+    if first is not None and size is None:
+        raise BuildError(f"{args.file}: --first-version: a build of part of a set needs the "
+                         "size of the whole set, so that every part names its files alike; "
+                         "give it as versions: N in the definition (or a --roster of the class)")
+    start = first or 1
+    count = args.versions
+    if count is None and size is not None:
+        count = size - start + 1
+        if count < 1:
+            raise BuildError(f"{args.file}: --first-version {start}: the set has versions 1 "
+                             f"to {size}")
+    last = start + (count or 1) - 1
+    if size is not None and last > size:
+        raise BuildError(f"{args.file}: versions {start} to {last}: the set has versions 1 to "
+                         f"{size}")
+    if roster and first is None and count != len(roster):
+        raise BuildError(f"{args.roster}: {len(roster)} names for {count} versions; give as "
+                         "many names as versions (or leave out --versions)")
+    if roster and last > len(roster):
+        raise BuildError(f"{args.roster}: {len(roster)} names for versions {start} to {last}; "
+                         "give the roster of the whole class, one name a version")
+    if count is not None and count > MAX_BUILD_VERSIONS:
+        raise BuildError(f"{args.file}: {count:,} versions are more than one build makes (at "
+                         f"most {MAX_BUILD_VERSIONS:,}); build the set in parts with "
+                         "--first-version K --versions N")
+    return first or 1, count, size
+
+
+def lesson(defn: definition.Lesson, args) -> int:
+    """One of seed 000's pages: a worksheet and its key, no versions."""
+    from ..formats import tex
+    from ..sheets import lessons
+
+    if args.versions or args.roster or args.first_version:
+        raise BuildError(f"{args.file}: a {defn.kind} worksheet has no versions or roster")
+
+    def make() -> list[classset.Version]:
+        sheet = lessons.build(defn)
+        return [classset.Version(Path(args.file).stem, tex.lesson_document(sheet, key=False),
+                                 tex.lesson_document(sheet, key=True),
+                                 lessons.key_json(defn, sheet), sheet)]
+
+    return run(make, args, Path(args.file).stem, with_class_set=False)
+
+
+def shapes(defn: definition.Definition, args) -> int:
+    """A network too big to work by hand, in matrix form: one page of its equations with every
+    matrix's shape and no numbers (<name>-shapes.pdf), a picture of where each matrix goes."""
+    from ..engine import matrixform
+    from ..formats import tex
+
+    formats = set(args.format or ["pdf"])
+    if args.versions or args.roster or args.first_version or formats - {"pdf", "tex", "html"}:
+        raise BuildError(f"{args.file}: network.layers: a network this big prints as one page "
+                         "of its matrix equations' shapes (--format pdf or tex), with no "
+                         "versions or roster")
+    stem = Path(args.file).stem
+    # a page of shapes has nothing to fill in: no practice page, and the line says so
+    note = " (a page of shapes has no practice page)" if "html" in formats else ""
+
+    def write(source: str, _args, out: Output, *_) -> tuple[int, str]:
+        if not formats & {"pdf", "tex"}:
+            raise BuildError(f"{args.file}: a network this big prints as one page of its "
+                             "matrix equations' shapes: ask for --format pdf or tex")
+        path = out.write(f"{stem}-shapes.tex", source)
+        if "pdf" not in formats or not pdf.available():
+            return int("pdf" in formats), "1 .tex file" + note
+        compile_all(iter([([source], [path.with_suffix(".pdf")])]), 1, out)
+        return 0, "1 PDF, 1 .tex file" + note
+
+    return run(lambda: tex.shapes_document(defn.title, defn.network,
+                                           matrixform.shapes(defn.network)),
+               args, stem, with_class_set=False, emitter=write)
+
+
+def run(make, args, name: str, with_class_set: bool, whole_set: bool = True,
+        emitter=None) -> int:
+    """Lock and stage --out, make the versions, write and compile them, then move them in,
+    in place of an earlier build's files of sheet `name` that disagree with them
+    (previous.py).
+
+    A signal ends the build cleanly: one line, exit code 128 + its number (130 for Ctrl-C)."""
+    out = Output(args.out)
+    try:
+        with signals_as_interrupts() as caught, out:
+            code, wrote = (emitter or emit)(make(), args, out, with_class_set, whole_set)
+            if caught:  # raised, but swallowed by a library's bare `except:` on the way out
+                raise Interrupted(caught[0])
+            stale = previous.stale(out.folder, name, out.stage, whole_set)
+            out.commit(stale)
+            if stale:
+                wrote += (f"; removed {_count(len(stale), 'file')} of an earlier build of "
+                          f"{name} with other numbers ({stale[0]}"
+                          f"{', ...' if len(stale) > 1 else ''})")
+    except Interrupted as exc:
+        done = "its files were all written" if out.committed else "nothing was written"
+        print(f"symbackprop: {shown(args.out)}: build stopped by "
+              f"{signal.Signals(exc.signum).name}; {done}", file=sys.stderr)
+        return 128 + exc.signum
+    if code:
+        print(f"symbackprop: {pdf.INSTALL_HINT}; the .tex files are in {shown(out.folder)}/",
+              file=sys.stderr)
+    else:
+        _say(f"wrote {wrote} to {shown(out.folder)}/", out.folder)
+    return code
+
+
+def _say(line: str, folder: Path) -> None:
+    """The closing line on standard output, which may be a full disk (> /dev/full)."""
+    try:
+        print(line, flush=True)
+    except BrokenPipeError:
+        raise  # the reader went away: cli.main stops quietly
+    except OSError as exc:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush
+        raise BuildError(f"standard output: cannot write ({reason(exc)}); the build itself "
+                         f"is complete in {shown(folder)}/") from None
+
+
+def emit(made, args, out: Output, with_class_set: bool,
+         whole_set: bool = True) -> tuple[int, str]:
+    """Write every version's key.json and the formats asked for: practice pages (html), .tex
+    files (tex), and the PDFs compiled from them (pdf, the default).
+
+    `made` gives the versions one by one: a version's PDFs compile while the next versions are
+    derived, so pdflatex and Python share the cores instead of taking turns.
+
+    Returns the exit code (1: no pdflatex, the .tex files only) and what was written."""
+    formats = set(args.format or ["pdf"])
+    made = iter(made)
+    stems: list[str] = []
+    # a version's sheet, key and sources are about 0.8 MB: kept only for the pages and Moodle
+    keep = bool(formats & {"html", "moodle", "moodle-numerical"})
+    versions: list[classset.Version] = []
+    texs: list[Path] = []
+
+    def sources():
+        """Each version's .tex files and key.json, written as it is made; its compile jobs."""
+        for v in made:
+            stems.append(v.stem)
+            if keep:
+                versions.append(v)
+            if formats & {"pdf", "tex"}:
+                sources = [v.worksheet_tex, v.key_tex]
+                paths = [out.write(f"{v.stem}-{kind}.tex", source)
+                         for kind, source in zip(("worksheet", "key"), sources)]
+                texs.extend(paths)
+                yield sources, [path.with_suffix(".pdf") for path in paths]
+            out.write(f"{v.stem}-key.json", key_text(v.key))
+
+    compiling = "pdf" in formats and pdf.available()
+    try:
+        if compiling:
+            compile_all(sources(), args.jobs, out)
+        else:
+            for _ in sources():
+                pass
+        if compiling and with_class_set:
+            class_set(stems, out, whole_set)
+    except pdf.LatexError as exc:
+        kept = out.keep(exc.log) if exc.log else None
+        raise pdf.LatexError(exc.problem, kept) from None
+    finally:
+        getattr(made, "close", lambda: None)()  # a stopped build ends its workers now
+    written = [_count(len(stems), "key.json file")]
+    if "html" in formats:
+        written.insert(0, _count(write_pages(versions, out), "practice page"))
+    for kind in ("moodle", "moodle-numerical"):
+        if kind in formats:
+            written.insert(0, write_moodle(versions, out, kind))
+    if not formats & {"pdf", "tex"}:
+        return 0, ", ".join(written)
+    written.insert(0, _count(len(texs), ".tex file"))
+    if not compiling:
+        return int("pdf" in formats), ", ".join(written)
+    return 0, ", ".join([_count(len(texs) + with_class_set, "PDF"), *written])
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def write_pages(versions: list[classset.Version], out: Output) -> int:
+    """One self-contained practice page per version: DIR/<stem>-practice.html."""
+    from ..formats import practice_page
+
+    progress(f"writing {len(versions)} practice page(s) ...")
+    for v in versions:
+        out.write(f"{v.stem}-practice.html", practice_page(v.sheet, v.key["scheme"], v.student))
+    return len(versions)
+
+
+def write_moodle(versions: list[classset.Version], out: Output, kind: str = "moodle") -> str:
+    """DIR/<name>-moodle.xml (every version as a Cloze question) or DIR/<name>-moodle-numerical.xml
+    (a numerical question per blank), for Moodle's question bank; mistakes left out of a blank
+    (inside its right answer's band) are listed in DIR/<name>-<kind>.log. A later part of a set
+    (--first-version 101) writes <name>-<kind>-v101-v200.xml, its questions in the set's one
+    category, so that the parts can share a folder."""
+    from ..formats import moodle
+
+    numbered = versions[0].key.get("version") is not None
+    stems = [v.stem for v in versions]
+    name = _set_name(stems) if numbered else stems[0]
+    xml, log = moodle.quiz_xml(name, versions, numerical=kind == "moodle-numerical")
+    stem = f"{name}-{kind}"
+    if numbered and versions[0].key["version"] != 1:
+        stem += _version_range(stems)
+    out.write(f"{stem}.xml", xml)
+    if log:
+        out.write(f"{stem}.log", "\n".join(log) + "\n")
+    count = len(versions) * (len(versions[0].key["answers"]) if kind != "moodle" else 1)
+    left_out = f"; {_count(len(log), 'mistake')} inside a right answer's band left out, " \
+        f"listed in {stem}.log" if log else ""
+    return f"{stem}.xml ({_count(count, 'question')}{left_out})"
+
+
+def key_text(key: dict) -> str:
+    """key.json: indented for a reader, but the marking scheme's trees on one line (indented,
+    they would triple the file's size)."""
+    rest = json.dumps({k: v for k, v in key.items() if k != "scheme"}, indent=2,
+                      allow_nan=False)
+    if "scheme" not in key:
+        return rest + "\n"
+    scheme = json.dumps(key["scheme"], separators=(",", ":"), allow_nan=False)
+    return f'{rest[:-2]},\n  "scheme": {scheme}\n}}\n'
+
+
+
+def read_roster(path: str) -> list[str]:
+    """One name a line: lines end at a newline (or CR LF) only, so that a line separator or
+    a vertical tab inside a name is judged as part of that name, never a new student."""
+    try:
+        lines = [line.removesuffix("\r") for line in
+                 definition.read_text(path, ROSTER_BYTES).split("\n")]
+    except definition.Unreadable as exc:
+        raise BuildError(f"{path}: cannot read the roster ({exc})") from None
+    names = [line.strip() for line in lines if line.strip()]
+    if not names:
+        raise BuildError(f"{path}: the roster has no names")
+    for number, line in enumerate(lines, start=1):
+        if len(line.strip()) > MAX_NAME:
+            raise BuildError(f"{path}: line {number}: a name of {len(line.strip()):,} "
+                             f"characters; at most {MAX_NAME} fit the worksheet's name line")
+        try:
+            latex.text(line.strip())
+        except latex.UnprintableText as exc:
+            raise BuildError(f"{path}: line {number}: {exc}") from None
+    return names
+
+
+def _set_name(stems: list[str]) -> str:
+    """'class-set-2-2-2' of versions named 'class-set-2-2-2-v07'."""
+    return stems[0].rsplit("-v", 1)[0]
+
+
+def _version_range(stems: list[str]) -> str:
+    """'-v0101-v0200': the versions a part of a set holds, as its file names show them."""
+    return f"-{stems[0].rsplit('-', 1)[1]}-{stems[-1].rsplit('-', 1)[1]}"
+
+
+def compile_all(jobs, workers: int, out: Output) -> None:
+    """Compile (sources, pdfs) jobs on `workers` threads, with a progress line: the sources of
+    a job (a version's worksheet and key) are compiled in one TeX run when they can be. `jobs`
+    may be a generator that makes them as it goes: each is compiling while the next is made."""
+    done = total = 0
+    pool = ThreadPoolExecutor(max_workers=workers)
+    futures = {}
+    try:
+        for sources, targets in jobs:
+            futures[pool.submit(pdf.compile_together, sources, targets,
+                                processes=out.processes)] = targets
+            total += len(targets)
+        for future in as_completed(futures):
+            future.result()  # raises the first LaTeX error
+            done += len(futures[future])
+            progress(bar(done, total, futures[future][-1].name), end="\r")
+    except BaseException:
+        out.processes.stop()  # no TeX outlives the build, and no new one starts
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # the killed runs end at once
+    progress("")
+
+
+def class_set(stems: list[str], out: Output, whole_set: bool = True) -> Path:
+    """<name>-class-set.pdf, or for a part of a set <name>-class-set-v0101-v0200.pdf, so that
+    the parts of a set built on many machines can share a folder."""
+    name = f"{_set_name(stems)}-class-set" + ("" if whole_set else _version_range(stems))
+    # TeX reads each PDF under a plain name: the user's file name never enters TeX source
+    inputs = {}
+    for kind in ("worksheet", "key"):
+        for i, stem in enumerate(stems, start=1):
+            inputs[f"{kind}-{i}.pdf"] = out.stage / f"{stem}-{kind}.pdf"
+    names = list(inputs)
+    progress(f"assembling {name}.pdf ...")
+    return pdf.compile_tex(classset.class_set_tex(names[:len(stems)], names[len(stems):]),
+                           out.stage / f"{name}.pdf", inputs=inputs,
+                           processes=out.processes)
+
+

@@ -1,0 +1,283 @@
+"""Marking a whole class: one row of answers per student, each marked with their version's
+scheme, into a gradebook, a feedback page per student and a summary of what the class got wrong.
+
+Pure: rows and keys in, text out; `classroom.py` reads and writes the files.
+
+>>> from symbackprop.marking.check import _EXAMPLE, Key
+>>> rows, problems = read_rows("name,version,a,b,c\\nAda,,0.3775,0.4067,\\n")
+>>> book = mark_class({None: Key.from_json(_EXAMPLE)}, rows)
+>>> [(m.label, m.verdict, m.diagnosis) for m in book.students[0].marks]
+[('a', 'correct', None), ('b', 'incorrect', 'sigmoid_of_negative'), ('c', 'missing', None)]
+>>> book.students[0].points, book.total
+(1.0, 3.0)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+
+from . import check, scheme
+
+MAX_ROWS = 10_000
+
+
+@dataclass
+class Row:
+    line: int
+    name: str
+    version: int | None
+    answers: dict[str, str]  # label -> text as typed
+
+
+@dataclass
+class Student:
+    row: Row
+    marks: list[scheme.Mark]
+    points: float
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Gradebook:
+    labels: list[str]
+    names: dict[str, str]  # label -> canonical name
+    marks: dict[str, float]  # label -> what the blank is worth (the definition's points:)
+    total: float
+    students: list[Student]
+    problems: list[str]  # 'line N: ...' for rows that could not be marked (in part or whole)
+    carried_forward: float = 1.0  # the points a carried-forward answer earns
+    title: str = "Worksheet"
+
+
+# what a spreadsheet runs as a formula when a cell starts with it (OWASP's CSV injection rule)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+DELIMITERS = ",;\t"  # a spreadsheet saved as CSV: commas, or semicolons where ',' is a decimal
+
+
+def delimiter_of(text: str) -> str:
+    """What separates the cells: the one that makes the header read name, version.
+
+    >>> delimiter_of("\\ufeffname;version;a\\nAda;1;0,5\\n"), delimiter_of("name,version,a")
+    (';', ',')
+    """
+    header = text.lstrip("\ufeff").split("\n", 1)[0]
+    for d in DELIMITERS:
+        cells = next(csv.reader([header], delimiter=d), [])
+        if [c.strip().lower() for c in cells[:2]] == ["name", "version"]:
+            return d
+    return ","
+
+
+class BadHeader(ValueError):
+    """The header row cannot be read: nothing in the file can be marked."""
+
+
+def read_rows(text: str) -> tuple[list[Row], list[str]]:
+    """`name,version,<label>,...` rows under a header row naming the labels (or the same with
+    semicolons or tabs, as a spreadsheet saves them; a byte-order mark is ignored). A row with
+    a cell longer than MAX_CELL characters is reported and left out; a header that is not one
+    raises BadHeader.
+
+    >>> read_rows("name,version,a\\nAda,1," + "9" * 2000 + "\\n")[1]
+    ['line 2: a cell of 2,000 characters (at most 1,000 in a cell); the row was not marked']
+    """
+    text = text.lstrip("\ufeff")
+    table = _cells(text)
+    header = next(table, None)
+    if header is None or [c.strip().lower() for c in header[:2]] != ["name", "version"]:
+        raise BadHeader("line 1: the first row must be the header name,version,<label>,... "
+                        "(cells separated by commas, semicolons or tabs)")
+    if _longest(header) > MAX_CELL or len(header) > MAX_COLUMNS:
+        raise BadHeader(f"line 1: a header of {len(header):,} cells, up to "
+                        f"{_longest(header):,} characters long (at most {MAX_COLUMNS:,} cells "
+                        f"of {MAX_CELL:,} characters)")
+    labels = [c.strip() for c in header[2:]]
+    twice = sorted({label for label in labels if labels.count(label) > 1 and label})
+    if twice:
+        raise BadHeader(f"line 1: the column{'s' if len(twice) > 1 else ''} "
+                        f"{_listed(twice)} appear{'' if len(twice) > 1 else 's'} twice")
+    rows, problems = [], []
+    for number, cells in enumerate(table, start=2):
+        if number > MAX_ROWS + 1:
+            problems.append(f"line {number}: more than {MAX_ROWS:,} students; the rest were "
+                            "not read")
+            break
+        problem = _row_problem(cells, labels)
+        if problem:
+            problems.append(f"line {number}: {problem}")
+            continue
+        if not any(c.strip() for c in cells):
+            continue
+        version = cells[1].strip()
+        rows.append(Row(number, cells[0].strip(), int(version) if version else None,
+                        {label: c.strip() for label, c in zip(labels, cells[2:])}))
+    return rows, problems
+
+
+MAX_CELL = 1000  # characters: a name has at most 100, a number 40
+MAX_COLUMNS = 2 + 10_000  # name, version and a sheet's blanks (a key has at most 10,000)
+
+
+def _cells(text: str):
+    """The rows of the table, whatever a cell's length (each is judged afterwards)."""
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(text) + 1))  # the file is bounded: so is a cell
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter_of(text)))
+    finally:
+        csv.field_size_limit(limit)
+    return iter(rows)
+
+
+def _row_problem(cells: list[str], labels: list[str]) -> str | None:
+    if _longest(cells) > MAX_CELL:
+        return (f"a cell of {_longest(cells):,} characters (at most {MAX_CELL:,} in a cell); "
+                "the row was not marked")
+    if not any(c.strip() for c in cells):
+        return None
+    if len(cells) != len(labels) + 2:
+        return f"{len(cells):,} columns, the header has {len(labels) + 2:,}"
+    version = cells[1].strip()
+    if version and not (version.isdigit() and version.isascii() and len(version) <= 4):
+        return f"version '{check._clip(version)}' is not a number"
+    return None
+
+
+def _longest(cells: list[str]) -> int:
+    return max(map(len, cells), default=0)
+
+
+def _listed(items: list[str], most: int = 5) -> str:
+    """'a', 'b', 'c' and 37,997 more."""
+    shown = ", ".join(f"'{check._clip(i)}'" for i in items[:most])
+    return shown + (f" and {len(items) - most:,} more" if len(items) > most else "")
+
+
+def mark_class(keys: dict[int | None, check.Key], rows: list[Row],
+               carried_forward: float = 1.0) -> Gradebook:
+    """Each row marked with its version's key; a carried-forward answer earns `carried_forward`
+    of its blank's points (`points:` in the definition, 1 a blank by default). Columns that
+    name no blank of the sheet are said once, as the header's problem, and left out."""
+    first = next(iter(keys.values()))
+    labels = [a["label"] for a in first.answers]
+    worth = {b["label"]: float(b.get("points", 1)) for b in first.scheme["blanks"]}
+    columns = list(rows[0].answers) if rows else []
+    unknown = [c for c in columns if c and c not in first.by_label]
+    problems = [f"line 1: {_count(len(unknown), 'column')} {_listed(unknown)} "
+                f"{'name' if len(unknown) > 1 else 'names'} no blank of this sheet (its labels "
+                f"are {labels[0]} to {labels[-1]}); left out"] if unknown else []
+    students = []
+    for row in rows:
+        key = keys.get(row.version)
+        if key is None:
+            have = ", ".join(str(v) for v in sorted(k for k in keys if k is not None)) or "none"
+            problems.append(f"line {row.line}: {row.name}: no key for version {row.version} "
+                            f"(the keys are for versions {have})")
+            continue
+        students.append(_mark(key, row, carried_forward, worth))
+        problems += students[-1].problems
+    return Gradebook(labels, {a["label"]: a["name"] for a in first.answers}, worth,
+                     sum(worth.values()), students, problems, carried_forward,
+                     str(first.definition.get("title") or "Worksheet"))
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+def _mark(key: check.Key, row: Row, carried_forward: float, worth: dict[str, float]
+          ) -> Student:
+    given, problems = {}, []
+    for label, text in row.answers.items():
+        if not text or label not in key.by_label:  # an unknown column: said once, above
+            continue
+        try:
+            given[label] = check.parse_number(text)
+        except check.AnswerError as exc:
+            problems.append(f"line {row.line}: {row.name}: ({label}) {exc}; marked missing")
+    marks = check.mark(key, given)
+    return Student(row, marks, sum(worth[m.label] * share(m.verdict, carried_forward)
+                                   for m in marks), problems)
+
+
+def share(verdict: str, carried_forward: float) -> float:
+    """The part of a blank's points a verdict earns."""
+    return {"correct": 1.0, "carried_forward": carried_forward}.get(verdict, 0.0)
+
+
+def earned(book: Gradebook, m: scheme.Mark) -> float:
+    """The points a mark earns in this gradebook."""
+    return book.marks[m.label] * share(m.verdict, book.carried_forward)
+
+
+def text_cell(text: str) -> str:
+    """A cell of text (a name, a label) that no spreadsheet reads as a formula: one that
+    starts as a formula does gets a leading apostrophe, which spreadsheets show as text.
+
+    >>> print(text_cell('=HYPERLINK("http://x/")'), text_cell("-2+3"), text_cell("Zoë Adams"))
+    '=HYPERLINK("http://x/") '-2+3 Zoë Adams
+    """
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def gradebook_csv(book: Gradebook, delimiter: str = ",") -> str:
+    """In the answers' own dialect: with semicolons, numbers get a decimal comma (as the
+    spreadsheet that saved them writes them)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n", delimiter=delimiter)  # RFC 4180: a CR
+    # inside a cell is then quoted, never a new row
+    comma = (lambda x: x.replace(".", ",")) if delimiter == ";" else (lambda x: x)  # noqa: E731
+    writer.writerow(["name", "version", *book.labels, "total", "percent"])
+    for s in book.students:
+        points = [comma(f"{earned(book, m):g}") for m in s.marks]
+        version = "" if s.row.version is None else s.row.version
+        writer.writerow([text_cell(s.row.name), version, *points,
+                         comma(f"{s.points:g}"), comma(f"{100 * s.points / book.total:.1f}")])
+    return out.getvalue()
+
+
+def counts(book: Gradebook) -> dict[str, Counter]:
+    """Per label: how many of each verdict, and of each diagnosis."""
+    tally = {label: Counter() for label in book.labels}
+    for s in book.students:
+        for m in s.marks:
+            tally[m.label][m.verdict] += 1
+            if m.diagnosis:
+                tally[m.label][m.diagnosis] += 1
+    return tally
+
+
+def summary_csv(book: Gradebook, delimiter: str = ",") -> str:
+    tally = counts(book)
+    diagnoses = list(check.MISTAKES)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n", delimiter=delimiter)  # RFC 4180: a CR
+    # inside a cell is then quoted, never a new row
+    writer.writerow(["label", "name", *check.VERDICTS, *diagnoses])
+    for label in book.labels:
+        t = tally[label]
+        writer.writerow([text_cell(label), text_cell(book.names[label]),
+                         *(t[v] for v in check.VERDICTS), *(t[d] for d in diagnoses)])
+    return out.getvalue()
+
+
+def summary_text(book: Gradebook) -> str:
+    """The class in a few lines: the mean, then each mistake that several students made."""
+    n = len(book.students)
+    if not n:
+        return "no student could be marked"
+    mean = sum(s.points for s in book.students) / n
+    lines = [f"{n} students marked; mean {mean:.1f} of {book.total:g} points "
+             f"({100 * mean / book.total:.0f} %)"]
+    found = []
+    for label, t in counts(book).items():
+        for diagnosis in check.MISTAKES:
+            if t[diagnosis] >= max(2, n // 10):
+                found.append((t[diagnosis], f"  {t[diagnosis]} of {n}: ({label}) "
+                              f"{book.names[label]}: {diagnosis} ({check.MISTAKES[diagnosis]})"))
+    lines += [text for _, text in sorted(found, key=lambda f: -f[0])] or [
+        "  no mistake was made by more than one student in ten"]
+    return "\n".join(lines)

@@ -1,0 +1,217 @@
+"""KEY.json files: read with a size bound and checked against their schema before any marking.
+
+A key is written by `build`, but the file `check` is given may have been edited, truncated or
+made up. Every part the marking reads is checked first, with the same rules (and messages) as a
+definition, so that a bad key is one line naming the file and the key path, never a traceback
+or a mark against nonsense. No SymPy: `check KEY.json` stays fast.
+
+>>> key = validate({"definition": {"network": {"layers": [1, 1], "activation": ["identity"],
+...     "loss": "half_sse", "bias": "none"}, "values": {"inputs": [2.0], "targets": [1.0],
+...     "weights": [[[3.0]]], "biases": None}, "learning_rate": 0.1},
+...     "answers": [{"label": "a", "name": "net[1][1]", "value": 6.0, "exact": 6.0}]}, "k.json")
+>>> key.by_label["a"]["name"]
+'net[1][1]'
+>>> validate({"definition": {}, "answers": []}, "k.json")
+Traceback (most recent call last):
+...
+symbackprop.definitions.errors.DefinitionError: k.json: definition.network: is required but missing
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from ..definitions import definition
+from ..definitions.definition import LESSONS, DefinitionError
+from ..definitions.yamlfile import Unreadable, read_bytes
+from . import check, scheme
+
+MAX_BYTES = 16 * 2**20  # a key of the largest network the engine admits is a few MB
+MAX_ANSWERS = 10_000
+LARGEST = 1e15  # no number on a worksheet comes near this; beyond it marking arithmetic overflows
+_LABEL = re.compile(r"[a-z]{1,4}")
+MAX_DEPTH = 200  # of a scheme's expression: a 64-layer network's recomputation is far less deep
+_BLANK_KEYS = ("label", "name", "value", "exact", "tolerance", "recompute", "right",
+               "exact_mistakes", "mistakes", "points", "working")
+
+
+def read(path: str) -> check.Key:
+    """Read, parse and validate a KEY.json file."""
+    data = _parse(_read_bounded(path), path)
+    return validate(data, path)
+
+
+def _read_bounded(path: str) -> bytes:
+    """A regular file's bytes: a FIFO, a device or a folder is refused unread, never waited on."""
+    try:
+        return read_bytes(path, MAX_BYTES)
+    except Unreadable as exc:
+        raise DefinitionError(path, "", f"cannot read the key ({exc}); give a key.json "
+                              "written by 'symbackprop build'") from None
+
+
+def _parse(raw: bytes, path: str):
+    def refuse(constant: str):
+        raise ValueError(f"{constant} is not a number a key can hold")
+
+    try:
+        return json.loads(raw.decode("utf-8"), parse_constant=refuse)
+    except UnicodeDecodeError:
+        problem = "is not UTF-8 text"
+    except RecursionError:
+        problem = "is nested too deeply"
+    except ValueError as exc:
+        problem = f"is not JSON ({exc})"
+    raise DefinitionError(path, "", f"{problem}: not a key written by 'symbackprop build'")
+
+
+def validate(data, source: str) -> check.Key:
+    """A Key whose every part the marking reads has been checked; DefinitionError otherwise."""
+    checker = _KeyChecker(source)
+    top = checker.mapping(data, "", ("definition", "seed", "version", "answers", "scheme"),
+                          required=("definition", "answers"))
+    network = checker.sheet(top["definition"])
+    for key in ("seed", "version"):
+        if top.get(key) is not None:
+            checker.whole(top[key], key, 0, 2**63 - 1)
+    checker.answers(top["answers"], network)
+    if "scheme" in top:
+        checker.scheme(top["scheme"], top["answers"])
+    return check.Key.from_json(data)
+
+
+class _KeyChecker(definition._Checker):
+    """The definition schema, read at the key path 'definition', plus the answers."""
+
+    def sheet(self, value) -> definition.Network | None:
+        if isinstance(value, dict) and value.get("kind", "backprop") != "backprop":
+            self.lesson_sheet(value)
+            return None
+        try:
+            defn = self.definition(value)
+        except DefinitionError as exc:
+            raise DefinitionError(self.source, definition._join("definition", exc.key),
+                                  exc.problem) from None
+        values = defn.values
+        if not values.complete or (values.biases is None and defn.network.bias != "none"):
+            self.fail("definition.values", "a key must give every number (inputs, targets, "
+                      "weights and biases)")
+        return defn.network
+
+    def lesson_sheet(self, value) -> None:
+        top = self.mapping(value, "definition", ("title", "kind", "decimals", "lesson"),
+                           required=("kind",))
+        self.choice(top["kind"], "definition.kind", LESSONS)
+        self.whole(top.get("decimals", 4), "definition.decimals", 0, 12)
+
+    def answers(self, value, network: definition.Network | None) -> None:
+        if not isinstance(value, list) or not 1 <= len(value) <= MAX_ANSWERS:
+            self.fail("answers", f"must be a list of 1 to {MAX_ANSWERS} answers")
+        labels, names = set(), set()
+        for i, entry in enumerate(value):
+            key = f"answers[{i}]"
+            a = self.mapping(entry, key, ("label", "name", "value", "exact"),
+                             required=("label", "name", "value", "exact"))
+            label, name = a["label"], a["name"]
+            if not isinstance(label, str) or not _LABEL.fullmatch(label) or label in labels:
+                self.fail(f"{key}.label", f"must be a new label like a, b, ..., aa, got "
+                          f"{definition._show(label)}")
+            if not isinstance(name, str) or not 0 < len(name) <= 200 or name in names:
+                self.fail(f"{key}.name", f"must be a new name, got {definition._show(name)}")
+            if network is not None:
+                self.answer_name(name, network, f"{key}.name")
+            for part in ("value", "exact"):
+                if abs(self.number(a[part], f"{key}.{part}")) > LARGEST:
+                    self.fail(f"{key}.{part}", f"{a[part]!r} is larger than any worksheet "
+                              "number")
+            labels.add(label)
+            names.add(name)
+
+    def scheme(self, value, answers: list[dict]) -> None:
+        """The marking scheme: one blank per answer, every tree made of known operations."""
+        top = self.mapping(value, "scheme", ("id", "version", "decimals", "messages", "values",
+                                             "blanks"), required=("decimals", "values", "blanks",
+                                                                  "messages"))
+        self.whole(top["decimals"], "scheme.decimals", 0, 30)
+        messages = self.mapping(top["messages"], "scheme.messages", tuple(check.MISTAKES))
+        for k, text in messages.items():
+            if not isinstance(text, str) or len(text) > 500:
+                self.fail(f"scheme.messages.{k}", "must be a message of at most 500 characters")
+        for k, v in self.mapping(top["values"], "scheme.values",
+                                 tuple(top["values"]) if isinstance(top["values"], dict)
+                                 else ()).items():
+            self.finite(v, f"scheme.values.{definition._show(k)[:40]}")
+        blanks = top["blanks"]
+        if not isinstance(blanks, list) or [(b.get("label"), b.get("name")) if isinstance(
+                b, dict) else None for b in blanks] != [(a["label"], a["name"]) for a in answers]:
+            self.fail("scheme.blanks", "must have one blank per answer, in the same order")
+        for i, b in enumerate(blanks):
+            self.blank(b, f"scheme.blanks[{i}]", messages)
+
+    def blank(self, value, key: str, messages: dict) -> None:
+        b = self.mapping(value, key, _BLANK_KEYS, required=_BLANK_KEYS[:-2])
+        self.whole(b.get("points", 1), f"{key}.points", 1, 100)
+        if not isinstance(b.get("working", ""), str):
+            self.fail(f"{key}.working", "must be text")
+        for part in ("value", "exact"):
+            self.finite(b[part], f"{key}.{part}")
+        tol = self.mapping(b["tolerance"], f"{key}.tolerance", ("abs", "rel"), ("abs", "rel"))
+        for part in ("abs", "rel"):
+            if self.finite(tol[part], f"{key}.tolerance.{part}") < 0:
+                self.fail(f"{key}.tolerance.{part}", "must not be negative")
+        if b["recompute"] is not None:
+            self.tree(b["recompute"], f"{key}.recompute")
+        self.trees(b["right"], f"{key}.right")
+        for part in ("exact_mistakes", "mistakes"):
+            rules = b[part]
+            if not isinstance(rules, list) or len(rules) > 200:
+                self.fail(f"{key}.{part}", "must be a list of at most 200 rules")
+            for i, rule in enumerate(rules):
+                where = f"{key}.{part}[{i}]"
+                r = self.mapping(rule, where, ("diagnosis", "candidates", "slack"),
+                                 ("diagnosis", "candidates"))
+                self.choice(r["diagnosis"], f"{where}.diagnosis", tuple(messages))
+                self.trees(r["candidates"], f"{where}.candidates")
+                if "slack" in r:
+                    self.tree(r["slack"], f"{where}.slack")
+
+    def trees(self, value, key: str) -> None:
+        if not isinstance(value, list) or len(value) > 50:
+            self.fail(key, "must be a list of at most 50 expressions")
+        for i, tree in enumerate(value):
+            self.tree(tree, f"{key}[{i}]")
+
+    def tree(self, tree, key: str, depth: int = 0) -> None:
+        """number | ["ref", name] | [op, tree, ...], at most MAX_DEPTH deep."""
+        if depth > MAX_DEPTH:
+            self.fail(key, f"an expression more than {MAX_DEPTH} deep")
+        if isinstance(tree, (int, float)) and not isinstance(tree, bool):
+            self.finite(tree, key)
+            return
+        if not isinstance(tree, list) or not tree or tree[0] not in (*scheme.OPS, "ref"):
+            self.fail(key, f"not an expression of the scheme: {definition._show(tree)[:60]}")
+        if tree[0] == "ref":
+            if len(tree) != 2 or not isinstance(tree[1], str) or len(tree[1]) > 200:
+                self.fail(key, "a reference is [\"ref\", name]")
+            return
+        if not 2 <= len(tree) <= 65:
+            self.fail(key, f"'{tree[0]}' takes 1 to 64 arguments")
+        for part in tree[1:]:
+            self.tree(part, key, depth + 1)
+
+    def finite(self, value, key: str) -> float:
+        number = self.number(value, key)
+        if abs(number) > LARGEST:
+            self.fail(key, f"{number!r} is larger than any worksheet number")
+        return number
+
+    def answer_name(self, name: str, network: definition.Network, key: str) -> None:
+        """A quantity of this network; a path of a sum is 'dJ/d... via net[l][j]'."""
+        head, _, via = name.partition(" via ")
+        fail = lambda problem: self.fail(key, problem)  # noqa: E731
+        definition.check_name(head, network, fail, updated=True, examples=self.examples)
+        if via:
+            if not via.startswith("net["):
+                fail(f"'{name}': a path goes via a neuron's net, like net[2][1]")
+            definition.check_name(via, network, fail, examples=self.examples)

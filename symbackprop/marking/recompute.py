@@ -1,0 +1,437 @@
+"""The marking model: every quantity of a sheet recomputed from the ones before it, with or
+without a known mistake made at that step. Written once, it is traced into the marking scheme
+(marking.py) that `check` and the practice page interpret, and used directly by `audit`.
+
+>>> from symbackprop.marking.check import _EXAMPLE, Key
+>>> m = Model(Key.from_json(_EXAMPLE))
+>>> round(m.value("out[1][1]", {"net[1][1]": 0.3775}.get), 6)
+0.59327
+>>> round(m.value("out[1][1]", {"net[1][1]": 0.3775}.get, "sigmoid_of_negative"), 6)
+0.40673
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from ..definitions.canonical import SHAPE, at_example, example_of
+from .trace import Ops
+
+COMMON_RATES = (0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.3, 0.5, 1.0, 2.0)
+
+# order matters: the first mistake that explains a value is named
+MODES = ("sigmoid_of_negative", "sign", "net_for_out", "missing_activation_derivative",
+         "missing_factor_two", "extra_half", "one_path_only", "updated_weights")
+_IDX = re.compile(r"\[(\d+)\]")
+
+
+class Model:
+    """Recomputes any answer from its inputs: `value(name, get, mode)` takes the values it
+    depends on from `get`, and makes the mistake `mode` at this step."""
+
+    def __init__(self, key, through_deltas: bool = False, ops=Ops):
+        # through_deltas: a gradient is δ · ∂net/∂w, so that a δ someone wrote down is used
+        # ops: math on numbers, or TracedOps to write the recomputation down as a tree
+        self.key, self.through_deltas, self.ops = key, through_deltas, ops
+        d = key.definition
+        net = d["network"]
+        self.layers = net["layers"]
+        self.L = len(self.layers) - 1
+        acts = net["activation"]
+        self.acts = acts if isinstance(acts, list) else [acts] * self.L
+        self.loss, self.bias = net["loss"], net.get("bias", "shared")
+        v = d["values"]
+        self.x, self.t, self.W, self.b = v["inputs"], v["targets"], v["weights"], v["biases"]
+        self.eta = d["learning_rate"]
+        self.update_biases = d.get("update_biases", True)
+        self.decimals = key.decimals
+        # each quantity worked with a mistake made throughout depends only on (mistake,
+        # rounding): worked once per pair, whichever step asked first
+        self._memos: dict[tuple[str | None, int | None], dict[str, float]] = {}
+
+    def modes(self) -> list[str]:
+        """Every mistake mode; one_path_only once per path that could be the one kept."""
+        widest = max(self.layers[1:])
+        return [m for mode in MODES for m in (
+            [f"{mode}#{i}" for i in range(1, widest + 1)] if mode == "one_path_only" else [mode])]
+
+    def key_value(self, name: str) -> float:
+        entry = self.key.by_name.get(name)
+        if entry is not None:
+            return entry["value"]
+        return self.mistaken(name, None)  # a quantity the sheet does not ask for
+
+    def mistaken(self, name: str, mode: str | None, decimals: int | None = None) -> float | None:
+        """The value a student gets who makes the mistake throughout, rounding as asked."""
+        decimals = self.decimals if decimals is None else decimals
+        value = self.recompute(name, mode, decimals)
+        return None if value is None else round(value, decimals)
+
+    def recompute(self, name: str, mode: str | None, decimals: int | None) -> float | None:
+        """`name` worked out from the given numbers with the mistake made throughout, each
+        intermediate rounded to `decimals` (None: not rounded); the result itself unrounded."""
+        memo = self._memos.setdefault((mode, decimals), {})
+
+        def get(dep: str) -> float:
+            if dep not in memo:
+                value = self.value(dep, get, mode)
+                if value is None:
+                    raise ValueError(f"cannot recompute {dep}")
+                memo[dep] = value if decimals is None else round(value, decimals)
+            return memo[dep]
+
+        return self.value(name, get, mode)
+
+    def other_rate(self, name: str, value: float, own) -> bool:
+        p = name[4:]
+        grad = own(f"dJ/d{p}")
+        if not grad:
+            return False
+        rate = (self._param(p) - value) / grad
+        return any(math.isclose(rate, r, rel_tol=0.02) for r in COMMON_RATES
+                   if not math.isclose(r, self.eta))
+
+    def working(self, name: str, get) -> str:
+        """The step's correct working, as a line a student can follow."""
+        deps = self._deps(name)
+        value = self.value(name, get)
+        if name.startswith("net"):
+            return self._net_working(name, get, value)
+        if name.startswith("out"):
+            l, j = (int(i) for i in _IDX.findall(name))
+            net = f"net[{l}][{j}]"
+            return (f"{name} = {self.acts[l - 1]}({net}) = {self.acts[l - 1]}({_short(get(net))})"
+                    f" = {_short(value)}")
+        if not deps:
+            return f"{name} = {_short(value)}"
+        if name.startswith("new "):  # old − η·gradient, as the sheet writes the step
+            p, grad = deps[1]
+            if p[0] == "b" and not self.update_biases:
+                return f"{name} = {p} (biases stay fixed) = {_short(value)}"
+            return (f"{name} = {p} − η·{grad} = {_short(self._param(p))} − {_short(self.eta)}·"
+                    f"{_short(get(grad))} = {_short(value)}")
+        joined = {"sum": " + ", "product": " · "}.get(deps[0], ", ")
+        names = joined.join(deps[1])
+        numbers = joined.join(_short(get(d)) for d in deps[1])
+        return f"{name} = {names} = {numbers} = {_short(value)}"
+
+    def _net_working(self, name: str, get, value: float) -> str:
+        l, j = (int(i) for i in _IDX.findall(name))
+        sources = [f"x[{k}]" if l == 1 else f"out[{l - 1}][{k}]"
+                   for k in range(1, self.layers[l - 1] + 1)]
+        terms = [f"W[{l}][{j}][{k}]·{src}" for k, src in enumerate(sources, start=1)]
+        numbers = [f"{_short(w)}·{_short(self._source(l, k, get, None))}"
+                   for k, w in enumerate(self.W[l - 1][j - 1], start=1)]
+        if self.bias != "none":
+            b = self.b[l - 1][0 if self.bias == "shared" else j - 1]
+            terms.append(f"b[{l}]" if self.bias == "shared" else f"b[{l}][{j}]")
+            numbers.append(_short(b))
+        return f"{name} = {' + '.join(terms)} = {' + '.join(numbers)} = {_short(value)}"
+
+    # dependencies, for the working line: ('product' | 'sum' | 'of', [names])
+    def _deps(self, name: str):
+        idx = [int(i) for i in _IDX.findall(name)]
+        if name.startswith("new "):
+            return ("of", [name[4:], f"dJ/d{name[4:]}"])
+        if name.startswith("delta "):
+            return ("of", [f"dJ/d{name[6:]}"])
+        if self._is_product(name, idx):
+            return ("product", self._chain(name))
+        if name.startswith("dJ/db"):  # a shared bias: one path through each neuron
+            return ("sum", [f"{name} via net[{idx[0]}][{j}]"
+                            for j in range(1, self.layers[idx[0]] + 1)])
+        if name.startswith("dJ/dout") and idx[0] < self.L:  # one path through each next neuron
+            return ("sum", [f"{name} via net[{idx[0] + 1}][{i}]"
+                            for i in range(1, self.layers[idx[0] + 1] + 1)])
+        return None
+
+    def _is_product(self, name: str, idx: list[int]) -> bool:
+        return " via " in name or name.startswith("dJ/dW") or (
+            name.startswith("dJ/db") and len(idx) == 2) or (
+            name.startswith("dJ/dnet") and not self._softmax_output(idx[0]))
+
+    def _softmax_output(self, l: int) -> bool:
+        return l == self.L and self.acts[-1] == "softmax"
+
+    def _chain(self, name: str) -> list[str]:
+        """The factors of a chain: the neuron's δ factors, then ∂net/∂(what the name is by)."""
+        head, _, via = name.partition(" via ")
+        if head.startswith("dJ/dnet"):  # δ itself: the neuron's factors
+            return self._delta_factors(*(int(n) for n in _IDX.findall(head)))
+        if via:
+            l, j = (int(n) for n in _IDX.findall(via))
+        else:
+            l, j = (int(n) for n in _IDX.findall(head)[:2])
+        delta = [f"dJ/dnet[{l}][{j}]"] if self.through_deltas else self._delta_factors(l, j)
+        return delta + [f"dnet[{l}][{j}]/d{head[4:]}"]
+
+    def _delta_factors(self, l: int, j: int) -> list[str]:
+        if self._softmax_output(l):
+            return [f"dJ/dnet[{l}][{j}]"]
+        return [f"dJ/dout[{l}][{j}]", f"dout[{l}][{j}]/dnet[{l}][{j}]"]
+
+    # values -------------------------------------------------------------------------
+
+    def value(self, name: str, get, mode: str | None = None) -> float | None:
+        """`name` recomputed from `get`, with mistake `mode` made at this step (if it can be)."""
+        try:
+            return self._value(name, get, mode)
+        except (KeyError, IndexError, ValueError, ZeroDivisionError, OverflowError):
+            return None
+
+    def _value(self, name: str, get, mode):
+        shape = SHAPE.match(name)
+        if shape:  # a matrix's rows or columns: the network's sizes, whatever was written
+            rows, cols = self.shape(shape.group(2), int(shape.group(3)))
+            return float(rows if shape.group(1) == "rows" else cols)
+        idx = [int(i) for i in _IDX.findall(name)]
+        if name.startswith("new "):
+            return self._update(name[4:], get, mode)
+        if name.startswith("delta "):
+            return self._update(name[6:], get, mode) - self._param(name[6:])
+        if self._is_product(name, idx):
+            return self._product(name, get, mode)
+        if name.startswith("dJ/db"):
+            return self._sum(name, get, mode)
+        if name.startswith("dJ/dout"):
+            if idx[0] == self.L:
+                return self._loss_slope(idx[1], get, mode)
+            return self._sum(name, get, mode)
+        if name.startswith("dJ/dnet"):  # softmax with cross-entropy
+            y = get(f"out[{idx[0]}][{idx[1]}]")
+            return (-1 if mode == "sign" else 1) * (y - self.t[idx[1] - 1])
+        if name.startswith("dout"):
+            return self._activation_slope(idx[0], idx[1], get, mode)
+        if name.startswith("dnet"):
+            return self._dnet(name, idx, get, mode)
+        if name.startswith("net"):
+            return self._net(idx[0], idx[1], get, mode)
+        if name.startswith("out"):
+            return self._out(idx[0], idx[1], get, mode)
+        if name == "J":
+            return self._loss(get, mode)
+        return self._param(name)
+
+    def shape(self, matrix: str, l: int) -> tuple[int, int]:
+        """δ^l is a column of layer l's neurons; ∂J/∂W^l has W^l's shape."""
+        return (self.layers[l], 1) if matrix == "delta" else (self.layers[l], self.layers[l - 1])
+
+    def _param(self, name: str) -> float:
+        idx = [int(i) for i in _IDX.findall(name)]
+        if name[0] == "W":
+            return self.W[idx[0] - 1][idx[1] - 1][idx[2] - 1]
+        if name[0] == "b":
+            return self.b[idx[0] - 1][0 if len(idx) == 1 else idx[1] - 1]
+        if name[0] == "x":
+            return self.x[idx[0] - 1]
+        return self.t[idx[0] - 1]
+
+    def _source(self, l: int, k: int, get, mode) -> float:
+        if l == 1:
+            return self.x[k - 1]
+        return get(f"{'net' if mode == 'net_for_out' else 'out'}[{l - 1}][{k}]")
+
+    def _net(self, l: int, j: int, get, mode) -> float:
+        total = sum(w * self._source(l, k, get, mode)
+                    for k, w in enumerate(self.W[l - 1][j - 1], start=1))
+        if self.bias != "none":
+            total += self.b[l - 1][0 if self.bias == "shared" else j - 1]
+        return total
+
+    def _out(self, l: int, j: int, get, mode) -> float:
+        act = self.acts[l - 1]
+        z = get(f"net[{l}][{j}]")
+        if act == "softmax":
+            zs = [get(f"net[{l}][{i}]") for i in range(1, self.layers[l] + 1)]
+            top = self.ops.max(*zs)
+            return self.ops.exp(z - top) / sum(self.ops.exp(v - top) for v in zs)
+        if mode == "sigmoid_of_negative" and act == "sigmoid":
+            z = -z
+        return {"sigmoid": lambda: 1 / (1 + self.ops.exp(-z)), "tanh": lambda: self.ops.tanh(z),
+                "relu": lambda: self.ops.max(0.0, z), "identity": lambda: z}[act]()
+
+    def _loss(self, get, mode) -> float:
+        ys = [get(f"{'net' if mode == 'net_for_out' else 'out'}[{self.L}][{j}]")
+              for j in range(1, self.layers[-1] + 1)]
+        pairs = list(zip(self.t, ys))
+        squares = sum((t - y) ** 2 for t, y in pairs)
+        if self.loss == "half_sse":
+            return squares / 2
+        if self.loss == "sse":
+            return squares
+        if self.loss == "mse":
+            return squares / len(pairs)
+        if self.loss == "cross_entropy":
+            return -sum(t * self.ops.log(y) for t, y in pairs if t)
+        return -sum(t * self.ops.log(y) + (1 - t) * self.ops.log(1 - y) for t, y in pairs)
+
+    def _loss_slope(self, j: int, get, mode) -> float:
+        y, t = get(f"out[{self.L}][{j}]"), self.t[j - 1]
+        slope = {"half_sse": lambda: y - t, "sse": lambda: 2 * (y - t),
+                 "mse": lambda: 2 * (y - t) / len(self.t), "cross_entropy": lambda: -t / y,
+                 "binary_cross_entropy": lambda: (y - t) / (y * (1 - y))}[self.loss]()
+        if mode == "sign":
+            return -slope
+        if mode == "extra_half" and self.loss == "half_sse":
+            return slope / 2
+        if mode == "missing_factor_two" and self.loss in ("sse", "mse"):
+            return slope / 2
+        return slope
+
+    def _activation_slope(self, l: int, j: int, get, mode) -> float:
+        act = self.acts[l - 1]
+        y = get(f"{'net' if mode == 'net_for_out' else 'out'}[{l}][{j}]")
+        if act == "relu":
+            return self.ops.step(get(f"net[{l}][{j}]"))
+        return {"sigmoid": y * (1 - y), "tanh": 1 - y * y, "identity": 1.0}[act]
+
+    def _dnet(self, name: str, idx: list[int], get, mode) -> float:
+        wrt = name.split("/d", 1)[1]
+        if wrt.startswith("W"):
+            return self._source(idx[0], idx[-1], get, mode)
+        if wrt.startswith("b"):
+            return 1.0
+        l, i, j = idx[0], idx[1], idx[3]  # dnet[l][i]/dout[l-1][j]: the weight between them
+        w = self.W[l - 1][i - 1][j - 1]
+        if mode == "updated_weights":
+            w -= self.eta * get(f"dJ/dW[{l}][{i}][{j}]")
+        return w
+
+    def _product(self, name: str, get, mode) -> float:
+        factors = self._chain(name)
+        if mode == "missing_activation_derivative":
+            factors = [f for f in factors if not f.startswith("dout")]
+        product = 1.0
+        for f in factors:
+            product *= get(f)
+        return product
+
+    def _sum(self, name: str, get, mode) -> float:
+        _, terms = self._deps(name)
+        if mode and mode.startswith("one_path_only") and name.startswith("dJ/dout"):
+            terms = [terms[int(mode.split("#")[1]) - 1]]  # IndexError: no such path
+        return sum(get(term) for term in terms)
+
+    def _update(self, p: str, get, mode) -> float:
+        old = self._param(p)
+        if p[0] == "b" and not self.update_biases:
+            return old
+        step = self.eta * get(f"dJ/d{p}")
+        return old + step if mode == "sign" else old - step
+
+
+def _short(value: float) -> str:
+    return f"{value:.6g}"
+
+
+def of(key, through_deltas: bool = False, ops=Ops):
+    """The marking model of a key: one example's, or a batch's. A matrix-form sheet asks for
+    whole δ's, not their factors: its gradients are worked through the δ's written."""
+    if key.definition.get("form") == "matrix":
+        return MatrixModel(key, True, ops)
+    if "examples" in key.definition["values"]:
+        return BatchModel(key, through_deltas, ops)
+    return Model(key, through_deltas, ops)
+
+
+class MatrixModel(Model):
+    """A matrix-form sheet's model: it asks for outs and whole δ's and gradients, so each δ
+    is worked from the outs and the next layer's δ's written on the sheet (δ^l = (Wᵀδ^(l+1)) ⊙
+    f'), and each gradient from its δ and its input as written (δ·outᵀ): a slip carries
+    forward entry by entry."""
+
+    def _value(self, name: str, get, mode):
+        idx = [int(i) for i in _IDX.findall(name)]
+        if name.startswith("dJ/dnet") and not self._softmax_output(idx[0]):
+            l, j = idx
+            slope = 1.0 if mode == "missing_activation_derivative" else \
+                self._activation_slope(l, j, get, mode)
+            if l == self.L:
+                return self._loss_slope(j, get, mode) * slope
+            paths = [get(f"dJ/dnet[{l + 1}][{i}]") * self._dnet(
+                f"dnet[{l + 1}][{i}]/dout[{l}][{j}]", [l + 1, i, l, j], get, mode)
+                for i in range(1, self.layers[l + 1] + 1)]
+            if mode and mode.startswith("one_path_only"):
+                paths = [paths[int(mode.split("#")[1]) - 1]]  # IndexError: no such path
+            return sum(paths) * slope
+        if name.startswith("dJ/dW"):
+            l, j, k = idx
+            return get(f"dJ/dnet[{l}][{j}]") * self._source(l, k, get, mode)
+        if name.startswith("dJ/db"):
+            neurons = [idx[1]] if len(idx) == 2 else range(1, self.layers[idx[0]] + 1)
+            return sum(get(f"dJ/dnet[{idx[0]}][{j}]") for j in neurons)
+        return super()._value(name, get, mode)
+
+
+class BatchModel(Model):
+    """A batch's marking model: a quantity of example e (name@e) recomputed by that example's
+    own model, its names carrying '@e'; the batch's J and gradients as the sum (or mean) of the
+    examples' own; a step from the batch's gradient, as one example's is taken."""
+
+    def __init__(self, key, through_deltas: bool = False, ops=Ops):
+        d = key.definition
+        examples = d["values"]["examples"]
+        self.each = [Model(_ExampleKey(key, e), through_deltas, ops) for e in examples]
+        self.share = 1.0 if d.get("batch_loss", "sum") == "sum" else 1.0 / len(examples)
+        super().__init__(_ExampleKey(key, examples[0]), through_deltas, ops)
+        self.key = key
+
+    def modes(self) -> list[str]:
+        """The batch's own mistake first (it explains a batch's figure before any one
+        example's does), then every mistake an example's working can make."""
+        combined = "mean_for_sum" if self.share == 1.0 else "sum_for_mean"
+        one = [f"one_example#{e}" for e in range(1, len(self.each) + 1)]
+        return [combined, *one] + super().modes()
+
+    def working(self, name: str, get) -> str:
+        plain, e = example_of(name)
+        if e is not None:
+            return at_example(self.each[e - 1].working(plain, _at(get, e)), e)
+        terms = self._terms(name)
+        if terms is None:
+            return super().working(name, get)
+        joined = " + ".join(terms)
+        shown = joined if self.share == 1.0 else f"({joined})/{len(self.each)}"
+        numbers = _short(get(terms[0])) + "".join(
+            f" − {_short(-v)}" if (v := get(t)) < 0 else f" + {_short(v)}" for t in terms[1:])
+        if self.share != 1.0:
+            numbers = f"({numbers})/{len(self.each)}"
+        return f"{name} = {shown} = {numbers} = {_short(self.value(name, get))}"
+
+    def _value(self, name: str, get, mode):
+        plain, e = example_of(name)
+        if e is not None:
+            return self.each[e - 1]._value(plain, _at(get, e), mode)
+        terms = self._terms(name)
+        if terms is None:  # a parameter, or a step with the batch's gradient
+            return super()._value(name, get, mode)
+        if mode and mode.startswith("one_example"):  # one example's for the batch's
+            return get(terms[int(mode.split("#")[1]) - 1])
+        total = sum(get(t) for t in terms)
+        if mode == "mean_for_sum":
+            return total / len(self.each)
+        return total if self.share == 1.0 or mode == "sum_for_mean" else self.share * total
+
+    def _terms(self, name: str) -> list[str] | None:
+        """The examples' own quantities a batch's J or gradient adds up."""
+        if name == "J" or name.startswith("dJ/d"):
+            return [at_example(name, e) for e in range(1, len(self.each) + 1)]
+        return None
+
+
+def _at(get, e: int):
+    """A getter for one example's model: its names are the batch's with '@e'."""
+    return lambda dep: get(at_example(dep, e))
+
+
+class _ExampleKey:
+    """The key as one example's model reads it: the batch's definition with this example's
+    inputs and targets."""
+
+    def __init__(self, key, example: dict):
+        values = {k: v for k, v in key.definition["values"].items() if k != "examples"}
+        self.definition = key.definition | {"values": values | example}
+        self.decimals, self.by_name = key.decimals, {}
+
+
