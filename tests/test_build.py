@@ -335,9 +335,12 @@ def test_printable_bound(layers, bias, printable):
 
 def _chain_lines_built(d) -> int:
     """The lines of a built sheet's chain sections (gradients and δ's, of every example)."""
+    from symbackprop.formats.plaintext import PlainText
+
     ws = classset.draw(d, 1, None)[1]
     chains = ("Gradient of", "The error term")
-    return sum(len(s.lines) for s in ws.sections if s.title.split(": ")[-1].startswith(chains))
+    return sum(len(s.lines) for s in ws.sections
+               if PlainText().prose(s.title).split(": ")[-1].startswith(chains))
 
 
 @pytest.mark.parametrize("layers, bias, more", [

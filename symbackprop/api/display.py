@@ -1,29 +1,29 @@
 """How the Python API's objects show themselves in a notebook: HTML with the network diagram
 (SVG), the mathematics in MathML, and tables of numbers. No script: notebooks may not run one.
 
->>> partial("dout[2][1]/dnet[2][1]", "numbered", (2, 2, 2))
-'\\\\frac{\\\\partial \\\\mathrm{out}_{o1}}{\\\\partial \\\\mathrm{net}_{o1}}'
+>>> partial("dJ/db[2] via net[2][1]")
+Partial(top=Name(canonical='J'), bottom=Name(canonical='b[2]'))
 """
 
 from __future__ import annotations
 
 from html import escape
 
-from ..formats.latex import symbol
-from ..formats.mathml import math
+from ..formats.mathml import MathML
+from ..sheets.forms import Name, Partial
 
 
-def partial(target: str, notation: str, layers: tuple[int, ...]) -> str:
-    """LaTeX ∂top/∂bottom for a step's target such as 'dJ/dW[2][1][1]' or 'dJ/db[2] via
-    net[2][1]' (a path: the via is left out, the table says it)."""
-    top, bottom = (n if n == "J" else symbol(n, notation, layers)
-                   for n in target.split(" via ")[0][1:].split("/d", 1))
-    return rf"\frac{{\partial {top}}}{{\partial {bottom}}}"
+def partial(target: str) -> Partial:
+    """∂top/∂bottom of a step's target such as 'dJ/dW[2][1][1]' or 'dJ/db[2] via net[2][1]'
+    (a path: the via is left out, the table says it)."""
+    top, bottom = target.split(" via ")[0][1:].split("/d", 1)
+    return Partial(Name(top), Name(bottom))
 
 
 def result_html(result) -> str:
     d, v = result.definition, result.verified
-    rows = "".join(f"<tr><td>{_math(partial(f'dJ/d{p}', d.notation, d.network.layers))}</td>"
+    m = MathML(d.notation, d.network.layers)
+    rows = "".join(f"<tr><td>{m.math(partial(f'dJ/d{p}'))}</td>"
                    f"<td>{g:.9g}</td><td>{v.updated[p]:.9g}</td></tr>"
                    for p, g in list(v.grads.items())[:_MAX_ROWS])
     more = len(v.grads) - _MAX_ROWS
@@ -38,19 +38,20 @@ def result_html(result) -> str:
 
 
 def gradient_html(g) -> str:
-    rows = "".join(f"<tr><td>{_math(partial(n, g.notation, g.layers))}</td>"
+    m = MathML(g.notation, g.layers)
+    rows = "".join(f"<tr><td>{m.math(partial(n))}</td>"
                    f"<td>{escape(n)}</td><td>{x:.9g}</td></tr>" for n, x in g.factors)
     kind = "paths, added" if g.paths else "factors, multiplied"
-    return (f"<div>{math(g.latex(), display=True)}<table><thead><tr><th colspan=\"2\">{kind}"
+    return (f"<div>{m.math(g.form(), display=True)}<table><thead><tr><th colspan=\"2\">{kind}"
             f"</th><th>value</th></tr></thead><tbody>{rows}</tbody></table>"
             f"<details><summary>as derive prints it</summary><pre>{escape(g.text)}</pre>"
             "</details></div>")
 
 
 def proof_html(p) -> str:
-    from ..formats.html import _proof
+    from ..formats.html import proof_view
 
-    view = _proof(p)
+    view = proof_view(p)
     steps = "".join(f"<tr><td>{s['math']}</td><td>{escape(s['reason'])}</td></tr>"
                     for s in view["steps"])
     given = f"<p>{escape(view['given'])}</p>" if view["given"] else ""
@@ -59,10 +60,6 @@ def proof_html(p) -> str:
 
 
 _MAX_ROWS = 40  # a notebook cell, not a report: the rest is in the object
-
-
-def _math(latex: str) -> str:
-    return math(latex)
 
 
 def _diagram(d, v) -> str:

@@ -243,15 +243,22 @@ class Gradient:
     notation: str
     layers: tuple[int, ...]
 
-    def latex(self) -> str:
+    def form(self):
         """The equation with symbols and numbers: ∂J/∂w = ∂J/∂out · ... = 0.74 · ... = 0.08."""
-        from .display import partial
+        from ..api.display import partial
+        from ..sheets.forms import Equation, Number, Ops
 
-        join = " + " if self.paths else r" \cdot "
-        names = join.join(partial(n, self.notation, self.layers) for n, _ in self.factors)
-        values = join.join(_number(v) for _, v in self.factors)
-        head = partial(f"dJ/d{self.param}", self.notation, self.layers)
-        return f"{head} = {names} = {values} = {_number(self.value)}"
+        op = "+" if self.paths else "·"
+        names = Ops.joined((partial(n) for n, _ in self.factors), op)
+        values = Ops.joined((Number(v, significant=9) for _, v in self.factors), op)
+        return Equation((partial(f"dJ/d{self.param}"), names, values,
+                         Number(self.value, significant=9)))
+
+    def latex(self) -> str:
+        """The equation as LaTeX (a notebook's LaTeX display)."""
+        from ..formats.texmath import TexMath
+
+        return str(TexMath(self.notation, self.layers)(self.form()))
 
     def __repr__(self) -> str:
         return self.text

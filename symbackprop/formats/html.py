@@ -15,8 +15,13 @@ from functools import cache
 import jinja2
 from markupsafe import Markup
 
+from ..sheets.forms import Equation, Number
+from ..sheets.notation import answer_decimals
+from . import diagram as layout
 from . import tex
-from .mathml import math, mixed, plain, svg_text
+from .mathml import MathML, expression, math_element
+from .plaintext import PlainText
+from .svgtext import SvgText
 from .tex import template_dir
 
 CM = 58  # SVG pixels per centimetre of the TikZ picture
@@ -40,14 +45,21 @@ def _asset(name: str) -> Markup:
 
 def worksheet_page(ws, scheme: dict, student: str | None = None) -> str:
     """The practice page of a backpropagation worksheet."""
+    m, words = MathML(ws.notation, ws.layers), PlainText(ws.notation, ws.layers)
     blanks = {b["label"]: b for b in scheme["blanks"]}
-    sections = [_section(s, i, ws.decimals, blanks) for i, s in enumerate(ws.sections, start=1)]
-    given = [{"caption": row["caption"], "math": Markup(math(row["latex"]))}
-             for row in tex._given_tables(ws)]
+    sections = [_section(s, i, ws.decimals, blanks, m, words)
+                for i, s in enumerate(ws.sections, start=1)]
+    given = [{"caption": g.caption, "math": Markup(given_html(g, m))} for g in ws.givens]
     return page(ws.title, tex._tag(ws), student, ws.decimals, scheme, sections,
-                 network_words=tex._network_words(ws), diagram=Markup(diagram(ws)),
-                 diagram_caption=_diagram_caption(ws), given=given,
-                 proofs=[_proof(p) for p in ws.proofs])
+                network_words=ws.network_words, diagram=Markup(diagram(ws)),
+                diagram_caption=_diagram_caption(ws), given=given,
+                proofs=[proof_view(p) for p in ws.proofs])
+
+
+def given_html(given, m: MathML) -> str:
+    """A row of given numbers, each `name = value` kept whole (it never breaks inside)."""
+    return "; ".join(", ".join(f'<span class="given-item">{m.math(g)}</span>' for g in group)
+                     for group in given.groups)
 
 
 def _diagram_caption(ws) -> str:
@@ -58,36 +70,41 @@ def _diagram_caption(ws) -> str:
         "carries its weight."
 
 
-def _section(s, index: int, decimals: int, blanks: dict) -> dict:
+def _section(s, index: int, decimals: int, blanks: dict, m: MathML, words: PlainText) -> dict:
     """A section's lines; a matrix's entries (s.grid) as the rows of a table, after them."""
-    lines = [_line(line, decimals, blanks) for line in s.lines]
-    view = {"title": Markup(mixed(s.title)), "label": plain(s.title), "intro": s.intro,
-            "index": index, "lines": lines, "grid": None}
+    lines = [_line(line, decimals, blanks, m) for line in s.lines]
+    view = {"title": Markup(m.prose(s.title)), "label": words.prose(s.title),
+            "intro": s.intro, "index": index, "lines": lines, "grid": None}
     if s.grid is not None:
         g = s.grid
         view["lines"], rows = g.layout(lines)
-        view["grid"] = {"math": Markup(math(f"{g.quantity} = {g.form}")),
-                        "label": f"the entries of {plain(s.title).split(': ', 1)[-1]}",
+        view["grid"] = {"math": Markup(m.math(Equation((g.quantity, g.form)))),
+                        "label": f"the entries of {words(g.quantity)}",
                         # a shape asked before the matrix is not given away under it
                         "shape": "" if g.shape_asked else f"{g.rows}×{g.columns}",
                         "rows": rows}
     return view
 
 
-def _line(line, decimals: int, blanks: dict) -> dict:
+def _line(line, decimals: int, blanks: dict, m: MathML) -> dict:
     a = line.answer
-    formula = " = ".join([line.quantity, *line.forms])
+    sides = (line.quantity, *line.forms)
     blank = blanks.get(a.label, {})
-    return {"math": Markup(math(formula)), "label": a.label, "name": a.name, "first": line.first,
-            "key_math": Markup(math(f"{formula} = {tex.shown(a, decimals)}")),
+    shown = Number(a.value, answer_decimals(a.name, a.value, decimals))
+    return {"math": Markup(m.math(Equation(sides))), "label": a.label, "name": a.name,
+            "first": line.first, "key_math": Markup(m.math(Equation((*sides, shown)))),
             "working": blank.get("working", "")}
 
 
-def _proof(p) -> dict:
-    lhs = tex.proof_view(p)["lhs"]
-    return {"title": p.title, "given": p.given,
-            "steps": [{"math": Markup(math(f"{lhs} = {s.latex}" if i == 0 else f"= {s.latex}")),
-                       "reason": s.reason} for i, s in enumerate(p.steps)]}
+def proof_view(p) -> dict:
+    """A proof's steps as MathML: lhs = first step, then = each next one."""
+    lhs = expression(p.lhs, order="none")
+    equals = "<mo>=</mo>"
+    steps = [{"math": Markup(math_element(f"<mrow>{lhs if i == 0 else ''}{equals}"
+                                          f"{expression(s.expr, order='none')}</mrow>",
+                                          displaystyle=True)),
+              "reason": s.reason} for i, s in enumerate(p.steps)]
+    return {"title": p.title, "given": p.given, "steps": steps}
 
 
 def page(title, tag, student, decimals, scheme, sections, **parts) -> str:
@@ -120,9 +137,10 @@ def diagram(ws, standalone: bool = False) -> str:
     """The network as SVG: inline on a page styled by practice.css, or standalone=True, an image
     file that carries its own style."""
     style = f"<style>{STANDALONE_STYLE}</style>" if standalone else ""
-    view = tex.diagram_view(ws)
+    view = layout.layout(ws)
+    label = SvgText(ws.notation, ws.layers)
     nodes = {n["id"]: n for n in view["nodes"]}
-    radius = view["size"] / 2 * CM
+    radius = 0.45 * CM
     xs = [n["x"] for n in view["nodes"]] + [a["x"] for a in view["notes"]]
     ys = [n["y"] for n in view["nodes"]] + [a["y"] for a in view["notes"]]
     left, top = (min(xs) - 1.6) * CM, -(max(ys) + 1.0) * CM
@@ -134,18 +152,18 @@ def diagram(ws, standalone: bool = False) -> str:
              '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
              'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
              f'fill="#555"/></marker>{style}</defs>']
-    parts += [_edge(e, nodes, radius) for e in view["edges"]]
+    parts += [_edge(e, nodes, radius, label) for e in view["edges"]]
     for n in view["nodes"]:
         x, y = n["x"] * CM, -n["y"] * CM
-        kind = "neuron input" if n["fill"] else "neuron"
+        kind = "neuron input" if n["input"] else "neuron"
         parts.append(f'<circle class="{kind}" cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}"/>'
                      f'<text x="{x:.1f}" y="{y + 5:.1f}" text-anchor="middle">'
-                     f'{svg_text(n["label"])}</text>')
+                     f'{label(n["label"])}</text>')
     for a in view["notes"]:
         anchor = {"east": "end", "west": "start", "north": "middle"}[a["anchor"]]
         dy = 14 if a["anchor"] == "north" else 5
         parts.append(f'<text class="note" x="{a["x"] * CM:.1f}" y="{-a["y"] * CM + dy:.1f}" '
-                     f'text-anchor="{anchor}">{svg_text(a["text"])}</text>')
+                     f'text-anchor="{anchor}">{label(a["label"])}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -156,16 +174,16 @@ def diagram_base64(ws) -> str:
     return base64.b64encode(diagram(ws, standalone=True).encode("utf-8")).decode("ascii")
 
 
-def _edge(e, nodes, radius: float) -> str:
+def _edge(e, nodes, radius: float, label: SvgText) -> str:
     (x1, y1), (x2, y2) = ((nodes[k]["x"] * CM, -nodes[k]["y"] * CM)
                           for k in (e["source"], e["target"]))
     length = _math.hypot(x2 - x1, y2 - y1)
     ux, uy = (x2 - x1) / length, (y2 - y1) / length
     line = (f'<line class="edge" x1="{x1 + ux * radius:.1f}" y1="{y1 + uy * radius:.1f}" '
             f'x2="{x2 - ux * radius:.1f}" y2="{y2 - uy * radius:.1f}"/>')
-    if not e["label"]:
+    if e["label"] is None:
         return line
     px, py = x1 + (x2 - x1) * e["pos"], y1 + (y2 - y1) * e["pos"]
     angle = _math.degrees(_math.atan2(y2 - y1, x2 - x1))
     return (line + f'<text class="weight" transform="translate({px:.1f},{py:.1f}) '
-            f'rotate({angle:.1f})" y="-4" text-anchor="middle">{svg_text(e["label"])}</text>')
+            f'rotate({angle:.1f})" y="-4" text-anchor="middle">{label(e["label"])}</text>')

@@ -13,7 +13,8 @@ from markupsafe import Markup
 from ..sheets.lessons import COST, W_
 from . import tex
 from .html import page
-from .mathml import math, mixed, plain
+from .mathml import MathML, element, math_element
+from .plaintext import PlainText
 from .plot import Plot
 
 LESSON_INSTRUCTIONS = ("Round every result to {d} decimals. Type a number (0.7414, 7.414e-1, "
@@ -23,9 +24,10 @@ LESSON_INSTRUCTIONS = ("Round every result to {d} decimals. Type a number (0.741
 
 
 def lesson_page(sheet, scheme: dict) -> str:
-    sections = [{"title": Markup(mixed(title)), "label": plain(title), "intro": "",
+    m, words = MathML(), PlainText()
+    sections = [{"title": Markup(m.prose(title)), "label": words.prose(title), "intro": "",
                  "index": i,
-                 "lines": [_row(row, sheet) for row in rows]}
+                 "lines": [_row(row, sheet, m) for row in rows]}
                 for i, (title, rows) in enumerate(sheet.sections, start=1)]
     figures = [{"svg": Markup(f), "caption": caption} for f, caption in
                zip(_FIGURES[sheet.kind](sheet.figures, sheet.decimals), _CAPTIONS[sheet.kind])]
@@ -33,13 +35,14 @@ def lesson_page(sheet, scheme: dict) -> str:
                 sections, figures=figures, lead=sheet.intro, instructions=LESSON_INSTRUCTIONS)
 
 
-def _row(row, sheet) -> dict:
-    text = Markup(mixed(row.text))
+def _row(row, sheet, m: MathML) -> dict:
+    text = Markup(m.prose(row.text))
     if row.answer is None:
         return {"math": text, "label": None, "first": False}
     shown = tex.lesson_number(sheet, row.answer)
     return {"math": text, "label": row.answer.label, "name": row.answer.name, "first": True,
-            "key_math": text + Markup(" ") + Markup(math(shown)), "working": ""}
+            "key_math": text + Markup(" ") + Markup(math_element(element("mn", shown))),
+            "working": ""}
 
 
 def digit_svg(pixels, caption: str, description: str, size: int = 28) -> str:
@@ -59,14 +62,32 @@ def _digit(fig: dict, decimals: int) -> list[str]:
     grid = digit_svg(fig["image"], f"the digit {fig['digit']}, 8 × 8 pixels",
                      f"The digit {fig['digit']} as 8 by 8 pixels")
     n = len(fig["b"])
-    rows = r" \\ ".join(" & ".join(f"{w:.2f}" for w in first) + rf" & \cdots & {last:.2f}"
-                        for first, last in zip(fig["W_first"], fig["W_last"]))
-    xs = r" \\ ".join([f"{v:.4g}" for v in fig["x"][:4]] + [r"\vdots", f"{fig['x'][-1]:.4g}"])
-    bs = r" \\ ".join(f"{v:.2f}" for v in fig["b"])
-    formula = (rf"\underbrace{{\begin{{pmatrix}} {rows} \end{{pmatrix}}}}_{{W:\ {n} \times 64}}"
-               rf"\underbrace{{\begin{{pmatrix}} {xs} \end{{pmatrix}}}}_{{x:\ 64 \times 1}} + "
-               rf"\underbrace{{\begin{{pmatrix}} {bs} \end{{pmatrix}}}}_{{b:\ {n} \times 1}}")
-    return [grid, f'<div class="formula">{math(formula, display=True)}</div>']
+    weights = [[f"{w:.2f}" for w in first] + ["⋯", f"{last:.2f}"]
+               for first, last in zip(fig["W_first"], fig["W_last"])]
+    xs = [[f"{v:.4g}"] for v in fig["x"][:4]] + [["⋮"], [f"{fig['x'][-1]:.4g}"]]
+    bs = [[f"{v:.2f}"] for v in fig["b"]]
+    formula = element("mrow", _under(_matrix(weights), f"W: {n} × 64"),
+                      _under(_matrix(xs), "x: 64 × 1"), element("mo", "+"),
+                      _under(_matrix(bs), f"b: {n} × 1"))
+    return [grid, f'<div class="formula">{math_element(formula, display=True)}</div>']
+
+
+def _matrix(rows: list[list[str]]) -> str:
+    """A matrix in parentheses: numbers as <mn>, dots as <mo>."""
+    def cell(text: str) -> str:
+        inner = element("mo", text) if text in "⋯⋮" else (
+            element("mrow", element("mo", "−"), element("mn", text[1:])) if text[:1] == "-"
+            else element("mn", text))
+        return element("mtd", inner)
+
+    table = element("mtable", *(element("mtr", *(cell(c) for c in r)) for r in rows))
+    return element("mrow", element("mo", "("), table, element("mo", ")"))
+
+
+def _under(matrix: str, words: str) -> str:
+    """A matrix with its name and shape under a brace, as the PDF's \\underbrace."""
+    return element("munder", element("munder", matrix, element("mo", "⏟")),
+                   element("mtext", html.escape(words)))
 
 
 def _descent(fig: dict, decimals: int) -> list[str]:

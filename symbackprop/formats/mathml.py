@@ -1,98 +1,272 @@
-r"""The sheet's LaTeX as MathML (drawn natively by browsers, read by screen readers) and SVG text.
+"""The HTML and Moodle drivers' printer of a sheet's mathematics: each form (sheets/forms.py) as
+MathML Core, which browsers draw natively and screen readers read; a rule's SymPy form through
+SymPy's MathML presentation printer, with this sheet's names for its symbols. No LaTeX is read.
 
-The worksheet model carries its mathematics as LaTeX built by symbackprop itself; the HTML driver
-shows the same expressions, converted at build time by latex2mathml (a well-kept converter), so
-the page needs no script or font to draw them.
-
->>> math(r'\frac{\partial J}{\partial w_{5}}').startswith('<math')
-True
->>> mixed(r'Shape of $W$: 8 $\times$ 64')  # doctest: +ELLIPSIS
-'Shape of <math ...><mi>W</mi>...</math>: 8 <math ...><mo>&#x000D7;</mo>...</math> 64'
->>> print(svg_text(r'w^{(2)}_{11} = 0.4').replace('</tspan>', '</tspan>\n'))
-w<tspan class="sup" dy="-0.45em">(2)</tspan>
-<tspan class="sub" dx="-1.4em" dy="0.75em">11</tspan>
-<tspan dy="-0.3em"> = 0.4</tspan>
-<BLANKLINE>
+>>> from symbackprop.sheets.forms import Apply, Name, Number, Ops, Partial, Symbol
+>>> m = MathML("numbered", (2, 2, 2))
+>>> print(m.inner(Partial(Name("J"), Name("b[1]"))))
+<mfrac><mrow><mo>∂</mo><mi>J</mi></mrow><mrow><mo>∂</mo><msub><mi>b</mi><mn>1</mn></msub></mrow></mfrac>
+>>> print(m.inner(Apply("f", (Symbol("x"),), prime=True)).replace(' stretchy="false"', ""))
+<mrow><msup><mi>f</mi><mo>′</mo></msup><mo>&#x2061;</mo><mrow><mo>(</mo><mi>x</mi><mo>)</mo></mrow></mrow>
+>>> print(m.inner(Ops((Number(0.1), Number(-0.25, 2)), ("·",))).replace(' stretchy="false"', ""))
+<mrow><mn>0.1</mn><mo>·</mo><mrow><mo>(</mo><mrow><mo>−</mo><mn>0.25</mn></mrow><mo>)</mo></mrow></mrow>
 """
 
 from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
-from latex2mathml.converter import convert
+import sympy as sp
+from sympy.printing.mathml import MathMLPresentationPrinter
 
-__all__ = ["math", "mixed", "plain", "svg_text"]
+from ..definitions.canonical import at_example
+from ..sheets import forms
+from ..sheets.notation import symbol_of
 
-
-def math(latex: str, display: bool = False) -> str:
-    """One LaTeX formula as a <math> element."""
-    return convert(_plain_names(latex), display="block" if display else "inline")
-
-
-def _plain_names(latex: str) -> str:
-    # \mathrm{out} would become three single letters; as text it is one word, read as a word
-    return re.sub(r"\\mathrm\{([A-Za-z]+)\}", r"\\text{\1}", latex)
-
-
-def mixed(latex_text: str, text=lambda part: html.escape(part, quote=False)) -> str:
-    """Text with $...$ formulas (a lesson's row): text escaped (by `text`), formulas as
-    MathML."""
-    parts = re.split(r"(?<!\\)\$", latex_text)
-    out = []
-    for i, part in enumerate(parts):
-        if i % 2:
-            out.append(math(part))
-        else:
-            out.append(text(_text_macros(part)))
-    return "".join(out)
+OPS = {"+": "+", "−": "−", "·": "·", "⊙": "⊙", "×": "×", ",": ",", "": "", "←": "←"}
+FUNCTIONS = {"σ": "σ", "tanh": "tanh", "ln": "ln", "max": "max", "C": "C", "ReLU": "ReLU", "f": "f",
+             "exp": "exp"}
+GENERIC = ("out", "net", "in", "t", "w", "n")
+_TOKEN = re.compile(r"[0-9]+|[A-Za-zα-ω]+|.")
 
 
-def plain(latex_text: str) -> str:
-    """Text with $...$ formulas as plain words, for an accessible name: 'w_{5}' -> 'w5'.
-
-    >>> plain(r'Gradient of J with respect to $w^{(2)}_{11}$')
-    'Gradient of J with respect to w(2)11'
-    """
-    text = re.sub(r"\\(?:mathrm|text|operatorname)\{([^}]*)\}", r"\1", latex_text)
-    text = re.sub(r"\\[A-Za-z]+", " ", text)
-    return re.sub(r"\s+", " ", re.sub(r"[${}_^]", "", _text_macros(text))).strip()
+def element(tag: str, *children: str, **attributes: str) -> str:
+    attrs = "".join(f' {k.rstrip("_")}="{html.escape(v)}"' for k, v in attributes.items())
+    return f"<{tag}{attrs}>{''.join(children)}</{tag}>"
 
 
-def _text_macros(text: str) -> str:
-    for macro, plain in ((r"\ldots{}", "…"), (r"\ldots", "…"), ("---", "—"), ("--", "–"),
-                         (r"\%", "%"), (r"\&", "&"), (r"\_", "_"), ("~", "\u00a0")):
-        text = text.replace(macro, plain)
-    return text
+def row(*children: str) -> str:
+    return children[0] if len(children) == 1 else element("mrow", *children)
 
 
-_SVG_TOKEN = re.compile(r"\\mathrm\{([^}]*)\}|\^\{([^}]*)\}|_\{([^}]*)\}|([^\\^_]+)")
+def token(text: str) -> str:
+    """Index text ('11', '(2)', '[1]', 'h1', 'T') as MathML tokens."""
+    parts = []
+    for t in _TOKEN.findall(text):
+        tag = "mn" if t.isdigit() else "mi" if t.isalpha() else "mo"
+        parts.append(element(tag, html.escape(t)))
+    return row(*parts)
 
 
-def svg_text(latex: str) -> str:
-    """A diagram label (w_{5} = 0.4, n^{(1)}_{2}) as the content of an SVG <text>."""
-    out, shift = [], 0.0  # shift: how far the baseline has moved, in em, to undo afterwards
-    after_sup = False
-    for m in _SVG_TOKEN.finditer(latex):
-        word, sup, sub, plain = m.groups()
-        if sup is not None:
-            out.append(f'<tspan class="sup" dy="{-0.45 - shift:.2g}em">{html.escape(sup)}'
-                       "</tspan>")
-            shift, after_sup = -0.45, True
-        elif sub is not None:
-            back = f' dx="-{0.45 * len(_plain(out[-1])):.2g}em"' if after_sup else ""
-            out.append(f'<tspan class="sub"{back} dy="{0.3 - shift:.2g}em">{html.escape(sub)}'
-                       "</tspan>")
-            shift, after_sup = 0.3, False
-        else:  # a minus sign, not a hyphen, before a number
-            text = html.escape(re.sub(r"-(?=\d)", "\u2212", word if word is not None else plain))
-            if shift:
-                out.append(f'<tspan dy="{-shift:.2g}em">{text}</tspan>')
-            else:
-                out.append(text)
-            shift, after_sup = 0.0, False
-    return "".join(out)
+class MathML:
+    """Prints forms as MathML for one sheet (its notation and layer sizes)."""
+
+    def __init__(self, notation: str = "matrix", layers: tuple[int, ...] | None = None):
+        self.notation, self.layers = notation, layers
+
+    def math(self, form: forms.Form, display: bool = False) -> str:
+        """A <math> element."""
+        return math_element(self.inner(form), display)
+
+    def prose(self, prose: forms.Prose, text=lambda words: html.escape(words, quote=False)
+              ) -> str:
+        """Words (escaped by `text`) with their mathematics as <math> elements."""
+        return "".join(text(p) if isinstance(p, str) else self.math(p) for p in prose.parts)
+
+    def inner(self, form: forms.Form) -> str:
+        return getattr(self, f"_{type(form).__name__}")(form)
+
+    def _script(self, part) -> str:
+        return token(part) if isinstance(part, str) else self.inner(part)
+
+    def _Name(self, f: forms.Name) -> str:
+        return self.inner(symbol_of(f.canonical, self.notation, self.layers))
+
+    def _Symbol(self, f: forms.Symbol) -> str:
+        attributes = {"mathvariant": "bold"} if f.bold else {}
+        base = element("mi", html.escape(f.letter), **attributes)
+        return _scripted(base, None if f.sub is None else self._script(f.sub),
+                         None if f.sup is None else self._script(f.sup))
+
+    def _Scripted(self, f: forms.Scripted) -> str:
+        return _scripted(row(self.inner(f.base)),
+                         None if f.sub is None else self._script(f.sub),
+                         None if f.sup is None else self._script(f.sup))
+
+    def _Number(self, f: forms.Number) -> str:
+        shown = f.shown()
+        if shown.startswith("-"):
+            return element("mrow", element("mo", "−"), element("mn", shown[1:]))
+        return element("mn", shown)
+
+    def _Text(self, f: forms.Text) -> str:
+        words = f.words.strip()
+        space = element("mspace", width="0.3em")
+        return row(*([space] if f.words[:1] == " " else []), element("mtext",
+                   html.escape(words)), *([space] if f.words[-1:] == " " else []))
+
+    def _Partial(self, f: forms.Partial) -> str:
+        d = element("mo", "∂")
+        return element("mfrac", element("mrow", d, self.inner(f.top)),
+                       element("mrow", d, self.inner(f.bottom)))
+
+    def _Frac(self, f: forms.Frac) -> str:
+        return element("mfrac", self.inner(f.numerator), self.inner(f.denominator))
+
+    def _Apply(self, f: forms.Apply) -> str:
+        name = element("mi", FUNCTIONS[f.function])
+        if f.prime:
+            name = element("msup", name, element("mo", "′"))
+        apply = element("mo", "&#x2061;")
+        if f.function == "ln" and len(f.arguments) == 1 and isinstance(
+                f.arguments[0], (forms.Name, forms.Symbol)):  # ln y, a thin space apart
+            return element("mrow", name, element("mo", "&#x2061;", rspace="0.1667em"),
+                           self.inner(f.arguments[0]))
+        args = []
+        for i, a in enumerate(f.arguments):
+            args += ([element("mo", ",")] if i else []) + [self.inner(a)]
+        return element("mrow", name, apply, _parens(row(*args)))
+
+    def _Ops(self, f: forms.Ops) -> str:
+        parts = [self.inner(f.items[0])]
+        for op, item in zip(f.ops, f.items[1:]):
+            shown = self.inner(item)
+            if isinstance(item, forms.Number) and item.value < 0 and OPS[op]:
+                shown = _parens(shown)  # 0.1 · (−0.2367), never 0.1 · −0.2367
+            parts += ([element("mo", OPS[op])] if OPS[op] else []) + [shown]
+        return element("mrow", *parts)
+
+    def _Neg(self, f: forms.Neg) -> str:
+        return element("mrow", element("mo", "−"), self.inner(f.x))
+
+    def _Power(self, f: forms.Power) -> str:
+        return element("msup", row(self.inner(f.base)), row(self.inner(f.exponent)))
+
+    def _Group(self, f: forms.Group) -> str:
+        return _parens(self.inner(f.x), "[]" if f.square else "()", f.sized)
+
+    def _Sigma(self, f: forms.Sigma) -> str:
+        return element("mrow", element("msub", element("mo", "∑"), token(f.index)),
+                       self.inner(f.body))
+
+    def _Equation(self, f: forms.Equation) -> str:
+        parts = []
+        for i, side in enumerate(f.sides):
+            parts += ([element("mo", "=")] if i else []) + [self.inner(side)]
+        return element("mrow", *parts)
+
+    def _Expr(self, f: forms.Expr) -> str:
+        return expression(f.expr, self.notation, self.layers, f.example)
 
 
-def _plain(fragment: str) -> str:
-    return re.sub(r"<[^>]+>", "", fragment)
+NAMESPACE = "http://www.w3.org/1998/Math/MathML"
+
+
+def math_element(inner: str, display: bool = False, displaystyle: bool = False) -> str:
+    """A <math> element (with its namespace: the page is HTML, a notebook's or Moodle's text may
+    be read as XML); `displaystyle` sets its fractions at full size inside a line of text."""
+    attributes = {"display": "block"} if display else {}
+    if displaystyle:
+        attributes["displaystyle"] = "true"
+    return element("math", inner, xmlns=NAMESPACE, **attributes)
+
+
+def _scripted(base: str, sub: str | None, sup: str | None) -> str:
+    if sub is not None and sup is not None:
+        return element("msubsup", base, sub, sup)
+    if sub is not None:
+        return element("msub", base, sub)
+    if sup is not None:
+        return element("msup", base, sup)
+    return base
+
+
+def _parens(inner: str, pair: str = "()", sized: bool = False) -> str:
+    """Parentheses around `inner`: fixed in size unless `sized` (a tall fraction inside)."""
+    stretch = {} if sized else {"stretchy": "false"}
+    return element("mrow", element("mo", pair[0], **stretch), inner,
+                   element("mo", pair[1], **stretch))
+
+
+def expression(expr: sp.Expr, notation: str = "matrix", layers: tuple | None = None,
+               example: int | None = None, order: str | None = None) -> str:
+    """A SymPy expression as MathML (a rule's form, a proof's step)."""
+    if isinstance(expr, sp.MatrixBase):  # a proof's matrix: kept, as every key, hashable
+        expr = sp.ImmutableMatrix(expr)
+    return _expression(expr, notation, layers, example, order)
+
+
+@lru_cache(maxsize=4096)
+def _expression(expr, notation, layers, example, order) -> str:
+    """The same forms recur in every version of a set: each is printed once."""
+    printer = _SympyMathML(MathML(notation, layers), example, order)
+    text = printer.doprint(expr)
+    # a minus sign, not a hyphen; parentheses that do not stretch around one line
+    for plain, shown in (("<mo>-</mo>", "<mo>−</mo>"), ("<mi>&ExponentialE;</mi>", "<mi>e</mi>"),
+                         ("<mo>(</mo>", '<mo stretchy="false">(</mo>'),
+                         ("<mo>)</mo>", '<mo stretchy="false">)</mo>')):
+        text = text.replace(plain, shown)
+    # a negative number's sign is a prefix, wherever it stands
+    return re.sub(r"<mn>-([^<]*)</mn>", r"<mrow><mo>−</mo><mn>\1</mn></mrow>", text)
+
+
+class _SympyMathML(MathMLPresentationPrinter):
+    """SymPy's presentation printer, writing this sheet's symbols as the sheet names them,
+    products with a dot, ln for the natural log, primes as primes, d and ∂ as letters."""
+
+    def __init__(self, sheet: MathML, example: int | None, order: str | None):
+        settings = {"mul_symbol": "dot", "ln_notation": True}
+        if order:
+            settings["order"] = order
+        super().__init__(settings)
+        self.sheet, self.example = sheet, example
+        self.injected: list[str] = []
+
+    def _inject(self, text: str):
+        """Our own MathML in SymPy's tree: a placeholder element, replaced once printed (SymPy's
+        text holds entities, such as &ExponentialE;, that no XML parser here knows)."""
+        self.injected.append(text)
+        node = self.dom.createElement("injected")
+        node.setAttribute("n", str(len(self.injected) - 1))
+        return node
+
+    def doprint(self, expr) -> str:
+        text = super().doprint(expr)
+        while "<injected" in text:
+            text = re.sub(r'<injected n="(\d+)"/>', lambda m: self.injected[int(m.group(1))],
+                          text)
+        return text
+
+    def _print_Symbol(self, sym, style="plain"):
+        name = sym.name
+        if name in GENERIC:
+            return self._inject(element("mi", name))
+        if re.fullmatch(r"(W|b|net|out|x|t)(\[\d+\])+|J", name):
+            at = name if self.example is None else at_example(name, self.example)
+            return self._inject(self.sheet.inner(forms.Name(at)))
+        if name.endswith("'"):
+            inner = sp.Symbol(name.rstrip("'"))
+            return self._inject(element("msup", self._print(inner).toxml(),
+                                        element("mo", "′" * (len(name) - len(name.rstrip("'"))))))
+        return super()._print_Symbol(sym, style)
+
+    _print_MatrixSymbol = _print_Symbol
+
+    def _print_Function(self, e):
+        names = {"sigma": "σ", "relu": "ReLU", "step": "H", "ReLUPrime": "ReLU′"}
+        name = names.get(type(e).__name__)
+        if name is None:
+            return super()._print_Function(e)
+        args = [self._print(a).toxml() for a in e.args]
+        return self._inject(element("mrow", element("mi", name), element("mo", "&#x2061;"),
+                                    _parens(row(*args))))
+
+    def _print_Derivative(self, e):
+        """d/dx f or ∂/∂x f, with f in parentheses when it is a sum."""
+        from sympy.printing.conventions import requires_partial
+
+        d = element("mo", "∂") if requires_partial(e.expr) else \
+            element("mi", "d", mathvariant="normal")
+        below, total = [], 0
+        for variable, count in e.variable_count:
+            total += count
+            x = self._print(variable).toxml()
+            below += [d, element("msup", x, element("mn", str(count))) if count > 1 else x]
+        above = element("msup", d, element("mn", str(total))) if total > 1 else d
+        body = self._print(e.expr).toxml()
+        if isinstance(e.expr, sp.Add):
+            body = _parens(body)
+        return self._inject(element("mrow", element("mfrac", above, element("mrow", *below)),
+                                    body))

@@ -20,9 +20,10 @@ from xml.sax.saxutils import escape
 from markupsafe import Markup
 
 from ..marking import scheme
-from . import tex
+from ..sheets.forms import Prose
 from .html import _line, diagram_base64
-from .mathml import math, mixed
+from .html import given_html as given_html_of
+from .mathml import MathML
 
 DIAGRAM = "diagram.svg"
 # a number without units, as Moodle's own export writes such a numerical question
@@ -45,11 +46,6 @@ def inert(text: str) -> str:
     'Quiz &#123;1:SHORTANSWER:&#61;pwned&#125; &#123;&#35;1&#125; a&#126;b &lt;i&gt;'
     """
     return escape(text).translate(_CLOZE_SYNTAX)
-
-
-def _mixed(latex_text: str) -> str:
-    """A line of text with $...$ formulas, its text inert (see `inert`), formulas as MathML."""
-    return mixed(latex_text, text=lambda part: inert(part))
 
 
 def cloze_escape(text: str) -> str:
@@ -133,12 +129,13 @@ def question_html(sheet, sch: dict) -> tuple[str, list[str]]:
     if type(sheet).__name__ == "LessonSheet":
         return _lesson_html(sheet, sch)
     ws = sheet
+    m = MathML(ws.notation, ws.layers)
     blanks = {b["label"]: b for b in sch["blanks"]}
     log, out = [], [given_html(ws)]
     for s in ws.sections:
-        out.append(f"<h4>{_mixed(s.title)}</h4><p>{inert(s.intro)}</p>")
+        out.append(f"<h4>{m.prose(s.title, inert)}</h4><p>{inert(s.intro)}</p>")
         for line in s.lines:
-            view = _line(line, ws.decimals, blanks)
+            view = _line(line, ws.decimals, blanks, m)
             if line.first:
                 blank = blanks[line.answer.label]
                 cloze, dropped = subquestion(blank, sch["values"], blank.get("points", 1))
@@ -154,22 +151,32 @@ def given_html(sheet) -> str:
     if type(sheet).__name__ == "LessonSheet":
         return f"<p>{inert(sheet.title)}</p><p>{inert(sheet.intro)}</p>"
     ws = sheet
+    m = MathML(ws.notation, ws.layers)
     # an image file, not inline SVG: Moodle's HTML cleaning (forceclean) strips <svg>, not <img>
-    return "".join([f"<p>{inert(ws.title)}</p><p>{inert(tex._network_words(ws))}</p>",
+    return "".join([f"<p>{inert(ws.title)}</p><p>{inert(ws.network_words)}</p>",
                     f'<p><img src="@@PLUGINFILE@@/{DIAGRAM}" alt="{_diagram_words(ws)}" '
                     'style="max-width:100%;height:auto"></p>',
-                    *(f"<p>{inert(row['caption'])}: {math(row['latex'])}</p>"
-                      for row in tex._given_tables(ws))])
+                    *(f"<p>{inert(g.caption)}: {given_html_of(g, m)}</p>" for g in ws.givens)])
 
 
 def prompts(sheet, sch: dict) -> dict[str, str]:
     """Each blank's line as the sheet asks it (its formula in MathML), by label."""
     if type(sheet).__name__ == "LessonSheet":
-        return {row.answer.label: _mixed(row.text.rstrip().removesuffix("=").rstrip())
+        m = MathML()
+        return {row.answer.label: m.prose(_asked(row.text), inert)
                 for _, rows in sheet.sections for row in rows if row.answer is not None}
+    m = MathML(sheet.notation, sheet.layers)
     blanks = {b["label"]: b for b in sch["blanks"]}
-    return {line.answer.label: _line(line, sheet.decimals, blanks)["math"]
+    return {line.answer.label: _line(line, sheet.decimals, blanks, m)["math"]
             for s in sheet.sections for line in s.lines if line.first}
+
+
+def _asked(text: Prose) -> Prose:
+    """A lesson's question without the '=' it ends with on the sheet (before its blank)."""
+    *rest, last = text.parts
+    if isinstance(last, str):
+        last = last.rstrip().removesuffix("=").rstrip()
+    return Prose((*rest, last))
 
 
 def _diagram_words(ws) -> str:
@@ -185,10 +192,11 @@ def diagram_file(sheet) -> str:
 
 
 def _lesson_html(sheet, sch: dict) -> tuple[str, list[str]]:
+    m = MathML()
     blanks = {b["label"]: b for b in sch["blanks"]}
     log, out = [], [f"<p>{inert(sheet.title)}</p><p>{inert(sheet.intro)}</p>"]
     for title, rows in sheet.sections:
-        out.append(f"<h4>{_mixed(title)}</h4>")
+        out.append(f"<h4>{m.prose(title, inert)}</h4>")
         for row in rows:
             cloze = ""
             if row.answer is not None:
@@ -196,7 +204,7 @@ def _lesson_html(sheet, sch: dict) -> tuple[str, list[str]]:
                 cloze, dropped = subquestion(blank, sch["values"], blank.get("points", 1))
                 log += dropped
                 cloze = f" ({row.answer.label}) {cloze}"
-            out.append(f"<p>{_mixed(row.text)}{cloze}</p>")
+            out.append(f"<p>{m.prose(row.text, inert)}{cloze}</p>")
     return "".join(out), log
 
 
@@ -206,13 +214,14 @@ def key_html(sheet) -> str:
         return "".join(f"<p>({a.label}) {inert(a.name)} = {a.value:.{sheet.decimals}f}</p>"
                        for a in sheet.answers)
     ws = sheet
+    m = MathML(ws.notation, ws.layers)
+    blanks: dict = {}
     rows = []
     for s in ws.sections:
-        rows.append(f"<h4>{_mixed(s.title)}</h4>")
+        rows.append(f"<h4>{m.prose(s.title, inert)}</h4>")
         for line in s.lines:
-            formula = " = ".join([line.quantity, *line.forms])
             rows.append(f"<p>({line.answer.label}) "
-                        f"{math(f'{formula} = {tex.shown(line.answer, ws.decimals)}')}</p>")
+                        f"{_line(line, ws.decimals, blanks, m)['key_math']}</p>")
     return "".join(rows)
 
 

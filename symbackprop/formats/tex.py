@@ -19,11 +19,10 @@ import jinja2
 import sympy as sp
 from pylatex.utils import NoEscape
 
-from ..definitions.canonical import SHAPE
 from ..engine import proofs
-from ..engine.graph import name
-from . import latex
-from .latex import symbol
+from ..sheets.notation import answer_decimals
+from . import diagram, latex
+from .texmath import TexMath
 
 
 def _finalize(value):
@@ -65,7 +64,8 @@ def proof_view(proof: proofs.Proof) -> dict:
     return {
         "title": proof.title,
         "lhs": latex.NoEscape(sp.latex(proof.lhs, order="none")),
-        "steps": [{"latex": latex.NoEscape(s.latex), "reason": s.reason} for s in proof.steps],
+        "steps": [{"latex": latex.NoEscape(sp.latex(s.expr, order="none")), "reason": s.reason}
+                  for s in proof.steps],
         "given": proof.given,
     }
 
@@ -90,49 +90,40 @@ def number(value: float, decimals: int) -> str:
 
 
 def shown(a, decimals: int) -> str:
-    """An answer as the key prints it: a count (a matrix's rows) whole; a value to the sheet's
-    decimals, more only where evaluate kept significant digits (an output a log needs)."""
-    if SHAPE.match(a.name):
-        return str(round(a.value))
-    return number(a.value, next(d for d in range(decimals, 17)
-                                if d == 16 or round(a.value, d) == a.value))
-
-
-def given_number(value: float) -> str:
-    """A given number as the definition wrote it: 0.15, not 0.150000."""
-    text_ = f"{value:.10f}".rstrip("0").rstrip(".")
-    return "0" if text_ in ("-0", "") else text_
+    """An answer as the key prints it (notation.answer_decimals)."""
+    return number(a.value, answer_decimals(a.name, a.value, decimals))
 
 
 def worksheet_document(ws, key: bool, student: str | None = None) -> str:
     template = environment().get_template("worksheet.tex.j2")
+    tex = TexMath(ws.notation, ws.layers)
     tag = _tag(ws)
     return template.render(
         title=ws.title, kind="Answer key" if key else "Worksheet", key=key, student=student,
         tag=tag, decimals=ws.decimals, seed=ws.seed, version=ws.version,
-        network_words=_network_words(ws), diagram=diagram_view(ws), given=_given_tables(ws),
-        sections=[_section_view(s, ws.decimals) for s in ws.sections],
+        network_words=ws.network_words, diagram=diagram_view(ws, tex),
+        given=[{"caption": g.caption, "latex": given_tex(g, tex)} for g in ws.givens],
+        sections=[_section_view(s, ws.decimals, tex) for s in ws.sections],
         proofs=[proof_view(p) for p in ws.proofs])
 
 
-def _section_view(s, decimals: int) -> dict:
+def given_tex(given, tex: TexMath) -> NoEscape:
+    """A row of given numbers: `name = value, ...`, an example's targets after its inputs."""
+    groups = [", ".join(tex.print(g) for g in group) for group in given.groups]
+    return NoEscape(r"; \quad ".join(groups))
+
+
+def _section_view(s, decimals: int, tex: TexMath) -> dict:
     """A section's lines; a matrix's entries (s.grid) as rows of the matrix, after them."""
-    lines = [_line_view(line, decimals) for line in s.lines]
-    view = {"title": latex.NoEscape(_title(s.title)), "intro": s.intro, "lines": lines,
-            "grid": None}
+    lines = [_line_view(line, decimals, tex) for line in s.lines]
+    view = {"title": tex.prose(s.title), "intro": s.intro, "lines": lines, "grid": None}
     if s.grid is not None:
         g = s.grid
         view["lines"], rows = g.layout(lines)
-        view["grid"] = {"quantity": g.quantity, "form": g.form,
+        view["grid"] = {"quantity": tex(g.quantity), "form": tex(g.form),
                         "shape": latex.NoEscape(rf"{g.rows} \times {g.columns}"),
                         "shape_asked": g.shape_asked, "rows": rows}
     return view
-
-
-def _title(title: str):
-    # section titles carry one $math$ symbol built by sheet.py from an allowlisted name
-    parts = title.split("$")
-    return "".join(latex.text(p) if i % 2 == 0 else f"${p}$" for i, p in enumerate(parts))
 
 
 def _tag(ws) -> str:
@@ -141,133 +132,26 @@ def _tag(ws) -> str:
     return ""
 
 
-def _line_view(line, decimals: int) -> dict:
+def _line_view(line, decimals: int, tex: TexMath) -> dict:
     a = line.answer
     final = is_final(a.name)
-    return {"quantity": line.quantity, "forms": line.forms, "answer": a,
+    return {"quantity": tex(line.quantity), "forms": [tex(f) for f in line.forms], "answer": a,
             "answer_first": line.first,
             # more decimals only where evaluate kept significant digits (an output a log needs)
             "shown": latex.NoEscape(shown(a, decimals)),
             "exact": latex.NoEscape(f"{a.exact:.10g}") if final and line.first else None}
 
 
-def _network_words(ws) -> str:
-    acts = sorted(set(ws.activations))
-    bias = {"shared": "one bias per layer, shared by its neurons",
-            "per_neuron": "a bias for every neuron", "none": "no biases"}[ws.bias]
-    hidden = " and ".join(map(str, ws.layers[1:-1])) or "no"
-    return (f"A {'-'.join(map(str, ws.layers))} network: {_count(ws.layers[0], 'input')}, "
-            f"{hidden} hidden neurons, {_count(ws.layers[-1], 'output')}; activation "
-            f"{', '.join(acts)}; {bias}; learning rate η = {given_number(ws.learning_rate)}."
-            + _batch_words(ws))
-
-
-def _batch_words(ws) -> str:
-    if not ws.examples:
-        return ""
-    how = "the sum" if ws.batch_loss == "sum" else "the mean"
-    return (f" It learns from a batch of {ws.examples} examples: J is {how} of the examples' "
-            "losses, so each gradient is " + how + " of the examples' gradients. A quantity "
-            "of example e carries [e] above it. Work each example's forward pass and chain as "
-            "if it were the only one, then combine them.")
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
-
-
-def _given(x: float) -> str:
-    """A given number in a list of them: a negative one braced, so that MathML reads its minus
-    as a sign, not as a subtraction after '='."""
-    shown = given_number(x)
-    return f"{{{shown}}}" if shown.startswith("-") else shown
-
-
-def _given_tables(ws) -> list[dict]:
-    def sym(n):
-        return symbol(n, ws.notation, ws.layers)
-
-    v = ws.values
-    rows = []
-    for e in range(1, ws.examples + 1) if ws.examples else (None,):
-        mine = [(k, x) for k, x in v.items() if k[0] in "xt" and k.endswith(f"@{e}") == bool(e)]
-        inputs = ", ".join(f"{sym(k)} = {_given(x)}" for k, x in mine if k[0] == "x")
-        targets = ", ".join(f"{sym(k)} = {_given(x)}" for k, x in mine if k[0] == "t")
-        if e is None:
-            rows.append({"caption": "Inputs", "latex": latex.NoEscape(inputs)})
-            rows.append({"caption": "Targets", "latex": latex.NoEscape(targets)})
-        else:
-            rows.append({"caption": f"Example {e}",
-                         "latex": latex.NoEscape(rf"{inputs}; \quad {targets}")})
-    for l in range(1, len(ws.layers)):
-        ws_l = ", ".join(f"{sym(k)} = {_given(x)}" for k, x in v.items()
-                         if k.startswith(f"W[{l}]"))
-        rows.append({"caption": f"Weights into layer {l}", "latex": latex.NoEscape(ws_l)})
-    biases = ", ".join(f"{sym(k)} = {_given(x)}" for k, x in v.items() if k[0] == "b")
-    if biases:
-        rows.append({"caption": "Biases", "latex": latex.NoEscape(biases)})
-    return rows
-
-
-def diagram_view(ws) -> dict:
-    """Positions and labels for the TikZ picture: columns of neurons, weights on the edges."""
-    def sym(n):
-        return symbol(n, ws.notation, ws.layers)
-
-    sizes = ws.layers
-    tall = max(sizes)
-    gap = 1.7 if tall <= 4 else 1.1
-    nodes, edges, notes = [], [], []
-    # a dozen weights' labels fit on the arrows; more overlap (their values are listed below)
-    label_edges = sum(a * b for a, b in zip(sizes, sizes[1:])) <= 12
-    for l, n in enumerate(sizes):
-        for j in range(1, n + 1):
-            y = round(((n + 1) / 2 - j) * gap, 3)
-            x = 4.2 * l
-            ident = f"n{l}x{j}"
-            if l == 0:
-                label = sym(name("x", j))
-                if not ws.examples:  # a batch's inputs are in its table, one row an example
-                    notes.append({"x": x - 0.55, "y": y, "anchor": "east",
-                                  "text": given_number(ws.values[name("x", j)])})
-            else:
-                label = _neuron_label(l, j, len(sizes) - 1, ws.notation)
-            nodes.append({"id": ident, "x": x, "y": y, "label": label,
-                          "fill": "gray!10" if l == 0 else ""})
-            if l and label_edges:
-                for k in range(1, sizes[l - 1] + 1):
-                    w = name("W", l, j, k)
-                    edges.append({"source": f"n{l - 1}x{k}", "target": ident,
-                                  "label": f"{sym(w)} = {given_number(ws.values[w])}",
-                                  "pos": 0.3})
-            elif l:
-                edges += [{"source": f"n{l - 1}x{k}", "target": ident, "label": "", "pos": 0}
-                          for k in range(1, sizes[l - 1] + 1)]
-            if l == len(sizes) - 1 and not ws.examples:
-                t = name("t", j)
-                notes.append({"x": x + 0.55, "y": y, "anchor": "west",
-                              "text": f"{sym(t)} = {given_number(ws.values[t])}"})
-            if l and ws.bias == "per_neuron":
-                b = name("b", l, j)
-                notes.append({"x": x, "y": y - 0.55, "anchor": "north",
-                              "text": f"{sym(b)} = {given_number(ws.values[b])}"})
-        if l and ws.bias == "shared":
-            b = name("b", l)
-            notes.append({"x": 4.2 * l, "y": round(-((n + 1) / 2) * gap + 0.2, 3),
-                          "anchor": "north",
-                          "text": f"{sym(b)} = {given_number(ws.values[b])}"})
-    for item in nodes + edges + notes:  # labels are LaTeX built here from allowlisted names
-        for key in ("label", "text"):
-            if key in item:
-                item[key] = NoEscape(item[key])
-    font = NoEscape(r"\tiny" if tall >= 4 else r"\scriptsize")  # dense layers: small labels
+def diagram_view(ws, tex: TexMath) -> dict:
+    """The TikZ picture's nodes, arrows and notes (formats/diagram.py), labels in LaTeX."""
+    view = diagram.layout(ws)
+    nodes = [n | {"label": tex(n["label"]), "fill": "gray!10" if n["input"] else ""}
+             for n in view["nodes"]]
+    edges = [e | {"label": tex(e["label"]) if e["label"] is not None else ""}
+             for e in view["edges"]]
+    notes = [a | {"text": tex(a["label"])} for a in view["notes"]]
+    font = NoEscape(r"\tiny" if view["tall"] >= 4 else r"\scriptsize")  # dense layers: small
     return {"nodes": nodes, "edges": edges, "notes": notes, "size": 0.9, "font": font}
-
-
-def _neuron_label(l: int, j: int, depth: int, notation: str) -> str:
-    if notation == "numbered":
-        return f"o_{{{j}}}" if l == depth else (f"h_{{{j}}}" if depth == 2 else f"h_{{{l}{j}}}")
-    return f"n^{{({l})}}_{{{j}}}"
 
 
 # --- lessons (seed 000's pages) ------------------------------------------------------------
@@ -332,8 +216,9 @@ def _matrix_tex(label: str) -> str:
 
 def lesson_document(sheet, key: bool) -> str:
     template = environment().get_template("lesson.tex.j2")
-    sections = [{"title": NoEscape(_title(title)),
-                 "rows": [{"text": NoEscape(row.text), "answer": row.answer,
+    tex = TexMath("matrix")
+    sections = [{"title": tex.prose(title),
+                 "rows": [{"text": tex.prose(row.text), "answer": row.answer,
                            "shown": NoEscape(lesson_number(sheet, row.answer))
                            if row.answer else None}
                           for row in rows]}
@@ -388,6 +273,11 @@ def _figure(sheet) -> dict:
     return {"table": None}
 
 
+_SQUARED_ERROR_TEX = {"half_sse": r"$\tfrac12\sum_k (t_k - y_k)^2$",
+                      "sse": r"$\sum_k (t_k - y_k)^2$",
+                      "mse": r"$\tfrac1{10}\sum_k (t_k - y_k)^2$"}
+
+
 def _digits_figure(f: dict, d: int, seed: int) -> dict:
     """Both runs' curves, confusion matrices, wrongly classified digits and the grid, as LaTeX
     built here from numbers (plain text would have its minus signs and & escaped)."""
@@ -416,7 +306,7 @@ def _digits_figure(f: dict, d: int, seed: int) -> dict:
     digits = [{"cells": digit_cells(m["pixels"]),
                "caption": NoEscape(rf"true {m['true']}\\CE: {m['ce']}, SE: {m['se']}")}
               for m in f["misclassified"]]
-    return {"epochs": f["epochs"], "se_tex": NoEscape(f["se_tex"]),
+    return {"epochs": f["epochs"], "se_tex": NoEscape(_SQUARED_ERROR_TEX[f["squared_error"]]),
             "se_accuracy": coords(se["accuracy"]), "ce_accuracy": coords(ce["accuracy"]),
             "se_loss": coords(se["loss"]), "ce_loss": coords(ce["loss"]),
             "confusions": [matrix("Squared error", se), matrix("Cross-entropy", ce)],

@@ -31,13 +31,12 @@ from ..definitions.definition import Lesson, Network, Values
 from ..definitions.errors import VerificationError
 from ..engine import training
 from ..engine.sample import Instance
-from .lessons import LessonSheet, Row
+from .forms import Prose
+from .model import LessonSheet, Row
 
 THRESHOLD = 0.9  # "above 90 %": the accuracy the questions ask about
 LOSS_WORDS = {"half_sse": "squared error ½·Σ(t − y)²", "sse": "squared error Σ(t − y)²",
               "mse": "mean squared error (1/10)·Σ(t − y)²"}
-LOSS_TEX = {"half_sse": r"$\tfrac12\sum_k (t_k - y_k)^2$", "sse": r"$\sum_k (t_k - y_k)^2$",
-            "mse": r"$\tfrac1{10}\sum_k (t_k - y_k)^2$"}
 
 
 @dataclass(frozen=True)
@@ -111,7 +110,7 @@ def build(lesson: Lesson) -> LessonSheet:
         a = sheet.add(name, value)
         if integer:
             whole.add(a.label)
-        return Row(text, a)
+        return Row(Prose((text,)), a)
 
     se_words, runs = _words(lesson), {"se": se, "ce": ce}
     reading = [
@@ -131,27 +130,28 @@ def build(lesson: Lesson) -> LessonSheet:
             ask(rf"The {words} network's most frequent mistake (the largest count off the "
                 r"diagonal; if several are equal, the first in reading order): the true digit",
                 f"{_short(key)}: most confused, true digit", true, integer=True),
-            ask(r"\quad and the digit it was taken for:",
+            ask("and the digit it was taken for:",
                 f"{_short(key)}: most confused, predicted digit", predicted, integer=True)]
     curves = []
     for key, words in (("se", se_words), ("ce", "cross-entropy")):
         accs = [e.test_accuracy for e in runs[key].run.epochs]
         curves.append(ask(rf"After how many of the {lesson.epochs} epochs is the {words} "
-                          r"network's test accuracy above 90\,\%?",
+                          "network's test accuracy above 90\u00a0%?",
                           f"{_short(key)}: epochs above 90%",
                           sum(a > THRESHOLD for a in accs), integer=True))
         first = _first_above(accs)
         if key == "ce" and first is not None:
-            curves.append(ask(r"The first epoch after which the cross-entropy network's test "
-                              r"accuracy is above 90\,\%:", "cross-entropy: first epoch above "
+            curves.append(ask("The first epoch after which the cross-entropy network's test "
+                              "accuracy is above 90\u00a0%:", "cross-entropy: first epoch above "
                               "90%", first, integer=True))
     settings = len(lesson.grid_hidden) * len(lesson.grid_rates)
     not_worse = sum(s >= c for row in grid for s, c in row)
     table_rows = [ask(rf"At how many of the {settings} settings in the table is squared error at "
                       r"least as accurate on the test digits as cross-entropy?",
                       "settings where squared error is not worse", not_worse, integer=True)]
-    sheet.sections = [("Reading the two runs", reading), ("Reading the curves", curves),
-                      ("Reading the table", table_rows)]
+    sheet.sections = [(Prose(("Reading the two runs",)), reading),
+                      (Prose(("Reading the curves",)), curves),
+                      (Prose(("Reading the table",)), table_rows)]
     sheet.figures |= {
         "runs": {key: {"accuracy": [e.test_accuracy for e in m.run.epochs],
                        "loss": [e.loss for e in m.run.epochs],
@@ -163,7 +163,7 @@ def build(lesson: Lesson) -> LessonSheet:
         "conclusion": conclusion(lesson, se, ce, grid, n_test),
         "verified": {key: _verified(m.run) for key, m in runs.items()},
         "key_note": _key_note(se.run, ce.run),
-        "se_words": se_words, "se_tex": LOSS_TEX[lesson.squared_error],
+        "se_words": se_words, "squared_error": lesson.squared_error,
         "test_size": n_test, "epochs": lesson.epochs, "hidden": lesson.hidden}
     return sheet
 

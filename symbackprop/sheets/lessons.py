@@ -12,8 +12,6 @@ The digits classifier, trained and measured, is digits_lesson.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 import sympy as sp
 
@@ -21,34 +19,9 @@ from ..definitions.definition import Definition, Lesson, Network, Values
 from ..definitions.errors import VerificationError
 from ..engine.sample import Instance, generator
 from ..engine.verify import rel_err, run
-from ..formats.tex import number
 from ..marking.scheme_writer import with_scheme
-from .worksheet import Answer, label
-
-
-@dataclass
-class Row:
-    """One line of a lesson: a question (LaTeX) and its answer, or a worked line."""
-
-    text: str  # LaTeX, built here from numbers and fixed words
-    answer: Answer | None = None
-
-
-@dataclass
-class LessonSheet:
-    title: str
-    kind: str
-    decimals: int
-    seed: int
-    intro: str
-    sections: list[tuple[str, list[Row]]]
-    answers: list[Answer] = field(default_factory=list)
-    figures: dict = field(default_factory=dict)  # data for the template's pictures
-
-    def add(self, name: str, exact: float) -> Answer:
-        a = Answer(label(len(self.answers)), name, round(exact, self.decimals) + 0.0, exact)
-        self.answers.append(a)
-        return a
+from .forms import Apply, Equation, Group, Neg, Number, Ops, Partial, Power, Prose, Symbol
+from .model import LessonSheet, Row, row  # noqa: F401 - the lessons' model
 
 
 def build(lesson: Lesson) -> LessonSheet:
@@ -92,27 +65,33 @@ def _forward(lesson: Lesson) -> LessonSheet:
     # the engine's three-way check: SymPy substitution against NumPy, for every net and out
     result = run(defn, Instance(network, values, 0.5, True))
     sheet = LessonSheet(lesson.title, lesson.kind, d, lesson.seed, _FORWARD_INTRO, [])
-    shapes = [Row(rf"Shape of the weights $W$: {n} $\times$ 64 (one row per neuron)"),
-              Row(r"Shape of the input $x$: 64 $\times$ 1 (the 8 $\times$ 8 image, row by row)"),
-              Row(rf"Shape of $Wx$: ({n} $\times$ 64)$\cdot$(64 $\times$ 1) = {n} $\times$ 1"),
-              Row(rf"Shape of $Wx + b$: {n} $\times$ 1 + {n} $\times$ 1 = {n} $\times$ 1")]
-    row = max(range(8), key=lambda r: sum(p > 0 for p in lesson.image[8 * r:8 * r + 8]))
-    slice_terms = [(k, W[0][k], x[k]) for k in range(8 * row, 8 * row + 8)]
+    Wx = Ops((Symbol("W"), Symbol("x")), ("",))
+    Wxb = Ops((Wx, Symbol("b")), ("+",))
+    shapes = [row("Shape of the weights ", Symbol("W"), f": {n} × 64 (one row per neuron)"),
+              row("Shape of the input ", Symbol("x"), ": 64 × 1 (the 8 × 8 image, row by row)"),
+              row("Shape of ", Wx, f": ({n} × 64)·(64 × 1) = {n} × 1"),
+              row("Shape of ", Wxb, f": {n} × 1 + {n} × 1 = {n} × 1")]
+    inkiest = max(range(8), key=lambda r: sum(p > 0 for p in lesson.image[8 * r:8 * r + 8]))
+    slice_terms = [(k, W[0][k], x[k]) for k in range(8 * inkiest, 8 * inkiest + 8)]
     partial = float(sum(w * xi for _, w, xi in slice_terms))
     rest = result.values["net[1][1]"] - partial - b[0]
     _agree("slice of net[1][1]", partial + rest + b[0], result.values["net[1][1]"])
-    by_hand = [Row(rf"$w_{{1,{k + 1}}}\,x_{{{k + 1}}} = {w:.2f} \cdot {xi:.4g}$")
+    by_hand = [row(Equation((Ops((Symbol("w", sub=f"1,{k + 1}"), Symbol("x", sub=str(k + 1))),
+                                 ("",)), Ops((Number(w, 2), Number(xi)), ("·",)))))
                for k, w, xi in slice_terms]
-    by_hand.append(Row(rf"Sum of these 8 products (row {row + 1} of the image, the inkiest) =",
-                       sheet.add(f"net[1][1] row {row + 1}", partial)))
-    by_hand.append(Row(rf"The other 56 products add up to ${number(rest, d)}$ and "
-                       rf"$b_1 = {b[0]:.2f}$, so $\mathrm{{net}}_1$ =",
-                       sheet.add("net[1][1]", result.values["net[1][1]"])))
-    by_hand.append(Row(rf"$\mathrm{{out}}_1 = f(\mathrm{{net}}_1)$ with $f$ = {lesson.activation}",
-                       sheet.add("out[1][1]", result.values["out[1][1]"])))
+    net_1, out_1 = Symbol("net", sub="1", word=True), Symbol("out", sub="1", word=True)
+    by_hand.append(row(f"Sum of these 8 products (row {inkiest + 1} of the image, the inkiest) =",
+                       answer=sheet.add(f"net[1][1] row {inkiest + 1}", partial)))
+    by_hand.append(row("The other 56 products add up to ", Number(rest, d), " and ",
+                       Equation((Symbol("b", sub="1"), Number(b[0], 2))), ", so ", net_1, " =",
+                       answer=sheet.add("net[1][1]", result.values["net[1][1]"])))
+    by_hand.append(row(Equation((out_1, Apply("f", (net_1,)))), " with ", Symbol("f"),
+                       f" = {lesson.activation}",
+                       answer=sheet.add("out[1][1]", result.values["out[1][1]"])))
     table = [(j, result.values[f"net[1][{j}]"], result.values[f"out[1][{j}]"])
              for j in range(1, n + 1)]
-    sheet.sections = [("Shapes: W x + b", shapes), ("A slice by hand", by_hand)]
+    sheet.sections = [(Prose(("Shapes: ", Wxb)), shapes),
+                      (Prose(("A slice by hand",)), by_hand)]
     sheet.figures = {"image": lesson.image, "W_first": W[:, :4].tolist(),
                      "W_last": W[:, -1].tolist(), "b": b.tolist(), "table": table,
                      "x": x, "digit": lesson.digit,
@@ -152,41 +131,69 @@ def _descent(lesson: Lesson) -> LessonSheet:
             raise VerificationError(f"C'({r}) is not zero")
     cost = sp.lambdify(W_, COST)
     tangents = [(-2.0, "negative"), (1.6, "positive"), (critical[2], "zero")]
-    rows = [Row(r"$C(w) = w^4 - 3w^2 + w + 3$, so $C'(w) = 4w^3 - 6w + 1$.")]
+    w_ = Symbol("w")
+    slope_zero = Equation((_SLOPE, Number(0)))
+    rows = [row(Equation((Apply("C", (w_,)), _COST)), ", so ",
+                Equation((Apply("C", (w_,), prime=True), _SLOPE)), ".")]
     for w, _ in tangents[:2]:
-        rows.append(Row(rf"Slope of the tangent at $w = {w:g}$: $C'({w:g})$ =",
-                        sheet.add(f"C'({w:g})", _slope(w))))
-    rows.append(Row(r"The slope is zero where $4w^3 - 6w + 1 = 0$. Smallest such $w$:",
-                    sheet.add("w* (global minimum)", critical[0])))
-    rows.append(Row(r"Largest such $w$ (a local minimum):", sheet.add("w* (local minimum)",
-                                                                       critical[2])))
-    rows.append(Row(r"Value of the cost at the local minimum, $C(w^*)$ =",
-                    sheet.add("C(local minimum)", cost(critical[2]))))
-    rows.append(Row(r"Value of the cost at the global minimum, $C(w^*)$ =",
-                    sheet.add("C(global minimum)", cost(critical[0]))))
+        rows.append(row("Slope of the tangent at ", Equation((w_, Number(w))), ": ",
+                        Apply("C", (Number(w),), prime=True), " =",
+                        answer=sheet.add(f"C'({w:g})", _slope(w))))
+    rows.append(row("The slope is zero where ", slope_zero, ". Smallest such ", w_, ":",
+                    answer=sheet.add("w* (global minimum)", critical[0])))
+    rows.append(row("Largest such ", w_, " (a local minimum):",
+                    answer=sheet.add("w* (local minimum)", critical[2])))
+    at_minimum = Apply("C", (Symbol("w", sup="*"),))
+    rows.append(row("Value of the cost at the local minimum, ", at_minimum, " =",
+                    answer=sheet.add("C(local minimum)", cost(critical[2]))))
+    rows.append(row("Value of the cost at the global minimum, ", at_minimum, " =",
+                    answer=sheet.add("C(global minimum)", cost(critical[0]))))
     paths, walk_rows = [], []
     for s, start in enumerate(lesson.starts, start=1):
         w, path = start, [start]
+        w0 = Equation((Symbol("w", sub="0"), Number(start)))
         for step in range(1, lesson.steps + 1):
             w_next = w - eta * _slope(w)
             if step <= 2:  # the first step from the given start, the second from their answer
-                given = rf"$w_0 = {start:g}$" if step == 1 else r"your $w_1$"
-                walk_rows.append(Row(
-                    rf"Start {s}: $w_{{{step}}} = w_{{{step - 1}}} - \eta\, C'(w_{{{step - 1}}})$"
-                    rf" from {given}:", sheet.add(f"start {s}: w{step}", w_next)))
+                given = (w0,) if step == 1 else ("your ", Symbol("w", sub="1"))
+                walk_rows.append(row(f"Start {s}: ", _step_form(step), " from ", *given, ":",
+                                     answer=sheet.add(f"start {s}: w{step}", w_next)))
             w = w_next
             path.append(w)
         for _ in range(400):  # where it settles: keep descending
             w -= eta * _slope(w)
-        walk_rows.append(Row(rf"Start {s} ($w_0 = {start:g}$) settles at $w \approx$",
-                             sheet.add(f"start {s}: settles at", w)))
+        walk_rows.append(row(f"Start {s} (", w0, ") settles at ", w_, " ≈",
+                             answer=sheet.add(f"start {s}: settles at", w)))
         paths.append([(p, cost(p)) for p in path])
-    sheet.sections = [("The slope of the tangent", rows),
-                      (rf"Walking downhill: $w \leftarrow w - \eta\, C'(w)$, $\eta = {eta:g}$",
-                       walk_rows)]
+    descent = Ops((w_, Ops((w_, Ops((_ETA, Apply("C", (w_,), prime=True)), ("",))), ("−",))),
+                  ("←",))
+    sheet.sections = [(Prose(("The slope of the tangent",)), rows),
+                      (Prose(("Walking downhill: ", descent, ", ",
+                              Equation((_ETA, Number(eta))))), walk_rows)]
     sheet.figures = {"tangents": [(w, cost(w), _slope(w), sign) for w, sign in tangents],
                      "paths": paths, "surface_path": _surface_path()}
     return sheet
+
+
+_ETA = Symbol("η")
+
+
+def _power(n: int) -> Power:
+    return Power(Symbol("w"), Number(n))
+
+
+# C(w) = w⁴ − 3w² + w + 3 and C′(w) = 4w³ − 6w + 1, written as a pupil writes them
+_COST = Ops((_power(4), Ops((Number(3), _power(2)), ("",)), Symbol("w"), Number(3)),
+            ("−", "+", "+"))
+_SLOPE = Ops((Ops((Number(4), _power(3)), ("",)), Ops((Number(6), Symbol("w")), ("",)),
+              Number(1)), ("−", "+"))
+
+
+def _step_form(step: int) -> Equation:
+    """w_k = w_(k−1) − η C′(w_(k−1))."""
+    before = Symbol("w", sub=str(step - 1))
+    return Equation((Symbol("w", sub=str(step)), Ops((before, Ops((
+        _ETA, Apply("C", (before,), prime=True)), ("",))), ("−",))))
 
 
 _DESCENT_INTRO = ("A network learns by walking downhill on its cost. The slope of the tangent "
@@ -229,18 +236,22 @@ def _losses(lesson: Lesson) -> LessonSheet:
             if abs(slope - (f(net + h) - f(net - h)) / (2 * h)) > 1e-8:
                 raise VerificationError(f"d{name}/dnet at y = {p} disagrees with differences")
             values.append((name, loss, slope))
+        y_is = Equation((Symbol("y"), Number(p)))
         for name, loss, _ in values:
-            rows.append(Row(rf"$y = {p:g}$: {_LOSS_NAMES[name]} =",
-                            sheet.add(f"{name}({p:g})", loss)))
+            rows.append(row(y_is, ": ", *_LOSS_NAMES[name], " =",
+                            answer=sheet.add(f"{name}({p:g})", loss)))
         for name, _, slope in values:
-            rows.append(Row(rf"$y = {p:g}$: $\partial J/\partial\,\mathrm{{net}}$ for "
-                            f"{_LOSS_NAMES[name]} =", sheet.add(f"d{name}/dnet({p:g})", slope)))
-    sheet.sections = [("The two costs for one training example (target 1)", rows)]
+            rows.append(row(y_is, ": ", Partial(Symbol("J"), Symbol("net", word=True)), " for ",
+                            *_LOSS_NAMES[name], " =",
+                            answer=sheet.add(f"d{name}/dnet({p:g})", slope)))
+    sheet.sections = [(Prose(("The two costs for one training example (target 1)",)), rows)]
     sheet.figures = {"probabilities": list(lesson.probabilities)}
     return sheet
 
 
-_LOSS_NAMES = {"SE": r"squared error $(1 - y)^2$", "CE": r"cross-entropy $-\ln y$"}
+_LOSS_NAMES = {"SE": ("squared error ", Power(Group(Ops((Number(1), Symbol("y")), ("−",))),
+                                                  Number(2))),
+               "CE": ("cross-entropy ", Neg(Apply("ln", (Symbol("y"),))))}
 _LOSSES_INTRO = ("A classifier's output y = σ(net) is the probability it gives the correct "
                  "digit (target 1). Squared error (1 − y)² and cross-entropy −ln y both shrink as "
                  "y grows, but their gradients behave very differently when the network is "

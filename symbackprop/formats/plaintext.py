@@ -1,0 +1,121 @@
+"""Plain text printer of a sheet's mathematics, for what is read as words: a section's
+accessible name, a notebook's one-line repr, a log. Products are `·`, minus is `−`, powers are
+superscripts where Unicode has them.
+
+>>> from symbackprop.sheets.forms import Name, Partial, Prose
+>>> PlainText("numbered", (2, 2, 2)).prose(Prose(("Gradient of ", Name("J"), " with respect to ",
+...                                               Name("W[2][1][1]"))))
+'Gradient of J with respect to w5'
+>>> import sympy as sp
+>>> out = sp.Symbol("out")
+>>> expression(out * (1 - out)), expression(1 - out**2)
+('out·(1 − out)', '1 − out²')
+"""
+
+from __future__ import annotations
+
+import re
+
+import sympy as sp
+from sympy.printing.str import StrPrinter
+
+from ..sheets import forms
+from ..sheets.notation import symbol_of
+
+OPS = {"+": " + ", "−": " − ", "·": "·", "⊙": " ⊙ ", "×": " × ", ",": ", ", "": " ",
+       "←": " ← "}
+_SUPERSCRIPTS = str.maketrans("0123456789-()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁽⁾")
+
+
+class PlainText:
+    def __init__(self, notation: str = "matrix", layers: tuple[int, ...] | None = None):
+        self.notation, self.layers = notation, layers
+
+    def __call__(self, form: forms.Form) -> str:
+        return getattr(self, f"_{type(form).__name__}")(form)
+
+    def prose(self, prose: forms.Prose) -> str:
+        return "".join(p if isinstance(p, str) else self(p) for p in prose.parts)
+
+    def _script(self, part) -> str:
+        return part if isinstance(part, str) else self(part)
+
+    def _Name(self, f):
+        return self(symbol_of(f.canonical, self.notation, self.layers))
+
+    def _Symbol(self, f):
+        sup = "" if f.sup is None else self._script(f.sup)
+        sub = "" if f.sub is None else self._script(f.sub)
+        return f.letter + sup + sub
+
+    def _Scripted(self, f):
+        return self(f.base) + ("" if f.sup is None else self._script(f.sup)) + (
+            "" if f.sub is None else self._script(f.sub))
+
+    def _Number(self, f):
+        shown = f.shown()
+        return shown.replace("-", "−")
+
+    def _Text(self, f):
+        return f.words
+
+    def _Partial(self, f):
+        return f"∂{self(f.top)}/∂{self(f.bottom)}"
+
+    def _Frac(self, f):
+        return f"{self(f.numerator)}/{self(f.denominator)}"
+
+    def _Apply(self, f):
+        args = ", ".join(self(a) for a in f.arguments)
+        return f"{f.function}{'′' if f.prime else ''}({args})"
+
+    def _Ops(self, f):
+        out = self(f.items[0])
+        for op, item in zip(f.ops, f.items[1:]):
+            shown = self(item)
+            if isinstance(item, forms.Number) and item.value < 0 and op:
+                shown = f"({shown})"
+            out += OPS[op] + shown
+        return out
+
+    def _Neg(self, f):
+        return f"−{self(f.x)}"
+
+    def _Power(self, f):
+        exponent = self(f.exponent)
+        small = exponent.translate(_SUPERSCRIPTS)
+        return self(f.base) + (small if small != exponent or exponent == "" else f"^{exponent}")
+
+    def _Group(self, f):
+        return f"[{self(f.x)}]" if f.square else f"({self(f.x)})"
+
+    def _Sigma(self, f):
+        return f"Σ_{f.index} {self(f.body)}"
+
+    def _Equation(self, f):
+        return " = ".join(self(s) for s in f.sides)
+
+    def _Expr(self, f):
+        return expression(f.expr)
+
+
+class _Words(StrPrinter):
+    """SymPy's text printer, as a person writes the mathematics: · and −, ², ln."""
+
+    def _print_Mul(self, expr):
+        return super()._print_Mul(expr).replace("*", "·")
+
+    def _print_Pow(self, expr, rational=False):
+        base, exponent = expr.as_base_exp()
+        if exponent.is_Integer and 1 < exponent < 10:
+            return self.parenthesize(base, 100) + str(exponent).translate(_SUPERSCRIPTS)
+        return super()._print_Pow(expr, rational)
+
+    def _print_log(self, expr):
+        return f"ln({self._print(expr.args[0])})"
+
+
+def expression(expr: sp.Expr) -> str:
+    """A SymPy expression as plain text: out·(1 − out), 1 − out², −t/out."""
+    text = _Words().doprint(expr)
+    return re.sub(r"(?<=[\s(])-|^-", "−", text.replace(" - ", " − "))

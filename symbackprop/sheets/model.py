@@ -1,0 +1,130 @@
+"""The worksheet model's data: a sheet's sections of lines, each line's mathematics and the
+answer it asks for, the given numbers, and the proofs the sheet relies on.
+
+>>> label(0), label(25), label(26)
+('a', 'z', 'aa')
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass, field
+
+from ..engine import proofs
+from .forms import Equation, Form, Prose
+
+
+@dataclass(frozen=True)
+class Answer:
+    label: str  # printed label: a, b, ..., z, aa, ab, ...
+    name: str  # canonical name: net[1][1], J, dJ/dW[2][1][1], dJ/dout[2][1], new W[2][1][1]
+    value: float  # as printed: computed from rounded intermediates, rounded
+    exact: float  # the verified, unrounded value
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of working: quantity = general form = this network's form = answer."""
+
+    quantity: Form
+    forms: tuple[Form, ...]
+    answer: Answer
+    first: bool  # False where the answer was already asked for earlier on the sheet
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A matrix of blanks, laid out as the matrix with its shape under it: the section's
+    lines from `first` on are its entries, row by row."""
+
+    quantity: Form  # δ⁽¹⁾
+    form: Form  # (W⁽²⁾)ᵀ δ⁽²⁾ ⊙ f′(net⁽¹⁾)
+    rows: int
+    columns: int
+    first: int
+    shape_asked: bool = False  # its shape is a question before it: shown under it in the key
+
+    def layout(self, lines: list) -> tuple[list, list[list]]:
+        """A section's lines (or a driver's views of them): those before the matrix, and the
+        matrix's entries as its rows."""
+        entries = lines[self.first:]
+        return lines[:self.first], [entries[r * self.columns:(r + 1) * self.columns]
+                                    for r in range(self.rows)]
+
+
+@dataclass
+class Section:
+    title: Prose
+    intro: str
+    lines: list[Line] = field(default_factory=list)
+    grid: Grid | None = None
+
+
+@dataclass(frozen=True)
+class Given:
+    """A row of the given numbers: its caption and its groups of `name = value` (an example's
+    inputs, then its targets)."""
+
+    caption: str
+    groups: tuple[tuple[Equation, ...], ...]
+
+
+@dataclass
+class Worksheet:
+    title: str
+    notation: str
+    decimals: int
+    learning_rate: float
+    sections: list[Section]
+    answers: list[Answer]
+    proofs: list[proofs.Proof]
+    values: dict[str, float]  # the given numbers by canonical name
+    layers: tuple[int, ...]
+    activations: tuple[str, ...]
+    loss: str
+    bias: str
+    seed: int | None
+    version: int | None
+    asked: tuple[str, ...]
+    examples: int = 0  # of a batch (its givens are x[k]@e, t[j]@e); 0 for one example
+    batch_loss: str = "sum"
+    givens: list[Given] = field(default_factory=list)
+    network_words: str = ""
+
+
+@dataclass
+class Row:
+    """One line of a lesson: a question and its answer, or a worked line."""
+
+    text: Prose  # words with their mathematics
+    answer: Answer | None = None
+
+
+def row(*parts, answer: Answer | None = None) -> Row:
+    """A lesson's line; a question's closing '=' kept with the word before it."""
+    if parts and isinstance(parts[-1], str) and parts[-1].endswith(" ="):
+        parts = (*parts[:-1], parts[-1][:-2] + "\u00a0=")
+    return Row(Prose(parts), answer)
+
+
+@dataclass
+class LessonSheet:
+    title: str
+    kind: str
+    decimals: int
+    seed: int
+    intro: str
+    sections: list[tuple[Prose, list[Row]]]
+    answers: list[Answer] = field(default_factory=list)
+    figures: dict = field(default_factory=dict)  # data for the template's pictures
+
+    def add(self, name: str, exact: float) -> Answer:
+        a = Answer(label(len(self.answers)), name, round(exact, self.decimals) + 0.0, exact)
+        self.answers.append(a)
+        return a
+
+
+def label(i: int) -> str:
+    """a, ..., z, aa, ab, ...: the i-th blank's label."""
+    letters = string.ascii_lowercase
+    return letters[i] if i < 26 else label(i // 26 - 1) + letters[i % 26]

@@ -1,0 +1,222 @@
+"""The lines of working of a scalar sheet, in the order a student meets them: the forward pass,
+the loss, each asked gradient's chain of factors (every path of a sum written out), each asked
+δ, a batch's sums, and the gradient-descent step. Each line holds its mathematics as forms
+(sheets/forms.py) and the answer it asks for.
+"""
+
+from __future__ import annotations
+
+from ..definitions.canonical import at_example
+from ..definitions.definition import Definition
+from ..engine.derivation import Derivation
+from ..engine.evaluate import forward, step_values
+from ..engine.graph import name
+from ..engine.steps import Factor, PathSum, Step, flatten
+from .forms import (
+    Expr,
+    Form,
+    Frac,
+    Group,
+    Name,
+    Number,
+    Ops,
+    Partial,
+    Prose,
+    Scripted,
+    Symbol,
+    Text,
+)
+from .model import Answer, Line, Section, label
+from .rules import LOSS_WORDS, activation_form, loss_form
+
+ETA = Symbol("η")
+
+
+class Working:
+    """Collects lines and answers in the order a student meets them."""
+
+    def __init__(self, defn: Definition, result, example: int | None = None,
+                 answers: list[Answer] | None = None, by_name: dict | None = None):
+        # result: the Verified whole, or one Example of a batch (its names gain '@example')
+        self.defn, self.r, self.example = defn, result, example
+        self.d: Derivation = result.derivation
+        self.graph = self.d.graph
+        self.layers = defn.network.layers
+        self.answers: list[Answer] = [] if answers is None else answers
+        self.by_name: dict[str, Answer] = {} if by_name is None else by_name
+        self.J = Name("J" if example is None else f"J@{example}")
+        inst = result.instance
+        if inst.batched:  # the batch itself: its numbers are its examples' sums
+            return
+        self.rounded = forward(self.graph, inst, defn.decimals)
+        self.rounded_steps = step_values(self.d.grads.values(), self.rounded, self.graph,
+                                         defn.decimals, flat=defn.form != "matrix")
+
+    def named(self, canonical: str) -> str:
+        """The canonical name on this sheet: an example's quantities carry '@e'."""
+        return canonical if self.example is None else at_example(canonical, self.example)
+
+    # --- names and answers ------------------------------------------------------------
+
+    def sym(self, canonical: str) -> Name:
+        return Name(self.named(canonical))
+
+    def expr(self, expr) -> Expr:
+        return Expr(expr, self.example)
+
+    def answer(self, canonical: str, value: float, exact: float) -> tuple[Answer, bool]:
+        canonical = self.named(canonical)
+        if canonical in self.by_name:
+            return self.by_name[canonical], False
+        a = Answer(label(len(self.answers)), canonical, value, exact)
+        self.answers.append(a)
+        self.by_name[canonical] = a
+        return a, True
+
+    def line(self, quantity: Form, forms, canonical: str, value: float, exact: float) -> Line:
+        a, first = self.answer(canonical, value, exact)
+        return Line(quantity, tuple(forms), a, first)
+
+    def titled(self, *parts) -> Prose:
+        head = () if self.example is None else (f"Example {self.example}: ",)
+        return Prose(head + parts)
+
+    # --- sections ---------------------------------------------------------------------
+
+    def forward_section(self) -> Section:
+        s = Section(self.titled("Forward pass"), "For each neuron, add up its weighted inputs "
+                    "(net), then apply the activation (out). Round each result to "
+                    f"{self.defn.decimals} decimals before you use it.")
+        for l in range(1, self.defn.network.depth + 1):
+            act = self.defn.network.activations[l - 1]
+            for j in range(1, self.layers[l] + 1):
+                n, o = name("net", l, j), name("out", l, j)
+                s.lines.append(self.line(self.sym(n), [self.expr(self.graph.equations[n])], n,
+                                         self.rounded[n], self.r.values[n]))
+                s.lines.append(self.line(self.sym(o), [activation_form(act, self.sym(n))], o,
+                                         self.rounded[o], self.r.values[o]))
+        return s
+
+    def loss_section(self) -> Section:
+        words = LOSS_WORDS[self.defn.network.loss]
+        if self.example is not None:  # the words say J; the line says J with [e] above it
+            words = f"This example's own loss, J[{self.example}] on the line below. {words}"
+        s = Section(self.titled("Loss"), words)
+        outs = [(self.sym(name("t", j)), self.sym(name("out", self.defn.network.depth, j)))
+                for j in range(1, self.layers[-1] + 1)]
+        s.lines.append(self.line(self.J, [loss_form(self.defn.network.loss, outs)], "J",
+                                 self.rounded["J"], self.r.values["J"]))
+        return s
+
+    def gradient_section(self, param: str) -> Section:
+        step = self.d.grads[param]
+        parts = list(flatten(step))  # a sum of paths stays one factor
+        s = Section(self.titled("Gradient of ", self.J, " with respect to ", self.sym(param)),
+                    "By the chain rule, multiply the factors; where a quantity reaches J by "
+                    "several paths, add the paths.")
+        for f in parts:
+            s.lines += self.factor_lines(f)
+        if not isinstance(step, PathSum):  # a shared bias's sum of paths is already the answer
+            s.lines.append(self.line(Partial(self.J, self.sym(param)), [self.chain(parts)],
+                                     f"dJ/d{param}", self.rounded_steps[step.target],
+                                     self.r.grads[param]))
+        return s
+
+    def delta_section(self, delta: str) -> Section:
+        """δ = ∂J/∂net of one neuron: its factors, then their product."""
+        step = self.d.deltas[delta]
+        net = delta.split("/d", 1)[1]
+        parts = list(flatten(step))
+        s = Section(self.titled("The error term ", Symbol("δ"), " of ", self.sym(net)),
+                    "δ = ∂J/∂net: how J changes with the neuron's net input. Multiply the "
+                    "factors; where the neuron reaches J by several paths, add the paths.")
+        for f in parts:
+            s.lines += self.factor_lines(f)
+        if len(parts) > 1:
+            s.lines.append(self.line(Partial(self.J, self.sym(net)), [self.chain(parts)], delta,
+                                     self.rounded_steps[delta], self.r.steps[delta]))
+        return s
+
+    def chain(self, parts) -> Form:
+        return Ops.joined((self.partial(f) for f in parts), "·")
+
+    def factor_lines(self, f: Step) -> list[Line]:
+        if isinstance(f, Factor):
+            return [self.line(self.partial(f), [self.expr(f.general), self.expr(f.expr)],
+                              f.target, self.rounded_steps[f.target], self.r.steps[f.target])]
+        lines = []
+        products = []
+        for term in f.terms:  # a sum over paths: each path's factors, then its product
+            factors = flatten(term)
+            for g in factors:
+                lines += self.factor_lines(g)
+            product = self.chain(factors)
+            products.append(product)
+            lines.append(self.line(Ops((Text("path via "), self.sym(_via(term.target))), ("",)),
+                                   [product], term.target, self.rounded_steps[term.target],
+                                   self.r.steps[term.target]))
+        lines.append(self.line(self.partial(f), [Ops.joined((Group(p) for p in products), "+")],
+                               f.target, self.rounded_steps[f.target], self.r.steps[f.target]))
+        return lines
+
+    def partial(self, f: Step) -> Partial:
+        """∂top/∂bottom in the sheet's notation, from a target such as 'dout[2][1]/dnet[2][1]'."""
+        top, bottom = f.target[1:].split("/d", 1)
+        return Partial(self.sym(top) if top != "J" else self.J, self.sym(bottom))
+
+    def rounded_grads(self, params) -> dict[str, float]:
+        """Each gradient as the student has it: from rounded intermediates, rounded."""
+        return {p: self.rounded_steps[self.d.grads[p].target] for p in params}
+
+    def batch_grads(self, sheets: list[Working], params) -> dict[str, float]:
+        """The batch's gradients as the student adds them up: from each example's rounded
+        answer, rounded."""
+        share = 1 if self.r.instance.batch_loss == "sum" else len(sheets)
+        return {p: round(sum(s.rounded_grads([p])[p] for s in sheets) / share,
+                         self.defn.decimals) + 0.0 for p in params}
+
+    def batch_section(self, sheets: list[Working], grads: dict[str, float]) -> Section:
+        """J and each asked gradient (`grads`: as the student adds them up) as the sum (or
+        mean) of the examples' own."""
+        E, mean = len(sheets), self.r.instance.batch_loss == "mean"
+        s = Section(Prose((f"The batch: {'the mean' if mean else 'the sum'} over the {E} "
+                           "examples",)),
+                    f"J is the {'mean' if mean else 'sum'} of the {E} examples' losses, and so "
+                    f"each gradient is the {'mean' if mean else 'sum'} of the examples' "
+                    "gradients.")
+
+        def total(terms: list[Form]) -> Form:
+            joined = Ops.joined(terms, "+")
+            return Ops((Frac(Number(1), Number(E), small=True), Group(joined, sized=True)),
+                       ("",)) if mean else joined
+
+        J = round(sum(t.rounded["J"] for t in sheets) / (E if mean else 1), self.defn.decimals)
+        s.lines.append(self.line(Name("J"), [total([t.J for t in sheets])], "J", J + 0.0,
+                                 self.r.values["J"]))
+        for p, rounded in grads.items():
+            terms = [Partial(t.J, self.sym(p)) for t in sheets]
+            s.lines.append(self.line(Partial(Name("J"), self.sym(p)), [total(terms)],
+                                     f"dJ/d{p}", rounded, self.r.grads[p]))
+        return s
+
+    def update_section(self, asked, grads: dict[str, float]) -> Section:
+        eta = self.defn.learning_rate
+        fixed = not self.r.instance.update_biases
+        s = Section(Prose(("Gradient-descent step",)),
+                    f"New value = old value − η · gradient, with η = {eta:g}"
+                    + (" (biases stay fixed in this example)." if fixed else "."))
+        d = self.defn.decimals
+        for p in asked:
+            grad_rounded = grads[p]
+            moves = p[0] == "W" or not fixed
+            rounded = round(self.r.values[p] - eta * grad_rounded, d) if moves else \
+                self.r.values[p]
+            form = (Ops((self.sym(p), ETA, Partial(Name("J"), self.sym(p))), ("−", "·"))
+                    if moves else Ops((self.sym(p), Text(" (fixed)")), ("",)))
+            s.lines.append(self.line(Scripted(self.sym(p), sup=Text("new")), [form], f"new {p}",
+                                     rounded + 0.0, self.r.updated[p]))
+        return s
+
+
+def _via(target: str) -> str:
+    return target.rsplit(" via ", 1)[1]
