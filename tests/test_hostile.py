@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from symbackprop.cli import commands as cli
+from symbackprop.cli.common import strict_json
 from symbackprop.definitions import definition
 from symbackprop.definitions.definition import (
     MAX_BYTES,
@@ -454,10 +455,10 @@ def test_cli_names_the_file_and_key(tmp_path, monkeypatch, capsys, text, words):
 
 
 def test_json_output_is_strict_or_refused(monkeypatch, capsys):
-    assert json.loads(cli._json({"J": 0.25, "W": [[1.0]]}, "x.yaml")) == {"J": 0.25, "W": [[1.0]]}
+    assert json.loads(strict_json({"J": 0.25, "W": [[1.0]]}, "x.yaml")) == {"J": 0.25, "W": [[1.0]]}
     for bad in (float("nan"), float("inf"), -float("inf")):
         with pytest.raises(UsageError, match="x.yaml: a result is not a finite number"):
-            cli._json({"loss_history": [1.0, bad]}, "x.yaml")
+            strict_json({"loss_history": [1.0, bad]}, "x.yaml")
     # the wire from `train --json`: an engine that ever let a NaN through is refused, not printed
     real = numeric.train
     monkeypatch.setattr(numeric, "train", lambda inst, steps: (

@@ -81,15 +81,13 @@ def _instance(defn: definition.Definition, seed: int | None, version: int | None
 
 def _instance_version(defn: definition.Definition, seed, version) -> int | None:
     """The version a worksheet is drawn for, with the command line's bounds and refusals."""
-    from types import SimpleNamespace
-
-    from ..cli.commands import _version_of
     from ..definitions.errors import UsageError
+    from ..engine.sample import version_of
 
     _whole(seed, "seed", 0, definition.MAX_SEED, defn.source)
     version = _whole(version, "version", 1, definition.MAX_VERSIONS, defn.source)
     try:
-        return _version_of(defn, SimpleNamespace(version=version))
+        return version_of(defn, version)
     except UsageError as exc:
         said = str(exc).removeprefix(f"{defn.source}: ").replace("--version", "version")
         raise DefinitionError(defn.source, "version", said) from None

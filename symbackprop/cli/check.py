@@ -1,6 +1,6 @@
 """The `check` command's file side: the key to mark against (a KEY.json, or a definition's
 version regenerated), the answers (a file, standard input, or asked for in turn), and the
-report. Kept beside cli.py, as build.py is for `build`."""
+report. Kept beside commands.py, as files/build.py is for `build`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 import sys
 
 from ..definitions.errors import UsageError
-from . import commands as cli
+from .common import network_definition, strict_json, usage
 
 
 def main(args) -> int:
@@ -36,7 +36,7 @@ def main(args) -> int:
                   f"but every one is right for version {other}: is this version {other}?",
                   file=sys.stderr)
     if args.json:
-        print(cli._json({"answers": [m.as_json() for m in marks], "score": score}, args.key))
+        print(strict_json({"answers": [m.as_json() for m in marks], "score": score}, args.key))
     else:
         print(_check_text(marks, score, key))
     return 0
@@ -73,13 +73,14 @@ def _load_key(args):
     from ..marking import check, keys
 
     if not args.key.endswith(".json"):  # a definition: regenerate its key (needs the engine)
+        from ..engine.sample import version_of
         from ..files import classset
 
-        defn = cli._network_definition(args.key)
-        key = classset.key(defn, cli._version_of(defn, args), args.seed)
+        defn = network_definition(args.key)
+        key = classset.key(defn, version_of(defn, args.version), args.seed)
         return check.Key.from_json(json.loads(json.dumps(key))), defn
     if args.version is not None or args.seed is not None:
-        cli._usage(f"{args.key}: a KEY.json is one version already; --seed and --version go with "
+        usage(f"{args.key}: a KEY.json is one version already; --seed and --version go with "
                "a definition")
     return keys.read(args.key), None
 

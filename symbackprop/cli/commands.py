@@ -5,7 +5,6 @@ print."""
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import warnings
@@ -29,6 +28,7 @@ from ..definitions.errors import (
     one_line,
     terminal_safe,
 )
+from .common import network_definition, strict_json, usage
 
 # The engine (SymPy) is imported inside the commands that need it: `check KEY.json` must
 # start fast and never import SymPy.
@@ -280,11 +280,11 @@ def cmd_derive(args) -> int:
     from ..engine import report
     from ..engine.verify import run, run_params
 
-    defn = _network_definition(args.file)
+    defn = network_definition(args.file)
     inst = _instance(defn, args)
     params = [_param(p, defn.network) for p in args.param or ()]
     if args.form == "matrix" and params:
-        _usage("derive: --form matrix shows whole layers; leave out --param")
+        usage("derive: --form matrix shows whole layers; leave out --param")
     result = run_params(defn, inst, params) if params and not args.json else run(defn, inst)
     form = None
     if args.form == "matrix":
@@ -292,7 +292,7 @@ def cmd_derive(args) -> int:
 
         form = matrixform.build(result)
     if args.json:
-        print(_json(report.as_json(result) | ({} if form is None else {
+        print(strict_json(report.as_json(result) | ({} if form is None else {
             "matrix": report.matrix_json(form)}), args.file))
     elif form is not None:
         print(report.matrix_text(form))
@@ -307,28 +307,28 @@ def _param(label: str, network) -> str:
 
     p = canonical(label, network.layers, network.bias)
     if p is None and label[:1] in ("w", "b") and label[1:].isdigit():
-        _usage(f"--param: '{label}' names no parameter of this network "
+        usage(f"--param: '{label}' names no parameter of this network "
                f"({parameters(network.layers, network.bias)})")
     p = p or label
-    definition.check_name(p, network, lambda problem: _usage(f"--param: {problem}"))
+    definition.check_name(p, network, lambda problem: usage(f"--param: {problem}"))
     if p.startswith("d") or p[0] not in "Wb":
-        _usage(f"--param: '{label}' is not a weight or bias")
+        usage(f"--param: '{label}' is not a weight or bias")
     return p
 
 
 def cmd_train(args) -> int:
     from ..engine import numeric
 
-    defn = _network_definition(args.file)
+    defn = network_definition(args.file)
     if defn.data is not None or args.epochs is not None:
         return _train_on_data(defn, args)
     if args.steps is None:
-        _usage("train: give --steps N (or, for a definition with data:, --epochs N)")
+        usage("train: give --steps N (or, for a definition with data:, --epochs N)")
     inst = _instance(defn, args)
     history, p = numeric.train(inst, args.steps)
     outputs = numeric.forward(inst, p)[-1].out.T.tolist()  # a batch: a list per example
     if args.json:
-        print(_json({"loss_history": history, "outputs": outputs,
+        print(strict_json({"loss_history": history, "outputs": outputs,
                      "W": [w.tolist() for w in p.W],
                      "b": None if p.b is None else [b.tolist() for b in p.b]}, args.file))
         return 0
@@ -352,10 +352,10 @@ def _train_on_data(defn, args) -> int:
     from ..files.output import bar, progress
 
     if defn.data is None:
-        _usage(f"{args.file}: --epochs trains on a data set; the definition has no data: "
+        usage(f"{args.file}: --epochs trains on a data set; the definition has no data: "
                "(use --steps to train on its own values)")
     if args.epochs is None or args.steps is not None:
-        _usage(f"{args.file}: a definition with data: trains with --epochs N (not --steps)")
+        usage(f"{args.file}: a definition with data: trains with --epochs N (not --steps)")
     data = dataset.read(defn.data.file)
     seed = args.seed if args.seed is not None else (
         defn.seed if defn.seed is not None else DEFAULT_SEED)
@@ -376,7 +376,7 @@ def _train_on_data(defn, args) -> int:
     run = training.train(defn.network, data, args.epochs, args.batch_size, defn.learning_rate,
                          seed, defn.data.test_fraction, on_epoch=said, on_batch=stepped)
     if args.json:
-        print(_json(run.as_json(), args.file))
+        print(strict_json(run.as_json(), args.file))
     else:
         shown, said = len(run.first_batch.examples), verification_text(run.first_batch)
         which = shown if shown == args.batch_size else f"its first {shown} of {args.batch_size}"
@@ -399,26 +399,10 @@ def cmd_check(args) -> int:
     return checking.main(args)
 
 
-def _version_of(defn, args) -> int | None:
-    """The version to regenerate: required where the definition builds a set of versions."""
-    from ..engine.sample import fully_given
+def _version(defn, args) -> int | None:
+    from ..engine.sample import version_of
 
-    if fully_given(defn):
-        if args.version:
-            _usage(f"{defn.source}: every number is given, so there are no versions; leave "
-                   "out --version")
-        return None
-    source = defn.source
-    if args.version is None:
-        if defn.versions:
-            _usage(f"{source}: numbers are drawn per version: give --version (1 to "
-                   f"{defn.versions}, the versions this set builds)")
-        return None  # the one unnumbered sheet 'build FILE' writes
-    last = defn.versions or MAX_VERSIONS
-    if not 1 <= args.version <= last:
-        which = "this set builds" if defn.versions else "a set can have"
-        _usage(f"{source}: --version {args.version}: {which} versions 1 to {last}")
-    return args.version
+    return version_of(defn, args.version)
 
 
 def _instance(defn, args):
@@ -428,7 +412,7 @@ def _instance(defn, args):
     judge, and has no sheet to agree with)."""
     from ..engine.sample import NoGoodDraw, fully_given, instance
 
-    version = _version_of(defn, args)
+    version = _version(defn, args)
     if fully_given(defn):
         return instance(defn, args.seed)
     from ..files import classset  # worksheets and proofs: only a drawn sheet needs them
@@ -465,12 +449,13 @@ def _fraction(text: str) -> float:
 def cmd_audit(args) -> int:
     from ..marking import audit
 
-    defn = _network_definition(args.file)
+    defn = network_definition(args.file)
     if not (defn.claimed or defn.loss_after_steps or defn.outputs_after_steps):
-        _usage(f"{args.file}: claimed: lists no figures to audit")
+        usage(f"{args.file}: claimed: lists no figures to audit")
     claims = audit.audit(defn)
     if args.json:
-        print(_json({"source": args.file, "claims": [c.as_json() for c in claims]}, args.file))
+        claimed = {"source": args.file, "claims": [c.as_json() for c in claims]}
+        print(strict_json(claimed, args.file))
     else:
         print(audit.text(claims, args.file))
     return 0
@@ -484,34 +469,12 @@ def cmd_proof(args) -> int:
             print(f"{name:32} {proofs.get(name).title}")
         return 0
     if not args.name:
-        _usage("proof: name a proof, or use --list to see them")
+        usage("proof: name a proof, or use --list to see them")
     if args.name not in proofs.BUILDERS:
-        _usage(f"proof: no proof called '{args.name}'; 'symbackprop proof --list' lists them")
+        usage(f"proof: no proof called '{args.name}'; 'symbackprop proof --list' lists them")
     proof = proofs.get(args.name)
-    print(_json(proofs.as_json(proof), args.name) if args.json else proofs.text(proof))
+    print(strict_json(proofs.as_json(proof), args.name) if args.json else proofs.text(proof))
     return 0
-
-
-def _json(value, source: str) -> str:
-    """Strict JSON (RFC 8259 has no NaN or Infinity), or a clear refusal."""
-    try:
-        return json.dumps(value, indent=2, allow_nan=False)
-    except ValueError:
-        raise UsageError(f"{source}: a result is not a finite number (NaN or infinity), which "
-                         "JSON cannot carry; run without --json to see it") from None
-
-
-def _network_definition(path: str):
-    """A backpropagation definition; a lesson page (seed 000's) has no network to derive."""
-    defn = definition.load(path)
-    if isinstance(defn, definition.Lesson):
-        _usage(f"{path}: a {defn.kind} worksheet has no network to work on; build it with "
-               f"'symbackprop build {path}'")
-    return defn
-
-
-def _usage(problem: str):
-    raise UsageError(problem)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from .yamlfile import quoted
+
 LABEL = re.compile(r"[^\s/\[\]@]+")  # an author's label: one word, no '/', '[', ']' or '@'
 
 
@@ -141,7 +143,4 @@ def _check_example(name: str, network, fail, updated: bool, examples: int) -> No
         fail(f"'{name}' is not a canonical name of an example: write {at_example(plain, e)}")
 
 
-def _show(value) -> str:
-    from .definition import _show as show  # the schema's way of quoting what a user wrote
-
-    return show(value)
+_show = quoted  # the schema's way of quoting what a user wrote

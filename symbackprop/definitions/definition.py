@@ -32,6 +32,8 @@ from .yamlfile import (  # noqa: F401 - part of what a definition is read with
     Unreadable,
     read_text,
 )
+from .yamlfile import describe as _kind
+from .yamlfile import quoted as _show
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity", "softmax")
 LOSSES = ("half_sse", "sse", "mse", "cross_entropy", "binary_cross_entropy")
@@ -196,7 +198,9 @@ def load(path: str | Path) -> Definition | Lesson:
 
 
 def parse(text: str, source: str = "<definition>") -> Definition | Lesson:
-    return _Checker(source).definition(yamlfile.parse(text, source))
+    from . import yamlstrict  # here, not above: `check` reads a key's definition, no YAML
+
+    return _Checker(source).definition(yamlstrict.parse(text, source))
 
 
 # --- the schema ---------------------------------------------------------------------
@@ -703,25 +707,6 @@ def parameters(network: Network) -> int:
 _REPR = reprlib.Repr()
 _REPR.maxstring = _REPR.maxother = 60
 _REPR.maxlevel, _REPR.maxlist, _REPR.maxdict = 3, 8, 4
-
-
-def _kind(value) -> str:
-    if isinstance(value, TooLong):
-        return f"a whole number of {value.digits:,} digits (at most {MAX_DIGITS})"
-    if isinstance(value, bool):
-        return f"the yes/no value {value}"
-    if isinstance(value, str):
-        return f"the text {_REPR.repr(value)}"
-    return {dict: "a mapping", list: "a list", type(None): "nothing"}.get(
-        type(value)) or _REPR.repr(value)
-
-
-def _show(value) -> str:
-    """What a user wrote, shown short: reprlib cuts long lists and texts, and aliases are
-    already bounded by MAX_VALUES."""
-    if isinstance(value, (dict, str, bool, type(None), TooLong)):
-        return _kind(value)
-    return _REPR.repr(value)
 
 
 def _shape(matrix) -> str:

@@ -1,9 +1,7 @@
 """Reading a definition file: a regular file of bounded size, and YAML read strictly.
 
-YAML 1.1 reads `010` as 8, `0x10` as 16, `no` as False and `1e-3` as text; PyYAML expands an
-alias as often as it is used and nests as deep as the text does. Here `1e-3` is the number it
-looks like, the others are refused, a document is bounded in size, nesting and values, and each
-number keeps the text it was written with (`Printed`).
+The bounds of a document (yamlstrict.py reads the YAML within them), each number with the
+text it was written with (`Printed`), and how what a user wrote is quoted in a message.
 """
 
 from __future__ import annotations
@@ -13,8 +11,6 @@ import reprlib
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-
-from .errors import DefinitionError  # noqa: F401 - raised by parse, through yamlstrict
 
 # A definition file: the shipped ones are 1 to 3 KB, but a network of the largest size admitted
 # (200,000 weights and biases), every number written out in full double precision in block
@@ -121,9 +117,26 @@ def _bytes(n: int) -> str:
     return f"{n // 2**20} MiB" if n % 2**20 == 0 else f"{n // 1024} KiB"
 
 
-def parse(text: str, source: str):
-    """The YAML document in `text`, read strictly and within the bounds; DefinitionError with
-    the line otherwise (yamlstrict.py, imported here: `check` reads no YAML)."""
-    from . import yamlstrict
+def describe(value) -> str:
+    """What a user wrote, in words: 'a mapping', 'the text 'abc'', 'a whole number of 25
+    digits'."""
+    if isinstance(value, TooLong):
+        return f"a whole number of {value.digits:,} digits (at most {MAX_DIGITS})"
+    if isinstance(value, bool):
+        return f"the yes/no value {value}"
+    if isinstance(value, str):
+        return f"the text {_REPR.repr(value)}"
+    return {dict: "a mapping", list: "a list", type(None): "nothing"}.get(
+        type(value)) or _REPR.repr(value)
 
-    return yamlstrict.parse(text, source)
+
+def quoted(value) -> str:
+    """What a user wrote, shown short: reprlib cuts long lists and texts, and aliases are
+    already bounded by MAX_VALUES.
+
+    >>> quoted([1] * 100), quoted("x" * 100)[:20]
+    ('[1, 1, 1, 1, 1, 1, ...]', "the text 'xxxxxxxxxx")
+    """
+    if isinstance(value, (dict, str, bool, type(None), TooLong)):
+        return describe(value)
+    return _REPR.repr(value)

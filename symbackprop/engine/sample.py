@@ -19,7 +19,14 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..definitions.definition import Definition, Example, Network, Values, parameters
+from ..definitions.definition import (
+    MAX_VERSIONS,
+    Definition,
+    Example,
+    Network,
+    Values,
+    parameters,
+)
 from ..definitions.errors import UsageError
 
 SAMPLE_VERSION = 1  # bump when the drawing changes, so old seeds are not silently reused
@@ -71,6 +78,27 @@ class NoGoodDraw(UsageError):
 
 def fully_given(defn: Definition) -> bool:
     return defn.values.complete and (defn.values.biases is not None or defn.network.bias == "none")
+
+
+def version_of(defn: Definition, version: int | None) -> int | None:
+    """The version whose numbers are asked for: required (1 to N) where the definition builds a
+    set of versions, refused where every number is given; UsageError otherwise."""
+    if fully_given(defn):
+        if version:
+            raise UsageError(f"{defn.source}: every number is given, so there are no versions; "
+                             "leave out --version")
+        return None
+    source = defn.source
+    if version is None:
+        if defn.versions:
+            raise UsageError(f"{source}: numbers are drawn per version: give --version (1 to "
+                             f"{defn.versions}, the versions this set builds)")
+        return None  # the one unnumbered sheet 'build FILE' writes
+    last = defn.versions or MAX_VERSIONS
+    if not 1 <= version <= last:
+        which = "this set builds" if defn.versions else "a set can have"
+        raise UsageError(f"{source}: --version {version}: {which} versions 1 to {last}")
+    return version
 
 
 def instance(defn: Definition, seed: int | None = None, version: int | None = None,
