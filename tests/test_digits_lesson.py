@@ -13,7 +13,7 @@ from symbackprop.definitions import dataset
 from symbackprop.definitions.definition import DefinitionError, Network, load, parse
 from symbackprop.engine import training
 from symbackprop.engine.sample import generator
-from symbackprop.files.build import key_text
+from symbackprop.files.writing import key_text
 from symbackprop.formats import pdf, practice_page, tex
 from symbackprop.sheets import digits_lesson, lessons
 

@@ -295,7 +295,7 @@ def test_marking_again_leaves_no_feedback_page_of_the_earlier_class(keys, tmp_pa
     (tmp_path / "m" / "notes.txt").write_text("the teacher's own")
     (tmp_path / "a.csv").write_text(_answers(keys, [("Ada", "1"), ("Bob", "2")]))
     again = run(["mark", str(keys), "a.csv", "--out", "m"], tmp_path)
-    assert again.code == 0 and "removed 1 files of an earlier marking" in again.stdout
+    assert again.code == 0 and "removed 1 file of an earlier marking" in again.stdout
     assert sorted(p.name for p in (tmp_path / "m").iterdir()) == [
         "feedback-001-ada.html", "feedback-002-bob.html", "gradebook.csv", "notes.txt",
         "summary.csv"]
@@ -405,3 +405,18 @@ def test_keys_of_two_sheets_with_the_same_labels_are_not_one_class(keys, tmp_pat
     result = run(["mark", "mixed", "a.csv", "--out", "m"], tmp_path)
     assert_refused(result, "are keys of different sheets")
     assert not (tmp_path / "m").exists()
+
+
+def test_every_control_and_invisible_mark_of_unicode_is_shown_not_sent():
+    """Held to Unicode's own categories (Cc, Cf, Zl, Zp), read from unicodedata here: the
+    message guard is written out by hand so that `check` starts fast."""
+    import unicodedata
+
+    from symbackprop.definitions.errors import terminal_safe
+
+    acting = [chr(c) for c in range(0x110000)
+              if unicodedata.category(chr(c)) in ("Cc", "Cf", "Zl", "Zp") and chr(c) not in "\t\n"]
+    assert len(acting) > 200
+    missed = [f"U+{ord(c):04X}" for c in acting if terminal_safe(f"a{c}b") == f"a{c}b"]
+    assert missed == []
+    assert terminal_safe("Zoë\tÅsa\nη = 0.5") == "Zoë\tÅsa\nη = 0.5"  # text stays text

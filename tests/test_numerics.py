@@ -159,7 +159,7 @@ def test_diverging_training_names_the_step_where_the_loss_stopped_being_finite()
         if not math.isfinite(0.5 * (2 * w - 1) * (2 * w - 1)):
             break
     inst = replace(instance(d), values=replace(d.values, weights=(((0.6,),),)))
-    with pytest.raises(numeric.Diverged, match=f"at step {step}:") as exc:
+    with pytest.raises(numeric.Diverged, match=f"by step {step}:") as exc:
         numeric.train(inst, 1000)
     assert exc.value.step == step and "learning rate 10" in str(exc.value)
     history, _ = numeric.train(inst, step - 1)

@@ -37,7 +37,13 @@ def load(path: str | Path) -> definition.Definition | definition.Lesson:
 
 
 def parse(text: str, source: str = "<definition>") -> definition.Definition | definition.Lesson:
-    """Check a definition given as YAML text."""
+    """Check a definition given as YAML text (at most 16 MiB, as a file is read)."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be the definition's YAML as a str, got {type(text).__name__}")
+    if len(text) > definition.MAX_BYTES or len(text.encode("utf-8", "replace")) > \
+            definition.MAX_BYTES:
+        raise DefinitionError(source, "", f"larger than {definition.MAX_BYTES // 2**20} MiB, "
+                              "the most a definition may be")
     return definition.parse(text, source)
 
 
@@ -105,13 +111,17 @@ def derive(defn, seed: int | None = None, version: int | None = None) -> Result:
     return Result(defn, run(defn, _instance(defn, seed, version)))
 
 
-def train(defn, steps: int = 100, seed: int | None = None) -> Training:
-    """`steps` steps of gradient descent, as `symbackprop train` takes them."""
+def train(defn, steps: int = 100, seed: int | None = None,
+          version: int | None = None) -> Training:
+    """`steps` steps of gradient descent, as `symbackprop train --steps` takes them (of a
+    class set's `version`)."""
     from ..engine import numeric
 
     defn = _network(defn)
+    if steps is None:
+        raise TypeError("steps must be a whole number (an int), got NoneType")
     steps = _whole(steps, "steps", 0, definition.MAX_STEPS, defn.source)
-    inst = _instance(defn, seed, None)
+    inst = _instance(defn, seed, version)
     history, p = numeric.train(inst, steps)
     return Training(history, numeric.forward(inst, p)[-1].out.T.tolist(),  # a batch: per example
                     [w.tolist() for w in p.W], None if p.b is None else [b.tolist() for b in p.b])
@@ -133,6 +143,8 @@ def proof(name: str) -> ProofView:
     """A proof from the library (`symbackprop proof --list`), checked by SymPy step by step."""
     from ..engine import proofs
 
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a proof's name (a str), got {type(name).__name__}")
     if name not in proofs.BUILDERS:
         raise KeyError(f"no proof called {name!r}; there are: {', '.join(proofs.BUILDERS)}")
     return ProofView(proofs.get(name))

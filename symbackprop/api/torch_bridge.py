@@ -15,7 +15,6 @@ it):
 
 from __future__ import annotations
 
-import copy
 import re
 from dataclasses import dataclass
 from html import escape
@@ -68,8 +67,35 @@ def _layers(model) -> list[tuple[int, object, str]]:
         if b.in_features != a.out_features:
             raise DefinitionError(SOURCE, f"model[{j}]", f"takes {b.in_features} inputs but "
                                   f"model[{i}] gives {a.out_features}")
-    _within_bounds(layers)
+    for i, m, _ in layers:  # a lazy module has no sizes: it is refused before they are read
+        if isinstance(m.weight, torch.nn.parameter.UninitializedParameter):
+            _readable(i, m, torch)
+    _within_bounds(layers)  # from the shapes alone, before any number is read
+    for i, m, _ in layers:
+        _readable(i, m, torch)
     return [tuple(layer) for layer in layers]
+
+
+def _readable(i: int, m, torch) -> None:
+    """A Linear whose weights are real numbers that can be read: not a subclass that may
+    compute something else, not lazy, not on the meta device, not complex."""
+    where = f"model[{i}]"
+    weight = m.weight
+    if isinstance(weight, torch.nn.parameter.UninitializedParameter):
+        raise DefinitionError(SOURCE, where, "its weights are not made yet (a lazy module): run "
+                              "the model once, or use nn.Linear with its sizes")
+    if type(m) is not torch.nn.Linear:
+        raise DefinitionError(SOURCE, where, f"{type(m).__name__} is a kind of nn.Linear that "
+                              f"may compute something else; {_HINT}")
+    for name, tensor in (("weight", weight), ("bias", m.bias)):
+        if tensor is None:
+            continue
+        if tensor.is_meta:
+            raise DefinitionError(SOURCE, where, f"its {name} is on the meta device, which "
+                                  "holds no numbers")
+        if not tensor.is_floating_point():
+            raise DefinitionError(SOURCE, where, f"its {name} is {tensor.dtype}, not real "
+                                  "numbers (float16, float32 or float64)")
 
 
 def _within_bounds(layers) -> None:
@@ -94,6 +120,9 @@ def _within_bounds(layers) -> None:
 
 def _loss_and_output(layers, loss: str) -> tuple[str, list[str]]:
     acts = [a for _, _, a in layers]
+    if not isinstance(loss, str):
+        raise TypeError(f"loss must be the name of a loss ({', '.join(LOSSES)}), got "
+                        f"{type(loss).__name__}")
     if loss not in LOSSES:
         raise DefinitionError(SOURCE, "loss", f"must be one of {', '.join(LOSSES)}, got "
                               f"{loss!r}")
@@ -112,7 +141,11 @@ def _loss_and_output(layers, loss: str) -> tuple[str, list[str]]:
 
 def _vector(values, size: int, key: str) -> list[float]:
     torch = _torch()
+    if isinstance(values, (str, bytes)):
+        raise DefinitionError(SOURCE, key, f"must be {size} numbers, not text")
     if isinstance(values, torch.Tensor):
+        if values.is_complex():
+            raise DefinitionError(SOURCE, key, f"must be {size} real numbers, not complex")
         values = values.detach().reshape(-1).tolist()
     try:
         values = [float(v) for v in values]
@@ -198,9 +231,13 @@ def compare_torch(model, inputs, targets, loss: str = "cross_entropy",
 
     result = derive(from_torch(model, inputs, targets, loss))
     weight = result.canonical(weight or next(iter(result.grad)))
-    run = _Autograd(model, inputs, targets, loss)
-    gradients = tuple((p, g, run.grad(p)) for p, g in result.grad.items())
-    chain = tuple((n, v, run.factor(n)) for n, v in result.derivation(weight).factors)
+    torch = _torch()
+    # on its own float64 copy, differentiable whatever the caller's mode (no_grad, a frozen
+    # model, inference_mode)
+    with torch.inference_mode(False), torch.enable_grad():
+        run = _Autograd(model, inputs, targets, loss)
+        gradients = tuple((p, g, run.grad(p)) for p, g in result.grad.items())
+        chain = tuple((n, v, run.factor(n)) for n, v in result.derivation(weight).factors)
     return Comparison((result.loss, run.loss), gradients, weight, chain)
 
 
@@ -210,8 +247,7 @@ class _Autograd:
     def __init__(self, model, inputs, targets, loss: str):
         torch = _torch()
         self.torch, self.layers = torch, _layers(model)
-        self.linears = [m.double() if m.weight.dtype != torch.float64 else m
-                        for m in (copy.deepcopy(m) for _, m, _ in self.layers)]
+        self.linears = [_float64_copy(torch, m) for _, m, _ in self.layers]
         x = torch.tensor([_vector(inputs, self.linears[0].in_features, "inputs")],
                          dtype=torch.float64)
         t = torch.tensor([_vector(targets, self.linears[-1].out_features, "targets")],
@@ -267,6 +303,17 @@ class _Autograd:
         if name[0] == "W":
             return (idx[1] - 1) * self.linears[idx[0] - 1].in_features + idx[2] - 1
         return idx[-1] - 1
+
+
+def _float64_copy(torch, m):
+    """A fresh nn.Linear of m's weights in float64, requiring gradients."""
+    copy_ = torch.nn.Linear(m.in_features, m.out_features, bias=m.bias is not None,
+                            dtype=torch.float64)
+    with torch.no_grad():
+        copy_.weight.copy_(m.weight.detach().clone().double())
+        if m.bias is not None:
+            copy_.bias.copy_(m.bias.detach().clone().double())
+    return copy_.requires_grad_(True)
 
 
 def _apply(torch, act: str, net):

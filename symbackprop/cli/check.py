@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 import sys
 
-from ..definitions.errors import UsageError
+from ..definitions.errors import UsageError, one_line
+from ..definitions.yamlfile import Unreadable, read_bytes
 from .common import network_definition, strict_json, usage
 
 
@@ -22,8 +23,9 @@ def main(args) -> int:
     where = args.answers or "input"
     _, unknown = check.resolve(key, given)
     problems += [f"'{check._clip(u)}' is not a label or name on this sheet" for u in unknown]
+    where = one_line(where)
     for problem in problems[:MAX_PROBLEMS]:
-        print(f"symbackprop: {where}: {problem}", file=sys.stderr)
+        print(f"symbackprop: {where}: {one_line(problem)}", file=sys.stderr)
     if len(problems) > MAX_PROBLEMS:
         print(f"symbackprop: {where}: ... and {len(problems) - MAX_PROBLEMS} more lines that "
               "are not answers", file=sys.stderr)
@@ -91,11 +93,10 @@ def _read_answers(path: str) -> str:
             raise UsageError("standard input is closed; give an answers file")
         stream = getattr(sys.stdin, "buffer", sys.stdin)
         return _decode(stream.read(MAX_ANSWER_BYTES + 1), "standard input")
-    try:
-        with open(path, "rb") as handle:
-            return _decode(handle.read(MAX_ANSWER_BYTES + 1), path)
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read the answers ({exc.strerror or exc})") from None
+    try:  # a regular file only: a pipe or a device is refused, never waited on
+        return _decode(read_bytes(path, MAX_ANSWER_BYTES + 1), path)
+    except Unreadable as exc:
+        raise UsageError(f"{path}: cannot read the answers ({exc})") from None
 
 
 def _decode(raw: bytes | str, where: str) -> str:
@@ -103,9 +104,9 @@ def _decode(raw: bytes | str, where: str) -> str:
         raise UsageError(f"{where}: more than {MAX_ANSWER_BYTES // 1024} KiB of answers; an "
                          "answers file has one 'label = value' line per blank")
     if isinstance(raw, str):
-        return raw
+        return raw.removeprefix("\ufeff")
     try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8").removeprefix("\ufeff")  # Notepad's UTF-8 starts with one
     except UnicodeDecodeError as exc:
         raise UsageError(f"{where}: not UTF-8 text (byte {exc.start + 1}); save the answers "
                          "as plain text") from None

@@ -21,6 +21,7 @@ from ..definitions.definition import (
 )
 from ..definitions.errors import (
     BadNumbers,
+    Diverged,
     LatexError,
     LatexMissing,
     UsageError,
@@ -51,6 +52,8 @@ def _main(argv: list[str] | None) -> int:
         code = args.command(args)
         sys.stdout.flush()  # a full disk shows here, not after main has returned
         return code
+    except Diverged as exc:  # the definition's numbers, not the command: name its file
+        return _fail(f"{_source(args)}: {'values' if exc.step == 0 else 'learning_rate'}: {exc}")
     except (DefinitionError, UsageError) as exc:
         return _fail(str(exc))
     except (LatexError, LatexMissing) as exc:
@@ -379,7 +382,7 @@ def _train_on_data(defn, args) -> int:
         print(strict_json(run.as_json(), args.file))
     else:
         shown, said = len(run.first_batch.examples), verification_text(run.first_batch)
-        which = shown if shown == args.batch_size else f"its first {shown} of {args.batch_size}"
+        which = shown if shown == run.batch_size else f"its first {shown} of {run.batch_size}"
         print(f"first mini-batch ({which} examples), {said[0].lower()}{said[1:]}")
         print("confusion (rows: the digit, columns: the prediction), test examples:")
         for digit, row in enumerate(run.confusion):

@@ -56,7 +56,9 @@ class Examples:
 def read(path: str | Path) -> Examples:
     """Each line `label,p1,...,p64` (pixels 0..16), `#` lines are comments; `.gz` or plain."""
     text = _text(Path(path))
-    rows = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    numbered = [(n, line) for n, line in enumerate(text.splitlines(), start=1)
+                if line.strip() and not line.startswith("#")]
+    rows = [line for _, line in numbered]
     if not rows:  # NumPy would only warn of an empty table
         raise DefinitionError(str(path), "", "holds 0 examples (every line is empty or a # "
                               "comment)")
@@ -71,7 +73,7 @@ def read(path: str | Path) -> Examples:
     for what, values, top in (("label", labels, CLASSES - 1), ("pixel", pixels, DARKEST)):
         bad = np.argwhere((values != np.round(values)) | (values < 0) | (values > top))
         if len(bad):
-            raise DefinitionError(str(path), f"line {bad[0][0] + 1} of the data",
+            raise DefinitionError(str(path), f"line {numbered[bad[0][0]][0]}",
                                   f"a {what} must be a whole number from 0 to {top}")
     labels = labels.astype(int)
     return Examples(pixels / DARKEST, labels, np.eye(CLASSES)[labels], str(path))

@@ -17,6 +17,19 @@ class UsageError(Exception):
     """Bad input from the user: one line on stderr, exit code 2."""
 
 
+class Diverged(UsageError):
+    """Gradient descent left the finite numbers: the learning rate is too large for them.
+    The command line names the definition's file and its learning_rate."""
+
+    def __init__(self, step: int, learning_rate: float):
+        self.step, self.learning_rate = step, learning_rate
+        super().__init__(
+            "the loss is not a finite number even before training: the numbers are beyond "
+            "double precision" if step == 0 else
+            f"the loss is no longer a finite number by step {step}: gradient descent with "
+            f"learning rate {learning_rate:g} diverges on these numbers; use a smaller one")
+
+
 class VerificationError(Exception):
     """The three computations disagree: nothing may be printed."""
 
@@ -62,10 +75,15 @@ def one_line(text: str, limit: int = 300) -> str:
 
 
 # What a terminal takes as a command rather than text: C0 and C1 controls (ESC starts a
-# sequence that can retitle or clear the screen, BEL rings) and the invisible marks that
-# reorder or hide text. Tab and newline stay: messages are laid out with them.
-_TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e"
-                                "\u2060-\u206f\ufeff]")
+# sequence that can retitle or clear the screen, BEL rings), and every invisible format mark
+# (Unicode's Cf, Zl and Zp: the marks that reorder text, zero widths, tags that hide words).
+# Tab and newline stay: messages are laid out with them. Written out, not computed from
+# unicodedata: `check` must start in a few milliseconds.
+_TERMINAL_CONTROLS = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891"
+    "\u08e2\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0001\U000e0020-\U000e007f]")
 
 
 def terminal_safe(text: str) -> str:

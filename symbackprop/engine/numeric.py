@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..definitions.errors import UsageError
+from ..definitions.errors import Diverged
 from .sample import Instance
 
 
@@ -276,19 +276,6 @@ def step(inst: Instance, p: Params, grad: Params | None = None) -> Params:
     if p.b is None or not inst.update_biases:
         return Params(W, p.b)
     return Params(W, [b - eta * g for b, g in zip(p.b, grad.b)])
-
-
-class Diverged(UsageError):
-    """Gradient descent left the finite numbers: the learning rate is too large for them."""
-
-    def __init__(self, step: int, learning_rate: float):
-        self.step, self.learning_rate = step, learning_rate
-        super().__init__(
-            "the loss is not a finite number even before training: the numbers are beyond "
-            "double precision" if step == 0 else
-            f"the loss is no longer a finite number at step {step}: gradient descent with "
-            f"learning rate {learning_rate:g} diverges on these numbers; use a smaller "
-            "learning_rate")
 
 
 def train(inst: Instance, steps: int, mistake: str | None = None) -> tuple[list[float], Params]:

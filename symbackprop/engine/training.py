@@ -20,6 +20,7 @@ import numpy as np
 
 from ..definitions.dataset import Examples
 from ..definitions.definition import Example, Network, Values
+from ..definitions.errors import UsageError
 from . import numeric
 from .sample import Instance
 from .verify import Verified, agree_with, verify
@@ -65,6 +66,28 @@ def initial(network: Network, rng: np.random.Generator) -> numeric.Params:
                               for n in sizes[1:]])
 
 
+# examples × weights and biases × epochs of one command's training: the digits' 64-16-10 for
+# 30 epochs is 5e7, done in 0.4 s; at most about three minutes of steps
+MAX_TRAINING_WORK = 30_000_000_000
+MAX_TRAINING_STEPS = 2_000_000  # mini-batch steps, which cost their own overhead each
+
+
+def check_work(network: Network, examples: int, epochs: int, batch_size: int, source: str,
+               runs: int = 1) -> None:
+    """Refuse (UsageError) training that would run for hours: counted before the first step."""
+    from ..definitions.definition import parameters
+
+    work = runs * epochs * examples * parameters(network)
+    steps = runs * epochs * -(-examples // batch_size)
+    if work > MAX_TRAINING_WORK or steps > MAX_TRAINING_STEPS:
+        raise UsageError(
+            f"{source}: {runs * epochs:,} epochs of {examples:,} training examples through "
+            f"{parameters(network):,} weights and biases in mini-batches of {batch_size} is more "
+            f"training than one run does (at most {MAX_TRAINING_WORK:,} examples × parameters "
+            f"× epochs, and {MAX_TRAINING_STEPS:,} steps): use fewer epochs, a smaller network "
+            "or data set, or larger mini-batches")
+
+
 def train(network: Network, data: Examples, epochs: int, batch_size: int,
           learning_rate: float, seed: int, test_fraction: float = 0.2,
           on_epoch: Callable[[int, Epoch], None] | None = None,
@@ -80,6 +103,7 @@ def train(network: Network, data: Examples, epochs: int, batch_size: int,
     from .sample import generator
 
     train_set, test_set = data.split(test_fraction, seed)
+    check_work(network, len(train_set.labels), epochs, batch_size, data.source)
     rng = generator(seed, 0)
     p = initial(network, rng)
     inst = Instance(network, Values((0.0,) * network.layers[0], (0.0,) * network.layers[-1],
@@ -102,7 +126,9 @@ def train(network: Network, data: Examples, epochs: int, batch_size: int,
         history.append(epoch)
         if on_epoch:
             on_epoch(number, epoch)
-    return Run(history, confusion(inst, p, test_set), p, first, batch_size)
+    # the first mini-batch holds the whole training set when that is smaller
+    return Run(history, confusion(inst, p, test_set), p, first,
+               min(batch_size, len(train_set.labels)))
 
 
 VERIFIED_WORK = 150_000  # examples × parameters the engine works at the start: about 10 s

@@ -18,13 +18,11 @@ the class-set PDF of a part is its own: <name>-class-set-v0101-v0200.pdf.
 
 from __future__ import annotations
 
-import json
 import multiprocessing as mp
 import os
 import signal
 import sys
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -33,13 +31,12 @@ from ..definitions import definition
 from ..definitions.definition import MAX_BUILD_VERSIONS
 from ..engine.sample import NoGoodDraw
 from ..formats import latex, pdf
-from . import classset, previous
+from . import classset, previous, writing
 from .output import (
     STOPPING,
     BuildError,
     Interrupted,
     Output,
-    bar,
     progress,
     reason,
     shown,
@@ -79,7 +76,8 @@ def main(args) -> int:
         except latex.UnprintableText as exc:
             raise BuildError(f"{args.roster or args.file}: {exc}") from None
 
-    whole = bool(count) and first == 1 and (size is None or count == size)
+    # the whole set: one unnumbered sheet, or every version from the first (not a part)
+    whole = first == 1 and (count is None or size is None or count == size)
     return run(make, args, name, with_class_set=bool(count), whole_set=whole)
 
 
@@ -210,7 +208,7 @@ def shapes(defn: definition.Definition, args) -> int:
         path = out.write(f"{stem}-shapes.tex", source)
         if "pdf" not in formats or not pdf.available():
             return int("pdf" in formats), "1 .tex file" + note
-        compile_all(iter([([source], [path.with_suffix(".pdf")])]), 1, out)
+        writing.compile_all(iter([([source], [path.with_suffix(".pdf")])]), 1, out)
         return 0, "1 PDF, 1 .tex file" + note
 
     return run(lambda: tex.shapes_document(defn.title, defn.network,
@@ -228,13 +226,13 @@ def run(make, args, name: str, with_class_set: bool, whole_set: bool = True,
     out = Output(args.out)
     try:
         with signals_as_interrupts() as caught, out:
-            code, wrote = (emitter or emit)(make(), args, out, with_class_set, whole_set)
+            code, wrote = (emitter or writing.emit)(make(), args, out, with_class_set, whole_set)
             if caught:  # raised, but swallowed by a library's bare `except:` on the way out
                 raise Interrupted(caught[0])
             stale = previous.stale(out.folder, name, out.stage, whole_set)
             out.commit(stale)
             if stale:
-                wrote += (f"; removed {_count(len(stale), 'file')} of an earlier build of "
+                wrote += (f"; removed {writing.count(len(stale), 'file')} of an earlier build of "
                           f"{name} with other numbers ({stale[0]}"
                           f"{', ...' if len(stale) > 1 else ''})")
     except Interrupted as exc:
@@ -262,121 +260,12 @@ def _say(line: str, folder: Path) -> None:
                          f"is complete in {shown(folder)}/") from None
 
 
-def emit(made, args, out: Output, with_class_set: bool,
-         whole_set: bool = True) -> tuple[int, str]:
-    """Write every version's key.json and the formats asked for: practice pages (html), .tex
-    files (tex), and the PDFs compiled from them (pdf, the default).
-
-    `made` gives the versions one by one: a version's PDFs compile while the next versions are
-    derived, so pdflatex and Python share the cores instead of taking turns.
-
-    Returns the exit code (1: no pdflatex, the .tex files only) and what was written."""
-    formats = set(args.format or ["pdf"])
-    made = iter(made)
-    stems: list[str] = []
-    # a version's sheet, key and sources are about 0.8 MB: kept only for the pages and Moodle
-    keep = bool(formats & {"html", "moodle", "moodle-numerical"})
-    versions: list[classset.Version] = []
-    texs: list[Path] = []
-
-    def sources():
-        """Each version's .tex files and key.json, written as it is made; its compile jobs."""
-        for v in made:
-            stems.append(v.stem)
-            if keep:
-                versions.append(v)
-            if formats & {"pdf", "tex"}:
-                sources = [v.worksheet_tex, v.key_tex]
-                paths = [out.write(f"{v.stem}-{kind}.tex", source)
-                         for kind, source in zip(("worksheet", "key"), sources)]
-                texs.extend(paths)
-                yield sources, [path.with_suffix(".pdf") for path in paths]
-            out.write(f"{v.stem}-key.json", key_text(v.key))
-
-    compiling = "pdf" in formats and pdf.available()
-    try:
-        if compiling:
-            compile_all(sources(), args.jobs, out)
-        else:
-            for _ in sources():
-                pass
-        if compiling and with_class_set:
-            class_set(stems, out, whole_set)
-    except pdf.LatexError as exc:
-        kept = out.keep(exc.log) if exc.log else None
-        raise pdf.LatexError(exc.problem, kept) from None
-    finally:
-        getattr(made, "close", lambda: None)()  # a stopped build ends its workers now
-    written = [_count(len(stems), "key.json file")]
-    if "html" in formats:
-        written.insert(0, _count(write_pages(versions, out), "practice page"))
-    for kind in ("moodle", "moodle-numerical"):
-        if kind in formats:
-            written.insert(0, write_moodle(versions, out, kind))
-    if not formats & {"pdf", "tex"}:
-        return 0, ", ".join(written)
-    written.insert(0, _count(len(texs), ".tex file"))
-    if not compiling:
-        return int("pdf" in formats), ", ".join(written)
-    return 0, ", ".join([_count(len(texs) + with_class_set, "PDF"), *written])
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
-
-
-def write_pages(versions: list[classset.Version], out: Output) -> int:
-    """One self-contained practice page per version: DIR/<stem>-practice.html."""
-    from ..formats import practice_page
-
-    progress(f"writing {len(versions)} practice page(s) ...")
-    for v in versions:
-        out.write(f"{v.stem}-practice.html", practice_page(v.sheet, v.key["scheme"], v.student))
-    return len(versions)
-
-
-def write_moodle(versions: list[classset.Version], out: Output, kind: str = "moodle") -> str:
-    """DIR/<name>-moodle.xml (every version as a Cloze question) or DIR/<name>-moodle-numerical.xml
-    (a numerical question per blank), for Moodle's question bank; mistakes left out of a blank
-    (inside its right answer's band) are listed in DIR/<name>-<kind>.log. A later part of a set
-    (--first-version 101) writes <name>-<kind>-v101-v200.xml, its questions in the set's one
-    category, so that the parts can share a folder."""
-    from ..formats import moodle
-
-    numbered = versions[0].key.get("version") is not None
-    stems = [v.stem for v in versions]
-    name = _set_name(stems) if numbered else stems[0]
-    xml, log = moodle.quiz_xml(name, versions, numerical=kind == "moodle-numerical")
-    stem = f"{name}-{kind}"
-    if numbered and versions[0].key["version"] != 1:
-        stem += _version_range(stems)
-    out.write(f"{stem}.xml", xml)
-    if log:
-        out.write(f"{stem}.log", "\n".join(log) + "\n")
-    count = len(versions) * (len(versions[0].key["answers"]) if kind != "moodle" else 1)
-    left_out = f"; {_count(len(log), 'mistake')} inside a right answer's band left out, " \
-        f"listed in {stem}.log" if log else ""
-    return f"{stem}.xml ({_count(count, 'question')}{left_out})"
-
-
-def key_text(key: dict) -> str:
-    """key.json: indented for a reader, but the marking scheme's trees on one line (indented,
-    they would triple the file's size)."""
-    rest = json.dumps({k: v for k, v in key.items() if k != "scheme"}, indent=2,
-                      allow_nan=False)
-    if "scheme" not in key:
-        return rest + "\n"
-    scheme = json.dumps(key["scheme"], separators=(",", ":"), allow_nan=False)
-    return f'{rest[:-2]},\n  "scheme": {scheme}\n}}\n'
-
-
-
 def read_roster(path: str) -> list[str]:
     """One name a line: lines end at a newline (or CR LF) only, so that a line separator or
     a vertical tab inside a name is judged as part of that name, never a new student."""
     try:
-        lines = [line.removesuffix("\r") for line in
-                 definition.read_text(path, ROSTER_BYTES).split("\n")]
+        text = definition.read_text(path, ROSTER_BYTES).removeprefix("\ufeff")  # Notepad's
+        lines = [line.removesuffix("\r") for line in text.split("\n")]
     except definition.Unreadable as exc:
         raise BuildError(f"{path}: cannot read the roster ({exc})") from None
     names = [line.strip() for line in lines if line.strip()]
@@ -391,55 +280,5 @@ def read_roster(path: str) -> list[str]:
         except latex.UnprintableText as exc:
             raise BuildError(f"{path}: line {number}: {exc}") from None
     return names
-
-
-def _set_name(stems: list[str]) -> str:
-    """'class-set-2-2-2' of versions named 'class-set-2-2-2-v07'."""
-    return stems[0].rsplit("-v", 1)[0]
-
-
-def _version_range(stems: list[str]) -> str:
-    """'-v0101-v0200': the versions a part of a set holds, as its file names show them."""
-    return f"-{stems[0].rsplit('-', 1)[1]}-{stems[-1].rsplit('-', 1)[1]}"
-
-
-def compile_all(jobs, workers: int, out: Output) -> None:
-    """Compile (sources, pdfs) jobs on `workers` threads, with a progress line: the sources of
-    a job (a version's worksheet and key) are compiled in one TeX run when they can be. `jobs`
-    may be a generator that makes them as it goes: each is compiling while the next is made."""
-    done = total = 0
-    pool = ThreadPoolExecutor(max_workers=workers)
-    futures = {}
-    try:
-        for sources, targets in jobs:
-            futures[pool.submit(pdf.compile_together, sources, targets,
-                                processes=out.processes)] = targets
-            total += len(targets)
-        for future in as_completed(futures):
-            future.result()  # raises the first LaTeX error
-            done += len(futures[future])
-            progress(bar(done, total, futures[future][-1].name), end="\r")
-    except BaseException:
-        out.processes.stop()  # no TeX outlives the build, and no new one starts
-        raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)  # the killed runs end at once
-    progress("")
-
-
-def class_set(stems: list[str], out: Output, whole_set: bool = True) -> Path:
-    """<name>-class-set.pdf, or for a part of a set <name>-class-set-v0101-v0200.pdf, so that
-    the parts of a set built on many machines can share a folder."""
-    name = f"{_set_name(stems)}-class-set" + ("" if whole_set else _version_range(stems))
-    # TeX reads each PDF under a plain name: the user's file name never enters TeX source
-    inputs = {}
-    for kind in ("worksheet", "key"):
-        for i, stem in enumerate(stems, start=1):
-            inputs[f"{kind}-{i}.pdf"] = out.stage / f"{stem}-{kind}.pdf"
-    names = list(inputs)
-    progress(f"assembling {name}.pdf ...")
-    return pdf.compile_tex(classset.class_set_tex(names[:len(stems)], names[len(stems):]),
-                           out.stage / f"{name}.pdf", inputs=inputs,
-                           processes=out.processes)
 
 

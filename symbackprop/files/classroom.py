@@ -18,6 +18,9 @@ from .output import Output, shown
 
 MAX_KEYS = 501  # a class set of 500 versions, or one unnumbered sheet
 ANSWERS_BYTES = 8 * 2**20  # 10,000 students' rows fit many times over
+# students × the parts of a key's scheme: about a microsecond each, so at most ten minutes
+# (10,000 students of a bundled class set are 44 million)
+MAX_MARKING_WORK = 500_000_000
 
 
 def main(args) -> int:
@@ -30,11 +33,21 @@ def main(args) -> int:
         rows, problems = gradebook.read_rows(text)
     except gradebook.BadHeader as exc:
         raise UsageError(f"{args.answers}: {exc}") from None
+    work = len(rows) * max(k.nodes for k in book_keys.values())
+    if work > MAX_MARKING_WORK:
+        raise UsageError(f"{args.answers}: {len(rows):,} students against keys of "
+                         f"{work // len(rows):,} parts each is more marking than one run does "
+                         f"(at most {MAX_MARKING_WORK:,} students × parts); mark the class in "
+                         "smaller spreadsheets")
     book = gradebook.mark_class(book_keys, rows, args.points_carried_forward)
-    for problem in sorted(problems + book.problems, key=_line_number):
-        print(f"symbackprop: {args.answers}: {one_line(problem, 1000)}", file=sys.stderr)
-    if not book.students:
-        raise UsageError(f"{args.answers}: no student could be marked")
+    problems = sorted(problems + book.problems, key=_line_number)
+    if not book.students:  # one refusal, naming the first reason
+        more = f" (and {len(problems) - 1:,} more problems)" if len(problems) > 1 else ""
+        why = f": {problems[0]}{more}" if problems else ""
+        raise UsageError(f"{args.answers}: no student could be marked{why}")
+    for problem in problems:
+        print(f"symbackprop: {one_line(args.answers)}: {one_line(problem, 1000)}",
+              file=sys.stderr)
     with Output(args.out) as out:
         dialect = gradebook.delimiter_of(text)  # written back as the spreadsheet saved it
         out.write("gradebook.csv", gradebook.gradebook_csv(book, dialect))
@@ -44,7 +57,8 @@ def main(args) -> int:
         stale = earlier_marks(out.folder, out.stage)
         out.commit(stale)
     print(gradebook.summary_text(book))
-    replaced = f"; removed {len(stale)} files of an earlier marking" if stale else ""
+    replaced = f"; removed {len(stale)} file{'s' if len(stale) > 1 else ''} of an earlier " \
+        "marking" if stale else ""
     print(f"wrote gradebook.csv, summary.csv and {len(book.students)} feedback pages to "
           f"{shown(out.folder)}/{replaced}")
     return 0

@@ -117,6 +117,22 @@ class Output:
             raise OSError(exc.errno, exc.strerror, str(path)) from None  # name the file
         return path
 
+    def open(self, name: str):
+        """A new file in the staging folder to write bit by bit (a Moodle file of 1,000
+        versions): created as `write` creates one."""
+        path = self.stage / name
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
+        return open(fd, "w", encoding="utf-8")
+
+    def rename(self, name: str, new: str) -> Path:
+        """A staged file under its final name."""
+        target = self.stage / new
+        os.replace(self.stage / name, target)
+        return target
+
     def keep(self, log: Path) -> Path:
         """Move a failed run's log into the folder (a rename: a planted link is replaced)."""
         kept = self.folder / log.name

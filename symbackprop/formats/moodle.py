@@ -225,30 +225,32 @@ def key_html(sheet) -> str:
     return "".join(rows)
 
 
-def quiz_xml(name: str, versions, numerical: bool = False) -> tuple[str, list[str]]:
-    """One category question, then one Cloze question per version (or, numerical=True, one
-    numerical question per blank of every version)."""
-    log = []
-    questions = [f'  <question type="category">\n    <category><text>$course$/top/symbackprop/'
-                 f"{escape(name)}</text></category>\n  </question>"]
-    for v in versions:
-        if numerical:
-            more, dropped = numerical_questions(v)
-            questions += more
-            log += dropped
-            continue
-        text, dropped = question_html(v.sheet, v.key["scheme"])
-        log += [f"{v.stem}: {d}" for d in dropped]
-        title = v.stem + (f" ({v.student})" if v.student else "")
-        questions.append(
-            f'  <question type="multianswer">\n    <name><text>{escape(title)}</text></name>\n'
-            f'    <questiontext format="html"><text>{_cdata(text)}</text>'
-            f"{diagram_file(v.sheet)}</questiontext>\n"
-            f'    <generalfeedback format="html"><text>{_cdata(key_html(v.sheet))}</text>'
-            f"</generalfeedback>\n    <penalty>0.3333333</penalty>\n    <hidden>0</hidden>\n"
-            f"    <idnumber>{escape(v.stem)}</idnumber>\n  </question>")
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n' + "\n".join(questions)
-            + "\n</quiz>\n"), log
+def quiz_start(name: str) -> str:
+    """A Moodle XML file's start, with the category its questions go into."""
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n'
+            '  <question type="category">\n    <category><text>$course$/top/symbackprop/'
+            f"{escape(name)}</text></category>\n  </question>\n")
+
+
+def quiz_end() -> str:
+    return "</quiz>\n"
+
+
+def version_questions(v, numerical: bool = False) -> tuple[list[str], list[str]]:
+    """One version's questions: one Cloze question (or, numerical=True, one numerical
+    question per blank), and the mistakes left out, and why."""
+    if numerical:
+        return numerical_questions(v)
+    text, dropped = question_html(v.sheet, v.key["scheme"])
+    title = v.stem + (f" ({v.student})" if v.student else "")
+    question = (
+        f'  <question type="multianswer">\n    <name><text>{escape(title)}</text></name>\n'
+        f'    <questiontext format="html"><text>{_cdata(text)}</text>'
+        f"{diagram_file(v.sheet)}</questiontext>\n"
+        f'    <generalfeedback format="html"><text>{_cdata(key_html(v.sheet))}</text>'
+        f"</generalfeedback>\n    <penalty>0.3333333</penalty>\n    <hidden>0</hidden>\n"
+        f"    <idnumber>{escape(v.stem)}</idnumber>\n  </question>")
+    return [question], [f"{v.stem}: {d}" for d in dropped]
 
 
 def _cdata(html: str) -> str:

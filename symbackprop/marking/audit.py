@@ -422,8 +422,9 @@ class _Trainer:
             p, done, kept = numeric.params(self.inst), 0, {}
             with np.errstate(over="ignore", invalid="ignore"):  # refused below, not warned of
                 for n in self.at:
-                    for _ in range(n - done):
+                    for i in range(done + 1, n + 1):
                         p = step(self.inst, p)
+                        numeric._finite_loss(self.inst, p, i)  # Diverged names the step
                     done = n
                     layers = numeric.forward(self.inst, p)
                     # NaN and inf stay so: a run that left the finite numbers is refused here

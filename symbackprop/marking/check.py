@@ -136,6 +136,7 @@ class Key:
     by_label: dict[str, dict] = field(default_factory=dict)
 
     given_scheme: dict | None = None
+    nodes: int = 0  # the parts of its scheme's expressions, as keys.validate counted them
 
     @classmethod
     def from_json(cls, data: dict) -> Key:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -63,7 +64,7 @@ def delimiter_of(text: str) -> str:
     >>> delimiter_of("\\ufeffname;version;a\\nAda;1;0,5\\n"), delimiter_of("name,version,a")
     (';', ',')
     """
-    header = text.lstrip("\ufeff").split("\n", 1)[0]
+    header = re.split(r"\r\n|\r|\n", text.lstrip("\ufeff"), maxsplit=1)[0]
     for d in DELIMITERS:
         cells = next(csv.reader([header], delimiter=d), [])
         if [c.strip().lower() for c in cells[:2]] == ["name", "version"]:
@@ -86,7 +87,7 @@ def read_rows(text: str) -> tuple[list[Row], list[str]]:
     """
     text = text.lstrip("\ufeff")
     table = _cells(text)
-    header = next(table, None)
+    _, _, header = next(table, (1, 1, None))
     if header is None or [c.strip().lower() for c in header[:2]] != ["name", "version"]:
         raise BadHeader("line 1: the first row must be the header name,version,<label>,... "
                         "(cells separated by commas, semicolons or tabs)")
@@ -95,17 +96,20 @@ def read_rows(text: str) -> tuple[list[Row], list[str]]:
                         f"{_longest(header):,} characters long (at most {MAX_COLUMNS:,} cells "
                         f"of {MAX_CELL:,} characters)")
     labels = [c.strip() for c in header[2:]]
-    twice = sorted({label for label in labels if labels.count(label) > 1 and label})
+    twice = sorted(label for label, n in Counter(labels).items() if n > 1 and label)
     if twice:
         raise BadHeader(f"line 1: the column{'s' if len(twice) > 1 else ''} "
                         f"{_listed(twice)} appear{'' if len(twice) > 1 else 's'} twice")
     rows, problems = [], []
-    for number, cells in enumerate(table, start=2):
-        if number > MAX_ROWS + 1:
+    for count, (number, last, cells) in enumerate(table, start=1):
+        if count > MAX_ROWS:
             problems.append(f"line {number}: more than {MAX_ROWS:,} students; the rest were "
                             "not read")
             break
         problem = _row_problem(cells, labels)
+        if problem and last > number and any("\n" in c or "\r" in c for c in cells):
+            problem = (f"a quote opened on this line is not closed before line {last}: lines "
+                       f"{number} to {last} were read as one row, and none of them was marked")
         if problem:
             problems.append(f"line {number}: {problem}")
             continue
@@ -122,11 +126,18 @@ MAX_COLUMNS = 2 + 10_000  # name, version and a sheet's blanks (a key has at mos
 
 
 def _cells(text: str):
-    """The rows of the table, whatever a cell's length (each is judged afterwards)."""
+    """(first line, last line, cells) of each row of the table, whatever a cell's length (each
+    is judged afterwards); a quoted cell may hold line ends, so a row may span lines."""
     limit = csv.field_size_limit()
     csv.field_size_limit(max(limit, len(text) + 1))  # the file is bounded: so is a cell
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter_of(text))
+    rows, line = [], 0
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter_of(text)))
+        for cells in reader:
+            rows.append((line + 1, reader.line_num, cells))
+            line = reader.line_num
+    except csv.Error as exc:
+        raise BadHeader(f"line {reader.line_num}: cannot be read as CSV ({exc})") from None
     finally:
         csv.field_size_limit(limit)
     return iter(rows)
@@ -174,8 +185,10 @@ def mark_class(keys: dict[int | None, check.Key], rows: list[Row],
         key = keys.get(row.version)
         if key is None:
             have = ", ".join(str(v) for v in sorted(k for k in keys if k is not None)) or "none"
-            problems.append(f"line {row.line}: {row.name}: no key for version {row.version} "
-                            f"(the keys are for versions {have})")
+            which = "no version given" if row.version is None else \
+                f"no key for version {row.version}"
+            problems.append(f"line {row.line}: {row.name}: {which} (the keys are for versions "
+                            f"{have})")
             continue
         students.append(_mark(key, row, carried_forward, worth))
         problems += students[-1].problems
@@ -215,12 +228,17 @@ def earned(book: Gradebook, m: scheme.Mark) -> float:
 
 def text_cell(text: str) -> str:
     """A cell of text (a name, a label) that no spreadsheet reads as a formula: one that
-    starts as a formula does gets a leading apostrophe, which spreadsheets show as text.
+    starts as a formula does gets a leading apostrophe, which spreadsheets show as text. A NUL
+    is left out (LibreOffice drops one and runs the formula after it), and a formula behind
+    leading controls or spaces is one too.
 
     >>> print(text_cell('=HYPERLINK("http://x/")'), text_cell("-2+3"), text_cell("Zoë Adams"))
     '=HYPERLINK("http://x/") '-2+3 Zoë Adams
     """
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    text = text.replace("\x00", "")
+    bare = text.lstrip("".join(map(chr, range(33))) + "\x7f\u00a0\u3000\ufeff")
+    return "'" + text if text.startswith(FORMULA_STARTS) or bare.startswith(FORMULA_STARTS) \
+        else text
 
 
 def gradebook_csv(book: Gradebook, delimiter: str = ",") -> str:

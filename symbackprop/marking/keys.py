@@ -32,6 +32,10 @@ MAX_ANSWERS = 10_000
 LARGEST = 1e15  # no number on a worksheet comes near this; beyond it marking arithmetic overflows
 _LABEL = re.compile(r"[a-z]{1,4}")
 MAX_DEPTH = 200  # of a scheme's expression: a 64-layer network's recomputation is far less deep
+# nodes of a scheme's expressions, all its blanks together: marking a student interprets each
+# (in about a microsecond). Bundled sheets have 2,600 to 9,200; an 8-example batch of a
+# 3-3-3-3 network 142,000; an edited key of 190 rules of 50 candidates a blank, 1.8 million.
+MAX_SCHEME_NODES = 1_000_000
 _BLANK_KEYS = ("label", "name", "value", "exact", "tolerance", "recompute", "right",
                "exact_mistakes", "mistakes", "points", "working")
 
@@ -78,7 +82,9 @@ def validate(data, source: str) -> check.Key:
     checker.answers(top["answers"], network)
     if "scheme" in top:
         checker.scheme(top["scheme"], top["answers"])
-    return check.Key.from_json(data)
+    key = check.Key.from_json(data)
+    key.nodes = checker.nodes
+    return key
 
 
 class _KeyChecker(definition._Checker):
@@ -182,8 +188,14 @@ class _KeyChecker(definition._Checker):
         for i, tree in enumerate(value):
             self.tree(tree, f"{key}[{i}]")
 
+    nodes = 0  # of every tree checked: the work of marking one student against the key
+
     def tree(self, tree, key: str, depth: int = 0) -> None:
         """number | ["ref", name] | [op, tree, ...], at most MAX_DEPTH deep."""
+        self.nodes += 1
+        if self.nodes > MAX_SCHEME_NODES:
+            self.fail("scheme", f"its expressions have more than {MAX_SCHEME_NODES:,} parts; a "
+                      "key written by 'symbackprop build' has far fewer")
         if depth > MAX_DEPTH:
             self.fail(key, f"an expression more than {MAX_DEPTH} deep")
         if isinstance(tree, (int, float)) and not isinstance(tree, bool):

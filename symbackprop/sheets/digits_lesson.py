@@ -89,6 +89,10 @@ def measure(lesson: Lesson, data: Examples, test: Examples, hidden: int, rate: f
 def build(lesson: Lesson) -> LessonSheet:
     data = dataset.read(lesson.data)
     _, test = data.split(lesson.test_fraction, lesson.seed)
+    runs = 2 + 2 * len(lesson.grid_hidden) * len(lesson.grid_rates)  # counted before any
+    training.check_work(network(max((lesson.hidden, *lesson.grid_hidden)), "half_sse"),
+                        len(data.labels) - len(test.labels), lesson.epochs, lesson.batch_size,
+                        lesson.data, runs)
     done: dict[tuple[int, float, str], Measured] = {}
 
     def get(hidden: int, rate: float, loss: str, verify_first: bool = False) -> Measured:

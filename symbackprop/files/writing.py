@@ -1,0 +1,191 @@
+"""What a build writes, version by version as each is made: its key.json, its .tex files and
+the PDFs compiled from them (in parallel, while the next versions are derived), its practice
+page, and its Moodle questions, streamed into the set's XML file. Nothing of a version is kept
+once it is written, so a build's memory does not grow with its versions (1,000 versions with
+pages and both Moodle files kept 2.7 GB of sheets before).
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+from ..formats import pdf
+from . import classset
+from .output import Output, bar, progress
+
+
+def emit(made, args, out: Output, with_class_set: bool,
+         whole_set: bool = True) -> tuple[int, str]:
+    """Write every version's key.json and the formats asked for: practice pages (html), .tex
+    files (tex), the PDFs compiled from them (pdf, the default), Moodle XML (moodle,
+    moodle-numerical).
+
+    Returns the exit code (1: no pdflatex, the .tex files only) and what was written."""
+    formats = set(args.format or ["pdf"])
+    made = iter(made)
+    stems: list[str] = []
+    texs: list[Path] = []
+    quizzes = [MoodleFile(kind, out) for kind in ("moodle", "moodle-numerical")
+               if kind in formats]
+
+    def sources():
+        """Each version's files, written as it is made; its compile jobs."""
+        for v in made:
+            stems.append(v.stem)
+            if formats & {"pdf", "tex"}:
+                sources = [v.worksheet_tex, v.key_tex]
+                paths = [out.write(f"{v.stem}-{kind}.tex", source)
+                         for kind, source in zip(("worksheet", "key"), sources)]
+                texs.extend(paths)
+                yield sources, [path.with_suffix(".pdf") for path in paths]
+            out.write(f"{v.stem}-key.json", key_text(v.key))
+            if "html" in formats:
+                write_page(v, out)
+            for quiz in quizzes:
+                quiz.add(v)
+
+    compiling = "pdf" in formats and pdf.available()
+    try:
+        if compiling:
+            compile_all(sources(), args.jobs, out)
+        else:
+            for _ in sources():
+                pass
+        if compiling and with_class_set:
+            class_set(stems, out, whole_set)
+    except pdf.LatexError as exc:
+        kept = out.keep(exc.log) if exc.log else None
+        raise pdf.LatexError(exc.problem, kept) from None
+    finally:
+        getattr(made, "close", lambda: None)()  # a stopped build ends its workers now
+    written = [count(len(stems), "key.json file")]
+    if "html" in formats:
+        written.insert(0, count(len(stems), "practice page"))
+    for quiz in quizzes:
+        written.insert(0, quiz.finish())
+    if not formats & {"pdf", "tex"}:
+        return 0, ", ".join(written)
+    written.insert(0, count(len(texs), ".tex file"))
+    if not compiling:
+        return int("pdf" in formats), ", ".join(written)
+    return 0, ", ".join([count(len(texs) + with_class_set, "PDF"), *written])
+
+
+def count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+def write_page(v: classset.Version, out: Output) -> None:
+    """A version's self-contained practice page: DIR/<stem>-practice.html."""
+    from ..formats import practice_page
+
+    out.write(f"{v.stem}-practice.html", practice_page(v.sheet, v.key["scheme"], v.student))
+
+
+class MoodleFile:
+    """DIR/<name>-moodle.xml (every version as a Cloze question) or DIR/<name>-moodle-numerical
+    .xml (a numerical question per blank), for Moodle's question bank, each version's questions
+    appended as it is made; mistakes left out of a blank (inside its right answer's band) are
+    listed in DIR/<name>-<kind>.log. A later part of a set (--first-version 101) writes
+    <name>-<kind>-v101-v200.xml, its questions in the set's one category, so that the parts
+    can share a folder."""
+
+    def __init__(self, kind: str, out: Output):
+        self.kind, self.out = kind, out
+        self.stems: list[str] = []
+        self.log: list[str] = []
+        self.questions = 0
+        self.handle = None
+
+    def add(self, v: classset.Version) -> None:
+        from ..formats import moodle
+
+        if self.handle is None:
+            numbered = v.key.get("version") is not None
+            self.name = set_name([v.stem]) if numbered else v.stem
+            self.part = numbered and v.key["version"] != 1
+            self.handle = self.out.open(f".{self.kind}.xml")
+            self.handle.write(moodle.quiz_start(self.name))
+        questions, log = moodle.version_questions(v, numerical=self.kind != "moodle")
+        for question in questions:
+            self.handle.write(question + "\n")
+        self.questions += len(questions)
+        self.log += log
+        self.stems.append(v.stem)
+
+    def finish(self) -> str:
+        """The file under its name (a part's with the versions it holds); what it holds."""
+        from ..formats import moodle
+
+        self.handle.write(moodle.quiz_end())
+        self.handle.close()
+        stem = f"{self.name}-{self.kind}" + (version_range(self.stems) if self.part else "")
+        self.out.rename(f".{self.kind}.xml", f"{stem}.xml")
+        if self.log:
+            self.out.write(f"{stem}.log", "\n".join(self.log) + "\n")
+        left_out = f"; {count(len(self.log), 'mistake')} inside a right answer's band left " \
+            f"out, listed in {stem}.log" if self.log else ""
+        return f"{stem}.xml ({count(self.questions, 'question')}{left_out})"
+
+
+def key_text(key: dict) -> str:
+    """key.json: indented for a reader, but the marking scheme's trees on one line (indented,
+    they would triple the file's size)."""
+    rest = json.dumps({k: v for k, v in key.items() if k != "scheme"}, indent=2,
+                      allow_nan=False)
+    if "scheme" not in key:
+        return rest + "\n"
+    scheme = json.dumps(key["scheme"], separators=(",", ":"), allow_nan=False)
+    return f'{rest[:-2]},\n  "scheme": {scheme}\n}}\n'
+
+
+def set_name(stems: list[str]) -> str:
+    """'class-set-2-2-2' of versions named 'class-set-2-2-2-v07'."""
+    return stems[0].rsplit("-v", 1)[0]
+
+
+def version_range(stems: list[str]) -> str:
+    """'-v0101-v0200': the versions a part of a set holds, as its file names show them."""
+    return f"-{stems[0].rsplit('-', 1)[1]}-{stems[-1].rsplit('-', 1)[1]}"
+
+
+def compile_all(jobs, workers: int, out: Output) -> None:
+    """Compile (sources, pdfs) jobs on `workers` threads, with a progress line: the sources of
+    a job (a version's worksheet and key) are compiled in one TeX run when they can be. `jobs`
+    may be a generator that makes them as it goes: each is compiling while the next is made."""
+    done = total = 0
+    pool = ThreadPoolExecutor(max_workers=workers)
+    futures = {}
+    try:
+        for sources, targets in jobs:
+            futures[pool.submit(pdf.compile_together, sources, targets,
+                                processes=out.processes)] = targets
+            total += len(targets)
+        for future in as_completed(futures):
+            future.result()  # raises the first LaTeX error
+            done += len(futures[future])
+            progress(bar(done, total, futures[future][-1].name), end="\r")
+    except BaseException:
+        out.processes.stop()  # no TeX outlives the build, and no new one starts
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # the killed runs end at once
+    progress("")
+
+
+def class_set(stems: list[str], out: Output, whole_set: bool = True) -> Path:
+    """<name>-class-set.pdf, or for a part of a set <name>-class-set-v0101-v0200.pdf, so that
+    the parts of a set built on many machines can share a folder."""
+    name = f"{set_name(stems)}-class-set" + ("" if whole_set else version_range(stems))
+    # TeX reads each PDF under a plain name: the user's file name never enters TeX source
+    inputs = {}
+    for kind in ("worksheet", "key"):
+        for i, stem in enumerate(stems, start=1):
+            inputs[f"{kind}-{i}.pdf"] = out.stage / f"{stem}-{kind}.pdf"
+    names = list(inputs)
+    progress(f"assembling {name}.pdf ...")
+    return pdf.compile_tex(classset.class_set_tex(names[:len(stems)], names[len(stems):]),
+                           out.stage / f"{name}.pdf", inputs=inputs,
+                           processes=out.processes)
