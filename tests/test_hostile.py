@@ -22,6 +22,7 @@ import pytest
 
 from symbackprop.cli import commands as cli
 from symbackprop.cli.common import strict_json
+from symbackprop.cli.parser import parser as cli_parser
 from symbackprop.definitions import definition
 from symbackprop.definitions.definition import (
     MAX_BYTES,
@@ -431,7 +432,7 @@ def test_train_without_a_count_says_which_to_give(tmp_path, monkeypatch, capsys)
 
 
 def test_the_largest_counts_are_accepted():
-    parser = cli._parser()
+    parser = cli_parser()
     args = parser.parse_args(["train", BLOG, "--steps", "100000", "--seed", str(2**63 - 1),
                               "--version", "1000000"])
     assert (args.steps, args.seed, args.version) == (100_000, 2**63 - 1, 1_000_000)

@@ -1,24 +1,14 @@
-"""The `symbackprop` command: wires the stages together. With build.py and checking.py (the
-file sides of `build` and `check`) and formats/pdf.py, the only modules that touch files or
-print."""
+"""The `symbackprop` command: each command wires the stages together, and every failure is one
+line and an exit code (cli/terminal.py). With files/ (the file sides of `build` and `mark`),
+cli/check.py and formats/pdf.py, the only modules that touch files or print."""
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
 import warnings
-from contextlib import contextmanager
 
 from ..definitions import definition
-from ..definitions.definition import (
-    MAX_BUILD_VERSIONS,
-    MAX_EPOCHS,
-    MAX_SEED,
-    MAX_STEPS,
-    MAX_VERSIONS,
-    DefinitionError,
-)
+from ..definitions.definition import DefinitionError
 from ..definitions.errors import (
     BadNumbers,
     Diverged,
@@ -26,257 +16,58 @@ from ..definitions.errors import (
     LatexMissing,
     UsageError,
     VerificationError,
-    one_line,
-    terminal_safe,
 )
 from .common import network_definition, strict_json, usage
+from .parser import parser
+from .terminal import EXIT_INTERRUPTED, fail, quiet_stdout, shown_streams, warnings_as_errors
 
 # The engine (SymPy) is imported inside the commands that need it: `check KEY.json` must
 # start fast and never import SymPy.
 
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
-MAX_JOBS = 64
-
 
 def main(argv: list[str] | None = None) -> int:
-    with _shown_streams(), warnings.catch_warnings():
-        _warnings_as_errors()
+    with shown_streams(), warnings.catch_warnings():
+        warnings_as_errors()
         return _main(argv)
 
 
 def _main(argv: list[str] | None) -> int:
     args = None
     try:
-        args = _parser().parse_args(argv)
-        code = args.command(args)
+        args = parser().parse_args(argv)
+        code = COMMANDS[args.command](args)
         sys.stdout.flush()  # a full disk shows here, not after main has returned
         return code
     except Diverged as exc:  # the definition's numbers, not the command: name its file
-        return _fail(f"{_source(args)}: {'values' if exc.step == 0 else 'learning_rate'}: {exc}")
+        return fail(f"{_source(args)}: {'values' if exc.step == 0 else 'learning_rate'}: {exc}")
     except (DefinitionError, UsageError) as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     except (LatexError, LatexMissing) as exc:
-        return _fail(str(exc), 1)
+        return fail(str(exc), 1)
     except BadNumbers as exc:  # the numbers' fault: name the file they came from
-        return _fail(f"{_source(args)}: values: {exc}")
+        return fail(f"{_source(args)}: values: {exc}")
     except VerificationError as exc:
-        return _fail(f"refusing to print unverified numbers: {exc}", 1)
+        return fail(f"refusing to print unverified numbers: {exc}", 1)
     except KeyboardInterrupt:
-        _quiet_stdout()
-        return _fail("interrupted", EXIT_INTERRUPTED)
+        quiet_stdout()
+        return fail("interrupted", EXIT_INTERRUPTED)
     except BrokenPipeError:  # the reader went away (| head): stop quietly
-        _quiet_stdout()
+        quiet_stdout()
         return 141
     except OSError as exc:  # standard output on a full disk (> /dev/full), or a file
-        _quiet_stdout()
+        quiet_stdout()
         if exc.filename:
-            return _fail(f"{exc.filename}: {exc.strerror or exc}")
-        return _fail(f"standard output: cannot write: {exc.strerror or exc}")
+            return fail(f"{exc.filename}: {exc.strerror or exc}")
+        return fail(f"standard output: cannot write: {exc.strerror or exc}")
     except (MemoryError, RecursionError) as exc:  # the last guard; the schema's bounds come first
         what = "memory" if isinstance(exc, MemoryError) else "stack"
-        return _fail(f"{_source(args)}: too large to compute here (out of {what})")
+        return fail(f"{_source(args)}: too large to compute here (out of {what})")
     except (RuntimeWarning, UserWarning) as exc:  # a library's numerical warning, as an error
-        return _fail(f"{_source(args)}: cannot be computed here ({exc})")
-
-
-def _warnings_as_errors() -> None:
-    """No library's warning reaches the user: a numerical one (an overflow, a mean of nothing)
-    stops the command with one line, as the tests run it; notices meant for developers
-    (deprecations) are not shown."""
-    warnings.simplefilter("error", RuntimeWarning)
-    warnings.simplefilter("error", UserWarning)
-    for kind in (DeprecationWarning, PendingDeprecationWarning, ImportWarning, FutureWarning):
-        warnings.simplefilter("ignore", kind)
-
-
-class _Shown:
-    """A text stream that shows, never sends, what a terminal would act on: a name or a title
-    holding ESC or BEL is printed as \\x1b, so it cannot retitle or clear the terminal.
-    `unguarded` is the stream itself, for the progress bar's own line control."""
-
-    def __init__(self, stream):
-        self.unguarded = stream
-
-    def write(self, text: str) -> int:
-        return self.unguarded.write(terminal_safe(text))
-
-    def __getattr__(self, name: str):
-        return getattr(self.unguarded, name)
-
-
-@contextmanager
-def _shown_streams():
-    saved = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = (_Shown(s) if s is not None else s for s in saved)
-    try:
-        yield
-    finally:
-        sys.stdout, sys.stderr = saved
-
-
-def _fail(message: str, code: int = EXIT_USAGE) -> int:
-    print(f"symbackprop: {one_line(message, 1000)}", file=sys.stderr, flush=True)
-    return code
+        return fail(f"{_source(args)}: cannot be computed here ({exc})")
 
 
 def _source(args) -> str:
     return getattr(args, "file", None) or getattr(args, "key", None) or "input"
-
-
-def _quiet_stdout() -> None:
-    """Send what is still buffered for stdout nowhere, so that exit does not fail on it again."""
-    try:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    except (OSError, ValueError):  # stdout closed or not a file
-        pass
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, with each complaint on one line (and still exit code 2)."""
-
-    def error(self, message: str):
-        command = self.prog.removeprefix("symbackprop").strip()
-        where = f"{command}: " if command else ""
-        _fail(f"{where}{message} (see '{self.prog} --help')")
-        sys.exit(EXIT_USAGE)
-
-
-def _parser() -> argparse.ArgumentParser:
-    p = _Parser(
-        prog="symbackprop",
-        description="Derive, verify, prove and print the chain-rule mathematics of small "
-                    "neural networks defined in YAML worksheet definitions: printable worksheets "
-                    "and answer keys, and marking of hand calculations.",
-        epilog="Run 'symbackprop COMMAND --help' for a command's options.")
-    sub = p.add_subparsers(title="commands", required=True, metavar="COMMAND")
-
-    d = sub.add_parser("derive", help="forward pass, loss and every gradient, verified",
-                       description="Print the forward pass, the loss and the chain-rule "
-                       "derivation of ∂J/∂w and ∂J/∂b for every parameter; every number is "
-                       "checked against an independent NumPy evaluator and finite differences.")
-    d.add_argument("file", help="worksheet definition (YAML)")
-    d.add_argument("--json", action="store_true", help="print the results as one JSON object")
-    d.add_argument("--param", action="append", metavar="NAME",
-                   help="show only this parameter's derivation and the δ's it needs, e.g. "
-                   "'W[2][1][1]', or w5 as numbered in seed 003 (repeatable)")
-    d.add_argument("--form", choices=("scalar", "matrix"), default="scalar",
-                   help="scalar (default): each δ and gradient by the chain rule; matrix: "
-                   "the four matrix equations with every matrix's shape (δ^L, δ^l, ∂J/∂W^l, "
-                   "∂J/∂b^l), each entry checked equal to the scalar ones; with --json, adds "
-                   "\"matrix\"")
-    _seed_options(d)
-    d.set_defaults(command=cmd_derive)
-
-    t = sub.add_parser("train", help="run gradient-descent steps and report the loss",
-                       description="Run N full gradient-descent steps (NumPy) from the "
-                       "definition's numbers and report the loss after each.")
-    t.add_argument("file", help="worksheet definition (YAML)")
-    t.add_argument("--steps", type=_whole(0, MAX_STEPS), metavar="N",
-                   help=f"number of steps on the definition's one example (at most "
-                   f"{MAX_STEPS:,})")
-    t.add_argument("--epochs", type=_whole(1, MAX_EPOCHS), metavar="N",
-                   help="with data: in the definition, passes over its training examples in "
-                   f"shuffled mini-batches (at most {MAX_EPOCHS:,})")
-    t.add_argument("--batch-size", type=_whole(1, 4096), default=32, metavar="B",
-                   help="examples a gradient-descent step averages over (default 32)")
-    t.add_argument("--json", action="store_true", help="print the results as one JSON object")
-    _seed_options(t)
-    t.set_defaults(command=cmd_train)
-
-    b = sub.add_parser("build", help="write worksheets, answer keys, practice pages and keys",
-                       description="Build a printable worksheet and its answer key (PDF, with "
-                       "the .tex and a key.json) from a definition, and with --format html a "
-                       "practice page that marks itself in a browser; with --versions, a class set "
-                       "with its own numbers per version, reproducible from --seed.")
-    b.add_argument("file", help="worksheet definition (YAML)")
-    b.add_argument("--versions", type=_whole(1, MAX_BUILD_VERSIONS), metavar="N",
-                   help="build N versions with different numbers, and a class-set PDF "
-                   f"(at most {MAX_BUILD_VERSIONS:,})")
-    b.add_argument("--first-version", type=_whole(1, MAX_VERSIONS), metavar="K",
-                   help="build versions K to K+N-1 of the set (with --versions N; default: to "
-                   "the end of the set), with the same files as one build of the whole set, so "
-                   "that a big set can be built in parts on many machines; needs the set's "
-                   "size (versions: in the definition, or a --roster of the whole class)")
-    b.add_argument("--seed", type=_whole(0, MAX_SEED), help="seed for the numbers the "
-                   "definition leaves out (default: the definition's seed:, else 2026)")
-    b.add_argument("--out", default="build", metavar="DIR", help="output folder (default: build)")
-    b.add_argument("--roster", metavar="FILE",
-                   help="one student name a line, printed on the versions in order")
-    b.add_argument("--format", choices=("pdf", "tex", "html", "moodle", "moodle-numerical"),
-                   action="append",
-                   help="pdf (the default): worksheets, keys and their .tex; tex: the .tex "
-                   "files only; html: a practice page per version that marks itself in any "
-                   "browser, offline (DIR/<name>-practice.html); moodle: every version as a "
-                   "Cloze question for Moodle's question bank (DIR/<name>-moodle.xml); "
-                   "moodle-numerical: a numerical question per blank. Give it "
-                   "more than once for several (--format pdf --format html)")
-    b.add_argument("--jobs", type=_whole(1, MAX_JOBS),
-                   default=min(os.cpu_count() or 1, MAX_JOBS),
-                   help=f"PDFs compiled at once (default: all cores; at most {MAX_JOBS})")
-    b.set_defaults(command=cmd_build)
-
-    c = sub.add_parser("check", help="mark a hand calculation against an answer key",
-                       description="Mark a student's answers against a key: each answer is "
-                       "correct, carried_forward (right from the student's own earlier values), "
-                       "incorrect (with the likely mistake) or missing.")
-    c.add_argument("key", help="KEY.json written by 'build', or a definition with --seed and "
-                   "--version to regenerate its key")
-    c.add_argument("answers", nargs="?", help="file of 'label = value' lines (label like c or "
-                   "a canonical name like dJ/dW[2][1][1]); '-' for standard input; leave out to "
-                   "be asked for each blank in turn")
-    c.add_argument("--json", action="store_true", help="print the marks as one JSON object")
-    _seed_options(c)
-    c.set_defaults(command=cmd_check)
-
-    m = sub.add_parser("mark", help="mark a whole class into a gradebook",
-                       description="Mark every student's answers (one spreadsheet row each: "
-                       "name,version,<label>,... under a header row) with their version's key, "
-                       "and write gradebook.csv, summary.csv and a feedback page per student.")
-    m.add_argument("keydir", help="the folder of *-key.json files 'build' wrote for the class")
-    m.add_argument("answers", help="CSV: a header row name,version,a,b,c,... then a row a student")
-    m.add_argument("--out", default="marks", metavar="DIR",
-                   help="where the gradebook, summary and feedback go (default: marks)")
-    m.add_argument("--points-carried-forward", type=_fraction, default=1.0, metavar="F",
-                   help="the points a carried-forward answer earns, 0 to 1 (default 1)")
-    m.set_defaults(command=cmd_mark)
-
-    a = sub.add_parser("audit", help="check the figures a published worked example printed",
-                       description="Check every figure listed under 'claimed:' in a definition "
-                       "against the engine, and name the likely mistake behind each wrong one.")
-    a.add_argument("file", help="worksheet definition (YAML) with a claimed: section")
-    a.add_argument("--json", action="store_true", help="print the audit as one JSON object")
-    a.set_defaults(command=cmd_audit)
-
-    pr = sub.add_parser("proof", help="print a machine-checked proof of a rule",
-                        description="Print a step-by-step proof of one of the rules the "
-                        "derivations use (σ' = σ(1−σ), tanh', softmax with cross-entropy, ...). "
-                        "SymPy checks every step before it is printed.")
-    pr.add_argument("name", nargs="?", help="the proof's name (see --list)")
-    pr.add_argument("--list", action="store_true", help="list the proofs")
-    pr.add_argument("--json", action="store_true",
-                    help="print the proof as JSON, each expression as SymPy srepr")
-    pr.set_defaults(command=cmd_proof)
-    return p
-
-
-def _seed_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--seed", type=_whole(0, MAX_SEED), help="seed for numbers the definition "
-                   "leaves out (default: the definition's seed:, else 2026)")
-    p.add_argument("--version", type=_whole(0, MAX_VERSIONS), default=None,
-                   help="which version of a class set (1 to N); required when the definition "
-                   "builds versions (versions: N), since each version has its own numbers")
-
-
-def _whole(low: int, high: int):
-    """An argparse type: a whole number from low to high, read without trusting its length."""
-    def whole(text: str) -> int:
-        digits = text.isascii() and text.isdigit()
-        if not digits or len(text) > len(str(high)) or not low <= int(text) <= high:
-            raise argparse.ArgumentTypeError(
-                f"must be a whole number from {low:,} to {high:,}, got {one_line(text, 30)}")
-        return int(text)
-    return whole
 
 
 def cmd_derive(args) -> int:
@@ -438,17 +229,6 @@ def cmd_mark(args) -> int:
     return classroom.main(args)
 
 
-def _fraction(text: str) -> float:
-    """An argparse type: a number from 0 to 1."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"must be a number from 0 to 1, got {text[:20]!r}")
-    return value
-
-
 def cmd_audit(args) -> int:
     from ..marking import audit
 
@@ -478,6 +258,10 @@ def cmd_proof(args) -> int:
     proof = proofs.get(args.name)
     print(strict_json(proofs.as_json(proof), args.name) if args.json else proofs.text(proof))
     return 0
+
+
+COMMANDS = {"derive": cmd_derive, "train": cmd_train, "build": cmd_build, "check": cmd_check,
+            "mark": cmd_mark, "audit": cmd_audit, "proof": cmd_proof}
 
 
 if __name__ == "__main__":
