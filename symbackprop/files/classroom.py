@@ -30,7 +30,8 @@ def main(args) -> int:
         rows, problems = gradebook.read_rows(text)
     except gradebook.BadHeader as exc:
         raise UsageError(f"{args.answers}: {exc}") from None
-    book = gradebook.mark_class(book_keys, rows, args.points_carried_forward)
+    book = gradebook.mark_class(book_keys, rows, args.points_carried_forward,
+                                args.points_rounded)
     for problem in sorted(problems + book.problems, key=_line_number):
         print(f"symbackprop: {args.answers}: {one_line(problem, 1000)}", file=sys.stderr)
     if not book.students:
