@@ -87,8 +87,8 @@ function mark(scheme, given, places = {}) {
 }
 
 // The one rule, simplest explanation first, as scheme.judge: an answer honest rounding
-// reaches; the same with fewer decimals; right from the student's own earlier answers; cut off
-// instead of rounded; then each known mistake in the scheme's order.
+// reaches; the same with fewer decimals; right from the student's own earlier answers (where
+// they differ from the key's); cut off instead of rounded; then each known mistake in order.
 function judge(scheme, blank, given, own, places) {
   const m = {label: blank.label, name: blank.name, given: given === undefined ? null : given,
              places: places === undefined ? null : places, expected: blank.value,
@@ -107,12 +107,14 @@ function judge(scheme, blank, given, own, places) {
       "decimals)"});
   }
   const carried = blank.recompute === null ? null : evaluate(blank.recompute, own);
-  if (carried !== null && Math.abs(given - carried) <= tol.carry) {
+  const keys = blank.recompute === null ? null :
+    evaluate(blank.recompute, (name) => (name in scheme.values ? scheme.values[name] : null));
+  if (carried !== null && Math.abs(given - carried) <= tol.carry && !same(carried, keys)) {
     return Object.assign(m, {verdict: "carried_forward", message:
       `wrong against the key (${fixed(blank.value, decimals)}), but right from your ` +
       `own earlier answers (${fixed(carried, decimals)}): error carried forward`});
   }
-  if (tol.half && p <= decimals && cutWithin(given, p, tol.from, tol.to)) {
+  if (tol.half && p <= decimals && given !== 0 && cutWithin(given, p, tol.from, tol.to)) {
     return incorrect(m, scheme, "cut_off");
   }
   for (const rule of blank.mistakes) {
@@ -120,12 +122,21 @@ function judge(scheme, blank, given, own, places) {
       const v = evaluate(candidate, own);
       if (v === null) continue;
       const allowed = rule.slack === undefined ? tol.near : evaluate(rule.slack, own);
-      if (allowed !== null && Math.abs(given - v) <= allowed) {
+      if (allowed !== null && reaches(given, v, Math.max(allowed, tol.near))) {
         return incorrect(m, scheme, rule.diagnosis, rule.term);
       }
     }
   }
   return incorrect(m, scheme, null);
+}
+
+function same(a, b) {
+  return b !== null && Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(b));
+}
+
+// `given` is within `tolerance` of `value`, with Moodle's float epsilon (as scheme.reaches).
+function reaches(given, value, tolerance) {
+  return Math.abs(given - value) <= tolerance + 1e-14 * Math.max(tolerance, Math.abs(value), 1e-14);
 }
 
 // `given`, rounded to the decimals `half` is half a unit of, is one of lo..hi.

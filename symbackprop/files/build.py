@@ -337,8 +337,9 @@ def write_pages(versions: list[classset.Version], out: Output) -> int:
 
 def write_moodle(versions: list[classset.Version], out: Output, kind: str = "moodle") -> str:
     """DIR/<name>-moodle.xml (every version as a Cloze question) or DIR/<name>-moodle-numerical.xml
-    (a numerical question per blank), for Moodle's question bank; mistakes left out of a blank
-    (inside its right answer's band) are listed in DIR/<name>-<kind>.log. A later part of a set
+    (a numerical question per blank), for Moodle's question bank; mistakes whose value is inside
+    a blank's right answer (a student who makes one is marked correct) are counted in one line
+    of DIR/<name>-<kind>.log and listed under it. A later part of a set
     (--first-version 101) writes <name>-<kind>-v101-v200.xml, its questions in the set's one
     category, so that the parts can share a folder."""
     from ..formats import moodle
@@ -346,16 +347,16 @@ def write_moodle(versions: list[classset.Version], out: Output, kind: str = "moo
     numbered = versions[0].key.get("version") is not None
     stems = [v.stem for v in versions]
     name = _set_name(stems) if numbered else stems[0]
-    xml, log = moodle.quiz_xml(name, versions, numerical=kind == "moodle-numerical")
+    xml, left = moodle.quiz_xml(name, versions, numerical=kind == "moodle-numerical")
     stem = f"{name}-{kind}"
     if numbered and versions[0].key["version"] != 1:
         stem += _version_range(stems)
     out.write(f"{stem}.xml", xml)
-    if log:
-        out.write(f"{stem}.log", "\n".join(log) + "\n")
+    if left.out or left.kept:
+        out.write(f"{stem}.log", "\n".join(left.log()) + "\n")
     count = len(versions) * (len(versions[0].key["answers"]) if kind != "moodle" else 1)
-    left_out = f"; {_count(len(log), 'mistake')} inside a right answer's band left out, " \
-        f"listed in {stem}.log" if log else ""
+    left_out = f"; {_count(len(left.out), 'mistake')} of {len(left.out) + left.kept:,} " \
+        f"inside a right answer's band, listed in {stem}.log" if left.out else ""
     return f"{stem}.xml ({_count(count, 'question')}{left_out})"
 
 

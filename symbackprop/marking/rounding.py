@@ -153,15 +153,8 @@ class Spread:
             if n in self.local:
                 stack.pop()
                 continue
-            missing = []
-
-            def get(dep: str):
-                if dep not in self.local:
-                    missing.append(dep)
-                    return Slope(1.0, {})  # a placeholder: n is worked again once dep is
-                return Slope(self.exact[dep], {dep: 1.0})
-
-            value = self.model.value(n, get)
+            missing: list[str] = []
+            value = self.model.value(n, self._getter(missing))
             if missing:
                 stack.extend(d for d in missing if d not in stack)
                 continue
@@ -170,6 +163,17 @@ class Spread:
                 raise ValueError(f"cannot recompute {n}")
             slope = value if isinstance(value, Slope) else Slope(value, {})
             self.exact[n], self.local[n] = slope.value, slope.d
+
+    def _getter(self, missing: list[str]):
+        """The inputs as Slopes of themselves; one not worked yet is noted in `missing` (its
+        quantity is worked again once it is)."""
+        def get(dep: str):
+            if dep not in self.local:
+                missing.append(dep)
+                return Slope(1.0, {})  # a placeholder
+            return Slope(self.exact[dep], {dep: 1.0})
+
+        return get
 
     def _copied(self, n: str) -> str | None:
         """The quantity `n` is a copy of (∂net/∂W is the out it multiplies), if it is one."""

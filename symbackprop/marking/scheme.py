@@ -120,7 +120,8 @@ def mark(scheme: dict, given: dict[str, float]) -> list[Mark]:
 
 def judge(scheme: dict, blank: dict, given: float | None, own) -> Mark:
     """The one rule, simplest explanation first: an answer honest rounding reaches; the same
-    with fewer decimals; right from the student's own earlier answers; cut off instead of
+    with fewer decimals; right from the student's own earlier answers (where they differ from
+    the key's: from the key's own, honest rounding is the whole story); cut off instead of
     rounded; then each known mistake in the scheme's order."""
     m = Mark(blank["label"], blank["name"], given, blank["value"], "missing",
              working=blank.get("working", ""))
@@ -136,12 +137,14 @@ def judge(scheme: dict, blank: dict, given: float | None, own) -> Mark:
                         f"{scheme['messages']['too_few_decimals']} ({fixed(m.expected, decimals)}"
                         f" to {decimals} decimals)")
     carried = None if blank["recompute"] is None else evaluate(blank["recompute"], own)
-    if carried is not None and abs(given - carried) <= tol["carry"]:
+    if carried is not None and abs(given - carried) <= tol["carry"] and not _same(
+            carried, evaluate(blank["recompute"], scheme["values"].get)):
         return _verdict(m, "carried_forward",
                         f"wrong against the key ({fixed(blank['value'], decimals)}), "
                         f"but right from your own earlier answers "
                         f"({fixed(carried, decimals)}): error carried forward")
-    if tol["half"] and places <= decimals and cut_within(given, places, tol["from"], tol["to"]):
+    if tol["half"] and places <= decimals and given != 0 and cut_within(
+            given, places, tol["from"], tol["to"]):  # cut to 0, a value tells nothing
         return _incorrect(scheme, m, "cut_off")
     for rule in blank["mistakes"]:
         slack = rule.get("slack")
@@ -149,10 +152,21 @@ def judge(scheme: dict, blank: dict, given: float | None, own) -> Mark:
             v = evaluate(candidate, own)
             if v is None:
                 continue
+            # a rate read off the step: within 2 % of it (and, rounded, within reach)
             allowed = tol["near"] if slack is None else evaluate(slack, own)
-            if allowed is not None and abs(given - v) <= allowed:
+            if allowed is not None and reaches(given, v, max(allowed, tol["near"])):
                 return _incorrect(scheme, m, rule["diagnosis"], rule.get("term"))
     return _incorrect(scheme, m, None)
+
+
+def _same(a: float, b: float | None) -> bool:
+    return b is not None and abs(a - b) <= 1e-12 * max(1.0, abs(b))
+
+
+def reaches(given: float, value: float, tolerance: float) -> bool:
+    """`given` is within `tolerance` of `value`, with the float epsilon Moodle's numerical
+    answer adds (qtype_numerical_answer, nominal), so that both draw the line at one bit."""
+    return abs(given - value) <= tolerance + 1e-14 * max(tolerance, abs(value), 1e-14)
 
 
 def within(given: float, lo: float, hi: float, half: float) -> bool:

@@ -14,10 +14,11 @@ student's own answers.
 ['net[1][1]', 'out[1][1]', 'J']
 >>> s["blanks"][1]["recompute"]
 ['div', 1.0, ['add', 1.0, ['exp', ['neg', ['ref', 'net[1][1]']]]]]
->>> [r["diagnosis"] for r in s["blanks"][1]["mistakes"]]
-['rounded_too_early', 'sigmoid_of_negative']
->>> {k: round(v, 6) for k, v in s["blanks"][2]["tolerance"].items()}  # J: 0.0827 or 0.0828
-{'lo': 0.0827, 'hi': 0.0828, 'half': 5e-05, 'from': 0.082698, 'to': 0.08271, 'carry': 7e-05, 'near': 7e-05}
+>>> [r["diagnosis"] for r in s["blanks"][1]["mistakes"]]  # 0.593 is 0.5933 to 3 decimals
+['sigmoid_of_negative']
+>>> t = s["blanks"][2]["tolerance"]  # J: 0.0827 or 0.0828 (as 0.082698 to 0.08271 round)
+>>> [round(t[k], 6) for k in ("lo", "hi", "half", "from", "to")]
+[0.0827, 0.0828, 5e-05, 0.082698, 0.08271]
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from . import rounding
 from .check import MISTAKES, Key
 from .forms import of as model_of
 from .recompute import COMMON_RATES, Model, _short
+from .scheme import decimals_of, within
 from .trace import TracedOps, ref, tree_of
 
 SCHEME_VERSION = 2  # 2: the accepted answers as a band worked from the recomputation
@@ -102,12 +104,13 @@ def _blank(key: Key, model: Model, traced: Model, spread, a: dict) -> dict:
                   for k, term in enumerate(model.terms(plain), start=1)]
     rules += [_rule(mode, tree(mode), model.mistaken(name, mode)) for mode in model.modes()]
     before = None
-    if name.startswith("new "):
-        before = model._param(name[4:])
+    if name.startswith("new ") and (name[4] != "b" or model.update_biases):
+        before = model._param(name[4:])  # a bias that stays fixed takes no step to get wrong
         rules = [_rule("no_step", before)] + rules + _rate_rules(model, name)
+    band = rounding.band(spread, name, a["value"], a["exact"], before)
+    rules = [_still_wrong(r, band) if r["diagnosis"] == "rounded_too_early" else r for r in rules]
     return {"label": a["label"], "name": name, "value": a["value"], "exact": a["exact"],
-            "tolerance": rounding.band(spread, name, a["value"], a["exact"], before),
-            "recompute": right,
+            "tolerance": band, "recompute": right,
             "mistakes": [r for r in (_without(r, right, (a["value"], model.mistaken(name, None)))
                                      for r in rules) if r["candidates"]],
             "points": key.definition.get("points", {}).get(name, 1),
@@ -117,6 +120,16 @@ def _blank(key: Key, model: Model, traced: Model, spread, a: dict) -> dict:
 def _follows_from_loss(name: str) -> bool:
     """∂J/∂out and everything worked from it: δ's, gradients, a step; not the forward pass."""
     return name.startswith(("dJ", "new ", "delta "))
+
+
+def _still_wrong(rounded_early: dict, band: dict) -> dict:
+    """Working rounded to fewer decimals that lands on an accepted answer, or on one rounded
+    to fewer decimals, is that right answer: the simplest explanation comes first."""
+    def right(c: float) -> bool:  # a value rounded away to 0 is not (as for too_few_decimals)
+        return c != 0 and within(c, band["lo"], band["hi"], 0.5 * 10.0 ** -decimals_of(c))
+
+    return rounded_early | {"candidates": [c for c in rounded_early["candidates"]
+                                           if not right(c)]}
 
 
 def _without(rule: dict, right, numbers: tuple) -> dict:
