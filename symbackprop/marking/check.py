@@ -45,6 +45,7 @@ MISTAKES = {
                        "updated; use the old weights for the whole backward pass",
     "no_step": "this is the parameter before the step: new w = w − η·∂J/∂w",
     "wrong_learning_rate": "the step used a different learning rate",
+    "decimal_point": "the step's digits are right, with the decimal point moved",
     "rounded_too_early": "intermediates were rounded to fewer decimals than the sheet asks",
     "too_few_decimals": "right, but rounded to fewer decimals than the sheet asks",
     "cut_off": "cut off, not rounded: the last decimal goes up when the next digit is 5 or more",
