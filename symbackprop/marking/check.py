@@ -36,6 +36,9 @@ MISTAKES = {
     "softmax_diagonal": "softmax couples its outputs: each out depends on every net, so "
                         "δ_j = Σ_i ∂J/∂out_i · ∂out_i/∂net_j (out_j − t_j with cross-entropy), "
                         "not the diagonal term ∂J/∂out_j · out_j(1 − out_j) alone",
+    "delta_for_dout": "out − t is ∂J/∂net (the loss's slope and the output's cancel there); "
+                      "∂J/∂out is (out − t)/(out(1 − out)) for binary cross-entropy, −t/out "
+                      "for cross-entropy: ∂out/∂net after it counts the slope twice",
     "missing_activation_derivative": "the activation's slope ∂out/∂net is missing from the chain",
     "net_for_out": "net was used where out belongs (the value after the activation)",
     "missing_factor_two": "the 2 from differentiating the square is missing",

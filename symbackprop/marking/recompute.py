@@ -21,9 +21,9 @@ from .trace import Ops
 COMMON_RATES = (0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.3, 0.5, 1.0, 2.0)
 
 # order matters: the first mistake that explains a value is named
-MODES = ("sigmoid_of_negative", "tanh_slope", "softmax_diagonal", "sign", "net_for_out",
-         "missing_activation_derivative", "missing_factor_two", "extra_half", "one_path_only",
-         "updated_weights")
+MODES = ("sigmoid_of_negative", "tanh_slope", "softmax_diagonal", "delta_for_dout", "sign",
+         "net_for_out", "missing_activation_derivative", "missing_factor_two", "extra_half",
+         "one_path_only", "updated_weights")
 _IDX = re.compile(r"\[(\d+)\]")
 
 
@@ -62,6 +62,7 @@ class Model:
         acts, loss = set(self.acts), self.loss
         return {"sigmoid_of_negative": "sigmoid" in acts, "tanh_slope": "tanh" in acts,
                 "softmax_diagonal": self.acts[-1] == "softmax" and loss == "cross_entropy",
+                "delta_for_dout": loss in ("binary_cross_entropy", "cross_entropy"),
                 "missing_factor_two": loss in ("sse", "mse"), "extra_half": loss == "half_sse",
                 "one_path_only": self.L > 1 and max(self.layers[2:]) > 1,
                 "updated_weights": self.L > 1}.get(mode, True)
@@ -297,6 +298,8 @@ class Model:
                  "binary_cross_entropy": lambda: (y - t) / (y * (1 - y))}[self.loss]()
         if mode == "sign":
             return -slope
+        if mode == "delta_for_dout" and self.loss in ("binary_cross_entropy", "cross_entropy"):
+            return y - t  # ∂J/∂net of the output, where ∂J/∂out belongs
         if mode == "extra_half" and self.loss == "half_sse":
             return slope / 2
         if mode == "missing_factor_two" and self.loss in ("sse", "mse"):
