@@ -14,11 +14,12 @@ from symbackprop.cli import main
 from symbackprop.marking import check, scheme
 from symbackprop.marking.scheme import decimals_of
 
-from .conftest import WORKSHEETS
+from .conftest import ROOT, WORKSHEETS
 
 SHEETS = ["blog-2-2-2", "pixel-four-4-2-1", "han-kamber-3-2-1", "class-set-2-2-2",
           "digits-forward", "gradient-descent", "loss-comparison", "batch-of-two-2-2-2",
-          "matrix-form-3-4-2"]
+          "matrix-form-3-4-2", "postnetwork-softmax-3-2-2", "relu-bce-1-1-1"]
+EXAMPLES = ROOT / "tests" / "examples"  # test sheets: tanh's own mistakes
 
 # Moodle's own regexes (question/type/multianswer/questiontype.php), as PCRE reads them
 FRACTION = r"=|%(-?[0-9]+)%"
@@ -59,6 +60,8 @@ def exported(tmp_path_factory):
         extra = ["--versions", "9"] if name == "class-set-2-2-2" else []
         assert main(["build", str(WORKSHEETS / f"{name}.yaml"), "--format", "moodle",
                      "--out", str(out), *extra]) == 0
+    assert main(["build", str(EXAMPLES / "tanh-2-2-1.yaml"), "--format", "moodle", "--out",
+                 str(out)]) == 0
     return out
 
 @pytest.mark.parametrize("name", SHEETS)
@@ -321,7 +324,8 @@ def _probes(blank: dict, values: dict, decimals: int) -> list[str]:
     return typed
 
 @pytest.mark.parametrize("name", ["class-set-2-2-2", "blog-2-2-2", "pixel-four-4-2-1",
-                                  "han-kamber-3-2-1", "batch-of-two-2-2-2", "matrix-form-3-4-2"])
+                                  "han-kamber-3-2-1", "batch-of-two-2-2-2", "matrix-form-3-4-2",
+                                  "postnetwork-softmax-3-2-2", "relu-bce-1-1-1", "tanh-2-2-1"])
 def test_moodle_grades_every_number_as_check_marks_it(name, exported):
     """Each blank's answers read with Moodle's regexes and matched as Moodle matches them give
     check's verdict and diagnosis for the same number (where the student's earlier answers are

@@ -140,7 +140,7 @@ def _targets(targets, size: int, examples: int, loss: str) -> list[list[float]]:
         if isinstance(targets, int) and not isinstance(targets, bool):
             indices = [targets]
         elif isinstance(targets, torch.Tensor) and not targets.is_floating_point() and \
-                targets.dim() <= 1 and targets.numel() == examples and not (
+                targets.dim() <= 1 and not (  # [0, 1, 0] for one example: a one-hot already
                     examples == 1 and targets.dim() == 1 and targets.numel() == size):
             indices = [int(i) for i in targets.reshape(-1).tolist()]
     if indices is None:
