@@ -369,3 +369,20 @@ def test_the_loss_convention_found_for_j_applies_to_the_loss_after_steps(tmp_pat
     assert verdicts["loss after 1 step"] == ("inconsistent", "loss_convention")
     assert {verdicts[k] for k in figures} == {("inconsistent", "loss_convention")}
     assert "2× the engine's loss" in claims[-1].message
+
+
+def test_a_batchs_mean_for_its_sum_applies_to_the_loss_after_steps():
+    """The batch of two, its J a sum: an author who prints the mean prints the loss after one
+    step as the mean too, after a step with the mean's gradient (half the sum's)."""
+    text = (WORKSHEETS / "batch-of-two-2-2-2.yaml").read_text(encoding="utf-8")
+    from symbackprop.api.functions import derive, train
+
+    mean = parse(text.replace("batch_loss: sum", "batch_loss: mean"), "mean.yaml")
+    J, after = derive(mean).loss, train(mean, steps=1).loss_history[-1]
+    total = derive(parse(text, "sum.yaml")).loss
+    assert J == pytest.approx(total / 2)
+    claims = audit(parse(text + f"claimed:\n  J: {J:.6f}\n  loss_after_steps: {{1: {after:.6f}}}\n",
+                         "batch.yaml"))
+    assert [(c.name, c.verdict, c.diagnosis) for c in claims] == [
+        ("J", "inconsistent", "mean_for_sum"),
+        ("loss after 1 step", "inconsistent", "loss_convention")]

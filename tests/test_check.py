@@ -392,3 +392,18 @@ def test_a_softmax_sheet_names_the_diagonal_jacobian():
     assert key.by_name["dJ/dnet[2][2]"]["value"] == pytest.approx(y2)  # t₂ = 0
     m = verdicts(key, {"dJ/dnet[2][2]": 0.0})["dJ/dnet[2][2]"]
     assert (m.verdict, m.diagnosis) == ("incorrect", "softmax_diagonal")
+
+
+def test_a_key_written_before_the_rule_is_marked_by_it(tmp_path, capsys):
+    """A KEY.json whose scheme is version 1 (the 0.5 % band of before) is not refused: its
+    scheme is written again from its definition, and the answers marked by today's rule."""
+    key = make_key()
+    old = {"definition": key.definition, "answers": key.answers,
+           "scheme": key.scheme | {"version": 1, "blanks": [
+               {k: v for k, v in b.items() if k != "tolerance"}
+               | {"tolerance": {"abs": 5e-5, "rel": 0.005}} for b in key.scheme["blanks"]]}}
+    (path := tmp_path / "old-key.json").write_text(json.dumps(old))
+    (answers := tmp_path / "a.txt").write_text("dJ/dout[2][1] = 0.35\n")  # 0.3488 to 2
+    assert main(["check", str(path), str(answers), "--json"]) == 0
+    marked = {m["name"]: m for m in json.loads(capsys.readouterr().out)["answers"]}
+    assert marked["dJ/dout[2][1]"]["verdict"] == "too_few_decimals"
