@@ -66,11 +66,6 @@ function evaluate(tree, get) {
   return v !== null && Number.isFinite(v) ? v : null;
 }
 
-function closeTo(tolerance, given) {
-  return (expected) => Math.abs(given - expected) <=
-    Math.max(tolerance.abs, tolerance.rel * Math.abs(expected));
-}
-
 function fixed(value, decimals) {
   return value.toFixed(decimals);
 }
@@ -91,51 +86,73 @@ function mark(scheme, given, places = {}) {
   return scheme.blanks.map((b) => judge(scheme, b, byName[b.name], own, placesByName[b.name]));
 }
 
+// The one rule, simplest explanation first, as scheme.judge: an answer honest rounding
+// reaches; the same with fewer decimals; right from the student's own earlier answers (where
+// they differ from the key's); cut off instead of rounded; then each known mistake in order.
 function judge(scheme, blank, given, own, places) {
   const m = {label: blank.label, name: blank.name, given: given === undefined ? null : given,
              places: places === undefined ? null : places, expected: blank.value,
              verdict: "missing", diagnosis: null, message: ""};
   if (given === undefined) return m;
-  const close = closeTo(blank.tolerance, given);
-  if (close(blank.value) || close(blank.exact)) {
-    // within the tolerance, but a known mistake made exactly is still that mistake
-    return exactMistake(scheme, blank, m, own) ||
-      Object.assign(m, {verdict: "correct", message: "correct"});
+  const tol = blank.tolerance;
+  const decimals = scheme.decimals;
+  const p = m.places !== null ? m.places : decimalsOf(given);
+  if (within(given, tol.lo, tol.hi, tol.half)) {
+    return Object.assign(m, {verdict: "correct", message: "correct"});
+  }
+  if (tol.half && p < decimals && given !== 0 && given !== tol.before &&
+      within(given, tol.lo, tol.hi, 0.5 * Math.pow(10, -p))) {
+    return Object.assign(m, {verdict: "too_few_decimals", message:
+      `${scheme.messages.too_few_decimals} (${fixed(m.expected, decimals)} to ${decimals} ` +
+      "decimals)"});
   }
   const carried = blank.recompute === null ? null : evaluate(blank.recompute, own);
-  if (carried !== null && close(carried)) {
+  const keys = blank.recompute === null ? null :
+    evaluate(blank.recompute, (name) => (name in scheme.values ? scheme.values[name] : null));
+  if (carried !== null && Math.abs(given - carried) <= tol.carry && !same(carried, keys)) {
     return Object.assign(m, {verdict: "carried_forward", message:
-      `wrong against the key (${fixed(blank.value, scheme.decimals)}), but right from your ` +
-      `own earlier answers (${fixed(carried, scheme.decimals)}): error carried forward`});
+      `wrong against the key (${fixed(blank.value, decimals)}), but right from your ` +
+      `own earlier answers (${fixed(carried, decimals)}): error carried forward`});
+  }
+  if (tol.half && p <= decimals && given !== 0 && cutWithin(given, p, tol.from, tol.to)) {
+    return incorrect(m, scheme, "cut_off");
   }
   for (const rule of blank.mistakes) {
     for (const candidate of rule.candidates) {
       const v = evaluate(candidate, own);
       if (v === null) continue;
-      if (rule.slack === undefined ? close(v) : withinSlack(given, v, rule.slack, own)) {
-        return incorrect(m, scheme, rule.diagnosis);
+      const allowed = rule.slack === undefined ? tol.near : evaluate(rule.slack, own);
+      if (allowed !== null && reaches(given, v, Math.max(allowed, tol.near))) {
+        return incorrect(m, scheme, rule.diagnosis, rule.term);
       }
     }
   }
   return incorrect(m, scheme, null);
 }
 
-function withinSlack(given, v, slack, own) {
-  const allowed = evaluate(slack, own);
-  return allowed !== null && Math.abs(given - v) <= allowed;
+function same(a, b) {
+  return b !== null && Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(b));
 }
 
-function exactMistake(scheme, blank, m, own) {
-  const places = m.places !== null ? m.places : decimalsOf(m.given);
-  const gives = (tree) => {
-    const v = evaluate(tree, own);
-    return v !== null && roundsTo(m.given, v, places);
-  };
-  if ([blank.value, blank.exact, ...blank.right].some(gives)) return null;
-  for (const rule of blank.exact_mistakes) {
-    if (rule.candidates.some(gives)) return incorrect(m, scheme, rule.diagnosis);
-  }
-  return null;
+// `given` is within `tolerance` of `value`, with Moodle's float epsilon (as scheme.reaches).
+function reaches(given, value, tolerance) {
+  return Math.abs(given - value) <= tolerance + 1e-14 * Math.max(tolerance, Math.abs(value), 1e-14);
+}
+
+// `given`, rounded to the decimals `half` is half a unit of, is one of lo..hi.
+function within(given, lo, hi, half) {
+  const slack = half * (1 + 1e-9) + 1e-15;
+  return lo - slack <= given && given <= hi + slack;
+}
+
+// `given` (with `places` decimals) is a value between low and high cut off, not rounded.
+function cutWithin(given, places, low, high) {
+  const scale = Math.pow(10, Math.min(places, 300));
+  const k = given * scale;
+  const cut = [low, high].map((v) => Math.trunc(v * scale + (v < 0 ? -1e-9 : 1e-9)));
+  const whole = Math.round(k);  // k is within 1e-6 of a whole number or refused: no halves
+  return Math.abs(k - whole) < 1e-6 && cut[0] <= whole && whole <= cut[1] &&
+    !within(given, low, high, 0.5 / scale);
 }
 
 // Decimals of a number as written: '0.30' -> 2, '3.51e-5' -> 7 (as definition.Printed).
@@ -152,22 +169,20 @@ function decimalsOf(x) {
   return Math.max(0, digits.length - 1 - Number(exponent));
 }
 
-function roundsTo(printed, value, places) {
-  return Math.abs(printed - value) <= 0.5 * Math.pow(10, -places) * (1 + 1e-9) + 1e-15;
-}
-
-function incorrect(m, scheme, diagnosis) {
+function incorrect(m, scheme, diagnosis, term) {
   m.verdict = "incorrect";
   m.diagnosis = diagnosis;
+  m.term = term || null;
   m.message = `expected ${fixed(m.expected, scheme.decimals)}` +
-    (diagnosis ? `: ${scheme.messages[diagnosis]}` : "");
+    (diagnosis ? `: ${scheme.messages[diagnosis]}` : "") + (term ? `: ${term}` : "");
   return m;
 }
 
 // --- the page ---------------------------------------------------------------------------
 
-const WORDS = {correct: "Correct", carried_forward: "Carried forward",
-               incorrect: "Incorrect", missing: "Not answered"};
+const WORDS = {correct: "Correct", too_few_decimals: "Too few decimals",
+               carried_forward: "Carried forward", incorrect: "Incorrect",
+               missing: "Not answered"};
 
 function page() {
   const scheme = JSON.parse(document.getElementById("scheme").textContent);
@@ -219,18 +234,21 @@ function check(scheme, inputs) {
     }
   }
   const marks = mark(scheme, given, places);
-  const score = {correct: 0, carried_forward: 0, incorrect: 0, missing: 0};
+  const score = {correct: 0, too_few_decimals: 0, carried_forward: 0, incorrect: 0, missing: 0};
   for (const m of marks) {
     score[m.verdict] += 1;
     show(scheme, m, problems[m.label]);
   }
   const summary = document.getElementById("score");
   summary.dataset.correct = score.correct;
+  summary.dataset.tooFewDecimals = score.too_few_decimals;
   summary.dataset.carriedForward = score.carried_forward;
   summary.dataset.incorrect = score.incorrect;
   summary.dataset.missing = score.missing;
-  summary.textContent = `${score.correct} correct, ${score.carried_forward} carried forward, ` +
-    `${score.incorrect} incorrect, ${score.missing} missing (of ${marks.length})`;
+  summary.textContent = `${score.correct} correct, ` +
+    (score.too_few_decimals ? `${score.too_few_decimals} with too few decimals, ` : "") +
+    `${score.carried_forward} carried forward, ${score.incorrect} incorrect, ` +
+    `${score.missing} missing (of ${marks.length})`;
 }
 
 // What the page says beside a blank: the verdict and the likely mistake, but not the expected
@@ -240,7 +258,12 @@ function hint(m, problem, scheme) {
   if (m.verdict === "carried_forward") {
     return ": wrong against the key, but right from your own earlier answers";
   }
-  if (m.verdict === "incorrect" && m.diagnosis) return ": " + scheme.messages[m.diagnosis];
+  if (m.verdict === "too_few_decimals") {
+    return `: ${scheme.messages.too_few_decimals} (it asks for ${scheme.decimals})`;
+  }
+  if (m.verdict === "incorrect" && m.diagnosis) {
+    return ": " + scheme.messages[m.diagnosis] + (m.term ? ": " + m.term : "");
+  }
   return "";
 }
 
@@ -250,7 +273,7 @@ function show(scheme, m, problem) {
   const verdict = problem ? "missing" : m.verdict;
   where.dataset.verdict = verdict;
   where.dataset.diagnosis = problem ? "" : (m.diagnosis || "");
-  where.className = "verdict " + verdict.replace("_", "-");
+  where.className = "verdict " + verdict.replace(/_/g, "-");
   where.textContent = WORDS[verdict] + hint(m, problem, scheme);
   const input = document.querySelector(`input[data-label="${m.label}"]`);
   input.setAttribute("aria-invalid", String(verdict === "incorrect" || Boolean(problem)));

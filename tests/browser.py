@@ -57,7 +57,8 @@ def press_check(driver) -> dict:
                                         el.textContent];
         }
         const s = document.getElementById('score').dataset;
-        return {marks: out, score: {correct: +s.correct, carried_forward: +s.carriedForward,
+        return {marks: out, score: {correct: +s.correct, too_few_decimals: +s.tooFewDecimals,
+                                     carried_forward: +s.carriedForward,
                                      incorrect: +s.incorrect, missing: +s.missing}};""")
 
 

@@ -15,7 +15,7 @@ from symbackprop.cli import main
 from symbackprop.definitions.definition import DefinitionError, parse
 from symbackprop.marking.audit import audit
 
-from .conftest import WORKSHEETS
+from .conftest import ROOT, WORKSHEETS
 
 HAN_KAMBER = """\
 title: Han & Kamber
@@ -266,3 +266,123 @@ def test_a_label_may_name_an_updated_weight():
     claims = run_audit(text + "claimed: {w46+: -0.261, w46: -0.3}\n")
     assert claims["w46+"].name == "new W[2][1][1]" and claims["w46+"].verdict == "consistent"
     assert claims["w46"].verdict == "consistent"  # the given weight, as printed
+
+
+# --- every figure authors print ------------------------------------------------------------
+
+
+def test_a_softmax_outputs_own_slopes_are_judged():
+    """PostNetwork's 3-2-2 softmax example (worksheets/), its z4 misprinted: ∂J/∂ŷ1 = −1/ŷ1
+    and the Jacobian's diagonal ŷ1(1 − ŷ1), as authors print them, are computed and judged
+    (not 'the engine does not compute this quantity')."""
+    text = (WORKSHEETS / "postnetwork-softmax-3-2-2.yaml").read_text(encoding="utf-8")
+    a1, a2 = sig(-0.3), sig(0.0)
+    z3, z4 = 0.3 * a1 + 0.4 * a2 + 0.1, -0.1 * a1 + 0.2 * a2 + 0.1
+    y1 = math.exp(z3) / (math.exp(z3) + math.exp(z4))
+    assert (round(z4, 4), round(-1 / y1, 4), round(y1 * (1 - y1), 3)) == (0.1574, -1.7632, 0.245)
+    claims = run_audit(text + '  "dJ/dout[2][1]": -1.7632\n  "dout[2][1]/dnet[2][1]": 0.245\n'
+                       '  "dJ/dout[2][2]": 0.0\n')
+    assert {k: claims[k].verdict for k in ("dJ/dout[2][1]", "dout[2][1]/dnet[2][1]",
+                                           "dJ/dout[2][2]")} == dict.fromkeys(
+        ("dJ/dout[2][1]", "dout[2][1]/dnet[2][1]", "dJ/dout[2][2]"), "consistent")
+    assert claims["z4"].verdict == "inconsistent" and claims["ŷ1"].verdict == "carried_forward"
+    assert claims["L"].verdict == "carried_forward"  # −ln 0.561 from the post's own ŷ1
+
+
+def test_the_diagonal_only_chain_rule_is_named():
+    """An author who takes softmax's Jacobian as diagonal gets δ_j = ∂J/∂ŷ_j · ŷ_j(1 − ŷ_j) =
+    −t_j(1 − ŷ_j): 0 for the class that is not the target, where the engine's is ŷ_j − t_j."""
+    text = (WORKSHEETS / "postnetwork-softmax-3-2-2.yaml").read_text(encoding="utf-8")
+    text = text.split("claimed:")[0] + "claimed:\n"
+    a1, a2 = sig(-0.3), sig(0.0)
+    z3, z4 = 0.3 * a1 + 0.4 * a2 + 0.1, -0.1 * a1 + 0.2 * a2 + 0.1
+    y2 = math.exp(z4) / (math.exp(z3) + math.exp(z4))
+    diagonal = (-0 / y2) * y2 * (1 - y2)  # t2 = 0: the diagonal term alone is 0
+    claims = run_audit(text + f'  "dJ/dnet[2][2]": {diagonal:.4f}\n'
+                              f'  "dJ/dW[2][2][1]": {diagonal * a1:.4f}\n')
+    assert (claims["dJ/dnet[2][2]"].verdict, claims["dJ/dnet[2][2]"].diagnosis) == (
+        "inconsistent", "softmax_diagonal")
+    assert round(y2, 4) == 0.4329 and "out_j − t_j" in claims["dJ/dnet[2][2]"].message
+
+
+def test_out_minus_t_written_for_the_loss_slope():
+    """The ReLU/sigmoid example with binary cross-entropy (worksheets/relu-bce-1-1-1.yaml): its
+    dL/da2 = a2 − y is ∂L/∂z2, and every later figure follows from it."""
+    claims = by_name(audit(parse((WORKSHEETS / "relu-bce-1-1-1.yaml").read_text("utf-8"),
+                                 "relu-bce-1-1-1.yaml")))
+    a2 = sig(0.5 * 0.5)
+    assert (round(a2, 3), round(a2 / (a2 * (1 - a2)), 3)) == (0.562, 2.284)
+    assert (claims["dL/da2"].verdict, claims["dL/da2"].diagnosis) == ("inconsistent",
+                                                                      "delta_for_dout")
+    assert {claims[k].verdict for k in ("dL/dz2", "dL/dw2", "dL/da1", "dL/dz1", "dL/dw1",
+                                        "new w2", "new w1")} == {"carried_forward"}
+    assert {claims[k].verdict for k in ("z1", "a1", "z2", "a2", "da2/dz2", "da1/dz1")} == {
+        "consistent"}
+
+
+def test_a_batch_forward_pass_with_leading_dots_and_a_quantity_printed_twice():
+    """The tanh XOR example's hidden layer (tests/examples/): no targets, numbers as the R
+    author prints them (-.22), and net[1][2] of examples 1 and 2 printed twice, rounded
+    differently (−1.7 then −1.69; −.83 then −0.82, −0.825 being a tie)."""
+    text = (ROOT / "tests" / "examples" / "tanh-xor-hidden-layer.yaml").read_text("utf-8")
+    claims = audit(parse(text, "tanh-xor.yaml"))
+    nets = {(e, j): [.23, -.24][j - 1] + sum(
+        w * x for w, x in zip([[.23, .73], [-1.13, -.48]][j - 1], xs))
+        for e, xs in enumerate([(.9, .9), (.9, -.9), (-.9, .9), (-.9, -.9)], start=1)
+        for j in (1, 2)}
+    assert round(nets[1, 2], 1) == -1.7 and round(nets[1, 2], 2) == -1.69
+    assert math.isclose(nets[2, 2], -0.825)
+    assert len(claims) == 10 and {c.verdict for c in claims} == {"consistent"}
+    twice = [c for c in claims if c.name == "net[1][2]@1"]
+    assert [(c.label, c.printed) for c in twice] == [("h2e1", "-1.7"), ("h2e1r", "-1.69")]
+    assert next(c for c in claims if c.label == "h1e2").printed == "-.22"
+    with pytest.raises(DefinitionError, match=r"claimed\.J: needs values\.targets"):
+        audit(parse(text + "  J: 0.5\n", "tanh-xor.yaml"))
+
+
+def test_a_step_with_its_decimal_point_moved():
+    """The blog's new w1 = 0.15 − 0.5 · 0.000438568 = 0.149780716; printed as 0.149978072 its
+    change is the right one a place off (a rate of 0.05 would give it too: the point, not the
+    rate, is what moved)."""
+    blog = (WORKSHEETS / "blog-2-2-2.yaml").read_text().split("\nclaimed:")[0] + "\n"
+    moved = 0.15 - 0.5 * 0.000438568 / 10
+    assert f"{moved:.9f}" == "0.149978072"
+    claims = run_audit(blog + f'claimed: {{"new W[1][1][1]": {moved:.9f}}}\n')
+    c = claims["new W[1][1][1]"]
+    assert (c.verdict, c.diagnosis) == ("inconsistent", "decimal_point")
+    assert "decimal point moved" in c.message
+
+
+def test_the_loss_convention_found_for_j_applies_to_the_loss_after_steps(tmp_path):
+    """An author whose J is Σ(t − y)² (twice the definition's ½Σ) prints the loss after one
+    step as that loss after one step taken with its own gradient: the same convention."""
+    blog = (WORKSHEETS / "blog-2-2-2.yaml").read_text().split("\nclaimed:")[0] + "\n"
+    sse = parse(blog.replace("loss: half_sse", "loss: sse"), "sse.yaml")
+    from symbackprop.api.functions import train
+
+    after = train(sse, steps=1).loss_history[-1]  # the author's own training, as `train` runs it
+    figures = blog_with_sse()
+    claims = audit(parse(blog + "claimed:\n" + "".join(f'  "{k}": {v}\n' for k, v in
+                                                       figures.items())
+                         + f"  loss_after_steps: {{1: {after:.9f}}}\n", "b.yaml"))
+    verdicts = {c.name: (c.verdict, c.diagnosis) for c in claims}
+    assert verdicts["loss after 1 step"] == ("inconsistent", "loss_convention")
+    assert {verdicts[k] for k in figures} == {("inconsistent", "loss_convention")}
+    assert "2× the engine's loss" in claims[-1].message
+
+
+def test_a_batchs_mean_for_its_sum_applies_to_the_loss_after_steps():
+    """The batch of two, its J a sum: an author who prints the mean prints the loss after one
+    step as the mean too, after a step with the mean's gradient (half the sum's)."""
+    text = (WORKSHEETS / "batch-of-two-2-2-2.yaml").read_text(encoding="utf-8")
+    from symbackprop.api.functions import derive, train
+
+    mean = parse(text.replace("batch_loss: sum", "batch_loss: mean"), "mean.yaml")
+    J, after = derive(mean).loss, train(mean, steps=1).loss_history[-1]
+    total = derive(parse(text, "sum.yaml")).loss
+    assert J == pytest.approx(total / 2)
+    claims = audit(parse(text + f"claimed:\n  J: {J:.6f}\n  loss_after_steps: {{1: {after:.6f}}}\n",
+                         "batch.yaml"))
+    assert [(c.name, c.verdict, c.diagnosis) for c in claims] == [
+        ("J", "inconsistent", "mean_for_sum"),
+        ("loss after 1 step", "inconsistent", "loss_convention")]

@@ -148,12 +148,29 @@ def test_wrong_learning_rate():
     assert marks["new W[2][1][1]"].diagnosis == "wrong_learning_rate"
 
 
-def test_rounded_too_early():
+def test_a_student_who_rounds_to_two_decimals():
+    """Every value right but rounded to 2 decimals is too_few_decimals, not correct (1.11 for
+    1.1059 was inside 0.5 %); where the early rounding moved a value off the right one it is
+    rounded_too_early; and a step taken from the student's own value carries it forward."""
     key = make_key()
     answers = student(decimals=2)
     marks = verdicts(key, answers)
-    diagnosed = {m.diagnosis for m in marks.values() if m.verdict == "incorrect"}
-    assert "rounded_too_early" in diagnosed
+    right = student()
+    for name, m in marks.items():
+        if name not in answers:
+            continue
+        if answers[name] == right[name]:  # 0.51, 0.97, 0.7, 0.9, 0.5: what 4 decimals give
+            assert m.verdict == "correct", name
+        elif answers[name] == round(right[name], 2) and answers[name] not in (0, 0.6):
+            assert m.verdict == "too_few_decimals", (name, answers[name], right[name])
+    # ∂J/∂w1 = 0.02 · 0.25 · 0.5 = 0.0025, rounded to 2 decimals: 0.0 (the key: 0.0021)
+    assert (answers["dJ/dW[1][1][1]"], right["dJ/dW[1][1][1]"]) == (0.0, 0.0021)
+    m = marks["dJ/dW[1][1][1]"]
+    assert (m.verdict, m.diagnosis) == ("incorrect", "rounded_too_early")
+    # w1 − 0.5 · 0.0 = 0.6, the weight before the step: right from the student's own gradient
+    assert answers["new W[1][1][1]"] == 0.6 and marks["new W[1][1][1]"].verdict == \
+        "carried_forward"
+    assert sum(m.verdict == "too_few_decimals" for m in marks.values()) == 16
 
 
 def test_an_unexplained_value_is_incorrect_without_diagnosis():
@@ -326,3 +343,18 @@ def test_delta_is_asked_and_marked(tmp_path):
     assert marks["dJ/dnet[1][1]"].verdict == "correct"
     assert verdicts(key, {"dJ/dnet[1][1]": -delta})["dJ/dnet[1][1]"].diagnosis == "sign"
     assert "δ" in version.worksheet_tex or r"\delta" in version.worksheet_tex
+
+
+def test_a_key_written_before_the_rule_is_marked_by_it(tmp_path, capsys):
+    """A KEY.json whose scheme is version 1 (the 0.5 % band of before) is not refused: its
+    scheme is written again from its definition, and the answers marked by today's rule."""
+    key = make_key()
+    old = {"definition": key.definition, "answers": key.answers,
+           "scheme": key.scheme | {"version": 1, "blanks": [
+               {k: v for k, v in b.items() if k != "tolerance"}
+               | {"tolerance": {"abs": 5e-5, "rel": 0.005}} for b in key.scheme["blanks"]]}}
+    (path := tmp_path / "old-key.json").write_text(json.dumps(old))
+    (answers := tmp_path / "a.txt").write_text("dJ/dout[2][1] = 0.35\n")  # 0.3488 to 2
+    assert main(["check", str(path), str(answers), "--json"]) == 0
+    marked = {m["name"]: m for m in json.loads(capsys.readouterr().out)["answers"]}
+    assert marked["dJ/dout[2][1]"]["verdict"] == "too_few_decimals"

@@ -4,6 +4,7 @@ subquestion, parsed by the syntax Moodle documents, carries the key's values."""
 import base64
 import html
 import json
+import math
 import re
 import xml.etree.ElementTree as ET
 
@@ -11,12 +12,14 @@ import pytest
 
 from symbackprop.cli import main
 from symbackprop.marking import check, scheme
+from symbackprop.marking.scheme import decimals_of
 
-from .conftest import WORKSHEETS
+from .conftest import ROOT, WORKSHEETS
 
 SHEETS = ["blog-2-2-2", "pixel-four-4-2-1", "han-kamber-3-2-1", "class-set-2-2-2",
           "digits-forward", "gradient-descent", "loss-comparison", "batch-of-two-2-2-2",
-          "matrix-form-3-4-2"]
+          "matrix-form-3-4-2", "postnetwork-softmax-3-2-2", "relu-bce-1-1-1"]
+EXAMPLES = ROOT / "tests" / "examples"  # test sheets: tanh's own mistakes
 
 # Moodle's own regexes (question/type/multianswer/questiontype.php), as PCRE reads them
 FRACTION = r"=|%(-?[0-9]+)%"
@@ -29,7 +32,6 @@ TYPES = (r"(NUMERICAL|NM)|(MULTICHOICE|MC)|(MULTICHOICE_V|MCV)|(MULTICHOICE_H|MC
          r"(SHORTANSWER|SA|MW)|(SHORTANSWER_C|SAC|MWC)")
 START = r"\{([0-9]*):(" + TYPES + "):"
 SUBQUESTION = re.compile(START + "(" + ALTERNATIVE + "(~" + ALTERNATIVE + ")*)\\}", re.S)
-
 
 def _subquestions(text: str) -> list[list[tuple[float, float, float, str]]]:
     """Each subquestion's answers as (fraction %, value, tolerance, feedback), read the way
@@ -50,16 +52,17 @@ def _subquestions(text: str) -> list[list[tuple[float, float, float, str]]]:
         text = text[m.end():]
     return out
 
-
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
     out = tmp_path_factory.mktemp("moodle")
     for name in SHEETS:
-        extra = ["--versions", "3"] if name == "class-set-2-2-2" else []
+        # 9 versions: v08 and v09 hold mistakes that coincide with the right answer
+        extra = ["--versions", "9"] if name == "class-set-2-2-2" else []
         assert main(["build", str(WORKSHEETS / f"{name}.yaml"), "--format", "moodle",
                      "--out", str(out), *extra]) == 0
+    assert main(["build", str(EXAMPLES / "tanh-2-2-1.yaml"), "--format", "moodle", "--out",
+                 str(out)]) == 0
     return out
-
 
 @pytest.mark.parametrize("name", SHEETS)
 def test_every_subquestion_carries_the_keys_values(name, exported):
@@ -68,7 +71,7 @@ def test_every_subquestion_carries_the_keys_values(name, exported):
     category, *questions = list(root)
     assert category.get("type") == "category"
     assert category.findtext("category/text") == f"$course$/top/symbackprop/{name}"
-    stems = ([f"{name}-v0{v}" for v in (1, 2, 3)] if name == "class-set-2-2-2" else [name])
+    stems = ([f"{name}-v0{v}" for v in range(1, 10)] if name == "class-set-2-2-2" else [name])
     assert [q.findtext("idnumber") for q in questions] == stems
     for q, stem in zip(questions, stems):
         assert q.get("type") == "multianswer" and q.findtext("name/text").startswith(stem)
@@ -78,20 +81,28 @@ def test_every_subquestion_carries_the_keys_values(name, exported):
         assert len(subs) == len(key["answers"])
         for answers, blank in zip(subs, key["scheme"]["blanks"]):
             (fraction, value, tol, _), *wrong = answers
-            band = max(blank["tolerance"]["abs"], blank["tolerance"]["rel"] * abs(blank["value"]))
-            assert fraction == 100 and value == pytest.approx(blank["value"], abs=1e-12)
-            assert tol == pytest.approx(band, rel=1e-9, abs=1e-15)
+            t = blank["tolerance"]  # Moodle's one answer is lo..hi, half a unit either way
+            assert fraction == 100 and value == pytest.approx((t["lo"] + t["hi"]) / 2, abs=1e-12)
+            assert tol == pytest.approx((t["hi"] - t["lo"]) / 2 + t["half"], rel=1e-9, abs=1e-15)
             candidates = {}  # a diagnosis may have several rules (one_path_only, one a path)
             for r in blank["mistakes"]:
-                candidates.setdefault(r["diagnosis"], []).extend(
-                    scheme.evaluate(t, key["scheme"]["values"].get) for t in r["candidates"])
+                feedback = check.MISTAKES[r["diagnosis"]] + (f": {r['term']}" if "term" in r
+                                                             else "")
+                candidates.setdefault(feedback, []).extend(
+                    scheme.evaluate(c, key["scheme"]["values"].get) for c in r["candidates"])
             for fraction, v, t, feedback in wrong:
-                assert fraction == 0 and t == tol and abs(v - blank["value"]) > band
-                diagnosis = next(d for d, m in check.MISTAKES.items() if m == feedback)
-                assert any(c is not None and abs(c - v) < 1e-9 * max(1, abs(c))
-                           for c in candidates[diagnosis])
+                if fraction == 50:  # the right answer to fewer decimals, exactly
+                    assert feedback == check.MISTAKES["too_few_decimals"] and t == 0
+                    assert decimals_of(v) < key["scheme"]["decimals"]
+                elif feedback == check.MISTAKES["cut_off"]:
+                    assert fraction == 0 and t == 0
+                else:  # within reach of a rounding, or a rate's 2 % of its step
+                    assert fraction == 0 and t >= blank["tolerance"]["near"] * (1 - 1e-9)
+                    assert t == pytest.approx(blank["tolerance"]["near"]) or \
+                        feedback == check.MISTAKES["wrong_learning_rate"]
+                    assert any(c is not None and abs(c - v) < 1e-9 * max(1, abs(c))
+                               for c in candidates[feedback])
         assert q.findtext("generalfeedback/text")  # the worked key
-
 
 def test_a_sigmoid_of_negative_answer_gets_its_feedback(exported):
     key = json.loads((exported / "blog-2-2-2-key.json").read_text())
@@ -104,11 +115,9 @@ def test_a_sigmoid_of_negative_answer_gets_its_feedback(exported):
     hit = [f for _, v, t, f in out_h1[1:] if abs(v - wrong) <= t]
     assert hit and hit[0] == check.MISTAKES["sigmoid_of_negative"]
 
-
 # grades Moodle offers for an answer (question_bank::fraction_options_full), in percent
 MOODLE_FRACTIONS = {100, 90, 83.33333, 80, 75, 70, 66.66667, 60, 50, 40, 33.33333, 30, 25, 20,
                     16.66667, 14.28571, 12.5, 11.11111, 10, 5, 0}
-
 
 def test_numerical_questions_one_per_blank(tmp_path):
     assert main(["build", str(WORKSHEETS / "class-set-2-2-2.yaml"), "--versions", "2",
@@ -123,15 +132,19 @@ def test_numerical_questions_one_per_blank(tmp_path):
     for q, blank in zip(questions, blanks):
         assert q.get("type") == "numerical" and f"({blank['label']})" in q.findtext("name/text")
         (right, *wrong) = q.findall("answer")
-        band = max(blank["tolerance"]["abs"], blank["tolerance"]["rel"] * abs(blank["value"]))
+        t = blank["tolerance"]
+        middle, band = (t["lo"] + t["hi"]) / 2, (t["hi"] - t["lo"]) / 2 + t["half"]
         assert right.get("fraction") == "100"
-        assert float(right.findtext("text")) == pytest.approx(blank["value"], abs=1e-12)
+        assert float(right.findtext("text")) == pytest.approx(middle, abs=1e-12)
         assert float(right.findtext("tolerance")) == pytest.approx(band, rel=1e-9)
         for a in wrong:
             assert float(a.get("fraction")) in MOODLE_FRACTIONS
-            assert abs(float(a.findtext("text")) - blank["value"]) > band
-            assert a.findtext("feedback/text") in check.MISTAKES.values()
-
+            feedback = a.findtext("feedback/text")
+            assert feedback in check.MISTAKES.values() or any(
+                feedback.startswith(m + ": ") for m in check.MISTAKES.values()), feedback
+            if a.get("fraction") == "50":  # the right answer to fewer decimals, outside the band
+                assert feedback == check.MISTAKES["too_few_decimals"]
+                assert abs(float(a.findtext("text")) - middle) > band
 
 def test_points_weigh_a_blank_in_moodle_and_in_the_gradebook(tmp_path):
     text = (WORKSHEETS / "blog-2-2-2.yaml").read_text(encoding="utf-8")
@@ -162,7 +175,6 @@ def test_points_weigh_a_blank_in_moodle_and_in_the_gradebook(tmp_path):
     assert book[1].endswith(f",{total},100.0") and book[2].endswith(
         f",{total - 3},{100 * (total - 3) / total:.1f}")
 
-
 @pytest.mark.parametrize("points, problem", [
     ('{"W[9][1][1]": 2}', "names nothing"), ('{"J": 0}', "from 1 to 100"),
     ('{"J": 101}', "from 1 to 100"), ('{"J": 1.5}', "whole number"), ("[1, 2]", "must map")])
@@ -173,17 +185,14 @@ def test_bad_points_are_refused(points, problem, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "bad.yaml: points" in err and problem in err and len(err.splitlines()) == 1
 
-
 def _flat(values) -> list[float]:
     if values is None:  # a network without biases
         return []
     return [x for v in values for x in _flat(v)] if isinstance(values, list) else [values]
 
-
 def _numbers(markup: str) -> set[float]:
     """The sizes of the numbers written in a text (MathML puts a minus sign in its own <mo>)."""
     return {float(n) for n in re.findall(r"[0-9]+(?:\.[0-9]+)?", markup)}
-
 
 @pytest.mark.parametrize("name", ["blog-2-2-2", "pixel-four-4-2-1", "class-set-2-2-2"])
 def test_the_diagram_travels_as_a_file_with_the_given_numbers_beside_it(name, exported):
@@ -209,7 +218,6 @@ def test_the_diagram_travels_as_a_file_with_the_given_numbers_beside_it(name, ex
     svg_text = " ".join(t.strip() for t in svg.itertext())
     assert given <= _numbers(html.unescape(text)) and given <= _numbers(svg_text)
 
-
 def test_a_numerical_question_asks_its_line_with_the_givens(tmp_path):
     assert main(["build", str(WORKSHEETS / "blog-2-2-2.yaml"), "--format", "moodle-numerical",
                  "--out", str(tmp_path)]) == 0
@@ -224,7 +232,6 @@ def test_a_numerical_question_asks_its_line_with_the_givens(tmp_path):
         assert [q.findtext(k) for k in ("unitgradingtype", "showunits", "unitsleft")] == [
             "0", "3", "0"]  # a plain number, no units asked
 
-
 def test_a_roster_names_each_version_and_the_category_is_the_sheets(tmp_path):
     (roster := tmp_path / "roster.txt").write_text("Zoë Adams\nBob <b> & Co\n", encoding="utf-8")
     assert main(["build", str(WORKSHEETS / "class-set-2-2-2.yaml"), "--versions", "2",
@@ -235,29 +242,37 @@ def test_a_roster_names_each_version_and_the_category_is_the_sheets(tmp_path):
         ("class-set-2-2-2-v01 (Zoë Adams)", "class-set-2-2-2-v01"),
         ("class-set-2-2-2-v02 (Bob <b> & Co)", "class-set-2-2-2-v02")]
 
-
-def test_mistakes_inside_the_right_band_are_left_out_and_logged(exported):
-    """Moodle scores the first matching answer: a mistake whose value the right answer's band
-    covers would never be reached, so it is logged instead, and each logged value is inside."""
-    key = json.loads((exported / "blog-2-2-2-key.json").read_text())
-    bands = {b["label"]: (b["value"], max(b["tolerance"]["abs"],
-                                           b["tolerance"]["rel"] * abs(b["value"])), b)
-             for b in key["scheme"]["blanks"]}
-    logged = (exported / "blog-2-2-2-moodle.log").read_text(encoding="utf-8").splitlines()
-    assert logged
-    for line in logged:
-        found = re.fullmatch(r"blog-2-2-2: \((\w+)\) (.+?): (\w+) gives (\S+), inside the right "
-                             r"answer's band; left out", line)
-        assert found, line
-        value, band, blank = bands[found.group(1)]
-        assert found.group(2) == blank["name"] and found.group(3) in check.MISTAKES
-        assert abs(float(found.group(4)) - value) <= band
-    subs = _subquestions(ET.parse(exported / "blog-2-2-2-moodle.xml").getroot()[1]
-                         .findtext("questiontext/text"))
-    for answers, blank in zip(subs, key["scheme"]["blanks"]):
-        _, band, _ = bands[blank["label"]]
-        assert all(abs(v - blank["value"]) > band for _, v, _, _ in answers[1:])
-
+@pytest.mark.parametrize("name", ["class-set-2-2-2", "batch-of-two-2-2-2"])
+def test_the_log_counts_in_one_line_the_mistakes_that_coincide_with_the_right_answer(
+        name, exported):
+    """A mistake whose value is inside a blank's right answer is marked correct, by Moodle and by
+    check alike: the log's first line counts them against all the mistakes the export holds,
+    and each line under it names one, whose value is inside its blank's band."""
+    logged = (exported / f"{name}-moodle.log").read_text(encoding="utf-8").splitlines()
+    head = re.fullmatch(r"(\d+) of (\d+) mistake answers coincide with the right one: .*; "
+                        r"(\d+) tell a mistake from the right answer", logged[0])
+    assert head, logged[0]
+    inside, total, kept = (int(g) for g in head.groups())
+    assert inside == len(logged) - 1 and inside + kept == total
+    mistakes, found = 0, 0
+    for question in ET.parse(exported / f"{name}-moodle.xml").getroot()[1:]:
+        stem = question.findtext("idnumber")
+        key = json.loads((exported / f"{stem}-key.json").read_text())
+        blanks = {b["label"]: b for b in key["scheme"]["blanks"]}
+        for answers in _subquestions(question.findtext("questiontext/text")):
+            mistakes += sum(f == 0 and fb != check.MISTAKES["cut_off"]
+                            for f, _, _, fb in answers)
+        for line in logged[1:]:
+            said = re.fullmatch(rf"{stem}: \((\w+)\) (.+?): (\w+) gives (\S+), inside the "
+                                r"right answer's band", line)
+            if said:
+                found += 1
+                t = blanks[said.group(1)]["tolerance"]
+                assert said.group(2) == blanks[said.group(1)]["name"]
+                assert said.group(3) in check.MISTAKES
+                assert t["lo"] - t["half"] <= float(said.group(4)) <= t["hi"] + t["half"]
+    assert mistakes == total and found == inside
+    assert inside >= (1 if name.startswith("class-set") else 0)
 
 def test_parts_of_a_set_write_their_own_files_into_the_sets_one_category(tmp_path):
     sheet = str(WORKSHEETS / "class-set-2-2-2.yaml")
@@ -273,3 +288,77 @@ def test_parts_of_a_set_write_their_own_files_into_the_sets_one_category(tmp_pat
         assert category.findtext("category/text") == "$course$/top/symbackprop/class-set-2-2-2"
         ids += [q.findtext("idnumber") for q in questions]
     assert ids == [f"class-set-2-2-2-v0{v}" for v in (1, 2, 3)]
+
+# --- Moodle grades as check marks ---------------------------------------------------------
+
+EPSILON = 1e-14  # 10^-precision, PHP's precision 14: qtype_numerical_answer's own epsilon
+
+def _moodle_grade(answers, value: float):
+    """The first answer whose nominal tolerance interval holds `value` (Moodle's
+    qtype_numerical_answer::get_tolerance_interval and within_tolerance): (fraction, feedback)."""
+    for fraction, v, tol, feedback in answers:
+        t = tol + EPSILON * max(tol, abs(v), EPSILON)
+        if v - t <= value <= v + t:
+            return fraction, feedback
+    return None, None
+
+def _probes(blank: dict, values: dict, decimals: int) -> list[str]:
+    """Numbers as a student types them: every d-decimal number from 3 units below the right
+    answers to 3 above, the right answer to fewer decimals and cut off, every mistake's value
+    to d decimals and to two more."""
+    t, unit = blank["tolerance"], 10.0 ** -decimals
+    if not t["half"]:  # a whole number
+        return [f"{blank['value'] + k:g}" for k in (-1, 0, 1)]
+    low, high = round(t["lo"] / unit) - 3, round(t["hi"] / unit) + 3
+    typed = [f"{k * unit:.{decimals}f}" for k in range(low, high + 1)]
+    for p in range(decimals - 1, 0, -1):
+        typed += [f"{x:.{p}f}" for x in (t["lo"], t["hi"], t["from"], t["to"])]
+        typed += [f"{math.trunc(x * 10 ** p) / 10 ** p:.{p}f}" for x in (t["from"], t["to"])]
+    typed += [f"{math.trunc(x * 10 ** decimals) / 10 ** decimals:.{decimals}f}"
+              for x in (t["from"], t["to"])]
+    for rule in blank["mistakes"]:
+        for c in rule["candidates"]:
+            v = scheme.evaluate(c, values.get)
+            if v is not None:
+                typed += [f"{v:.{decimals}f}", f"{v:.{decimals + 2}f}"]
+    return typed
+
+@pytest.mark.parametrize("name", ["class-set-2-2-2", "blog-2-2-2", "pixel-four-4-2-1",
+                                  "han-kamber-3-2-1", "batch-of-two-2-2-2", "matrix-form-3-4-2",
+                                  "postnetwork-softmax-3-2-2", "relu-bce-1-1-1", "tanh-2-2-1"])
+def test_moodle_grades_every_number_as_check_marks_it(name, exported):
+    """Each blank's answers read with Moodle's regexes and matched as Moodle matches them give
+    check's verdict and diagnosis for the same number (where the student's earlier answers are
+    the key's, as Moodle assumes): correct is 100 %, too few decimals 50 %, each diagnosis its
+    own feedback, no diagnosis no answer."""
+
+    compared = 0
+    seen = {"correct": 0, "too_few_decimals": 0, "cut_off": 0, "mistake": 0, "none": 0}
+    for question in ET.parse(exported / f"{name}-moodle.xml").getroot()[1:]:
+        key = json.loads((exported / f"{question.findtext('idnumber')}-key.json").read_text())
+        sch = key["scheme"]
+        d = sch["decimals"]
+        for answers, blank in zip(_subquestions(question.findtext("questiontext/text")),
+                                  sch["blanks"]):
+            for text in _probes(blank, sch["values"], d):
+                given = check.parse_number(text)
+                if decimals_of(given) != decimals_of(float(given)):
+                    continue  # 0.2470 and 0.247 are one number to Moodle, not to check
+                m = scheme.judge(sch, blank, given, sch["values"].get)
+                if m.verdict == "correct":
+                    want, seen["correct"] = (100, "Correct"), seen["correct"] + 1
+                elif m.verdict == "too_few_decimals":
+                    want = (50, check.MISTAKES["too_few_decimals"])
+                    seen["too_few_decimals"] += 1
+                elif m.diagnosis:
+                    term = next((r.get("term") for r in blank["mistakes"]
+                                 if r["diagnosis"] == m.diagnosis and r.get("term")
+                                 and m.message.endswith(r["term"])), None)
+                    want = (0, check.MISTAKES[m.diagnosis] + (f": {term}" if term else ""))
+                    seen["cut_off" if m.diagnosis == "cut_off" else "mistake"] += 1
+                else:
+                    want, seen["none"] = (None, None), seen["none"] + 1
+                assert _moodle_grade(answers, given) == want, (blank["name"], text, m.verdict,
+                                                               m.diagnosis)
+                compared += 1
+    assert compared > 100 and all(seen.values()), seen

@@ -143,3 +143,87 @@ def test_compare_shows_each_factor_beside_autograds_own(case):
         pytest.approx(X[2])  # the input the weight multiplies
     assert shown.max_rel_diff < 1e-9
     assert "PyTorch autograd" in shown._repr_html_() and "dJ/dW[1][2][3]" in repr(shown)
+
+
+def _grads_of(model):
+    grads, layer = {}, 0
+    for module in model:
+        if isinstance(module, nn.Linear):
+            layer += 1
+            for j, row in enumerate(module.weight.grad.tolist(), start=1):
+                for k, g in enumerate(row, start=1):
+                    grads[f"W[{layer}][{j}][{k}]"] = g
+            if module.bias is not None:
+                for j, g in enumerate(module.bias.grad.tolist(), start=1):
+                    grads[f"b[{layer}][{j}]"] = g
+    return grads
+
+
+BATCH = [[0.5, -0.3, 0.8], [-0.2, 0.9, 0.1], [0.7, 0.4, -0.6], [0.0, -0.8, 0.3]]
+
+
+@pytest.mark.parametrize("loss, make, targets, reduction", [
+    ("cross_entropy", lambda: _model(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 3)),
+     torch.tensor([2, 0, 1, 1]), "mean"),
+    ("cross_entropy", lambda: _model(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 3)),
+     torch.tensor([2, 0, 1, 1]), "sum"),
+    ("mse", lambda: _model(nn.Linear(3, 4), nn.Sigmoid(), nn.Linear(4, 2), seed=2),
+     torch.tensor([[0.1, 0.9], [0.5, 0.5], [0.0, 1.0], [0.3, 0.2]], dtype=torch.float64),
+     "mean"),
+    ("mse", lambda: _model(nn.Linear(3, 4), nn.Sigmoid(), nn.Linear(4, 2), seed=2),
+     torch.tensor([[0.1, 0.9], [0.5, 0.5], [0.0, 1.0], [0.3, 0.2]], dtype=torch.float64),
+     "sum"),
+    ("bce", lambda: _model(nn.Linear(3, 2), nn.ReLU(), nn.Linear(2, 1), nn.Sigmoid(), seed=1),
+     torch.tensor([[1.0], [0.0], [1.0], [0.0]]), "mean"),
+])
+def test_a_batch_with_pytorchs_reduction_equals_autograd(loss, make, targets, reduction):
+    """Inputs of shape (E, n) are a batch; J is PyTorch's mean (its default) or sum, and every
+    gradient equals autograd's through PyTorch's own loss classes."""
+    model = make()
+    # float64 inputs: float32 ones would be read as the float32 numbers they are
+    defn = symbackprop.from_torch(model, torch.tensor(BATCH, dtype=torch.float64), targets,
+                                  loss=loss, reduction=reduction)
+    assert len(defn.values.examples) == 4 and defn.batch_loss == reduction
+    result = symbackprop.derive(defn)
+    m = _copy(model).double()
+    out = m(torch.tensor(BATCH, dtype=torch.float64))
+    criterion = {"cross_entropy": nn.CrossEntropyLoss, "mse": nn.MSELoss,
+                 "bce": nn.BCELoss}[loss](reduction=reduction)
+    J = criterion(out, targets if loss == "cross_entropy" else targets.double())
+    J.backward()
+    assert result.loss == pytest.approx(J.item(), rel=1e-9)
+    grads = _grads_of(m)
+    assert set(result.grad) == set(grads)
+    for name, g in grads.items():
+        assert result.grad[name] == pytest.approx(g, rel=1e-9, abs=1e-15), name
+
+
+def test_a_class_index_is_made_one_hot():
+    """CrossEntropyLoss takes the class index: torch.tensor(1), or a plain 1."""
+    model = CASES["logits-cross_entropy"][0]()
+    for target in (torch.tensor(1), 1):
+        defn = symbackprop.from_torch(model, X, target, loss="cross_entropy")
+        assert defn.values.targets == (0.0, 1.0, 0.0)
+    m = _copy(model).double()
+    J = nn.CrossEntropyLoss()(m(torch.tensor([X], dtype=torch.float64)), torch.tensor([1]))
+    J.backward()
+    result = symbackprop.derive(symbackprop.from_torch(model, X, torch.tensor(1)))
+    assert result.loss == pytest.approx(J.item(), rel=1e-12)
+    for name, g in _grads_of(m).items():
+        assert result.grad[name] == pytest.approx(g, rel=1e-9, abs=1e-15), name
+    shown = symbackprop.compare_torch(model, X, torch.tensor(1), loss="cross_entropy")
+    assert shown.max_rel_diff < 1e-9
+
+
+@pytest.mark.parametrize("inputs, targets, reduction, words", [
+    (X, torch.tensor(3), "mean", "class index 3 is not one of the 3 classes"),
+    (BATCH, torch.tensor([0, 1]), "mean", "one class index for each of the 4 examples, got 2"),
+    (X, torch.tensor(1), "avg", "reduction: must be mean or sum"),
+])
+def test_bad_class_indices_and_reductions_are_refused(inputs, targets, reduction, words):
+    model = CASES["logits-cross_entropy"][0]()
+    with pytest.raises(symbackprop.DefinitionError, match=words):
+        symbackprop.from_torch(model, torch.tensor(inputs), targets, reduction=reduction)
+    if reduction == "mean" and targets.dim() == 0:
+        with pytest.raises(symbackprop.DefinitionError, match="compare_torch puts one"):
+            symbackprop.compare_torch(model, torch.tensor(BATCH), torch.tensor([0, 1, 2, 0]))

@@ -11,6 +11,12 @@ it):
 - "bce": `nn.BCELoss` after a final `nn.Sigmoid`, one output (engine: binary_cross_entropy;
   with more outputs PyTorch's mean and the engine's sum differ, so that is refused);
 - "half_sse", "sse": ½Σ(t − out)² and Σ(t − out)², written out in PyTorch.
+
+Targets for "cross_entropy" may be class indices, as `CrossEntropyLoss` takes them (an integer
+tensor, or a Python int, one a example): they are made one-hot. Inputs of shape (E, n), E > 1,
+are a batch (`values.examples`), its loss PyTorch's `reduction`: "mean" (PyTorch's default: the
+mean over examples, and for MSELoss over outputs too) or "sum" (MSELoss's sum of squares is the
+engine's sse, summed over the examples).
 """
 
 from __future__ import annotations
@@ -139,6 +145,49 @@ def _loss_and_output(layers, loss: str) -> tuple[str, list[str]]:
     return LOSSES[loss], acts
 
 
+REDUCTIONS = ("mean", "sum")
+
+
+def _rows(values, size: int, key: str) -> list[list[float]]:
+    """One example's numbers, or a batch's (a tensor or list of shape (E, size)), as rows."""
+    torch = _torch()
+    if isinstance(values, torch.Tensor) and values.dim() == 2 and values.shape[0] > 1:
+        return [_vector(row, size, f"{key}[{i}]") for i, row in enumerate(values)]
+    if isinstance(values, (list, tuple)) and values and all(
+            isinstance(v, (list, tuple)) or isinstance(v, torch.Tensor) and v.dim() == 1
+            for v in values) and len(values) > 1:
+        return [_vector(row, size, f"{key}[{i}]") for i, row in enumerate(values)]
+    return [_vector(values, size, key)]
+
+
+def _targets(targets, size: int, examples: int, loss: str) -> list[list[float]]:
+    """Each example's targets: given as numbers, or (cross_entropy) as class indices, one an
+    example, made one-hot."""
+    torch = _torch()
+    indices = None
+    if loss == "cross_entropy":
+        if isinstance(targets, int) and not isinstance(targets, bool):
+            indices = [targets]
+        elif isinstance(targets, torch.Tensor) and not targets.is_floating_point() and \
+                targets.dim() <= 1 and not (  # [0, 1, 0] for one example: a one-hot already
+                    examples == 1 and targets.dim() == 1 and targets.numel() == size):
+            indices = [int(i) for i in targets.reshape(-1).tolist()]
+    if indices is None:
+        rows = _rows(targets, size, "targets")
+        if len(rows) != examples:
+            raise DefinitionError(SOURCE, "targets", f"must have one row of {size} numbers "
+                                  f"for each of the {examples} examples, got {len(rows)}")
+        return rows
+    if len(indices) != examples:
+        raise DefinitionError(SOURCE, "targets", f"must have one class index for each of the "
+                              f"{examples} examples, got {len(indices)}")
+    for i in indices:
+        if not 0 <= i < size:
+            raise DefinitionError(SOURCE, "targets", f"class index {i} is not one of the "
+                                  f"{size} classes (0 to {size - 1})")
+    return [[1.0 if k == i else 0.0 for k in range(size)] for i in indices]
+
+
 def _vector(values, size: int, key: str) -> list[float]:
     torch = _torch()
     if isinstance(values, (str, bytes)):
@@ -157,8 +206,10 @@ def _vector(values, size: int, key: str) -> list[float]:
 
 
 def from_torch(model, inputs, targets, loss: str = "cross_entropy",
-               learning_rate: float = 0.5, title: str = "A PyTorch model"):
-    """The definition of `model` on one example: its layers, activations, weights and biases.
+               learning_rate: float = 0.5, title: str = "A PyTorch model",
+               reduction: str = "mean"):
+    """The definition of `model` on one example or a batch: its layers, activations, weights
+    and biases, and the examples' inputs and targets (class indices made one-hot).
 
     Biases: every Linear with one (per_neuron) or none without (mixed models are refused, as
     the engine has one bias style). Raises DefinitionError naming what it cannot read."""
@@ -166,6 +217,10 @@ def from_torch(model, inputs, targets, loss: str = "cross_entropy",
 
     layers = _layers(model)
     engine_loss, acts = _loss_and_output(layers, loss)
+    if reduction not in REDUCTIONS:
+        raise DefinitionError(SOURCE, "reduction", f"must be mean or sum, got {reduction!r}")
+    if loss == "mse" and reduction == "sum":  # MSELoss(reduction="sum"): Σ over the outputs
+        engine_loss = "sse"
     with_bias = {m.bias is not None for _, m, _ in layers}
     if len(with_bias) > 1:
         i = next(i for i, m, _ in layers if m.bias is None)
@@ -173,15 +228,21 @@ def from_torch(model, inputs, targets, loss: str = "cross_entropy",
                               "give every Linear a bias or none")
     bias = "per_neuron" if with_bias == {True} else "none"
     sizes = [layers[0][1].in_features] + [m.out_features for _, m, _ in layers]
-    values = {"inputs": _vector(inputs, sizes[0], "inputs"),
-              "targets": _vector(targets, sizes[-1], "targets"),
-              "weights": [m.weight.detach().double().tolist() for _, m, _ in layers]}
+    rows = _rows(inputs, sizes[0], "inputs")
+    aims = _targets(targets, sizes[-1], len(rows), loss)
+    values = {"weights": [m.weight.detach().double().tolist() for _, m, _ in layers]}
+    batch = {}
+    if len(rows) == 1:
+        values |= {"inputs": rows[0], "targets": aims[0]}
+    else:  # a batch: each row an example, J PyTorch's reduction of their losses
+        values["examples"] = [{"inputs": x, "targets": t} for x, t in zip(rows, aims)]
+        batch = {"batch_loss": reduction}
     if bias == "per_neuron":
         values["biases"] = [m.bias.detach().double().tolist() for _, m, _ in layers]
     return Definition.from_dict({
         "title": title, "learning_rate": learning_rate,
         "network": {"layers": sizes, "activation": acts, "loss": engine_loss, "bias": bias},
-        "values": values}, source=SOURCE)
+        "values": values} | batch, source=SOURCE)
 
 
 # --- side by side ----------------------------------------------------------------------
@@ -229,13 +290,17 @@ def compare_torch(model, inputs, targets, loss: str = "cross_entropy",
     or numbered 'w1', default the first) is shown factor by factor."""
     from .functions import derive
 
-    result = derive(from_torch(model, inputs, targets, loss))
+    defn = from_torch(model, inputs, targets, loss)
+    if defn.values.examples is not None:
+        raise DefinitionError(SOURCE, "inputs", "compare_torch puts one example's factors "
+                              "beside autograd's; derive(from_torch(...)) takes a batch")
+    result = derive(defn)
     weight = result.canonical(weight or next(iter(result.grad)))
     torch = _torch()
     # on its own float64 copy, differentiable whatever the caller's mode (no_grad, a frozen
     # model, inference_mode)
     with torch.inference_mode(False), torch.enable_grad():
-        run = _Autograd(model, inputs, targets, loss)
+        run = _Autograd(model, defn.values.inputs, defn.values.targets, loss)
         gradients = tuple((p, g, run.grad(p)) for p, g in result.grad.items())
         chain = tuple((n, v, run.factor(n)) for n, v in result.derivation(weight).factors)
     return Comparison((result.loss, run.loss), gradients, weight, chain)

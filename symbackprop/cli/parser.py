@@ -106,7 +106,9 @@ def parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("check", help="mark a hand calculation against an answer key",
                        description="Mark a student's answers against a key: each answer is "
-                       "correct, carried_forward (right from the student's own earlier values), "
+                       "correct (the key's value as honest rounding to the sheet's decimals "
+                       "reaches it), too_few_decimals (right, with fewer decimals than asked), "
+                       "carried_forward (right from the student's own earlier values), "
                        "incorrect (with the likely mistake) or missing.")
     c.add_argument("key", help="KEY.json written by 'build', or a definition with --seed and "
                    "--version to regenerate its key")
@@ -127,6 +129,9 @@ def parser() -> argparse.ArgumentParser:
                    help="where the gradebook, summary and feedback go (default: marks)")
     m.add_argument("--points-carried-forward", type=_fraction, default=1.0, metavar="F",
                    help="the points a carried-forward answer earns, 0 to 1 (default 1)")
+    m.add_argument("--points-rounded", type=_fraction, default=0.5, metavar="F",
+                   help="the points a right answer with fewer decimals than the sheet asks "
+                        "earns, 0 to 1 (default 0.5)")
     m.set_defaults(command="mark")
 
     a = sub.add_parser("audit", help="check the figures a published worked example printed",

@@ -123,6 +123,8 @@ class Definition:
     points: tuple[tuple[str, int], ...] = ()  # canonical name -> marks for its blank (else 1)
     claimed: tuple[tuple[str, float], ...] = ()  # canonical name -> Printed number
     claim_labels: tuple[tuple[str, str], ...] = ()  # canonical name -> as the author wrote it
+    claim_written: tuple[str, ...] = ()  # each claim as written, in claimed's order (an author
+    #                                      may print one quantity twice, under two labels)
     names: tuple[tuple[str, str], ...] = ()  # an author's label -> canonical name
     conventions: tuple[tuple[str, str], ...] = ()  # e.g. (("delta", "minus"),)
     loss_after_steps: tuple[tuple[int, float], ...] = ()
@@ -276,6 +278,8 @@ class _Checker:
                       "data set, use data: and train --epochs)")
         names = self.names(top.get("names", {}), network)
         claimed, labels, after, outs = self.claimed(top.get("claimed", {}), network, names)
+        written = tuple(w for w in top.get("claimed", {}) if w not in (
+            "loss_after_steps", "outputs_after_steps"))
         seed = top.get("seed")
         if "batch_loss" in top and values.examples is None:
             self.fail("batch_loss", "is for a batch: give values.examples (a list of inputs "
@@ -288,7 +292,8 @@ class _Checker:
             decimals=self.whole(top.get("decimals", 4), "decimals", 0, 12),
             ask=self.ask(top.get("ask", []), network),
             points=self.points(top.get("points", {}), network),
-            claimed=claimed, claim_labels=labels, names=tuple(names.items()),
+            claimed=claimed, claim_labels=labels, claim_written=written,
+            names=tuple(names.items()),
             conventions=self.conventions(top.get("conventions", {})),
             loss_after_steps=after, outputs_after_steps=outs,
             seed=None if seed is None else self.whole(seed, "seed", 0, MAX_SEED),
@@ -674,12 +679,13 @@ class _Checker:
             name = resolve(written, names) if isinstance(written, str) else written
             check_name(name, network, lambda p, key=key: self.fail(key, p), updated=True,
                        examples=self.examples)
-            if name in seen:
-                self.fail(key, f"names the same quantity ({name}) as claimed.{seen[name]}")
-            seen[name] = written
+            if name in seen and name in (written, seen[name]):  # two labels may: as printed
+                self.fail(key, f"names the same quantity ({name}) as claimed.{seen[name]}; an "
+                          "author who prints it twice is claimed under two labels (names:)")
             claims.append((name, self.printed(number, key)))
-            if written != name:
+            if written != name and name not in seen:
                 labels.append((name, written))
+            seen.setdefault(name, written)
         return tuple(claims), tuple(labels), tuple(sorted(after)), tuple(sorted(outs))
 
     def printed(self, value, key: str) -> Printed:

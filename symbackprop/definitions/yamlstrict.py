@@ -86,6 +86,9 @@ def _children(node: yaml.Node):
 
 _FLOAT_12 = re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+$")
 _StrictLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT_12, list("-+0123456789."))
+# -.22 and +.5, as authors print them (YAML 1.1 reads .22 but not -.22 as a number)
+_SIGNED_DOT = re.compile(r"^[-+]\.[0-9]+$")
+_StrictLoader.add_implicit_resolver("tag:yaml.org,2002:float", _SIGNED_DOT, list("-+"))
 # what YAML itself refuses to read, caught first to say where (YAML's own message is two lines)
 _UNREADABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD"
                          "\U00010000-\U0010FFFF]")

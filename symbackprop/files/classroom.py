@@ -39,7 +39,8 @@ def main(args) -> int:
                          f"{work // len(rows):,} parts each is more marking than one run does "
                          f"(at most {MAX_MARKING_WORK:,} students × parts); mark the class in "
                          "smaller spreadsheets")
-    book = gradebook.mark_class(book_keys, rows, args.points_carried_forward)
+    book = gradebook.mark_class(book_keys, rows, args.points_carried_forward,
+                                args.points_rounded)
     problems = sorted(problems + book.problems, key=_line_number)
     if not book.students:  # one refusal, naming the first reason
         more = f" (and {len(problems) - 1:,} more problems)" if len(problems) > 1 else ""

@@ -93,9 +93,11 @@ class MoodleFile:
     can share a folder."""
 
     def __init__(self, kind: str, out: Output):
+        from ..formats.moodle import Left
+
         self.kind, self.out = kind, out
         self.stems: list[str] = []
-        self.log: list[str] = []
+        self.left = Left()
         self.questions = 0
         self.handle = None
 
@@ -108,11 +110,10 @@ class MoodleFile:
             self.part = numbered and v.key["version"] != 1
             self.handle = self.out.open(f".{self.kind}.xml")
             self.handle.write(moodle.quiz_start(self.name))
-        questions, log = moodle.version_questions(v, numerical=self.kind != "moodle")
+        questions = moodle.version_questions(v, self.left, numerical=self.kind != "moodle")
         for question in questions:
             self.handle.write(question + "\n")
         self.questions += len(questions)
-        self.log += log
         self.stems.append(v.stem)
 
     def finish(self) -> str:
@@ -123,11 +124,12 @@ class MoodleFile:
         self.handle.close()
         stem = f"{self.name}-{self.kind}" + (version_range(self.stems) if self.part else "")
         self.out.rename(f".{self.kind}.xml", f"{stem}.xml")
-        if self.log:
-            self.out.write(f"{stem}.log", "\n".join(self.log) + "\n")
-        left_out = f"; {count(len(self.log), 'mistake')} inside a right answer's band left " \
-            f"out, listed in {stem}.log" if self.log else ""
-        return f"{stem}.xml ({count(self.questions, 'question')}{left_out})"
+        left = self.left
+        if left.out or left.kept:
+            self.out.write(f"{stem}.log", "\n".join(left.log()) + "\n")
+        inside = f"; {count(len(left.out), 'mistake')} of {len(left.out) + left.kept:,} " \
+            f"inside a right answer's band, listed in {stem}.log" if left.out else ""
+        return f"{stem}.xml ({count(self.questions, 'question')}{inside})"
 
 
 def key_text(key: dict) -> str:

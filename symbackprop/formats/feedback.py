@@ -11,16 +11,19 @@ import jinja2
 from .tex import template_dir
 
 # the practice page's words (templates/practice.js, WORDS) for the same verdicts
-WORDS = {"correct": "Correct", "carried_forward": "Carried forward", "incorrect": "Incorrect",
-         "missing": "Not answered"}
+WORDS = {"correct": "Correct", "too_few_decimals": "Too few decimals",
+         "carried_forward": "Carried forward", "incorrect": "Incorrect", "missing": "Not answered"}
 
 
 def student_page(book, student) -> str:
     """A self-contained HTML page for one row of the gradebook."""
     rows = [_row(book, student, m) for m in student.marks]
     counts = Counter({v: 0 for v in WORDS}) + Counter(m.verdict for m in student.marks)
-    note = (f"A carried-forward answer earns {book.carried_forward:g} of its blank's points."
-            if book.carried_forward != 1 else "")
+    note = " ".join(filter(None, [
+        f"A carried-forward answer earns {book.carried_forward:g} of its blank's points."
+        if book.carried_forward != 1 else "",
+        f"A right answer with fewer decimals than the sheet asks earns {book.rounded:g} of its "
+        "blank's points." if counts["too_few_decimals"] else ""]))
     template, css = _template()
     return template.render(
         title=book.title, name=student.row.name, version=student.row.version,

@@ -15,6 +15,9 @@ their backslash).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from decimal import Decimal
+from math import ceil, copysign, floor, trunc
 from xml.sax.saxutils import escape
 
 from markupsafe import Markup
@@ -54,53 +57,139 @@ def cloze_escape(text: str) -> str:
 
 
 def number(value: float) -> str:
-    """A number as Moodle's NUMERICAL answer reads it: plain decimal, enough digits."""
-    text = f"{value:.12g}"
-    if "e" in text:  # Moodle's answer pattern takes no exponent: write it out
-        text = f"{value:.15f}".rstrip("0").rstrip(".")
-    return text
+    """A number as Moodle's NUMERICAL answer reads it: plain decimal (its answer pattern takes
+    no exponent), every digit of the float, so that Moodle's band is `check`'s to the last bit.
+
+    >>> number(0.1 + 0.2), number(5.877550264086357e-10), number(-2.0)
+    ('0.30000000000000004', '0.0000000005877550264086357', '-2')
+    """
+    text = format(Decimal(repr(float(value))), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def alternatives(blank: dict, values: dict[str, float]) -> tuple[list[tuple], list[str]]:
-    """The blank's answers for Moodle, (fraction %, value, absolute tolerance, feedback), the
-    right one first, then each mistake's value worked from the key's own numbers; and what was
-    left out, and why."""
-    tolerance = max(blank["tolerance"]["abs"], blank["tolerance"]["rel"] * abs(blank["value"]))
-    answers = [(100, blank["value"], tolerance, "Correct")]
-    # the right working, however it is reached, is no mistake: skip what merely repeats it
-    seen, dropped, listed = [blank["value"], blank["exact"]], [], []
+# Moodle gives a right answer with too few decimals this part of the marks (Moodle's own
+# grades only: 50 %); `mark --points-rounded` sets it for a gradebook
+ROUNDED_FRACTION = 50
+
+
+def right_band(blank: dict) -> tuple[float, float]:
+    """The accepted answers (rounding.band) as Moodle's one answer and absolute tolerance: the
+    middle of lo..hi, and half of it plus half a unit, so that Moodle accepts exactly what
+    `check` accepts."""
+    tol = blank["tolerance"]
+    return (tol["lo"] + tol["hi"]) / 2, (tol["hi"] - tol["lo"]) / 2 + tol["half"]
+
+
+def fewer_decimals(blank: dict, decimals: int) -> list[float]:
+    """The right answers with fewer decimals than the sheet asks (check's too_few_decimals):
+    each p-decimal number that rounds from one of lo..hi, nonzero, not the old parameter, and
+    not already inside the right band."""
+    tol, (middle, band) = blank["tolerance"], right_band(blank)
+    if not tol["half"]:
+        return []
+    out = []
+    for p in range(decimals - 1, 0, -1):
+        unit, half = 10.0 ** -p, 0.5 * 10.0 ** -p * (1 + 1e-9)
+        for k in range(ceil((tol["lo"] - half) / unit), floor((tol["hi"] + half) / unit)
+                       + 1):
+            v = round(k * unit, p)
+            if v != 0 and v != tol.get("before") and abs(v - middle) > band and v not in out \
+                    and scheme.decimals_of(v) == p:  # 0.250 is 0.25 to Moodle: p = 2's
+                out.append(v)
+    return out
+
+
+def cut_off(blank: dict, decimals: int, taken: list[float]) -> list[float]:
+    """The values honest working reaches, cut off instead of rounded (check's cut_off): each
+    p-decimal number between the cut-offs of `from` and `to` that is no rounding of theirs,
+    not 0, nor an answer already `taken`."""
+    tol, (middle, band) = blank["tolerance"], right_band(blank)
+    if not tol["half"]:
+        return []
+    out = []
+    for p in range(decimals, 0, -1):
+        low, high = (trunc(x * 10.0 ** p + copysign(1e-9, x)) for x in (tol["from"], tol["to"]))
+        for k in range(low, high + 1):
+            v = round(k * 10.0 ** -p, p)
+            if v != 0 and scheme.cut_within(v, p, tol["from"], tol["to"]) and \
+                    abs(v - middle) > band and v not in taken and v not in out and \
+                    scheme.decimals_of(v) == p:  # 0.750 is 0.75 to Moodle: not a cut at p = 2
+                out.append(v)
+    return out
+
+
+def alternatives(blank: dict, values: dict[str, float], decimals: int = 4
+                 ) -> tuple[list[tuple], list[str], int]:
+    """The blank's answers for Moodle, (fraction %, value, absolute tolerance, feedback), in
+    `check`'s order: the right one, the right one with too few decimals, the right one cut off,
+    then each mistake's value worked from the key's own numbers; what was left out, and why;
+    and how many mistakes were kept. Moodle reads a number, not how it was written: 1.106 and
+    1.1060 are one answer to it, where `check` reads four decimals in the second."""
+    middle, tolerance = right_band(blank)
+    answers = [(100, middle, tolerance, "Correct")]
+    fewer = fewer_decimals(blank, decimals)
+    answers += [(ROUNDED_FRACTION, v, 0.0, scheme_message("too_few_decimals")) for v in fewer]
+    answers += [(0, v, 0.0, scheme_message("cut_off")) for v in cut_off(blank, decimals, fewer)]
+    near = blank["tolerance"]["near"]
+    # every mistake's value in check's order, so that Moodle's first match is check's first
+    # rule; one inside the right answer coincides with it (its student is marked correct, by
+    # check too): it is said in the log, and kept, since a value just outside the band and
+    # within `near` of it is still that mistake
+    dropped, listed = [], []
     for rule in blank["mistakes"]:
         for tree in rule["candidates"]:
             v = scheme.evaluate(tree, values.get)
-            if v is None or any(abs(v - s) <= 1e-9 * max(1.0, abs(s)) for s in seen) or any(
-                    abs(v - s) <= tolerance for s in listed):  # Moodle would match that one
+            if v is None or any(abs(v - s) <= 1e-9 * max(1.0, abs(s)) for s, _, _ in listed):
                 continue
-            if abs(v - blank["value"]) <= tolerance:  # Moodle scores the first match: drop it
+            feedback = scheme_message(rule["diagnosis"]) + (
+                f": {rule['term']}" if rule.get("term") else "")
+            slack = scheme.evaluate(rule["slack"], values.get) if "slack" in rule else None
+            listed.append((v, feedback, near if slack is None else max(slack, near)))
+            if abs(v - middle) <= tolerance:
                 dropped.append(f"({blank['label']}) {blank['name']}: {rule['diagnosis']} gives "
-                               f"{v:.10g}, inside the right answer's band; left out")
-                seen.append(v)
-                continue
-            listed.append(v)
-            answers.append((0, v, tolerance, scheme_message(rule["diagnosis"])))
-    return answers, dropped
+                               f"{v:.10g}, inside the right answer's band")
+    answers += [(0, v, reach, feedback) for v, feedback, reach in listed]
+    return answers, dropped, len(listed) - len(dropped)
 
 
-def subquestion(blank: dict, values: dict[str, float], points: int = 1) -> tuple[str, list[str]]:
-    """`{1:NUMERICAL:=v:tol#feedback~%0%m:tol#mistake~...}` and what was left out, and why."""
-    answers, dropped = alternatives(blank, values)
+def subquestion(blank: dict, values: dict[str, float], points: int = 1, decimals: int = 4
+                ) -> tuple[str, list[str], int]:
+    """`{1:NUMERICAL:=v:tol#feedback~%0%m:tol#mistake~...}`, what was left out, and why, and
+    how many mistakes were kept."""
+    answers, dropped, kept = alternatives(blank, values, decimals)
     parts = [("=" if fraction == 100 else f"%{fraction}%") + f"{number(v)}:{number(tol)}#"
              + cloze_escape(feedback) for fraction, v, tol, feedback in answers]
-    return "{" + f"{points}:NUMERICAL:" + "~".join(parts) + "}", dropped
+    return "{" + f"{points}:NUMERICAL:" + "~".join(parts) + "}", dropped, kept
 
 
-def numerical_questions(v) -> tuple[list[str], list[str]]:
+@dataclass
+class Left:
+    """What the export left out (each a line for the log) and how many mistakes it kept."""
+
+    out: list[str] = field(default_factory=list)
+    kept: int = 0
+
+    def add(self, stem: str, dropped: list[str], kept: int) -> None:
+        self.out += [f"{stem}: {d}" for d in dropped]
+        self.kept += kept
+
+    def log(self) -> list[str]:
+        """One line that says it all, then each one inside a right answer."""
+        n = len(self.out)
+        return [f"{n} of {n + self.kept} mistake answers coincide with the right one: each "
+                "gives a value inside its blank's right answer (the band honest rounding "
+                "reaches), so that a student who makes it is marked correct, here as by "
+                f"check; {self.kept} tell a mistake from the right answer"] + self.out
+
+
+def numerical_questions(v, left: Left) -> list[str]:
     """One Moodle numerical question per blank of a version (for quizzes built step by step)."""
-    sch, log, out = v.key["scheme"], [], []
+    sch, out = v.key["scheme"], []
     asked = prompts(v.sheet, sch)
     givens, image = given_html(v.sheet), diagram_file(v.sheet)  # the same for every blank
     for blank in sch["blanks"]:
-        answers, dropped = alternatives(blank, sch["values"])
-        log += [f"{v.stem}: {d}" for d in dropped]
+        answers, dropped, kept = alternatives(blank, sch["values"], sch["decimals"])
+        left.add(v.stem, dropped, kept)
         xml_answers = "".join(
             f'    <answer fraction="{fraction}"><text>{number(value)}</text>'
             f"<tolerance>{number(tol)}</tolerance><feedback format=\"html\"><text>"
@@ -114,7 +203,7 @@ def numerical_questions(v) -> tuple[list[str], list[str]]:
                    f"    <defaultgrade>{blank.get('points', 1)}</defaultgrade>\n{xml_answers}"
                    f"{NO_UNITS}    <idnumber>{escape(v.stem)}-{blank['label']}</idnumber>\n"
                    "  </question>")
-    return out, log
+    return out
 
 
 def scheme_message(diagnosis: str) -> str:
@@ -123,27 +212,28 @@ def scheme_message(diagnosis: str) -> str:
     return MISTAKES[diagnosis]
 
 
-def question_html(sheet, sch: dict) -> tuple[str, list[str]]:
+def question_html(sheet, sch: dict, left: Left, stem: str = "") -> str:
     """The sheet as Moodle question text: the practice page's content, each blank a Cloze
     subquestion."""
     if type(sheet).__name__ == "LessonSheet":
-        return _lesson_html(sheet, sch)
+        return _lesson_html(sheet, sch, left, stem)
     ws = sheet
     m = MathML(ws.notation, ws.layers)
     blanks = {b["label"]: b for b in sch["blanks"]}
-    log, out = [], [given_html(ws)]
+    out = [given_html(ws)]
     for s in ws.sections:
         out.append(f"<h4>{m.prose(s.title, inert)}</h4><p>{inert(s.intro)}</p>")
         for line in s.lines:
             view = _line(line, ws.decimals, blanks, m)
             if line.first:
                 blank = blanks[line.answer.label]
-                cloze, dropped = subquestion(blank, sch["values"], blank.get("points", 1))
-                log += dropped
+                cloze, dropped, kept = subquestion(blank, sch["values"], blank.get("points", 1),
+                                                   sch["decimals"])
+                left.add(stem, dropped, kept)
                 out.append(f"<p>({line.answer.label}) {view['math']} = {cloze}</p>")
             else:
                 out.append(f"<p>{view['math']} = the value of ({line.answer.label})</p>")
-    return "".join(out), log
+    return "".join(out)
 
 
 def given_html(sheet) -> str:
@@ -191,21 +281,22 @@ def diagram_file(sheet) -> str:
     return f'<file name="{DIAGRAM}" path="/" encoding="base64">{diagram_base64(sheet)}</file>'
 
 
-def _lesson_html(sheet, sch: dict) -> tuple[str, list[str]]:
+def _lesson_html(sheet, sch: dict, left: Left, stem: str) -> str:
     m = MathML()
     blanks = {b["label"]: b for b in sch["blanks"]}
-    log, out = [], [f"<p>{inert(sheet.title)}</p><p>{inert(sheet.intro)}</p>"]
+    out = [f"<p>{inert(sheet.title)}</p><p>{inert(sheet.intro)}</p>"]
     for title, rows in sheet.sections:
         out.append(f"<h4>{m.prose(title, inert)}</h4>")
         for row in rows:
             cloze = ""
             if row.answer is not None:
                 blank = blanks[row.answer.label]
-                cloze, dropped = subquestion(blank, sch["values"], blank.get("points", 1))
-                log += dropped
+                cloze, dropped, kept = subquestion(blank, sch["values"], blank.get("points", 1),
+                                                   sch["decimals"])
+                left.add(stem, dropped, kept)
                 cloze = f" ({row.answer.label}) {cloze}"
             out.append(f"<p>{m.prose(row.text, inert)}{cloze}</p>")
-    return "".join(out), log
+    return "".join(out)
 
 
 def key_html(sheet) -> str:
@@ -236,21 +327,20 @@ def quiz_end() -> str:
     return "</quiz>\n"
 
 
-def version_questions(v, numerical: bool = False) -> tuple[list[str], list[str]]:
+def version_questions(v, left: Left, numerical: bool = False) -> list[str]:
     """One version's questions: one Cloze question (or, numerical=True, one numerical
-    question per blank), and the mistakes left out, and why."""
+    question per blank); what it leaves out is added to `left`."""
     if numerical:
-        return numerical_questions(v)
-    text, dropped = question_html(v.sheet, v.key["scheme"])
+        return numerical_questions(v, left)
+    text = question_html(v.sheet, v.key["scheme"], left, v.stem)
     title = v.stem + (f" ({v.student})" if v.student else "")
-    question = (
+    return [
         f'  <question type="multianswer">\n    <name><text>{escape(title)}</text></name>\n'
         f'    <questiontext format="html"><text>{_cdata(text)}</text>'
         f"{diagram_file(v.sheet)}</questiontext>\n"
         f'    <generalfeedback format="html"><text>{_cdata(key_html(v.sheet))}</text>'
         f"</generalfeedback>\n    <penalty>0.3333333</penalty>\n    <hidden>0</hidden>\n"
-        f"    <idnumber>{escape(v.stem)}</idnumber>\n  </question>")
-    return [question], [f"{v.stem}: {d}" for d in dropped]
+        f"    <idnumber>{escape(v.stem)}</idnumber>\n  </question>"]
 
 
 def _cdata(html: str) -> str:

@@ -23,14 +23,22 @@ from . import scheme
 from .recompute import COMMON_RATES, MODES, Model  # noqa: F401 - the marking model, re-exported
 from .scheme import decimals_of, rounds_to  # noqa: F401 - used by audit
 
-VERDICTS = ("correct", "carried_forward", "incorrect", "missing")
+VERDICTS = scheme.VERDICTS
 
 # mistake -> what to tell the student
 MISTAKES = {
     "sign": "the sign is reversed: y − t, not t − y, and a step goes against the gradient "
             "(w − η·∂J/∂w)",
+    "term_sign": "one term of the sum has its sign reversed",
     "sigmoid_of_negative": "this is σ(−net): σ(net) = 1/(1 + e^(−net)), with the minus in "
                            "the exponent",
+    "tanh_slope": "tanh's slope is 1 − tanh²(net) = 1 − out², not out·(1 − out), which is σ's",
+    "softmax_diagonal": "softmax couples its outputs: each out depends on every net, so "
+                        "δ_j = Σ_i ∂J/∂out_i · ∂out_i/∂net_j (out_j − t_j with cross-entropy), "
+                        "not the diagonal term ∂J/∂out_j · out_j(1 − out_j) alone",
+    "delta_for_dout": "out − t is ∂J/∂net (the loss's slope and the output's cancel there); "
+                      "∂J/∂out is (out − t)/(out(1 − out)) for binary cross-entropy, −t/out "
+                      "for cross-entropy: ∂out/∂net after it counts the slope twice",
     "missing_activation_derivative": "the activation's slope ∂out/∂net is missing from the chain",
     "net_for_out": "net was used where out belongs (the value after the activation)",
     "missing_factor_two": "the 2 from differentiating the square is missing",
@@ -38,8 +46,12 @@ MISTAKES = {
     "one_path_only": "a hidden neuron reaches J through every output: add all the paths, not one",
     "updated_weights": "the hidden error was computed with output weights that were already "
                        "updated; use the old weights for the whole backward pass",
+    "no_step": "this is the parameter before the step: new w = w − η·∂J/∂w",
     "wrong_learning_rate": "the step used a different learning rate",
+    "decimal_point": "the step's digits are right, with the decimal point moved",
     "rounded_too_early": "intermediates were rounded to fewer decimals than the sheet asks",
+    "too_few_decimals": "right, but rounded to fewer decimals than the sheet asks",
+    "cut_off": "cut off, not rounded: the last decimal goes up when the next digit is 5 or more",
     "mean_for_sum": "this is the mean over the examples: the batch's loss is their sum, so do "
                     "not divide by the number of examples",
     "sum_for_mean": "this is the sum over the examples: the batch's loss is their mean, so "

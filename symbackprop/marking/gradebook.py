@@ -50,6 +50,7 @@ class Gradebook:
     students: list[Student]
     problems: list[str]  # 'line N: ...' for rows that could not be marked (in part or whole)
     carried_forward: float = 1.0  # the points a carried-forward answer earns
+    rounded: float = 0.5  # ... and a right one with fewer decimals than the sheet asks
     title: str = "Worksheet"
 
 
@@ -168,10 +169,11 @@ def _listed(items: list[str], most: int = 5) -> str:
 
 
 def mark_class(keys: dict[int | None, check.Key], rows: list[Row],
-               carried_forward: float = 1.0) -> Gradebook:
+               carried_forward: float = 1.0, rounded: float = 0.5) -> Gradebook:
     """Each row marked with its version's key; a carried-forward answer earns `carried_forward`
-    of its blank's points (`points:` in the definition, 1 a blank by default). Columns that
-    name no blank of the sheet are said once, as the header's problem, and left out."""
+    of its blank's points (`points:` in the definition, 1 a blank by default), a right one
+    with too few decimals `rounded`. Columns that name no blank of the sheet are said once, as
+    the header's problem, and left out."""
     first = next(iter(keys.values()))
     labels = [a["label"] for a in first.answers]
     worth = {b["label"]: float(b.get("points", 1)) for b in first.scheme["blanks"]}
@@ -190,10 +192,10 @@ def mark_class(keys: dict[int | None, check.Key], rows: list[Row],
             problems.append(f"line {row.line}: {row.name}: {which} (the keys are for versions "
                             f"{have})")
             continue
-        students.append(_mark(key, row, carried_forward, worth))
+        students.append(_mark(key, row, (carried_forward, rounded), worth))
         problems += students[-1].problems
     return Gradebook(labels, {a["label"]: a["name"] for a in first.answers}, worth,
-                     sum(worth.values()), students, problems, carried_forward,
+                     sum(worth.values()), students, problems, carried_forward, rounded,
                      str(first.definition.get("title") or "Worksheet"))
 
 
@@ -201,7 +203,7 @@ def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
-def _mark(key: check.Key, row: Row, carried_forward: float, worth: dict[str, float]
+def _mark(key: check.Key, row: Row, credit: tuple[float, float], worth: dict[str, float]
           ) -> Student:
     given, problems = {}, []
     for label, text in row.answers.items():
@@ -212,18 +214,19 @@ def _mark(key: check.Key, row: Row, carried_forward: float, worth: dict[str, flo
         except check.AnswerError as exc:
             problems.append(f"line {row.line}: {row.name}: ({label}) {exc}; marked missing")
     marks = check.mark(key, given)
-    return Student(row, marks, sum(worth[m.label] * share(m.verdict, carried_forward)
-                                   for m in marks), problems)
+    return Student(row, marks, sum(worth[m.label] * share(m.verdict, *credit) for m in marks),
+                   problems)
 
 
-def share(verdict: str, carried_forward: float) -> float:
+def share(verdict: str, carried_forward: float, rounded: float = 0.5) -> float:
     """The part of a blank's points a verdict earns."""
-    return {"correct": 1.0, "carried_forward": carried_forward}.get(verdict, 0.0)
+    return {"correct": 1.0, "carried_forward": carried_forward,
+            "too_few_decimals": rounded}.get(verdict, 0.0)
 
 
 def earned(book: Gradebook, m: scheme.Mark) -> float:
     """The points a mark earns in this gradebook."""
-    return book.marks[m.label] * share(m.verdict, book.carried_forward)
+    return book.marks[m.label] * share(m.verdict, book.carried_forward, book.rounded)
 
 
 def text_cell(text: str) -> str:
@@ -270,7 +273,7 @@ def counts(book: Gradebook) -> dict[str, Counter]:
 
 def summary_csv(book: Gradebook, delimiter: str = ",") -> str:
     tally = counts(book)
-    diagnoses = list(check.MISTAKES)
+    diagnoses = [d for d in check.MISTAKES if d not in check.VERDICTS]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n", delimiter=delimiter)  # RFC 4180: a CR
     # inside a cell is then quoted, never a new row
@@ -292,7 +295,7 @@ def summary_text(book: Gradebook) -> str:
              f"({100 * mean / book.total:.0f} %)"]
     found = []
     for label, t in counts(book).items():
-        for diagnosis in check.MISTAKES:
+        for diagnosis in check.MISTAKES:  # too_few_decimals is a verdict: counted as one
             if t[diagnosis] >= max(2, n // 10):
                 found.append((t[diagnosis], f"  {t[diagnosis]} of {n}: ({label}) "
                               f"{book.names[label]}: {diagnosis} ({check.MISTAKES[diagnosis]})"))

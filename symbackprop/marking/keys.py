@@ -36,8 +36,10 @@ MAX_DEPTH = 200  # of a scheme's expression: a 64-layer network's recomputation 
 # (in about a microsecond). Bundled sheets have 2,600 to 9,200; an 8-example batch of a
 # 3-3-3-3 network 142,000; an edited key of 190 rules of 50 candidates a blank, 1.8 million.
 MAX_SCHEME_NODES = 1_000_000
-_BLANK_KEYS = ("label", "name", "value", "exact", "tolerance", "recompute", "right",
-               "exact_mistakes", "mistakes", "points", "working")
+_BLANK_KEYS = ("label", "name", "value", "exact", "tolerance", "recompute", "mistakes",
+               "points", "working")
+_BAND = ("lo", "hi", "half", "from", "to", "carry", "near")  # rounding.band
+SCHEME_VERSION = 2  # scheme_writer's: a key with an older scheme has it written again
 
 
 def read(path: str) -> check.Key:
@@ -80,11 +82,17 @@ def validate(data, source: str) -> check.Key:
         if top.get(key) is not None:
             checker.whole(top[key], key, 0, 2**63 - 1)
     checker.answers(top["answers"], network)
-    if "scheme" in top:
+    if "scheme" in top and _current(top["scheme"]):
         checker.scheme(top["scheme"], top["answers"])
+    elif "scheme" in top:  # written by an older build: marked by today's rule instead
+        data = {k: v for k, v in data.items() if k != "scheme"}
     key = check.Key.from_json(data)
     key.nodes = checker.nodes
     return key
+
+
+def _current(scheme) -> bool:
+    return not isinstance(scheme, dict) or scheme.get("version", 1) == SCHEME_VERSION
 
 
 class _KeyChecker(definition._Checker):
@@ -140,7 +148,8 @@ class _KeyChecker(definition._Checker):
                                              "blanks"), required=("decimals", "values", "blanks",
                                                                   "messages"))
         self.whole(top["decimals"], "scheme.decimals", 0, 30)
-        messages = self.mapping(top["messages"], "scheme.messages", tuple(check.MISTAKES))
+        messages = self.mapping(top["messages"], "scheme.messages", tuple(check.MISTAKES),
+                                required=("too_few_decimals", "cut_off"))  # said by the rule
         for k, text in messages.items():
             if not isinstance(text, str) or len(text) > 500:
                 self.fail(f"scheme.messages.{k}", "must be a message of at most 500 characters")
@@ -162,25 +171,32 @@ class _KeyChecker(definition._Checker):
             self.fail(f"{key}.working", "must be text")
         for part in ("value", "exact"):
             self.finite(b[part], f"{key}.{part}")
-        tol = self.mapping(b["tolerance"], f"{key}.tolerance", ("abs", "rel"), ("abs", "rel"))
-        for part in ("abs", "rel"):
-            if self.finite(tol[part], f"{key}.tolerance.{part}") < 0:
+        tol = self.mapping(b["tolerance"], f"{key}.tolerance", (*_BAND, "before"), _BAND)
+        if "before" in tol:
+            self.finite(tol["before"], f"{key}.tolerance.before")
+        for part in _BAND:
+            self.finite(tol[part], f"{key}.tolerance.{part}")
+        for part in ("half", "carry", "near"):
+            if tol[part] < 0:
                 self.fail(f"{key}.tolerance.{part}", "must not be negative")
+        for low, high in (("lo", "hi"), ("from", "to")):
+            if tol[low] > tol[high]:
+                self.fail(f"{key}.tolerance", f"'{low}' must not be above '{high}'")
         if b["recompute"] is not None:
             self.tree(b["recompute"], f"{key}.recompute")
-        self.trees(b["right"], f"{key}.right")
-        for part in ("exact_mistakes", "mistakes"):
-            rules = b[part]
-            if not isinstance(rules, list) or len(rules) > 200:
-                self.fail(f"{key}.{part}", "must be a list of at most 200 rules")
-            for i, rule in enumerate(rules):
-                where = f"{key}.{part}[{i}]"
-                r = self.mapping(rule, where, ("diagnosis", "candidates", "slack"),
-                                 ("diagnosis", "candidates"))
-                self.choice(r["diagnosis"], f"{where}.diagnosis", tuple(messages))
-                self.trees(r["candidates"], f"{where}.candidates")
-                if "slack" in r:
-                    self.tree(r["slack"], f"{where}.slack")
+        rules = b["mistakes"]
+        if not isinstance(rules, list) or len(rules) > 200:
+            self.fail(f"{key}.mistakes", "must be a list of at most 200 rules")
+        for i, rule in enumerate(rules):
+            where = f"{key}.mistakes[{i}]"
+            r = self.mapping(rule, where, ("diagnosis", "candidates", "slack", "term"),
+                             ("diagnosis", "candidates"))
+            self.choice(r["diagnosis"], f"{where}.diagnosis", tuple(messages))
+            self.trees(r["candidates"], f"{where}.candidates")
+            if "slack" in r:
+                self.tree(r["slack"], f"{where}.slack")
+            if "term" in r and (not isinstance(r["term"], str) or len(r["term"]) > 200):
+                self.fail(f"{where}.term", "must be a term's name of at most 200 characters")
 
     def trees(self, value, key: str) -> None:
         if not isinstance(value, list) or len(value) > 50:

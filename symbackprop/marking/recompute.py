@@ -1,6 +1,6 @@
 """The marking model: every quantity of a sheet recomputed from the ones before it, with or
 without a known mistake made at that step. Written once, it is traced into the marking scheme
-(marking.py) that `check` and the practice page interpret, and used directly by `audit`.
+(scheme_writer.py) that `check` and the practice page interpret, and used directly by `audit`.
 
 >>> from symbackprop.marking.check import _EXAMPLE, Key
 >>> m = Model(Key.from_json(_EXAMPLE))
@@ -15,14 +15,15 @@ from __future__ import annotations
 import math
 import re
 
-from ..definitions.canonical import SHAPE, at_example, example_of
+from ..definitions.canonical import SHAPE
 from .trace import Ops
 
 COMMON_RATES = (0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.3, 0.5, 1.0, 2.0)
 
 # order matters: the first mistake that explains a value is named
-MODES = ("sigmoid_of_negative", "sign", "net_for_out", "missing_activation_derivative",
-         "missing_factor_two", "extra_half", "one_path_only", "updated_weights")
+MODES = ("sigmoid_of_negative", "tanh_slope", "softmax_diagonal", "delta_for_dout", "sign",
+         "net_for_out", "missing_activation_derivative", "missing_factor_two", "extra_half",
+         "one_path_only", "updated_weights")
 _IDX = re.compile(r"\[(\d+)\]")
 
 
@@ -51,10 +52,29 @@ class Model:
         self._memos: dict[tuple[str | None, int | None], dict[str, float]] = {}
 
     def modes(self) -> list[str]:
-        """Every mistake mode; one_path_only once per path that could be the one kept."""
+        """The mistakes this network's student can make (an activation's own only where the
+        network has it; one_path_only once per path that could be the one kept)."""
         widest = max(self.layers[1:])
-        return [m for mode in MODES for m in (
+        return [m for mode in MODES if self._can_make(mode) for m in (
             [f"{mode}#{i}" for i in range(1, widest + 1)] if mode == "one_path_only" else [mode])]
+
+    def _can_make(self, mode: str) -> bool:
+        acts, loss = set(self.acts), self.loss
+        return {"sigmoid_of_negative": "sigmoid" in acts, "tanh_slope": "tanh" in acts,
+                "softmax_diagonal": self.acts[-1] == "softmax" and loss == "cross_entropy",
+                "delta_for_dout": loss in ("binary_cross_entropy", "cross_entropy"),
+                "missing_factor_two": loss in ("sse", "mse"), "extra_half": loss == "half_sse",
+                "one_path_only": self.L > 1 and max(self.layers[2:]) > 1,
+                "updated_weights": self.L > 1}.get(mode, True)
+
+    def terms(self, name: str) -> list[str]:
+        """The terms of a net's sum, as the sheet writes them: W·x (or W·out) and the bias."""
+        l, j = (int(i) for i in _IDX.findall(name))
+        src = "x[{k}]" if l == 1 else f"out[{l - 1}]" + "[{k}]"
+        terms = [f"W[{l}][{j}][{k}]·" + src.format(k=k) for k in range(1, self.layers[l - 1] + 1)]
+        if self.bias != "none":
+            terms.append(f"b[{l}]" if self.bias == "shared" else f"b[{l}][{j}]")
+        return terms
 
     def key_value(self, name: str) -> float:
         entry = self.key.by_name.get(name)
@@ -199,8 +219,10 @@ class Model:
                 return self._loss_slope(idx[1], get, mode)
             return self._sum(name, get, mode)
         if name.startswith("dJ/dnet"):  # softmax with cross-entropy
-            y = get(f"out[{idx[0]}][{idx[1]}]")
-            return (-1 if mode == "sign" else 1) * (y - self.t[idx[1] - 1])
+            y, t = get(f"out[{idx[0]}][{idx[1]}]"), self.t[idx[1] - 1]
+            if mode == "softmax_diagonal":  # ∂J/∂out_j · out_j(1 − out_j) alone
+                return -t * (1 - y)
+            return (-1 if mode == "sign" else 1) * (y - t)
         if name.startswith("dout"):
             return self._activation_slope(idx[0], idx[1], get, mode)
         if name.startswith("dnet"):
@@ -233,11 +255,14 @@ class Model:
         return get(f"{'net' if mode == 'net_for_out' else 'out'}[{l - 1}][{k}]")
 
     def _net(self, l: int, j: int, get, mode) -> float:
-        total = sum(w * self._source(l, k, get, mode)
-                    for k, w in enumerate(self.W[l - 1][j - 1], start=1))
+        terms = [w * self._source(l, k, get, mode)
+                 for k, w in enumerate(self.W[l - 1][j - 1], start=1)]
         if self.bias != "none":
-            total += self.b[l - 1][0 if self.bias == "shared" else j - 1]
-        return total
+            terms.append(self.b[l - 1][0 if self.bias == "shared" else j - 1])
+        if mode and mode.startswith("term_sign#"):  # one term subtracted instead of added
+            k = int(mode.split("#")[1]) - 1
+            terms[k] = -terms[k]  # IndexError: no such term
+        return sum(terms)
 
     def _out(self, l: int, j: int, get, mode) -> float:
         act = self.acts[l - 1]
@@ -273,6 +298,8 @@ class Model:
                  "binary_cross_entropy": lambda: (y - t) / (y * (1 - y))}[self.loss]()
         if mode == "sign":
             return -slope
+        if mode == "delta_for_dout" and self.loss in ("binary_cross_entropy", "cross_entropy"):
+            return y - t  # ∂J/∂net of the output, where ∂J/∂out belongs
         if mode == "extra_half" and self.loss == "half_sse":
             return slope / 2
         if mode == "missing_factor_two" and self.loss in ("sse", "mse"):
@@ -284,7 +311,11 @@ class Model:
         y = get(f"{'net' if mode == 'net_for_out' else 'out'}[{l}][{j}]")
         if act == "relu":
             return self.ops.step(get(f"net[{l}][{j}]"))
-        return {"sigmoid": y * (1 - y), "tanh": 1 - y * y, "identity": 1.0}[act]
+        if act == "tanh" and mode == "tanh_slope":  # σ's slope for tanh's
+            return y * (1 - y)
+        # softmax: the diagonal of its Jacobian, ∂out_j/∂net_j (what an author prints)
+        return {"sigmoid": y * (1 - y), "tanh": 1 - y * y, "identity": 1.0,
+                "softmax": y * (1 - y)}[act]
 
     def _dnet(self, name: str, idx: list[int], get, mode) -> float:
         wrt = name.split("/d", 1)[1]
@@ -323,115 +354,3 @@ class Model:
 
 def _short(value: float) -> str:
     return f"{value:.6g}"
-
-
-def of(key, through_deltas: bool = False, ops=Ops):
-    """The marking model of a key: one example's, or a batch's. A matrix-form sheet asks for
-    whole δ's, not their factors: its gradients are worked through the δ's written."""
-    if key.definition.get("form") == "matrix":
-        return MatrixModel(key, True, ops)
-    if "examples" in key.definition["values"]:
-        return BatchModel(key, through_deltas, ops)
-    return Model(key, through_deltas, ops)
-
-
-class MatrixModel(Model):
-    """A matrix-form sheet's model: it asks for outs and whole δ's and gradients, so each δ
-    is worked from the outs and the next layer's δ's written on the sheet (δ^l = (Wᵀδ^(l+1)) ⊙
-    f'), and each gradient from its δ and its input as written (δ·outᵀ): a slip carries
-    forward entry by entry."""
-
-    def _value(self, name: str, get, mode):
-        idx = [int(i) for i in _IDX.findall(name)]
-        if name.startswith("dJ/dnet") and not self._softmax_output(idx[0]):
-            l, j = idx
-            slope = 1.0 if mode == "missing_activation_derivative" else \
-                self._activation_slope(l, j, get, mode)
-            if l == self.L:
-                return self._loss_slope(j, get, mode) * slope
-            paths = [get(f"dJ/dnet[{l + 1}][{i}]") * self._dnet(
-                f"dnet[{l + 1}][{i}]/dout[{l}][{j}]", [l + 1, i, l, j], get, mode)
-                for i in range(1, self.layers[l + 1] + 1)]
-            if mode and mode.startswith("one_path_only"):
-                paths = [paths[int(mode.split("#")[1]) - 1]]  # IndexError: no such path
-            return sum(paths) * slope
-        if name.startswith("dJ/dW"):
-            l, j, k = idx
-            return get(f"dJ/dnet[{l}][{j}]") * self._source(l, k, get, mode)
-        if name.startswith("dJ/db"):
-            neurons = [idx[1]] if len(idx) == 2 else range(1, self.layers[idx[0]] + 1)
-            return sum(get(f"dJ/dnet[{idx[0]}][{j}]") for j in neurons)
-        return super()._value(name, get, mode)
-
-
-class BatchModel(Model):
-    """A batch's marking model: a quantity of example e (name@e) recomputed by that example's
-    own model, its names carrying '@e'; the batch's J and gradients as the sum (or mean) of the
-    examples' own; a step from the batch's gradient, as one example's is taken."""
-
-    def __init__(self, key, through_deltas: bool = False, ops=Ops):
-        d = key.definition
-        examples = d["values"]["examples"]
-        self.each = [Model(_ExampleKey(key, e), through_deltas, ops) for e in examples]
-        self.share = 1.0 if d.get("batch_loss", "sum") == "sum" else 1.0 / len(examples)
-        super().__init__(_ExampleKey(key, examples[0]), through_deltas, ops)
-        self.key = key
-
-    def modes(self) -> list[str]:
-        """The batch's own mistake first (it explains a batch's figure before any one
-        example's does), then every mistake an example's working can make."""
-        combined = "mean_for_sum" if self.share == 1.0 else "sum_for_mean"
-        one = [f"one_example#{e}" for e in range(1, len(self.each) + 1)]
-        return [combined, *one] + super().modes()
-
-    def working(self, name: str, get) -> str:
-        plain, e = example_of(name)
-        if e is not None:
-            return at_example(self.each[e - 1].working(plain, _at(get, e)), e)
-        terms = self._terms(name)
-        if terms is None:
-            return super().working(name, get)
-        joined = " + ".join(terms)
-        shown = joined if self.share == 1.0 else f"({joined})/{len(self.each)}"
-        numbers = _short(get(terms[0])) + "".join(
-            f" − {_short(-v)}" if (v := get(t)) < 0 else f" + {_short(v)}" for t in terms[1:])
-        if self.share != 1.0:
-            numbers = f"({numbers})/{len(self.each)}"
-        return f"{name} = {shown} = {numbers} = {_short(self.value(name, get))}"
-
-    def _value(self, name: str, get, mode):
-        plain, e = example_of(name)
-        if e is not None:
-            return self.each[e - 1]._value(plain, _at(get, e), mode)
-        terms = self._terms(name)
-        if terms is None:  # a parameter, or a step with the batch's gradient
-            return super()._value(name, get, mode)
-        if mode and mode.startswith("one_example"):  # one example's for the batch's
-            return get(terms[int(mode.split("#")[1]) - 1])
-        total = sum(get(t) for t in terms)
-        if mode == "mean_for_sum":
-            return total / len(self.each)
-        return total if self.share == 1.0 or mode == "sum_for_mean" else self.share * total
-
-    def _terms(self, name: str) -> list[str] | None:
-        """The examples' own quantities a batch's J or gradient adds up."""
-        if name == "J" or name.startswith("dJ/d"):
-            return [at_example(name, e) for e in range(1, len(self.each) + 1)]
-        return None
-
-
-def _at(get, e: int):
-    """A getter for one example's model: its names are the batch's with '@e'."""
-    return lambda dep: get(at_example(dep, e))
-
-
-class _ExampleKey:
-    """The key as one example's model reads it: the batch's definition with this example's
-    inputs and targets."""
-
-    def __init__(self, key, example: dict):
-        values = {k: v for k, v in key.definition["values"].items() if k != "examples"}
-        self.definition = key.definition | {"values": values | example}
-        self.decimals, self.by_name = key.decimals, {}
-
-

@@ -1,27 +1,35 @@
 """The marking scheme as data, and its interpreter.
 
-Each blank of a sheet carries its value, its tolerance, how it is recomputed from earlier
-quantities (for carried-forward credit) and each known mistake, as small expression trees:
+Each blank of a sheet carries its value, the band of answers honest rounding reaches (its
+`tolerance`, worked out from the recomputation by rounding.py), how it is recomputed from
+earlier quantities (for carried-forward credit) and each known mistake, as small expression
+trees:
 
     TREE := number | ["ref", name] | [op, TREE, ...]   op: add mul sub div neg exp log tanh
                                                            max step nonzero abs
 
 `mark` here and `mark` in the practice page's script (templates/practice.js) interpret the same
-data rule for rule; a differential test keeps them in step. The trees are built from
-`model.Model` by tracing (marking.py), so no marking rule is written twice.
+data rule for rule; a differential test keeps them in step. The trees are built from the
+marking model (recompute.py) by tracing (scheme_writer.py), so no marking rule is written twice.
 
->>> x = {"label": "a", "name": "x", "value": 0.25, "exact": 0.25, "recompute": None}
->>> y = {"label": "b", "name": "y", "value": 0.5, "exact": 0.5,
+>>> band = {"half": 5e-5, "carry": 1e-4, "near": 1e-4}
+>>> x = {"label": "a", "name": "x", "value": 0.25, "exact": 0.25, "recompute": None,
+...      "tolerance": band | {"lo": 0.25, "hi": 0.25, "from": 0.25, "to": 0.25}}
+>>> y = {"label": "b", "name": "y", "value": 0.5004, "exact": 0.50042,
+...      "tolerance": band | {"lo": 0.5004, "hi": 0.5005, "from": 0.50038, "to": 0.50046},
 ...      "recompute": ["mul", 2, ["ref", "x"]],
-...      "mistakes": [{"diagnosis": "sign", "candidates": [-0.5]}]}
->>> blanks = [b | {"tolerance": {"abs": 5e-5, "rel": 0.005}, "right": [],
-...                "exact_mistakes": [], "mistakes": []} | b for b in (x, y)]
->>> scheme = {"decimals": 4, "values": {"x": 0.25, "y": 0.5}, "blanks": blanks,
-...           "messages": {"sign": "the sign is reversed"}}
->>> [(m.verdict, m.diagnosis) for m in mark(scheme, {"a": 0.25, "b": -0.5})]
+...      "mistakes": [{"diagnosis": "sign", "candidates": [-0.5004]}]}
+>>> scheme = {"decimals": 4, "values": {"x": 0.25, "y": 0.5}, "blanks": [x | {"mistakes": []}, y],
+...           "messages": {"sign": "the sign is reversed", "too_few_decimals": "too few",
+...                        "cut_off": "cut off, not rounded"}}
+>>> [(m.verdict, m.diagnosis) for m in mark(scheme, {"a": 0.25, "b": -0.5004})]
 [('correct', None), ('incorrect', 'sign')]
 >>> [(m.verdict, m.diagnosis) for m in mark(scheme, {"a": 0.4, "b": 0.8})]
 [('incorrect', None), ('carried_forward', None)]
+>>> [mark(scheme, {"b": b})[1].verdict for b in (0.5005, 0.50048, 0.501, 0.5002)]
+['correct', 'correct', 'too_few_decimals', 'incorrect']
+>>> mark(scheme, {"b": 0.5003})[1].diagnosis  # 0.50038 cut off after 4 decimals
+'cut_off'
 """
 
 from __future__ import annotations
@@ -30,7 +38,7 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
-VERDICTS = ("correct", "carried_forward", "incorrect", "missing")
+VERDICTS = ("correct", "too_few_decimals", "carried_forward", "incorrect", "missing")
 
 OPS = {
     "add": lambda a: _sum(a),
@@ -111,45 +119,74 @@ def mark(scheme: dict, given: dict[str, float]) -> list[Mark]:
 
 
 def judge(scheme: dict, blank: dict, given: float | None, own) -> Mark:
+    """The one rule, simplest explanation first: an answer honest rounding reaches; the same
+    with fewer decimals; right from the student's own earlier answers (where they differ from
+    the key's: from the key's own, honest rounding is the whole story); cut off instead of
+    rounded; then each known mistake in the scheme's order."""
     m = Mark(blank["label"], blank["name"], given, blank["value"], "missing",
              working=blank.get("working", ""))
     if given is None:
         return m
-    close = _close(blank["tolerance"], given)
-    if close(blank["value"]) or close(blank["exact"]):
-        # within the tolerance, but a known mistake made exactly is still that mistake
-        return _exact_mistake(scheme, blank, m, own) or _verdict(m, "correct", "correct")
+    tol, decimals = blank["tolerance"], scheme["decimals"]
+    places = decimals_of(given)
+    if within(given, tol["lo"], tol["hi"], tol["half"]):
+        return _verdict(m, "correct", "correct")
+    if tol["half"] and places < decimals and given != 0 and given != tol.get("before") and \
+            within(given, tol["lo"], tol["hi"], 0.5 * 10.0 ** -places):
+        return _verdict(m, "too_few_decimals",
+                        f"{scheme['messages']['too_few_decimals']} ({fixed(m.expected, decimals)}"
+                        f" to {decimals} decimals)")
     carried = None if blank["recompute"] is None else evaluate(blank["recompute"], own)
-    if carried is not None and close(carried):
+    if carried is not None and abs(given - carried) <= tol["carry"] and not _same(
+            carried, evaluate(blank["recompute"], scheme["values"].get)):
         return _verdict(m, "carried_forward",
-                        f"wrong against the key ({fixed(blank['value'], scheme['decimals'])}), "
+                        f"wrong against the key ({fixed(blank['value'], decimals)}), "
                         f"but right from your own earlier answers "
-                        f"({fixed(carried, scheme['decimals'])}): error carried forward")
+                        f"({fixed(carried, decimals)}): error carried forward")
+    if tol["half"] and places <= decimals and given != 0 and cut_within(
+            given, places, tol["from"], tol["to"]):  # cut to 0, a value tells nothing
+        return _incorrect(scheme, m, "cut_off")
     for rule in blank["mistakes"]:
         slack = rule.get("slack")
         for candidate in rule["candidates"]:
             v = evaluate(candidate, own)
             if v is None:
                 continue
-            allowed = None if slack is None else evaluate(slack, own)
-            if (close(v) if slack is None else allowed is not None and abs(given - v) <= allowed):
-                return _incorrect(scheme, m, rule["diagnosis"])
+            # a rate read off the step: within 2 % of it (and, rounded, within reach)
+            allowed = tol["near"] if slack is None else evaluate(slack, own)
+            if allowed is not None and reaches(given, v, max(allowed, tol["near"])):
+                return _incorrect(scheme, m, rule["diagnosis"], rule.get("term"))
     return _incorrect(scheme, m, None)
 
 
-def _exact_mistake(scheme: dict, blank: dict, m: Mark, own) -> Mark | None:
-    places = decimals_of(m.given)
+def _same(a: float, b: float | None) -> bool:
+    return b is not None and abs(a - b) <= 1e-12 * max(1.0, abs(b))
 
-    def gives(tree) -> bool:
-        v = evaluate(tree, own)
-        return v is not None and rounds_to(m.given, v, places)
 
-    if any(gives(t) for t in [blank["value"], blank["exact"], *blank["right"]]):
-        return None
-    for rule in blank["exact_mistakes"]:
-        if any(gives(t) for t in rule["candidates"]):
-            return _incorrect(scheme, m, rule["diagnosis"])
-    return None
+def reaches(given: float, value: float, tolerance: float) -> bool:
+    """`given` is within `tolerance` of `value`, with the float epsilon Moodle's numerical
+    answer adds (qtype_numerical_answer, nominal), so that both draw the line at one bit."""
+    return abs(given - value) <= tolerance + 1e-14 * max(tolerance, abs(value), 1e-14)
+
+
+def within(given: float, lo: float, hi: float, half: float) -> bool:
+    """`given`, rounded to the decimals `half` is half a unit of, is one of lo..hi."""
+    slack = half * (1 + 1e-9) + 1e-15
+    return lo - slack <= given <= hi + slack
+
+
+def cut_within(given: float, places: int, low: float, high: float) -> bool:
+    """`given` (with `places` decimals) is a value between low and high cut off, not rounded,
+    after its last decimal: truncation keeps the order, so the ends' cut-offs bound them all.
+
+    >>> cut_within(-0.0075, 4, -0.0075512, -0.0075508), cut_within(-0.0076, 4, -0.00756, -0.00755)
+    (True, False)
+    """
+    scale = 10.0 ** min(places, 300)
+    k = given * scale
+    cut = [math.trunc(v * scale + math.copysign(1e-9, v)) for v in (low, high)]
+    return abs(k - round(k)) < 1e-6 and cut[0] <= round(k) <= cut[1] and not (
+        within(given, low, high, 0.5 / scale))  # a rounding of one of them is no cut
 
 
 def _verdict(m: Mark, verdict: str, message: str) -> Mark:
@@ -157,16 +194,11 @@ def _verdict(m: Mark, verdict: str, message: str) -> Mark:
     return m
 
 
-def _incorrect(scheme: dict, m: Mark, diagnosis: str | None) -> Mark:
+def _incorrect(scheme: dict, m: Mark, diagnosis: str | None, term: str | None = None) -> Mark:
     m.verdict, m.diagnosis = "incorrect", diagnosis
     m.message = f"expected {fixed(m.expected, scheme['decimals'])}" + (
-        f": {scheme['messages'][diagnosis]}" if diagnosis else "")
+        f": {scheme['messages'][diagnosis]}" if diagnosis else "") + (f": {term}" if term else "")
     return m
-
-
-def _close(tolerance: dict, given: float):
-    return lambda expected: abs(given - expected) <= max(tolerance["abs"],
-                                                         tolerance["rel"] * abs(expected))
 
 
 def decimals_of(value: float) -> int:

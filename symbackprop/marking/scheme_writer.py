@@ -1,9 +1,10 @@
 """The marking scheme of a key, written down from the marking model by tracing its arithmetic.
 
-For each blank: its value and tolerance; how it is recomputed from the quantities before it (an
-expression tree over their names, for carried-forward credit); the right working's other forms;
-and each known mistake, in the order `check` tries them, as trees and as the numbers a student
-who makes the mistake throughout arrives at. Numbers that need no student answer are computed
+For each blank: its value and the band of answers honest rounding reaches (rounding.py); how it
+is recomputed from the quantities before it (an expression tree over their names, for
+carried-forward credit); and each known mistake this network's student can make, simplest
+first, in the order `check` tries them, as trees and as the numbers a student who makes the
+mistake throughout arrives at. Numbers that need no student answer are computed
 here once; trees are what the interpreters (scheme.py, the page's script) evaluate on a
 student's own answers.
 
@@ -13,8 +14,11 @@ student's own answers.
 ['net[1][1]', 'out[1][1]', 'J']
 >>> s["blanks"][1]["recompute"]
 ['div', 1.0, ['add', 1.0, ['exp', ['neg', ['ref', 'net[1][1]']]]]]
->>> [r["diagnosis"] for r in s["blanks"][1]["mistakes"]][:2]
-['sign', 'sigmoid_of_negative']
+>>> [r["diagnosis"] for r in s["blanks"][1]["mistakes"]]  # 0.593 is 0.5933 to 3 decimals
+['sigmoid_of_negative']
+>>> t = s["blanks"][2]["tolerance"]  # J: 0.0827 or 0.0828 (as 0.082698 to 0.08271 round)
+>>> [round(t[k], 6) for k in ("lo", "hi", "half", "from", "to")]
+[0.0827, 0.0828, 5e-05, 0.082698, 0.08271]
 """
 
 from __future__ import annotations
@@ -23,13 +27,15 @@ import hashlib
 import json
 import math
 
-from ..definitions.canonical import SHAPE
+from ..definitions.canonical import SHAPE, at_example, example_of
+from . import rounding
 from .check import MISTAKES, Key
+from .forms import of as model_of
 from .recompute import COMMON_RATES, Model, _short
-from .recompute import of as model_of
+from .scheme import decimals_of, within
 from .trace import TracedOps, ref, tree_of
 
-SCHEME_VERSION = 1
+SCHEME_VERSION = 2  # 2: the accepted answers as a band worked from the recomputation
 
 
 def with_scheme(key_json: dict) -> dict:
@@ -44,39 +50,39 @@ def scheme_of(key: Key) -> dict:
         blanks = [_value_blank(key, a) for a in key.answers]
     else:
         model, traced = model_of(key), model_of(key, ops=TracedOps)
-        blanks = [_blank(key, model, traced, a) for a in key.answers]
+        spread = rounding.Spread(model_of(key, ops=rounding.SlopeOps), key.decimals)
+        blanks = [_blank(key, model, traced, spread, a) for a in key.answers]
     names = sorted(_refs(blanks))
     values = {}
     if "network" in key.definition:
         model = model_of(key)
-        values = {n: v for n in names if (v := model.key_value(n)) is not None}
-    body = {"version": SCHEME_VERSION, "decimals": key.decimals, "messages": MISTAKES,
+        values = {n: v for n, v in ((n, model.key_value(n)) for n in names) if v is not None}
+    body = {"version": SCHEME_VERSION, "decimals": key.decimals, "messages": _messages(blanks),
             "values": values, "blanks": blanks}
     # the page keeps a student's typing under this id: one sheet, one version, one store
     digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
     return {"id": digest} | body
 
 
-def _tolerance(key: Key) -> dict:
-    """Half a unit in the last printed decimal, or 0.5 % relative: the larger."""
-    return {"abs": 0.5 * 10 ** -key.decimals, "rel": 0.005}
+# said by the interpreters themselves, whatever the blanks' rules
+ALWAYS = ("too_few_decimals", "cut_off")
 
 
-def _step_tolerance(key: Key, model: Model, a: dict) -> dict:
-    """A parameter after one step: 0.5 % of the step, not of the parameter, since a step is
-    often smaller than 0.5 % of the weight (the old weight must not pass for the new one)."""
-    step = abs(model._param(a["name"][4:]) - a["exact"])
-    return {"abs": max(0.5 * 10 ** -key.decimals, 0.005 * step), "rel": 0.0}
+def _messages(blanks: list[dict]) -> dict[str, str]:
+    """What to tell a student, for the diagnoses this sheet's scheme can give: a tanh sheet
+    carries no word of σ(−net)."""
+    used = {r["diagnosis"] for b in blanks for r in b["mistakes"]} | set(ALWAYS)
+    return {k: text for k, text in MISTAKES.items() if k in used}
 
 
 def _value_blank(key: Key, a: dict) -> dict:
     return {"label": a["label"], "name": a["name"], "value": a["value"], "exact": a["exact"],
-            "tolerance": _tolerance(key), "recompute": None, "right": [],
-            "exact_mistakes": [], "mistakes": [], "points": 1,
+            "tolerance": rounding.exact_band(a["value"], a["exact"], key.decimals),
+            "recompute": None, "mistakes": [], "points": 1,
             "working": f"{a['name']} = {_short(a['value'])}"}
 
 
-def _blank(key: Key, model: Model, traced: Model, a: dict) -> dict:
+def _blank(key: Key, model: Model, traced: Model, spread, a: dict) -> dict:
     name = a["name"]
     if SHAPE.match(name):
         return _shape_blank(key, model, a)
@@ -85,23 +91,57 @@ def _blank(key: Key, model: Model, traced: Model, a: dict) -> dict:
         value = traced.value(name, ref, mode)
         return None if value is None else tree_of(value)
 
-    modes = model.modes()
-    exact_mistakes = [_rule(mode, tree(mode), model.mistaken(name, mode),
-                            model.recompute(name, mode, None)) for mode in modes]
-    mistakes = [_rule("sign", -a["value"])]
-    mistakes += [_rule(mode, tree(mode), model.mistaken(name, mode)) for mode in modes]
-    if name.startswith("new "):
-        mistakes += _rate_rules(model, name)
-    mistakes.append(_rule("rounded_too_early", *(model.mistaken(name, None, d)
-                                                 for d in range(model.decimals - 1, 0, -1))))
+    right = tree()
+    rules = [_rule("rounded_too_early", *(model.mistaken(name, None, d)
+                                          for d in range(model.decimals - 1, 0, -1)))]
+    if _follows_from_loss(name):  # the loss's sign, and what follows from it
+        rules.append(_rule("sign", -a["value"]))
+    plain, e = example_of(name)
+    if plain.startswith("net["):  # one term's sign slipped: named, term by term
+        rules += [_rule("term_sign", tree(f"term_sign#{k}"),
+                        model.value(name, model.key_value, f"term_sign#{k}"))
+                  | {"term": term if e is None else at_example(term, e)}
+                  for k, term in enumerate(model.terms(plain), start=1)]
+    rules += [_rule(mode, tree(mode), model.mistaken(name, mode)) for mode in model.modes()]
+    before = None
+    if name.startswith("new ") and (name[4] != "b" or model.update_biases):
+        before = model._param(name[4:])  # a bias that stays fixed takes no step to get wrong
+        rules = [_rule("no_step", before)] + rules + _rate_rules(model, name)
+    band = rounding.band(spread, name, a["value"], a["exact"], before)
+    rules = [_still_wrong(r, band) if r["diagnosis"] == "rounded_too_early" else r for r in rules]
     return {"label": a["label"], "name": name, "value": a["value"], "exact": a["exact"],
-            "tolerance": _step_tolerance(key, model, a) if name.startswith("new ")
-            else _tolerance(key), "recompute": tree(),
-            "right": [t for t in (tree(), model.recompute(name, None, None)) if t is not None],
-            "exact_mistakes": [r for r in exact_mistakes if r["candidates"]],
-            "mistakes": [r for r in mistakes if r["candidates"]],
+            "tolerance": band, "recompute": right,
+            "mistakes": [r for r in (_without(r, right, (a["value"], model.mistaken(name, None)))
+                                     for r in rules) if r["candidates"]],
             "points": key.definition.get("points", {}).get(name, 1),
             "working": model.working(name, model.key_value)}
+
+
+def _follows_from_loss(name: str) -> bool:
+    """∂J/∂out and everything worked from it: δ's, gradients, a step; not the forward pass."""
+    return name.startswith(("dJ", "new ", "delta "))
+
+
+def _still_wrong(rounded_early: dict, band: dict) -> dict:
+    """Working rounded to fewer decimals that lands on an accepted answer, or on one rounded
+    to fewer decimals, is that right answer: the simplest explanation comes first."""
+    def right(c: float) -> bool:  # a value rounded away to 0 is not (as for too_few_decimals)
+        return c != 0 and within(c, band["lo"], band["hi"], 0.5 * 10.0 ** -decimals_of(c))
+
+    return rounded_early | {"candidates": [c for c in rounded_early["candidates"]
+                                           if not right(c)]}
+
+
+def _without(rule: dict, right, numbers: tuple) -> dict:
+    """A rule without what is the right working itself: a mistake at another step gives this
+    step's right tree, and a mistake that changes nothing here gives its right number."""
+    if "slack" in rule:
+        return rule
+    kept = [c for c in rule["candidates"] if c != right and not (
+        isinstance(c, float) and any(n is not None and math.isclose(c, n, rel_tol=1e-12,
+                                                                    abs_tol=1e-15)
+                                     for n in numbers))]
+    return rule | {"candidates": kept}
 
 
 def _shape_blank(key: Key, model: Model, a: dict) -> dict:
@@ -112,8 +152,9 @@ def _shape_blank(key: Key, model: Model, a: dict) -> dict:
     other = float(columns if which == "rows" else rows)
     shown = "δ" if matrix == "delta" else "∂J/∂W"
     return _value_blank(key, a) | {
-        "tolerance": {"abs": 0.0, "rel": 0.0},  # a whole number: 3.99 rows is not 4
-        "recompute": a["value"], "right": [a["value"]],
+        # a whole number: 3.99 rows is not 4
+        "tolerance": rounding.exact_band(a["value"], a["value"], 0, half=0.0),
+        "recompute": a["value"],
         "mistakes": [_rule("transposed", other)] if other != a["value"] else [],
         "points": key.definition.get("points", {}).get(a["name"], 1),
         "working": f"{shown} of layer {l} is {rows}×{columns}: {rows} rows, {columns} "

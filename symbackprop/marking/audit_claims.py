@@ -1,0 +1,87 @@
+"""What every part of an audit shares: a judged figure (`Claim`), the engine's value of every
+claimable quantity, and the rule for when a worked value explains a printed figure.
+
+>>> explains(0.1311, 0.13114, 0.131169, 4), explains(0.1312, 0.13114, 0.131169, 4)
+(True, False)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .check import cut_to, decimals_of, rounds_to
+
+LOSS_DEPENDENT = ("J", "dJ/", "new ", "delta ")  # claims whose value scales with the loss
+MAX_PLACES = 30  # decimals beyond this are judged at 30 (a float holds 17 significant digits)
+
+
+@dataclass
+class Claim:
+    name: str  # canonical
+    claimed: float | list[float]
+    engine: float | list[float] | None
+    verdict: str  # consistent | carried_forward | inconsistent | not_checked
+    diagnosis: str | None = None
+    message: str = ""
+    label: str | None = None  # the author's own name for it (`names:`), when it differs
+    printed: str | list[str] = ""  # the figure as printed
+
+    def as_json(self) -> dict:
+        return {k: (float(v) if isinstance(v, float) else
+                    [float(x) for x in v] if isinstance(v, list) and k != "printed" else v)
+                for k, v in self.__dict__.items()}
+
+
+def places_of(value: float) -> int:
+    return min(decimals_of(value), MAX_PLACES)
+
+
+def printed_text(value) -> str:
+    return getattr(value, "text", repr(float(value)))
+
+
+def engine_values(result) -> dict[str, float]:
+    """Every claimable quantity's verified value, by canonical name (a batch: its own). A
+    softmax output's ∂J/∂out (−t/out under cross-entropy) and the diagonal of its Jacobian,
+    ∂out_j/∂net_j = out_j(1 − out_j), are worked from its verified outs: authors print them."""
+    eta = result.instance.learning_rate
+    values = dict(result.values) | dict(result.steps)
+    for p, g in result.grads.items():
+        moves = result.updated[p] != result.values[p] or p[0] == "W"
+        values[f"dJ/d{p}"] = g
+        values[f"new {p}"] = result.updated[p]
+        values[f"delta {p}"] = -eta * g if moves else 0.0
+    net = result.instance.network
+    if net.activations[-1] == "softmax" and not result.instance.batched:
+        L = net.depth
+        for j in range(1, net.layers[-1] + 1):
+            y, t = values[f"out[{L}][{j}]"], values[f"t[{j}]"]
+            values[f"dout[{L}][{j}]/dnet[{L}][{j}]"] = y * (1 - y)
+            if net.loss == "cross_entropy":
+                values[f"dJ/dout[{L}][{j}]"] = -t / y
+    return values
+
+
+def explains(value: float, candidate: float, engine: float, places: int,
+             reach: float = 0.0) -> bool:
+    """`candidate`, which is not the engine's value, gives the printed figure: rounded (from
+    anywhere within `reach` of it: the author's own rounded inputs), or cut off where the
+    engine's value cut off does not give it too."""
+    if abs(candidate - engine) <= 1e-9 * abs(engine) + 1e-15:
+        return False
+    nearest = min(max(value, candidate - reach), candidate + reach)
+    return rounds_to(value, nearest, places) or (
+        cut_to(value, candidate, places) and not cut_to(value, engine, places))
+
+
+def loss_factors(outputs: int, examples: int = 1) -> list[Fraction]:
+    """The constant factors between common losses: ½Σ, Σ, (1/n)Σ and their inverses, and a
+    batch's mean for its sum."""
+    n, e = Fraction(outputs), Fraction(examples)
+    found = {Fraction(1, 2), Fraction(2), 1 / n, n, 2 / n, n / 2, 1 / e, e} - {Fraction(1)}
+    return sorted(found)
+
+
+def shown_factor(factor: Fraction) -> str:
+    return "½" if factor == Fraction(1, 2) else str(factor)
