@@ -10,6 +10,7 @@ import math as math_
 import sympy as sp
 from markupsafe import Markup
 
+from ..sheets.forms import Number
 from ..sheets.lessons import COST, W_
 from . import tex
 from .html import page
@@ -41,8 +42,13 @@ def _row(row, sheet, m: MathML) -> dict:
         return {"math": text, "label": None, "first": False}
     shown = tex.lesson_number(sheet, row.answer)
     return {"math": text, "label": row.answer.label, "name": row.answer.name, "first": True,
-            "key_math": text + Markup(" ") + Markup(math_element(element("mn", shown))),
+            "key_math": text + Markup(" ") + Markup(MathML().math(Number(float(shown),
+                                                                         _decimals(shown)))),
             "working": ""}
+
+
+def _decimals(shown: str) -> int:
+    return len(shown.split(".", 1)[1]) if "." in shown else 0
 
 
 def digit_svg(pixels, caption: str, description: str, size: int = 28) -> str:

@@ -15,6 +15,7 @@ SymPy's MathML presentation printer, with this sheet's names for its symbols. No
 from __future__ import annotations
 
 import html
+import html.entities
 import re
 from functools import lru_cache
 
@@ -163,6 +164,22 @@ def math_element(inner: str, display: bool = False, displaystyle: bool = False) 
     return element("math", inner, xmlns=NAMESPACE, **attributes)
 
 
+def _symbol(name: str) -> str:
+    """A proof's symbol (x, w_1, y_2, f', δ) as MathML: its indices as tokens (2 a number),
+    a prime as <mo>′</mo> in the superscript."""
+    from sympy.printing.conventions import split_super_sub
+    from sympy.printing.pretty.pretty_symbology import greek_unicode
+
+    base, supers, subs = split_super_sub(name)
+    primes = len(base) - len(base.rstrip("'"))
+    letter = base.rstrip("'")
+    mi = element("mi", html.escape(greek_unicode.get(letter, letter)))
+    sup = [element("mo", "′" * primes)] if primes else []
+    sup += [token(x) for x in supers]
+    return _scripted(mi, row(*(token(x) for x in subs)) if subs else None,
+                     row(*sup) if sup else None)
+
+
 def _scripted(base: str, sub: str | None, sup: str | None) -> str:
     if sub is not None and sup is not None:
         return element("msubsup", base, sub, sup)
@@ -199,7 +216,15 @@ def _expression(expr, notation, layers, example, order) -> str:
                          ("<mo>)</mo>", '<mo stretchy="false">)</mo>')):
         text = text.replace(plain, shown)
     # a negative number's sign is a prefix, wherever it stands
-    return re.sub(r"<mn>-([^<]*)</mn>", r"<mrow><mo>−</mo><mn>\1</mn></mrow>", text)
+    text = re.sub(r"<mn>-([^<]*)</mn>", r"<mrow><mo>−</mo><mn>\1</mn></mrow>", text)
+    # HTML's named characters (&InvisibleTimes;) as characters: the text is XML too
+    return re.sub(r"&([A-Za-z]+);", _character, text)
+
+
+def _character(m: re.Match) -> str:
+    if m.group(1) in ("lt", "gt", "amp", "quot", "apos"):
+        return m.group(0)
+    return html.entities.html5.get(m.group(1) + ";", m.group(0))
 
 
 class _SympyMathML(MathMLPresentationPrinter):
@@ -236,19 +261,15 @@ class _SympyMathML(MathMLPresentationPrinter):
         if re.fullmatch(r"(W|b|net|out|x|t)(\[\d+\])+|J", name):
             at = name if self.example is None else at_example(name, self.example)
             return self._inject(self.sheet.inner(forms.Name(at)))
-        if name.endswith("'"):
-            inner = sp.Symbol(name.rstrip("'"))
-            return self._inject(element("msup", self._print(inner).toxml(),
-                                        element("mo", "′" * (len(name) - len(name.rstrip("'"))))))
-        return super()._print_Symbol(sym, style)
+        return self._inject(_symbol(name))
 
     _print_MatrixSymbol = _print_Symbol
 
     def _print_Function(self, e):
-        names = {"sigma": "σ", "relu": "ReLU", "step": "H", "ReLUPrime": "ReLU′"}
-        name = names.get(type(e).__name__)
-        if name is None:
-            return super()._print_Function(e)
+        """f(x), with the function application between, as a reader hears it; ln, σ, ReLU′."""
+        names = {"sigma": "σ", "relu": "ReLU", "step": "H", "ReLUPrime": "ReLU′", "log": "ln",
+                 "exp": "exp", "tanh": "tanh"}
+        name = names.get(type(e).__name__, type(e).__name__)
         args = [self._print(a).toxml() for a in e.args]
         return self._inject(element("mrow", element("mi", name), element("mo", "&#x2061;"),
                                     _parens(row(*args))))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..sheets.worksheet import definition_json
 from . import check, rounding
 from .audit_claims import (
     LOSS_DEPENDENT,
@@ -20,6 +19,7 @@ from .audit_claims import (
     shown_factor,
 )
 from .check import cut_to, rounds_to
+from .keys import definition_json
 
 
 def _is_delta(name: str) -> bool:

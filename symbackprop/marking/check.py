@@ -14,51 +14,14 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
 from fractions import Fraction
-from functools import cached_property
 
 from ..definitions.definition import Printed
 from . import scheme
+from .key import _EXAMPLE, MISTAKES, VERDICTS, Key  # noqa: F401 - what a key is, re-exported
 from .recompute import COMMON_RATES, MODES, Model  # noqa: F401 - the marking model, re-exported
 from .scheme import decimals_of, rounds_to  # noqa: F401 - used by audit
-
-VERDICTS = scheme.VERDICTS
-
-# mistake -> what to tell the student
-MISTAKES = {
-    "sign": "the sign is reversed: y − t, not t − y, and a step goes against the gradient "
-            "(w − η·∂J/∂w)",
-    "term_sign": "one term of the sum has its sign reversed",
-    "sigmoid_of_negative": "this is σ(−net): σ(net) = 1/(1 + e^(−net)), with the minus in "
-                           "the exponent",
-    "tanh_slope": "tanh's slope is 1 − tanh²(net) = 1 − out², not out·(1 − out), which is σ's",
-    "softmax_diagonal": "softmax couples its outputs: each out depends on every net, so "
-                        "δ_j = Σ_i ∂J/∂out_i · ∂out_i/∂net_j (out_j − t_j with cross-entropy), "
-                        "not the diagonal term ∂J/∂out_j · out_j(1 − out_j) alone",
-    "delta_for_dout": "out − t is ∂J/∂net (the loss's slope and the output's cancel there); "
-                      "∂J/∂out is (out − t)/(out(1 − out)) for binary cross-entropy, −t/out "
-                      "for cross-entropy: ∂out/∂net after it counts the slope twice",
-    "missing_activation_derivative": "the activation's slope ∂out/∂net is missing from the chain",
-    "net_for_out": "net was used where out belongs (the value after the activation)",
-    "missing_factor_two": "the 2 from differentiating the square is missing",
-    "extra_half": "the ½ of ½(t − y)² already cancels the 2; there is no ½ left in ∂J/∂out",
-    "one_path_only": "a hidden neuron reaches J through every output: add all the paths, not one",
-    "updated_weights": "the hidden error was computed with output weights that were already "
-                       "updated; use the old weights for the whole backward pass",
-    "no_step": "this is the parameter before the step: new w = w − η·∂J/∂w",
-    "wrong_learning_rate": "the step used a different learning rate",
-    "decimal_point": "the step's digits are right, with the decimal point moved",
-    "rounded_too_early": "intermediates were rounded to fewer decimals than the sheet asks",
-    "too_few_decimals": "right, but rounded to fewer decimals than the sheet asks",
-    "cut_off": "cut off, not rounded: the last decimal goes up when the next digit is 5 or more",
-    "mean_for_sum": "this is the mean over the examples: the batch's loss is their sum, so do "
-                    "not divide by the number of examples",
-    "sum_for_mean": "this is the sum over the examples: the batch's loss is their mean, so "
-                    "divide by the number of examples",
-    "one_example": "this is one example's value: the batch's takes in every example",
-    "transposed": "rows and columns are swapped: an m×n matrix times an n×p matrix is m×p",
-}
+from .scheme_writer import scheme_of
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _FRACTION = re.compile(r"([+-]?\d+)/(\d+)")
@@ -138,41 +101,6 @@ def parse_answers(text: str) -> tuple[dict[str, float], list[str]]:
     return answers, problems
 
 
-@dataclass
-class Key:
-    definition: dict
-    answers: list[dict]
-    seed: int | None = None
-    version: int | None = None
-    by_name: dict[str, dict] = field(default_factory=dict)
-    by_label: dict[str, dict] = field(default_factory=dict)
-
-    given_scheme: dict | None = None
-    nodes: int = 0  # the parts of its scheme's expressions, as keys.validate counted them
-
-    @classmethod
-    def from_json(cls, data: dict) -> Key:
-        key = cls(data["definition"], data["answers"], data.get("seed"), data.get("version"),
-                  given_scheme=data.get("scheme"))
-        key.by_name = {a["name"]: a for a in key.answers}
-        key.by_label = {a["label"]: a for a in key.answers}
-        return key
-
-    @cached_property
-    def scheme(self) -> dict:
-        """The marking scheme the key carries; a key written before keys carried one gets it
-        written down from its definition now."""
-        if self.given_scheme is not None:
-            return self.given_scheme
-        from .scheme_writer import scheme_of
-
-        return scheme_of(self)
-
-    @property
-    def decimals(self) -> int:
-        return self.definition.get("decimals", 4)
-
-
 Mark = scheme.Mark
 
 
@@ -191,17 +119,12 @@ def resolve(key: Key, given: dict[str, float]) -> tuple[dict[str, float], list[s
 def mark(key: Key, given: dict[str, float]) -> list[Mark]:
     """One mark per answer of the key, in the key's order: the key's marking scheme, interpreted
     (scheme.py), the same data and rules as the practice page's script."""
-    return scheme.mark(key.scheme, given)
+    return scheme.mark(scheme_for(key), given)
 
 
-_EXAMPLE = {
-    "definition": {
-        "network": {"layers": [1, 1], "activation": ["sigmoid"], "loss": "half_sse",
-                    "bias": "none"},
-        "values": {"inputs": [1.0], "targets": [1.0], "weights": [[[0.3775]]], "biases": None},
-        "learning_rate": 0.5, "decimals": 4},
-    "answers": [
-        {"label": "a", "name": "net[1][1]", "value": 0.3775, "exact": 0.3775},
-        {"label": "b", "name": "out[1][1]", "value": 0.5933, "exact": 0.59326999},
-        {"label": "c", "name": "J", "value": 0.0828, "exact": 0.08271}],
-}
+def scheme_for(key: Key) -> dict:
+    """The marking scheme the key carries; a key written before keys carried one (or with an
+    older scheme) gets it written down from its definition now, once."""
+    if key.given_scheme is None:
+        key.given_scheme = scheme_of(key)
+    return key.given_scheme

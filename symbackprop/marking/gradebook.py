@@ -176,7 +176,7 @@ def mark_class(keys: dict[int | None, check.Key], rows: list[Row],
     the header's problem, and left out."""
     first = next(iter(keys.values()))
     labels = [a["label"] for a in first.answers]
-    worth = {b["label"]: float(b.get("points", 1)) for b in first.scheme["blanks"]}
+    worth = {b["label"]: float(b.get("points", 1)) for b in check.scheme_for(first)["blanks"]}
     columns = list(rows[0].answers) if rows else []
     unknown = [c for c in columns if c and c not in first.by_label]
     problems = [f"line 1: {_count(len(unknown), 'column')} {_listed(unknown)} "

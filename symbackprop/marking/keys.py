@@ -42,6 +42,25 @@ _BAND = ("lo", "hi", "half", "from", "to", "carry", "near")  # rounding.band
 SCHEME_VERSION = 2  # scheme_writer's: a key with an older scheme has it written again
 
 
+def definition_json(defn, inst) -> dict:
+    """The network and every number of an instance, as key.json writes them (a batch: its
+    examples, each {inputs, targets}, and batch_loss)."""
+    v, net = inst.values, defn.network
+    if inst.batched:
+        given = {"examples": [{"inputs": list(e.inputs), "targets": list(e.targets)}
+                              for e in v.examples]}
+    else:
+        given = {"inputs": list(v.inputs), "targets": list(v.targets)}
+    return {
+        "network": {"layers": list(net.layers), "activation": list(net.activations),
+                    "loss": net.loss, "bias": net.bias},
+        "values": given | {"weights": [[list(r) for r in m] for m in v.weights],
+                           "biases": None if v.biases is None else [list(b) for b in v.biases]},
+        "learning_rate": inst.learning_rate, "update_biases": inst.update_biases,
+    } | ({"batch_loss": inst.batch_loss} if inst.batched else {})
+
+
+
 def read(path: str) -> check.Key:
     """Read, parse and validate a KEY.json file."""
     data = _parse(_read_bounded(path), path)

@@ -8,7 +8,7 @@ mistake throughout arrives at. Numbers that need no student answer are computed
 here once; trees are what the interpreters (scheme.py, the page's script) evaluate on a
 student's own answers.
 
->>> from symbackprop.marking.check import _EXAMPLE, Key
+>>> from symbackprop.marking.key import _EXAMPLE, Key
 >>> s = scheme_of(Key.from_json(_EXAMPLE))
 >>> [b["name"] for b in s["blanks"]]
 ['net[1][1]', 'out[1][1]', 'J']
@@ -29,8 +29,8 @@ import math
 
 from ..definitions.canonical import SHAPE, at_example, example_of
 from . import rounding
-from .check import MISTAKES, Key
-from .forms import of as model_of
+from .batch_matrix import of as model_of
+from .key import MISTAKES, Key
 from .recompute import COMMON_RATES, Model, _short
 from .scheme import decimals_of, within
 from .trace import TracedOps, ref, tree_of

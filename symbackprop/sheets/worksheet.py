@@ -25,9 +25,9 @@ from ..definitions.canonical import example_of
 from ..definitions.definition import Definition
 from ..engine import proofs
 from ..engine.graph import name
-from ..engine.sample import Instance
 from ..engine.steps import Factor, Step, flatten, leaves
 from ..engine.verify import Verified
+from ..marking.keys import definition_json
 from ..marking.scheme_writer import with_scheme
 from .forms import Equation, Name, Number
 from .matrices import MatrixWorking
@@ -176,24 +176,6 @@ def key_json(defn: Definition, ws: Worksheet, result: Verified) -> dict:
                                                    else {})
     return with_scheme({"definition": definition, "seed": ws.seed, "version": ws.version,
                         "answers": [asdict(a) for a in ws.answers]})
-
-
-def definition_json(defn: Definition, inst: Instance) -> dict:
-    """The network and every number of an instance, as key.json writes them (a batch: its
-    examples, each {inputs, targets}, and batch_loss)."""
-    v, net = inst.values, defn.network
-    if inst.batched:
-        given = {"examples": [{"inputs": list(e.inputs), "targets": list(e.targets)}
-                              for e in v.examples]}
-    else:
-        given = {"inputs": list(v.inputs), "targets": list(v.targets)}
-    return {
-        "network": {"layers": list(net.layers), "activation": list(net.activations),
-                    "loss": net.loss, "bias": net.bias},
-        "values": given | {"weights": [[list(r) for r in m] for m in v.weights],
-                           "biases": None if v.biases is None else [list(b) for b in v.biases]},
-        "learning_rate": inst.learning_rate, "update_biases": inst.update_biases,
-    } | ({"batch_loss": inst.batch_loss} if inst.batched else {})
 
 
 def _given(result: Verified) -> dict[str, float]:

@@ -1,0 +1,94 @@
+"""What a key is: an answer key's definition, answers and marking scheme (the data of a
+key.json), the verdicts a mark can be, and the known mistakes with what to tell a student.
+
+>>> key = Key.from_json(_EXAMPLE)
+>>> key.by_label["b"]["name"], key.decimals, len(MISTAKES) > 10
+('out[1][1]', 4, True)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import scheme
+
+VERDICTS = scheme.VERDICTS
+
+# mistake -> what to tell the student
+MISTAKES = {
+    "sign": "the sign is reversed: y − t, not t − y, and a step goes against the gradient "
+            "(w − η·∂J/∂w)",
+    "term_sign": "one term of the sum has its sign reversed",
+    "sigmoid_of_negative": "this is σ(−net): σ(net) = 1/(1 + e^(−net)), with the minus in "
+                           "the exponent",
+    "tanh_slope": "tanh's slope is 1 − tanh²(net) = 1 − out², not out·(1 − out), which is σ's",
+    "softmax_diagonal": "softmax couples its outputs: each out depends on every net, so "
+                        "δ_j = Σ_i ∂J/∂out_i · ∂out_i/∂net_j (out_j − t_j with cross-entropy), "
+                        "not the diagonal term ∂J/∂out_j · out_j(1 − out_j) alone",
+    "delta_for_dout": "out − t is ∂J/∂net (the loss's slope and the output's cancel there); "
+                      "∂J/∂out is (out − t)/(out(1 − out)) for binary cross-entropy, −t/out "
+                      "for cross-entropy: ∂out/∂net after it counts the slope twice",
+    "missing_activation_derivative": "the activation's slope ∂out/∂net is missing from the chain",
+    "net_for_out": "net was used where out belongs (the value after the activation)",
+    "missing_factor_two": "the 2 from differentiating the square is missing",
+    "extra_half": "the ½ of ½(t − y)² already cancels the 2; there is no ½ left in ∂J/∂out",
+    "one_path_only": "a hidden neuron reaches J through every output: add all the paths, not one",
+    "updated_weights": "the hidden error was computed with output weights that were already "
+                       "updated; use the old weights for the whole backward pass",
+    "no_step": "this is the parameter before the step: new w = w − η·∂J/∂w",
+    "wrong_learning_rate": "the step used a different learning rate",
+    "decimal_point": "the step's digits are right, with the decimal point moved",
+    "rounded_too_early": "intermediates were rounded to fewer decimals than the sheet asks",
+    "too_few_decimals": "right, but rounded to fewer decimals than the sheet asks",
+    "cut_off": "cut off, not rounded: the last decimal goes up when the next digit is 5 or more",
+    "mean_for_sum": "this is the mean over the examples: the batch's loss is their sum, so do "
+                    "not divide by the number of examples",
+    "sum_for_mean": "this is the sum over the examples: the batch's loss is their mean, so "
+                    "divide by the number of examples",
+    "one_example": "this is one example's value: the batch's takes in every example",
+    "transposed": "rows and columns are swapped: an m×n matrix times an n×p matrix is m×p",
+}
+
+
+@dataclass
+class Key:
+    definition: dict
+    answers: list[dict]
+    seed: int | None = None
+    version: int | None = None
+    by_name: dict[str, dict] = field(default_factory=dict)
+    by_label: dict[str, dict] = field(default_factory=dict)
+
+    given_scheme: dict | None = None
+    nodes: int = 0  # the parts of its scheme's expressions, as keys.validate counted them
+
+    @classmethod
+    def from_json(cls, data: dict) -> Key:
+        key = cls(data["definition"], data["answers"], data.get("seed"), data.get("version"),
+                  given_scheme=data.get("scheme"))
+        key.by_name = {a["name"]: a for a in key.answers}
+        key.by_label = {a["label"]: a for a in key.answers}
+        return key
+
+    @property
+    def scheme(self) -> dict | None:
+        """The marking scheme the key carries (check.scheme_for writes one down for a key that
+        carries none, or an older one)."""
+        return self.given_scheme
+
+    @property
+    def decimals(self) -> int:
+        return self.definition.get("decimals", 4)
+
+
+_EXAMPLE = {
+    "definition": {
+        "network": {"layers": [1, 1], "activation": ["sigmoid"], "loss": "half_sse",
+                    "bias": "none"},
+        "values": {"inputs": [1.0], "targets": [1.0], "weights": [[[0.3775]]], "biases": None},
+        "learning_rate": 0.5, "decimals": 4},
+    "answers": [
+        {"label": "a", "name": "net[1][1]", "value": 0.3775, "exact": 0.3775},
+        {"label": "b", "name": "out[1][1]", "value": 0.5933, "exact": 0.59326999},
+        {"label": "c", "name": "J", "value": 0.0828, "exact": 0.08271}],
+}
