@@ -85,6 +85,9 @@ def student(loss="half_sse", mistake=None, rate=0.5, decimals=4):
     step = -1 if mistake == "sign" else 1
     s["new W[2][1][1]"] = r(W2[0][0] - step * rate * s["dJ/dW[2][1][1]"])
     s["new W[1][1][1]"] = r(W1[0][0] - step * rate * s["dJ/dW[1][1][1]"])
+    # what the sheet states, not asks: a weight the way back goes through, an input
+    for stated in ("dnet[2][1]/dout[1][1]", "dnet[2][2]/dout[1][1]", "dnet[1][1]/dW[1][1][1]"):
+        del s[stated]
     return s
 
 
@@ -113,7 +116,7 @@ def test_labels_and_canonical_names_both_work():
     ("missing_activation_derivative", "dJ/dW[2][1][1]"),
     ("extra_half", "dJ/dout[2][1]"),
     ("one_path_only", "dJ/dout[1][1]"),
-    ("updated_weights", "dnet[2][1]/dout[1][1]"),
+    ("updated_weights", "dJ/dout[1][1] via net[2][1]"),
 ])
 def test_each_mistake_is_named_and_later_steps_carry_forward(mistake, step):
     key = make_key()

@@ -176,7 +176,19 @@ SHEETS = {
 }
 
 
-@pytest.mark.parametrize("kind", SHEETS)
+def test_a_sheet_that_would_print_a_false_zero_is_refused(write, tmp_path, capsys):
+    """σ(12) = 0.999994: its slope out·(1 − out) = 6.1e-6 is 0.0000 at 4 decimals, a zero a
+    student would learn; refused naming the blank, and built at 7 decimals."""
+    text, _, _ = SHEETS["sigmoid"]
+    path = write(f"title: confident and wrong\n{text}decimals: 4\n", "sigmoid.yaml")
+    assert main(["build", str(path), "--format", "tex", "--out", str(tmp_path / "out")]) == 2
+    said = capsys.readouterr().err
+    assert "decimals: (e) dout[1][1]/dnet[1][1] rounds to 0.0000" in said and "6.14e-06" in said
+    path.write_text(path.read_text().replace("decimals: 4", "decimals: 7"))
+    assert main(["build", str(path), "--format", "tex", "--out", str(tmp_path / "out")]) == 0
+
+
+@pytest.mark.parametrize("kind", [k for k in SHEETS if k != "sigmoid"])
 def test_a_sheet_whose_rounded_chain_reaches_log_zero_builds(kind, write, tmp_path, capsys):
     text, out, exact = SHEETS[kind]
     path = write(f"title: confident and wrong\n{text}decimals: 4\n", f"{kind}.yaml")

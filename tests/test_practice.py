@@ -142,7 +142,8 @@ def test_answers_survive_a_reload_and_working_is_revealed(built, driver):
     assert reveal.is_displayed()
     reveal.click()
     working = driver.find_element("id", "working-b")
-    assert working.is_displayed() and "0.59327" in working.text
+    assert working.is_displayed() and "0.593269992" in working.text and \
+        "0.377500000" in working.text  # the number put in, then the value
     before = _verdicts(driver)
     assert before["a"][0] == "correct" and before["b"][0] == "incorrect"
     driver.refresh()  # checked once: the verdicts come back with the answers

@@ -109,7 +109,36 @@ def draw(defn: Definition, seed: int | None, version: int | None
     """The verified result and worksheet of one version: its numbers come from (seed, version)
     alone, so that `check --version 7` regenerates version 7 without versions 1 to 6."""
     judge = Judge(defn)
-    return judge.sheet(instance(defn, seed, version, judge))
+    result, ws = judge.sheet(instance(defn, seed, version, judge))
+    false = false_zeros(ws, result)
+    if false:  # the definition's own numbers (a drawn one is drawn again instead)
+        a = false[0]
+        raise ValueError(f"{defn.source}: decimals: ({a.label}) {a.name} rounds to "
+                         f"{a.value:.{defn.decimals}f} at {defn.decimals} decimals, but it is "
+                         f"{a.exact:.3g}: the sheet would teach a zero that is not one; give "
+                         "more decimals, or other values")
+    return result, ws
+
+
+def false_zeros(ws: worksheet.Worksheet, result: Verified) -> list:
+    """Answers printed as 0 whose value is not 0 (a saturated neuron's slope at 4 decimals):
+    a sheet may not teach them. Zero itself is decided in exact arithmetic (a softmax layer's
+    shared bias has ∂J/∂b = Σ(out − t) = 0, which floating point leaves as 1e-32)."""
+    suspects = [a for a in ws.answers if a.value == 0 and a.exact != 0]
+    if not suspects:
+        return []
+    from ..engine.exact import Exact
+    from ..engine.steps import walk
+
+    exact, steps = {}, {}
+    for one in result.examples or (result,):
+        decide = Exact(one)
+        for top in list(one.derivation.grads.values()) + list(one.derivation.deltas.values()):
+            for step in walk(top):
+                steps.setdefault(step.target, (decide, step))
+    for name, (decide, step) in steps.items():
+        exact[name] = decide.is_zero(step)
+    return [a for a in suspects if not exact.get(example_of(a.name)[0], False)]
 
 
 def _version(defn: Definition, stem: str, result: Verified, ws: worksheet.Worksheet,
@@ -191,7 +220,7 @@ class Judge:
         if _saturated(result):
             return self._reject("saturated")
         ws = worksheet.build(self.defn, result)
-        if _trivial(self.defn, ws):
+        if _trivial(self.defn, ws, result):
             return self._reject("an answer rounds to zero or repeats")
         self.accepted = (inst, result, ws)
         return True
@@ -245,7 +274,7 @@ def _saturated(result: Verified) -> bool:
     return False
 
 
-def _trivial(defn: Definition, ws: worksheet.Worksheet) -> bool:
+def _trivial(defn: Definition, ws: worksheet.Worksheet, result: Verified) -> bool:
     shown = [a for a in ws.answers if " via " not in a.name  # one path can be the whole sum
              and (a.name == "J" or a.name.startswith(("net", "out", "dJ/dW", "dJ/db")))]
     rounded = [round(a.value, defn.decimals) for a in shown]
@@ -263,7 +292,8 @@ def _trivial(defn: Definition, ws: worksheet.Worksheet) -> bool:
     for a, r in zip(shown, rounded):
         if not (linear and a.name.startswith(linear)):
             groups.setdefault(example_of(a.name)[1], []).append(r)
-    return zero_gradient or any(len(set(g)) < len(g) for g in groups.values())
+    return zero_gradient or bool(false_zeros(ws, result)) or any(len(set(g)) < len(g)
+                                                          for g in groups.values())
 
 
 _SAFE_NAME = re.compile(r"[A-Za-z0-9-]+\.pdf")

@@ -7,7 +7,10 @@ import functools
 from collections import Counter
 
 import jinja2
+from markupsafe import Markup
 
+from ..sheets.forms_json import BadForm, from_json
+from .mathml import MathML
 from .tex import template_dir
 
 # the practice page's words (templates/practice.js, WORDS) for the same verdicts
@@ -51,4 +54,19 @@ def _row(book, student, m) -> dict:
             "given": student.row.answers.get(m.label, "") if m.given is not None else "",
             "points": f"{earned(book, m):g}", "worth": f"{book.marks[m.label]:g}",
             "css": m.verdict.replace("_", "-"), "words": WORDS[m.verdict] + message,
-            "working": m.working if m.verdict != "correct" else ""}
+            "working": _working(student.key, m) if m.verdict != "correct" else ""}
+
+
+def _working(key, m):
+    """The step's working as the key writes it, in the page's mathematics; the marking
+    model's plain line for a key without it (or with a line that is not one: an edited key)."""
+    entry = key.by_label.get(m.label, {}) if key is not None else {}
+    shown = entry.get("shown")
+    if shown is None:
+        return m.working
+    network = key.definition.get("network", {})
+    printer = MathML(key.definition.get("notation", "matrix"), tuple(network.get("layers", ())))
+    try:
+        return Markup(printer.math(from_json(shown)))
+    except (BadForm, KeyError, ValueError, TypeError, OverflowError):
+        return m.working

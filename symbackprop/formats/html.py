@@ -90,12 +90,14 @@ def _section(s, index: int, decimals: int, blanks: dict, m: MathML, words: Plain
 
 def _line(line, decimals: int, blanks: dict, m: MathML) -> dict:
     a = line.answer
+    if a is None:  # a line that states its value: nothing to type
+        stated = Markup(m.math(Equation((line.quantity, *line.forms, line.stated))))
+        return {"math": stated, "label": None, "first": False, "key_math": stated}
     sides = (line.quantity, *line.forms)
-    blank = blanks.get(a.label, {})
+    worked = sides + ((line.working,) if line.working is not None else ())
     shown = Number(a.value, answer_decimals(a.name, a.value, decimals))
     return {"math": Markup(m.math(Equation(sides))), "label": a.label, "name": a.name,
-            "first": line.first, "key_math": Markup(m.math(Equation((*sides, shown)))),
-            "working": blank.get("working", "")}
+            "first": line.first, "key_math": Markup(m.math(Equation((*worked, shown))))}
 
 
 def proof_view(p) -> dict:

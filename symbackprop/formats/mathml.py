@@ -124,16 +124,19 @@ class MathML:
         parts = [self.inner(f.items[0])]
         for op, item in zip(f.ops, f.items[1:]):
             shown = self.inner(item)
-            if isinstance(item, forms.Number) and item.value < 0 and OPS[op]:
+            if _negative(item) and OPS[op]:
                 shown = _parens(shown)  # 0.1 · (−0.2367), never 0.1 · −0.2367
             parts += ([element("mo", OPS[op])] if OPS[op] else []) + [shown]
         return element("mrow", *parts)
 
     def _Neg(self, f: forms.Neg) -> str:
-        return element("mrow", element("mo", "−"), self.inner(f.x))
+        inner = self.inner(f.x)
+        return element("mrow", element("mo", "−"), _parens(inner) if _negative(f.x) else inner)
 
     def _Power(self, f: forms.Power) -> str:
-        return element("msup", row(self.inner(f.base)), row(self.inner(f.exponent)))
+        base = self.inner(f.base)
+        return element("msup", _parens(base) if _negative(f.base) else row(base),
+                       row(self.inner(f.exponent)))
 
     def _Group(self, f: forms.Group) -> str:
         return _parens(self.inner(f.x), "[]" if f.square else "()", f.sized)
@@ -153,6 +156,10 @@ class MathML:
 
 
 NAMESPACE = "http://www.w3.org/1998/Math/MathML"
+
+
+def _negative(form) -> bool:
+    return isinstance(form, forms.Number) and form.value < 0
 
 
 def math_element(inner: str, display: bool = False, displaystyle: bool = False) -> str:

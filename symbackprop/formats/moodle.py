@@ -225,7 +225,9 @@ def question_html(sheet, sch: dict, left: Left, stem: str = "") -> str:
         out.append(f"<h4>{m.prose(s.title, inert)}</h4><p>{inert(s.intro)}</p>")
         for line in s.lines:
             view = _line(line, ws.decimals, blanks, m)
-            if line.first:
+            if line.answer is None:
+                out.append(f"<p>{view['math']}</p>")
+            elif line.first:
                 blank = blanks[line.answer.label]
                 cloze, dropped, kept = subquestion(blank, sch["values"], blank.get("points", 1),
                                                    sch["decimals"])
@@ -311,8 +313,8 @@ def key_html(sheet) -> str:
     for s in ws.sections:
         rows.append(f"<h4>{m.prose(s.title, inert)}</h4>")
         for line in s.lines:
-            rows.append(f"<p>({line.answer.label}) "
-                        f"{_line(line, ws.decimals, blanks, m)['key_math']}</p>")
+            label = f"({line.answer.label}) " if line.answer is not None else ""
+            rows.append(f"<p>{label}{_line(line, ws.decimals, blanks, m)['key_math']}</p>")
     return "".join(rows)
 
 

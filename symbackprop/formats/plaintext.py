@@ -63,7 +63,10 @@ class PlainText:
         return f"∂{self(f.top)}/∂{self(f.bottom)}"
 
     def _Frac(self, f):
-        return f"{self(f.numerator)}/{self(f.denominator)}"
+        def part(x):  # a/b on one line: a sum or product in parentheses
+            return f"({self(x)})" if isinstance(x, (forms.Ops, forms.Neg, forms.Frac)) \
+                else self(x)
+        return f"{part(f.numerator)}/{part(f.denominator)}"
 
     def _Apply(self, f):
         args = ", ".join(self(a) for a in f.arguments)
@@ -73,18 +76,19 @@ class PlainText:
         out = self(f.items[0])
         for op, item in zip(f.ops, f.items[1:]):
             shown = self(item)
-            if isinstance(item, forms.Number) and item.value < 0 and op:
+            if _negative(item) and op:
                 shown = f"({shown})"
             out += OPS[op] + shown
         return out
 
     def _Neg(self, f):
-        return f"−{self(f.x)}"
+        return f"−({self(f.x)})" if _negative(f.x) else f"−{self(f.x)}"
 
     def _Power(self, f):
         exponent = self(f.exponent)
         small = exponent.translate(_SUPERSCRIPTS)
-        return self(f.base) + (small if small != exponent or exponent == "" else f"^{exponent}")
+        base = f"({self(f.base)})" if _negative(f.base) else self(f.base)
+        return base + (small if small != exponent or exponent == "" else f"^{exponent}")
 
     def _Group(self, f):
         return f"[{self(f.x)}]" if f.square else f"({self(f.x)})"
@@ -97,6 +101,10 @@ class PlainText:
 
     def _Expr(self, f):
         return expression(f.expr)
+
+
+def _negative(form) -> bool:
+    return isinstance(form, forms.Number) and form.value < 0
 
 
 class _Words(StrPrinter):

@@ -134,9 +134,13 @@ def _tag(ws) -> str:
 
 def _line_view(line, decimals: int, tex: TexMath) -> dict:
     a = line.answer
+    if a is None:  # a line that states its value
+        return {"quantity": tex(line.quantity), "forms": [tex(f) for f in line.forms],
+                "stated": tex(line.stated)}
     final = is_final(a.name)
     return {"quantity": tex(line.quantity), "forms": [tex(f) for f in line.forms], "answer": a,
-            "answer_first": line.first,
+            "answer_first": line.first, "stated": None,
+            "working": tex(line.working) if line.working is not None else None,
             # more decimals only where evaluate kept significant digits (an output a log needs)
             "shown": latex.NoEscape(shown(a, decimals)),
             "exact": latex.NoEscape(f"{a.exact:.10g}") if final and line.first else None}

@@ -8,7 +8,7 @@ Only this printer and latex.text write LaTeX, so every string it returns is trus
 >>> print(tex(Equation((Partial(Name("J"), Name("W[2][1][1]")), Number(0.0822, 4)))))
 \frac{\partial J}{\partial w_{5}} = 0.0822
 >>> print(tex(Ops((Name("W[2][1][1]"), Symbol("η"), Number(-0.5)), ("−", "·"))))
-w_{5} - \eta \cdot {-0.5}
+w_{5} - \eta \cdot ({-0.5})
 """
 
 from __future__ import annotations
@@ -97,14 +97,19 @@ class TexMath:
     def _Ops(self, f: forms.Ops) -> str:
         out = self.print(f.items[0])
         for op, item in zip(f.ops, f.items[1:]):
-            out += f" {OPS[op]} {self.print(item)}" if OPS[op] else f" {self.print(item)}"
+            shown = self.print(item)
+            if OPS[op] and _negative(item):  # 0.1 \cdot (-0.2367), never 0.1 \cdot -0.2367
+                shown = f"({shown})"
+            out += f" {OPS[op]} {shown}" if OPS[op] else f" {shown}"
         return out
 
     def _Neg(self, f: forms.Neg) -> str:
-        return f"-{self.print(f.x)}"
+        inner = self.print(f.x)
+        return f"-({inner})" if _negative(f.x) else f"-{inner}"
 
     def _Power(self, f: forms.Power) -> str:
-        return f"{self.print(f.base)}^{{{self.print(f.exponent)}}}"
+        base = self.print(f.base)
+        return f"{f'({base})' if _negative(f.base) else base}^{{{self.print(f.exponent)}}}"
 
     def _Group(self, f: forms.Group) -> str:
         left, right = ("[", "]") if f.square else ("(", ")")
@@ -133,6 +138,10 @@ def _letter(letter: str) -> str:
     if letter.isascii():
         return letter
     return latex_char(letter).strip("$")
+
+
+def _negative(form) -> bool:
+    return isinstance(form, forms.Number) and form.value < 0
 
 
 def _simple(arguments) -> bool:

@@ -39,6 +39,7 @@ class Student:
     marks: list[scheme.Mark]
     points: float
     problems: list[str] = field(default_factory=list)
+    key: check.Key | None = None  # the version's key the row was marked with
 
 
 @dataclass
@@ -215,7 +216,7 @@ def _mark(key: check.Key, row: Row, credit: tuple[float, float], worth: dict[str
             problems.append(f"line {row.line}: {row.name}: ({label}) {exc}; marked missing")
     marks = check.mark(key, given)
     return Student(row, marks, sum(worth[m.label] * share(m.verdict, *credit) for m in marks),
-                   problems)
+                   problems, key)
 
 
 def share(verdict: str, carried_forward: float, rounded: float = 0.5) -> float:

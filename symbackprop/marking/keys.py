@@ -144,8 +144,10 @@ class _KeyChecker(definition._Checker):
         labels, names = set(), set()
         for i, entry in enumerate(value):
             key = f"answers[{i}]"
-            a = self.mapping(entry, key, ("label", "name", "value", "exact"),
+            a = self.mapping(entry, key, ("label", "name", "value", "exact", "shown"),
                              required=("label", "name", "value", "exact"))
+            if "shown" in a:
+                self.plain(a["shown"], f"{key}.shown")
             label, name = a["label"], a["name"]
             if not isinstance(label, str) or not _LABEL.fullmatch(label) or label in labels:
                 self.fail(f"{key}.label", f"must be a new label like a, b, ..., aa, got "
@@ -224,6 +226,24 @@ class _KeyChecker(definition._Checker):
             self.tree(tree, f"{key}[{i}]")
 
     nodes = 0  # of every tree checked: the work of marking one student against the key
+
+    def plain(self, value, key: str, depth: int = 0) -> None:
+        """The key's line as a sheet's forms write it: lists of names, numbers and short texts,
+        bounded (the feedback page reads it as forms, and refuses what is not one)."""
+        self.nodes += 1
+        if depth > MAX_DEPTH or self.nodes > MAX_SCHEME_NODES:
+            self.fail(key, "is not a line of the key (too deep or too large)")
+        if isinstance(value, list):
+            for part in value:
+                self.plain(part, key, depth + 1)
+        elif isinstance(value, str):
+            if len(value) > 200:
+                self.fail(key, "holds a text of more than 200 characters")
+        elif isinstance(value, float) or (isinstance(value, int) and not isinstance(value, bool)):
+            if not abs(value) <= LARGEST:
+                self.fail(key, f"{value!r} is larger than any worksheet number")
+        elif value is not None and not isinstance(value, bool):
+            self.fail(key, "is not a line of the key")
 
     def tree(self, tree, key: str, depth: int = 0) -> None:
         """number | ["ref", name] | [op, tree, ...], at most MAX_DEPTH deep."""

@@ -87,8 +87,19 @@ def _blank(key: Key, model: Model, traced: Model, spread, a: dict) -> dict:
     if SHAPE.match(name):
         return _shape_blank(key, model, a)
 
+    inline = key.definition.get("form") != "matrix"
+
+    def get_for(mode):
+        def get(dep: str):
+            # a step the sheet states or does not ask for (∂net/∂b = 1, a one-path sum's
+            # path) is worked out in the tree, so that the student's own numbers carry through
+            if inline and "/d" in dep and dep not in key.by_name:
+                return traced.value(dep, get, mode)
+            return ref(dep)
+        return get
+
     def tree(mode=None):
-        value = traced.value(name, ref, mode)
+        value = traced.value(name, get_for(mode), mode)
         return None if value is None else tree_of(value)
 
     right = tree()

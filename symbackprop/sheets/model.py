@@ -24,12 +24,15 @@ class Answer:
 
 @dataclass(frozen=True)
 class Line:
-    """One line of working: quantity = general form = this network's form = answer."""
+    """One line of working: quantity = general form = this network's form = answer; the key
+    writes the numbers in too (`working`), as a teacher does."""
 
     quantity: Form
     forms: tuple[Form, ...]
-    answer: Answer
+    answer: Answer | None  # None: a line that states its value (∂net/∂b = 1), asking nothing
     first: bool  # False where the answer was already asked for earlier on the sheet
+    working: Form | None = None  # the last form with the numbers the student has, put in
+    stated: Form | None = None  # the value a stated line gives (a given weight, 1)
 
 
 @dataclass(frozen=True)

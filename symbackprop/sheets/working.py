@@ -12,6 +12,7 @@ from ..engine.derivation import Derivation
 from ..engine.evaluate import forward, step_values
 from ..engine.graph import name
 from ..engine.steps import Factor, PathSum, Step, flatten
+from .expressions import form_of
 from .forms import (
     Expr,
     Form,
@@ -21,13 +22,15 @@ from .forms import (
     Number,
     Ops,
     Partial,
+    Power,
     Prose,
     Scripted,
     Symbol,
     Text,
 )
 from .model import Answer, Line, Section, label
-from .rules import LOSS_WORDS, activation_form, loss_form
+from .notation import answer_decimals
+from .rules import LOSS_WORDS, E, activation_form, loss_form
 
 ETA = Symbol("η")
 
@@ -73,9 +76,50 @@ class Working:
         self.by_name[canonical] = a
         return a, True
 
-    def line(self, quantity: Form, forms, canonical: str, value: float, exact: float) -> Line:
+    def line(self, quantity: Form, forms, canonical: str, value: float, exact: float,
+             working: Form | None = None) -> Line:
         a, first = self.answer(canonical, value, exact)
-        return Line(quantity, tuple(forms), a, first)
+        return Line(quantity, tuple(forms), a, first, working)
+
+    # --- the numbers put in, as the student has them ----------------------------------
+
+    def number(self, name: str) -> Number:
+        """A quantity's number: a given one as given, a worked one rounded as on the sheet."""
+        v = self.rounded[name]
+        if name[0] in "xtWb":
+            return Number(v)
+        return Number(v, answer_decimals(name, v, self.defn.decimals))
+
+    def step_number(self, target: str) -> Number:
+        v = self.rounded_steps[target]
+        return Number(v, answer_decimals(target, v, self.defn.decimals))
+
+    def substituted(self, expr) -> Form | None:
+        """A form of the graph's symbols with their numbers in; None for a form without any
+        (1, the identity's slope: there is nothing to put in)."""
+        names = [s.name for s in expr.free_symbols]
+        if not names:
+            return None
+        return form_of(expr, {n: self.number(n) for n in names if n in self.rounded})
+
+    def products(self, parts) -> Form:
+        return Ops.joined((self.factor_number(f) for f in parts), "·")
+
+    def factor_number(self, f: Step) -> Number:
+        """A factor's number: what the sheet states (a given weight, 1), or as rounded."""
+        return self.given(f) or self.step_number(f.target)
+
+    def given(self, f: Step) -> Number | None:
+        """The number a factor is without working: 1, or one given number (a weight, an
+        input): the sheet states it instead of asking for it."""
+        if not isinstance(f, Factor):
+            return None
+        names = [s.name for s in f.expr.free_symbols]
+        if not names:
+            return Number(float(f.expr))
+        if len(names) == 1 and names[0][0] in "xtWb" and "/" not in names[0]:
+            return self.number(names[0])
+        return None
 
     def titled(self, *parts) -> Prose:
         head = () if self.example is None else (f"Example {self.example}: ",)
@@ -91,11 +135,25 @@ class Working:
             act = self.defn.network.activations[l - 1]
             for j in range(1, self.layers[l] + 1):
                 n, o = name("net", l, j), name("out", l, j)
-                s.lines.append(self.line(self.sym(n), [self.expr(self.graph.equations[n])], n,
-                                         self.rounded[n], self.r.values[n]))
+                equation = self.graph.equations[n]
+                s.lines.append(self.line(self.sym(n), [self.expr(equation)], n,
+                                         self.rounded[n], self.r.values[n],
+                                         self.substituted(equation)))
                 s.lines.append(self.line(self.sym(o), [activation_form(act, self.sym(n))], o,
-                                         self.rounded[o], self.r.values[o]))
+                                         self.rounded[o], self.r.values[o],
+                                         self.activation_working(act, l, j)))
         return s
+
+    def activation_working(self, act: str, l: int, j: int) -> Form | None:
+        """f(net) with the neuron's net in; softmax with every net of its layer in, since it
+        is never the softmax of one number."""
+        net = self.number(name("net", l, j))
+        if act == "identity":
+            return None
+        if act != "softmax":
+            return activation_form(act, net)
+        nets = [self.number(name("net", l, k)) for k in range(1, self.layers[l] + 1)]
+        return Frac(Power(E, net), Ops.joined((Power(E, n) for n in nets), "+"))
 
     def loss_section(self) -> Section:
         words = LOSS_WORDS[self.defn.network.loss]
@@ -104,8 +162,11 @@ class Working:
         s = Section(self.titled("Loss"), words)
         outs = [(self.sym(name("t", j)), self.sym(name("out", self.defn.network.depth, j)))
                 for j in range(1, self.layers[-1] + 1)]
-        s.lines.append(self.line(self.J, [loss_form(self.defn.network.loss, outs)], "J",
-                                 self.rounded["J"], self.r.values["J"]))
+        numbers = [(self.number(name("t", j)), self.number(name("out", self.defn.network.depth, j)))
+                   for j in range(1, self.layers[-1] + 1)]
+        loss = self.defn.network.loss
+        s.lines.append(self.line(self.J, [loss_form(loss, outs)], "J",
+                                 self.rounded["J"], self.r.values["J"], loss_form(loss, numbers)))
         return s
 
     def gradient_section(self, param: str) -> Section:
@@ -119,7 +180,7 @@ class Working:
         if not isinstance(step, PathSum):  # a shared bias's sum of paths is already the answer
             s.lines.append(self.line(Partial(self.J, self.sym(param)), [self.chain(parts)],
                                      f"dJ/d{param}", self.rounded_steps[step.target],
-                                     self.r.grads[param]))
+                                     self.r.grads[param], self.products(parts)))
         return s
 
     def delta_section(self, delta: str) -> Section:
@@ -134,7 +195,8 @@ class Working:
             s.lines += self.factor_lines(f)
         if len(parts) > 1:
             s.lines.append(self.line(Partial(self.J, self.sym(net)), [self.chain(parts)], delta,
-                                     self.rounded_steps[delta], self.r.steps[delta]))
+                                     self.rounded_steps[delta], self.r.steps[delta],
+                                     self.products(parts)))
         return s
 
     def chain(self, parts) -> Form:
@@ -142,8 +204,19 @@ class Working:
 
     def factor_lines(self, f: Step) -> list[Line]:
         if isinstance(f, Factor):
-            return [self.line(self.partial(f), [self.expr(f.general), self.expr(f.expr)],
-                              f.target, self.rounded_steps[f.target], self.r.steps[f.target])]
+            forms = _distinct((self.expr(f.general), self.expr(f.expr)))
+            stated = self.given(f)
+            if stated is not None:  # ∂net/∂b = 1, ∂net/∂out = w₅ = 0.4: nothing to work out
+                forms = tuple(x for x in forms if x.expr.free_symbols)  # not "1 = 1"
+                return [Line(self.partial(f), forms, None, False, None, stated)]
+            return [self.line(self.partial(f), forms, f.target, self.rounded_steps[f.target],
+                              self.r.steps[f.target], self.substituted(f.expr))]
+        if len(f.terms) == 1:  # one path: its product is the whole sum, one blank
+            factors = flatten(f.terms[0])
+            lines = [line for g in factors for line in self.factor_lines(g)]
+            return lines + [self.line(self.partial(f), [self.chain(factors)], f.target,
+                                      self.rounded_steps[f.target], self.r.steps[f.target],
+                                      self.products(factors))]
         lines = []
         products = []
         for term in f.terms:  # a sum over paths: each path's factors, then its product
@@ -154,9 +227,11 @@ class Working:
             products.append(product)
             lines.append(self.line(Ops((Text("path via "), self.sym(_via(term.target))), ("",)),
                                    [product], term.target, self.rounded_steps[term.target],
-                                   self.r.steps[term.target]))
+                                   self.r.steps[term.target], self.products(factors)))
+        paths = Ops.joined((self.step_number(term.target) for term in f.terms), "+")
         lines.append(self.line(self.partial(f), [Ops.joined((Group(p) for p in products), "+")],
-                               f.target, self.rounded_steps[f.target], self.r.steps[f.target]))
+                               f.target, self.rounded_steps[f.target], self.r.steps[f.target],
+                               paths))
         return lines
 
     def partial(self, f: Step) -> Partial:
@@ -192,11 +267,12 @@ class Working:
 
         J = round(sum(t.rounded["J"] for t in sheets) / (E if mean else 1), self.defn.decimals)
         s.lines.append(self.line(Name("J"), [total([t.J for t in sheets])], "J", J + 0.0,
-                                 self.r.values["J"]))
+                                 self.r.values["J"], total([t.number("J") for t in sheets])))
         for p, rounded in grads.items():
             terms = [Partial(t.J, self.sym(p)) for t in sheets]
+            numbers = [t.step_number(t.d.grads[p].target) for t in sheets]
             s.lines.append(self.line(Partial(Name("J"), self.sym(p)), [total(terms)],
-                                     f"dJ/d{p}", rounded, self.r.grads[p]))
+                                     f"dJ/d{p}", rounded, self.r.grads[p], total(numbers)))
         return s
 
     def update_section(self, asked, grads: dict[str, float]) -> Section:
@@ -213,9 +289,17 @@ class Working:
                 self.r.values[p]
             form = (Ops((self.sym(p), ETA, Partial(Name("J"), self.sym(p))), ("−", "·"))
                     if moves else Ops((self.sym(p), Text(" (fixed)")), ("",)))
+            numbers = Ops((Number(self.r.values[p]), Number(eta), Number(
+                grad_rounded, answer_decimals(f"dJ/d{p}", grad_rounded, d))), ("−", "·")) \
+                if moves else None
             s.lines.append(self.line(Scripted(self.sym(p), sup=Text("new")), [form], f"new {p}",
-                                     rounded + 0.0, self.r.updated[p]))
+                                     rounded + 0.0, self.r.updated[p], numbers))
         return s
+
+
+def _distinct(forms: tuple) -> tuple:
+    """Forms without one equal to the one before it (the identity's slope is 1 = 1)."""
+    return tuple(x for i, x in enumerate(forms) if i == 0 or x != forms[i - 1])
 
 
 def _via(target: str) -> str:

@@ -30,9 +30,10 @@ from ..engine.verify import Verified
 from ..marking.keys import definition_json
 from ..marking.scheme_writer import with_scheme
 from .forms import Equation, Name, Number
+from .forms_json import to_json
 from .matrices import MatrixWorking
 from .model import Answer, Given, Grid, Line, Section, Worksheet, label  # noqa: F401 - the model
-from .notation import given_number
+from .notation import answer_decimals, given_number
 from .rules import network_words
 from .working import Working
 
@@ -76,8 +77,9 @@ def _lines(f: Step, counted: dict[int, int]) -> int:
     """The length of Working.factor_lines(f), each shared δ counted once and reused."""
     if isinstance(f, Factor):
         return 1
-    if id(f) not in counted:
-        counted[id(f)] = 1 + sum(1 + sum(_lines(g, counted) for g in flatten(term))
+    if id(f) not in counted:  # each path's factors and its product; one path, no product
+        paths = len(f.terms) > 1
+        counted[id(f)] = 1 + sum(paths + sum(_lines(g, counted) for g in flatten(term))
                                  for term in f.terms)
     return counted[id(f)]
 
@@ -174,8 +176,27 @@ def key_json(defn: Definition, ws: Worksheet, result: Verified) -> dict:
                   "notation": ws.notation, "decimals": ws.decimals, "ask": list(ws.asked),
                   "points": dict(defn.points)} | ({"form": "matrix"} if defn.form == "matrix"
                                                    else {})
+    shown = key_lines(ws)
+    answers = [asdict(a) | ({"shown": shown[a.label]} if a.label in shown else {})
+               for a in ws.answers]
     return with_scheme({"definition": definition, "seed": ws.seed, "version": ws.version,
-                        "answers": [asdict(a) for a in ws.answers]})
+                        "answers": answers})
+
+
+def key_lines(ws: Worksheet) -> dict[str, list]:
+    """Each blank's line as the key writes it (its forms, the numbers put in, the value), as
+    data: a page made from the key alone (a marked student's feedback) shows the working in
+    the sheet's own mathematics."""
+    shown = {}
+    for s in ws.sections:
+        for line in s.lines:
+            a = line.answer
+            if a is None or not line.first:
+                continue
+            value = Number(a.value, answer_decimals(a.name, a.value, ws.decimals))
+            worked = (line.working,) if line.working is not None else ()
+            shown[a.label] = to_json(Equation((line.quantity, *line.forms, *worked, value)))
+    return shown
 
 
 def _given(result: Verified) -> dict[str, float]:
