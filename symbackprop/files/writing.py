@@ -86,10 +86,11 @@ def write_page(v: classset.Version, out: Output) -> None:
 
 class MoodleFile:
     """DIR/<name>-moodle.xml (every version as a Cloze question) or DIR/<name>-moodle-numerical
-    .xml (a numerical question per blank), for Moodle's question bank, each version's questions
+    .xml (a numerical question per blank), for Moodle's question bank (each kind in a category of
+    its own: .../<name>/cloze, .../<name>/numerical), each version's questions
     appended as it is made; mistakes left out of a blank (inside its right answer's band) are
     listed in DIR/<name>-<kind>.log. A later part of a set (--first-version 101) writes
-    <name>-<kind>-v101-v200.xml, its questions in the set's one category, so that the parts
+    <name>-<kind>-v101-v200.xml, its questions in the set's category, so that the parts
     can share a folder."""
 
     def __init__(self, kind: str, out: Output):
@@ -109,7 +110,7 @@ class MoodleFile:
             self.name = set_name([v.stem]) if numbered else v.stem
             self.part = numbered and v.key["version"] != 1
             self.handle = self.out.open(f".{self.kind}.xml")
-            self.handle.write(moodle.quiz_start(self.name))
+            self.handle.write(moodle.quiz_start(self.name, numerical=self.kind != "moodle"))
         questions = moodle.version_questions(v, self.left, numerical=self.kind != "moodle")
         for question in questions:
             self.handle.write(question + "\n")
