@@ -1,7 +1,8 @@
 # Two commands for a fresh machine: `make worksheets` and `make test`.
 # Both create .venv, install the package with its test tools, and install TeX Live from
 # Debian's packages when pdflatex or latexmk is missing; `make test` also installs Debian's
-# Chromium and ChromeDriver, which the practice pages' tests drive.
+# Chromium and ChromeDriver, which the practice pages' tests drive, and GNU parallel and Slurm's
+# client, with which the cluster builds (cluster/) are tested.
 
 PYTHON ?= python3
 VENV := .venv
@@ -15,7 +16,7 @@ TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-latex-extra
 WORKSHEETS := $(wildcard worksheets/*.yaml)
 OUT := build/worksheets
 
-.PHONY: all setup tex browser test test-slow worksheets lint bench clean
+.PHONY: all setup tex browser cluster test test-slow worksheets lint bench clean
 
 all: test
 
@@ -43,10 +44,19 @@ browser:
 			chromium chromium-driver >/dev/null; \
 	fi
 
+# GNU parallel builds a set in parts in the tests; sbatch (Slurm's client) reads the array job
+cluster:
+	@if ! command -v parallel >/dev/null || ! command -v sbatch >/dev/null; then \
+		echo "GNU parallel or Slurm's client is missing: installing them with apt-get..."; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+			parallel slurm-client >/dev/null; \
+	fi
+
 $(AXE):
 	npm install --silent --no-audit --no-fund --prefix $(VENV)/axe axe-core@4.14.1
 
-test: $(STAMP) tex browser $(AXE)
+test: $(STAMP) tex browser cluster $(AXE)
 	$(BIN)/ruff check symbackprop tests benchmarks
 	$(BIN)/python -m pytest
 

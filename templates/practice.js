@@ -184,22 +184,30 @@ const WORDS = {correct: "Correct", too_few_decimals: "Too few decimals",
                carried_forward: "Carried forward", incorrect: "Incorrect",
                missing: "Not answered"};
 
+// What a page inside an LMS adds (scorm.js, in SCORM packages only): `storage`, where the
+// answers are kept instead of the browser's local storage, and `checked`, told each Check's
+// marks. A page on its own has none.
+function hooks() {
+  return (typeof window !== "undefined" && window.symbackpropHooks) || {};
+}
+
 function page() {
   const scheme = JSON.parse(document.getElementById("scheme").textContent);
   const store = "symbackprop:" + scheme.id;
+  const storage = hooks().storage || localStorage;
   const inputs = Array.from(document.querySelectorAll("input[data-label]"));
-  const saved = JSON.parse(localStorage.getItem(store) || "{}");
+  const saved = JSON.parse(storage.getItem(store) || "{}");
   for (const input of inputs) {
     if (saved[input.dataset.label] !== undefined) input.value = saved[input.dataset.label];
     input.addEventListener("input", () => {
       saved[input.dataset.label] = input.value;
-      localStorage.setItem(store, JSON.stringify(saved));
+      storage.setItem(store, JSON.stringify(saved));
     });
   }
   const checked = store + ":checked";
   const checkNow = () => {
+    storage.setItem(checked, "1");  // a reload shows the verdicts again, not bare blanks
     check(scheme, inputs);
-    localStorage.setItem(checked, "1");  // a reload shows the verdicts again, not bare blanks
   };
   document.getElementById("check").addEventListener("click", checkNow);
   for (const input of inputs) {  // Enter in a blank checks, as in a form
@@ -207,7 +215,7 @@ function page() {
       if (event.key === "Enter") checkNow();
     });
   }
-  if (localStorage.getItem(checked) === "1") check(scheme, inputs);
+  if (storage.getItem(checked) === "1") check(scheme, inputs);
   for (const button of document.querySelectorAll("button.reveal")) {
     button.addEventListener("click", () => {
       const working = document.getElementById("working-" + button.dataset.for);
@@ -249,6 +257,7 @@ function check(scheme, inputs) {
     (score.too_few_decimals ? `${score.too_few_decimals} with too few decimals, ` : "") +
     `${score.carried_forward} carried forward, ${score.incorrect} incorrect, ` +
     `${score.missing} missing (of ${marks.length})`;
+  if (hooks().checked) hooks().checked(scheme, marks);
 }
 
 // What the page says beside a blank: the verdict and the likely mistake, but not the expected

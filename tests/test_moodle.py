@@ -44,13 +44,24 @@ def _subquestions(text: str) -> list[list[tuple[float, float, float, str]]]:
             fraction = 100.0 if alt.group(1) == "=" else float(alt.group(2) or 0)
             number = re.match(NUMERICAL, alt.group(3), re.S)
             assert number, alt.group(3)
-            feedback = html.unescape(alt.group(5) or "").replace("\\}", "}").replace("\\#", "#")
+            feedback = _words(html.unescape(alt.group(5) or "").replace("\\}", "}")
+                              .replace("\\#", "#"))
             answers.append((fraction, float(number.group(1).replace(",", ".")),
                             float(number.group(6) or 0), feedback))  # Moodle's group 6
             rest = rest[alt.end():]
         out.append(answers)
         text = text[m.end():]
     return out
+
+NOLINK = re.compile(r'<span class="nolink">([^<]*)</span>')
+
+
+def _words(feedback: str) -> str:
+    """A feedback's words, which are written inside a nolink span (out of Moodle's filters)."""
+    inside = NOLINK.fullmatch(feedback)
+    assert inside, feedback
+    return html.unescape(inside.group(1))
+
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
@@ -70,7 +81,7 @@ def test_every_subquestion_carries_the_keys_values(name, exported):
     assert root.tag == "quiz"
     category, *questions = list(root)
     assert category.get("type") == "category"
-    assert category.findtext("category/text") == f"$course$/top/symbackprop/{name}"
+    assert category.findtext("category/text") == f"$course$/top/symbackprop/{name}/cloze"
     stems = ([f"{name}-v0{v}" for v in range(1, 10)] if name == "class-set-2-2-2" else [name])
     assert [q.findtext("idnumber") for q in questions] == stems
     for q, stem in zip(questions, stems):
@@ -124,7 +135,8 @@ def test_numerical_questions_one_per_blank(tmp_path):
                  "--format", "moodle-numerical", "--out", str(tmp_path)]) == 0
     root = ET.parse(tmp_path / "class-set-2-2-2-moodle-numerical.xml").getroot()
     category, *questions = list(root)
-    assert category.findtext("category/text") == "$course$/top/symbackprop/class-set-2-2-2"
+    assert category.findtext("category/text") == \
+        "$course$/top/symbackprop/class-set-2-2-2/numerical"
     keys = [json.loads((tmp_path / f"class-set-2-2-2-v0{v}-key.json").read_text())
             for v in (1, 2)]
     blanks = [b for k in keys for b in k["scheme"]["blanks"]]
@@ -139,7 +151,7 @@ def test_numerical_questions_one_per_blank(tmp_path):
         assert float(right.findtext("tolerance")) == pytest.approx(band, rel=1e-9)
         for a in wrong:
             assert float(a.get("fraction")) in MOODLE_FRACTIONS
-            feedback = a.findtext("feedback/text")
+            feedback = _words(a.findtext("feedback/text"))
             assert feedback in check.MISTAKES.values() or any(
                 feedback.startswith(m + ": ") for m in check.MISTAKES.values()), feedback
             if a.get("fraction") == "50":  # the right answer to fewer decimals, outside the band
@@ -227,7 +239,8 @@ def test_a_numerical_question_asks_its_line_with_the_givens(tmp_path):
     given = {abs(x) for x in _flat([values["inputs"], values["weights"]])}
     for q, answer in zip(questions, key["answers"]):
         text = q.findtext("questiontext/text")
-        assert text.endswith(" = ?</p>") and f"<p>({answer['label']}) <math" in text
+        assert text.endswith(" = ?</p>") and \
+            f'<p><span class="nolink">({answer["label"]})</span> <span class="nolink"><math' in text
         assert given <= _numbers(html.unescape(text)) and q.find("questiontext/file") is not None
         assert [q.findtext(k) for k in ("unitgradingtype", "showunits", "unitsleft")] == [
             "0", "3", "0"]  # a plain number, no units asked
@@ -237,7 +250,7 @@ def test_a_roster_names_each_version_and_the_category_is_the_sheets(tmp_path):
     assert main(["build", str(WORKSHEETS / "class-set-2-2-2.yaml"), "--versions", "2",
                  "--roster", str(roster), "--format", "moodle", "--out", str(tmp_path / "o")]) == 0
     category, *questions = ET.parse(tmp_path / "o" / "class-set-2-2-2-moodle.xml").getroot()
-    assert category.findtext("category/text") == "$course$/top/symbackprop/class-set-2-2-2"
+    assert category.findtext("category/text") == "$course$/top/symbackprop/class-set-2-2-2/cloze"
     assert [(q.findtext("name/text"), q.findtext("idnumber")) for q in questions] == [
         ("class-set-2-2-2-v01 (Zoë Adams)", "class-set-2-2-2-v01"),
         ("class-set-2-2-2-v02 (Bob <b> & Co)", "class-set-2-2-2-v02")]
@@ -285,7 +298,8 @@ def test_parts_of_a_set_write_their_own_files_into_the_sets_one_category(tmp_pat
     ids = []
     for part in parts:
         category, *questions = ET.parse(tmp_path / part).getroot()
-        assert category.findtext("category/text") == "$course$/top/symbackprop/class-set-2-2-2"
+        assert category.findtext("category/text") == \
+            "$course$/top/symbackprop/class-set-2-2-2/cloze"
         ids += [q.findtext("idnumber") for q in questions]
     assert ids == [f"class-set-2-2-2-v0{v}" for v in (1, 2, 3)]
 

@@ -91,14 +91,22 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--out", default="build", metavar="DIR", help="output folder (default: build)")
     b.add_argument("--roster", metavar="FILE",
                    help="one student name a line, printed on the versions in order")
-    b.add_argument("--format", choices=("pdf", "tex", "html", "moodle", "moodle-numerical"),
+    b.add_argument("--format", choices=("pdf", "tex", "html", "moodle", "moodle-numerical",
+                                        "scorm", "scorm2004"),
                    action="append",
                    help="pdf (the default): worksheets, keys and their .tex; tex: the .tex "
                    "files only; html: a practice page per version that marks itself in any "
                    "browser, offline (DIR/<name>-practice.html); moodle: every version as a "
                    "Cloze question for Moodle's question bank (DIR/<name>-moodle.xml); "
-                   "moodle-numerical: a numerical question per blank. Give it "
+                   "moodle-numerical: a numerical question per blank; scorm: the practice "
+                   "pages as one SCORM 1.2 package for any LMS, each learner given a version "
+                   "by their LMS id, the score sent to its gradebook (DIR/<name>-scorm.zip); "
+                   "scorm2004: the same for SCORM 2004 (DIR/<name>-scorm2004.zip). Give it "
                    "more than once for several (--format pdf --format html)")
+    b.add_argument("--pass-mark", type=_percent, metavar="P",
+                   help="with --format scorm: the score (0 to 100) from which a learner has "
+                   "passed (default 50); the package gives it to the LMS, where a teacher may "
+                   "change it")
     b.add_argument("--jobs", type=_whole(1, MAX_JOBS),
                    default=min(os.cpu_count() or 1, MAX_JOBS),
                    help=f"PDFs compiled at once (default: all cores; at most {MAX_JOBS})")
@@ -170,6 +178,18 @@ def _whole(low: int, high: int):
                 f"must be a whole number from {low:,} to {high:,}, got {one_line(text, 30)}")
         return int(text)
     return whole
+
+
+def _percent(text: str) -> float:
+    """An argparse type: a number from 0 to 100."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(
+            f"must be a number from 0 to 100, got {one_line(text, 20)}")
+    return value
 
 
 def _fraction(text: str) -> float:

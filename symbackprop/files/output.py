@@ -117,15 +117,15 @@ class Output:
             raise OSError(exc.errno, exc.strerror, str(path)) from None  # name the file
         return path
 
-    def open(self, name: str):
+    def open(self, name: str, binary: bool = False):
         """A new file in the staging folder to write bit by bit (a Moodle file of 1,000
-        versions): created as `write` creates one."""
+        versions; binary=True, a zip): created as `write` creates one."""
         path = self.stage / name
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
         except OSError as exc:
             raise OSError(exc.errno, exc.strerror, str(path)) from None
-        return open(fd, "w", encoding="utf-8")
+        return open(fd, "wb") if binary else open(fd, "w", encoding="utf-8")
 
     def rename(self, name: str, new: str) -> Path:
         """A staged file under its final name."""

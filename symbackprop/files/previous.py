@@ -25,7 +25,7 @@ KEY_BYTES = 16 * 2**20  # as keys.MAX_BYTES
 # the files build writes for one version (stem '<name>' or '<name>-v07')
 _OF_A_VERSION = r"-(?:worksheet|key|shapes)\.(?:tex|pdf)|-key\.json|-practice\.html"
 # and for a set, or a part of one ('-v0101-v0200')
-_OF_A_SET = r"-(?:class-set\.pdf|moodle(?:-numerical)?\.(?:xml|log))"
+_OF_A_SET = r"-(?:class-set\.pdf|moodle(?:-numerical)?\.(?:xml|log)|scorm(?:2004)?\.zip)"
 
 
 def set_of(key: dict) -> str:

@@ -1,6 +1,7 @@
 """What a build writes, version by version as each is made: its key.json, its .tex files and
 the PDFs compiled from them (in parallel, while the next versions are derived), its practice
-page, and its Moodle questions, streamed into the set's XML file. Nothing of a version is kept
+page, its Moodle questions, streamed into the set's XML file, and its page in the set's SCORM
+package, streamed into the zip. Nothing of a version is kept
 once it is written, so a build's memory does not grow with its versions (1,000 versions with
 pages and both Moodle files kept 2.7 GB of sheets before).
 """
@@ -8,19 +9,22 @@ pages and both Moodle files kept 2.7 GB of sheets before).
 from __future__ import annotations
 
 import json
+import zipfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from ..formats import pdf
 from . import classset
-from .output import Output, bar, progress
+from .output import BuildError, Output, bar, progress
+
+SCORM = ("scorm", "scorm2004")
 
 
 def emit(made, args, out: Output, with_class_set: bool,
          whole_set: bool = True) -> tuple[int, str]:
     """Write every version's key.json and the formats asked for: practice pages (html), .tex
     files (tex), the PDFs compiled from them (pdf, the default), Moodle XML (moodle,
-    moodle-numerical).
+    moodle-numerical), SCORM packages (scorm, scorm2004).
 
     Returns the exit code (1: no pdflatex, the .tex files only) and what was written."""
     formats = set(args.format or ["pdf"])
@@ -29,6 +33,16 @@ def emit(made, args, out: Output, with_class_set: bool,
     texs: list[Path] = []
     quizzes = [MoodleFile(kind, out) for kind in ("moodle", "moodle-numerical")
                if kind in formats]
+    packages = [ScormPackage(kind, out, getattr(args, "pass_mark", None))
+                for kind in SCORM if kind in formats]
+    if packages and (getattr(args, "first_version", None) not in (None, 1)
+                     or getattr(args, "roster", None)):
+        raise BuildError(f"{args.file}: --format {packages[0].kind}: a SCORM package holds the "
+                         "set's versions from the first and gives each learner one by their LMS "
+                         "id, so it is built in one build"
+                         + (", without a roster (its names would be on other learners' pages)"
+                            if getattr(args, "roster", None) else
+                            " (not a part, --first-version)"))
 
     def sources():
         """Each version's files, written as it is made; its compile jobs."""
@@ -41,8 +55,11 @@ def emit(made, args, out: Output, with_class_set: bool,
                 texs.extend(paths)
                 yield sources, [path.with_suffix(".pdf") for path in paths]
             out.write(f"{v.stem}-key.json", key_text(v.key))
+            page = practice(v) if "html" in formats or packages else None
             if "html" in formats:
-                write_page(v, out)
+                out.write(f"{v.stem}-practice.html", page)
+            for package in packages:
+                package.add(v, page)
             for quiz in quizzes:
                 quiz.add(v)
 
@@ -65,6 +82,8 @@ def emit(made, args, out: Output, with_class_set: bool,
         written.insert(0, count(len(stems), "practice page"))
     for quiz in quizzes:
         written.insert(0, quiz.finish())
+    for package in packages:
+        written.insert(0, package.finish())
     if not formats & {"pdf", "tex"}:
         return 0, ", ".join(written)
     written.insert(0, count(len(texs), ".tex file"))
@@ -77,19 +96,74 @@ def count(n: int, noun: str) -> str:
     return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
-def write_page(v: classset.Version, out: Output) -> None:
-    """A version's self-contained practice page: DIR/<stem>-practice.html."""
+def practice(v: classset.Version) -> str:
+    """A version's self-contained practice page (DIR/<stem>-practice.html)."""
     from ..formats import practice_page
 
-    out.write(f"{v.stem}-practice.html", practice_page(v.sheet, v.key["scheme"], v.student))
+    return practice_page(v.sheet, v.key["scheme"], v.student)
+
+
+class ScormPackage:
+    """DIR/<name>-scorm.zip (SCORM 1.2) or DIR/<name>-scorm2004.zip: every version's practice
+    page, each written into the zip as it is made, then the launch page and the manifest
+    (formats/scorm.py). The zip's entries carry a fixed date, so that one definition and seed
+    give the same bytes."""
+
+    PASS_MARK = 50.0  # percent, unless build --pass-mark says otherwise
+
+    def __init__(self, kind: str, out: Output, pass_mark: float | None):
+        from ..formats import scorm
+
+        self.kind, self.out = kind, out
+        self.standard = scorm.STANDARDS[kind]
+        self.pass_mark = self.PASS_MARK if pass_mark is None else pass_mark
+        self.versions: list[dict] = []
+        self.files: list[str] = []
+        self.zip: zipfile.ZipFile | None = None
+
+    def _put(self, name: str, text: str) -> None:
+        info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        self.zip.writestr(info, text.encode("utf-8"), compresslevel=9)
+        self.files.append(name)
+
+    def add(self, v: classset.Version, page: str) -> None:
+        from ..formats import scorm
+
+        if self.zip is None:
+            numbered = v.key.get("version") is not None
+            self.name = set_name([v.stem]) if numbered else v.stem
+            self.title = str(getattr(v.sheet, "title", "") or self.name)
+            self.zip = zipfile.ZipFile(self.out.open(f".{self.kind}.zip", binary=True), "w")
+        self._put(scorm.page_name(v.stem), scorm.scorm_page(page))
+        self.versions.append({"stem": v.stem, "id": v.key["scheme"]["id"],
+                              "title": f"{self.title} ({v.stem})"})
+
+    def finish(self) -> str:
+        """The package under its name; what it holds."""
+        from ..formats import scorm
+
+        self._put(scorm.LAUNCH, scorm.launch_page(self.title, self.versions, self.standard,
+                                                  self.pass_mark))
+        self._put(scorm.MANIFEST, scorm.manifest(self.name, self.title, self.files,
+                                                 self.standard, self.pass_mark))
+        handle = self.zip.fp
+        self.zip.close()
+        handle.close()
+        stem = f"{self.name}-{self.kind}"
+        self.out.rename(f".{self.kind}.zip", f"{stem}.zip")
+        return (f"{stem}.zip (SCORM {self.standard}, {count(len(self.versions), 'version')}, "
+                f"pass mark {self.pass_mark:g} %)")
 
 
 class MoodleFile:
     """DIR/<name>-moodle.xml (every version as a Cloze question) or DIR/<name>-moodle-numerical
-    .xml (a numerical question per blank), for Moodle's question bank, each version's questions
+    .xml (a numerical question per blank), for Moodle's question bank (each kind in a category of
+    its own: .../<name>/cloze, .../<name>/numerical), each version's questions
     appended as it is made; mistakes left out of a blank (inside its right answer's band) are
     listed in DIR/<name>-<kind>.log. A later part of a set (--first-version 101) writes
-    <name>-<kind>-v101-v200.xml, its questions in the set's one category, so that the parts
+    <name>-<kind>-v101-v200.xml, its questions in the set's category, so that the parts
     can share a folder."""
 
     def __init__(self, kind: str, out: Output):
@@ -109,7 +183,7 @@ class MoodleFile:
             self.name = set_name([v.stem]) if numbered else v.stem
             self.part = numbered and v.key["version"] != 1
             self.handle = self.out.open(f".{self.kind}.xml")
-            self.handle.write(moodle.quiz_start(self.name))
+            self.handle.write(moodle.quiz_start(self.name, numerical=self.kind != "moodle"))
         questions = moodle.version_questions(v, self.left, numerical=self.kind != "moodle")
         for question in questions:
             self.handle.write(question + "\n")

@@ -9,12 +9,26 @@ Moodle's importer (question/type/multianswer/questiontype.php) ends a feedback a
 escaped and a `~` is never written, while `/` and `"` stay as they are (escaped, they would show
 their backslash).
 
+Moodle's filters run over every text it shows (question text, general feedback, each answer's
+feedback): the emoticon filter, on by default, makes the labels (h), (n) and (y) a heart, a "No"
+and a "Yes" icon, and a glossary or an activity's name can become a link inside a formula. Both
+skip a `<span class="nolink">` (filter/emoticon's and lib/filterlib.php's own rules: the class
+exactly "nolink", nothing nested in it): every label, every piece of MathML and every feedback
+is written inside one (`nolink`, `label`, `protected`).
+
+A number is read by the student's own language (qtype_numerical's apply_units): a point is the
+decimal point in every language, while a comma is a thousands separator where the language
+writes a point (0,3775 is 3775 on an English site). So every answer in the file is written with
+a point, which every site imports as written, and each question says which separator to type
+(`separator_note`).
+
 >>> cloze_escape('σ(net) = 1/(1 + e^(−net)) {#1} ~')
 'σ(net) = 1/(1 + e^(−net)) {\\#1\\} ≈'
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from math import ceil, copysign, floor, trunc
@@ -49,6 +63,39 @@ def inert(text: str) -> str:
     'Quiz &#123;1:SHORTANSWER:&#61;pwned&#125; &#123;&#35;1&#125; a&#126;b &lt;i&gt;'
     """
     return escape(text).translate(_CLOZE_SYNTAX)
+
+
+def nolink(html: str) -> str:
+    """Markup that Moodle's filters leave as it is (see the module's note)."""
+    return f'<span class="nolink">{html}</span>'
+
+
+def label(name: str) -> str:
+    """A blank's label, (h), out of the emoticon filter's reach.
+
+    >>> label("h")
+    '<span class="nolink">(h)</span>'
+    """
+    return nolink(f"({name})")
+
+
+_MATH = re.compile(r"<math\b.*?</math>", re.S)  # MathML holds no <math> inside another
+
+
+def protected(html: str) -> str:
+    """Every <math> element of a text inside its own nolink span."""
+    return _MATH.sub(lambda m: nolink(m.group(0)), html)
+
+
+def separator_note(decimal: str = ".") -> str:
+    """What a question says about the decimal separator: the sheet's, and what the site's
+    language does with the other."""
+    if decimal == ",":
+        return ("Type each answer with a decimal comma (0,25) where this site's language writes "
+                "one; a decimal point (0.25) is read right in every language.")
+    return ("Type each answer with a decimal point (0.25): every Moodle site reads it so, while "
+            "a comma is read as a thousands separator where the site's language writes a point "
+            "(0,25 would be 25).")
 
 
 def cloze_escape(text: str) -> str:
@@ -158,7 +205,7 @@ def subquestion(blank: dict, values: dict[str, float], points: int = 1, decimals
     how many mistakes were kept."""
     answers, dropped, kept = alternatives(blank, values, decimals)
     parts = [("=" if fraction == 100 else f"%{fraction}%") + f"{number(v)}:{number(tol)}#"
-             + cloze_escape(feedback) for fraction, v, tol, feedback in answers]
+             + nolink(cloze_escape(feedback)) for fraction, v, tol, feedback in answers]
     return "{" + f"{points}:NUMERICAL:" + "~".join(parts) + "}", dropped, kept
 
 
@@ -193,10 +240,10 @@ def numerical_questions(v, left: Left) -> list[str]:
         xml_answers = "".join(
             f'    <answer fraction="{fraction}"><text>{number(value)}</text>'
             f"<tolerance>{number(tol)}</tolerance><feedback format=\"html\"><text>"
-            f"{escape(feedback)}</text></feedback></answer>\n"
+            f"{_cdata(nolink(escape(feedback)))}</text></feedback></answer>\n"
             for fraction, value, tol, feedback in answers)
         title = f"{v.stem} ({blank['label']}) {blank['name']}"
-        text = givens + f"<p>({blank['label']}) {asked[blank['label']]} = ?</p>"
+        text = protected(givens + f"<p>{label(blank['label'])} {asked[blank['label']]} = ?</p>")
         out.append(f'  <question type="numerical">\n    <name><text>{escape(title)}</text></name>\n'
                    f'    <questiontext format="html"><text>{_cdata(text)}</text>'
                    f"{image}</questiontext>\n"
@@ -232,20 +279,22 @@ def question_html(sheet, sch: dict, left: Left, stem: str = "") -> str:
                 cloze, dropped, kept = subquestion(blank, sch["values"], blank.get("points", 1),
                                                    sch["decimals"])
                 left.add(stem, dropped, kept)
-                out.append(f"<p>({line.answer.label}) {view['math']} = {cloze}</p>")
+                out.append(f"<p>{label(line.answer.label)} {view['math']} = {cloze}</p>")
             else:
-                out.append(f"<p>{view['math']} = the value of ({line.answer.label})</p>")
+                out.append(f"<p>{view['math']} = the value of {label(line.answer.label)}</p>")
     return "".join(out)
 
 
 def given_html(sheet) -> str:
     """The title, the network in words, its diagram and the given numbers (or a lesson's intro)."""
     if type(sheet).__name__ == "LessonSheet":
-        return f"<p>{inert(sheet.title)}</p><p>{inert(sheet.intro)}</p>"
+        return (f"<p>{inert(sheet.title)}</p><p>{inert(sheet.intro)}</p>"
+                f"<p>{separator_note()}</p>")
     ws = sheet
     m = MathML(ws.notation, ws.layers)
     # an image file, not inline SVG: Moodle's HTML cleaning (forceclean) strips <svg>, not <img>
     return "".join([f"<p>{inert(ws.title)}</p><p>{inert(ws.network_words)}</p>",
+                    f"<p>{separator_note()}</p>",
                     f'<p><img src="@@PLUGINFILE@@/{DIAGRAM}" alt="{_diagram_words(ws)}" '
                     'style="max-width:100%;height:auto"></p>',
                     *(f"<p>{inert(g.caption)}: {given_html_of(g, m)}</p>" for g in ws.givens)])
@@ -286,7 +335,7 @@ def diagram_file(sheet) -> str:
 def _lesson_html(sheet, sch: dict, left: Left, stem: str) -> str:
     m = MathML()
     blanks = {b["label"]: b for b in sch["blanks"]}
-    out = [f"<p>{inert(sheet.title)}</p><p>{inert(sheet.intro)}</p>"]
+    out = [given_html(sheet)]
     for title, rows in sheet.sections:
         out.append(f"<h4>{m.prose(title, inert)}</h4>")
         for row in rows:
@@ -296,7 +345,7 @@ def _lesson_html(sheet, sch: dict, left: Left, stem: str) -> str:
                 cloze, dropped, kept = subquestion(blank, sch["values"], blank.get("points", 1),
                                                    sch["decimals"])
                 left.add(stem, dropped, kept)
-                cloze = f" ({row.answer.label}) {cloze}"
+                cloze = f" {label(row.answer.label)} {cloze}"
             out.append(f"<p>{m.prose(row.text, inert)}{cloze}</p>")
     return "".join(out)
 
@@ -304,8 +353,8 @@ def _lesson_html(sheet, sch: dict, left: Left, stem: str) -> str:
 def key_html(sheet) -> str:
     """The full worked key, as the question's general feedback."""
     if type(sheet).__name__ == "LessonSheet":
-        return "".join(f"<p>({a.label}) {inert(a.name)} = {a.value:.{sheet.decimals}f}</p>"
-                       for a in sheet.answers)
+        return "".join(f"<p>{label(a.label)} {nolink(inert(a.name))} = "
+                       f"{a.value:.{sheet.decimals}f}</p>" for a in sheet.answers)
     ws = sheet
     m = MathML(ws.notation, ws.layers)
     blanks: dict = {}
@@ -313,16 +362,27 @@ def key_html(sheet) -> str:
     for s in ws.sections:
         rows.append(f"<h4>{m.prose(s.title, inert)}</h4>")
         for line in s.lines:
-            label = f"({line.answer.label}) " if line.answer is not None else ""
-            rows.append(f"<p>{label}{_line(line, ws.decimals, blanks, m)['key_math']}</p>")
+            shown = f"{label(line.answer.label)} " if line.answer is not None else ""
+            rows.append(f"<p>{shown}{_line(line, ws.decimals, blanks, m)['key_math']}</p>")
     return "".join(rows)
 
 
-def quiz_start(name: str) -> str:
+def category(name: str, numerical: bool = False) -> str:
+    """Where a sheet's questions go in the course's question bank: the Cloze questions (a
+    version each) and the numerical ones (a blank each) in categories of their own, so that a
+    quiz's random question from `.../<name>/cloze` draws a whole version, never one blank.
+
+    >>> category("class-set-2-2-2", numerical=True)
+    '$course$/top/symbackprop/class-set-2-2-2/numerical'
+    """
+    return f"$course$/top/symbackprop/{name}/{'numerical' if numerical else 'cloze'}"
+
+
+def quiz_start(name: str, numerical: bool = False) -> str:
     """A Moodle XML file's start, with the category its questions go into."""
     return ('<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n'
-            '  <question type="category">\n    <category><text>$course$/top/symbackprop/'
-            f"{escape(name)}</text></category>\n  </question>\n")
+            '  <question type="category">\n    <category><text>'
+            f"{escape(category(name, numerical))}</text></category>\n  </question>\n")
 
 
 def quiz_end() -> str:
@@ -334,13 +394,13 @@ def version_questions(v, left: Left, numerical: bool = False) -> list[str]:
     question per blank); what it leaves out is added to `left`."""
     if numerical:
         return numerical_questions(v, left)
-    text = question_html(v.sheet, v.key["scheme"], left, v.stem)
+    text = protected(question_html(v.sheet, v.key["scheme"], left, v.stem))
     title = v.stem + (f" ({v.student})" if v.student else "")
     return [
         f'  <question type="multianswer">\n    <name><text>{escape(title)}</text></name>\n'
         f'    <questiontext format="html"><text>{_cdata(text)}</text>'
         f"{diagram_file(v.sheet)}</questiontext>\n"
-        f'    <generalfeedback format="html"><text>{_cdata(key_html(v.sheet))}</text>'
+        f'    <generalfeedback format="html"><text>{_cdata(protected(key_html(v.sheet)))}</text>'
         f"</generalfeedback>\n    <penalty>0.3333333</penalty>\n    <hidden>0</hidden>\n"
         f"    <idnumber>{escape(v.stem)}</idnumber>\n  </question>"]
 

@@ -1,0 +1,38 @@
+#!/bin/sh
+# One part of a class set, by its index: versions INDEX*PART+1 to INDEX*PART+PART (the last part
+# to the set's end), built into OUT/part-NNNNN/ with the bytes one build of the whole set gives
+# them. GNU parallel, a Slurm array job and a Kubernetes indexed Job all run this, one index a
+# task, so that their parts never share a folder (a build locks its folder) and never clash.
+#
+# usage: build-part.sh INDEX DEFINITION VERSIONS PART OUT [build options ...]
+#   INDEX       0, 1, 2, ...: the task's index
+#   DEFINITION  the set's definition (its versions: N is the set's size, VERSIONS)
+#   VERSIONS    the set's size, as the definition says
+#   PART        versions a part
+#   OUT         the shared folder; this part goes into OUT/part-NNNNN/
+# Any further options go to symbackprop build (--format html, --format moodle, --jobs 2, ...).
+# SYMBACKPROP names the command (default: symbackprop on the PATH).
+set -eu
+if [ "$#" -lt 5 ]; then
+    echo "usage: build-part.sh INDEX DEFINITION VERSIONS PART OUT [build options ...]" >&2
+    exit 2
+fi
+index=$1 definition=$2 versions=$3 part=$4 out=$5
+shift 5
+for n in "$index" "$versions" "$part"; do
+    case $n in
+        ''|*[!0-9]*) echo "build-part.sh: '$n' is not a whole number" >&2; exit 2 ;;
+    esac
+done
+first=$((index * part + 1))
+if [ "$part" -lt 1 ] || [ "$first" -gt "$versions" ]; then
+    echo "build-part.sh: part $index of $part versions starts at version $first, past the" \
+         "set's $versions" >&2
+    exit 2
+fi
+count=$((versions - first + 1))
+if [ "$count" -gt "$part" ]; then
+    count=$part
+fi
+exec "${SYMBACKPROP:-symbackprop}" build "$definition" --first-version "$first" \
+    --versions "$count" --out "$out/$(printf 'part-%05d' "$index")" "$@"
