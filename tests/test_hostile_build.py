@@ -387,7 +387,7 @@ def test_two_builds_on_one_folder(tmp_path, sheet):
     _wait_for(lambda: _staging(tmp_path / "out") or first.poll() is not None)
     second = run(["build", str(sheet), "--versions", "2", "--seed", "2", "--out", "out",
                   "--format", "tex"], tmp_path)
-    assert_refused(second, "out", "another build is writing to this folder")
+    assert_refused(second, "out", "another build or marking is writing to this folder")
     assert _finish(first, start).code == 0
     out = tmp_path / "out"
     for v in (1, 2, 3, 4):

@@ -99,13 +99,15 @@ def test_the_readme_table(tmp_path):
     assert round(round(y1, 4) * (1 - round(y1, 4)), 4) == 0.2064
     # (b) out[1][1] = σ(net) of given numbers: 0.4636642 rounds to 0.4637, 0.4636 is cut off
     assert (round(h1, 7), math.trunc(h1 * 1e4) / 1e4) == (0.4636642, 0.4636)
-    expect = {"dout[2][1]/dnet[2][1]": {"0.2064": "correct", "0.2065": "correct", "0.20645": "correct",
-                    "0.206": "too_few_decimals", "0.21": "too_few_decimals",
-                    "0.2063": "incorrect", "0.2066": "incorrect"},
-              "out[1][1]": {"0.4637": "correct", "0.464": "too_few_decimals", "0.46": "too_few_decimals",
-                    "0.4636": "cut_off"},
-              "new W[1][1][1]": {"-0.5613": "correct", "-0.5612": "correct", "-0.561": "too_few_decimals",
-                     "-0.56": "too_few_decimals", "-0.5614": "incorrect"}}
+    expect = {
+        "dout[2][1]/dnet[2][1]": {"0.2064": "correct", "0.2065": "correct", "0.20645": "correct",
+                                  "0.206": "too_few_decimals", "0.21": "too_few_decimals",
+                                  "0.2063": "incorrect", "0.2066": "incorrect"},
+        "out[1][1]": {"0.4637": "correct", "0.464": "too_few_decimals",
+                      "0.46": "too_few_decimals", "0.4636": "cut_off"},
+        "new W[1][1][1]": {"-0.5613": "correct", "-0.5612": "correct",
+                           "-0.561": "too_few_decimals", "-0.56": "too_few_decimals",
+                           "-0.5614": "incorrect"}}
     for name, answers in expect.items():
         for text, verdict in answers.items():
             m = next(m for m in mark(key, {name: parse_number(text)}) if m.name == name)

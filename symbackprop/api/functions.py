@@ -56,8 +56,9 @@ def _network(defn) -> definition.Definition:
         raise TypeError(f"defn must be a Definition, a path to one or a dict, got "
                         f"{type(defn).__name__}")
     if isinstance(defn, definition.Lesson):
-        raise DefinitionError(defn.source, "kind", f"a {defn.kind} worksheet has no network to "
-                              "derive; build it with symbackprop.worksheet or the command line")
+        raise DefinitionError(defn.source, "kind", f"a {defn.kind} lesson has no network to "
+                              "derive or sheet of blanks to return; build its pages with "
+                              "'symbackprop build'")
     return defn
 
 

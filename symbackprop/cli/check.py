@@ -53,11 +53,13 @@ def _mostly_wrong(score: dict[str, int]) -> bool:
 
 
 def _fitting_version(defn, args, given: dict[str, float]) -> int | None:
-    """The version of the set for which every answer given is correct, if there is one."""
+    """The version of the set for which every answer given is correct, if there is one among
+    the first MAX_SEARCHED: a class's set is about that size, and each version is worked out
+    again (a set may have a million)."""
     from ..files import classset
     from ..marking import check
 
-    for version in range(1, defn.versions + 1):
+    for version in range(1, min(defn.versions, MAX_SEARCHED) + 1):
         if version == args.version:
             continue
         key = check.Key.from_json(json.loads(json.dumps(classset.key(defn, version, args.seed))))
@@ -67,6 +69,7 @@ def _fitting_version(defn, args, given: dict[str, float]) -> int | None:
     return None
 
 
+MAX_SEARCHED = 60
 MAX_ANSWER_BYTES = 2**20  # far more than any sheet's answers; /dev/zero must not be read forever
 
 
@@ -117,10 +120,10 @@ def _ask(key) -> tuple[dict[str, float], list[str]]:
 
     if sys.stdin is None or sys.stdin.closed:
         raise UsageError("standard input is closed; give an answers file")
-    given = {}
+    given, read = {}, 0
     print("Type each answer (Enter to skip it).", file=sys.stderr)
     for a in key.answers:
-        while True:
+        for attempt in range(1, MAX_TRIES + 1):
             # prompts on stderr, so that --json output stays one JSON object
             print(f"({a['label']}) {a['name']} = ", end="", file=sys.stderr, flush=True)
             try:
@@ -131,6 +134,14 @@ def _ask(key) -> tuple[dict[str, float], list[str]]:
                 raise UsageError("standard input is not UTF-8 text") from None
             if not line:  # end of input
                 return given, []
+            read += len(line)
+            if "\x00" in line:
+                print(file=sys.stderr)
+                raise UsageError("standard input holds a NUL character: not typed answers")
+            if read > MAX_ANSWER_BYTES:  # a stream that never ends (yes, /dev/zero)
+                print(file=sys.stderr)
+                raise UsageError(f"standard input: more than {MAX_ANSWER_BYTES:,} characters "
+                                 "typed for one sheet's answers; stopping")
             text = line.strip()
             if not text:
                 break
@@ -138,8 +149,12 @@ def _ask(key) -> tuple[dict[str, float], list[str]]:
                 given[a["label"]] = check.parse_number(text)
                 break
             except check.AnswerError as exc:
-                print(f"  {exc}", file=sys.stderr)
+                again = "" if attempt < MAX_TRIES else f" ({MAX_TRIES} tries: skipped)"
+                print(f"  {exc}{again}", file=sys.stderr)
     return given, []
+
+
+MAX_TRIES = 5  # of one answer, before it is skipped
 
 
 def _check_text(marks, score, key) -> str:

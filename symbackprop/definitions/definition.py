@@ -231,6 +231,9 @@ class _Checker:
     def number(self, value, key: str) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.fail(key, f"must be a number, got {_show(value)}")
+        if isinstance(value, int) and not -1e300 < value < 1e300:  # JSON and Python whole
+            # numbers have any length; float() of 10**400 overflows
+            self.fail(key, f"must be a number a computer's float holds, got {_show(value)}")
         if not math.isfinite(value):
             self.fail(key, f"must be a finite number, got {value}")
         return float(value)
@@ -251,6 +254,13 @@ class _Checker:
         if len(value) != size:
             self.fail(key, f"must have {size} numbers, got {len(value)}")
         return tuple(self.number(v, f"{key}[{i}]") for i, v in enumerate(value))
+
+    def decimals(self, value, network: Network) -> int:
+        decimals = self.whole(value, "decimals", 0, 12)
+        if decimals == 0 and network.loss in ("cross_entropy", "binary_cross_entropy"):
+            self.fail("decimals", f"must be at least 1 with {network.loss}: an output rounded "
+                      "to a whole number is 0 or 1, and the loss takes its logarithm")
+        return decimals
 
     def definition(self, data) -> Definition | Lesson:
         if isinstance(data, dict) and "kind" in data and data["kind"] != "backprop":
@@ -289,7 +299,7 @@ class _Checker:
             values=values,
             learning_rate=rate, update_biases=update,
             notation=self.choice(top.get("notation", "matrix"), "notation", NOTATIONS),
-            decimals=self.whole(top.get("decimals", 4), "decimals", 0, 12),
+            decimals=self.decimals(top.get("decimals", 4), network),
             ask=self.ask(top.get("ask", []), network),
             points=self.points(top.get("points", {}), network),
             claimed=claimed, claim_labels=labels, claim_written=written,

@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import unicodedata
 
+# A sheet prints every given number and draws every neuron: a column of 16 fills a page.
+PRINTED_LAYER, PRINTED_PARAMETERS = 16, 600
+
 
 class UnprintableText(ValueError):
     """Text holds a character pdflatex cannot print."""

@@ -139,4 +139,7 @@ def quoted(value) -> str:
     """
     if isinstance(value, (dict, str, bool, type(None), TooLong)):
         return describe(value)
+    if isinstance(value, int) and abs(value) >= 10**30:  # repr of 10**5000 is refused
+        digits = len(str(abs(value))) if abs(value) < 10**4000 else "over 4,000"
+        return f"a whole number of {digits} digits"
     return _REPR.repr(value)

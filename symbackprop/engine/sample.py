@@ -84,7 +84,7 @@ def version_of(defn: Definition, version: int | None) -> int | None:
     """The version whose numbers are asked for: required (1 to N) where the definition builds a
     set of versions, refused where every number is given; UsageError otherwise."""
     if fully_given(defn):
-        if version:
+        if version is not None:
             raise UsageError(f"{defn.source}: every number is given, so there are no versions; "
                              "leave out --version")
         return None

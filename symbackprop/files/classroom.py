@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import sys
 import unicodedata
 from pathlib import Path
@@ -14,13 +15,16 @@ from ..definitions.yamlfile import Unreadable, read_text
 from ..formats import feedback
 from ..marking import gradebook, keys
 from . import previous
-from .output import Output, shown
+from .output import Interrupted, Output, shown, signals_as_interrupts
 
 MAX_KEYS = 501  # a class set of 500 versions, or one unnumbered sheet
 ANSWERS_BYTES = 8 * 2**20  # 10,000 students' rows fit many times over
 # students × the parts of a key's scheme: about a microsecond each, so at most ten minutes
 # (10,000 students of a bundled class set are 44 million)
 MAX_MARKING_WORK = 500_000_000
+# what the feedback pages copy of the keys' working and title, all pages together: 10,000
+# students of a bundled class set are 150 million
+MAX_FEEDBACK_CHARS = 2_000_000_000
 
 
 def main(args) -> int:
@@ -33,12 +37,7 @@ def main(args) -> int:
         rows, problems = gradebook.read_rows(text)
     except gradebook.BadHeader as exc:
         raise UsageError(f"{args.answers}: {exc}") from None
-    work = len(rows) * max(k.nodes for k in book_keys.values())
-    if work > MAX_MARKING_WORK:
-        raise UsageError(f"{args.answers}: {len(rows):,} students against keys of "
-                         f"{work // len(rows):,} parts each is more marking than one run does "
-                         f"(at most {MAX_MARKING_WORK:,} students × parts); mark the class in "
-                         "smaller spreadsheets")
+    _check_size(args.answers, len(rows), book_keys)
     book = gradebook.mark_class(book_keys, rows, args.points_carried_forward,
                                 args.points_rounded)
     problems = sorted(problems + book.problems, key=_line_number)
@@ -46,23 +45,54 @@ def main(args) -> int:
         more = f" (and {len(problems) - 1:,} more problems)" if len(problems) > 1 else ""
         why = f": {problems[0]}{more}" if problems else ""
         raise UsageError(f"{args.answers}: no student could be marked{why}")
-    for problem in problems:
-        print(f"symbackprop: {one_line(args.answers)}: {one_line(problem, 1000)}",
-              file=sys.stderr)
-    with Output(args.out) as out:
-        dialect = gradebook.delimiter_of(text)  # written back as the spreadsheet saved it
-        out.write("gradebook.csv", gradebook.gradebook_csv(book, dialect))
-        out.write("summary.csv", gradebook.summary_csv(book, dialect))
-        for i, student in enumerate(book.students, start=1):
-            out.write(feedback_name(i, student.row.name), feedback.student_page(book, student))
-        stale = earlier_marks(out.folder, out.stage)
-        out.commit(stale)
+    out = Output(args.out, "marking")
+    try:
+        with signals_as_interrupts() as caught, out:
+            for problem in problems:  # once the folder is known to take the marking
+                print(f"symbackprop: {one_line(args.answers)}: {one_line(problem, 1000)}",
+                      file=sys.stderr)
+            stale = _write(out, book, gradebook.delimiter_of(text))
+            if caught:  # raised, but swallowed on the way out
+                raise Interrupted(caught[0])
+            out.commit(stale)
+    except Interrupted as exc:
+        done = "its files were all written" if out.committed else "nothing was written"
+        print(f"symbackprop: {shown(args.out)}: marking stopped by "
+              f"{signal.Signals(exc.signum).name}; {done}", file=sys.stderr)
+        return 128 + exc.signum
     print(gradebook.summary_text(book))
     replaced = f"; removed {len(stale)} file{'s' if len(stale) > 1 else ''} of an earlier " \
         "marking" if stale else ""
     print(f"wrote gradebook.csv, summary.csv and {len(book.students)} feedback pages to "
           f"{shown(out.folder)}/{replaced}")
     return 0
+
+
+def _check_size(answers: str, students: int, book_keys: dict) -> None:
+    """The marking's work and what its pages copy from the keys, bounded before any of it."""
+    work = students * max(k.nodes for k in book_keys.values())
+    if work > MAX_MARKING_WORK:
+        raise UsageError(f"{answers}: {students:,} students against keys of "
+                         f"{work // students:,} parts each is more marking than one run does "
+                         f"(at most {MAX_MARKING_WORK:,} students × parts); mark the class in "
+                         "smaller spreadsheets")
+    page = max(k.copied for k in book_keys.values())
+    if students * page > MAX_FEEDBACK_CHARS:
+        raise UsageError(f"{answers}: {students:,} feedback pages, each copying "
+                         f"{page:,} characters of its key's working, are more than one "
+                         f"marking writes (at most {MAX_FEEDBACK_CHARS:,}); mark the class in "
+                         "smaller spreadsheets")
+
+
+def _write(out: Output, book, dialect: str) -> list[str]:
+    """The gradebook, the summary and the pages into the staging folder; the earlier
+    marking's files this one replaces."""
+    out.write("gradebook.csv", gradebook.gradebook_csv(book, dialect))  # as it was saved
+    out.write("summary.csv", gradebook.summary_csv(book, dialect))
+    width = max(3, len(str(len(book.students))))
+    for i, student in enumerate(book.students, start=1):
+        out.write(feedback_name(i, student.row.name, width), feedback.student_page(book, student))
+    return earlier_marks(out.folder, out.stage)
 
 
 _MARKING = re.compile(r"gradebook\.csv|summary\.csv|feedback-[0-9]{3,}-[a-z0-9-]+\.html")
@@ -118,8 +148,20 @@ def read_keys(folder: str) -> dict:
     return found
 
 
-def feedback_name(number: int, name: str) -> str:
-    """'007-zoe-adams.html': sorted as the rows were, safe in any file system and mail merge."""
-    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()  # Zoë: zoe
+def feedback_name(number: int, name: str, width: int = 3) -> str:
+    """'feedback-007-zoe-adams.html': sorted as the rows were (numbered as wide as the class
+    needs), safe in any file system and mail merge.
+
+    >>> feedback_name(7, "Zoë Adams"), feedback_name(12, "Søren Łukasz Strauß", 4)
+    ('feedback-007-zoe-adams.html', 'feedback-0012-soren-lukasz-strauss.html')
+    """
+    letters = unicodedata.normalize("NFKD", name.translate(_LETTERS))  # Zoë: Zoe + ¨
+    plain = letters.encode("ascii", "ignore").decode()
     safe = re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-").lower()[:40] or "student"
-    return f"feedback-{number:03d}-{safe}.html"
+    return f"feedback-{number:0{width}d}-{safe}.html"
+
+
+# letters of their own that NFKD does not take apart into a Latin letter and a mark
+_LETTERS = str.maketrans({"ø": "o", "Ø": "O", "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe",
+                          "Œ": "OE", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ð": "d",
+                          "Ð": "D", "þ": "th", "Þ": "Th", "ı": "i", "ŋ": "ng"})

@@ -20,6 +20,7 @@ from functools import partial
 
 from ..definitions.canonical import example_of
 from ..definitions.definition import Definition
+from ..definitions.printable import PRINTED_LAYER, PRINTED_PARAMETERS
 from ..engine import numeric
 from ..engine.sample import Instance, NoGoodDraw, fully_given, instance
 from ..engine.verify import VerificationError, Verified, run
@@ -29,8 +30,6 @@ from ..sheets import worksheet  # the module; `worksheet` reads better beside Wo
 SATURATED = {"sigmoid": 4.0, "tanh": 2.5}  # |net| beyond which the slope all but vanishes
 RELU_CORNER = 1e-6  # verify refuses a ReLU neuron whose |net| is below this
 VERIFIED_DRAWS = 25  # draws of one version that may go through the whole verification
-# A sheet prints every given number and draws every neuron: a column of 16 fills a page.
-PRINTED_LAYER, PRINTED_PARAMETERS = 16, 600
 # A chain writes every path to J out in full, for each example of a batch: about 40 pages.
 PRINTED_CHAIN_LINES = 1000
 

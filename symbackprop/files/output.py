@@ -43,8 +43,9 @@ class Output:
     the staging folder and any folder the build made. Every OSError becomes one line naming the
     folder and the problem."""
 
-    def __init__(self, folder: str | Path):
+    def __init__(self, folder: str | Path, work: str = "build"):
         self.folder = Path(folder)
+        self.work = work  # what the messages call it: 'build' or 'marking'
         self.made: list[Path] = []  # folders this build created, removed again on failure
         self.stage: Path | None = None
         self.processes = pdf.Processes()
@@ -57,7 +58,7 @@ class Output:
             self._open()
         except OSError as exc:
             self._close(failed=True)
-            raise BuildError(f"{shown(self.folder)}: cannot write the build there "
+            raise BuildError(f"{shown(self.folder)}: cannot write the {self.work} there "
                              f"({reason(exc)})") from None
         except BaseException:
             self._close(failed=True)
@@ -69,7 +70,7 @@ class Output:
         if isinstance(exc, OSError):  # a full disk, a file system gone read-only, ...
             name = Path(exc.filename).name if exc.filename else ""
             # a hidden name is a working folder (.tex-*), not one of the build's files
-            what = "cannot write the build" if name[:1] in ("", ".") else \
+            what = f"cannot write the {self.work}" if name[:1] in ("", ".") else \
                 f"cannot write {shown(name)}"
             raise BuildError(f"{shown(self.folder)}: {what} ({reason(exc)}); nothing was "
                              "written") from None
@@ -86,8 +87,9 @@ class Output:
         try:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise BuildError(f"{shown(self.folder)}: another build is writing to this folder; "
-                             "wait for it to finish, or choose another --out") from None
+            raise BuildError(f"{shown(self.folder)}: another build or marking is writing to "
+                             "this folder; wait for it to finish, or choose another --out") \
+                from None
         for stale in self.folder.glob(f"{STAGE}*"):  # of a build killed outright (SIGKILL)
             if stale.is_dir() and not stale.is_symlink():
                 shutil.rmtree(stale, ignore_errors=True)

@@ -40,6 +40,7 @@ def stale(folder: Path, name: str, stage: Path, whole_set: bool) -> list[str]:
     (its files in `stage`) replaces; UsageError when it cannot replace them."""
     written = {p.name for p in stage.iterdir()}
     found = _files_of(folder, name)
+    _refuse_other_sheets(folder, name, written, found)
     if not found:
         return []
     new = {stem: _key(stage / f"{stem}-key.json") for stem in _stems(written, name)}
@@ -56,6 +57,20 @@ def stale(folder: Path, name: str, stage: Path, whole_set: bool) -> list[str]:
     raise UsageError(f"{folder}: holds files of another build of {name} ({shown}: another "
                      "seed or definition) beside the part of the set this build makes; build "
                      "the whole set again, or build into another folder")
+
+
+def _refuse_other_sheets(folder: Path, name: str, written: set[str],
+                        found: dict[str | None, list[str]]) -> None:
+    """A file this build would write over that is not of sheet `name` (the unnumbered sheet
+    quiz-v01 beside the set quiz's version 1) is another sheet's: refused, not replaced."""
+    ours = {f for files in found.values() for f in files}
+    theirs = sorted(f for f in written if f not in ours and (folder / f).is_file()
+                    and not (folder / f).is_symlink())  # what is in the way, commit refuses
+    if theirs:
+        more = f" and {len(theirs) - 1} more files" if len(theirs) > 1 else ""
+        raise UsageError(f"{folder}: {theirs[0]}{more} of another sheet than {name} (its key "
+                         "says so) would be written over by this build; nothing was written: "
+                         "build into another folder")
 
 
 def _agrees(old_key: Path, new: dict | None, sets: set[str]) -> bool:

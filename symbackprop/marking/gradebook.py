@@ -231,34 +231,55 @@ def earned(book: Gradebook, m: scheme.Mark) -> float:
 
 
 def text_cell(text: str) -> str:
-    """A cell of text (a name, a label) that no spreadsheet reads as a formula: one that
-    starts as a formula does gets a leading apostrophe, which spreadsheets show as text. A NUL
-    is left out (LibreOffice drops one and runs the formula after it), and a formula behind
-    leading controls or spaces is one too.
+    """A cell of text (a name, a label) that no spreadsheet reads as a formula, whichever of
+    ',', ';' or tab it splits on: a formula at the start, or after any of the three, gets an
+    apostrophe, which spreadsheets show as text. A NUL is left out (LibreOffice drops one and
+    runs the formula after it), a formula behind leading controls or spaces is one too, and
+    other control characters (an escape sequence for whoever cats the file) are shown as \ufffd.
 
     >>> print(text_cell('=HYPERLINK("http://x/")'), text_cell("-2+3"), text_cell("Zoë Adams"))
     '=HYPERLINK("http://x/") '-2+3 Zoë Adams
+    >>> print(text_cell("Bob;=2+2"), text_cell("Adams, Zoë"))
+    Bob;'=2+2 Adams, Zoë
     """
-    text = text.replace("\x00", "")
-    bare = text.lstrip("".join(map(chr, range(33))) + "\x7f\u00a0\u3000\ufeff")
-    return "'" + text if text.startswith(FORMULA_STARTS) or bare.startswith(FORMULA_STARTS) \
-        else text
+    text = _CONTROLS.sub("\ufffd", text.replace("\x00", ""))
+    text = _SEPARATED_FORMULA.sub(lambda m: m.group(1) + "'" + m.group(2), text)
+    return "'" + text if _starts_formula(text) else text
+
+
+_BLANKS = "".join(map(chr, range(33))) + "\x7f\u00a0\u3000\ufeff"
+_CONTROLS = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# a separator, then what a spreadsheet strips, then a formula's first character
+_SEPARATED_FORMULA = re.compile(
+    "([,;\t\r\n][" + re.escape(_BLANKS) + "]*)([=+\\-@])")
+
+
+def _starts_formula(text: str) -> bool:
+    return text.startswith(FORMULA_STARTS) or text.lstrip(_BLANKS).startswith(FORMULA_STARTS)
+
+
+def _csv(rows: list[list], delimiter: str) -> str:
+    """RFC 4180 rows, a cell quoted when it holds any of the three separators (not only this
+    file's): a spreadsheet that splits on another one still keeps it one cell."""
+    def cell(value) -> str:
+        text = str(value)
+        if any(c in text for c in ',;\t\r\n"'):
+            return '"' + text.replace('"', '""') + '"'
+        return text
+    return "".join(delimiter.join(map(cell, row)) + "\r\n" for row in rows)
 
 
 def gradebook_csv(book: Gradebook, delimiter: str = ",") -> str:
     """In the answers' own dialect: with semicolons, numbers get a decimal comma (as the
     spreadsheet that saved them writes them)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n", delimiter=delimiter)  # RFC 4180: a CR
-    # inside a cell is then quoted, never a new row
     comma = (lambda x: x.replace(".", ",")) if delimiter == ";" else (lambda x: x)  # noqa: E731
-    writer.writerow(["name", "version", *book.labels, "total", "percent"])
+    rows = [["name", "version", *map(text_cell, book.labels), "total", "percent"]]
     for s in book.students:
         points = [comma(f"{earned(book, m):g}") for m in s.marks]
         version = "" if s.row.version is None else s.row.version
-        writer.writerow([text_cell(s.row.name), version, *points,
-                         comma(f"{s.points:g}"), comma(f"{100 * s.points / book.total:.1f}")])
-    return out.getvalue()
+        rows.append([text_cell(s.row.name), version, *points,
+                     comma(f"{s.points:g}"), comma(f"{100 * s.points / book.total:.1f}")])
+    return _csv(rows, delimiter)
 
 
 def counts(book: Gradebook) -> dict[str, Counter]:
@@ -275,15 +296,12 @@ def counts(book: Gradebook) -> dict[str, Counter]:
 def summary_csv(book: Gradebook, delimiter: str = ",") -> str:
     tally = counts(book)
     diagnoses = [d for d in check.MISTAKES if d not in check.VERDICTS]
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n", delimiter=delimiter)  # RFC 4180: a CR
-    # inside a cell is then quoted, never a new row
-    writer.writerow(["label", "name", *check.VERDICTS, *diagnoses])
+    rows = [["label", "name", *check.VERDICTS, *diagnoses]]
     for label in book.labels:
         t = tally[label]
-        writer.writerow([text_cell(label), text_cell(book.names[label]),
-                         *(t[v] for v in check.VERDICTS), *(t[d] for d in diagnoses)])
-    return out.getvalue()
+        rows.append([text_cell(label), text_cell(book.names[label]),
+                     *(t[v] for v in check.VERDICTS), *(t[d] for d in diagnoses)])
+    return _csv(rows, delimiter)
 
 
 def summary_text(book: Gradebook) -> str:

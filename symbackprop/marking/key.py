@@ -61,6 +61,7 @@ class Key:
 
     given_scheme: dict | None = None
     nodes: int = 0  # the parts of its scheme's expressions, as keys.validate counted them
+    copied: int = 0  # characters a feedback page may copy of it (title, working, lines)
 
     @classmethod
     def from_json(cls, data: dict) -> Key:

@@ -103,11 +103,40 @@ def validate(data, source: str) -> check.Key:
     checker.answers(top["answers"], network)
     if "scheme" in top and _current(top["scheme"]):
         checker.scheme(top["scheme"], top["answers"])
-    elif "scheme" in top:  # written by an older build: marked by today's rule instead
+    else:  # none, or written by an older build: one is written down now, by today's rule
         data = {k: v for k, v in data.items() if k != "scheme"}
+        if network is not None:
+            _printed(network, checker)
     key = check.Key.from_json(data)
     key.nodes = checker.nodes
+    key.copied = _copied(data)
     return key
+
+
+def _copied(data: dict) -> int:
+    """What a feedback page copies of a checked key, at most: its title, every blank's working
+    and every answer's line (as JSON: about their printed length)."""
+    blanks = data.get("scheme", {}).get("blanks", [])
+    return len(str(data["definition"].get("title", ""))) + \
+        sum(len(b.get("working", "")) for b in blanks) + \
+        sum(len(json.dumps(a.get("shown", ""))) for a in data["answers"])
+
+
+# a blank's working line: the longest a sheet prints (a sum over 64 inputs) is about 3,000
+MAX_WORKING = 10_000
+# The largest sheet printed, the matrix-form digits (64-16-10), has 1,184 weights; a
+# scheme's work grows with the widest layer too (a mistake of one path kept per neuron).
+UNSCHEMED_WEIGHTS, UNSCHEMED_LAYER = 2000, 64
+
+
+def _printed(network: definition.Network, checker: definition._Checker) -> None:
+    """A key whose scheme is written down here came from a printed sheet: bounded by what a
+    sheet prints, as the work of writing its scheme is (a made-up 1-1000-40 key is not)."""
+    sizes = network.layers
+    weights = sum(a * b for a, b in zip(sizes, sizes[1:]))
+    if weights > UNSCHEMED_WEIGHTS or max(sizes) > UNSCHEMED_LAYER:
+        checker.fail("scheme", f"is missing, and a {'-'.join(map(str, sizes))} network is "
+                     "larger than any printed sheet: not a key written by 'symbackprop build'")
 
 
 def _current(scheme) -> bool:
@@ -136,6 +165,11 @@ class _KeyChecker(definition._Checker):
         top = self.mapping(value, "definition", ("title", "kind", "decimals", "lesson"),
                            required=("kind",))
         self.choice(top["kind"], "definition.kind", LESSONS)
+        if "title" in top:
+            try:
+                self.title(top["title"])
+            except DefinitionError as exc:
+                raise DefinitionError(self.source, "definition.title", exc.problem) from None
         self.whole(top.get("decimals", 4), "definition.decimals", 0, 12)
 
     def answers(self, value, network: definition.Network | None) -> None:
@@ -188,8 +222,8 @@ class _KeyChecker(definition._Checker):
     def blank(self, value, key: str, messages: dict) -> None:
         b = self.mapping(value, key, _BLANK_KEYS, required=_BLANK_KEYS[:-2])
         self.whole(b.get("points", 1), f"{key}.points", 1, 100)
-        if not isinstance(b.get("working", ""), str):
-            self.fail(f"{key}.working", "must be text")
+        if not isinstance(b.get("working", ""), str) or len(b.get("working", "")) > MAX_WORKING:
+            self.fail(f"{key}.working", f"must be a line of at most {MAX_WORKING:,} characters")
         for part in ("value", "exact"):
             self.finite(b[part], f"{key}.{part}")
         tol = self.mapping(b["tolerance"], f"{key}.tolerance", (*_BAND, "before"), _BAND)
@@ -262,6 +296,10 @@ class _KeyChecker(definition._Checker):
             if len(tree) != 2 or not isinstance(tree[1], str) or len(tree[1]) > 200:
                 self.fail(key, "a reference is [\"ref\", name]")
             return
+        arity = scheme.ARITY.get(tree[0])
+        if arity is not None and len(tree) != arity + 1:
+            self.fail(key, f"'{tree[0]}' takes {arity} argument{'s' * (arity > 1)}, not "
+                      f"{len(tree) - 1}")
         if not 2 <= len(tree) <= 65:
             self.fail(key, f"'{tree[0]}' takes 1 to 64 arguments")
         for part in tree[1:]:

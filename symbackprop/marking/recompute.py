@@ -113,9 +113,12 @@ class Model:
                    if not math.isclose(r, self.eta))
 
     def working(self, name: str, get) -> str:
-        """The step's correct working, as a line a student can follow."""
+        """The step's correct working, as a line a student can follow (ValueError: a number
+        it needs cannot be worked out from the key's, as a made-up key's may not)."""
         deps = self._deps(name)
         value = self.value(name, get)
+        if value is None:
+            raise ValueError(f"cannot recompute {name}")
         if name.startswith("net"):
             return self._net_working(name, get, value)
         if name.startswith("out"):

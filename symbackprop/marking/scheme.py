@@ -55,6 +55,10 @@ OPS = {
     "abs": lambda a: abs(a[0]),
 }
 
+# arguments each operation takes (the others, add, mul and max, take 1 to 64)
+ARITY = {"sub": 2, "div": 2, "neg": 1, "exp": 1, "log": 1, "tanh": 1, "step": 1, "nonzero": 1,
+         "abs": 1}
+
 
 def _sum(values):
     total = 0.0

@@ -94,7 +94,10 @@ def _blank(key: Key, model: Model, traced: Model, spread, a: dict) -> dict:
             # a step the sheet states or does not ask for (∂net/∂b = 1, a one-path sum's
             # path) is worked out in the tree, so that the student's own numbers carry through
             if inline and "/d" in dep and dep not in key.by_name:
-                return traced.value(dep, get, mode)
+                value = traced.value(dep, get, mode)
+                if value is None:  # caught by value(): this tree cannot be written
+                    raise ValueError(f"cannot recompute {dep}")
+                return value
             return ref(dep)
         return get
 
@@ -125,7 +128,20 @@ def _blank(key: Key, model: Model, traced: Model, spread, a: dict) -> dict:
             "mistakes": [r for r in (_without(r, right, (a["value"], model.mistaken(name, None)))
                                      for r in rules) if r["candidates"]],
             "points": key.definition.get("points", {}).get(name, 1),
-            "working": model.working(name, model.key_value)}
+            "working": _working(model, name, a["value"])}
+
+
+def _working(model: Model, name: str, value: float) -> str:
+    def known(dep: str) -> float:
+        number = model.key_value(dep)
+        if number is None:
+            raise ValueError(f"cannot recompute {dep}")
+        return number
+
+    try:
+        return model.working(name, known)
+    except ValueError:  # a key whose numbers do not work out (made up, or rounded to nothing)
+        return f"{name} = {_short(value)}"
 
 
 def _follows_from_loss(name: str) -> bool:
