@@ -27,7 +27,6 @@ from functools import cached_property
 
 import sympy as sp
 
-from .graph import name
 from .steps import Chain, Factor, PathSum, Step, children
 
 __all__ = ["Exact"]
@@ -115,6 +114,9 @@ class Exact:
         if isinstance(step, Factor) and step.rule == "relu":
             # ReLU'(net) by the sign of net, as an opaque net's sign is decided (see _atom)
             return sp.Integer(1 if self.r.values[step.wrt] > 0 else 0)
+        if isinstance(step, Factor) and step.rule == "max_pool":
+            # 1 or 0 as the window's first maximum was found (verify refuses near-ties)
+            return sp.Integer(self.r.steps[step.target])
         if isinstance(step, Factor):
             symbols = step.expr.free_symbols
             e = step.expr.xreplace(self.quantities.env(step.expr)) if symbols else step.expr
@@ -148,24 +150,23 @@ class _Quantities:
 
     def _inputs(self, key: str) -> list[str]:
         """The quantities `key` is computed from."""
-        if key[0] in "xtWb":
+        if key[0] in "xtWbK":
             return []
-        if self._softmax(key):
-            l = int(re.findall(r"\d+", key)[0])
-            return [name("net", l, k) for k in range(1, self.network.layers[l] + 1)]
+        softmax = self.graph.softmax_nets(key)
+        if softmax is not None:
+            return softmax
         return [s.name for s in self.graph.equations[key].free_symbols]
 
     def _softmax(self, key: str) -> bool:
-        return key.startswith("out") and \
-            self.network.activations[int(re.findall(r"\d+", key)[0]) - 1] == "softmax"
+        return self.graph.softmax_nets(key) is not None
 
     def _exact(self, key: str) -> sp.Expr:
-        if key[0] in "xtWb":  # the decimals as written
+        if key[0] in "xtWbK":  # the decimals as written
             return sp.Rational(repr(float(self.floats[key])))
         if self._softmax(key):
             # e_j / Σ e_k, so that Σ out = 1 is seen; the e's are opaque unless exp(0) = 1
             e = [sp.exp(self.memo[k]) for k in self._inputs(key)]
-            return e[int(re.findall(r"\d+", key)[1]) - 1] / sp.Add(*e)
+            return e[int(re.findall(r"\d+", key)[-1]) - 1] / sp.Add(*e)
         equation = self.graph.equations[key]
         env = {s: self.memo[s.name] for s in equation.free_symbols}
         return _rational_or_atom(equation.xreplace(env), key, self.floats)

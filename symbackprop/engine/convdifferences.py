@@ -1,0 +1,142 @@
+"""Finite differences of J for a network on an image, in extended precision, each with a bound
+on its own error: of a parameter, of an image pixel, or along a direction of every parameter.
+
+Central differences, Richardson-extrapolated, as numeric.finite_differences takes them, where J
+is smooth over the whole step: where every ReLU keeps its side and every max-pooling window its
+first maximum. Where a step crosses a corner or a tie on one side only (a ReLU net exactly 0,
+two equal maxima), the difference is taken on the side that keeps them, one-sided and
+extrapolated: that side's slope is the derivative PyTorch's conventions pick (ReLU'(0) = 0;
+a tie's gradient to the first maximum, which stays the maximum on that side).
+
+>>> from symbackprop.definitions.definition import parse
+>>> from symbackprop.engine.sample import instance
+>>> d = parse('''network: {input: {channels: 1, height: 2, width: 2}, loss: half_sse,
+...   layers: [{kind: max_pool, size: 2}, {kind: flatten},
+...            {kind: dense, size: 1, activation: identity, bias: none}]}
+... values: {image: [[[1, 1], [0, 0]]], targets: [0], layers: [{}, {}, {weights: [[2]]}]}''')
+>>> line = Line(instance(d))
+>>> [round(line.pixel((0, 0, c))[0], 9) for c in (0, 1)]  # a tie: all of it to the first
+[4.0, 0.0]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..definitions.errors import NoDerivative
+from ..definitions.layers import Convolution, Dense, Pooling
+from . import convnumeric as cn
+from .numeric import FD_MIN_STEP, FD_STEP
+from .sample import Instance
+
+Coordinate = tuple[str, int, tuple[int, ...]]  # ('w' or 'b', layer - 1, index in its array)
+
+
+class Line:
+    """J in extended precision along one line through the parameters (or the image)."""
+
+    def __init__(self, inst: Instance, h: float = FD_STEP):
+        self.inst, self.h = inst, h
+        self.p = cn.params(inst, np.longdouble)
+        self.x = cn.image(inst, np.longdouble)
+        self.J0, self.pattern = self._loss(self.p, self.x)
+        self.dJ = float(np.finfo(np.longdouble).eps) * cn.rounding(inst, cn.params(inst))
+
+    def _loss(self, p: cn.Params, x: np.ndarray):
+        """J at p and x, and the pattern of ReLU sides and windows' first maxima there."""
+        layers = cn.forward(self.inst, p, x)
+        return cn.loss(self.inst, p, layers), _pattern(self.inst, layers)
+
+    def coordinate(self, c: Coordinate) -> tuple[float, float]:
+        kind, l, index = c
+        array = (self.p.weights if kind == "w" else self.p.biases)[l]
+        return self._at_entry(array, index, lambda: self._loss(self.p, self.x))
+
+    def pixel(self, index: tuple[int, ...]) -> tuple[float, float]:
+        return self._at_entry(self.x, index, lambda: self._loss(self.p, self.x))
+
+    def _at_entry(self, array: np.ndarray, index, evaluate) -> tuple[float, float]:
+        keep = array[index]
+
+        def at(step):
+            array[index] = keep + step
+            try:
+                J, pattern = evaluate()
+                return J, pattern == self.pattern
+            finally:
+                array[index] = keep
+        return self._extrapolate(at, f"the entry {index}")
+
+    def direction(self, v: cn.Params) -> tuple[float, float]:
+        def at(step):
+            weights = [None if w is None else w + step * d for w, d in zip(self.p.weights,
+                                                                            v.weights)]
+            biases = [None if b is None else b + step * d for b, d in zip(self.p.biases,
+                                                                           v.biases)]
+            J, pattern = self._loss(cn.Params(weights, biases), self.x)
+            return J, pattern == self.pattern
+        return self._extrapolate(at, "a random direction")
+
+    def _extrapolate(self, at, what: str) -> tuple[float, float]:
+        step = self.h
+        while True:
+            up, smooth_up = at(step)
+            down, smooth_down = at(-step)
+            if smooth_up and smooth_down:  # central: R = (4·D(h/2) − D(h))/3
+                d1 = (up - down) / (2 * step)
+                up2, _ = at(step / 2)
+                down2, _ = at(-step / 2)
+                d2 = (up2 - down2) / step
+                return float((4 * d2 - d1) / 3), float(abs(d1 - d2) + 3 * self.dJ / step)
+            if smooth_up or smooth_down:  # one side only: R = 2·D(h/2) − D(h), one-sided
+                side = step if smooth_up else -step
+                d1 = ((up if smooth_up else down) - self.J0) / side
+                d2 = (at(side / 2)[0] - self.J0) / (side / 2)
+                return float(2 * d2 - d1), float(abs(d1 - d2) + 10 * self.dJ / step)
+            if step <= FD_MIN_STEP:
+                raise NoDerivative(
+                    f"J has no derivative along {what} here: on both sides of it a ReLU "
+                    "crosses its corner or a max-pooling window changes its maximum; change a "
+                    "number")
+            step /= 8
+
+
+def _pattern(inst: Instance, layers: list[cn.Layer]) -> bytes:
+    """Which side of its corner every ReLU net is on, and each max-pooling window's first
+    maximum: J is smooth where these stay as they are."""
+    parts = []
+    for layer, values in zip(inst.network.layers, layers):
+        if isinstance(layer, (Convolution, Dense)) and layer.activation == "relu":
+            parts.append((values.net > 0).tobytes())
+        elif isinstance(layer, Pooling) and layer.kind == "max_pool":
+            parts.append(values.first.tobytes())
+    return b"|".join(parts)
+
+
+def coordinates(p: cn.Params) -> list[Coordinate]:
+    """Every parameter, in convnumeric.flatten's order (the graph's)."""
+    return ([("w", l, i) for l, w in enumerate(p.weights) if w is not None
+             for i in np.ndindex(w.shape)]
+            + [("b", l, i) for l, b in enumerate(p.biases) if b is not None
+               for i in np.ndindex(b.shape)])
+
+
+def at_coordinates(inst: Instance, chosen: list[Coordinate], line: Line | None = None):
+    line = line or Line(inst)
+    results = [line.coordinate(c) for c in chosen]
+    return (np.array([r for r, _ in results], dtype=float),
+            np.array([e for _, e in results], dtype=float))
+
+
+def at_pixels(inst: Instance, chosen: list[tuple[int, ...]], line: Line | None = None):
+    line = line or Line(inst)
+    results = [line.pixel(i) for i in chosen]
+    return (np.array([r for r, _ in results], dtype=float),
+            np.array([e for _, e in results], dtype=float))
+
+
+def along(inst: Instance, directions: list[cn.Params], line: Line | None = None):
+    line = line or Line(inst)
+    results = [line.direction(v) for v in directions]
+    return (np.array([r for r, _ in results], dtype=float),
+            np.array([e for _, e in results], dtype=float))
