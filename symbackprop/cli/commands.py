@@ -34,6 +34,7 @@ from ..definitions.errors import (
 # start fast and never import SymPy.
 
 EXIT_USAGE = 2
+OPTIMIZER_STEPS = 10  # derive's steps: each is derived and verified in full
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
 MAX_JOBS = 64
 
@@ -162,6 +163,10 @@ def _parser() -> argparse.ArgumentParser:
                    "the four matrix equations with every matrix's shape (δ^L, δ^l, ∂J/∂W^l, "
                    "∂J/∂b^l), each entry checked equal to the scalar ones; with --json, adds "
                    "\"matrix\"")
+    d.add_argument("--steps", type=_whole(1, OPTIMIZER_STEPS), metavar="N",
+                   help="take N steps of the definition's optimizer (default 1), each from a "
+                   "gradient derived and verified again, and show each step's quantities "
+                   f"(velocity, moments) and the parameters after it (at most {OPTIMIZER_STEPS})")
     _seed_options(d)
     d.set_defaults(command=cmd_derive)
 
@@ -282,23 +287,65 @@ def cmd_derive(args) -> int:
 
     defn = _network_definition(args.file)
     inst = _instance(defn, args)
+    if defn.layered:
+        return _derive_layered(defn, inst, args)
     params = [_param(p, defn.network) for p in args.param or ()]
     if args.form == "matrix" and params:
         _usage("derive: --form matrix shows whole layers; leave out --param")
-    result = run_params(defn, inst, params) if params and not args.json else run(defn, inst)
+    whole = args.json or (args.steps or 1) > 1  # a later step moves every parameter
+    result = run_params(defn, inst, params) if params and not whole else run(defn, inst)
+    steps = _steps(defn, result, args)
     form = None
     if args.form == "matrix":
         from ..engine import matrixform
 
         form = matrixform.build(result)
     if args.json:
-        print(_json(report.as_json(result) | ({} if form is None else {
+        print(_json(report.as_json(result, steps) | ({} if form is None else {
             "matrix": report.matrix_json(form)}), args.file))
     elif form is not None:
         print(report.matrix_text(form))
     else:
-        print(report.text(result, params, defn.notation))
+        print(report.text(result, params, defn.notation, steps))
     return 0
+
+
+def _steps(defn, result, args):
+    """The optimizer's steps to show: None for plain gradient descent's one step (printed as
+    it always was), else each step derived and checked (optimize.optimize)."""
+    if defn.optimizer.plain and not args.steps:
+        return None
+    from ..engine.optimize import optimize
+
+    return optimize(defn, result, args.steps or 1)
+
+
+def _derive_layered(defn, inst, args) -> int:
+    """derive of a network on an image: text or JSON (the matrix form is for dense ones)."""
+    from ..engine import convreport
+    from ..engine.convverify import run, run_params
+
+    if args.form == "matrix":
+        _usage(f"{args.file}: --form matrix is for dense networks")
+    params = [_layered_param(p, defn.network) for p in args.param or ()]
+    whole = args.json or (args.steps or 1) > 1
+    result = run_params(defn, inst, params) if params and not whole else run(defn, inst)
+    steps = _steps(defn, result, args)
+    if args.json:
+        print(_json(convreport.as_json(result, steps), args.file))
+    else:
+        print(convreport.text(result, params, steps))
+    return 0
+
+
+def _layered_param(label: str, network) -> str:
+    """A --param of a network on an image: its canonical name, a kernel entry, weight or bias."""
+    definition.check_layered_name(label, network, lambda problem: _usage(f"--param: {problem}"),
+                                  derivatives=False)
+    if label[0] not in "KWb":
+        _usage(f"--param: '{label}' is not a kernel entry, weight or bias (like "
+               "K[1][1][1][2][2], W[4][1][3] or b[1][1])")
+    return label
 
 
 def _param(label: str, network) -> str:
@@ -325,6 +372,8 @@ def cmd_train(args) -> int:
     if args.steps is None:
         _usage("train: give --steps N (or, for a definition with data:, --epochs N)")
     inst = _instance(defn, args)
+    if defn.layered or not defn.optimizer.plain:
+        return _train_steps(defn, inst, args)
     history, p = numeric.train(inst, args.steps)
     outputs = numeric.forward(inst, p)[-1].out.T.tolist()  # a batch: a list per example
     if args.json:
@@ -339,6 +388,20 @@ def cmd_train(args) -> int:
     for e, out in enumerate(outputs if inst.batched else [outputs], start=1):
         print(("outputs" if not inst.batched else f"outputs of example {e}") + ": "
               + ", ".join(f"{y:.9g}" for y in out))
+    return 0
+
+
+def _train_steps(defn, inst, args) -> int:
+    """train --steps with an optimizer, or of a network on an image: the loss after each step
+    and, with --json, the optimizer's buffers after each step (descent.train)."""
+    from ..engine import descent, trainreport
+
+    states = trainreport.kept_states(inst, args.steps)
+    run = descent.train(inst, args.steps, keep=states)
+    if args.json:
+        print(_json(trainreport.as_json(inst, run), args.file))
+        return 0
+    print(trainreport.text(inst, run, args.steps))
     return 0
 
 
@@ -466,6 +529,10 @@ def cmd_audit(args) -> int:
     from ..marking import audit
 
     defn = _network_definition(args.file)
+    if not defn.optimizer.plain:
+        key = "optimizer" if defn.optimizer.name != "sgd" else "weight_decay"
+        _usage(f"{args.file}: {key}: audits of steps with an optimizer or weight decay are not "
+               "made yet; derive shows each step")
     if not (defn.claimed or defn.loss_after_steps or defn.outputs_after_steps):
         _usage(f"{args.file}: claimed: lists no figures to audit")
     claims = audit.audit(defn)

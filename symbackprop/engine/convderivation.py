@@ -38,7 +38,6 @@ from .convgraph import (
     pool_window,
     pool_windows,
     touching,
-    unflatten,
 )
 from .convsteps import (
     IN,
@@ -119,6 +118,7 @@ class _Builder:
     def __init__(self, graph: ConvGraph):
         self.g, self.net = graph, graph.network
         self.deltas: dict[str, Step] = {}
+        self.made: dict[tuple, Step] = {}  # the δ's again, by (layer, index): found faster
         self.out_grads: dict[str, Step] = {}
 
     def derivation(self, grads, inputs) -> ConvDerivation:
@@ -126,7 +126,7 @@ class _Builder:
                               dict(sorted(self.out_grads.items())), inputs)
 
     def grad(self, param: str) -> Step:
-        if param not in self.g.params:
+        if param not in self.g.symbols or param[0] not in "KWb":
             raise KeyError(f"{param} is not a parameter of this network")
         l, *index = _index(param)
         layer = self.net.layers[l - 1]
@@ -152,10 +152,11 @@ class _Builder:
     def kernel(self, l: int, f: int, c: int, u: int, v: int) -> Step:
         """∂J/∂K[l][f][c][u][v]: one path for each output position the entry touched."""
         k = name("K", l, f, c, u, v)
+        source = f"x[{c}]" if l == 1 else f"out[{l - 1}][{c}]"
         terms = []
         for i, j, r, s in kernel_positions(self.net, l, u, v):
-            net = name("net", l, f, i, j)
-            under = KernelInput(f"d{net}/d{k}", net, k, self.g[self.g.source_name(l, (c, r, s))],
+            net = f"net[{l}][{f}][{i}][{j}]"  # (written out: this loop makes most names)
+            under = KernelInput(f"d{net}/d{k}", net, k, self.g[f"{source}[{r}][{s}]"],
                                 IN, "kernel_gradient")
             terms.append(Chain(f"dJ/d{k} via {net}", (self.delta(l, (f, i, j)), under)))
         return KernelPaths(f"dJ/d{k}", tuple(terms))
@@ -174,10 +175,11 @@ class _Builder:
 
     def delta(self, l: int, index: tuple[int, ...]) -> Step:
         """δ = ∂J/∂net of a feature-map pixel or a dense neuron, built once each."""
-        key = f"dJ/d{name('net', l, *index)}"
-        if key not in self.deltas:
-            self.deltas[key] = self._delta(l, index, key)
-        return self.deltas[key]
+        made = self.made.get((l, index))
+        if made is None:
+            key = f"dJ/d{name('net', l, *index)}"
+            made = self.made[l, index] = self.deltas[key] = self._delta(l, index, key)
+        return made
 
     def _delta(self, l: int, index: tuple[int, ...], key: str) -> Step:
         out, net = self.g[name("out", l, *index)], self.g[name("net", l, *index)]
@@ -221,8 +223,9 @@ class _Builder:
 
     def _through_flatten(self, l: int, index, me: str, key: str) -> Step:
         """∂J/∂in[c][i][j] = ∂J/∂out[k] · 1, k its position in the vector."""
-        k = next(k for k in range(1, self.net.shapes[l][0] + 1)
-                 if unflatten(self.net, l, k) == index)
+        _, rows, cols = self.net.shapes[l - 1]
+        c, r, s = index
+        k = (c - 1) * rows * cols + (r - 1) * cols + s  # as convgraph.unflatten reads it back
         out = name("out", l, k)
         moved = FlattenGradient(f"d{out}/d{me}", out, me, sp.Integer(1), sp.Integer(1),
                                 "identity")
@@ -251,10 +254,11 @@ class _Builder:
         """One path through each output pixel, of every filter, whose window covers it."""
         layer, (c, r, s) = self.net.layers[l - 1], index
         terms = []
+        covering = touching(self.net, l, r, s)
         for f in range(1, layer.filters + 1):
-            for i, j, u, v in touching(self.net, l, r, s):
-                net = name("net", l, f, i, j)
-                back = KernelWeight(f"d{net}/d{me}", net, me, self.g[name("K", l, f, c, u, v)],
+            for i, j, u, v in covering:
+                net = f"net[{l}][{f}][{i}][{j}]"
+                back = KernelWeight(f"d{net}/d{me}", net, me, self.g[f"K[{l}][{f}][{c}][{u}][{v}]"],
                                     K, "input_gradient")
                 terms.append(Chain(f"{key} via {net}", (self.delta(l, (f, i, j)), back)))
         return InputPaths(key, tuple(terms))

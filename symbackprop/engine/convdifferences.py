@@ -77,6 +77,13 @@ class Line:
             return J, pattern == self.pattern
         return self._extrapolate(at, "a random direction")
 
+    def pixels_along(self, v: np.ndarray) -> tuple[float, float]:
+        """∇ₓJ·v for a direction v of the image."""
+        def at(step):
+            J, pattern = self._loss(self.p, self.x + step * v)
+            return J, pattern == self.pattern
+        return self._extrapolate(at, "a random direction of the image")
+
     def _extrapolate(self, at, what: str) -> tuple[float, float]:
         step = self.h
         while True:
@@ -138,5 +145,12 @@ def at_pixels(inst: Instance, chosen: list[tuple[int, ...]], line: Line | None =
 def along(inst: Instance, directions: list[cn.Params], line: Line | None = None):
     line = line or Line(inst)
     results = [line.direction(v) for v in directions]
+    return (np.array([r for r, _ in results], dtype=float),
+            np.array([e for _, e in results], dtype=float))
+
+
+def along_pixels(inst: Instance, directions: list[np.ndarray], line: Line | None = None):
+    line = line or Line(inst)
+    results = [line.pixels_along(v) for v in directions]
     return (np.array([r for r, _ in results], dtype=float),
             np.array([e for _, e in results], dtype=float))

@@ -90,6 +90,22 @@ class ConvGraph:
             return None
         return self.output_nets
 
+    def gathers(self, key: str) -> tuple[str, list[str]] | None:
+        """How a pooled or flattened pixel is made from what it reads: ("max", window),
+        ("mean", window) or ("copy", [the pixel]); None for a net, an activation's out, J."""
+        if not key.startswith("out"):
+            return None
+        l, *index = _indices(key)
+        layer = self.network.layers[l - 1]
+        if isinstance(layer, Flatten):
+            return "copy", [self.source_name(l, unflatten(self.network, l, index[0]))]
+        if isinstance(layer, Pooling):
+            c, i, j = index
+            window = [self.source_name(l, (c, r, s)) for r, s in pool_window(self.network, l,
+                                                                               i, j)]
+            return ("max" if layer.kind == "max_pool" else "mean"), window
+        return None
+
     # --- the sums ------------------------------------------------------------------------
 
     def source_name(self, l: int, index: tuple[int, ...]) -> str:

@@ -95,7 +95,9 @@ def forward(graph: Graph, inst: Instance, decimals: int | None = None) -> dict[s
                                                           for k in graph.order}
     env = _env(graph, values, DIGITS)
     for key in graph.order:  # J from the rounded outputs, as the student works it
-        value = graph.equations[key].xreplace(env)
+        gathered = graph.gathers(key)
+        value = graph.equations[key].xreplace(env) if gathered is None else \
+            _gather(gathered[0], gathered[1], {k: env[graph[k]] for k in gathered[1]})
         values[key] = _round(graph, key, _double(key, value), decimals)
         env[graph[key]] = sp.Float(values[key], DIGITS)
     return values
@@ -133,6 +135,8 @@ def _exact_pass(graph: Graph, values: dict[str, float]) -> tuple[dict, int]:
                     widest = max(widest, abs(env[key]))
                 elif _digits(widest) > digits:
                     break  # wider nets than these digits keep: start again with more
+                elif (gathered := graph.gathers(key)) is not None:
+                    env[key] = _gather(*gathered, env)
                 else:
                     env[key] = _substitute(graph, key, env, digits)
             else:
@@ -201,7 +205,21 @@ def _binary(v) -> tuple[int, int]:
     return (-man if sign else man), exp
 
 
+def _gather(how: str, names: list[str], env):
+    """A pooled or flattened pixel from what it reads: the largest (exact), the mean (rounded
+    once, at the working precision), or the one number it copies. Taken directly: a SymPy
+    Max of a window's symbols costs milliseconds to build."""
+    if how == "copy":
+        return env[names[0]]
+    numbers = [mpmath.mpf(env[k]) for k in names]
+    return max(numbers) if how == "max" else mpmath.fsum(numbers) / len(numbers)
+
+
 def _substitute(graph: Graph, key: str, env, digits: int) -> mpmath.mpf:
+    if key != "J" and graph.activation_of(key) in ("relu", "identity"):
+        # max(0, net) and net are exact: what SymPy's Max would give, without building it
+        net = mpmath.mpf(env["net" + key[3:]])
+        return net if graph.activation_of(key) == "identity" else max(mpmath.mpf(0), net)
     expr, inputs = _equation(graph, key)
     value = expr.xreplace({s: sp.Float(env[name], digits) for s, name in inputs.items()})
     if not value.is_Float:  # log(2) where exact zeros went in: a number all the same
@@ -347,8 +365,14 @@ class _Env:
             if number is None:
                 number = self.numbers[expr.name] = mpmath.mpf(self.quantities[expr.name])
             return number
-        for s in expr.free_symbols - self.floats.keys():
-            self.floats[s] = sp.Float(self.quantities[s.name], self.digits)
+        at = getattr(expr.func, "at", None)
+        if at is not None and all(a.is_Symbol or a.is_Integer for a in expr.args):
+            # a rule's own function of quantities (ReLU', a window's first maximum): its value
+            # from theirs, exactly as its eval gives it, without substituting SymPy Floats
+            return at(*(self.substitute(a) if a.is_Symbol else int(a) for a in expr.args))
+        for s in expr.free_symbols:  # (a set difference with the keys would hash them all)
+            if s not in self.floats:
+                self.floats[s] = sp.Float(self.quantities[s.name], self.digits)
         return expr.xreplace(self.floats)
 
 

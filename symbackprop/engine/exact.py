@@ -32,6 +32,7 @@ from .steps import Chain, Factor, PathSum, Step, children
 __all__ = ["Exact"]
 
 LOOK = 1e-9  # a value this much smaller than its parts is looked at exactly (never decided so)
+DECIDE_DEPTH = 4  # levels _decide looks down before it leaves a step to the walk
 BIG = 60  # operations past which an exact value is kept as an opaque symbol (keeps cost linear)
 
 
@@ -54,23 +55,55 @@ class Exact:
             _post_order(step, _target, children, self.values, self._value)
         return self.values[step.target]
 
-    def _decide(self, step: Step) -> bool:
+    def _decide(self, step: Step, depth: int = 0) -> bool:
         """Both decisions at once where they need no walk, as for most steps of a big network:
-        a factor that is one nonzero quantity (every weight's input), and a chain of decided
-        factors (every weight's δ·in). False where the walk is needed."""
+        a factor that is one nonzero quantity (every weight's input), a factor far from 0
+        beside its operands or one whose value is its rule's 0 or 1 (ReLU', a pooling
+        window's first maximum), a chain of decided factors (every weight's δ·in), and a sum
+        of decided paths far from 0 beside them (a kernel entry's). Each is what the walk's
+        _is_zero and _value would decide. False where the walk is needed."""
         if step.target in self.values:
             return True
         if isinstance(step, Factor):
-            v = self.r.steps[step.target]
-            if not step.expr.is_Symbol or v == 0:
-                return False
-            self.zero[step.target], self.values[step.target] = False, v + 0.0
-            return True
+            return self._decide_factor(step)
+        if isinstance(step, PathSum):
+            return self._decide_sum(step, depth)
         if not isinstance(step, Chain) or not all(
-                f.target in self.values or isinstance(f, Factor) and self._decide(f)
-                for f in step.factors):  # one level only: a chain of δ's may be deep
+                f.target in self.values or depth < DECIDE_DEPTH and self._decide(f, depth + 1)
+                for f in step.factors):  # a few levels only: a chain of δ's may be deep
             return False
         self.zero[step.target] = any(self.zero[f.target] for f in step.factors)
+        self.values[step.target] = self._value(step)
+        return True
+
+    def _decide_factor(self, step: Factor) -> bool:
+        v = self.r.steps[step.target]
+        if step.rule in ("relu", "max_pool"):  # exactly 0 or 1 (see _exact)
+            self.zero[step.target], self.values[step.target] = v == 0, v + 0.0
+            return True
+        if v == 0:
+            return False
+        if step.expr.is_Symbol:
+            parts = abs(self.r.values[step.expr.name])
+        else:
+            parts = max((abs(self.r.values[s.name]) for s in step.expr.free_symbols),
+                        default=abs(v))
+        if abs(v) <= LOOK * parts:  # small beside its operands: look at it exactly
+            return False
+        self.zero[step.target], self.values[step.target] = False, v + 0.0
+        return True
+
+    def _decide_sum(self, step: PathSum, depth: int) -> bool:
+        if not all(t.target in self.values or depth < DECIDE_DEPTH and self._decide(t, depth + 1)
+                   for t in step.terms):
+            return False
+        if all(self.zero[t.target] for t in step.terms):
+            self.zero[step.target], self.values[step.target] = True, 0.0
+            return True
+        v = self.r.steps[step.target]
+        if abs(v) <= LOOK * sum(abs(self.r.steps[t.target]) for t in step.terms):
+            return False
+        self.zero[step.target] = False
         self.values[step.target] = self._value(step)
         return True
 
@@ -155,6 +188,9 @@ class _Quantities:
         softmax = self.graph.softmax_nets(key)
         if softmax is not None:
             return softmax
+        gathered = self.graph.gathers(key)  # a pooled or flattened pixel: what it reads
+        if gathered is not None:
+            return gathered[1]
         return [s.name for s in self.graph.equations[key].free_symbols]
 
     def _softmax(self, key: str) -> bool:
@@ -167,6 +203,16 @@ class _Quantities:
             # e_j / Σ e_k, so that Σ out = 1 is seen; the e's are opaque unless exp(0) = 1
             e = [sp.exp(self.memo[k]) for k in self._inputs(key)]
             return e[int(re.findall(r"\d+", key)[-1]) - 1] / sp.Add(*e)
+        gathered = self.graph.gathers(key)
+        if gathered is not None:  # without building a window's Max in symbols
+            how, names = gathered
+            parts = [self.memo[k] for k in names]
+            if how == "copy":
+                return parts[0]
+            if how == "mean":
+                return _rational_or_atom(sp.Add(*parts) / len(parts), key, self.floats)
+            return _rational_or_atom(sp.Max(*parts) if all(p.is_Rational for p in parts)
+                                     else sp.Symbol("~"), key, self.floats)
         equation = self.graph.equations[key]
         env = {s: self.memo[s.name] for s in equation.free_symbols}
         return _rational_or_atom(equation.xreplace(env), key, self.floats)

@@ -129,6 +129,10 @@ class Graph:
         l = self.layer_of(key)
         return [name("net", l, k) for k in range(1, self.network.layers[l] + 1)]
 
+    def gathers(self, key: str) -> None:
+        """A dense network has no pooled or flattened pixels (see ConvGraph.gathers)."""
+        return None
+
     def net_terms_of(self, key: str) -> tuple[list[tuple[str, str]], str | None]:
         l, j = (int(i) for i in key[4:-1].split("]["))
         return self.net_terms(l, j)
