@@ -15,16 +15,25 @@ from ..formats.mathml import math
 
 def partial(target: str, notation: str, layers: tuple[int, ...]) -> str:
     """LaTeX ∂top/∂bottom for a step's target such as 'dJ/dW[2][1][1]' or 'dJ/db[2] via
-    net[2][1]' (a path: the via is left out, the table says it)."""
-    top, bottom = (n if n == "J" else symbol(n, notation, layers)
+    net[2][1]' (a path: the via is left out, the table says it). A network on an image
+    (notation "canonical") writes its names as they are, upright."""
+    top, bottom = (n if n == "J" else _upright(n) if notation == "canonical"
+                   else symbol(n, notation, layers)
                    for n in target.split(" via ")[0][1:].split("/d", 1))
     return rf"\frac{{\partial {top}}}{{\partial {bottom}}}"
 
 
+def _upright(name: str) -> str:
+    """A canonical name in LaTeX as written: K[1][1][1][2][2] with its brackets."""
+    return r"\mathrm{" + name.replace("[", "{[}").replace("]", "{]}") + "}"
+
+
 def result_html(result) -> str:
     d, v = result.definition, result.verified
-    rows = "".join(f"<tr><td>{_math(partial(f'dJ/d{p}', d.notation, d.network.layers))}</td>"
-                   f"<td>{g:.9g}</td><td>{v.updated[p]:.9g}</td></tr>"
+    notation, layers = ("canonical", ()) if d.layered else (d.notation, d.network.layers)
+    updated = result.updated
+    rows = "".join(f"<tr><td>{_math(partial(f'dJ/d{p}', notation, layers))}</td>"
+                   f"<td>{g:.9g}</td><td>{updated[p]:.9g}</td></tr>"
                    for p, g in list(v.grads.items())[:_MAX_ROWS])
     more = len(v.grads) - _MAX_ROWS
     note = f"<p>… and {more:,} more (result.grad has them all)</p>" if more > 0 else ""

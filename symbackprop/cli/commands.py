@@ -340,8 +340,10 @@ def _derive_layered(defn, inst, args) -> int:
 
 def _layered_param(label: str, network) -> str:
     """A --param of a network on an image: its canonical name, a kernel entry, weight or bias."""
-    definition.check_layered_name(label, network, lambda problem: _usage(f"--param: {problem}"),
-                                  derivatives=False)
+    from ..definitions.canonical import check_layered_name
+
+    check_layered_name(label, network, lambda problem: _usage(f"--param: {problem}"),
+                       derivatives=False)
     if label[0] not in "KWb":
         _usage(f"--param: '{label}' is not a kernel entry, weight or bias (like "
                "K[1][1][1][2][2], W[4][1][3] or b[1][1])")

@@ -8,7 +8,7 @@ the buffers after every step.
 ...          {'W[1][1][1]': 0.5}, {}, 1)
 >>> print(text([s], ['W[1][1][1]']))
 After 1 momentum step (η = 0.1; μ = 0.9):
-  step 1 of W[1][1][1] (1 before it):
+  step 1 of W[1][1][1], 1 before it:
     velocity_1 W[1][1][1] = g = dJ/dW[1][1][1] = 0.5
     new_1 W[1][1][1] = w - η*v = W[1][1][1] - 0.1*velocity_1 W[1][1][1] = 0.95
 """
@@ -46,7 +46,7 @@ def text(steps: list[OptimizerStep], params: list[str], shown=lambda p: p) -> st
             if chain is None:
                 lines.append(f"  step {step.t} of {shown(p)}: fixed (update_biases: false)")
                 continue
-            lines.append(f"  step {step.t} of {shown(p)} ({_number(step.before[p])} before it):")
+            lines.append(f"  step {step.t} of {shown(p)}, {_number(step.before[p])} before it:")
             for u in chain:
                 forms = []
                 for form in (_form(u.general), _form(u.expr), _number(step.values[u.target])):
