@@ -3,10 +3,10 @@ on its own error: of a parameter, of an image pixel, or along a direction of eve
 
 Central differences, Richardson-extrapolated, as numeric.finite_differences takes them, where J
 is smooth over the whole step: where every ReLU keeps its side and every max-pooling window its
-first maximum. Where a step crosses a corner or a tie on one side only (a ReLU net exactly 0,
-two equal maxima), the difference is taken on the side that keeps them, one-sided and
-extrapolated: that side's slope is the derivative PyTorch's conventions pick (ReLU'(0) = 0;
-a tie's gradient to the first maximum, which stays the maximum on that side).
+first maximum. Where a step would carry a ReLU across its corner or move a window's maximum
+(a net exactly 0, equal maxima), J is differenced with every ReLU's side and every window's
+maximum held as they are at the point: that is the function whose derivative PyTorch's
+conventions give there (ReLU'(0) = 0; a tie's gradient to the first maximum).
 
 >>> from symbackprop.definitions.definition import parse
 >>> from symbackprop.engine.sample import instance
@@ -23,10 +23,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..definitions.errors import NoDerivative
 from ..definitions.layers import Convolution, Dense, Pooling
 from . import convnumeric as cn
-from .numeric import FD_MIN_STEP, FD_STEP
+from .numeric import FD_STEP
 from .sample import Instance
 
 Coordinate = tuple[str, int, tuple[int, ...]]  # ('w' or 'b', layer - 1, index in its array)
@@ -39,73 +38,61 @@ class Line:
         self.inst, self.h = inst, h
         self.p = cn.params(inst, np.longdouble)
         self.x = cn.image(inst, np.longdouble)
-        self.J0, self.pattern = self._loss(self.p, self.x)
+        layers = cn.forward(inst, self.p, self.x)
+        self.pattern, self.held = _pattern(inst, layers), cn.hold(inst, layers)
         self.dJ = float(np.finfo(np.longdouble).eps) * cn.rounding(inst, cn.params(inst))
 
-    def _loss(self, p: cn.Params, x: np.ndarray):
-        """J at p and x, and the pattern of ReLU sides and windows' first maxima there."""
-        layers = cn.forward(self.inst, p, x)
-        return cn.loss(self.inst, p, layers), _pattern(self.inst, layers)
+    def _loss(self, p: cn.Params, x: np.ndarray, held: bool = False):
+        """J at p and x (the point's ReLU sides and maxima held, if asked), and whether the
+        pattern of ReLU sides and windows' first maxima is the point's."""
+        layers = cn.forward(self.inst, p, x, self.held if held else None)
+        return cn.loss(self.inst, p, layers), held or _pattern(self.inst, layers) == \
+            self.pattern
 
     def coordinate(self, c: Coordinate) -> tuple[float, float]:
         kind, l, index = c
         array = (self.p.weights if kind == "w" else self.p.biases)[l]
-        return self._at_entry(array, index, lambda: self._loss(self.p, self.x))
+        return self._at_entry(array, index)
 
     def pixel(self, index: tuple[int, ...]) -> tuple[float, float]:
-        return self._at_entry(self.x, index, lambda: self._loss(self.p, self.x))
+        return self._at_entry(self.x, index)
 
-    def _at_entry(self, array: np.ndarray, index, evaluate) -> tuple[float, float]:
+    def _at_entry(self, array: np.ndarray, index) -> tuple[float, float]:
         keep = array[index]
 
-        def at(step):
+        def at(step, held=False):
             array[index] = keep + step
             try:
-                J, pattern = evaluate()
-                return J, pattern == self.pattern
+                return self._loss(self.p, self.x, held)
             finally:
                 array[index] = keep
-        return self._extrapolate(at, f"the entry {index}")
+        return self._extrapolate(at)
 
     def direction(self, v: cn.Params) -> tuple[float, float]:
-        def at(step):
+        def at(step, held=False):
             weights = [None if w is None else w + step * d for w, d in zip(self.p.weights,
                                                                             v.weights)]
             biases = [None if b is None else b + step * d for b, d in zip(self.p.biases,
                                                                            v.biases)]
-            J, pattern = self._loss(cn.Params(weights, biases), self.x)
-            return J, pattern == self.pattern
-        return self._extrapolate(at, "a random direction")
+            return self._loss(cn.Params(weights, biases), self.x, held)
+        return self._extrapolate(at)
 
     def pixels_along(self, v: np.ndarray) -> tuple[float, float]:
         """∇ₓJ·v for a direction v of the image."""
-        def at(step):
-            J, pattern = self._loss(self.p, self.x + step * v)
-            return J, pattern == self.pattern
-        return self._extrapolate(at, "a random direction of the image")
+        return self._extrapolate(lambda step, held=False: self._loss(self.p, self.x + step * v,
+                                                                     held))
 
-    def _extrapolate(self, at, what: str) -> tuple[float, float]:
-        step = self.h
-        while True:
-            up, smooth_up = at(step)
-            down, smooth_down = at(-step)
-            if smooth_up and smooth_down:  # central: R = (4·D(h/2) − D(h))/3
-                d1 = (up - down) / (2 * step)
-                up2, _ = at(step / 2)
-                down2, _ = at(-step / 2)
-                d2 = (up2 - down2) / step
-                return float((4 * d2 - d1) / 3), float(abs(d1 - d2) + 3 * self.dJ / step)
-            if smooth_up or smooth_down:  # one side only: R = 2·D(h/2) − D(h), one-sided
-                side = step if smooth_up else -step
-                d1 = ((up if smooth_up else down) - self.J0) / side
-                d2 = (at(side / 2)[0] - self.J0) / (side / 2)
-                return float(2 * d2 - d1), float(abs(d1 - d2) + 10 * self.dJ / step)
-            if step <= FD_MIN_STEP:
-                raise NoDerivative(
-                    f"J has no derivative along {what} here: on both sides of it a ReLU "
-                    "crosses its corner or a max-pooling window changes its maximum; change a "
-                    "number")
-            step /= 8
+    def _extrapolate(self, at) -> tuple[float, float]:
+        """Central differences, R = (4·D(h/2) − D(h))/3, of J; of J with the point's ReLU
+        sides and maxima held where the step would change one of them."""
+        up, smooth_up = at(self.h)
+        down, smooth_down = at(-self.h)
+        held = not (smooth_up and smooth_down)
+        if held:
+            up, down = at(self.h, True)[0], at(-self.h, True)[0]
+        d1 = (up - down) / (2 * self.h)
+        d2 = (at(self.h / 2, held)[0] - at(-self.h / 2, held)[0]) / self.h
+        return float((4 * d2 - d1) / 3), float(abs(d1 - d2) + 3 * self.dJ / self.h)
 
 
 def _pattern(inst: Instance, layers: list[cn.Layer]) -> bytes:

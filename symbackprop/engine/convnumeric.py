@@ -77,8 +77,10 @@ def windows(a: np.ndarray, size, stride, padding=(0, 0)) -> np.ndarray:
     return sliding_window_view(a, (kh, kw), axis=(1, 2))[:, ::sh, ::sw]
 
 
-def forward(inst: Instance, p: Params, x: np.ndarray | None = None) -> list[Layer]:
-    """Every layer's net (where it has one) and out."""
+def forward(inst: Instance, p: Params, x: np.ndarray | None = None,
+            held: list | None = None) -> list[Layer]:
+    """Every layer's net (where it has one) and out. With `held` (see hold), every ReLU
+    keeps the side of its corner and every max-pooling window the maximum it had there."""
     a = image(inst, p_dtype(p)) if x is None else x
     layers = []
     for l, layer in enumerate(inst.network.layers):
@@ -87,11 +89,11 @@ def forward(inst: Instance, p: Params, x: np.ndarray | None = None) -> list[Laye
             z = np.einsum("chwuv,fcuv->fhw", view, p.weights[l])
             if p.biases[l] is not None:
                 z = z + p.biases[l][:, None, None]
-            a = numeric.ACTIVATE[layer.activation](z)
+            a = _activate(layer, z, None if held is None else held[l])
             layers.append(Layer(z, a))
         elif isinstance(layer, Dense):
             z = p.weights[l] @ a + (0 if p.biases[l] is None else p.biases[l])
-            a = numeric.ACTIVATE[layer.activation](z)
+            a = _activate(layer, z, None if held is None else held[l])
             layers.append(Layer(z, a))
         elif isinstance(layer, Flatten):
             a = a.reshape(-1)
@@ -100,13 +102,34 @@ def forward(inst: Instance, p: Params, x: np.ndarray | None = None) -> list[Laye
             view = windows(a, layer.size, layer.stride)
             flat = view.reshape(view.shape[:3] + (-1,))
             if layer.kind == "max_pool":
-                first = flat.argmax(axis=-1)  # the first of equal maxima, in reading order
+                # the first of equal maxima, in reading order (or the one held)
+                first = flat.argmax(axis=-1) if held is None else held[l]
                 a = np.take_along_axis(flat, first[..., None], axis=-1)[..., 0]
                 layers.append(Layer(None, a, first))
             else:
                 a = flat.sum(axis=-1) / flat.shape[-1]
                 layers.append(Layer(None, a))
     return layers
+
+
+def _activate(layer, z: np.ndarray, side: np.ndarray | None) -> np.ndarray:
+    if side is not None and layer.activation == "relu":  # the corner's side held: z or 0
+        return np.where(side, z, 0 * z)
+    return numeric.ACTIVATE[layer.activation](z)
+
+
+def hold(inst: Instance, layers: list[Layer]) -> list:
+    """What `forward(held=...)` keeps: each ReLU layer's side of the corner (net > 0, ReLU'(0)
+    taken as 0) and each max-pooling window's first maximum, None for every other layer."""
+    kept = []
+    for layer, values in zip(inst.network.layers, layers):
+        if isinstance(layer, (Convolution, Dense)) and layer.activation == "relu":
+            kept.append(values.net > 0)
+        elif isinstance(layer, Pooling) and layer.kind == "max_pool":
+            kept.append(values.first)
+        else:
+            kept.append(None)
+    return kept
 
 
 def p_dtype(p: Params):

@@ -7,8 +7,9 @@ Two things have no derivative and are refused by name: a ReLU net that is 0 only
 rounding, and a max-pooling window whose largest values are equal only up to rounding (SymPy
 and NumPy could then pick different maxima). A net that is exactly 0, or values exactly equal
 (a ReLU's zeros, a filter over a blank patch), are fine: PyTorch's conventions decide them
-(ReLU'(0) = 0; a tie's gradient goes to the first maximum), and finite differences are taken
-on the side where those conventions hold.
+(ReLU'(0) = 0; a tie's gradient goes to the first maximum), and finite differences there
+hold every ReLU's side and every window's maximum as they are at the point, the function whose
+derivative those conventions give.
 
 >>> from symbackprop.definitions.definition import parse
 >>> from symbackprop.engine.sample import instance
