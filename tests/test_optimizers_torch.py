@@ -123,3 +123,38 @@ def test_networks_on_an_image_step_as_torch_optim(seed: int, opt: Optimizer):
     # the graph's order: every kernel and weight layer by layer, then every bias
     theirs = np.concatenate([p.detach().numpy().ravel() for p in weights + biases])
     _close(cn.flatten(ours.params), theirs, "parameters")
+
+
+@pytest.mark.parametrize("opt", OPTIMIZERS[1:], ids=lambda o: f"{o.name}-{o.weight_decay}")
+def test_derived_steps_are_torch_optims_steps(opt: Optimizer):
+    """derive --steps: each step's quantities worked from the rules' SymPy forms, from a
+    gradient derived and verified again at every step, against torch.optim's three steps."""
+    from dataclasses import replace
+
+    from symbackprop.engine import convnumeric as cn
+    from symbackprop.engine.convverify import run
+    from symbackprop.engine.optimize import optimize
+
+    defn = replace(random_definition(9), optimizer=opt, learning_rate=0.05)
+    inst = replace(instance(defn), optimizer=opt, learning_rate=0.05)
+    steps = optimize(defn, run(defn, inst), 3)
+    model = torch_model(inst)
+    params = list(model.parameters())
+    weights = [p for p in params if p.dim() > 1]
+    biases = [p for p in params if p.dim() == 1]
+    optim = torch_optimizer(opt, inst.learning_rate, weights, biases)
+    x, t = torch.tensor(cn.image(inst)), torch.tensor(cn.targets(inst))
+    for _ in range(3):
+        optim.zero_grad()
+        torch_loss(inst.network.loss, model(x), t).backward()
+        optim.step()
+    names = list(steps[-1].new)
+    ours = np.array([steps[-1].new[n] for n in names])
+    theirs = np.concatenate([p.detach().numpy().ravel() for p in weights + biases])
+    _close(ours, theirs, "parameters after 3 derived steps")
+    buffers = {"momentum_buffer": "velocity", "square_avg": "square_avg", "exp_avg": "m",
+               "exp_avg_sq": "v"}
+    for key, name in buffers.items():
+        if name in steps[-1].state:
+            state = np.concatenate([optim.state[p][key].numpy().ravel() for p in weights + biases])
+            _close(np.array([steps[-1].state[name][n] for n in names]), state, name)

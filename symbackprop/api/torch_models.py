@@ -39,7 +39,8 @@ def from_torch(model, inputs, targets, loss: str = "cross_entropy",
     spec = {"title": title, "learning_rate": learning_rate,
             "network": {"input": dict(zip(("channels", "height", "width"), image[1])),
                         "layers": specs, "loss": engine_loss}}
-    _within_bounds(spec)
+    shapes = _within_bounds(spec)
+    _fits(model, layers, shapes)
     spec["values"] = {"image": image[0], "targets": None, "layers": [
         _numbers(module) for module in layers]}
     defn = Definition.from_dict(spec, source=SOURCE)  # checks the shapes before the targets
@@ -165,11 +166,29 @@ def _image(inputs) -> tuple[list, tuple[int, int, int]]:
     return x.detach().double().tolist(), tuple(int(n) for n in x.shape)
 
 
-def _within_bounds(spec: dict) -> None:
-    """The definition's bounds, from the shapes alone, before any weight is read."""
+def _within_bounds(spec: dict) -> tuple:
+    """The definition's bounds, from the shapes alone, before any weight is read; the shape
+    each layer reads and gives."""
     from ..definitions.definition import Definition
 
-    Definition.from_dict({k: v for k, v in spec.items() if k != "values"}, source=SOURCE)
+    return Definition.from_dict({k: v for k, v in spec.items() if k != "values"},
+                                source=SOURCE).network.shapes
+
+
+def _fits(model, layers, shapes) -> None:
+    """Each Conv2d and Linear takes what the layer before it gives."""
+    torch = _torch()
+    where = [i for i, m in enumerate(model) if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear,
+                                                            torch.nn.MaxPool2d, torch.nn.AvgPool2d,
+                                                            torch.nn.Flatten))]
+    for l, (i, m) in enumerate(zip(where, layers)):
+        if m is None:
+            continue
+        takes = m.in_channels if isinstance(m, torch.nn.Conv2d) else m.in_features
+        what = "channels" if isinstance(m, torch.nn.Conv2d) else "inputs"
+        if takes != shapes[l][0]:
+            raise DefinitionError(SOURCE, f"model[{i}]", f"takes {takes} {what} but the layer "
+                                  f"before gives {shapes[l][0]}")
 
 
 def _numbers(module) -> dict:

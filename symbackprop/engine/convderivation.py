@@ -117,6 +117,7 @@ def _index(key: str) -> tuple[int, ...]:
 class _Builder:
     def __init__(self, graph: ConvGraph):
         self.g, self.net = graph, graph.network
+        self.sym = graph.symbols.__getitem__  # (the graph's own lookup, one call fewer)
         self.deltas: dict[str, Step] = {}
         self.made: dict[tuple, Step] = {}  # the δ's again, by (layer, index): found faster
         self.out_grads: dict[str, Step] = {}
@@ -156,7 +157,7 @@ class _Builder:
         terms = []
         for i, j, r, s in kernel_positions(self.net, l, u, v):
             net = f"net[{l}][{f}][{i}][{j}]"  # (written out: this loop makes most names)
-            under = KernelInput(f"d{net}/d{k}", net, k, self.g[f"{source}[{r}][{s}]"],
+            under = KernelInput(f"d{net}/d{k}", net, k, self.sym(f"{source}[{r}][{s}]"),
                                 IN, "kernel_gradient")
             terms.append(Chain(f"dJ/d{k} via {net}", (self.delta(l, (f, i, j)), under)))
         return KernelPaths(f"dJ/d{k}", tuple(terms))
@@ -241,9 +242,9 @@ class _Builder:
             target = f"d{out}/d{me}"
             if layer.kind == "max_pool":
                 symbols = [self.g[self.g.source_name(l, (c, a, b))] for a, b in window]
-                factor = MaxPoolGradient(target, out, me,
-                                         FirstMaximum(window.index((r, s)) + 1, *symbols),
-                                         FirstMaximum(1, WINDOW), "max_pool")
+                factor = MaxPoolGradient(target, out, me, FirstMaximum(
+                    window.index((r, s)) + 1, *symbols, evaluate=False),
+                    FirstMaximum(1, WINDOW), "max_pool")
             else:
                 factor = AveragePoolGradient(target, out, me, sp.Rational(1, len(window)),
                                              1 / WINDOW_SIZE, "average_pool")
@@ -258,7 +259,7 @@ class _Builder:
         for f in range(1, layer.filters + 1):
             for i, j, u, v in covering:
                 net = f"net[{l}][{f}][{i}][{j}]"
-                back = KernelWeight(f"d{net}/d{me}", net, me, self.g[f"K[{l}][{f}][{c}][{u}][{v}]"],
-                                    K, "input_gradient")
+                entry = self.sym(f"K[{l}][{f}][{c}][{u}][{v}]")
+                back = KernelWeight(f"d{net}/d{me}", net, me, entry, K, "input_gradient")
                 terms.append(Chain(f"{key} via {net}", (self.delta(l, (f, i, j)), back)))
         return InputPaths(key, tuple(terms))

@@ -31,8 +31,9 @@ import re
 from ..definitions.layers import Convolution, Dense, Flatten, Pooling
 from .convsteps import FilterBiasPaths, InputPaths, KernelPaths, PoolPaths
 from .graph import name
+from .printing import form as _form
 from .report import _DELTAS_HEAD, _times, _via, _Writer, verification_text
-from .steps import Chain, Factor, PathSum, Step, children
+from .steps import ActivationGradient, Chain, Factor, PathSum, Step, children
 from .verify import Verified
 
 __all__ = ["as_json", "gradient_text", "params_json", "text"]
@@ -72,6 +73,8 @@ def text(r: Verified, params: list[str] | None = None, steps=None) -> str:
         parts.append(updatereport.text(steps, asked))
     return "\n".join(parts + [verification_text(r) + _inputs_checked(r)])
 
+
+_SLOPES = ("sigmoid", "tanh", "relu", "identity")  # general forms in out and net alone
 
 _INPUT_RULE = ("the full convolution of δ with the kernel turned 180° (each pixel adds, over "
                "every output whose window covers it, that output's δ times the kernel entry "
@@ -177,8 +180,13 @@ class _ConvWriter(_Writer):
     def deltas(self, params: list[str]) -> list[str]:
         """Each δ, and each pooled or flattened pixel's dJ/dout, the gradients need, output
         layer first (a feature map's or a dense layer's dJ/dout is written inside its δ)."""
-        keys = sorted(self._needed([self.r.derivation.grads[p] for p in params]),
-                      key=lambda k: (-_layer(k), _indices(k)))
+        derived = self.r.derivation
+        if set(params) == derived.grads.keys():  # every one of them: no walk needed
+            found = set(derived.deltas) | {k for k in derived.out_grads if k.startswith(
+                "dJ/dout") and isinstance(self.net.layers[_layer(k) - 1], (Pooling, Flatten))}
+        else:
+            found = self._needed([derived.grads[p] for p in params])
+        keys = sorted(found, key=lambda k: (-_layer(k), _indices(k)))
         lines = []
         for key in keys:
             if key.startswith("dJ/dnet"):
@@ -225,6 +233,20 @@ class _ConvWriter(_Writer):
             return [f"{indent}{head} = 0 ({_none(step)})"]
         return ([f"{indent}{head} = {self._rule(step)} = {self.value(step)}"]
                 + [f"{indent}  via {_via(t.target)}: {self.term(t)}" for t in step.terms])
+
+    def factor(self, f: Factor, indent: str) -> str:
+        """As report's, an activation's slope written from its general form with this
+        pixel's names put in (what SymPy prints, without printing thousands of forms)."""
+        if not isinstance(f, ActivationGradient) or f.rule not in _SLOPES:
+            return super().factor(f, indent)
+        general = _form(f.general)
+        local = re.sub(r"\bout\b", f.of, re.sub(r"\bnet\b", f.wrt, general))
+        forms = [general] + ([local] if local != general else []) + [self.value(f)]
+        if forms[-1] == forms[-2]:
+            forms.pop()
+        if f.rule == "relu":
+            forms[-1] += f" ({f.wrt} {'>' if self.exact.value(f) else '<'} 0)"
+        return f"{indent}{f.target} = " + " = ".join(forms)
 
     def term(self, term: Chain) -> str:
         before, factor = term.factors

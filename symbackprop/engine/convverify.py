@@ -55,7 +55,7 @@ from .verify import (
 __all__ = ["run", "run_params", "verify"]
 
 FD_PIXELS = 256  # an image's pixels differenced one at a time; more: a sample and directions
-CORNER = 1e-9  # a ReLU net, or a gap between a window's two largest values, this small
+CORNER = 1e-12  # a ReLU net, or a gap between a window's two largest values, this small
 #                relative to its size scale is 0 only up to rounding: refused
 
 

@@ -20,6 +20,7 @@ from functools import partial
 
 from ..definitions.canonical import example_of
 from ..definitions.definition import Definition
+from ..definitions.errors import UsageError
 from ..engine import numeric
 from ..engine.sample import Instance, NoGoodDraw, fully_given, instance
 from ..engine.verify import VerificationError, Verified, run
@@ -98,9 +99,11 @@ def number_width(size: int) -> int:
     return max(2, len(str(size)))
 
 
-class NotBuiltYet(ValueError):
+class NotBuiltYet(UsageError, ValueError):
     """A definition whose worksheets this version does not make (a network on an image, an
-    optimizer other than plain gradient descent): derive and train work on it."""
+    optimizer other than plain gradient descent): derive and train work on it. A usage error
+    (one line, exit code 2) wherever it reaches the command line, and the ValueError that
+    check_printable raises for a sheet it cannot print."""
 
 
 def not_built_yet(defn: Definition) -> None:
