@@ -26,10 +26,12 @@ the way back), `dout[l][c][m][n]/dout[l-1][c][i][j]` (pooling) and `dout[l][k]/d
 (`dJ/dK[1][1][1][2][2] via net[1][1][3][1]`).
 
 An optimizer's step t (1-based) of a parameter P (any canonical parameter name) has these
-quantities: `g_t P`, the gradient it uses (∂J/∂P, plus λ·P under weight decay);
+quantities: `g_t P`, the gradient it uses (∂J/∂P at the parameters step t starts from, plus
+λ·P under weight decay);
 `velocity_t P` (momentum's buffer); `square_avg_t P` (RMSprop's running mean of g²);
 `m_t P` and `v_t P` (Adam's moments) and `mhat_t P`, `vhat_t P` (bias-corrected); and
-`new_t P`, P after the step (`new P` is `new_1 P`).
+`new_t P`, P after the step (`new P` is `new_1 P`). Before step 1 every buffer is 0
+(`m_0 P`, `v_0 P`, ... in the forms).
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ the buffers after every step.
 >>> print(text([s], ['W[1][1][1]']))
 After 1 momentum step (η = 0.1; μ = 0.9):
   step 1 of W[1][1][1], 1 before it:
-    velocity_1 W[1][1][1] = g = dJ/dW[1][1][1] = 0.5
+    g_1 W[1][1][1] = dJ/dw = dJ/dW[1][1][1] = 0.5
+    velocity_1 W[1][1][1] = g = g_1 W[1][1][1] = 0.5
     new_1 W[1][1][1] = w - η*v = W[1][1][1] - 0.1*velocity_1 W[1][1][1] = 0.95
 """
 

@@ -10,9 +10,9 @@ steps written apart from them; the tests hold both to torch.optim.
 >>> from symbackprop.definitions.optimizer import Optimizer
 >>> s = take(Optimizer('adam'), 0.1, {'W[1][1][1]': 1.0}, {'W[1][1][1]': 0.5}, {}, 1)
 >>> [(u.target, round(s.values[u.target], 9)) for u in s.updates['W[1][1][1]']]
-[('m_1 W[1][1][1]', 0.05), ('v_1 W[1][1][1]', 0.00025), ('mhat_1 W[1][1][1]', 0.5), \
-('vhat_1 W[1][1][1]', 0.25), ('new_1 W[1][1][1]', 0.900000002)]
->>> print(s.updates['W[1][1][1]'][2].expr)
+[('g_1 W[1][1][1]', 0.5), ('m_1 W[1][1][1]', 0.05), ('v_1 W[1][1][1]', 0.00025), \
+('mhat_1 W[1][1][1]', 0.5), ('vhat_1 W[1][1][1]', 0.25), ('new_1 W[1][1][1]', 0.900000002)]
+>>> print(s.updates['W[1][1][1]'][3].expr)
 m_1 W[1][1][1]/(1 - 0.9**1)
 """
 
@@ -52,6 +52,10 @@ class Update(Step):
         with sp.evaluate(False):
             return self.general.xreplace({s: sp.Symbol(v if isinstance(v, str) else f"{v:g}",
                                                        real=True) for s, v in self.reads})
+
+
+class StepGradient(Update):
+    """g_t = ∂J/∂w, at the parameters step t starts from (derived and verified there)"""
 
 
 class DecayedGradient(Update):
@@ -159,12 +163,12 @@ def _written(opt: Optimizer, lr: float, p: str, t: int) -> tuple[Update, ...]:
     g = name("g", t, p)
     chain: list[Update] = []
     decays = opt.weight_decay and (opt.decay_biases or not p.startswith("b"))
+    before = p if t == 1 else name("new", t - 1, p)
     if decays:
         chain.append(DecayedGradient(g, DJ + LAMBDA * W, ((DJ, f"dJ/d{p}"), (LAMBDA,
-                                     opt.weight_decay), (W, p)), "weight_decay"))
-    else:
-        g = f"dJ/d{p}"  # without decay the step uses the gradient itself
-    before = p if t == 1 else name("new", t - 1, p)
+                                     opt.weight_decay), (W, before)), "weight_decay"))
+    else:  # named all the same: each step's ∂J/∂w is taken at other parameters
+        chain.append(StepGradient(g, DJ, ((DJ, f"dJ/d{p}"),), "gradient"))
     if opt.name == "sgd":
         step, reads = G, ((G, g),)
     elif opt.name == "momentum":
