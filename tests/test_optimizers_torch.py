@@ -158,3 +158,42 @@ def test_derived_steps_are_torch_optims_steps(opt: Optimizer):
         if name in steps[-1].state:
             state = np.concatenate([optim.state[p][key].numpy().ravel() for p in weights + biases])
             _close(np.array([steps[-1].state[name][n] for n in names]), state, name)
+
+
+def test_train_epochs_with_adam_takes_torch_optims_steps_on_the_same_batches():
+    """train --epochs with an optimizer: one epoch of mini-batches on the digits against
+    torch.optim.Adam with weight decay on the same start and batches."""
+    from symbackprop.definitions import dataset
+    from symbackprop.engine import training
+    from symbackprop.engine.sample import generator
+
+    from .conftest import WORKSHEETS
+
+    net = Network((64, 8, 10), ("tanh", "softmax"), "cross_entropy", "per_neuron")
+    digits = dataset.read(WORKSHEETS / "data" / "uci-digits.csv.gz")
+    opt = Optimizer("adam", beta2=0.99, weight_decay=0.001)
+    seed, batch, rate = 4, 64, 0.01
+    run = training.train(net, digits, epochs=1, batch_size=batch, learning_rate=rate,
+                         seed=seed, verify_first=False, optimizer=opt)
+    train_set, _ = digits.split(0.2, seed)
+    rng = generator(seed, 0)
+    start = training.initial(net, rng)
+    model = torch.nn.Sequential(torch.nn.Linear(64, 8), torch.nn.Tanh(),
+                                torch.nn.Linear(8, 10)).double()
+    with torch.no_grad():
+        for layer, W, b in zip((model[0], model[2]), start.W, start.b):
+            layer.weight[:] = torch.from_numpy(W)
+            layer.bias[:] = torch.from_numpy(b)
+    adam = torch_optimizer(opt, rate, [model[0].weight, model[2].weight],
+                           [model[0].bias, model[2].bias])
+    X, T = torch.from_numpy(train_set.inputs), torch.from_numpy(train_set.targets)
+    order = rng.permutation(len(train_set.labels))
+    for i in range(0, len(order), batch):
+        rows = torch.from_numpy(order[i:i + batch])
+        adam.zero_grad()
+        torch.nn.functional.cross_entropy(model(X[rows]), T[rows]).backward()
+        adam.step()
+    for ours, layer in zip(run.params.W + run.params.b, (model[0].weight, model[2].weight,
+                                                         model[0].bias, model[2].bias)):
+        _close(ours.ravel(), layer.detach().numpy().ravel(), "parameters")
+    assert run.steps == -(-len(order) // batch) and set(run.state) == {"m", "v"}

@@ -439,7 +439,8 @@ def _train_on_data(defn, args) -> int:
         progress(bar(done, batches, f"mini-batches of epoch {number}/{args.epochs}"), end="")
 
     run = training.train(defn.network, data, args.epochs, args.batch_size, defn.learning_rate,
-                         seed, defn.data.test_fraction, on_epoch=said, on_batch=stepped)
+                         seed, defn.data.test_fraction, on_epoch=said, on_batch=stepped,
+                         optimizer=defn.optimizer)
     if args.json:
         print(_json(run.as_json(), args.file))
     else:
