@@ -16,6 +16,8 @@ After 1 momentum step (η = 0.1; μ = 0.9):
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from .printing import form as _form
 from .printing import number as _number
 from .updates import OptimizerStep
@@ -50,11 +52,29 @@ def text(steps: list[OptimizerStep], params: list[str], shown=lambda p: p) -> st
             lines.append(f"  step {step.t} of {shown(p)}, {_number(step.before[p])} before it:")
             for u in chain:
                 forms = []
-                for form in (_form(u.general), _form(u.expr), _number(step.values[u.target])):
+                for form in (_form(u.general), _here(u), _number(step.values[u.target])):
                     if not forms or forms[-1] != form:
                         forms.append(form)
                 lines.append(f"    {u.target} = " + " = ".join(forms))
     return "\n".join(lines)
+
+
+def _here(u) -> str:
+    """u's form with this parameter's names and the settings' numbers, as printing u.expr
+    gives it, from its general form printed once with a placeholder for each symbol."""
+    text = _template(u.general, tuple(s for s, _ in u.reads))
+    for i, (_, v) in enumerate(u.reads):
+        text = text.replace(f"\x00{i}\x01", v if isinstance(v, str) else f"{v:g}")
+    return text
+
+
+@lru_cache(maxsize=256)
+def _template(general, symbols: tuple) -> str:
+    import sympy as sp
+
+    with sp.evaluate(False):  # as Update.expr replaces them: nothing reordered
+        return _form(general.xreplace({s: sp.Symbol(f"\x00{i}\x01") for i, s in
+                                       enumerate(symbols)}))
 
 
 def as_json(steps: list[OptimizerStep], shape) -> dict:

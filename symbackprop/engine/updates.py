@@ -153,56 +153,67 @@ def _compiled(general: sp.Expr, symbols: tuple[sp.Symbol, ...]):
 
 
 def _rules(opt: Optimizer, lr: float, p: str, t: int) -> tuple[Update, ...]:
-    """The quantities of step t of parameter p, in the order they are worked out, each rule
-    kept as written (w − η·v, not SymPy's reordering of it)."""
-    with sp.evaluate(False):
-        return _written(opt, lr, p, t)
-
-
-def _written(opt: Optimizer, lr: float, p: str, t: int) -> tuple[Update, ...]:
+    """The quantities of step t of parameter p, in the order they are worked out: each rule's
+    general form (kept as written, w − η·v, not SymPy's reordering of it) with what each of
+    its symbols stands for at p."""
     g = name("g", t, p)
     chain: list[Update] = []
     decays = opt.weight_decay and (opt.decay_biases or not p.startswith("b"))
     before = p if t == 1 else name("new", t - 1, p)
     if decays:
-        chain.append(DecayedGradient(g, DJ + LAMBDA * W, ((DJ, f"dJ/d{p}"), (LAMBDA,
+        chain.append(DecayedGradient(g, FORMS["decay"], ((DJ, f"dJ/d{p}"), (LAMBDA,
                                      opt.weight_decay), (W, before)), "weight_decay"))
     else:  # named all the same: each step's ∂J/∂w is taken at other parameters
         chain.append(StepGradient(g, DJ, ((DJ, f"dJ/d{p}"),), "gradient"))
     if opt.name == "sgd":
-        step, reads = G, ((G, g),)
+        step, reads = "sgd", ((G, g),)
     elif opt.name == "momentum":
         v = name("velocity", t, p)
         if t == 1:  # torch.optim.SGD's buffer starts as the first gradient: μ·0 + g
             chain.append(Velocity(v, G, ((G, g),), "momentum"))
         else:
-            chain.append(Velocity(v, MU * VEL + G, ((MU, opt.momentum),
+            chain.append(Velocity(v, FORMS["velocity"], ((MU, opt.momentum),
                                   (VEL, name("velocity", t - 1, p)), (G, g)), "momentum"))
         if opt.nesterov:
-            step, reads = G + MU * VEL, ((G, g), (MU, opt.momentum), (VEL, v))
+            step, reads = "nesterov", ((G, g), (MU, opt.momentum), (VEL, v))
         else:
-            step, reads = VEL, ((VEL, v),)
+            step, reads = "momentum", ((VEL, v),)
     elif opt.name == "rmsprop":
         s = name("square_avg", t, p)
-        chain.append(SquareAverage(s, ALPHA * S + (1 - ALPHA) * G**2, (
+        chain.append(SquareAverage(s, FORMS["square_avg"], (
             (ALPHA, opt.alpha), (S, name("square_avg", t - 1, p)), (G, g)), "rmsprop"))
-        step, reads = G / (sp.sqrt(S) + EPS), ((G, g), (S, s), (EPS, opt.epsilon))
+        step, reads = "rmsprop", ((G, g), (S, s), (EPS, opt.epsilon))
     else:
         m, v = name("m", t, p), name("v", t, p)
-        chain.append(FirstMoment(m, BETA1 * M + (1 - BETA1) * G, (
+        chain.append(FirstMoment(m, FORMS["m"], (
             (BETA1, opt.beta1), (M, name("m", t - 1, p)), (G, g)), "adam"))
-        chain.append(SecondMoment(v, BETA2 * V + (1 - BETA2) * G**2, (
+        chain.append(SecondMoment(v, FORMS["v"], (
             (BETA2, opt.beta2), (V, name("v", t - 1, p)), (G, g)), "adam"))
         mhat, vhat = name("mhat", t, p), name("vhat", t, p)
-        chain.append(CorrectedFirstMoment(mhat, M / (1 - BETA1**T), (
+        chain.append(CorrectedFirstMoment(mhat, FORMS["mhat"], (
             (M, m), (BETA1, opt.beta1), (T, float(t))), "adam"))
-        chain.append(CorrectedSecondMoment(vhat, V / (1 - BETA2**T), (
+        chain.append(CorrectedSecondMoment(vhat, FORMS["vhat"], (
             (V, v), (BETA2, opt.beta2), (T, float(t))), "adam"))
-        step, reads = MHAT / (sp.sqrt(VHAT) + EPS), ((MHAT, mhat), (VHAT, vhat),
-                                                      (EPS, opt.epsilon))
-    chain.append(NewParameter(name("new", t, p), W - ETA * step,
+        step, reads = "adam", ((MHAT, mhat), (VHAT, vhat), (EPS, opt.epsilon))
+    chain.append(NewParameter(name("new", t, p), FORMS["new " + step],
                               ((W, before), (ETA, lr)) + reads, opt.name))
     return tuple(chain)
+
+
+def _forms() -> dict[str, sp.Expr]:
+    """The rules' general forms, built once (a big network's step asks for them a hundred
+    thousand times), each as it is written on the board."""
+    with sp.evaluate(False):
+        steps = {"sgd": G, "momentum": VEL, "nesterov": G + MU * VEL,
+                 "rmsprop": G / (sp.sqrt(S) + EPS), "adam": MHAT / (sp.sqrt(VHAT) + EPS)}
+        return {"decay": DJ + LAMBDA * W, "velocity": MU * VEL + G,
+                "square_avg": ALPHA * S + (1 - ALPHA) * G**2,
+                "m": BETA1 * M + (1 - BETA1) * G, "v": BETA2 * V + (1 - BETA2) * G**2,
+                "mhat": M / (1 - BETA1**T), "vhat": V / (1 - BETA2**T)} | {
+                    f"new {k}": W - ETA * form for k, form in steps.items()}
+
+
+FORMS = _forms()
 
 
 def check(step: OptimizerStep, names: list[str], w: np.ndarray, grad: np.ndarray,
