@@ -111,28 +111,55 @@ def test_a_tie_sends_everything_to_the_first_pixel_in_reading_order():
     assert isinstance(path, PoolPaths) and r.steps[path.terms[0].factors[1].target] == 0
 
 
-def test_a_near_tie_is_refused_where_sympy_and_numpy_could_pick_differently():
-    layers = [{"kind": "max_pool", "size": 2}, {"kind": "flatten"},
+ONE_BY_ONE = {"kind": "convolution", "filters": 1, "kernel": 1, "bias": "none",
+              "activation": "identity"}
+
+
+def test_a_tie_only_numpy_sees_is_refused():
+    """0.05 + 0.25 is 0.3000000000000000028 exactly, above the double 0.3; NumPy's rounded
+    sum is that double: it sees a tie and takes the first, SymPy the second."""
+    layers = [ONE_BY_ONE, {"kind": "max_pool", "size": [1, 2]}, {"kind": "flatten"},
               {"kind": "dense", "size": 1, "activation": "identity"}]
-    near = [[[0.3, 0.1 + 0.2], [0, 0]]]  # 0.30000000000000004: a tie only up to rounding
-    defn = _definition(layers, {"image": near}, image=(1, 2, 2))
-    with pytest.raises(NoDerivative, match=r"out\[1\]\[1\]\[1\]\[1\]: its max-pooling window"):
+    values = {"image": [[[0.3, 0.05]], [[0.0, 0.25]]],
+              "layers": [{"kernels": [[[[1.0]], [[1.0]]]]}, {}, {}, {}]}
+    defn = _definition(layers, values, image=(2, 1, 2))
+    with pytest.raises(NoDerivative, match=r"out\[2\]\[1\]\[1\]\[1\]: its max-pooling window"):
         run(defn, instance(defn))
 
 
-def test_a_relu_net_exactly_zero_is_worked_and_one_zero_only_up_to_rounding_refused():
+def test_values_near_each_other_that_both_order_alike_are_worked():
+    """0.3 and 0.1 + 0.2 = 0.30000000000000004: near, but SymPy and NumPy both take the
+    second; torch takes it too."""
+    torch = pytest.importorskip("torch")
+    layers = [{"kind": "max_pool", "size": 2}, {"kind": "flatten"},
+              {"kind": "dense", "size": 1, "activation": "identity"}]
+    defn = _definition(layers, {"image": [[[0.3, 0.1 + 0.2], [0, 0]]]}, image=(1, 2, 2))
+    inst = instance(defn)
+    r = run(defn, inst)
+    model = torch_model(inst)
+    x = torch.tensor(cn.image(inst), requires_grad=True)
+    torch_loss("half_sse", model(x), torch.tensor(cn.targets(inst))).backward()
+    assert [r.input_grads[f"x[1][1][{j}]"] for j in (1, 2)] == pytest.approx(
+        x.grad.numpy()[0, 0].tolist(), rel=1e-12, abs=0)
+    assert r.input_grads["x[1][1][1]"] == 0
+
+
+def test_a_relu_net_exactly_zero_is_worked_and_one_numpy_rounds_across_refused():
     layers = [{"kind": "convolution", "filters": 1, "kernel": 2, "bias": "none",
                "activation": "relu"}, {"kind": "flatten"},
               {"kind": "dense", "size": 1, "activation": "identity"}]
     blank = [[[0, 0, 1], [0, 0, 1], [1, 1, 1]]]  # the first window sees only zeros
     defn = _definition(layers, {"image": blank}, image=(1, 3, 3))
     r = run(defn, instance(defn))
-    assert r.values["net[1][1][1][1]"] == 0 and r.grads["K[1][1][1][1][1]"] is not None
-    cancel = {"image": [[[0.1, 0.2], [0.3, 1.0]]], "layers": [
-        {"kernels": [[[[1, 1], [-1, 0]]]]}, {}, {}]}  # 0.1 + 0.2 − 0.3 = 5.6e-17
-    with pytest.raises(NoDerivative, match=r"net\[1\]\[1\]\[1\]\[1\] = .* ReLU's corner"):
-        run(_definition(layers, cancel, image=(1, 2, 2)), instance(
-            _definition(layers, cancel, image=(1, 2, 2))))
+    assert r.values["net[1][1][1][1]"] == 0 and "K[1][1][1][1][1]" in r.grads
+    # 0.05 + 0.25 − 0.3 is 1.4e-17 exactly, 0 as NumPy rounds it: either side of the corner
+    relu = dict(ONE_BY_ONE, activation="relu")
+    across = {"image": [[[0.05]], [[0.25]], [[0.3]]],
+              "layers": [{"kernels": [[[[1.0]], [[1.0]], [[-1.0]]]]}, {}, {}]}
+    defn = _definition([relu, {"kind": "flatten"}, layers[-1]], across, image=(3, 1, 1))
+    with pytest.raises(NoDerivative, match=r"net\[1\]\[1\]\[1\]\[1\] = 1.39e-17 is at ReLU's "
+                       r"corner up to rounding \(NumPy's rounded sum is 0\)"):
+        run(defn, instance(defn))
 
 
 @pytest.mark.parametrize("seed", [0, 5, 13])

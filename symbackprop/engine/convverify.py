@@ -3,10 +3,11 @@ substitution, the independent NumPy evaluator (convnumeric), and finite differen
 (convdifferences) for every parameter and every pixel's ∂J/∂x (or, past FD_EVERY, a seeded
 sample and random directions). The same error bounds, judged the same way.
 
-Two things have no derivative and are refused by name: a ReLU net that is 0 only up to
-rounding, and a max-pooling window whose largest values are equal only up to rounding (SymPy
-and NumPy could then pick different maxima). A net that is exactly 0, or values exactly equal
-(a ReLU's zeros, a filter over a blank patch), are fine: PyTorch's conventions decide them
+Two things are refused by name: a ReLU net so near 0 that SymPy (exactly) and NumPy (rounded)
+see it on different sides of the corner, and a max-pooling window whose largest values are so
+near that they pick different maxima; the two would take different derivatives there. A net
+that is 0, or values that are equal (a ReLU's zeros, a filter over a blank patch), are fine
+wherever both see them alike: PyTorch's conventions decide them
 (ReLU'(0) = 0; a tie's gradient goes to the first maximum), and finite differences there
 hold every ReLU's side and every window's maximum as they are at the point, the function whose
 derivative those conventions give.
@@ -55,8 +56,6 @@ from .verify import (
 __all__ = ["run", "run_params", "verify"]
 
 FD_PIXELS = 256  # an image's pixels differenced one at a time; more: a sample and directions
-CORNER = 1e-12  # a ReLU net, or a gap between a window's two largest values, this small
-#                relative to its size scale is 0 only up to rounding: refused
 
 
 def run(defn: Definition, inst: Instance) -> Verified:
@@ -88,7 +87,7 @@ def verify(derivation: ConvDerivation, inst: Instance) -> Verified:
     p = cn.params(inst)
     with np.errstate(over="ignore", invalid="ignore"):  # SymPy already refused what overflows
         layers = cn.forward(inst, p)
-        _agree_forward(inst, graph, p, layers, values)
+        _agree_forward(inst, graph, p, layers, values, steps)
         gradient, dx = cn.gradients(inst, p)
         size, dx_size = cn.magnitudes(inst, p)
         gradient_np, sizes = cn.flatten(gradient), cn.flatten(size)
@@ -142,13 +141,14 @@ def _check_inputs(inst, line, inputs: dict[str, float], dx, dx_size, worst: floa
 
 
 def _agree_forward(inst: Instance, graph, p: cn.Params, layers: list[cn.Layer],
-                   values: dict[str, float]) -> None:
-    """Every net, out and J against NumPy's forward pass; then the corners and ties."""
+                   values: dict[str, float], steps: dict[str, float]) -> None:
+    """The corners and ties both must see alike (else the rest cannot agree); then every
+    net, out and J against NumPy's forward pass."""
+    _no_corner(inst, graph, layers, values, steps)
     scales = cn.magnitudes_forward(inst, p, layers)
     theirs, sizes = _flat(layers), _flat(scales)
     theirs["J"], sizes["J"] = float(cn.loss(inst, p, layers)), cn.rounding(inst, p)
     _agree("NumPy forward pass", {k: values[k] for k in theirs}, theirs, sizes)
-    _no_corner(inst, graph, layers, scales, values)
 
 
 def _flat(layers: list[cn.Layer]) -> dict[str, float]:
@@ -161,40 +161,42 @@ def _flat(layers: list[cn.Layer]) -> dict[str, float]:
     return flat
 
 
-def _no_corner(inst: Instance, graph, layers, scales, values) -> None:
-    """Refuse a ReLU net that is 0 only up to rounding, and a max-pooling window whose
-    maximum SymPy and NumPy could pick differently."""
-    for l, (layer, numbers, scale) in enumerate(zip(inst.network.layers, layers, scales),
-                                                start=1):
+def _no_corner(inst: Instance, graph, layers, values, steps) -> None:
+    """Refuse a ReLU net whose side of the corner SymPy (exactly) and NumPy (rounded) see
+    differently, and a max-pooling window whose first maximum they pick differently: the two
+    would then take different derivatives. (On the same side, or at the same maximum, they
+    agree, and finite differences hold that side or maximum where a step would cross it.)"""
+    for l, (layer, numbers) in enumerate(zip(inst.network.layers, layers), start=1):
         if isinstance(layer, (Convolution, Dense)) and layer.activation == "relu":
-            for index, size in np.ndenumerate(scale.net):
+            for index, double in np.ndenumerate(numbers.net):
                 key = name("net", l, *(i + 1 for i in index))
-                exact, double = values[key], float(numbers.net[index])
-                if (exact or double) and min(abs(exact), abs(double)) <= CORNER * size:
+                if (values[key] > 0) != (double > 0):
                     raise NoDerivative(
-                        f"{key} = {exact:.3g} is at ReLU's corner up to rounding, where it has "
-                        "no derivative; change a number so that no ReLU net is this near 0 "
-                        "(exactly 0 is fine: ReLU'(0) is taken as 0)")
+                        f"{key} = {values[key]:.3g} is at ReLU's corner up to rounding (NumPy's "
+                        f"rounded sum is {float(double):.3g}), where it has no derivative; "
+                        "change a number so that no ReLU net is this near 0 (exactly 0 is "
+                        "fine: ReLU'(0) is taken as 0)")
         if isinstance(layer, Pooling) and layer.kind == "max_pool":
-            _no_near_tie(graph, l, numbers, scales[l - 2].out if l > 1 else None, values)
+            _no_near_tie(graph, l, numbers, values, steps)
 
 
-def _no_near_tie(graph, l: int, numbers: cn.Layer, scale, values) -> None:
+def _no_near_tie(graph, l: int, numbers: cn.Layer, values, steps) -> None:
     for index, first in np.ndenumerate(numbers.first):
         c, i, j = (n + 1 for n in index)
-        window = [values[graph.source_name(l, (c, r, s))]
-                  for r, s in pool_window(graph.network, l, i, j)]
-        best = max(range(len(window)), key=lambda k: (window[k], -k))  # the first maximum
-        top = sorted(window, reverse=True)
-        size = max(abs(top[0]), 1e-300) if scale is None else float(
-            scale[c - 1].max()) or 1e-300
-        near = len(top) > 1 and 0 < top[0] - top[1] <= CORNER * size
-        if near or best != int(first):
-            key = name("out", l, c, i, j)
+        sources = [graph.source_name(l, (c, r, s)) for r, s in pool_window(graph.network, l,
+                                                                             i, j)]
+        window = [values[k] for k in sources]
+        # the maximum the derivation routes to (worked in high precision, not the doubles)
+        chosen = [steps.get(f"d{name('out', l, c, i, j)}/d{k}") for k in sources]
+        best = chosen.index(1.0) if 1.0 in chosen else \
+            max(range(len(window)), key=lambda k: (window[k], -k))  # the first maximum
+        if best != int(first):
+            top = sorted(window, reverse=True)
             raise NoDerivative(
-                f"{key}: its max-pooling window's largest values are equal only up to "
-                f"rounding ({top[0]!r} and {top[1]!r}), where the maximum has no derivative "
-                "(at an exact tie PyTorch gives the gradient to the first); change a number")
+                f"{name('out', l, c, i, j)}: its max-pooling window's largest values are "
+                f"equal only up to rounding ({top[0]!r} and {top[1]!r}), where the maximum "
+                "has no derivative (at an exact tie PyTorch gives the gradient to the first); "
+                "change a number")
 
 
 def _updated(inst: Instance, values, grads) -> dict[str, float]:

@@ -82,6 +82,10 @@ class Exact:
             self.zero[step.target], self.values[step.target] = v == 0, v + 0.0
             return True
         if v == 0:
+            if step.expr.is_Symbol:  # a quantity that is 0.0 is 0 (or below 1e-308, printed 0
+                #                      all the same): its value needs no exact look
+                self.zero[step.target], self.values[step.target] = True, 0.0
+                return True
             return False
         if step.expr.is_Symbol:
             parts = abs(self.r.values[step.expr.name])
