@@ -74,7 +74,7 @@ REFUSED = [  # (definition, key, problem)
      "network.layers[0]", "at most 65,536 a layer"),
     ("network: {input: {channels: 1, height: 100, width: 100}, loss: mse, layers: ["
      "{kind: convolution, filters: 6, kernel: 5, activation: relu}, " + TAIL + "]}",
-     "network.layers", "products; at most 300,000 are derived"),
+     "network.layers", "products; at most 150,000 are derived"),
     ("network: {layers: [2, 1], activation: sigmoid, loss: mse}\noptimizer: {name: adam, "
      "beta1: 1}", "optimizer.beta1", "must be from 0 to less than 1, got 1"),
     ("network: {layers: [2, 1], activation: sigmoid, loss: mse}\noptimizer: {name: momentum, "

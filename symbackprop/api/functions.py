@@ -72,6 +72,10 @@ def _instance(defn: definition.Definition, seed: int | None, version: int | None
     from ..engine.sample import instance
 
     version = _instance_version(defn, seed, version)
+    if defn.layered:  # as the command line draws it
+        from ..engine.convverify import clear_of_corners
+
+        return instance(defn, seed, version, clear_of_corners)
     if version is None:
         return instance(defn, seed)
     from ..files import classset

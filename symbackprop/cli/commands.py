@@ -497,6 +497,10 @@ def _instance(defn, args):
     version = _version_of(defn, args)
     if fully_given(defn):
         return instance(defn, args.seed)
+    if defn.layered:  # no sheet yet: drawn again only where a corner or tie is too near
+        from ..engine.convverify import clear_of_corners
+
+        return instance(defn, args.seed, version, clear_of_corners)
     from ..files import classset  # worksheets and proofs: only a drawn sheet needs them
     try:
         classset.check_printable(defn)

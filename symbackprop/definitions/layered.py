@@ -49,8 +49,9 @@ MAX_WINDOW = 32  # a kernel's or a pooling window's side, and a stride
 MAX_MAP = 65_536  # numbers one layer gives: 8 filters over 28×28 give 5,408
 # Products in every net, pooling windows included: each is a term of a net's sum and a path of
 # a gradient in the derivation, so they are what a derivation's time and memory grow with
-# (8 filters of 3×3 on 28×28, 2×2 pooling and 10 outputs have 67,600).
-MAX_CONNECTIONS = 300_000
+# (8 filters of 3×3 on 28×28, 2×2 pooling and 10 outputs have 67,600 and derive in about
+# 7 s; 16 filters, 135,200, in about 12 s).
+MAX_CONNECTIONS = 150_000
 
 
 @dataclass(frozen=True)

@@ -199,6 +199,46 @@ def _no_near_tie(graph, l: int, numbers: cn.Layer, values, steps) -> None:
                 "change a number")
 
 
+CLEAR = 1e-9  # drawn numbers keep this far (relative to the sizes summed) from a corner or tie
+
+
+def clear_of_corners(inst: Instance) -> bool:
+    """Whether drawn numbers keep clear of every ReLU corner and every pooling tie, so that
+    SymPy and NumPy cannot see them differently: no ReLU net within CLEAR of 0 beside the
+    size of its terms (a sum of two-decimal numbers that cancels in decimals leaves a binary
+    residue either side of 0), and no window whose two largest values are that near, unless
+    both are ReLU's exact zeros. A draw that is not is drawn again.
+
+    >>> from symbackprop.definitions.definition import parse
+    >>> from symbackprop.engine.sample import instance
+    >>> d = parse("network: {input: {channels: 1, height: 2, width: 2}, loss: mse, layers: "
+    ...           "[{kind: max_pool, size: 2}, {kind: flatten}, "
+    ...           "{kind: dense, size: 1, activation: identity}]}\\n"
+    ...           "values: {image: [[[0.3, 0.5], [0.5, 0.1]]]}")
+    >>> clear_of_corners(instance(d))  # two 0.5's in one window: a tie of two pixels
+    False
+    """
+    p = cn.params(inst)
+    layers = cn.forward(inst, p)
+    scales = cn.magnitudes_forward(inst, p, layers)
+    before, size = cn.image(inst), np.abs(cn.image(inst))
+    for layer, numbers, scale in zip(inst.network.layers, layers, scales):
+        if isinstance(layer, (Convolution, Dense)) and layer.activation == "relu":
+            if np.any(np.abs(numbers.net) <= CLEAR * scale.net):
+                return False
+        if isinstance(layer, Pooling) and layer.kind == "max_pool":
+            view = cn.windows(before, layer.size, layer.stride)
+            flat = np.sort(view.reshape(view.shape[:3] + (-1,)), axis=-1)
+            if flat.shape[-1] > 1:
+                top, second = flat[..., -1], flat[..., -2]
+                near = top - second <= CLEAR * cn.windows(size, layer.size, layer.stride).max(
+                    axis=(-2, -1))
+                if np.any(near & ~((top == 0) & (second == 0))):
+                    return False
+        before, size = numbers.out, scale.out
+    return True
+
+
 def _updated(inst: Instance, values, grads) -> dict[str, float]:
     """Each parameter after one gradient-descent step, w − η·∂J/∂w (biases fixed when the
     definition says so)."""

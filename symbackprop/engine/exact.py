@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import re
+from fractions import Fraction
 from functools import cached_property
 
 import sympy as sp
@@ -32,6 +33,7 @@ from .steps import Chain, Factor, PathSum, Step, children
 __all__ = ["Exact"]
 
 LOOK = 1e-9  # a value this much smaller than its parts is looked at exactly (never decided so)
+_ONE_NET = ("relu", "identity")  # activations whose out reads its own net alone, exactly
 DECIDE_DEPTH = 4  # levels _decide looks down before it leaves a step to the walk
 BIG = 60  # operations past which an exact value is kept as an opaque symbol (keeps cost linear)
 
@@ -195,6 +197,11 @@ class _Quantities:
         gathered = self.graph.gathers(key)  # a pooled or flattened pixel: what it reads
         if gathered is not None:
             return gathered[1]
+        if key.startswith("net"):  # its terms, without building its equation in SymPy
+            terms, b = self.graph.net_terms_of(key)
+            return [n for pair in terms for n in pair] + ([] if b is None else [b])
+        if self.graph.activation_of(key) in _ONE_NET:
+            return ["net" + key[3:]]
         return [s.name for s in self.graph.equations[key].free_symbols]
 
     def _softmax(self, key: str) -> bool:
@@ -204,8 +211,10 @@ class _Quantities:
         if key[0] in "xtWbK":  # the decimals as written
             return sp.Rational(repr(float(self.floats[key])))
         if self._softmax(key):
-            # e_j / Σ e_k, so that Σ out = 1 is seen; the e's are opaque unless exp(0) = 1
-            e = [sp.exp(self.memo[k]) for k in self._inputs(key)]
+            # e_j / Σ e_k, so that Σ out = 1 is seen; the e's are opaque unless exp(0) = 1 (an
+            # exp of a nonzero rational too: SymPy's cancel of such exps takes minutes, and
+            # they are algebraically independent, so nothing cancels that opaque ones keep)
+            e = [_exp(k, self.memo[k]) for k in self._inputs(key)]
             return e[int(re.findall(r"\d+", key)[-1]) - 1] / sp.Add(*e)
         gathered = self.graph.gathers(key)
         if gathered is not None:  # without building a window's Max in symbols
@@ -217,9 +226,31 @@ class _Quantities:
                 return _rational_or_atom(sp.Add(*parts) / len(parts), key, self.floats)
             return _rational_or_atom(sp.Max(*parts) if all(p.is_Rational for p in parts)
                                      else sp.Symbol("~"), key, self.floats)
+        if key.startswith("net"):
+            exact = self._rational_net(key)
+            if exact is not None:
+                return exact
+        elif self.graph.activation_of(key) in _ONE_NET:
+            net = self.memo["net" + key[3:]]
+            if net.is_Rational:  # max(0, net) or net, of a rational: rational
+                return net if self.graph.activation_of(key) == "identity" else max(
+                    net, sp.Integer(0))
         equation = self.graph.equations[key]
         env = {s: self.memo[s.name] for s in equation.free_symbols}
         return _rational_or_atom(equation.xreplace(env), key, self.floats)
+
+    def _rational_net(self, key: str) -> sp.Rational | None:
+        """A net whose terms are all rational, summed in Python's fractions (SymPy's own
+        rational arithmetic costs a network on an image seconds); None otherwise."""
+        terms, b = self.graph.net_terms_of(key)
+        pairs = [(self.memo[w], self.memo[a]) for w, a in terms]
+        bias = sp.Integer(0) if b is None else self.memo[b]
+        if not bias.is_Rational or not all(w.is_Rational and a.is_Rational for w, a in pairs):
+            return None
+        total = Fraction(int(bias.p), int(bias.q)) + sum(
+            (Fraction(int(w.p), int(w.q)) * Fraction(int(a.p), int(a.q)) for w, a in pairs),
+            Fraction(0))
+        return sp.Rational(total.numerator, total.denominator)
 
 
 def _post_order(root, key, below, memo: dict, compute):
@@ -245,6 +276,12 @@ def _post_order(root, key, below, memo: dict, compute):
 
 def _target(step: Step) -> str:
     return step.target
+
+
+def _exp(key: str, net: sp.Expr) -> sp.Expr:
+    if net.is_Rational and net != 0:
+        return sp.Symbol(f"~exp({key})", positive=True)
+    return sp.exp(net)
 
 
 def _rational_or_atom(e: sp.Expr, key: str, floats) -> sp.Expr:
