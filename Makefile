@@ -80,6 +80,7 @@ bench: $(STAMP) tex
 	$(BIN)/python benchmarks/bench_check.py
 	$(BIN)/python benchmarks/bench_mark.py
 	$(BIN)/python benchmarks/bench_train.py
+	$(BIN)/python benchmarks/bench_conv.py
 
 clean:
 	rm -rf build $(VENV) *.egg-info

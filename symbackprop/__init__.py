@@ -23,9 +23,9 @@ def __getattr__(name: str):
 
         return getattr(api, name)
     if name in _TORCH:
-        from .api import torch_bridge
+        from .api import torch_models  # dense models go on to torch_bridge
 
-        return getattr(torch_bridge, name)
+        return getattr(torch_models, name)
     if name == "Definition":
         from .definitions.definition import Definition
 

@@ -22,9 +22,10 @@ def partial(target: str) -> Partial:
 
 def result_html(result) -> str:
     d, v = result.definition, result.verified
-    m = MathML(d.notation, d.network.layers)
+    notation, layers = ("canonical", ()) if d.layered else (d.notation, d.network.layers)
+    m, updated = MathML(notation, layers), result.updated
     rows = "".join(f"<tr><td>{m.math(partial(f'dJ/d{p}'))}</td>"
-                   f"<td>{g:.9g}</td><td>{v.updated[p]:.9g}</td></tr>"
+                   f"<td>{g:.9g}</td><td>{updated[p]:.9g}</td></tr>"
                    for p, g in list(v.grads.items())[:_MAX_ROWS])
     more = len(v.grads) - _MAX_ROWS
     note = f"<p>… and {more:,} more (result.grad has them all)</p>" if more > 0 else ""

@@ -79,6 +79,10 @@ def _instance(defn: definition.Definition, seed: int | None, version: int | None
     from ..engine.sample import instance
 
     version = _instance_version(defn, seed, version)
+    if defn.layered:  # as the command line draws it
+        from ..engine.convverify import clear_of_corners
+
+        return instance(defn, seed, version, clear_of_corners)
     if version is None:
         return instance(defn, seed)
     from ..files import classset
@@ -106,10 +110,18 @@ def derive(defn, seed: int | None = None, version: int | None = None) -> Result:
     `defn` is a Definition, a path, or a dict (as Definition.from_dict reads it). Raises
     DefinitionError for a bad definition, VerificationError if the three computations
     disagree (nothing is returned then)."""
-    from ..engine.verify import run
-
     defn = _network(defn)
-    return Result(defn, run(defn, _instance(defn, seed, version)))
+    if defn.layered:
+        from ..engine.convverify import run
+    else:
+        from ..engine.verify import run
+    verified = run(defn, _instance(defn, seed, version))
+    steps = None
+    if not defn.optimizer.plain:  # the optimizer's first step, derived and checked
+        from ..engine.optimize import optimize
+
+        steps = tuple(optimize(defn, verified, 1))
+    return Result(defn, verified, steps)
 
 
 def train(defn, steps: int = 100, seed: int | None = None,
@@ -123,6 +135,12 @@ def train(defn, steps: int = 100, seed: int | None = None,
         raise TypeError("steps must be a whole number (an int), got NoneType")
     steps = _whole(steps, "steps", 0, definition.MAX_STEPS, defn.source)
     inst = _instance(defn, seed, version)
+    if defn.layered or not defn.optimizer.plain:
+        from ..engine import descent, trainreport
+
+        run = descent.train(inst, steps, keep=trainreport.kept_states(inst, steps))
+        data = trainreport.as_json(inst, run)
+        return Training(run.history, data["outputs"], data.get("W"), data.get("b"), data)
     history, p = numeric.train(inst, steps)
     return Training(history, numeric.forward(inst, p)[-1].out.T.tolist(),  # a batch: per example
                     [w.tolist() for w in p.W], None if p.b is None else [b.tolist() for b in p.b])
@@ -160,6 +178,7 @@ class Result:
 
     definition: definition.Definition
     verified: object  # verify.Verified
+    steps: tuple | None = None  # an optimizer's first step (updates.OptimizerStep), if not SGD
 
     @property
     def loss(self) -> float:
@@ -168,10 +187,17 @@ class Result:
     @property
     def outputs(self) -> list[float] | list[list[float]]:
         """The output layer's values; of a batch, a list per example."""
-        layers = self.definition.network.layers
-        rows = [[one.values[f"out[{len(layers) - 1}][{j}]"] for j in range(1, layers[-1] + 1)]
+        net = self.definition.network
+        last, n = (net.depth, net.shapes[-1][0]) if self.definition.layered else (
+            len(net.layers) - 1, net.layers[-1])
+        rows = [[one.values[f"out[{last}][{j}]"] for j in range(1, n + 1)]
                 for one in self.verified.examples or (self.verified,)]
         return rows if self.verified.examples else rows[0]
+
+    @property
+    def input_grad(self) -> dict[str, float]:
+        """A network on an image: ∂J/∂x of every pixel, by name ('x[1][2][3]')."""
+        return dict(self.verified.input_grads)
 
     @property
     def grad(self) -> dict[str, float]:
@@ -180,7 +206,9 @@ class Result:
 
     @property
     def updated(self) -> dict[str, float]:
-        """Every parameter after one gradient-descent step."""
+        """Every parameter after one step (of gradient descent, or of the optimizer)."""
+        if self.steps:
+            return dict(self.verified.updated) | self.steps[0].new
         return dict(self.verified.updated)
 
     def derivation(self, param: str) -> Gradient:
@@ -191,6 +219,13 @@ class Result:
 
         p = self.canonical(param)
         r, step = self.verified, self.verified.derivation.grads[p]
+        if self.definition.layered:
+            from ..engine.convreport import text as layered_text
+
+            parts = step.terms if isinstance(step, PathSum) else flatten(step)
+            return Gradient(p, r.grads[p], tuple((f.target, r.steps[f.target]) for f in parts),
+                            isinstance(step, PathSum), layered_text(r, [p], self.steps),
+                            "canonical", ())
         if r.examples:  # a batch: the sum over its examples of each one's gradient
             factors = tuple((f"dJ@{e}/d{p}", one.grads[p])
                             for e, one in enumerate(r.examples, start=1))
@@ -205,15 +240,22 @@ class Result:
 
     def to_json(self) -> str:
         """Exactly what `symbackprop derive --json` prints (without its final newline)."""
-        from ..engine.report import as_json
+        if self.definition.layered:
+            from ..engine.convreport import as_json
+        else:
+            from ..engine.report import as_json
 
-        return json.dumps(as_json(self.verified), indent=2, allow_nan=False)
+        return json.dumps(as_json(self.verified, self.steps), indent=2, allow_nan=False)
 
     def text(self) -> str:
         """What `symbackprop derive` prints."""
+        if self.definition.layered:
+            from ..engine.convreport import text as layered_text
+
+            return layered_text(self.verified, [], self.steps)
         from ..engine.report import text
 
-        return text(self.verified, [], self.definition.notation)
+        return text(self.verified, [], self.definition.notation, self.steps)
 
     def canonical(self, param: str) -> str:
         """A weight or bias's canonical name, from itself or as the sheet numbers it (w5)."""
@@ -223,7 +265,7 @@ class Result:
             raise TypeError(f"param must be a weight or bias's name, such as 'W[2][1][1]' or "
                             f"'w5', got {type(param).__name__}")
         net = self.definition.network
-        p = canonical(param, net.layers, net.bias) or param
+        p = param if self.definition.layered else canonical(param, net.layers, net.bias) or param
         if p not in self.verified.grads:
             raise KeyError(f"{param!r} is not a weight or bias of this network (e.g. "
                            f"{next(iter(self.verified.grads))})")
@@ -231,6 +273,11 @@ class Result:
 
     def __repr__(self) -> str:
         net = self.definition.network
+        if self.definition.layered:
+            kinds = "-".join(_layer_word(layer) for layer in net.layers)
+            shape = "×".join(map(str, net.shapes[0]))
+            return (f"<Result {shape} image, {kinds}, {net.loss}: J = {self.loss:.9g}, "
+                    f"{len(self.verified.grads)} gradients verified>")
         acts = "/".join(dict.fromkeys(net.activations))
         return (f"<Result {'-'.join(map(str, net.layers))} {acts} {net.loss}: "
                 f"J = {self.loss:.9g}, {len(self.verified.grads)} gradients verified>")
@@ -285,15 +332,20 @@ class Gradient:
 
 @dataclass(frozen=True, repr=False)
 class Training:
-    """Gradient descent's losses step by step, and the network it ends with."""
+    """Gradient descent's losses step by step, and the network it ends with (a network on an
+    image: W and b are None; `data` holds its parameters layer by layer, and an optimizer's
+    buffers after each step, as train --json prints them)."""
 
     loss_history: list[float]
     outputs: list[float]
-    W: list
+    W: list | None
     b: list | None
+    data: dict | None = None
 
     def to_json(self) -> str:
         """Exactly what `symbackprop train --json` prints (without its final newline)."""
+        if self.data is not None:
+            return json.dumps(self.data, indent=2, allow_nan=False)
         return json.dumps({"loss_history": self.loss_history, "outputs": self.outputs,
                            "W": self.W, "b": self.b}, indent=2, allow_nan=False)
 
@@ -366,6 +418,18 @@ class ProofView:
         from .display import proof_html
 
         return proof_html(self.proof)
+
+
+def _layer_word(layer) -> str:
+    """A layer in a word or two, for a result's one line: conv 2×3×3 relu, max_pool 2×2."""
+    kind = layer.kind
+    if kind == "convolution":
+        return f"conv {layer.filters}×{layer.kernel[0]}×{layer.kernel[1]} {layer.activation}"
+    if kind in ("max_pool", "average_pool"):
+        return f"{kind} {layer.size[0]}×{layer.size[1]}"
+    if kind == "dense":
+        return f"dense {layer.size} {layer.activation}"
+    return kind
 
 
 def _number(v: float) -> str:

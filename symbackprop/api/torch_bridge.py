@@ -50,6 +50,7 @@ def _layers(model) -> list[tuple[int, object, str]]:
     if not isinstance(model, torch.nn.Sequential):
         raise DefinitionError(SOURCE, "model", f"must be an nn.Sequential, got "
                               f"{type(model).__name__}")
+    plain_model(model, torch)
     modules = list(model)
     layers = []
     for i, m in enumerate(modules):
@@ -80,6 +81,37 @@ def _layers(model) -> list[tuple[int, object, str]]:
     for i, m, _ in layers:
         _readable(i, m, torch)
     return [tuple(layer) for layer in layers]
+
+
+def plain_model(model, torch) -> None:
+    """A model that computes what its modules say: no hook changes a module's input, output
+    or gradient (model(x) would differ from what is read), and no module or parameter is used
+    twice (the engine's layers each have their own weights)."""
+    from torch.nn.modules import module as torch_module
+
+    hooks = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks")
+    if any(getattr(torch_module, f"_global{h}", None) for h in hooks):
+        raise DefinitionError(SOURCE, "model", "a global module hook is registered "
+                              "(register_module_forward_hook and the like), which changes what "
+                              "the model computes; remove it")
+    named = [("model", model)] + [(f"model[{i}]", m) for i, m in enumerate(model)]
+    seen: dict[int, str] = {}
+    for where, m in named:
+        if any(getattr(m, h, None) for h in hooks):
+            raise DefinitionError(SOURCE, where, "has a hook (register_forward_hook or the "
+                                  "like), which changes what the model computes; remove it")
+        if where != "model" and id(m) in seen:
+            raise DefinitionError(SOURCE, where, f"is {seen[id(m)]} again: a module used twice "
+                                  "shares its weights, and each layer here has its own")
+        seen[id(m)] = where
+        for name, tensor in m.named_parameters(recurse=where != "model"):
+            if getattr(tensor, "_backward_hooks", None):
+                raise DefinitionError(SOURCE, f"{where}.{name}", "has a gradient hook "
+                                      "(register_hook), which changes its gradient; remove it")
+            if where != "model" and id(tensor) in seen:
+                raise DefinitionError(SOURCE, f"{where}.{name}", f"is {seen[id(tensor)]} again: "
+                                      "weights shared between layers are not explained here")
+            seen[id(tensor)] = f"{where}.{name}"
 
 
 def _readable(i: int, m, torch) -> None:

@@ -76,23 +76,67 @@ def cmd_derive(args) -> int:
 
     defn = network_definition(args.file)
     inst = _instance(defn, args)
+    if defn.layered:
+        return _derive_layered(defn, inst, args)
     params = [_param(p, defn.network) for p in args.param or ()]
     if args.form == "matrix" and params:
         usage("derive: --form matrix shows whole layers; leave out --param")
-    result = run_params(defn, inst, params) if params and not args.json else run(defn, inst)
+    whole = args.json or (args.steps or 1) > 1  # a later step moves every parameter
+    result = run_params(defn, inst, params) if params and not whole else run(defn, inst)
+    steps = _steps(defn, result, args)
     form = None
     if args.form == "matrix":
         from ..engine import matrixform
 
         form = matrixform.build(result)
     if args.json:
-        print(strict_json(report.as_json(result) | ({} if form is None else {
+        print(strict_json(report.as_json(result, steps) | ({} if form is None else {
             "matrix": report.matrix_json(form)}), args.file))
     elif form is not None:
         print(report.matrix_text(form))
     else:
-        print(report.text(result, params, defn.notation))
+        print(report.text(result, params, defn.notation, steps))
     return 0
+
+
+def _steps(defn, result, args):
+    """The optimizer's steps to show: None for plain gradient descent's one step (printed as
+    it always was), else each step derived and checked (optimize.optimize)."""
+    if defn.optimizer.plain and not args.steps:
+        return None
+    from ..engine.optimize import optimize
+
+    return optimize(defn, result, args.steps or 1)
+
+
+def _derive_layered(defn, inst, args) -> int:
+    """derive of a network on an image: text or JSON (the matrix form is for dense ones)."""
+    from ..engine import convreport
+    from ..engine.convverify import run, run_params
+
+    if args.form == "matrix":
+        usage(f"{args.file}: --form matrix is for dense networks")
+    params = [_layered_param(p, defn.network) for p in args.param or ()]
+    whole = args.json or (args.steps or 1) > 1
+    result = run_params(defn, inst, params) if params and not whole else run(defn, inst)
+    steps = _steps(defn, result, args)
+    if args.json:
+        print(strict_json(convreport.as_json(result, steps), args.file))
+    else:
+        print(convreport.text(result, params, steps))
+    return 0
+
+
+def _layered_param(label: str, network) -> str:
+    """A --param of a network on an image: its canonical name, a kernel entry, weight or bias."""
+    from ..definitions.canonical import check_layered_name
+
+    check_layered_name(label, network, lambda problem: usage(f"--param: {problem}"),
+                       derivatives=False)
+    if label[0] not in "KWb":
+        usage(f"--param: '{label}' is not a kernel entry, weight or bias (like "
+              "K[1][1][1][2][2], W[4][1][3] or b[1][1])")
+    return label
 
 
 def _param(label: str, network) -> str:
@@ -119,6 +163,8 @@ def cmd_train(args) -> int:
     if args.steps is None:
         usage("train: give --steps N (or, for a definition with data:, --epochs N)")
     inst = _instance(defn, args)
+    if defn.layered or not defn.optimizer.plain:
+        return _train_steps(defn, inst, args)
     history, p = numeric.train(inst, args.steps)
     outputs = numeric.forward(inst, p)[-1].out.T.tolist()  # a batch: a list per example
     if args.json:
@@ -133,6 +179,20 @@ def cmd_train(args) -> int:
     for e, out in enumerate(outputs if inst.batched else [outputs], start=1):
         print(("outputs" if not inst.batched else f"outputs of example {e}") + ": "
               + ", ".join(f"{y:.9g}" for y in out))
+    return 0
+
+
+def _train_steps(defn, inst, args) -> int:
+    """train --steps with an optimizer, or of a network on an image: the loss after each step
+    and, with --json, the optimizer's buffers after each step (descent.train)."""
+    from ..engine import descent, trainreport
+
+    states = trainreport.kept_states(inst, args.steps)
+    run = descent.train(inst, args.steps, keep=states)
+    if args.json:
+        print(strict_json(trainreport.as_json(inst, run), args.file))
+        return 0
+    print(trainreport.text(inst, run, args.steps))
     return 0
 
 
@@ -168,7 +228,8 @@ def _train_on_data(defn, args) -> int:
         progress(bar(done, batches, f"mini-batches of epoch {number}/{args.epochs}"), end="")
 
     run = training.train(defn.network, data, args.epochs, args.batch_size, defn.learning_rate,
-                         seed, defn.data.test_fraction, on_epoch=said, on_batch=stepped)
+                         seed, defn.data.test_fraction, on_epoch=said, on_batch=stepped,
+                         optimizer=defn.optimizer)
     if args.json:
         print(strict_json(run.as_json(), args.file))
     else:
@@ -209,6 +270,10 @@ def _instance(defn, args):
     version = _version(defn, args)
     if fully_given(defn):
         return instance(defn, args.seed)
+    if defn.layered:  # no sheet yet: drawn again only where a corner or tie is too near
+        from ..engine.convverify import clear_of_corners
+
+        return instance(defn, args.seed, version, clear_of_corners)
     from ..files import classset  # worksheets and proofs: only a drawn sheet needs them
     try:
         classset.check_printable(defn)
@@ -233,6 +298,10 @@ def cmd_audit(args) -> int:
     from ..marking import audit
 
     defn = network_definition(args.file)
+    if not defn.optimizer.plain:
+        key = "optimizer" if defn.optimizer.name != "sgd" else "weight_decay"
+        usage(f"{args.file}: {key}: audits of steps with an optimizer or weight decay are not "
+              "made yet; derive shows each step")
     if not (defn.claimed or defn.loss_after_steps or defn.outputs_after_steps):
         usage(f"{args.file}: claimed: lists no figures to audit")
     claims = audit.audit(defn)

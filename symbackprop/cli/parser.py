@@ -18,6 +18,7 @@ from ..definitions.errors import one_line
 from .terminal import EXIT_USAGE, fail
 
 MAX_JOBS = 64
+OPTIMIZER_STEPS = 10  # derive's steps: each is derived and verified in full
 
 
 class _Parser(argparse.ArgumentParser):
@@ -53,6 +54,10 @@ def parser() -> argparse.ArgumentParser:
                    "the four matrix equations with every matrix's shape (δ^L, δ^l, ∂J/∂W^l, "
                    "∂J/∂b^l), each entry checked equal to the scalar ones; with --json, adds "
                    "\"matrix\"")
+    d.add_argument("--steps", type=_whole(1, OPTIMIZER_STEPS), metavar="N",
+                   help="take N steps of the definition's optimizer (default 1), each from a "
+                   "gradient derived and verified again, and show each step's quantities "
+                   f"(velocity, moments) and the parameters after it (at most {OPTIMIZER_STEPS})")
     _seed_options(d)
     d.set_defaults(command="derive")
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import DefinitionError
-from .yamlfile import Unreadable, read_bytes, read_text
+from .yamlfile import Unreadable, quoted, read_bytes, read_text
 
 MAX_BYTES = 2**20  # the compressed file (the digits are 54 KB)
 MAX_TEXT = 16 * 2**20  # its text once decompressed (the digits are 470 KB): no gzip bomb
@@ -56,19 +56,13 @@ class Examples:
 def read(path: str | Path) -> Examples:
     """Each line `label,p1,...,p64` (pixels 0..16), `#` lines are comments; `.gz` or plain."""
     text = _text(Path(path))
-    numbered = [(n, line) for n, line in enumerate(text.splitlines(), start=1)
-                if line.strip() and not line.startswith("#")]
-    rows = [line for _, line in numbered]
-    if not rows:  # NumPy would only warn of an empty table
+    numbered = [(n, line.split("#", 1)[0].strip())  # a comment may follow a row
+                for n, line in enumerate(text.splitlines(), start=1)]
+    numbered = [(n, line) for n, line in numbered if line]
+    if not numbered:
         raise DefinitionError(str(path), "", "holds 0 examples (every line is empty or a # "
                               "comment)")
-    try:
-        table = np.loadtxt(io.StringIO("\n".join(rows)), delimiter=",", ndmin=2)
-    except ValueError as exc:
-        raise DefinitionError(str(path), "", f"not a table of numbers ({exc})") from None
-    if table.shape[1] != PIXELS + 1 or not len(table):
-        raise DefinitionError(str(path), "", f"each line must hold a label and {PIXELS} "
-                              f"pixels, got {table.shape[1]} numbers")
+    table = np.array([_row(str(path), n, line) for n, line in numbered], dtype=float)
     labels, pixels = table[:, 0], table[:, 1:]
     for what, values, top in (("label", labels, CLASSES - 1), ("pixel", pixels, DARKEST)):
         bad = np.argwhere((values != np.round(values)) | (values < 0) | (values > top))
@@ -77,6 +71,28 @@ def read(path: str | Path) -> Examples:
                                   f"a {what} must be a whole number from 0 to {top}")
     labels = labels.astype(int)
     return Examples(pixels / DARKEST, labels, np.eye(CLASSES)[labels], str(path))
+
+
+def _row(source: str, number: int, line: str) -> list[float]:
+    """One line's numbers, or a refusal naming the file's own line (not NumPy's row)."""
+    cells = line.split(",")
+    if len(cells) != PIXELS + 1:
+        raise DefinitionError(source, f"line {number}", f"must hold a label and {PIXELS} "
+                              f"pixels ({PIXELS + 1} numbers), got {len(cells)}")
+    try:
+        return [float(cell) for cell in cells]
+    except ValueError:
+        bad = next(c for c in cells if not _is_number(c))
+        raise DefinitionError(source, f"line {number}", f"{quoted(bad.strip())} is not a "
+                              "number") from None
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
 
 
 def _text(path: Path) -> str:

@@ -18,10 +18,15 @@ import reprlib
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from types import SimpleNamespace
 
-from . import printable, yamlfile
+from . import layered, optimizer, printable, yamlfile
 from .canonical import LABEL, check_name, example_of, resolve  # noqa: F401 - names
 from .errors import DefinitionError
+from .layered import ImageValues
+from .layers import ConvNetwork
+from .layers import parameters as layered_parameters
+from .optimizer import Optimizer
 from .yamlfile import (  # noqa: F401 - part of what a definition is read with
     MAX_BYTES,
     MAX_DIGITS,
@@ -113,8 +118,8 @@ class DataSet:
 class Definition:
     source: str
     title: str
-    network: Network
-    values: Values
+    network: Network | ConvNetwork  # a dense network, or layers of kinds on an image
+    values: Values | ImageValues
     learning_rate: float = 0.5
     update_biases: bool = True
     notation: str = "matrix"
@@ -134,6 +139,12 @@ class Definition:
     data: DataSet | None = None  # train on a data set (values are then drawn from the seed)
     batch_loss: str = "sum"  # of a batch (values.examples): J = Σ_e J@e, or their mean
     form: str = "scalar"  # the worksheet's backpropagation: scalar, or the matrix equations
+    optimizer: Optimizer = Optimizer()  # how a step is taken (and weight decay); default SGD
+
+    @property
+    def layered(self) -> bool:
+        """A network of layers of kinds on an image (convolution, pooling, flatten, dense)."""
+        return isinstance(self.network, ConvNetwork)
 
     @property
     def examples(self) -> int:
@@ -216,6 +227,9 @@ class _Checker:
     def fail(self, key: str, problem: str):
         raise DefinitionError(self.source, key, problem)
 
+    def show(self, value) -> str:
+        return _show(value)
+
     def mapping(self, value, key: str, allowed: tuple[str, ...], required=()) -> dict:
         if not isinstance(value, dict):
             self.fail(key or "(top level)", f"must be a mapping of keys, got {_show(value)}")
@@ -268,8 +282,10 @@ class _Checker:
         top = self.mapping(data, "", (
             "kind", "title", "network", "values", "learning_rate", "update_biases", "notation",
             "decimals", "ask", "points", "claimed", "names", "conventions", "seed",
-            "versions", "data", "batch_loss", "form"),
+            "versions", "data", "batch_loss", "form", "optimizer", "weight_decay"),
             required=("network",))
+        if layered.is_layered(top["network"]):
+            return self.layered(top)
         title = self.title(top.get("title", DEFAULT_TITLE))
         network = self.network(top["network"])
         data = None if top.get("data") is None else self.data_set(top, network)
@@ -312,6 +328,46 @@ class _Checker:
             data=data,
             batch_loss=self.choice(top.get("batch_loss", "sum"), "batch_loss", BATCH_LOSSES),
             form=self.form(top.get("form", "scalar"), values),
+            optimizer=optimizer.read(top.get("optimizer"), top.get("weight_decay"), self),
+        )
+
+    def layered(self, top: dict) -> Definition:
+        """A network of layers of kinds on an image: derived, verified and trained; its
+        worksheets, marking and audits are not made yet, so their keys are refused."""
+        for key in ("ask", "points", "claimed", "names", "conventions", "data", "batch_loss"):
+            if key in top:
+                self.fail(key, "is not taken for a network of layers on an image yet (its "
+                          "worksheets, audits and training on a data set are not made yet); "
+                          "derive and train --steps work on it")
+        if top.get("notation", "matrix") != "matrix":
+            self.fail("notation", "numbered names (w1, w2, ...) are for dense networks; a "
+                      "network on an image has canonical names only (K[1][1][1][1][1], ...)")
+        if top.get("form", "scalar") != "scalar":
+            self.fail("form", "the matrix form is for dense networks")
+        limits = SimpleNamespace(layers=MAX_LAYERS, layer_size=MAX_LAYER_SIZE,
+                                 parameters=MAX_PARAMETERS, activations=ACTIVATIONS,
+                                 losses=LOSSES)
+        network = layered.network(self, top["network"], limits)
+        rate = self.number(top.get("learning_rate", 0.5), "learning_rate")
+        if rate <= 0:
+            self.fail("learning_rate", f"must be positive, got {rate}")
+        update = top.get("update_biases", True)
+        if not isinstance(update, bool):
+            self.fail("update_biases", f"must be true or false, got {_show(update)}")
+        values = top.get("values", {})
+        if isinstance(values, dict) and "examples" in values:
+            self.fail("values.examples", "a batch of images is not derived yet: give one "
+                      "image (values.image) and its targets")
+        seed = top.get("seed")
+        return Definition(
+            source=self.source, title=self.title(top.get("title", DEFAULT_TITLE)),
+            network=network, values=layered.values(self, values, network),
+            learning_rate=rate, update_biases=update,
+            decimals=self.whole(top.get("decimals", 4), "decimals", 0, 12),
+            seed=None if seed is None else self.whole(seed, "seed", 0, MAX_SEED),
+            versions=None if top.get("versions") is None else self.whole(
+                top["versions"], "versions", 1, MAX_VERSIONS),
+            optimizer=optimizer.read(top.get("optimizer"), top.get("weight_decay"), self),
         )
 
     def form(self, value, values: Values) -> str:
@@ -714,6 +770,8 @@ def parameters(network: Network) -> int:
     >>> parameters(Network((784, 128, 10), ('sigmoid', 'sigmoid'), 'mse', 'per_neuron'))
     101770
     """
+    if isinstance(network, ConvNetwork):
+        return layered_parameters(network)
     sizes = network.layers
     weights = sum(a * b for a, b in zip(sizes, sizes[1:]))
     biases = {"none": 0, "shared": len(sizes) - 1, "per_neuron": sum(sizes[1:])}[network.bias]

@@ -77,15 +77,20 @@ def derive_all(graph: Graph) -> Derivation:
     return Derivation(graph, grads, dict(sorted(builder.deltas.items())))
 
 
-# general form and network form of ∂out/∂net, per activation
+# general form and network form of ∂out/∂net, per activation (only the one asked for is
+# built: a network on an image asks for thousands)
+_ACTIVATION_FORMS = {
+    "sigmoid": lambda out, net: (OUT * (1 - OUT), out * (1 - out)),
+    "tanh": lambda out, net: (1 - OUT**2, 1 - out**2),
+    # ReLU'(0) is taken as 0 (the convention most libraries use); unevaluated: a net's symbol
+    # decides nothing, and asking it for thousands of pixels costs seconds
+    "relu": lambda out, net: (ReLUPrime(NET), ReLUPrime(net, evaluate=False)),
+    "identity": lambda out, net: (sp.Integer(1), sp.Integer(1)),
+}
+
+
 def _activation_forms(kind: str, out: sp.Symbol, net: sp.Symbol):
-    return {
-        "sigmoid": (OUT * (1 - OUT), out * (1 - out)),
-        "tanh": (1 - OUT**2, 1 - out**2),
-        # ReLU'(0) is taken as 0 (the convention most libraries use)
-        "relu": (ReLUPrime(NET), ReLUPrime(net)),
-        "identity": (sp.Integer(1), sp.Integer(1)),
-    }[kind]
+    return _ACTIVATION_FORMS[kind](out, net)
 
 
 def _loss_forms(kind: str, out: sp.Symbol, t: sp.Symbol, n: int):

@@ -46,6 +46,8 @@ MAX_DIGITS = 1000
 
 def known(graph: Graph, inst: Instance) -> dict[str, float]:
     """Inputs, targets and parameters of the instance, by canonical name."""
+    if hasattr(inst.values, "image"):  # a network on an image
+        return known_layered(graph, inst)
     v, net = inst.values, inst.network
     values = {name("x", k + 1): x for k, x in enumerate(v.inputs)}
     values |= {name("t", j + 1): t for j, t in enumerate(v.targets)}
@@ -54,6 +56,27 @@ def known(graph: Graph, inst: Instance) -> dict[str, float]:
     biases = [] if net.bias == "none" else [b for layer in v.biases for b in layer]
     values.update(zip(graph.params, weights + biases))
     return values
+
+
+def known_layered(graph, inst: Instance) -> dict[str, float]:
+    """A network on an image: its pixels x[c][i][j], targets, and every layer's numbers in
+    the graph's order of parameters (kernels and weights layer by layer, then biases)."""
+    v = inst.values
+    values = {name("x", c, i, j): p for c, channel in enumerate(v.image, start=1)
+              for i, row in enumerate(channel, start=1) for j, p in enumerate(row, start=1)}
+    values |= {name("t", j + 1): t for j, t in enumerate(v.targets)}
+    weights = [w for layer in v.layers if layer.weights is not None
+               for w in _numbers(layer.weights)]
+    biases = [b for layer in v.layers if layer.biases is not None for b in layer.biases]
+    values.update(zip(graph.params, weights + biases))
+    return values
+
+
+def _numbers(nested) -> list[float]:
+    """The numbers of nested tuples, in reading order."""
+    if not isinstance(nested, tuple):
+        return [nested]
+    return [x for part in nested for x in _numbers(part)]
 
 
 def forward(graph: Graph, inst: Instance, decimals: int | None = None) -> dict[str, float]:
@@ -72,7 +95,9 @@ def forward(graph: Graph, inst: Instance, decimals: int | None = None) -> dict[s
                                                           for k in graph.order}
     env = _env(graph, values, DIGITS)
     for key in graph.order:  # J from the rounded outputs, as the student works it
-        value = graph.equations[key].xreplace(env)
+        gathered = graph.gathers(key)
+        value = graph.equations[key].xreplace(env) if gathered is None else \
+            _gather(gathered[0], gathered[1], {k: env[graph[k]] for k in gathered[1]})
         values[key] = _round(graph, key, _double(key, value), decimals)
         env[graph[key]] = sp.Float(values[key], DIGITS)
     return values
@@ -110,6 +135,8 @@ def _exact_pass(graph: Graph, values: dict[str, float]) -> tuple[dict, int]:
                     widest = max(widest, abs(env[key]))
                 elif _digits(widest) > digits:
                     break  # wider nets than these digits keep: start again with more
+                elif (gathered := graph.gathers(key)) is not None:
+                    env[key] = _gather(*gathered, env)
                 else:
                     env[key] = _substitute(graph, key, env, digits)
             else:
@@ -118,11 +145,10 @@ def _exact_pass(graph: Graph, values: dict[str, float]) -> tuple[dict, int]:
 
 
 def _net(graph: Graph, key: str, env, sums: dict[str, tuple[int, int]]) -> mpmath.mpf:
-    l, j = (int(i) for i in key[4:-1].split("]["))
     if key not in sums:
-        terms, b = graph.net_terms(l, j)
+        terms, b = graph.net_terms_of(key)
         pairs = [(env[w], env[a]) for w, a in terms] + ([] if b is None else [(env[b], 1.0)])
-        if l > 1:  # its inputs are outs, exact only to the working precision
+        if not graph.inputs_known(key):  # its inputs are outs, exact to the working precision
             return mpmath.mpf(_dot(pairs))
         sums[key] = _dot(pairs)
     return mpmath.mpf(sums[key])  # rounded once, to the working precision
@@ -179,7 +205,21 @@ def _binary(v) -> tuple[int, int]:
     return (-man if sign else man), exp
 
 
+def _gather(how: str, names: list[str], env):
+    """A pooled or flattened pixel from what it reads: the largest (exact), the mean (rounded
+    once, at the working precision), or the one number it copies. Taken directly: a SymPy
+    Max of a window's symbols costs milliseconds to build."""
+    if how == "copy":
+        return env[names[0]]
+    numbers = [mpmath.mpf(env[k]) for k in names]
+    return max(numbers) if how == "max" else mpmath.fsum(numbers) / len(numbers)
+
+
 def _substitute(graph: Graph, key: str, env, digits: int) -> mpmath.mpf:
+    if key != "J" and graph.activation_of(key) in ("relu", "identity"):
+        # max(0, net) and net are exact: what SymPy's Max would give, without building it
+        net = mpmath.mpf(env["net" + key[3:]])
+        return net if graph.activation_of(key) == "identity" else max(mpmath.mpf(0), net)
     expr, inputs = _equation(graph, key)
     value = expr.xreplace({s: sp.Float(env[name], digits) for s, name in inputs.items()})
     if not value.is_Float:  # log(2) where exact zeros went in: a number all the same
@@ -197,9 +237,8 @@ def _equation(graph: Graph, key: str) -> tuple[sp.Expr, dict[sp.Symbol, str]]:
     if key == "J":
         expr = _stable_loss(graph)
         return expr, {s: s.name for s in expr.free_symbols}
-    l = int(key[4:].split("]")[0])
-    kind = graph.network.activations[l - 1]
-    if kind == "softmax":  # every net of the layer
+    kind = graph.activation_of(key)
+    if kind in ("softmax", None):  # every net of the layer; a pooled pixel, a flattened one
         expr = graph.equations[key]
         return expr, {s: s.name for s in expr.free_symbols}
     z, formula = _formula(kind)
@@ -228,12 +267,11 @@ def _stable_loss(graph: Graph) -> sp.Expr:
     """J in terms of the output nets where it takes logs: log σ(z) = −log(1 + e^−z) and
     log softmax(z)_j = z_j − log Σ e^z_k are finite where σ(z) or e^z/Σ rounds to 0 or 1."""
     net = graph.network
-    L, n = net.depth, net.layers[-1]
     if net.loss not in ("cross_entropy", "binary_cross_entropy"):
         return graph.equations["J"]
-    z = [graph[name("net", L, j)] for j in range(1, n + 1)]
-    t = [graph[name("t", j)] for j in range(1, n + 1)]
-    if net.activations[-1] == "softmax":
+    z = [graph[k] for k in graph.output_nets]
+    t = [graph[k] for k in graph.target_names]
+    if graph.output_activation == "softmax":
         lse = sp.log(sp.Add(*[sp.exp(zk) for zk in z]))
         return -sp.Add(*[tj * (zj - lse) for tj, zj in zip(t, z)])
     log_y = [-sp.log(1 + sp.exp(-zj)) for zj in z]
@@ -262,7 +300,7 @@ def _round(graph: Graph, key: str, value: float, decimals: int) -> float:
     rounded = round(value, decimals) + 0.0
     net = graph.network
     if not key.startswith(f"out[{net.depth}]") or net.loss not in (
-            "cross_entropy", "binary_cross_entropy"):
+            "cross_entropy", "binary_cross_entropy"):  # (depth: the output layer, either kind)
         return rounded
     if rounded == 0 and value != 0:  # ln(out) and −t/out need it nonzero
         return _significant(key, value, decimals)
@@ -292,7 +330,7 @@ def step_values(steps, values: dict[str, float], graph: Graph,
     that asks for each δ (the matrix form), of its δ as rounded and the factor after it.
     """
     if decimals is None:
-        quantities, digits = _exact(graph, {k: v for k, v in values.items() if k[0] in "xtWb"})
+        quantities, digits = _exact(graph, {k: v for k, v in values.items() if k[0] in "xtWbK"})
         rounding = _no_rounding
     else:
         quantities, digits = values, DIGITS
@@ -327,8 +365,14 @@ class _Env:
             if number is None:
                 number = self.numbers[expr.name] = mpmath.mpf(self.quantities[expr.name])
             return number
-        for s in expr.free_symbols - self.floats.keys():
-            self.floats[s] = sp.Float(self.quantities[s.name], self.digits)
+        at = getattr(expr.func, "at", None)
+        if at is not None and all(a.is_Symbol or a.is_Integer for a in expr.args):
+            # a rule's own function of quantities (ReLU', a window's first maximum): its value
+            # from theirs, exactly as its eval gives it, without substituting SymPy Floats
+            return at(*(self.substitute(a) if a.is_Symbol else int(a) for a in expr.args))
+        for s in expr.free_symbols:  # (a set difference with the keys would hash them all)
+            if s not in self.floats:
+                self.floats[s] = sp.Float(self.quantities[s.name], self.digits)
         return expr.xreplace(self.floats)
 
 

@@ -93,6 +93,50 @@ class Graph:
                  for k in range(1, self.network.layers[l - 1] + 1)]
         return terms, self.bias_name(l, j)
 
+    # --- what the evaluators need of a graph (convgraph.ConvGraph has the same) ----------
+
+    @property
+    def output_names(self) -> list[str]:
+        return [name("out", self.network.depth, j) for j in range(1, self.network.layers[-1] + 1)]
+
+    @property
+    def output_nets(self) -> list[str]:
+        return [name("net", self.network.depth, j) for j in range(1, self.network.layers[-1] + 1)]
+
+    @property
+    def target_names(self) -> list[str]:
+        return [name("t", j) for j in range(1, self.network.layers[-1] + 1)]
+
+    @property
+    def output_activation(self) -> str:
+        return self.network.activations[-1]
+
+    def layer_of(self, key: str) -> int:
+        return int(key[key.index("[") + 1:key.index("]")])
+
+    def activation_of(self, key: str) -> str:
+        """The activation an out applies to its net."""
+        return self.network.activations[self.layer_of(key) - 1]
+
+    def inputs_known(self, key: str) -> bool:
+        """Whether a net reads only inputs (and parameters): its sum is taken exactly."""
+        return key.startswith("net[1]")
+
+    def softmax_nets(self, key: str) -> list[str] | None:
+        """The nets a softmax out depends on (its layer's); None for any other quantity."""
+        if not key.startswith("out") or self.activation_of(key) != "softmax":
+            return None
+        l = self.layer_of(key)
+        return [name("net", l, k) for k in range(1, self.network.layers[l] + 1)]
+
+    def gathers(self, key: str) -> None:
+        """A dense network has no pooled or flattened pixels (see ConvGraph.gathers)."""
+        return None
+
+    def net_terms_of(self, key: str) -> tuple[list[tuple[str, str]], str | None]:
+        l, j = (int(i) for i in key[4:-1].split("]["))
+        return self.net_terms(l, j)
+
     def weights(self):
         """(l, j, k) of every weight, in reading order."""
         sizes = self.network.layers

@@ -70,7 +70,7 @@ def softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=0)
 
 
-_ACTIVATE = {
+ACTIVATE = {
     "sigmoid": sigmoid,
     "tanh": np.tanh,
     "relu": lambda z: np.maximum(z, 0),
@@ -83,7 +83,7 @@ def _sech2(z: np.ndarray) -> np.ndarray:
     return 4 * e / (1 + e) ** 2
 
 
-_SLOPE = {  # f'(net), from net wherever out(1 − out) or 1 − out² would cancel
+SLOPE = {  # f'(net), from net wherever out(1 − out) or 1 − out² would cancel
     "sigmoid": lambda z, a: sigmoid(z) * sigmoid(-z),
     "tanh": lambda z, a: _sech2(z),
     "relu": lambda z, a: (z > 0).astype(z.dtype),
@@ -98,7 +98,7 @@ def forward(inst: Instance, p: Params, x: np.ndarray | None = None) -> list[Laye
     layers = []
     for l, W in enumerate(p.W):
         z = W @ a + (0 if p.b is None else _bias(p.b[l], a))
-        a = _ACTIVATE[inst.network.activations[l]](z)
+        a = ACTIVATE[inst.network.activations[l]](z)
         layers.append(Layer(z, a))
     return layers
 
@@ -106,7 +106,7 @@ def forward(inst: Instance, p: Params, x: np.ndarray | None = None) -> list[Laye
 def loss(inst: Instance, p: Params, layers: list[Layer] | None = None):
     """J: one example's loss, or a batch's sum or mean of its examples' losses."""
     layers = layers or forward(inst, p)
-    per = _example_losses(inst, layers[-1], targets(inst, layers[-1].net.dtype))
+    per = example_losses(inst, layers[-1], targets(inst, layers[-1].net.dtype))
     if not inst.batched:
         return per
     return per.sum() if inst.batch_loss == "sum" else per.mean()
@@ -115,11 +115,11 @@ def loss(inst: Instance, p: Params, layers: list[Layer] | None = None):
 def batch_loss(inst: Instance, p: Params, X: np.ndarray, T: np.ndarray,
                reduction: str = "sum") -> float:
     """J of a batch (a column per example): Σ_e J_e, or its mean."""
-    per = _example_losses(inst, forward(inst, p, X)[-1], T)
+    per = example_losses(inst, forward(inst, p, X)[-1], T)
     return float(per.sum() if reduction == "sum" else per.mean())
 
 
-def _example_losses(inst: Instance, layer: Layer, t: np.ndarray):
+def example_losses(inst: Instance, layer: Layer, t: np.ndarray):
     """Each example's loss (a column each; one number for one example)."""
     z, y = layer.net, layer.out
     kind, act = inst.network.loss, inst.network.activations[-1]
@@ -152,7 +152,7 @@ def output_delta(inst: Instance, layer: Layer, t: np.ndarray | None = None) -> n
     if kind == "cross_entropy":  # sigmoid outputs
         return -t * sigmoid(-z)  # 1 − y, without the cancellation
     dJ_dy = {"half_sse": y - t, "sse": 2 * (y - t), "mse": 2 * (y - t) / y.shape[0]}[kind]
-    return dJ_dy * _SLOPE[act](z, y)
+    return dJ_dy * SLOPE[act](z, y)
 
 
 def loss_delta(inst: Instance, layer: Layer) -> np.ndarray:
@@ -192,17 +192,29 @@ def magnitudes(inst: Instance, p: Params) -> Params:
         delta = t * sigmoid(-z) * spread
     else:
         scale = {"half_sse": 1.0, "sse": 2.0, "mse": 2.0 / y.size}[kind]
-        delta = scale * (sizes[-1].out + t) * np.abs(_SLOPE[act](z, y)) * spread
+        delta = scale * (sizes[-1].out + t) * np.abs(SLOPE[act](z, y)) * spread
     ins = [np.abs(np.asarray(inst.values.inputs, dtype=z.dtype))] + [s.out for s in sizes[:-1]]
-    deltas = [delta]
+    deltas, actual = [delta], np.abs(loss_delta(inst, layers[-1]))
     for l in range(len(p.W) - 1, 0, -1):
-        slope = np.abs(_SLOPE[inst.network.activations[l - 1]](layers[l - 1].net,
+        slope = np.abs(SLOPE[inst.network.activations[l - 1]](layers[l - 1].net,
                                                                layers[l - 1].out))
-        deltas.append((np.abs(p.W[l]).T @ deltas[-1]) * slope * (1 + 2 * sizes[l - 1].net))
+        # to first order: the rounding carried back through |W| and |f'|, plus the slope's
+        # own error (|f''| ≤ 2|f'| times the net's scale) applied to the δ itself. Applying
+        # it to the carried size instead counted second-order terms, and compounded with depth
+        # until the bound overflowed (65 layers of 15: inf·0, a NaN bound refusing everything)
+        back = np.abs(p.W[l]).T
+        deltas.append((back @ deltas[-1]) * slope + (back @ actual) * slope
+                      * 2 * sizes[l - 1].net)
+        actual = (back @ actual) * slope
     deltas.reverse()
-    dW = [np.outer(d, a) for d, a in zip(deltas, ins)]
-    db = [d.sum(keepdims=True) if inst.network.bias == "shared" else d for d in deltas]
+    dW = [_bound(np.outer(d, a)) for d, a in zip(deltas, ins)]
+    db = [_bound(d.sum(keepdims=True) if inst.network.bias == "shared" else d) for d in deltas]
     return Params(dW, None if p.b is None else db)
+
+
+def _bound(size: np.ndarray) -> np.ndarray:
+    """A size that overflowed (inf·0 is NaN) bounds nothing: it is infinite, not a refusal."""
+    return np.where(np.isnan(size), np.inf, size)
 
 
 def magnitudes_forward(inst: Instance, p: Params, layers: list[Layer]) -> list[Layer]:
@@ -219,7 +231,7 @@ def magnitudes_forward(inst: Instance, p: Params, layers: list[Layer]) -> list[L
         if act == "softmax":
             out = np.abs(layer.out) * (1 + 2 * net.max())
         else:
-            out = np.abs(layer.out) + np.abs(_SLOPE[act](layer.net, layer.out)) * net
+            out = np.abs(layer.out) + np.abs(SLOPE[act](layer.net, layer.out)) * net
         sizes.append(Layer(net, out))
         scale = out
     return sizes
@@ -263,7 +275,7 @@ def _deltas(inst: Instance, p: Params, layers: list[Layer], delta):
     deltas = [delta]
     for l in range(len(p.W) - 1, 0, -1):
         act = inst.network.activations[l - 1]
-        slope = _SLOPE[act](layers[l - 1].net, layers[l - 1].out)
+        slope = SLOPE[act](layers[l - 1].net, layers[l - 1].out)
         deltas.append((p.W[l].T @ deltas[-1]) * slope)
     return deltas[::-1]
 
@@ -313,7 +325,7 @@ def _step_updated_weights(inst: Instance, p: Params) -> Params:
             b[l] = b[l] - eta * _bias_gradient(inst, delta)
         if l:
             act = inst.network.activations[l - 1]
-            delta = (W[l].T @ delta) * _SLOPE[act](layers[l - 1].net, layers[l - 1].out)
+            delta = (W[l].T @ delta) * SLOPE[act](layers[l - 1].net, layers[l - 1].out)
     return Params(W, b)
 
 

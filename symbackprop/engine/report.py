@@ -33,12 +33,10 @@ from __future__ import annotations
 
 import math
 import re
-from functools import lru_cache
-
-from sympy.printing.str import StrPrinter
 
 from ..definitions.canonical import at_example
 from ..definitions.names import numbered
+from . import printing
 from .exact import Exact
 from .graph import name
 from .steps import Chain, Factor, PathSum, Step, children
@@ -50,8 +48,10 @@ __all__ = ["as_json", "deltas_text", "derivation_text", "forward_text", "matrix_
 MATRIX_NUMBERS = 64  # entries a matrix may have to be printed in numbers (its shape always is)
 
 
-def as_json(r: Verified) -> dict:
-    """One example: its loss, layers and δ's; a batch: the batch's loss, then each example's."""
+def as_json(r: Verified, steps=None) -> dict:
+    """One example: its loss, layers and δ's; a batch: the batch's loss, then each example's.
+    With an optimizer's `steps` (optimize.optimize), "update" is the parameters after its
+    first step and "optimizer" holds its buffers and parameters after each."""
     net = r.instance.network
     if r.examples:
         head = {"loss": r.values["J"], "batch_loss": r.instance.batch_loss,
@@ -61,13 +61,21 @@ def as_json(r: Verified) -> dict:
         exact = Exact(r)
         head = _example_json(r, exact)
         grads = {p: exact.value(s) for p, s in r.derivation.grads.items()}
-    return head | {
+    result = head | {
         "grad": _params(grads, net),
         "update": _params(r.updated, net),
         "verification": {"numpy_max_abs_diff": r.numpy_max_abs_diff,
                          "finite_difference_max_rel_err": r.fd_max_rel_err,
                          "finite_differences": r.finite_differences.as_json()},
     }
+    if steps is not None and not (steps[0].optimizer.plain and len(steps) == 1):
+        from . import updatereport
+
+        whole = dict(r.values)  # a parameter the steps do not reach keeps its value
+        result["update"] = _params(whole | steps[0].new, net)
+        result["optimizer"] = updatereport.as_json(
+            steps, lambda v: _params({k: v.get(k) for k in r.derivation.graph.params}, net))
+    return result
 
 
 def _example_json(r, exact: Exact | None = None) -> dict:
@@ -138,11 +146,13 @@ def _delta(l: int, j) -> str:
     return f"dJ/d{name('net', l, j)}"
 
 
-def text(r: Verified, params: list[str] | None = None, notation: str = "matrix") -> str:
-    """The whole report: forward pass, the δ's the asked gradients need, the gradients, a step."""
+def text(r: Verified, params: list[str] | None = None, notation: str = "matrix",
+         steps=None) -> str:
+    """The whole report: forward pass, the δ's the asked gradients need, the gradients, a step
+    (an optimizer's `steps`, when given, in place of plain gradient descent's one)."""
     params = list(params or r.grads)
     if r.examples:
-        return _batch_text(r, params, notation)
+        return _batch_text(r, params, notation, steps)
     w = _Writer(r, notation)
     parts = [forward_text(r)]
     if notation == "numbered":
@@ -153,14 +163,14 @@ def text(r: Verified, params: list[str] | None = None, notation: str = "matrix")
               "multiplies"]
     for p in params:
         parts += w.gradient(p) + [""]
-    return "\n".join(parts + _step_text(r, params, w))
+    return "\n".join(parts + _step_text(r, params, w, steps))
 
 
 _DELTAS_HEAD = ("Deltas δ[l][j] = dJ/dnet[l][j], output layer first (a hidden δ adds up the "
                 "next layer's δ's, each times its weight)")
 
 
-def _batch_text(r: Verified, params: list[str], notation: str) -> str:
+def _batch_text(r: Verified, params: list[str], notation: str, steps=None) -> str:
     """Each example's forward pass and δ's as one example's, its names carrying '@e'; then
     each gradient as the sum over the examples of that example's δ times its input."""
     E, how = len(r.examples), r.instance.batch_loss
@@ -180,7 +190,7 @@ def _batch_text(r: Verified, params: list[str], notation: str) -> str:
               "example's δ times what the parameter multiplies"]
     for p in params:
         parts += _batch_gradient(r, writers, p) + [""]
-    return "\n".join(parts + _step_text(r, params, writers[0]))
+    return "\n".join(parts + _step_text(r, params, writers[0], steps))
 
 
 def _batch_gradient(r: Verified, writers: list[_Writer], p: str) -> list[str]:
@@ -197,7 +207,11 @@ def _batch_gradient(r: Verified, writers: list[_Writer], p: str) -> list[str]:
     return lines + [f"  = {_number(r.grads[p])}"]
 
 
-def _step_text(r: Verified, params: list[str], w: _Writer) -> list[str]:
+def _step_text(r: Verified, params: list[str], w: _Writer, steps=None) -> list[str]:
+    if steps is not None and not (steps[0].optimizer.plain and len(steps) == 1):
+        from . import updatereport
+
+        return [updatereport.text(steps, params, w.param), verification_text(r)]
     eta = r.instance.learning_rate
     return ([f"After one gradient-descent step (η = {eta:g}"
              + ("" if r.instance.update_biases else ", biases fixed") + "):"]
@@ -243,31 +257,7 @@ def derivation_text(r: Verified, param: str, notation: str = "matrix") -> str:
     return "\n".join(_Writer(r, notation).gradient(param))
 
 
-class _Printer(StrPrinter):
-    """SymPy's str, but a number times a sum reads 2(out - t), as a rule is written."""
-
-    def _print_Mul(self, expr) -> str:
-        text = super()._print_Mul(expr)
-        first = expr.args[0]
-        if first.is_Integer and first > 0 and text.startswith(f"{first}*("):
-            return f"{first}{text[len(str(first)) + 1:]}"
-        return text
-
-
-_PRINTER = _Printer({"order": "none"})
-
-
-@lru_cache(maxsize=4096)
-def _form(expr) -> str:  # the same general forms recur in every neuron: print each once
-    return _PRINTER.doprint(expr)
-
-
-def _number(v: float) -> str:
-    return f"{v + 0.0:.9g}"  # + 0.0: a zero prints as 0, never -0
-
-
-def _times(v: float) -> str:
-    return f"({_number(v)})" if v < 0 else _number(v)
+_form, _number, _times = printing.form, printing.number, printing.times
 
 
 class _Writer:

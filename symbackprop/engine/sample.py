@@ -28,6 +28,9 @@ from ..definitions.definition import (
     parameters,
 )
 from ..definitions.errors import UsageError
+from ..definitions.layered import ImageValues, LayerValues
+from ..definitions.layers import ConvNetwork, Convolution, Dense
+from ..definitions.optimizer import Optimizer
 
 SAMPLE_VERSION = 1  # bump when the drawing changes, so old seeds are not silently reused
 DEFAULT_SEED = 2026
@@ -48,6 +51,7 @@ class Instance:
     seed: int | None = None  # None: every number came from the definition
     version: int | None = None
     batch_loss: str = "sum"  # of a batch: J = Σ_e J@e, or the mean
+    optimizer: Optimizer = Optimizer()  # how a step is taken: plain gradient descent by default
 
     @property
     def share(self) -> float:
@@ -77,6 +81,8 @@ class NoGoodDraw(UsageError):
 
 
 def fully_given(defn: Definition) -> bool:
+    if isinstance(defn.network, ConvNetwork):
+        return defn.values.complete_for(defn.network)
     return defn.values.complete and (defn.values.biases is not None or defn.network.bias == "none")
 
 
@@ -112,7 +118,7 @@ def instance(defn: Definition, seed: int | None = None, version: int | None = No
     """
     if fully_given(defn):
         return Instance(defn.network, defn.values, defn.learning_rate, defn.update_biases,
-                        batch_loss=defn.batch_loss)
+                        batch_loss=defn.batch_loss, optimizer=defn.optimizer)
     seed = defn.seed if seed is None else seed
     seed = DEFAULT_SEED if seed is None else seed
     rng = generator(seed, version or 0)
@@ -140,6 +146,8 @@ def draws(network: Network) -> int:
 
 def sample(defn: Definition, rng: np.random.Generator, decimals: int = 2) -> Instance:
     """Fill in every number the definition leaves out."""
+    if isinstance(defn.network, ConvNetwork):
+        return _sample_layered(defn, rng, decimals)
     net, given = defn.network, defn.values
     sizes = net.layers
 
@@ -166,11 +174,41 @@ def sample(defn: Definition, rng: np.random.Generator, decimals: int = 2) -> Ins
         biases = matrices(-0.5, 0.5, per)
     values = Values(inputs, targets, weights, biases, examples)
     return Instance(net, values, defn.learning_rate, defn.update_biases,
-                    batch_loss=defn.batch_loss)
+                    batch_loss=defn.batch_loss, optimizer=defn.optimizer)
 
 
-def _targets(net: Network, rng, nice) -> tuple[float, ...]:
-    n = net.layers[-1]
+def _sample_layered(defn: Definition, rng: np.random.Generator, decimals: int) -> Instance:
+    """A network on an image: pixels from [0, 1], kernel entries and weights from [−1, 1],
+    biases from [−0.5, 0.5], each with two decimals; what is given is kept."""
+    net, given = defn.network, defn.values
+
+    def nice(low: float, high: float, shape) -> np.ndarray:
+        return np.round(rng.uniform(low, high, size=shape), decimals)
+
+    image = given.image or _tuple(nice(0.0, 1.0, net.image.shape))
+    targets = given.targets or _targets(net, rng, nice)
+    shapes, layers = net.shapes, []
+    for l, layer in enumerate(net.layers):
+        mine = given.layers[l] if given.layers is not None else LayerValues()
+        if isinstance(layer, Convolution):
+            shape: tuple[int, ...] = (layer.filters, shapes[l][0]) + layer.kernel
+            count = layer.filters
+        elif isinstance(layer, Dense):
+            shape, count = (layer.size, shapes[l][0]), layer.size
+            count = 1 if layer.bias == "shared" else count
+        else:
+            layers.append(LayerValues())
+            continue
+        weights = mine.weights or _tuple(nice(-1.0, 1.0, shape))
+        biases = None if layer.bias == "none" else mine.biases or _tuple(nice(-0.5, 0.5, count))
+        layers.append(LayerValues(weights, biases))
+    values = ImageValues(image, targets, tuple(layers))
+    return Instance(net, values, defn.learning_rate, defn.update_biases,
+                    optimizer=defn.optimizer)
+
+
+def _targets(net: Network | ConvNetwork, rng, nice) -> tuple[float, ...]:
+    n = net.shapes[-1][0] if isinstance(net, ConvNetwork) else net.layers[-1]
     if net.activations[-1] == "softmax":
         label = rng.integers(n)
         return tuple(float(i == label) for i in range(n))  # one-hot: the true class

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import mpmath
 import sympy as sp
 
 # Generic symbols for the general forms: 'in' is what a weight multiplies, n the output count.
@@ -35,6 +36,11 @@ class ReLUPrime(sp.Function):
         if x.is_extended_nonpositive:
             return sp.S.Zero
         return None
+
+    @staticmethod
+    def at(net) -> mpmath.mpf:
+        """Its value at a number (an mpmath one), as eval gives it: 1 above 0, else 0."""
+        return mpmath.mpf(1 if net > 0 else 0)
 
     def _sympystr(self, printer) -> str:
         return f"ReLU'({printer._print(self.args[0])})"

@@ -21,9 +21,12 @@ import numpy as np
 from ..definitions.dataset import Examples
 from ..definitions.definition import Example, Network, Values
 from ..definitions.errors import UsageError
-from . import numeric
+from ..definitions.optimizer import Optimizer
+from . import numeric, optimizers
 from .sample import Instance
 from .verify import Verified, agree_with, verify
+
+PLAIN = Optimizer()  # plain gradient descent: the step the digits lessons take
 
 
 @dataclass(frozen=True)
@@ -41,9 +44,24 @@ class Run:
     first_batch: Verified | None = None  # the first step's batch (or its first examples),
     #                                      derived and verified
     batch_size: int = 0
+    optimizer: Optimizer = Optimizer()
+    state: dict | None = None  # the optimizer's buffers after the last step, by name
+    steps: int = 0  # steps taken (mini-batches)
+    learning_rate: float = 0.0
+    network: Network | None = None
 
     def as_json(self) -> dict:
         out = {"epochs": [vars(e) for e in self.epochs], "confusion": self.confusion}
+        if not self.optimizer.plain:
+            from .graph import build
+            from .report import _params
+
+            names = build(self.network).params
+            out["optimizer"] = {
+                "name": self.optimizer.name, "learning_rate": self.learning_rate,
+                "settings": self.optimizer.settings(), "steps_taken": self.steps,
+                "state": {k: _params(dict(zip(names, v.tolist())), self.network)
+                          for k, v in (self.state or {}).items()}}
         if self.first_batch is not None:
             r = self.first_batch
             out["first_batch"] = {
@@ -52,6 +70,7 @@ class Run:
                 "finite_difference_max_rel_err": r.fd_max_rel_err,
                 "finite_differences": r.finite_differences.as_json()}
         return out
+
 
 
 def initial(network: Network, rng: np.random.Generator) -> numeric.Params:
@@ -92,7 +111,8 @@ def train(network: Network, data: Examples, epochs: int, batch_size: int,
           learning_rate: float, seed: int, test_fraction: float = 0.2,
           on_epoch: Callable[[int, Epoch], None] | None = None,
           verify_first: bool = True,
-          on_batch: Callable[[int, int, int], None] | None = None) -> Run:
+          on_batch: Callable[[int, int, int], None] | None = None,
+          optimizer: Optimizer = PLAIN) -> Run:
     """`epochs` passes over the training examples in shuffled mini-batches of `batch_size`;
     on_batch(epoch, batches done, batches in an epoch) after each step, for a progress bar.
 
@@ -110,6 +130,7 @@ def train(network: Network, data: Examples, epochs: int, batch_size: int,
                                     None, None), learning_rate, True)
     X, T = train_set.inputs.T, train_set.targets.T  # a column per example
     history, first = [], None
+    stepping = _Stepping(network, optimizer, learning_rate)
     for number in range(1, epochs + 1):
         order = rng.permutation(X.shape[1])
         batches = -(-len(order) // batch_size)
@@ -118,7 +139,7 @@ def train(network: Network, data: Examples, epochs: int, batch_size: int,
             grad = numeric.batch_gradients(inst, p, X[:, rows], T[:, rows], "mean")
             if verify_first and first is None:
                 first = _verified(inst, p, X[:, rows], T[:, rows], grad)
-            p = numeric.step(inst, p, grad)
+            p = numeric.step(inst, p, grad) if optimizer.plain else stepping(p, grad)
             if on_batch:
                 on_batch(number, done, batches)
         epoch = Epoch(numeric.batch_loss(inst, p, X, T, "mean"),
@@ -128,7 +149,25 @@ def train(network: Network, data: Examples, epochs: int, batch_size: int,
             on_epoch(number, epoch)
     # the first mini-batch holds the whole training set when that is smaller
     return Run(history, confusion(inst, p, test_set), p, first,
-               min(batch_size, len(train_set.labels)))
+               min(batch_size, len(train_set.labels)), optimizer,
+               stepping.state.buffers, stepping.state.t, learning_rate, network)
+
+
+class _Stepping:
+    """An optimizer's steps on the parameters as one vector, its state carried between them."""
+
+    def __init__(self, network: Network, optimizer: Optimizer, learning_rate: float):
+        from .graph import build
+
+        self.optimizer, self.learning_rate = optimizer, learning_rate
+        self.decay, self.fixed = optimizers.masks(list(build(network).params), optimizer, True)
+        self.state = optimizers.State()
+
+    def __call__(self, p: numeric.Params, grad: numeric.Params) -> numeric.Params:
+        w, self.state, _ = optimizers.step(self.optimizer, self.learning_rate,
+                                           numeric.flatten(p), numeric.flatten(grad),
+                                           self.state, self.decay, self.fixed)
+        return numeric.unflatten(w, p)
 
 
 VERIFIED_WORK = 150_000  # examples × parameters the engine works at the start: about 10 s

@@ -21,7 +21,7 @@ symbackprop.definitions.errors.VerificationError: finite differences disagree ..
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -115,6 +115,8 @@ class Verified:
     fd_max_rel_err: float
     finite_differences: FiniteDifferences  # how finite differences checked the gradients
     examples: tuple[Example, ...] = ()  # a batch's examples, each worked on its own
+    input_grads: dict[str, float] = field(default_factory=dict)  # a network on an image:
+    #                                                      'x[c][i][j]' -> ∂J/∂x[c][i][j]
 
 
 def run(defn: Definition, inst: Instance) -> Verified:
@@ -254,22 +256,31 @@ def agree_with(r: Verified, gradient: np.ndarray, what: str) -> None:
     _agree_arrays(what, names, ours, np.asarray(gradient, dtype=float), sizes)
 
 
-def _sample(p: numeric.Params, n: int) -> np.ndarray:
-    """Positions of a seeded sample of about FD_SAMPLE parameters, from every weight matrix
-    and bias vector in proportion to its size (at least FD_PER_ARRAY from each), sorted."""
+def sample(arrays: list[np.ndarray], n: int) -> np.ndarray:
+    """Positions of a seeded sample of about FD_SAMPLE of the n numbers of `arrays`, from
+    every weight matrix and bias vector in proportion to its size (at least FD_PER_ARRAY from
+    each), sorted."""
     rng = generator(FD_SEED)
     chosen, start = [], 0
-    for a in p.W + (p.b or []):
+    for a in arrays:
         k = min(a.size, max(FD_PER_ARRAY, round(FD_SAMPLE * a.size / n)))
         chosen.append(start + rng.choice(a.size, size=k, replace=False))
         start += a.size
     return np.sort(np.concatenate(chosen))
 
 
-def _signs(n: int) -> list[np.ndarray]:
+def _sample(p: numeric.Params, n: int) -> np.ndarray:
+    """sample() of a dense network's weight matrices and bias vectors."""
+    return sample(p.W + (p.b or []), n)
+
+
+def signs(n: int) -> list[np.ndarray]:
     """FD_DIRECTIONS seeded directions of n ±1's."""
     rng = generator(FD_SEED, 1)
     return [rng.integers(0, 2, n) * 2.0 - 1.0 for _ in range(FD_DIRECTIONS)]
+
+
+_signs = signs
 
 
 def _coordinates(p: numeric.Params, positions) -> list[numeric.Coordinate]:
@@ -295,13 +306,22 @@ def _directions(inst: Instance, p: numeric.Params, gradient: np.ndarray,
     bit (u·|g_i| each); NumPy's are allowed ROUNDING of their size scale, as in the
     backward-pass comparison.
     """
-    signs = _signs(gradient.size)
-    fd, fd_err = numeric.directional_derivatives(inst, [numeric.unflatten(v, p) for v in signs])
+    directions = signs(gradient.size)
+    fd, fd_err = numeric.directional_derivatives(inst, [numeric.unflatten(v, p)
+                                                        for v in directions])
+    return judge_directions(gradient, directions, fd, fd_err, numpy_sizes, sampled)
+
+
+def judge_directions(gradient: np.ndarray, directions: list[np.ndarray], fd: np.ndarray,
+                     fd_err: np.ndarray, numpy_sizes: np.ndarray | None,
+                     sampled: int) -> FiniteDifferences:
+    """Each ∇J·v against its finite difference, within the difference's error bound and the
+    gradient's own rounding; the first that disagrees is refused."""
     total = float(np.sum(np.abs(gradient)))
     own = (UNIT * total if numpy_sizes is None else ROUNDING * float(np.sum(numpy_sizes)))
     own += gradient.size * UNIT * total  # the dot product's rounding
     worst = 0.0
-    for i, (v, d, err) in enumerate(zip(signs, fd, fd_err), start=1):
+    for i, (v, d, err) in enumerate(zip(directions, fd, fd_err), start=1):
         dot = float(gradient @ v)
         allowed = err + own + UNDERFLOW
         if not abs(dot - d) <= allowed:

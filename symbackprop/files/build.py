@@ -55,6 +55,8 @@ def main(args) -> int:
         return lesson(defn, args)
     try:
         classset.check_printable(defn)
+    except classset.NotBuiltYet as exc:
+        raise BuildError(str(exc)) from None
     except ValueError as exc:
         if defn.form == "matrix":
             return shapes(defn, args)

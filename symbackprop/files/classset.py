@@ -20,6 +20,7 @@ from functools import partial
 
 from ..definitions.canonical import example_of
 from ..definitions.definition import Definition
+from ..definitions.errors import UsageError
 from ..definitions.printable import PRINTED_LAYER, PRINTED_PARAMETERS
 from ..engine import numeric
 from ..engine.sample import Instance, NoGoodDraw, fully_given, instance
@@ -97,6 +98,24 @@ def number_width(size: int) -> int:
     return max(2, len(str(size)))
 
 
+class NotBuiltYet(UsageError, ValueError):
+    """A definition whose worksheets this version does not make (a network on an image, an
+    optimizer other than plain gradient descent): derive and train work on it. A usage error
+    (one line, exit code 2) wherever it reaches the command line, and the ValueError that
+    check_printable raises for a sheet it cannot print."""
+
+
+def not_built_yet(defn: Definition) -> None:
+    """Refuse, in one line, a definition no worksheet is made for yet."""
+    if defn.layered:
+        raise NotBuiltYet(f"{defn.source}: network: worksheets for convolutional networks are "
+                          "not built yet; derive and train work on it")
+    if not defn.optimizer.plain:
+        key = "optimizer" if defn.optimizer.name != "sgd" else "weight_decay"
+        raise NotBuiltYet(f"{defn.source}: {key}: worksheets for optimizers and weight decay "
+                          "are not built yet; derive and train work on it")
+
+
 def key(defn: Definition, version: int | None, seed: int | None = None) -> dict:
     """The key.json object of one version, without rendering or computing any other version."""
     result, ws = draw(defn, seed, version)
@@ -107,6 +126,7 @@ def draw(defn: Definition, seed: int | None, version: int | None
          ) -> tuple[Verified, worksheet.Worksheet]:
     """The verified result and worksheet of one version: its numbers come from (seed, version)
     alone, so that `check --version 7` regenerates version 7 without versions 1 to 6."""
+    not_built_yet(defn)
     judge = Judge(defn)
     result, ws = judge.sheet(instance(defn, seed, version, judge))
     false = false_zeros(ws, result)
@@ -158,6 +178,7 @@ def check_printable(defn: Definition) -> None:
     ...
     ValueError: mnist.yaml: network.layers: a 784-128-10 network is too big ...has 101,634)...
     """
+    not_built_yet(defn)
     sizes = defn.network.layers
     count = parameters(defn)
     if max(sizes) > PRINTED_LAYER or count > PRINTED_PARAMETERS:

@@ -27,7 +27,10 @@ _WORDS = ("net", "out")  # upright: a word, not a product of letters
 
 
 def symbol_of(canonical: str, notation: str, layers: tuple[int, ...] | None = None) -> Form:
-    """The symbol a sheet writes for a quantity of the network."""
+    """The symbol a sheet writes for a quantity of the network; a network on an image
+    (notation 'canonical') writes its names as they are, upright: K[1][1][1][2][2]."""
+    if notation == "canonical":
+        return Symbol("J") if canonical == "J" else Symbol(canonical, word=True)
     base, at, example = canonical.partition("@")
     if at:
         if not example.isdigit():
