@@ -12,21 +12,55 @@ Network(layers=(2, 1), activations=('sigmoid',), loss='half_sse', bias='none')
 
 from __future__ import annotations
 
-import math
-import re
-import reprlib
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 from types import SimpleNamespace
 
-from . import layered, optimizer, printable, yamlfile
+from . import layered, optimizer
+from .asked import AskedReader
 from .canonical import LABEL, check_name, example_of, resolve  # noqa: F401 - names
 from .errors import DefinitionError
 from .layered import ImageValues
 from .layers import ConvNetwork
-from .layers import parameters as layered_parameters
+from .lesson_options import LessonReader
 from .optimizer import Optimizer
+from .reader import _join, _shape  # noqa: F401 - the key checker's too
+from .records import (  # noqa: F401 - a definition's bounds and parts, as they were here
+    ACTIVATIONS,
+    BATCH_LOSSES,
+    BIAS_STYLES,
+    CONVENTIONS,
+    DEFAULT_TITLE,
+    FORMS,
+    LESSON_ACTIVATIONS,
+    LESSONS,
+    LOSSES,
+    MAX_BATCH_WORK,
+    MAX_BUILD_VERSIONS,
+    MAX_CLAIMED_LAYER_STEPS,
+    MAX_CLAIMED_STEPS,
+    MAX_CLAIMED_WORK,
+    MAX_EPOCHS,
+    MAX_EXAMPLES,
+    MAX_LAYER_SIZE,
+    MAX_LAYERS,
+    MAX_LESSON_EPOCHS,
+    MAX_LESSON_TRAINING,
+    MAX_PARAMETERS,
+    MAX_SEED,
+    MAX_STEPS,
+    MAX_TITLE,
+    MAX_VERSIONS,
+    NOTATIONS,
+    SQUARED_ERRORS,
+    DataSet,
+    Example,
+    Lesson,
+    Network,
+    Values,
+    parameters,
+)
+from .values import ValuesReader
 from .yamlfile import (  # noqa: F401 - part of what a definition is read with
     MAX_BYTES,
     MAX_DIGITS,
@@ -37,81 +71,8 @@ from .yamlfile import (  # noqa: F401 - part of what a definition is read with
     Unreadable,
     read_text,
 )
-from .yamlfile import describe as _kind
+from .yamlfile import describe as _kind  # noqa: F401 - the key checker's too
 from .yamlfile import quoted as _show
-
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity", "softmax")
-LOSSES = ("half_sse", "sse", "mse", "cross_entropy", "binary_cross_entropy")
-BIAS_STYLES = ("shared", "per_neuron", "none")
-NOTATIONS = ("matrix", "numbered")
-FORMS = ("scalar", "matrix")  # a worksheet's backpropagation: neuron by neuron, or matrices
-DEFAULT_TITLE = "Backpropagation, step by step"
-MAX_CLAIMED_STEPS = 100_000  # loss_after_steps / outputs_after_steps: seconds of training
-MAX_CLAIMED_WORK = 10_000_000  # and at most this many steps × parameters (× examples)
-MAX_CLAIMED_LAYER_STEPS = 500_000  # and steps × layers: each layer of a step costs its own
-CONVENTIONS = {"delta": ("plus", "minus")}  # δ = +∂J/∂net (default) or −∂J/∂net (error = t − y)
-
-# Bounds on what a definition may ask of the machine, so that no file can hang or exhaust it.
-MAX_TITLE = 200  # characters
-MAX_LAYERS = 64  # layers with weights; SymPy's recursion gives out near 150
-MAX_LAYER_SIZE = 4096  # neurons in one layer
-MAX_PARAMETERS = 200_000  # weights and biases: 784-128-10 has 101,770
-MAX_VERSIONS = 1_000_000  # versions of a class set, built in parts of MAX_BUILD_VERSIONS
-MAX_BUILD_VERSIONS = 1000  # versions one build makes
-MAX_EPOCHS = 10_000  # of mini-batch training on a data set: 12 ms each on the digits
-MAX_STEPS = 100_000  # of gradient descent: about 15 s on a 2-2-2 network, a minute on 784-128-10
-MAX_SEED = 2**63 - 1
-MAX_EXAMPLES = 100  # of a batch worked by hand (a data set, `data:`, has no such bound)
-MAX_BATCH_WORK = 300_000  # examples × parameters of a batch: each example is derived whole
-BATCH_LOSSES = ("sum", "mean")  # J = Σ_e J@e, or (1/E) Σ_e J@e
-
-
-@dataclass(frozen=True)
-class Network:
-    layers: tuple[int, ...]  # input size, hidden sizes..., output size
-    activations: tuple[str, ...]  # one per non-input layer
-    loss: str
-    bias: str
-
-    @property
-    def depth(self) -> int:
-        """Number of layers with weights (L); layer L is the output layer."""
-        return len(self.layers) - 1
-
-
-@dataclass(frozen=True)
-class Example:
-    """One training example of a batch; a part that is None is drawn at random."""
-
-    inputs: tuple[float, ...] | None = None
-    targets: tuple[float, ...] | None = None
-
-
-@dataclass(frozen=True)
-class Values:
-    """Numbers of a network; a part that is None is drawn at random. A batch has `examples`
-    (one input and one target each) in place of `inputs` and `targets`."""
-
-    inputs: tuple[float, ...] | None = None
-    targets: tuple[float, ...] | None = None
-    weights: tuple[tuple[tuple[float, ...], ...], ...] | None = None
-    biases: tuple[tuple[float, ...], ...] | None = None
-    examples: tuple[Example, ...] | None = None
-
-    @property
-    def complete(self) -> bool:
-        if self.examples is not None:
-            return self.weights is not None and all(
-                None not in (e.inputs, e.targets) for e in self.examples)
-        return None not in (self.inputs, self.targets, self.weights)
-
-
-@dataclass(frozen=True)
-class DataSet:
-    """`data:` a file of labelled 8×8 digits to train on (dataset.py reads it)."""
-
-    file: str  # resolved against the definition's folder
-    test_fraction: float = 0.2
 
 
 @dataclass(frozen=True)
@@ -163,44 +124,6 @@ class Definition:
         return _Checker(source).definition(data)
 
 
-LESSONS = ("forward_matrix", "gradient_descent", "loss_comparison", "digits_classifier")
-LESSON_ACTIVATIONS = ("sigmoid", "tanh", "relu")
-SQUARED_ERRORS = ("half_sse", "sse", "mse")  # a digits_classifier's sigmoid-output loss
-MAX_LESSON_EPOCHS = 100  # of one training run of a digits_classifier sheet
-MAX_LESSON_TRAINING = 1200  # epochs of all its runs together: about 15 s at 12 ms an epoch
-
-
-@dataclass(frozen=True)
-class Lesson:
-    """A worksheet that is not a backpropagation exercise (seed 000's other pages)."""
-
-    source: str
-    title: str
-    kind: str  # one of LESSONS
-    decimals: int = 4
-    seed: int = 2026
-    # forward_matrix: f(Wx + b) on one 8x8 digit
-    image: tuple[int, ...] = ()
-    digit: int | None = None
-    hidden: int = 8
-    activation: str = "sigmoid"
-    # gradient_descent
-    starts: tuple[float, ...] = ()
-    learning_rate: float = 0.05
-    steps: int = 5
-    # loss_comparison
-    probabilities: tuple[float, ...] = ()
-    # digits_classifier: the same network trained twice (squared error, cross-entropy)
-    data: str = ""  # the digits file, resolved against the definition's folder
-    epochs: int = 30
-    batch_size: int = 32
-    test_fraction: float = 0.2
-    squared_error: str = "half_sse"  # one of SQUARED_ERRORS
-    grid_hidden: tuple[int, ...] = ()  # hidden sizes x learning rates, both losses
-    grid_rates: tuple[float, ...] = ()
-    misclassified: int = 4  # test digits drawn that the cross-entropy network gets wrong
-
-
 def load(path: str | Path) -> Definition | Lesson:
     """Read and check a definition file; raises DefinitionError on any problem."""
     try:
@@ -216,59 +139,10 @@ def parse(text: str, source: str = "<definition>") -> Definition | Lesson:
     return _Checker(source).definition(yamlstrict.parse(text, source))
 
 
-# --- the schema ---------------------------------------------------------------------
+# --- the schema: the top level here, its parts in the readers it inherits -------------
 
 
-class _Checker:
-    def __init__(self, source: str):
-        self.source = source
-        self.examples = 0  # of a batch, once values are read: names may then carry '@e'
-
-    def fail(self, key: str, problem: str):
-        raise DefinitionError(self.source, key, problem)
-
-    def show(self, value) -> str:
-        return _show(value)
-
-    def mapping(self, value, key: str, allowed: tuple[str, ...], required=()) -> dict:
-        if not isinstance(value, dict):
-            self.fail(key or "(top level)", f"must be a mapping of keys, got {_show(value)}")
-        for k in value:
-            if k not in allowed:
-                self.fail(_join(key, _show(k) if not isinstance(k, str) else k),
-                          f"unknown key; allowed keys are {', '.join(allowed)}")
-        for k in required:
-            if k not in value:
-                self.fail(_join(key, k), "is required but missing")
-        return value
-
-    def number(self, value, key: str) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.fail(key, f"must be a number, got {_show(value)}")
-        if isinstance(value, int) and not -1e300 < value < 1e300:  # JSON and Python whole
-            # numbers have any length; float() of 10**400 overflows
-            self.fail(key, f"must be a number a computer's float holds, got {_show(value)}")
-        if not math.isfinite(value):
-            self.fail(key, f"must be a finite number, got {value}")
-        return float(value)
-
-    def whole(self, value, key: str, low: int, high: int) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            self.fail(key, f"must be a whole number from {low} to {high}, got {_show(value)}")
-        return value
-
-    def choice(self, value, key: str, options: tuple[str, ...]) -> str:
-        if value not in options or not isinstance(value, str):
-            self.fail(key, f"must be one of {', '.join(options)}, got {_show(value)}")
-        return value
-
-    def vector(self, value, key: str, size: int) -> tuple[float, ...]:
-        if not isinstance(value, list):
-            self.fail(key, f"must be a list of {size} numbers, got {_show(value)}")
-        if len(value) != size:
-            self.fail(key, f"must have {size} numbers, got {len(value)}")
-        return tuple(self.number(v, f"{key}[{i}]") for i, v in enumerate(value))
-
+class _Checker(LessonReader, ValuesReader, AskedReader):
     def decimals(self, value, network: Network) -> int:
         decimals = self.whole(value, "decimals", 0, 12)
         if decimals == 0 and network.loss in ("cross_entropy", "binary_cross_entropy"):
@@ -395,140 +269,6 @@ class _Checker:
             else Path(".")
         return DataSet(str(folder / spec["file"]), fraction)
 
-    def lesson(self, data) -> Lesson:
-        top = self.mapping(data, "", ("kind", "title", "decimals", "seed", "lesson"),
-                           required=("title", "lesson"))
-        kind = self.choice(top["kind"], "kind", ("backprop",) + LESSONS)
-        common = {"source": self.source, "title": self.title(top["title"]), "kind": kind,
-                  "decimals": self.whole(top.get("decimals", 4), "decimals", 0, 12),
-                  "seed": self.whole(top.get("seed", 2026), "seed", 0, MAX_SEED)}
-        options = {
-            "forward_matrix": ("image", "digit", "hidden", "activation"),
-            "gradient_descent": ("starts", "learning_rate", "steps"),
-            "loss_comparison": ("probabilities",),
-            "digits_classifier": ("data", "hidden", "epochs", "batch_size", "learning_rate",
-                                  "test_fraction", "squared_error", "grid", "misclassified"),
-        }[kind]
-        required = () if kind == "digits_classifier" else options[:1]  # it has defaults
-        opts = self.mapping(top["lesson"], "lesson", options, required=required)
-        return Lesson(**common, **getattr(self, f"_{kind}")(opts))
-
-    def title(self, title) -> str:
-        """Text pdflatex can print, of at most MAX_TITLE characters."""
-        if not isinstance(title, str) or not title.strip():
-            self.fail("title", f"must be non-empty text, got {_show(title)}")
-        if len(title) > MAX_TITLE:
-            self.fail("title", f"has {len(title):,} characters; at most {MAX_TITLE} fit a page")
-        try:
-            printable.check(title)
-        except printable.UnprintableText as exc:
-            self.fail("title", str(exc))
-        return title
-
-    def _forward_matrix(self, opts) -> dict:
-        digit = self.whole(opts.get("digit", 4), "lesson.digit", 0, 9)
-        path = opts["image"]
-        if not isinstance(path, str):
-            self.fail("lesson.image", f"must be a file name, got {_show(path)}")
-        full = Path(self.source).parent / path
-        try:
-            lines = read_text(full, yamlfile.MAX_IMAGE_BYTES).splitlines()
-        except Unreadable as exc:
-            self.fail("lesson.image", f"cannot read {full} ({exc})")
-        rows = [line.split(",") for line in lines if line.strip() and not line.startswith("#")]
-        match = [r for r in rows if r[0].strip() == str(digit)]
-        if not match or len(match[0]) != 65:
-            self.fail("lesson.image", f"{full} has no line for digit {digit} with 64 pixels")
-        try:
-            pixels = tuple(int(v) for v in match[0][1:])
-        except ValueError:
-            self.fail("lesson.image", f"{full}: pixels must be whole numbers 0..16")
-        if any(not 0 <= v <= 16 for v in pixels):
-            self.fail("lesson.image", f"{full}: pixels must be whole numbers 0..16")
-        return {"image": pixels, "digit": digit,
-                "hidden": self.whole(opts.get("hidden", 8), "lesson.hidden", 1, 16),
-                "activation": self.choice(opts.get("activation", "sigmoid"), "lesson.activation",
-                                          LESSON_ACTIVATIONS)}
-
-    def _gradient_descent(self, opts) -> dict:
-        starts = opts["starts"]
-        if not isinstance(starts, list) or not 1 <= len(starts) <= 4:
-            self.fail("lesson.starts", "must be a list of 1 to 4 starting points")
-        starts = tuple(self.number(v, f"lesson.starts[{i}]") for i, v in enumerate(starts))
-        if any(abs(v) > 2.5 for v in starts):
-            self.fail("lesson.starts", "starting points must lie in [-2.5, 2.5], the plotted range")
-        rate = self.number(opts.get("learning_rate", 0.05), "lesson.learning_rate")
-        if not 0 < rate <= 0.2:
-            self.fail("lesson.learning_rate", f"must be in (0, 0.2] for this cost, got {rate}")
-        return {"starts": starts, "learning_rate": rate,
-                "steps": self.whole(opts.get("steps", 5), "lesson.steps", 1, 12)}
-
-    def _loss_comparison(self, opts) -> dict:
-        probs = opts["probabilities"]
-        if not isinstance(probs, list) or not 1 <= len(probs) <= 8:
-            self.fail("lesson.probabilities", "must be a list of 1 to 8 probabilities")
-        probs = tuple(self.number(v, f"lesson.probabilities[{i}]") for i, v in enumerate(probs))
-        if any(not 0 < p < 1 for p in probs):
-            self.fail("lesson.probabilities", "each must lie strictly between 0 and 1")
-        return {"probabilities": probs}
-
-    def _digits_classifier(self, opts) -> dict:
-        """A 64-h-10 network trained on a digits file, twice; bounded to seconds of training."""
-        from . import dataset
-
-        path = opts.get("data", "data/uci-digits.csv.gz")
-        if not isinstance(path, str) or not path.strip():
-            self.fail("lesson.data", f"must be a file name, got {_show(path)}")
-        full = Path(self.source).parent / path
-        try:
-            examples = dataset.read(full)
-        except DefinitionError as exc:
-            where = f" ({exc.key})" if exc.key else ""
-            self.fail("lesson.data", f"{full}{where}: {exc.problem}")
-        hidden = self.whole(opts.get("hidden", 16), "lesson.hidden", 1, 64)
-        epochs = self.whole(opts.get("epochs", 30), "lesson.epochs", 1, MAX_LESSON_EPOCHS)
-        batch = self.whole(opts.get("batch_size", 32), "lesson.batch_size", 8, 512)
-        rate = self.number(opts.get("learning_rate", 0.5), "lesson.learning_rate")
-        if not 0 < rate <= 10:
-            self.fail("lesson.learning_rate", f"must be in (0, 10], got {rate:g}")
-        fraction = self.number(opts.get("test_fraction", 0.2), "lesson.test_fraction")
-        if not 0.05 <= fraction <= 0.5:
-            self.fail("lesson.test_fraction", f"must be from 0.05 to 0.5, got {fraction:g}")
-        test = int(round(fraction * len(examples.labels)))
-        if test < 10 or len(examples.labels) - test < batch:
-            self.fail("lesson.data", f"{full} has {len(examples.labels)} digits: too few for a "
-                      f"test set of at least 10 and a training set of at least one batch "
-                      f"({batch})")
-        grid = self.mapping(opts.get("grid", {}), "lesson.grid", ("hidden", "learning_rates"))
-        sizes, rates = grid.get("hidden", [8, 16, 32]), grid.get("learning_rates", [0.1, 0.5, 2])
-        for key, value in (("hidden", sizes), ("learning_rates", rates)):
-            if not isinstance(value, list) or not 1 <= len(value) <= 4:
-                self.fail(f"lesson.grid.{key}", f"must be a list of 1 to 4 values, got "
-                          f"{_show(value)}")
-        sizes = tuple(self.whole(h, f"lesson.grid.hidden[{i}]", 1, 64)
-                      for i, h in enumerate(sizes))
-        rates = tuple(self.number(r, f"lesson.grid.learning_rates[{i}]")
-                      for i, r in enumerate(rates))
-        for i, r in enumerate(rates):
-            if not 0 < r <= 10:
-                self.fail(f"lesson.grid.learning_rates[{i}]", f"must be in (0, 10], got {r:g}")
-        for key, value in (("hidden", sizes), ("learning_rates", rates)):
-            if len(set(value)) != len(value):
-                self.fail(f"lesson.grid.{key}", "lists a value twice")
-        runs = 2 + 2 * len(sizes) * len(rates)
-        if runs * epochs > MAX_LESSON_TRAINING:
-            self.fail("lesson.epochs", f"{epochs} epochs for each of {runs} training runs (2, and "
-                      f"2 for each of the grid's {len(sizes) * len(rates)} settings) are "
-                      f"{runs * epochs:,} epochs; at most {MAX_LESSON_TRAINING:,} are allowed "
-                      "(about 15 s)")
-        return {"data": str(full), "hidden": hidden, "epochs": epochs, "batch_size": batch,
-                "learning_rate": rate, "test_fraction": fraction,
-                "squared_error": self.choice(opts.get("squared_error", "half_sse"),
-                                             "lesson.squared_error", SQUARED_ERRORS),
-                "grid_hidden": sizes, "grid_rates": rates,
-                "misclassified": self.whole(opts.get("misclassified", 4),
-                                            "lesson.misclassified", 0, 8)}
-
     def network(self, value) -> Network:
         net = self.mapping(value, "network", ("layers", "activation", "loss", "bias"),
                            required=("layers", "activation", "loss"))
@@ -569,221 +309,3 @@ class _Checker:
         if loss == "cross_entropy" and acts[-1] not in ("softmax", "sigmoid"):
             self.fail("network.loss", "cross_entropy needs a softmax or sigmoid output layer")
 
-    def values(self, value, network: Network) -> Values:
-        if value is None:
-            return Values()
-        vals = self.mapping(value, "values",
-                            ("inputs", "targets", "weights", "biases", "examples"))
-        weights = self.weights(vals.get("weights"), network.layers)
-        biases = self.biases(vals.get("biases"), network)
-        if "examples" in vals:
-            for key in ("inputs", "targets"):
-                if key in vals:
-                    self.fail(f"values.{key}", "given beside values.examples: a batch gives "
-                              "each example's inputs and targets in its examples")
-            return Values(weights=weights, biases=biases,
-                          examples=self.batch(vals["examples"], network))
-        example = self.example(vals, "values", network)
-        return Values(example.inputs, example.targets, weights, biases)
-
-    def example(self, vals: dict, key: str, network: Network) -> Example:
-        sizes = network.layers
-        inputs, targets = vals.get("inputs"), vals.get("targets")
-        out = Example(
-            inputs=None if inputs is None else self.vector(inputs, f"{key}.inputs", sizes[0]),
-            targets=None if targets is None else self.vector(targets, f"{key}.targets",
-                                                             sizes[-1]))
-        self.targets_fit(out.targets, network, f"{key}.targets")
-        return out
-
-    def batch(self, value, network: Network) -> tuple[Example, ...]:
-        """A list of examples ({inputs, targets}, either drawn when left out), or how many to
-        draw."""
-        key = "values.examples"
-        if isinstance(value, int) and not isinstance(value, bool):
-            return (Example(),) * self.whole(value, key, 1, MAX_EXAMPLES)
-        if not isinstance(value, list) or not 1 <= len(value) <= MAX_EXAMPLES:
-            self.fail(key, f"must be a list of 1 to {MAX_EXAMPLES} examples ({{inputs: [...], "
-                      f"targets: [...]}}) or how many to draw, got {_show(value)}")
-        return tuple(self.example(self.mapping(e, f"{key}[{i}]", ("inputs", "targets")),
-                                  f"{key}[{i}]", network) for i, e in enumerate(value))
-
-    def weights(self, value, sizes):
-        if value is None:
-            return None
-        key = "values.weights"
-        if not isinstance(value, list) or len(value) != len(sizes) - 1:
-            self.fail(key, f"must be a list of {len(sizes) - 1} matrices (one per layer after "
-                      f"the inputs), got {_show(value)}")
-        matrices = []
-        for l, matrix in enumerate(value, start=1):
-            rows, cols = sizes[l], sizes[l - 1]
-            mkey = f"{key}[{l - 1}]"
-            if not isinstance(matrix, list) or len(matrix) != rows:
-                self.fail(mkey, f"layer {l} must be a {rows}x{cols} matrix (one row per neuron, "
-                          f"one column per input to it), got {_shape(matrix)}")
-            matrices.append(tuple(self.vector(r, f"{mkey}[{j}]", cols)
-                                  for j, r in enumerate(matrix)))
-        return tuple(matrices)
-
-    def biases(self, value, network: Network):
-        key = "values.biases"
-        if network.bias == "none":
-            if value is not None:
-                self.fail(key, "given, but network.bias is none")
-            return None
-        if value is None:
-            return None
-        if not isinstance(value, list) or len(value) != network.depth:
-            self.fail(key, f"must be a list of {network.depth} lists (one per layer after the "
-                      f"inputs), got {_show(value)}")
-        per_layer = [1 if network.bias == "shared" else n for n in network.layers[1:]]
-        return tuple(self.vector(v, f"{key}[{l}]", per_layer[l]) for l, v in enumerate(value))
-
-    def targets_fit(self, targets, network: Network, key: str = "values.targets") -> None:
-        if targets is None:
-            return
-        if network.loss in ("cross_entropy", "binary_cross_entropy"):
-            if any(not 0 <= t <= 1 for t in targets):
-                self.fail(key, f"{network.loss} needs targets between 0 and 1")
-        # exactly 1 in the decimals written: δ = out − t, the rule a softmax sheet teaches,
-        # holds only then (in general δ = out·Σt − t)
-        total = sum(Fraction(getattr(t, "text", None) or repr(float(t))) for t in targets)
-        if network.activations[-1] == "softmax" and total != 1:
-            self.fail(key, "softmax targets must add up to exactly 1 (a "
-                      f"probability distribution), they add up to {float(total):.12g}")
-
-    def ask(self, value, network: Network) -> tuple[str, ...]:
-        if not isinstance(value, list):
-            self.fail("ask", f"must be a list of canonical names, got {_kind(value)}")
-        asked = []
-        for i, name in enumerate(value):
-            if isinstance(name, str) and len(name) > 100:
-                self.fail(f"ask[{i}]", f"{_show(name)} is not a canonical name")
-            if self.examples and isinstance(name, str) and "@" not in name \
-                    and re.match(r"(net|out|x|t)\[|J$", name):
-                self._not_asked(i, name)  # not a batch's "name its example": that won't do either
-            check_name(name, network, lambda p, i=i: self.fail(f"ask[{i}]", p),
-                       examples=self.examples)
-            if name.startswith(("dJ/dW", "dJ/db")):  # a gradient: asked by its parameter
-                name = name[4:]
-            if name[0] not in "Wb" and not example_of(name)[0].startswith("dJ/dnet"):
-                self._not_asked(i, name)
-            asked.append(name)
-        return tuple(asked)
-
-    def _not_asked(self, i: int, name: str) -> None:
-        e = "@1" if self.examples else ""
-        self.fail(f"ask[{i}]", f"'{name}': a worksheet asks for a weight's or bias's gradient "
-                  f"(W[2][1][1] or dJ/dW[2][1][1]) or a neuron's δ (dJ{e}/dnet[2][1]{e}); the "
-                  "forward pass and J are on every sheet")
-
-    def points(self, value, network: Network) -> tuple[tuple[str, int], ...]:
-        """Marks for a blank, by canonical name; a blank not named is worth 1."""
-        if not isinstance(value, dict):
-            self.fail("points", f"must map canonical names to whole marks, got {_kind(value)}")
-        for name, marks in value.items():
-            key = f"points.{_show(name)[:60]}"
-            check_name(name, network, lambda p, key=key: self.fail(key, p), updated=True,
-                       examples=self.examples)
-            self.whole(marks, key, 1, 100)
-        return tuple(sorted(value.items()))
-
-    def names(self, value, network: Network) -> dict[str, str]:
-        """An author's own labels (w5, Err6, O4) for canonical names."""
-        if not isinstance(value, dict):
-            self.fail("names", f"must map an author's label to a canonical name, got "
-                      f"{_kind(value)}")
-        for label, canonical in value.items():
-            key = f"names.{label}"
-            if not isinstance(label, str) or not LABEL.fullmatch(label) or label == "J":
-                self.fail(key, "a label must be one word without '/', '[', ']' or '@' (like "
-                          "w5, Err6 or O4)")
-            check_name(canonical, network, lambda p, key=key: self.fail(key, p), updated=True,
-                       examples=self.examples)
-        return dict(value)
-
-    def conventions(self, value) -> tuple[tuple[str, str], ...]:
-        convs = self.mapping(value, "conventions", tuple(CONVENTIONS))
-        return tuple((k, self.choice(v, f"conventions.{k}", CONVENTIONS[k]))
-                     for k, v in convs.items())
-
-    def claimed(self, value, network: Network, names: dict[str, str]):
-        if not isinstance(value, dict):
-            self.fail("claimed", f"must be a mapping of canonical name to number, got "
-                      f"{_kind(value)}")
-        claims, labels, after, outs, seen = [], [], [], [], {}
-        for written, number in value.items():
-            key = f"claimed.{written}"
-            if written in ("loss_after_steps", "outputs_after_steps"):
-                if not isinstance(number, dict):
-                    self.fail(key, "must map a number of steps to what the author printed")
-                for steps, v in number.items():
-                    k = f"{key}.{steps}"
-                    steps = self.whole(steps, k, 0, MAX_CLAIMED_STEPS)
-                    examples = max(1, self.examples)
-                    if steps * parameters(network) * examples > MAX_CLAIMED_WORK:
-                        self.fail(k, f"{steps} steps of a network of {parameters(network)} "
-                                  "parameters" + (f" on {examples} examples" if self.examples
-                                                  else "") + " is too long to audit: at most "
-                                  f"{MAX_CLAIMED_WORK} steps × parameters"
-                                  + (" × examples" if self.examples else ""))
-                    if steps * network.depth > MAX_CLAIMED_LAYER_STEPS:
-                        self.fail(k, f"{steps} steps of a network of {network.depth} layers is "
-                                  f"too long to audit: at most {MAX_CLAIMED_LAYER_STEPS:,} "
-                                  "steps × layers")
-                    if written == "outputs_after_steps" and self.examples:
-                        self.fail(k, "a batch's outputs after training are one list per "
-                                  "example: claim its loss_after_steps instead")
-                    if written == "loss_after_steps":
-                        after.append((steps, self.printed(v, k)))
-                    else:
-                        self.vector(v, k, network.layers[-1])
-                        outs.append((steps, tuple(self.printed(x, f"{k}[{i}]")
-                                                  for i, x in enumerate(v))))
-                continue
-            name = resolve(written, names) if isinstance(written, str) else written
-            check_name(name, network, lambda p, key=key: self.fail(key, p), updated=True,
-                       examples=self.examples)
-            if name in seen and name in (written, seen[name]):  # two labels may: as printed
-                self.fail(key, f"names the same quantity ({name}) as claimed.{seen[name]}; an "
-                          "author who prints it twice is claimed under two labels (names:)")
-            claims.append((name, self.printed(number, key)))
-            if written != name and name not in seen:
-                labels.append((name, written))
-            seen.setdefault(name, written)
-        return tuple(claims), tuple(labels), tuple(sorted(after)), tuple(sorted(outs))
-
-    def printed(self, value, key: str) -> Printed:
-        """A number an author printed, with its text (and so its decimals) kept."""
-        number = self.number(value, key)
-        return Printed(number, getattr(value, "text", None) or str(value))
-
-
-def _join(prefix: str, key) -> str:
-    return f"{prefix}.{key}" if prefix else str(key)
-
-
-def parameters(network: Network) -> int:
-    """Weights and biases of a network: what its size costs the engine.
-
-    >>> parameters(Network((784, 128, 10), ('sigmoid', 'sigmoid'), 'mse', 'per_neuron'))
-    101770
-    """
-    if isinstance(network, ConvNetwork):
-        return layered_parameters(network)
-    sizes = network.layers
-    weights = sum(a * b for a, b in zip(sizes, sizes[1:]))
-    biases = {"none": 0, "shared": len(sizes) - 1, "per_neuron": sum(sizes[1:])}[network.bias]
-    return weights + biases
-
-
-_REPR = reprlib.Repr()
-_REPR.maxstring = _REPR.maxother = 60
-_REPR.maxlevel, _REPR.maxlist, _REPR.maxdict = 3, 8, 4
-
-
-def _shape(matrix) -> str:
-    if not isinstance(matrix, list):
-        return _kind(matrix)
-    return f"{len(matrix)} rows"
