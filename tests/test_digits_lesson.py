@@ -290,7 +290,7 @@ BAD = {
     "grid: {rates: [1]}": ("lesson.grid.rates", "unknown key"),
     "misclassified: 9": ("lesson.misclassified", "from 0 to 8"),
     "data: nowhere.csv.gz": ("lesson.data", "cannot read"),
-    "data: digits.yaml": ("lesson.data", "not a table of numbers"),
+    "data: digits.yaml": ("lesson.data", "must hold a label and 64 pixels"),
     "rate: 1": ("lesson.rate", "unknown key"),
 }
 
