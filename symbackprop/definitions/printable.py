@@ -44,6 +44,11 @@ _ACCENTS = {  # combining mark -> LaTeX accent command (T1 encoding)
 _BELOW = {"\u0323", "\u0327", "\u0328"}  # dot below, cedilla, ogonek: the i keeps its dot
 
 
+def normal(text: str) -> str:
+    """Text as it is compared and printed: NFC, so that e + U+0301 and é are one letter."""
+    return unicodedata.normalize("NFC", text)
+
+
 def check(text: str) -> None:
     """Raise UnprintableText at the first character pdflatex cannot print."""
     for ch in text:
