@@ -181,3 +181,34 @@ def test_practice_page_and_moodle_carry_the_header_inert(tmp_path):
     xml = (out / "sheet-moodle.xml").read_text(encoding="utf-8")
     assert r"\write18&#123;ls&#125; stays text" in xml
     assert "{ls}" not in xml
+
+
+# --- names in the Latin, Greek and Cyrillic scripts -----------------------------------------
+
+ROSTER = ["Adébáyọ̀ Ọlálékàn", "Nguyễn Thị Minh Khai", "Trương Phương Thủy",
+          "Σωκράτης Παπαδόπουλος", "Жанна Ёлкина-Щербакова", "Zoe\u0308 Ørsted-Łukasik"]
+
+
+@needs_tex
+def test_roster_names_print_as_typed(tmp_path):
+    """NFC first (Zoë typed as e + U+0308), then each script in a font that carries it; the
+    PDF's text is the name as typed, so a teacher's search finds it."""
+    roster = tmp_path / "class.txt"
+    roster.write_text("\n".join(ROSTER) + "\n", encoding="utf-8")
+    text = NET.split("values:")[0] + "seed: 7\n"
+    out = build(tmp_path, text, "--roster", str(roster))
+    import unicodedata
+
+    for v, name in enumerate(ROSTER, start=1):
+        page = pdf_text(out / f"sheet-v{v:02d}-worksheet.pdf")
+        typed = unicodedata.normalize("NFC", name)
+        assert f"Name: {typed}" in page
+        assert overfull(out / f"sheet-v{v:02d}-worksheet.tex", tmp_path) == []
+
+
+def test_unprintable_names_are_still_refused():
+    from symbackprop.formats.latex import UnprintableText, text
+
+    for bad in ("🧠", "a\u20dd", "\u05d0\u05d1"):  # emoji, a combining circle, Hebrew
+        with pytest.raises(UnprintableText):
+            text(bad)

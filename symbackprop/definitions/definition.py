@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
-from . import layered, optimizer, printing
+from . import layered, optimizer, printable, printing  # noqa: F401 - printable: build's
 from .asked import AskedReader
 from .canonical import LABEL, check_name, example_of, resolve  # noqa: F401 - names
 from .errors import DefinitionError

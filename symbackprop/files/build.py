@@ -289,6 +289,7 @@ def read_roster(path: str) -> list[str]:
         lines = [line.removesuffix("\r") for line in text.split("\n")]
     except definition.Unreadable as exc:
         raise BuildError(f"{path}: cannot read the roster ({exc})") from None
+    lines = [definition.printable.normal(line) for line in lines]  # é typed as e + U+0301
     names = [line.strip() for line in lines if line.strip()]
     if not names:
         raise BuildError(f"{path}: the roster has no names")
