@@ -11,8 +11,11 @@ STAMP := $(VENV)/.installed-stamp
 # axe-core (npm) checks the practice pages' accessibility in the browser tests
 AXE := $(VENV)/axe/node_modules/axe-core/axe.min.js
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# texlive-lang-greek, -cyrillic and -other (vntex) with cm-super: a roster's names in the
+# Greek and Cyrillic scripts and Vietnamese letters (LGR, T2A, T5 font encodings)
 TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-latex-extra \
-	texlive-pictures texlive-fonts-recommended lmodern latexmk poppler-utils
+	texlive-pictures texlive-fonts-recommended lmodern latexmk poppler-utils \
+	texlive-lang-greek texlive-lang-cyrillic texlive-lang-other cm-super
 WORKSHEETS := $(wildcard worksheets/*.yaml)
 OUT := build/worksheets
 
@@ -29,7 +32,8 @@ $(STAMP): pyproject.toml
 
 tex:
 	@if ! command -v pdflatex >/dev/null || ! command -v latexmk >/dev/null || \
-		! command -v pdftotext >/dev/null; then \
+		! command -v pdftotext >/dev/null || ! kpsewhich t2aenc.def lgrenc.def t5enc.def \
+		>/dev/null; then \
 		echo "TeX Live is missing: installing it with apt-get (a few minutes)..."; \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \

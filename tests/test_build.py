@@ -239,7 +239,8 @@ def test_failed_class_set_log_replaces_a_planted_link(tmp_path, capsys, monkeypa
     victim.write_text("precious")
     (out / "r-class-set.log").symlink_to(victim)
     monkeypatch.setattr(classset, "class_set_tex",
-                        lambda sheets, keys: "\\documentclass{article}\\begin{document}\\oops")
+                        lambda sheets, keys, duplex=True:
+                        "\\documentclass{article}\\begin{document}\\oops")
     assert main(["build", str(tmp_path / "r.yaml"), "--versions", "2", "--out", str(out)]) == 1
     err = capsys.readouterr().err
     assert "LaTeX failed on r-class-set.pdf" in err and f"log: {out}/r-class-set.log" in err

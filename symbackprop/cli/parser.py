@@ -112,6 +112,18 @@ def parser() -> argparse.ArgumentParser:
                    help="with --format scorm: the score (0 to 100) from which a learner has "
                    "passed (default 50); the package gives it to the LMS, where a teacher may "
                    "change it")
+    b.add_argument("--date", metavar="TEXT",
+                   help="the date printed in the header (print: date in the definition)")
+    b.add_argument("--proofs", choices=("worksheet", "key", "none"),
+                   help="where the proofs of the rules go: on the worksheet (and key), on the "
+                   "key only, or left out (default: the definition's print: proofs, else the "
+                   "worksheet for one sheet and the key only for a class set)")
+    b.add_argument("--working-space", metavar="SPACE",
+                   help="under each section of a worksheet: lines:N (ruled lines), box:H (a "
+                   "frame H cm high) or none (default: the definition's print: working_space)")
+    b.add_argument("--simplex", action="store_true",
+                   help="a class set for one-sided printing: no blank page after a version of "
+                   "an odd number of pages")
     b.add_argument("--jobs", type=_whole(1, MAX_JOBS),
                    default=min(os.cpu_count() or 1, MAX_JOBS),
                    help=f"PDFs compiled at once (default: all cores; at most {MAX_JOBS})")

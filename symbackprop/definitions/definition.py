@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
-from . import layered, optimizer
+from . import layered, optimizer, printable, printing  # noqa: F401 - printable: build's
 from .asked import AskedReader
 from .canonical import LABEL, check_name, example_of, resolve  # noqa: F401 - names
 from .errors import DefinitionError
@@ -24,6 +24,7 @@ from .layered import ImageValues
 from .layers import ConvNetwork
 from .lesson_options import LessonReader
 from .optimizer import Optimizer
+from .printing import PrintSetup
 from .reader import _join, _shape  # noqa: F401 - the key checker's too
 from .records import (  # noqa: F401 - a definition's bounds and parts, as they were here
     ACTIVATIONS,
@@ -101,6 +102,7 @@ class Definition:
     batch_loss: str = "sum"  # of a batch (values.examples): J = Σ_e J@e, or their mean
     form: str = "scalar"  # the worksheet's backpropagation: scalar, or the matrix equations
     optimizer: Optimizer = Optimizer()  # how a step is taken (and weight decay); default SGD
+    printing: PrintSetup = PrintSetup()  # header, working space, proofs, duplex (print:)
 
     @property
     def layered(self) -> bool:
@@ -156,7 +158,7 @@ class _Checker(LessonReader, ValuesReader, AskedReader):
         top = self.mapping(data, "", (
             "kind", "title", "network", "values", "learning_rate", "update_biases", "notation",
             "decimals", "ask", "points", "claimed", "names", "conventions", "seed",
-            "versions", "data", "batch_loss", "form", "optimizer", "weight_decay"),
+            "versions", "data", "batch_loss", "form", "optimizer", "weight_decay", "print"),
             required=("network",))
         if layered.is_layered(top["network"]):
             return self.layered(top)
@@ -203,12 +205,14 @@ class _Checker(LessonReader, ValuesReader, AskedReader):
             batch_loss=self.choice(top.get("batch_loss", "sum"), "batch_loss", BATCH_LOSSES),
             form=self.form(top.get("form", "scalar"), values),
             optimizer=optimizer.read(top.get("optimizer"), top.get("weight_decay"), self),
+            printing=printing.read(top["print"], self) if "print" in top else PrintSetup(),
         )
 
     def layered(self, top: dict) -> Definition:
         """A network of layers of kinds on an image: derived, verified and trained; its
         worksheets, marking and audits are not made yet, so their keys are refused."""
-        for key in ("ask", "points", "claimed", "names", "conventions", "data", "batch_loss"):
+        for key in ("ask", "points", "claimed", "names", "conventions", "data", "batch_loss",
+                    "print"):
             if key in top:
                 self.fail(key, "is not taken for a network of layers on an image yet (its "
                           "worksheets, audits and training on a data set are not made yet); "

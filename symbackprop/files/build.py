@@ -61,6 +61,7 @@ def main(args) -> int:
         if defn.form == "matrix":
             return shapes(defn, args)
         raise BuildError(str(exc)) from None
+    defn = with_print_options(defn, args)
     roster = read_roster(args.roster) if args.roster else None
     first, count, size = versions_asked(defn, args, roster)
     name = Path(args.file).stem
@@ -81,6 +82,18 @@ def main(args) -> int:
     # the whole set: one unnumbered sheet, or every version from the first (not a part)
     whole = first == 1 and (count is None or size is None or count == size)
     return run(make, args, name, with_class_set=bool(count), whole_set=whole)
+
+
+def with_print_options(defn: definition.Definition, args) -> definition.Definition:
+    """The definition's print: setup with the build's --date, --proofs, --working-space and
+    --simplex over it."""
+    from dataclasses import replace
+
+    from ..definitions import printing
+    from ..definitions.reader import Reader
+
+    setup = printing.from_command_line(defn.printing, args, Reader("build"))
+    return replace(defn, printing=setup) if setup != defn.printing else defn
 
 
 @contextmanager
@@ -178,6 +191,12 @@ def lesson(defn: definition.Lesson, args) -> int:
 
     if args.versions or args.roster or args.first_version:
         raise BuildError(f"{args.file}: a {defn.kind} worksheet has no versions or roster")
+    given = [o for o, a in (("--date", "date"), ("--proofs", "proofs"),
+                            ("--working-space", "working_space"), ("--simplex", "simplex"))
+             if getattr(args, a, None)]
+    if given:
+        raise BuildError(f"{args.file}: {given[0]} is for backpropagation worksheets; a "
+                         f"{defn.kind} lesson has no print options")
 
     def make() -> list[classset.Version]:
         sheet = lessons.build(defn)
@@ -270,6 +289,7 @@ def read_roster(path: str) -> list[str]:
         lines = [line.removesuffix("\r") for line in text.split("\n")]
     except definition.Unreadable as exc:
         raise BuildError(f"{path}: cannot read the roster ({exc})") from None
+    lines = [definition.printable.normal(line) for line in lines]  # é typed as e + U+0301
     names = [line.strip() for line in lines if line.strip()]
     if not names:
         raise BuildError(f"{path}: the roster has no names")

@@ -319,7 +319,7 @@ def _trivial(defn: Definition, ws: worksheet.Worksheet, result: Verified) -> boo
 _SAFE_NAME = re.compile(r"[A-Za-z0-9-]+\.pdf")
 
 
-def class_set_tex(worksheets: list[str], keys: list[str]) -> str:
+def class_set_tex(worksheets: list[str], keys: list[str], duplex: bool = False) -> str:
     """A document of every worksheet and then every key, each PDF page as it is.
 
     pdfTeX's own \\pdfximage, page by page at each page's size, not pdfpages: pdfpages takes
@@ -328,6 +328,9 @@ def class_set_tex(worksheets: list[str], keys: list[str]) -> str:
 
     The names are TeX source, so only plain ones are taken: a file name from a user (with `#`,
     `%`, `}`, `\\` or bytes that are not UTF-8) is copied to a plain name first.
+
+    With `duplex`, a PDF of an odd number of pages is followed by a blank page of its last
+    page's size, so that the next starts on an odd page: on the front of a sheet of paper.
 
     >>> print(class_set_tex(['w1.pdf'], ['k1.pdf']).splitlines()[-3])
     \\pdfofclassset{w1.pdf}
@@ -340,7 +343,7 @@ def class_set_tex(worksheets: list[str], keys: list[str]) -> str:
         if not _SAFE_NAME.fullmatch(name):
             raise ValueError(f"{name!r} is not a plain file name (letters, digits, '-', then .pdf)")
     pages = "\n".join(rf"\pdfofclassset{{{name}}}" for name in worksheets + keys)
-    return _CLASS_SET.replace("PAGES", pages)
+    return _CLASS_SET.replace("DUPLEX", "1" if duplex else "0").replace("PAGES", pages)
 
 
 # Every page of a PDF, shipped out as a page of its own size; \@@end is TeX's \end.
@@ -351,12 +354,14 @@ _CLASS_SET = r"""\pdfinfoomitdate=1
 \pdfvorigin=0pt
 \newcount\classsetpages
 \newcount\classsetpage
+\newcount\classsetduplex \classsetduplex=DUPLEX
 \def\pdfofclassset#1{\pdfximage{#1}\classsetpages=\pdflastximagepages \classsetpage=1
   \loop \pdfximage page\classsetpage{#1}%
     \setbox0=\hbox{\pdfrefximage\pdflastximage}%
     \pdfpagewidth=\wd0 \pdfpageheight=\ht0
     \shipout\box0
-  \ifnum\classsetpage<\classsetpages \advance\classsetpage 1 \repeat}
+  \ifnum\classsetpage<\classsetpages \advance\classsetpage 1 \repeat
+  \ifodd\classsetpages \ifnum\classsetduplex=1 \shipout\hbox{}\fi\fi}
 PAGES
 \csname @@end\endcsname
 """

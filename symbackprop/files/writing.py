@@ -31,6 +31,7 @@ def emit(made, args, out: Output, with_class_set: bool,
     made = iter(made)
     stems: list[str] = []
     texs: list[Path] = []
+    duplex = [True]  # the sheets' print.duplex (build --simplex): blank pages between versions
     quizzes = [MoodleFile(kind, out) for kind in ("moodle", "moodle-numerical")
                if kind in formats]
     packages = [ScormPackage(kind, out, getattr(args, "pass_mark", None))
@@ -48,6 +49,7 @@ def emit(made, args, out: Output, with_class_set: bool,
         """Each version's files, written as it is made; its compile jobs."""
         for v in made:
             stems.append(v.stem)
+            duplex[0] = getattr(getattr(v.sheet, "printing", None), "duplex", True)
             if formats & {"pdf", "tex"}:
                 sources = [v.worksheet_tex, v.key_tex]
                 paths = [out.write(f"{v.stem}-{kind}.tex", source)
@@ -71,7 +73,7 @@ def emit(made, args, out: Output, with_class_set: bool,
             for _ in sources():
                 pass
         if compiling and with_class_set:
-            class_set(stems, out, whole_set)
+            class_set(stems, out, whole_set, duplex[0])
     except pdf.LatexError as exc:
         kept = out.keep(exc.log) if exc.log else None
         raise pdf.LatexError(exc.problem, kept) from None
@@ -251,9 +253,12 @@ def compile_all(jobs, workers: int, out: Output) -> None:
     progress("")
 
 
-def class_set(stems: list[str], out: Output, whole_set: bool = True) -> Path:
+def class_set(stems: list[str], out: Output, whole_set: bool = True,
+              duplex: bool = True) -> Path:
     """<name>-class-set.pdf, or for a part of a set <name>-class-set-v0101-v0200.pdf, so that
-    the parts of a set built on many machines can share a folder."""
+    the parts of a set built on many machines can share a folder. For duplex printing (the
+    default) a blank page follows each PDF of an odd number of pages, so that every version's
+    worksheet and key starts on the front of a sheet of paper."""
     name = f"{set_name(stems)}-class-set" + ("" if whole_set else version_range(stems))
     # TeX reads each PDF under a plain name: the user's file name never enters TeX source
     inputs = {}
@@ -262,6 +267,6 @@ def class_set(stems: list[str], out: Output, whole_set: bool = True) -> Path:
             inputs[f"{kind}-{i}.pdf"] = out.stage / f"{stem}-{kind}.pdf"
     names = list(inputs)
     progress(f"assembling {name}.pdf ...")
-    return pdf.compile_tex(classset.class_set_tex(names[:len(stems)], names[len(stems):]),
+    return pdf.compile_tex(classset.class_set_tex(names[:len(stems)], names[len(stems):], duplex),
                            out.stage / f"{name}.pdf", inputs=inputs,
                            processes=out.processes)

@@ -52,10 +52,14 @@ def worksheet_page(ws, scheme: dict, student: str | None = None) -> str:
     sections = [_section(s, i, ws.decimals, blanks, m, words)
                 for i, s in enumerate(ws.sections, start=1)]
     given = [{"caption": g.caption, "math": Markup(given_html(g, m))} for g in ws.givens]
+    setup = ws.printing
+    # the page marks itself and shows the key's working, so proofs kept to the key show too
+    shown = setup.proofs != "none"
     return page(ws.title, tex._tag(ws), student, ws.decimals, scheme, sections,
                 network_words=ws.network_words, diagram=Markup(diagram(ws)),
                 diagram_caption=_diagram_caption(ws), given=given,
-                proofs=[proof_view(p) for p in ws.proofs])
+                proofs=[proof_view(p) for p in ws.proofs] if shown else [],
+                header=setup.header)
 
 
 def given_html(given, m: MathML) -> str:
@@ -114,7 +118,7 @@ def proof_view(p) -> dict:
 def page(title, tag, student, decimals, scheme, sections, **parts) -> str:
     """The page around its sections: header, instructions, figures, Check button, script."""
     defaults = {"network_words": "", "diagram": "", "diagram_caption": "", "given": [],
-                "figures": [], "proofs": [], "lead": ""}
+                "figures": [], "proofs": [], "lead": "", "header": None}
     payload = json.dumps(scheme, allow_nan=False, separators=(",", ":"))
     instructions = parts.pop("instructions", INSTRUCTIONS).format(d=decimals)
     return _environment().get_template("practice.html.j2").render(

@@ -1,13 +1,15 @@
 r"""LaTeX for text and mathematics: escaping as a type (PyLaTeX's NoEscape), symbols from names.
 
 Text from a definition or a roster goes through `text()`: ASCII specials are escaped by PyLaTeX,
-accented Latin letters become accent commands (so pdflatex prints Zoë and Nguyễn as written), a
-few mathematical characters become math, and anything else is refused with a clear message.
+accented Latin letters become accent commands, Vietnamese letters and words of the Greek and
+Cyrillic scripts are set in their font encodings (T5, LGR, T2A), so that pdflatex prints Zoë,
+Nguyễn, Adébáyọ̀ and Жанна as written; a few mathematical characters become math, and anything
+else is refused with a clear message (definitions/printable.py).
 
 >>> print(text(r'50% of \input{x}'))
 50\% of \textbackslash{}input\{x\}
 >>> print(text('Nguyễn Zoë σ'))
-Nguy\~{\^{e}}n Zo\"{e} $\sigma$
+Nguy{\fontencoding{T5}\selectfont ễ}n Zo\"{e} $\sigma$
 >>> symbol('W[2][1][1]', 'matrix'), symbol('W[2][1][1]', 'numbered', (2, 2, 2))
 ('w^{(2)}_{11}', 'w_{5}')
 """
@@ -19,23 +21,18 @@ import re
 from pylatex.utils import NoEscape, escape_latex
 
 from ..definitions import names
-from ..definitions.printable import UnprintableText, latex_char
+from ..definitions.printable import UnprintableText, latex_text
 
 __all__ = ["NoEscape", "UnprintableText", "math", "symbol", "text"]
 
 
 def text(value: str) -> NoEscape:
-    """Plain text, made safe and printable for pdflatex."""
-    out = []
-    for ch in value:
-        out.append(_char(ch))
-    return NoEscape("".join(out))
+    """Plain text, made safe and printable for pdflatex (NFC first: printable.latex_text)."""
+    return NoEscape(latex_text(value, _char))
 
 
 def _char(ch: str) -> str:
-    if ch.isascii() and ch.isprintable():
-        return r"\textasciicircum{}" if ch == "^" else escape_latex(ch)
-    return latex_char(ch)
+    return r"\textasciicircum{}" if ch == "^" else escape_latex(ch)
 
 
 def math(expr, names: dict[str, str] | None = None) -> NoEscape:

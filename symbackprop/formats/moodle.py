@@ -293,7 +293,9 @@ def given_html(sheet) -> str:
     ws = sheet
     m = MathML(ws.notation, ws.layers)
     # an image file, not inline SVG: Moodle's HTML cleaning (forceclean) strips <svg>, not <img>
-    return "".join([f"<p>{inert(ws.title)}</p><p>{inert(ws.network_words)}</p>",
+    said = ws.printing.header.instructions
+    return "".join([f"<p>{inert(ws.title)}</p>", f"<p>{inert(said)}</p>" if said else "",
+                    f"<p>{inert(ws.network_words)}</p>",
                     f"<p>{separator_note()}</p>",
                     f'<p><img src="@@PLUGINFILE@@/{DIAGRAM}" alt="{_diagram_words(ws)}" '
                     'style="max-width:100%;height:auto"></p>',

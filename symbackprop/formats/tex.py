@@ -98,13 +98,17 @@ def worksheet_document(ws, key: bool, student: str | None = None) -> str:
     template = environment().get_template("worksheet.tex.j2")
     tex = TexMath(ws.notation, ws.layers)
     tag = _tag(ws)
+    setup = ws.printing
+    class_set = ws.version is not None
+    sections = [_section_view(s, ws.decimals, tex, ws) for s in ws.sections]
     return template.render(
         title=ws.title, kind="Answer key" if key else "Worksheet", key=key, student=student,
         tag=tag, decimals=ws.decimals, seed=ws.seed, version=ws.version,
         network_words=ws.network_words, diagram=diagram_view(ws, tex),
         given=[{"caption": g.caption, "latex": given_tex(g, tex)} for g in ws.givens],
-        sections=[_section_view(s, ws.decimals, tex) for s in ws.sections],
-        proofs=[proof_view(p) for p in ws.proofs])
+        sections=sections, header=setup.header, space=working_space(setup.working_space),
+        points=setup.points, total=total_points(ws),
+        proofs=[proof_view(p) for p in ws.proofs] if setup.proofs_on(key, class_set) else [])
 
 
 def given_tex(given, tex: TexMath) -> NoEscape:
@@ -113,16 +117,18 @@ def given_tex(given, tex: TexMath) -> NoEscape:
     return NoEscape(r"; \quad ".join(groups))
 
 
-def _section_view(s, decimals: int, tex: TexMath) -> dict:
+def _section_view(s, decimals: int, tex: TexMath, ws=None) -> dict:
     """A section's lines; a matrix's entries (s.grid) as rows of the matrix, after them."""
-    lines = [_line_view(line, decimals, tex) for line in s.lines]
+    lines = [_line_view(line, decimals, tex, ws) for line in s.lines]
     view = {"title": tex.prose(s.title), "intro": s.intro, "lines": lines, "grid": None}
     if s.grid is not None:
         g = s.grid
         view["lines"], rows = g.layout(lines)
         view["grid"] = {"quantity": tex(g.quantity), "form": tex(g.form),
                         "shape": latex.NoEscape(rf"{g.rows} \times {g.columns}"),
-                        "shape_asked": g.shape_asked, "rows": rows}
+                        "shape_asked": g.shape_asked, "rows": rows,
+                        "points": points_note(sum(e.get("worth", 0) for row in rows
+                                                  for e in row))}
     return view
 
 
@@ -132,7 +138,7 @@ def _tag(ws) -> str:
     return ""
 
 
-def _line_view(line, decimals: int, tex: TexMath) -> dict:
+def _line_view(line, decimals: int, tex: TexMath, ws=None) -> dict:
     a = line.answer
     if a is None:  # a line that states its value
         return {"quantity": tex(line.quantity), "forms": [tex(f) for f in line.forms],
@@ -140,6 +146,8 @@ def _line_view(line, decimals: int, tex: TexMath) -> dict:
     final = is_final(a.name)
     return {"quantity": tex(line.quantity), "forms": [tex(f) for f in line.forms], "answer": a,
             "answer_first": line.first, "stated": None,
+            "worth": ws.worth(a) if ws is not None and line.first else 0,
+            "points": points_note(ws.worth(a) if ws is not None else 1),
             "working": tex(line.working) if line.working is not None else None,
             # more decimals only where evaluate kept significant digits (an output a log needs)
             "shown": latex.NoEscape(shown(a, decimals)),
@@ -156,6 +164,30 @@ def diagram_view(ws, tex: TexMath) -> dict:
     notes = [a | {"text": tex(a["label"])} for a in view["notes"]]
     font = NoEscape(r"\tiny" if view["tall"] >= 4 else r"\scriptsize")  # dense layers: small
     return {"nodes": nodes, "edges": edges, "notes": notes, "size": 0.9, "font": font}
+
+
+def total_points(ws) -> int:
+    """The marks of every blank the sheet asks (each once, where it is first asked)."""
+    return sum(ws.worth(a) for a in ws.answers)
+
+
+def working_space(space: tuple[str, float] | None) -> NoEscape | None:
+    """The space under a section: ruled lines 0.8 cm apart, or a frame of a height, each as
+    wide as the text and no wider."""
+    if space is None:
+        return None
+    kind, size = space
+    if kind == "lines":
+        line = r"\noindent\rule{0pt}{0.8cm}{\color{black!45}\rule{\linewidth}{0.3pt}}\par"
+        return NoEscape("\\par\\nopagebreak\n" + "\n".join([line] * int(size)) + "\n")
+    return NoEscape(r"\par\nopagebreak\noindent\fbox{\parbox[t][%.2fcm][t]"
+                    r"{\dimexpr\linewidth-2\fboxsep-2\fboxrule\relax}{\strut}}\par" % size
+                    + "\n")
+
+
+def points_note(n: int) -> NoEscape:
+    """A blank's points as the margin shows them: 1 pt, 2 pts."""
+    return NoEscape(f"{n}\\,pt" + ("s" if n != 1 else ""))
 
 
 # --- lessons (seed 000's pages) ------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass, field
 
+from ..definitions.printing import PrintSetup
 from ..engine import proofs
 from .forms import Equation, Form, Prose
 
@@ -93,6 +94,12 @@ class Worksheet:
     batch_loss: str = "sum"
     givens: list[Given] = field(default_factory=list)
     network_words: str = ""
+    points: dict[str, int] = field(default_factory=dict)  # canonical name -> marks (else 1)
+    printing: PrintSetup = PrintSetup()  # what the teacher prints: header, space, proofs
+
+    def worth(self, answer: Answer) -> int:
+        """The marks a blank is worth (`points:`, 1 by default)."""
+        return self.points.get(answer.name, 1)
 
 
 @dataclass

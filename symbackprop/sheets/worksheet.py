@@ -121,7 +121,8 @@ def build(defn: Definition, result: Verified) -> Worksheet:
         givens=givens(values, net.layers, examples),
         network_words=network_words(net.layers, net.activations, net.bias,
                                     given_number(defn.learning_rate), examples,
-                                    result.instance.batch_loss))
+                                    result.instance.batch_loss),
+        points=dict(defn.points), printing=defn.printing)
 
 
 def givens(values: dict[str, float], layers: tuple[int, ...], examples: int) -> list[Given]:

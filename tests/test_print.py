@@ -1,0 +1,214 @@
+"""What a teacher prints: the header, working space, where the proofs go, points in the margin,
+duplex class sets; user text escaped for LaTeX, HTML and Moodle's Cloze parser; roster names
+in the Latin, Greek and Cyrillic scripts printed as typed."""
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from symbackprop.cli import main
+from symbackprop.definitions.definition import DefinitionError, parse
+from symbackprop.formats import pdf
+
+needs_tex = pytest.mark.skipif(not pdf.available() or not shutil.which("pdftotext"),
+                               reason="needs pdflatex and pdftotext")
+
+NET = """title: Backpropagation, step by step
+network: {layers: [2, 2, 2], activation: sigmoid, loss: half_sse}
+values:
+  inputs: [0.05, 0.10]
+  targets: [0.01, 0.99]
+  weights: [[[0.15, 0.20], [0.25, 0.30]], [[0.40, 0.45], [0.50, 0.55]]]
+  biases: [[0.35], [0.60]]
+notation: numbered
+points: {"dJ/dW[2][1][1]": 3}
+"""
+HOSTILE = r"\input{/etc/passwd} #1 ~ 50% $x$ {1:SHORTANSWER:=x} <b>&amp;"
+HEADER = f"""print:
+  institution: "Université de Montréal"
+  course: '{HOSTILE}'
+  date: 14 March 2026
+  instructions: "Calculators are allowed. \\\\write18{{ls}} stays text."
+  student_number: true
+"""
+
+
+def pdf_text(path: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+
+
+def pages(path: Path) -> int:
+    import pikepdf
+
+    with pikepdf.open(path) as doc:
+        return len(doc.pages)
+
+
+def overfull(tex: Path, tmp: Path) -> list[str]:
+    """Compile a .tex as a build does and list its Overfull \\hbox lines over 1 pt."""
+    folder = tmp / f"compile-{tex.stem}"
+    folder.mkdir()
+    shutil.copy(tex, folder / "x.tex")
+    subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "x.tex"],
+                   cwd=folder, capture_output=True, check=True)
+    log = (folder / "x.log").read_text(errors="replace")
+    return [m.group(0) for m in re.finditer(r"Overfull \\hbox \((\d+\.?\d*)pt too wide\)", log)
+            if float(m.group(1)) > 1]
+
+
+def worked_sections(tex: str) -> int:
+    """The sections a student works (the network's is not; the proofs have their own)."""
+    return tex.split(r"\section*{The rules used")[0].count(r"\subsection*{") - 1
+
+
+def build(tmp_path, text: str, *options: str, name="sheet") -> Path:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["build", str(path), "--out", str(out), *options]) == 0
+    return out
+
+
+# --- the definition's print: key ------------------------------------------------------------
+
+def test_print_key_read_with_every_option():
+    d = parse(NET + HEADER + "  working_space: {box: 4.5}\n  proofs: none\n  duplex: false\n")
+    p = d.printing
+    assert (p.header.institution, p.header.date, p.header.student_number) == (
+        "Université de Montréal", "14 March 2026", True)
+    assert p.header.course == HOSTILE
+    assert (p.working_space, p.proofs, p.duplex, p.points) == (("box", 4.5), "none", False, True)
+
+
+@pytest.mark.parametrize("extra, key, words", [
+    ("print: {proofs: appendix}", "print.proofs", "must be one of worksheet, key, none"),
+    ("print: {working_space: {lines: 0}}", "print.working_space.lines", "from 1 to 30"),
+    ("print: {working_space: {box: 40}}", "print.working_space.box", "0.5 to 25 cm"),
+    ("print: {working_space: {lines: 2, box: 3}}", "print.working_space", "{lines: N}"),
+    ("print: {course: '🧠 club'}", "print.course", "U+1F9E0"),
+    ("print: {date: ''}", "print.date", "non-empty text"),
+    ("print: {student_number: 1}", "print.student_number", "true or false"),
+    ("print: {colour: red}", "print.colour", "unknown key"),
+    ("print: {institution: \"a\\nb\"}", "print.institution", "one line"),
+])
+def test_print_key_refusals_name_the_key(extra, key, words):
+    with pytest.raises(DefinitionError) as err:
+        parse(NET + extra + "\n", source="w.yaml")
+    message = str(err.value)
+    assert message.startswith(f"w.yaml: {key}: ") and words in message
+    assert "\n" not in message
+
+
+def test_a_lesson_refuses_print_options(tmp_path, capsys):
+    path = Path(__file__).parents[1] / "worksheets" / "gradient-descent.yaml"
+    assert main(["build", str(path), "--out", str(tmp_path / "o"), "--date", "1 May"]) != 0
+    assert "--date is for backpropagation worksheets" in capsys.readouterr().err
+
+
+# --- the printed sheet ----------------------------------------------------------------------
+
+@needs_tex
+def test_header_points_and_working_space_as_printed(tmp_path):
+    out = build(tmp_path, NET + HEADER + "  working_space: {lines: 3}\n", "--date", "2 May 2026")
+    sheet, key = pdf_text(out / "sheet-worksheet.pdf"), pdf_text(out / "sheet-key.pdf")
+    tex = (out / "sheet-worksheet.tex").read_text(encoding="utf-8")
+    # the user's text reaches the page as typed, and no command of it runs
+    assert HOSTILE in " ".join(sheet.split())
+    assert r"\write18{ls} stays text" in sheet
+    assert r"\input{" not in tex and r"\textbackslash{}input\{/etc/passwd\}" in tex
+    assert "2 May 2026" in sheet and "14 March" not in sheet  # --date over print: date
+    assert re.search(r"Name:\s+Student number:", sheet)
+    # 25 blanks of 1 point and dJ/dw5 of 3: 28, the margin says each
+    assert "of 28 points" in sheet and "Total: 28 points" in key
+    assert sheet.count("1 pt") == 25 and sheet.count("3 pts") == 1
+    # three ruled lines under each of the sheet's sections, none on the key
+    sections = worked_sections(tex)
+    assert tex.count(r"\rule{\linewidth}{0.3pt}") == 3 * sections
+    assert r"\rule{\linewidth}{0.3pt}" not in (out / "sheet-key.tex").read_text()
+    for name in ("sheet-worksheet.tex", "sheet-key.tex"):
+        assert overfull(out / name, tmp_path) == []
+
+
+@needs_tex
+@pytest.mark.parametrize("place, on_sheet, on_key", [
+    ("worksheet", True, True), ("key", False, True), ("none", False, False)])
+def test_proofs_go_where_the_teacher_says(tmp_path, place, on_sheet, on_key):
+    out = build(tmp_path, NET, "--proofs", place)
+    heading = "The rules used, with proofs"
+    assert (heading in pdf_text(out / "sheet-worksheet.pdf")) == on_sheet
+    assert (heading in pdf_text(out / "sheet-key.pdf")) == on_key
+
+
+@needs_tex
+def test_a_box_of_working_space_fits_the_text_width(tmp_path):
+    out = build(tmp_path, NET + "print: {working_space: {box: 3}}\n")
+    tex = (out / "sheet-worksheet.tex").read_text()
+    assert tex.count(r"\parbox[t][3.00cm][t]") == worked_sections(tex) == 6
+    assert overfull(out / "sheet-worksheet.tex", tmp_path) == []
+
+
+@needs_tex
+def test_class_set_versions_start_on_odd_pages(tmp_path):
+    """Duplex: no student's first page on the back of another's last. A class set's
+    worksheets carry no proofs by default (3 pages), its keys do."""
+    text = NET.split("values:")[0] + "seed: 7\nversions: 3\n"
+    out = build(tmp_path, text)
+    sheets = [out / f"sheet-v0{v}-{kind}.pdf" for kind in ("worksheet", "key")
+              for v in (1, 2, 3)]
+    counts = [pages(p) for p in sheets]
+    assert counts == [3, 3, 3, 4, 4, 4]
+    starts, page = [], 1
+    for n in counts:
+        starts.append(page)
+        page += n + n % 2
+    assert all(s % 2 == 1 for s in starts)
+    assert pages(out / "sheet-class-set.pdf") == page - 1 == 24
+    # --simplex: the pages as they are, one after another
+    out2 = tmp_path / "simplex"
+    assert main(["build", str(tmp_path / "sheet.yaml"), "--out", str(out2), "--simplex"]) == 0
+    assert pages(out2 / "sheet-class-set.pdf") == sum(counts) == 21
+
+
+def test_practice_page_and_moodle_carry_the_header_inert(tmp_path):
+    out = build(tmp_path, NET + HEADER, "--format", "html", "--format", "moodle")
+    page = (out / "sheet-practice.html").read_text(encoding="utf-8")
+    assert "<b>&amp;" not in page and "&lt;b&gt;&amp;amp;" in page
+    assert "Université de Montréal · " in page
+    xml = (out / "sheet-moodle.xml").read_text(encoding="utf-8")
+    assert r"\write18&#123;ls&#125; stays text" in xml
+    assert "{ls}" not in xml
+
+
+# --- names in the Latin, Greek and Cyrillic scripts -----------------------------------------
+
+ROSTER = ["Adébáyọ̀ Ọlálékàn", "Nguyễn Thị Minh Khai", "Trương Phương Thủy",
+          "Σωκράτης Παπαδόπουλος", "Жанна Ёлкина-Щербакова", "Zoe\u0308 Ørsted-Łukasik"]
+
+
+@needs_tex
+def test_roster_names_print_as_typed(tmp_path):
+    """NFC first (Zoë typed as e + U+0308), then each script in a font that carries it; the
+    PDF's text is the name as typed, so a teacher's search finds it."""
+    roster = tmp_path / "class.txt"
+    roster.write_text("\n".join(ROSTER) + "\n", encoding="utf-8")
+    text = NET.split("values:")[0] + "seed: 7\n"
+    out = build(tmp_path, text, "--roster", str(roster))
+    import unicodedata
+
+    for v, name in enumerate(ROSTER, start=1):
+        page = pdf_text(out / f"sheet-v{v:02d}-worksheet.pdf")
+        typed = unicodedata.normalize("NFC", name)
+        assert f"Name: {typed}" in page
+        assert overfull(out / f"sheet-v{v:02d}-worksheet.tex", tmp_path) == []
+
+
+def test_unprintable_names_are_still_refused():
+    from symbackprop.formats.latex import UnprintableText, text
+
+    for bad in ("🧠", "a\u20dd", "\u05d0\u05d1"):  # emoji, a combining circle, Hebrew
+        with pytest.raises(UnprintableText):
+            text(bad)
