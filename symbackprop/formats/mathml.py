@@ -28,7 +28,7 @@ from ..sheets.notation import symbol_of
 
 OPS = {"+": "+", "−": "−", "·": "·", "⊙": "⊙", "×": "×", ",": ",", "": "", "←": "←"}
 FUNCTIONS = {"σ": "σ", "tanh": "tanh", "ln": "ln", "max": "max", "C": "C", "ReLU": "ReLU", "f": "f",
-             "exp": "exp"}
+             "exp": "exp", "softmax": "softmax"}
 GENERIC = ("out", "net", "in", "t", "w", "n")
 _TOKEN = re.compile(r"[0-9]+|[A-Za-zα-ω]+|.")
 

@@ -27,7 +27,8 @@ from . import latex
 OPS = {"+": "+", "−": "-", "·": r"\cdot", "⊙": r"\odot", "×": r"\times", "": "", ",": ",",
        "←": r"\leftarrow"}
 FUNCTIONS = {"σ": r"\sigma", "tanh": r"\tanh", "ln": r"\ln", "max": r"\max", "C": "C",
-             "ReLU": r"\mathrm{ReLU}", "f": "f", "exp": r"\exp"}
+             "ReLU": r"\mathrm{ReLU}", "f": "f", "exp": r"\exp",
+             "softmax": r"\operatorname{softmax}"}
 # the general forms' generic symbols (engine/steps.py: OUT, NET, T, W, IN, N)
 GENERIC = {"out": r"\mathrm{out}", "net": r"\mathrm{net}", "in": r"\mathrm{in}", "t": "t",
            "w": "w", "n": "n"}
