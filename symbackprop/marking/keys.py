@@ -24,6 +24,7 @@ import re
 
 from ..definitions import definition
 from ..definitions.definition import LESSONS, DefinitionError
+from .key import WORKED_SHEETS
 from ..definitions.yamlfile import Unreadable, read_bytes
 from . import check, scheme
 
@@ -164,7 +165,7 @@ class _KeyChecker(definition._Checker):
     def lesson_sheet(self, value) -> None:
         top = self.mapping(value, "definition", ("title", "kind", "decimals", "lesson"),
                            required=("kind",))
-        self.choice(top["kind"], "definition.kind", LESSONS)
+        self.choice(top["kind"], "definition.kind", LESSONS + WORKED_SHEETS)
         if "title" in top:
             try:
                 self.title(top["title"])

@@ -421,8 +421,8 @@ class _ConvSheet:
                  f"{'s' if len(self.V) > 1 else ''} out = f(net) with weights v and "
                  f"bias{'es' if len(self.V) > 1 else ''} c; the loss is {loss}.")
         notes = ["Convolution here is what PyTorch's Conv2d computes, a cross-correlation: "
-                 "z(i,j) = Σ K(u,v)·x(i+u−1, j+v−1) + b, the kernel laid on the image as it "
-                 "is. Many textbooks turn the kernel 180° first (true convolution); do not."]
+                 "each entry of z is the sum of the kernel entries times the pixels under them, plus b, the kernel laid on the image as it "
+                 "is. Many textbooks turn the kernel half a turn first (true convolution); do not."]
         givens = [Given("Output layer", (tuple(
             Equation((_sym("v", j, k), Number(wk)))
             for j, row in enumerate(self.V, start=1) for k, wk in enumerate(row, start=1)),
