@@ -123,8 +123,17 @@ def not_built_yet(defn: Definition) -> None:
 
 
 def _stepped(defn: Definition) -> bool:
-    """A definition whose optimizer's steps a worksheet works (sheets/stepsheet.py)."""
-    return False
+    """A definition whose optimizer's steps a worksheet works (sheets/stepsheet.py); a
+    NotBuiltYet naming what it does not work, for a momentum or Adam definition."""
+    from ..sheets import stepsheet
+
+    if defn.optimizer.name not in ("momentum", "adam"):
+        return False
+    try:
+        stepsheet.printable(defn)
+    except ValueError as exc:
+        raise NotBuiltYet(str(exc)) from None
+    return True
 
 
 def key(defn: Definition, version: int | None, seed: int | None = None) -> dict:
@@ -143,8 +152,17 @@ def _worked_draw(defn: Definition, seed: int | None, version: int | None):
     """A convolution sheet's verified result and sheet: the draw is judged on the sheet's own
     numbers (no SymPy), and only the accepted one is verified three ways by the engine."""
     from ..engine import convverify
-    from ..sheets import convsheet
+    from ..sheets import convsheet, stepsheet
 
+    if not defn.layered:  # an optimizer's two steps, checked against the engine's
+        from ..engine.optimize import optimize
+
+        inst = instance(defn, seed, version, stepsheet.acceptable(defn))
+        result = run(defn, inst)
+        sheet = stepsheet.build(defn, inst.values)
+        sheet.seed, sheet.version = inst.seed, inst.version
+        stepsheet.check_against(sheet, optimize(defn, result, stepsheet.STEPS))
+        return result, sheet
     inst = instance(defn, seed, version, convsheet.acceptable(defn))
     result = convverify.run(defn, inst)
     sheet = convsheet.build(defn, inst.values)
@@ -158,7 +176,7 @@ def draw(defn: Definition, seed: int | None, version: int | None
     """The verified result and worksheet of one version: its numbers come from (seed, version)
     alone, so that `check --version 7` regenerates version 7 without versions 1 to 6."""
     not_built_yet(defn)
-    if defn.layered:
+    if defn.layered or not defn.optimizer.plain:
         return _worked_draw(defn, seed, version)
     judge = Judge(defn)
     result, ws = judge.sheet(instance(defn, seed, version, judge))

@@ -107,6 +107,8 @@ class MathML:
         return element("mfrac", self.inner(f.numerator), self.inner(f.denominator))
 
     def _Apply(self, f: forms.Apply) -> str:
+        if f.function == "√":
+            return element("msqrt", *(self.inner(a) for a in f.arguments))
         name = element("mi", FUNCTIONS[f.function])
         if f.prime:
             name = element("msup", name, element("mo", "′"))

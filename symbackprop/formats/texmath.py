@@ -89,6 +89,8 @@ class TexMath:
         return f"{command}{{{self.print(f.numerator)}}}{{{self.print(f.denominator)}}}"
 
     def _Apply(self, f: forms.Apply) -> str:
+        if f.function == "√":
+            return rf"\sqrt{{{', '.join(self.print(a) for a in f.arguments)}}}"
         name = FUNCTIONS[f.function] + ("'" if f.prime else "")
         args = ", ".join(self.print(a) for a in f.arguments)
         if f.function == "ln" and _simple(f.arguments):
@@ -138,6 +140,8 @@ def _letter(letter: str) -> str:
     """A letter as LaTeX: Latin as it is, Greek (δ, η, ∇) as its command."""
     if letter.isascii():
         return letter
+    if letter.endswith("\u0302"):  # m̂, v̂: Adam's corrected moments
+        return rf"\hat{{{_letter(letter[:-1])}}}"
     return latex_char(letter).strip("$")
 
 

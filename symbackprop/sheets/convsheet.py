@@ -23,7 +23,7 @@ from ..definitions.layers import Convolution, Dense, Flatten, Pooling
 from ..engine import proofs
 from .forms import Apply, Equation, Frac, Group, Neg, Number, Ops, Partial, Power, Prose, Symbol, Text
 from .model import Given, Grid, Section
-from .worked import Picture, Worked, WorkedSheet, ref
+from .worked import Picture, Unworkable, Worked, WorkedSheet, ref
 
 OUTPUTS = {("half_sse", "sigmoid"), ("half_sse", "identity"), ("half_sse", "tanh"),
            ("cross_entropy", "softmax")}
@@ -69,7 +69,7 @@ def acceptable(defn):
     def accept(inst) -> bool:
         try:
             build(defn, inst.values)
-        except _Rejected:
+        except (_Rejected, Unworkable):
             return False
         return True
     return accept

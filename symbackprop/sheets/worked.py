@@ -27,12 +27,16 @@ from ..marking import rounding
 from ..marking.key import MISTAKES
 from ..marking.scheme import evaluate
 from ..marking.scheme_writer import ALWAYS, SCHEME_VERSION
-from .forms import Equation, Form, Number
+from .forms import Apply, Equation, Form, Frac, Group, Neg, Number, Ops
 from .forms_json import to_json
 from .model import Answer, Line, Section, label
 from .notation import answer_decimals
 
 ref = lambda name: ["ref", name]  # noqa: E731 - the scheme's reference to an earlier blank
+
+
+class Unworkable(ValueError):
+    """A draw whose rounded numbers leave a blank undefined: drawn again."""
 
 
 @dataclass(frozen=True)
@@ -83,8 +87,11 @@ class Worked:
         """The line asking for `name`; `mistakes` are (diagnosis, tree) pairs, in the order
         they are tried (a candidate that gives the right value is left out)."""
         d = self.decimals
-        value = round(evaluate(tree, self.key.__getitem__), d) + 0.0
-        exact = evaluate(tree, self.exact.__getitem__)
+        value, exact = evaluate(tree, self.key.__getitem__), evaluate(tree,
+                                                                      self.exact.__getitem__)
+        if value is None or exact is None:  # √0 or ln 0 of numbers rounded away to nothing
+            raise Unworkable(f"{name} cannot be worked from the rounded numbers")
+        value = round(value, d) + 0.0
         self.key[name], self.exact[name] = value, exact
         a = Answer(label(len(self.answers)), name, value, exact)
         self.answers.append(a)
@@ -94,6 +101,8 @@ class Worked:
             wrong = evaluate(candidate, self.key.__getitem__)
             if wrong is not None and abs(wrong - value) > 2 * band["half"]:
                 rules.append({"diagnosis": diagnosis, "candidates": [candidate]})
+        if working is None and isinstance(tree, list) and tree[0] != "ref":
+            working = self.form(tree)  # the numbers put in, as a teacher writes the key
         line = Line(quantity, forms, a, True, working)
         self.blanks.append({"label": a.label, "name": name, "value": value, "exact": exact,
                             "tolerance": band, "recompute": tree, "mistakes": rules,
@@ -102,6 +111,31 @@ class Worked:
         self.lines[name] = line
         return line
 
+    def form(self, tree, first: bool = True) -> Form:
+        """A tree with the key's numbers put in, as a sheet's form (the key's working); a
+        negative number after an operator in parentheses."""
+        if isinstance(tree, (int, float)):
+            n = Number(float(tree))
+            return n if first or tree >= 0 else Group(n)
+        op, *args = tree
+        if op == "ref":
+            return self.form(self.key[args[0]], first)
+        if op == "exp" and isinstance(args[0], list) and args[0][:2] == ["mul", 0.5] and \
+                isinstance(args[0][2], list) and args[0][2][0] == "log":
+            return Apply("√", (self.form(args[0][2][1]),))
+        if op == "step":  # ReLU's slope: its value, 1 or 0
+            return Number(evaluate(tree, self.key.__getitem__))
+        if op in ("add", "mul", "sub"):
+            sign = {"add": "+", "mul": "·", "sub": "−"}[op]
+            items = [self.form(a, first and i == 0) for i, a in enumerate(args)]
+            return Ops.joined(items, sign) if len(items) > 1 else items[0]
+        if op == "div":
+            return Frac(self.form(args[0]), self.form(args[1]))
+        if op == "neg":
+            return Neg(Group(self.form(args[0])))
+        names = {"exp": "exp", "log": "ln", "tanh": "tanh", "max": "max", "step": "step"}
+        return Apply(names.get(op, op), tuple(self.form(a) for a in args))
+
     def text(self, tree) -> str:
         """A tree with the key's numbers put in, as check and a feedback page write it."""
         if isinstance(tree, (int, float)):
@@ -109,6 +143,9 @@ class Worked:
         op, *args = tree
         if op == "ref":
             return _number(self.key[args[0]])
+        if op == "exp" and isinstance(args[0], list) and args[0][:2] == ["mul", 0.5] and \
+                isinstance(args[0][2], list) and args[0][2][0] == "log":  # stepsheet's √
+            return f"√({self.text(args[0][2][1])})"
         parts = [self.text(a) for a in args]
         joined = {"add": " + ", "mul": "·", "sub": " − ", "div": " / "}
         if op in joined:
