@@ -36,7 +36,7 @@ def printable(defn) -> None:
                          "derive and train work on it")
     if len(net.layers) != 2 or net.layers[1] != 1 or net.layers[0] > 4 or \
             net.activations[0] not in OUTPUTS or net.loss != "half_sse" or \
-            net.bias == "shared" or defn.examples:
+            defn.examples:
         raise ValueError(f"{src}: network: an optimizer worksheet is one neuron of 1 to 4 "
                          "inputs, sigmoid or identity, with half_sse, on one example")
 
@@ -269,7 +269,9 @@ def check_against(sheet: WorkedSheet, steps) -> None:
         quantity, _, t = head.partition("@")
         if quantity not in quantities or not p:
             continue
-        engine = steps[int(t) - 1].values[f"{quantities[quantity]}_{t} {canonical[p]}"]
+        values = steps[int(t) - 1].values
+        engine = values.get(f"{quantities[quantity]}_{t} {canonical[p]}",
+                            values.get(f"{quantities[quantity]}_{t} b[1]"))  # a shared bias
         if abs(a.exact - engine) > 1e-9 * max(1.0, abs(engine)):
             raise VerificationError(f"{a.name}: {a.exact!r} on the sheet, {engine!r} from the "
                                     "engine's optimizer step")
