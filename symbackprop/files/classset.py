@@ -26,8 +26,10 @@ from ..engine import numeric
 from ..engine.sample import Instance, NoGoodDraw, fully_given, instance
 from ..engine.verify import VerificationError, Verified, run
 from ..formats import tex
-from ..sheets import worked
-from ..sheets import worksheet  # the module; `worksheet` reads better beside Worksheet
+from ..sheets import (
+    worked,
+    worksheet,  # the module; `worksheet` reads better beside Worksheet
+)
 
 SATURATED = {"sigmoid": 4.0, "tanh": 2.5}  # |net| beyond which the slope all but vanishes
 RELU_CORNER = 1e-6  # verify refuses a ReLU neuron whose |net| is below this

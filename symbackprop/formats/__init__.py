@@ -13,8 +13,8 @@ from __future__ import annotations
 
 def practice_page(sheet, scheme: dict, student: str | None = None) -> str:
     """The self-contained practice page of a worksheet or a lesson sheet."""
-    from .html import worksheet_page  # imported here: reading a definition needs none of it
     from . import worked
+    from .html import worksheet_page  # imported here: reading a definition needs none of it
     from .lesson_html import lesson_page
 
     pages = {"Worksheet": lambda: worksheet_page(sheet, scheme, student),

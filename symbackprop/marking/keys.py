@@ -24,9 +24,9 @@ import re
 
 from ..definitions import definition
 from ..definitions.definition import LESSONS, DefinitionError
-from .key import WORKED_SHEETS
 from ..definitions.yamlfile import Unreadable, read_bytes
 from . import check, scheme
+from .key import WORKED_SHEETS
 
 MAX_BYTES = 16 * 2**20  # a key of the largest network the engine admits is a few MB
 MAX_ANSWERS = 10_000

@@ -21,7 +21,20 @@ from itertools import product
 from ..definitions.errors import VerificationError
 from ..definitions.layers import Convolution, Dense, Flatten, Pooling
 from ..engine import proofs
-from .forms import Apply, Equation, Frac, Group, Neg, Number, Ops, Partial, Power, Prose, Symbol, Text
+from .forms import (
+    Apply,
+    Equation,
+    Frac,
+    Group,
+    Neg,
+    Number,
+    Ops,
+    Partial,
+    Power,
+    Prose,
+    Symbol,
+    Text,
+)
 from .model import Given, Grid, Section
 from .worked import Picture, Unworkable, Worked, WorkedSheet, ref
 
@@ -402,7 +415,7 @@ class _ConvSheet:
             raise _Rejected("a kernel gradient of 0, or two alike")
 
     def worksheet(self) -> WorkedSheet:
-        defn, conv = self.defn, self.conv
+        defn = self.defn
         h, w = len(self.x), len(self.x[0])
         pool = ""
         if self.pool:
@@ -420,9 +433,11 @@ class _ConvSheet:
                  f"read row by row, it feeds {len(self.V)} {outs} output"
                  f"{'s' if len(self.V) > 1 else ''} out = f(net) with weights v and "
                  f"bias{'es' if len(self.V) > 1 else ''} c; the loss is {loss}.")
+        plus = ", plus b" if self.b is not None else ""
         notes = ["Convolution here is what PyTorch's Conv2d computes, a cross-correlation: "
-                 "each entry of z is the sum of the kernel entries times the pixels under them, plus b, the kernel laid on the image as it "
-                 "is. Many textbooks turn the kernel half a turn first (true convolution); do not."]
+                 f"each entry of z is the sum of the kernel entries times the pixels under "
+                 f"them{plus}, the kernel laid on the image as it is. Many textbooks turn the "
+                 "kernel half a turn first (true convolution); do not."]
         givens = [Given("Output layer", (tuple(
             Equation((_sym("v", j, k), Number(wk)))
             for j, row in enumerate(self.V, start=1) for k, wk in enumerate(row, start=1)),

@@ -11,13 +11,13 @@ the engine's optimizer steps (engine/optimize.py, itself checked against NumPy).
 >>> d = load('worksheets/adam-two-steps-2-1.yaml')
 >>> sheet = build(d, instance(d, accept=acceptable(d)).values)
 >>> [a.name for a in sheet.answers][:8]
-['net@1', 'out@1', 'delta@1', 'g@1 w1', 'g@1 w2', 'g@1 b', 'm@1 w1', 'v@1 w1']
+['net@1', 'delta@1', 'g@1 w1', 'g@1 w2', 'g@1 b', 'm@1 w1', 'v@1 w1', 'mhat@1 w1']
 """
 
 from __future__ import annotations
 
 from ..definitions.errors import VerificationError
-from .forms import Apply, Equation, Frac, Group, Number, Ops, Partial, Power, Prose, Symbol
+from .forms import Apply, Equation, Frac, Group, Number, Ops, Power, Prose, Symbol
 from .model import Given, Section
 from .worked import Unworkable, Worked, WorkedSheet, ref
 
@@ -240,9 +240,10 @@ class _Steps:
                      f"{o.momentum:g}, and the step is w − η·v."]
         else:
             notes = [f"Adam as PyTorch computes it: m = β1·m + (1 − β1)·g and v = β2·v + "
-                     f"(1 − β2)·g², both starting at 0, then corrected for that start: at step t, m is "
-                     f"divided by 1 − β1 to the power t and v by 1 − β2 to the power t; the step divides η times the corrected m by "
-                     f"the square root of the corrected v plus ε (ε outside the root). β1 = {o.beta1:g}, "
+                     "(1 − β2)·g², both starting at 0, then corrected for that start: at step "
+                     "t, m is divided by 1 − β1 to the power t and v by 1 − β2 to the power t; "
+                     "the step divides η times the corrected m by the square root of the "
+                     f"corrected v plus ε (ε outside the root). β1 = {o.beta1:g}, "
                      f"β2 = {o.beta2:g}, ε = {o.epsilon:g}."]
         eq = lambda f, v: Equation((f, Number(v)))  # noqa: E731
         givens = [Given("Input and target", (tuple(eq(_s("x", str(k)), xk) for k, xk in

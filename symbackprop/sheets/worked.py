@@ -106,7 +106,7 @@ class Worked:
         line = Line(quantity, forms, a, True, working)
         self.blanks.append({"label": a.label, "name": name, "value": value, "exact": exact,
                             "tolerance": band, "recompute": tree, "mistakes": rules,
-                            "points": points, "working": f"{name} = {self.text(tree).removeprefix('(').removesuffix(')') if isinstance(tree, list) and tree[0] == 'add' else self.text(tree)} = "
+                            "points": points, "working": f"{name} = {self.outer(tree)} = "
                                                          f"{value:.{d}f}"})
         self.lines[name] = line
         return line
@@ -135,6 +135,12 @@ class Worked:
             return Neg(Group(self.form(args[0])))
         names = {"exp": "exp", "log": "ln", "tanh": "tanh", "max": "max", "step": "step"}
         return Apply(names.get(op, op), tuple(self.form(a) for a in args))
+
+    def outer(self, tree) -> str:
+        """text() of a whole line: a sum without its own parentheses."""
+        shown = self.text(tree)
+        whole = isinstance(tree, list) and tree[0] == "add"
+        return shown.removeprefix("(").removesuffix(")") if whole else shown
 
     def text(self, tree) -> str:
         """A tree with the key's numbers put in, as check and a feedback page write it."""
