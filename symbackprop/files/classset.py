@@ -26,7 +26,10 @@ from ..engine import numeric
 from ..engine.sample import Instance, NoGoodDraw, fully_given, instance
 from ..engine.verify import VerificationError, Verified, run
 from ..formats import tex
-from ..sheets import worksheet  # the module; `worksheet` reads better beside Worksheet
+from ..sheets import (
+    worked,
+    worksheet,  # the module; `worksheet` reads better beside Worksheet
+)
 
 SATURATED = {"sigmoid": 4.0, "tanh": 2.5}  # |net| beyond which the slope all but vanishes
 RELU_CORNER = 1e-6  # verify refuses a ReLU neuron whose |net| is below this
@@ -108,18 +111,66 @@ class NotBuiltYet(UsageError, ValueError):
 def not_built_yet(defn: Definition) -> None:
     """Refuse, in one line, a definition no worksheet is made for yet."""
     if defn.layered:
-        raise NotBuiltYet(f"{defn.source}: network: worksheets for convolutional networks are "
-                          "not built yet; derive and train work on it")
-    if not defn.optimizer.plain:
+        from ..sheets import convsheet
+
+        try:
+            convsheet.layers_of(defn)
+        except ValueError as exc:
+            raise NotBuiltYet(f"{exc}; derive and train work on it") from None
+        return
+    if not defn.optimizer.plain and not _stepped(defn):
         key = "optimizer" if defn.optimizer.name != "sgd" else "weight_decay"
         raise NotBuiltYet(f"{defn.source}: {key}: worksheets for optimizers and weight decay "
                           "are not built yet; derive and train work on it")
 
 
+def _stepped(defn: Definition) -> bool:
+    """A definition whose optimizer's steps a worksheet works (sheets/stepsheet.py); a
+    NotBuiltYet naming what it does not work, for a momentum or Adam definition."""
+    from ..sheets import stepsheet
+
+    if defn.optimizer.name not in ("momentum", "adam"):
+        return False
+    try:
+        stepsheet.printable(defn)
+    except ValueError as exc:
+        raise NotBuiltYet(str(exc)) from None
+    return True
+
+
 def key(defn: Definition, version: int | None, seed: int | None = None) -> dict:
     """The key.json object of one version, without rendering or computing any other version."""
     result, ws = draw(defn, seed, version)
+    return _key_json(defn, ws, result)
+
+
+def _key_json(defn: Definition, ws, result: Verified) -> dict:
+    if isinstance(ws, worked.WorkedSheet):
+        return worked.key_json(ws)
     return worksheet.key_json(defn, ws, result)
+
+
+def _worked_draw(defn: Definition, seed: int | None, version: int | None):
+    """A convolution sheet's verified result and sheet: the draw is judged on the sheet's own
+    numbers (no SymPy), and only the accepted one is verified three ways by the engine."""
+    from ..engine import convverify
+    from ..sheets import convsheet, stepsheet
+
+    if not defn.layered:  # an optimizer's two steps, checked against the engine's
+        from ..engine.optimize import optimize
+
+        inst = instance(defn, seed, version, stepsheet.acceptable(defn))
+        result = run(defn, inst)
+        sheet = stepsheet.build(defn, inst.values)
+        sheet.seed, sheet.version = inst.seed, inst.version
+        stepsheet.check_against(sheet, optimize(defn, result, stepsheet.STEPS))
+        return result, sheet
+    inst = instance(defn, seed, version, convsheet.acceptable(defn))
+    result = convverify.run(defn, inst)
+    sheet = convsheet.build(defn, inst.values)
+    sheet.seed, sheet.version = inst.seed, inst.version
+    convsheet.check_against(sheet, result)
+    return result, sheet
 
 
 def draw(defn: Definition, seed: int | None, version: int | None
@@ -127,6 +178,8 @@ def draw(defn: Definition, seed: int | None, version: int | None
     """The verified result and worksheet of one version: its numbers come from (seed, version)
     alone, so that `check --version 7` regenerates version 7 without versions 1 to 6."""
     not_built_yet(defn)
+    if defn.layered or not defn.optimizer.plain:
+        return _worked_draw(defn, seed, version)
     judge = Judge(defn)
     result, ws = judge.sheet(instance(defn, seed, version, judge))
     false = false_zeros(ws, result)
@@ -162,6 +215,12 @@ def false_zeros(ws: worksheet.Worksheet, result: Verified) -> list:
 
 def _version(defn: Definition, stem: str, result: Verified, ws: worksheet.Worksheet,
              student: str | None) -> Version:
+    if isinstance(ws, worked.WorkedSheet):
+        from ..formats import worked as printed
+
+        return Version(stem, printed.document(ws, key=False, student=student),
+                       printed.document(ws, key=True, student=student), worked.key_json(ws),
+                       ws, student)
     return Version(stem, tex.worksheet_document(ws, key=False, student=student),
                    tex.worksheet_document(ws, key=True, student=student),
                    worksheet.key_json(defn, ws, result), ws, student)
@@ -179,6 +238,8 @@ def check_printable(defn: Definition) -> None:
     ValueError: mnist.yaml: network.layers: a 784-128-10 network is too big ...has 101,634)...
     """
     not_built_yet(defn)
+    if defn.layered or not defn.optimizer.plain:
+        return  # a hand-worked sheet: its builder refuses what it does not print
     sizes = defn.network.layers
     count = parameters(defn)
     if max(sizes) > PRINTED_LAYER or count > PRINTED_PARAMETERS:

@@ -28,7 +28,7 @@ from ..sheets.notation import symbol_of
 
 OPS = {"+": "+", "−": "−", "·": "·", "⊙": "⊙", "×": "×", ",": ",", "": "", "←": "←"}
 FUNCTIONS = {"σ": "σ", "tanh": "tanh", "ln": "ln", "max": "max", "C": "C", "ReLU": "ReLU", "f": "f",
-             "exp": "exp"}
+             "exp": "exp", "softmax": "softmax"}
 GENERIC = ("out", "net", "in", "t", "w", "n")
 _TOKEN = re.compile(r"[0-9]+|[A-Za-zα-ω]+|.")
 
@@ -107,6 +107,8 @@ class MathML:
         return element("mfrac", self.inner(f.numerator), self.inner(f.denominator))
 
     def _Apply(self, f: forms.Apply) -> str:
+        if f.function == "√":
+            return element("msqrt", *(self.inner(a) for a in f.arguments))
         name = element("mi", FUNCTIONS[f.function])
         if f.prime:
             name = element("msup", name, element("mo", "′"))

@@ -290,6 +290,10 @@ def given_html(sheet) -> str:
     if type(sheet).__name__ == "LessonSheet":
         return (f"<p>{inert(sheet.title)}</p><p>{inert(sheet.intro)}</p>"
                 f"<p>{separator_note()}</p>")
+    if type(sheet).__name__ == "WorkedSheet":  # its pictures are tables: no image file
+        from .worked import moodle_given
+
+        return moodle_given(sheet, inert, separator_note())
     ws = sheet
     m = MathML(ws.notation, ws.layers)
     # an image file, not inline SVG: Moodle's HTML cleaning (forceclean) strips <svg>, not <img>
@@ -329,7 +333,7 @@ def _diagram_words(ws) -> str:
 
 def diagram_file(sheet) -> str:
     """The diagram as Moodle's XML carries a question's file, or nothing for a lesson."""
-    if type(sheet).__name__ == "LessonSheet":
+    if type(sheet).__name__ in ("LessonSheet", "WorkedSheet"):
         return ""
     return f'<file name="{DIAGRAM}" path="/" encoding="base64">{diagram_base64(sheet)}</file>'
 

@@ -27,7 +27,8 @@ from . import latex
 OPS = {"+": "+", "−": "-", "·": r"\cdot", "⊙": r"\odot", "×": r"\times", "": "", ",": ",",
        "←": r"\leftarrow"}
 FUNCTIONS = {"σ": r"\sigma", "tanh": r"\tanh", "ln": r"\ln", "max": r"\max", "C": "C",
-             "ReLU": r"\mathrm{ReLU}", "f": "f", "exp": r"\exp"}
+             "ReLU": r"\mathrm{ReLU}", "f": "f", "exp": r"\exp",
+             "softmax": r"\operatorname{softmax}"}
 # the general forms' generic symbols (engine/steps.py: OUT, NET, T, W, IN, N)
 GENERIC = {"out": r"\mathrm{out}", "net": r"\mathrm{net}", "in": r"\mathrm{in}", "t": "t",
            "w": "w", "n": "n"}
@@ -88,6 +89,8 @@ class TexMath:
         return f"{command}{{{self.print(f.numerator)}}}{{{self.print(f.denominator)}}}"
 
     def _Apply(self, f: forms.Apply) -> str:
+        if f.function == "√":
+            return rf"\sqrt{{{', '.join(self.print(a) for a in f.arguments)}}}"
         name = FUNCTIONS[f.function] + ("'" if f.prime else "")
         args = ", ".join(self.print(a) for a in f.arguments)
         if f.function == "ln" and _simple(f.arguments):
@@ -137,6 +140,8 @@ def _letter(letter: str) -> str:
     """A letter as LaTeX: Latin as it is, Greek (δ, η, ∇) as its command."""
     if letter.isascii():
         return letter
+    if letter.endswith("\u0302"):  # m̂, v̂: Adam's corrected moments
+        return rf"\hat{{{_letter(letter[:-1])}}}"
     return latex_char(letter).strip("$")
 
 

@@ -47,7 +47,22 @@ MISTAKES = {
                     "divide by the number of examples",
     "one_example": "this is one example's value: the batch's takes in every example",
     "transposed": "rows and columns are swapped: an m×n matrix times an n×p matrix is m×p",
+    "kernel_flipped": "the kernel was turned 180° (true convolution); PyTorch's Conv2d, and "
+                      "this sheet, lay it on the image as it is (cross-correlation)",
+    "every_window_position": "max pooling passes the gradient to the window's largest entry "
+                             "only; the other entries of the window get 0",
+    "average_not_divided": "average pooling divides by the window's size: each of its n "
+                           "entries counts 1/n, forward and back",
+    "no_bias_correction": "Adam divides the moment by 1 − β^t (bias correction) before it "
+                          "is used",
+    "epsilon_inside_root": "ε is added after the square root: √v̂ + ε, not √(v̂ + ε)",
+    "old_gradient": "this uses the previous step's gradient; each step uses the gradient at "
+                    "the weights it starts from",
+    "no_momentum": "the velocity keeps μ times the previous velocity: v = μ·v + g",
 }
+
+# hand-worked sheets whose key carries its whole scheme (sheets/worked.py)
+WORKED_SHEETS = ("convolution", "optimizer")
 
 
 @dataclass

@@ -26,6 +26,7 @@ from ..definitions import definition
 from ..definitions.definition import LESSONS, DefinitionError
 from ..definitions.yamlfile import Unreadable, read_bytes
 from . import check, scheme
+from .key import WORKED_SHEETS
 
 MAX_BYTES = 16 * 2**20  # a key of the largest network the engine admits is a few MB
 MAX_ANSWERS = 10_000
@@ -164,7 +165,7 @@ class _KeyChecker(definition._Checker):
     def lesson_sheet(self, value) -> None:
         top = self.mapping(value, "definition", ("title", "kind", "decimals", "lesson"),
                            required=("kind",))
-        self.choice(top["kind"], "definition.kind", LESSONS)
+        self.choice(top["kind"], "definition.kind", LESSONS + WORKED_SHEETS)
         if "title" in top:
             try:
                 self.title(top["title"])

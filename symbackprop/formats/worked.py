@@ -1,0 +1,89 @@
+"""The hand-worked sheets (sheets/worked.py: a convolution, an optimizer's steps) printed: the
+PDF's document, the practice page and Moodle's question text. The sections and their lines
+go through the dense sheets' own views (tex._section_view, html._section); what is new here
+is the given pictures, an image or a kernel, drawn as tables: in TeX a boxed array, in HTML a
+<table> with its caption and row and column headers (read cell by cell by a screen reader).
+"""
+
+from __future__ import annotations
+
+from markupsafe import Markup, escape
+
+from . import html, tex
+from .latex import NoEscape
+from .mathml import MathML
+from .plaintext import PlainText
+from .texmath import TexMath
+
+HEADINGS = {"convolution": "The network", "optimizer": "The network and the optimizer"}
+
+
+def number(value: float) -> str:
+    """A given number as the sheet shows it: its own digits, with a real minus sign."""
+    shown = f"{value:.10f}".rstrip("0").rstrip(".")
+    return "0" if shown in ("-0", "") else shown
+
+
+def picture_tex(rows) -> NoEscape:
+    """A grid of numbers as a boxed array (numbers only: nothing to escape)."""
+    columns = "|" + "c|" * len(rows[0])
+    body = r" \\ \hline ".join(" & ".join(number(v) for v in row) for row in rows)
+    return NoEscape(rf"$\begin{{array}}{{{columns}}}\hline {body} \\ \hline\end{{array}}$")
+
+
+def picture_html(p) -> Markup:
+    """A grid of numbers as an accessible table: caption, then row and column headers
+    naming each entry's position (x1,2 is row 1, column 2)."""
+    head = "".join(f'<th scope="col">{j}</th>' for j in range(1, len(p.rows[0]) + 1))
+    body = "".join(
+        f'<tr><th scope="row">{i}</th>' + "".join(
+            f'<td aria-label="{escape(p.symbol)} {i},{j} = {number(v)}">'
+            f"{number(v).replace('-', '−')}</td>" for j, v in enumerate(row, start=1))
+        + "</tr>" for i, row in enumerate(p.rows, start=1))
+    return Markup(f'<table class="matrix given-grid"><caption>{escape(p.caption)}</caption>'
+                  f'<tr><td></td>{head}</tr>{body}</table>')
+
+
+def _tag(sheet) -> str:
+    return f"Version {sheet.version}" if sheet.version is not None else ""
+
+
+def document(sheet, key: bool, student: str | None = None) -> str:
+    """The worksheet (key False) or its answer key, as LaTeX."""
+    t = TexMath(sheet.notation)
+    return tex.environment().get_template("worked.tex.j2").render(
+        title=sheet.title, kind="Answer key" if key else "Worksheet", key=key,
+        student=student, tag=_tag(sheet), decimals=sheet.decimals, seed=sheet.seed,
+        version=sheet.version, heading=HEADINGS[sheet.kind],
+        network_words=sheet.network_words, notes=sheet.notes,
+        pictures=[{"caption": p.caption, "table": picture_tex(p.rows)}
+                  for p in sheet.pictures],
+        given=[{"caption": g.caption, "latex": tex.given_tex(g, t)} for g in sheet.givens],
+        sections=[tex._section_view(s, sheet.decimals, t) for s in sheet.sections],
+        space=None, points=False,  # a teacher's print options: dense sheets' only, yet
+        proofs=[tex.proof_view(p) for p in sheet.proofs])
+
+
+def page(sheet, scheme: dict, student: str | None = None) -> str:
+    """The self-contained practice page."""
+    m, words = MathML(sheet.notation), PlainText(sheet.notation)
+    blanks = {b["label"]: b for b in scheme["blanks"]}
+    sections = [html._section(s, i, sheet.decimals, blanks, m, words)
+                for i, s in enumerate(sheet.sections, start=1)]
+    given = [{"caption": g.caption, "math": Markup(html.given_html(g, m))}
+             for g in sheet.givens]
+    notes = " ".join(sheet.notes)
+    return html.page(sheet.title, _tag(sheet), student, sheet.decimals, scheme, sections,
+                     network_words=f"{sheet.network_words} {notes}",
+                     figures=[{"svg": picture_html(p), "caption": ""} for p in sheet.pictures],
+                     given=given, proofs=[html.proof_view(p) for p in sheet.proofs])
+
+
+def moodle_given(sheet, inert, separator: str) -> str:
+    """Moodle's question text before the blanks: words, notes, the pictures as tables."""
+    m = MathML(sheet.notation)
+    return "".join([f"<p>{inert(sheet.title)}</p><p>{inert(sheet.network_words)}</p>",
+                    *(f"<p>{inert(n)}</p>" for n in sheet.notes), f"<p>{separator}</p>",
+                    *(str(picture_html(p)) for p in sheet.pictures),
+                    *(f"<p>{inert(g.caption)}: {html.given_html(g, m)}</p>"
+                      for g in sheet.givens)])

@@ -1,0 +1,278 @@
+"""Two steps of momentum or Adam worked by hand on one neuron: each step's forward pass and
+gradients at the weights it starts from, then the velocity (momentum) or the moments m and v,
+their bias-corrected m̂ and v̂ (Adam), and the new weights, as torch.optim.SGD(momentum=μ) and
+torch.optim.Adam compute them (no dampening; ε outside the square root).
+
+Every blank is a tree over earlier blanks (worked.py); the exact values are checked against
+the engine's optimizer steps (engine/optimize.py, itself checked against NumPy).
+
+>>> from symbackprop.definitions.definition import load
+>>> from symbackprop.engine.sample import instance
+>>> d = load('worksheets/adam-two-steps-2-1.yaml')
+>>> sheet = build(d, instance(d, accept=acceptable(d)).values)
+>>> [a.name for a in sheet.answers][:8]
+['net@1', 'delta@1', 'g@1 w1', 'g@1 w2', 'g@1 b', 'm@1 w1', 'v@1 w1', 'mhat@1 w1']
+"""
+
+from __future__ import annotations
+
+from ..definitions.errors import VerificationError
+from .forms import Apply, Equation, Frac, Group, Number, Ops, Power, Prose, Symbol
+from .model import Given, Section
+from .worked import Unworkable, Worked, WorkedSheet, ref
+
+STEPS = 2
+OUTPUTS = ("sigmoid", "identity")
+
+
+def printable(defn) -> None:
+    """ValueError naming the file and key of what this sheet does not work by hand."""
+    net, opt, src = defn.network, defn.optimizer, defn.source
+    if opt.name not in ("momentum", "adam") or opt.nesterov:
+        raise ValueError(f"{src}: optimizer: worksheets work momentum (without Nesterov) and "
+                         "Adam; derive and train work on the others")
+    if opt.weight_decay:
+        raise ValueError(f"{src}: weight_decay: an optimizer worksheet has no weight decay; "
+                         "derive and train work on it")
+    if len(net.layers) != 2 or net.layers[1] != 1 or net.layers[0] > 4 or \
+            net.activations[0] not in OUTPUTS or net.loss != "half_sse" or \
+            defn.examples:
+        raise ValueError(f"{src}: network: an optimizer worksheet is one neuron of 1 to 4 "
+                         "inputs, sigmoid or identity, with half_sse, on one example")
+
+
+def build(defn, values) -> WorkedSheet:
+    printable(defn)
+    return _Steps(defn, values).sheet()
+
+
+def acceptable(defn):
+    """A draw a teacher would print: no answer that rounds to 0 or to fewer than three
+    significant digits (Adam's v is the gradient squared, times 1 − β2)."""
+    def accept(inst) -> bool:
+        try:
+            sheet = build(defn, inst.values)
+        except Unworkable:
+            return False
+        small = 100.0 * 10.0 ** -defn.decimals
+        return all(abs(a.value) >= small for a in sheet.answers)
+    return accept
+
+
+def _s(letter: str, sub=None, sup=None, word=False) -> Symbol:
+    return Symbol(letter, sub=sub, sup=sup, word=word)
+
+
+def _times(*items) -> Ops:
+    return Ops(tuple(items), ("·",) * (len(items) - 1))
+
+
+def _sqrt(tree):
+    """√x in the scheme's operations: e^(½·ln x), x > 0 (a moment of a gradient squared)."""
+    return ["exp", ["mul", 0.5, ["log", tree]]]
+
+
+class _Steps:
+    def __init__(self, defn, values):
+        self.defn, self.opt, self.lr = defn, defn.optimizer, defn.learning_rate
+        self.x, self.t = values.inputs, values.targets[0]
+        self.w0 = list(values.weights[0][0])
+        self.b0 = values.biases[0][0] if values.biases is not None and \
+            defn.network.bias != "none" else None
+        self.params = [f"w{k}" for k in range(1, len(self.x) + 1)] + (
+            ["b"] if self.b0 is not None else [])
+        self.w = Worked(defn.decimals)
+        self.sections: list[Section] = []
+
+    def sheet(self) -> WorkedSheet:
+        before = {p: v for p, v in zip(self.params, self.w0 + [self.b0])}  # numbers at t = 1
+        for t in range(1, STEPS + 1):
+            self.forward(t, before)
+            self.update(t)
+            before = {p: ref(f"new@{t} {p}") for p in self.params}
+        return self.worksheet()
+
+    def _param(self, p: str, t: int) -> Symbol:
+        """w1 or b as it stands at the start of step t (w1 at step 1, w1⁽¹⁾ after it)."""
+        letter, sub = (p[0], p[1:] or None)
+        return _s(letter, sub, None if t == 1 else f"({t - 1})")
+
+    def forward(self, t: int, before: dict) -> None:
+        s = Section(Prose((f"Step {t}: the gradient at the weights it starts from",)),
+                    "" if t == 1 else "Use the weights after step 1.")
+        w = self.w
+        terms = [["mul", before[f"w{k}"], xk] for k, xk in enumerate(self.x, start=1)]
+        bias = [before["b"]] if "b" in before else []
+        general = [_times(self._param(f"w{k}", t), _s("x", str(k)))
+                   for k in range(1, len(self.x) + 1)] + (
+            [self._param("b", t)] if bias else [])
+        numbers = [_times(Number(self._number(before[f"w{k}"])), Number(xk))
+                   for k, xk in enumerate(self.x, start=1)] + [
+            Number(self._number(b)) for b in bias]
+        net = _s("net", None, f"({t})", word=True)
+        s.lines.append(w.blank(f"net@{t}", ["add", *terms, *bias], net,
+                               (Ops.joined(general, "+"),), Ops.joined(numbers, "+")))
+        out = _s("out", None, f"({t})", word=True)
+        if self.defn.network.activations[0] == "sigmoid":
+            s.lines.append(w.blank(f"out@{t}", ["div", 1, ["add", 1, ["exp", ["neg", ref(
+                f"net@{t}")]]]], out, (Apply("σ", (net,)),), mistakes=[(
+                    "sigmoid_of_negative", ["div", 1, ["add", 1, ["exp", ref(f"net@{t}")]]])]))
+            o = ref(f"out@{t}")
+            delta = ["mul", ["sub", o, self.t], o, ["sub", 1, o]]
+            form = _times(Group(Ops((out, _s("t")), ("−",))), out,
+                          Group(Ops((Number(1), out), ("−",))))
+            slope = [("missing_activation_derivative", ["sub", o, self.t])]
+        else:
+            out, o = net, ref(f"net@{t}")
+            delta, form, slope = ["sub", o, self.t], Ops((net, _s("t")), ("−",)), []
+        d = _s("δ", None, f"({t})")
+        s.lines.append(w.blank(f"delta@{t}", delta, d, (form,),
+                               mistakes=[("sign", ["neg", delta])] + slope))
+        for k, p in enumerate(self.params, start=1):
+            grad = ["mul", ref(f"delta@{t}"), self.x[k - 1]] if p != "b" else ref(f"delta@{t}")
+            forms = (_times(d, _s("x", str(k))),) if p != "b" else (d,)
+            worked = _times(Number(w.key[f"delta@{t}"]), Number(self.x[k - 1])) \
+                if p != "b" else None
+            s.lines.append(w.blank(f"g@{t} {p}", grad, self._g(p, t), forms, worked,
+                                   mistakes=[("sign", ["neg", grad])]))
+        self.sections.append(s)
+
+    def _number(self, value) -> float:
+        return value if not isinstance(value, list) else self.w.key[value[1]]
+
+    def _g(self, p: str, t: int) -> Symbol:
+        letter, sub = p[0], p[1:] or None
+        return _s("g", f"{letter}{sub or ''},{t}")
+
+    def update(self, t: int) -> None:
+        name = "momentum" if self.opt.name == "momentum" else "Adam"
+        s = Section(Prose((f"Step {t}: the {name} update",)), "")
+        for p in self.params:
+            (self._momentum if self.opt.name == "momentum" else self._adam)(s, p, t)
+        self.sections.append(s)
+
+    def _old(self, p: str, t: int):
+        return ref(f"new@{t - 1} {p}") if t > 1 else dict(
+            zip(self.params, self.w0 + [self.b0]))[p]
+
+    def _momentum(self, s: Section, p: str, t: int) -> None:
+        w, mu, g = self.w, self.opt.momentum, ref(f"g@{t} {p}")
+        sub = f"{p},{t}"
+        vel = _s("v", sub)
+        if t == 1:
+            tree, forms, wrong = g, (self._g(p, t),), []
+        else:
+            before = ref(f"velocity@{t - 1} {p}")
+            tree = ["add", ["mul", mu, before], g]
+            forms = (Ops((_times(Symbol("μ"), _s("v", f"{p},{t - 1}")), self._g(p, t)),
+                         ("+",)),)
+            wrong = [("no_momentum", g),
+                     ("old_gradient", ["add", ["mul", mu, before], ref(f"g@{t - 1} {p}")])]
+        s.lines.append(w.blank(f"velocity@{t} {p}", tree, vel, forms, mistakes=wrong))
+        self._new(s, p, t, ["sub", self._old(p, t), ["mul", self.lr, ref(f"velocity@{t} {p}")]],
+                  Ops((self._param(p, t), _times(Symbol("η"), vel)), ("−",)),
+                  [("sign", ["add", self._old(p, t), ["mul", self.lr,
+                                                       ref(f"velocity@{t} {p}")]])])
+
+    def _adam(self, s: Section, p: str, t: int) -> None:
+        w, o, g = self.w, self.opt, ref(f"g@{t} {p}")
+        b1, b2, eps = o.beta1, o.beta2, o.epsilon
+        sub, old = f"{p},{t}", f"{p},{t - 1}"
+        m_prev = ref(f"m@{t - 1} {p}") if t > 1 else 0.0
+        v_prev = ref(f"v@{t - 1} {p}") if t > 1 else 0.0
+        g_prev = ref(f"g@{t - 1} {p}") if t > 1 else None
+        m_tree = ["add", ["mul", b1, m_prev], ["mul", 1 - b1, g]]
+        v_tree = ["add", ["mul", b2, v_prev], ["mul", 1 - b2, ["mul", g, g]]]
+        old_m = [("old_gradient", ["add", ["mul", b1, m_prev], ["mul", 1 - b1, g_prev]])] \
+            if g_prev else []
+        old_v = [("old_gradient", ["add", ["mul", b2, v_prev],
+                                   ["mul", 1 - b2, ["mul", g_prev, g_prev]]])] if g_prev else []
+        gs = self._g(p, t)
+        m, v = _s("m", sub), _s("v", sub)
+        beta = lambda k: Symbol("β", sub=str(k))  # noqa: E731
+        s.lines.append(w.blank(f"m@{t} {p}", m_tree, m, (Ops((
+            _times(beta(1), _s("m", old)), _times(Group(Ops((Number(1), beta(1)), ("−",))),
+                                                   gs)), ("+",)),), mistakes=old_m))
+        s.lines.append(w.blank(f"v@{t} {p}", v_tree, v, (Ops((
+            _times(beta(2), _s("v", old)), _times(Group(Ops((Number(1), beta(2)), ("−",))),
+                                                   Power(gs, Number(2)))), ("+",)),),
+            mistakes=old_v))
+        mhat, vhat = ref(f"mhat@{t} {p}"), ref(f"vhat@{t} {p}")
+        m_hat_tree = ["div", ref(f"m@{t} {p}"), 1 - b1 ** t]
+        v_hat_tree = ["div", ref(f"v@{t} {p}"), 1 - b2 ** t]
+        corrected = lambda x, k: Frac(x, Ops((Number(1), Power(beta(k), Number(t))),  # noqa
+                                             ("−",)))
+        s.lines.append(w.blank(f"mhat@{t} {p}", m_hat_tree, _s("m̂", sub), (corrected(m, 1),),
+                               mistakes=[("no_bias_correction", ref(f"m@{t} {p}"))]))
+        s.lines.append(w.blank(f"vhat@{t} {p}", v_hat_tree, _s("v̂", sub), (corrected(v, 2),),
+                               mistakes=[("no_bias_correction", ref(f"v@{t} {p}"))]))
+        old_w = self._old(p, t)
+        step = ["div", ["mul", self.lr, mhat], ["add", _sqrt(vhat), eps]]
+        raw = ["div", ["mul", self.lr, ref(f"m@{t} {p}")], ["add", _sqrt(ref(f"v@{t} {p}")),
+                                                           eps]]
+        inside = ["div", ["mul", self.lr, mhat], _sqrt(["add", vhat, eps])]
+        self._new(s, p, t, ["sub", old_w, step], Ops((self._param(p, t), Frac(
+            _times(Symbol("η"), _s("m̂", sub)), Ops((Apply("√", (_s("v̂", sub),)),
+                                                     Symbol("ε")), ("+",)))), ("−",)),
+            [("no_bias_correction", ["sub", old_w, raw]),
+             ("epsilon_inside_root", ["sub", old_w, inside]),
+             ("sign", ["add", old_w, step])])
+
+    def _new(self, s: Section, p: str, t: int, tree, form, mistakes) -> None:
+        letter, sub = p[0], p[1:] or None
+        s.lines.append(self.w.blank(f"new@{t} {p}", tree, _s(letter, sub, f"({t})"), (form,),
+                                    mistakes=[("no_step", self._old(p, t))] + mistakes))
+
+    def worksheet(self) -> WorkedSheet:
+        d, o = self.defn, self.opt
+        n = len(self.x)
+        act = d.network.activations[0]
+        out = "out = σ(net)" if act == "sigmoid" else "out = net"
+        words = (f"One neuron with {n} input{'s' * (n > 1)}: net = "
+                 + " + ".join(f"w{k}·x{k}" for k in range(1, n + 1))
+                 + (" + b" if self.b0 is not None else "") + f", {out}, and the loss "
+                 f"J = ½(t − out)². Two steps of {'momentum' if o.name == 'momentum' else 'Adam'}"
+                 f" with learning rate η = {self.lr:g} on the same example; each step's "
+                 "gradient is taken at the weights that step starts from.")
+        if o.name == "momentum":
+            notes = [f"Momentum as PyTorch's SGD computes it (no dampening): the velocity "
+                     f"starts as the first gradient, v = μ·v + g after it, with μ = "
+                     f"{o.momentum:g}, and the step is w − η·v."]
+        else:
+            notes = [f"Adam as PyTorch computes it: m = β1·m + (1 − β1)·g and v = β2·v + "
+                     "(1 − β2)·g², both starting at 0, then corrected for that start: at step "
+                     "t, m is divided by 1 − β1 to the power t and v by 1 − β2 to the power t; "
+                     "the step divides η times the corrected m by the square root of the "
+                     f"corrected v plus ε (ε outside the root). β1 = {o.beta1:g}, "
+                     f"β2 = {o.beta2:g}, ε = {o.epsilon:g}."]
+        eq = lambda f, v: Equation((f, Number(v)))  # noqa: E731
+        givens = [Given("Input and target", (tuple(eq(_s("x", str(k)), xk) for k, xk in
+                                                  enumerate(self.x, start=1)),
+                                            (eq(_s("t"), self.t),))),
+                  Given("Weights before step 1", (tuple(
+                      eq(self._param(p, 1), v) for p, v in zip(self.params,
+                                                               self.w0 + [self.b0])),))]
+        numbers = {"inputs": list(self.x), "target": self.t, "weights": self.w0,
+                   "bias": self.b0, "learning_rate": self.lr,
+                   "optimizer": {"name": o.name, **o.settings()}}
+        return WorkedSheet(d.title, "optimizer", d.decimals, None, None, words, notes, [],
+                           givens, self.sections, self.w.answers, self.w.blanks, numbers)
+
+
+def check_against(sheet: WorkedSheet, steps) -> None:
+    """The sheet's exact moments, velocities and new weights against the engine's steps
+    (engine/optimize.py); VerificationError where they differ by more than 1e-9."""
+    canonical = {f"w{k}": f"W[1][1][{k}]" for k in range(1, 5)} | {"b": "b[1][1]"}
+    quantities = {"m": "m", "v": "v", "mhat": "mhat", "vhat": "vhat", "velocity": "velocity",
+                  "new": "new", "g": "g"}
+    for a in sheet.answers:
+        head, _, p = a.name.partition(" ")
+        quantity, _, t = head.partition("@")
+        if quantity not in quantities or not p:
+            continue
+        values = steps[int(t) - 1].values
+        engine = values.get(f"{quantities[quantity]}_{t} {canonical[p]}",
+                            values.get(f"{quantities[quantity]}_{t} b[1]"))  # a shared bias
+        if abs(a.exact - engine) > 1e-9 * max(1.0, abs(engine)):
+            raise VerificationError(f"{a.name}: {a.exact!r} on the sheet, {engine!r} from the "
+                                    "engine's optimizer step")

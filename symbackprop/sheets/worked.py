@@ -1,0 +1,197 @@
+"""A sheet worked by hand whose every blank is written with its marking: the convolution and
+optimizer sheets (convsheet.py, stepsheet.py). Each blank is given as the expression tree that
+recomputes it from earlier blanks and given numbers (the scheme's own tree language,
+marking/scheme.py), so that its printed value, its exact value, its carried-forward credit
+and its known mistakes all come from one tree: the key's value is the tree evaluated on the
+key's rounded answers (as a student works), the exact value the same tree on exact values,
+and the sheet's builder checks the exact values against the engine's verified ones.
+
+>>> from .forms import Symbol
+>>> w = Worked(2)
+>>> a = w.blank("a", ["mul", 3, 0.123], Symbol("a"), ())
+>>> b = w.blank("b", ["add", ["ref", "a"], 0.004], Symbol("b"), (),
+...             mistakes=[("sign", ["neg", ["ref", "a"]])])
+>>> (a.answer.value, b.answer.value, round(b.answer.exact, 6))  # b from the rounded a
+(0.37, 0.37, 0.373)
+>>> w.blanks[1]["recompute"], [r["diagnosis"] for r in w.blanks[1]["mistakes"]]
+(['add', ['ref', 'a'], 0.004], ['sign'])
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+
+from ..marking import rounding
+from ..marking.key import MISTAKES
+from ..marking.scheme import evaluate
+from ..marking.scheme_writer import ALWAYS, SCHEME_VERSION
+from .forms import Apply, Equation, Form, Frac, Group, Neg, Number, Ops
+from .forms_json import to_json
+from .model import Answer, Line, Section, label
+from .notation import answer_decimals
+
+ref = lambda name: ["ref", name]  # noqa: E731 - the scheme's reference to an earlier blank
+
+
+class Unworkable(ValueError):
+    """A draw whose rounded numbers leave a blank undefined: drawn again."""
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A given grid of numbers (an image, a kernel): drawn as a table, with its words."""
+
+    caption: str  # 'The image x (4 × 4)'
+    rows: tuple[tuple[float, ...], ...]
+    symbol: str = ""  # the letter its entries are named by on the sheet
+
+
+@dataclass
+class WorkedSheet:
+    """A worksheet of hand-worked blanks: its words, given pictures and numbers, sections of
+    lines (model.Section, model.Line) and the scheme blank of each answer."""
+
+    title: str
+    kind: str  # 'convolution', 'optimizer'
+    decimals: int
+    seed: int | None
+    version: int | None
+    network_words: str
+    notes: list[str]  # the conventions the sheet follows (cross-correlation, ties, ε)
+    pictures: list[Picture]
+    givens: list  # model.Given rows of single numbers (weights, targets, settings)
+    sections: list[Section]
+    answers: list[Answer]
+    blanks: list[dict]
+    given_numbers: dict  # every given number by name, for the key's definition
+    proofs: list = field(default_factory=list)
+    notation: str = "indexed"  # the printers' settings: every symbol is spelled out
+    layers: tuple | None = None
+
+
+class Worked:
+    """Blanks in order, each valued from the key's earlier (rounded) blanks and exactly."""
+
+    def __init__(self, decimals: int):
+        self.decimals = decimals
+        self.key: dict[str, float] = {}  # a blank's value as the key prints it
+        self.exact: dict[str, float] = {}
+        self.answers: list[Answer] = []
+        self.blanks: list[dict] = []
+        self.lines: dict[str, Line] = {}
+
+    def blank(self, name: str, tree, quantity: Form, forms: tuple[Form, ...],
+              working: Form | None = None, mistakes=(), points: int = 1) -> Line:
+        """The line asking for `name`; `mistakes` are (diagnosis, tree) pairs, in the order
+        they are tried (a candidate that gives the right value is left out)."""
+        d = self.decimals
+        value, exact = evaluate(tree, self.key.__getitem__), evaluate(tree,
+                                                                      self.exact.__getitem__)
+        if value is None or exact is None:  # √0 or ln 0 of numbers rounded away to nothing
+            raise Unworkable(f"{name} cannot be worked from the rounded numbers")
+        value = round(value, d) + 0.0
+        self.key[name], self.exact[name] = value, exact
+        a = Answer(label(len(self.answers)), name, value, exact)
+        self.answers.append(a)
+        band = rounding.exact_band(value, exact, d)
+        rules = []
+        for diagnosis, candidate in mistakes:
+            wrong = evaluate(candidate, self.key.__getitem__)
+            if wrong is not None and abs(wrong - value) > 2 * band["half"]:
+                rules.append({"diagnosis": diagnosis, "candidates": [candidate]})
+        if working is None and isinstance(tree, list) and tree[0] != "ref":
+            working = self.form(tree)  # the numbers put in, as a teacher writes the key
+        line = Line(quantity, forms, a, True, working)
+        self.blanks.append({"label": a.label, "name": name, "value": value, "exact": exact,
+                            "tolerance": band, "recompute": tree, "mistakes": rules,
+                            "points": points, "working": f"{name} = {self.outer(tree)} = "
+                                                         f"{value:.{d}f}"})
+        self.lines[name] = line
+        return line
+
+    def form(self, tree, first: bool = True) -> Form:
+        """A tree with the key's numbers put in, as a sheet's form (the key's working); a
+        negative number after an operator in parentheses."""
+        if isinstance(tree, (int, float)):
+            n = Number(float(tree))
+            return n if first or tree >= 0 else Group(n)
+        op, *args = tree
+        if op == "ref":
+            return self.form(self.key[args[0]], first)
+        if op == "exp" and isinstance(args[0], list) and args[0][:2] == ["mul", 0.5] and \
+                isinstance(args[0][2], list) and args[0][2][0] == "log":
+            return Apply("√", (self.form(args[0][2][1]),))
+        if op == "step":  # ReLU's slope: its value, 1 or 0
+            return Number(evaluate(tree, self.key.__getitem__))
+        if op in ("add", "mul", "sub"):
+            sign = {"add": "+", "mul": "·", "sub": "−"}[op]
+            items = [self.form(a, first and i == 0) for i, a in enumerate(args)]
+            return Ops.joined(items, sign) if len(items) > 1 else items[0]
+        if op == "div":
+            return Frac(self.form(args[0]), self.form(args[1]))
+        if op == "neg":
+            return Neg(Group(self.form(args[0])))
+        names = {"exp": "exp", "log": "ln", "tanh": "tanh", "max": "max", "step": "step"}
+        return Apply(names.get(op, op), tuple(self.form(a) for a in args))
+
+    def outer(self, tree) -> str:
+        """text() of a whole line: a sum without its own parentheses."""
+        shown = self.text(tree)
+        whole = isinstance(tree, list) and tree[0] == "add"
+        return shown.removeprefix("(").removesuffix(")") if whole else shown
+
+    def text(self, tree) -> str:
+        """A tree with the key's numbers put in, as check and a feedback page write it."""
+        if isinstance(tree, (int, float)):
+            return _number(tree)
+        op, *args = tree
+        if op == "ref":
+            return _number(self.key[args[0]])
+        if op == "exp" and isinstance(args[0], list) and args[0][:2] == ["mul", 0.5] and \
+                isinstance(args[0][2], list) and args[0][2][0] == "log":  # stepsheet's √
+            return f"√({self.text(args[0][2][1])})"
+        parts = [self.text(a) for a in args]
+        joined = {"add": " + ", "mul": "·", "sub": " − ", "div": " / "}
+        if op in joined:
+            return "(" + joined[op].join(parts) + ")" if op != "mul" else "·".join(parts)
+        return {"neg": "−({})", "exp": "e^({})", "log": "ln({})", "tanh": "tanh({})",
+                "step": "step({})", "abs": "|{}|", "nonzero": "{}"}.get(op, op + "({})").format(
+            ", ".join(parts))
+
+    def again(self, name: str, quantity: Form, forms: tuple[Form, ...] = ()) -> Line:
+        """A line that uses an earlier blank's value: `(b)` again, nothing new to fill in."""
+        return Line(quantity, forms, self.lines[name].answer, False)
+
+
+def _number(x: float) -> str:
+    shown = f"{x:.10f}".rstrip("0").rstrip(".")
+    shown = "0" if shown in ("-0", "") else shown
+    return f"({shown})" if shown.startswith("-") else shown
+
+
+def key_json(sheet: WorkedSheet) -> dict:
+    """The key.json object: the sheet's given numbers, its answers with their lines, and its
+    marking scheme, written here from the blanks' own trees."""
+    definition = {"title": sheet.title, "kind": sheet.kind, "decimals": sheet.decimals,
+                  "lesson": sheet.given_numbers}
+    shown = {}
+    for s in sheet.sections:
+        for line in s.lines:
+            if line.answer is not None and line.first:
+                a = line.answer
+                value = Number(a.value, answer_decimals(a.name, a.value, sheet.decimals))
+                worked = (line.working,) if line.working is not None else ()
+                shown[a.label] = to_json(Equation((line.quantity, *line.forms, *worked, value)))
+    answers = [asdict(a) | ({"shown": shown[a.label]} if a.label in shown else {})
+               for a in sheet.answers]
+    used = {r["diagnosis"] for b in sheet.blanks for r in b["mistakes"]} | set(ALWAYS)
+    values = {b["name"]: b["value"] for b in sheet.blanks}
+    body = {"version": SCHEME_VERSION, "decimals": sheet.decimals,
+            "messages": {k: t for k, t in MISTAKES.items() if k in used},
+            "values": values, "blanks": sheet.blanks}
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
+    data = {"definition": definition, "seed": sheet.seed, "version": sheet.version,
+            "answers": answers, "scheme": {"id": digest} | body}
+    return json.loads(json.dumps(data, allow_nan=False))
