@@ -1,9 +1,30 @@
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
+from symbackprop.formats import pdf
+
 ROOT = Path(__file__).resolve().parent.parent
 WORKSHEETS = ROOT / "worksheets"
+
+# Every TeX compile of the run, in this process or a command it starts, notes here each line
+# set past the margin by more than 1 pt; the test that made it fails (the guard of issue 24).
+_OVERFULL = Path(tempfile.mkstemp(prefix="symbackprop-overfull-", suffix=".log")[1])
+os.environ[pdf.WATCH] = str(_OVERFULL)
+
+
+@pytest.fixture(autouse=True)
+def nothing_past_the_margin(request):
+    before = _OVERFULL.stat().st_size
+    yield
+    with open(_OVERFULL, encoding="utf-8") as log:
+        log.seek(before)
+        lines = log.read().splitlines()
+    if lines:
+        pytest.fail(f"{len(lines)} line(s) past the margin: " + "; ".join(lines[:5]),
+                    pytrace=False)
 
 
 @pytest.fixture

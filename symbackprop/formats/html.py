@@ -72,8 +72,11 @@ def _diagram_caption(ws) -> str:
     if ws.examples:  # a batch's inputs and targets are its examples', listed below
         return ("The inputs on the left, the outputs on the right; each example's inputs and "
                 "targets are listed below.")
-    return "Inputs on the left, the outputs and their targets on the right; each arrow " \
-        "carries its weight."
+    labels = [e["label"] is not None for e in layout.layout(ws)["edges"]]
+    weights = ("each arrow carries its weight" if all(labels) else "an arrow carries its "
+               "weight where there is room; every weight is listed below" if any(labels)
+               else "the weights are listed below")
+    return f"Inputs on the left, the outputs and their targets on the right; {weights}."
 
 
 def _section(s, index: int, decimals: int, blanks: dict, m: MathML, words: PlainText) -> dict:
@@ -194,4 +197,5 @@ def _edge(e, nodes, radius: float, label: SvgText) -> str:
     px, py = x1 + (x2 - x1) * e["pos"], y1 + (y2 - y1) * e["pos"]
     angle = _math.degrees(_math.atan2(y2 - y1, x2 - x1))
     return (line + f'<text class="weight" transform="translate({px:.1f},{py:.1f}) '
-            f'rotate({angle:.1f})" y="-4" text-anchor="middle">{label(e["label"])}</text>')
+            f'rotate({angle:.1f})" y="{-4 if e["side"] > 0 else 13}" text-anchor="middle">'
+            f'{label(e["label"])}</text>')

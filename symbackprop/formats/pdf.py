@@ -198,8 +198,29 @@ def _compile(source: str, pdf: Path, timeout: float, inputs: dict[str, Path] | N
         _run(command, build, timeout, pdf, processes)
         if "Rerun to get" in (build / "out" / "doc.log").read_text(errors="replace"):
             _run(command, build, timeout, pdf, processes)
+        _watch_overfull(build / "out" / "doc.log", pdf)
         os.replace(build / "out" / "doc.pdf", pdf)
     return pdf
+
+
+OVERFULL = re.compile(r"^Overfull \\hbox \((\d+(?:\.\d+)?)pt too wide\)(.*)$", re.M)
+WATCH = "SYMBACKPROP_OVERFULL_LOG"  # a file to note every line set past the margin in
+
+
+def overfull(log: str, slack: float = 1.0) -> list[str]:
+    """The lines TeX set wider than the margin by more than `slack` points, as its log says."""
+    return [m.group(0) for m in OVERFULL.finditer(log) if float(m.group(1)) > slack]
+
+
+def _watch_overfull(log: Path, pdf: Path) -> None:
+    # the tests' guard that nothing runs past the margin: every compile, in any process
+    watch = os.environ.get(WATCH)
+    if not watch:
+        return
+    lines = overfull(log.read_text(encoding="utf-8", errors="replace"))
+    if lines:
+        with open(watch, "a", encoding="utf-8") as out:
+            out.writelines(f"{pdf.name}: {line}\n" for line in lines)
 
 
 def _naming(exc: OSError, pdf: Path) -> OSError:

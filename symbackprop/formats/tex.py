@@ -112,8 +112,9 @@ def worksheet_document(ws, key: bool, student: str | None = None) -> str:
 
 
 def given_tex(given, tex: TexMath) -> NoEscape:
-    """A row of given numbers: `name = value, ...`, an example's targets after its inputs."""
-    groups = [", ".join(tex.print(g) for g in group) for group in given.groups]
+    """A row of given numbers: `name = value, ...`, an example's targets after its inputs; a
+    line may break between two givens, never between a name and its value."""
+    groups = [", ".join(rf"\mbox{{${tex.print(g)}$}}" for g in group) for group in given.groups]
     return NoEscape(r"; \quad ".join(groups))
 
 
@@ -215,8 +216,7 @@ def shapes_document(title: str, network, equations) -> str:
                 "weight_gradient_matrix": "Layer {l}'s weight gradient",
                 "bias_gradient_vector": "Layer {l}'s bias gradient"}
     return template.render(
-        title=title, words=words, proof_names=latex.NoEscape(
-            " | ".join(dict.fromkeys(e.rule for e in equations)).replace("_", r"\_")),
+        title=title, words=words,
         equations=[{"caption": captions[e.rule].format(l=e.lhs.rsplit("^", 1)[1]),
                      "latex": latex.NoEscape(_equation_tex(e))} for e in equations])
 

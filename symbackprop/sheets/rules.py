@@ -61,14 +61,31 @@ LOSS_WORDS = {
 def network_words(layers, activations, bias: str, learning_rate: str, examples: int,
                   batch_loss: str) -> str:
     """The network in a sentence, as the sheet introduces it."""
-    acts = sorted(set(activations))
     biases = {"shared": "one bias per layer, shared by its neurons",
               "per_neuron": "a bias for every neuron", "none": "no biases"}[bias]
     hidden = " and ".join(map(str, layers[1:-1])) or "no"
     return (f"A {'-'.join(map(str, layers))} network: {_count(layers[0], 'input')}, "
-            f"{hidden} hidden neurons, {_count(layers[-1], 'output')}; activation "
-            f"{', '.join(acts)}; {biases}; learning rate η = {learning_rate}."
+            f"{hidden} hidden neurons, {_count(layers[-1], 'output')}; "
+            f"{activation_words(activations)}; {biases}; learning rate η = {learning_rate}."
             + _batch_words(examples, batch_loss))
+
+
+def activation_words(activations) -> str:
+    """The activations in the order of the layers, as a teacher says them.
+
+    >>> activation_words(("tanh", "softmax"))
+    'tanh in the hidden layer, softmax at the output'
+    >>> activation_words(("relu", "tanh", "sigmoid"))
+    'relu in hidden layer 1, tanh in hidden layer 2, sigmoid at the output'
+    """
+    if len(set(activations)) == 1:
+        return f"activation {activations[0]}"
+    *hidden, out = activations
+    if len(set(hidden)) == 1:
+        inner = f"{hidden[0]} in the hidden layer" + ("s" if len(hidden) > 1 else "")
+    else:
+        inner = ", ".join(f"{a} in hidden layer {i}" for i, a in enumerate(hidden, 1))
+    return f"{inner}, {out} at the output"
 
 
 def _batch_words(examples: int, batch_loss: str) -> str:

@@ -1,0 +1,181 @@
+"""What a class reads, read as a class reads it (issue 24's guards): the text of every bundled
+worksheet, key, practice page and feedback page, and of sheets built from random definitions
+(every activation, loss and bias style, sizes up to 4-4-4, a batch, the matrix form), taken
+from the PDF by pdftotext and from the page by the browser's innerText, holds no word of the
+project's own and no LaTeX command, and names the activations in the order of the layers; at
+390 and 1280 px nothing on a page is wider than the window outside the regions marked to
+scroll, and no two labels of a diagram overlap. (Lines set past the margin fail every test
+that compiles them: tests/conftest.py.)"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from symbackprop.cli import main
+from symbackprop.formats import pdf
+from symbackprop.sheets.rules import activation_words
+
+from . import browser
+from .conftest import WORKSHEETS
+
+pytestmark = pytest.mark.skipif(not pdf.available() or not shutil.which("pdftotext"),
+                                reason="needs pdflatex and pdftotext")
+
+BUNDLED = sorted(p.stem for p in WORKSHEETS.glob("*.yaml"))
+# seed numbers, option names and any snake_case word; a backslash command left unprinted
+PROJECT_WORDS = re.compile(r"\bseed\s*0\d\d\b|\b[a-z]+(?:_[a-z0-9]+)+\b|\\[A-Za-z]{2,}",
+                           re.IGNORECASE)
+
+
+def _random_definitions(count: int, seed: int = 24):
+    """Definitions as a lecturer might write them, drawn over every style the schema has."""
+    rng = random.Random(seed)
+    for i in range(count):
+        depth = rng.choice([1, 2, 2, 3])
+        layers = [rng.randint(1, 4) for _ in range(depth + 1)]
+        hidden = [rng.choice(["sigmoid", "tanh", "relu", "identity"]) for _ in range(depth - 1)]
+        out, loss = rng.choice([("sigmoid", "half_sse"), ("tanh", "mse"), ("identity", "sse"),
+                                ("softmax", "cross_entropy"), ("sigmoid", "cross_entropy"),
+                                ("sigmoid", "binary_cross_entropy"), ("relu", "half_sse")])
+        if out == "softmax":
+            layers[-1] = max(2, layers[-1])
+        if loss == "binary_cross_entropy":
+            layers[-1] = 1
+        acts = hidden + [out]
+        bias = rng.choice(["shared", "per_neuron", "none"])
+        extra = rng.choice(["", "", "values: {examples: 2}\n", "form: matrix\n"])
+        if extra.startswith("form") and depth < 2:
+            extra = ""
+        yield f"random-{i}", acts, (
+            f"title: A random sheet {i}\n"
+            f"network: {{layers: {layers}, activation: {acts}, loss: {loss}, bias: {bias}}}\n"
+            f"seed: {rng.randint(1, 10**6)}\n" + extra)
+
+
+RANDOM = list(_random_definitions(8))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("classroom")
+    sheets = {}
+    for name in BUNDLED:
+        sheets[name] = WORKSHEETS / f"{name}.yaml"
+    for name, _, text in RANDOM:
+        (path := out / f"{name}.yaml").write_text(text, encoding="utf-8")
+        sheets[name] = path
+    for name, path in sheets.items():
+        versions = ["--versions", "2"] if "versions:" in path.read_text() else []
+        code = main(["build", str(path), "--format", "pdf", "--format", "html", "--out",
+                     str(out / "set"), *versions])
+        assert code == 0, name
+    return out / "set"
+
+
+def _pdf_text(path) -> str:
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    return " ".join(text.replace("-\n", "").split())
+
+
+def _words(text: str) -> list[str]:
+    return sorted(set(m.group(0) for m in PROJECT_WORDS.finditer(text)))
+
+
+def test_no_project_word_in_any_printed_sheet_or_key(built):
+    found = {}
+    for path in sorted(built.glob("*.pdf")):
+        words = _words(_pdf_text(path))
+        if words:
+            found[path.name] = words
+    assert found == {}
+    assert len(list(built.glob("*.pdf"))) >= 2 * (len(BUNDLED) + len(RANDOM))
+
+
+@pytest.mark.parametrize("name, acts", [(n, a) for n, a, _ in RANDOM if len(set(a)) > 1])
+def test_activations_are_named_in_the_order_of_the_layers(name, acts, built):
+    words = activation_words(acts)
+    for kind in ("worksheet", "key"):
+        assert words in _pdf_text(built / f"{name}-{kind}.pdf")
+    page = (built / f"{name}-practice.html").read_text(encoding="utf-8")
+    assert words in " ".join(re.sub(r"<[^>]+>", " ", page).split())
+
+
+@pytest.fixture(scope="module")
+def feedback(built, tmp_path_factory):
+    """A class of three marked against the class set: their feedback pages."""
+    keys = sorted(built.glob("class-set-2-2-2-v0*-key.json"))
+    answers = [json.loads(k.read_text())["answers"] for k in keys]
+    labels = [a["label"] for a in answers[0]]
+    rows = [["name", "version", *labels],
+            ["Adébáyọ̀ Müller-Øster", "1", *[a["value"] for a in answers[0]]],
+            ["Zoë", "2", *([""] * len(labels))],
+            ["Bob", "1", *[round(a["value"], 1) for a in answers[0]]]]
+    out = tmp_path_factory.mktemp("marked")
+    with open(out / "class.csv", "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    keydir = out / "keys"
+    keydir.mkdir()
+    for k in keys:
+        shutil.copy(k, keydir)
+    assert main(["mark", str(keydir), str(out / "class.csv"), "--out", str(out / "marks")]) == 0
+    pages = sorted((out / "marks").rglob("*.html"))
+    assert len(pages) == 3
+    return pages
+
+
+def _pages(built, feedback):
+    return sorted(built.glob("*-practice.html")) + feedback
+
+
+LAYOUT = """
+const width = document.documentElement.clientWidth, wide = [], overlaps = [];
+// inside a region marked to scroll sideways: one a keyboard can reach (data-scrolls, or a
+// region with a tab stop) whose overflow scrolls
+const scrolls = el => { for (let a = el; a; a = a.parentElement) {
+  const x = getComputedStyle(a).overflowX;
+  if ('scrolls' in a.dataset || (a.tabIndex === 0 && (x === 'auto' || x === 'scroll')))
+    return true; } return false; };
+for (const el of document.body.querySelectorAll('*')) {
+  const r = el.getBoundingClientRect();
+  if (r.width === 0 || scrolls(el) || getComputedStyle(el).position === 'fixed') continue;
+  if (r.right > width + 1 || r.left < -1) wide.push(el.tagName + ' ' + el.className);
+}
+for (const svg of document.querySelectorAll('figure.diagram svg')) {
+  const boxes = Array.from(svg.querySelectorAll('text')).map(t => [t.textContent,
+                                                                 t.getBoundingClientRect()]);
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+    const [a, p] = boxes[i], [b, q] = boxes[j];
+    if (p.left < q.right - 0.5 && q.left < p.right - 0.5 && p.top < q.bottom - 0.5 &&
+        q.top < p.bottom - 0.5) overlaps.push(a + ' / ' + b);
+  }
+}
+return {wide: wide.slice(0, 8), overlaps: overlaps.slice(0, 8),
+        page: document.documentElement.scrollWidth - window.innerWidth,
+        text: document.body.innerText};
+"""
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_pages_fit_the_window_and_diagram_labels_do_not_overlap(width, built, feedback):
+    driver = browser.start(width=width, height=900, mobile=width < 500)
+    problems, words = {}, {}
+    try:
+        for page in _pages(built, feedback):
+            browser.open_page(driver, page)
+            seen = driver.execute_script(LAYOUT)
+            if seen["wide"] or seen["overlaps"] or seen["page"] > 1:
+                problems[page.name] = {k: seen[k] for k in ("wide", "overlaps", "page")}
+            if found := _words(seen["text"]):
+                words[page.name] = found
+    finally:
+        driver.quit()
+    assert problems == {}
+    assert words == {}
