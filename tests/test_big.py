@@ -16,7 +16,7 @@ import yaml
 from symbackprop.cli import main
 from symbackprop.definitions.definition import parse
 from symbackprop.definitions.errors import VerificationError
-from symbackprop.engine import numeric, report, verify
+from symbackprop.engine import differences, numeric, report, verify
 from symbackprop.engine.sample import instance
 
 MID = (40, 36, 12)  # 1,944 parameters: every one can be differenced to compare with
@@ -74,14 +74,14 @@ def test_sampled_and_directional_checks_agree_with_full_finite_differences(mid, 
     assert r.grads == full.grads and r.updated == full.updated
     assert check.directional_max_rel_err < 1e-9
     # the sample, differenced one at a time, is exactly the full differences at those places
-    fd, err = (numeric.flatten(q) for q in numeric.finite_differences(inst))
-    fd_sample, _ = numeric.finite_differences_at(inst, verify._coordinates(p, sample))
+    fd, err = (numeric.flatten(q) for q in differences.finite_differences(inst))
+    fd_sample, _ = differences.finite_differences_at(inst, verify._coordinates(p, sample))
     assert np.array_equal(fd_sample, fd[sample])
     # each direction's difference agrees with the full differences summed along it, and with
     # the hand-written backward pass, within the bounds
     plain = _plain_gradient(inst)
     signs = verify._signs(MID_PARAMS)
-    along, along_err = numeric.directional_derivatives(
+    along, along_err = differences.directional_derivatives(
         inst, [numeric.unflatten(v, p) for v in signs])
     for v, a, e in zip(signs, along, along_err):
         assert abs(a - fd @ v) <= e + err.sum()
@@ -96,7 +96,8 @@ def test_one_wrong_gradient_entry_is_caught_by_every_direction(mid):
     p = numeric.params(inst)
     g = np.array([r.grads[q] for q in r.derivation.graph.params])
     signs = verify._signs(g.size)
-    _, along_err = numeric.directional_derivatives(inst, [numeric.unflatten(v, p) for v in signs])
+    _, along_err = differences.directional_derivatives(
+        inst, [numeric.unflatten(v, p) for v in signs])
     k = 5 * 40 + 17  # W[1][6][18]
     off = 4 * along_err.max() + 1e-12 * np.abs(g).sum()
     assert off < 1e-6 * np.abs(g).max()  # far smaller than the gradient's entries

@@ -11,7 +11,7 @@ import sympy as sp
 from symbackprop.cli import main
 from symbackprop.definitions.definition import Network, Values, parse
 from symbackprop.definitions.errors import VerificationError
-from symbackprop.engine import numeric, verify
+from symbackprop.engine import differences, numeric, verify
 from symbackprop.engine.derivation import derive_all
 from symbackprop.engine.evaluate import forward, known, step_values
 from symbackprop.engine.graph import build, expand
@@ -41,7 +41,7 @@ def test_a_right_derivation_refused_by_the_old_check_is_verified():
     exact = _exact_gradients(REFUSED_BEFORE)
     for p, g in r.grads.items():
         assert abs(g - float(exact[p])) <= 1e-15 * max(1.0, abs(g)), p
-    fd = verify._flat_params(numeric.finite_differences(REFUSED_BEFORE)[0], "none")
+    fd = verify._flat_params(differences.finite_differences(REFUSED_BEFORE)[0], "none")
     # the case needs the error bound: finite differences are off by more than the old 1e-14
     assert abs(fd["W[2][2][2]"] - float(exact["W[2][2][2]"])) > 1e-14
 
@@ -71,7 +71,7 @@ def test_finite_differences_catch_a_factor_off_by_one_part_in_a_million():
     grads = {p: steps[s.target] for p, s in derivation.grads.items()}
     p = numeric.params(inst)
     sizes = verify._flat_params(numeric.magnitudes(inst, p), "per_neuron")
-    fd, err = (verify._flat_params(q, "per_neuron") for q in numeric.finite_differences(inst))
+    fd, err = (verify._flat_params(q, "per_neuron") for q in differences.finite_differences(inst))
     with pytest.raises(VerificationError, match=r"finite differences .* W\[3\]\[2\]\[5\]"):
         verify._agree_fd(grads, fd, err, sizes)
     with pytest.raises(VerificationError, match=r"W\[3\]\[2\]\[5\]"):
@@ -214,7 +214,7 @@ def test_finite_differences_step_around_a_relu_corner_close_by():
     r = verify.verify(derive_all(build(inst.network)), inst)
     assert 1e-6 < r.values["net[1][1]"] < 3e-6
     exact = _exact_gradients(inst)
-    fd, err = (verify._flat_params(q, "per_neuron") for q in numeric.finite_differences(inst))
+    fd, err = (verify._flat_params(q, "per_neuron") for q in differences.finite_differences(inst))
     for p in ("W[1][1][1]", "b[1][1]"):
         assert r.grads[p] == pytest.approx(float(exact[p]), rel=1e-14)
         assert abs(fd[p] - float(exact[p])) <= err[p] < 1e-6 * abs(r.grads[p])

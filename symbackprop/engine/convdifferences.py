@@ -1,7 +1,7 @@
 """Finite differences of J for a network on an image, in extended precision, each with a bound
 on its own error: of a parameter, of an image pixel, or along a direction of every parameter.
 
-Central differences, Richardson-extrapolated, as numeric.finite_differences takes them, where J
+Central differences, Richardson-extrapolated, as differences.finite_differences takes them, where J
 is smooth over the whole step: where every ReLU keeps its side and every max-pooling window its
 first maximum. Where a step would carry a ReLU across its corner or move a window's maximum
 (a net exactly 0, equal maxima), J is differenced with every ReLU's side and every window's
@@ -25,7 +25,7 @@ import numpy as np
 
 from ..definitions.layers import Convolution, Dense, Pooling
 from . import convnumeric as cn
-from .numeric import FD_STEP
+from .differences import FD_STEP
 from .sample import Instance
 
 Coordinate = tuple[str, int, tuple[int, ...]]  # ('w' or 'b', layer - 1, index in its array)

@@ -297,7 +297,7 @@ def magnitudes(inst: Instance, p: Params) -> tuple[Params, np.ndarray]:
 
 def rounding(inst: Instance, p: Params) -> float:
     """A bound on the rounding error of one evaluation of J, in units of the precision used,
-    as numeric.rounding: each net's sum of n products carries (n + 1)·Σ|w·in| + |b| units,
+    as differences.rounding: each net's sum of n products carries (n + 1)·Σ|w·in| + |b| units,
     moved into J by |δ|; a mean of n pixels about n·Σ|in|/n."""
     x = image(inst, p_dtype(p))
     layers = forward(inst, p, x)

@@ -10,7 +10,7 @@ do to the quantity (see `_agree`); finite differences within their own error est
 >>> r = run(d, instance(d))
 >>> round(r.grads['W[1][1][1]'], 9), r.fd_max_rel_err < 1e-9
 (-0.118458809, True)
->>> fd, err = (_flat_params(p, 'shared') for p in numeric.finite_differences(r.instance))
+>>> fd, err = (_flat_params(p, 'shared') for p in differences.finite_differences(r.instance))
 >>> bad = dict(r.grads, **{'W[1][1][1]': r.grads['W[1][1][1]'] * (1 + 1e-6)})
 >>> _agree_fd(bad, fd, err, r.grads)  # doctest: +ELLIPSIS
 Traceback (most recent call last):
@@ -28,7 +28,7 @@ import numpy as np
 from ..definitions.canonical import at_example
 from ..definitions.definition import Definition
 from ..definitions.errors import BadNumbers, NoDerivative, VerificationError
-from . import numeric
+from . import differences, numeric
 from .derivation import Derivation, derive_all, derive_some
 from .evaluate import forward, step_values
 from .graph import build, name
@@ -174,16 +174,16 @@ def verify(derivation: Derivation, inst: Instance) -> Verified:
             _agree_forward(inst, p, values)
         if examples:
             _agree("NumPy batch loss", {"J": values["J"]}, {"J": float(numeric.loss(inst, p))},
-                   {"J": math.fsum(numeric.rounding(e.instance, p) for e in examples)})
+                   {"J": math.fsum(differences.rounding(e.instance, p) for e in examples)})
         gradient_np = numeric.flatten(numeric.gradients(inst, p))
         sizes = numeric.flatten(numeric.magnitudes(inst, p))
         _agree_arrays("NumPy backward pass", names, ours, gradient_np[at], sizes[at])
         if whole and len(names) <= FD_EVERY:
-            fd, fd_err = (numeric.flatten(q) for q in numeric.finite_differences(inst))
+            fd, fd_err = (numeric.flatten(q) for q in differences.finite_differences(inst))
             chosen, check = at, FiniteDifferences(len(names), len(names))
         else:
             chosen = _sample(p, len(names)) if whole else at
-            fd, fd_err = numeric.finite_differences_at(inst, _coordinates(p, chosen))
+            fd, fd_err = differences.finite_differences_at(inst, _coordinates(p, chosen))
             check = _directions(inst, p, ours if whole else gradient_np,
                                 None if whole else sizes, len(chosen))
         differenced = chosen if whole else np.arange(len(names))  # among `names`
@@ -283,7 +283,7 @@ def signs(n: int) -> list[np.ndarray]:
 _signs = signs
 
 
-def _coordinates(p: numeric.Params, positions) -> list[numeric.Coordinate]:
+def _coordinates(p: numeric.Params, positions) -> list[differences.Coordinate]:
     """Positions in numeric.flatten's order, as (kind, layer, index) of numeric's arrays."""
     arrays = [("W", l, a) for l, a in enumerate(p.W)] + \
         [("b", l, a) for l, a in enumerate(p.b or [])]
@@ -307,7 +307,7 @@ def _directions(inst: Instance, p: numeric.Params, gradient: np.ndarray,
     backward-pass comparison.
     """
     directions = signs(gradient.size)
-    fd, fd_err = numeric.directional_derivatives(inst, [numeric.unflatten(v, p)
+    fd, fd_err = differences.directional_derivatives(inst, [numeric.unflatten(v, p)
                                                         for v in directions])
     return judge_directions(gradient, directions, fd, fd_err, numpy_sizes, sampled)
 
@@ -392,7 +392,7 @@ def _agree_arrays(what: str, names: list[str], ours: np.ndarray, theirs: np.ndar
 
 def _agree_fd(grads: dict[str, float], fd: dict[str, float], fd_err: dict[str, float],
               sizes: dict[str, float]) -> None:
-    """Each finite difference against its own error bound (numeric.finite_differences), plus
+    """Each finite difference against its own error bound (differences.finite_differences), plus
     the double-precision rounding of the derivation's value (ROUNDING of its size scale)."""
     names = list(grads)
     _agree_fd_arrays(names, *(np.fromiter((d[k] for k in names), float, len(names))
@@ -413,7 +413,7 @@ def _agree_fd_arrays(names: list[str], grads: np.ndarray, fd: np.ndarray, fd_err
 def _forward_scale(inst: Instance, p: numeric.Params, layers) -> dict[str, float]:
     """Each net's Σ|w·in| + |b|, each out's |out| + |f'(net)| times that, J's rounding bound."""
     sizes = numeric.magnitudes_forward(inst, p, layers)
-    return _flat_layers(sizes) | {"J": numeric.rounding(inst, p)}
+    return _flat_layers(sizes) | {"J": differences.rounding(inst, p)}
 
 
 def _flat_layers(layers: list[numeric.Layer]) -> dict[str, float]:
