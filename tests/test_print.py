@@ -84,6 +84,10 @@ def test_print_key_read_with_every_option():
     assert (p.working_space, p.proofs, p.duplex, p.points) == (("box", 4.5), "none", False, True)
 
 
+def test_a_date_as_yaml_reads_it_is_printed_as_written():
+    assert parse(NET + "print: {date: 2026-12-08}\n").printing.header.date == "2026-12-08"
+
+
 @pytest.mark.parametrize("extra, key, words", [
     ("print: {proofs: appendix}", "print.proofs", "must be one of worksheet, key, none"),
     ("print: {working_space: {lines: 0}}", "print.working_space.lines", "from 1 to 30"),

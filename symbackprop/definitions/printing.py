@@ -19,6 +19,7 @@ symbackprop.definitions.errors.DefinitionError: w.yaml: print.working_space.box:
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field, replace
 
 from . import printable
@@ -81,6 +82,8 @@ def text(value, key: str, reader) -> str:
     limit = MAX_INSTRUCTIONS if key.endswith("instructions") else MAX_HEADER
     if isinstance(value, (int, float)) and not isinstance(value, bool) and key.endswith("date"):
         value = str(value)  # date: 2026 is a year
+    if isinstance(value, datetime.date) and key.endswith("date"):
+        value = value.isoformat()  # date: 2026-12-08, which YAML reads as a date, as written
     if not isinstance(value, str) or not value.strip():
         reader.fail(key, f"must be non-empty text, got {reader.show(value)}")
     if len(value) > limit:
