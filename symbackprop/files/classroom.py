@@ -10,6 +10,8 @@ import sys
 import unicodedata
 from pathlib import Path
 
+from anyascii import anyascii
+
 from ..definitions.errors import DefinitionError, UsageError, one_line
 from ..definitions.yamlfile import Unreadable, read_text
 from ..formats import feedback
@@ -154,14 +156,9 @@ def feedback_name(number: int, name: str, width: int = 3) -> str:
 
     >>> feedback_name(7, "Zoë Adams"), feedback_name(12, "Søren Łukasz Strauß", 4)
     ('feedback-007-zoe-adams.html', 'feedback-0012-soren-lukasz-strauss.html')
+    >>> feedback_name(3, "Σωκράτης Παπαδόπουλος"), feedback_name(4, "Жанна Ёлкина")
+    ('feedback-003-sokratis-papadopoylos.html', 'feedback-004-zhanna-elkina.html')
     """
-    letters = unicodedata.normalize("NFKD", name.translate(_LETTERS))  # Zoë: Zoe + ¨
-    plain = letters.encode("ascii", "ignore").decode()
+    plain = anyascii(unicodedata.normalize("NFC", name))  # every script, letter by letter
     safe = re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-").lower()[:40] or "student"
     return f"feedback-{number:0{width}d}-{safe}.html"
-
-
-# letters of their own that NFKD does not take apart into a Latin letter and a mark
-_LETTERS = str.maketrans({"ø": "o", "Ø": "O", "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe",
-                          "Œ": "OE", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ð": "d",
-                          "Ð": "D", "þ": "th", "Þ": "Th", "ı": "i", "ŋ": "ng"})
