@@ -11,7 +11,7 @@ import sympy as sp
 from markupsafe import Markup
 
 from ..sheets.forms import Number
-from ..sheets.lessons import COST, W_
+from ..sheets.lessons import COST, W_, lesson_subtitle
 from . import tex
 from .html import page
 from .mathml import MathML, element, math_element
@@ -30,10 +30,25 @@ def lesson_page(sheet, scheme: dict) -> str:
                  "index": i,
                  "lines": [_row(row, sheet, m) for row in rows]}
                 for i, (title, rows) in enumerate(sheet.sections, start=1)]
+    end = sheet.figures.get("closing")
+    if end:  # the question the lesson ends with, and an answer to compare with after
+        words = html.escape(end["question"])
+        answer = html.escape(" ".join(end["answer"]))
+        sections.append({"title": Markup(html.escape(end["heading"])), "label": end["heading"],
+                         "intro": "", "index": len(sections) + 1, "lines": [{
+                             "math": Markup(f'<p class="closing">{words}</p><details><summary>'
+                                            f'Compare with an answer</summary><p>{answer}</p>'
+                                            '</details>'), "label": None, "first": False}]})
     figures = [{"svg": Markup(f), "caption": caption} for f, caption in
-               zip(_FIGURES[sheet.kind](sheet.figures, sheet.decimals), _CAPTIONS[sheet.kind])]
-    return page(sheet.title, tex._LESSON_WORDS[sheet.kind], None, sheet.decimals, scheme,
+               zip(_FIGURES[sheet.kind](sheet.figures, sheet.decimals), _captions(sheet))]
+    return page(sheet.title, lesson_subtitle(sheet.title, sheet.kind), None, sheet.decimals, scheme,
                 sections, figures=figures, lead=sheet.intro, instructions=LESSON_INSTRUCTIONS)
+
+
+def _captions(sheet) -> list[str]:
+    line = sheet.figures.get("threshold")
+    words = f"; the dashed line is {100 * line:g} %" if line is not None else ""
+    return [c.replace("{line}", words) for c in _CAPTIONS[sheet.kind]]
 
 
 def _row(row, sheet, m: MathML) -> dict:
@@ -53,10 +68,14 @@ def _decimals(shown: str) -> int:
 
 def digit_svg(pixels, caption: str, description: str, size: int = 28) -> str:
     """An 8 × 8 digit (pixels 0..16) as squares, darker for more ink, its caption under it."""
-    cells = "".join(f'<rect x="{i % 8 * size}" y="{i // 8 * size}" width="{size}" '
-                    f'height="{size}" fill="hsl(0, 0%, {100 - round(100 * p / 16)}%)" '
-                    f'stroke="#bbb"/>' for i, p in enumerate(pixels))
+    # each square a little larger than its place, so no seam of background shows between them;
+    # a frame round the digit, no rules across it
+    cells = "".join(f'<rect x="{i % 8 * size}" y="{i // 8 * size}" width="{size + 0.5}" '
+                    f'height="{size + 0.5}" fill="hsl(0, 0%, {100 - round(100 * p / 16)}%)"/>'
+                    for i, p in enumerate(pixels))
     side = 8 * size
+    cells += (f'<rect x="0" y="0" width="{side}" height="{side}" fill="none" stroke="#888" '
+              'stroke-width="1"/>')
     return (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="-2 -2 {side + 4} '
             f'{side + 22}" width="{side + 4}" height="{side + 22}" '
             f'aria-label="{html.escape(description)}">{cells}<text x="{side / 2}" '
@@ -135,7 +154,9 @@ def _digits(fig: dict, decimals: int) -> list[str]:
     se, ce, epochs = fig["runs"]["se"], fig["runs"]["ce"], fig["epochs"]
     accuracy = Plot((0, epochs), (0, 1), "epoch", "test accuracy")
     accuracy.legend_low = True
-    accuracy.line([(0, 0.9), (epochs, 0.9)], "#888888", "90 %", dash="5 4")
+    line = fig["threshold"]
+    if line is not None:
+        accuracy.line([(0, line), (epochs, line)], "#888888", f"{100 * line:g} %", dash="5 4")
     losses = [math_.log10(v) for run in (se, ce) for v in run["loss"]]
     loss = Plot((0, epochs), (math_.floor(min(losses)), math_.ceil(max(losses) + 1e-9)),
                 "epoch", "log₁₀ of the mean training loss")
@@ -182,9 +203,8 @@ _CAPTIONS = {
                          "The same descent on a surface C(x, y) = C(x) + y²: its cost after each "
                          "step. It levels off in a valley, not necessarily the lowest one."],
     "loss_comparison": ["The two costs against the output y for a target of 1.",
-                        "Their gradients with respect to net: squared error's vanishes when the "
-                        "network is confidently wrong (y near 0); cross-entropy's does not."],
-    "digits_classifier": ["Test accuracy after each epoch; the dashed line is 90 %.",
+                        "Their gradients with respect to net, against the output y."],
+    "digits_classifier": ["Test accuracy after each epoch{line}.",
                           "The mean loss over the training digits after each epoch (the two "
                           "losses are not in the same units).",
                           "The squared-error network's confusion matrix on the test digits.",

@@ -160,10 +160,6 @@ def diagram_view(ws, tex: TexMath) -> dict:
 
 # --- lessons (seed 000's pages) ------------------------------------------------------------
 
-_LESSON_WORDS = {"forward_matrix": "Forward propagation: f(Wx + b)",
-                 "gradient_descent": "Gradient descent", "loss_comparison":
-                 "Squared error or cross-entropy?", "digits_classifier":
-                 "Squared error or cross-entropy, measured on the digits"}
 _KEY_NOTE = "every number was computed symbolically and checked numerically."
 
 
@@ -219,6 +215,8 @@ def _matrix_tex(label: str) -> str:
 
 
 def lesson_document(sheet, key: bool) -> str:
+    from ..sheets.lessons import lesson_subtitle  # here: `check` imports this module, fast
+
     template = environment().get_template("lesson.tex.j2")
     tex = TexMath("matrix")
     sections = [{"title": tex.prose(title),
@@ -228,9 +226,10 @@ def lesson_document(sheet, key: bool) -> str:
                           for row in rows]}
                 for title, rows in sheet.sections]
     return template.render(title=sheet.title, kind=sheet.kind, key=key, decimals=sheet.decimals,
-                           seed=sheet.seed, kind_words=_LESSON_WORDS[sheet.kind],
+                           seed=sheet.seed, kind_words=lesson_subtitle(sheet.title, sheet.kind),
                            key_note=sheet.figures.get("key_note", _KEY_NOTE),
-                           intro=sheet.intro, sections=sections, fig=_figure(sheet))
+                           intro=sheet.intro, sections=sections, fig=_figure(sheet),
+                           closing=sheet.figures.get("closing"))
 
 
 def lesson_number(sheet, answer) -> str:
@@ -310,11 +309,19 @@ def _digits_figure(f: dict, d: int, seed: int) -> dict:
     digits = [{"cells": digit_cells(m["pixels"]),
                "caption": NoEscape(rf"true {m['true']}\\CE: {m['ce']}, SE: {m['se']}")}
               for m in f["misclassified"]]
+    line = f["threshold"]
+    ticks = [0, 0.2, 0.4, 0.6, 0.8, 1]  # and the questions' line, with no tick too close to it
+    if line is not None:
+        ticks = sorted([t for t in ticks if abs(t - line) > 0.06] + [line])
     return {"epochs": f["epochs"], "se_tex": NoEscape(_SQUARED_ERROR_TEX[f["squared_error"]]),
+            "threshold": NoEscape(f"{line:g}") if line is not None else None,
+            "percent": f"{100 * line:g}" if line is not None else "",
+            "yticks": NoEscape(",".join(f"{t:g}" for t in ticks)),
             "se_accuracy": coords(se["accuracy"]), "ce_accuracy": coords(ce["accuracy"]),
             "se_loss": coords(se["loss"]), "ce_loss": coords(ce["loss"]),
             "confusions": [matrix("Squared error", se), matrix("Cross-entropy", ce)],
             "digits": digits, "grid_columns": NoEscape("c" * len(grid["rates"])),
+            "grid_span": len(grid["rates"]) + 1,
             "grid_header": NoEscape(" & ".join(f"rate {r:g}" for r in grid["rates"])),
             "grid_rows": grid_rows, "conclusion": f["conclusion"], "epoch_rows": epoch_rows,
             "seed": seed, "table": None}

@@ -12,6 +12,8 @@ The digits classifier, trained and measured, is digits_lesson.py.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import sympy as sp
 
@@ -31,6 +33,39 @@ def build(lesson: Lesson) -> LessonSheet:
         return digits_lesson.build(lesson)
     return {"forward_matrix": _forward, "gradient_descent": _descent,
             "loss_comparison": _losses}[lesson.kind](lesson)
+
+
+# What each kind has the student do: a sheet's subtitle, unless its title says it already
+_SUBTITLES = {"forward_matrix": "One layer of a network on an 8 × 8 image: f(Wx + b)",
+              "gradient_descent": "Slopes, minima and steps downhill",
+              "loss_comparison": "Two costs and their gradients, compared",
+              "digits_classifier": "Two networks trained on handwritten digits, compared"}
+
+
+def lesson_subtitle(title: str, kind: str) -> str:
+    """The subtitle under a lesson's title, or "" where every word of it is in the title
+    already (a subtitle that repeats its title tells the reader nothing).
+
+    >>> lesson_subtitle("Gradient descent", "gradient_descent")
+    'Slopes, minima and steps downhill'
+    >>> lesson_subtitle("Slopes, minima and steps downhill", "gradient_descent")
+    ''
+    """
+    words = _SUBTITLES[kind]
+    if set(_words(words)) <= set(_words(title)):
+        return ""
+    return words
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def closing(heading: str, question: str, answer: list[str], space: str = "3cm") -> dict:
+    """The question a lesson ends with, asking the student to conclude: its heading, the
+    question, the key's answer in sentences (worded from the sheet's numbers), and the space
+    the worksheet leaves for it."""
+    return {"heading": heading, "question": question, "answer": answer, "space": space}
 
 
 def key_json(lesson: Lesson, sheet: LessonSheet) -> dict:
@@ -246,6 +281,8 @@ def _losses(lesson: Lesson) -> LessonSheet:
                             answer=sheet.add(f"d{name}/dnet({p:g})", slope)))
     sheet.sections = [(Prose(("The two costs for one training example (target 1)",)), rows)]
     sheet.figures = {"probabilities": list(lesson.probabilities)}
+    sheet.figures["closing"] = closing("What do your numbers say?", LOSSES_QUESTION,
+                                       [losses_answer(sheet)])
     return sheet
 
 
@@ -254,8 +291,24 @@ _LOSS_NAMES = {"SE": ("squared error ", Power(Group(Ops((Number(1), Symbol("y"))
                "CE": ("cross-entropy ", Neg(Apply("ln", (Symbol("y"),))))}
 _LOSSES_INTRO = ("A classifier's output y = σ(net) is the probability it gives the correct "
                  "digit (target 1). Squared error (1 − y)² and cross-entropy −ln y both shrink as "
-                 "y grows, but their gradients behave very differently when the network is "
-                 "confidently wrong (y near 0): the gradient with respect to net is "
-                 "−2(1 − y)·y(1 − y) for squared error, which vanishes there, and y − 1 for "
-                 "cross-entropy, which does not. That is why cross-entropy learns faster.")
+                 "y grows. Gradient descent changes net in proportion to the gradient ∂J/∂net, "
+                 "which is −2(1 − y)·y(1 − y) for squared error and y − 1 for cross-entropy. "
+                 "Work out both costs and both gradients for each output y below.")
+LOSSES_QUESTION = ("A network is confidently wrong: it gives the correct digit a probability "
+                   "near 0. With which cost does a step of gradient descent change its net "
+                   "more, and which would you train it with? Use your answers.")
 
+
+def losses_answer(sheet: LessonSheet) -> str:
+    """The key's answer to LOSSES_QUESTION, worded from the sheet's own numbers: at the
+    smallest probability asked, the two gradients' sizes."""
+    p = min(sheet.figures["probabilities"])
+    value = {a.name: a.exact for a in sheet.answers}
+    se, ce = abs(value[f"dSE/dnet({p:g})"]), abs(value[f"dCE/dnet({p:g})"])
+    more, less = ("cross-entropy", "squared error") if ce > se else ("squared error",
+                                                                     "cross-entropy")
+    return (f"At y = {p:g} the gradient is {ce:.4f} in size for cross-entropy and {se:.4f} for "
+            f"squared error: {more}'s is {max(ce, se) / min(ce, se):.1f} times {less}'s, so a "
+            f"step with {more} changes net more, and the network learns its way out of its "
+            f"mistake faster with {more}. Squared error's gradient vanishes as y goes to 0, "
+            "because of the factor y(1 − y) of the sigmoid; cross-entropy's tends to −1.")
