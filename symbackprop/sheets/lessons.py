@@ -463,7 +463,7 @@ def _losses(lesson: Lesson) -> LessonSheet:
     sheet.sections = [(Prose(("The two costs for one training example (target 1)",)), rows)]
     sheet.figures = {"probabilities": list(lesson.probabilities)}
     sheet.figures["closing"] = closing("What do your numbers say?", LOSSES_QUESTION,
-                                       [losses_answer(sheet)])
+                                       [losses_answer(sheet)], space="5cm")  # an explanation
     return sheet
 
 
