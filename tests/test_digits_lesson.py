@@ -133,17 +133,38 @@ def test_confusion_matrices_count_every_test_digit_once(sheet, rerun):
 def test_curves_and_their_questions_come_from_the_runs(sheet, rerun):
     _, runs = rerun
     answers = {a.name: a.exact for a in sheet.answers}
+    line = sheet.figures["threshold"]
+    assert line is not None
+    curves = {}
     for key, name in (("se", "squared error"), ("ce", "cross-entropy")):
         epochs = runs[name]["run"].epochs
         assert len(epochs) == LESSON.epochs
         figure = sheet.figures["runs"][key]
         assert figure["accuracy"] == [e.test_accuracy for e in epochs]
         assert figure["loss"] == [e.loss for e in epochs]
-        assert answers[f"{name}: epochs above 90%"] == sum(e.test_accuracy > 0.9 for e in epochs)
-    ce = [e.test_accuracy for e in runs["cross-entropy"]["run"].epochs]
-    first = next(i for i, a in enumerate(ce, start=1) if a > 0.9)
-    assert answers["cross-entropy: first epoch above 90%"] == first
-    assert ce[first - 1] > 0.9 >= max(ce[:first - 1], default=0)
+        curves[name] = [e.test_accuracy for e in epochs]
+        # a pupil reads the answers off the plot: no point lies within 0.02 of the line
+        assert min(abs(a - line) for a in curves[name]) >= 0.02
+        first = next(i for i, a in enumerate(curves[name], start=1) if a > line)
+        assert answers[f"{name}: first epoch above {100 * line:g}%"] == first
+        assert curves[name][first - 1] > line >= max(curves[name][:first - 1], default=0)
+    assert answers[f"cross-entropy: epochs above {100 * line:g}%"] == sum(
+        a > line for a in curves["cross-entropy"])
+    # seed 2026: squared error ends at 0.8997, a hair under 90 %: that line is not asked about
+    assert 0 < 0.9 - curves["squared error"][-1] < 0.02 and line != 0.9
+
+
+def test_no_curve_question_hinges_on_a_difference_too_small_to_read():
+    """The line is the first of the preferred ones every curve crosses clear of it."""
+    assert digits_lesson.threshold([[0.5, 0.95], [0.3, 0.96]]) == 0.9
+    assert digits_lesson.threshold([[0.5, 0.8997], [0.3, 0.96]]) == 0.85
+    assert digits_lesson.threshold([[0.5, 0.91], [0.3, 0.96]]) == 0.85  # 0.91: 0.01 over
+    assert digits_lesson.threshold([[0.5, 0.55], [0.3, 0.96]]) is None  # crosses none of them
+    for curves in ([[0.5, 0.8997], [0.3, 0.96]], [[0.61, 0.79, 0.9], [0.7, 0.97]]):
+        line = digits_lesson.threshold(curves)
+        if line is not None:
+            assert all(abs(a - line) >= digits_lesson.MARGIN for c in curves for a in c)
+            assert all(max(c) > line for c in curves)
 
 
 def test_misclassified_digits_are_test_digits_cross_entropy_gets_wrong(sheet, rerun):

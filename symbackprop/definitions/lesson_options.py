@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import yamlfile
+from . import costexpr, yamlfile
 from .errors import DefinitionError
 from .reader import Reader
 from .records import (
@@ -31,7 +31,7 @@ class LessonReader(Reader):
                   "seed": self.whole(top.get("seed", 2026), "seed", 0, MAX_SEED)}
         options = {
             "forward_matrix": ("image", "digit", "hidden", "activation"),
-            "gradient_descent": ("starts", "learning_rate", "steps"),
+            "gradient_descent": ("starts", "learning_rate", "steps", "cost"),
             "loss_comparison": ("probabilities",),
             "digits_classifier": ("data", "hidden", "epochs", "batch_size", "learning_rate",
                                   "test_fraction", "squared_error", "grid", "misclassified"),
@@ -66,16 +66,36 @@ class LessonReader(Reader):
                                           LESSON_ACTIVATIONS)}
 
     def _gradient_descent(self, opts) -> dict:
+        text = opts.get("cost", Lesson.cost)
+        try:
+            poly = costexpr.read(text)
+        except costexpr.CostError as exc:
+            self.fail("lesson.cost", str(exc))
+        if costexpr.degree(poly) < 2 or costexpr.degree(poly) % 2 or poly[-1] < 0:
+            self.fail("lesson.cost", f"{text} has no lowest point: its highest power of w must "
+                      "be even (2, 4, 6 or 8) with a positive number before it")
         starts = opts["starts"]
         if not isinstance(starts, list) or not 1 <= len(starts) <= 4:
             self.fail("lesson.starts", "must be a list of 1 to 4 starting points")
         starts = tuple(self.number(v, f"lesson.starts[{i}]") for i, v in enumerate(starts))
-        if any(abs(v) > 2.5 for v in starts):
-            self.fail("lesson.starts", "starting points must lie in [-2.5, 2.5], the plotted range")
+        if any(abs(v) > 10 for v in starts):
+            self.fail("lesson.starts", "starting points must lie in [-10, 10]")
         rate = self.number(opts.get("learning_rate", 0.05), "lesson.learning_rate")
-        if not 0 < rate <= 0.2:
-            self.fail("lesson.learning_rate", f"must be in (0, 0.2] for this cost, got {rate}")
-        return {"starts": starts, "learning_rate": rate,
+        if not 0 < rate <= 1:
+            self.fail("lesson.learning_rate", f"must be in (0, 1], got {rate:g}")
+        slope = costexpr.derivative(poly)
+        for i, w in enumerate(starts):
+            if abs(costexpr.value(slope, w)) < 1e-9:
+                self.fail(f"lesson.starts[{i}]", f"C′({w:g}) = 0 for {text}: a walk from there "
+                          "never moves; start beside it")
+            for _ in range(5000):  # the sheet's walks settle, or the rate is refused here
+                w -= rate * costexpr.value(slope, w)
+                if not abs(w) < 100:
+                    break
+            if not abs(w) < 100 or abs(costexpr.value(slope, w)) > 1e-9:
+                self.fail("lesson.learning_rate", f"{rate:g} is too large for {text}: the walk "
+                          f"from {starts[i]:g} does not settle in a valley; take a smaller one")
+        return {"starts": starts, "learning_rate": rate, "cost": text,
                 "steps": self.whole(opts.get("steps", 5), "lesson.steps", 1, 12)}
 
     def _loss_comparison(self, opts) -> dict:

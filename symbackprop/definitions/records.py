@@ -107,6 +107,7 @@ class Lesson:
     starts: tuple[float, ...] = ()
     learning_rate: float = 0.05
     steps: int = 5
+    cost: str = "w^4 - 3*w^2 + w + 3"  # read by costexpr: a polynomial in w
     # loss_comparison
     probabilities: tuple[float, ...] = ()
     # digits_classifier: the same network trained twice (squared error, cross-entropy)

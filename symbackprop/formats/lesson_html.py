@@ -7,16 +7,15 @@ from __future__ import annotations
 import html
 import math as math_
 
-import sympy as sp
 from markupsafe import Markup
 
 from ..sheets.forms import Number
-from ..sheets.lessons import COST, W_
+from ..sheets.lessons import lesson_subtitle
 from . import tex
 from .html import page
 from .mathml import MathML, element, math_element
 from .plaintext import PlainText
-from .plot import Plot
+from .plot import Plot, Surface
 
 LESSON_INSTRUCTIONS = ("Round every result to {d} decimals. Type a number (0.7414, 7.414e-1, "
                        "0,7414 or 3/8), then press Check: each answer is marked correct or "
@@ -30,10 +29,25 @@ def lesson_page(sheet, scheme: dict) -> str:
                  "index": i,
                  "lines": [_row(row, sheet, m) for row in rows]}
                 for i, (title, rows) in enumerate(sheet.sections, start=1)]
+    end = sheet.figures.get("closing")
+    if end:  # the question the lesson ends with, and an answer to compare with after
+        words = html.escape(end["question"])
+        answer = html.escape(" ".join(end["answer"]))
+        sections.append({"title": Markup(html.escape(end["heading"])), "label": end["heading"],
+                         "intro": "", "index": len(sections) + 1, "lines": [{
+                             "math": Markup(f'<p class="closing">{words}</p><details><summary>'
+                                            f'Compare with an answer</summary><p>{answer}</p>'
+                                            '</details>'), "label": None, "first": False}]})
     figures = [{"svg": Markup(f), "caption": caption} for f, caption in
-               zip(_FIGURES[sheet.kind](sheet.figures, sheet.decimals), _CAPTIONS[sheet.kind])]
-    return page(sheet.title, tex._LESSON_WORDS[sheet.kind], None, sheet.decimals, scheme,
+               zip(_FIGURES[sheet.kind](sheet.figures, sheet.decimals), _captions(sheet))]
+    return page(sheet.title, lesson_subtitle(sheet.title, sheet.kind), None, sheet.decimals, scheme,
                 sections, figures=figures, lead=sheet.intro, instructions=LESSON_INSTRUCTIONS)
+
+
+def _captions(sheet) -> list[str]:
+    line = sheet.figures.get("threshold")
+    words = f"; the dashed line is {100 * line:g} %" if line is not None else ""
+    return [c.replace("{line}", words) for c in _CAPTIONS[sheet.kind]]
 
 
 def _row(row, sheet, m: MathML) -> dict:
@@ -53,10 +67,14 @@ def _decimals(shown: str) -> int:
 
 def digit_svg(pixels, caption: str, description: str, size: int = 28) -> str:
     """An 8 × 8 digit (pixels 0..16) as squares, darker for more ink, its caption under it."""
-    cells = "".join(f'<rect x="{i % 8 * size}" y="{i // 8 * size}" width="{size}" '
-                    f'height="{size}" fill="hsl(0, 0%, {100 - round(100 * p / 16)}%)" '
-                    f'stroke="#bbb"/>' for i, p in enumerate(pixels))
+    # each square a little larger than its place, so no seam of background shows between them;
+    # a frame round the digit, no rules across it
+    cells = "".join(f'<rect x="{i % 8 * size}" y="{i // 8 * size}" width="{size + 0.5}" '
+                    f'height="{size + 0.5}" fill="hsl(0, 0%, {100 - round(100 * p / 16)}%)"/>'
+                    for i, p in enumerate(pixels))
     side = 8 * size
+    cells += (f'<rect x="0" y="0" width="{side}" height="{side}" fill="none" stroke="#888" '
+              'stroke-width="1"/>')
     return (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="-2 -2 {side + 4} '
             f'{side + 22}" width="{side + 4}" height="{side + 22}" '
             f'aria-label="{html.escape(description)}">{cells}<text x="{side / 2}" '
@@ -97,21 +115,56 @@ def _under(matrix: str, words: str) -> str:
 
 
 def _descent(fig: dict, decimals: int) -> list[str]:
-    curve = Plot((-2.3, 2.1), (-1.5, 12), "w", "C(w)")
-    curve.curve(cost, "#1f4e9e", COST_TEXT, (-2.25, 2.05))
+    poly = fig["poly"]
+
+    def cost(w: float) -> float:
+        return sum(c * w ** k for k, c in enumerate(poly))
+
+    (lo, hi), (bottom, top) = fig["span"], fig["range"]
+    curve = Plot((lo, hi), (bottom, top), "w", "C(w)")
+    curve.curve(cost, "#1f4e9e", "C(w) = " + fig["cost_text"], (lo, hi))
     for w, c, m, sign in fig["tangents"]:
         curve.curve(lambda v, w=w, c=c, m=m: c + m * (v - w), "#c0392b", "", (w - 0.45, w + 0.45),
                     width=1.6)
-        curve.note((w, c + 0.9), f"slope {sign}")
+        curve.note((w, c - 0.08 * (top - bottom) if sign == "zero" else
+                    min(c + 0.1 * (top - bottom), top - 0.05 * (top - bottom))),
+                   f"slope {sign}")
     colors = ["#000000", "#b35c00", "#00796b", "#6a1b9a"]
     for i, path in enumerate(fig["paths"]):
-        curve.dots(path, colors[i % 4], f"walk {i + 1} downhill")
-    curve.ball(fig["paths"][0], "#f1c40f")
-    along = Plot((0, len(fig["surface_path"]) - 1), (0, 8), "step", "C(x, y) after each step")
-    along.dots([(i, z) for i, (_, _, z) in enumerate(fig["surface_path"])], "#c0392b",
-               "descent on C(x, y) = C(x) + y²")
-    return [curve.svg("The cost C(w), its tangent at three points, and two walks downhill"),
-            along.svg("The cost after each step of the descent on the surface C(x, y)")]
+        curve.dots(path[:1], colors[i % 4], f"start {i + 1}")
+    walks = Plot((lo, hi), (bottom, top), "w", "C(w)")
+    walks.curve(cost, "#1f4e9e", "", (lo, hi))
+    for i, path in enumerate(fig["paths"]):
+        walks.dots(path, colors[i % 4], f"walk {i + 1} downhill")
+    walks.ball(fig["paths"][0], "#f1c40f")
+    s = fig["surface"]
+    surface = Surface(lambda a, b: cost(a) + b * b, (lo, hi), (-2.0, 2.0), top + 2)
+    surface.mesh()
+    p1, p2, _ = s["at"]
+    surface.curve([(a, p2, cost(a) + p2 * p2) for a in _grid(lo, hi)], "#222222")
+    surface.curve([(p1, b, cost(p1) + b * b) for b in _grid(-2.0, 2.0)], "#222222", "6 4")
+    for i, path in enumerate(s["balls"]):
+        surface.ball(path, colors[i % 4], f"ball {i + 1} rolling downhill")
+    surface.point(s["at"], "#f1c40f")
+    slices = []
+    for name, xs, f, at, _slope in (
+            ("w₁", (lo, hi), lambda a: cost(a) + p2 * p2, p1, s["slopes"][0]),
+            ("w₂", (-2.0, 2.0), lambda b: cost(p1) + b * b, p2, s["slopes"][1])):
+        values = [f(x) for x in _grid(*xs)]
+        cut = Plot(xs, (min(values) - 0.5, min(max(values), top + 4) + 0.5), name, "C")
+        cut.curve(f, "#1f4e9e", "the slice")
+        cut.dots([(at, f(at))], "#f1c40f", "the ball")
+        slices.append(cut.svg(f"The slice of the surface through the ball, against {name}"))
+    return [curve.svg("The cost C(w), its tangent at three points, and the starts of the walks"),
+            '<details><summary>Show the walks downhill (after you have answered)</summary>'
+            + walks.svg("The two walks downhill, each dot one step") + "</details>",
+            surface.svg("A cost of two weights as a surface, with balls rolling downhill from "
+                        "several starts and the two slices through the yellow ball"),
+            *slices]
+
+
+def _grid(lo: float, hi: float, n: int = 120) -> list[float]:
+    return [lo + (hi - lo) * i / n for i in range(n + 1)]
 
 
 def _losses(fig: dict, decimals: int) -> list[str]:
@@ -135,7 +188,9 @@ def _digits(fig: dict, decimals: int) -> list[str]:
     se, ce, epochs = fig["runs"]["se"], fig["runs"]["ce"], fig["epochs"]
     accuracy = Plot((0, epochs), (0, 1), "epoch", "test accuracy")
     accuracy.legend_low = True
-    accuracy.line([(0, 0.9), (epochs, 0.9)], "#888888", "90 %", dash="5 4")
+    line = fig["threshold"]
+    if line is not None:
+        accuracy.line([(0, line), (epochs, line)], "#888888", f"{100 * line:g} %", dash="5 4")
     losses = [math_.log10(v) for run in (se, ce) for v in run["loss"]]
     loss = Plot((0, epochs), (math_.floor(min(losses)), math_.ceil(max(losses) + 1e-9)),
                 "epoch", "log₁₀ of the mean training loss")
@@ -177,14 +232,20 @@ _FIGURES = {"forward_matrix": _digit, "gradient_descent": _descent, "loss_compar
 _CAPTIONS = {
     "forward_matrix": ["The digit as 64 pixels, darker for more ink.",
                        "f(Wx + b): the weights W, the pixels x divided by 16, and the biases b."],
-    "gradient_descent": ["The cost C(w), its tangent at three points, and two walks downhill, "
-                         "each dot one step w ← w − η C'(w).",
-                         "The same descent on a surface C(x, y) = C(x) + y²: its cost after each "
-                         "step. It levels off in a valley, not necessarily the lowest one."],
+    "gradient_descent": ["The cost C(w), its tangent at three points, and where each walk "
+                         "starts.",
+                         "Each dot is one step w ← w − η C′(w).",
+                         "A cost of two weights, C(w₁, w₂) = C(w₁) + w₂². Balls roll downhill "
+                         "from several starts; not every one reaches the lowest point. The "
+                         "yellow ball stands where the two slices cross: solid along w₁, "
+                         "dashed along w₂.",
+                         "The solid slice: w₂ held at the ball's value, the cost against w₁. "
+                         "Its slope at the ball is ∂C/∂w₁.",
+                         "The dashed slice: w₁ held at the ball's value, the cost against w₂, "
+                         "a parabola. Its slope at the ball is ∂C/∂w₂."],
     "loss_comparison": ["The two costs against the output y for a target of 1.",
-                        "Their gradients with respect to net: squared error's vanishes when the "
-                        "network is confidently wrong (y near 0); cross-entropy's does not."],
-    "digits_classifier": ["Test accuracy after each epoch; the dashed line is 90 %.",
+                        "Their gradients with respect to net, against the output y."],
+    "digits_classifier": ["Test accuracy after each epoch{line}.",
                           "The mean loss over the training digits after each epoch (the two "
                           "losses are not in the same units).",
                           "The squared-error network's confusion matrix on the test digits.",
@@ -194,7 +255,3 @@ _CAPTIONS = {
                           "Test accuracy for other hidden sizes and learning rates, every run "
                           "from the same seed."],
 }
-COST_TEXT = "C(w) = w⁴ − 3w² + w + 3"
-
-
-cost = sp.lambdify(W_, COST)  # the lesson's own cost: the figure and the sheet share it

@@ -124,3 +124,74 @@ def _ticks(lo: float, hi: float) -> list[float]:
     step = next(s for s in (0.1, 0.2, 0.25, 0.5, 1, 2, 5, 10) if (hi - lo) / s <= 8)
     first = -(-lo // step) * step
     return [round(first + i * step, 6) for i in range(int((hi - first) / step + 1e-9) + 1)]
+
+
+class Surface:
+    """A cost of two weights as a wire mesh seen from above and in front (an oblique view:
+    w₁ across, w₂ into the page, the cost up), with balls that roll along paths on it (CSS
+    motion; still for reduced motion) and curves drawn on it (the slices through a point)."""
+
+    def __init__(self, f: Callable[[float, float], float], w1: tuple[float, float],
+                 w2: tuple[float, float], top: float):
+        self.f, self.w1, self.w2, self.top = f, w1, w2, top
+        self.bottom = min(f(w1[0] + (w1[1] - w1[0]) * i / 40, w2[0] + (w2[1] - w2[0]) * j / 40)
+                          for i in range(41) for j in range(41))
+        self.parts: list[str] = []
+
+    def at(self, a: float, b: float, c: float) -> tuple[float, float]:
+        u = (a - self.w1[0]) / (self.w1[1] - self.w1[0])  # 0..1 across
+        v = (b - self.w2[0]) / (self.w2[1] - self.w2[0])  # 0..1 into the page
+        h = (min(c, self.top) - self.bottom) / (self.top - self.bottom)
+        return 40 + 300 * u + 110 * v, HEIGHT - 40 - 90 * v - 170 * h
+
+    def _line(self, pts, color: str, width: float, extra: str = "") -> str:
+        return (f'<polyline fill="none" stroke="{color}" stroke-width="{width}"{extra} points="'
+                + " ".join(f"{x:.1f},{y:.1f}" for x, y in pts) + '"/>')
+
+    def mesh(self) -> None:
+        for j in range(11):  # lines of constant w₂, back to front, then of constant w₁
+            b = self.w2[1] - (self.w2[1] - self.w2[0]) * j / 10
+            self.parts.append(self._line([self.at(a, b, self.f(a, b)) for a in _steps(self.w1)],
+                                         "#7a9cc6", 1))
+        for i in range(11):
+            a = self.w1[0] + (self.w1[1] - self.w1[0]) * i / 10
+            self.parts.append(self._line([self.at(a, b, self.f(a, b)) for b in _steps(self.w2)],
+                                         "#b0c4de", 1))
+
+    def curve(self, pts, color: str, dash: str = "") -> None:
+        extra = f' stroke-dasharray="{dash}"' if dash else ""
+        self.parts.append(self._line([self.at(*p) for p in pts], color, 2.6, extra))
+
+    def ball(self, path, color: str, label: str) -> None:
+        pts = [self.at(*p) for p in path]
+        d = "M" + " L".join(f"{x:.1f},{y - 6:.1f}" for x, y in pts)
+        (x0, y0), (x1, y1) = pts[0], pts[-1]
+        self.parts.append(
+            self._line(pts, color, 1.4, ' stroke-dasharray="2 3"')
+            + f'<circle class="moving" r="6" fill="{color}" stroke="#000" style="offset-path: '
+            f'path(\'{d}\'); offset-rotate: 0deg" cx="0" cy="0"><title>{html.escape(label)}'
+            f'</title></circle><circle class="still" r="6" fill="{color}" stroke="#000" '
+            f'cx="{x1:.1f}" cy="{y1 - 6:.1f}"/><circle r="3" fill="{color}" cx="{x0:.1f}" '
+            f'cy="{y0:.1f}"/>')
+
+    def point(self, p, color: str) -> None:
+        x, y = self.at(*p)
+        self.parts.append(f'<circle r="7" fill="{color}" stroke="#000" cx="{x:.1f}" '
+                          f'cy="{y - 7:.1f}"/>')
+
+    def svg(self, description: str) -> str:
+        (ax, ay), (bx, _by) = self.at(self.w1[0], self.w2[0], self.bottom), \
+            self.at(self.w1[1], self.w2[0], self.bottom)
+        cx, cy = self.at(self.w1[0], self.w2[1], self.bottom)
+        axes = (f'<path d="M{ax:.1f},{ay:.1f} H{bx:.1f} M{ax:.1f},{ay:.1f} L{cx:.1f},{cy:.1f}" '
+                f'stroke="#333" fill="none"/><text x="{(ax + bx) / 2:.1f}" y="{ay + 22:.1f}" '
+                f'text-anchor="middle">w₁</text><text x="{(ax + cx) / 2 - 14:.1f}" '
+                f'y="{(ay + cy) / 2 + 4:.1f}" text-anchor="end">w₂</text>'
+                f'<text x="{ax - 8:.1f}" y="{ay - 120:.1f}" text-anchor="end">C</text>')
+        return (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" '
+                f'aria-label="{html.escape(description)}" viewBox="0 0 {WIDTH} {HEIGHT}" '
+                f'width="{WIDTH}" height="{HEIGHT}">{axes}{"".join(self.parts)}</svg>')
+
+
+def _steps(span: tuple[float, float], n: int = 40) -> list[float]:
+    return [span[0] + (span[1] - span[0]) * i / n for i in range(n + 1)]

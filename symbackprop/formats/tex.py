@@ -10,6 +10,7 @@ escapes every printed value unless it is PyLaTeX's NoEscape (LaTeX we built ours
 
 from __future__ import annotations
 
+import math
 import re
 from functools import cache
 from importlib import util
@@ -193,10 +194,6 @@ def points_note(n: int) -> NoEscape:
 
 # --- lessons (seed 000's pages) ------------------------------------------------------------
 
-_LESSON_WORDS = {"forward_matrix": "Forward propagation: f(Wx + b)",
-                 "gradient_descent": "Gradient descent", "loss_comparison":
-                 "Squared error or cross-entropy?", "digits_classifier":
-                 "Squared error or cross-entropy, measured on the digits"}
 _KEY_NOTE = "every number was computed symbolically and checked numerically."
 
 
@@ -251,6 +248,8 @@ def _matrix_tex(label: str) -> str:
 
 
 def lesson_document(sheet, key: bool) -> str:
+    from ..sheets.lessons import lesson_subtitle  # here: `check` imports this module, fast
+
     template = environment().get_template("lesson.tex.j2")
     tex = TexMath("matrix")
     sections = [{"title": tex.prose(title),
@@ -260,9 +259,10 @@ def lesson_document(sheet, key: bool) -> str:
                           for row in rows]}
                 for title, rows in sheet.sections]
     return template.render(title=sheet.title, kind=sheet.kind, key=key, decimals=sheet.decimals,
-                           seed=sheet.seed, kind_words=_LESSON_WORDS[sheet.kind],
+                           seed=sheet.seed, kind_words=lesson_subtitle(sheet.title, sheet.kind),
                            key_note=sheet.figures.get("key_note", _KEY_NOTE),
-                           intro=sheet.intro, sections=sections, fig=_figure(sheet))
+                           intro=sheet.intro, sections=sections, fig=_figure(sheet),
+                           closing=sheet.figures.get("closing"))
 
 
 def lesson_number(sheet, answer) -> str:
@@ -291,22 +291,52 @@ def _figure(sheet) -> dict:
                 "table": [(j, NoEscape(number(n, d)), NoEscape(number(o, d)))
                           for j, n, o in f["table"]]}
     if sheet.kind == "gradient_descent":
-        # numbers for pgfplots, formatted here: plain text would have its minus signs escaped
-        tangents = [{"w": NoEscape(f"{w:.4f}"), "c": NoEscape(f"{c:.6f}"),
-                     "m": NoEscape(f"{m:.6f}"), "sign": sign, "lo": NoEscape(f"{w - 0.45:.3f}"),
-                     "hi": NoEscape(f"{w + 0.45:.3f}"), "label_y": NoEscape(f"{c + 1.2:.3f}"),
-                     "anchor": NoEscape("south west" if w < 0 else "south east")}
-                    for w, c, m, sign in f["tangents"]]
-        colors = ["black", "orange!80!black", "teal", "violet"]
-        paths = [{"color": NoEscape(colors[i % 4]),
-                  "coords": NoEscape(" ".join(f"({w:.4f},{c:.4f})" for w, c in p))}
-                 for i, p in enumerate(f["paths"])]
-        surface = NoEscape(" ".join(f"({x:.4f},{y:.4f},{z:.4f})"
-                                    for x, y, z in f["surface_path"]))
-        return {"tangents": tangents, "paths": paths, "surface": surface, "table": None}
+        return _descent_figure(f)
     if sheet.kind == "digits_classifier":
         return _digits_figure(f, d, sheet.seed)
     return {"table": None}
+
+
+def _pgf(poly, x: str = "x") -> NoEscape:
+    """A polynomial's coefficients as pgfplots reads them: (3) + (1)*x + (-3)*x^2 + ..."""
+    return NoEscape(" + ".join(f"({c!r})" + (f"*{x}^{k}" if k else "")
+                               for k, c in enumerate(poly) if c) or "0")
+
+
+def _descent_figure(f: dict) -> dict:
+    """Numbers for pgfplots, formatted here: plain text would have its minus signs escaped."""
+    def coords(points) -> NoEscape:
+        return NoEscape(" ".join("(" + ",".join(f"{v:.4f}" for v in p) + ")" for p in points))
+
+    (lo, hi), (bottom, top) = f["span"], f["range"]
+    span = top - bottom
+    tangents = [{"w": NoEscape(f"{w:.4f}"), "c": NoEscape(f"{c:.6f}"),
+                 "m": NoEscape(f"{m:.6f}"), "sign": sign, "lo": NoEscape(f"{w - 0.45:.3f}"),
+                 "hi": NoEscape(f"{w + 0.45:.3f}"),
+                 # a zero slope's words under its valley, where nothing is drawn; the others
+                 # over the tangent, inside the plot
+                 "label_y": NoEscape(f"{c - 0.05 * span:.3f}" if sign == "zero" else
+                                     f"{min(c + 0.1 * span, top - 0.1 * span):.3f}"),
+                 "anchor": NoEscape("north" if sign == "zero" else
+                                    "south west" if w < (lo + hi) / 2 else "south east")}
+                for w, c, m, sign in f["tangents"]]
+    colors = ["black", "orange!80!black", "teal", "violet"]
+    paths = [{"color": NoEscape(colors[i % 4]), "coords": coords(p), "start": coords(p[:1])}
+             for i, p in enumerate(f["paths"])]
+    surface = f["surface"]
+    balls = [{"color": NoEscape(colors[i % 4]), "coords": coords(b[::3]),
+              "start": coords(b[:1])} for i, b in enumerate(surface["balls"])]
+    p1, p2, _ = surface["at"]
+    cost = _pgf(f["poly"])
+    ticks = [k for k in range(math.ceil(lo), math.floor(hi) + 1) if k - lo > 0.6 and hi - k > 0.6]
+    return {"tangents": tangents, "paths": paths, "balls": balls, "table": None,
+            "xmin": NoEscape(f"{lo:g}"), "xmax": NoEscape(f"{hi:g}"),
+            "ymin": NoEscape(f"{bottom:.4f}"), "ymax": NoEscape(f"{top:.4f}"),
+            "cost": cost, "cost_tex": NoEscape(TexMath("matrix").print(f["cost_form"])),
+            "xticks3": NoEscape(",".join(map(str, ticks))), "at": coords([surface["at"]]),
+            "p1": NoEscape(f"{p1!r}"), "p2": NoEscape(f"{p2!r}"),
+            "cp1": NoEscape(f"({surface['cost_at_p1']!r})"),
+            "p1_tex": NoEscape(f"{p1:g}"), "p2_tex": NoEscape(f"{p2:g}")}
 
 
 _SQUARED_ERROR_TEX = {"half_sse": r"$\tfrac12\sum_k (t_k - y_k)^2$",
@@ -342,11 +372,19 @@ def _digits_figure(f: dict, d: int, seed: int) -> dict:
     digits = [{"cells": digit_cells(m["pixels"]),
                "caption": NoEscape(rf"true {m['true']}\\CE: {m['ce']}, SE: {m['se']}")}
               for m in f["misclassified"]]
+    line = f["threshold"]
+    ticks = [0, 0.2, 0.4, 0.6, 0.8, 1]  # and the questions' line, with no tick too close to it
+    if line is not None:
+        ticks = sorted([t for t in ticks if abs(t - line) > 0.06] + [line])
     return {"epochs": f["epochs"], "se_tex": NoEscape(_SQUARED_ERROR_TEX[f["squared_error"]]),
+            "threshold": NoEscape(f"{line:g}") if line is not None else None,
+            "percent": f"{100 * line:g}" if line is not None else "",
+            "yticks": NoEscape(",".join(f"{t:g}" for t in ticks)),
             "se_accuracy": coords(se["accuracy"]), "ce_accuracy": coords(ce["accuracy"]),
             "se_loss": coords(se["loss"]), "ce_loss": coords(ce["loss"]),
             "confusions": [matrix("Squared error", se), matrix("Cross-entropy", ce)],
             "digits": digits, "grid_columns": NoEscape("c" * len(grid["rates"])),
+            "grid_span": len(grid["rates"]) + 1,
             "grid_header": NoEscape(" & ".join(f"rate {r:g}" for r in grid["rates"])),
             "grid_rows": grid_rows, "conclusion": f["conclusion"], "epoch_rows": epoch_rows,
             "seed": seed, "table": None}
