@@ -7,7 +7,7 @@ import pytest
 
 from symbackprop.definitions import costexpr
 from symbackprop.definitions.definition import DefinitionError, parse
-from symbackprop.sheets import lessons
+from symbackprop.sheets import descent_lesson, lessons
 
 
 @pytest.mark.parametrize("text, coefficients", [
@@ -96,7 +96,7 @@ def test_the_slices_slopes_are_the_partial_derivatives_by_finite_differences():
     sheet = lessons.build(parse(TEACHERS))
     answers = {a.name: a.exact for a in sheet.answers}
     p1, p2, _ = sheet.figures["surface"]["at"]
-    assert (p1, p2) == (1.5, lessons.BALL)
+    assert (p1, p2) == (1.5, descent_lesson.BALL)
 
     def surface(a, b):
         return a**4 - 4 * a**2 - a + b**2
