@@ -274,3 +274,43 @@ def test_a_part_index_with_a_leading_zero_is_its_decimal_number_or_refused(tmp_p
     args = record.read_text().splitlines()
     assert args[args.index("--first-version") + 1] == "21", args
     assert args[args.index("--out") + 1] == "out/part-00010", args
+
+
+# --- added with the fixes: the same classes, at their other doors -----------------------------
+
+def test_a_title_cannot_swallow_the_practice_pages_script(tmp_path):
+    """Every JSON the project puts in a <script> goes through one escaping (formats.html's
+    script_json): the practice page's scheme as well as the SCORM launch page's data."""
+    text = re.sub(r"(?m)^title:.*$", 'title: "x <!--<script> & y"', BLOG.read_text())
+    (tmp_path / "t.yaml").write_text(text, encoding="utf-8")
+    result = run(["build", "t.yaml", "--format", "html", "--out", "out"], tmp_path)
+    assert result.code == 0, result.stderr
+    page = next((tmp_path / "out").glob("*-practice.html")).read_text(encoding="utf-8")
+    parser = _Scripts()
+    parser.feed(page)
+    assert len(parser.scripts) >= 2, len(parser.scripts)
+    for script in parser.scripts:
+        assert "<!--" not in script and not re.search(r"<script", script, re.I), script[:200]
+    data = [s for s in parser.scripts if s.lstrip().startswith("{")]  # the scheme, as JSON
+    assert data and not re.search("[<>&\u2028\u2029]", data[0]), data[0][:200]
+
+
+def test_train_in_python_is_held_to_the_same_steps_times_layers_bound():
+    from symbackprop.definitions.definition import parse
+
+    defn = parse("network: {layers: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1], activation: tanh, "
+                 "loss: sse}\n")
+    with pytest.raises(symbackprop.DefinitionError, match=r"steps: .*at most 500,000"):
+        symbackprop.train(defn, steps=60_000)
+    assert len(symbackprop.train(defn, steps=100).loss_history) == 101
+
+
+def test_a_definition_named_like_an_option_is_a_file_to_build_part(tmp_path):
+    """build-part.sh passes a DEFINITION of '-h' as the file ./-h, never as build's option."""
+    record = tmp_path / "record.txt"
+    proc = subprocess.run([str(CLUSTER / "build-part.sh"), "0", "-h", "4", "2", "out"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                          env=os.environ | {"SYMBACKPROP": str(_recorder(tmp_path)),
+                                            "RECORD": str(record)})
+    assert proc.returncode == 0, proc.stderr
+    assert record.read_text().splitlines()[:2] == ["build", "./-h"]
