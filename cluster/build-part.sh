@@ -24,6 +24,14 @@ for n in "$index" "$versions" "$part"; do
         ''|*[!0-9]*) echo "build-part.sh: '$n' is not a whole number" >&2; exit 2 ;;
     esac
 done
+# decimal, whatever its leading zeros (the shell's arithmetic reads 010 as octal, 08 not at all)
+index=${index#"${index%%[!0]*}"} versions=${versions#"${versions%%[!0]*}"}
+part=${part#"${part%%[!0]*}"}
+index=${index:-0} versions=${versions:-0} part=${part:-0}
+# a definition named like an option (-h, --help) is a file, never an option of build
+case $definition in
+    -*) definition=./$definition ;;
+esac
 first=$((index * part + 1))
 if [ "$part" -lt 1 ] || [ "$first" -gt "$versions" ]; then
     echo "build-part.sh: part $index of $part versions starts at version $first, past the" \

@@ -16,12 +16,48 @@ if [ "$#" -lt 4 ]; then
 fi
 definition=$1 versions=$2 part=$3 out=$4
 shift 4
+for n in "$versions" "$part"; do
+    case $n in
+        ''|*[!0-9]*) echo "build-with-parallel.sh: '$n' is not a whole number" >&2; exit 2 ;;
+    esac
+done
+# decimal, whatever its leading zeros (the shell's arithmetic reads 010 as octal)
+versions=${versions#"${versions%%[!0]*}"} part=${part#"${part%%[!0]*}"}
+if [ -z "$part" ] || [ -z "$versions" ]; then
+    echo "build-with-parallel.sh: a set of $versions versions in parts of $part builds nothing" >&2
+    exit 2
+fi
+case $out in
+    *'{'*) echo "build-with-parallel.sh: OUT '$out' holds '{', which GNU parallel reads as" \
+                "a replacement string in the logs' names" >&2; exit 2 ;;
+esac
+for word in "$definition" "$out" "$@"; do
+    case $word in
+        :::|::::|:::+|::::+)
+            echo "build-with-parallel.sh: '$word' is GNU parallel's separator of inputs, not an" \
+                 "argument it can pass on" >&2
+            exit 2 ;;
+    esac
+done
 here=$(cd "$(dirname "$0")" && pwd)
 parts=$(( (versions + part - 1) / part ))
 mkdir -p "$out/logs" "$out/set"
-seq 0 $((parts - 1)) | parallel --jobs "${PARALLEL_JOBS:-100%}" --halt now,fail=1 \
-    --joblog "$out/logs/joblog" --results "$out/logs/{}" \
-    "$here/build-part.sh" {} "$definition" "$versions" "$part" "$out" --jobs 1 "$@"
+# Every argument reaches build-part.sh as one word and is never read as code: parallel gets
+# each as an input of its own (after :::), which it quotes, whereas the words of a command are
+# joined with spaces and run by a shell, with any {...} in them read as a replacement string
+# ({= =} is Perl). The command holds no text of the user's, and --results names only input 2,
+# the part's index.
+count=$#
+while [ "$count" -gt 0 ]; do
+    word=$1
+    shift
+    set -- "$@" ::: "$word"
+    count=$((count - 1))
+done
+parallel --jobs "${PARALLEL_JOBS:-100%}" --halt now,fail=1 \
+    --joblog "$out/logs/joblog" --results "$out/logs/{2}" \
+    -q sh -c 'exec "$0" "$@"' ::: "$here/build-part.sh" ::: $(seq 0 $((parts - 1))) \
+    ::: "$definition" ::: "$versions" ::: "$part" ::: "$out" ::: --jobs ::: 1 "$@"
 # one folder of the whole set, for printing, marking and importing
 find "$out" -path "$out/part-*" -type f -exec mv -f -t "$out/set" {} +
 find "$out" -maxdepth 1 -name 'part-*' -type d -empty -delete

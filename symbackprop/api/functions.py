@@ -134,6 +134,9 @@ def train(defn, steps: int = 100, seed: int | None = None,
     if steps is None:
         raise TypeError("steps must be a whole number (an int), got NoneType")
     steps = _whole(steps, "steps", 0, definition.MAX_STEPS, defn.source)
+    too_long = definition.too_many_layer_steps(steps, defn.network.depth)
+    if too_long:  # refused before the first step, as train --steps refuses it
+        raise DefinitionError(defn.source, "steps", too_long)
     inst = _instance(defn, seed, version)
     if defn.layered or not defn.optimizer.plain:
         from ..engine import descent, trainreport

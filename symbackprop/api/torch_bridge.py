@@ -89,6 +89,11 @@ def plain_model(model, torch) -> None:
     twice (the engine's layers each have their own weights)."""
     from torch.nn.modules import module as torch_module
 
+    if type(model).forward is not torch.nn.Sequential.forward or \
+            type(model).__call__ is not torch.nn.Sequential.__call__:
+        raise DefinitionError(SOURCE, "model", f"{type(model).__name__} is a kind of "
+                              "nn.Sequential that may compute something else (its own forward); "
+                              "read here are its modules, one after another: use nn.Sequential")
     hooks = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks")
     if any(getattr(torch_module, f"_global{h}", None) for h in hooks):
         raise DefinitionError(SOURCE, "model", "a global module hook is registered "
@@ -97,6 +102,10 @@ def plain_model(model, torch) -> None:
     named = [("model", model)] + [(f"model[{i}]", m) for i, m in enumerate(model)]
     seen: dict[int, str] = {}
     for where, m in named:
+        if isinstance(m, torch.nn.modules.lazy.LazyModuleMixin) and \
+                m.has_uninitialized_params():  # its hook makes the weights: say that instead
+            raise DefinitionError(SOURCE, where, "its weights are not made yet (a lazy "
+                                  "module): run the model once, or give the module its sizes")
         if any(getattr(m, h, None) for h in hooks):
             raise DefinitionError(SOURCE, where, "has a hook (register_forward_hook or the "
                                   "like), which changes what the model computes; remove it")
@@ -114,17 +123,19 @@ def plain_model(model, torch) -> None:
             seen[id(tensor)] = f"{where}.{name}"
 
 
-def _readable(i: int, m, torch) -> None:
-    """A Linear whose weights are real numbers that can be read: not a subclass that may
-    compute something else, not lazy, not on the meta device, not complex."""
+def _readable(i: int, m, torch, kind=None, hint: str = _HINT) -> None:
+    """A Linear (or `kind`, such as nn.Conv2d) whose weights are real numbers that can be
+    read: not a subclass that may compute something else, not lazy, not on the meta device,
+    not complex. Judged from the tensors' dtype and device: no number is read."""
+    kind = kind or torch.nn.Linear
     where = f"model[{i}]"
     weight = m.weight
     if isinstance(weight, torch.nn.parameter.UninitializedParameter):
         raise DefinitionError(SOURCE, where, "its weights are not made yet (a lazy module): run "
-                              "the model once, or use nn.Linear with its sizes")
-    if type(m) is not torch.nn.Linear:
-        raise DefinitionError(SOURCE, where, f"{type(m).__name__} is a kind of nn.Linear that "
-                              f"may compute something else; {_HINT}")
+                              f"the model once, or use nn.{kind.__name__} with its sizes")
+    if type(m) is not kind:
+        raise DefinitionError(SOURCE, where, f"{type(m).__name__} is a kind of "
+                              f"nn.{kind.__name__} that may compute something else; {hint}")
     for name, tensor in (("weight", weight), ("bias", m.bias)):
         if tensor is None:
             continue

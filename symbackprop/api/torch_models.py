@@ -40,13 +40,13 @@ def from_torch(model, inputs, targets, loss: str = "cross_entropy",
 
     layers, specs = _read(model)
     engine_loss = _loss(specs, loss)
-    image = _image(inputs)
+    x, shape = _image(inputs)
     spec = {"title": title, "learning_rate": learning_rate,
-            "network": {"input": dict(zip(("channels", "height", "width"), image[1])),
+            "network": {"input": dict(zip(("channels", "height", "width"), shape)),
                         "layers": specs, "loss": engine_loss}}
-    shapes = _within_bounds(spec)
+    shapes = _within_bounds(spec)  # from the image's shape and the modules': nothing read yet
     _fits(model, layers, shapes)
-    spec["values"] = {"image": image[0], "targets": None, "layers": [
+    spec["values"] = {"image": x.detach().double().tolist(), "targets": None, "layers": [
         _numbers(module) for module in layers]}
     defn = Definition.from_dict(spec, source=SOURCE)  # checks the shapes before the targets
     spec["values"]["targets"] = _vector(targets, defn.network.shapes[-1][0], "targets")
@@ -70,6 +70,7 @@ def _read(model):
         if not type(m).__module__.startswith("torch.nn"):
             raise DefinitionError(SOURCE, where, f"{kind} is not supported; {_HINT}")
         if isinstance(m, nn.Conv2d):
+            torch_bridge._readable(i, m, torch, nn.Conv2d, _HINT)
             _plain_conv(m, where)
             layers.append(m)
             specs.append({"kind": "convolution", "filters": m.out_channels,
@@ -78,6 +79,7 @@ def _read(model):
                           "bias": "per_filter" if m.bias is not None else "none",
                           "activation": "identity"})
         elif isinstance(m, nn.Linear):
+            torch_bridge._readable(i, m, torch, nn.Linear, _HINT)
             layers.append(m)
             specs.append({"kind": "dense", "size": m.out_features, "activation": "identity",
                           "bias": "per_neuron" if m.bias is not None else "none"})
@@ -160,8 +162,9 @@ def _loss(specs: list[dict], loss: str) -> str:
     return torch_bridge.LOSSES[loss]
 
 
-def _image(inputs) -> tuple[list, tuple[int, int, int]]:
-    """The image as nested lists, and its (channels, height, width)."""
+def _image(inputs):
+    """The image as a tensor of real numbers, and its (channels, height, width); none of its
+    numbers is read here, so that the bounds are judged from the shape alone."""
     torch = _torch()
     x = inputs if isinstance(inputs, torch.Tensor) else torch.as_tensor(inputs)
     if x.dim() == 4 and x.shape[0] == 1:
@@ -169,7 +172,11 @@ def _image(inputs) -> tuple[list, tuple[int, int, int]]:
     if x.dim() != 3:
         raise DefinitionError(SOURCE, "inputs", "must be one image, (channels, height, "
                               f"width), got a tensor of shape {tuple(x.shape)}")
-    return x.detach().double().tolist(), tuple(int(n) for n in x.shape)
+    if x.is_meta:
+        raise DefinitionError(SOURCE, "inputs", "is on the meta device, which holds no numbers")
+    if x.is_complex():
+        raise DefinitionError(SOURCE, "inputs", "must be real numbers, not complex")
+    return x, tuple(int(n) for n in x.shape)
 
 
 def _within_bounds(spec: dict) -> tuple:
@@ -219,9 +226,13 @@ def compare_torch(model, inputs, targets, loss: str = "cross_entropy",
 
     result = derive(from_torch(model, inputs, targets, loss))
     weight = result.canonical(weight or next(iter(result.grad)))
-    run = _Autograd(model, result, loss)
-    gradients = tuple((p, g, run.grad(p)) for p, g in result.grad.items())
-    chain = tuple((n, v, run.part(n)) for n, v in result.derivation(weight).factors)
+    torch = _torch()
+    # on its own float64 copy, differentiable whatever the caller's mode (no_grad, a frozen
+    # model, inference_mode), as torch_bridge.compare_torch
+    with torch.inference_mode(False), torch.enable_grad():
+        run = _Autograd(model, result, loss)
+        gradients = tuple((p, g, run.grad(p)) for p, g in result.grad.items())
+        chain = tuple((n, v, run.part(n)) for n, v in result.derivation(weight).factors)
     return Comparison((result.loss, run.loss), gradients, weight, chain)
 
 
@@ -232,7 +243,11 @@ class _Autograd:
     def __init__(self, model, result, loss: str):
         torch = _torch()
         self.torch, self.result = torch, result
-        self.model = copy.deepcopy(model).double()
+        with torch.no_grad():  # a fresh float64 copy, requiring gradients (even if frozen)
+            self.model = copy.deepcopy(model).double()
+            for module in self.model.modules():
+                for name, p in list(module.named_parameters(recurse=False)):
+                    setattr(module, name, torch.nn.Parameter(p.detach().clone()))
         net, values = result.definition.network, result.verified.values
         c, h, w = net.shapes[0]
         self.x = torch.tensor([[[values[f"x[{k}][{i}][{j}]"] for j in range(1, w + 1)]

@@ -162,6 +162,9 @@ def cmd_train(args) -> int:
         return _train_on_data(defn, args)
     if args.steps is None:
         usage("train: give --steps N (or, for a definition with data:, --epochs N)")
+    too_long = definition.too_many_layer_steps(args.steps, defn.network.depth)
+    if too_long:  # refused before the first step, from the network's shape alone
+        raise DefinitionError(args.file, "--steps", too_long)
     inst = _instance(defn, args)
     if defn.layered or not defn.optimizer.plain:
         return _train_steps(defn, inst, args)

@@ -14,6 +14,7 @@ from .records import (
     MAX_CLAIMED_WORK,
     Network,
     parameters,
+    too_many_layer_steps,
 )
 from .yamlfile import Printed
 from .yamlfile import describe as _kind
@@ -96,7 +97,7 @@ class AskedReader(Reader):
                                                   else "") + " is too long to audit: at most "
                                   f"{MAX_CLAIMED_WORK} steps × parameters"
                                   + (" × examples" if self.examples else ""))
-                    if steps * network.depth > MAX_CLAIMED_LAYER_STEPS:
+                    if too_many_layer_steps(steps, network.depth):  # train's bound too
                         self.fail(k, f"{steps} steps of a network of {network.depth} layers is "
                                   f"too long to audit: at most {MAX_CLAIMED_LAYER_STEPS:,} "
                                   "steps × layers")

@@ -44,6 +44,7 @@ from .records import (  # noqa: F401 - a definition's bounds and parts, as they 
     MAX_EPOCHS,
     MAX_EXAMPLES,
     MAX_LAYER_SIZE,
+    MAX_LAYER_STEPS,
     MAX_LAYERS,
     MAX_LESSON_EPOCHS,
     MAX_LESSON_TRAINING,
@@ -60,6 +61,7 @@ from .records import (  # noqa: F401 - a definition's bounds and parts, as they 
     Network,
     Values,
     parameters,
+    too_many_layer_steps,
 )
 from .values import ValuesReader
 from .yamlfile import (  # noqa: F401 - part of what a definition is read with

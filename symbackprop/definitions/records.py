@@ -15,7 +15,9 @@ FORMS = ("scalar", "matrix")  # a worksheet's backpropagation: neuron by neuron,
 DEFAULT_TITLE = "Backpropagation, step by step"
 MAX_CLAIMED_STEPS = 100_000  # loss_after_steps / outputs_after_steps: seconds of training
 MAX_CLAIMED_WORK = 10_000_000  # and at most this many steps × parameters (× examples)
-MAX_CLAIMED_LAYER_STEPS = 500_000  # and steps × layers: each layer of a step costs its own
+MAX_LAYER_STEPS = 500_000  # steps × layers of training (train --steps, a claim's audit):
+# each layer of a step costs its own, about 25-45 µs, so at most about 20 s
+MAX_CLAIMED_LAYER_STEPS = MAX_LAYER_STEPS
 CONVENTIONS = {"delta": ("plus", "minus")}  # δ = +∂J/∂net (default) or −∂J/∂net (error = t − y)
 
 # Bounds on what a definition may ask of the machine, so that no file can hang or exhaust it.
@@ -133,3 +135,18 @@ def parameters(network: Network) -> int:
     weights = sum(a * b for a, b in zip(sizes, sizes[1:]))
     biases = {"none": 0, "shared": len(sizes) - 1, "per_neuron": sum(sizes[1:])}[network.bias]
     return weights + biases
+
+
+def too_many_layer_steps(steps: int, depth: int) -> str | None:
+    """Why `steps` steps of a network of `depth` layers are more work than is taken, or None:
+    judged before the first step.
+
+    >>> too_many_layer_steps(100_000, 2) is None
+    True
+    >>> too_many_layer_steps(100_000, 64)
+    '100,000 steps of a network of 64 layers is 6,400,000 steps × layers; at most 500,000 are taken'
+    """
+    if steps * depth <= MAX_LAYER_STEPS:
+        return None
+    return (f"{steps:,} steps of a network of {depth} layers is {steps * depth:,} steps × "
+            f"layers; at most {MAX_LAYER_STEPS:,} are taken")

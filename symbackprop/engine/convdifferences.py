@@ -92,7 +92,8 @@ class Line:
             up, down = at(self.h, True)[0], at(-self.h, True)[0]
         d1 = (up - down) / (2 * self.h)
         d2 = (at(self.h / 2, held)[0] - at(-self.h / 2, held)[0]) / self.h
-        return float((4 * d2 - d1) / 3), float(abs(d1 - d2) + 3 * self.dJ / self.h)
+        error = float(abs(d1 - d2) + 3 * self.dJ / self.h)
+        return float((4 * d2 - d1) / 3), error if error == error else float("inf")  # NaN: none
 
 
 def _pattern(inst: Instance, layers: list[cn.Layer]) -> bytes:

@@ -292,7 +292,11 @@ def magnitudes(inst: Instance, p: Params) -> tuple[Params, np.ndarray]:
     inputs = [Layer(None, np.abs(x))] + sizes
     scaled = [Layer(v.net, inputs[l + 1].out, v.first) for l, v in enumerate(layers)]
     grads, dx, _ = backward(inst, p, scaled, np.abs(x), delta, slope, absolute=True)
-    return grads, dx
+    # a size that overflowed (inf·0 is NaN: a kernel entry of 1e300 times a pixel of 0) bounds
+    # nothing: it is infinite, as numeric.as_bound makes it for a dense network
+    bounded = Params([None if w is None else numeric.as_bound(w) for w in grads.weights],
+                     [None if b is None else numeric.as_bound(b) for b in grads.biases])
+    return bounded, numeric.as_bound(dx)
 
 
 def rounding(inst: Instance, p: Params) -> float:
@@ -319,7 +323,7 @@ def rounding(inst: Instance, p: Params) -> float:
             continue
         scale = sizes[l].net if sizes[l].net is not None else sizes[l].out
         units += (terms + 1) * float(np.sum(np.abs(seen[l]) * scale))
-    return 8 * units
+    return float(numeric.as_bound(np.float64(8 * units)))  # NaN (overflow): no bound, inf
 
 
 # --- parameters as one vector ------------------------------------------------------------

@@ -207,12 +207,12 @@ def magnitudes(inst: Instance, p: Params) -> Params:
                       * 2 * sizes[l - 1].net)
         actual = (back @ actual) * slope
     deltas.reverse()
-    dW = [_bound(np.outer(d, a)) for d, a in zip(deltas, ins)]
-    db = [_bound(d.sum(keepdims=True) if inst.network.bias == "shared" else d) for d in deltas]
+    dW = [as_bound(np.outer(d, a)) for d, a in zip(deltas, ins)]
+    db = [as_bound(d.sum(keepdims=True) if inst.network.bias == "shared" else d) for d in deltas]
     return Params(dW, None if p.b is None else db)
 
 
-def _bound(size: np.ndarray) -> np.ndarray:
+def as_bound(size: np.ndarray) -> np.ndarray:
     """A size that overflowed (inf·0 is NaN) bounds nothing: it is infinite, not a refusal."""
     return np.where(np.isnan(size), np.inf, size)
 

@@ -118,17 +118,35 @@ def proof_view(p) -> dict:
     return {"title": p.title, "given": p.given, "steps": steps}
 
 
+# What JSON may not hold inside a <script>: '</script' ends it, '<!--' with '<script' sends the
+# HTML parser into the script's "double escaped" state (the element then swallows the scripts
+# after it), '&' and '>' for the same reasons in XHTML and old parsers, and U+2028/U+2029, which
+# end a line in JavaScript before ES2019. JSON has them only inside strings, where \uXXXX is
+# the same text.
+_SCRIPT_UNSAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
+                                "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def script_json(value, **dumps) -> Markup:
+    """`value` as JSON that is inert inside <script type="application/json">: every <, >, &,
+    U+2028 and U+2029 written as its \\u escape.
+
+    >>> print(script_json({"title": "x <!--<script> & </script>"}))
+    {"title": "x \\u003c!--\\u003cscript\\u003e \\u0026 \\u003c/script\\u003e"}
+    """
+    return Markup(json.dumps(value, allow_nan=False, **dumps).translate(_SCRIPT_UNSAFE))
+
+
 def page(title, tag, student, decimals, scheme, sections, **parts) -> str:
     """The page around its sections: header, instructions, figures, Check button, script."""
     defaults = {"network_words": "", "diagram": "", "diagram_caption": "", "given": [],
                 "figures": [], "proofs": [], "lead": "", "header": None}
-    payload = json.dumps(scheme, allow_nan=False, separators=(",", ":"))
     instructions = parts.pop("instructions", INSTRUCTIONS).format(d=decimals)
     return _environment().get_template("practice.html.j2").render(
         title=title, tag=tag, student=student, sections=sections,
         instructions=instructions, css=_asset("practice.css"),
         script=_asset("practice.js"),
-        scheme_json=Markup(payload.replace("</", "<\\/")),  # never ends its <script> early
+        scheme_json=script_json(scheme, separators=(",", ":")),  # inert in its <script>
         **(defaults | parts))
 
 

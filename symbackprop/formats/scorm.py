@@ -16,13 +16,12 @@ also an ordinary practice page: opened on its own, offline, it works as any does
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from xml.sax.saxutils import escape, quoteattr
 
 from markupsafe import Markup
 
-from .html import _environment
+from .html import _environment, script_json
 from .tex import template_dir
 
 LAUNCH = "index.html"
@@ -67,10 +66,10 @@ def launch_page(title: str, versions: list[dict], standard: str, pass_mark: floa
     """index.html: `versions` are {stem, id (the scheme's), title} in the set's order."""
     listed = [{"stem": v["stem"], "id": v["id"], "title": v["title"],
                "file": page_name(v["stem"])} for v in versions]
-    data = json.dumps({"standard": standard, "passMark": pass_mark, "versions": listed},
-                      ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    data = script_json({"standard": standard, "passMark": pass_mark, "versions": listed},
+                       ensure_ascii=False, separators=(",", ":"))
     return _environment().get_template("scorm-launch.html.j2").render(
-        title=title, versions=listed, package_json=Markup(data.replace("</", "<\\/")),
+        title=title, versions=listed, package_json=data,
         script=Markup(_script("scorm-launch.js")))
 
 
