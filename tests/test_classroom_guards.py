@@ -179,3 +179,18 @@ def test_pages_fit_the_window_and_diagram_labels_do_not_overlap(width, built, fe
         driver.quit()
     assert problems == {}
     assert words == {}
+
+
+def test_every_line_of_working_a_key_holds_reads_back_as_mathematics(built):
+    """check, the feedback pages and Moodle print a blank's line from the key's forms: each
+    must read back (a prime's flag, σ applied, nested equations), else they fall back to the
+    canonical names a student cannot read."""
+    from symbackprop.sheets import forms_json
+
+    lines = 0
+    for key in sorted(built.glob("*-key.json")):
+        for answer in json.loads(key.read_text(encoding="utf-8"))["answers"]:
+            if "shown" in answer:
+                forms_json.from_json(answer["shown"])
+                lines += 1
+    assert lines > 300
