@@ -14,10 +14,8 @@ superscripts where Unicode has them.
 
 from __future__ import annotations
 
+import functools
 import re
-
-import sympy as sp
-from sympy.printing.str import StrPrinter
 
 from ..sheets import forms
 from ..sheets.notation import symbol_of
@@ -131,23 +129,30 @@ def _leads_negative(form) -> bool:
     return _negative(form.items[0]) if isinstance(form, forms.Ops) else False
 
 
-class _Words(StrPrinter):
-    """SymPy's text printer, as a person writes the mathematics: · and −, ², ln."""
-
-    def _print_Mul(self, expr):
-        return super()._print_Mul(expr).replace("*", "·")
-
-    def _print_Pow(self, expr, rational=False):
-        base, exponent = expr.as_base_exp()
-        if exponent.is_Integer and 1 < exponent < 10:
-            return self.parenthesize(base, 100) + str(exponent).translate(_SUPERSCRIPTS)
-        return super()._print_Pow(expr, rational)
-
-    def _print_log(self, expr):
-        return f"ln({self._print(expr.args[0])})"
-
-
-def expression(expr: sp.Expr) -> str:
+def expression(expr) -> str:
     """A SymPy expression as plain text: out·(1 − out), 1 − out², −t/out."""
-    text = _Words().doprint(expr)
+    text = _words().doprint(expr)
     return re.sub(r"(?<=[\s(])-|^-", "−", text.replace(" - ", " − "))
+
+
+@functools.cache
+def _words():
+    # SymPy is imported here, not above: `check` prints a key's forms and never needs it
+    from sympy.printing.str import StrPrinter
+
+    class _Words(StrPrinter):
+        """SymPy's text printer, as a person writes the mathematics: · and −, ², ln."""
+
+        def _print_Mul(self, expr):
+            return super()._print_Mul(expr).replace("*", "·")
+
+        def _print_Pow(self, expr, rational=False):
+            base, exponent = expr.as_base_exp()
+            if exponent.is_Integer and 1 < exponent < 10:
+                return self.parenthesize(base, 100) + str(exponent).translate(_SUPERSCRIPTS)
+            return super()._print_Pow(expr, rational)
+
+        def _print_log(self, expr):
+            return f"ln({self._print(expr.args[0])})"
+
+    return _Words()

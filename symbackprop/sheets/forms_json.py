@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 
-from .expressions import form_of
 from .forms import (
     Apply,
     Equation,
@@ -37,6 +36,8 @@ def to_json(form: Form):
     ['Equation', [['Name', 'J'], ['Number', 0.25, 4, None]]]
     """
     if isinstance(form, Expr):
+        from .expressions import form_of  # SymPy: only a key's writer needs it, never check
+
         return to_json(form_of(form.expr, example=form.example))
     out = [type(form).__name__]
     for value in vars(form).values():
