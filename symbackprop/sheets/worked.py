@@ -23,6 +23,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 
+from ..definitions.rounding import rounded as sheet_rounded
 from ..marking import rounding
 from ..marking.key import MISTAKES
 from ..marking.scheme import evaluate
@@ -91,7 +92,7 @@ class Worked:
                                                                       self.exact.__getitem__)
         if value is None or exact is None:  # √0 or ln 0 of numbers rounded away to nothing
             raise Unworkable(f"{name} cannot be worked from the rounded numbers")
-        value = round(value, d) + 0.0
+        value = sheet_rounded(value, d)
         self.key[name], self.exact[name] = value, exact
         a = Answer(label(len(self.answers)), name, value, exact)
         self.answers.append(a)
