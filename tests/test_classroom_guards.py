@@ -220,8 +220,9 @@ def _worth(form) -> float:
         return {"σ": lambda x: 1 / (1 + math.exp(-x)), "ln": math.log, "exp": math.exp,
                 "tanh": math.tanh, "√": math.sqrt, "max": max}[form.function](*args)
     if isinstance(form, f.Ops):
-        terms, sign, product = [], 1.0, _worth(form.items[0])
-        for op, item in zip(form.ops, form.items[1:]):
+        items, ops = _as_printed(form)
+        terms, sign, product = [], 1.0, _worth(items[0])
+        for op, item in zip(ops, items[1:]):
             if op in ("·", "×", ""):
                 product *= _worth(item)
             elif op in ("+", "−"):
@@ -231,6 +232,24 @@ def _worth(form) -> float:
                 raise ValueError(op)
         return math.fsum(terms + [sign * product])
     raise ValueError(type(form).__name__)
+
+
+def _as_printed(form):
+    """The items and operators of a row as the printers set it: a row inside a row without
+    brackets (a Group) is read straight through, as a student reads the page."""
+    from symbackprop.sheets import forms as f
+
+    items, ops = [], []
+    for i, item in enumerate(form.items):
+        if i:
+            ops.append(form.ops[i - 1])
+        if isinstance(item, f.Ops):
+            inner, inner_ops = _as_printed(item)
+            items += inner
+            ops += inner_ops
+        else:
+            items.append(item)
+    return items, ops
 
 
 def test_every_line_of_working_comes_to_the_answer_it_prints(built):
