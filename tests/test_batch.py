@@ -120,7 +120,8 @@ def test_text_shows_each_example_then_the_sum(write):
     out = _cli("derive", str(write(BATCH)), "--param", "W[2][1][1]")
     assert out.returncode == 0, out.stderr
     text = out.stdout
-    for line in ("Example 1", "Example 2", "Loss (half_sse): J@1 = ", "Batch loss: J = J@1 + J@2",
+    for line in ("Example 1", "Example 2", "Loss J@1 = ½Σ(t − out)² = ",
+                 "Batch loss: J = J@1 + J@2",
                  "dJ/dW[2][1][1] = dJ@1/dW[2][1][1] + dJ@2/dW[2][1][1]",
                  "example 2: dJ@2/dW[2][1][1] = dJ@2/dnet[2][1]@2 · out[1][1]@2 = "):
         assert line in text, line

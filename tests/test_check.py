@@ -231,9 +231,34 @@ def test_cli_text_report_shows_first_wrong_step_with_working(key_file, tmp_path,
     out = capsys.readouterr()
     lines = out.out.splitlines()
     first = next(i for i, line in enumerate(lines) if line.startswith("First wrong step"))
-    assert "dJ/dout[1][1]" in lines[first] and "one_path_only" in "\n".join(lines[first:first + 3])
-    assert "dJ/dout[1][1] = dJ/dout[1][1] via net[2][1] + dJ/dout[1][1] via net[2][2]" in out.out
+    # the quantity as the sheet prints it, never its canonical name
+    assert "(r) ∂J/∂out⁽¹⁾₁:" in lines[first] and "dJ/dout[1][1]" not in out.out
+    assert "one_path_only" in "\n".join(lines[first:first + 3])
+    working = lines[first + 1]
+    assert working.startswith("  working: ∂J/∂out⁽¹⁾₁ = (∂J/∂out⁽²⁾₁·") and " + (−" in working
     assert "line" in out.err and "'abc' is not a number" in out.err
+
+
+def test_cli_text_report_counts_the_blanks_answered_and_lists_only_those(key_file, tmp_path,
+                                                                         capsys):
+    key = json.loads(key_file.read_text())
+    first = key["answers"][:3]
+    path = tmp_path / "answers.txt"
+    path.write_text("".join(f"{a['label']} = {a['value']}\n" for a in first))
+    assert main(["check", str(key_file), str(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    n = len(key["answers"])
+    assert lines[0] == (f"3 of {n} blanks answered: 3 correct, 0 too few decimals, "
+                        "0 carried forward, 0 incorrect.")
+    listed = [line for line in lines if line.startswith("(")]
+    assert [line[:4] for line in listed] == ["(a) ", "(b) ", "(c) "]
+    assert lines[-1] == f"{n - 3} not answered: (d) to ({key['answers'][-1]['label']}) " \
+        "(check --all lists them)"
+    assert main(["check", str(key_file), str(path), "--all"]) == 0
+    every = [line for line in capsys.readouterr().out.splitlines() if line.startswith("(")]
+    assert len(every) == n and every[3].rstrip().endswith("missing")
+    # labels line up: every quantity starts in the same column
+    assert len({line.index(")") for line in every}) == 1
 
 
 def test_cli_reads_standard_input(key_file, monkeypatch, capsys):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import random
 import re
 import shutil
@@ -179,3 +180,97 @@ def test_pages_fit_the_window_and_diagram_labels_do_not_overlap(width, built, fe
         driver.quit()
     assert problems == {}
     assert words == {}
+
+
+def test_every_line_of_working_a_key_holds_reads_back_as_mathematics(built):
+    """check, the feedback pages and Moodle print a blank's line from the key's forms: each
+    must read back (a prime's flag, σ applied, nested equations), else they fall back to the
+    canonical names a student cannot read."""
+    from symbackprop.sheets import forms_json
+
+    lines = 0
+    for key in sorted(built.glob("*-key.json")):
+        for answer in json.loads(key.read_text(encoding="utf-8"))["answers"]:
+            if "shown" in answer:
+                forms_json.from_json(answer["shown"])
+                lines += 1
+    assert lines > 300
+
+
+def _worth(form) -> float:
+    """What a line of working, the numbers put in, comes to, read as a student reads it (a
+    product before a sum; σ, ln, e, tanh and √ as they are). A form with a letter in it has no
+    worth: ValueError."""
+    from symbackprop.sheets import forms as f
+
+    if isinstance(form, f.Number):
+        return form.value
+    if isinstance(form, f.Group):
+        return _worth(form.x)
+    if isinstance(form, f.Neg):
+        return -_worth(form.x)
+    if isinstance(form, f.Frac):
+        return _worth(form.numerator) / _worth(form.denominator)
+    if isinstance(form, f.Power):
+        base = math.e if isinstance(form.base, f.Symbol) and form.base.letter == "e" \
+            else _worth(form.base)
+        return base ** _worth(form.exponent)
+    if isinstance(form, f.Apply):
+        args = [_worth(a) for a in form.arguments]
+        return {"σ": lambda x: 1 / (1 + math.exp(-x)), "ln": math.log, "exp": math.exp,
+                "tanh": math.tanh, "√": math.sqrt, "max": max}[form.function](*args)
+    if isinstance(form, f.Ops):
+        items, ops = _as_printed(form)
+        terms, sign, product = [], 1.0, _worth(items[0])
+        for op, item in zip(ops, items[1:]):
+            if op in ("·", "×", ""):
+                product *= _worth(item)
+            elif op in ("+", "−"):
+                terms.append(sign * product)
+                sign, product = (1.0 if op == "+" else -1.0), _worth(item)
+            else:
+                raise ValueError(op)
+        return math.fsum(terms + [sign * product])
+    raise ValueError(type(form).__name__)
+
+
+def _as_printed(form):
+    """The items and operators of a row as the printers set it: a row inside a row without
+    brackets (a Group) is read straight through, as a student reads the page."""
+    from symbackprop.sheets import forms as f
+
+    items, ops = [], []
+    for i, item in enumerate(form.items):
+        if i:
+            ops.append(form.ops[i - 1])
+        if isinstance(item, f.Ops):
+            inner, inner_ops = _as_printed(item)
+            items += inner
+            ops += inner_ops
+        else:
+            items.append(item)
+    return items, ops
+
+
+def test_every_line_of_working_comes_to_the_answer_it_prints(built):
+    """A key's working with the numbers put in must come to its answer as printed, read as a
+    student reads it: a lost bracket (½·0.9 − 0.3899·0.9 − 0.3899 for ½(0.9 − 0.3899)²) reads
+    as another number."""
+    from symbackprop.sheets import forms, forms_json
+
+    checked, wrong = 0, []
+    for key in sorted(built.glob("*-key.json")):
+        for answer in json.loads(key.read_text(encoding="utf-8"))["answers"]:
+            line = forms_json.from_json(answer["shown"]) if "shown" in answer else None
+            if not isinstance(line, forms.Equation) or len(line.sides) < 3:
+                continue
+            try:
+                worth = _worth(line.sides[-2])
+            except (ValueError, KeyError, TypeError, ZeroDivisionError):
+                continue  # a side with names in it: the general form, not the numbers
+            checked += 1
+            if not math.isclose(worth, answer["value"], rel_tol=2e-3, abs_tol=2e-3) and not \
+                    math.isclose(worth, answer["exact"], rel_tol=2e-3, abs_tol=2e-3):
+                wrong.append((key.name, answer["label"], worth, answer["value"]))
+    assert wrong == []
+    assert checked > 300

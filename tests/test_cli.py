@@ -45,7 +45,7 @@ def test_derive_text_shows_chain_factors_and_values(capsys):
     assert main(["derive", BLOG, "--param", "W[1][1][1]"]) == 0
     text = capsys.readouterr().out
     assert "dJ/dout[1][1] = Σ_i dJ/dnet[2][i] · W[2][i][1] = 0.0363503064" in text
-    assert "dout[2][2]/dnet[2][2] = out*(1 - out) = out[2][2]*(1 - out[2][2]) = 0.175510053" in text
+    assert "dout[2][2]/dnet[2][2] = out·(1 − out) = out[2][2]·(1 − out[2][2]) = 0.175510053" in text
     assert "= 0.000438567734" in text
     assert "W[1][1][1] (w1): 0.15 → 0.149780716" in text
 

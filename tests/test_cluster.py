@@ -67,7 +67,9 @@ def test_gnu_parallel_builds_the_parts_with_the_bytes_of_one_build(small_set, tm
     # the set's own files: a class-set PDF a part, and Moodle's questions split by part
     assert sorted(set(gathered) - per_version) == sorted(
         ["small-set-class-set-v01-v02.pdf", "small-set-class-set-v03-v04.pdf",
-         "small-set-class-set-v05-v05.pdf", "small-set-moodle.xml",
+         "small-set-class-set-v05-v05.pdf", "small-set-class-set-keys-v01-v02.pdf",
+         "small-set-class-set-keys-v03-v04.pdf", "small-set-class-set-keys-v05-v05.pdf",
+         "small-set-moodle.xml",
          "small-set-moodle-v03-v04.xml", "small-set-moodle-v05-v05.xml"]
         + [n for n in gathered if n.endswith(".log")])
 
@@ -158,7 +160,7 @@ def test_a_slurm_task_builds_its_part(small_set, tmp_path):
     assert sorted(p.name for p in (out / "part-00002").iterdir()) == sorted(
         ["small-set-v05-worksheet.tex", "small-set-v05-worksheet.pdf", "small-set-v05-key.tex",
          "small-set-v05-key.pdf", "small-set-v05-key.json", "small-set-v05-practice.html",
-         "small-set-class-set-v05-v05.pdf"])
+         "small-set-class-set-v05-v05.pdf", "small-set-class-set-keys-v05-v05.pdf"])
 
 
 # --- Kubernetes ----------------------------------------------------------------------------

@@ -181,7 +181,7 @@ def test_derive_steps_of_momentum_show_the_velocity(tmp_path, capsys):
     assert main(["derive", str(path), "--param", "w5", "--steps", "2"]) == 0
     out = capsys.readouterr().out
     assert "After 2 momentum steps (η = 0.5; μ = 0.9):" in out
-    assert "velocity_2 W[2][1][1] = μ*v + g = 0.9*velocity_1 W[2][1][1] + g_2 W[2][1][1] = " \
+    assert "velocity_2 W[2][1][1] = μ·v + g = 0.9·velocity_1 W[2][1][1] + g_2 W[2][1][1] = " \
         in out
     assert main(["derive", str(path), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)

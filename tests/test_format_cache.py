@@ -220,8 +220,9 @@ def test_a_set_built_in_parts_is_the_set_built_at_once(tmp_path):
                  "--out", str(tmp_path / "one")]) == 0
     assert main([*common, "--first-version", "3", "--out", str(tmp_path / "two")]) == 0
     whole, one, two = (files(tmp_path / n) for n in ("all", "one", "two"))
-    assert whole.pop("set-class-set.pdf") and one.pop("set-class-set-v01-v02.pdf")
-    assert two.pop("set-class-set-v03-v05.pdf")
+    for kind in ("class-set", "class-set-keys"):
+        assert whole.pop(f"set-{kind}.pdf") and one.pop(f"set-{kind}-v01-v02.pdf")
+        assert two.pop(f"set-{kind}-v03-v05.pdf")
     assert set(one) | set(two) == set(whole) and not set(one) & set(two)
     for name, data in {**one, **two}.items():
         assert data == whole[name], name

@@ -217,9 +217,12 @@ def test_class_set_of_a_hostile_file_name(tmp_path, name):
     out = tmp_path / "out"
     made = {p.name for p in out.iterdir()}
     parts = [f"{stem}-v0{v}-{k}.pdf" for k in ("worksheet", "key") for v in (1, 2)]
-    assert made == {f"{stem}-class-set.pdf"} | set(parts) | {
+    assert made == {f"{stem}-class-set.pdf", f"{stem}-class-set-keys.pdf"} | set(parts) | {
         f"{stem}-v0{v}-{k}" for v in (1, 2) for k in ("worksheet.tex", "key.tex", "key.json")}
-    assert _pages(out / f"{stem}-class-set.pdf") == sum(_pages(out / p) for p in parts)
+    for kind, file in (("worksheet", "class-set"), ("key", "class-set-keys")):
+        pages = [_pages(out / p) for p in parts if p.endswith(f"-{kind}.pdf")]
+        # duplex: a PDF of an odd number of pages is followed by a blank one
+        assert _pages(out / f"{stem}-{file}.pdf") == sum(n + n % 2 for n in pages)
 
 
 def _pages(path: Path) -> int:

@@ -97,6 +97,13 @@ def _is_negative_number(el: ET.Element) -> bool:
         kids[0].text == "−" and kids[1].tag == f"{M}mn"
 
 
+def _leads_with_a_negative_number(el: ET.Element) -> bool:
+    """−0.37 itself, or a row that starts with it (−0.37 · 0.75): what follows + reads so."""
+    while not _is_negative_number(el) and el.tag == f"{M}mrow" and len(el):
+        el = el[0]
+    return _is_negative_number(el)
+
+
 def test_a_negative_number_after_an_operator_is_in_parentheses(maths):
     binary = {"·", "+", "−", "×", "⊙"}
     for name, m in _all(maths):
@@ -104,7 +111,19 @@ def test_a_negative_number_after_an_operator_is_in_parentheses(maths):
             kids = list(row)
             for a, b in zip(kids, kids[1:]):
                 if a.tag == f"{M}mo" and a.text in binary:
-                    assert not _is_negative_number(b), (name, ET.tostring(row, encoding="unicode"))
+                    assert not _leads_with_a_negative_number(b), (
+                        name, ET.tostring(row, encoding="unicode"))
+
+
+def test_a_product_that_starts_negative_after_a_plus_is_parenthesized_by_every_printer():
+    """0.18·0.48 + (−0.37)·0.75, never + −0.37·0.75 (nor TeX's + {-0.37} \\cdot 0.75)."""
+    product = f.Ops((f.Number(-0.37), f.Number(0.75)), ("·",))
+    line = f.Ops((f.Ops((f.Number(0.18), f.Number(0.48)), ("·",)), product), ("+",))
+    assert PlainText()(line) == "0.18·0.48 + (−0.37)·0.75"
+    assert TexMath("matrix").print(line) == r"0.18 \cdot 0.48 + ({-0.37}) \cdot 0.75"
+    m = ET.fromstring(MathML().math(line))
+    plus = [k for k in m.iter(f"{M}mo") if k.text == "+"]
+    assert len(plus) == 1 and "(" in _text(m) and _text(m).index("(") > _text(m).index("+")
 
 
 def test_the_printer_parenthesizes_a_negative_factor_itself():

@@ -210,21 +210,22 @@ def test_forms_are_written_as_the_rules_are():
                 inputs=[1.0, 0.5], weights=[[[0.5, 0.2], [-0.5, -0.2]], [[0.3, 0.4]]],
                 biases=[[0.1], [0.2]])
     text = report.text(r)
-    assert "dJ/dout[2][1] = 2(out - t) = 2(out[2][1] - t[1]) = " in text
+    assert "dJ/dout[2][1] = 2(out − t) = 2(out[2][1] − t[1]) = " in text
     assert "2*out" not in text and "Heaviside" not in text
     assert "dout[1][1]/dnet[1][1] = ReLU'(net) = ReLU'(net[1][1]) = 1 (net[1][1] > 0)" in text
     assert "dout[1][2]/dnet[1][2] = ReLU'(net) = ReLU'(net[1][2]) = 0 (net[1][2] < 0)" in text
     assert "dout[2][1]/dnet[2][1] = 1\n" in text and "= 1 = 1" not in text
     # one neuron above: the single path, no sum
     assert "dJ/dout[1][1] = dJ/dnet[2][1] · W[2][1][1] = " in text
-    assert "sum over" not in text and "Σ" not in text.split("Gradients")[0]
+    deltas = text.split("Deltas")[1].split("Gradients")[0]  # the loss's own Σ is above them
+    assert "sum over" not in text and "Σ" not in deltas
     assert "dJ/dW[1][2][1] = dJ/dnet[1][2] · dnet[1][2]/dW[1][2][1]\n" \
            "  dJ/dnet[1][2] = 0 (δ above)" in text
 
 
 def test_mse_keeps_its_two_over_n():
     text = report.text(_result(*NETWORKS[4]))
-    assert "dJ/dout[2][1] = 2(out - t)/n = 2(out[2][1] - t[1])/2 = " in text
+    assert "dJ/dout[2][1] = 2(out − t)/n = 2(out[2][1] − t[1])/2 = " in text
 
 
 def test_a_softmax_layers_shared_bias_is_exactly_zero():
@@ -241,7 +242,7 @@ def test_terms_that_cancel_in_exact_decimals_print_zero():
                 weights=[[[0.1]]])
     assert r.grads["W[1][1][1]"] != 0
     assert _final(report.derivation_text(r, "W[1][1][1]")) == 0
-    assert "dJ/dout[1][1] = out - t = out[1][1] - t[1] = 0\n" in report.text(r)
+    assert "dJ/dout[1][1] = out − t = out[1][1] − t[1] = 0\n" in report.text(r)
     assert report.as_json(r)["deltas"] == [[0.0]]
 
 

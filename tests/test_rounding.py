@@ -171,3 +171,31 @@ def test_mark_gives_too_few_decimals_the_teachers_credit(points_rounded, expecte
     summary = (tmp_path / "marks" / "summary.csv").read_text().splitlines()
     header = summary[0].split(",")
     assert summary[1].split(",")[header.index("too_few_decimals")] == "1"
+
+
+TIE = """title: A tie
+network: {layers: [2, 1], activation: identity, loss: half_sse, bias: per_neuron}
+optimizer: {name: adam}
+learning_rate: 0.1
+decimals: 6
+values: {inputs: [0.75, 0.53], targets: [0.968], weights: [[[0.4, -0.15]]], biases: [[-0.09]]}
+"""
+
+
+def test_an_exact_half_is_rounded_away_from_zero_and_either_neighbour_is_right(tmp_path):
+    """m = 0.1·g = 0.1·(−0.628125) = −0.0628125 exactly (g = δ·x₁ = −0.8375·0.75): the key
+    prints −0.062813, as a pencil rounds it (Python's round() of the binary number gave
+    −0.062812, and marked the pencil wrong); a student who rounded the half the other way
+    is right too."""
+    (path := tmp_path / "tie.yaml").write_text(TIE, encoding="utf-8")
+    key = classset.key(parse(TIE, str(path)), None, None)
+    by = {a["name"]: a for a in key["answers"]}
+    g, m = by["g@1 w1"], by["m@1 w1"]
+    assert g["value"] == -0.628125 and math.isclose(m["exact"], -0.0628125, rel_tol=1e-12)
+    assert m["value"] == -0.062813
+    k = Key.from_json(json.loads(json.dumps(key)))
+    for typed in (-0.062813, -0.062812):
+        marks = {x.name: x for x in mark(k, {g["label"]: g["value"], m["label"]: typed})}
+        assert marks["m@1 w1"].verdict == "correct", (typed, marks["m@1 w1"])
+    marks = {x.name: x for x in mark(k, {m["label"]: -0.062814})}
+    assert marks["m@1 w1"].verdict != "correct"

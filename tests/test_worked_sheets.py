@@ -208,7 +208,8 @@ def test_check_names_adams_known_mistakes():
     blanks = {b["name"]: b for b in key.scheme["blanks"]}
     rule = next(r for r in blanks["m@2 w1"]["mistakes"] if r["diagnosis"] == "old_gradient")
     old = check.scheme.evaluate(rule["candidates"][0], lambda n: by[n]["value"])
-    marks = {m.name: m for m in check.mark(key, {by["m@2 w1"]["label"]: round(old, 6)})}
+    d = key.scheme["decimals"]
+    marks = {m.name: m for m in check.mark(key, {by["m@2 w1"]["label"]: round(old, d)})}
     assert marks["m@2 w1"].diagnosis == "old_gradient"
 
 
@@ -223,7 +224,8 @@ def test_epsilon_inside_the_root_is_named_where_it_shows(tmp_path):
     rule = next(r for r in blanks["new@1 w1"]["mistakes"]
                 if r["diagnosis"] == "epsilon_inside_root")
     wrong = check.scheme.evaluate(rule["candidates"][0], lambda n: by[n]["value"])
-    marks = {m.name: m for m in check.mark(key, {by["new@1 w1"]["label"]: round(wrong, 6)})}
+    d = key.scheme["decimals"]
+    marks = {m.name: m for m in check.mark(key, {by["new@1 w1"]["label"]: round(wrong, d)})}
     assert marks["new@1 w1"].diagnosis == "epsilon_inside_root"
 
 

@@ -40,7 +40,7 @@ def main(args) -> int:
     if args.json:
         print(strict_json({"answers": [m.as_json() for m in marks], "score": score}, args.key))
     else:
-        print(_check_text(marks, score, key))
+        print(_check_text(marks, score, key, args.all))
     return 0
 
 
@@ -157,20 +157,66 @@ def _ask(key) -> tuple[dict[str, float], list[str]]:
 MAX_TRIES = 5  # of one answer, before it is skipped
 
 
-def _check_text(marks, score, key) -> str:
-    lines = [", ".join(f"{n} {v.replace('_', ' ')}" for v, n in score.items())]
+def _check_text(marks, score, key, every: bool = False) -> str:
+    """What a student reads: how many blanks were answered and how they fared, the first
+    wrong step with its working, then each answered blank (every blank with --all), its
+    quantity printed as the sheet prints it."""
+    answered = [m for m in marks if m.verdict != "missing"]
+    counts = ", ".join(f"{score[v]} {v.replace('_', ' ')}" for v in score if v != "missing")
+    lines = [f"{len(answered)} of {len(marks)} blanks answered: {counts}."]
+    shown, working = _quantities(key)
     wrong = [m for m in marks if m.verdict == "incorrect"]
     if wrong:
         first = wrong[0]
-        lines += ["", f"First wrong step: ({first.label}) {first.name}: you wrote {first.given}, "
-                  f"{first.message}" + (f" [{first.diagnosis}]" if first.diagnosis else ""),
-                  f"  working: {first.working}"]
-    lines.append("")
-    for m in marks:
+        lines += ["", f"First wrong step: ({first.label}) {shown.get(first.label, first.name)}: "
+                  f"you wrote {first.given:g}, {first.message}"
+                  + (f" [{first.diagnosis}]" if first.diagnosis else ""),
+                  f"  working: {working.get(first.label, first.working)}"]
+    listed = marks if every else answered
+    width = max((len(m.label) for m in listed), default=1) + 2
+    names = max((len(shown.get(m.label, m.name)) for m in listed), default=0)
+    if listed:
+        lines.append("")
+    for m in listed:
         given = "" if m.given is None else f"{m.given:g}"
         detail = f"  ({m.message})" if m.verdict not in ("correct", "missing") else ""
-        lines.append(f"({m.label:>2}) {m.name:32} {given:>12}  {m.verdict}"
+        lines.append(f"{'(' + m.label + ')':<{width}} {shown.get(m.label, m.name):<{names}} "
+                     f"{given:>10}  {m.verdict.replace('_', ' ')}"
                      + (f" [{m.diagnosis}]" if m.diagnosis else "") + detail)
+    missing = [m.label for m in marks if m.verdict == "missing"]
+    if missing and not every:
+        lines += ["", f"{len(missing)} not answered: "
+                  + _labels(missing, [m.label for m in marks])
+                  + " (check --all lists them)"]
     return "\n".join(lines)
 
 
+def _labels(labels: list[str], order: list[str]) -> str:
+    """(d) to (z) for a run of blanks in the sheet's order, else each of them."""
+    at = [order.index(x) for x in labels]
+    if len(labels) > 2 and at == list(range(at[0], at[0] + len(at))):
+        return f"({labels[0]}) to ({labels[-1]})"
+    return ", ".join(f"({x})" for x in labels)
+
+
+def _quantities(key) -> tuple[dict[str, str], dict[str, str]]:
+    """Each blank's quantity and its line of working as the sheet prints them (∂J/∂outₒ₁ for
+    dJ/dout[2][1]), read from the working the key holds; a key without it keeps the
+    canonical names and the plain working."""
+    from ..formats.plaintext import PlainText
+    from ..sheets import forms, forms_json
+
+    network = key.definition.get("network") or {}
+    layers = network.get("layers") if isinstance(network, dict) else None
+    text = PlainText(key.definition.get("notation", "matrix"),
+                     tuple(layers) if isinstance(layers, list) else None, scripts=True)
+    out, lines = {}, {}
+    for a in key.answers:
+        try:
+            line = forms_json.from_json(a["shown"])
+        except (KeyError, forms_json.BadForm):  # a key without working: its names will do
+            continue
+        quantity = line.sides[0] if isinstance(line, forms.Equation) else line
+        out[a["label"]] = " ".join(text(quantity).split())
+        lines[a["label"]] = text(line)
+    return out, lines

@@ -141,6 +141,9 @@ def parser() -> argparse.ArgumentParser:
                    "a canonical name like dJ/dW[2][1][1]); '-' for standard input; leave out to "
                    "be asked for each blank in turn")
     c.add_argument("--json", action="store_true", help="print the marks as one JSON object")
+    c.add_argument("--all", action="store_true",
+                   help="list every blank, the ones not answered too (by default they are "
+                        "counted, and only the answered ones listed)")
     _seed_options(c)
     c.set_defaults(command="check")
 

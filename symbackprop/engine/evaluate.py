@@ -35,6 +35,7 @@ import numpy as np
 import sympy as sp
 
 from ..definitions.errors import BadNumbers
+from ..definitions.rounding import rounded as sheet_rounded
 from .graph import Graph, activation, name
 from .sample import Instance
 from .steps import Chain, Factor, PathSum, Step, flatten, walk
@@ -297,7 +298,7 @@ def _double(key: str, value) -> float:
 
 
 def _round(graph: Graph, key: str, value: float, decimals: int) -> float:
-    rounded = round(value, decimals) + 0.0
+    rounded = sheet_rounded(value, decimals)
     net = graph.network
     if not key.startswith(f"out[{net.depth}]") or net.loss not in (
             "cross_entropy", "binary_cross_entropy"):  # (depth: the output layer, either kind)
@@ -316,7 +317,7 @@ def _significant(key: str, value: float, decimals: int) -> float:
             f"{key} = {value:.3g} is too close to {'1' if value > 0.5 else '0'} to be worked "
             "by hand: its logarithm needs more digits than a worksheet shows; change the "
             "numbers so that no output is this confident")
-    return round(value, places) + 0.0
+    return sheet_rounded(value, places)
 
 
 def step_values(steps, values: dict[str, float], graph: Graph,
@@ -382,7 +383,7 @@ def _no_rounding(key: str, v: mpmath.mpf) -> mpmath.mpf:
 
 def _rounding(decimals: int, flat: bool):
     def rounding(key: str, v: mpmath.mpf) -> mpmath.mpf:
-        return mpmath.mpf(round(_double(key, v), decimals) + 0.0)
+        return mpmath.mpf(sheet_rounded(_double(key, v), decimals))
     rounding.flat = flat  # a chain is the product of all its factors, as the sheet writes it
     return rounding
 

@@ -3,11 +3,14 @@
 >>> import sympy as sp
 >>> out, t = sp.symbols('out t')
 >>> form(sp.Mul(2, out - t, evaluate=False)), number(-0.0), times(-0.5)
-('2(out - t)', '0', '(-0.5)')
+('2(out − t)', '0', '(-0.5)')
+>>> form(out * (1 - out)), form(1 - out**2), form(-t / out + sp.log(out))
+('out·(1 − out)', '1 − out²', '−t/out + ln(out)')
 """
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from sympy.printing.str import StrPrinter
@@ -15,15 +18,27 @@ from sympy.printing.str import StrPrinter
 __all__ = ["form", "number", "times"]
 
 
+_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
 class _Printer(StrPrinter):
-    """SymPy's str, but a number times a sum reads 2(out - t), as a rule is written."""
+    """SymPy's str as a rule is written: 2(out − t), out·(1 − out), 1 − out², ln."""
 
     def _print_Mul(self, expr) -> str:
         text = super()._print_Mul(expr)
         first = expr.args[0]
         if first.is_Integer and first > 0 and text.startswith(f"{first}*("):
-            return f"{first}{text[len(str(first)) + 1:]}"
-        return text
+            text = f"{first}{text[len(str(first)) + 1:]}"
+        return text.replace("*", "·")
+
+    def _print_Pow(self, expr, rational=False) -> str:
+        base, exponent = expr.as_base_exp()
+        if exponent.is_Integer and 1 < exponent < 10:
+            return self.parenthesize(base, 100) + str(exponent).translate(_SUPERSCRIPTS)
+        return super()._print_Pow(expr, rational)
+
+    def _print_log(self, expr) -> str:
+        return f"ln({self._print(expr.args[0])})"
 
 
 _PRINTER = _Printer({"order": "none"})
@@ -31,11 +46,17 @@ _PRINTER = _Printer({"order": "none"})
 
 @lru_cache(maxsize=4096)
 def form(expr) -> str:  # the same general forms recur in every neuron: print each once
-    return _PRINTER.doprint(expr)
+    return _minus(_PRINTER.doprint(expr))
 
 
 def number(v: float) -> str:
-    return f"{v + 0.0:.9g}"  # + 0.0: a zero prints as 0, never -0
+    return f"{v + 0.0:.9g}"  # + 0.0: a zero prints as 0, never -0; a plain - that any
+    # program reads back (a form's minus is the sign's own, −)
+
+
+def _minus(text: str) -> str:
+    """A minus sign, not a hyphen: in a difference, and before a number or a name."""
+    return re.sub(r"(?<![\w.])-", "−", text.replace(" - ", " − "))
 
 
 def times(v: float) -> str:

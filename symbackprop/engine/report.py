@@ -15,7 +15,7 @@ with the number of paths through the network.
 ({'W': [[[4.0]], [[24.0]]], 'b': None}, [[2.0], [4.0]])
 >>> print(deltas_text(r, ['W[1][1][1]']))
 dJ/dnet[2][1] = dJ/dout[2][1] · dout[2][1]/dnet[2][1]
-  dJ/dout[2][1] = 2(out - t) = 2(out[2][1] - t[1]) = 4
+  dJ/dout[2][1] = 2(out − t) = 2(out[2][1] − t[1]) = 4
   dout[2][1]/dnet[2][1] = 1
   = 4
 dJ/dnet[1][1] = dJ/dout[1][1] · dout[1][1]/dnet[1][1]
@@ -175,12 +175,13 @@ def _batch_text(r: Verified, params: list[str], notation: str, steps=None) -> st
     each gradient as the sum over the examples of that example's δ times its input."""
     E, how = len(r.examples), r.instance.batch_loss
     writers = [_Writer(one, notation) for one in r.examples]
-    parts = [f"A batch of {E} examples: J = {'Σ_e J@e' if how == 'sum' else '(1/E) Σ_e J@e'} "
-             f"({how} of the examples' losses)"]
+    parts = numbers_text(r.instance) + ["", f"A batch of {E} examples: J = "
+                                        f"{'Σ_e J@e' if how == 'sum' else '(1/E) Σ_e J@e'} "
+                                        f"({how} of the examples' losses)"]
     if notation == "numbered":
         parts.append(writers[0].legend())
     for e, (one, w) in enumerate(zip(r.examples, writers), start=1):
-        lines = [forward_text(one), ""] + w.deltas(params)
+        lines = [forward_text(one, numbers=False), ""] + w.deltas(params)
         head = at_example(_DELTAS_HEAD.replace("δ[l][j]", f"δ[l][j]@{e}", 1), e)
         parts += ["", f"Example {e}"] + [at_example(line, e) if line else head
                                           for line in lines]
@@ -235,16 +236,42 @@ def verification_text(r: Verified) -> str:
             f"shown; the whole network's NumPy gradient {along}")
 
 
-def forward_text(r: Verified) -> str:
+LOSS_WORDS = {"half_sse": "J = ½Σ(t − out)²", "sse": "J = Σ(t − out)²",
+              "mse": "J = (1/n)·Σ(t − out)²", "cross_entropy": "J = −Σ t·ln(out)",
+              "binary_cross_entropy": "J = −[t·ln(out) + (1 − t)·ln(1 − out)]"}
+
+
+def forward_text(r: Verified, numbers: bool = True) -> str:
     net = r.instance.network
-    lines = ["Forward pass"]
+    lines = (numbers_text(r.instance) + [""] if numbers else []) + ["Forward pass"]
     for l in range(1, net.depth + 1):
         for j in range(1, net.layers[l] + 1):
             n, o = name("net", l, j), name("out", l, j)
-            lines.append(f"  {n} = {r.values[n]:.9g}    {o} = {r.values[o]:.9g}"
+            lines.append(f"  {n} = {_number(r.values[n])}    {o} = {_number(r.values[o])}"
                          f"    ({net.activations[l - 1]})")
-    lines.append(f"Loss ({net.loss}): J = {r.values['J']:.9g}")
+    lines.append(f"Loss {LOSS_WORDS[net.loss]} = {_number(r.values['J'])}")
     return "\n".join(lines)
+
+
+def numbers_text(inst) -> list[str]:
+    """The numbers worked with: the definition's, and those drawn from the seed, so that a
+    teacher can put them on a sheet of their own."""
+    v = inst.values
+    drawn = "" if inst.seed is None else f", or drawn from seed {inst.seed}"
+    lines = [f"Numbers (as the definition gives them{drawn})"]
+
+    def row(numbers) -> str:
+        return "(" + ", ".join(_number(x) for x in numbers) + ")"
+
+    if v.inputs is not None:
+        lines.append(f"  x = {row(v.inputs)}    t = {row(v.targets)}")
+    for e, example in enumerate(v.examples or (), start=1):
+        lines.append(f"  x@{e} = {row(example.inputs)}    t@{e} = {row(example.targets)}")
+    for l, W in enumerate(v.weights or (), start=1):
+        lines.append(f"  W[{l}] = (" + ", ".join(row(w) for w in W) + ")")
+    for l, b in enumerate(v.biases or (), start=1):
+        lines.append(f"  b[{l}] = {row(b)}")
+    return lines
 
 
 def deltas_text(r: Verified, params: list[str] | None = None) -> str:

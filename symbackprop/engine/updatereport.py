@@ -11,7 +11,7 @@ After 1 momentum step (η = 0.1; μ = 0.9):
   step 1 of W[1][1][1], 1 before it:
     g_1 W[1][1][1] = dJ/dw = dJ/dW[1][1][1] = 0.5
     velocity_1 W[1][1][1] = g = g_1 W[1][1][1] = 0.5
-    new_1 W[1][1][1] = w - η*v = W[1][1][1] - 0.1*velocity_1 W[1][1][1] = 0.95
+    new_1 W[1][1][1] = w − η·v = W[1][1][1] − 0.1·velocity_1 W[1][1][1] = 0.95
 """
 
 from __future__ import annotations

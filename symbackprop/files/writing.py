@@ -91,7 +91,7 @@ def emit(made, args, out: Output, with_class_set: bool,
     written.insert(0, count(len(texs), ".tex file"))
     if not compiling:
         return int("pdf" in formats), ", ".join(written)
-    return 0, ", ".join([count(len(texs) + with_class_set, "PDF"), *written])
+    return 0, ", ".join([count(len(texs) + 2 * with_class_set, "PDF"), *written])
 
 
 def count(n: int, noun: str) -> str:
@@ -254,19 +254,22 @@ def compile_all(jobs, workers: int, out: Output) -> None:
 
 
 def class_set(stems: list[str], out: Output, whole_set: bool = True,
-              duplex: bool = True) -> Path:
-    """<name>-class-set.pdf, or for a part of a set <name>-class-set-v0101-v0200.pdf, so that
-    the parts of a set built on many machines can share a folder. For duplex printing (the
-    default) a blank page follows each PDF of an odd number of pages, so that every version's
-    worksheet and key starts on the front of a sheet of paper."""
-    name = f"{set_name(stems)}-class-set" + ("" if whole_set else version_range(stems))
-    # TeX reads each PDF under a plain name: the user's file name never enters TeX source
-    inputs = {}
-    for kind in ("worksheet", "key"):
-        for i, stem in enumerate(stems, start=1):
-            inputs[f"{kind}-{i}.pdf"] = out.stage / f"{stem}-{kind}.pdf"
-    names = list(inputs)
-    progress(f"assembling {name}.pdf ...")
-    return pdf.compile_tex(classset.class_set_tex(names[:len(stems)], names[len(stems):], duplex),
-                           out.stage / f"{name}.pdf", inputs=inputs,
-                           processes=out.processes)
+              duplex: bool = True) -> list[Path]:
+    """<name>-class-set.pdf, every version's worksheet, to print for the class, and
+    <name>-class-set-keys.pdf, every key, for the teacher: one file of both would hand the
+    answers out with the sheets. A part of a set built on many machines names its own,
+    <name>-class-set-v0101-v0200.pdf, so that the parts can share a folder. For duplex
+    printing (the default) a blank page follows each PDF of an odd number of pages, so that
+    every worksheet and key starts on the front of a sheet of paper."""
+    part = "" if whole_set else version_range(stems)
+    made = []
+    for kind, name in (("worksheet", f"{set_name(stems)}-class-set{part}"),
+                       ("key", f"{set_name(stems)}-class-set-keys{part}")):
+        # TeX reads each PDF under a plain name: the user's file name never enters TeX source
+        inputs = {f"{kind}-{i}.pdf": out.stage / f"{stem}-{kind}.pdf"
+                  for i, stem in enumerate(stems, start=1)}
+        progress(f"assembling {name}.pdf ...")
+        made.append(pdf.compile_tex(classset.class_set_tex(list(inputs), [], duplex),
+                                    out.stage / f"{name}.pdf", inputs=inputs,
+                                    processes=out.processes))
+    return made

@@ -40,8 +40,10 @@ STALE = 3600  # seconds after which a '.making-' folder is one a killed build le
 # Lines that only load packages, each alone on its line, so that no document text is dumped
 # and the compile from the format skips exactly them.
 _ARGUMENT = r"(?:\[[^\]\\%]*\])?\{[^}\\%]*\}"
+# (a font encoding loaded where TeX Live has it: the installation is part of a format's key)
 _SHARED_LINE = re.compile(
     rf"[ \t]*(?:\\(?:documentclass|usepackage|RequirePackage){_ARGUMENT}"
+    rf"|\\IfFileExists\{{[^}}\\%]*\}}\{{\\usepackage{_ARGUMENT}\}}\{{\}}"
     rf"|\\usetikzlibrary\{{[^}}\\%]*\}}|\\pgfplotsset\{{compat=[^}}\\%]*\}})?[ \t]*\n")
 
 _lock = threading.RLock()

@@ -223,8 +223,11 @@ def _confusion(title: str, run: dict, decimals: int) -> str:
     rows = "".join(f'<tr><th scope="row">{true}</th>' + "".join(
         f"<td><b>{n}</b></td>" if k == true else f"<td>{n}</td>" for k, n in enumerate(row))
         + "</tr>" for true, row in enumerate(run["confusion"]))
-    return (f'<table class="confusion"><caption>{title}: true digit (row), predicted digit '
-            f'(column)</caption><tr><td></td>{head}</tr>{rows}</table>')
+    # eleven columns do not fit a phone: the table scrolls by itself, reachable by keyboard
+    return (f'<div class="matrix-wrap" tabindex="0" role="region" '
+            f'aria-label="{html.escape(title)}">'
+            f'<table class="confusion"><caption>{title}: true digit (row), predicted digit '
+            f'(column)</caption><tr><td></td>{head}</tr>{rows}</table></div>')
 
 
 _FIGURES = {"forward_matrix": _digit, "gradient_descent": _descent, "loss_comparison": _losses,

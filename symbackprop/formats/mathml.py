@@ -122,12 +122,15 @@ class MathML:
             args += ([element("mo", ",")] if i else []) + [self.inner(a)]
         return element("mrow", name, apply, _parens(row(*args)))
 
-    def _Ops(self, f: forms.Ops) -> str:
-        parts = [self.inner(f.items[0])]
+    def _Ops(self, f: forms.Ops, first_in_parentheses: bool = False) -> str:
+        first = self.inner(f.items[0])
+        parts = [_parens(first) if first_in_parentheses and _negative(f.items[0]) else first]
         for op, item in zip(f.ops, f.items[1:]):
             shown = self.inner(item)
             if _negative(item) and OPS[op]:
                 shown = _parens(shown)  # 0.1 · (−0.2367), never 0.1 · −0.2367
+            elif OPS[op] and isinstance(item, forms.Ops) and _negative(item.items[0]):
+                shown = self._Ops(item, first_in_parentheses=True)  # + (−0.37) · 0.75
             parts += ([element("mo", OPS[op])] if OPS[op] else []) + [shown]
         return element("mrow", *parts)
 

@@ -14,10 +14,8 @@ superscripts where Unicode has them.
 
 from __future__ import annotations
 
+import functools
 import re
-
-import sympy as sp
-from sympy.printing.str import StrPrinter
 
 from ..sheets import forms
 from ..sheets.notation import symbol_of
@@ -25,11 +23,25 @@ from ..sheets.notation import symbol_of
 OPS = {"+": " + ", "−": " − ", "·": "·", "⊙": " ⊙ ", "×": " × ", ",": ", ", "": " ",
        "←": " ← "}
 _SUPERSCRIPTS = str.maketrans("0123456789-()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁽⁾")
+_SUBSCRIPTS = str.maketrans("0123456789-()aehijklmnoprstuvx",
+                            "₀₁₂₃₄₅₆₇₈₉₋₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
+
+
+def _lifted(index: str, table: dict, mark: str) -> str:
+    """An index in Unicode's small letters if it has all of them, else after _ or ^."""
+    small = index.translate(table)
+    if not index or all(a != b or a in "," for a, b in zip(index, small)):
+        return small
+    return mark + index
 
 
 class PlainText:
-    def __init__(self, notation: str = "matrix", layers: tuple[int, ...] | None = None):
-        self.notation, self.layers = notation, layers
+    """scripts=True writes indices as Unicode sub- and superscripts where it has them
+    (netₕ₁, w⁽¹⁾₁₂), else after _ and ^ (out_o1): for a terminal, which has no layout."""
+
+    def __init__(self, notation: str = "matrix", layers: tuple[int, ...] | None = None,
+                 scripts: bool = False):
+        self.notation, self.layers, self.scripts = notation, layers, scripts
 
     def __call__(self, form: forms.Form) -> str:
         return getattr(self, f"_{type(form).__name__}")(form)
@@ -46,6 +58,8 @@ class PlainText:
     def _Symbol(self, f):
         sup = "" if f.sup is None else self._script(f.sup)
         sub = "" if f.sub is None else self._script(f.sub)
+        if self.scripts:
+            sup, sub = _lifted(sup, _SUPERSCRIPTS, "^"), _lifted(sub, _SUBSCRIPTS, "_")
         return f.letter + sup + sub
 
     def _Scripted(self, f):
@@ -72,12 +86,16 @@ class PlainText:
         args = ", ".join(self(a) for a in f.arguments)
         return f"{f.function}{'′' if f.prime else ''}({args})"
 
-    def _Ops(self, f):
+    def _Ops(self, f, first_in_parentheses: bool = False):
         out = self(f.items[0])
+        if first_in_parentheses and _negative(f.items[0]):
+            out = f"({out})"
         for op, item in zip(f.ops, f.items[1:]):
             shown = self(item)
             if _negative(item) and op:
                 shown = f"({shown})"
+            elif op and isinstance(item, forms.Ops) and _leads_negative(item):
+                shown = self._Ops(item, first_in_parentheses=True)  # + (−0.37)·0.75
             out += OPS[op] + shown
         return out
 
@@ -107,23 +125,34 @@ def _negative(form) -> bool:
     return isinstance(form, forms.Number) and form.value < 0
 
 
-class _Words(StrPrinter):
-    """SymPy's text printer, as a person writes the mathematics: · and −, ², ln."""
-
-    def _print_Mul(self, expr):
-        return super()._print_Mul(expr).replace("*", "·")
-
-    def _print_Pow(self, expr, rational=False):
-        base, exponent = expr.as_base_exp()
-        if exponent.is_Integer and 1 < exponent < 10:
-            return self.parenthesize(base, 100) + str(exponent).translate(_SUPERSCRIPTS)
-        return super()._print_Pow(expr, rational)
-
-    def _print_log(self, expr):
-        return f"ln({self._print(expr.args[0])})"
+def _leads_negative(form) -> bool:
+    return _negative(form.items[0]) if isinstance(form, forms.Ops) else False
 
 
-def expression(expr: sp.Expr) -> str:
+def expression(expr) -> str:
     """A SymPy expression as plain text: out·(1 − out), 1 − out², −t/out."""
-    text = _Words().doprint(expr)
+    text = _words().doprint(expr)
     return re.sub(r"(?<=[\s(])-|^-", "−", text.replace(" - ", " − "))
+
+
+@functools.cache
+def _words():
+    # SymPy is imported here, not above: `check` prints a key's forms and never needs it
+    from sympy.printing.str import StrPrinter
+
+    class _Words(StrPrinter):
+        """SymPy's text printer, as a person writes the mathematics: · and −, ², ln."""
+
+        def _print_Mul(self, expr):
+            return super()._print_Mul(expr).replace("*", "·")
+
+        def _print_Pow(self, expr, rational=False):
+            base, exponent = expr.as_base_exp()
+            if exponent.is_Integer and 1 < exponent < 10:
+                return self.parenthesize(base, 100) + str(exponent).translate(_SUPERSCRIPTS)
+            return super()._print_Pow(expr, rational)
+
+        def _print_log(self, expr):
+            return f"ln({self._print(expr.args[0])})"
+
+    return _Words()

@@ -97,12 +97,16 @@ class TexMath:
             return f"{name} {args}"
         return f"{name}({args})"
 
-    def _Ops(self, f: forms.Ops) -> str:
+    def _Ops(self, f: forms.Ops, first_in_parentheses: bool = False) -> str:
         out = self.print(f.items[0])
+        if first_in_parentheses and _negative(f.items[0]):
+            out = f"({out})"
         for op, item in zip(f.ops, f.items[1:]):
             shown = self.print(item)
             if OPS[op] and _negative(item):  # 0.1 \cdot (-0.2367), never 0.1 \cdot -0.2367
                 shown = f"({shown})"
+            elif OPS[op] and isinstance(item, forms.Ops) and _negative(item.items[0]):
+                shown = self._Ops(item, first_in_parentheses=True)  # + (-0.37) \cdot 0.75
             out += f" {OPS[op]} {shown}" if OPS[op] else f" {shown}"
         return out
 

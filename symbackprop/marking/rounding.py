@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 
+from ..definitions.rounding import rounded
 from .trace import Ops
 
 GIVEN = ("W[", "b[", "x[", "t[")  # numbers printed on the sheet: a student copies them
@@ -235,9 +236,9 @@ class Spread:
             return 0.0, 0.0  # copied as printed, or rounded with what it copies
         v, d = self.exact[q], self.decimals
         low, high = v + reach[0], v + reach[1]
-        if round(low, d) != round(high, d):  # a half-unit inside: either way
+        if rounded(low, d) != rounded(high, d):  # a half-unit inside: either way
             return -self.half, self.half
-        r = round(low, d)
+        r = rounded(low, d)
         return min(0.0, r - high), max(0.0, r - low)
 
     def carry(self, name: str) -> float:
@@ -245,7 +246,7 @@ class Spread:
         own last rounding: for carried-forward credit, whose inputs are the student's."""
         self._visit(name)
         return self.half * (1 + sum(abs(p) for d, p in self.local[name].items() if self.local[d]
-                                    or self.exact[d] != round(self.exact[d], self.decimals)))
+                                    or self.exact[d] != rounded(self.exact[d], self.decimals)))
 
 
 def band(spread: Spread, name: str, value: float, exact: float,
@@ -263,7 +264,7 @@ def band(spread: Spread, name: str, value: float, exact: float,
         low, high, carry = 0.0, 0.0, spread.half
     slack = 1e-6 * (high - low) + 1e-12  # second-order terms, far below a unit
     low, high = exact + low - slack, exact + high + slack
-    lo, hi = min(round(low, d), value), max(round(high, d), value)
+    lo, hi = min(rounded(low, d), value), max(rounded(high, d), value)
     return {"lo": lo, "hi": hi, "half": spread.half, "from": low, "to": high,
             "carry": carry, "near": max(carry, (high - low) / 2 + spread.half)} | (
         {} if before is None else {"before": before})
@@ -273,6 +274,9 @@ def exact_band(value: float, exact: float, decimals: int, half: float | None = N
     """A blank worked from given numbers alone (a lesson's, a matrix's shape): its value and
     its exact value rounded, nothing else; `half` 0 for a whole number that must be exact."""
     half = 0.5 * 10.0 ** -decimals if half is None else half
-    lo, hi = sorted((value, round(exact, decimals) if half else value))
+    tie = 1e-9 * max(abs(exact), 10.0 ** -decimals)  # an exact half: either neighbour is honest
+    ends = (value, rounded(exact - tie, decimals), rounded(exact + tie, decimals)) if half \
+        else (value,)
+    lo, hi = min(ends), max(ends)
     return {"lo": lo, "hi": hi, "half": half, "from": exact, "to": exact, "carry": half,
             "near": half}

@@ -15,8 +15,10 @@ names; every other piece is one of the small classes below.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import sympy as sp
+if TYPE_CHECKING:  # a form only holds an expression: check reads forms without SymPy
+    import sympy as sp
 
 
 class Form:

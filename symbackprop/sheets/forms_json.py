@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 
-from .expressions import form_of
 from .forms import (
     Apply,
     Equation,
@@ -37,6 +36,8 @@ def to_json(form: Form):
     ['Equation', [['Name', 'J'], ['Number', 0.25, 4, None]]]
     """
     if isinstance(form, Expr):
+        from .expressions import form_of  # SymPy: only a key's writer needs it, never check
+
         return to_json(form_of(form.expr, example=form.example))
     out = [type(form).__name__]
     for value in vars(form).values():
@@ -59,6 +60,8 @@ def from_json(data, depth: int = 0) -> Form:
     >>> from_json(['Ops', [['Number', 0.1, None, None], ['Name', 'x[1]']], ['·']])
     Ops(items=(Number(value=0.1, decimals=None, significant=None), Name(canonical='x[1]')), \
 ops=('·',))
+    >>> from_json(to_json(Apply("σ", (Name("net[1][1]"),), prime=True)))
+    Apply(function='σ', arguments=(Name(canonical='net[1][1]'),), prime=True)
     """
     if depth > MAX_DEPTH or not isinstance(data, list) or not data or data[0] not in _KINDS:
         raise BadForm("not a form")
@@ -69,7 +72,8 @@ ops=('·',))
     values = [_field(v, depth) for v in data[1:]]
     if cls is Number:  # a number a page can print: finite, with a sheet's decimals
         value, *places = values
-        if not isinstance(value, (int, float)) or not math.isfinite(value) or any(
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+                not math.isfinite(value) or any(
                 p is not None and not (isinstance(p, int) and 0 <= p <= 20) for p in places):
             raise BadForm("not a number a sheet prints")
     try:
@@ -83,7 +87,7 @@ def _field(value, depth: int):
         return from_json(value, depth + 1)
     if isinstance(value, list):
         return tuple(_field(v, depth) for v in value)
-    if isinstance(value, bool) or not isinstance(value, (str, int, float, type(None))):
+    if not isinstance(value, (str, int, float, type(None))):  # bool is an int: a prime's flag
         raise BadForm("not a form's part")
     if isinstance(value, str) and len(value) > 200:
         raise BadForm("a form's text is at most 200 characters")

@@ -11,6 +11,7 @@ import string
 from dataclasses import dataclass, field
 
 from ..definitions.printing import PrintSetup
+from ..definitions.rounding import rounded as sheet_rounded
 from ..engine import proofs
 from .forms import Equation, Form, Prose
 
@@ -129,7 +130,7 @@ class LessonSheet:
     figures: dict = field(default_factory=dict)  # data for the template's pictures
 
     def add(self, name: str, exact: float) -> Answer:
-        a = Answer(label(len(self.answers)), name, round(exact, self.decimals) + 0.0, exact)
+        a = Answer(label(len(self.answers)), name, sheet_rounded(exact, self.decimals), exact)
         self.answers.append(a)
         return a
 

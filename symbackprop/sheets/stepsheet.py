@@ -47,14 +47,15 @@ def build(defn, values) -> WorkedSheet:
 
 
 def acceptable(defn):
-    """A draw a teacher would print: no answer that rounds to 0 or to fewer than three
-    significant digits (Adam's v is the gradient squared, times 1 − β2)."""
+    """A draw a teacher would print: no answer that rounds to 0 or to fewer than four
+    significant digits (Adam's v is the gradient squared, times 1 − β2): with three, the
+    rounded v̂ moves Adam's first step, which is ±η, in its fourth figure."""
     def accept(inst) -> bool:
         try:
             sheet = build(defn, inst.values)
         except Unworkable:
             return False
-        small = 100.0 * 10.0 ** -defn.decimals
+        small = 1000.0 * 10.0 ** -defn.decimals
         return all(abs(a.value) >= small for a in sheet.answers)
     return accept
 

@@ -23,6 +23,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 
+from ..definitions.rounding import rounded as sheet_rounded
 from ..marking import rounding
 from ..marking.key import MISTAKES
 from ..marking.scheme import evaluate
@@ -91,7 +92,7 @@ class Worked:
                                                                       self.exact.__getitem__)
         if value is None or exact is None:  # √0 or ln 0 of numbers rounded away to nothing
             raise Unworkable(f"{name} cannot be worked from the rounded numbers")
-        value = round(value, d) + 0.0
+        value = sheet_rounded(value, d)
         self.key[name], self.exact[name] = value, exact
         a = Answer(label(len(self.answers)), name, value, exact)
         self.answers.append(a)
@@ -128,6 +129,10 @@ class Worked:
         if op in ("add", "mul", "sub"):
             sign = {"add": "+", "mul": "·", "sub": "−"}[op]
             items = [self.form(a, first and i == 0) for i, a in enumerate(args)]
+            # a sum inside a product, or after a minus, keeps its parentheses:
+            # ½·(0.9 − 0.3899)², never 0.5·0.9 − 0.3899·0.9 − 0.3899
+            items = [Group(x) if _sum(x) and (sign == "·" or (sign == "−" and i)) else x
+                     for i, x in enumerate(items)]
             return Ops.joined(items, sign) if len(items) > 1 else items[0]
         if op == "div":
             return Frac(self.form(args[0]), self.form(args[1]))
@@ -195,3 +200,8 @@ def key_json(sheet: WorkedSheet) -> dict:
     data = {"definition": definition, "seed": sheet.seed, "version": sheet.version,
             "answers": answers, "scheme": {"id": digest} | body}
     return json.loads(json.dumps(data, allow_nan=False))
+
+
+def _sum(form) -> bool:
+    """A sum or a difference: what a product of it must put in parentheses."""
+    return isinstance(form, Ops) and any(op in ("+", "−") for op in form.ops)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..definitions.canonical import at_example
 from ..definitions.definition import Definition
+from ..definitions.rounding import rounded as sheet_rounded
 from ..engine.derivation import Derivation
 from ..engine.evaluate import forward, step_values
 from ..engine.graph import name
@@ -247,7 +248,7 @@ class Working:
         """The batch's gradients as the student adds them up: from each example's rounded
         answer, rounded."""
         share = 1 if self.r.instance.batch_loss == "sum" else len(sheets)
-        return {p: round(sum(s.rounded_grads([p])[p] for s in sheets) / share,
+        return {p: sheet_rounded(sum(s.rounded_grads([p])[p] for s in sheets) / share,
                          self.defn.decimals) + 0.0 for p in params}
 
     def batch_section(self, sheets: list[Working], grads: dict[str, float]) -> Section:
@@ -265,7 +266,8 @@ class Working:
             return Ops((Frac(Number(1), Number(E), small=True), Group(joined, sized=True)),
                        ("",)) if mean else joined
 
-        J = round(sum(t.rounded["J"] for t in sheets) / (E if mean else 1), self.defn.decimals)
+        J = sheet_rounded(sum(t.rounded["J"] for t in sheets) / (E if mean else 1),
+                          self.defn.decimals)
         s.lines.append(self.line(Name("J"), [total([t.J for t in sheets])], "J", J + 0.0,
                                  self.r.values["J"], total([t.number("J") for t in sheets])))
         for p, rounded in grads.items():
@@ -285,7 +287,7 @@ class Working:
         for p in asked:
             grad_rounded = grads[p]
             moves = p[0] == "W" or not fixed
-            rounded = round(self.r.values[p] - eta * grad_rounded, d) if moves else \
+            rounded = sheet_rounded(self.r.values[p] - eta * grad_rounded, d) if moves else \
                 self.r.values[p]
             form = (Ops((self.sym(p), ETA, Partial(Name("J"), self.sym(p))), ("−", "·"))
                     if moves else Ops((self.sym(p), Text(" (fixed)")), ("",)))
