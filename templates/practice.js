@@ -14,7 +14,8 @@ function clip(text) {
 
 // A student's number, as check.parse_number reads it; {value} or {error}.
 function parseNumber(raw) {
-  let text = raw.trim();
+  // the sheet's own minus sign (U+2212) and a phone's dash for a hyphen (U+2013) are a minus
+  let text = raw.trim().replace(/[\u2212\u2013]/g, "-");
   if (/^[+-]?\d+,\d+(?:[eE][+-]?\d+)?$/.test(text)) text = text.replace(",", ".");
   if (!/^[\x00-\x7f]*$/.test(text)) {
     return {error: `'${clip(text)}' has characters that are not plain digits`};

@@ -355,3 +355,17 @@ def test_each_version_has_its_page_with_the_students_name(tmp_path):
         assert _embedded_scheme(tmp_path / "out" / f"class-set-2-2-2-v0{version}-practice.html"
                                 ) == key["scheme"]
     assert (tmp_path / "out" / "class-set-2-2-2-v01-worksheet.tex").exists()
+
+
+def test_the_sheets_own_minus_sign_is_a_minus(built, driver):
+    """A student copies −0.2171 from the sheet (U+2212) or a phone turns a hyphen into a dash
+    (U+2013): the page reads both as check does, as a minus."""
+    page, key = _page_and_key(built, "blog-2-2-2")
+    negative = [a for a in key["answers"] if a["value"] < 0][:2]
+    browser.open_page(driver, page)
+    typed = {a["label"]: dash + f"{abs(a['value']):.9f}" for a, dash in zip(negative, "−–")}
+    browser.type_answers(driver, typed)
+    marks = browser.press_check(driver)["marks"]
+    for label, text in typed.items():
+        assert marks[label][0] == "correct", (label, text, marks[label])
+        assert check.parse_number(text) < 0

@@ -47,14 +47,20 @@ LARGEST = 1e15  # no answer on a sheet comes near this
 _LONGEST = 40  # characters in a number: more digits than a float holds, and no 5,000-digit ints
 
 
+_MINUSES = str.maketrans({"\u2212": "-", "\u2013": "-"})
+
+
 def parse_number(text: str) -> float:
     """A student's number: decimal (with a point or a decimal comma), scientific or a simple
-    fraction, ASCII only.
+    fraction, ASCII only, but for the minus sign the sheet prints (−, U+2212) and the dash a
+    phone's keyboard puts for a hyphen (–, U+2013), which are read as the hyphen.
 
     >>> parse_number('3/8'), parse_number('-1.5e-3'), parse_number('0,7414')
     (0.375, -0.0015, 0.7414)
+    >>> parse_number('−0.2171'), parse_number('–0.2171')
+    (-0.2171, -0.2171)
     """
-    text = text.strip()
+    text = text.strip().translate(_MINUSES)
     if _DECIMAL_COMMA.fullmatch(text):
         text = text.replace(",", ".")
     if not text.isascii():
