@@ -203,6 +203,7 @@ function page() {
     input.addEventListener("input", () => {
       saved[input.dataset.label] = input.value;
       storage.setItem(store, JSON.stringify(saved));
+      unjudge(input);  // a verdict belongs to the answer it was given for, not the next one
     });
   }
   const checked = store + ":checked";
@@ -228,6 +229,25 @@ function page() {
   }
 }
 
+// A blank edited since Check: its verdict, its mistake and its working go until the next
+// Check, and the score says it is out of date.
+function unjudge(input) {
+  const label = input.dataset.label;
+  const where = document.querySelector(`[data-verdict-for="${label}"]`);
+  if (where && where.dataset.verdict) {
+    where.dataset.verdict = "";
+    where.dataset.diagnosis = "";
+    where.className = "verdict";
+    where.textContent = "";
+    input.setAttribute("aria-invalid", "false");
+    const summary = document.getElementById("score");
+    if (summary.textContent && !summary.dataset.stale) {
+      summary.dataset.stale = "1";
+      summary.textContent += " (before your changes: press Check again)";
+    }
+  }
+}
+
 function check(scheme, inputs) {
   const given = {};
   const places = {};
@@ -249,6 +269,7 @@ function check(scheme, inputs) {
     show(scheme, m, problems[m.label]);
   }
   const summary = document.getElementById("score");
+  delete summary.dataset.stale;
   summary.dataset.correct = score.correct;
   summary.dataset.tooFewDecimals = score.too_few_decimals;
   summary.dataset.carriedForward = score.carried_forward;

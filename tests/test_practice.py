@@ -369,3 +369,17 @@ def test_the_sheets_own_minus_sign_is_a_minus(built, driver):
     for label, text in typed.items():
         assert marks[label][0] == "correct", (label, text, marks[label])
         assert check.parse_number(text) < 0
+
+
+def test_an_answer_changed_after_check_loses_its_old_verdict(built, driver):
+    page, key = _page_and_key(built, "blog-2-2-2")
+    browser.open_page(driver, page)
+    first = key["answers"][0]
+    browser.type_answers(driver, {first["label"]: f"{first['value']:.9f}"})
+    assert browser.press_check(driver)["marks"][first["label"]][0] == "correct"
+    browser.type_answers(driver, {first["label"]: "0.1"})  # typed, Check not pressed yet
+    stale = driver.execute_script(
+        f"""const v = document.querySelector('[data-verdict-for="{first["label"]}"]');
+        return [v.dataset.verdict, v.textContent, document.getElementById('score').textContent];""")
+    assert stale[:2] == ["", ""] and "press Check again" in stale[2]
+    assert browser.press_check(driver)["marks"][first["label"]][0] == "incorrect"
