@@ -6,7 +6,7 @@ sign as a minus, not a hyphen (SVG has no MathML inside it).
 ...       "</tspan>\\n"))
 w<tspan class="sup" dy="-0.45em">(2)</tspan>
 <tspan class="sub" dx="-1.4em" dy="0.75em">11</tspan>
-<tspan dy="-0.3em"> = −0.4</tspan>
+<tspan dx="0.45em" dy="-0.3em"> = −0.4</tspan>
 <BLANKLINE>
 """
 
@@ -18,6 +18,9 @@ from ..sheets import forms
 from ..sheets.notation import symbol_of
 
 
+SCRIPT = 0.45  # em a character of a sub- or superscript (at 70 %) takes, about
+
+
 class SvgText:
     """Prints a label (a symbol, a number, `name = value`) as the content of an SVG <text>."""
 
@@ -25,19 +28,24 @@ class SvgText:
         self.notation, self.layers = notation, layers
 
     def __call__(self, form: forms.Form) -> str:
-        out, shift, sup_length = [], 0.0, 0
+        # a subscript under a superscript is moved back under it (dx), and what follows is
+        # moved on past the longer of the two, so that "b⁽¹⁾₁ = 0.31" never prints its "="
+        # over the superscript's ")"
+        out, shift, sup_length, ahead = [], 0.0, 0, 0.0
         for kind, text in _merged(self.runs(form)):
             escaped = html.escape(text)
             if kind == "sup":
                 out.append(f'<tspan class="sup" dy="{-0.45 - shift:.2g}em">{escaped}</tspan>')
                 shift, sup_length = -0.45, len(text)
             elif kind == "sub":  # under the superscript, when there is one
-                back = f' dx="-{0.45 * sup_length:.2g}em"' if sup_length else ""
+                back = f' dx="-{SCRIPT * sup_length:.2g}em"' if sup_length else ""
                 out.append(f'<tspan class="sub"{back} dy="{0.3 - shift:.2g}em">{escaped}</tspan>')
+                ahead = SCRIPT * (sup_length - len(text)) if sup_length else 0.0
                 shift, sup_length = 0.3, 0
-            elif shift:
-                out.append(f'<tspan dy="{-shift:.2g}em">{escaped}</tspan>')
-                shift = 0.0
+            elif shift or ahead > 0:
+                on = f' dx="{ahead:.2g}em"' if ahead > 0 else ""
+                out.append(f'<tspan{on} dy="{-shift:.2g}em">{escaped}</tspan>')
+                shift, ahead = 0.0, 0.0
             else:
                 out.append(escaped)
         return "".join(out)
