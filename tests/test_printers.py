@@ -140,7 +140,8 @@ def test_a_name_is_printed_with_its_indices(maths):
     assert "<ns0:msub><ns0:mi>w</ns0:mi><ns0:mn>5</ns0:mn></ns0:msub>" in blog
     matrix = " ".join(ET.tostring(m, encoding="unicode") for m in maths["matrix-form-3-4-2"])
     assert re.search(r"<ns0:msubsup><ns0:mi>w</ns0:mi><ns0:mn>11</ns0:mn><ns0:mrow>"
-                     r"<ns0:mo>\(</ns0:mo><ns0:mn>2</ns0:mn><ns0:mo>\)</ns0:mo>", matrix)
+                     r'<ns0:mo stretchy="false">\(</ns0:mo><ns0:mn>2</ns0:mn>'
+                     r'<ns0:mo stretchy="false">\)</ns0:mo>', matrix)
 
 
 SAMPLES = {

@@ -47,7 +47,10 @@ def token(text: str) -> str:
     parts = []
     for t in _TOKEN.findall(text):
         tag = "mn" if t.isdigit() else "mi" if t.isalpha() else "mo"
-        parts.append(element(tag, html.escape(t)))
+        # an index's brackets are a script's own, never stretched nor spaced: w⁽¹⁾ as a SymPy
+        # expression's w⁽¹⁾ (a stretchy "(" in a script was set as "( 1 )")
+        fixed = {"stretchy": "false"} if t in "()[]" else {}
+        parts.append(element(tag, html.escape(t), **fixed))
     return row(*parts)
 
 
