@@ -186,6 +186,7 @@ def test_practice_page_and_moodle_carry_the_header_inert(tmp_path):
     page = (out / "sheet-practice.html").read_text(encoding="utf-8")
     assert "<b>&amp;" not in page and "&lt;b&gt;&amp;amp;" in page
     assert "Université de Montréal · " in page
+    assert "Calculators are allowed" not in page  # the printed sheet's, not a page's online
     xml = (out / "sheet-moodle.xml").read_text(encoding="utf-8")
     assert r"\write18&#123;ls&#125; stays text" in xml
     assert "{ls}" not in xml
