@@ -80,6 +80,8 @@ class Working:
     def line(self, quantity: Form, forms, canonical: str, value: float, exact: float,
              working: Form | None = None) -> Line:
         a, first = self.answer(canonical, value, exact)
+        if isinstance(working, Number) and working.value == a.value:
+            working = None  # in = out₁ = 0.5933, never 0.5933 = 0.5933: nothing is worked
         return Line(quantity, tuple(forms), a, first, working)
 
     # --- the numbers put in, as the student has them ----------------------------------
