@@ -9,6 +9,7 @@ from collections import Counter
 import jinja2
 from markupsafe import Markup
 
+from ..sheets.forms import Equation
 from ..sheets.forms_json import BadForm, from_json
 from .mathml import MathML
 from .tex import template_dir
@@ -50,11 +51,37 @@ def _row(book, student, m) -> dict:
     from ..marking.gradebook import earned
 
     message = "" if m.message in ("", "correct") else f": {m.message}"
-    return {"label": m.label, "name": m.name, "verdict": m.verdict,
+    return {"label": m.label, "name": m.name, "quantity": _quantity(student.key, m),
+            "verdict": m.verdict,
             "given": student.row.answers.get(m.label, "") if m.given is not None else "",
             "points": f"{earned(book, m):g}", "worth": f"{book.marks[m.label]:g}",
             "css": m.verdict.replace("_", "-"), "words": WORDS[m.verdict] + message,
             "working": _working(student.key, m) if m.verdict != "correct" else ""}
+
+
+def _line(key, m):
+    """The blank's line as the key holds it (forms), with its printer; None without one."""
+    entry = key.by_label.get(m.label, {}) if key is not None else {}
+    shown = entry.get("shown")
+    if shown is None:
+        return None, None
+    network = key.definition.get("network", {})
+    printer = MathML(key.definition.get("notation", "matrix"), tuple(network.get("layers", ())))
+    try:
+        return from_json(shown), printer
+    except (BadForm, KeyError, ValueError, TypeError, OverflowError):
+        return None, None
+
+
+def _quantity(key, m):
+    """The quantity as the sheet prints it (∂J/∂w₅), not its canonical name (dJ/dW[2][1][1])."""
+    line, printer = _line(key, m)
+    if not isinstance(line, Equation):
+        return None
+    try:
+        return Markup(printer.math(line.sides[0]))
+    except (KeyError, ValueError, TypeError, OverflowError):
+        return None
 
 
 def _working(key, m):
