@@ -64,9 +64,11 @@ def network_words(layers, activations, bias: str, learning_rate: str, examples: 
     biases = {"shared": "one bias per layer, shared by its neurons",
               "per_neuron": "a bias for every neuron", "none": "no biases"}[bias]
     hidden = " and ".join(map(str, layers[1:-1])) or "no"
+    neurons = "neuron" if list(layers[1:-1]) == [1] else "neurons"
     return (f"A {'-'.join(map(str, layers))} network: {_count(layers[0], 'input')}, "
-            f"{hidden} hidden neurons, {_count(layers[-1], 'output')}; "
-            f"{activation_words(activations)}; {biases}; learning rate η = {learning_rate}."
+            f"{hidden} hidden {neurons}, {_count(layers[-1], 'output')}; "
+            f"{activation_words(activations)}; {biases}; learning rate "
+            f"η\u00a0=\u00a0{learning_rate}."  # η and its value on one line
             + _batch_words(examples, batch_loss))
 
 
