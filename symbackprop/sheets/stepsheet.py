@@ -16,6 +16,8 @@ the engine's optimizer steps (engine/optimize.py, itself checked against NumPy).
 
 from __future__ import annotations
 
+import math
+
 from ..definitions.errors import VerificationError
 from .forms import Apply, Equation, Frac, Group, Number, Ops, Power, Prose, Symbol
 from .model import Given, Section
@@ -58,6 +60,14 @@ def acceptable(defn):
         small = 1000.0 * 10.0 ** -defn.decimals
         return all(abs(a.value) >= small for a in sheet.answers)
     return accept
+
+
+def _plain(v: float) -> str:
+    """A setting as a sheet writes it: 0.9, and a small power of ten in full (0.00000001, not
+    1e-08, which a student does not read as a number)."""
+    if 0 < v < 1e-4 and abs(math.log10(v) - round(math.log10(v))) < 1e-12:
+        return f"{v:.{-round(math.log10(v))}f}"
+    return f"{v:g}"
 
 
 def _s(letter: str, sub=None, sup=None, word=False) -> Symbol:
@@ -240,12 +250,13 @@ class _Steps:
                      f"starts as the first gradient, v = μ·v + g after it, with μ = "
                      f"{o.momentum:g}, and the step is w − η·v."]
         else:
-            notes = [f"Adam as PyTorch computes it: m = β1·m + (1 − β1)·g and v = β2·v + "
-                     "(1 − β2)·g², both starting at 0, then corrected for that start: at step "
-                     "t, m is divided by 1 − β1 to the power t and v by 1 − β2 to the power t; "
-                     "the step divides η times the corrected m by the square root of the "
-                     f"corrected v plus ε (ε outside the root). β1 = {o.beta1:g}, "
-                     f"β2 = {o.beta2:g}, ε = {o.epsilon:g}."]
+            notes = [f"Adam as PyTorch computes it: m = β₁·m + (1 − β₁)·g and v = β₂·v + "
+                     "(1 − β₂)·g², both starting at 0, then corrected for that start: at step "
+                     "k, m̂ = m/(1 − β₁ to the power k) and v̂ = v/(1 − β₂ to the power k); the "
+                     "step is η·m̂/(√v̂ + ε), "
+                     "ε outside the root. Adam's first step moves each weight by η (up to "
+                     "rounding): a check on your numbers. "
+                     f"β₁ = {_plain(o.beta1)}, β₂ = {_plain(o.beta2)}, ε = {_plain(o.epsilon)}."]
         eq = lambda f, v: Equation((f, Number(v)))  # noqa: E731
         givens = [Given("Input and target", (tuple(eq(_s("x", str(k)), xk) for k, xk in
                                                   enumerate(self.x, start=1)),
