@@ -85,10 +85,10 @@ def test_a_class_is_marked_into_a_gradebook(class_set, tmp_path, capsys):
     pages = sorted(p.name for p in out.glob("feedback-*.html"))
     assert pages == ["feedback-001-ada-lovelace.html", "feedback-002-zoe-adams.html",
                      "feedback-003-nguyen-van-a.html", "feedback-004-bob.html"]
-    _zoes_page_as_she_reads_it(out / pages[1], zoe, label)
+    _zoes_page_as_she_reads_it(out / pages[1], zoe, label, _by_name(keys[2])["out[1][1]"])
 
 
-def _zoes_page_as_she_reads_it(page, zoe: dict, label: dict) -> None:
+def _zoes_page_as_she_reads_it(page, zoe: dict, label: dict, expected: float) -> None:
     """Her feedback page in a real browser: the text she sees in each row, and no barrier."""
     from . import browser
 
@@ -111,7 +111,9 @@ def _zoes_page_as_she_reads_it(page, zoe: dict, label: dict) -> None:
         seen["score"] and "1 incorrect" in seen["score"] and "1 carried forward" in seen["score"]
     wrong, carried = seen["rows"][label["out[1][1]"]], seen["rows"][label["net[2][1]"]]
     assert "0 of 1" in wrong and "Incorrect" in wrong and "this is σ(−net)" in wrong
-    assert "Working: out[1][1] = sigmoid(net[1][1])" in wrong
+    # the working in the sheet's mathematics, the numbers put in, never canonical names
+    assert "Working: out" in wrong and "𝜎" in wrong and "out[1][1]" not in wrong
+    assert f"= {expected:.4f}" in wrong
     assert "0.5 of 1" in carried and "Carried forward" in carried
     assert "A carried-forward answer earns 0.5 of its blank's points." in seen["body"]
     assert violations == []

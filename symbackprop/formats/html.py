@@ -27,8 +27,8 @@ from .tex import template_dir
 CM = 58  # SVG pixels per centimetre of the TikZ picture
 INSTRUCTIONS = ("Work each blank in order and round every result to {d} decimals before you use "
                 "it: that rounding is what is marked, the last digit one off only where your own "
-                "rounded results move it. Type a number as you like (0.7414, 7.414e-1, 0,7414, or a "
-                "fraction such as 3/8), then "
+                "rounded results move it. Type a number as you like (0.7414, 7.414e-1, 0,7414, "
+                "or a fraction such as 3/8), then "
                 "press Check: each answer is marked correct, too few decimals (right, but "
                 "rounded further than asked), carried forward (wrong, but right from your own "
                 "earlier answers), or incorrect with the likely mistake. Your answers stay in "

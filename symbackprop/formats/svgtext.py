@@ -17,7 +17,6 @@ import html
 from ..sheets import forms
 from ..sheets.notation import symbol_of
 
-
 SCRIPT = 0.45  # em a character of a sub- or superscript (at 70 %) takes, about
 
 
