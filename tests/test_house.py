@@ -133,3 +133,12 @@ def test_no_module_is_longer_than_one_can_read_at_once():
     long = {str(p.relative_to(PACKAGE)): n for p in PACKAGE.rglob("*.py")
             if (n := len(p.read_text(encoding="utf-8").splitlines())) > LONGEST}
     assert set(long) <= NOT_SPLIT_YET, long
+
+
+def test_the_readmes_layout_names_every_module():
+    """A newcomer reads the layout to find a job: every module is named there."""
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    layout = readme[readme.index("## Layout"):]
+    unnamed = [str(p.relative_to(PACKAGE)) for p in sorted(PACKAGE.rglob("*.py"))
+               if p.stem not in ("__init__", "__main__") and f"`{p.stem}`" not in layout]
+    assert unnamed == []
