@@ -289,6 +289,11 @@ class Working:
         for p in asked:
             grad_rounded = grads[p]
             moves = p[0] == "W" or not fixed
+            if not moves:  # a fixed bias stays as given: stated, never a blank asking nothing
+                s.lines.append(Line(Scripted(self.sym(p), sup=Text("new")),
+                                    (Ops((self.sym(p), Text(" (fixed)")), ("",)),), None, True,
+                                    stated=Number(self.r.values[p])))
+                continue
             rounded = sheet_rounded(self.r.values[p] - eta * grad_rounded, d) if moves else \
                 self.r.values[p]
             form = (Ops((self.sym(p), ETA, Partial(Name("J"), self.sym(p))), ("−", "·"))
