@@ -119,6 +119,8 @@ def test_terminal_escapes_in_a_file_name_a_roster_and_a_key_are_shown_not_sent(t
     key["scheme"]["messages"]["sign"] = f"sign {ESCAPES}"
     for blank in key["scheme"]["blanks"]:
         blank["working"] = f"work {ESCAPES}"
+    for answer in key["answers"]:  # without its forms, check prints the scheme's working
+        answer.pop("shown", None)
     (tmp_path / "k.json").write_text(json.dumps(key))
     (tmp_path / "a.txt").write_text("a = -0.3775\nc = 17\n")
     for args in (["check", "k.json", "a.txt"], ["check", "k.json", "a.txt", "--json"]):
@@ -126,6 +128,12 @@ def test_terminal_escapes_in_a_file_name_a_roster_and_a_key_are_shown_not_sent(t
         assert checked.code == 0, checked.stderr
         _no_escape_reaches_the_terminal(checked)
     assert "work \\x1b]0;pwned" in run(["check", "k.json", "a.txt"], tmp_path).stdout
+    # and a line's forms, which it prints where the key has them, are shown, not sent, too
+    key["answers"][0]["shown"] = ["Equation", [["Text", f"x {ESCAPES}"], ["Number", 1, 4, None]]]
+    (tmp_path / "k.json").write_text(json.dumps(key))
+    forms = run(["check", "k.json", "a.txt"], tmp_path)
+    _no_escape_reaches_the_terminal(forms)
+    assert "x \\x1b]0;pwned" in forms.stdout
     for result in (derived, built):
         _no_escape_reaches_the_terminal(result)
 
@@ -309,7 +317,7 @@ def test_a_build_with_other_numbers_replaces_the_sheets_whole_set(tmp_path):
                 tmp_path)
     assert first.code == 0, first.stderr
     pdfs = sorted(p.name for p in (tmp_path / "o").glob("*.pdf"))
-    assert len(pdfs) == 7  # three worksheets, three keys, the class set
+    assert len(pdfs) == 8  # three worksheets, three keys, the class set and its keys
     (tmp_path / "o" / "mine.pdf").write_bytes(b"%PDF the teacher's")
     # a practice page of the same numbers is one set with the PDFs: nothing is removed
     same = run(["build", str(sheet), "--versions", "3", "--seed", "1", "--format", "html",
@@ -318,7 +326,7 @@ def test_a_build_with_other_numbers_replaces_the_sheets_whole_set(tmp_path):
     assert sorted(p.name for p in (tmp_path / "o").glob("*.pdf")) == sorted(pdfs + ["mine.pdf"])
     other = run(["build", str(sheet), "--versions", "3", "--seed", "2", "--format", "tex",
                  "--out", "o"], tmp_path)
-    assert other.code == 0 and "removed 10 files of an earlier build of r" in other.stdout
+    assert other.code == 0 and "removed 11 files of an earlier build of r" in other.stdout
     left = sorted(p.name for p in (tmp_path / "o").iterdir())
     assert left == ["mine.pdf"] + sorted(f"r-v0{v}-{kind}" for v in (1, 2, 3) for kind in (
         "key.json", "key.tex", "worksheet.tex"))

@@ -25,7 +25,8 @@ KEY_BYTES = 16 * 2**20  # as keys.MAX_BYTES
 # the files build writes for one version (stem '<name>' or '<name>-v07')
 _OF_A_VERSION = r"-(?:worksheet|key|shapes)\.(?:tex|pdf)|-key\.json|-practice\.html"
 # and for a set, or a part of one ('-v0101-v0200')
-_OF_A_SET = r"-(?:class-set\.pdf|moodle(?:-numerical)?\.(?:xml|log)|scorm(?:2004)?\.zip)"
+_OF_A_SET = (r"-(?:class-set(?:-keys)?\.pdf|moodle(?:-numerical)?\.(?:xml|log)"
+             r"|scorm(?:2004)?\.zip)")
 
 
 def set_of(key: dict) -> str:
@@ -89,7 +90,7 @@ def _agrees(old_key: Path, new: dict | None, sets: set[str]) -> bool:
 def _files_of(folder: Path, name: str) -> dict[str | None, list[str]]:
     """The earlier build's files of sheet `name`, by version stem (None: the set's own)."""
     of_version = re.compile(rf"({re.escape(name)}(?:-v[0-9]{{2,}})?)(?:{_OF_A_VERSION})")
-    of_set = re.compile(rf"{re.escape(name)}{_OF_A_SET}|{re.escape(name)}-(?:class-set|"
+    of_set = re.compile(rf"{re.escape(name)}{_OF_A_SET}|{re.escape(name)}-(?:class-set(?:-keys)?|"
                         r"moodle(?:-numerical)?)-v[0-9]+-v[0-9]+\.(?:pdf|xml|log)")
     found: dict[str | None, list[str]] = {}
     for entry in sorted(os.listdir(folder)):

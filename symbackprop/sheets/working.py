@@ -291,7 +291,7 @@ class Working:
             moves = p[0] == "W" or not fixed
             if not moves:  # a fixed bias stays as given: stated, never a blank asking nothing
                 s.lines.append(Line(Scripted(self.sym(p), sup=Text("new")),
-                                    (Ops((self.sym(p), Text(" (fixed)")), ("",)),), None, True,
+                                    (Ops((self.sym(p), Text(" (fixed)")), ("",)),), None, False,
                                     stated=Number(self.r.values[p])))
                 continue
             rounded = sheet_rounded(self.r.values[p] - eta * grad_rounded, d) if moves else \
