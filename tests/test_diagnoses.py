@@ -63,3 +63,26 @@ def test_a_softmax_sheet_names_the_diagonal_jacobian():
     assert key.by_name["dJ/dnet[2][2]"]["value"] == pytest.approx(y2)  # t₂ = 0
     m = verdicts(key, {"dJ/dnet[2][2]": 0.0})["dJ/dnet[2][2]"]
     assert (m.verdict, m.diagnosis) == ("incorrect", "softmax_diagonal")
+
+
+ONE_HOT = """title: Softmax with one-hot targets
+network: {layers: [3, 3, 2], activation: [tanh, softmax], loss: cross_entropy,
+          bias: per_neuron}
+seed: 7
+versions: 5
+"""
+
+
+def test_a_hidden_path_left_out_is_named_before_a_softmax_rule_taken_wrongly():
+    """With one-hot targets the diagonal Jacobian makes δ₂ = −t₂(1 − ŷ₂) = 0, so a hidden
+    ∂J/∂out worked from it is the path through net₁ alone: the same number as a student who
+    left a path out. The student who wrote both δ's right left a path out (a lecturer's
+    review found the softmax rule named instead)."""
+    d = parse(ONE_HOT, "one-hot.yaml")
+    key = Key.from_json(json.loads(json.dumps(classset.key(d, 2, None))))
+    by = {a["name"]: a["value"] for a in key.answers}
+    path = by["dJ/dout[1][1] via net[2][1]"]
+    answered = {n: v for n, v in by.items() if n.startswith(("net", "out", "J", "dJ/dnet"))}
+    m = verdicts(key, answered | {"dJ/dout[1][1]": path})["dJ/dout[1][1]"]
+    assert path != by["dJ/dout[1][1]"]
+    assert (m.verdict, m.diagnosis) == ("incorrect", "one_path_only")

@@ -20,10 +20,13 @@ from .trace import Ops
 
 COMMON_RATES = (0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.3, 0.5, 1.0, 2.0)
 
-# order matters: the first mistake that explains a value is named
-MODES = ("sigmoid_of_negative", "tanh_slope", "softmax_diagonal", "delta_for_dout", "sign",
-         "net_for_out", "missing_activation_derivative", "missing_factor_two", "extra_half",
-         "one_path_only", "updated_weights")
+# order matters: the first mistake that explains a value is named. A path left out is a slip
+# at the step itself, so it comes before a rule taken wrongly earlier on: with one-hot targets
+# a softmax's Jacobian taken as diagonal gives a hidden ∂J/∂out the value of its one path too,
+# and the student who wrote the δ's right made the slip, not the rule
+MODES = ("sigmoid_of_negative", "tanh_slope", "one_path_only", "softmax_diagonal",
+         "delta_for_dout", "sign", "net_for_out", "missing_activation_derivative",
+         "missing_factor_two", "extra_half", "updated_weights")
 _IDX = re.compile(r"\[(\d+)\]")
 
 
