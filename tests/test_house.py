@@ -126,13 +126,10 @@ def test_the_measure_sees_a_circle_and_a_backward_import(tmp_path, monkeypatch):
 
 
 LONGEST = 450  # lines: "about 400", a module one can read at once
-NOT_SPLIT_YET = {"sheets/convsheet.py"}  # one 345-line class, the convolution sheet's builder
-
-
 def test_no_module_is_longer_than_one_can_read_at_once():
     long = {str(p.relative_to(PACKAGE)): n for p in PACKAGE.rglob("*.py")
             if (n := len(p.read_text(encoding="utf-8").splitlines())) > LONGEST}
-    assert set(long) <= NOT_SPLIT_YET, long
+    assert long == {}
 
 
 def test_the_readmes_layout_names_every_module():

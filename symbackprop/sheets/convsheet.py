@@ -21,6 +21,7 @@ from itertools import product
 from ..definitions.errors import VerificationError
 from ..definitions.layers import Convolution, Dense, Flatten, Pooling
 from ..engine import proofs
+from .convback import ConvBackward, _Rejected, _sum, _sym, _times
 from .forms import (
     Apply,
     Equation,
@@ -29,7 +30,6 @@ from .forms import (
     Neg,
     Number,
     Ops,
-    Partial,
     Power,
     Prose,
     Symbol,
@@ -88,34 +88,7 @@ def acceptable(defn):
     return accept
 
 
-class _Rejected(ValueError):
-    pass
-
-
-def _sym(letter: str, *index: int, word: bool = False) -> Symbol:
-    return Symbol(letter, sub=",".join(map(str, index)) if index else None, word=word)
-
-
-def _dJ(letter: str, *index: int) -> Partial:
-    return Partial(Symbol("J"), _sym(letter, *index))
-
-
-def _sum(terms) -> Ops:
-    """Products joined by +, a negative first factor after a + in parentheses."""
-    shown = [t if i == 0 or not isinstance(t, Ops) or not _negative(t.items[0]) else
-             Ops((Group(t.items[0]),) + t.items[1:], t.ops) for i, t in enumerate(terms)]
-    return Ops.joined(shown, "+")
-
-
-def _negative(f) -> bool:
-    return isinstance(f, Number) and f.value < 0
-
-
-def _times(*items) -> Ops:
-    return Ops(tuple(items), ("·",) * (len(items) - 1))
-
-
-class _ConvSheet:
+class _ConvSheet(ConvBackward):
     def __init__(self, defn, conv, pool, dense, values):
         self.defn, self.conv, self.pool, self.dense = defn, conv, pool, dense
         self.d = defn.decimals
@@ -279,120 +252,10 @@ class _ConvSheet:
 
     # --- backward ----------------------------------------------------------------------
 
-    def back_output(self):
-        s = Section(Prose(("Back through the output",)), "δ is ∂J/∂net of an output; "
-                    "∂J/∂p sums over every output the pooled entry feeds.")
-        act, loss = self.dense.activation, self.defn.network.loss
-        for j, (t, o) in enumerate(zip(self.t, self.out), start=1):
-            err = ["sub", o, t]
-            diff = Group(Ops((self._outname(j), _sym("t", j)), ("−",)))
-            o_j = self._outname(j)
-            if act == "sigmoid" and loss == "half_sse":
-                tree = ["mul", err, o, ["sub", 1, o]]
-                form = _times(diff, o_j, Group(Ops((Number(1), o_j), ("−",))))
-            elif act == "tanh":
-                tree = ["mul", err, ["sub", 1, ["mul", o, o]]]
-                form = _times(diff, Group(Ops((Number(1), Power(o_j, Number(2))), ("−",))))
-            else:
-                tree = err
-                form = diff.x
-            mistakes = [("sign", ["neg", tree])]
-            if tree is not err:
-                mistakes.append(("missing_activation_derivative", err))
-            s.lines.append(self.w.blank(f"delta[{j}]", tree, _sym("δ", j), (form,),
-                                        mistakes=mistakes))
-        for k, (r, c, n) in enumerate(self.pooled, start=1):
-            terms = [["mul", row[k - 1], ref(f"delta[{j}]")]
-                     for j, row in enumerate(self.V, start=1)]
-            general = [_times(_sym("v", j, k), _sym("δ", j)) for j in range(1, len(self.V) + 1)]
-            numbers = [_times(Number(row[k - 1]), Number(self.w.key[f"delta[{j}]"]))
-                       for j, row in enumerate(self.V, start=1)]
-            letter = n[0]
-            s.lines.append(self.w.blank(f"dJ/d{letter}[{r}][{c}]", ["add", *terms],
-                                        _dJ(letter, r, c), (_sum(general),), _sum(numbers),
-                                        mistakes=[("sign", ["neg", ["add", *terms]])]))
-        self.sections.append(s)
 
-    def back_pooling(self):
-        if not self.pool:
-            return
-        kind = self.pool.kind
-        intro = ("Max pooling passes each window's gradient to its largest entry only (the "
-                 "others get 0); where two entries tie, the first of them reading row by row "
-                 "gets it, as PyTorch does." if kind == "max_pool" else
-                 "Average pooling shares each window's gradient equally: each of its n "
-                 "entries gets ∂J/∂p divided by n.")
-        s = Section(Prose(("Back through the pooling",)), intro)
-        for r, c in self.positions(self.M, self.N):
-            windows = [w for w, cells in self.windows.items() if (r, c) in cells]
-            parts, every = [], [ref(f"dJ/dp[{i}][{j}]") for i, j in windows]
-            for i, j in windows:
-                g = ref(f"dJ/dp[{i}][{j}]")
-                if kind == "max_pool":
-                    if self._first_max(self.windows[(i, j)]) == (r, c):
-                        parts.append(g)
-                else:
-                    parts.append(["mul", 1 / len(self.windows[(i, j)]), g])
-            tree = ["add", *parts] if parts else 0
-            diagnosis = "every_window_position" if kind == "max_pool" else "average_not_divided"
-            mistakes = [(diagnosis, ["add", *every])] if every else []
-            s.lines.append(self.w.blank(f"dJ/d{self.a}[{r}][{c}]", tree, _dJ(self.a, r, c), (),
-                                        mistakes=mistakes))
-        s.grid = Grid(Partial(Symbol("J"), _sym(self.a)),
-                      Text("each window's gradient, passed on as above"), self.M, self.N, 0)
-        self.sections.append(s)
 
-    def _first_max(self, cells):
-        """PyTorch's argmax of a window: the first largest, reading row by row (of the exact
-        values; a draw whose rounded values order them otherwise is not printed)."""
-        exact = [self.w.exact[f"{self.a}[{r}][{c}]"] for r, c in cells]
-        key = [self.w.key[f"{self.a}[{r}][{c}]"] for r, c in cells]
-        best = exact.index(max(exact))
-        if key.index(max(key)) != best or sorted(key)[-2] == max(key):
-            raise _Rejected("a tie")  # PyTorch's tie rule on rounded numbers: unfair
-        return cells[best]
 
-    def back_activation(self):
-        if self.act == "identity":
-            return
-        s = Section(Prose(("Back through the activation",)), "")
-        for r, c in self.positions(self.M, self.N):
-            g, a, z = ref(f"dJ/da[{r}][{c}]"), ref(f"a[{r}][{c}]"), ref(f"z[{r}][{c}]")
-            slope = {"relu": ["step", z], "sigmoid": ["mul", a, ["sub", 1, a]],
-                     "tanh": ["sub", 1, ["mul", a, a]]}[self.act]
-            s.lines.append(self.w.blank(
-                f"dJ/dz[{r}][{c}]", ["mul", g, slope], _dJ("z", r, c),
-                (_times(_dJ("a", r, c), Apply("f", (_sym("z", r, c),), prime=True)),),
-                mistakes=[("missing_activation_derivative", g)]))
-        s.grid = Grid(Partial(Symbol("J"), _sym("z")),
-                      _times(Partial(Symbol("J"), _sym("a")),
-                             Apply("f", (_sym("z"),), prime=True)), self.M, self.N, 0)
-        self.sections.append(s)
 
-    def kernel_gradient(self):
-        s = Section(Prose(("The kernel's gradient",)), "Each kernel entry touched every "
-                    "position of the feature map: add ∂J/∂z there times the pixel it covered.")
-        where = self.positions(self.M, self.N)
-        for u, v in self.positions(self.kh, self.kw):
-            def term(i, j, du=u, dv=v):
-                return ["mul", ref(f"dJ/dz[{i}][{j}]"), self.x[i - 2 + du][j - 2 + dv]]
-            terms = [term(i, j) for i, j in where]
-            flipped = [term(i, j, self.kh + 1 - u, self.kw + 1 - v) for i, j in where]
-            general = [_times(_dJ("z", i, j), _sym("x", i + u - 1, j + v - 1)) for i, j in where]
-            numbers = [_times(Number(self.w.key[f"dJ/dz[{i}][{j}]"]),
-                              Number(self.x[i - 2 + u][j - 2 + v])) for i, j in where]
-            s.lines.append(self.w.blank(
-                f"dJ/dK[{u}][{v}]", ["add", *terms], _dJ("K", u, v), (_sum(general),),
-                _sum(numbers), mistakes=[("kernel_flipped", ["add", *flipped]),
-                                         ("sign", ["neg", ["add", *terms]])]))
-        if self.b is not None:
-            refs = [ref(f"dJ/dz[{i}][{j}]") for i, j in where]
-            s.lines.append(self.w.blank(
-                "dJ/db", ["add", *refs], Partial(Symbol("J"), Symbol("b")),
-                (_sum([_dJ("z", i, j) for i, j in where]),),
-                _sum([Number(self.w.key[f"dJ/dz[{i}][{j}]"]) for i, j in where]),
-                mistakes=[("sign", ["neg", ["add", *refs]])]))
-        self.sections.append(s)
 
     def judge(self):
         """_Rejected for a draw a teacher would not print (see acceptable)."""
