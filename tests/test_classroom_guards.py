@@ -274,3 +274,18 @@ def test_every_line_of_working_comes_to_the_answer_it_prints(built):
                 wrong.append((key.name, answer["label"], worth, answer["value"]))
     assert wrong == []
     assert checked > 300
+
+
+def test_a_line_of_working_sets_its_fractions_at_full_size(built, feedback):
+    """∂J/∂w₅ on a line of its own is a fraction a pupil reads, not one in a script's size:
+    every formula line of a page and every working and quantity of a feedback page is
+    displaystyle."""
+    lines = 0
+    for page in sorted(built.glob("*-practice.html")) + feedback:
+        text = page.read_text(encoding="utf-8")
+        for m in re.finditer(r'<(?:div|td) class="(?:formula|working|quantity)[^"]*"[^>]*>'
+                             r'(?:<span[^>]*>)?<math([^>]*)>', text):
+            lines += 1
+            full = 'displaystyle="true"' in m.group(1) or 'display="block"' in m.group(1)
+            assert full, (page.name, m.group(0)[:120])
+    assert lines > 500

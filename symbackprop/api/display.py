@@ -24,7 +24,7 @@ def result_html(result) -> str:
     d, v = result.definition, result.verified
     notation, layers = ("canonical", ()) if d.layered else (d.notation, d.network.layers)
     m, updated = MathML(notation, layers), result.updated
-    rows = "".join(f"<tr><td>{m.math(partial(f'dJ/d{p}'))}</td>"
+    rows = "".join(f"<tr><td>{m.math(partial(f'dJ/d{p}'), full=True)}</td>"
                    f"<td>{g:.9g}</td><td>{updated[p]:.9g}</td></tr>"
                    for p, g in list(v.grads.items())[:_MAX_ROWS])
     more = len(v.grads) - _MAX_ROWS
@@ -40,7 +40,7 @@ def result_html(result) -> str:
 
 def gradient_html(g) -> str:
     m = MathML(g.notation, g.layers)
-    rows = "".join(f"<tr><td>{m.math(partial(n))}</td>"
+    rows = "".join(f"<tr><td>{m.math(partial(n), full=True)}</td>"
                    f"<td>{escape(n)}</td><td>{x:.9g}</td></tr>" for n, x in g.factors)
     kind = "paths, added" if g.paths else "factors, multiplied"
     return (f"<div>{m.math(g.form(), display=True)}<table><thead><tr><th colspan=\"2\">{kind}"

@@ -79,7 +79,7 @@ def _quantity(key, m):
     if not isinstance(line, Equation):
         return None
     try:
-        return Markup(printer.math(line.sides[0]))
+        return Markup(printer.math(line.sides[0], full=True))
     except (KeyError, ValueError, TypeError, OverflowError):
         return None
 
@@ -94,6 +94,6 @@ def _working(key, m):
     network = key.definition.get("network", {})
     printer = MathML(key.definition.get("notation", "matrix"), tuple(network.get("layers", ())))
     try:
-        return Markup(printer.math(from_json(shown)))
+        return Markup(printer.math(from_json(shown), full=True))
     except (BadForm, KeyError, ValueError, TypeError, OverflowError):
         return m.working

@@ -88,7 +88,7 @@ def _section(s, index: int, decimals: int, blanks: dict, m: MathML, words: Plain
     if s.grid is not None:
         g = s.grid
         view["lines"], rows = g.layout(lines)
-        view["grid"] = {"math": Markup(m.math(Equation((g.quantity, g.form)))),
+        view["grid"] = {"math": Markup(m.math(Equation((g.quantity, g.form)), full=True)),
                         "label": f"the entries of {words(g.quantity)}",
                         # a shape asked before the matrix is not given away under it
                         "shape": "" if g.shape_asked else f"{g.rows}×{g.columns}",
@@ -99,13 +99,14 @@ def _section(s, index: int, decimals: int, blanks: dict, m: MathML, words: Plain
 def _line(line, decimals: int, blanks: dict, m: MathML) -> dict:
     a = line.answer
     if a is None:  # a line that states its value: nothing to type
-        stated = Markup(m.math(Equation((line.quantity, *line.forms, line.stated))))
+        stated = Markup(m.math(Equation((line.quantity, *line.forms, line.stated)), full=True))
         return {"math": stated, "label": None, "first": False, "key_math": stated}
     sides = (line.quantity, *line.forms)
     worked = sides + ((line.working,) if line.working is not None else ())
     shown = Number(a.value, answer_decimals(a.name, a.value, decimals))
-    return {"math": Markup(m.math(Equation(sides))), "label": a.label, "name": a.name,
-            "first": line.first, "key_math": Markup(m.math(Equation((*worked, shown))))}
+    return {"math": Markup(m.math(Equation(sides), full=True)), "label": a.label,
+            "name": a.name, "first": line.first,
+            "key_math": Markup(m.math(Equation((*worked, shown)), full=True))}
 
 
 def proof_view(p) -> dict:

@@ -51,7 +51,7 @@ def _captions(sheet) -> list[str]:
 
 
 def _row(row, sheet, m: MathML) -> dict:
-    text = Markup(m.prose(row.text))
+    text = Markup(m.prose(row.text, full=True))
     if row.answer is None:
         return {"math": text, "label": None, "first": False}
     shown = tex.lesson_number(sheet, row.answer)

@@ -60,14 +60,17 @@ class MathML:
     def __init__(self, notation: str = "matrix", layers: tuple[int, ...] | None = None):
         self.notation, self.layers = notation, layers
 
-    def math(self, form: forms.Form, display: bool = False) -> str:
-        """A <math> element."""
-        return math_element(self.inner(form), display)
+    def math(self, form: forms.Form, display: bool = False, full: bool = False) -> str:
+        """A <math> element; `full`: its fractions at full size, as a line of working on its
+        own is set (∂J/∂w₅ as a fraction a pupil can read, not in a script's size)."""
+        return math_element(self.inner(form), display, displaystyle=full)
 
-    def prose(self, prose: forms.Prose, text=lambda words: html.escape(words, quote=False)
-              ) -> str:
-        """Words (escaped by `text`) with their mathematics as <math> elements."""
-        return "".join(text(p) if isinstance(p, str) else self.math(p) for p in prose.parts)
+    def prose(self, prose: forms.Prose, text=lambda words: html.escape(words, quote=False),
+              full: bool = False) -> str:
+        """Words (escaped by `text`) with their mathematics as <math> elements (`full`: a
+        question's line, whose fractions a pupil reads at full size)."""
+        return "".join(text(p) if isinstance(p, str) else self.math(p, full=full)
+                       for p in prose.parts)
 
     def inner(self, form: forms.Form) -> str:
         return getattr(self, f"_{type(form).__name__}")(form)
