@@ -86,10 +86,10 @@ def _digit(fig: dict, decimals: int) -> list[str]:
     grid = digit_svg(fig["image"], f"the digit {fig['digit']}, 8 × 8 pixels",
                      f"The digit {fig['digit']} as 8 by 8 pixels")
     n = len(fig["b"])
-    weights = [[f"{w:.2f}" for w in first] + ["⋯", f"{last:.2f}"]
+    weights = [[f"{w + 0.0:.2f}" for w in first] + ["⋯", f"{last + 0.0:.2f}"]
                for first, last in zip(fig["W_first"], fig["W_last"])]
     xs = [[f"{v:.4g}"] for v in fig["x"][:4]] + [["⋮"], [f"{fig['x'][-1]:.4g}"]]
-    bs = [[f"{v:.2f}"] for v in fig["b"]]
+    bs = [[f"{v + 0.0:.2f}"] for v in fig["b"]]
     formula = element("mrow", _under(_matrix(weights), f"W: {n} × 64"),
                       _under(_matrix(xs), "x: 64 × 1"), element("mo", "+"),
                       _under(_matrix(bs), f"b: {n} × 1"))

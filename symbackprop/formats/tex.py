@@ -280,7 +280,7 @@ def digit_cells(pixels) -> list[dict]:
 def _figure(sheet) -> dict:
     f, d = sheet.figures, sheet.decimals
     if sheet.kind == "forward_matrix":
-        rows = [" & ".join(f"{w:.2f}" for w in first) + rf" & \cdots & {last:.2f}"
+        rows = [" & ".join(f"{w + 0.0:.2f}" for w in first) + rf" & \cdots & {last + 0.0:.2f}"
                 for first, last in zip(f["W_first"], f["W_last"])]
         xs = [f"{v:.4g}" for v in f["x"][:4]] + [r"\vdots", f"{f['x'][-1]:.4g}"]
         caption = NoEscape(rf"the digit {f['digit']}, 8 $\times$ 8 pixels")

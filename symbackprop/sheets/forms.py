@@ -61,11 +61,14 @@ class Number(Form):
 
         >>> Number(0.15).shown(), Number(-0.5, 3).shown(), Number(3.5e-5, significant=3).shown()
         ('0.15', '-0.500', '3.5e-05')
+        >>> Number(-0.004, 2).shown()  # a zero has no sign
+        '0.00'
         """
         if self.significant is not None:
             return f"{self.value:.{self.significant}g}"
         if self.decimals is not None:
-            return f"{self.value:.{self.decimals}f}"
+            shown = f"{self.value:.{self.decimals}f}"
+            return shown[1:] if shown.startswith("-") and not shown.strip("-0.") else shown
         shown = f"{self.value:.10f}".rstrip("0").rstrip(".")
         return "0" if shown in ("-0", "") else shown
 

@@ -22,7 +22,7 @@ from ..definitions.errors import VerificationError
 from ..engine.sample import Instance, generator
 from ..engine.verify import run
 from ..marking.scheme_writer import with_scheme
-from .forms import Apply, Equation, Group, Neg, Number, Ops, Partial, Power, Prose, Symbol
+from .forms import Apply, Equation, Frac, Group, Neg, Number, Ops, Partial, Power, Prose, Symbol
 from .lesson_parts import agree as _agree
 from .lesson_parts import closing
 from .model import LessonSheet, Row, row  # noqa: F401 - the lessons' model
@@ -113,8 +113,8 @@ def _forward(lesson: Lesson) -> LessonSheet:
     by_hand.append(row("The other 56 products add up to ", Number(rest, d), " and ",
                        Equation((Symbol("b", sub="1"), Number(b[0], 2))), ", so ", net_1, " =",
                        answer=sheet.add("net[1][1]", result.values["net[1][1]"])))
-    by_hand.append(row(Equation((out_1, Apply("f", (net_1,)))), " with ", Symbol("f"),
-                       f" = {lesson.activation}",
+    by_hand.append(row(Equation((out_1, Apply("f", (net_1,)))), ", where ",
+                       *_ACTIVATION_FORMS[lesson.activation], ": ", out_1, " =",
                        answer=sheet.add("out[1][1]", result.values["out[1][1]"])))
     table = [(j, result.values[f"net[1][{j}]"], result.values[f"out[1][{j}]"])
              for j in range(1, n + 1)]
@@ -126,6 +126,13 @@ def _forward(lesson: Lesson) -> LessonSheet:
                      "given": {"weights": W.tolist(), "biases": b.tolist()}}
     return sheet
 
+
+_z = Symbol("z")
+_ACTIVATION_FORMS = {  # f said as a formula a pupil can work with, not by its name alone
+    "sigmoid": (Equation((Apply("f", (_z,)), Frac(Number(1), Ops((Number(1), Power(
+        Symbol("e"), Neg(_z))), ("+",))))),),
+    "tanh": (Equation((Apply("f", (_z,)), Apply("tanh", (_z,)))),),
+    "relu": (Equation((Apply("f", (_z,)), Apply("max", (Number(0), _z)))),)}
 
 _FORWARD_INTRO = ("An 8 by 8 image of a handwritten digit is 64 numbers. Each hidden neuron "
                   "multiplies all 64 by its own weights, adds them up with its bias, and applies "
@@ -159,8 +166,11 @@ def _losses(lesson: Lesson) -> LessonSheet:
             rows.append(row(y_is, ": ", *_LOSS_NAMES[name], " =",
                             answer=sheet.add(f"{name}({p:g})", loss)))
         for name, _, slope in values:
-            rows.append(row(y_is, ": ", Partial(Symbol("J"), Symbol("net", word=True)), " for ",
-                            *_LOSS_NAMES[name], " =",
+            # "for J = (1 − y)²: ∂J/∂net =", never "∂J/∂net for (1 − y)² =" (read as a square
+            # that is negative)
+            rows.append(row(y_is, ", for the ", _LOSS_NAMES[name][0], "J = ",
+                            *_LOSS_NAMES[name][1:], ": ",
+                            Partial(Symbol("J"), Symbol("net", word=True)), " =",
                             answer=sheet.add(f"d{name}/dnet({p:g})", slope)))
     sheet.sections = [(Prose(("The two costs for one training example (target 1)",)), rows)]
     sheet.figures = {"probabilities": list(lesson.probabilities)}
