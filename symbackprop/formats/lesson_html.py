@@ -38,8 +38,11 @@ def lesson_page(sheet, scheme: dict) -> str:
                              "math": Markup(f'<p class="closing">{words}</p><details><summary>'
                                             f'Compare with an answer</summary><p>{answer}</p>'
                                             '</details>'), "label": None, "first": False}]})
-    figures = [{"svg": Markup(f), "caption": caption} for f, caption in
-               zip(_FIGURES[sheet.kind](sheet.figures, sheet.decimals), _captions(sheet))]
+    after = _AFTER.get(sheet.kind, ())
+    figures = [{"svg": Markup(f), "caption": caption, "after": i in after}
+               for i, (f, caption) in enumerate(zip(_FIGURES[sheet.kind](sheet.figures,
+                                                                          sheet.decimals),
+                                                    _captions(sheet)))]
     return page(sheet.title, lesson_subtitle(sheet.title, sheet.kind), None, sheet.decimals, scheme,
                 sections, figures=figures, lead=sheet.intro, instructions=LESSON_INSTRUCTIONS)
 
@@ -143,8 +146,11 @@ def _descent(fig: dict, decimals: int) -> list[str]:
     p1, p2, _ = s["at"]
     surface.curve([(a, p2, cost(a) + p2 * p2) for a in _grid(lo, hi)], "#222222")
     surface.curve([(p1, b, cost(p1) + b * b) for b in _grid(-2.0, 2.0)], "#222222", "6 4")
+    rolling = Surface(lambda a, b: cost(a) + b * b, (lo, hi), (-2.0, 2.0), top + 2)
+    rolling.mesh()
     for i, path in enumerate(s["balls"]):
-        surface.ball(path, colors[i % 4], f"ball {i + 1} rolling downhill")
+        surface.point(path[0], colors[i % 4])  # where each starts: where it ends is asked
+        rolling.ball(path, colors[i % 4], f"ball {i + 1} rolling downhill")
     surface.point(s["at"], "#f1c40f")
     slices = []
     for name, xs, f, at, _slope in (
@@ -156,10 +162,10 @@ def _descent(fig: dict, decimals: int) -> list[str]:
         cut.dots([(at, f(at))], "#f1c40f", "the ball")
         slices.append(cut.svg(f"The slice of the surface through the ball, against {name}"))
     return [curve.svg("The cost C(w), its tangent at three points, and the starts of the walks"),
-            '<details><summary>Show the walks downhill (after you have answered)</summary>'
-            + walks.svg("The two walks downhill, each dot one step") + "</details>",
-            surface.svg("A cost of two weights as a surface, with balls rolling downhill from "
-                        "several starts and the two slices through the yellow ball"),
+            walks.svg("The two walks downhill, each dot one step"),
+            surface.svg("A cost of two weights as a surface, the balls at their starts and the "
+                        "two slices through the yellow ball"),
+            rolling.svg("The balls rolling downhill on the surface from their starts"),
             *slices]
 
 
@@ -230,6 +236,9 @@ def _confusion(title: str, run: dict, decimals: int) -> str:
             f'(column)</caption><tr><td></td>{head}</tr>{rows}</table></div>')
 
 
+# figures that answer a question (where the walks end, whether every ball finds the lowest
+# point): behind "after you have answered", with their captions
+_AFTER = {"gradient_descent": (1, 3)}
 _FIGURES = {"forward_matrix": _digit, "gradient_descent": _descent, "loss_comparison": _losses,
             "digits_classifier": _digits}
 _CAPTIONS = {
@@ -238,10 +247,11 @@ _CAPTIONS = {
     "gradient_descent": ["The cost C(w), its tangent at three points, and where each walk "
                          "starts.",
                          "Each dot is one step w ← w − η C′(w).",
-                         "A cost of two weights, C(w₁, w₂) = C(w₁) + w₂². Balls roll downhill "
-                         "from several starts; not every one reaches the lowest point. The "
-                         "yellow ball stands where the two slices cross: solid along w₁, "
+                         "A cost of two weights, C(w₁, w₂) = C(w₁) + w₂², a ball at each start. "
+                         "The yellow ball stands where the two slices cross: solid along w₁, "
                          "dashed along w₂.",
+                         "The balls rolling downhill from their starts: not every one reaches "
+                         "the lowest point.",
                          "The solid slice: w₂ held at the ball's value, the cost against w₁. "
                          "Its slope at the ball is ∂C/∂w₁.",
                          "The dashed slice: w₁ held at the ball's value, the cost against w₂, "

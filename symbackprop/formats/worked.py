@@ -75,7 +75,8 @@ def page(sheet, scheme: dict, student: str | None = None) -> str:
     notes = " ".join(sheet.notes)
     return html.page(sheet.title, _tag(sheet), student, sheet.decimals, scheme, sections,
                      network_words=f"{sheet.network_words} {notes}",
-                     figures=[{"svg": picture_html(p), "caption": ""} for p in sheet.pictures],
+                     figures=[{"svg": picture_html(p), "caption": "", "after": False}
+                              for p in sheet.pictures],
                      given=given, proofs=[html.proof_view(p) for p in sheet.proofs])
 
 
