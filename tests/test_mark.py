@@ -97,8 +97,9 @@ def _zoes_page_as_she_reads_it(page, zoe: dict, label: dict, expected: float) ->
         browser.open_page(driver, page)
         seen = driver.execute_script("""
             const rows = {};
-            for (const tr of document.querySelectorAll('tr[data-label]')) {
-              rows[tr.dataset.label] = tr.innerText.replace(/\\s+/g, ' ');
+            for (const tr of document.querySelectorAll('tr[data-label], tr[data-working-for]')) {
+              const label = tr.dataset.label || tr.dataset.workingFor;  // its working's row too
+              rows[label] = ((rows[label] || '') + ' ' + tr.innerText).replace(/\\s+/g, ' ');
             }
             return {title: document.title, header: document.querySelector('header').innerText,
                     score: document.getElementById('score').innerText, rows,
