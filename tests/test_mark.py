@@ -78,6 +78,9 @@ def test_a_class_is_marked_into_a_gradebook(class_set, tmp_path, capsys):
     assert book[3]["total"] == str(sum(1 for name in label if name.startswith("net")))
     summary = {r["label"]: r for r in _table(out / "summary.csv")}
     assert summary[label["out[1][1]"]]["sigmoid_of_negative"] == "2"
+    # only the mistakes this sheet's network can make: no convolution's, Adam's or tanh's
+    columns = set(summary[label["out[1][1]"]])
+    assert not columns & {"kernel_flipped", "no_bias_correction", "tanh_slope"}
     assert summary[label["net[2][1]"]]["carried_forward"] == "2"
     said = capsys.readouterr().out
     assert "4 students marked" in said

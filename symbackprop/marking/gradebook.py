@@ -294,8 +294,14 @@ def counts(book: Gradebook) -> dict[str, Counter]:
 
 
 def summary_csv(book: Gradebook, delimiter: str = ",") -> str:
+    """Per blank, how many of each verdict and of each mistake the sheet's network can make
+    (a dense sheet's summary has no kernel_flipped column) or someone made."""
     tally = counts(book)
-    diagnoses = [d for d in check.MISTAKES if d not in check.VERDICTS]
+    possible = {rule["diagnosis"] for s in book.students if s.key is not None
+                for blank in s.key.scheme.get("blanks", []) for rule in blank.get("mistakes", [])}
+    made = {d for t in tally.values() for d in t}
+    diagnoses = [d for d in check.MISTAKES if d not in check.VERDICTS
+                 and (d in possible or d in made or d == "cut_off")]
     rows = [["label", "name", *check.VERDICTS, *diagnoses]]
     for label in book.labels:
         t = tally[label]
