@@ -51,6 +51,7 @@ def _tag(sheet) -> str:
 def document(sheet, key: bool, student: str | None = None) -> str:
     """The worksheet (key False) or its answer key, as LaTeX."""
     t = TexMath(sheet.notation)
+    marks = _Marks(sheet)
     return tex.environment().get_template("worked.tex.j2").render(
         title=sheet.title, kind="Answer key" if key else "Worksheet", key=key,
         student=student, tag=_tag(sheet), decimals=sheet.decimals, seed=sheet.seed,
@@ -59,9 +60,21 @@ def document(sheet, key: bool, student: str | None = None) -> str:
         pictures=[{"caption": p.caption, "table": picture_tex(p.rows)}
                   for p in sheet.pictures],
         given=[{"caption": g.caption, "latex": tex.given_tex(g, t)} for g in sheet.givens],
-        sections=[tex._section_view(s, sheet.decimals, t) for s in sheet.sections],
-        space=None, points=False,  # a teacher's print options: dense sheets' only, yet
-        proofs=[tex.proof_view(p) for p in sheet.proofs])
+        sections=[tex._section_view(s, sheet.decimals, t, marks) for s in sheet.sections],
+        space=None, points=True, total=tex.total_points(marks),  # header and space: dense
+        proofs=[tex.proof_view(p) for p in sheet.proofs])        # sheets' only, yet
+
+
+class _Marks:
+    """A worked sheet's blanks' marks, as a dense sheet's `worth` gives them: points in the
+    margin and a total on the sheet, as the scheme (check, Moodle, mark) counts them."""
+
+    def __init__(self, sheet):
+        self.answers = sheet.answers
+        self.points = {b["label"]: b.get("points", 1) for b in sheet.blanks}
+
+    def worth(self, answer) -> int:
+        return self.points.get(answer.label, 1)
 
 
 def page(sheet, scheme: dict, student: str | None = None) -> str:
