@@ -133,9 +133,9 @@ def _descent(lesson: Lesson) -> LessonSheet:
     paths, walk_rows, settled = [], [], []
     for s, start in enumerate(lesson.starts, start=1):
         path = c.walk(start, eta, lesson.steps)
-        w0 = Equation((Symbol("w", sub="0"), Number(start)))
+        w0 = Equation((_step(0), Number(start)))
         for step in (1, 2)[:lesson.steps]:  # the first step from the given start, the second
-            given = (w0,) if step == 1 else ("your ", Symbol("w", sub="1"))  # from their answer
+            given = (w0,) if step == 1 else ("your ", _step(1))  # from their answer
             walk_rows.append(row(f"Start {s}: ", _step_form(step), " from ", *given, ":",
                                  answer=sheet.add(f"start {s}: w{step}", path[step])))
         end = c.settle(start, eta)
@@ -293,10 +293,15 @@ def poly_text(poly, x: str = "w") -> str:
     return out or "0"
 
 
+def _step(k: int) -> Symbol:
+    """w⁽ᵏ⁾, the walk after k steps: w₁ and w₂ are the surface's two weights."""
+    return Symbol("w", sup=f"({k})")
+
+
 def _step_form(step: int) -> Equation:
-    """w_k = w_(k−1) − η C′(w_(k−1))."""
-    before = Symbol("w", sub=str(step - 1))
-    return Equation((Symbol("w", sub=str(step)), Ops((before, Ops((
+    """w⁽ᵏ⁾ = w⁽ᵏ⁻¹⁾ − η C′(w⁽ᵏ⁻¹⁾)."""
+    before = _step(step - 1)
+    return Equation((_step(step), Ops((before, Ops((
         _ETA, Apply("C", (before,), prime=True)), ("",))), ("−",))))
 
 
