@@ -137,11 +137,23 @@ def test_missing_factor_two_for_sse():
     assert marks["dJ/dout[2][1]"].diagnosis == "missing_factor_two"
 
 
-def test_adding_the_gradient_step_is_a_sign_mistake():
+def test_adding_the_gradient_step_is_a_step_up_the_gradient():
+    """Its own mistake, told as a step's ('w − η·∂J/∂w, with a minus'), not the loss's sign."""
     key = make_key()
     answers = student()
     answers["new W[2][1][1]"] = round(0.7 + 0.5 * answers["dJ/dW[2][1][1]"], 4)
-    assert verdicts(key, answers)["new W[2][1][1]"].diagnosis == "sign"
+    m = verdicts(key, answers)["new W[2][1][1]"]
+    assert m.diagnosis == "step_up" and "y − t" not in m.message and "minus" in m.message
+
+
+def test_a_whole_answer_with_its_sign_flipped_is_told_so():
+    """A forward-pass value negated (a pupil's slip anywhere in the working) is told its sign,
+    where no method explains it: σ's out can never be negative."""
+    key = make_key()
+    s = student()
+    m = verdicts(key, {"out[1][1]": -s["out[1][1]"]})["out[1][1]"]
+    assert (m.verdict, m.diagnosis) == ("incorrect", "opposite_sign")
+    assert "other sign" in m.message
 
 
 def test_wrong_learning_rate():

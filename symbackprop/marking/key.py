@@ -16,8 +16,10 @@ VERDICTS = scheme.VERDICTS
 
 # mistake -> what to tell the student
 MISTAKES = {
-    "sign": "the sign is reversed: y − t, not t − y, and a step goes against the gradient "
-            "(w − η·∂J/∂w)",
+    "sign": "the sign is reversed: the loss's slope is y − t, not t − y",
+    "step_up": "the step went up the gradient: new w = w − η·∂J/∂w, with a minus",
+    "opposite_sign": "the right number has the other sign: look again at each sign in the "
+                     "working",
     "term_sign": "one term of the sum has its sign reversed",
     "sigmoid_of_negative": "this is σ(−net): σ(net) = 1/(1 + e^(−net)), with the minus in "
                            "the exponent",

@@ -108,15 +108,19 @@ def _blank(key: Key, model: Model, traced: Model, spread, a: dict) -> dict:
     right = tree()
     rules = [_rule("rounded_too_early", *(model.mistaken(name, None, d)
                                           for d in range(model.decimals - 1, 0, -1)))]
-    if _follows_from_loss(name):  # the loss's sign, and what follows from it
-        rules.append(_rule("sign", -a["value"]))
+    if _follows_from_loss(name) and not name.startswith("new "):  # the loss's sign, and
+        rules.append(_rule("sign", -a["value"]))                  # what follows from it
     plain, e = example_of(name)
     if plain.startswith("net["):  # one term's sign slipped: named, term by term
         rules += [_rule("term_sign", tree(f"term_sign#{k}"),
                         model.value(name, model.key_value, f"term_sign#{k}"))
                   | {"term": term if e is None else at_example(term, e)}
                   for k, term in enumerate(model.terms(plain), start=1)]
-    rules += [_rule(mode, tree(mode), model.mistaken(name, mode)) for mode in model.modes()]
+    # a step taken up the gradient is its own mistake, not the loss's sign (w + η·∂J/∂w)
+    rules += [_rule("step_up" if mode == "sign" and name.startswith("new ") else mode,
+                    tree(mode), model.mistaken(name, mode)) for mode in model.modes()]
+    if a["value"] != 0:  # last: the right number with the other sign, whatever slipped
+        rules.append(_rule("opposite_sign", -a["value"]))
     before = None
     if name.startswith("new ") and (name[4] != "b" or model.update_biases):
         before = model._param(name[4:])  # a bias that stays fixed takes no step to get wrong
