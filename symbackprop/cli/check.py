@@ -208,12 +208,13 @@ def _quantities(key) -> tuple[dict[str, str], dict[str, str]]:
 
     network = key.definition.get("network") or {}
     layers = network.get("layers") if isinstance(network, dict) else None
-    text = PlainText(key.definition.get("notation", "matrix"),
-                     tuple(layers) if isinstance(layers, list) else None, scripts=True)
+    notation = key.definition.get("notation", "matrix")
+    layers = tuple(layers) if isinstance(layers, list) else None
+    text = PlainText(notation, layers, scripts=True)
     out, lines = {}, {}
     for a in key.answers:
         try:
-            line = forms_json.from_json(a["shown"])
+            line = forms_json.read(a["shown"], notation, layers)
         except (KeyError, forms_json.BadForm):  # a key without working: its names will do
             continue
         quantity = line.sides[0] if isinstance(line, forms.Equation) else line

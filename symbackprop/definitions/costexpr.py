@@ -7,9 +7,12 @@ grammar of its own (never eval, sympify or parse_expr of the text).
     power  := atom ("^" whole)?                      whole: 0 to 8
     atom   := number | "w" | "(" cost ")"
 
-A number is digits with at most one decimal point (0.5, 3, .25). Division is by numbers only,
-so a cost is a polynomial with exact rational coefficients; its degree is at most 8. The text is
-at most 200 characters and its parentheses nest at most 8 deep.
+A number is ASCII digits with at most one decimal point (0.5, 3, .25). Division is by numbers
+only, so a cost is a polynomial with exact rational coefficients; its degree is at most 8. The
+text is at most 200 characters and its parentheses nest at most 8 deep, and every number the
+grammar computes on the way (each coefficient's numerator and denominator) stays within 10^12,
+checked after each operation: so no input multiplies out a huge exact number, and the sheet's
+floating-point numbers can be checked against finite differences.
 
 >>> read("w^4 - 3*w^2 + w + 3")
 (Fraction(3, 1), Fraction(1, 1), Fraction(-3, 1), Fraction(0, 1), Fraction(1, 1))
@@ -29,6 +32,9 @@ from __future__ import annotations
 from fractions import Fraction
 
 MAX_LENGTH, MAX_DEPTH, MAX_DEGREE = 200, 8, 8
+MAX_CONSTANT = 10**12  # every coefficient's numerator and denominator, at every step
+DIGITS = "0123456789"  # ASCII only: '²'.isdigit() and '٣'.isdigit() are true too
+SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 
 Poly = tuple[Fraction, ...]  # coefficients, constant first
 
@@ -45,6 +51,7 @@ def read(text: str) -> Poly:
         raise CostError(f"is {len(text)} characters long; at most {MAX_LENGTH} are allowed")
     parser = _Parser(text)
     poly = parser.cost()
+    parser.bounded(poly)
     if parser.peek() is not None:
         parser.refuse(f"cannot read {parser.show()}")
     return _trim(poly)
@@ -60,6 +67,17 @@ def value(poly: Poly, w: float) -> float:
     for c in reversed(poly):
         out = out * w + float(c)
     return out
+
+
+def checked_slope(poly: Poly, w: float) -> tuple[float, float, bool]:
+    """C′(w) from the coefficients, the same by a fourth-order difference of C, and whether
+    they agree as the sheet requires (sheets/descent_lesson.py Descent.slope checks the same)."""
+    slope = value(derivative(poly), w)
+    h = 1e-4 * max(1.0, abs(w))
+    numeric = (8 * (value(poly, w + h / 2) - value(poly, w - h / 2))
+               - (value(poly, w + h) - value(poly, w - h))) / (6 * h)
+    agree = abs(slope - numeric) <= 1e-6 * max(1.0, abs(slope), abs(value(poly, w)))
+    return slope, numeric, agree
 
 
 def derivative(poly: Poly) -> Poly:
@@ -87,6 +105,16 @@ class _Parser:
         name = repr(c) if c.isprintable() else f"U+{ord(c):04X}"
         return f"{name} at character {self.at + 1}"
 
+    def bounded(self, poly: Poly) -> Poly:
+        """The polynomial, once each coefficient is known to stay within MAX_CONSTANT."""
+        for c in poly:
+            if abs(c.numerator) > MAX_CONSTANT or c.denominator > MAX_CONSTANT:
+                where = min(self.at, len(self.text))
+                raise CostError(f"makes a number past 10^12 by character {where}"
+                                " (its coefficients or their fractions grow too large for the "
+                                "sheet's numbers to be checked); use smaller numbers")
+        return poly
+
     def refuse(self, problem: str):
         raise CostError(f"{problem}; a cost is a formula in w of numbers, w, + − * / ^ "
                         "and parentheses, such as \"w^4 - 3*w^2 + w\"")
@@ -96,7 +124,7 @@ class _Parser:
         out = self.term()
         while self.peek() in ("+", "-", "−"):
             sign = 1 if self.take() == "+" else -1
-            out = _add(out, _scale(self.term(), sign))
+            out = self.bounded(_add(out, _scale(self.term(), sign)))
         return out
 
     def term(self) -> Poly:
@@ -105,7 +133,7 @@ class _Parser:
             c = self.peek()
             if c in ("*", "·", "×"):
                 self.take()
-                out = _mul(out, self.unary())
+                out = self.bounded(_mul(out, self.unary()))
             elif c == "/":
                 self.take()
                 self.peek()
@@ -116,9 +144,9 @@ class _Parser:
                                     "divide only by numbers")
                 if divisor[0] == 0:
                     raise CostError(f"divides by zero (at character {where})")
-                out = _scale(out, 1 / divisor[0])
-            elif c is not None and (c == "w" or c == "(" or c.isdigit() or c == "."):
-                out = _mul(out, self.power())  # 3w^2, 2(w + 1): a product written together
+                out = self.bounded(_scale(out, 1 / divisor[0]))
+            elif c is not None and (c == "w" or c == "(" or c in DIGITS or c == "."):
+                out = self.bounded(_mul(out, self.power()))  # 3w^2, 2(w + 1): written together
             else:
                 return out
             if degree(_trim(out)) > MAX_DEGREE:
@@ -140,14 +168,13 @@ class _Parser:
         if self.peek() is None:
             raise CostError("ends with ^: a whole power from 0 to 8 is missing")
         start = self.at
-        if not self.peek().isdigit():
+        if self.peek() not in DIGITS:
             self.refuse(f"^ must be followed by a whole number from 0 to 8, not {self.show()}")
         digits = ""
-        while self.at < len(self.text) and (self.text[self.at].isdigit()
-                                            or self.text[self.at] == "."):
+        while self.at < len(self.text) and self.text[self.at] in DIGITS + ".":
             digits += self.text[self.at]
             self.at += 1
-        if not digits.isdigit() or len(digits) > 2 or int(digits) > MAX_DEGREE:
+        if "." in digits or len(digits) > 2 or int(digits) > MAX_DEGREE:
             raise CostError(f"has the power {digits} at character {start + 1}; powers are whole "
                             f"numbers from 0 to {MAX_DEGREE}")
         n = int(digits)
@@ -156,7 +183,7 @@ class _Parser:
                             "allowed")
         out: Poly = (Fraction(1),)
         for _ in range(n):
-            out = _mul(out, base)
+            out = self.bounded(_mul(out, base))
         return out
 
     def atom(self) -> Poly:
@@ -181,14 +208,18 @@ class _Parser:
             self.take()
             self.depth -= 1
             return inner
-        if c.isdigit() or c == ".":
+        if c in DIGITS or c == ".":
             return (self.number(),)
+        if c in SUPERSCRIPTS:
+            self.refuse(f"cannot read the superscript {self.show()}: write a power with ^, "
+                        "as w^2")
+        if c.isdigit():
+            self.refuse(f"cannot read {self.show()}: write numbers with the digits 0-9")
         self.refuse(f"cannot read {self.show()}")
 
     def number(self) -> Fraction:
         start, digits = self.at, ""
-        while self.at < len(self.text) and (self.text[self.at].isdigit()
-                                            or self.text[self.at] == "."):
+        while self.at < len(self.text) and self.text[self.at] in DIGITS + ".":
             digits += self.text[self.at]
             self.at += 1
         if digits.count(".") > 1 or digits == "." or len(digits) > 12:

@@ -84,19 +84,42 @@ class LessonReader(Reader):
         if not 0 < rate <= 1:
             self.fail("lesson.learning_rate", f"must be in (0, 1], got {rate:g}")
         slope = costexpr.derivative(poly)
+        steps = self.whole(opts.get("steps", 5), "lesson.steps", 1, 12)
         for i, w in enumerate(starts):
             if abs(costexpr.value(slope, w)) < 1e-9:
                 self.fail(f"lesson.starts[{i}]", f"C′({w:g}) = 0 for {text}: a walk from there "
                           "never moves; start beside it")
-            for _ in range(5000):  # the sheet's walks settle, or the rate is refused here
-                w -= rate * costexpr.value(slope, w)
-                if not abs(w) < 100:
-                    break
-            if not abs(w) < 100 or abs(costexpr.value(slope, w)) > 1e-9:
-                self.fail("lesson.learning_rate", f"{rate:g} is too large for {text}: the walk "
-                          f"from {starts[i]:g} does not settle in a valley; take a smaller one")
+            self._walk(poly, text, rate, starts[i], steps)
         return {"starts": starts, "learning_rate": rate, "cost": text,
-                "steps": self.whole(opts.get("steps", 5), "lesson.steps", 1, 12)}
+                "steps": steps}
+
+    def _walk(self, poly, text: str, rate: float, start: float, steps: int) -> None:
+        """The sheet's walk from start settles in a valley within 5,000 steps, and each step it
+        prints has a slope the sheet can check against finite differences; else refused."""
+        slope, w, flips, last = costexpr.derivative(poly), start, 0, 0.0
+        for k in range(5000):
+            if k <= steps and not costexpr.checked_slope(poly, w)[2]:
+                self.fail("lesson.cost", f"the slope of {text} at w = {w:g} (step {k} from "
+                          f"{start:g}) cannot be checked in floating point: its numbers are too "
+                          "far apart in size; use other numbers or another rate")
+            step = rate * costexpr.value(slope, w)
+            before, w = w, w - step
+            flips += (w - before) * last < 0
+            last = w - before
+            if not abs(w) < 100:
+                break
+        if abs(w) < 100 and abs(costexpr.value(slope, w)) <= 1e-9:
+            if not costexpr.checked_slope(poly, w)[2]:
+                self.fail("lesson.cost", f"the slope of {text} where the walk from {start:g} "
+                          "settles cannot be checked in floating point; use other numbers")
+            return
+        if abs(w) < 100 and flips == 0:
+            self.fail("lesson.cost", f"{text} is too flat at its bottom: the walk from "
+                      f"{start:g} creeps toward it without settling in 5,000 steps (its slope "
+                      "is still past 10^-9), and a smaller rate only creeps slower; give the "
+                      "cost a w^2 term at its lowest point, or a larger rate")
+        self.fail("lesson.learning_rate", f"{rate:g} is too large for {text}: the walk from "
+                  f"{start:g} does not settle in a valley; take a smaller one")
 
     def _loss_comparison(self, opts) -> dict:
         probs = opts["probabilities"]

@@ -32,11 +32,15 @@ _MATH_CHARS = {
     "⁻": "^{-}", "ˣ": "^{x}", "½": r"\tfrac{1}{2}", "ₙ": "_n", "∈": r"\in", "∞": r"\infty",
     "±": r"\pm", "√": r"\surd", "∇": r"\nabla", "⊙": r"\odot", "ᵀ": "^{T}",
 }
-_TEXT_CHARS = {"′": "'", "’": "'", "‘": "`", "“": "``", "”": "''", "–": "--", "—": "---",
-               "…": r"\ldots{}", "\u00a0": "~", "ß": r"\ss{}", "æ": r"\ae{}", "Æ": r"\AE{}",
-               "ø": r"\o{}", "Ø": r"\O{}", "œ": r"\oe{}", "Œ": r"\OE{}", "å": r"\aa{}",
-               "Å": r"\AA{}", "ł": r"\l{}", "Ł": r"\L{}", "ı": r"\i{}", "đ": r"\dj{}",
-               "Đ": r"\DJ{}", "ð": r"\dh{}", "Ð": r"\DH{}", "þ": r"\th{}", "Þ": r"\TH{}"}
+_TEXT_CHARS = {"′": "'{}", "’": "'{}", "‘": "`{}", "“": "``{}", "”": "''{}", "–": "--{}",
+               "—": "---{}", "…": r"\ldots{}", "\u00a0": "~", "ß": r"\ss{}", "æ": r"\ae{}",
+               "Æ": r"\AE{}", "ø": r"\o{}", "Ø": r"\O{}", "œ": r"\oe{}", "Œ": r"\OE{}",
+               "å": r"\aa{}", "Å": r"\AA{}", "ł": r"\l{}", "Ł": r"\L{}", "ı": r"\i{}",
+               "ð": r"\dh{}", "Ð": r"\DH{}", "þ": r"\th{}", "Þ": r"\TH{}"}
+# Đ đ are T5's own letters (T1's \DJ shares Eth's slot: it copies out of a PDF as Ð).
+# T1 makes one glyph of `` '' << >> ,, -- --- !` ?`: {} between the two characters typed
+# (PyLaTeX escapes - as {-}), so that each prints as typed: η << 1, not η « 1.
+_LIGATURES = {"<": "<", ">": ">", ",": ",", "'": "'", "`": "`", "!": "`", "?": "`"}
 _ACCENTS = {  # combining mark -> LaTeX accent command (T1 encoding)
     "\u0300": "`", "\u0301": "'", "\u0302": "^", "\u0303": "~", "\u0304": "=", "\u0306": "u",
     "\u0307": ".", "\u0308": '"', "\u030a": "r", "\u030b": "H", "\u030c": "v", "\u0323": "d",
@@ -60,7 +64,17 @@ def check(text: str) -> None:
 # Modern): the .tex loads those encodings where a text uses them (ENCODINGS_USED).
 _SCRIPTS = (("LGR", 0x0370, 0x03FF), ("LGR", 0x1F00, 0x1FFF), ("T2A", 0x0400, 0x052F))
 _T5_MARKS = {"\u031b", "\u0309"}  # horn (ơ, ư), hook above (ả, ẩ, ...)
-_T5_LETTERS = {"\u0110", "\u0111"}  # Đ đ are T1's too, as \DJ \dj
+_T5_LETTERS = {"\u0110", "\u0111"}  # Đ đ: T5's own slot copies as typed (T1's is Eth's)
+# Letters of the Greek and Cyrillic blocks that LGR (cbfonts) and T2A (cm-super) have no
+# glyph for (archaic, Coptic, Komi, Abkhaz, ... and the Greek symbol forms ϐ ϑ ϲ): found by
+# setting each letter of the blocks in its encoding with TeX Live 2022; refused before any
+# compile. Polytonic Greek (U+1F00-1FFF) is LGR's whole, and copied as typed (ActualText).
+_LACKING = ((0x0370, 0x0373), (0x0376, 0x0377), (0x037B, 0x037D), (0x037F, 0x037F),
+            (0x03CF, 0x03D7), (0x03DE, 0x03DE), (0x03E2, 0x03F5), (0x03F7, 0x03FF),
+            (0x0460, 0x0481), (0x048A, 0x048F), (0x0494, 0x0495), (0x049E, 0x049F),
+            (0x04A6, 0x04A9), (0x04AC, 0x04AD), (0x04B4, 0x04B5), (0x04BC, 0x04BF),
+            (0x04C3, 0x04CF), (0x04E0, 0x04E1), (0x04EA, 0x04EB), (0x04F6, 0x04F7),
+            (0x04FA, 0x052F))
 ENCODING = r"{\fontencoding{%s}\selectfont %s}"
 
 
@@ -115,6 +129,8 @@ def latex_text(text: str, escape=str) -> str:
                 i = j
                 continue
         out.append(_cluster(parts[i], escape))
+        if i + 1 < len(parts) and _LIGATURES.get(parts[i]) == parts[i + 1][0]:
+            out.append("{}")  # << is two characters, not «
         i += 1
     # one group for a run of letters in one encoding (Trương: ư and ơ together)
     text, merged = "".join(out), None
@@ -131,21 +147,31 @@ def _scripted(cluster: str, script: str) -> str:
     """A Greek or Cyrillic letter in its encoding: as typed (inputenc maps it), a mark left
     after NFC as an accent command."""
     base, marks = cluster[0], cluster[1:]
+    _known(base)
     if not marks:
-        _known(base)
-        return base
+        return _actual(base, base) if 0x1F00 <= ord(base) <= 0x1FFF else base
     return _accented(base, marks, cluster)
 
 
 def _known(ch: str) -> None:
-    if not unicodedata.category(ch).startswith(("L", "P", "Z")):
+    code = ord(ch)
+    if not unicodedata.category(ch).startswith(("L", "P", "Z")) or any(
+            low <= code <= high for low, high in _LACKING):
         _refuse(ch)
+
+
+def _actual(latex: str, text: str) -> str:
+    """LaTeX that prints `text`, marked so that a PDF reader copies and searches it as typed
+    (LGR builds Ἀ of ᾿ and Α; T1 builds ọ̀ of accents)."""
+    hex_text = "".join(f"{u:04X}" for u in _utf16(text))
+    return r"\BeginAccSupp{method=hex,unicode,ActualText=%s}%s\EndAccSupp{}" % (hex_text, latex)
 
 
 def _cluster(cluster: str, escape) -> str:
     if len(cluster) == 1:
-        return escape(cluster) if cluster.isascii() and cluster.isprintable() \
-            else latex_char(cluster)
+        if cluster.isascii() and cluster.isprintable():
+            return escape(cluster)
+        return latex_char(cluster)
     decomposed = unicodedata.normalize("NFD", cluster)
     base, marks = decomposed[0], decomposed[1:]
     if not (base.isalpha() and base.isascii()):  # a mark on a symbol, a digit, ø, ...
@@ -172,8 +198,7 @@ def _accented(base: str, marks: str, cluster: str) -> str:
     whole = normal(cluster)
     if len(whole) == 1 and ord(whole) <= 0x017F:
         return result  # a T1 glyph: copied as typed
-    hex_text = "".join(f"{u:04X}" for u in _utf16(whole))
-    return r"\BeginAccSupp{method=hex,unicode,ActualText=%s}%s\EndAccSupp{}" % (hex_text, result)
+    return _actual(result, whole)
 
 
 _VOWELS, _SHAPES, _TONES = set("aeiouyAEIOUY"), {"\u0306", "\u0302", "\u031b"}, {

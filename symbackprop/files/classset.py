@@ -161,16 +161,28 @@ def _worked_draw(defn: Definition, seed: int | None, version: int | None):
 
         inst = instance(defn, seed, version, stepsheet.acceptable(defn))
         result = run(defn, inst)
-        sheet = stepsheet.build(defn, inst.values)
+        sheet = _given(defn, stepsheet.build, inst)
         sheet.seed, sheet.version = inst.seed, inst.version
         stepsheet.check_against(sheet, optimize(defn, result, stepsheet.STEPS))
         return result, sheet
     inst = instance(defn, seed, version, convsheet.acceptable(defn))
     result = convverify.run(defn, inst)
-    sheet = convsheet.build(defn, inst.values)
+    sheet = _given(defn, convsheet.build, inst)
     sheet.seed, sheet.version = inst.seed, inst.version
     convsheet.check_against(sheet, result)
     return result, sheet
+
+
+def _given(defn: Definition, build, inst):
+    """The worked sheet of an accepted draw; for numbers all given (never judged by the draw),
+    a refusal in one line naming the file and what the numbers make that no sheet prints."""
+    from ..sheets.convback import _Rejected
+
+    try:
+        return build(defn, inst.values)
+    except (_Rejected, worked.Unworkable) as exc:
+        raise NoGoodDraw(f"{defn.source}: values: the given numbers make no worksheet: {exc}; "
+                         "change them, or leave some out to be drawn") from None
 
 
 def draw(defn: Definition, seed: int | None, version: int | None

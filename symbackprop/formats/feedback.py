@@ -10,7 +10,7 @@ import jinja2
 from markupsafe import Markup
 
 from ..sheets.forms import Equation
-from ..sheets.forms_json import BadForm, from_json
+from ..sheets.forms_json import BadForm, read
 from .mathml import MathML
 from .tex import template_dir
 
@@ -68,7 +68,7 @@ def _line(key, m):
     network = key.definition.get("network", {})
     printer = MathML(key.definition.get("notation", "matrix"), tuple(network.get("layers", ())))
     try:
-        return from_json(shown), printer
+        return read(shown, printer.notation, printer.layers), printer
     except (BadForm, KeyError, ValueError, TypeError, OverflowError):
         return None, None
 
@@ -94,6 +94,6 @@ def _working(key, m):
     network = key.definition.get("network", {})
     printer = MathML(key.definition.get("notation", "matrix"), tuple(network.get("layers", ())))
     try:
-        return Markup(printer.math(from_json(shown), full=True))
+        return Markup(printer.math(read(shown, printer.notation, printer.layers), full=True))
     except (BadForm, KeyError, ValueError, TypeError, OverflowError):
         return m.working

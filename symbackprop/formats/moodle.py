@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from math import ceil, copysign, floor, trunc
+from math import ceil, copysign, floor, isfinite, trunc
 from xml.sax.saxutils import escape
 
 from markupsafe import Markup
@@ -127,18 +127,33 @@ def right_band(blank: dict) -> tuple[float, float]:
     return (tol["lo"] + tol["hi"]) / 2, (tol["hi"] - tol["lo"]) / 2 + tol["half"]
 
 
+MAX_CANDIDATES = 50  # p-decimal numbers a band may hold for each to be a wrong answer of its own
+
+
+def _finite(*values: float) -> bool:
+    return all(isfinite(v) for v in values)
+
+
+def _few(low: float, high: float) -> bool:
+    """Whether the whole numbers from low to high are finite and at most MAX_CANDIDATES: a band
+    wider than that (a huge learning rate or number) lists no answers one by one."""
+    return _finite(low, high) and high - low <= MAX_CANDIDATES
+
+
 def fewer_decimals(blank: dict, decimals: int) -> list[float]:
     """The right answers with fewer decimals than the sheet asks (check's too_few_decimals):
     each p-decimal number that rounds from one of lo..hi, nonzero, not the old parameter, and
     not already inside the right band."""
     tol, (middle, band) = blank["tolerance"], right_band(blank)
-    if not tol["half"]:
+    if not tol["half"] or not _finite(tol["lo"], tol["hi"], middle, band):
         return []
     out = []
     for p in range(decimals - 1, 0, -1):
         unit, half = 10.0 ** -p, 0.5 * 10.0 ** -p * (1 + 1e-9)
-        for k in range(ceil((tol["lo"] - half) / unit), floor((tol["hi"] + half) / unit)
-                       + 1):
+        low, high = (tol["lo"] - half) / unit, (tol["hi"] + half) / unit
+        if not _few(low, high):
+            continue
+        for k in range(ceil(low), floor(high) + 1):
             v = round(k * unit, p)
             if v != 0 and v != tol.get("before") and abs(v - middle) > band and v not in out \
                     and scheme.decimals_of(v) == p:  # 0.250 is 0.25 to Moodle: p = 2's
@@ -151,11 +166,14 @@ def cut_off(blank: dict, decimals: int, taken: list[float]) -> list[float]:
     p-decimal number between the cut-offs of `from` and `to` that is no rounding of theirs,
     not 0, nor an answer already `taken`."""
     tol, (middle, band) = blank["tolerance"], right_band(blank)
-    if not tol["half"]:
+    if not tol["half"] or not _finite(tol["from"], tol["to"], middle, band):
         return []
     out = []
     for p in range(decimals, 0, -1):
-        low, high = (trunc(x * 10.0 ** p + copysign(1e-9, x)) for x in (tol["from"], tol["to"]))
+        scaled = [x * 10.0 ** p + copysign(1e-9, x) for x in (tol["from"], tol["to"])]
+        if not _few(*scaled):
+            continue
+        low, high = (trunc(x) for x in scaled)
         for k in range(low, high + 1):
             v = round(k * 10.0 ** -p, p)
             if v != 0 and scheme.cut_within(v, p, tol["from"], tol["to"]) and \

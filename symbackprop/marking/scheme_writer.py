@@ -193,8 +193,11 @@ def _shape_blank(key: Key, model: Model, a: dict) -> dict:
 
 
 def _rule(mode: str, *candidates) -> dict:
+    """A mistake and the numbers (or trees) it gives; a number past a float's range (a huge
+    given weight's slip overflows) is no answer a student could write, and is left out."""
     return {"diagnosis": mode.split("#")[0],
-            "candidates": [c for c in candidates if c is not None]}
+            "candidates": [c for c in candidates if c is not None and not (
+                isinstance(c, float) and not math.isfinite(c))]}
 
 
 def _rate_rules(model: Model, name: str) -> list[dict]:

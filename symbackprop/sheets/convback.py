@@ -120,7 +120,7 @@ class ConvBackward:
         key = [self.w.key[f"{self.a}[{r}][{c}]"] for r, c in cells]
         best = exact.index(max(exact))
         if key.index(max(key)) != best or sorted(key)[-2] == max(key):
-            raise _Rejected("a tie")  # PyTorch's tie rule on rounded numbers: unfair
+            raise _Rejected("two entries of a max-pool window tie at the sheet's decimals")
         return cells[best]
 
     def back_activation(self):

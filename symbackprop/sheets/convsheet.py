@@ -264,18 +264,20 @@ class _ConvSheet(ConvBackward):
         for name, value in w.key.items():
             exact = w.exact[name]
             if value == 0 and abs(exact) > 1e-12:
-                raise _Rejected("a false zero")
+                raise _Rejected("an answer rounds to 0 at the sheet's decimals though it is not 0")
             if name.startswith("z[") and self.act == "relu" and abs(exact) < 2 * half:
-                raise _Rejected("a ReLU corner")
+                raise _Rejected(f"a ReLU's net ({name}) is within a rounding of 0, its corner")
             if name.startswith("net[") and abs(exact) > 4 and self.dense.activation in (
                     "sigmoid", "tanh"):
-                raise _Rejected("saturated")
+                raise _Rejected(f"the output's net ({name}) is past ±4, where the "
+                                f"{self.dense.activation} is saturated and its gradient all but 0")
         if self.act == "relu" and 2 * sum(w.key[n] > 0 for n in w.key if n[0] == "z") < \
                 self.M * self.N:
-            raise _Rejected("most ReLUs dead")  # little of the kernel's gradient to work
+            raise _Rejected("most ReLUs are dead (their net below 0), leaving little of the "
+                            "kernel's gradient to work")  # little of the kernel's gradient to work
         grads = [w.key[n] for n in w.key if n.startswith("dJ/dK")]
         if any(g == 0 for g in grads) or len(set(grads)) < len(grads):
-            raise _Rejected("a kernel gradient of 0, or two alike")
+            raise _Rejected("a kernel gradient rounds to 0, or two of them are alike")
 
     def worksheet(self) -> WorkedSheet:
         defn = self.defn

@@ -70,16 +70,58 @@ ops=('·',))
     if len(data) - 1 != len(fields):
         raise BadForm(f"a {data[0]} has {len(fields)} parts")
     values = [_field(v, depth) for v in data[1:]]
-    if cls is Number:  # a number a page can print: finite, with a sheet's decimals
-        value, *places = values
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or \
-                not math.isfinite(value) or any(
-                p is not None and not (isinstance(p, int) and 0 <= p <= 20) for p in places):
-            raise BadForm("not a number a sheet prints")
-    try:
-        return cls(*values)
-    except TypeError as exc:
-        raise BadForm(str(exc)) from None
+    for name, value in zip(fields, values):
+        if not _KIND_OF[cls.__dataclass_fields__[name].type](value):
+            raise BadForm(f"a {data[0]}'s {name} is not {cls.__dataclass_fields__[name].type}")
+    if cls is Number and (not math.isfinite(values[0]) or any(
+            p is not None and not 0 <= p <= 20 for p in values[1:])):
+        raise BadForm("not a number a sheet prints")  # finite, with a sheet's decimals
+    if cls is Ops and (not values[0] or len(values[1]) != len(values[0]) - 1
+                       or any(op not in OPS for op in values[1])):
+        raise BadForm("an Ops has one operator fewer than its items, each a known one")
+    if cls is Equation and len(values[0]) < 2:
+        raise BadForm("an Equation has two sides or more")
+    if cls in (Symbol, Apply, Sigma) and not values[0]:
+        raise BadForm(f"a {data[0]} without its letter")
+    return cls(*values)
+
+
+OPS = ("+", "−", "·", "⊙", "×", ",", "", "←")  # the operators every printer writes
+
+
+def _is_form(v) -> bool:
+    return isinstance(v, Form)
+
+
+_KIND_OF = {  # each field's annotation in forms.py, as a test of a value read back
+    "str": lambda v: isinstance(v, str),
+    "bool": lambda v: isinstance(v, bool),
+    "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "int | None": lambda v: v is None or isinstance(v, int) and not isinstance(v, bool),
+    "Form": _is_form,
+    "Form | str | None": lambda v: v is None or isinstance(v, str) or _is_form(v),
+    "tuple[Form, ...]": lambda v: isinstance(v, tuple) and all(map(_is_form, v)),
+    "tuple[str, ...]": lambda v: isinstance(v, tuple) and all(isinstance(x, str) for x in v),
+}
+
+
+def read(data, notation: str, layers: tuple[int, ...] | None) -> Form:
+    """A key's line of working, checked as from_json does and each name in it as one the
+    sheet's notation writes (symbol_of); BadForm for anything else (an edited key)."""
+    from .notation import symbol_of
+
+    form = from_json(data)
+    stack = [form]
+    while stack:
+        f = stack.pop()
+        if isinstance(f, Name):
+            try:
+                symbol_of(f.canonical, notation, layers)
+            except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+                raise BadForm(f"{f.canonical!r} is not a quantity of the sheet") from None
+        for v in vars(f).values():
+            stack.extend(x for x in (v if isinstance(v, tuple) else (v,)) if _is_form(x))
+    return form
 
 
 def _field(value, depth: int):
