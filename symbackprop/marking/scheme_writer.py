@@ -15,7 +15,7 @@ student's own answers.
 >>> s["blanks"][1]["recompute"]
 ['div', 1.0, ['add', 1.0, ['exp', ['neg', ['ref', 'net[1][1]']]]]]
 >>> [r["diagnosis"] for r in s["blanks"][1]["mistakes"]]  # 0.593 is 0.5933 to 3 decimals
-['sigmoid_of_negative']
+['sigmoid_of_negative', 'opposite_sign']
 >>> t = s["blanks"][2]["tolerance"]  # J: 0.0827 or 0.0828 (as 0.082698 to 0.08271 round)
 >>> [round(t[k], 6) for k in ("lo", "hi", "half", "from", "to")]
 [0.0827, 0.0828, 5e-05, 0.082698, 0.08271]
