@@ -223,7 +223,7 @@ function page() {
       const working = document.getElementById("working-" + button.dataset.for);
       working.hidden = !working.hidden;
       button.setAttribute("aria-expanded", String(!working.hidden));
-      button.textContent = working.hidden ? "Show the working" : "Hide the working";
+      button.textContent = working.hidden ? button.dataset.show : button.dataset.hide;
       reachScrollers();  // the working shown may scroll sideways too
     });
   }

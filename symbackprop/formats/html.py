@@ -142,7 +142,10 @@ def script_json(value, **dumps) -> Markup:
 def page(title, tag, student, decimals, scheme, sections, **parts) -> str:
     """The page around its sections: header, instructions, figures, Check button, script."""
     defaults = {"network_words": "", "diagram": "", "diagram_caption": "", "given": [],
-                "figures": [], "proofs": [], "lead": "", "header": None}
+                "figures": [], "proofs": [], "lead": "", "header": None,
+                # what the button beside a wrong answer shows: a sheet's line with the numbers
+                # put in; a lesson's rows have no working, only the answer
+                "reveal": ("Show the working", "Hide the working")}
     instructions = parts.pop("instructions", INSTRUCTIONS).format(d=decimals)
     return _environment().get_template("practice.html.j2").render(
         title=title, tag=tag, student=student, sections=sections,

@@ -44,7 +44,8 @@ def lesson_page(sheet, scheme: dict) -> str:
                                                                           sheet.decimals),
                                                     _captions(sheet)))]
     return page(sheet.title, lesson_subtitle(sheet.title, sheet.kind), None, sheet.decimals, scheme,
-                sections, figures=figures, lead=sheet.intro, instructions=LESSON_INSTRUCTIONS)
+                sections, figures=figures, lead=sheet.intro, instructions=LESSON_INSTRUCTIONS,
+                reveal=("Show the answer", "Hide the answer"))
 
 
 def _captions(sheet) -> list[str]:
