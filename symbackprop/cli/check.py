@@ -169,7 +169,7 @@ def _check_text(marks, score, key, every: bool = False) -> str:
     if wrong:
         first = wrong[0]
         lines += ["", f"First wrong step: ({first.label}) {shown.get(first.label, first.name)}: "
-                  f"you wrote {first.given:g}, {first.message}"
+                  f"you wrote {_typed(first.given)}, {first.message}"
                   + (f" [{first.diagnosis}]" if first.diagnosis else ""),
                   f"  working: {working.get(first.label, first.working)}"]
     listed = marks if every else answered
@@ -178,7 +178,7 @@ def _check_text(marks, score, key, every: bool = False) -> str:
     if listed:
         lines.append("")
     for m in listed:
-        given = "" if m.given is None else f"{m.given:g}"
+        given = "" if m.given is None else _typed(m.given)
         detail = f"  ({m.message})" if m.verdict not in ("correct", "missing") else ""
         lines.append(f"{'(' + m.label + ')':<{width}} {shown.get(m.label, m.name):<{names}} "
                      f"{given:>10}  {m.verdict.replace('_', ' ')}"
@@ -189,6 +189,11 @@ def _check_text(marks, score, key, every: bool = False) -> str:
                   + _labels(missing, [m.label for m in marks])
                   + " (check --all lists them)"]
     return "\n".join(lines)
+
+
+def _typed(given: float) -> str:
+    """A student's number as they wrote it (1234.567890617000), or its shortest form."""
+    return getattr(given, "text", None) or repr(float(given))
 
 
 def _labels(labels: list[str], order: list[str]) -> str:

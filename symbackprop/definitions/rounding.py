@@ -21,5 +21,8 @@ WHOLE = 1e15  # from here on a double has no decimals left to round
 def rounded(value: float, decimals: int) -> float:
     if not math.isfinite(value) or abs(value) >= WHOLE:
         return value
-    exact = Decimal(f"{value:.15g}")
+    # 15 digits drop a double's binary shade; a number of 1,000 or more keeps as many more as
+    # its decimals need (a double holds 17)
+    whole = len(str(int(abs(value)))) if abs(value) >= 1 else 0
+    exact = Decimal(f"{value:.{min(17, max(15, whole + decimals + 1))}g}")
     return float(exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)) + 0.0

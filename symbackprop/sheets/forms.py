@@ -15,6 +15,7 @@ names; every other piece is one of the small classes below.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # a form only holds an expression: check reads forms without SymPy
@@ -69,7 +70,9 @@ class Number(Form):
         if self.decimals is not None:
             shown = f"{self.value:.{self.decimals}f}"
             return shown[1:] if shown.startswith("-") and not shown.strip("-0.") else shown
-        shown = f"{self.value:.10f}".rstrip("0").rstrip(".")
+        # as given: the shortest decimal that is the number (0.123456789012, 0.0000000000007)
+        shown = format(Decimal(repr(float(self.value))), "f")
+        shown = shown.rstrip("0").rstrip(".") if "." in shown else shown
         return "0" if shown in ("-0", "") else shown
 
 
