@@ -13,9 +13,12 @@ function clip(text) {
 }
 
 // A student's number, as check.parse_number reads it; {value} or {error}.
+// what is taken off around a number: the same set as check's (marking/check.py _AROUND)
+const AROUND = /^[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+|[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+$/g;
+
 function parseNumber(raw) {
   // the sheet's own minus sign (U+2212) and a phone's dash for a hyphen (U+2013) are a minus
-  let text = raw.trim().replace(/[\u2212\u2013]/g, "-");
+  let text = raw.replace(AROUND, "").replace(/[\u2212\u2013]/g, "-");
   if (/^[+-]?\d+,\d+(?:[eE][+-]?\d+)?$/.test(text)) text = text.replace(",", ".");
   if (!/^[\x00-\x7f]*$/.test(text)) {
     return {error: `'${clip(text)}' has characters that are not plain digits`};
@@ -240,6 +243,14 @@ function unjudge(input) {
     where.className = "verdict";
     where.textContent = "";
     input.setAttribute("aria-invalid", "false");
+    const reveal = document.querySelector(`button.reveal[data-for="${label}"]`);
+    const working = document.getElementById("working-" + label);
+    if (reveal) {
+      reveal.hidden = true;
+      reveal.setAttribute("aria-expanded", "false");
+      reveal.textContent = reveal.dataset.show;
+    }
+    if (working) working.hidden = true;
     const summary = document.getElementById("score");
     if (summary.textContent && !summary.dataset.stale) {
       summary.dataset.stale = "1";
@@ -253,7 +264,7 @@ function check(scheme, inputs) {
   const places = {};
   const problems = {};
   for (const input of inputs) {
-    if (!input.value.trim()) continue;
+    if (!input.value.replace(AROUND, "")) continue;  // blank as check reads it
     const parsed = parseNumber(input.value);
     if ("error" in parsed) {
       problems[input.dataset.label] = parsed.error;

@@ -40,6 +40,7 @@ _TEXT_CHARS = {"′": "'{}", "’": "'{}", "‘": "`{}", "“": "``{}", "”": "
 # Đ đ are T5's own letters (T1's \DJ shares Eth's slot: it copies out of a PDF as Ð).
 # T1 makes one glyph of `` '' << >> ,, -- --- !` ?`: {} between the two characters typed
 # (PyLaTeX escapes - as {-}), so that each prints as typed: η << 1, not η « 1.
+_STRAIGHT = {"'": r"\textquotesingle{}", "`": r"\textasciigrave{}"}
 _LIGATURES = {"<": "<", ">": ">", ",": ",", "'": "'", "`": "`", "!": "`", "?": "`"}
 _ACCENTS = {  # combining mark -> LaTeX accent command (T1 encoding)
     "\u0300": "`", "\u0301": "'", "\u0302": "^", "\u0303": "~", "\u0304": "=", "\u0306": "u",
@@ -169,6 +170,8 @@ def _actual(latex: str, text: str) -> str:
 
 def _cluster(cluster: str, escape) -> str:
     if len(cluster) == 1:
+        if cluster in _STRAIGHT:  # T1 sets ' and ` as curly quotes: O'Brien as typed
+            return _STRAIGHT[cluster]
         if cluster.isascii() and cluster.isprintable():
             return escape(cluster)
         return latex_char(cluster)

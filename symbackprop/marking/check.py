@@ -48,6 +48,10 @@ _LONGEST = 40  # characters in a number: more digits than a float holds, and no 
 
 
 _MINUSES = str.maketrans({"\u2212": "-", "\u2013": "-"})
+# what is taken off around a number, the same set as the page's script (practice.js AROUND):
+# Python's whitespace and JavaScript's, with a byte-order mark copied along with the number
+_AROUND = ("\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+           "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff")
 
 
 def parse_number(text: str) -> float:
@@ -60,7 +64,7 @@ def parse_number(text: str) -> float:
     >>> parse_number('−0.2171'), parse_number('–0.2171')
     (-0.2171, -0.2171)
     """
-    text = text.strip().translate(_MINUSES)
+    text = text.strip(_AROUND).translate(_MINUSES)
     if _DECIMAL_COMMA.fullmatch(text):
         text = text.replace(",", ".")
     if not text.isascii():

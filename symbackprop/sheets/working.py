@@ -177,8 +177,7 @@ class Working:
         parts = list(flatten(step))  # a sum of paths stays one factor
         s = Section(self.titled("Gradient of ", self.J, " with respect to ", self.sym(param)),
                     "By the chain rule, multiply the factors; where a quantity reaches J by "
-                    "several paths, add the paths. A weight's own factor ∂net/∂w is in, the "
-                    "input it multiplies (a bias's is 1).")
+                    "several paths, add the paths.")
         for f in parts:
             s.lines += self.factor_lines(f)
         if not isinstance(step, PathSum):  # a shared bias's sum of paths is already the answer
