@@ -130,7 +130,8 @@ def latex_text(text: str, escape=str) -> str:
                 i = j
                 continue
         out.append(_cluster(parts[i], escape))
-        if i + 1 < len(parts) and _LIGATURES.get(parts[i]) == parts[i + 1][0]:
+        if i + 1 < len(parts) and (_LIGATURES.get(parts[i]) == parts[i + 1][0] or (
+                parts[i] in "!?" and parts[i + 1][0] in "‘“")):  # ‘ is set as `: ?` is ¿
             out.append("{}")  # << is two characters, not «
         i += 1
     # one group for a run of letters in one encoding (Trương: ư and ơ together)

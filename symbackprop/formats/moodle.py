@@ -57,12 +57,14 @@ _CLOZE_SYNTAX = str.maketrans({"{": "&#123;", "}": "&#125;", "#": "&#35;", "~": 
 
 def inert(text: str) -> str:
     """Plain text (a title, a name, a lesson's words) as Moodle question text: HTML-escaped,
-    and nothing in it that the Cloze parser would take for its own.
+    nothing in it that the Cloze parser would take for its own, and out of the filters' reach
+    (a title's "(y)" or ":-)" is not an emoticon's icon).
 
-    >>> inert("Quiz {1:SHORTANSWER:=pwned} {#1} a~b <i>")
-    'Quiz &#123;1:SHORTANSWER:&#61;pwned&#125; &#123;&#35;1&#125; a&#126;b &lt;i&gt;'
+    >>> inert("Quiz {1:SHORTANSWER:=pwned} {#1} a~b <i> (y)")
+    '<span class="nolink">Quiz &#123;1:SHORTANSWER:&#61;pwned&#125; &#123;&#35;1&#125; a&#126;b \
+&lt;i&gt; (y)</span>'
     """
-    return escape(text).translate(_CLOZE_SYNTAX)
+    return nolink(escape(text).translate(_CLOZE_SYNTAX)) if text else ""
 
 
 def nolink(html: str) -> str:
@@ -377,7 +379,7 @@ def _lesson_html(sheet, sch: dict, left: Left, stem: str) -> str:
 def key_html(sheet) -> str:
     """The full worked key, as the question's general feedback."""
     if type(sheet).__name__ == "LessonSheet":
-        return "".join(f"<p>{label(a.label)} {nolink(inert(a.name))} = "
+        return "".join(f"<p>{label(a.label)} {inert(a.name)} = "
                        f"{a.value:.{sheet.decimals}f}</p>" for a in sheet.answers)
     ws = sheet
     m = MathML(ws.notation, ws.layers)

@@ -25,7 +25,8 @@ from .scheme_writer import scheme_of
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _FRACTION = re.compile(r"([+-]?\d+)/(\d+)")
-_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+(?:[eE][+-]?\d+)?")  # 0,7414 as much of Europe writes
+# 0,7414 as much of Europe writes (ASCII digits: a full-width １,５ is quoted as typed)
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+(?:[eE][+-]?\d+)?", re.ASCII)
 _IDX = re.compile(r"\[(\d+)\]")
 
 
