@@ -118,7 +118,7 @@ def test_the_digits_network_prints_as_one_page_of_shapes(tmp_path):
     text = pdf_text(page, layout=False)
     for shape in ("10×1", "16×10", "16×64", "1×64", "10×16", "1×16"):
         assert shape in text, shape
-    assert "Layer 1’s weight gradient" in text and "0." not in text  # shapes, no numbers
+    assert "Layer 1's weight gradient" in text and "0." not in text  # shapes, no numbers
     forms = [e.form for e in matrixform.shapes(load(digits).network)]
     assert "∂J/∂W^1 (16×64) = δ^1 (16×1) xᵀ (1×64)" in forms
     assert main(["build", str(digits), "--versions", "2", "--out", str(tmp_path / "v")]) == 2
