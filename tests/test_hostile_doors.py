@@ -23,23 +23,14 @@ import pytest
 import symbackprop
 from symbackprop.formats import pdf
 
-from .conftest import WORKSHEETS
-from .hostile import assert_refused, files, run
+from . import hostile
+from .hostile import BLOG, CLASS_SET, FORMULA, assert_refused, files, run
 from .test_moodle import SUBQUESTION
 
-CLASS_SET = WORKSHEETS / "class-set-2-2-2.yaml"
-BLOG = WORKSHEETS / "blog-2-2-2.yaml"
+keys = hostile.keys  # the class set's keys: a fixture the hostile suites share
+
 needs_tex = pytest.mark.skipif(not pdf.available(), reason="needs pdflatex")
-FORMULA = ("=", "+", "-", "@", "\t", "\r")  # OWASP: a cell a spreadsheet reads as a formula
 ESCAPES = "\x1b]0;pwned\x07\x1b[2J"  # retitles the terminal, then clears it
-
-
-@pytest.fixture(scope="module")
-def keys(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("keys")
-    assert run(["build", str(CLASS_SET), "--versions", "2", "--format", "tex", "--out",
-                str(out)], out).code == 0
-    return out
 
 
 def _answers(keys: Path, rows: list[tuple[str, str]], header_extra: str = "",

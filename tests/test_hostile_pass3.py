@@ -22,20 +22,11 @@ import pytest
 
 import symbackprop
 
+from . import hostile
 from .conftest import WORKSHEETS
-from .hostile import assert_refused, run
+from .hostile import BLOG, CLASS_SET, FORMULA, assert_refused, run
 
-CLASS_SET = WORKSHEETS / "class-set-2-2-2.yaml"
-BLOG = WORKSHEETS / "blog-2-2-2.yaml"
-FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
-@pytest.fixture(scope="module")
-def keys(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("keys")
-    assert run(["build", str(CLASS_SET), "--versions", "2", "--format", "tex", "--out",
-                str(out)], out).code == 0
-    return out
+keys = hostile.keys  # the class set's keys: a fixture the hostile suites share
 
 
 def _labels(keys: Path) -> list[str]:

@@ -21,9 +21,8 @@ import pytest
 import symbackprop
 
 from .conftest import ROOT, WORKSHEETS
-from .hostile import MEMORY, assert_refused, run
+from .hostile import BLOG, MEMORY, assert_refused, run
 
-BLOG = WORKSHEETS / "blog-2-2-2.yaml"
 CLUSTER = ROOT / "cluster"
 
 CONV = """\

@@ -9,33 +9,12 @@ from __future__ import annotations
 
 import copy
 import json
-import shutil
 import subprocess
-import unicodedata
 from pathlib import Path
 
 import pytest
 
-from symbackprop.formats import pdf
-
-from .conftest import WORKSHEETS
-from .hostile import assert_refused, run
-
-BLOG = WORKSHEETS / "blog-2-2-2.yaml"
-
-needs_tex = pytest.mark.skipif(not pdf.available() or not shutil.which("pdftotext"),
-                               reason="needs pdflatex and pdftotext")
-
-# A 2-2-2 sheet whose weights are drawn, so that a roster of one name is a set of one version.
-DRAWN = """\
-title: TITLE
-network: {layers: [2, 2, 2], activation: sigmoid, loss: half_sse, bias: shared}
-values:
-  inputs: [0.05, 0.10]
-  targets: [0.01, 0.99]
-  biases: [[0.35], [0.60]]
-learning_rate: RATE
-"""
+from .hostile import BLOG, DRAWN, assert_refused, needs_pdf_text, pdf_text, run
 
 GIVEN = """\
 title: Given
@@ -74,11 +53,6 @@ def _lesson(tmp_path: Path, cost: str, starts: str = "[1]", rate: str = "0.1") -
     path.write_text(f"kind: gradient_descent\ntitle: GD\nlesson:\n  starts: {starts}\n"
                     f"  learning_rate: {rate}\n  cost: {json.dumps(cost)}\n", encoding="utf-8")
     return path
-
-
-def _pdf_text(path: Path) -> str:
-    out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True)
-    return unicodedata.normalize("NFC", out.stdout.decode("utf-8"))
 
 
 # --- the teacher's cost (lesson.cost) -----------------------------------------------------
@@ -160,7 +134,7 @@ def test_a_flat_bottomed_cost_is_not_refused_as_a_too_large_rate(cost, start, tm
 
 # --- names and header text pdflatex cannot print -----------------------------------------
 
-@needs_tex
+@needs_pdf_text
 @pytest.mark.parametrize("name", ["Ѣѣ Ѳѳ", "Ԁԁ Komi", "Ҧ ҧ", "ϲϹ", "Ϣενουτε", "ϐϑ"])
 def test_a_roster_name_of_letters_the_font_encodings_lack_is_refused_by_its_line(name,
                                                                                  tmp_path):
@@ -179,7 +153,7 @@ def test_a_roster_name_of_letters_the_font_encodings_lack_is_refused_by_its_line
     assert_refused(result, "roster.txt: line 2")
 
 
-@needs_tex
+@needs_pdf_text
 @pytest.mark.parametrize("key", ["title", "print.course"])
 def test_a_title_or_header_of_letters_the_font_encodings_lack_is_refused_by_its_key(key,
                                                                                     tmp_path):
@@ -197,7 +171,7 @@ def test_a_title_or_header_of_letters_the_font_encodings_lack_is_refused_by_its_
     assert_refused(result, "s.yaml", key)
 
 
-@needs_tex
+@needs_pdf_text
 @pytest.mark.parametrize("name", ["Đặng Văn Lâm", "Đỗ Mười", "Ἀριστοτέλης"])
 def test_a_roster_name_copies_from_the_pdf_as_typed(name, tmp_path):
     """The README: names print as written, 'the PDF's text, for copying and searching, is the
@@ -211,10 +185,10 @@ def test_a_roster_name_copies_from_the_pdf_as_typed(name, tmp_path):
     result = run(["build", "s.yaml", "--roster", "roster.txt", "--format", "pdf",
                   "--out", "out"], tmp_path, timeout=120)
     assert result.code == 0, result.stderr[-1500:]
-    assert name in _pdf_text(tmp_path / "out" / "s-v01-worksheet.pdf")
+    assert name in pdf_text(tmp_path / "out" / "s-v01-worksheet.pdf")
 
 
-@needs_tex
+@needs_pdf_text
 @pytest.mark.parametrize("typed", ["η << 1", "a >> b", "``quoted''", "!` and ?`", "x ,, y"])
 def test_a_title_prints_its_characters_as_typed_not_as_ligatures(typed, tmp_path):
     """The README: a header or title is 'text as a title is: every character is printed as
@@ -226,7 +200,7 @@ def test_a_title_prints_its_characters_as_typed_not_as_ligatures(typed, tmp_path
     result = run(["build", "s.yaml", "--format", "pdf", "--out", "out"], tmp_path,
                  timeout=120)
     assert result.code == 0, result.stderr[-1500:]
-    printed = _pdf_text(tmp_path / "out" / "s-worksheet.pdf")
+    printed = pdf_text(tmp_path / "out" / "s-worksheet.pdf")
     for ligature in "«»“”„¡¿":
         assert ligature not in printed, (typed, printed[:200])
 

@@ -7,47 +7,25 @@ Chromium (tests/browser.py)."""
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
 
-from symbackprop.formats import pdf
 from symbackprop.marking import check
 
-from . import browser
-from .conftest import WORKSHEETS
-from .hostile import run
+from . import browser, hostile
+from .hostile import BLOG, needs_pdf_text, pdf_text, run
 
-BLOG = WORKSHEETS / "blog-2-2-2.yaml"
-needs_tex = pytest.mark.skipif(not pdf.available() or not shutil.which("pdftotext"),
-                               reason="needs pdflatex and pdftotext")
+DRAWN = hostile.DRAWN.replace("RATE", "0.5")  # drawn weights, η = 0.5
+
 needs_chromium = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(),
                                     reason="needs Debian's chromium")
-
-# A 2-2-2 sheet whose weights are drawn, so that a roster of one name is a set of one version.
-DRAWN = """\
-title: TITLE
-network: {layers: [2, 2, 2], activation: sigmoid, loss: half_sse, bias: shared}
-values:
-  inputs: [0.05, 0.10]
-  targets: [0.01, 0.99]
-  biases: [[0.35], [0.60]]
-learning_rate: 0.5
-"""
-
-
-def _pdf_text(path: Path) -> str:
-    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True,
-                         check=True, timeout=60)
-    return out.stdout.decode("utf-8")
 
 
 # --- the ASCII apostrophe and grave accent in a name or a title --------------------------
 
-@needs_tex
+@needs_pdf_text
 @pytest.mark.parametrize("name", ["O'Brien", "D'Angelo", "N'Golo Kanté", "Ama`ah"])
 def test_a_roster_name_with_an_apostrophe_copies_from_the_pdfs_as_typed(name, tmp_path):
     """The README: a roster name 'prints as written', and 'the PDF's text, for copying and
@@ -65,12 +43,12 @@ def test_a_roster_name_with_an_apostrophe_copies_from_the_pdfs_as_typed(name, tm
         path = tmp_path / "out" / pdf_name
         if not path.exists():  # versions padded to the roster's digits
             path = tmp_path / "out" / pdf_name.replace("-v2-", "-v02-")
-        printed = _pdf_text(path)
+        printed = pdf_text(path)
         assert name in printed, (pdf_name, name, [l for l in printed.splitlines()
                                                   if "Name:" in l])
 
 
-@needs_tex
+@needs_pdf_text
 @pytest.mark.parametrize("key", ["title", "print.course"])
 def test_a_title_or_header_with_an_apostrophe_prints_it_as_typed(key, tmp_path):
     """The README: the header and the title are text of which 'every character is printed as
@@ -84,7 +62,7 @@ def test_a_title_or_header_with_an_apostrophe_prints_it_as_typed(key, tmp_path):
     result = run(["build", "s.yaml", "--format", "pdf", "--out", "out"], tmp_path,
                  timeout=180)
     assert result.code == 0, result.stderr[-1500:]
-    printed = _pdf_text(tmp_path / "out" / "s-worksheet.pdf")
+    printed = pdf_text(tmp_path / "out" / "s-worksheet.pdf")
     assert typed in printed, (typed, printed[:300])
 
 

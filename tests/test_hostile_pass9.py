@@ -7,21 +7,14 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
 
-from symbackprop.formats import pdf
 from symbackprop.marking import check
 
 from .conftest import WORKSHEETS
-from .hostile import run
+from .hostile import needs_pdf_text, pdf_text, run
 from .test_moodle_classroom import _shown_texts, emoticon_filter
-
-needs_tex = pytest.mark.skipif(not pdf.available() or not shutil.which("pdftotext"),
-                               reason="needs pdflatex and pdftotext")
 
 GIVEN = """\
 title: TITLE
@@ -35,15 +28,9 @@ learning_rate: 0.5
 """
 
 
-def _pdf_text(path: Path) -> str:
-    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True,
-                         check=True, timeout=60)
-    return out.stdout.decode("utf-8")
-
-
 # --- ! or ? before a typographic opening quote --------------------------------------------
 
-@needs_tex
+@needs_pdf_text
 @pytest.mark.parametrize("typed", ["Why?‘no’", "Stop!‘now’", "Really?“yes”"])
 def test_a_question_or_exclamation_mark_before_a_curly_quote_prints_as_typed(typed, tmp_path):
     """The README: a title 'prints as typed', and pass six's fix puts {} between ! or ? and
@@ -57,7 +44,7 @@ def test_a_question_or_exclamation_mark_before_a_curly_quote_prints_as_typed(typ
     result = run(["build", "s.yaml", "--format", "pdf", "--out", "out"], tmp_path,
                  timeout=180)
     assert result.code == 0, result.stderr[-1500:]
-    printed = _pdf_text(tmp_path / "out" / "s-worksheet.pdf")
+    printed = pdf_text(tmp_path / "out" / "s-worksheet.pdf")
     assert "¡" not in printed and "¿" not in printed, (typed, printed[:200])
     assert typed in printed, (typed, printed[:200])
 
