@@ -28,17 +28,7 @@ def _autograd(model, targets, loss):
          "sse": lambda: ((out - t) ** 2).sum(),
          "half_sse": lambda: 0.5 * ((out - t) ** 2).sum()}[loss]()
     J.backward()
-    grads, layer = {}, 0
-    for module in m:
-        if isinstance(module, nn.Linear):
-            layer += 1
-            for j, row in enumerate(module.weight.grad.tolist(), start=1):
-                for k, g in enumerate(row, start=1):
-                    grads[f"W[{layer}][{j}][{k}]"] = g
-            if module.bias is not None:
-                for j, g in enumerate(module.bias.grad.tolist(), start=1):
-                    grads[f"b[{layer}][{j}]"] = g
-    return J.item(), grads
+    return J.item(), _grads_of(m)
 
 
 def _copy(model):
