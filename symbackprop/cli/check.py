@@ -211,10 +211,7 @@ def _quantities(key) -> tuple[dict[str, str], dict[str, str]]:
     from ..formats.plaintext import PlainText
     from ..sheets import forms, forms_json
 
-    network = key.definition.get("network") or {}
-    layers = network.get("layers") if isinstance(network, dict) else None
-    notation = key.definition.get("notation", "matrix")
-    layers = tuple(layers) if isinstance(layers, list) else None
+    notation, layers = key.notation
     text = PlainText(notation, layers, scripts=True)
     out, lines = {}, {}
     for a in key.answers:

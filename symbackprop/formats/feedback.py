@@ -65,8 +65,7 @@ def _line(key, m):
     shown = entry.get("shown")
     if shown is None:
         return None, None
-    network = key.definition.get("network", {})
-    printer = MathML(key.definition.get("notation", "matrix"), tuple(network.get("layers", ())))
+    printer = MathML(*key.notation)
     try:
         return read(shown, printer.notation, printer.layers), printer
     except (BadForm, KeyError, ValueError, TypeError, OverflowError):
@@ -87,13 +86,10 @@ def _quantity(key, m):
 def _working(key, m):
     """The step's working as the key writes it, in the page's mathematics; the marking
     model's plain line for a key without it (or with a line that is not one: an edited key)."""
-    entry = key.by_label.get(m.label, {}) if key is not None else {}
-    shown = entry.get("shown")
-    if shown is None:
+    line, printer = _line(key, m)
+    if line is None:
         return m.working
-    network = key.definition.get("network", {})
-    printer = MathML(key.definition.get("notation", "matrix"), tuple(network.get("layers", ())))
     try:
-        return Markup(printer.math(read(shown, printer.notation, printer.layers), full=True))
-    except (BadForm, KeyError, ValueError, TypeError, OverflowError):
+        return Markup(printer.math(line, full=True))
+    except (KeyError, ValueError, TypeError, OverflowError):
         return m.working

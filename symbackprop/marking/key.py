@@ -98,6 +98,15 @@ class Key:
     def decimals(self) -> int:
         return self.definition.get("decimals", 4)
 
+    @property
+    def notation(self) -> tuple[str, tuple[int, ...] | None]:
+        """How its sheet writes a name (w₅ or w⁽²⁾₁₁): the notation and the layers' sizes
+        the numbered names are counted over (None for a sheet without layers)."""
+        network = self.definition.get("network")
+        layers = network.get("layers") if isinstance(network, dict) else None
+        return (self.definition.get("notation", "matrix"),
+                tuple(layers) if isinstance(layers, list) else None)
+
 
 _EXAMPLE = {
     "definition": {
