@@ -22,10 +22,11 @@ from ..definitions.errors import VerificationError
 from ..engine.sample import Instance, generator
 from ..engine.verify import run
 from ..marking.scheme_writer import with_scheme
-from .forms import Apply, Equation, Frac, Group, Neg, Number, Ops, Partial, Power, Prose, Symbol
+from .forms import Apply, Equation, Group, Neg, Number, Ops, Partial, Power, Prose, Symbol
 from .lesson_parts import agree as _agree
 from .lesson_parts import closing
 from .model import LessonSheet, Row, row  # noqa: F401 - the lessons' model
+from .rules import activation_form
 
 
 def build(lesson: Lesson) -> LessonSheet:
@@ -114,7 +115,7 @@ def _forward(lesson: Lesson) -> LessonSheet:
                        Equation((Symbol("b", sub="1"), Number(b[0], 2))), ", so ", net_1, " =",
                        answer=sheet.add("net[1][1]", result.values["net[1][1]"])))
     by_hand.append(row(Equation((out_1, Apply("f", (net_1,)))), ", where ",
-                       *_ACTIVATION_FORMS[lesson.activation], ": ", out_1, " =",
+                       _f_written(lesson.activation), ": ", out_1, " =",
                        answer=sheet.add("out[1][1]", result.values["out[1][1]"])))
     table = [(j, result.values[f"net[1][{j}]"], result.values[f"out[1][{j}]"])
              for j in range(1, n + 1)]
@@ -127,12 +128,13 @@ def _forward(lesson: Lesson) -> LessonSheet:
     return sheet
 
 
-_z = Symbol("z")
-_ACTIVATION_FORMS = {  # f said as a formula a pupil can work with, not by its name alone
-    "sigmoid": (Equation((Apply("f", (_z,)), Frac(Number(1), Ops((Number(1), Power(
-        Symbol("e"), Neg(_z))), ("+",))))),),
-    "tanh": (Equation((Apply("f", (_z,)), Apply("tanh", (_z,)))),),
-    "relu": (Equation((Apply("f", (_z,)), Apply("max", (Number(0), _z)))),)}
+def _f_written(activation: str) -> Equation:
+    """f said as a formula a pupil can work with (f(z) = 1/(1 + e^−z)), not by its name."""
+    z = Symbol("z")
+    written = activation_form(activation, z)
+    return Equation((Apply("f", (z,)), *(written.sides[1:] if isinstance(written, Equation)
+                                         else (written,))))
+
 
 _FORWARD_INTRO = ("An 8 by 8 image of a handwritten digit is 64 numbers. Each hidden neuron "
                   "multiplies all 64 by its own weights, adds them up with its bias, and applies "
