@@ -21,15 +21,12 @@ __all__ = ["form", "number", "times"]
 _SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
-class _Printer(StrPrinter):
-    """SymPy's str as a rule is written: 2(out − t), out·(1 − out), 1 − out², ln."""
+class Written(StrPrinter):
+    """SymPy's str as a person writes the mathematics: · for a product, ² for a small power,
+    ln; the derive report's rules and the pages' plain text (formats/plaintext.py) alike."""
 
     def _print_Mul(self, expr) -> str:
-        text = super()._print_Mul(expr)
-        first = expr.args[0]
-        if first.is_Integer and first > 0 and text.startswith(f"{first}*("):
-            text = f"{first}{text[len(str(first)) + 1:]}"
-        return text.replace("*", "·")
+        return super()._print_Mul(expr).replace("*", "·")
 
     def _print_Pow(self, expr, rational=False) -> str:
         base, exponent = expr.as_base_exp()
@@ -39,6 +36,17 @@ class _Printer(StrPrinter):
 
     def _print_log(self, expr) -> str:
         return f"ln({self._print(expr.args[0])})"
+
+
+class _Printer(Written):
+    """... and a number times a sum as a rule is written: 2(out − t)."""
+
+    def _print_Mul(self, expr) -> str:
+        text = StrPrinter._print_Mul(self, expr)
+        first = expr.args[0]
+        if first.is_Integer and first > 0 and text.startswith(f"{first}*("):
+            text = f"{first}{text[len(str(first)) + 1:]}"
+        return text.replace("*", "·")
 
 
 _PRINTER = _Printer({"order": "none"})

@@ -138,21 +138,6 @@ def expression(expr) -> str:
 @functools.cache
 def _words():
     # SymPy is imported here, not above: `check` prints a key's forms and never needs it
-    from sympy.printing.str import StrPrinter
+    from ..engine.printing import Written
 
-    class _Words(StrPrinter):
-        """SymPy's text printer, as a person writes the mathematics: · and −, ², ln."""
-
-        def _print_Mul(self, expr):
-            return super()._print_Mul(expr).replace("*", "·")
-
-        def _print_Pow(self, expr, rational=False):
-            base, exponent = expr.as_base_exp()
-            if exponent.is_Integer and 1 < exponent < 10:
-                return self.parenthesize(base, 100) + str(exponent).translate(_SUPERSCRIPTS)
-            return super()._print_Pow(expr, rational)
-
-        def _print_log(self, expr):
-            return f"ln({self._print(expr.args[0])})"
-
-    return _Words()
+    return Written()
