@@ -11,10 +11,8 @@ import pytest
 
 from symbackprop.cli import main
 from symbackprop.definitions.definition import DefinitionError, parse
-from symbackprop.formats import pdf
 
-needs_tex = pytest.mark.skipif(not pdf.available() or not shutil.which("pdftotext"),
-                               reason="needs pdflatex and pdftotext")
+from .test_build import needs_tex, pdf_text
 
 NET = """title: Backpropagation, step by step
 network: {layers: [2, 2, 2], activation: sigmoid, loss: half_sse}
@@ -34,11 +32,6 @@ HEADER = f"""print:
   instructions: "Calculators are allowed. \\\\write18{{ls}} stays text."
   student_number: true
 """
-
-
-def pdf_text(path: Path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
-                          text=True, check=True).stdout
 
 
 def pages(path: Path) -> int:
