@@ -86,14 +86,16 @@ def main(args) -> int:
 
 def with_print_options(defn: definition.Definition, args) -> definition.Definition:
     """The definition's print: setup with the build's --date, --proofs, --working-space and
-    --simplex over it."""
+    --simplex over it, and its language with --language."""
     from dataclasses import replace
 
     from ..definitions import printing
     from ..definitions.reader import Reader
 
     setup = printing.from_command_line(defn.printing, args, Reader("build"))
-    return replace(defn, printing=setup) if setup != defn.printing else defn
+    defn = replace(defn, printing=setup) if setup != defn.printing else defn
+    language = getattr(args, "language", None)
+    return defn if language is None else definition.in_language(defn, language)
 
 
 @contextmanager

@@ -57,8 +57,10 @@ def token(text: str) -> str:
 class MathML:
     """Prints forms as MathML for one sheet (its notation and layer sizes)."""
 
-    def __init__(self, notation: str = "matrix", layers: tuple[int, ...] | None = None):
-        self.notation, self.layers = notation, layers
+    def __init__(self, notation: str = "matrix", layers: tuple[int, ...] | None = None,
+                 decimal: str = "."):
+        self.notation, self.layers, self.decimal = notation, layers, decimal
+        self.comma = ";" if decimal == "," else ","  # max(0; 0,25) with a decimal comma
 
     def math(self, form: forms.Form, display: bool = False, full: bool = False) -> str:
         """A <math> element; `full`: its fractions at full size, as a line of working on its
@@ -93,7 +95,7 @@ class MathML:
                          None if f.sup is None else self._script(f.sup))
 
     def _Number(self, f: forms.Number) -> str:
-        shown = f.shown()
+        shown = f.shown().replace(".", self.decimal)
         if shown.startswith("-"):
             return element("mrow", element("mo", "−"), element("mn", shown[1:]))
         return element("mn", shown)
@@ -125,7 +127,7 @@ class MathML:
                            self.inner(f.arguments[0]))
         args = []
         for i, a in enumerate(f.arguments):
-            args += ([element("mo", ",")] if i else []) + [self.inner(a)]
+            args += ([element("mo", self.comma)] if i else []) + [self.inner(a)]
         return element("mrow", name, apply, _parens(row(*args)))
 
     def _Ops(self, f: forms.Ops, first_in_parentheses: bool = False) -> str:

@@ -40,8 +40,9 @@ class PlainText:
     (netₕ₁, w⁽¹⁾₁₂), else after _ and ^ (out_o1): for a terminal, which has no layout."""
 
     def __init__(self, notation: str = "matrix", layers: tuple[int, ...] | None = None,
-                 scripts: bool = False):
+                 scripts: bool = False, decimal: str = "."):
         self.notation, self.layers, self.scripts = notation, layers, scripts
+        self.decimal, self.comma = decimal, "; " if decimal == "," else ", "
 
     def __call__(self, form: forms.Form) -> str:
         return getattr(self, f"_{type(form).__name__}")(form)
@@ -67,7 +68,7 @@ class PlainText:
             "" if f.sub is None else self._script(f.sub))
 
     def _Number(self, f):
-        shown = f.shown()
+        shown = f.shown().replace(".", self.decimal)
         return shown.replace("-", "−")
 
     def _Text(self, f):
@@ -83,7 +84,7 @@ class PlainText:
         return f"{part(f.numerator)}/{part(f.denominator)}"
 
     def _Apply(self, f):
-        args = ", ".join(self(a) for a in f.arguments)
+        args = self.comma.join(self(a) for a in f.arguments)
         return f"{f.function}{'′' if f.prime else ''}({args})"
 
     def _Ops(self, f, first_in_parentheses: bool = False):

@@ -20,6 +20,7 @@ import jinja2
 import sympy as sp
 from pylatex.utils import NoEscape
 
+from ..definitions.language import ENGLISH, Words, words
 from ..engine import proofs
 from ..sheets.notation import answer_decimals
 from . import diagram, latex
@@ -47,10 +48,16 @@ def template_dir() -> Path:
     return Path(list(spec.submodule_search_locations)[0])
 
 
+# the language's name for LaTeX's babel package (none for English: its sheets as they were)
+BABEL = {"en": None, "fr": "french", "de": "ngerman", "es": "spanish"}
+
+
 @cache
-def environment() -> jinja2.Environment:
-    return jinja2.Environment(
+def environment(language: str = "en") -> jinja2.Environment:
+    """The templates in one language: _() and ngettext() in them say the catalog's words."""
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(template_dir())),
+        extensions=["jinja2.ext.i18n"],
         block_start_string=r"\BLOCK{", block_end_string="}",
         variable_start_string=r"\VAR{", variable_end_string="}",
         comment_start_string=r"\#{", comment_end_string="}",
@@ -58,16 +65,19 @@ def environment() -> jinja2.Environment:
         trim_blocks=True, lstrip_blocks=True, autoescape=False,
         undefined=jinja2.StrictUndefined, finalize=_finalize, keep_trailing_newline=True,
     )
+    env.install_gettext_translations(words(language).catalog, newstyle=True)
+    return env
 
 
-def proof_view(proof: proofs.Proof) -> dict:
-    """What a template needs of a proof: LaTeX marked as trusted, words left to be escaped."""
+def proof_view(proof: proofs.Proof, _: Words = ENGLISH) -> dict:
+    """What a template needs of a proof: LaTeX marked as trusted, words (in the sheet's
+    language) left to be escaped."""
     return {
-        "title": proof.title,
+        "title": _(proof.title),
         "lhs": latex.NoEscape(sp.latex(proof.lhs, order="none")),
-        "steps": [{"latex": latex.NoEscape(sp.latex(s.expr, order="none")), "reason": s.reason}
-                  for s in proof.steps],
-        "given": proof.given,
+        "steps": [{"latex": latex.NoEscape(sp.latex(s.expr, order="none")),
+                   "reason": _(s.reason)} for s in proof.steps],
+        "given": _(proof.given) if proof.given else proof.given,
     }
 
 
@@ -96,27 +106,31 @@ def shown(a, decimals: int) -> str:
 
 
 def worksheet_document(ws, key: bool, student: str | None = None) -> str:
-    template = environment().get_template("worksheet.tex.j2")
-    tex = TexMath(ws.notation, ws.layers)
-    tag = _tag(ws)
+    template = environment(ws.language).get_template("worksheet.tex.j2")
+    _ = words(ws.language)
+    tex = TexMath(ws.notation, ws.layers, _.decimal)
+    tag = _tag(ws, _)
     setup = ws.printing
     class_set = ws.version is not None
     sections = [_section_view(s, ws.decimals, tex, ws) for s in ws.sections]
     return template.render(
-        title=ws.title, kind="Answer key" if key else "Worksheet", key=key, student=student,
-        tag=tag, decimals=ws.decimals, seed=ws.seed, version=ws.version,
+        title=ws.title, kind=_("Answer key") if key else _("Worksheet"), key=key,
+        student=student, tag=tag, decimals=ws.decimals, seed=ws.seed, version=ws.version,
         network_words=ws.network_words, diagram=diagram_view(ws, tex),
-        given=[{"caption": g.caption, "latex": given_tex(g, tex)} for g in ws.givens],
+        given=[{"caption": g.caption, "latex": given_tex(g, tex, _)} for g in ws.givens],
         sections=sections, header=setup.header, space=working_space(setup.working_space),
-        points=setup.points, total=total_points(ws),
-        proofs=[proof_view(p) for p in ws.proofs] if setup.proofs_on(key, class_set) else [])
+        points=setup.points, total=total_points(ws), babel=BABEL[ws.language],
+        proofs=[proof_view(p, _) for p in ws.proofs] if setup.proofs_on(key, class_set)
+        else [])
 
 
-def given_tex(given, tex: TexMath) -> NoEscape:
+def given_tex(given, tex: TexMath, _: Words = ENGLISH) -> NoEscape:
     """A row of given numbers: `name = value, ...`, an example's targets after its inputs; a
-    line may break between two givens, never between a name and its value."""
-    groups = [", ".join(rf"\mbox{{${tex.print(g)}$}}" for g in group) for group in given.groups]
-    return NoEscape(r"; \quad ".join(groups))
+    line may break between two givens, never between a name and its value (with decimal
+    commas, the givens are apart by semicolons)."""
+    apart = ", " if _.decimal == "." else "; "
+    groups = [apart.join(rf"\mbox{{${tex.print(g)}$}}" for g in group) for group in given.groups]
+    return NoEscape((r"; \quad " if _.decimal == "." else r" \qquad ").join(groups))
 
 
 def _section_view(s, decimals: int, tex: TexMath, ws=None) -> dict:
@@ -130,13 +144,15 @@ def _section_view(s, decimals: int, tex: TexMath, ws=None) -> dict:
                         "shape": latex.NoEscape(rf"{g.rows} \times {g.columns}"),
                         "shape_asked": g.shape_asked, "rows": rows,
                         "points": points_note(sum(e.get("worth", 0) for row in rows
-                                                  for e in row))}
+                                                  for e in row),
+                                              words(ws.language) if ws is not None
+                                              else ENGLISH)}
     return view
 
 
-def _tag(ws) -> str:
+def _tag(ws, _: Words = ENGLISH) -> str:
     if ws.version is not None:
-        return f"Version {ws.version}"
+        return _("Version {n}").format(n=ws.version)
     return ""
 
 
@@ -149,11 +165,13 @@ def _line_view(line, decimals: int, tex: TexMath, ws=None) -> dict:
     return {"quantity": tex(line.quantity), "forms": [tex(f) for f in line.forms], "answer": a,
             "answer_first": line.first, "stated": None,
             "worth": ws.worth(a) if ws is not None and line.first else 0,
-            "points": points_note(ws.worth(a) if ws is not None else 1),
+            "points": points_note(ws.worth(a) if ws is not None else 1,
+                                  words(ws.language) if ws is not None else ENGLISH),
             "working": tex(line.working) if line.working is not None else None,
             # more decimals only where evaluate kept significant digits (an output a log needs)
-            "shown": latex.NoEscape(shown(a, decimals)),
-            "exact": latex.NoEscape(f"{a.exact:.10g}") if final and line.first else None}
+            "shown": latex.NoEscape(tex.number(shown(a, decimals))),
+            "exact": latex.NoEscape(tex.number(f"{a.exact:.10g}")) if final and line.first
+            else None}
 
 
 def diagram_view(ws, tex: TexMath) -> dict:
@@ -187,9 +205,9 @@ def working_space(space: tuple[str, float] | None) -> NoEscape | None:
                     + "\n")
 
 
-def points_note(n: int) -> NoEscape:
+def points_note(n: int, _: Words = ENGLISH) -> NoEscape:
     """A blank's points as the margin shows them: 1 pt, 2 pts."""
-    return NoEscape(f"{n}\\,pt" + ("s" if n != 1 else ""))
+    return NoEscape(f"{n}\\," + latex.text(_.ngettext("pt", "pts", n)))
 
 
 # --- lessons (seed 000's pages) ------------------------------------------------------------
