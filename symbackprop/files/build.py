@@ -51,6 +51,8 @@ MAX_NAME = 100  # characters of one student's name
 
 def main(args) -> int:
     defn = definition.load(args.file)
+    if getattr(args, "language", None) is not None:  # over the definition's (build --language)
+        defn = definition.in_language(defn, args.language)
     if isinstance(defn, definition.Lesson):
         return lesson(defn, args)
     try:
@@ -86,16 +88,14 @@ def main(args) -> int:
 
 def with_print_options(defn: definition.Definition, args) -> definition.Definition:
     """The definition's print: setup with the build's --date, --proofs, --working-space and
-    --simplex over it, and its language with --language."""
+    --simplex over it."""
     from dataclasses import replace
 
     from ..definitions import printing
     from ..definitions.reader import Reader
 
     setup = printing.from_command_line(defn.printing, args, Reader("build"))
-    defn = replace(defn, printing=setup) if setup != defn.printing else defn
-    language = getattr(args, "language", None)
-    return defn if language is None else definition.in_language(defn, language)
+    return replace(defn, printing=setup) if setup != defn.printing else defn
 
 
 @contextmanager

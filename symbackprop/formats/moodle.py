@@ -36,11 +36,13 @@ from xml.sax.saxutils import escape
 
 from markupsafe import Markup
 
+from ..definitions.language import ENGLISH, Words, words
 from ..marking import scheme
 from ..sheets.forms import Prose
 from .html import _line, diagram_base64
 from .html import given_html as given_html_of
 from .mathml import MathML
+from .tex import labelled
 
 DIAGRAM = "diagram.svg"
 # a number without units, as Moodle's own export writes such a numerical question
@@ -89,15 +91,20 @@ def protected(html: str) -> str:
     return _MATH.sub(lambda m: nolink(m.group(0)), html)
 
 
-def separator_note(decimal: str = ".") -> str:
+def separator_note(decimal: str = ".", _: Words = ENGLISH) -> str:
     """What a question says about the decimal separator: the sheet's, and what the site's
     language does with the other."""
     if decimal == ",":
-        return ("Type each answer with a decimal comma (0,25) where this site's language writes "
-                "one; a decimal point (0.25) is read right in every language.")
-    return ("Type each answer with a decimal point (0.25): every Moodle site reads it so, while "
-            "a comma is read as a thousands separator where the site's language writes a point "
-            "(0,25 would be 25).")
+        return _("Type each answer with a decimal comma (0,25) where this site's language "
+                 "writes one; a decimal point (0.25) is read right in every language.")
+    return _("Type each answer with a decimal point (0.25): every Moodle site reads it so, "
+             "while a comma is read as a thousands separator where the site's language writes "
+             "a point (0,25 would be 25).")
+
+
+def words_of(sheet) -> Words:
+    """The language a sheet is printed in (a lesson's: English)."""
+    return words(getattr(sheet, "language", "en"))
 
 
 def cloze_escape(text: str) -> str:
@@ -185,18 +192,23 @@ def cut_off(blank: dict, decimals: int, taken: list[float]) -> list[float]:
     return out
 
 
-def alternatives(blank: dict, values: dict[str, float], decimals: int = 4
+def alternatives(blank: dict, values: dict[str, float], decimals: int = 4,
+                 messages: dict | None = None, _: Words = ENGLISH
                  ) -> tuple[list[tuple], list[str], int]:
     """The blank's answers for Moodle, (fraction %, value, absolute tolerance, feedback), in
     `check`'s order: the right one, the right one with too few decimals, the right one cut off,
     then each mistake's value worked from the key's own numbers; what was left out, and why;
     and how many mistakes were kept. Moodle reads a number, not how it was written: 1.106 and
-    1.1060 are one answer to it, where `check` reads four decimals in the second."""
+    1.1060 are one answer to it, where `check` reads four decimals in the second. The
+    feedback is in the sheet's words (its scheme's `messages`, in its language)."""
+    def message(diagnosis: str) -> str:
+        return (messages or {}).get(diagnosis) or scheme_message(diagnosis)
+
     middle, tolerance = right_band(blank)
-    answers = [(100, middle, tolerance, "Correct")]
+    answers = [(100, middle, tolerance, _("Correct"))]
     fewer = fewer_decimals(blank, decimals)
-    answers += [(ROUNDED_FRACTION, v, 0.0, scheme_message("too_few_decimals")) for v in fewer]
-    answers += [(0, v, 0.0, scheme_message("cut_off")) for v in cut_off(blank, decimals, fewer)]
+    answers += [(ROUNDED_FRACTION, v, 0.0, message("too_few_decimals")) for v in fewer]
+    answers += [(0, v, 0.0, message("cut_off")) for v in cut_off(blank, decimals, fewer)]
     near = blank["tolerance"]["near"]
     # every mistake's value in check's order, so that Moodle's first match is check's first
     # rule; one inside the right answer coincides with it (its student is marked correct, by
@@ -208,8 +220,9 @@ def alternatives(blank: dict, values: dict[str, float], decimals: int = 4
             v = scheme.evaluate(tree, values.get)
             if v is None or any(abs(v - s) <= 1e-9 * max(1.0, abs(s)) for s, _, _ in listed):
                 continue
-            feedback = scheme_message(rule["diagnosis"]) + (
-                f": {rule['term']}" if rule.get("term") else "")
+            feedback = message(rule["diagnosis"])
+            if rule.get("term"):
+                feedback = _("{verdict}: {reason}").format(verdict=feedback, reason=rule["term"])
             slack = scheme.evaluate(rule["slack"], values.get) if "slack" in rule else None
             listed.append((v, feedback, near if slack is None else max(slack, near)))
             if abs(v - middle) <= tolerance:
@@ -219,11 +232,12 @@ def alternatives(blank: dict, values: dict[str, float], decimals: int = 4
     return answers, dropped, len(listed) - len(dropped)
 
 
-def subquestion(blank: dict, values: dict[str, float], points: int = 1, decimals: int = 4
+def subquestion(blank: dict, values: dict[str, float], points: int = 1, decimals: int = 4,
+                messages: dict | None = None, _: Words = ENGLISH
                 ) -> tuple[str, list[str], int]:
     """`{1:NUMERICAL:=v:tol#feedback~%0%m:tol#mistake~...}`, what was left out, and why, and
     how many mistakes were kept."""
-    answers, dropped, kept = alternatives(blank, values, decimals)
+    answers, dropped, kept = alternatives(blank, values, decimals, messages, _)
     parts = [("=" if fraction == 100 else f"%{fraction}%") + f"{number(v)}:{number(tol)}#"
              + nolink(cloze_escape(feedback)) for fraction, v, tol, feedback in answers]
     return "{" + f"{points}:NUMERICAL:" + "~".join(parts) + "}", dropped, kept
@@ -255,7 +269,8 @@ def numerical_questions(v, left: Left) -> list[str]:
     asked = prompts(v.sheet, sch)
     givens, image = given_html(v.sheet), diagram_file(v.sheet)  # the same for every blank
     for blank in sch["blanks"]:
-        answers, dropped, kept = alternatives(blank, sch["values"], sch["decimals"])
+        answers, dropped, kept = alternatives(blank, sch["values"], sch["decimals"],
+                                              sch.get("messages"), words_of(v.sheet))
         left.add(v.stem, dropped, kept)
         xml_answers = "".join(
             f'    <answer fraction="{fraction}"><text>{number(value)}</text>'
@@ -285,7 +300,8 @@ def question_html(sheet, sch: dict, left: Left, stem: str = "") -> str:
     if type(sheet).__name__ == "LessonSheet":
         return _lesson_html(sheet, sch, left, stem)
     ws = sheet
-    m = MathML(ws.notation, ws.layers)
+    _ = words_of(ws)
+    m = MathML(ws.notation, ws.layers, _.decimal)
     blanks = {b["label"]: b for b in sch["blanks"]}
     out = [given_html(ws)]
     for s in ws.sections:
@@ -297,11 +313,12 @@ def question_html(sheet, sch: dict, left: Left, stem: str = "") -> str:
             elif line.first:
                 blank = blanks[line.answer.label]
                 cloze, dropped, kept = subquestion(blank, sch["values"], blank.get("points", 1),
-                                                   sch["decimals"])
+                                                   sch["decimals"], sch.get("messages"), _)
                 left.add(stem, dropped, kept)
                 out.append(f"<p>{label(line.answer.label)} {view['math']} = {cloze}</p>")
             else:
-                out.append(f"<p>{view['math']} = the value of {label(line.answer.label)}</p>")
+                out.append(f"<p>{view['math']} = {escape(_('the value of'))} "
+                           f"{label(line.answer.label)}</p>")
     return "".join(out)
 
 
@@ -315,15 +332,17 @@ def given_html(sheet) -> str:
 
         return moodle_given(sheet, inert, separator_note())
     ws = sheet
-    m = MathML(ws.notation, ws.layers)
+    _ = words_of(ws)
+    m = MathML(ws.notation, ws.layers, _.decimal)
     # an image file, not inline SVG: Moodle's HTML cleaning (forceclean) strips <svg>, not <img>
     said = ws.printing.header.instructions
     return "".join([f"<p>{inert(ws.title)}</p>", f"<p>{inert(said)}</p>" if said else "",
                     f"<p>{inert(ws.network_words)}</p>",
-                    f"<p>{separator_note()}</p>",
-                    f'<p><img src="@@PLUGINFILE@@/{DIAGRAM}" alt="{_diagram_words(ws)}" '
+                    f"<p>{escape(separator_note(_.decimal, _))}</p>",
+                    f'<p><img src="@@PLUGINFILE@@/{DIAGRAM}" alt="{_diagram_words(ws, _)}" '
                     'style="max-width:100%;height:auto"></p>',
-                    *(f"<p>{inert(g.caption)}: {given_html_of(g, m)}</p>" for g in ws.givens)])
+                    *(f"<p>{inert(labelled(g.caption, _))} {given_html_of(g, m, _)}</p>"
+                      for g in ws.givens)])
 
 
 def prompts(sheet, sch: dict) -> dict[str, str]:
@@ -332,7 +351,7 @@ def prompts(sheet, sch: dict) -> dict[str, str]:
         m = MathML()
         return {row.answer.label: m.prose(_asked(row.text), inert)
                 for _, rows in sheet.sections for row in rows if row.answer is not None}
-    m = MathML(sheet.notation, sheet.layers)
+    m = MathML(sheet.notation, sheet.layers, words_of(sheet).decimal)
     blanks = {b["label"]: b for b in sch["blanks"]}
     return {line.answer.label: _line(line, sheet.decimals, blanks, m)["math"]
             for s in sheet.sections for line in s.lines if line.first}
@@ -346,9 +365,10 @@ def _asked(text: Prose) -> Prose:
     return Prose((*rest, last))
 
 
-def _diagram_words(ws) -> str:
-    return escape(f"Diagram of the {'-'.join(map(str, ws.layers))} network; its weights, inputs "
-                  "and targets are listed below it", {'"': "&quot;"})
+def _diagram_words(ws, _: Words = ENGLISH) -> str:
+    return escape(_("Diagram of the {sizes} network; its weights, inputs and targets are "
+                    "listed below it").format(sizes="-".join(map(str, ws.layers))),
+                  {'"': "&quot;"})
 
 
 def diagram_file(sheet) -> str:
@@ -382,7 +402,7 @@ def key_html(sheet) -> str:
         return "".join(f"<p>{label(a.label)} {inert(a.name)} = "
                        f"{a.value:.{sheet.decimals}f}</p>" for a in sheet.answers)
     ws = sheet
-    m = MathML(ws.notation, ws.layers)
+    m = MathML(ws.notation, ws.layers, words_of(ws).decimal)
     blanks: dict = {}
     rows = []
     for s in ws.sections:

@@ -117,11 +117,17 @@ def worksheet_document(ws, key: bool, student: str | None = None) -> str:
         title=ws.title, kind=_("Answer key") if key else _("Worksheet"), key=key,
         student=student, tag=tag, decimals=ws.decimals, seed=ws.seed, version=ws.version,
         network_words=ws.network_words, diagram=diagram_view(ws, tex),
-        given=[{"caption": g.caption, "latex": given_tex(g, tex, _)} for g in ws.givens],
+        given=[{"caption": labelled(g.caption, _), "latex": given_tex(g, tex, _)}
+               for g in ws.givens],
         sections=sections, header=setup.header, space=working_space(setup.working_space),
         points=setup.points, total=total_points(ws), babel=BABEL[ws.language],
         proofs=[proof_view(p, _) for p in ws.proofs] if setup.proofs_on(key, class_set)
         else [])
+
+
+def labelled(label: str, _: Words = ENGLISH) -> str:
+    """A label before what it names, as the language writes it: "Inputs:", « Entrées : »."""
+    return _("{label}:").format(label=label)
 
 
 def given_tex(given, tex: TexMath, _: Words = ENGLISH) -> NoEscape:

@@ -101,6 +101,8 @@ class Mark:
     diagnosis: str | None = None
     message: str = ""
     working: str = ""
+    term: str | None = None  # the term a sign slip names
+    carried: float | None = None  # the value the student's own answers give (carried forward)
 
     def as_json(self) -> dict:
         return {k: getattr(self, k) for k in ("label", "name", "given", "expected", "verdict",
@@ -143,6 +145,7 @@ def judge(scheme: dict, blank: dict, given: float | None, own) -> Mark:
     carried = None if blank["recompute"] is None else evaluate(blank["recompute"], own)
     if carried is not None and abs(given - carried) <= tol["carry"] and not _same(
             carried, evaluate(blank["recompute"], scheme["values"].get)):
+        m.carried = carried
         return _verdict(m, "carried_forward",
                         f"wrong against the key ({fixed(blank['value'], decimals)}), "
                         f"but right from your own earlier answers "
@@ -199,7 +202,7 @@ def _verdict(m: Mark, verdict: str, message: str) -> Mark:
 
 
 def _incorrect(scheme: dict, m: Mark, diagnosis: str | None, term: str | None = None) -> Mark:
-    m.verdict, m.diagnosis = "incorrect", diagnosis
+    m.verdict, m.diagnosis, m.term = "incorrect", diagnosis, term
     m.message = f"expected {fixed(m.expected, scheme['decimals'])}" + (
         f": {scheme['messages'][diagnosis]}" if diagnosis else "") + (f": {term}" if term else "")
     return m

@@ -340,9 +340,10 @@ def _parts(message: str, **forms) -> tuple:
     "Gradient of {J} with respect to {w}" -> ("Gradient of ", J, " with respect to ", w)."""
     parts: list = []
     for i, piece in enumerate(re.split(r"\{(\w+)\}", message)):
-        if i % 2:
-            parts.append(forms[piece])
-        elif piece:
+        piece = forms[piece] if i % 2 else piece
+        if isinstance(piece, str) and parts and isinstance(parts[-1], str):
+            parts[-1] += piece  # a number or a word put in is words too
+        elif piece != "":
             parts.append(piece)
     return tuple(parts)
 
