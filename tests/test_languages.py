@@ -295,8 +295,8 @@ def _run(*args, cwd=None) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("text, said", [
-    ("language: it\n", "language: must be one of en, fr, de, es, got the text 'it'"),
-    ("language: [fr]\n", "language: must be one of en, fr, de, es"),
+    ("language: it\n", "language: must be one of en, de, es, fr, got the text 'it'"),
+    ("language: [fr]\n", "language: must be one of en, de, es, fr"),
 ])
 def test_an_unknown_language_is_refused_in_one_line(text, said, tmp_path):
     d = tmp_path / "d.yaml"
@@ -343,6 +343,22 @@ def test_the_english_sheets_are_what_they_were(tmp_path):
     assert "babel" not in (tmp_path / "blog-2-2-2-worksheet.tex").read_text()
     assert "language" not in json.loads((tmp_path / "blog-2-2-2-key.json").read_text())[
         "definition"]
+
+
+def test_adding_a_language_is_adding_its_catalog(tmp_path, monkeypatch):
+    """A catalog in locale/ is a language a definition may name; LaTeX's babel name comes from
+    CLDR's (and a TeX Live without it sets the sheet without its hyphenation)."""
+    from symbackprop.definitions import language
+    from symbackprop.formats.tex import babel_name
+
+    folder = tmp_path / "it" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    (folder / "symbackprop.mo").write_bytes(
+        (locale_dir() / "fr" / "LC_MESSAGES" / "symbackprop.mo").read_bytes())
+    monkeypatch.setattr(language, "locale_dir", lambda: tmp_path)
+    assert language._languages() == ("en", "it")
+    assert [babel_name(c) for c in ("en", "fr", "de", "es", "it")] == [
+        None, "french", "ngerman", "spanish", "italian"]
 
 
 def test_the_catalogs_ship_with_the_package():

@@ -16,7 +16,6 @@ from functools import cache
 from importlib import util
 from pathlib import Path
 
-LANGUAGES = {"en": "English", "fr": "français", "de": "Deutsch", "es": "español"}
 DOMAIN = "symbackprop"
 
 
@@ -53,6 +52,13 @@ class Words:
         return f"Words({self.code!r})"
 
 
+def _languages() -> tuple[str, ...]:
+    """English, and every language locale/ has a compiled catalog of: adding a language is
+    adding its catalog."""
+    found = sorted(p.parent.parent.name for p in locale_dir().glob(f"*/LC_MESSAGES/{DOMAIN}.mo"))
+    return ("en", *(c for c in found if c != "en"))
+
+
 def locale_dir() -> Path:
     """locale/: inside the installed package, or beside it in a source checkout."""
     try:
@@ -65,6 +71,9 @@ def locale_dir() -> Path:
 
 
 ENGLISH = Words("en", gettext.NullTranslations())
+
+
+LANGUAGES = _languages()
 
 
 @cache

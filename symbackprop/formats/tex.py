@@ -48,8 +48,14 @@ def template_dir() -> Path:
     return Path(list(spec.submodule_search_locations)[0])
 
 
-# the language's name for LaTeX's babel package (none for English: its sheets as they were)
-BABEL = {"en": None, "fr": "french", "de": "ngerman", "es": "spanish"}
+def babel_name(code: str) -> str | None:
+    """The language's name for LaTeX's babel package, from CLDR's English name (German's new
+    spelling is ngerman); none for English, whose sheets load no babel."""
+    if code == "en":
+        return None
+    from babel import Locale
+
+    return {"de": "ngerman"}.get(code) or Locale.parse(code).english_name.lower()
 
 
 @cache
@@ -120,7 +126,7 @@ def worksheet_document(ws, key: bool, student: str | None = None) -> str:
         given=[{"caption": labelled(g.caption, _), "latex": given_tex(g, tex, _)}
                for g in ws.givens],
         sections=sections, header=setup.header, space=working_space(setup.working_space),
-        points=setup.points, total=total_points(ws), babel=BABEL[ws.language],
+        points=setup.points, total=total_points(ws), babel=babel_name(ws.language),
         proofs=[proof_view(p, _) for p in ws.proofs] if setup.proofs_on(key, class_set)
         else [])
 
