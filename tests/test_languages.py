@@ -108,7 +108,7 @@ def test_the_languages_decimal_signs_are_babels():
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     out = tmp_path_factory.mktemp("languages")
-    for code, name in SETS.items():
+    for name in SETS.values():
         assert main(["build", str(WORKSHEETS / f"{name}.yaml"), "--versions", "2", "--format",
                      "pdf", "--format", "html", "--format", "moodle", "--format",
                      "moodle-numerical", "--format", "scorm", "--out", str(out)]) == 0
