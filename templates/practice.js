@@ -193,7 +193,7 @@ function incorrect(m, scheme, diagnosis, term) {
 // page_words, from the catalogs), else these, English.
 const ENGLISH = {
   correct: "Correct", too_few_decimals: "Too few decimals", carried_forward: "Carried forward",
-  incorrect: "Incorrect", missing: "Not answered",
+  incorrect: "Incorrect", missing: "Not answered", unreadable: "Not a number",
   with_reason: "{verdict}: {reason}",
   carried_hint: "wrong against the key, but right from your own earlier answers",
   too_few_hint: "{message} (it asks for {decimals})",
@@ -335,7 +335,9 @@ function hint(m, problem, scheme, words) {
   }
   if (m.verdict === "incorrect" && m.diagnosis) {
     const message = scheme.messages[m.diagnosis];
-    return m.term ? say(words, "with_reason", {verdict: message, reason: m.term}) : message;
+    // the term as the sheet writes it (w⁽¹⁾₁₁·x₁), which the page carries, by its name
+    const term = m.term ? ((words.terms || {})[m.term] || m.term) : null;
+    return term ? say(words, "with_reason", {verdict: message, reason: term}) : message;
   }
   return "";
 }
@@ -349,8 +351,8 @@ function show(scheme, m, problem) {
   where.className = "verdict " + verdict.replace(/_/g, "-");
   const words = said();
   const reason = hint(m, problem, scheme, words);
-  where.textContent = reason ? say(words, "with_reason", {verdict: words[verdict], reason})
-    : words[verdict];
+  const word = problem ? words.unreadable : words[verdict];  // typed, but no number
+  where.textContent = reason ? say(words, "with_reason", {verdict: word, reason}) : word;
   const input = document.querySelector(`input[data-label="${m.label}"]`);
   input.setAttribute("aria-invalid", String(verdict === "incorrect" || Boolean(problem)));
   const reveal = document.querySelector(`button.reveal[data-for="${m.label}"]`);

@@ -26,6 +26,7 @@ from symbackprop.formats import latex
 from . import browser
 from .conftest import ROOT, WORKSHEETS
 from .hostile import needs_pdf_text, pdf_text
+from .test_classroom_guards import LAYOUT
 from .test_moodle import SUBQUESTION
 from .test_moodle_classroom import _shown_texts, apply_units, emoticon_filter
 
@@ -201,13 +202,36 @@ def test_the_page_marks_answers_typed_with_the_languages_comma(code, built, driv
     shown = {label: text for label, (_v, _d, text) in marks["marks"].items()}
     assert shown[first] == _("Correct")
     assert shown[second] == _("{verdict}: {reason}").format(
-        verdict=_("Not answered"),
+        verdict=_("Not a number"),
         reason=_("'{text}' is not a number (write 0.25, 2.5e-3 or 1/4)").format(text="abc"))
     score = driver.find_element("id", "score").text
     assert _("{n} correct, ").format(n=len(answers) - 1).strip().replace("\u00a0", " ") in score
     assert driver.find_element("id", "check").text == _("Check")
     assert browser.axe_violations(driver) == []
     assert browser.console_errors(driver) == []
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_every_page_in_each_language_fits_the_window_and_is_accessible(width, built, marked):
+    """The practice pages and a marked student's page of each language at a phone's width and a
+    desktop's: nothing wider than the window outside the scroll regions, no diagram label on
+    another, no accessibility violation, and none of the English sentences in what they show."""
+    d = browser.start(width=width, height=900, mobile=width < 500)
+    problems = {}
+    try:
+        for code, name in SETS.items():
+            for page in (built / f"{name}-v01-practice.html", marked[code]):
+                browser.open_page(d, page)
+                seen = d.execute_script(LAYOUT)
+                english = [e for e in english_sentences(code) if _flat(e) in _flat(seen["text"])]
+                found = {"wide": seen["wide"], "overlaps": seen["overlaps"],
+                         "page": seen["page"] > 1, "axe": browser.axe_violations(d),
+                         "english": english[:3]}
+                if any(found.values()):
+                    problems[page.name] = found
+    finally:
+        d.quit()
+    assert problems == {}
 
 
 # --- Moodle ------------------------------------------------------------------------------
@@ -261,26 +285,38 @@ def test_the_scorm_launch_page_is_in_the_language(built):
 # --- a class marked ------------------------------------------------------------------------
 
 
-def test_a_marked_students_feedback_page_is_in_the_sheets_language(built, tmp_path):
-    keys = tmp_path / "keys"
-    keys.mkdir()
+@pytest.fixture(scope="module")
+def marked(built, tmp_path_factory) -> dict[str, Path]:
+    """Each language's version 1 marked for one student: a wrong first answer (what follows is
+    then carried forward or wrong), one with too few decimals, the rest right."""
+    pages = {}
+    for code, name in SETS.items():
+        folder = tmp_path_factory.mktemp(f"marked-{code}")
+        keys = folder / "keys"
+        keys.mkdir()
+        key = json.loads((built / f"{name}-v01-key.json").read_text())
+        (keys / f"{name}-v01-key.json").write_text(json.dumps(key))
+        labels = [a["label"] for a in key["answers"]]
+        typed = {a["label"]: f"{a['value']:.4f}".replace(".", ",") for a in key["answers"]}
+        typed[labels[0]] = "9,9"
+        typed[labels[4]] = f"{key['answers'][4]['value']:.2f}".replace(".", ",")
+        roster = folder / "marks.csv"
+        with open(roster, "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(["name", "version", *labels])
+            w.writerow(["Élise Martin", "1", *(typed[k] for k in labels)])
+        assert main(["mark", str(keys), str(roster), "--out", str(folder / "out")]) == 0
+        pages[code] = next((folder / "out").glob("*.html"))
+    return pages
+
+
+def test_a_marked_students_feedback_page_is_in_the_sheets_language(built, marked):
     key = json.loads((built / f"{SETS['fr']}-v01-key.json").read_text())
-    (keys / f"{SETS['fr']}-v01-key.json").write_text(json.dumps(key))
-    labels = [a["label"] for a in key["answers"]]
-    right = {a["label"]: f"{a['value']:.4f}".replace(".", ",") for a in key["answers"]}
-    right[labels[0]] = "9,9"  # wrong, and what follows is then carried or wrong
-    roster = tmp_path / "marks.csv"
-    with open(roster, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["name", "version", *labels])
-        w.writerow(["Élise Martin", "1", *(right[k] for k in labels)])
-    out = tmp_path / "marked"
-    assert main(["mark", str(keys), str(roster), "--out", str(out)]) == 0
-    page = next(out.glob("*.html")).read_text(encoding="utf-8")
+    page = marked["fr"].read_text(encoding="utf-8")
     _ = words("fr")
     assert '<html lang="fr">' in page
     assert _("Incorrect") in page and _("Correct") in page
-    expected = f"{key['answers'][0]['value']:.4f}".replace(".", ",")
+    expected = f"{key['answers'][0]['value']:.4f}".replace(".", ",").replace("-", "\u2212")
     assert _("expected {value}").format(value=expected) in page.replace("&#39;", "'")
     assert _("Your answer") in page and "Your answer" not in page
 

@@ -12,6 +12,7 @@ import pytest
 
 from symbackprop.cli import main
 from symbackprop.formats import diagram
+from symbackprop.formats.plaintext import term_words
 from symbackprop.marking import check, scheme
 from symbackprop.marking.scheme import decimals_of
 
@@ -97,9 +98,11 @@ def test_every_subquestion_carries_the_keys_values(name, exported):
             assert fraction == 100 and value == pytest.approx((t["lo"] + t["hi"]) / 2, abs=1e-12)
             assert tol == pytest.approx((t["hi"] - t["lo"]) / 2 + t["half"], rel=1e-9, abs=1e-15)
             candidates = {}  # a diagnosis may have several rules (one_path_only, one a path)
-            for r in blank["mistakes"]:
-                feedback = check.MISTAKES[r["diagnosis"]] + (f": {r['term']}" if "term" in r
-                                                             else "")
+            notation = key["definition"].get("notation", "matrix")
+            layers = tuple(key["definition"].get("network", {}).get("layers", ()))
+            for r in blank["mistakes"]:  # a term as the sheet writes it (w₁·i₁)
+                feedback = check.MISTAKES[r["diagnosis"]] + (
+                    f": {term_words(r['term'], notation, layers)}" if "term" in r else "")
                 candidates.setdefault(feedback, []).extend(
                     scheme.evaluate(c, key["scheme"]["values"].get) for c in r["candidates"])
             for fraction, v, t, feedback in wrong:
@@ -377,7 +380,10 @@ def test_moodle_grades_every_number_as_check_marks_it(name, exported):
                     term = next((r.get("term") for r in blank["mistakes"]
                                  if r["diagnosis"] == m.diagnosis and r.get("term")
                                  and m.message.endswith(r["term"])), None)
-                    want = (0, check.MISTAKES[m.diagnosis] + (f": {term}" if term else ""))
+                    shown = term and term_words(term, key["definition"].get("notation",
+                                                                             "matrix"),
+                                                tuple(key["definition"]["network"]["layers"]))
+                    want = (0, check.MISTAKES[m.diagnosis] + (f": {shown}" if term else ""))
                     seen["cut_off" if m.diagnosis == "cut_off" else "mistake"] += 1
                 else:
                     want, seen["none"] = (None, None), seen["none"] + 1

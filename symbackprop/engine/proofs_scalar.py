@@ -42,7 +42,7 @@ from .proofcheck import derivative as _d
 
 def _sigmoid() -> Proof:
     e = sp.exp(-x)
-    return prove("sigmoid", N_("The derivative of the sigmoid: σ'(x) = σ(x)(1 − σ(x))"),
+    return prove("sigmoid", N_("The derivative of the sigmoid: σ′(x) = σ(x)(1 − σ(x))"),
                   lambda: _d(sigma(x), x), lambda: sigma(x) * (1 - sigma(x)), [
         (lambda: _d((1 + e) ** -1, x), N_("definition of σ")),
         (lambda: -(1 + e) ** -2 * _d(1 + e, x), N_("power rule and chain rule")),
@@ -56,11 +56,11 @@ def _sigmoid() -> Proof:
 
 
 def _tanh() -> Proof:
-    return prove("tanh", N_("The derivative of tanh: tanh'(x) = 1 − tanh²(x)"),
+    return prove("tanh", N_("The derivative of tanh: tanh′(x) = 1 − tanh²(x)"),
                   lambda: _d(sp.tanh(x), x), lambda: 1 - sp.tanh(x) ** 2, [
         (lambda: _d(sp.sinh(x) / sp.cosh(x), x), N_("definition of tanh")),
         (lambda: (sp.cosh(x) * sp.cosh(x) - sp.sinh(x) * sp.sinh(x)) / sp.cosh(x) ** 2,
-         N_("quotient rule: sinh' = cosh, cosh' = sinh")),
+         N_("quotient rule: sinh′ = cosh, cosh′ = sinh")),
         (lambda: sp.cosh(x) ** 2 / sp.cosh(x) ** 2 - sp.sinh(x) ** 2 / sp.cosh(x) ** 2,
          N_("split the fraction")),
         (lambda: 1 - (sp.sinh(x) / sp.cosh(x)) ** 2, N_("cancel, and collect the square")),
@@ -71,18 +71,18 @@ def _tanh() -> Proof:
 def _relu() -> Proof:
     pieces = sp.Piecewise((0, x <= 0), (1, True))
     return prove(
-        "relu", N_("The derivative of ReLU: ReLU'(x) = 1 for x > 0, 0 for x < 0 (and 0 at x = 0 "
+        "relu", N_("The derivative of ReLU: ReLU′(x) = 1 for x > 0, 0 for x < 0 (and 0 at x = 0 "
         "by convention)"), lambda: _d(relu(x), x), lambda: step(x), [
             (lambda: _d(sp.Piecewise((0, x <= 0), (x, True)), x),
              N_("definition of ReLU: max(0, x), by cases")),
-            (lambda: pieces, N_("differentiate each piece: 0' = 0, x' = 1; at x = 0 ReLU has no "
+            (lambda: pieces, N_("differentiate each piece: 0′ = 0, x′ = 1; at x = 0 ReLU has no "
              "derivative, and we take the left one, 0, as most libraries do")),
             (lambda: step(x), N_("the unit step H(x), with H(0) = 0")),
         ])
 
 
 def _identity() -> Proof:
-    return prove("identity", N_("The derivative of the identity: f(x) = x gives f'(x) = 1"),
+    return prove("identity", N_("The derivative of the identity: f(x) = x gives f′(x) = 1"),
                   lambda: _d(x, x), lambda: sp.Integer(1),
                   [(lambda: sp.Integer(1), N_("power rule"))])
 
@@ -135,7 +135,7 @@ def _cross_entropy() -> Proof:
     return prove("cross_entropy", N_("Cross-entropy: for J = −t ln y, ∂J/∂y = −t/y"),
                   lambda: _d(-t * sp.log(y), y), lambda: -t / y, [
         (lambda: -t * _d(sp.log(y), y), N_("constant factor")),
-        (lambda: -t * (1 / y), N_("(ln y)' = 1/y")),
+        (lambda: -t * (1 / y), N_("(ln y)′ = 1/y")),
         (lambda: -t / y, N_("simplify")),
     ])
 
@@ -146,7 +146,7 @@ def _binary_cross_entropy() -> Proof:
         "binary_cross_entropy", N_("Binary cross-entropy: ∂J/∂y = (y − t)/(y(1 − y))"),
         lambda: _d(J, y), lambda: (y - t) / (y * (1 - y)), [
             (lambda: -(t / y + (1 - t) * (-1) / (1 - y)),
-             N_("(ln y)' = 1/y; chain rule for ln(1 − y)")),
+             N_("(ln y)′ = 1/y; chain rule for ln(1 − y)")),
             (lambda: -(t * (1 - y) - (1 - t) * y) / (y * (1 - y)),
              N_("common denominator y(1 − y)")),
             (lambda: -(t - t * y - y + t * y) / (y * (1 - y)), N_("multiply out")),
@@ -163,7 +163,7 @@ def _sigmoid_binary_cross_entropy() -> Proof:
             (lambda: (sigma(z) - t) / (sigma(z) * (1 - sigma(z))) * _d(sigma(z), z),
              N_("chain rule, with ∂J/∂y from binary cross-entropy")),
             (lambda: (sigma(z) - t) / (sigma(z) * (1 - sigma(z)))
-             * (sigma(z) * (1 - sigma(z))), N_("σ'(z) = σ(z)(1 − σ(z))")),
+             * (sigma(z) * (1 - sigma(z))), N_("σ′(z) = σ(z)(1 − σ(z))")),
             (lambda: sigma(z) - t, N_("y(1 − y) cancels")),
         ])
 
@@ -210,7 +210,7 @@ def _softmax_cross_entropy() -> Proof:
         lambda: _d(J, z1), lambda: y1 - t1, [
             (lambda: -(t1 / y1 * (y1 * (1 - y1)) + t2 / y2 * (y2 * (0 - y1))
                        + t3 / y3 * (y3 * (0 - y1))),
-             N_("chain rule, (ln y)' = 1/y, and the softmax Jacobian")),
+             N_("chain rule, (ln y)′ = 1/y, and the softmax Jacobian")),
             (lambda: -(t1 * (1 - y1) - t2 * y1 - t3 * y1), N_("each yₖ cancels")),
             (lambda: -t1 + y1 * (t1 + t2 + t3), N_("multiply out and collect y₁")),
             (lambda: y1 - t1, N_("the targets add up to 1: t₁ + t₂ + t₃ = 1")),
@@ -240,7 +240,7 @@ def _warmup_partial_y() -> Proof:
 def _chain_rule() -> Proof:
     u = x ** 2 + 1
     return prove(
-        "chain_rule", N_("The chain rule: (f∘g)'(x) = f'(g(x))·g'(x), for example "
+        "chain_rule", N_("The chain rule: (f∘g)′(x) = f′(g(x))·g′(x), for example "
         "d/dx (x² + 1)³ = 6x(x² + 1)²"), lambda: _d(u ** 3, x), lambda: 6 * x * u ** 2, [
             (lambda: 3 * u ** 2 * _d(u, x), N_("outer derivative at the inner function, times "
              "the inner derivative")),

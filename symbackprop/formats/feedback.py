@@ -14,6 +14,7 @@ from ..marking.scheme import fixed
 from ..sheets.forms import Equation
 from ..sheets.forms_json import BadForm, read
 from .mathml import MathML
+from .plaintext import term_words
 from .tex import template_dir
 
 # the practice page's words (templates/practice.js, ENGLISH) for the same verdicts
@@ -84,8 +85,8 @@ def mark_words(m, key, _: Words) -> str:
     scheme = key.scheme
     d = scheme["decimals"]
 
-    def number(value: float) -> str:
-        return _.number(fixed(value, d))
+    def number(value: float) -> str:  # with the sheet's minus sign, as the page prints it
+        return _.number(fixed(value, d)).replace("-", "\u2212")
 
     if m.verdict == "too_few_decimals":
         return _("{message} ({value} to {d} decimals)").format(
@@ -97,10 +98,12 @@ def mark_words(m, key, _: Words) -> str:
     if m.verdict != "incorrect":
         return m.message
     said = _("expected {value}").format(value=number(m.expected))
-    for reason in (scheme["messages"].get(m.diagnosis, "") if m.diagnosis else "", m.term):
-        if reason:
-            said = _("{verdict}: {reason}").format(verdict=said, reason=reason)
-    return said
+    reason = scheme["messages"].get(m.diagnosis, "") if m.diagnosis else ""
+    if m.term:
+        reason = _("{verdict}: {reason}").format(verdict=reason,
+                                                 reason=term_words(m.term, *key.notation))
+    # a dash, not a second colon after the verdict's: Incorrect: expected 0.3147 — the sign …
+    return _("{expected} — {reason}").format(expected=said, reason=reason) if reason else said
 
 
 def _line(key, m):

@@ -11,6 +11,7 @@ import base64
 import json
 import math as _math
 from functools import cache
+from html import escape as html_escape
 
 import jinja2
 from markupsafe import Markup
@@ -21,7 +22,7 @@ from ..sheets.notation import answer_decimals
 from . import diagram as layout
 from . import tex
 from .mathml import MathML, expression, math_element
-from .plaintext import PlainText
+from .plaintext import PlainText, term_words
 from .svgtext import SvgText
 from .tex import template_dir
 
@@ -33,8 +34,9 @@ INSTRUCTIONS = N_("Work each blank in order and round every result to {d} decima
                   "marked correct, too few decimals (right, but rounded further than asked), "
                   "carried forward (wrong, but right from your own earlier answers), or "
                   "incorrect with the likely mistake. Your answers stay in this browser.")
-# the numbers the instructions show: the language's own decimal sign first
-EXAMPLES = {".": "0.7414, 7.414e-1, 0,7414", ",": "0,7414 ; 7,414e-1 ; 0.7414"}
+# the numbers the instructions show, as the language writes a list of them, its own decimal
+# sign first
+EXAMPLES = N_("0.7414, 7.414e-1, 0,7414")
 
 
 @cache
@@ -49,7 +51,7 @@ def _environment(language: str = "en") -> jinja2.Environment:
 
 def instructions(_: Words) -> str:
     """The page's instructions, with a {d} for the sheet's decimals."""
-    return _(INSTRUCTIONS).replace("{examples}", EXAMPLES[_.decimal])
+    return _(INSTRUCTIONS).replace("{examples}", _(EXAMPLES))
 
 
 def page_words(_: Words) -> dict[str, str] | None:
@@ -59,7 +61,7 @@ def page_words(_: Words) -> dict[str, str] | None:
     return {
         "correct": _("Correct"), "too_few_decimals": _("Too few decimals"),
         "carried_forward": _("Carried forward"), "incorrect": _("Incorrect"),
-        "missing": _("Not answered"),
+        "missing": _("Not answered"), "unreadable": _("Not a number"),
         "with_reason": _("{verdict}: {reason}"),
         "carried_hint": _("wrong against the key, but right from your own earlier answers"),
         "too_few_hint": _("{message} (it asks for {decimals})"),
@@ -93,7 +95,9 @@ def worksheet_page(ws, scheme: dict, student: str | None = None) -> str:
     setup = ws.printing
     # the page marks itself and shows the key's working, so proofs kept to the key show too
     shown = setup.proofs != "none"
-    return page(ws.title, tex._tag(ws, _), student, ws.decimals, scheme, sections,
+    terms = {r["term"]: term_words(r["term"], ws.notation, ws.layers)
+             for b in scheme["blanks"] for r in b["mistakes"] if r.get("term")}
+    return page(ws.title, tex._tag(ws, _), student, ws.decimals, scheme, sections, terms=terms,
                 network_words=ws.network_words, diagram=Markup(diagram(ws)),
                 diagram_caption=_diagram_caption(ws, _), given=given,
                 proofs=[proof_view(p, _) for p in ws.proofs] if shown else [],
@@ -103,7 +107,7 @@ def worksheet_page(ws, scheme: dict, student: str | None = None) -> str:
 def given_html(given, m: MathML, _: Words = ENGLISH) -> str:
     """A row of given numbers, each `name = value` kept whole (it never breaks inside); with
     decimal commas, apart by semicolons."""
-    items, groups = (", ", "; ") if _.decimal == "." else ("; ", " | ")
+    items, groups = (", ", "; ") if _.decimal == "." else (_("; "), " | ")
     return groups.join(items.join(f'<span class="given-item">{m.math(g)}</span>'
                                   for g in group) for group in given.groups)
 
@@ -157,10 +161,11 @@ def _line(line, decimals: int, blanks: dict, m: MathML) -> dict:
 def proof_view(p, _: Words = ENGLISH) -> dict:
     """A proof's steps as MathML: lhs = first step, then = each next one; its words in the
     sheet's language."""
-    lhs = expression(p.lhs, order="none")
+    lhs = expression(p.lhs, order="none", language=_.code)
     equals = "<mo>=</mo>"
     steps = [{"math": Markup(math_element(f"<mrow>{lhs if i == 0 else ''}{equals}"
-                                          f"{expression(s.expr, order='none')}</mrow>",
+                                          f"{expression(s.expr, order='none', language=_.code)}"
+                                          "</mrow>",
                                           displaystyle=True)),
               "reason": _(s.reason)} for i, s in enumerate(p.steps)]
     return {"title": _(p.title), "given": _(p.given) if p.given else p.given, "steps": steps}
@@ -195,7 +200,8 @@ def page(title, tag, student, decimals, scheme, sections, **parts) -> str:
                 # put in; a lesson's rows have no working, only the answer
                 "reveal": (_("Show the working"), _("Hide the working"))}
     said = parts.pop("instructions", None) or instructions(_)
-    spoken = page_words(_)
+    spoken = (page_words(_) or {}) | ({"terms": terms} if (terms := parts.pop("terms", {}))
+                                      else {})
     return _environment(language).get_template("practice.html.j2").render(
         title=title, tag=tag, student=student, sections=sections, language=language,
         instructions=said.format(d=decimals), css=_asset("practice.css"),
@@ -224,7 +230,9 @@ def diagram(ws, standalone: bool = False) -> str:
     view = layout.layout(ws)
     _ = words(ws.language)
     label = SvgText(ws.notation, ws.layers, _.decimal)
-    sizes = "-".join(map(str, ws.layers))
+    # outside the f-string: pybabel reads no call inside one
+    named = html_escape(_("Diagram of the {sizes} network").format(
+        sizes="-".join(map(str, ws.layers))))
     nodes = {n["id"]: n for n in view["nodes"]}
     radius = 0.45 * CM
     xs = [n["x"] for n in view["nodes"]] + [a["x"] for a in view["notes"]]
@@ -232,7 +240,7 @@ def diagram(ws, standalone: bool = False) -> str:
     left, top = (min(xs) - 1.6) * CM, -(max(ys) + 1.0) * CM
     width, height = (max(xs) - min(xs) + 3.2) * CM, (max(ys) - min(ys) + 2.0) * CM
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" '
-             f'aria-label="{_("Diagram of the {sizes} network").format(sizes=sizes)}" '
+             f'aria-label="{named}" '
              f'viewBox="{left:.0f} {top:.0f} {width:.0f} {height:.0f}" width="{width:.0f}" '
              f'height="{height:.0f}">',
              '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '

@@ -42,6 +42,7 @@ from ..sheets.forms import Prose
 from .html import _line, diagram_base64
 from .html import given_html as given_html_of
 from .mathml import MathML
+from .plaintext import term_words
 from .tex import labelled
 
 DIAGRAM = "diagram.svg"
@@ -100,6 +101,12 @@ def separator_note(decimal: str = ".", _: Words = ENGLISH) -> str:
     return _("Type each answer with a decimal point (0.25): every Moodle site reads it so, "
              "while a comma is read as a thousands separator where the site's language writes "
              "a point (0,25 would be 25).")
+
+
+def notation_of(sheet) -> tuple[str, tuple[int, ...] | None]:
+    """How the sheet writes a name: its notation and its layers (a term of a net, named by a
+    sign slip's feedback, is written so)."""
+    return getattr(sheet, "notation", "matrix"), getattr(sheet, "layers", None)
 
 
 def words_of(sheet) -> Words:
@@ -193,7 +200,7 @@ def cut_off(blank: dict, decimals: int, taken: list[float]) -> list[float]:
 
 
 def alternatives(blank: dict, values: dict[str, float], decimals: int = 4,
-                 messages: dict | None = None, _: Words = ENGLISH
+                 messages: dict | None = None, _: Words = ENGLISH, notation=("matrix", None)
                  ) -> tuple[list[tuple], list[str], int]:
     """The blank's answers for Moodle, (fraction %, value, absolute tolerance, feedback), in
     `check`'s order: the right one, the right one with too few decimals, the right one cut off,
@@ -222,7 +229,8 @@ def alternatives(blank: dict, values: dict[str, float], decimals: int = 4,
                 continue
             feedback = message(rule["diagnosis"])
             if rule.get("term"):
-                feedback = _("{verdict}: {reason}").format(verdict=feedback, reason=rule["term"])
+                feedback = _("{verdict}: {reason}").format(
+                    verdict=feedback, reason=term_words(rule["term"], *notation))
             slack = scheme.evaluate(rule["slack"], values.get) if "slack" in rule else None
             listed.append((v, feedback, near if slack is None else max(slack, near)))
             if abs(v - middle) <= tolerance:
@@ -233,11 +241,11 @@ def alternatives(blank: dict, values: dict[str, float], decimals: int = 4,
 
 
 def subquestion(blank: dict, values: dict[str, float], points: int = 1, decimals: int = 4,
-                messages: dict | None = None, _: Words = ENGLISH
+                messages: dict | None = None, _: Words = ENGLISH, notation=("matrix", None)
                 ) -> tuple[str, list[str], int]:
     """`{1:NUMERICAL:=v:tol#feedback~%0%m:tol#mistake~...}`, what was left out, and why, and
     how many mistakes were kept."""
-    answers, dropped, kept = alternatives(blank, values, decimals, messages, _)
+    answers, dropped, kept = alternatives(blank, values, decimals, messages, _, notation)
     parts = [("=" if fraction == 100 else f"%{fraction}%") + f"{number(v)}:{number(tol)}#"
              + nolink(cloze_escape(feedback)) for fraction, v, tol, feedback in answers]
     return "{" + f"{points}:NUMERICAL:" + "~".join(parts) + "}", dropped, kept
@@ -270,7 +278,8 @@ def numerical_questions(v, left: Left) -> list[str]:
     givens, image = given_html(v.sheet), diagram_file(v.sheet)  # the same for every blank
     for blank in sch["blanks"]:
         answers, dropped, kept = alternatives(blank, sch["values"], sch["decimals"],
-                                              sch.get("messages"), words_of(v.sheet))
+                                              sch.get("messages"), words_of(v.sheet),
+                                              notation_of(v.sheet))
         left.add(v.stem, dropped, kept)
         xml_answers = "".join(
             f'    <answer fraction="{fraction}"><text>{number(value)}</text>'
@@ -313,7 +322,8 @@ def question_html(sheet, sch: dict, left: Left, stem: str = "") -> str:
             elif line.first:
                 blank = blanks[line.answer.label]
                 cloze, dropped, kept = subquestion(blank, sch["values"], blank.get("points", 1),
-                                                   sch["decimals"], sch.get("messages"), _)
+                                                   sch["decimals"], sch.get("messages"), _,
+                                                   notation_of(ws))
                 left.add(stem, dropped, kept)
                 out.append(f"<p>{label(line.answer.label)} {view['math']} = {cloze}</p>")
             else:

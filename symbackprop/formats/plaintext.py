@@ -27,6 +27,24 @@ _SUBSCRIPTS = str.maketrans("0123456789-()aehijklmnoprstuvx",
                             "₀₁₂₃₄₅₆₇₈₉₋₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
 
 
+def term_words(term: str, notation: str = "matrix", layers: tuple[int, ...] | None = None
+               ) -> str:
+    """A term of a net, which a sign slip names (W[1][1][1]·x[1], b[1]), as the sheet writes
+    it: w⁽¹⁾₁₁·x₁, b⁽¹⁾ (w₁·i₁ in seed 003's names).
+
+    >>> term_words("W[1][1][2]·x[2]"), term_words("b[1]", "numbered", (2, 2, 2))
+    ('w⁽¹⁾₁₂·x₂', 'b₁')
+    """
+    text = PlainText(notation, layers, scripts=True)
+    parts = []
+    for name in term.split("·"):
+        try:
+            parts.append(text(forms.Name(name)))
+        except (ValueError, KeyError, IndexError):  # not a name of the sheet: as it is
+            parts.append(name)
+    return "·".join(parts)
+
+
 def _lifted(index: str, table: dict, mark: str) -> str:
     """An index in Unicode's small letters if it has all of them, else after _ or ^."""
     small = index.translate(table)

@@ -58,6 +58,18 @@ def babel_name(code: str) -> str | None:
     return {"de": "ngerman"}.get(code) or Locale.parse(code).english_name.lower()
 
 
+# what a language's babel would change beyond its words and hyphenation: Spanish's accented
+# operators (máx, sen) and its decimal point in mathematics; the sheets write max as the
+# practice page and Moodle do, and their decimal comma themselves
+BABEL_OPTIONS = {"spanish": ["es-minimal"]}
+
+
+def babel_view(code: str) -> dict | None:
+    name = babel_name(code)
+    return None if name is None else {
+        "name": name, "options": NoEscape(",".join([name, *BABEL_OPTIONS.get(name, [])]))}
+
+
 @cache
 def environment(language: str = "en") -> jinja2.Environment:
     """The templates in one language: _() and ngettext() in them say the catalog's words."""
@@ -80,11 +92,20 @@ def proof_view(proof: proofs.Proof, _: Words = ENGLISH) -> dict:
     language) left to be escaped."""
     return {
         "title": _(proof.title),
-        "lhs": latex.NoEscape(sp.latex(proof.lhs, order="none")),
-        "steps": [{"latex": latex.NoEscape(sp.latex(s.expr, order="none")),
-                   "reason": _(s.reason)} for s in proof.steps],
+        "lhs": latex.NoEscape(proof_latex(proof.lhs, _)),
+        "steps": [{"latex": latex.NoEscape(proof_latex(s.expr, _)), "reason": _(s.reason)}
+                  for s in proof.steps],
         "given": _(proof.given) if proof.given else proof.given,
     }
+
+
+def proof_latex(expr, _: Words = ENGLISH) -> str:
+    """A proof's step as LaTeX: ln for the natural log, as the sheets write it, and a case's
+    words (0 for x ≤ 0, x otherwise) in the sheet's language."""
+    text = sp.latex(expr, order="none", ln_notation=True)
+    for word in ("for", "otherwise"):
+        text = text.replace(rf"\text{{{word}}}", rf"\text{{{latex.text(_(word))}}}")
+    return text
 
 
 def proofs_document(selected: list[proofs.Proof], title: str = "Proofs of the rules") -> str:
@@ -126,7 +147,7 @@ def worksheet_document(ws, key: bool, student: str | None = None) -> str:
         given=[{"caption": labelled(g.caption, _), "latex": given_tex(g, tex, _)}
                for g in ws.givens],
         sections=sections, header=setup.header, space=working_space(setup.working_space),
-        points=setup.points, total=total_points(ws), babel=babel_name(ws.language),
+        points=setup.points, total=total_points(ws), babel=babel_view(ws.language),
         proofs=[proof_view(p, _) for p in ws.proofs] if setup.proofs_on(key, class_set)
         else [])
 
@@ -140,7 +161,7 @@ def given_tex(given, tex: TexMath, _: Words = ENGLISH) -> NoEscape:
     """A row of given numbers: `name = value, ...`, an example's targets after its inputs; a
     line may break between two givens, never between a name and its value (with decimal
     commas, the givens are apart by semicolons)."""
-    apart = ", " if _.decimal == "." else "; "
+    apart = ", " if _.decimal == "." else _("; ")  # the language's semicolon (« ; » in French)
     groups = [apart.join(rf"\mbox{{${tex.print(g)}$}}" for g in group) for group in given.groups]
     return NoEscape((r"; \quad " if _.decimal == "." else r" \qquad ").join(groups))
 

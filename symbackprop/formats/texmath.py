@@ -170,4 +170,4 @@ def _simple(arguments) -> bool:
 def _latex(expr: sp.Expr, names: tuple) -> str:
     """A rule's form in LaTeX: the same forms recur in every version of a set (only their
     numbers differ), and SymPy's printer was a fifth of a version's time."""
-    return sp.latex(expr, symbol_names=dict(names), mul_symbol="dot")
+    return sp.latex(expr, symbol_names=dict(names), mul_symbol="dot", ln_notation=True)

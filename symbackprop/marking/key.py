@@ -17,7 +17,7 @@ VERDICTS = scheme.VERDICTS
 
 # mistake -> what to tell the student
 MISTAKES = {
-    "sign": N_("the sign is reversed: the loss's slope is y − t, not t − y"),
+    "sign": N_("the sign is reversed: the loss's slope is out − t, not t − out"),
     "step_up": N_("the step went up the gradient: new w = w − η·∂J/∂w, with a minus"),
     "opposite_sign": N_("the right number has the other sign: look again at each sign in the "
                         "working"),
@@ -35,7 +35,8 @@ MISTAKES = {
                                         "chain"),
     "net_for_out": N_("net was used where out belongs (the value after the activation)"),
     "missing_factor_two": N_("the 2 from differentiating the square is missing"),
-    "extra_half": N_("the ½ of ½(t − y)² already cancels the 2; there is no ½ left in ∂J/∂out"),
+    "extra_half": N_("the ½ of ½(t − out)² already cancels the 2; there is no ½ left in "
+                     "∂J/∂out"),
     "one_path_only": N_("a hidden neuron reaches J through every output: add all the paths, not "
                         "one"),
     "updated_weights": N_("the hidden error was computed with output weights that were already "

@@ -140,7 +140,8 @@ def givens(values: dict[str, float], layers: tuple[int, ...], examples: int,
         inputs = given(k for k in mine if k[0] == "x")
         targets = given(k for k in mine if k[0] == "t")
         if e is None:
-            rows += [Given(_("Inputs"), (inputs,)), Given(_("Targets"), (targets,))]
+            rows += [Given(_.ngettext("Input", "Inputs", len(inputs)), (inputs,)),
+                     Given(_.ngettext("Target", "Targets", len(targets)), (targets,))]
         else:
             rows.append(Given(_("Example {e}").format(e=e), (inputs, targets)))
     for l in range(1, len(layers)):
@@ -148,7 +149,7 @@ def givens(values: dict[str, float], layers: tuple[int, ...], examples: int,
             given(k for k in values if k.startswith(f"W[{l}]")),)))
     biases = given(k for k in values if k[0] == "b")
     if biases:
-        rows.append(Given(_("Biases"), (biases,)))
+        rows.append(Given(_.ngettext("Bias", "Biases", len(biases)), (biases,)))
     return rows
 
 
