@@ -12,8 +12,7 @@ import pytest
 import sympy as sp
 from sympy.parsing.sympy_parser import parse_expr
 
-from symbackprop.engine import proofs
-from symbackprop.engine import proofcheck
+from symbackprop.engine import proofcheck, proofs
 from symbackprop.engine.proofcheck import _definitions
 from symbackprop.formats.mathml import expression, math_element
 
@@ -78,8 +77,7 @@ def _numbers(expr, points: list[dict]) -> list[complex]:
 
 def _steps():
     for name in proofs.BUILDERS:
-        p = proofs.get(name)
-        for i, s in enumerate(p.steps):
+        for i in range(len(proofs.get(name).steps)):
             yield pytest.param(name, i, id=f"{name}-{i}")
 
 
