@@ -178,9 +178,13 @@ def _section_view(s, decimals: int, tex: TexMath, ws=None) -> dict:
                         "shape_asked": g.shape_asked, "rows": rows,
                         "points": points_note(sum(e.get("worth", 0) for row in rows
                                                   for e in row),
-                                              words(ws.language) if ws is not None
-                                              else ENGLISH)}
+                                              _words_of(ws))}
     return view
+
+
+def _words_of(ws) -> Words:
+    """The words of a sheet's language (a hand-worked sheet's marks, or none: English)."""
+    return words(getattr(ws, "language", "en")) if ws is not None else ENGLISH
 
 
 def _tag(ws, _: Words = ENGLISH) -> str:
@@ -199,7 +203,7 @@ def _line_view(line, decimals: int, tex: TexMath, ws=None) -> dict:
             "answer_first": line.first, "stated": None,
             "worth": ws.worth(a) if ws is not None and line.first else 0,
             "points": points_note(ws.worth(a) if ws is not None else 1,
-                                  words(ws.language) if ws is not None else ENGLISH),
+                                  _words_of(ws)),
             "working": tex(line.working) if line.working is not None else None,
             # more decimals only where evaluate kept significant digits (an output a log needs)
             "shown": latex.NoEscape(tex.number(shown(a, decimals))),
