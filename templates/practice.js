@@ -129,7 +129,7 @@ function judge(scheme, blank, given, own, places) {
 }
 
 // Each known mistake whose value the answer reaches, [diagnosis, term], simplest first (as
-// scheme._explanations), lazily.
+// scheme.explanations), lazily.
 function* explanations(blank, given, own, tol) {
   for (const rule of blank.mistakes) {
     for (const candidate of rule.candidates) {

@@ -140,7 +140,7 @@ def alternatives(blank: dict, values: dict[str, float], decimals: int = 4
 
 def _also_at(blank: dict, values: dict[str, float], v: float, named: str) -> str:
     """What check adds to its message for the answer v where another mistake gives it too."""
-    other = next((f for f in scheme._explanations(blank, v, values.get, blank["tolerance"])
+    other = next((f for f in scheme.explanations(blank, v, values.get, blank["tolerance"])
                   if f[0] != named), None)
     return "" if other is None else scheme.ALSO + scheme_message(other[0]) + (
         f": {other[1]}" if other[1] else "")

@@ -141,7 +141,7 @@ def judge(scheme: dict, blank: dict, given: float | None, own) -> Mark:
         _verdict(m, "too_few_decimals",
                  f"{scheme['messages']['too_few_decimals']} ({fixed(m.expected, decimals)}"
                  f" to {decimals} decimals)")
-        return _also(scheme, m, _explanations(blank, given, own, tol), "too_few_decimals")
+        return _also(scheme, m, explanations(blank, given, own, tol), "too_few_decimals")
     carried = None if blank["recompute"] is None else evaluate(blank["recompute"], own)
     if carried is not None and abs(given - carried) <= tol["carry"] and not _same(
             carried, evaluate(blank["recompute"], scheme["values"].get)):
@@ -149,7 +149,7 @@ def judge(scheme: dict, blank: dict, given: float | None, own) -> Mark:
                         f"wrong against the key ({fixed(blank['value'], decimals)}), "
                         f"but right from your own earlier answers "
                         f"({fixed(carried, decimals)}): error carried forward")
-    found = _explanations(blank, given, own, tol)
+    found = explanations(blank, given, own, tol)
     if tol["half"] and places <= decimals and given != 0 and cut_within(
             given, places, tol["from"], tol["to"]):  # cut to 0, a value tells nothing
         return _also(scheme, _incorrect(scheme, m, "cut_off"), found, "cut_off")
@@ -159,7 +159,7 @@ def judge(scheme: dict, blank: dict, given: float | None, own) -> Mark:
     return _also(scheme, _incorrect(scheme, m, *first), found, first[0])
 
 
-def _explanations(blank: dict, given: float, own, tol: dict):
+def explanations(blank: dict, given: float, own, tol: dict):
     """Each known mistake whose value the answer reaches, as (diagnosis, term), in the scheme's
     order (simplest first), lazily: marking stops at the first one or two."""
     for rule in blank["mistakes"]:
