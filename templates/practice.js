@@ -96,7 +96,7 @@ function mark(scheme, given, places = {}) {
 function judge(scheme, blank, given, own, places) {
   const m = {label: blank.label, name: blank.name, given: given === undefined ? null : given,
              places: places === undefined ? null : places, expected: blank.value,
-             verdict: "missing", diagnosis: null, message: ""};
+             verdict: "missing", diagnosis: null, also: null, message: ""};
   if (given === undefined) return m;
   const tol = blank.tolerance;
   const decimals = scheme.decimals;
@@ -106,9 +106,10 @@ function judge(scheme, blank, given, own, places) {
   }
   if (tol.half && p < decimals && given !== 0 && given !== tol.before &&
       within(given, tol.lo, tol.hi, 0.5 * Math.pow(10, -p))) {
-    return Object.assign(m, {verdict: "too_few_decimals", message:
+    Object.assign(m, {verdict: "too_few_decimals", message:
       `${scheme.messages.too_few_decimals} (${fixed(m.expected, decimals)} to ${decimals} ` +
       "decimals)"});
+    return also(scheme, m, explanations(blank, given, own, tol), "too_few_decimals");
   }
   const carried = blank.recompute === null ? null : evaluate(blank.recompute, own);
   const keys = blank.recompute === null ? null :
@@ -118,20 +119,43 @@ function judge(scheme, blank, given, own, places) {
       `wrong against the key (${fixed(blank.value, decimals)}), but right from your ` +
       `own earlier answers (${fixed(carried, decimals)}): error carried forward`});
   }
+  const found = explanations(blank, given, own, tol);
   if (tol.half && p <= decimals && given !== 0 && cutWithin(given, p, tol.from, tol.to)) {
-    return incorrect(m, scheme, "cut_off");
+    return also(scheme, incorrect(m, scheme, "cut_off"), found, "cut_off");
   }
+  const first = found.next();
+  if (first.done) return incorrect(m, scheme, null);
+  return also(scheme, incorrect(m, scheme, ...first.value), found, first.value[0]);
+}
+
+// Each known mistake whose value the answer reaches, [diagnosis, term], simplest first (as
+// scheme.explanations), lazily.
+function* explanations(blank, given, own, tol) {
   for (const rule of blank.mistakes) {
     for (const candidate of rule.candidates) {
       const v = evaluate(candidate, own);
       if (v === null) continue;
       const allowed = rule.slack === undefined ? tol.near : evaluate(rule.slack, own);
       if (allowed !== null && reaches(given, v, Math.max(allowed, tol.near))) {
-        return incorrect(m, scheme, rule.diagnosis, rule.term);
+        yield [rule.diagnosis, rule.term];
+        break;
       }
     }
   }
-  return incorrect(m, scheme, null);
+}
+
+const ALSO = "; another mistake gives it too: ";  // as scheme.ALSO
+
+// A second mistake, other than the one named, that explains the same answer (as scheme._also).
+function also(scheme, m, found, named) {
+  for (const [diagnosis, term] of found) {
+    if (diagnosis === named) continue;
+    m.also = diagnosis;
+    m.alsoTerm = term || null;
+    m.message += ALSO + scheme.messages[diagnosis] + (term ? ": " + term : "");
+    break;
+  }
+  return m;
 }
 
 function same(a, b) {
@@ -301,12 +325,18 @@ function hint(m, problem, scheme) {
     return ": wrong against the key, but right from your own earlier answers";
   }
   if (m.verdict === "too_few_decimals") {
-    return `: ${scheme.messages.too_few_decimals} (it asks for ${scheme.decimals})`;
+    return `: ${scheme.messages.too_few_decimals} (it asks for ${scheme.decimals})` +
+      alsoHint(m, scheme);
   }
   if (m.verdict === "incorrect" && m.diagnosis) {
-    return ": " + scheme.messages[m.diagnosis] + (m.term ? ": " + m.term : "");
+    return ": " + scheme.messages[m.diagnosis] + (m.term ? ": " + m.term : "") +
+      alsoHint(m, scheme);
   }
   return "";
+}
+
+function alsoHint(m, scheme) {
+  return m.also ? ALSO + scheme.messages[m.also] + (m.alsoTerm ? ": " + m.alsoTerm : "") : "";
 }
 
 function show(scheme, m, problem) {
