@@ -109,6 +109,40 @@ def test_a_convolution_sheets_exact_values_are_pytorchs(tmp_path, pool, act, out
         assert abs(exact["dJ/db"] - ref["db"]) < 1e-12
 
 
+@pytest.mark.parametrize("text", [
+    CONV.read_text(),  # the bundled sheet, its one unnumbered version
+    _conv_yaml("max_pool", size=5, kernel=2),  # a class set of 3
+    _conv_yaml("average_pool", "tanh", "identity", "half_sse", 5, 2, 2),
+])
+def test_derive_and_the_api_show_the_numbers_the_sheet_printed(tmp_path, capsys, text):
+    """A student's `derive` (and the API's) of a convolution sheet takes the draw the sheet
+    took, not the first draw the engine would take: every net, loss and kernel gradient of
+    derive --json is the key's exact value of the same version."""
+    import symbackprop
+
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    defn = load(str(path))
+    for version in (1, 2, 3) if defn.versions else (None,):
+        exact = {a.name: a.exact for a in classset.draw(defn, None, version)[1].answers}
+        capsys.readouterr()
+        assert main(["derive", "--json", str(path)] + (
+            ["--version", str(version)] if version else [])) == 0
+        said = json.loads(capsys.readouterr().out)
+        nets = said["layers"][0]["net"][0]
+        assert len(nets) ** 2 == sum(name.startswith("z[") for name in exact)
+        for i, row in enumerate(nets, start=1):
+            for j, z in enumerate(row, start=1):
+                assert abs(z - exact[f"z[{i}][{j}]"]) < 1e-12
+        assert abs(said["loss"] - exact["J"]) < 1e-12
+        kernel = said["grad"][0]["K"][0][0]
+        for u, row in enumerate(kernel, start=1):
+            for v, g in enumerate(row, start=1):
+                assert abs(g - exact[f"dJ/dK[{u}][{v}]"]) < 1e-12
+        api = symbackprop.derive(str(path), version=version)
+        assert abs(api.loss - exact["J"]) < 1e-12
+
+
 def _cells(t):
     return [((i + 1, j + 1), t[i, j].item()) for i in range(t.shape[0])
             for j in range(t.shape[1])]
