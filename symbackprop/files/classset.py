@@ -113,6 +113,9 @@ def not_built_yet(defn: Definition) -> None:
     if defn.layered:
         from ..sheets import convsheet
 
+        if defn.form == "matrix":
+            raise NotBuiltYet(f"{defn.source}: form: a page of shapes has no blanks; build "
+                              "prints it, derive and train work on it")
         try:
             convsheet.layers_of(defn)
         except ValueError as exc:
