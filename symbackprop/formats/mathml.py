@@ -286,17 +286,29 @@ class _SympyMathML(MathMLPresentationPrinter):
     def _print_Function(self, e):
         """f(x), with the function application between, as a reader hears it; ln, σ, ReLU′."""
         names = {"sigma": "σ", "relu": "ReLU", "step": "H", "ReLUPrime": "ReLU′", "log": "ln",
-                 "exp": "exp", "tanh": "tanh"}
+                 "exp": "exp", "tanh": "tanh", "maximum": "max"}
         name = names.get(type(e).__name__, type(e).__name__)
         args = [self._print(a).toxml() for a in e.args]
+        listed = [part for a in args for part in (element("mo", ","), a)][1:]
         return self._inject(element("mrow", element("mi", name), element("mo", "&#x2061;"),
-                                    _parens(row(*args))))
+                                    _parens(row(*listed))))
+
+    def _print_Piecewise(self, e):
+        """Cases as a lecturer writes them: a brace, each value beside its condition."""
+        rows = []
+        for value, condition in e.args:
+            said = element("mtext", "otherwise") if condition == sp.true else row(
+                element("mtext", "for "), self._print(condition).toxml())
+            rows.append(element("mtr", *(element("mtd", cell, columnalign="left",
+                                                 style="text-align: left")
+                                         for cell in (self._print(value).toxml(), said))))
+        return self._inject(element("mrow", element("mo", "{"), element("mtable", *rows)))
 
     def _print_Derivative(self, e):
         """d/dx f or ∂/∂x f, with f in parentheses when it is a sum."""
         from sympy.printing.conventions import requires_partial
 
-        d = element("mo", "∂") if requires_partial(e.expr) else \
+        d = element("mo", "∂") if requires_partial(e.expr) or getattr(e, "partial", False) else \
             element("mi", "d", mathvariant="normal")
         below, total = [], 0
         for variable, count in e.variable_count:

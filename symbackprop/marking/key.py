@@ -61,6 +61,14 @@ MISTAKES = {
     "old_gradient": "this uses the previous step's gradient; each step uses the gradient at "
                     "the weights it starts from",
     "no_momentum": "the velocity keeps μ times the previous velocity: v = μ·v + g",
+    "no_lookahead": "this is plain momentum's step, w − η·v: Nesterov's step looks ahead, "
+                    "w − η·(g + μ·v)",
+    "no_square_root": "RMSprop divides by the square root of the average: η·g/(√s + ε), "
+                      "not η·g/(s + ε)",
+    "gradient_not_squared": "the average is of squared gradients: s = α·s + (1 − α)·g²",
+    "no_weight_decay": "weight decay's λ·w is missing: g = ∂J/∂w + λ·w",
+    "weight_decay_sign": "weight decay adds λ·w to the gradient (g = ∂J/∂w + λ·w); it is "
+                         "not subtracted",
 }
 
 # hand-worked sheets whose key carries its whole scheme (sheets/worked.py)
