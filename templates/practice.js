@@ -101,7 +101,7 @@ function mark(scheme, given, places = {}) {
 function judge(scheme, blank, given, own, places) {
   const m = {label: blank.label, name: blank.name, given: given === undefined ? null : given,
              places: places === undefined ? null : places, expected: blank.value,
-             verdict: "missing", diagnosis: null, message: ""};
+             verdict: "missing", diagnosis: null, also: null, message: ""};
   if (given === undefined) return m;
   const tol = blank.tolerance;
   const decimals = scheme.decimals;
@@ -111,9 +111,10 @@ function judge(scheme, blank, given, own, places) {
   }
   if (tol.half && p < decimals && given !== 0 && given !== tol.before &&
       within(given, tol.lo, tol.hi, 0.5 * Math.pow(10, -p))) {
-    return Object.assign(m, {verdict: "too_few_decimals", message:
+    Object.assign(m, {verdict: "too_few_decimals", message:
       `${scheme.messages.too_few_decimals} (${fixed(m.expected, decimals)} to ${decimals} ` +
       "decimals)"});
+    return also(scheme, m, explanations(blank, given, own, tol), "too_few_decimals");
   }
   const carried = blank.recompute === null ? null : evaluate(blank.recompute, own);
   const keys = blank.recompute === null ? null :
@@ -123,20 +124,43 @@ function judge(scheme, blank, given, own, places) {
       `wrong against the key (${fixed(blank.value, decimals)}), but right from your ` +
       `own earlier answers (${fixed(carried, decimals)}): error carried forward`});
   }
+  const found = explanations(blank, given, own, tol);
   if (tol.half && p <= decimals && given !== 0 && cutWithin(given, p, tol.from, tol.to)) {
-    return incorrect(m, scheme, "cut_off");
+    return also(scheme, incorrect(m, scheme, "cut_off"), found, "cut_off");
   }
+  const first = found.next();
+  if (first.done) return incorrect(m, scheme, null);
+  return also(scheme, incorrect(m, scheme, ...first.value), found, first.value[0]);
+}
+
+// Each known mistake whose value the answer reaches, [diagnosis, term], simplest first (as
+// scheme.explanations), lazily.
+function* explanations(blank, given, own, tol) {
   for (const rule of blank.mistakes) {
     for (const candidate of rule.candidates) {
       const v = evaluate(candidate, own);
       if (v === null) continue;
       const allowed = rule.slack === undefined ? tol.near : evaluate(rule.slack, own);
       if (allowed !== null && reaches(given, v, Math.max(allowed, tol.near))) {
-        return incorrect(m, scheme, rule.diagnosis, rule.term);
+        yield [rule.diagnosis, rule.term];
+        break;
       }
     }
   }
-  return incorrect(m, scheme, null);
+}
+
+const ALSO = "; another mistake gives it too: ";  // as scheme.ALSO
+
+// A second mistake, other than the one named, that explains the same answer (as scheme._also).
+function also(scheme, m, found, named) {
+  for (const [diagnosis, term] of found) {
+    if (diagnosis === named) continue;
+    m.also = diagnosis;
+    m.alsoTerm = term || null;
+    m.message += ALSO + scheme.messages[diagnosis] + (term ? ": " + term : "");
+    break;
+  }
+  return m;
 }
 
 function same(a, b) {
@@ -194,7 +218,7 @@ function incorrect(m, scheme, diagnosis, term) {
 const ENGLISH = {
   correct: "Correct", too_few_decimals: "Too few decimals", carried_forward: "Carried forward",
   incorrect: "Incorrect", missing: "Not answered", unreadable: "Not a number",
-  with_reason: "{verdict}: {reason}",
+  with_reason: "{verdict}: {reason}", also: ALSO,
   carried_hint: "wrong against the key, but right from your own earlier answers",
   too_few_hint: "{message} (it asks for {decimals})",
   score_correct: "{n} correct, ", score_too_few: "{n} with too few decimals, ",
@@ -331,15 +355,28 @@ function hint(m, problem, scheme, words) {
   if (m.verdict === "carried_forward") return words.carried_hint;
   if (m.verdict === "too_few_decimals") {
     return say(words, "too_few_hint", {message: scheme.messages.too_few_decimals,
-                                       decimals: scheme.decimals});
+                                       decimals: scheme.decimals}) + alsoHint(m, scheme, words);
   }
   if (m.verdict === "incorrect" && m.diagnosis) {
     const message = scheme.messages[m.diagnosis];
-    // the term as the sheet writes it (w⁽¹⁾₁₁·x₁), which the page carries, by its name
-    const term = m.term ? ((words.terms || {})[m.term] || m.term) : null;
-    return term ? say(words, "with_reason", {verdict: message, reason: term}) : message;
+    const term = termOf(m.term, words);
+    return (term ? say(words, "with_reason", {verdict: message, reason: term}) : message) +
+      alsoHint(m, scheme, words);
   }
   return "";
+}
+
+// the term as the sheet writes it (w⁽¹⁾₁₁·x₁), which the page carries by its name
+function termOf(term, words) {
+  return term ? ((words.terms || {})[term] || term) : null;
+}
+
+function alsoHint(m, scheme, words) {
+  if (!m.also) return "";
+  const message = scheme.messages[m.also];
+  const term = termOf(m.alsoTerm, words);
+  return words.also + (term ? say(words, "with_reason", {verdict: message, reason: term})
+    : message);
 }
 
 function show(scheme, m, problem) {

@@ -228,7 +228,7 @@ def test_cli_json_report(key_file, tmp_path, capsys):
     assert set(report) >= {"answers", "score"}
     first = report["answers"][1]
     assert set(first) == {"label", "name", "given", "expected", "verdict", "diagnosis",
-                          "message"}
+                          "also", "message"}
     assert first["diagnosis"] == "sigmoid_of_negative"
     score = report["score"]
     assert sum(score.values()) == len(report["answers"])

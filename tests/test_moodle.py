@@ -105,18 +105,29 @@ def test_every_subquestion_carries_the_keys_values(name, exported):
                     f": {term_words(r['term'], notation, layers)}" if "term" in r else "")
                 candidates.setdefault(feedback, []).extend(
                     scheme.evaluate(c, key["scheme"]["values"].get) for c in r["candidates"])
-            for fraction, v, t, feedback in wrong:
+            overlaps = []  # answers naming two mistakes, before the first one's own
+            for fraction, v, t, said in wrong:
+                feedback, _, also = said.partition(scheme.ALSO)
+                if also:  # a second mistake gives these numbers too: it is one of the blank's
+                    assert also in candidates and also != feedback
                 if fraction == 50:  # the right answer to fewer decimals, exactly
                     assert feedback == check.MISTAKES["too_few_decimals"] and t == 0
                     assert decimals_of(v) < key["scheme"]["decimals"]
                 elif feedback == check.MISTAKES["cut_off"]:
                     assert fraction == 0 and t == 0
+                elif also:  # where two mistakes' reaches overlap: just before the first's own
+                    assert fraction == 0
+                    overlaps.append((feedback, v - t, v + t))
                 else:  # within reach of a rounding, or a rate's 2 % of its step
+                    for said_first, lo, hi in overlaps:  # inside this one's reach
+                        assert said_first == feedback and v - t - 1e-12 <= lo <= hi <= v + t + 1e-12
+                    overlaps = []
                     assert fraction == 0 and t >= blank["tolerance"]["near"] * (1 - 1e-9)
                     assert t == pytest.approx(blank["tolerance"]["near"]) or \
                         feedback == check.MISTAKES["wrong_learning_rate"]
                     assert any(c is not None and abs(c - v) < 1e-9 * max(1, abs(c))
                                for c in candidates[feedback])
+            assert overlaps == []
         assert q.findtext("generalfeedback/text")  # the worked key
 
 def test_a_sigmoid_of_negative_answer_gets_its_feedback(exported):
@@ -155,7 +166,7 @@ def test_numerical_questions_one_per_blank(tmp_path):
         assert float(right.findtext("tolerance")) == pytest.approx(band, rel=1e-9)
         for a in wrong:
             assert float(a.get("fraction")) in MOODLE_FRACTIONS
-            feedback = _words(a.findtext("feedback/text"))
+            feedback = _words(a.findtext("feedback/text")).partition(scheme.ALSO)[0]
             assert feedback in check.MISTAKES.values() or any(
                 feedback.startswith(m + ": ") for m in check.MISTAKES.values()), feedback
             if a.get("fraction") == "50":  # the right answer to fewer decimals, outside the band
@@ -285,7 +296,8 @@ def test_the_log_counts_in_one_line_the_mistakes_that_coincide_with_the_right_an
         key = json.loads((exported / f"{stem}-key.json").read_text())
         blanks = {b["label"]: b for b in key["scheme"]["blanks"]}
         for answers in _subquestions(question.findtext("questiontext/text")):
-            mistakes += sum(f == 0 and fb != check.MISTAKES["cut_off"]
+            mistakes += sum(f == 0 and not fb.startswith(check.MISTAKES["cut_off"])
+                            and scheme.ALSO not in fb  # two mistakes' overlap: no third
                             for f, _, _, fb in answers)
         for line in logged[1:]:
             said = re.fullmatch(rf"{stem}: \((\w+)\) (.+?): (\w+) gives (\S+), inside the "
@@ -359,7 +371,8 @@ def test_moodle_grades_every_number_as_check_marks_it(name, exported):
     own feedback, no diagnosis no answer."""
 
     compared = 0
-    seen = {"correct": 0, "too_few_decimals": 0, "cut_off": 0, "mistake": 0, "none": 0}
+    seen = {"correct": 0, "too_few_decimals": 0, "cut_off": 0, "mistake": 0, "none": 0,
+            "also": 0}
     for question in ET.parse(exported / f"{name}-moodle.xml").getroot()[1:]:
         key = json.loads((exported / f"{question.findtext('idnumber')}-key.json").read_text())
         sch = key["scheme"]
@@ -371,20 +384,31 @@ def test_moodle_grades_every_number_as_check_marks_it(name, exported):
                 if decimals_of(given) != decimals_of(float(given)):
                     continue  # 0.2470 and 0.247 are one number to Moodle, not to check
                 m = scheme.judge(sch, blank, given, sch["values"].get)
+
+                def as_sheet(text: str) -> str:  # a term as the sheet writes it (w₁·i₁)
+                    for r in blank["mistakes"]:
+                        if r.get("term"):
+                            text = text.replace(f": {r['term']}", ": " + term_words(
+                                r["term"], key["definition"].get("notation", "matrix"),
+                                tuple(key["definition"]["network"]["layers"])))
+                    return text
+                # check's message names a second mistake after the first: so does the feedback
+                said, _, second = m.message.partition(scheme.ALSO)
+                also = scheme.ALSO + second if second else ""
                 if m.verdict == "correct":
                     want, seen["correct"] = (100, "Correct"), seen["correct"] + 1
                 elif m.verdict == "too_few_decimals":
-                    want = (50, check.MISTAKES["too_few_decimals"])
+                    want = (50, as_sheet(check.MISTAKES["too_few_decimals"] + also))
                     seen["too_few_decimals"] += 1
+                    seen["also"] += bool(also)
                 elif m.diagnosis:
                     term = next((r.get("term") for r in blank["mistakes"]
                                  if r["diagnosis"] == m.diagnosis and r.get("term")
-                                 and m.message.endswith(r["term"])), None)
-                    shown = term and term_words(term, key["definition"].get("notation",
-                                                                             "matrix"),
-                                                tuple(key["definition"]["network"]["layers"]))
-                    want = (0, check.MISTAKES[m.diagnosis] + (f": {shown}" if term else ""))
+                                 and said.endswith(r["term"])), None)
+                    want = (0, as_sheet(check.MISTAKES[m.diagnosis]
+                                        + (f": {term}" if term else "") + also))
                     seen["cut_off" if m.diagnosis == "cut_off" else "mistake"] += 1
+                    seen["also"] += bool(also)
                 else:
                     want, seen["none"] = (None, None), seen["none"] + 1
                 assert _moodle_grade(answers, given) == want, (blank["name"], text, m.verdict,

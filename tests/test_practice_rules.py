@@ -74,7 +74,7 @@ def _answer_sets(sch: dict) -> list[dict[str, str]]:
 
 def _python(sch: dict, typed: dict[str, str]):
     given = {k: check.parse_number(v) for k, v in typed.items()}
-    return [[m.verdict, m.diagnosis, m.message] for m in scheme.mark(sch, given)]
+    return [[m.verdict, m.diagnosis, m.also, m.message] for m in scheme.mark(sch, given)]
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +85,7 @@ def driver():
 
 
 SEEN: dict[str, set] = {}
+ALSO: dict[str, int] = {}  # marks naming a second mistake, by sheet
 
 
 @pytest.mark.parametrize("name", list(SHEETS))
@@ -101,13 +102,15 @@ def test_each_rule_marks_alike_in_python_and_the_page(name, built, driver):
             const parsed = parseNumber(text);
             given[label] = parsed.value; places[label] = parsed.places;
           }
-          return mark(scheme, given, places).map(m => [m.verdict, m.diagnosis, m.message]);
+          return mark(scheme, given, places).map(m => [m.verdict, m.diagnosis, m.also,
+                                                       m.message]);
         });""", sch, sets)
     python = [_python(sch, typed) for typed in sets]
     for typed, js, py in zip(sets, script, python):
         assert js == py, typed
-    SEEN[name] = {v for marks in python for v, _, _ in marks} | {
-        d for marks in python for _, d, _ in marks if d}
+    SEEN[name] = {v for marks in python for v, _, _, _ in marks} | {
+        d for marks in python for _, d, _, _ in marks if d}
+    ALSO[name] = sum(bool(a) for marks in python for _, _, a, _ in marks)
 
 
 def test_the_rules_reach_every_verdict_and_each_networks_own_diagnoses():
@@ -123,3 +126,4 @@ def test_the_rules_reach_every_verdict_and_each_networks_own_diagnoses():
     assert "softmax_diagonal" in SEEN["postnetwork-softmax-3-2-2"]
     assert "delta_for_dout" in SEEN["relu-bce-1-1-1"]
     assert {"mean_for_sum", "one_example"} <= SEEN["batch-of-two-2-2-2"]
+    assert all(ALSO.values()), ALSO  # each sheet has answers two mistakes explain

@@ -110,3 +110,37 @@ def test_every_proof_renders_to_latex_that_compiles(tmp_path):
     out = pdf.compile_tex(source, tmp_path / "proofs.pdf")
     assert out.read_bytes().startswith(b"%PDF")
     assert r"\sigma\left(x\right)" in source and "add and subtract 1" in source
+
+
+CONV = ["kernel_gradient", "input_gradient", "convolution_bias", "max_pool", "average_pool"]
+
+
+@pytest.mark.parametrize("name", CONV)
+def test_the_convolution_proofs_are_written_as_mathematics_in_the_sheets_letters(name):
+    """A convolution proof's statement and reasons write indices as a lecturer does (δᵢⱼ,
+    Kᵤᵥ), not as code (δ[i][j], Σ_(i,j)); they name no padding p (a sheet's p is its pooled
+    map) and no net (a sheet's net is its dense output): the map is z, as the sheet has it."""
+    import re
+
+    p = proofs.get(name)
+    for text in [p.title] + [s.reason for s in p.steps]:
+        assert "[" not in text and "Σ_" not in text and "_(" not in text, text
+        assert not re.search(r"\b(p|net)\b", text), text
+        assert not re.search(r"[a-z]\d", text), text  # a₂, never a2
+    if name in ("kernel_gradient", "input_gradient", "convolution_bias"):
+        assert "δᵢⱼ = ∂J/∂zᵢⱼ" in p.title or "Σᵢⱼ δᵢⱼ" in p.title
+        lhs = render.proof_view(p)["lhs"]  # the chain rule's terms, written with ∂
+        assert r"\frac{\partial z_{11}}{\partial" in lhs and r"\frac{d}" not in lhs
+
+
+@pytest.mark.parametrize("name", ["max_pool", "relu"])
+def test_a_page_writes_cases_and_max_as_mathematics(name):
+    """On a practice page a definition by cases is a brace with a condition a row, and max is
+    max(a₁, a₂, ...), not SymPy's names (Piecewise, maximum) or arguments run together."""
+    from symbackprop.formats import html
+
+    math = " ".join(str(s["math"]) for s in html.proof_view(proofs.get(name))["steps"])
+    assert "<mtable>" in math and "<mtext>otherwise</mtext>" in math
+    assert "iecewise" not in math.lower() and "maximum" not in math
+    if name == "max_pool":
+        assert "<mi>max</mi>" in math and "<mo>,</mo>" in math

@@ -22,6 +22,8 @@ from symbackprop.marking import check
 ROOT = Path(__file__).resolve().parent.parent
 CONV = ROOT / "worksheets" / "convolution-4x4-3x3-maxpool.yaml"
 ADAM = ROOT / "worksheets" / "adam-two-steps-2-1.yaml"
+STEPPED = [ROOT / "worksheets" / f"{name}-two-steps-2-1.yaml"
+           for name in ("rmsprop", "nesterov", "weight-decay")]
 
 torch.set_default_dtype(torch.float64)
 
@@ -109,6 +111,40 @@ def test_a_convolution_sheets_exact_values_are_pytorchs(tmp_path, pool, act, out
         assert abs(exact["dJ/db"] - ref["db"]) < 1e-12
 
 
+@pytest.mark.parametrize("text", [
+    CONV.read_text(),  # the bundled sheet, its one unnumbered version
+    _conv_yaml("max_pool", size=5, kernel=2),  # a class set of 3
+    _conv_yaml("average_pool", "tanh", "identity", "half_sse", 5, 2, 2),
+])
+def test_derive_and_the_api_show_the_numbers_the_sheet_printed(tmp_path, capsys, text):
+    """A student's `derive` (and the API's) of a convolution sheet takes the draw the sheet
+    took, not the first draw the engine would take: every net, loss and kernel gradient of
+    derive --json is the key's exact value of the same version."""
+    import symbackprop
+
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    defn = load(str(path))
+    for version in (1, 2, 3) if defn.versions else (None,):
+        exact = {a.name: a.exact for a in classset.draw(defn, None, version)[1].answers}
+        capsys.readouterr()
+        assert main(["derive", "--json", str(path)] + (
+            ["--version", str(version)] if version else [])) == 0
+        said = json.loads(capsys.readouterr().out)
+        nets = said["layers"][0]["net"][0]
+        assert len(nets) ** 2 == sum(name.startswith("z[") for name in exact)
+        for i, row in enumerate(nets, start=1):
+            for j, z in enumerate(row, start=1):
+                assert abs(z - exact[f"z[{i}][{j}]"]) < 1e-12
+        assert abs(said["loss"] - exact["J"]) < 1e-12
+        kernel = said["grad"][0]["K"][0][0]
+        for u, row in enumerate(kernel, start=1):
+            for v, g in enumerate(row, start=1):
+                assert abs(g - exact[f"dJ/dK[{u}][{v}]"]) < 1e-12
+        api = symbackprop.derive(str(path), version=version)
+        assert abs(api.loss - exact["J"]) < 1e-12
+
+
 def _cells(t):
     return [((i + 1, j + 1), t[i, j].item()) for i in range(t.shape[0])
             for j in range(t.shape[1])]
@@ -158,7 +194,7 @@ def test_average_pooling_not_divided_is_named(tmp_path):
     assert marks["dJ/da[1][1]"].diagnosis == "average_not_divided"
 
 
-def _torch_steps(sheet, optimizer_of):
+def _torch_steps(sheet, optimizer_of, activation=lambda net: net):
     n = sheet.given_numbers
     w = torch.tensor([n["weights"]], requires_grad=True)
     b = torch.tensor([n["bias"]], requires_grad=True)
@@ -167,11 +203,17 @@ def _torch_steps(sheet, optimizer_of):
     after = []
     for _ in range(2):
         opt.zero_grad()
-        J = 0.5 * (t - ((w @ x) + b)[0]) ** 2
+        J = 0.5 * (t - activation((w @ x) + b)[0]) ** 2
         J.backward()
         opt.step()
         after.append(w.detach()[0].tolist() + b.detach().tolist())
     return after
+
+
+def _weights_only(make, decay):
+    """torch.optim given the weights with weight decay and the bias without it."""
+    return lambda ps, lr: make([{"params": [ps[0]], "weight_decay": decay},
+                                {"params": [ps[1]], "weight_decay": 0.0}], lr)
 
 
 @pytest.mark.parametrize("settings,optimizer_of", [
@@ -181,16 +223,36 @@ def _torch_steps(sheet, optimizer_of):
      lambda ps, lr: torch.optim.Adam(ps, lr=lr, betas=(0.8, 0.99), eps=0.01)),
     ("{name: momentum, momentum: 0.9}",
      lambda ps, lr: torch.optim.SGD(ps, lr=lr, momentum=0.9)),
+    ("{name: momentum, momentum: 0.9, nesterov: true}",
+     lambda ps, lr: torch.optim.SGD(ps, lr=lr, momentum=0.9, nesterov=True)),
+    ("{name: momentum, momentum: 0.5, nesterov: true}\nweight_decay: 0.2",
+     lambda ps, lr: torch.optim.SGD(ps, lr=lr, momentum=0.5, nesterov=True,
+                                    weight_decay=0.2)),
+    ("{name: rmsprop, alpha: 0.99, epsilon: 1.0e-8}",
+     lambda ps, lr: torch.optim.RMSprop(ps, lr=lr, alpha=0.99, eps=1e-8)),
+    ("{name: rmsprop, alpha: 0.9, epsilon: 0.01}\nweight_decay: 0.05",
+     lambda ps, lr: torch.optim.RMSprop(ps, lr=lr, alpha=0.9, eps=0.01, weight_decay=0.05)),
+    ("{name: sgd}\nweight_decay: 0.1",
+     lambda ps, lr: torch.optim.SGD(ps, lr=lr, weight_decay=0.1)),
+    ("{name: sgd}\nweight_decay: {lambda: 0.3, biases: false}",
+     _weights_only(lambda groups, lr: torch.optim.SGD(groups, lr=lr), 0.3)),
+    ("{name: adam, beta1: 0.9, beta2: 0.999, epsilon: 1.0e-8}\nweight_decay: 0.1",
+     lambda ps, lr: torch.optim.Adam(ps, lr=lr, betas=(0.9, 0.999), eps=1e-8,
+                                     weight_decay=0.1)),
 ])
-def test_an_optimizer_sheets_new_weights_are_torch_optims(tmp_path, settings, optimizer_of):
+@pytest.mark.parametrize("activation", ["identity", "sigmoid"])
+def test_an_optimizer_sheets_new_weights_are_torch_optims(tmp_path, settings, optimizer_of,
+                                                          activation):
     path = tmp_path / "o.yaml"
-    path.write_text("network: {layers: [2, 1], activation: identity, loss: half_sse}\n"
-                    f"optimizer: {settings}\nlearning_rate: 0.1\ndecimals: 6\nversions: 3\n")
+    path.write_text(f"network: {{layers: [2, 1], activation: {activation}, loss: half_sse}}\n"
+                    f"optimizer: {settings}\nlearning_rate: 0.1\nversions: 3\n"
+                    f"decimals: {8 if activation == 'sigmoid' else 6}\n")  # σ' makes g small
     defn = load(str(path))
+    f = torch.sigmoid if activation == "sigmoid" else (lambda net: net)
     for version in (1, 2, 3):
         _, sheet = classset.draw(defn, 11, version)
         exact = {a.name: a.exact for a in sheet.answers}
-        for t, weights in enumerate(_torch_steps(sheet, optimizer_of), start=1):
+        for t, weights in enumerate(_torch_steps(sheet, optimizer_of, f), start=1):
             for p, value in zip(("w1", "w2", "b"), weights):
                 assert abs(exact[f"new@{t} {p}"] - value) < 1e-12
 
@@ -213,6 +275,34 @@ def test_check_names_adams_known_mistakes():
     assert marks["m@2 w1"].diagnosis == "old_gradient"
 
 
+@pytest.mark.parametrize("sheet,named", [
+    ("rmsprop-two-steps-2-1.yaml", {"no_square_root", "gradient_not_squared", "old_gradient",
+                                    "epsilon_inside_root", "no_step", "sign"}),
+    ("nesterov-two-steps-2-1.yaml", {"no_lookahead", "no_momentum",
+                                     "old_gradient", "no_step", "sign"}),
+    ("weight-decay-two-steps-2-1.yaml", {"no_weight_decay", "weight_decay_sign", "no_step",
+                                         "sign"}),
+])
+def test_check_names_each_optimizers_known_mistakes(sheet, named):
+    """Every mistake each bundled optimizer sheet knows, worked from the key's numbers and
+    rounded as a student would write it, is named by check on its blank; the right answers
+    are all correct."""
+    key = _key(load(str(ROOT / "worksheets" / sheet)), None, None)
+    by = {a["name"]: a for a in key.answers}
+    right = {a["label"]: a["value"] for a in key.answers}
+    assert all(m.verdict == "correct" for m in check.mark(key, right))
+    d, seen = key.scheme["decimals"], set()
+    for blank in key.scheme["blanks"]:
+        for rule in blank["mistakes"]:
+            wrong = check.scheme.evaluate(rule["candidates"][0], lambda n: by[n]["value"])
+            marks = {m.name: m for m in check.mark(key, {blank["label"]: round(wrong, d)})}
+            assert marks[blank["name"]].verdict != "correct", (blank["name"], rule)
+            if marks[blank["name"]].diagnosis == rule["diagnosis"]:
+                seen.add(rule["diagnosis"])
+    assert named <= seen, named - seen
+    assert all(check.MISTAKES.get(n) for n in named)  # each told in words
+
+
 def test_epsilon_inside_the_root_is_named_where_it_shows(tmp_path):
     path = tmp_path / "eps.yaml"
     path.write_text("network: {layers: [2, 1], activation: identity, loss: half_sse}\n"
@@ -232,7 +322,7 @@ def test_epsilon_inside_the_root_is_named_where_it_shows(tmp_path):
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     out = tmp_path_factory.mktemp("worked")
-    for f in (CONV, ADAM):
+    for f in (CONV, ADAM, *STEPPED):
         assert main(["build", str(f), "--format", "pdf", "--format", "html", "--format",
                      "moodle", "--out", str(out)]) == 0
     return out
@@ -246,7 +336,18 @@ def test_the_pdfs_say_what_a_student_needs_and_nothing_of_the_project(built):
     adam = subprocess.run(["pdftotext", str(built / f"{ADAM.stem}-key.pdf"), "-"],
                           capture_output=True, text=True, check=True).stdout
     assert "outside the root" in adam and "Seed 23" in adam
-    for text in (conv, adam):
+    said = {"rmsprop": ("RMSprop as PyTorch computes it", "outside the root", "α = 0.99"),
+            "nesterov": ("w − η·(g + ", "Nesterov", "this step's velocity"),  # µ: pdftotext
+            "weight-decay": ("g = ∂J/∂w + λ·w", "λ = 0.1", "the bias too")}
+    stepped = []
+    for f in STEPPED:
+        for kind in ("worksheet", "key"):
+            text = subprocess.run(["pdftotext", str(built / f"{f.stem}-{kind}.pdf"), "-"],
+                                  capture_output=True, text=True, check=True).stdout
+            flat = " ".join(text.split())  # a line may break anywhere
+            assert all(words in flat for words in said[f.stem.removesuffix("-two-steps-2-1")])
+            stepped.append(text)
+    for text in (conv, adam, *stepped):
         worked = text.split("The rules used, with proofs")[0]  # the engine's proofs: theirs
         for leak in ("_", "\\", "max_pool", "half_sse", "None", "nan"):
             assert leak not in worked
@@ -284,7 +385,7 @@ def test_right_answers_in_the_page_are_correct_and_nothing_is_past_the_edge(buil
     sys.path.insert(0, str(Path(__file__).parent))
     import browser
 
-    for stem in (CONV.stem, ADAM.stem):
+    for stem in (CONV.stem, ADAM.stem, *(f.stem for f in STEPPED)):
         key = json.loads((built / f"{stem}-key.json").read_text())
         d = browser.start(width=width, mobile=width == 390)
         try:
@@ -303,3 +404,29 @@ def test_right_answers_in_the_page_are_correct_and_nothing_is_past_the_edge(buil
                 assert cells[0].startswith("x 1,1 = ") and len(cells) == 16 + 9
         finally:
             d.quit()
+
+
+@pytest.mark.skipif(shutil.which("chromedriver") is None, reason="needs Chromium")
+def test_the_page_names_rmsprops_missing_root_as_check_does(built):
+    """A student who divides by s, not √s, on the RMSprop page is told so, as check tells it."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    import browser
+
+    stem = STEPPED[0].stem
+    key = check.Key.from_json(json.loads((built / f"{stem}-key.json").read_text()))
+    by = {a["name"]: a for a in key.answers}
+    blank = next(b for b in key.scheme["blanks"] if b["name"] == "new@1 w1")
+    rule = next(r for r in blank["mistakes"] if r["diagnosis"] == "no_square_root")
+    wrong = round(check.scheme.evaluate(rule["candidates"][0], lambda n: by[n]["value"]),
+                  key.scheme["decimals"])
+    typed = {a["label"]: repr(a["value"]) for a in key.answers if a["name"] < "new@1 w1"
+             or a["name"].startswith(("g@1", "s@1"))}
+    d = browser.start(width=1280)
+    try:
+        browser.open_page(d, built / f"{stem}-practice.html")
+        browser.type_answers(d, typed | {blank["label"]: repr(wrong)})
+        verdict, diagnosis, text = browser.press_check(d)["marks"][blank["label"]]
+        assert (verdict, diagnosis) == ("incorrect", "no_square_root")
+        assert "square root" in text
+    finally:
+        d.quit()

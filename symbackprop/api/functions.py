@@ -80,9 +80,9 @@ def _instance(defn: definition.Definition, seed: int | None, version: int | None
 
     version = _instance_version(defn, seed, version)
     if defn.layered:  # as the command line draws it
-        from ..engine.convverify import clear_of_corners
+        from ..sheets.convsheet import drawn
 
-        return instance(defn, seed, version, clear_of_corners)
+        return drawn(defn, seed, version)
     if version is None:
         return instance(defn, seed)
     from ..files import classset

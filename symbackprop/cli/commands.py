@@ -273,10 +273,11 @@ def _instance(defn, args):
     version = _version(defn, args)
     if fully_given(defn):
         return instance(defn, args.seed)
-    if defn.layered:  # no sheet yet: drawn again only where a corner or tie is too near
-        from ..engine.convverify import clear_of_corners
+    if defn.layered:  # its worksheet's numbers where a sheet prints it
+        from ..sheets.convsheet import drawn
 
-        return instance(defn, args.seed, version, clear_of_corners)
+        return drawn(defn, args.seed, version, note=lambda said: print(
+            f"symbackprop: note: {said}", file=sys.stderr))
     from ..files import classset  # worksheets and proofs: only a drawn sheet needs them
     try:
         classset.check_printable(defn)

@@ -248,8 +248,7 @@ class _Checker(LessonReader, ValuesReader, AskedReader):
         if top.get("notation", "matrix") != "matrix":
             self.fail("notation", "numbered names (w1, w2, ...) are for dense networks; a "
                       "network on an image has canonical names only (K[1][1][1][1][1], ...)")
-        if top.get("form", "scalar") != "scalar":
-            self.fail("form", "the matrix form is for dense networks")
+        form = self.choice(top.get("form", "scalar"), "form", FORMS)  # matrix: a page of shapes
         limits = SimpleNamespace(layers=MAX_LAYERS, layer_size=MAX_LAYER_SIZE,
                                  parameters=MAX_PARAMETERS, activations=ACTIVATIONS,
                                  losses=LOSSES)
@@ -274,6 +273,7 @@ class _Checker(LessonReader, ValuesReader, AskedReader):
             versions=None if top.get("versions") is None else self.whole(
                 top["versions"], "versions", 1, MAX_VERSIONS),
             optimizer=optimizer.read(top.get("optimizer"), top.get("weight_decay"), self),
+            form=form,
         )
 
     def form(self, value, values: Values) -> str:

@@ -5,12 +5,14 @@ is the correlation with the kernel turned 180°; a filter's bias adds δ over it
 pooling's gradient goes to the window's first maximum (PyTorch's choice at a tie), average
 pooling's is shared equally.
 
-Convolution is cross-correlation, as PyTorch's Conv2d: net[i][j] = Σ_(u,v) K[u][v]·
-x[s(i−1) + u − p][s(j−1) + v − p] + b, a pixel in the zero padding adding nothing.
+Convolution is cross-correlation, as PyTorch's Conv2d: with stride 1 and no padding, the
+map's entry zᵢⱼ = Σᵤᵥ Kᵤᵥ · x(i + u − 1, j + v − 1) + b, and δᵢⱼ = ∂J/∂zᵢⱼ. The statements
+are written as a lecturer writes them, in letters a worksheet does not use for something
+else (a sheet's p is its pooled map: stride and padding are said in words).
 
 >>> p = _kernel_gradient()
->>> [s.reason.split(':')[0] for s in p.steps]
-['∂net[i][j]/∂K[u][v] is the input under K[u][v] at (i, j)', 'name it']
+>>> [s.reason.split(':')[0] for s in p.steps]  # doctest: +ELLIPSIS
+['∂zᵢⱼ/∂Kᵤᵥ = x(i + u − 1, j + v − 1), the pixel under Kᵤᵥ...', 'name it']
 """
 
 from __future__ import annotations
@@ -36,6 +38,28 @@ class Named(sp.MatrixSymbol):
         return _TEX[self.name]
 
 
+class Partial(sp.Derivative):
+    """∂z/∂x of a named entry z: written with ∂ as a lecturer writes it (SymPy writes d/dx
+    for a symbol alone), differentiated when its definition is substituted."""
+
+    partial = True  # the MathML printer's mark
+
+    def _latex(self, printer):
+        (variable, _), = self.variable_count
+        return r"\frac{\partial %s}{\partial %s}" % (printer._print(self.expr),
+                                                     printer._print(variable))
+
+    def _pretty(self, printer):
+        from sympy.printing.pretty.stringpict import prettyForm
+
+        (variable, _), = self.variable_count
+        above, below = (prettyForm(*printer._print(e).left("∂")) for e in (self.expr, variable))
+        return above / below
+
+    def _sympyrepr(self, printer):  # proof --json: plain SymPy's Derivative, for any reader
+        return printer._print(sp.Derivative(*self.args))
+
+
 def _grid(letter: str, rows: int, cols: int) -> sp.Matrix:
     return sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"{letter}_{i + 1}{j + 1}", real=True))
 
@@ -48,7 +72,12 @@ class _Layer:
         self.rows, self.cols = (h + 2 * p - kh) // s + 1, (w + 2 * p - kw) // s + 1
         self.x, self.k = _grid("x", h, w), _grid("K", kh, kw)
         self.delta = _grid("delta", self.rows, self.cols)
+        self.z = _grid("z", self.rows, self.cols)  # the map, named: its sums are substituted
         self.b = sp.Symbol("b", real=True)
+
+    def named(self) -> tuple:
+        """What each zᵢⱼ stands for, substituted when the steps are checked."""
+        return tuple((self.z[i, j], self.net(i, j)) for i, j in self.outputs())
 
     def under(self, i: int, j: int, u: int, v: int):
         """The input under kernel entry (u, v) at output (i, j), 0-based; 0 in the padding."""
@@ -74,7 +103,8 @@ class _Layer:
 
 
 def correlate(a: sp.Matrix, k: sp.Matrix) -> sp.Matrix:
-    """The valid cross-correlation of a with k: out[u][v] = Σ_(i,j) k[i][j]·a[u + i][v + j]."""
+    """The valid cross-correlation of a with k: entry (u, v) is Σᵢⱼ k(i, j) · a(u + i, v + j)
+    (0-based)."""
     rows, cols = a.rows - k.rows + 1, a.cols - k.cols + 1
     return sp.Matrix(rows, cols, lambda u, v: sp.Add(*[
         k[i, j] * a[u + i, v + j] for i in range(k.rows) for j in range(k.cols)]))
@@ -90,7 +120,7 @@ def _pad(a: sp.Matrix, rows: int, cols: int | None = None) -> sp.Matrix:
 
 def convolve_full(d: sp.Matrix, k: sp.Matrix) -> sp.Matrix:
     """The full convolution of d with k (the kernel turned, as textbooks define it):
-    out[a][b] = Σ_(u,v) k[u][v]·d[a − u][b − v], d taken as 0 outside."""
+    entry (m, n) is Σᵤᵥ k(u, v) · d(m − u, n − v) (0-based), d taken as 0 outside."""
     def entry(a, b):
         return sp.Add(*[k[u, v] * d[a - u, b - v] for u in range(k.rows) for v in range(k.cols)
                         if 0 <= a - u < d.rows and 0 <= b - v < d.cols])
@@ -115,19 +145,19 @@ def _kernel_gradient() -> Proof:
         # the padded input correlated with δ spread out by the stride
         whole = correlate(_pad(c.x, c.p), c.spread())
         return prove(
-            "kernel_gradient", "A kernel's gradient is the correlation of the layer's input "
-            "with δ: K[u][v] is in every net[i][j], so by the chain rule ∂J/∂K[u][v] = "
-            "Σ_(i,j) δ[i][j]·∂net[i][j]/∂K[u][v] = Σ_(i,j) δ[i][j]·x[s(i−1) + u − p][s(j−1) + v "
-            "− p], the input slid under δ (spread out by the stride); shown for stride 1, no "
-            "padding",
+            "kernel_gradient", "A kernel's gradient is the input correlated with δ: "
+            "∂J/∂Kᵤᵥ = Σᵢⱼ δᵢⱼ · x(i + u − 1, j + v − 1), where zᵢⱼ = Σᵤᵥ Kᵤᵥ · x(i + u − 1, "
+            "j + v − 1) + b is the map before its activation and δᵢⱼ = ∂J/∂zᵢⱼ (Kᵤᵥ is in "
+            "every zᵢⱼ). Shown for stride 1 and no padding; with a larger stride δ is spread "
+            "out by it, and zero padding adds nothing",
             lambda: sp.Matrix(c.kh, c.kw, lambda u, v: sp.Add(*[
-                c.delta[i, j] * derivative(c.net(i, j), c.k[u, v]) for i, j in c.outputs()])),
+                c.delta[i, j] * Partial(c.z[i, j], c.k[u, v]) for i, j in c.outputs()])),
             lambda: corr,
-            [(lambda: by_index, "∂net[i][j]/∂K[u][v] is the input under K[u][v] at (i, j): "
-              "net is linear in the kernel, and the padding adds nothing"),
-             (lambda: corr, "name it: entry (u, v) is the input, shifted by (u, v), times δ, "
-              "added up: the correlation of x with δ, corr(x, δ)")],
-            definitions=((corr, whole),))
+            [(lambda: by_index, "∂zᵢⱼ/∂Kᵤᵥ = x(i + u − 1, j + v − 1), the pixel "
+              "under Kᵤᵥ when the kernel sits at (i, j): z is linear in the kernel"),
+             (lambda: corr, "name it: entry (u, v) adds up δ times the image shifted by "
+              "(u − 1, v − 1), the correlation of x with δ, corr(x, δ)")],
+            definitions=((corr, whole),) + c.named())
     return _sizes(build)
 
 
@@ -142,25 +172,22 @@ def _input_gradient() -> Proof:
         convolution = convolve_full(c.spread(), c.k)[cut]
         flipped = correlate(_pad(c.spread(), c.kh - 1, c.kw - 1), turned(c.k))[cut]
         return prove(
-            "input_gradient", "The gradient that goes back to a convolution's input (by the "
-            "chain rule, Σ δ[i][j]·∂net[i][j]/∂x[r][q] over the nets whose window covers "
-            "x[r][q]) is the full "
+            "input_gradient", "The gradient back to a convolution's input is the full "
             "convolution of δ with the kernel, that is δ correlated with the kernel turned half "
-            "a turn: "
-            "∂J/∂x[r][q] = Σ δ[i][j]·K[r − s(i−1) + p][q − s(j−1) + p] over the outputs whose "
-            "window covers x[r][q] (δ spread out by the stride); shown for stride 1, no padding",
+            "a turn: ∂J/∂xₘₙ = Σᵢⱼ δᵢⱼ · K(m − i + 1, n − j + 1), over the positions (i, j) "
+            "whose window covers xₘₙ. Shown for stride 1 and no padding; with a larger stride "
+            "δ is spread out by it, and zero padding's rows and columns are cut away",
             lambda: sp.Matrix(c.h, c.w, lambda r, q: sp.Add(*[
-                c.delta[i, j] * derivative(c.net(i, j), c.x[r, q]) for i, j in c.outputs()])),
+                c.delta[i, j] * Partial(c.z[i, j], c.x[r, q]) for i, j in c.outputs()])),
             lambda: full,
-            [(lambda: by_index, "∂net[i][j]/∂x[r][q] is the kernel entry that lies on x[r][q] "
-              "at (i, j), 0 where the window does not cover it"),
+            [(lambda: by_index, "∂zᵢⱼ/∂xₘₙ is the kernel entry that lies on xₘₙ when the "
+              "kernel sits at (i, j), 0 where its window does not cover xₘₙ"),
              (lambda: convolution, "that is the full convolution of δ with K, conv(δ, K): "
-              "Σ_(u,v) K[u][v]·δ[r − u][q − v], δ taken as 0 outside (then the padding's rows "
-              "cut away)"),
+              "Σᵤᵥ Kᵤᵥ · δ(m − u + 1, n − v + 1), δ taken as 0 outside its map"),
              (lambda: flipped, "and the same as δ, padded by the kernel's size less 1, "
               "correlated with the kernel turned half a turn (180 degrees)"),
              (lambda: full, "name it")],
-            definitions=((full, convolution),))
+            definitions=((full, convolution),) + c.named())
     return _sizes(build)
 
 
@@ -168,13 +195,14 @@ def _convolution_bias() -> Proof:
     c = _Layer(3, 3, 2, 2, 1, 0)
     paths = [(i, j) for i, j in c.outputs()]
     return prove(
-        "convolution_bias", "A filter's bias is in every pixel of its map: ∂J/∂b = "
-        "Σ_(i,j) δ[i][j]", lambda: sp.Add(*[c.delta[i, j] * derivative(c.net(i, j), c.b)
-                                              for i, j in paths]),
+        "convolution_bias", "A filter's bias is in every entry of its map: ∂J/∂b = "
+        "Σᵢⱼ δᵢⱼ", lambda: sp.Add(*[c.delta[i, j] * Partial(c.z[i, j], c.b)
+                                   for i, j in paths]),
         lambda: sp.Add(*[c.delta[i, j] for i, j in paths]), [
             (lambda: sp.Add(*[c.delta[i, j] * 1 for i, j in paths]),
-             "∂net[i][j]/∂b = 1 for every position: the bias is added to each net"),
-            (lambda: sp.Add(*[c.delta[i, j] for i, j in paths]), "simplify")])
+             "∂zᵢⱼ/∂b = 1 at every position: b is added to each zᵢⱼ"),
+            (lambda: sp.Add(*[c.delta[i, j] for i, j in paths]), "simplify")],
+        definitions=c.named())
 
 
 _A = sp.symbols("a_1 a_2 a_3 a_4", real=True)
@@ -207,17 +235,18 @@ def _max_pool() -> Proof:
     a1, a2, a3, a4 = _A
     window = maximum(*_A)
     return prove(
-        "max_pool", "Max pooling's gradient goes to the window's maximum: ∂max(a1, a2, a3, a4)"
-        "/∂a2 = 1 where a2 is the first maximum (larger than a1, at least a3 and a4), else 0; "
-        "at a tie the first in reading order takes it all, as PyTorch does",
+        "max_pool", "Max pooling's gradient goes to the window's maximum: for a window a₁, "
+        "a₂, a₃, a₄ read row by row, ∂max(a₁, a₂, a₃, a₄)/∂a₂ = 1 where a₂ is the first "
+        "maximum (a₂ > a₁, a₂ ≥ a₃ and a₂ ≥ a₄), else 0; at a tie the first in reading "
+        "order takes it all, as PyTorch does",
         lambda: derivative(window, a2), lambda: sp.Piecewise((1, _first(1)), (0, True)), [
             (lambda: derivative(_BY_CASES, a2), "max by cases: the value of the first of the "
              "largest (PyTorch's CPU kernel keeps the first of equal maxima, replacing its "
              "running maximum only by a strictly larger value)"),
             (lambda: sp.Piecewise((0, _first(0)), (1, _first(1)), (0, _first(2)), (0, True)),
-             "differentiate each case: a2' = 1, and a1, a3, a4 do not depend on a2; where "
+             "differentiate each case: ∂a₂/∂a₂ = 1, and a₁, a₃, a₄ do not depend on a₂; where "
              "values are equal max has no derivative, and the case taken there decides"),
-            (lambda: sp.Piecewise((1, _first(1)), (0, True)), "1 where a2 is the first "
+            (lambda: sp.Piecewise((1, _first(1)), (0, True)), "1 where a₂ is the first "
              "maximum, 0 everywhere else")],
         definitions=((window, _BY_CASES),))
 
@@ -226,10 +255,10 @@ def _average_pool() -> Proof:
     a1, a2, a3, a4 = _A
     mean = (a1 + a2 + a3 + a4) / 4
     return prove(
-        "average_pool", "Average pooling shares the gradient equally: ∂((a1 + a2 + a3 + a4)/4)"
-        "/∂a2 = 1/4, for every pixel of the window", lambda: derivative(mean, a2),
+        "average_pool", "Average pooling shares the gradient equally: ∂((a₁ + a₂ + a₃ + a₄)/4)"
+        "/∂a₂ = 1/4, for every entry of the window", lambda: derivative(mean, a2),
         lambda: sp.Rational(1, 4), [
             (lambda: (derivative(a1, a2) + derivative(a2, a2) + derivative(a3, a2)
                       + derivative(a4, a2)) / 4, "constant factor 1/4, and sum rule"),
-            (lambda: (0 + 1 + 0 + 0) / sp.Integer(4), "only a2 depends on a2"),
+            (lambda: (0 + 1 + 0 + 0) / sp.Integer(4), "only a₂ depends on a₂"),
             (lambda: sp.Rational(1, 4), "simplify: 1/n for a window of n pixels")])

@@ -55,6 +55,8 @@ def main(args) -> int:
         defn = definition.in_language(defn, args.language)
     if isinstance(defn, definition.Lesson):
         return lesson(defn, args)
+    if defn.layered and defn.form == "matrix":  # a convolution's page of shapes
+        return shapes(defn, args)
     try:
         classset.check_printable(defn)
     except classset.NotBuiltYet as exc:
@@ -234,6 +236,20 @@ def shapes(defn: definition.Definition, args) -> int:
         writing.compile_all(iter([([source], [path.with_suffix(".pdf")])]), 1, out)
         return 0, "1 PDF, 1 .tex file" + note
 
+    if defn.layered:  # its image drawn (given, or drawn from the seed), its maps' shapes
+        from ..engine import convshapes
+        from ..engine.sample import instance
+
+        try:
+            equations = convshapes.shapes(defn.network)
+        except ValueError as exc:
+            raise BuildError(f"{args.file}: network.layers: {exc}") from None
+        image = instance(defn, args.seed).values.image[0]
+        from ..formats import convpage
+
+        return run(lambda: convpage.conv_shapes_document(defn.title, defn.network, equations,
+                                                         image),
+                   args, stem, with_class_set=False, emitter=write)
     return run(lambda: tex.shapes_document(defn.title, defn.network,
                                            matrixform.shapes(defn.network)),
                args, stem, with_class_set=False, emitter=write)

@@ -102,10 +102,10 @@ def number_width(size: int) -> int:
 
 
 class NotBuiltYet(UsageError, ValueError):
-    """A definition whose worksheets this version does not make (a network on an image, an
-    optimizer other than plain gradient descent): derive and train work on it. A usage error
-    (one line, exit code 2) wherever it reaches the command line, and the ValueError that
-    check_printable raises for a sheet it cannot print."""
+    """A definition whose worksheets this version does not make (a network on an image, or
+    an optimizer's steps, that no hand-worked sheet prints): derive and train work on it. A
+    usage error (one line, exit code 2) wherever it reaches the command line, and the
+    ValueError that check_printable raises for a sheet it cannot print."""
 
 
 def not_built_yet(defn: Definition) -> None:
@@ -113,29 +113,21 @@ def not_built_yet(defn: Definition) -> None:
     if defn.layered:
         from ..sheets import convsheet
 
+        if defn.form == "matrix":
+            raise NotBuiltYet(f"{defn.source}: form: a page of shapes has no blanks; build "
+                              "prints it, derive and train work on it")
         try:
             convsheet.layers_of(defn)
         except ValueError as exc:
             raise NotBuiltYet(f"{exc}; derive and train work on it") from None
         return
-    if not defn.optimizer.plain and not _stepped(defn):
-        key = "optimizer" if defn.optimizer.name != "sgd" else "weight_decay"
-        raise NotBuiltYet(f"{defn.source}: {key}: worksheets for optimizers and weight decay "
-                          "are not built yet; derive and train work on it")
+    if not defn.optimizer.plain:  # its steps worked by hand (sheets/stepsheet.py)
+        from ..sheets import stepsheet
 
-
-def _stepped(defn: Definition) -> bool:
-    """A definition whose optimizer's steps a worksheet works (sheets/stepsheet.py); a
-    NotBuiltYet naming what it does not work, for a momentum or Adam definition."""
-    from ..sheets import stepsheet
-
-    if defn.optimizer.name not in ("momentum", "adam"):
-        return False
-    try:
-        stepsheet.printable(defn)
-    except ValueError as exc:
-        raise NotBuiltYet(str(exc)) from None
-    return True
+        try:
+            stepsheet.printable(defn)
+        except ValueError as exc:
+            raise NotBuiltYet(f"{exc}; derive and train work on it") from None
 
 
 def key(defn: Definition, version: int | None, seed: int | None = None) -> dict:

@@ -10,7 +10,7 @@ import jinja2
 from markupsafe import Markup
 
 from ..definitions.language import N_, Words, words
-from ..marking.scheme import fixed
+from ..marking.scheme import ALSO, fixed
 from ..sheets.forms import Equation
 from ..sheets.forms_json import BadForm, read
 from .mathml import MathML
@@ -88,9 +88,10 @@ def mark_words(m, key, _: Words) -> str:
     def number(value: float) -> str:  # with the sheet's minus sign, as the page prints it
         return _.number(fixed(value, d)).replace("-", "\u2212")
 
+    also = _(ALSO) + scheme["messages"].get(m.also, "") if m.also else ""
     if m.verdict == "too_few_decimals":
         return _("{message} ({value} to {d} decimals)").format(
-            message=scheme["messages"]["too_few_decimals"], value=number(m.expected), d=d)
+            message=scheme["messages"]["too_few_decimals"], value=number(m.expected), d=d) + also
     if m.verdict == "carried_forward" and m.carried is not None:
         return _("wrong against the key ({key}), but right from your own earlier answers "
                  "({own}): error carried forward").format(key=number(m.expected),
@@ -102,6 +103,7 @@ def mark_words(m, key, _: Words) -> str:
     if m.term:
         reason = _("{verdict}: {reason}").format(verdict=reason,
                                                  reason=term_words(m.term, *key.notation))
+    reason += also  # a second mistake that gives the same answer, after the first
     # a dash, not a second colon after the verdict's: Incorrect: expected 0.3147 — the sign …
     return _("{expected} — {reason}").format(expected=said, reason=reason) if reason else said
 

@@ -253,7 +253,7 @@ def _character(m: re.Match) -> str:
 
 
 _FUNCTIONS = {"sigma": "σ", "relu": "ReLU", "step": "H", "ReLUPrime": "ReLU′", "log": "ln",
-              "exp": "exp", "tanh": "tanh"}
+              "exp": "exp", "tanh": "tanh", "maximum": "max"}
 
 
 def _sign(term) -> tuple[bool, sp.Expr]:
@@ -360,8 +360,9 @@ class _SympyMathML(MathMLPresentationPrinter):
         for value, condition in e.args:
             when = element("mtext", self.said("otherwise")) if condition == sp.true else \
                 row(element("mtext", self.said("for") + "\u00a0"), self._m(condition))
-            rows.append(element("mtr", element("mtd", self._m(value)),
-                                element("mtd", when, columnalign="left")))
+            rows.append(element("mtr", *(element("mtd", cell, columnalign="left",
+                                                 style="text-align: left")
+                                         for cell in (self._m(value), when))))
         return self._inject(row(element("mo", "{"), element("mtable", *rows)))
 
     def _inject(self, text: str):
@@ -394,14 +395,15 @@ class _SympyMathML(MathMLPresentationPrinter):
         """f(x), with the function application between, as a reader hears it; ln, σ, ReLU′."""
         name = _FUNCTIONS.get(type(e).__name__, type(e).__name__)
         args = [self._print(a).toxml() for a in e.args]
+        listed = [part for a in args for part in (element("mo", self.sheet.comma), a)][1:]
         return self._inject(element("mrow", element("mi", name), element("mo", "&#x2061;"),
-                                    _parens(row(*args))))
+                                    _parens(row(*listed))))
 
     def _print_Derivative(self, e):
         """d/dx f or ∂/∂x f, with f in parentheses when it is a sum."""
         from sympy.printing.conventions import requires_partial
 
-        d = element("mo", "∂") if requires_partial(e.expr) else \
+        d = element("mo", "∂") if requires_partial(e.expr) or getattr(e, "partial", False) else \
             element("mi", "d", mathvariant="normal")
         below, total = [], 0
         for variable, count in e.variable_count:

@@ -35,8 +35,7 @@ MISTAKES = {
                                         "chain"),
     "net_for_out": N_("net was used where out belongs (the value after the activation)"),
     "missing_factor_two": N_("the 2 from differentiating the square is missing"),
-    "extra_half": N_("the ½ of ½(t − out)² already cancels the 2; there is no ½ left in "
-                     "∂J/∂out"),
+    "extra_half": N_("the ½ of ½(t − out)² already cancels the 2; there is no ½ left in ∂J/∂out"),
     "one_path_only": N_("a hidden neuron reaches J through every output: add all the paths, not "
                         "one"),
     "updated_weights": N_("the hidden error was computed with output weights that were already "
@@ -66,6 +65,14 @@ MISTAKES = {
     "old_gradient": N_("this uses the previous step's gradient; each step uses the gradient at "
                        "the weights it starts from"),
     "no_momentum": N_("the velocity keeps μ times the previous velocity: v = μ·v + g"),
+    "no_lookahead": N_("this is plain momentum's step, w − η·v: Nesterov's step looks ahead, w − "
+                       "η·(g + μ·v)"),
+    "no_square_root": N_("RMSprop divides by the square root of the average: η·g/(√s + ε), not "
+                         "η·g/(s + ε)"),
+    "gradient_not_squared": N_("the average is of squared gradients: s = α·s + (1 − α)·g²"),
+    "no_weight_decay": N_("weight decay's λ·w is missing: g = ∂J/∂w + λ·w"),
+    "weight_decay_sign": N_("weight decay adds λ·w to the gradient (g = ∂J/∂w + λ·w); it is not "
+                            "subtracted"),
 }
 
 # hand-worked sheets whose key carries its whole scheme (sheets/worked.py)

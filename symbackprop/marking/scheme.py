@@ -103,10 +103,11 @@ class Mark:
     working: str = ""
     term: str | None = None  # the term a sign slip names
     carried: float | None = None  # the value the student's own answers give (carried forward)
+    also: str | None = None  # a second mistake that gives the same answer, if any
 
     def as_json(self) -> dict:
         return {k: getattr(self, k) for k in ("label", "name", "given", "expected", "verdict",
-                                               "diagnosis", "message")}
+                                               "diagnosis", "also", "message")}
 
 
 def mark(scheme: dict, given: dict[str, float]) -> list[Mark]:
@@ -139,9 +140,10 @@ def judge(scheme: dict, blank: dict, given: float | None, own) -> Mark:
         return _verdict(m, "correct", "correct")
     if tol["half"] and places < decimals and given != 0 and given != tol.get("before") and \
             within(given, tol["lo"], tol["hi"], 0.5 * 10.0 ** -places):
-        return _verdict(m, "too_few_decimals",
-                        f"{scheme['messages']['too_few_decimals']} ({fixed(m.expected, decimals)}"
-                        f" to {decimals} decimals)")
+        _verdict(m, "too_few_decimals",
+                 f"{scheme['messages']['too_few_decimals']} ({fixed(m.expected, decimals)}"
+                 f" to {decimals} decimals)")
+        return _also(scheme, m, explanations(blank, given, own, tol), "too_few_decimals")
     carried = None if blank["recompute"] is None else evaluate(blank["recompute"], own)
     if carried is not None and abs(given - carried) <= tol["carry"] and not _same(
             carried, evaluate(blank["recompute"], scheme["values"].get)):
@@ -150,9 +152,19 @@ def judge(scheme: dict, blank: dict, given: float | None, own) -> Mark:
                         f"wrong against the key ({fixed(blank['value'], decimals)}), "
                         f"but right from your own earlier answers "
                         f"({fixed(carried, decimals)}): error carried forward")
+    found = explanations(blank, given, own, tol)
     if tol["half"] and places <= decimals and given != 0 and cut_within(
             given, places, tol["from"], tol["to"]):  # cut to 0, a value tells nothing
-        return _incorrect(scheme, m, "cut_off")
+        return _also(scheme, _incorrect(scheme, m, "cut_off"), found, "cut_off")
+    first = next(found, None)
+    if first is None:
+        return _incorrect(scheme, m, None)
+    return _also(scheme, _incorrect(scheme, m, *first), found, first[0])
+
+
+def explanations(blank: dict, given: float, own, tol: dict):
+    """Each known mistake whose value the answer reaches, as (diagnosis, term), in the scheme's
+    order (simplest first), lazily: marking stops at the first one or two."""
     for rule in blank["mistakes"]:
         slack = rule.get("slack")
         for candidate in rule["candidates"]:
@@ -162,8 +174,21 @@ def judge(scheme: dict, blank: dict, given: float | None, own) -> Mark:
             # a rate read off the step: within 2 % of it (and, rounded, within reach)
             allowed = tol["near"] if slack is None else evaluate(slack, own)
             if allowed is not None and reaches(given, v, max(allowed, tol["near"])):
-                return _incorrect(scheme, m, rule["diagnosis"], rule.get("term"))
-    return _incorrect(scheme, m, None)
+                yield rule["diagnosis"], rule.get("term")
+                break
+
+
+ALSO = N_("; another mistake gives it too: ")  # the second explanation, after the simplest
+
+
+def _also(scheme: dict, m: Mark, found, named: str) -> Mark:
+    """Where a second mistake, other than the one named, explains the same answer, the message
+    names it after the first (rounding before a wrong method: both may be what happened)."""
+    other = next((f for f in found if f[0] != named), None)
+    if other is not None:
+        m.also = other[0]
+        m.message += ALSO + scheme["messages"][other[0]] + (f": {other[1]}" if other[1] else "")
+    return m
 
 
 def _same(a: float, b: float | None) -> bool:

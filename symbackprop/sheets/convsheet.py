@@ -88,6 +88,29 @@ def acceptable(defn):
     return accept
 
 
+def drawn(defn, seed: int | None, version: int | None, note=None):
+    """The numbers of a network on an image as derive, train and the API take them: those its
+    worksheet is drawn with (judged by `acceptable`, as build judges them) where a sheet
+    prints it; else, or where no draw makes a sheet (`note` is told so), the first draw clear
+    of every ReLU corner and pooling tie."""
+    from ..engine.convverify import clear_of_corners
+    from ..engine.sample import NoGoodDraw, instance
+
+    try:
+        layers_of(defn)
+    except ValueError:  # a network no sheet prints
+        return instance(defn, seed, version, clear_of_corners)
+    if defn.form == "matrix":  # a page of shapes: no numbers to agree with
+        return instance(defn, seed, version, clear_of_corners)
+    try:
+        return instance(defn, seed, version, acceptable(defn))
+    except NoGoodDraw as exc:
+        if note is not None:
+            note(f"{exc}. No worksheet prints these numbers, so this is their first draw "
+                 "clear of ReLU corners and pooling ties.")
+    return instance(defn, seed, version, clear_of_corners)
+
+
 class _ConvSheet(ConvBackward):
     def __init__(self, defn, conv, pool, dense, values):
         self.defn, self.conv, self.pool, self.dense = defn, conv, pool, dense

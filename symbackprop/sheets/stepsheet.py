@@ -1,7 +1,8 @@
-"""Two steps of momentum or Adam worked by hand on one neuron: each step's forward pass and
-gradients at the weights it starts from, then the velocity (momentum) or the moments m and v,
-their bias-corrected m̂ and v̂ (Adam), and the new weights, as torch.optim.SGD(momentum=μ) and
-torch.optim.Adam compute them (no dampening; ε outside the square root).
+"""Two steps of an optimizer worked by hand on one neuron: each step's forward pass and
+gradients at the weights it starts from (with weight decay's λ·w added), then the velocity
+(momentum, Nesterov), the average of squares (RMSprop) or the moments m and v and their
+bias-corrected m̂ and v̂ (Adam), and the new weights, as torch.optim.SGD, RMSprop and Adam
+compute them (no dampening; ε outside the square root): sheets/stepupdates.py.
 
 Every blank is a tree over earlier blanks (worked.py); the exact values are checked against
 the engine's optimizer steps (engine/optimize.py, itself checked against NumPy).
@@ -19,8 +20,9 @@ from __future__ import annotations
 import math
 
 from ..definitions.errors import VerificationError
-from .forms import Apply, Equation, Frac, Group, Number, Ops, Power, Prose, Symbol
+from .forms import Apply, Equation, Group, Number, Ops, Prose, Symbol
 from .model import Given, Section
+from .stepupdates import UpdateRules, _s, _times, name_of
 from .worked import Unworkable, Worked, WorkedSheet, ref
 
 STEPS = 2
@@ -29,13 +31,7 @@ OUTPUTS = ("sigmoid", "identity")
 
 def printable(defn) -> None:
     """ValueError naming the file and key of what this sheet does not work by hand."""
-    net, opt, src = defn.network, defn.optimizer, defn.source
-    if opt.name not in ("momentum", "adam") or opt.nesterov:
-        raise ValueError(f"{src}: optimizer: worksheets work momentum (without Nesterov) and "
-                         "Adam; derive and train work on the others")
-    if opt.weight_decay:
-        raise ValueError(f"{src}: weight_decay: an optimizer worksheet has no weight decay; "
-                         "derive and train work on it")
+    net, src = defn.network, defn.source
     if len(net.layers) != 2 or net.layers[1] != 1 or net.layers[0] > 4 or \
             net.activations[0] not in OUTPUTS or net.loss != "half_sse" or \
             defn.examples:
@@ -70,20 +66,7 @@ def _plain(v: float) -> str:
     return f"{v:g}"
 
 
-def _s(letter: str, sub=None, sup=None, word=False) -> Symbol:
-    return Symbol(letter, sub=sub, sup=sup, word=word)
-
-
-def _times(*items) -> Ops:
-    return Ops(tuple(items), ("·",) * (len(items) - 1))
-
-
-def _sqrt(tree):
-    """√x in the scheme's operations: e^(½·ln x), x > 0 (a moment of a gradient squared)."""
-    return ["exp", ["mul", 0.5, ["log", tree]]]
-
-
-class _Steps:
+class _Steps(UpdateRules):
     def __init__(self, defn, values):
         self.defn, self.opt, self.lr = defn, defn.optimizer, defn.learning_rate
         self.x, self.t = values.inputs, values.targets[0]
@@ -141,12 +124,27 @@ class _Steps:
                                mistakes=[("sign", ["neg", delta])] + slope))
         for k, p in enumerate(self.params, start=1):
             grad = ["mul", ref(f"delta@{t}"), self.x[k - 1]] if p != "b" else ref(f"delta@{t}")
-            forms = (_times(d, _s("x", str(k))),) if p != "b" else (d,)
+            form = _times(d, _s("x", str(k))) if p != "b" else d
             worked = _times(Number(w.key[f"delta@{t}"]), Number(self.x[k - 1])) \
-                if p != "b" else None
-            s.lines.append(w.blank(f"g@{t} {p}", grad, self._g(p, t), forms, worked,
-                                   mistakes=[("sign", ["neg", grad])]))
+                if p != "b" else Number(w.key[f"delta@{t}"])
+            mistakes = [("sign", ["neg", grad])]
+            if self.decays(p):  # L2, as torch.optim: g = ∂J/∂w + λ·w, at this step's w
+                lam, now = self.opt.weight_decay, before[p]
+                mistakes = [("no_weight_decay", grad),
+                            ("weight_decay_sign", ["sub", grad, ["mul", lam, now]]),
+                            ("sign", ["neg", ["add", grad, ["mul", lam, now]]])]
+                grad = ["add", grad, ["mul", lam, now]]
+                form = Ops((form, _times(Symbol("λ"), self._param(p, t))), ("+",))
+                worked = Ops((worked, _times(Number(lam), Number(self._number(now)))), ("+",))
+            elif p == "b":
+                worked = None
+            s.lines.append(w.blank(f"g@{t} {p}", grad, self._g(p, t), (form,), worked,
+                                   mistakes=mistakes))
         self.sections.append(s)
+
+    def decays(self, p: str) -> bool:
+        """Whether weight decay adds λ·p to p's gradient (the bias unless left out)."""
+        return bool(self.opt.weight_decay) and (p != "b" or self.opt.decay_biases)
 
     def _number(self, value) -> float:
         return value if not isinstance(value, list) else self.w.key[value[1]]
@@ -154,85 +152,6 @@ class _Steps:
     def _g(self, p: str, t: int) -> Symbol:
         letter, sub = p[0], p[1:] or None
         return _s("g", f"{letter}{sub or ''},{t}")
-
-    def update(self, t: int) -> None:
-        name = "momentum" if self.opt.name == "momentum" else "Adam"
-        s = Section(Prose((f"Step {t}: the {name} update",)), "")
-        for p in self.params:
-            (self._momentum if self.opt.name == "momentum" else self._adam)(s, p, t)
-        self.sections.append(s)
-
-    def _old(self, p: str, t: int):
-        return ref(f"new@{t - 1} {p}") if t > 1 else dict(
-            zip(self.params, self.w0 + [self.b0]))[p]
-
-    def _momentum(self, s: Section, p: str, t: int) -> None:
-        w, mu, g = self.w, self.opt.momentum, ref(f"g@{t} {p}")
-        sub = f"{p},{t}"
-        vel = _s("v", sub)
-        if t == 1:
-            tree, forms, wrong = g, (self._g(p, t),), []
-        else:
-            before = ref(f"velocity@{t - 1} {p}")
-            tree = ["add", ["mul", mu, before], g]
-            forms = (Ops((_times(Symbol("μ"), _s("v", f"{p},{t - 1}")), self._g(p, t)),
-                         ("+",)),)
-            wrong = [("no_momentum", g),
-                     ("old_gradient", ["add", ["mul", mu, before], ref(f"g@{t - 1} {p}")])]
-        s.lines.append(w.blank(f"velocity@{t} {p}", tree, vel, forms, mistakes=wrong))
-        self._new(s, p, t, ["sub", self._old(p, t), ["mul", self.lr, ref(f"velocity@{t} {p}")]],
-                  Ops((self._param(p, t), _times(Symbol("η"), vel)), ("−",)),
-                  [("sign", ["add", self._old(p, t), ["mul", self.lr,
-                                                       ref(f"velocity@{t} {p}")]])])
-
-    def _adam(self, s: Section, p: str, t: int) -> None:
-        w, o, g = self.w, self.opt, ref(f"g@{t} {p}")
-        b1, b2, eps = o.beta1, o.beta2, o.epsilon
-        sub, old = f"{p},{t}", f"{p},{t - 1}"
-        m_prev = ref(f"m@{t - 1} {p}") if t > 1 else 0.0
-        v_prev = ref(f"v@{t - 1} {p}") if t > 1 else 0.0
-        g_prev = ref(f"g@{t - 1} {p}") if t > 1 else None
-        m_tree = ["add", ["mul", b1, m_prev], ["mul", 1 - b1, g]]
-        v_tree = ["add", ["mul", b2, v_prev], ["mul", 1 - b2, ["mul", g, g]]]
-        old_m = [("old_gradient", ["add", ["mul", b1, m_prev], ["mul", 1 - b1, g_prev]])] \
-            if g_prev else []
-        old_v = [("old_gradient", ["add", ["mul", b2, v_prev],
-                                   ["mul", 1 - b2, ["mul", g_prev, g_prev]]])] if g_prev else []
-        gs = self._g(p, t)
-        m, v = _s("m", sub), _s("v", sub)
-        beta = lambda k: Symbol("β", sub=str(k))  # noqa: E731
-        s.lines.append(w.blank(f"m@{t} {p}", m_tree, m, (Ops((
-            _times(beta(1), _s("m", old)), _times(Group(Ops((Number(1), beta(1)), ("−",))),
-                                                   gs)), ("+",)),), mistakes=old_m))
-        s.lines.append(w.blank(f"v@{t} {p}", v_tree, v, (Ops((
-            _times(beta(2), _s("v", old)), _times(Group(Ops((Number(1), beta(2)), ("−",))),
-                                                   Power(gs, Number(2)))), ("+",)),),
-            mistakes=old_v))
-        mhat, vhat = ref(f"mhat@{t} {p}"), ref(f"vhat@{t} {p}")
-        m_hat_tree = ["div", ref(f"m@{t} {p}"), 1 - b1 ** t]
-        v_hat_tree = ["div", ref(f"v@{t} {p}"), 1 - b2 ** t]
-        corrected = lambda x, k: Frac(x, Ops((Number(1), Power(beta(k), Number(t))),  # noqa
-                                             ("−",)))
-        s.lines.append(w.blank(f"mhat@{t} {p}", m_hat_tree, _s("m̂", sub), (corrected(m, 1),),
-                               mistakes=[("no_bias_correction", ref(f"m@{t} {p}"))]))
-        s.lines.append(w.blank(f"vhat@{t} {p}", v_hat_tree, _s("v̂", sub), (corrected(v, 2),),
-                               mistakes=[("no_bias_correction", ref(f"v@{t} {p}"))]))
-        old_w = self._old(p, t)
-        step = ["div", ["mul", self.lr, mhat], ["add", _sqrt(vhat), eps]]
-        raw = ["div", ["mul", self.lr, ref(f"m@{t} {p}")], ["add", _sqrt(ref(f"v@{t} {p}")),
-                                                           eps]]
-        inside = ["div", ["mul", self.lr, mhat], _sqrt(["add", vhat, eps])]
-        self._new(s, p, t, ["sub", old_w, step], Ops((self._param(p, t), Frac(
-            _times(Symbol("η"), _s("m̂", sub)), Ops((Apply("√", (_s("v̂", sub),)),
-                                                     Symbol("ε")), ("+",)))), ("−",)),
-            [("no_bias_correction", ["sub", old_w, raw]),
-             ("epsilon_inside_root", ["sub", old_w, inside]),
-             ("sign", ["add", old_w, step])])
-
-    def _new(self, s: Section, p: str, t: int, tree, form, mistakes) -> None:
-        letter, sub = p[0], p[1:] or None
-        s.lines.append(self.w.blank(f"new@{t} {p}", tree, _s(letter, sub, f"({t})"), (form,),
-                                    mistakes=[("no_step", self._old(p, t))] + mistakes))
 
     def worksheet(self) -> WorkedSheet:
         d, o = self.defn, self.opt
@@ -242,14 +161,23 @@ class _Steps:
         words = (f"One neuron with {n} input{'s' * (n > 1)}: net = "
                  + " + ".join(f"w{k}·x{k}" for k in range(1, n + 1))
                  + (" + b" if self.b0 is not None else "") + f", {out}, and the loss "
-                 f"J = ½(t − out)². Two steps of {'momentum' if o.name == 'momentum' else 'Adam'}"
-                 f" with learning rate η = {self.lr:g} on the same example; each step's "
+                 f"J = ½(t − out)². Two steps of {name_of(o)}"
+                 + (" with weight decay" if o.weight_decay else "")
+                 + f" (learning rate η = {self.lr:g}) on the same example; each step's "
                  "gradient is taken at the weights that step starts from.")
+        notes = []
         if o.name == "momentum":
             notes = [f"Momentum as PyTorch's SGD computes it (no dampening): the velocity "
                      f"starts as the first gradient, v = μ·v + g after it, with μ = "
-                     f"{o.momentum:g}, and the step is w − η·v."]
-        else:
+                     f"{o.momentum:g}, and the step is "
+                     + ("w − η·(g + μ·v), along the gradient and this step's velocity "
+                        "(Nesterov: the gradient is the one at the weights the step starts "
+                        "from)." if o.nesterov else "w − η·v.")]
+        elif o.name == "rmsprop":
+            notes = [f"RMSprop as PyTorch computes it: the average of squared gradients s = "
+                     "α·s + (1 − α)·g², starting at 0, and the step η·g/(√s + ε), ε outside "
+                     f"the root. α = {_plain(o.alpha)}, ε = {_plain(o.epsilon)}."]
+        elif o.name == "adam":
             notes = [f"Adam as PyTorch computes it: m = β₁·m + (1 − β₁)·g and v = β₂·v + "
                      "(1 − β₂)·g², both starting at 0, then corrected for that start: at step "
                      "k, m̂ = m/(1 − β₁ to the power k) and v̂ = v/(1 − β₂ to the power k); the "
@@ -257,6 +185,15 @@ class _Steps:
                      "ε outside the root. Adam's first step moves each weight by η (up to "
                      "rounding): a check on your numbers. "
                      f"β₁ = {_plain(o.beta1)}, β₂ = {_plain(o.beta2)}, ε = {_plain(o.epsilon)}."]
+        if o.weight_decay:
+            notes.append("Weight decay (L2) as torch.optim adds it: λ times the parameter is "
+                         "added to its gradient before the step, g = ∂J/∂w + λ·w, with λ = "
+                         f"{_plain(o.weight_decay)}"
+                         + (" (the bias too)." if o.decay_biases and self.b0 is not None else
+                            " (the weights only, not the bias)." if self.b0 is not None
+                            else ".")
+                         + (" With gradient descent the step is w − η·g." if o.name == "sgd"
+                            else ""))
         eq = lambda f, v: Equation((f, Number(v)))  # noqa: E731
         givens = [Given("Input and target", (tuple(eq(_s("x", str(k)), xk) for k, xk in
                                                   enumerate(self.x, start=1)),
@@ -276,7 +213,7 @@ def check_against(sheet: WorkedSheet, steps) -> None:
     (engine/optimize.py); VerificationError where they differ by more than 1e-9."""
     canonical = {f"w{k}": f"W[1][1][{k}]" for k in range(1, 5)} | {"b": "b[1][1]"}
     quantities = {"m": "m", "v": "v", "mhat": "mhat", "vhat": "vhat", "velocity": "velocity",
-                  "new": "new", "g": "g"}
+                  "new": "new", "g": "g", "s": "square_avg"}
     for a in sheet.answers:
         head, _, p = a.name.partition(" ")
         quantity, _, t = head.partition("@")

@@ -1,0 +1,68 @@
+"""A convolution's page of shapes as LaTeX (engine/convshapes.py's equations): its image drawn
+in grey, each line a whole map or layer with every matrix's shape under it, as tex.py's
+shapes_document prints a dense network's."""
+
+from __future__ import annotations
+
+import re
+
+from . import latex
+from .tex import environment
+
+
+def conv_shapes_document(title: str, network, equations, image) -> str:
+    """One page: a convolution's equations forward and back (engine/convshapes.py), every
+    matrix with its shape under it, and its image drawn in grey (`image`: rows of [0, 1])."""
+    _, h, w = network.image.shape
+    words = (f"A {h}×{w} image through one {'×'.join(map(str, network.layers[0].kernel))} "
+             f"filter, then {', '.join(_layer_words(l) for l in network.layers[1:])}: each "
+             "line below is a whole map or layer at once, every matrix with its shape under "
+             "it.")
+    cells = "".join(rf"\fill[black!{round(100 * v)}] ({j},{-i}) rectangle +(1,1);"
+                    for i, row in enumerate(image) for j, v in enumerate(row))
+    picture = (r"\begin{tikzpicture}[x=0.25cm,y=0.25cm]" + cells +
+               rf"\draw ({0},{1}) rectangle ({w},{1 - h});"
+               rf"\node[left] at (0,{(2 - h) / 2}) {{$X$}};\end{{tikzpicture}}")
+    ops = {"⋆": r"\star", "∗": r"\ast", "⊙": r"\odot", "+": "+", "−": "-", "": r"\;"}
+
+    def under(label, shape):
+        return rf"\underset{{{shape[0]}\times {shape[1]}}}{{{_conv_tex(label)}}}"
+
+    shown = []
+    for e in equations:
+        right = under(*e.operands[0])
+        for op, operand in zip(e.ops, e.operands[1:]):
+            right += f" {ops[op]} {under(*operand)}"
+        shown.append({"caption": latex.text(e.caption),
+                      "latex": latex.NoEscape(f"{under(*e.lhs)} = {right}")})
+    return environment().get_template("conv_shapes.tex.j2").render(
+        title=title, words=words, picture=latex.NoEscape(picture), equations=shown)
+
+
+def _layer_words(layer) -> str:
+    kind = type(layer).__name__
+    if kind == "Pooling":
+        return f"{'×'.join(map(str, layer.size))} {layer.kind.replace('_pool', '')} pooling"
+    if kind == "Flatten":
+        return "flatten"
+    return f"a dense layer of {layer.size} ({layer.activation})"
+
+
+_CONV_WORDS = {"ReLU": r"\operatorname{ReLU}", "maxpool": r"\operatorname{maxpool}",
+               "avgpool": r"\operatorname{avgpool}", "vec": r"\operatorname{vec}",
+               "softmax": r"\operatorname{softmax}", "route": r"\operatorname{route}",
+               "share": r"\operatorname{share}", "spread": r"\operatorname{spread}",
+               "tanh": r"\tanh", "id": r"\operatorname{id}", "net": r"\mathrm{net}",
+               "out": r"\mathrm{out}"}
+
+
+def _conv_tex(label: str) -> str:
+    """convshapes' names as LaTeX: ∂J/∂Z → \\frac{\\partial J}{\\partial Z}, ReLU′(Z), vec⁻¹, Wᵀ."""
+    text = re.sub(r"[A-Za-z]{2,}", lambda m: _CONV_WORDS.get(m.group(), m.group()),
+                  label.replace(" ", r"\,"))
+    text = re.sub(r"∂J/∂(\\mathrm\{\w+\}|\w)", r"\\frac{\\partial J}{\\partial \1}", text)
+    text = re.sub(r"^1", r"\\mathbf{1}", text)
+    for plain, tex_ in (("ᵀ", "^{T}"), ("′", "'"), ("⁻¹", "^{-1}"), ("δ", r"\delta"),
+                        ("σ", r"\sigma"), ("∇_", r"\nabla_"), ("(", r"\left("), (")", r"\right)")):
+        text = text.replace(plain, tex_)
+    return text.replace(r"\nabla_\mathrm{out}", r"\nabla_{\mathrm{out}}")
