@@ -385,7 +385,8 @@ def test_moodle_grades_every_number_as_check_marks_it(name, exported):
                     continue  # 0.2470 and 0.247 are one number to Moodle, not to check
                 m = scheme.judge(sch, blank, given, sch["values"].get)
 
-                def as_sheet(text: str) -> str:  # a term as the sheet writes it (w₁·i₁)
+                def as_sheet(text: str, blank=blank, key=key) -> str:  # a term as the sheet
+                    #                                                      writes it (w₁·i₁)
                     for r in blank["mistakes"]:
                         if r.get("term"):
                             text = text.replace(f": {r['term']}", ": " + term_words(

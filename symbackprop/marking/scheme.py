@@ -38,6 +38,8 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ..definitions.language import N_
+
 VERDICTS = ("correct", "too_few_decimals", "carried_forward", "incorrect", "missing")
 
 OPS = {
