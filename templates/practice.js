@@ -55,6 +55,9 @@ const OPS = {
   step: (a) => (a[0] > 0 ? 1 : 0),
   nonzero: (a) => (a[0] !== 0 ? a[0] : null),
   abs: (a) => Math.abs(a[0]),
+  round: (a) => Math.floor(a[0] + 0.5),  // as scheme.py: to the nearest whole number, a half up
+  // a[1] a whole number 0..8 (keys.py checks it), multiplied out as scheme.py does
+  pow: (a) => Array(a[1]).fill(a[0]).reduce((p, v) => p * v, 1),
 };
 
 // The value of an expression tree; `get` gives a quantity by name. Null where undefined.

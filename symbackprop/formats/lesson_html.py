@@ -9,7 +9,7 @@ import math as math_
 
 from markupsafe import Markup
 
-from ..sheets.forms import Number
+from ..sheets.forms import Equation, Number
 from ..sheets.lessons import lesson_subtitle
 from . import tex
 from .html import page
@@ -17,10 +17,11 @@ from .mathml import MathML, element, math_element
 from .plaintext import PlainText
 from .plot import Plot, Surface
 
-LESSON_INSTRUCTIONS = ("Round every result to {d} decimals. Type a number (0.7414, 7.414e-1, "
-                       "0,7414 or 3/8), then press Check: each answer is marked correct or "
-                       "incorrect, and after a wrong one you can show its working. Your answers "
-                       "stay in this browser.")
+LESSON_INSTRUCTIONS = ("Round every result to {d} decimals before you use it. Type a number "
+                       "(0.7414, 7.414e-1, 0,7414 or 3/8), then press Check: each answer is "
+                       "marked correct, carried forward (wrong, but right from your own earlier "
+                       "answers) or incorrect, with the likely mistake, and after a wrong one "
+                       "you can show its working. Your answers stay in this browser.")
 
 
 def lesson_page(sheet, scheme: dict) -> str:
@@ -44,8 +45,7 @@ def lesson_page(sheet, scheme: dict) -> str:
                                                                           sheet.decimals),
                                                     _captions(sheet)))]
     return page(sheet.title, lesson_subtitle(sheet.title, sheet.kind), None, sheet.decimals, scheme,
-                sections, figures=figures, lead=sheet.intro, instructions=LESSON_INSTRUCTIONS,
-                reveal=("Show the answer", "Hide the answer"))
+                sections, figures=figures, lead=sheet.intro, instructions=LESSON_INSTRUCTIONS)
 
 
 def _captions(sheet) -> list[str]:
@@ -59,9 +59,12 @@ def _row(row, sheet, m: MathML) -> dict:
     if row.answer is None:
         return {"math": text, "label": None, "first": False}
     shown = tex.lesson_number(sheet, row.answer)
+    value = Number(float(shown), _decimals(shown))
+    working = sheet.workings.get(row.answer.label)  # the numbers put in, as the key has them
     return {"math": text, "label": row.answer.label, "name": row.answer.name, "first": True,
-            "key_math": text + Markup(" ") + Markup(MathML().math(Number(float(shown),
-                                                                         _decimals(shown)))),
+            "key_math": text + Markup(" ") + Markup(MathML().math(
+                value if working is None else Equation((working, value)), full=True)),
+            "reveal": ("Show the answer", "Hide the answer") if working is None else None,
             "working": ""}
 
 

@@ -254,7 +254,7 @@ def lesson_document(sheet, key: bool) -> str:
     tex = TexMath("matrix")
     sections = [{"title": tex.prose(title),
                  "rows": [{"text": tex.prose(row.text), "answer": row.answer,
-                           "shown": NoEscape(lesson_number(sheet, row.answer))
+                           "shown": _lesson_shown(sheet, row.answer, tex)
                            if row.answer else None}
                           for row in rows]}
                 for title, rows in sheet.sections]
@@ -263,6 +263,13 @@ def lesson_document(sheet, key: bool) -> str:
                            key_note=sheet.figures.get("key_note", _KEY_NOTE),
                            intro=sheet.intro, sections=sections, fig=_figure(sheet),
                            closing=sheet.figures.get("closing"))
+
+
+def _lesson_shown(sheet, answer, tex) -> NoEscape:
+    """A lesson's answer in its key: the numbers put in, where it is worked out, then it."""
+    working = sheet.workings.get(answer.label)
+    shown = lesson_number(sheet, answer)
+    return NoEscape(shown if working is None else f"{tex(working)} = {shown}")
 
 
 def lesson_number(sheet, answer) -> str:
