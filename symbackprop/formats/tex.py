@@ -301,6 +301,11 @@ def _figure(sheet) -> dict:
         return _descent_figure(f)
     if sheet.kind == "digits_classifier":
         return _digits_figure(f, d, sheet.seed)
+    if sheet.kind == "loss_comparison":  # four blanks a y: its costs, then its gradients
+        labels = [a.label for a in sheet.answers]
+        return {"table": None, "loss_rows": [
+            (NoEscape(f"{y:g}"), labels[4 * i:4 * i + 4])
+            for i, y in enumerate(f["probabilities"])]}
     return {"table": None}
 
 
