@@ -65,6 +65,7 @@ def _row(row, sheet, m: MathML) -> dict:
             "key_math": text + Markup(" ") + Markup(MathML().math(
                 value if working is None else Equation((working, value)), full=True)),
             "reveal": ("Show the answer", "Hide the answer") if working is None else None,
+            "yours": working is not None,  # the script adds the line from the student's numbers
             "working": ""}
 
 
@@ -145,12 +146,13 @@ def _descent(fig: dict, decimals: int) -> list[str]:
         walks.dots(path, colors[i % 4], f"walk {i + 1} downhill")
     walks.ball(fig["paths"][0], "#f1c40f")
     s = fig["surface"]
-    surface = Surface(lambda a, b: cost(a) + b * b, (lo, hi), (-2.0, 2.0), top + 2)
+    span = tuple(s["span"])  # over the valleys and the starts, as the PDF's
+    surface = Surface(lambda a, b: cost(a) + b * b, span, (-2.0, 2.0), top + 2)
     surface.mesh()
     p1, p2, _ = s["at"]
-    surface.curve([(a, p2, cost(a) + p2 * p2) for a in _grid(lo, hi)], "#222222")
+    surface.curve([(a, p2, cost(a) + p2 * p2) for a in _grid(*span)], "#222222")
     surface.curve([(p1, b, cost(p1) + b * b) for b in _grid(-2.0, 2.0)], "#222222", "6 4")
-    rolling = Surface(lambda a, b: cost(a) + b * b, (lo, hi), (-2.0, 2.0), top + 2)
+    rolling = Surface(lambda a, b: cost(a) + b * b, span, (-2.0, 2.0), top + 2)
     rolling.mesh()
     for i, path in enumerate(s["balls"]):
         surface.point(path[0], colors[i % 4])  # where each starts: where it ends is asked

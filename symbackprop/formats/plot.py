@@ -121,7 +121,13 @@ class Plot:
 
 
 def _ticks(lo: float, hi: float) -> list[float]:
-    step = next(s for s in (0.1, 0.2, 0.25, 0.5, 1, 2, 5, 10) if (hi - lo) / s <= 8)
+    """At most 9 round ticks from lo to hi (a teacher's cost may span thousands).
+
+    >>> _ticks(-1.05, 0.05), _ticks(-250.0, 4100.0)
+    ([-1.0, -0.8, -0.6, -0.4, -0.2, 0.0], [0.0, 1000.0, 2000.0, 3000.0, 4000.0])
+    """
+    steps = (0.1, 0.2, 0.25, 0.5, *(m * 10 ** k for k in range(16) for m in (1, 2, 5)))
+    step = next(s for s in steps if (hi - lo) / s <= 8)
     first = -(-lo // step) * step
     return [round(first + i * step, 6) for i in range(int((hi - first) / step + 1e-9) + 1)]
 

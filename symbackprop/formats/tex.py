@@ -340,12 +340,15 @@ def _descent_figure(f: dict) -> dict:
               "start": coords(b[:1])} for i, b in enumerate(surface["balls"])]
     p1, p2, _ = surface["at"]
     cost = _pgf(f["poly"])
-    ticks = [k for k in range(math.ceil(lo), math.floor(hi) + 1) if k - lo > 0.6 and hi - k > 0.6]
+    lo3, hi3 = surface["span"]  # the surface's own, over the valleys and the starts
+    ticks = [k for k in range(math.ceil(lo3), math.floor(hi3) + 1)
+             if k - lo3 > 0.6 and hi3 - k > 0.6]
     return {"tangents": tangents, "paths": paths, "balls": balls, "table": None,
             "xmin": NoEscape(f"{lo:g}"), "xmax": NoEscape(f"{hi:g}"),
             "ymin": NoEscape(f"{bottom:.4f}"), "ymax": NoEscape(f"{top:.4f}"),
             "cost": cost, "cost_tex": NoEscape(TexMath("matrix").print(f["cost_form"])),
             "xticks3": NoEscape(",".join(map(str, ticks))), "at": coords([surface["at"]]),
+            "xmin3": NoEscape(f"{lo3:g}"), "xmax3": NoEscape(f"{hi3:g}"),
             "p1": NoEscape(f"{p1!r}"), "p2": NoEscape(f"{p2!r}"),
             "cp1": NoEscape(f"({surface['cost_at_p1']!r})"),
             "p1_tex": NoEscape(f"{p1:g}"), "p2_tex": NoEscape(f"{p2:g}")}

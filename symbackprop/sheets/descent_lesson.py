@@ -219,8 +219,12 @@ def _surface(c: Descent, lesson: Lesson) -> dict:
             p = p - eta * np.array([c.slope(p[0]), 2 * p[1]])
         balls.append(path)
     p1, p2 = lesson.starts[0], BALL
+    # the surface over the valleys and the starts only: beyond them its walls rise steeply,
+    # a crowd of mesh lines the picture has to cut off
+    xs = [*c.critical, *lesson.starts]
+    span = (math.floor((min(xs) - 0.4) * 4) / 4, math.ceil((max(xs) + 0.4) * 4) / 4)
     return {"balls": balls, "at": (p1, p2, c.cost(p1) + p2 ** 2), "cost_at_p1": c.cost(p1),
-            "slopes": (c.slope(p1), 2 * p2)}
+            "slopes": (c.slope(p1), 2 * p2), "span": span}
 
 
 def _slice_rows(sheet: LessonSheet, c: Descent, surface: dict, ask: Asker) -> list[Row]:
