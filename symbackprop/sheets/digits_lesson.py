@@ -31,7 +31,7 @@ from ..definitions.definition import Lesson, Network, Values
 from ..definitions.errors import VerificationError
 from ..engine import training
 from ..engine.sample import Instance
-from .forms import Prose
+from .forms import Number, Ops, Prose
 from .lesson_parts import Asker, ref
 from .model import LessonSheet, Row
 
@@ -114,8 +114,8 @@ def build(lesson: Lesson) -> LessonSheet:
     asker = Asker(sheet)
 
     def ask(text: str, name: str, value: float, integer: bool = False, tree=None,
-            mistakes=()) -> Row:
-        return Row(Prose((text,)), asker(name, value, tree, mistakes, whole=integer))
+            mistakes=(), working=None) -> Row:
+        return Row(Prose((text,)), asker(name, value, tree, mistakes, working, whole=integer))
 
     def share(m: Measured) -> tuple:  # its diagonal over the test digits, or its mistakes'
         return (["div", m.correct, n_test],
@@ -134,7 +134,9 @@ def build(lesson: Lesson) -> LessonSheet:
     reading.append(ask("How many more test digits does cross-entropy get right than squared "
                        "error (negative if fewer)?", "more right with cross-entropy",
                        ce.correct - se.correct, True, ["round", gap],
-                       [("opposite_sign", ["round", ["neg", gap]])]))
+                       [("opposite_sign", ["round", ["neg", gap]])],
+                       # the key's line: the two diagonals' counts, as a teacher works it
+                       Ops((Number(ce.correct), Number(se.correct)), ("−",))))
     for key, words in (("se", se_words), ("ce", "cross-entropy")):
         true, predicted = _most_confused(runs[key].run.confusion)
         if true is None:
