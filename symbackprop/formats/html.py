@@ -144,7 +144,7 @@ def page(title, tag, student, decimals, scheme, sections, **parts) -> str:
     defaults = {"network_words": "", "diagram": "", "diagram_caption": "", "given": [],
                 "figures": [], "proofs": [], "lead": "", "header": None,
                 # what the button beside a wrong answer shows: a sheet's line with the numbers
-                # put in; a lesson's rows have no working, only the answer
+                # put in (a lesson's row without working says "Show the answer")
                 "reveal": ("Show the working", "Hide the working")}
     instructions = parts.pop("instructions", INSTRUCTIONS).format(d=decimals)
     return _environment().get_template("practice.html.j2").render(
