@@ -60,6 +60,9 @@ const OPS = {
   step: (a) => (a[0] > 0 ? 1 : 0),
   nonzero: (a) => (a[0] !== 0 ? a[0] : null),
   abs: (a) => Math.abs(a[0]),
+  round: (a) => Math.floor(a[0] + 0.5),  // as scheme.py: to the nearest whole number, a half up
+  // a[1] a whole number 0..8 (keys.py checks it), multiplied out as scheme.py does
+  pow: (a) => Array(a[1]).fill(a[0]).reduce((p, v) => p * v, 1),
 };
 
 // The value of an expression tree; `get` gives a quantity by name. Null where undefined.
@@ -326,9 +329,10 @@ function check(scheme, inputs) {
   }
   const marks = mark(scheme, given, places);
   const score = {correct: 0, too_few_decimals: 0, carried_forward: 0, incorrect: 0, missing: 0};
+  const own = ownAnswers(scheme, given);
   for (const m of marks) {
     score[m.verdict] += 1;
-    show(scheme, m, problems[m.label]);
+    show(scheme, m, problems[m.label], own);
   }
   const summary = document.getElementById("score");
   delete summary.dataset.stale;
@@ -379,7 +383,92 @@ function alsoHint(m, scheme, words) {
     : message);
 }
 
-function show(scheme, m, problem) {
+// A quantity by name: the student's own answer where they gave one, else the key's (as mark).
+function ownAnswers(scheme, given) {
+  const byName = {};
+  for (const b of scheme.blanks) {
+    if (given[b.label] !== undefined) byName[b.name] = given[b.label];
+  }
+  return (name) => (name in byName ? byName[name] :
+                    (name in scheme.values ? scheme.values[name] : null));
+}
+
+// --- the working with the student's own numbers (a lesson page's rows: data-yours) -------
+
+function refsOf(tree, out = []) {
+  if (Array.isArray(tree)) {
+    if (tree[0] === "ref") out.push(tree[1]);
+    else for (const a of tree.slice(1)) refsOf(a, out);
+  }
+  return out;
+}
+
+function isSum(tree) {
+  return Array.isArray(tree) && (tree[0] === "add" || tree[0] === "sub");
+}
+
+function inBrackets(math) {
+  return `<mrow><mo stretchy="false">(</mo>${math}<mo stretchy="false">)</mo></mrow>`;
+}
+
+function numberMath(value, first) {
+  const text = String(Math.abs(value));
+  if (value >= 0) return `<mn>${text}</mn>`;
+  const math = `<mrow><mo>−</mo><mn>${text}</mn></mrow>`;
+  return first ? math : inBrackets(math);  // a negative number after an operator: (−0.3)
+}
+
+// A tree with the numbers put in, as MathML, as sheets/worked.py writes the key's line.
+function mathOf(tree, get, first = true) {
+  if (!Array.isArray(tree)) return numberMath(tree, first);
+  const [op, ...args] = tree;
+  if (op === "ref") return numberMath(get(args[0]), first);
+  if (op === "add" || op === "sub" || op === "mul") {
+    const sign = {add: "+", sub: "−", mul: "·"}[op];
+    return "<mrow>" + args.map((a, i) => {
+      const kept = isSum(a) && (op === "mul" || (op === "sub" && i > 0));
+      const math = kept ? inBrackets(mathOf(a, get)) : mathOf(a, get, first && i === 0);
+      return (i ? `<mo>${sign}</mo>` : "") + math;
+    }).join("") + "</mrow>";
+  }
+  if (op === "div") return `<mfrac>${mathOf(args[0], get)}${mathOf(args[1], get)}</mfrac>`;
+  if (op === "pow") {
+    const bare = !Array.isArray(args[0]) || args[0][0] === "ref";
+    const base = mathOf(args[0], get);
+    const plain = bare && evaluate(args[0], get) >= 0;
+    return `<msup>${plain ? base : inBrackets(base)}<mn>${args[1]}</mn></msup>`;
+  }
+  if (op === "neg") return `<mrow><mo>−</mo>${inBrackets(mathOf(args[0], get))}</mrow>`;
+  if (op === "exp") return `<msup><mi>e</mi>${mathOf(args[0], get)}</msup>`;
+  const name = {log: "ln"}[op] || op;
+  return `<mrow><mi>${name}</mi>` +
+    inBrackets(args.map((a) => mathOf(a, get)).join("<mo>,</mo>")) + "</mrow>";
+}
+
+// Below the key's working, the same line worked from the student's own earlier answers,
+// where those differ from the key's: what their numbers give, and so where the slip is.
+function showYours(scheme, m, working, own, verdict) {
+  for (const old of working.querySelectorAll(".yours")) old.remove();
+  const blank = scheme.blanks.find((b) => b.label === m.label);
+  if (!blank || !Array.isArray(blank.recompute) ||
+      (verdict !== "carried_forward" && verdict !== "incorrect")) return;
+  const names = refsOf(blank.recompute);
+  if (!names.some((n) => own(n) !== null && own(n) !== scheme.values[n])) return;
+  if (names.some((n) => own(n) === null)) return;
+  const value = evaluate(blank.recompute, own);
+  if (value === null) return;
+  const whole = Number.isInteger(blank.value) && Number.isInteger(value);
+  const line = document.createElement("p");
+  line.className = "yours";
+  const shown = fixed(value, whole ? 0 : scheme.decimals);
+  const result = /^-[0.]*$/.test(shown) ? `<mn>${shown.slice(1)}</mn>` :  // a zero: no sign
+    shown.startsWith("-") ? `<mo>−</mo><mn>${shown.slice(1)}</mn>` : `<mn>${shown}</mn>`;
+  line.innerHTML = "With your own earlier answers: <math><mrow>" + mathOf(blank.recompute, own) +
+    `<mo>=</mo>${result}</mrow></math>`;
+  working.append(line);
+}
+
+function show(scheme, m, problem, own) {
   const where = document.querySelector(`[data-verdict-for="${m.label}"]`);
   if (!where) return;
   const verdict = problem ? "missing" : m.verdict;
@@ -394,6 +483,8 @@ function show(scheme, m, problem) {
   input.setAttribute("aria-invalid", String(verdict === "incorrect" || Boolean(problem)));
   const reveal = document.querySelector(`button.reveal[data-for="${m.label}"]`);
   if (reveal && verdict !== "correct" && verdict !== "missing") reveal.hidden = false;
+  const working = document.getElementById("working-" + m.label);
+  if (working && "yours" in working.dataset && own) showYours(scheme, m, working, own, verdict);
 }
 
 // On a phone the diagram, a long formula, a revealed working or a proof's line scrolls

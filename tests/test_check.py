@@ -398,3 +398,51 @@ def test_a_key_written_before_the_rule_is_marked_by_it(tmp_path, capsys):
     assert main(["check", str(path), str(answers), "--json"]) == 0
     marked = {m["name"]: m for m in json.loads(capsys.readouterr().out)["answers"]}
     assert marked["dJ/dout[2][1]"]["verdict"] == "too_few_decimals"
+
+
+def _descent_key() -> dict:
+    from symbackprop.definitions.definition import load
+    from symbackprop.sheets import lessons
+
+    defn = load(WORKSHEETS / "gradient-descent.yaml")
+    return lessons.key_json(defn, lessons.build(defn))
+
+
+@pytest.mark.parametrize("edit, said", [
+    # a tree refers only to what the student has worked out before it
+    (lambda b: b.__setitem__("recompute", ["ref", "start 1: settles at"]),
+     "neither an earlier blank nor a value of the scheme"),
+    (lambda b: b["mistakes"][0].__setitem__("candidates", [["ref", "C(w*9)"]]),
+     "neither an earlier blank nor a value of the scheme"),
+    # a power is a whole number 0..8 written in the tree, never a tree or a fraction
+    (lambda b: b.__setitem__("recompute", ["pow", 0.5, 2.5]), "'pow' raises to a whole number"),
+    (lambda b: b.__setitem__("recompute", ["pow", 0.5, 9]), "'pow' raises to a whole number"),
+    (lambda b: b.__setitem__("recompute", ["pow", 0.5, ["ref", "w*1"]]),
+     "'pow' raises to a whole number"),
+    (lambda b: b.__setitem__("recompute", ["round", 1, 2]), "'round' takes 1 argument"),
+])
+def test_a_lessons_edited_trees_are_refused_by_name(edit, said, tmp_path, capsys):
+    key = _descent_key()
+    blank = next(b for b in key["scheme"]["blanks"] if b["name"] == "start 1: w2")
+    edit(blank)
+    (path := tmp_path / "key.json").write_text(json.dumps(key))
+    (answers := tmp_path / "a.txt").write_text("a = 1\n")
+    assert main(["check", str(path), str(answers)]) == 2
+    err = capsys.readouterr().err
+    assert said in err and "scheme.blanks[" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_a_lessons_own_key_is_read_and_marks_a_chain(tmp_path, capsys):
+    """Unedited, the same key is read, and a second step worked from a wrong first is
+    carried forward (C′(w) = 4w³ − 6w + 1 for the bundled cost, worked here)."""
+    key = _descent_key()
+    (path := tmp_path / "key.json").write_text(json.dumps(key))
+    a = {x["name"]: x["label"] for x in key["answers"]}
+    w1 = 0.59
+    (answers := tmp_path / "a.txt").write_text(
+        f"{a['start 1: w1']} = {w1}\n{a['start 1: w2']} = "
+        f"{w1 - 0.05 * (4 * w1 ** 3 - 6 * w1 + 1):.4f}\n")
+    assert main(["check", str(path), str(answers), "--json"]) == 0
+    verdicts = {x["label"]: x["verdict"] for x in json.loads(capsys.readouterr().out)["answers"]}
+    assert verdicts[a["start 1: w2"]] == "carried_forward"

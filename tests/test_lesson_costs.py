@@ -119,3 +119,25 @@ def test_a_cost_with_one_valley_asks_for_one_bottom():
     assert answers["w*"] == pytest.approx(1) and answers["C(w*)"] == pytest.approx(0, abs=1e-12)
     assert "global minimum: valley" not in answers
     assert "Here it does" in sheet.figures["closing"]["answer"][1]
+
+
+def test_a_cost_spanning_thousands_gets_its_page_and_a_chain_of_trees(tmp_path):
+    """0.001w⁴ − w² has its valleys at w = ±22.4 and climbs to thousands there: the page's
+    plots once found no tick step for it (a traceback); every walk's second step is worked
+    from the student's first, as C′ computed here with NumPy gives it."""
+    from symbackprop.cli import main
+
+    path = tmp_path / "wide.yaml"
+    path.write_text('kind: gradient_descent\ntitle: Wide\nlesson: {starts: [0.3, -1.2], '
+                    'learning_rate: 0.01, cost: "0.001w^4 - w^2"}\n')
+    assert main(["build", str(path), "--format", "html", "--out", str(tmp_path)]) == 0
+    import json
+
+    key = json.loads((tmp_path / "wide-key.json").read_text())
+    blank = next(b for b in key["scheme"]["blanks"] if b["name"] == "start 1: w2")
+    from symbackprop.marking import scheme
+
+    slope = np.polyder(np.poly1d([0.001, 0, -1, 0, 0]))
+    mine = 0.31
+    assert scheme.evaluate(blank["recompute"], {"start 1: w1": mine}.get) == pytest.approx(
+        mine - 0.01 * slope(mine), abs=1e-12)

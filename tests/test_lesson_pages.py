@@ -67,12 +67,13 @@ def test_no_two_words_on_a_page_overlap(built, name):
                     assert not (dx > 1 and dy > 1), (kind, a, b)
 
 
-@pytest.mark.parametrize("name", ["gradient-descent"])  # loss-comparison: still open
+@pytest.mark.parametrize("name", ["gradient-descent", "loss-comparison"])
 def test_no_page_is_nearly_empty(built, name):
-    """Every page but the last of a key holds text down at least a third of its height."""
+    """Every page but the last of a key holds text down at least a third of its height (the
+    loss comparison's worksheet once ended on a page of five lines: its blanks are a table)."""
     for kind in ("worksheet", "key"):
         pages = _words(built / f"{name}-{kind}.pdf")
-        for words in pages:
+        for words in pages[:-1] if kind == "key" and len(pages) > 1 else pages:
             body = [w for w in words if not re.fullmatch(r"\d+", w[4])]  # not the page number
             assert max(w[3] for w in body) > 842 / 3, (kind, len(pages))
 

@@ -1,6 +1,7 @@
 """Seed 000's pages: f(Wx + b) on a digit, gradient descent, squared error or cross-entropy."""
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pytest
@@ -24,11 +25,20 @@ def test_digit_forward_pass_matches_numpy():
     x = np.array(lesson.image) / 16
     net = W @ x + b  # 8x64 · 64x1 + 8x1
     answers = {a.name: a for a in sheet.answers}
-    assert answers["net[1][1]"].exact == pytest.approx(net[0], rel=1e-12)
-    assert answers["out[1][1]"].exact == pytest.approx(sigmoid(net)[0], rel=1e-12)
     row = next(n for n in answers if n.startswith("net[1][1] row"))
     r = int(row.rsplit(" ", 1)[1]) - 1
-    assert answers[row].exact == pytest.approx(W[0, 8 * r:8 * r + 8] @ x[8 * r:8 * r + 8])
+    part = W[0, 8 * r:8 * r + 8] @ x[8 * r:8 * r + 8]
+    assert answers[row].exact == pytest.approx(part)
+    # net is worked from what the sheet prints: the row's sum, the other 56 products' sum to
+    # 4 decimals (a half away from zero) and the bias; that is the network's net to 4 decimals
+    four = Decimal("0.0001")
+    shown = float(Decimal(repr(float(net[0] - part - b[0]))).quantize(four, ROUND_HALF_UP))
+    assert answers["net[1][1]"].exact == pytest.approx(part + shown + b[0], rel=1e-12)
+    assert abs(answers["net[1][1]"].exact - net[0]) <= 0.5e-4
+    assert answers["out[1][1]"].exact == pytest.approx(sigmoid(part + shown + b[0]), rel=1e-12)
+    # the key's out is σ of the key's net as printed, as a student works it
+    assert answers["out[1][1]"].value == float(Decimal(repr(float(sigmoid(
+        answers["net[1][1]"].value)))).quantize(four, ROUND_HALF_UP))
     assert [j for j, _, _ in sheet.figures["table"]] == list(range(1, 9))
 
 

@@ -122,3 +122,30 @@ def test_the_digits_network_prints_as_one_page_of_shapes(tmp_path):
     forms = [e.form for e in matrixform.shapes(load(digits).network)]
     assert "∂J/∂W^1 (16×64) = δ^1 (16×1) xᵀ (1×64)" in forms
     assert main(["build", str(digits), "--versions", "2", "--out", str(tmp_path / "v")]) == 2
+
+
+@needs_tex
+def test_the_worksheet_never_gives_a_shape_it_asks_for(tmp_path):
+    """The teacher's review: the words said 'the transposed weight matrix is 4×2 and the next
+    δ is 2×1' before asking the product's shape, and ∂J/∂b⁽¹⁾ (which is δ⁽¹⁾) showed 4×1 under
+    it. Neither the worksheet nor the practice page shows an asked shape; the key does."""
+    import html
+    import re
+
+    assert main(["build", str(SHEET), "--format", "pdf", "--format", "html", "--out",
+                 str(tmp_path)]) == 0
+    key = json.loads((tmp_path / "matrix-form-3-4-2-key.json").read_text())
+    value = {a["name"]: int(a["value"]) for a in key["answers"]}
+    asked = {f"{value[n]}×{value[n.replace('rows', 'columns', 1)]}" for n in value
+             if n.startswith("rows of ")}
+    assert asked == {"4×1", "2×4", "4×3"}  # δ⁽¹⁾, ∂J/∂W⁽²⁾, ∂J/∂W⁽¹⁾ (independently: 3-4-2)
+    sheet_text = pdf_text(tmp_path / "matrix-form-3-4-2-worksheet.pdf", layout=False)
+    page = html.unescape(re.sub(r"<script.*?</script>|<style.*?</style>|<[^>]+>", " ",
+                                (tmp_path / "matrix-form-3-4-2-practice.html").read_text(),
+                                flags=re.S))
+    page = re.sub(r"\s+", "", page)  # MathML spaces its tokens: 4 × 1
+    for shape in asked:
+        assert shape not in sheet_text.replace(" ", ""), shape
+        assert shape not in page, shape
+    key_text = pdf_text(tmp_path / "matrix-form-3-4-2-key.pdf", layout=False)
+    assert all(shape in key_text for shape in asked)

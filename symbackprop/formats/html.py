@@ -198,7 +198,7 @@ def page(title, tag, student, decimals, scheme, sections, **parts) -> str:
     defaults = {"network_words": "", "diagram": "", "diagram_caption": "", "given": [],
                 "figures": [], "proofs": [], "lead": "", "header": None,
                 # what the button beside a wrong answer shows: a sheet's line with the numbers
-                # put in; a lesson's rows have no working, only the answer
+                # put in (a lesson's row without working says "Show the answer")
                 "reveal": (_("Show the working"), _("Hide the working"))}
     said = parts.pop("instructions", None) or instructions(_)
     spoken = (page_words(_) or {}) | ({"terms": terms} if (terms := parts.pop("terms", {}))

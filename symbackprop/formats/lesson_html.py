@@ -9,7 +9,7 @@ import math as math_
 
 from markupsafe import Markup
 
-from ..sheets.forms import Number
+from ..sheets.forms import Equation, Number
 from ..sheets.lessons import lesson_subtitle
 from . import tex
 from .html import page
@@ -17,10 +17,11 @@ from .mathml import MathML, element, math_element
 from .plaintext import PlainText
 from .plot import Plot, Surface
 
-LESSON_INSTRUCTIONS = ("Round every result to {d} decimals. Type a number (0.7414, 7.414e-1, "
-                       "0,7414 or 3/8), then press Check: each answer is marked correct or "
-                       "incorrect, and after a wrong one you can show its working. Your answers "
-                       "stay in this browser.")
+LESSON_INSTRUCTIONS = ("Round every result to {d} decimals before you use it. Type a number "
+                       "(0.7414, 7.414e-1, 0,7414 or 3/8), then press Check: each answer is "
+                       "marked correct, carried forward (wrong, but right from your own earlier "
+                       "answers) or incorrect, with the likely mistake, and after a wrong one "
+                       "you can show its working. Your answers stay in this browser.")
 
 
 def lesson_page(sheet, scheme: dict) -> str:
@@ -44,8 +45,7 @@ def lesson_page(sheet, scheme: dict) -> str:
                                                                           sheet.decimals),
                                                     _captions(sheet)))]
     return page(sheet.title, lesson_subtitle(sheet.title, sheet.kind), None, sheet.decimals, scheme,
-                sections, figures=figures, lead=sheet.intro, instructions=LESSON_INSTRUCTIONS,
-                reveal=("Show the answer", "Hide the answer"))
+                sections, figures=figures, lead=sheet.intro, instructions=LESSON_INSTRUCTIONS)
 
 
 def _captions(sheet) -> list[str]:
@@ -59,9 +59,13 @@ def _row(row, sheet, m: MathML) -> dict:
     if row.answer is None:
         return {"math": text, "label": None, "first": False}
     shown = tex.lesson_number(sheet, row.answer)
+    value = Number(float(shown), _decimals(shown))
+    working = sheet.workings.get(row.answer.label)  # the numbers put in, as the key has them
     return {"math": text, "label": row.answer.label, "name": row.answer.name, "first": True,
-            "key_math": text + Markup(" ") + Markup(MathML().math(Number(float(shown),
-                                                                         _decimals(shown)))),
+            "key_math": text + Markup(" ") + Markup(MathML().math(
+                value if working is None else Equation((working, value)), full=True)),
+            "reveal": ("Show the answer", "Hide the answer") if working is None else None,
+            "yours": working is not None,  # the script adds the line from the student's numbers
             "working": ""}
 
 
@@ -142,12 +146,13 @@ def _descent(fig: dict, decimals: int) -> list[str]:
         walks.dots(path, colors[i % 4], f"walk {i + 1} downhill")
     walks.ball(fig["paths"][0], "#f1c40f")
     s = fig["surface"]
-    surface = Surface(lambda a, b: cost(a) + b * b, (lo, hi), (-2.0, 2.0), top + 2)
+    span = tuple(s["span"])  # over the valleys and the starts, as the PDF's
+    surface = Surface(lambda a, b: cost(a) + b * b, span, (-2.0, 2.0), top + 2)
     surface.mesh()
     p1, p2, _ = s["at"]
-    surface.curve([(a, p2, cost(a) + p2 * p2) for a in _grid(lo, hi)], "#222222")
+    surface.curve([(a, p2, cost(a) + p2 * p2) for a in _grid(*span)], "#222222")
     surface.curve([(p1, b, cost(p1) + b * b) for b in _grid(-2.0, 2.0)], "#222222", "6 4")
-    rolling = Surface(lambda a, b: cost(a) + b * b, (lo, hi), (-2.0, 2.0), top + 2)
+    rolling = Surface(lambda a, b: cost(a) + b * b, span, (-2.0, 2.0), top + 2)
     rolling.mesh()
     for i, path in enumerate(s["balls"]):
         surface.point(path[0], colors[i % 4])  # where each starts: where it ends is asked

@@ -121,7 +121,13 @@ class Plot:
 
 
 def _ticks(lo: float, hi: float) -> list[float]:
-    step = next(s for s in (0.1, 0.2, 0.25, 0.5, 1, 2, 5, 10) if (hi - lo) / s <= 8)
+    """At most 9 round ticks from lo to hi (a teacher's cost may span thousands).
+
+    >>> _ticks(-1.05, 0.05), _ticks(-250.0, 4100.0)
+    ([-1.0, -0.8, -0.6, -0.4, -0.2, 0.0], [0.0, 1000.0, 2000.0, 3000.0, 4000.0])
+    """
+    steps = (0.1, 0.2, 0.25, 0.5, *(m * 10 ** k for k in range(16) for m in (1, 2, 5)))
+    step = next(s for s in steps if (hi - lo) / s <= 8)
     first = -(-lo // step) * step
     return [round(first + i * step, 6) for i in range(int((hi - first) / step + 1e-9) + 1)]
 
@@ -148,19 +154,37 @@ class Surface:
         return (f'<polyline fill="none" stroke="{color}" stroke-width="{width}"{extra} points="'
                 + " ".join(f"{x:.1f},{y:.1f}" for x, y in pts) + '"/>')
 
+    def _cut(self, pts) -> list[list[tuple[float, float]]]:
+        """A line on the surface as the pieces of it below the top, each ending where it
+        crosses the top: the surface is cut off there, not flattened into a shelf."""
+        pieces, piece = [], []
+        for before, p in zip([None, *pts], pts):
+            if before is not None and (before[2] <= self.top) != (p[2] <= self.top):
+                t = (self.top - before[2]) / (p[2] - before[2])  # where it crosses the top
+                cross = self.at(*(b + t * (q - b) for b, q in zip(before, p)))
+                piece.append(cross)
+                if p[2] > self.top:
+                    pieces.append(piece)
+                    piece = []
+                else:
+                    piece = [cross]
+            if p[2] <= self.top:
+                piece.append(self.at(*p))
+        return [q for q in [*pieces, piece] if len(q) > 1]
+
+    def _lines(self, pts, color: str, width: float, extra: str = "") -> None:
+        self.parts += [self._line(piece, color, width, extra) for piece in self._cut(pts)]
+
     def mesh(self) -> None:
         for j in range(11):  # lines of constant w₂, back to front, then of constant w₁
             b = self.w2[1] - (self.w2[1] - self.w2[0]) * j / 10
-            self.parts.append(self._line([self.at(a, b, self.f(a, b)) for a in _steps(self.w1)],
-                                         "#7a9cc6", 1))
+            self._lines([(a, b, self.f(a, b)) for a in _steps(self.w1)], "#7a9cc6", 1)
         for i in range(11):
             a = self.w1[0] + (self.w1[1] - self.w1[0]) * i / 10
-            self.parts.append(self._line([self.at(a, b, self.f(a, b)) for b in _steps(self.w2)],
-                                         "#b0c4de", 1))
+            self._lines([(a, b, self.f(a, b)) for b in _steps(self.w2)], "#b0c4de", 1)
 
     def curve(self, pts, color: str, dash: str = "") -> None:
-        extra = f' stroke-dasharray="{dash}"' if dash else ""
-        self.parts.append(self._line([self.at(*p) for p in pts], color, 2.6, extra))
+        self._lines(list(pts), color, 2.6, f' stroke-dasharray="{dash}"' if dash else "")
 
     def ball(self, path, color: str, label: str) -> None:
         pts = [self.at(*p) for p in path]

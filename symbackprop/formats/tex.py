@@ -309,7 +309,7 @@ def lesson_document(sheet, key: bool) -> str:
     tex = TexMath("matrix")
     sections = [{"title": tex.prose(title),
                  "rows": [{"text": tex.prose(row.text), "answer": row.answer,
-                           "shown": NoEscape(lesson_number(sheet, row.answer))
+                           "shown": _lesson_shown(sheet, row.answer, tex)
                            if row.answer else None}
                           for row in rows]}
                 for title, rows in sheet.sections]
@@ -318,6 +318,13 @@ def lesson_document(sheet, key: bool) -> str:
                            key_note=sheet.figures.get("key_note", _KEY_NOTE),
                            intro=sheet.intro, sections=sections, fig=_figure(sheet),
                            closing=sheet.figures.get("closing"))
+
+
+def _lesson_shown(sheet, answer, tex) -> NoEscape:
+    """A lesson's answer in its key: the numbers put in, where it is worked out, then it."""
+    working = sheet.workings.get(answer.label)
+    shown = lesson_number(sheet, answer)
+    return NoEscape(shown if working is None else f"{tex(working)} = {shown}")
 
 
 def lesson_number(sheet, answer) -> str:
@@ -349,6 +356,11 @@ def _figure(sheet) -> dict:
         return _descent_figure(f)
     if sheet.kind == "digits_classifier":
         return _digits_figure(f, d, sheet.seed)
+    if sheet.kind == "loss_comparison":  # four blanks a y: its costs, then its gradients
+        labels = [a.label for a in sheet.answers]
+        return {"table": None, "loss_rows": [
+            (NoEscape(f"{y:g}"), labels[4 * i:4 * i + 4])
+            for i, y in enumerate(f["probabilities"])]}
     return {"table": None}
 
 
@@ -383,12 +395,15 @@ def _descent_figure(f: dict) -> dict:
               "start": coords(b[:1])} for i, b in enumerate(surface["balls"])]
     p1, p2, _ = surface["at"]
     cost = _pgf(f["poly"])
-    ticks = [k for k in range(math.ceil(lo), math.floor(hi) + 1) if k - lo > 0.6 and hi - k > 0.6]
+    lo3, hi3 = surface["span"]  # the surface's own, over the valleys and the starts
+    ticks = [k for k in range(math.ceil(lo3), math.floor(hi3) + 1)
+             if k - lo3 > 0.6 and hi3 - k > 0.6]
     return {"tangents": tangents, "paths": paths, "balls": balls, "table": None,
             "xmin": NoEscape(f"{lo:g}"), "xmax": NoEscape(f"{hi:g}"),
             "ymin": NoEscape(f"{bottom:.4f}"), "ymax": NoEscape(f"{top:.4f}"),
             "cost": cost, "cost_tex": NoEscape(TexMath("matrix").print(f["cost_form"])),
             "xticks3": NoEscape(",".join(map(str, ticks))), "at": coords([surface["at"]]),
+            "xmin3": NoEscape(f"{lo3:g}"), "xmax3": NoEscape(f"{hi3:g}"),
             "p1": NoEscape(f"{p1!r}"), "p2": NoEscape(f"{p2!r}"),
             "cp1": NoEscape(f"({surface['cost_at_p1']!r})"),
             "p1_tex": NoEscape(f"{p1:g}"), "p2_tex": NoEscape(f"{p2:g}")}

@@ -73,6 +73,24 @@ MISTAKES = {
     "no_weight_decay": N_("weight decay's λ·w is missing: g = ∂J/∂w + λ·w"),
     "weight_decay_sign": N_("weight decay adds λ·w to the gradient (g = ∂J/∂w + λ·w); it is not "
                             "subtracted"),
+    # a lesson's (sheets/lessons.py, descent_lesson.py): slopes, steps downhill, two costs
+    "cost_for_slope": N_("this is the cost C itself; the slope of the tangent is its derivative "
+                         "C′ at that point"),
+    "power_not_lowered": N_("differentiating c·wᵏ gives k·c·wᵏ⁻¹: the power goes down by one"),
+    "step_uphill": N_("the step went uphill: the new w is w − η·C′(w), with a minus"),
+    "no_learning_rate": N_("the step is the learning rate times the slope, η·C′(w): η is missing"),
+    "step_for_position": N_("this is the step −η·C′(w) alone; the new w is the old w plus it"),
+    "step_not_taken": N_("this is where the step starts: the new w is w − η·C′(w)"),
+    "lowest_for_nearest": N_("a walk downhill stops at the bottom of the valley it starts in, "
+                             "which need not be the lowest one"),
+    "slope_of_y_only": N_("this is ∂J/∂y; ∂J/∂net = ∂J/∂y · ∂y/∂net also takes in the sigmoid's "
+                          "slope ∂y/∂net = y(1 − y)"),
+    "log10_for_ln": N_("this is −log₁₀ y; cross-entropy uses the natural logarithm, −ln y"),
+    "square_missing": N_("the difference 1 − y was not squared: the cost is (1 − y)²"),
+    "no_bias": N_("the bias b is missing: net is the weighted sum plus the bias"),
+    "slice_for_net": N_("this is one row's sum only; net adds every product and the bias"),
+    "errors_for_accuracy": N_("this counts the digits it got wrong; accuracy is the share it got "
+                              "right, the diagonal over all test digits"),
 }
 
 # hand-worked sheets whose key carries its whole scheme (sheets/worked.py)

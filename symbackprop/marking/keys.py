@@ -103,7 +103,8 @@ def validate(data, source: str) -> check.Key:
             checker.whole(top[key], key, 0, 2**63 - 1)
     checker.answers(top["answers"], network)
     if "scheme" in top and _current(top["scheme"]):
-        checker.scheme(top["scheme"], top["answers"])
+        # a lesson's or a hand-worked sheet's blanks are worked in the order they are asked
+        checker.scheme(top["scheme"], top["answers"], in_order=network is None)
     else:  # none, or written by an older build: one is written down now, by today's rule
         data = {k: v for k, v in data.items() if k != "scheme"}
         if network is not None:
@@ -198,8 +199,10 @@ class _KeyChecker(definition._Checker):
             labels.add(label)
             names.add(name)
 
-    def scheme(self, value, answers: list[dict]) -> None:
-        """The marking scheme: one blank per answer, every tree made of known operations."""
+    def scheme(self, value, answers: list[dict], in_order: bool = False) -> None:
+        """The marking scheme: one blank per answer, every tree made of known operations,
+        every reference to a quantity of the scheme (`in_order`: to a blank before it; a
+        dense sheet's softmax or matrix entry refers to its layer's others, asked after)."""
         top = self.mapping(value, "scheme", ("id", "version", "decimals", "messages", "values",
                                              "blanks"), required=("decimals", "values", "blanks",
                                                                   "messages"))
@@ -217,8 +220,29 @@ class _KeyChecker(definition._Checker):
         if not isinstance(blanks, list) or [(b.get("label"), b.get("name")) if isinstance(
                 b, dict) else None for b in blanks] != [(a["label"], a["name"]) for a in answers]:
             self.fail("scheme.blanks", "must have one blank per answer, in the same order")
+        # the scheme's values hold the given numbers and (a worked sheet's) every blank's own:
+        # in order, a blank is known from where it is asked on
+        names = {b.get("name") for b in blanks}
+        known = set(top["values"]) - names if in_order else set(top["values"]) | names
         for i, b in enumerate(blanks):
             self.blank(b, f"scheme.blanks[{i}]", messages)
+            self.refers(b, f"scheme.blanks[{i}]", known)
+            known.add(b["name"])
+
+    def refers(self, blank: dict, key: str, known: set) -> None:
+        """Every reference of a blank's trees names a quantity the scheme knows (in order: an
+        earlier blank, or a given value): a tree recomputes a blank from what the student
+        has already worked out."""
+        stack = [blank["recompute"], *(r[part] for r in blank["mistakes"]
+                                       for part in ("candidates", "slack") if part in r)]
+        while stack:
+            tree = stack.pop()
+            if isinstance(tree, list) and tree[:1] == ["ref"]:
+                if tree[1] not in known:
+                    self.fail(key, f"refers to {definition._show(tree[1])[:60]}, which is "
+                              "neither an earlier blank nor a value of the scheme")
+            elif isinstance(tree, list):
+                stack.extend(tree[1:] if tree and isinstance(tree[0], str) else tree)
 
     def blank(self, value, key: str, messages: dict) -> None:
         b = self.mapping(value, key, _BLANK_KEYS, required=_BLANK_KEYS[:-2])
@@ -297,6 +321,11 @@ class _KeyChecker(definition._Checker):
             if len(tree) != 2 or not isinstance(tree[1], str) or len(tree[1]) > 200:
                 self.fail(key, "a reference is [\"ref\", name]")
             return
+        if tree[0] == "pow" and (len(tree) != 3 or isinstance(tree[2], bool) or not isinstance(
+                tree[2], int) or tree[2] not in scheme.POWERS):
+            self.fail(key, f"'pow' raises to a whole number {scheme.POWERS[0]} to "
+                      f"{scheme.POWERS[-1]} written in the tree, not "
+                      f"{definition._show(tree[2:])[:40]}")
         arity = scheme.ARITY.get(tree[0])
         if arity is not None and len(tree) != arity + 1:
             self.fail(key, f"'{tree[0]}' takes {arity} argument{'s' * (arity > 1)}, not "

@@ -6,7 +6,10 @@ earlier quantities (for carried-forward credit) and each known mistake, as small
 trees:
 
     TREE := number | ["ref", name] | [op, TREE, ...]   op: add mul sub div neg exp log tanh
-                                                           max step nonzero abs
+                                                           max step nonzero abs round pow
+
+(`round` is to the nearest whole number, a half up; `pow` a power by a whole number 0 to 8
+written in the tree, as a lesson's cost is a polynomial.)
 
 `mark` here and `mark` in the practice page's script (templates/practice.js) interpret the same
 data rule for rule; a differential test keeps them in step. The trees are built from the
@@ -55,11 +58,15 @@ OPS = {
     "step": lambda a: 1.0 if a[0] > 0 else 0.0,
     "nonzero": lambda a: a[0] if a[0] != 0 else None,
     "abs": lambda a: abs(a[0]),
+    "round": lambda a: float(math.floor(a[0] + 0.5)),  # a count worked from rounded shares
+    "pow": lambda a: _product([a[0]] * int(a[1])),  # a[1] a whole number 0..8 (keys.py
+    # checks it), multiplied out left to right as the page's script does: the same rounding
 }
 
 # arguments each operation takes (the others, add, mul and max, take 1 to 64)
 ARITY = {"sub": 2, "div": 2, "neg": 1, "exp": 1, "log": 1, "tanh": 1, "step": 1, "nonzero": 1,
-         "abs": 1}
+         "abs": 1, "round": 1, "pow": 2}
+POWERS = range(9)  # the whole numbers a `pow` may raise to, given in the tree itself
 
 
 def _sum(values):

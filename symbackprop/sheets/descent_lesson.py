@@ -13,7 +13,7 @@ import sympy as sp
 from ..definitions.definition import Lesson
 from ..definitions.errors import VerificationError
 from .forms import Apply, Equation, Frac, Neg, Number, Ops, Partial, Power, Prose, Symbol
-from .lesson_parts import closing
+from .lesson_parts import Asker, closing, ref
 from .model import LessonSheet, Row, row
 
 # --- gradient descent on a 1-D cost, and on a surface of two weights ----------------------
@@ -100,6 +100,7 @@ def _descent(lesson: Lesson) -> LessonSheet:
     d, eta = lesson.decimals, lesson.learning_rate
     c = Descent(lesson.cost)
     sheet = LessonSheet(lesson.title, lesson.kind, d, lesson.seed, _DESCENT_INTRO, [])
+    ask, slope = Asker(sheet), _derivative(c.poly)
     w_ = Symbol("w")
     left = round(c.critical[0] - 0.7, 1) + 0.0  # C′ < 0 left of every zero, > 0 right of them
     right = round(c.critical[-1] + 0.5, 1) + 0.0
@@ -109,7 +110,8 @@ def _descent(lesson: Lesson) -> LessonSheet:
     for w in (left, right):
         rows.append(row("Slope of the tangent at ", Equation((w_, Number(w))), ": ",
                         Apply("C", (Number(w),), prime=True), " =",
-                        answer=sheet.add(f"C'({w:g})", c.slope(w))))
+                        answer=ask(f"C'({w:g})", c.slope(w), poly_tree(slope, w),
+                                   _slope_mistakes(c.poly, w))))
     several = len(c.minima) > 1
     rows.append(row(
         "At the bottom of a valley the slope is zero: ",
@@ -122,26 +124,32 @@ def _descent(lesson: Lesson) -> LessonSheet:
         where = f"valley {i}" if several else "the valley"
         rows.append(row(f"The bottom of {where}, where ", Apply("C", (w_,), prime=True),
                         f" changes sign between {_num(lo)} and {_num(hi)}: ", star, " =",
-                        answer=sheet.add(f"w*{i}" if several else "w*", m)))
+                        answer=ask(f"w*{i}" if several else "w*", m)))  # by bisection
         rows.append(row(f"The cost at the bottom of {where}, ", Apply("C", (star,)), " =",
-                        answer=sheet.add(f"C(w*{i})" if several else "C(w*)", c.cost(m))))
+                        answer=ask(f"C(w*{i})" if several else "C(w*)", c.cost(m),
+                                   poly_tree(c.poly, ref(f"w*{i}" if several else "w*")))))
     lowest = min(range(len(c.minima)), key=lambda i: c.cost(c.minima[i]))
     if several:
         rows.append(row("Which valley holds the lowest point of all, the global minimum? "
-                        "Its number:", answer=sheet.add("global minimum: valley", lowest + 1)))
-        sheet.figures.setdefault("whole", set()).add(sheet.answers[-1].label)
+                        "Its number:", answer=ask("global minimum: valley", lowest + 1,
+                                                  whole=True)))
     paths, walk_rows, settled = [], [], []
     for s, start in enumerate(lesson.starts, start=1):
         path = c.walk(start, eta, lesson.steps)
         w0 = Equation((_step(0), Number(start)))
         for step in (1, 2)[:lesson.steps]:  # the first step from the given start, the second
             given = (w0,) if step == 1 else ("your ", _step(1))  # from their answer
+            before = start if step == 1 else ref(f"start {s}: w1")
             walk_rows.append(row(f"Start {s}: ", _step_form(step), " from ", *given, ":",
-                                 answer=sheet.add(f"start {s}: w{step}", path[step])))
+                                 answer=ask(f"start {s}: w{step}", path[step],
+                                            *_step_trees(slope, before, eta))))
         end = c.settle(start, eta)
         settled.append(end)
+        # a walk that stops in another valley than the lowest: the lowest is a mistake
+        lowest_w = min(c.minima, key=c.cost)
         walk_rows.append(row(f"Start {s} (", w0, ") settles at ", w_, " ≈",
-                             answer=sheet.add(f"start {s}: settles at", end)))
+                             answer=ask(f"start {s}: settles at", end, mistakes=[
+                                 ("lowest_for_nearest", lowest_w)])))
         paths.append([(p, c.cost(p)) for p in path])
     descent = Ops((w_, Ops((w_, Ops((_ETA, Apply("C", (w_,), prime=True)), ("",))), ("−",))),
                   ("←",))
@@ -150,7 +158,7 @@ def _descent(lesson: Lesson) -> LessonSheet:
                       (Prose(("Walking downhill: ", descent, ", ",
                               Equation((_ETA, Number(eta))))), walk_rows),
                       (Prose(("Two weights: slices of a surface",)),
-                       _slice_rows(sheet, c, surface))]
+                       _slice_rows(sheet, c, surface, ask))]
     xs = [*c.critical, *lesson.starts, left, right]
     span = (math.floor(min(xs) * 2 - 0.6) / 2, math.ceil(max(xs) * 2 + 0.6) / 2)
     low = min(c.cost(m) for m in c.minima)  # the plot: from the lowest valley to the highest
@@ -211,11 +219,15 @@ def _surface(c: Descent, lesson: Lesson) -> dict:
             p = p - eta * np.array([c.slope(p[0]), 2 * p[1]])
         balls.append(path)
     p1, p2 = lesson.starts[0], BALL
+    # the surface over the valleys and the starts only: beyond them its walls rise steeply,
+    # a crowd of mesh lines the picture has to cut off
+    xs = [*c.critical, *lesson.starts]
+    span = (math.floor((min(xs) - 0.4) * 4) / 4, math.ceil((max(xs) + 0.4) * 4) / 4)
     return {"balls": balls, "at": (p1, p2, c.cost(p1) + p2 ** 2), "cost_at_p1": c.cost(p1),
-            "slopes": (c.slope(p1), 2 * p2)}
+            "slopes": (c.slope(p1), 2 * p2), "span": span}
 
 
-def _slice_rows(sheet: LessonSheet, c: Descent, surface: dict) -> list[Row]:
+def _slice_rows(sheet: LessonSheet, c: Descent, surface: dict, ask: Asker) -> list[Row]:
     w1, w2 = Symbol("w", sub="1"), Symbol("w", sub="2")
     p1, p2, _ = surface["at"]
     both = Apply("C", (w1, w2))
@@ -229,17 +241,67 @@ def _slice_rows(sheet: LessonSheet, c: Descent, surface: dict) -> list[Row]:
                     Equation((Apply("C", (w1, Number(p2))), Ops((Apply("C", (w1,)),
                               Power(Number(p2), Number(2))), ("+",)))),
                     ". Its slope at the ball, ", Partial(Symbol("C"), w1), " =",
-                    answer=sheet.add("dC/dw1 at the ball", surface["slopes"][0])))
+                    answer=ask("dC/dw1 at the ball", surface["slopes"][0],
+                               poly_tree(_derivative(c.poly), p1),
+                               _slope_mistakes(c.poly, p1, p2))))
     rows.append(row("The slice ", Equation((w1, Number(p1))), " is the parabola ",
                     Equation((Apply("C", (Number(p1), w2)), Ops((Apply("C", (Number(p1),)),
                               Power(w2, Number(2))), ("+",)))),
                     ". Its slope at the ball, ",
                     Partial(Symbol("C"), w2), " =",
-                    answer=sheet.add("dC/dw2 at the ball", surface["slopes"][1])))
+                    answer=ask("dC/dw2 at the ball", surface["slopes"][1], ["mul", 2, p2],
+                               [("power_not_lowered", ["mul", 2, ["pow", p2, 2]]),
+                                ("cost_for_slope", ["add", poly_tree(c.poly, p1),
+                                                    ["pow", p2, 2]]),
+                                ("opposite_sign", ["mul", -2, p2])])))
     return rows
 
 
 _ETA = Symbol("η")
+
+
+def poly_tree(poly, x) -> list | float:
+    """A polynomial at x (a number, or an earlier blank's reference) as the scheme's tree,
+    highest power first, a negative coefficient subtracted: 0.5⁴ − 3·0.5² + 0.5 + 3.
+
+    >>> from symbackprop.definitions.costexpr import read
+    >>> poly_tree(read("w^4 - 3*w^2 + w + 3"), 0.5)
+    ['add', ['add', ['sub', ['pow', 0.5, 4], ['mul', 3.0, ['pow', 0.5, 2]]], 0.5], 3.0]
+    """
+    tree = None
+    for k, coef in reversed(list(enumerate(poly))):
+        if coef == 0:
+            continue
+        size = abs(float(coef))
+        power = x if k == 1 else ["pow", x, k] if k else None
+        term = size if power is None else power if size == 1 else ["mul", size, power]
+        if tree is None:
+            tree = ["neg", term] if coef < 0 else term
+        else:
+            tree = ["sub" if coef < 0 else "add", tree, term]
+    return 0.0 if tree is None else tree
+
+
+def _slope_mistakes(poly, w, w2=None) -> list:
+    """What a pupil gets for a slope C′(w) instead: the cost itself, a derivative whose
+    powers were not lowered, the slope's sign slipped (on the surface, at (w, w2))."""
+    bowl = [] if w2 is None else [["pow", w2, 2]]
+    kept = [k * c for k, c in enumerate(poly)]  # k·c·wᵏ: the power kept
+    cost = poly_tree(poly, w)
+    return [("cost_for_slope", ["add", cost, *bowl] if bowl else cost),
+            ("power_not_lowered", poly_tree(kept, w)),
+            ("opposite_sign", ["neg", poly_tree(_derivative(poly), w)])]
+
+
+def _step_trees(slope, before, eta: float) -> tuple:
+    """A step downhill from `before` (the start, or the student's own first step): its tree
+    and the mistakes of a step: uphill, without η, the step alone, no step at all."""
+    down = ["mul", eta, poly_tree(slope, before)]
+    return (["sub", before, down],
+            [("step_uphill", ["add", before, down]),
+             ("no_learning_rate", ["sub", before, poly_tree(slope, before)]),
+             ("step_for_position", ["neg", down]),
+             ("step_not_taken", before)])
 
 
 def _derivative(poly):

@@ -31,7 +31,8 @@ from ..definitions.definition import Lesson, Network, Values
 from ..definitions.errors import VerificationError
 from ..engine import training
 from ..engine.sample import Instance
-from .forms import Prose
+from .forms import Number, Ops, Prose
+from .lesson_parts import Asker, ref
 from .model import LessonSheet, Row
 
 THRESHOLDS = (0.9, 0.85, 0.95, 0.8, 0.75, 0.7, 0.65, 0.6)  # "above 90 %", by preference
@@ -110,24 +111,32 @@ def build(lesson: Lesson) -> LessonSheet:
     n_test = len(test.labels)
     sheet = LessonSheet(lesson.title, lesson.kind, lesson.decimals, lesson.seed,
                         _intro(lesson, len(data.labels) - n_test, n_test), [])
-    whole = sheet.figures.setdefault("whole", set())
+    asker = Asker(sheet)
 
-    def ask(text: str, name: str, value: float, integer: bool = False) -> Row:
-        a = sheet.add(name, value)
-        if integer:
-            whole.add(a.label)
-        return Row(Prose((text,)), a)
+    def ask(text: str, name: str, value: float, integer: bool = False, tree=None,
+            mistakes=(), working=None) -> Row:
+        return Row(Prose((text,)), asker(name, value, tree, mistakes, working, whole=integer))
+
+    def share(m: Measured) -> tuple:  # its diagonal over the test digits, or its mistakes'
+        return (["div", m.correct, n_test],
+                [("errors_for_accuracy", ["div", n_test - m.correct, n_test])])
 
     se_words, runs = _words(lesson), {"se": se, "ce": ce}
     reading = [
         ask(f"Test accuracy of the {se_words} network after epoch {lesson.epochs}, from its "
             f"confusion matrix (its diagonal over the {n_test} test digits):",
-            "test accuracy, squared error", se.correct / n_test),
+            "test accuracy, squared error", se.correct / n_test, False, *share(se)),
         ask("The same for the cross-entropy network:", "test accuracy, cross-entropy",
-            ce.correct / n_test),
-        ask("How many more test digits does cross-entropy get right than squared error "
-            "(negative if fewer)?", "more right with cross-entropy", ce.correct - se.correct,
-            integer=True)]
+            ce.correct / n_test, False, *share(ce))]
+    # from the student's own accuracies: the share between them, in test digits
+    gap = ["mul", ["sub", ref("test accuracy, cross-entropy"),
+                   ref("test accuracy, squared error")], n_test]
+    reading.append(ask("How many more test digits does cross-entropy get right than squared "
+                       "error (negative if fewer)?", "more right with cross-entropy",
+                       ce.correct - se.correct, True, ["round", gap],
+                       [("opposite_sign", ["round", ["neg", gap]])],
+                       # the key's line: the two diagonals' counts, as a teacher works it
+                       Ops((Number(ce.correct), Number(se.correct)), ("−",))))
     for key, words in (("se", se_words), ("ce", "cross-entropy")):
         true, predicted = _most_confused(runs[key].run.confusion)
         if true is None:

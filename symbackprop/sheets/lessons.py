@@ -12,6 +12,7 @@ The digits classifier, trained and measured, is digits_lesson.py.
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -19,14 +20,16 @@ import sympy as sp
 
 from ..definitions.definition import Definition, Lesson, Network, Values
 from ..definitions.errors import VerificationError
+from ..definitions.rounding import rounded as sheet_rounded
 from ..engine.sample import Instance, generator
 from ..engine.verify import run
-from ..marking.scheme_writer import with_scheme
+from ..marking.scheme import evaluate
 from .forms import Apply, Equation, Group, Neg, Number, Ops, Partial, Power, Prose, Symbol
+from .lesson_parts import Asker, closing, ref
 from .lesson_parts import agree as _agree
-from .lesson_parts import closing
 from .model import LessonSheet, Row, row  # noqa: F401 - the lessons' model
 from .rules import activation_form
+from .worked import scheme_of
 
 
 def build(lesson: Lesson) -> LessonSheet:
@@ -74,8 +77,10 @@ def key_json(lesson: Lesson, sheet: LessonSheet) -> dict:
                   "lesson": {k: list(v) if isinstance(v, tuple) else v
                              for k, v in options.items()}}
     definition["lesson"] |= sheet.figures.get("given", {})
-    return with_scheme({"definition": definition, "seed": lesson.seed, "version": None,
-                        "answers": [a.__dict__ for a in sheet.answers]})
+    data = {"definition": definition, "seed": lesson.seed, "version": None,
+            "answers": [a.__dict__ for a in sheet.answers],
+            "scheme": scheme_of(sheet.blanks, sheet.decimals)}  # the blanks' own trees
+    return json.loads(json.dumps(data, allow_nan=False))
 
 
 # --- f(Wx + b) on one digit ------------------------------------------------------------
@@ -94,6 +99,7 @@ def _forward(lesson: Lesson) -> LessonSheet:
     # the engine's three-way check: SymPy substitution against NumPy, for every net and out
     result = run(defn, Instance(network, values, 0.5, True))
     sheet = LessonSheet(lesson.title, lesson.kind, d, lesson.seed, _FORWARD_INTRO, [])
+    ask = Asker(sheet)
     Wx = Ops((Symbol("W"), Symbol("x")), ("",))
     Wxb = Ops((Wx, Symbol("b")), ("+",))
     shapes = [row("Shape of the weights ", Symbol("W"), f": {n} × 64 (one row per neuron)"),
@@ -109,14 +115,30 @@ def _forward(lesson: Lesson) -> LessonSheet:
                                  ("",)), Ops((Number(w, 2), Number(xi)), ("·",)))))
                for k, w, xi in slice_terms]
     net_1, out_1 = Symbol("net", sub="1", word=True), Symbol("out", sub="1", word=True)
+    row_sum = f"net[1][1] row {inkiest + 1}"
     by_hand.append(row(f"Sum of these 8 products (row {inkiest + 1} of the image, the inkiest) =",
-                       answer=sheet.add(f"net[1][1] row {inkiest + 1}", partial)))
+                       answer=ask(row_sum, partial, ["add", *(["mul", float(w), float(xi)]
+                                                              for _, w, xi in slice_terms)])))
+    # the sheet prints the other products' sum rounded: the answers are worked from that
+    shown_rest, bias = sheet_rounded(rest, d), float(b[0])
+    net = partial + shown_rest + bias
+    if abs(net - result.values["net[1][1]"]) > 0.5 * 10.0 ** -d * (1 + 1e-9):
+        raise VerificationError("net[1][1] from the printed sum is not the engine's")
     by_hand.append(row("The other 56 products add up to ", Number(rest, d), " and ",
                        Equation((Symbol("b", sub="1"), Number(b[0], 2))), ", so ", net_1, " =",
-                       answer=sheet.add("net[1][1]", result.values["net[1][1]"])))
+                       answer=ask("net[1][1]", net, ["add", ref(row_sum), shown_rest, bias],
+                                  [("no_bias", ["add", ref(row_sum), shown_rest]),
+                                   ("slice_for_net", ref(row_sum))])))
+    out, out_mistakes = _out_trees(lesson.activation, ref("net[1][1]"))
+    exact_out = evaluate(out, {"net[1][1]": net}.get)
+    _agree("out[1][1]'s tree against the engine",  # the tree is f: on the engine's net, its out
+           evaluate(out, {"net[1][1]": result.values["net[1][1]"]}.get),
+           result.values["out[1][1]"])
     by_hand.append(row(Equation((out_1, Apply("f", (net_1,)))), ", where ",
                        _f_written(lesson.activation), ": ", out_1, " =",
-                       answer=sheet.add("out[1][1]", result.values["out[1][1]"])))
+                       answer=ask("out[1][1]", exact_out, out, out_mistakes,
+                                  working=_out_working(lesson.activation,
+                                                       sheet.answers[-1].value))))
     table = [(j, result.values[f"net[1][{j}]"], result.values[f"out[1][{j}]"])
              for j in range(1, n + 1)]
     sheet.sections = [(Prose(("Shapes: ", Wxb)), shapes),
@@ -126,6 +148,22 @@ def _forward(lesson: Lesson) -> LessonSheet:
                      "x": x, "digit": lesson.digit,
                      "given": {"weights": W.tolist(), "biases": b.tolist()}}
     return sheet
+
+
+def _out_trees(activation: str, net) -> tuple[list, list]:
+    """f(net) as the scheme's tree, and what a pupil gets instead: net itself, σ(−net)."""
+    tree = {"sigmoid": ["div", 1, ["add", 1, ["exp", ["neg", net]]]], "tanh": ["tanh", net],
+            "relu": ["max", 0, net]}[activation]
+    mistakes = [("net_for_out", net)]
+    if activation == "sigmoid":
+        mistakes.append(("sigmoid_of_negative", ["div", 1, ["add", 1, ["exp", net]]]))
+    return tree, mistakes
+
+
+def _out_working(activation: str, net: float):
+    """f(net) with the number put in, as the sheet writes f: 1/(1 + e^−(−0.31))."""
+    written = activation_form(activation, Group(Number(net)) if net < 0 else Number(net))
+    return written.sides[-1] if isinstance(written, Equation) else written
 
 
 def _f_written(activation: str) -> Equation:
@@ -148,6 +186,7 @@ _FORWARD_INTRO = ("An 8 by 8 image of a handwritten digit is 64 numbers. Each hi
 def _losses(lesson: Lesson) -> LessonSheet:
     d = lesson.decimals
     sheet = LessonSheet(lesson.title, lesson.kind, d, lesson.seed, _LOSSES_INTRO, [])
+    ask = Asker(sheet)
     z = sp.Symbol("z", real=True)
     y = 1 / (1 + sp.exp(-z))
     se, ce = (1 - y) ** 2, -sp.log(y)
@@ -164,21 +203,38 @@ def _losses(lesson: Lesson) -> LessonSheet:
                 raise VerificationError(f"d{name}/dnet at y = {p} disagrees with differences")
             values.append((name, loss, slope))
         y_is = Equation((Symbol("y"), Number(p)))
+        trees = _loss_trees(p)
         for name, loss, _ in values:
             rows.append(row(y_is, ": ", *_LOSS_NAMES[name], " =",
-                            answer=sheet.add(f"{name}({p:g})", loss)))
+                            answer=ask(f"{name}({p:g})", loss, *trees[name])))
         for name, _, slope in values:
             # "for J = (1 − y)²: ∂J/∂net =", never "∂J/∂net for (1 − y)² =" (read as a square
             # that is negative)
             rows.append(row(y_is, ", for the ", _LOSS_NAMES[name][0], "J = ",
                             *_LOSS_NAMES[name][1:], ": ",
                             Partial(Symbol("J"), Symbol("net", word=True)), " =",
-                            answer=sheet.add(f"d{name}/dnet({p:g})", slope)))
+                            answer=ask(f"d{name}/dnet({p:g})", slope, *trees[f"d{name}"])))
     sheet.sections = [(Prose(("The two costs for one training example (target 1)",)), rows)]
     sheet.figures = {"probabilities": list(lesson.probabilities)}
     sheet.figures["closing"] = closing("What do your numbers say?", LOSSES_QUESTION,
                                        [losses_answer(sheet)], space="5cm")  # an explanation
     return sheet
+
+
+def _loss_trees(y: float) -> dict:
+    """Each cost and gradient at the output y as the scheme's tree (with the key's line where
+    the tree's own would not read as a teacher writes it), and the mistakes a pupil makes."""
+    miss = ["sub", 1, y]  # 1 − y, the distance from the target
+    grad = ["mul", -2, miss, y, miss]  # −2(1 − y)·y(1 − y)
+    return {"SE": (["pow", miss, 2], [("square_missing", miss)]),
+            "CE": (["neg", ["log", y]], [("log10_for_ln", ["neg", ["div", ["log", y],
+                                                                   ["log", 10]]])],
+                   Neg(Apply("ln", (Number(y),)))),
+            "dSE": (grad, [("slope_of_y_only", ["mul", -2, miss]),
+                           ("missing_factor_two", ["mul", -1, miss, y, miss]),
+                           ("opposite_sign", ["mul", 2, miss, y, miss])]),
+            "dCE": (["sub", y, 1], [("slope_of_y_only", ["neg", ["div", 1, y]]),
+                                    ("sign", ["sub", 1, y])])}
 
 
 _LOSS_NAMES = {"SE": ("squared error ", Power(Group(Ops((Number(1), Symbol("y")), ("−",))),

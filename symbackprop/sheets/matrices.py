@@ -40,9 +40,12 @@ class MatrixWorking(Working):
                           float(n), float(n)) for which, n in (("rows", rows),
                                                                ("columns", columns))]
 
-    def _grid(self, s: Section, quantity: Form, form: Form, rows: int, columns: int) -> None:
+    def _grid(self, s: Section, quantity: Form, form: Form, rows: int, columns: int,
+              hidden: bool = False) -> None:
+        """The section's matrix; its shape kept off the worksheet where it is asked (or,
+        `hidden`, where it is the shape of one asked elsewhere)."""
         s.grid = Grid(quantity, form, rows, columns, len(s.lines),
-                      shape_asked=len(s.lines) > 0)
+                      shape_asked=len(s.lines) > 0 or hidden)
 
     def delta_matrix(self, l: int) -> Section:
         net, sizes = self.defn.network, self.layers
@@ -63,10 +66,10 @@ class MatrixWorking(Working):
             form = Ops((Power(Group(layer_symbol("W", l + 1), sized=True), T),
                         layer_symbol("delta", l + 1), f_prime(layer_symbol("net", l))),
                        ("", "⊙"))
+            # the shapes are the student's to work out: the words name the matrices only
             words = _("The next layer's δ's come back through its weights: the transposed "
-                      "weight matrix is {n}×{m} and the next layer's δ is {m}×1. First give the "
-                      "shape of their product (it must match f′(net), entry by entry), then "
-                      "each entry.").format(n=n, m=sizes[l + 1])
+                      "weight matrix times the next layer's δ. First give the shape of their "
+                      "product (it must match f′(net), entry by entry), then each entry.")
         s = Section(Prose(_parts(_("The error terms of layer {l}: {delta}"), l=str(l),
                                  delta=delta)), words)
         if l < L:  # a hidden δ is a product: its shape is asked first
@@ -97,14 +100,14 @@ class MatrixWorking(Working):
         form = Ops((layer_symbol("delta", l), Power(Group(layer_symbol("out", l - 1),
                                                           sized=True), T)), ("",))
         _ = self._
-        said = _("The layer's δ ({n}×1) times the inputs laid as a row (1×{m}). Give the shape "
-                 "of the product (the weights have the same), then each entry: the δ of the "
-                 "row's neuron times the input of the column.") if l == 1 else \
-            _("The layer's δ ({n}×1) times the outputs of layer {k} laid as a row (1×{m}). Give "
-              "the shape of the product (the weights have the same), then each entry: the δ "
-              "of the row's neuron times the input of the column.")
+        said = _("The layer's δ times the inputs laid as a row. Give the shape of the product, "
+                 "then each entry: the δ of the row's neuron times the input of the column.") \
+            if l == 1 else \
+            _("The layer's δ times the outputs of layer {k} laid as a row. Give the shape of "
+              "the product, then each entry: the δ of the row's neuron times the input of the "
+              "column.")
         s = Section(Prose(_parts(_("The weight gradient of layer {l}: {gradient}"), l=str(l),
-                                 gradient=grad)), said.format(n=n, m=m, k=l - 1))
+                                 gradient=grad)), said.format(k=l - 1))
         s.lines += self._shape_lines("dJ/dW", l, n, m)
         self._grid(s, grad, form, n, m)
         for j in range(1, n + 1):
@@ -129,8 +132,9 @@ class MatrixWorking(Working):
                           n=n) if shared else
                     _("Each bias's gradient is its neuron's δ (times 1)."))
         params = [name("b", l)] if shared else [name("b", l, j) for j in range(1, n + 1)]
+        # a hidden layer's per-neuron bias gradient is its δ, whose shape the sheet asks
         self._grid(s, grad, Ops((Power(ONES, T), delta), ("",)) if shared else delta,
-                   len(params), 1)
+                   len(params), 1, hidden=not shared and l < self.defn.network.depth)
         for j, p in enumerate(params, start=1):
             entry = Ops.joined((_entry(delta, i) for i in range(1, n + 1)), "+") if shared \
                 else _entry(delta, j)

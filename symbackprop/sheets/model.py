@@ -11,7 +11,6 @@ import string
 from dataclasses import dataclass, field
 
 from ..definitions.printing import PrintSetup
-from ..definitions.rounding import rounded as sheet_rounded
 from ..engine import proofs
 from .forms import Equation, Form, Prose
 
@@ -129,11 +128,8 @@ class LessonSheet:
     sections: list[tuple[Prose, list[Row]]]
     answers: list[Answer] = field(default_factory=list)
     figures: dict = field(default_factory=dict)  # data for the template's pictures
-
-    def add(self, name: str, exact: float) -> Answer:
-        a = Answer(label(len(self.answers)), name, sheet_rounded(exact, self.decimals), exact)
-        self.answers.append(a)
-        return a
+    blanks: list[dict] = field(default_factory=list)  # the scheme's blanks (lesson_parts.Asker)
+    workings: dict = field(default_factory=dict)  # a blank's label -> its line, numbers put in
 
 
 def label(i: int) -> str:

@@ -28,7 +28,7 @@ from ..marking import rounding
 from ..marking.key import MISTAKES
 from ..marking.scheme import evaluate
 from ..marking.scheme_writer import ALWAYS, SCHEME_VERSION
-from .forms import Apply, Equation, Form, Frac, Group, Neg, Number, Ops
+from .forms import Apply, Equation, Form, Frac, Group, Neg, Number, Ops, Power
 from .forms_json import to_json
 from .model import Answer, Line, Section, label
 from .notation import answer_decimals
@@ -136,6 +136,10 @@ class Worked:
             return Ops.joined(items, sign) if len(items) > 1 else items[0]
         if op == "div":
             return Frac(self.form(args[0]), self.form(args[1]))
+        if op == "pow":  # a power of a negative number or of a sum keeps its parentheses
+            base = self.form(args[0])
+            return Power(Group(base) if _sum(base) or isinstance(base, (Neg, Ops)) or (
+                isinstance(base, Number) and base.value < 0) else base, Number(args[1]))
         if op == "neg":
             return Neg(Group(self.form(args[0])))
         names = {"exp": "exp", "log": "ln", "tanh": "tanh", "max": "max", "step": "step"}
@@ -157,7 +161,11 @@ class Worked:
         if op == "exp" and isinstance(args[0], list) and args[0][:2] == ["mul", 0.5] and \
                 isinstance(args[0][2], list) and args[0][2][0] == "log":  # stepsheet's √
             return f"√({self.text(args[0][2][1])})"
+        if op == "pow":
+            return f"{self.text(args[0])}^{args[1]}"
         parts = [self.text(a) for a in args]
+        if op in ("add", "sub") and isinstance(args[0], list) and args[0][0] in ("add", "sub"):
+            parts[0] = parts[0][1:-1]  # a sum first in a sum needs no parentheses of its own
         joined = {"add": " + ", "mul": "·", "sub": " − ", "div": " / "}
         if op in joined:
             return "(" + joined[op].join(parts) + ")" if op != "mul" else "·".join(parts)
@@ -191,15 +199,21 @@ def key_json(sheet: WorkedSheet) -> dict:
                 shown[a.label] = to_json(Equation((line.quantity, *line.forms, *worked, value)))
     answers = [asdict(a) | ({"shown": shown[a.label]} if a.label in shown else {})
                for a in sheet.answers]
-    used = {r["diagnosis"] for b in sheet.blanks for r in b["mistakes"]} | set(ALWAYS)
-    values = {b["name"]: b["value"] for b in sheet.blanks}
-    body = {"version": SCHEME_VERSION, "decimals": sheet.decimals,
-            "messages": {k: t for k, t in MISTAKES.items() if k in used},
-            "values": values, "blanks": sheet.blanks}
-    digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
     data = {"definition": definition, "seed": sheet.seed, "version": sheet.version,
-            "answers": answers, "scheme": {"id": digest} | body}
+            "answers": answers, "scheme": scheme_of(sheet.blanks, sheet.decimals)}
     return json.loads(json.dumps(data, allow_nan=False))
+
+
+def scheme_of(blanks: list[dict], decimals: int) -> dict:
+    """The marking scheme of blanks written with their trees (a worked sheet's, a lesson's):
+    the blanks, the key's values their trees refer to, and the messages of their mistakes."""
+    used = {r["diagnosis"] for b in blanks for r in b["mistakes"]} | set(ALWAYS)
+    values = {b["name"]: b["value"] for b in blanks}
+    body = {"version": SCHEME_VERSION, "decimals": decimals,
+            "messages": {k: t for k, t in MISTAKES.items() if k in used},
+            "values": values, "blanks": blanks}
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
+    return {"id": digest} | body
 
 
 def _sum(form) -> bool:
