@@ -130,6 +130,18 @@ def describe(value) -> str:
         type(value)) or _REPR.repr(value)
 
 
+def key_text(key) -> str:
+    """A mapping's key as a key path names it (`points.J`, `names.h`): a text as written, cut
+    after 60 characters, anything else as `quoted` shows it.
+
+    >>> key_text("J"), key_text(3), key_text("x" * 70)[-5:]
+    ('J', '3', 'xx...')
+    """
+    if isinstance(key, str):
+        return key if len(key) <= 60 else key[:60] + "..."
+    return quoted(key)
+
+
 def quoted(value) -> str:
     """What a user wrote, shown short: reprlib cuts long lists and texts, and aliases are
     already bounded by MAX_VALUES.
