@@ -18,7 +18,7 @@ from fractions import Fraction
 
 from ..definitions.definition import Printed
 from . import scheme
-from .key import _EXAMPLE, MISTAKES, VERDICTS, Key  # noqa: F401 - what a key is, re-exported
+from .key import _EXAMPLE, LARGEST, MISTAKES, VERDICTS, Key  # noqa: F401 - a key, re-exported
 from .recompute import COMMON_RATES, MODES, Model  # noqa: F401 - the marking model, re-exported
 from .scheme import decimals_of, rounds_to  # noqa: F401 - used by audit
 from .scheme_writer import scheme_of
@@ -44,7 +44,6 @@ class AnswerError(ValueError):
     """A line of an answer file that is not `label = number`."""
 
 
-LARGEST = 1e15  # no answer on a sheet comes near this
 _LONGEST = 40  # characters in a number: more digits than a float holds, and no 5,000-digit ints
 
 

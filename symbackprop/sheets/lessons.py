@@ -21,6 +21,7 @@ from ..definitions.definition import Definition, Lesson, Network, Values
 from ..definitions.errors import VerificationError
 from ..engine.sample import Instance, generator
 from ..engine.verify import run
+from ..marking.keys import markable
 from ..marking.scheme_writer import with_scheme
 from .forms import Apply, Equation, Group, Neg, Number, Ops, Partial, Power, Prose, Symbol
 from .lesson_parts import agree as _agree
@@ -74,8 +75,9 @@ def key_json(lesson: Lesson, sheet: LessonSheet) -> dict:
                   "lesson": {k: list(v) if isinstance(v, tuple) else v
                              for k, v in options.items()}}
     definition["lesson"] |= sheet.figures.get("given", {})
-    return with_scheme({"definition": definition, "seed": lesson.seed, "version": None,
-                        "answers": [a.__dict__ for a in sheet.answers]})
+    return markable(with_scheme({"definition": definition, "seed": lesson.seed, "version": None,
+                                 "answers": [a.__dict__ for a in sheet.answers]}),
+                    lesson.source)
 
 
 # --- f(Wx + b) on one digit ------------------------------------------------------------
