@@ -28,19 +28,43 @@ done
 index=${index#"${index%%[!0]*}"} versions=${versions#"${versions%%[!0]*}"}
 part=${part#"${part%%[!0]*}"}
 index=${index:-0} versions=${versions:-0} part=${part:-0}
-# a definition named like an option (-h, --help) is a file, never an option of build
+# a definition or an OUT named like an option (-h, --help, -out) is a file or a folder, never
+# an option of build
 case $definition in
     -*) definition=./$definition ;;
 esac
-first=$((index * part + 1))
-if [ "$part" -lt 1 ] || [ "$first" -gt "$versions" ]; then
+case $out in
+    -*) out=./$out ;;
+esac
+# The shell's arithmetic is 64 bits and wraps (index 4611686018427387904 of parts of 4 would
+# start at version 1), so no number of more than 9 digits reaches it: a set of more versions is
+# past what build makes, a part larger than the set is the whole set, and a part of so large an
+# index starts past the set's end.
+if [ "${#versions}" -gt 9 ]; then
+    echo "build-part.sh: a set of $versions versions is larger than build makes" >&2
+    exit 2
+fi
+if [ "$part" = 0 ]; then
+    echo "build-part.sh: parts of 0 versions build nothing" >&2
+    exit 2
+fi
+size=$part
+if [ "${#part}" -gt 9 ]; then
+    size=$((versions + 1))
+fi
+if [ "${#index}" -gt 9 ] || { [ "$size" != "$part" ] && [ "$index" != 0 ]; }; then
+    echo "build-part.sh: part $index of $part versions starts past the set's $versions" >&2
+    exit 2
+fi
+first=$((index * size + 1))
+if [ "$first" -gt "$versions" ]; then
     echo "build-part.sh: part $index of $part versions starts at version $first, past the" \
          "set's $versions" >&2
     exit 2
 fi
 count=$((versions - first + 1))
-if [ "$count" -gt "$part" ]; then
-    count=$part
+if [ "$count" -gt "$size" ]; then
+    count=$size
 fi
 exec "${SYMBACKPROP:-symbackprop}" build "$definition" --first-version "$first" \
     --versions "$count" --out "$out/$(printf 'part-%05d' "$index")" "$@"

@@ -27,6 +27,10 @@ if [ -z "$part" ] || [ -z "$versions" ]; then
     echo "build-with-parallel.sh: a set of $versions versions in parts of $part builds nothing" >&2
     exit 2
 fi
+# an OUT named like an option (-out) is a folder, never an option of mkdir, find or build
+case $out in
+    -*) out=./$out ;;
+esac
 case $out in
     *'{'*) echo "build-with-parallel.sh: OUT '$out' holds '{', which GNU parallel reads as" \
                 "a replacement string in the logs' names" >&2; exit 2 ;;
@@ -40,7 +44,16 @@ for word in "$definition" "$out" "$@"; do
     esac
 done
 here=$(cd "$(dirname "$0")" && pwd)
-parts=$(( (versions + part - 1) / part ))
+# no number of more than 9 digits reaches the shell's 64-bit arithmetic, which wraps
+if [ "${#versions}" -gt 9 ]; then
+    echo "build-with-parallel.sh: a set of $versions versions is larger than build makes" >&2
+    exit 2
+fi
+if [ "${#part}" -gt 9 ]; then
+    parts=1
+else
+    parts=$(( (versions + part - 1) / part ))
+fi
 mkdir -p "$out/logs" "$out/set"
 # Every argument reaches build-part.sh as one word and is never read as code: parallel gets
 # each as an input of its own (after :::), which it quotes, whereas the words of a command are
@@ -59,5 +72,14 @@ parallel --jobs "${PARALLEL_JOBS:-100%}" --halt now,fail=1 \
     -q sh -c 'exec "$0" "$@"' ::: "$here/build-part.sh" ::: $(seq 0 $((parts - 1))) \
     ::: "$definition" ::: "$versions" ::: "$part" ::: "$out" ::: --jobs ::: 1 "$@"
 # one folder of the whole set, for printing, marking and importing
-find "$out" -path "$out/part-*" -type f -exec mv -f -t "$out/set" {} +
-find "$out" -maxdepth 1 -name 'part-*' -type d -empty -delete
+# (each part's folder by its name, never OUT as a pattern: an OUT holding [...], * or a
+# backslash is a folder like any other)
+index=0
+while [ "$index" -lt "$parts" ]; do
+    folder=$out/$(printf 'part-%05d' "$index")
+    if [ -d "$folder" ]; then
+        find "$folder" -type f -exec mv -f -t "$out/set" {} +
+        find "$folder" -depth -type d -empty -delete
+    fi
+    index=$((index + 1))
+done

@@ -377,9 +377,11 @@ class Sheet:
         return practice_page(self.model, self.key["scheme"])
 
     def html(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.write_text(self.page(), encoding="utf-8")
-        return path
+        """The practice page as the file `path`, written as pdf() writes a PDF: beside it,
+        then moved into place (a FIFO there is replaced, not written through)."""
+        from ..files.output import write_beside
+
+        return write_beside(path, self.page().encode("utf-8"))
 
     def __repr__(self) -> str:
         version = self.key.get("version")

@@ -142,6 +142,7 @@ def _readable(i: int, m, torch, kind=None, hint: str = _HINT) -> None:
         if tensor.is_meta:
             raise DefinitionError(SOURCE, where, f"its {name} is on the meta device, which "
                                   "holds no numbers")
+        _dense(tensor, f"{where}.{name}")
         if not tensor.is_floating_point():
             raise DefinitionError(SOURCE, where, f"its {name} is {tensor.dtype}, not real "
                                   "numbers (float16, float32 or float64)")
@@ -206,7 +207,7 @@ def _rows(values, size: int, key: str) -> list[list[float]]:
 def _targets(targets, size: int, examples: int, loss: str) -> list[list[float]]:
     """Each example's targets: given as numbers, or (cross_entropy) as class indices, one an
     example, made one-hot."""
-    torch = _torch()
+    torch, targets = _torch(), _dense(targets, "targets")
     indices = None
     if loss == "cross_entropy":
         if isinstance(targets, int) and not isinstance(targets, bool):
@@ -231,11 +232,18 @@ def _targets(targets, size: int, examples: int, loss: str) -> list[list[float]]:
     return [[1.0 if k == i else 0.0 for k in range(size)] for i in indices]
 
 
+def _dense(values, key: str):
+    """Numbers as a tensor: a dense one (a sparse one is refused by name, not by PyTorch)."""
+    if isinstance(values, _torch().Tensor) and values.layout != _torch().strided:
+        raise DefinitionError(SOURCE, key, f"is a {values.layout} tensor: give tensor.to_dense()")
+    return values
+
+
 def _vector(values, size: int, key: str) -> list[float]:
     torch = _torch()
     if isinstance(values, (str, bytes)):
         raise DefinitionError(SOURCE, key, f"must be {size} numbers, not text")
-    if isinstance(values, torch.Tensor):
+    if isinstance(_dense(values, key), torch.Tensor):
         if values.is_complex():
             raise DefinitionError(SOURCE, key, f"must be {size} real numbers, not complex")
         values = values.detach().reshape(-1).tolist()

@@ -19,7 +19,7 @@ def main(args) -> int:
     if args.answers is None:
         given, problems = _ask(key)
     else:
-        given, problems = check.parse_answers(_read_answers(args.answers))
+        given, problems = check.parse_answers(_read_answers(args.answers), key)
     where = args.answers or "input"
     _, unknown = check.resolve(key, given)
     problems += [f"'{check._clip(u)}' is not a label or name on this sheet" for u in unknown]

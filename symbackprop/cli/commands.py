@@ -75,7 +75,7 @@ def cmd_derive(args) -> int:
     from ..engine.verify import run, run_params
 
     defn = network_definition(args.file)
-    inst = _instance(defn, args)
+    inst, note = _instance(defn, args)
     if defn.layered:
         return _derive_layered(defn, inst, args)
     params = [_param(p, defn.network) for p in args.param or ()]
@@ -89,6 +89,7 @@ def cmd_derive(args) -> int:
         from ..engine import matrixform
 
         form = matrixform.build(result)
+    _say(note)
     if args.json:
         print(strict_json(report.as_json(result, steps) | ({} if form is None else {
             "matrix": report.matrix_json(form)}), args.file))
@@ -165,11 +166,12 @@ def cmd_train(args) -> int:
     too_long = definition.too_many_layer_steps(args.steps, defn.network.depth)
     if too_long:  # refused before the first step, from the network's shape alone
         raise DefinitionError(args.file, "--steps", too_long)
-    inst = _instance(defn, args)
+    inst, note = _instance(defn, args)
     if defn.layered or not defn.optimizer.plain:
-        return _train_steps(defn, inst, args)
+        return _train_steps(defn, inst, args, note)
     history, p = numeric.train(inst, args.steps)
     outputs = numeric.forward(inst, p)[-1].out.T.tolist()  # a batch: a list per example
+    _say(note)
     if args.json:
         print(strict_json({"loss_history": history, "outputs": outputs,
                      "W": [w.tolist() for w in p.W],
@@ -185,13 +187,14 @@ def cmd_train(args) -> int:
     return 0
 
 
-def _train_steps(defn, inst, args) -> int:
+def _train_steps(defn, inst, args, note: str | None) -> int:
     """train --steps with an optimizer, or of a network on an image: the loss after each step
     and, with --json, the optimizer's buffers after each step (descent.train)."""
     from ..engine import descent, trainreport
 
     states = trainreport.kept_states(inst, args.steps)
     run = descent.train(inst, args.steps, keep=states)
+    _say(note)
     if args.json:
         print(strict_json(trainreport.as_json(inst, run), args.file))
         return 0
@@ -267,29 +270,35 @@ def _instance(defn, args):
     """The numbers of the version asked for, drawn and judged exactly as its sheet was (the
     unnumbered sheet too: `derive` prints what `build` printed); a network too big to print
     takes the definition's own first draw (it trains in seconds but would take minutes to
-    judge, and has no sheet to agree with)."""
+    judge, and has no sheet to agree with). With them, a note for the command to say once its
+    work is done (`_say`), or None: said first, it would make a refusal that follows two lines."""
     from ..engine.sample import NoGoodDraw, fully_given, instance
 
     version = _version(defn, args)
     if fully_given(defn):
-        return instance(defn, args.seed)
+        return instance(defn, args.seed), None
     if defn.layered:  # its worksheet's numbers where a sheet prints it
         from ..sheets.convsheet import drawn
 
-        return drawn(defn, args.seed, version, note=lambda said: print(
-            f"symbackprop: note: {said}", file=sys.stderr))
+        said = []  # a note for the command to say once its work is done
+        return drawn(defn, args.seed, version, note=said.append), (said[0] if said else None)
     from ..files import classset  # worksheets and proofs: only a drawn sheet needs them
     try:
         classset.check_printable(defn)
     except ValueError:
-        return instance(defn, args.seed, version)
+        return instance(defn, args.seed, version), None
     try:
-        return classset.draw(defn, args.seed, version)[0].instance
+        return classset.draw(defn, args.seed, version)[0].instance, None
     except NoGoodDraw as exc:
         # no sheet prints this definition, so there is none to agree with: its first draw
-        print(f"symbackprop: note: {exc}. No worksheet prints this definition, so derive "
-              "shows its first draw.", file=sys.stderr)
-        return instance(defn, args.seed, version)
+        return instance(defn, args.seed, version), (
+            f"{exc}. No worksheet prints this definition, so {args.command} "
+            f"{'shows' if args.command == 'derive' else 'uses'} its first draw.")
+
+
+def _say(note: str | None) -> None:
+    if note is not None:
+        print(f"symbackprop: note: {note}", file=sys.stderr)
 
 
 def cmd_mark(args) -> int:

@@ -15,6 +15,7 @@ from ..definitions.definition import (
     MAX_VERSIONS,
 )
 from ..definitions.errors import one_line
+from ..definitions.yamlfile import plain_number
 from .terminal import EXIT_USAGE, fail
 
 MAX_JOBS = 64
@@ -206,23 +207,18 @@ def _whole(low: int, high: int):
 
 
 def _percent(text: str) -> float:
-    """An argparse type: a number from 0 to 100."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value <= 100:
+    """An argparse type: a number from 0 to 100, typed as the definition writes one (never
+    '5_0' or '٥٠', which float() reads as 50)."""
+    value = plain_number(text)
+    if value is None or not 0 <= value <= 100:
         raise argparse.ArgumentTypeError(
             f"must be a number from 0 to 100, got {one_line(text, 20)}")
-    return value
+    return float(value)
 
 
 def _fraction(text: str) -> float:
-    """An argparse type: a number from 0 to 1."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"must be a number from 0 to 1, got {text[:20]!r}")
-    return value
+    """An argparse type: a number from 0 to 1, typed as the definition writes one."""
+    value = plain_number(text)
+    if value is None or not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be a number from 0 to 1, got {one_line(text, 20)}")
+    return float(value)

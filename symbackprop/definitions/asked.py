@@ -16,7 +16,7 @@ from .records import (
     parameters,
     too_many_layer_steps,
 )
-from .yamlfile import Printed
+from .yamlfile import Printed, key_text
 from .yamlfile import describe as _kind
 from .yamlfile import quoted as _show
 
@@ -52,7 +52,7 @@ class AskedReader(Reader):
         if not isinstance(value, dict):
             self.fail("points", f"must map canonical names to whole marks, got {_kind(value)}")
         for name, marks in value.items():
-            key = f"points.{_show(name)[:60]}"
+            key = f"points.{key_text(name)}"
             check_name(name, network, lambda p, key=key: self.fail(key, p), updated=True,
                        examples=self.examples)
             self.whole(marks, key, 1, 100)
@@ -64,7 +64,7 @@ class AskedReader(Reader):
             self.fail("names", f"must map an author's label to a canonical name, got "
                       f"{_kind(value)}")
         for label, canonical in value.items():
-            key = f"names.{label}"
+            key = f"names.{key_text(label)}"
             if not isinstance(label, str) or not LABEL.fullmatch(label) or label == "J":
                 self.fail(key, "a label must be one word without '/', '[', ']' or '@' (like "
                           "w5, Err6 or O4)")
@@ -83,7 +83,7 @@ class AskedReader(Reader):
                       f"{_kind(value)}")
         claims, labels, after, outs, seen = [], [], [], [], {}
         for written, number in value.items():
-            key = f"claimed.{written}"
+            key = f"claimed.{key_text(written)}"
             if written in ("loss_after_steps", "outputs_after_steps"):
                 if not isinstance(number, dict):
                     self.fail(key, "must map a number of steps to what the author printed")

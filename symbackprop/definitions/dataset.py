@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import DefinitionError
-from .yamlfile import Unreadable, quoted, read_bytes, read_text
+from .yamlfile import BOM, Unreadable, plain_number, quoted, read_bytes, read_text
 
 MAX_BYTES = 2**20  # the compressed file (the digits are 54 KB)
 MAX_TEXT = 16 * 2**20  # its text once decompressed (the digits are 470 KB): no gzip bomb
@@ -80,19 +80,13 @@ def _row(source: str, number: int, line: str) -> list[float]:
         raise DefinitionError(source, f"line {number}", f"must hold a label and {PIXELS} "
                               f"pixels ({PIXELS + 1} numbers), got {len(cells)}")
     try:
+        if not line.isascii() or "_" in line:  # float() reads '1_0' as 10, a '٣' as 3
+            raise ValueError(line)
         return [float(cell) for cell in cells]
     except ValueError:
-        bad = next(c for c in cells if not _is_number(c))
+        bad = next(c for c in cells if plain_number(c) is None)
         raise DefinitionError(source, f"line {number}", f"{quoted(bad.strip())} is not a "
                               "number") from None
-
-
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
 
 
 def _text(path: Path) -> str:
@@ -109,7 +103,7 @@ def _text(path: Path) -> str:
     if len(data) > MAX_TEXT:
         raise DefinitionError(str(path), "", f"unpacks to more than {MAX_TEXT // 2**20} MiB")
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8").removeprefix(BOM)
     except UnicodeDecodeError:
         raise DefinitionError(str(path), "", "does not unpack to UTF-8 text") from None
 

@@ -23,6 +23,7 @@ import datetime
 from dataclasses import dataclass, field, replace
 
 from . import printable
+from .yamlfile import plain_number
 
 PROOF_PLACES = ("worksheet", "key", "none")
 MAX_HEADER = 120  # characters of one header line (institution, course, date)
@@ -143,8 +144,5 @@ def _spec(option: str):
     kind, colon, size = option.partition(":")
     if not colon:
         return option
-    try:
-        number = int(size) if size.strip().isdigit() else float(size)
-    except ValueError:
-        number = size
-    return {kind.strip(): number}
+    number = plain_number(size)  # as the definition's YAML reads it: never '1_0' or a '৪'
+    return {kind.strip(): size if number is None else number}

@@ -10,6 +10,7 @@ from .errors import DefinitionError
 from .language import LANGUAGES
 from .records import MAX_TITLE
 from .yamlfile import describe as _kind
+from .yamlfile import key_text
 from .yamlfile import quoted as _show
 
 
@@ -29,7 +30,7 @@ class Reader:
             self.fail(key or "(top level)", f"must be a mapping of keys, got {_show(value)}")
         for k in value:
             if k not in allowed:
-                self.fail(_join(key, _show(k) if not isinstance(k, str) else k),
+                self.fail(_join(key, key_text(k)),
                           f"unknown key; allowed keys are {', '.join(allowed)}")
         for k in required:
             if k not in value:

@@ -7,6 +7,7 @@ text it was written with (`Printed`), and how what a user wrote is quoted in a m
 from __future__ import annotations
 
 import os
+import re
 import reprlib
 import stat
 from dataclasses import dataclass
@@ -66,9 +67,13 @@ class Unreadable(Exception):
     """Why a file cannot be read: not a regular file, too large, or not UTF-8 text."""
 
 
+BOM = "\ufeff"  # a byte-order mark: Notepad's UTF-8 and a spreadsheet's "CSV UTF-8" start so
+
+
 def read_text(path: str | Path, limit: int = MAX_BYTES) -> str:
     """The UTF-8 text of a regular file of at most `limit` bytes, read without ever blocking
-    or reading more: /dev/zero, a FIFO or a folder is refused, not read.
+    or reading more: /dev/zero, a FIFO or a folder is refused, not read. A byte-order mark
+    at its start is not part of its text.
 
     >>> read_text('/dev/zero')
     Traceback (most recent call last):
@@ -76,7 +81,7 @@ def read_text(path: str | Path, limit: int = MAX_BYTES) -> str:
     """
     data = read_bytes(path, limit)
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8").removeprefix(BOM)
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise Unreadable(f"it is not UTF-8 text (byte 0x{data[exc.start]:02X} on line {line})") \
@@ -128,6 +133,41 @@ def describe(value) -> str:
         return f"the text {_REPR.repr(value)}"
     return {dict: "a mapping", list: "a list", type(None): "nothing"}.get(
         type(value)) or _REPR.repr(value)
+
+
+# A number as a definition writes one and as a person types one: plain decimal, ASCII digits,
+# no '_' (which YAML 1.1 and Python's int() and float() skip), no other script's digits (which
+# Python reads as 0-9), no base 60 (YAML 1.1's 1:30), at most 40 characters.
+PLAIN_NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+_PLAIN_WHOLE = re.compile(r"[-+]?[0-9]+")
+
+
+def plain_number(text: str) -> int | float | None:
+    """What a typed number is (a whole number as an int), or None if it is not one as the
+    definition's YAML reads numbers: the command line's numbers are read by this, not by
+    Python's int() and float(), which take '1_0' for 10 and a Bengali '৪' for 4.
+
+    >>> plain_number("50"), plain_number("0.5"), plain_number("-.25"), plain_number("1e-3")
+    (50, 0.5, -0.25, 0.001)
+    >>> [plain_number(t) for t in ("1_0", "\u0665\u0660", "\uff14", "nan", "1:30")]
+    [None, None, None, None, None]
+    """
+    text = text.strip(" \t")
+    if len(text) > 40 or not PLAIN_NUMBER.fullmatch(text):
+        return None
+    return int(text) if _PLAIN_WHOLE.fullmatch(text) else float(text)
+
+
+def key_text(key) -> str:
+    """A mapping's key as a key path names it (`points.J`, `names.h`): a text as written, cut
+    after 60 characters, anything else as `quoted` shows it.
+
+    >>> key_text("J"), key_text(3), key_text("x" * 70)[-5:]
+    ('J', '3', 'xx...')
+    """
+    if isinstance(key, str):
+        return key if len(key) <= 60 else key[:60] + "..."
+    return quoted(key)
 
 
 def quoted(value) -> str:

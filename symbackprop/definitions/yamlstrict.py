@@ -134,6 +134,10 @@ def _construct_mapping(loader, node, deep=False):
 
 
 def _construct_float(loader, node):
+    if "_" in node.value or ":" in node.value:  # 1_0.5 is 10.5 and 1:30.0 is 90.0 to YAML 1.1
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{_REPR.repr(node.value)} is an ambiguous number (YAML 1.1 ignores "
+            "'_' and reads 1:30.0 in base 60); write it in plain decimal", node.start_mark)
     # keep the text: an author's printed precision is in it (0.30 is not 0.3)
     return Printed(yaml.SafeLoader.construct_yaml_float(loader, node), node.value)
 

@@ -127,8 +127,9 @@ def instance(defn: Definition, seed: int | None = None, version: int | None = No
         inst = replace(sample(defn, rng), seed=seed, version=version)
         if accept is None or accept(inst):
             return inst
-    raise NoGoodDraw(f"{defn.source}: no acceptable numbers in {tries} draws (seed {seed}, "
-                     f"version {version}; at most {MAX_DRAWS}, fewer for networks of more than "
+    which = f"seed {seed}" + ("" if version is None else f", version {version}")
+    raise NoGoodDraw(f"{defn.source}: no acceptable numbers in {tries} draws ({which}; at most "
+                     f"{MAX_DRAWS}, fewer for networks of more than "
                      f"{DRAWN_PARAMETERS // MAX_DRAWS:,} weights and biases); give some values "
                      "or relax the network")
 

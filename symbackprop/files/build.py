@@ -303,7 +303,7 @@ def read_roster(path: str) -> list[str]:
     """One name a line: lines end at a newline (or CR LF) only, so that a line separator or
     a vertical tab inside a name is judged as part of that name, never a new student."""
     try:
-        text = definition.read_text(path, ROSTER_BYTES).removeprefix("\ufeff")  # Notepad's
+        text = definition.read_text(path, ROSTER_BYTES)  # Notepad's BOM taken off there
         lines = [line.removesuffix("\r") for line in text.split("\n")]
     except definition.Unreadable as exc:
         raise BuildError(f"{path}: cannot read the roster ({exc})") from None

@@ -138,7 +138,7 @@ def key(defn: Definition, version: int | None, seed: int | None = None) -> dict:
 
 def _key_json(defn: Definition, ws, result: Verified) -> dict:
     if isinstance(ws, worked.WorkedSheet):
-        return worked.key_json(ws)
+        return worked.key_json(ws, defn.source)
     return worksheet.key_json(defn, ws, result)
 
 
@@ -223,8 +223,8 @@ def _version(defn: Definition, stem: str, result: Verified, ws: worksheet.Worksh
         from ..formats import worked as printed
 
         return Version(stem, printed.document(ws, key=False, student=student),
-                       printed.document(ws, key=True, student=student), worked.key_json(ws),
-                       ws, student)
+                       printed.document(ws, key=True, student=student),
+                       worked.key_json(ws, defn.source), ws, student)
     return Version(stem, tex.worksheet_document(ws, key=False, student=student),
                    tex.worksheet_document(ws, key=True, student=student),
                    worksheet.key_json(defn, ws, result), ws, student)

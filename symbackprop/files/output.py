@@ -211,6 +211,26 @@ def reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
+def write_beside(path: str | Path, data: bytes) -> Path:
+    """`data` as the file `path`, written as a build writes its files: into a new file beside
+    it, then moved into place, so that a FIFO or a link at `path` is replaced, never written
+    through, and a full disk leaves nothing half-written. An OSError names `path`."""
+    path = Path(path)
+    name = None
+    try:
+        handle, name = tempfile.mkstemp(prefix=".symbackprop-", dir=path.parent)
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.chmod(name, 0o666 & ~_umask())
+        os.replace(name, path)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
+    finally:
+        if name is not None and os.path.exists(name):
+            os.unlink(name)
+    return path
+
+
 def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)

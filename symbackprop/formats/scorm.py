@@ -17,6 +17,7 @@ also an ordinary practice page: opened on its own, offline, it works as any does
 from __future__ import annotations
 
 from functools import cache
+from urllib.parse import quote
 from xml.sax.saxutils import escape, quoteattr
 
 from markupsafe import Markup
@@ -62,12 +63,23 @@ def page_name(stem: str) -> str:
     return f"{stem}-practice.html"
 
 
+def href(name: str) -> str:
+    """A file of the package as a relative URL that opens it: every byte but letters, digits
+    and `-._~` percent-encoded, so that a `#`, `?` or `%` in a definition's file name is part of
+    the name, not a fragment, a query or an escape.
+
+    >>> href("week#3-practice.html"), href("set%41 b?.html")
+    ('week%233-practice.html', 'set%2541%20b%3F.html')
+    """
+    return quote(name, safe="")
+
+
 def launch_page(title: str, versions: list[dict], standard: str, pass_mark: float,
                 language: str = "en") -> str:
     """index.html: `versions` are {stem, id (the scheme's), title} in the set's order; its
     words in the sheets' language."""
     listed = [{"stem": v["stem"], "id": v["id"], "title": v["title"],
-               "file": page_name(v["stem"])} for v in versions]
+               "file": href(page_name(v["stem"]))} for v in versions]
     data = script_json({"standard": standard, "passMark": pass_mark, "versions": listed},
                        ensure_ascii=False, separators=(",", ":"))
     return _environment(language).get_template("scorm-launch.html.j2").render(
@@ -82,7 +94,7 @@ def manifest(name: str, title: str, files: list[str], standard: str, pass_mark: 
     cmi.scaled_passing_score)."""
     ident = "symbackprop-" + "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
     heading = escape(title)
-    listed = "".join(f"      <file href={quoteattr(f)}/>\n" for f in files)
+    listed = "".join(f"      <file href={quoteattr(href(f))}/>\n" for f in files)
     if standard == "1.2":
         return ('<?xml version="1.0" encoding="UTF-8"?>\n'
                 f'<manifest identifier={quoteattr(ident)} version="1"\n'

@@ -18,7 +18,7 @@ from fractions import Fraction
 
 from ..definitions.definition import Printed
 from . import scheme
-from .key import _EXAMPLE, MISTAKES, VERDICTS, Key  # noqa: F401 - what a key is, re-exported
+from .key import _EXAMPLE, LARGEST, MISTAKES, VERDICTS, Key  # noqa: F401 - a key, re-exported
 from .recompute import COMMON_RATES, MODES, Model  # noqa: F401 - the marking model, re-exported
 from .scheme import decimals_of, rounds_to  # noqa: F401 - used by audit
 from .scheme_writer import scheme_of
@@ -44,7 +44,6 @@ class AnswerError(ValueError):
     """A line of an answer file that is not `label = number`."""
 
 
-LARGEST = 1e15  # no answer on a sheet comes near this
 _LONGEST = 40  # characters in a number: more digits than a float holds, and no 5,000-digit ints
 
 
@@ -93,10 +92,16 @@ def _clip(text: str) -> str:
     return text if len(text) <= _LONGEST else text[:_LONGEST] + "..."
 
 
-def parse_answers(text: str) -> tuple[dict[str, float], list[str]]:
+def parse_answers(text: str, key: Key | None = None) -> tuple[dict[str, float], list[str]]:
     """`label = value` lines; blank lines and # comments are skipped. Bad lines become problems
-    (with their line numbers) and the rest is still read."""
-    answers, problems = {}, []
+    (with their line numbers) and the rest is still read. A blank answered a second time (its
+    label again, or its label and its name, as `key` names them) is a problem of its own: the
+    first answer is marked, and the line that answers it again is said, not marked in silence.
+
+    >>> parse_answers("a = 0.3\\nnet[1][1] = 0.4", Key.from_json(_EXAMPLE))
+    ({'a': 0.3}, ["line 2: 'net[1][1]' answers blank a again (line 1 answered it): not marked"])
+    """
+    answers, problems, seen = {}, [], {}
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.split("#", 1)[0].strip()
         if not line:
@@ -105,10 +110,18 @@ def parse_answers(text: str) -> tuple[dict[str, float], list[str]]:
             problems.append(f"line {number}: expected 'label = value', got '{_clip(line)}'")
             continue
         label, value = (part.strip() for part in line.rsplit("=", 1))
+        entry = None if key is None else key.by_label.get(label) or key.by_name.get(label)
+        blank = label if entry is None else entry["label"]
         try:
-            answers[label] = parse_number(value)
+            answer = parse_number(value)
         except AnswerError as exc:
             problems.append(f"line {number}: {exc}")
+            continue
+        if blank in seen:
+            problems.append(f"line {number}: '{_clip(label)}' answers blank {_clip(blank)} "
+                            f"again (line {seen[blank]} answered it): not marked")
+        else:
+            answers[label], seen[blank] = answer, number
     return answers, problems
 
 

@@ -20,6 +20,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from ..definitions.records import MAX_VERSIONS
 from . import check, scheme
 
 MAX_ROWS = 10_000
@@ -153,9 +154,11 @@ def _row_problem(cells: list[str], labels: list[str]) -> str | None:
         return None
     if len(cells) != len(labels) + 2:
         return f"{len(cells):,} columns, the header has {len(labels) + 2:,}"
-    version = cells[1].strip()
-    if version and not (version.isdigit() and version.isascii() and len(version) <= 4):
-        return f"version '{check._clip(version)}' is not a number"
+    version = cells[1].strip()  # a gathered faculty set's folder holds keys of 100,000 versions
+    if version and not (version.isdigit() and version.isascii()
+                        and len(version) <= len(str(MAX_VERSIONS))):
+        return (f"version '{check._clip(version)}' is not a version: a whole number from 1 to "
+                f"{MAX_VERSIONS:,}")
     return None
 
 

@@ -96,6 +96,11 @@ MISTAKES = {
 # hand-worked sheets whose key carries its whole scheme (sheets/worked.py)
 WORKED_SHEETS = ("convolution", "optimizer")
 
+# No number on a worksheet comes near this: a student's answer past it is refused (check), and
+# so is a key holding one (keys), since marking arithmetic overflows beyond; a mistake's
+# number past it is no answer a student could write, and is left out of a scheme.
+LARGEST = 1e15
+
 
 @dataclass
 class Key:

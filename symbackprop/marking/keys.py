@@ -26,11 +26,10 @@ from ..definitions import definition
 from ..definitions.definition import LESSONS, DefinitionError
 from ..definitions.yamlfile import Unreadable, read_bytes
 from . import check, scheme
-from .key import WORKED_SHEETS
+from .key import LARGEST, WORKED_SHEETS
 
 MAX_BYTES = 16 * 2**20  # a key of the largest network the engine admits is a few MB
 MAX_ANSWERS = 10_000
-LARGEST = 1e15  # no number on a worksheet comes near this; beyond it marking arithmetic overflows
 _LABEL = re.compile(r"[a-z]{1,4}")
 MAX_DEPTH = 200  # of a scheme's expression: a 64-layer network's recomputation is far less deep
 # nodes of a scheme's expressions, all its blanks together: marking a student interprets each
@@ -90,6 +89,36 @@ def _parse(raw: bytes, path: str):
     except ValueError as exc:
         problem = f"is not JSON ({exc})"
     raise DefinitionError(path, "", f"{problem}: not a key written by 'symbackprop build'")
+
+
+class TooLarge(DefinitionError):
+    """A number of a key past LARGEST."""
+
+
+def markable(data: dict, source: str) -> dict:
+    """A key as a sheet writes it (`data`, of the definition `source`), read back by the
+    reader check and mark read keys with, so that build never writes a key they refuse: a
+    number past LARGEST (a learning rate of 1e16, or the new weight it makes) is refused in
+    one line naming the definition and the blank whose line holds it."""
+    try:
+        validate(data, "key")
+    except TooLarge as exc:
+        raise DefinitionError(source, _blank(data, exc.key), f"{exc.problem} (at most "
+                              f"{LARGEST:g}), so check and mark could not read its key: give "
+                              "smaller numbers or a smaller learning_rate") from None
+    except DefinitionError as exc:
+        raise DefinitionError(source, "", f"makes a key check would refuse ({exc.key}: "
+                              f"{exc.problem})") from None
+    return data
+
+
+def _blank(data: dict, key: str) -> str:
+    """The blank a key path of the answers names, as a sheet labels it: '(x) new W[2][1][1]'."""
+    m = re.match(r"answers\[(\d+)\]", key)
+    if m is None:
+        return key
+    a = data["answers"][int(m.group(1))]
+    return f"({a['label']}) {a['name']}"
 
 
 def validate(data, source: str) -> check.Key:
@@ -194,8 +223,7 @@ class _KeyChecker(definition._Checker):
                 self.answer_name(name, network, f"{key}.name")
             for part in ("value", "exact"):
                 if abs(self.number(a[part], f"{key}.{part}")) > LARGEST:
-                    self.fail(f"{key}.{part}", f"{a[part]!r} is larger than any worksheet "
-                              "number")
+                    self.too_large(f"{key}.{part}", a[part])
             labels.add(label)
             names.add(name)
 
@@ -300,7 +328,7 @@ class _KeyChecker(definition._Checker):
                 self.fail(key, "holds a text of more than 200 characters")
         elif isinstance(value, float) or (isinstance(value, int) and not isinstance(value, bool)):
             if not abs(value) <= LARGEST:
-                self.fail(key, f"{value!r} is larger than any worksheet number")
+                self.too_large(key, value)
         elif value is not None and not isinstance(value, bool):
             self.fail(key, "is not a line of the key")
 
@@ -338,8 +366,11 @@ class _KeyChecker(definition._Checker):
     def finite(self, value, key: str) -> float:
         number = self.number(value, key)
         if abs(number) > LARGEST:
-            self.fail(key, f"{number!r} is larger than any worksheet number")
+            self.too_large(key, number)
         return number
+
+    def too_large(self, key: str, number) -> None:
+        raise TooLarge(self.source, key, f"{number!r} is larger than any worksheet number")
 
     def answer_name(self, name: str, network: definition.Network, key: str) -> None:
         """A quantity of this network; a path of a sum is 'dJ/d... via net[l][j]'."""

@@ -31,7 +31,7 @@ from ..definitions.canonical import SHAPE, at_example, example_of
 from ..definitions.language import Words, words
 from . import rounding
 from .batch_matrix import of as model_of
-from .key import MISTAKES, Key
+from .key import LARGEST, MISTAKES, Key
 from .recompute import COMMON_RATES, Model, _short
 from .scheme import decimals_of, within
 from .trace import TracedOps, ref, tree_of
@@ -196,11 +196,12 @@ def _shape_blank(key: Key, model: Model, a: dict) -> dict:
 
 
 def _rule(mode: str, *candidates) -> dict:
-    """A mistake and the numbers (or trees) it gives; a number past a float's range (a huge
-    given weight's slip overflows) is no answer a student could write, and is left out."""
+    """A mistake and the numbers (or trees) it gives; a number past LARGEST (a huge learning
+    rate's slip, or one past a float's range) is no answer a student could write, and is left
+    out."""
     return {"diagnosis": mode.split("#")[0],
             "candidates": [c for c in candidates if c is not None and not (
-                isinstance(c, float) and not math.isfinite(c))]}
+                isinstance(c, float) and not abs(c) <= LARGEST)]}
 
 
 def _rate_rules(model: Model, name: str) -> list[dict]:

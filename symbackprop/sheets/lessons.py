@@ -23,6 +23,7 @@ from ..definitions.errors import VerificationError
 from ..definitions.rounding import rounded as sheet_rounded
 from ..engine.sample import Instance, generator
 from ..engine.verify import run
+from ..marking.keys import markable
 from ..marking.scheme import evaluate
 from .forms import Apply, Equation, Group, Neg, Number, Ops, Partial, Power, Prose, Symbol
 from .lesson_parts import Asker, closing, ref
@@ -80,7 +81,7 @@ def key_json(lesson: Lesson, sheet: LessonSheet) -> dict:
     data = {"definition": definition, "seed": lesson.seed, "version": None,
             "answers": [a.__dict__ for a in sheet.answers],
             "scheme": scheme_of(sheet.blanks, sheet.decimals)}  # the blanks' own trees
-    return json.loads(json.dumps(data, allow_nan=False))
+    return markable(json.loads(json.dumps(data, allow_nan=False)), lesson.source)
 
 
 # --- f(Wx + b) on one digit ------------------------------------------------------------

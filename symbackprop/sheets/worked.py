@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from ..definitions.rounding import rounded as sheet_rounded
 from ..marking import rounding
 from ..marking.key import MISTAKES
+from ..marking.keys import markable
 from ..marking.scheme import evaluate
 from ..marking.scheme_writer import ALWAYS, SCHEME_VERSION
 from .forms import Apply, Equation, Form, Frac, Group, Neg, Number, Ops, Power
@@ -184,9 +185,10 @@ def _number(x: float) -> str:
     return f"({shown})" if shown.startswith("-") else shown
 
 
-def key_json(sheet: WorkedSheet) -> dict:
+def key_json(sheet: WorkedSheet, source: str) -> dict:
     """The key.json object: the sheet's given numbers, its answers with their lines, and its
-    marking scheme, written here from the blanks' own trees."""
+    marking scheme, written here from the blanks' own trees; one check reads (markable), or
+    a refusal naming `source`, the definition."""
     definition = {"title": sheet.title, "kind": sheet.kind, "decimals": sheet.decimals,
                   "lesson": sheet.given_numbers}
     shown = {}
@@ -201,7 +203,7 @@ def key_json(sheet: WorkedSheet) -> dict:
                for a in sheet.answers]
     data = {"definition": definition, "seed": sheet.seed, "version": sheet.version,
             "answers": answers, "scheme": scheme_of(sheet.blanks, sheet.decimals)}
-    return json.loads(json.dumps(data, allow_nan=False))
+    return markable(json.loads(json.dumps(data, allow_nan=False)), source)
 
 
 def scheme_of(blanks: list[dict], decimals: int) -> dict:

@@ -28,7 +28,7 @@ from ..engine import proofs
 from ..engine.graph import name
 from ..engine.steps import Factor, Step, flatten, leaves
 from ..engine.verify import Verified
-from ..marking.keys import definition_json
+from ..marking.keys import definition_json, markable
 from ..marking.scheme_writer import with_scheme
 from .forms import Equation, Name, Number
 from .forms_json import to_json
@@ -185,8 +185,8 @@ def key_json(defn: Definition, ws: Worksheet, result: Verified) -> dict:
     shown = key_lines(ws)
     answers = [asdict(a) | ({"shown": shown[a.label]} if a.label in shown else {})
                for a in ws.answers]
-    return with_scheme({"definition": definition, "seed": ws.seed, "version": ws.version,
-                        "answers": answers})
+    return markable(with_scheme({"definition": definition, "seed": ws.seed,
+                                 "version": ws.version, "answers": answers}), defn.source)
 
 
 def key_lines(ws: Worksheet) -> dict[str, list]:
