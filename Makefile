@@ -12,14 +12,16 @@ STAMP := $(VENV)/.installed-stamp
 AXE := $(VENV)/axe/node_modules/axe-core/axe.min.js
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # texlive-lang-greek, -cyrillic and -other (vntex) with cm-super: a roster's names in the
-# Greek and Cyrillic scripts and Vietnamese letters (LGR, T2A, T5 font encodings)
+# Greek and Cyrillic scripts and Vietnamese letters (LGR, T2A, T5 font encodings);
+# texlive-lang-french, -german and -spanish: those sheets' babel and hyphenation
 TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-latex-extra \
 	texlive-pictures texlive-fonts-recommended lmodern latexmk poppler-utils \
-	texlive-lang-greek texlive-lang-cyrillic texlive-lang-other cm-super
+	texlive-lang-greek texlive-lang-cyrillic texlive-lang-other cm-super \
+	texlive-lang-french texlive-lang-german texlive-lang-spanish
 WORKSHEETS := $(wildcard worksheets/*.yaml)
 OUT := build/worksheets
 
-.PHONY: all setup tex browser cluster test test-slow worksheets lint bench clean
+.PHONY: all setup tex browser cluster test test-slow worksheets catalogs lint bench clean
 
 all: test
 
@@ -33,7 +35,7 @@ $(STAMP): pyproject.toml
 tex:
 	@if ! command -v pdflatex >/dev/null || ! command -v latexmk >/dev/null || \
 		! command -v pdftotext >/dev/null || ! kpsewhich t2aenc.def lgrenc.def t5enc.def \
-		>/dev/null; then \
+		french.ldf ngerman.ldf spanish.ldf >/dev/null; then \
 		echo "TeX Live is missing: installing it with apt-get (a few minutes)..."; \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
@@ -76,6 +78,15 @@ worksheets: $(STAMP) tex
 		$(BIN)/symbackprop build $$f --format pdf --format html --out $(OUT) || exit 1; \
 	done
 	@echo "Worksheets, answer keys, class sets and practice pages are in $(OUT)/"
+
+# after a student-facing string changed: extract the messages, update every language's catalog
+# (new messages untranslated, to be filled in: the tests say which), compile them
+catalogs: $(STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg -k N_ --no-location --sort-output --omit-header \
+		-o locale/symbackprop.pot .
+	$(BIN)/pybabel -q update -D symbackprop -i locale/symbackprop.pot -d locale \
+		--no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel -q compile -D symbackprop -d locale --statistics
 
 lint: $(STAMP)
 	$(BIN)/ruff check symbackprop tests benchmarks

@@ -21,23 +21,28 @@ function parseNumber(raw) {
   let text = raw.replace(AROUND, "").replace(/[\u2212\u2013]/g, "-");
   if (/^[+-]?\d+,\d+(?:[eE][+-]?\d+)?$/.test(text)) text = text.replace(",", ".");
   if (!/^[\x00-\x7f]*$/.test(text)) {
-    return {error: `'${clip(text)}' has characters that are not plain digits`};
+    return {error: `'${clip(text)}' has characters that are not plain digits`,
+            kind: "not_plain", text: clip(text)};
   }
   if (text.length > LONGEST) {
     return {error: `'${clip(text)}' is longer than ${LONGEST} characters: not a number a ` +
-                   "worksheet asks for"};
+                   "worksheet asks for", kind: "too_long", text: clip(text)};
   }
   let value = null;
   if (NUMBER.test(text)) {
     value = Number(text);
   } else {
     const m = FRACTION.exec(text);
-    if (!m) return {error: `'${clip(text)}' is not a number (write 0.25, 2.5e-3 or 1/4)`};
-    if (BigInt(m[2]) === 0n) return {error: `'${text}' divides by zero`};
+    if (!m) {
+      return {error: `'${clip(text)}' is not a number (write 0.25, 2.5e-3 or 1/4)`,
+              kind: "not_number", text: clip(text)};
+    }
+    if (BigInt(m[2]) === 0n) return {error: `'${text}' divides by zero`, kind: "zero", text};
     value = Number(m[1]) / Number(m[2]);
   }
   if (!(Math.abs(value) <= LARGEST)) {
-    return {error: `'${text}' is too large for any answer on a worksheet`};
+    return {error: `'${text}' is too large for any answer on a worksheet`, kind: "too_large",
+            text};
   }
   return {value: value, places: NUMBER.test(text) ? placesOf(text) : null};
 }
@@ -211,9 +216,31 @@ function incorrect(m, scheme, diagnosis, term) {
 
 // --- the page ---------------------------------------------------------------------------
 
-const WORDS = {correct: "Correct", too_few_decimals: "Too few decimals",
-               carried_forward: "Carried forward", incorrect: "Incorrect",
-               missing: "Not answered"};
+// What the page says, in the sheet's language: the words the page carries (formats/html.py
+// page_words, from the catalogs), else these, English.
+const ENGLISH = {
+  correct: "Correct", too_few_decimals: "Too few decimals", carried_forward: "Carried forward",
+  incorrect: "Incorrect", missing: "Not answered", unreadable: "Not a number",
+  with_reason: "{verdict}: {reason}", also: ALSO,
+  carried_hint: "wrong against the key, but right from your own earlier answers",
+  too_few_hint: "{message} (it asks for {decimals})",
+  score_correct: "{n} correct, ", score_too_few: "{n} with too few decimals, ",
+  score_rest: "{carried} carried forward, {incorrect} incorrect, {missing} missing (of {total})",
+  stale: " (before your changes: press Check again)",
+  not_plain: "'{text}' has characters that are not plain digits",
+  too_long: "'{text}' is longer than {longest} characters: not a number a worksheet asks for",
+  not_number: "'{text}' is not a number (write 0.25, 2.5e-3 or 1/4)",
+  zero: "'{text}' divides by zero", too_large: "'{text}' is too large for any answer on a worksheet",
+};
+
+function said() {
+  const block = typeof document !== "undefined" && document.getElementById("words");
+  return Object.assign({}, ENGLISH, block ? JSON.parse(block.textContent) : {});
+}
+
+function say(words, key, values) {
+  return words[key].replace(/\{(\w+)\}/g, (whole, name) => String(values[name]));
+}
 
 // What a page inside an LMS adds (scorm.js, in SCORM packages only): `storage`, where the
 // answers are kept instead of the browser's local storage, and `checked`, told each Check's
@@ -281,7 +308,7 @@ function unjudge(input) {
     const summary = document.getElementById("score");
     if (summary.textContent && !summary.dataset.stale) {
       summary.dataset.stale = "1";
-      summary.textContent += " (before your changes: press Check again)";
+      summary.textContent += said().stale;
     }
   }
 }
@@ -294,7 +321,7 @@ function check(scheme, inputs) {
     if (!input.value.replace(AROUND, "")) continue;  // blank as check reads it
     const parsed = parseNumber(input.value);
     if ("error" in parsed) {
-      problems[input.dataset.label] = parsed.error;
+      problems[input.dataset.label] = parsed;
     } else {
       given[input.dataset.label] = parsed.value;
       places[input.dataset.label] = parsed.places;
@@ -314,33 +341,46 @@ function check(scheme, inputs) {
   summary.dataset.carriedForward = score.carried_forward;
   summary.dataset.incorrect = score.incorrect;
   summary.dataset.missing = score.missing;
-  summary.textContent = `${score.correct} correct, ` +
-    (score.too_few_decimals ? `${score.too_few_decimals} with too few decimals, ` : "") +
-    `${score.carried_forward} carried forward, ${score.incorrect} incorrect, ` +
-    `${score.missing} missing (of ${marks.length})`;
+  const words = said();
+  summary.textContent = say(words, "score_correct", {n: score.correct}) +
+    (score.too_few_decimals ? say(words, "score_too_few", {n: score.too_few_decimals}) : "") +
+    say(words, "score_rest", {carried: score.carried_forward, incorrect: score.incorrect,
+                              missing: score.missing, total: marks.length});
   if (hooks().checked) hooks().checked(scheme, marks);
 }
 
 // What the page says beside a blank: the verdict and the likely mistake, but not the expected
 // value, which "Show the working" reveals only when the student asks for it.
-function hint(m, problem, scheme) {
-  if (problem) return ": " + problem;
-  if (m.verdict === "carried_forward") {
-    return ": wrong against the key, but right from your own earlier answers";
+function hint(m, problem, scheme, words) {
+  if (problem) {
+    return problem.kind ? say(words, problem.kind, {text: problem.text, longest: LONGEST})
+      : problem.error;
   }
+  if (m.verdict === "carried_forward") return words.carried_hint;
   if (m.verdict === "too_few_decimals") {
-    return `: ${scheme.messages.too_few_decimals} (it asks for ${scheme.decimals})` +
-      alsoHint(m, scheme);
+    return say(words, "too_few_hint", {message: scheme.messages.too_few_decimals,
+                                       decimals: scheme.decimals}) + alsoHint(m, scheme, words);
   }
   if (m.verdict === "incorrect" && m.diagnosis) {
-    return ": " + scheme.messages[m.diagnosis] + (m.term ? ": " + m.term : "") +
-      alsoHint(m, scheme);
+    const message = scheme.messages[m.diagnosis];
+    const term = termOf(m.term, words);
+    return (term ? say(words, "with_reason", {verdict: message, reason: term}) : message) +
+      alsoHint(m, scheme, words);
   }
   return "";
 }
 
-function alsoHint(m, scheme) {
-  return m.also ? ALSO + scheme.messages[m.also] + (m.alsoTerm ? ": " + m.alsoTerm : "") : "";
+// the term as the sheet writes it (w⁽¹⁾₁₁·x₁), which the page carries by its name
+function termOf(term, words) {
+  return term ? ((words.terms || {})[term] || term) : null;
+}
+
+function alsoHint(m, scheme, words) {
+  if (!m.also) return "";
+  const message = scheme.messages[m.also];
+  const term = termOf(m.alsoTerm, words);
+  return words.also + (term ? say(words, "with_reason", {verdict: message, reason: term})
+    : message);
 }
 
 // A quantity by name: the student's own answer where they gave one, else the key's (as mark).
@@ -435,7 +475,10 @@ function show(scheme, m, problem, own) {
   where.dataset.verdict = verdict;
   where.dataset.diagnosis = problem ? "" : (m.diagnosis || "");
   where.className = "verdict " + verdict.replace(/_/g, "-");
-  where.textContent = WORDS[verdict] + hint(m, problem, scheme);
+  const words = said();
+  const reason = hint(m, problem, scheme, words);
+  const word = problem ? words.unreadable : words[verdict];  // typed, but no number
+  where.textContent = reason ? say(words, "with_reason", {verdict: word, reason}) : word;
   const input = document.querySelector(`input[data-label="${m.label}"]`);
   input.setAttribute("aria-invalid", String(verdict === "incorrect" || Boolean(problem)));
   const reveal = document.querySelector(`button.reveal[data-for="${m.label}"]`);

@@ -37,6 +37,7 @@ def test_a_split_is_the_same_for_a_seed_and_covers_every_example_once():
     assert not (other.labels == train.labels).all()
 
 
+# mtime=0: a gzip header holds its time, and each xdist worker collects these cases on its own
 @pytest.mark.parametrize("content, words", [
     (b"not gzip at all", "not a gzip file"),
     (gzip.compress(b"1,2,3\n", mtime=0), "a label and 64 pixels"),

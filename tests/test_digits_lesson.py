@@ -14,7 +14,7 @@ from symbackprop.definitions.definition import DefinitionError, Network, load, p
 from symbackprop.engine import training
 from symbackprop.engine.sample import generator
 from symbackprop.files.writing import key_text
-from symbackprop.formats import pdf, practice_page, tex
+from symbackprop.formats import lesson_tex, pdf, practice_page
 from symbackprop.sheets import digits_lesson, lessons
 
 from .conftest import WORKSHEETS
@@ -82,7 +82,7 @@ def built(sheet, tmp_path_factory):
     text = {}
     for kind in ("worksheet", "key"):
         target = out / f"digits-classifier-{kind}.pdf"
-        pdf.compile_tex(tex.lesson_document(sheet, key=kind == "key"), target)
+        pdf.compile_tex(lesson_tex.lesson_document(sheet, key=kind == "key"), target)
         text[kind] = " ".join(pdf_text(target).split())  # one space for any whitespace
     key = lessons.key_json(LESSON, sheet)
     (out / "digits-classifier-key.json").write_text(key_text(key))

@@ -12,6 +12,7 @@ import pytest
 
 from symbackprop.cli import main
 from symbackprop.formats import diagram
+from symbackprop.formats.plaintext import term_words
 from symbackprop.marking import check, scheme
 from symbackprop.marking.scheme import decimals_of
 
@@ -97,9 +98,11 @@ def test_every_subquestion_carries_the_keys_values(name, exported):
             assert fraction == 100 and value == pytest.approx((t["lo"] + t["hi"]) / 2, abs=1e-12)
             assert tol == pytest.approx((t["hi"] - t["lo"]) / 2 + t["half"], rel=1e-9, abs=1e-15)
             candidates = {}  # a diagnosis may have several rules (one_path_only, one a path)
-            for r in blank["mistakes"]:
-                feedback = check.MISTAKES[r["diagnosis"]] + (f": {r['term']}" if "term" in r
-                                                             else "")
+            notation = key["definition"].get("notation", "matrix")
+            layers = tuple(key["definition"].get("network", {}).get("layers", ()))
+            for r in blank["mistakes"]:  # a term as the sheet writes it (w₁·i₁)
+                feedback = check.MISTAKES[r["diagnosis"]] + (
+                    f": {term_words(r['term'], notation, layers)}" if "term" in r else "")
                 candidates.setdefault(feedback, []).extend(
                     scheme.evaluate(c, key["scheme"]["values"].get) for c in r["candidates"])
             overlaps = []  # answers naming two mistakes, before the first one's own
@@ -381,20 +384,30 @@ def test_moodle_grades_every_number_as_check_marks_it(name, exported):
                 if decimals_of(given) != decimals_of(float(given)):
                     continue  # 0.2470 and 0.247 are one number to Moodle, not to check
                 m = scheme.judge(sch, blank, given, sch["values"].get)
+
+                def as_sheet(text: str, blank=blank, key=key) -> str:  # a term as the sheet
+                    #                                                      writes it (w₁·i₁)
+                    for r in blank["mistakes"]:
+                        if r.get("term"):
+                            text = text.replace(f": {r['term']}", ": " + term_words(
+                                r["term"], key["definition"].get("notation", "matrix"),
+                                tuple(key["definition"]["network"]["layers"])))
+                    return text
                 # check's message names a second mistake after the first: so does the feedback
                 said, _, second = m.message.partition(scheme.ALSO)
                 also = scheme.ALSO + second if second else ""
                 if m.verdict == "correct":
                     want, seen["correct"] = (100, "Correct"), seen["correct"] + 1
                 elif m.verdict == "too_few_decimals":
-                    want = (50, check.MISTAKES["too_few_decimals"] + also)
+                    want = (50, as_sheet(check.MISTAKES["too_few_decimals"] + also))
                     seen["too_few_decimals"] += 1
                     seen["also"] += bool(also)
                 elif m.diagnosis:
                     term = next((r.get("term") for r in blank["mistakes"]
                                  if r["diagnosis"] == m.diagnosis and r.get("term")
                                  and said.endswith(r["term"])), None)
-                    want = (0, check.MISTAKES[m.diagnosis] + (f": {term}" if term else "") + also)
+                    want = (0, as_sheet(check.MISTAKES[m.diagnosis]
+                                        + (f": {term}" if term else "") + also))
                     seen["cut_off" if m.diagnosis == "cut_off" else "mistake"] += 1
                     seen["also"] += bool(also)
                 else:

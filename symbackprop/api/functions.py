@@ -13,7 +13,7 @@ a short line in a terminal.
 >>> [name for name, _ in chain.factors]
 ['dJ/dout[2][1]', 'dout[2][1]/dnet[2][1]', 'dnet[2][1]/dW[2][1][1]']
 >>> symbackprop.proof("sigmoid")
-<Proof sigmoid: The derivative of the sigmoid: σ'(x) = σ(x)(1 − σ(x)), 8 steps, machine-checked>
+<Proof sigmoid: The derivative of the sigmoid: σ′(x) = σ(x)(1 − σ(x)), 8 steps, machine-checked>
 """
 
 from __future__ import annotations

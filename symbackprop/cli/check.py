@@ -165,6 +165,7 @@ def _check_text(marks, score, key, every: bool = False) -> str:
     counts = ", ".join(f"{score[v]} {v.replace('_', ' ')}" for v in score if v != "missing")
     lines = [f"{len(answered)} of {len(marks)} blanks answered: {counts}."]
     shown, working = _quantities(key)
+    _said(marks, key)
     wrong = [m for m in marks if m.verdict == "incorrect"]
     if wrong:
         first = wrong[0]
@@ -202,6 +203,16 @@ def _labels(labels: list[str], order: list[str]) -> str:
     if len(labels) > 2 and at == list(range(at[0], at[0] + len(at))):
         return f"({labels[0]}) to ({labels[-1]})"
     return ", ".join(f"({x})" for x in labels)
+
+
+def _said(marks, key) -> None:
+    """A sign slip's term in each message as the sheet writes it: w⁽¹⁾₁₁·x₁, not
+    W[1][1][1]·x[1]."""
+    from ..formats.plaintext import term_words
+
+    for m in marks:
+        if m.term:
+            m.message = m.message.replace(m.term, term_words(m.term, *key.notation))
 
 
 def _quantities(key) -> tuple[dict[str, str], dict[str, str]]:

@@ -113,6 +113,11 @@ def parser() -> argparse.ArgumentParser:
                    help="with --format scorm: the score (0 to 100) from which a learner has "
                    "passed (default 50); the package gives it to the LMS, where a teacher may "
                    "change it")
+    b.add_argument("--language", metavar="CODE",
+                   help="the class's language, over the definition's language: every word "
+                   "on the worksheets, keys, practice pages and Moodle questions, and the "
+                   "decimal sign: en (English, the default), fr (French), de (German), es "
+                   "(Spanish)")
     b.add_argument("--date", metavar="TEXT",
                    help="the date printed in the header (print: date in the definition)")
     b.add_argument("--proofs", choices=("worksheet", "key", "none"),

@@ -12,7 +12,7 @@ Network(layers=(2, 1), activations=('sigmoid',), loss='half_sse', bias='none')
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -20,6 +20,7 @@ from . import layered, optimizer, printable, printing  # noqa: F401 - printable:
 from .asked import AskedReader
 from .canonical import LABEL, check_name, example_of, resolve  # noqa: F401 - names
 from .errors import DefinitionError
+from .language import LANGUAGES, words
 from .layered import ImageValues
 from .layers import ConvNetwork
 from .lesson_options import LessonReader
@@ -105,6 +106,7 @@ class Definition:
     form: str = "scalar"  # the worksheet's backpropagation: scalar, or the matrix equations
     optimizer: Optimizer = Optimizer()  # how a step is taken (and weight decay); default SGD
     printing: PrintSetup = PrintSetup()  # header, working space, proofs, duplex (print:)
+    language: str = "en"  # the class's: every word its sheets print (definitions/language.py)
 
     @property
     def layered(self) -> bool:
@@ -126,6 +128,23 @@ class Definition:
         symbackprop.definitions.errors.DefinitionError: <dict>: network.loss: a softmax output ...
         """
         return _Checker(source).definition(data)
+
+
+def in_language(defn: Definition | Lesson, code: str) -> Definition:
+    """The definition with its sheets in another language (build --language): its default
+    title said in that language too; refused as the key is for a sheet made in English only."""
+    checker = _Checker("--language")
+    checker.choice(code, "--language", tuple(LANGUAGES))
+    if code == getattr(defn, "language", "en"):
+        return defn
+    if isinstance(defn, Lesson):
+        checker.english_only("a lesson")
+    if defn.layered or not defn.optimizer.plain:
+        checker.english_only("a network on an image" if defn.layered else
+                             "an optimizer's steps")
+    default = defn.title == words(defn.language)(DEFAULT_TITLE)
+    return replace(defn, language=code,
+                   title=words(code)(DEFAULT_TITLE) if default else defn.title)
 
 
 def load(path: str | Path) -> Definition | Lesson:
@@ -160,11 +179,14 @@ class _Checker(LessonReader, ValuesReader, AskedReader):
         top = self.mapping(data, "", (
             "kind", "title", "network", "values", "learning_rate", "update_biases", "notation",
             "decimals", "ask", "points", "claimed", "names", "conventions", "seed",
-            "versions", "data", "batch_loss", "form", "optimizer", "weight_decay", "print"),
-            required=("network",))
+            "versions", "data", "batch_loss", "form", "optimizer", "weight_decay", "print",
+            "language"), required=("network",))
+        language = self.language(top)
         if layered.is_layered(top["network"]):
+            if language != "en":
+                self.english_only("a network on an image")
             return self.layered(top)
-        title = self.title(top.get("title", DEFAULT_TITLE))
+        title = self.title(top.get("title", words(language)(DEFAULT_TITLE)))
         network = self.network(top["network"])
         data = None if top.get("data") is None else self.data_set(top, network)
         rate = self.number(top.get("learning_rate", 0.5), "learning_rate")
@@ -185,6 +207,9 @@ class _Checker(LessonReader, ValuesReader, AskedReader):
         written = tuple(w for w in top.get("claimed", {}) if w not in (
             "loss_after_steps", "outputs_after_steps"))
         seed = top.get("seed")
+        steps = optimizer.read(top.get("optimizer"), top.get("weight_decay"), self)
+        if language != "en" and not steps.plain:
+            self.english_only("an optimizer's steps")
         if "batch_loss" in top and values.examples is None:
             self.fail("batch_loss", "is for a batch: give values.examples (a list of inputs "
                       "and targets, or how many to draw)")
@@ -206,8 +231,9 @@ class _Checker(LessonReader, ValuesReader, AskedReader):
             data=data,
             batch_loss=self.choice(top.get("batch_loss", "sum"), "batch_loss", BATCH_LOSSES),
             form=self.form(top.get("form", "scalar"), values),
-            optimizer=optimizer.read(top.get("optimizer"), top.get("weight_decay"), self),
+            optimizer=steps,
             printing=printing.read(top["print"], self) if "print" in top else PrintSetup(),
+            language=language,
         )
 
     def layered(self, top: dict) -> Definition:

@@ -23,8 +23,10 @@ from .yamlfile import quoted as _show
 
 class LessonReader(Reader):
     def lesson(self, data) -> Lesson:
-        top = self.mapping(data, "", ("kind", "title", "decimals", "seed", "lesson"),
-                           required=("title", "lesson"))
+        top = self.mapping(data, "", ("kind", "title", "decimals", "seed", "lesson",
+                                      "language"), required=("title", "lesson"))
+        if self.language(top) != "en":
+            self.english_only("a lesson")
         kind = self.choice(top["kind"], "kind", ("backprop",) + LESSONS)
         common = {"source": self.source, "title": self.title(top["title"]), "kind": kind,
                   "decimals": self.whole(top.get("decimals", 4), "decimals", 0, 12),

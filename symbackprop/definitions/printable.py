@@ -37,7 +37,12 @@ _TEXT_CHARS = {"′": "'{}", "’": "'{}", "‘": "`{}", "“": "``{}", "”": "
                "—": "---{}", "…": r"\ldots{}", "\u00a0": "~", "ß": r"\ss{}", "æ": r"\ae{}",
                "Æ": r"\AE{}", "ø": r"\o{}", "Ø": r"\O{}", "œ": r"\oe{}", "Œ": r"\OE{}",
                "å": r"\aa{}", "Å": r"\AA{}", "ł": r"\l{}", "Ł": r"\L{}", "ı": r"\i{}",
-               "ð": r"\dh{}", "Ð": r"\DH{}", "þ": r"\th{}", "Þ": r"\TH{}"}
+               "ð": r"\dh{}", "Ð": r"\DH{}", "þ": r"\th{}", "Þ": r"\TH{}",
+               # the quotation marks of French, German and Spanish, and French's narrow
+               # no-break space (before ; ! ?), all T1's
+               "«": r"\guillemotleft{}", "»": r"\guillemotright{}", "‹": r"\guilsinglleft{}",
+               "›": r"\guilsinglright{}", "„": r"\quotedblbase{}", "‚": r"\quotesinglbase{}",
+               "\u202f": r"\nobreak\hspace{0.17em}"}
 # Đ đ are T5's own letters (T1's \DJ shares Eth's slot: it copies out of a PDF as Ð).
 # T1 makes one glyph of `` '' << >> ,, -- --- !` ?`: {} between the two characters typed
 # (PyLaTeX escapes - as {-}), so that each prints as typed: η << 1, not η « 1.

@@ -7,6 +7,7 @@ import math
 
 from . import printable
 from .errors import DefinitionError
+from .language import LANGUAGES
 from .records import MAX_TITLE
 from .yamlfile import describe as _kind
 from .yamlfile import key_text
@@ -62,6 +63,14 @@ class Reader:
         if len(value) != size:
             self.fail(key, f"must have {size} numbers, got {len(value)}")
         return tuple(self.number(v, f"{key}[{i}]") for i, v in enumerate(value))
+
+    def language(self, top: dict) -> str:
+        """The class's language (definitions/language.py); English where none is given."""
+        return self.choice(top.get("language", "en"), "language", tuple(LANGUAGES))
+
+    def english_only(self, what: str) -> None:
+        self.fail("language", f"the sheets of {what} are printed in English only so far; "
+                  f"the dense networks' sheets take {', '.join(LANGUAGES)}")
 
     def title(self, title) -> str:
         """Text pdflatex can print, of at most MAX_TITLE characters."""

@@ -51,6 +51,8 @@ MAX_NAME = 100  # characters of one student's name
 
 def main(args) -> int:
     defn = definition.load(args.file)
+    if getattr(args, "language", None) is not None:  # over the definition's (build --language)
+        defn = definition.in_language(defn, args.language)
     if isinstance(defn, definition.Lesson):
         return lesson(defn, args)
     if defn.layered and defn.form == "matrix":  # a convolution's page of shapes
@@ -188,7 +190,7 @@ def versions_asked(defn: definition.Definition, args, roster: list[str] | None
 
 def lesson(defn: definition.Lesson, args) -> int:
     """One of seed 000's pages: a worksheet and its key, no versions."""
-    from ..formats import tex
+    from ..formats import lesson_tex
     from ..sheets import lessons
 
     if args.versions or args.roster or args.first_version:
@@ -202,8 +204,8 @@ def lesson(defn: definition.Lesson, args) -> int:
 
     def make() -> list[classset.Version]:
         sheet = lessons.build(defn)
-        return [classset.Version(Path(args.file).stem, tex.lesson_document(sheet, key=False),
-                                 tex.lesson_document(sheet, key=True),
+        return [classset.Version(Path(args.file).stem, lesson_tex.lesson_document(sheet, key=False),
+                                 lesson_tex.lesson_document(sheet, key=True),
                                  lessons.key_json(defn, sheet), sheet)]
 
     return run(make, args, Path(args.file).stem, with_class_set=False)
@@ -213,7 +215,7 @@ def shapes(defn: definition.Definition, args) -> int:
     """A network too big to work by hand, in matrix form: one page of its equations with every
     matrix's shape and no numbers (<name>-shapes.pdf), a picture of where each matrix goes."""
     from ..engine import matrixform
-    from ..formats import tex
+    from ..formats import lesson_tex
 
     formats = set(args.format or ["pdf"])
     if args.versions or args.roster or args.first_version or formats - {"pdf", "tex", "html"}:
@@ -248,7 +250,7 @@ def shapes(defn: definition.Definition, args) -> int:
         return run(lambda: convpage.conv_shapes_document(defn.title, defn.network, equations,
                                                          image),
                    args, stem, with_class_set=False, emitter=write)
-    return run(lambda: tex.shapes_document(defn.title, defn.network,
+    return run(lambda: lesson_tex.shapes_document(defn.title, defn.network,
                                            matrixform.shapes(defn.network)),
                args, stem, with_class_set=False, emitter=write)
 

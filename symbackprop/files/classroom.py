@@ -18,6 +18,7 @@ from ..formats import feedback
 from ..marking import gradebook, keys
 from . import previous
 from .output import Interrupted, Output, shown, signals_as_interrupts
+from .writing import count
 
 MAX_KEYS = 501  # a class set of 500 versions, or one unnumbered sheet
 ANSWERS_BYTES = 8 * 2**20  # 10,000 students' rows fit many times over
@@ -65,7 +66,7 @@ def main(args) -> int:
     print(gradebook.summary_text(book))
     replaced = f"; removed {len(stale)} file{'s' if len(stale) > 1 else ''} of an earlier " \
         "marking" if stale else ""
-    print(f"wrote gradebook.csv, summary.csv and {len(book.students)} feedback pages to "
+    print(f"wrote gradebook.csv, summary.csv and {count(len(book.students), 'feedback page')} to "
           f"{shown(out.folder)}/{replaced}")
     return 0
 

@@ -120,6 +120,7 @@ class ScormPackage:
         self.standard = scorm.STANDARDS[kind]
         self.pass_mark = self.PASS_MARK if pass_mark is None else pass_mark
         self.versions: list[dict] = []
+        self.language = "en"  # the sheets' (their launch page says its words in it)
         self.files: list[str] = []
         self.zip: zipfile.ZipFile | None = None
 
@@ -137,6 +138,7 @@ class ScormPackage:
             numbered = v.key.get("version") is not None
             self.name = set_name([v.stem]) if numbered else v.stem
             self.title = str(getattr(v.sheet, "title", "") or self.name)
+            self.language = getattr(v.sheet, "language", "en")
             self.zip = zipfile.ZipFile(self.out.open(f".{self.kind}.zip", binary=True), "w")
         self._put(scorm.page_name(v.stem), scorm.scorm_page(page))
         self.versions.append({"stem": v.stem, "id": v.key["scheme"]["id"],
@@ -147,7 +149,7 @@ class ScormPackage:
         from ..formats import scorm
 
         self._put(scorm.LAUNCH, scorm.launch_page(self.title, self.versions, self.standard,
-                                                  self.pass_mark))
+                                                  self.pass_mark, self.language))
         self._put(scorm.MANIFEST, scorm.manifest(self.name, self.title, self.files,
                                                  self.standard, self.pass_mark))
         handle = self.zip.fp

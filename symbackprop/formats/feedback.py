@@ -9,54 +9,103 @@ from collections import Counter
 import jinja2
 from markupsafe import Markup
 
+from ..definitions.language import N_, Words, words
+from ..marking.scheme import ALSO, fixed
 from ..sheets.forms import Equation
 from ..sheets.forms_json import BadForm, read
 from .mathml import MathML
+from .plaintext import term_words
 from .tex import template_dir
 
-# the practice page's words (templates/practice.js, WORDS) for the same verdicts
-WORDS = {"correct": "Correct", "too_few_decimals": "Too few decimals",
-         "carried_forward": "Carried forward", "incorrect": "Incorrect", "missing": "Not answered"}
+# the practice page's words (templates/practice.js, ENGLISH) for the same verdicts
+WORDS = {"correct": N_("Correct"), "too_few_decimals": N_("Too few decimals"),
+         "carried_forward": N_("Carried forward"), "incorrect": N_("Incorrect"),
+         "missing": N_("Not answered")}
+
+
+def language_of(key) -> str:
+    """The language of the sheet a key is for (key.json's definition.language)."""
+    return key.definition.get("language", "en") if key is not None else "en"
 
 
 def student_page(book, student) -> str:
-    """A self-contained HTML page for one row of the gradebook."""
-    rows = [_row(book, student, m) for m in student.marks]
+    """A self-contained HTML page for one row of the gradebook, in its sheet's language."""
+    language = language_of(student.key)
+    _ = words(language)
+    rows = [_row(book, student, m, _) for m in student.marks]
     counts = Counter({v: 0 for v in WORDS}) + Counter(m.verdict for m in student.marks)
     note = " ".join(filter(None, [
-        f"A carried-forward answer earns {book.carried_forward:g} of its blank's points."
-        if book.carried_forward != 1 else "",
-        f"A right answer with fewer decimals than the sheet asks earns {book.rounded:g} of its "
-        "blank's points." if counts["too_few_decimals"] else ""]))
-    template, css = _template()
+        _("A carried-forward answer earns {share} of its blank's points.").format(
+            share=_.number(f"{book.carried_forward:g}")) if book.carried_forward != 1 else "",
+        _("A right answer with fewer decimals than the sheet asks earns {share} of its "
+          "blank's points.").format(share=_.number(f"{book.rounded:g}"))
+        if counts["too_few_decimals"] else ""]))
+    template, css = _template(language)
     return template.render(
         title=book.title, name=student.row.name, version=student.row.version,
-        points=f"{student.points:g}", total=f"{book.total:g}",
-        percent=f"{100 * student.points / book.total:.1f}", counts=counts, rows=rows,
-        carried_note=note, problems=[p.split(": ", 2)[-1] for p in student.problems],
-        css=css)
+        points=_.number(f"{student.points:g}"), total=_.number(f"{book.total:g}"),
+        percent=_.number(f"{100 * student.points / book.total:.1f}"), counts=counts,
+        rows=rows, carried_note=note, language=language,
+        problems=[p.split(": ", 2)[-1] for p in student.problems], css=css)
 
 
 @functools.cache
-def _template() -> tuple[jinja2.Template, str]:
-    """Compiled once: a class of 300 is 300 pages from one template."""
+def _template(language: str = "en") -> tuple[jinja2.Template, str]:
+    """Compiled once a language: a class of 300 is 300 pages from one template."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(template_dir())),
                              autoescape=True, undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True)
+                             trim_blocks=True, lstrip_blocks=True,
+                             extensions=["jinja2.ext.i18n"])
+    env.install_gettext_translations(words(language).catalog, newstyle=True)
     return (env.get_template("feedback.html.j2"),
             (template_dir() / "practice.css").read_text(encoding="utf-8"))
 
 
-def _row(book, student, m) -> dict:
+def _row(book, student, m, _: Words) -> dict:
     from ..marking.gradebook import earned
 
-    message = "" if m.message in ("", "correct") else f": {m.message}"
+    message = mark_words(m, student.key, _)
     return {"label": m.label, "name": m.name, "quantity": _quantity(student.key, m),
             "verdict": m.verdict,
             "given": student.row.answers.get(m.label, "") if m.given is not None else "",
-            "points": f"{earned(book, m):g}", "worth": f"{book.marks[m.label]:g}",
-            "css": m.verdict.replace("_", "-"), "words": WORDS[m.verdict] + message,
+            "points": _.number(f"{earned(book, m):g}"),
+            "worth": _.number(f"{book.marks[m.label]:g}"),
+            "css": m.verdict.replace("_", "-"),
+            "words": _("{verdict}: {reason}").format(verdict=_(WORDS[m.verdict]),
+                                                      reason=message) if message
+            else _(WORDS[m.verdict]),
             "working": _working(student.key, m) if m.verdict != "correct" else ""}
+
+
+def mark_words(m, key, _: Words) -> str:
+    """What a mark tells the student beyond its verdict, in the sheet's language: in English,
+    the message `check` gives (marking/scheme.py)."""
+    if m.verdict in ("correct", "missing") or key is None or key.scheme is None:
+        return "" if m.message in ("", "correct") else m.message
+    scheme = key.scheme
+    d = scheme["decimals"]
+
+    def number(value: float) -> str:  # with the sheet's minus sign, as the page prints it
+        return _.number(fixed(value, d)).replace("-", "\u2212")
+
+    also = _(ALSO) + scheme["messages"].get(m.also, "") if m.also else ""
+    if m.verdict == "too_few_decimals":
+        return _("{message} ({value} to {d} decimals)").format(
+            message=scheme["messages"]["too_few_decimals"], value=number(m.expected), d=d) + also
+    if m.verdict == "carried_forward" and m.carried is not None:
+        return _("wrong against the key ({key}), but right from your own earlier answers "
+                 "({own}): error carried forward").format(key=number(m.expected),
+                                                          own=number(m.carried))
+    if m.verdict != "incorrect":
+        return m.message
+    said = _("expected {value}").format(value=number(m.expected))
+    reason = scheme["messages"].get(m.diagnosis, "") if m.diagnosis else ""
+    if m.term:
+        reason = _("{verdict}: {reason}").format(verdict=reason,
+                                                 reason=term_words(m.term, *key.notation))
+    reason += also  # a second mistake that gives the same answer, after the first
+    # a dash, not a second colon after the verdict's: Incorrect: expected 0.3147 — the sign …
+    return _("{expected} — {reason}").format(expected=said, reason=reason) if reason else said
 
 
 def _line(key, m):
@@ -65,7 +114,7 @@ def _line(key, m):
     shown = entry.get("shown")
     if shown is None:
         return None, None
-    printer = MathML(*key.notation)
+    printer = MathML(*key.notation, words(language_of(key)).decimal)
     try:
         return read(shown, printer.notation, printer.layers), printer
     except (BadForm, KeyError, ValueError, TypeError, OverflowError):

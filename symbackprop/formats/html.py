@@ -11,35 +11,72 @@ import base64
 import json
 import math as _math
 from functools import cache
+from html import escape as html_escape
 
 import jinja2
 from markupsafe import Markup
 
+from ..definitions.language import ENGLISH, N_, Words, words
+from ..marking.scheme import ALSO
 from ..sheets.forms import Equation, Number
 from ..sheets.notation import answer_decimals
 from . import diagram as layout
 from . import tex
 from .mathml import MathML, expression, math_element
-from .plaintext import PlainText
+from .plaintext import PlainText, term_words
 from .svgtext import SvgText
 from .tex import template_dir
 
 CM = 58  # SVG pixels per centimetre of the TikZ picture
-INSTRUCTIONS = ("Work each blank in order and round every result to {d} decimals before you use "
-                "it: that rounding is what is marked, the last digit one off only where your own "
-                "rounded results move it. Type a number as you like (0.7414, 7.414e-1, 0,7414, "
-                "or a fraction such as 3/8), then "
-                "press Check: each answer is marked correct, too few decimals (right, but "
-                "rounded further than asked), carried forward (wrong, but right from your own "
-                "earlier answers), or incorrect with the likely mistake. Your answers stay in "
-                "this browser.")
+INSTRUCTIONS = N_("Work each blank in order and round every result to {d} decimals before "
+                  "you use it: that rounding is what is marked, the last digit one off only "
+                  "where your own rounded results move it. Type a number as you like "
+                  "({examples}, or a fraction such as 3/8), then press Check: each answer is "
+                  "marked correct, too few decimals (right, but rounded further than asked), "
+                  "carried forward (wrong, but right from your own earlier answers), or "
+                  "incorrect with the likely mistake. Your answers stay in this browser.")
+# the numbers the instructions show, as the language writes a list of them, its own decimal
+# sign first
+EXAMPLES = N_("0.7414, 7.414e-1, 0,7414")
 
 
 @cache
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(template_dir())),
-                              autoescape=True, undefined=jinja2.StrictUndefined,
-                              trim_blocks=True, lstrip_blocks=True)
+def _environment(language: str = "en") -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(template_dir())),
+                             autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True,
+                             extensions=["jinja2.ext.i18n"])
+    env.install_gettext_translations(words(language).catalog, newstyle=True)
+    return env
+
+
+def instructions(_: Words) -> str:
+    """The page's instructions, with a {d} for the sheet's decimals."""
+    return _(INSTRUCTIONS).replace("{examples}", _(EXAMPLES))
+
+
+def page_words(_: Words) -> dict[str, str] | None:
+    """What the page's script says (practice.js ENGLISH), in the language; None in English."""
+    if _.code == "en":
+        return None
+    return {
+        "correct": _("Correct"), "too_few_decimals": _("Too few decimals"),
+        "carried_forward": _("Carried forward"), "incorrect": _("Incorrect"),
+        "missing": _("Not answered"), "unreadable": _("Not a number"),
+        "with_reason": _("{verdict}: {reason}"), "also": _(ALSO),
+        "carried_hint": _("wrong against the key, but right from your own earlier answers"),
+        "too_few_hint": _("{message} (it asks for {decimals})"),
+        "score_correct": _("{n} correct, "), "score_too_few": _("{n} with too few decimals, "),
+        "score_rest": _("{carried} carried forward, {incorrect} incorrect, {missing} missing "
+                        "(of {total})"),
+        "stale": " " + _("(before your changes: press Check again)"),
+        "not_plain": _("'{text}' has characters that are not plain digits"),
+        "too_long": _("'{text}' is longer than {longest} characters: not a number a worksheet "
+                      "asks for"),
+        "not_number": _("'{text}' is not a number (write 0.25, 2.5e-3 or 1/4)"),
+        "zero": _("'{text}' divides by zero"),
+        "too_large": _("'{text}' is too large for any answer on a worksheet"),
+    }
 
 
 def _asset(name: str) -> Markup:
@@ -48,39 +85,51 @@ def _asset(name: str) -> Markup:
 
 def worksheet_page(ws, scheme: dict, student: str | None = None) -> str:
     """The practice page of a backpropagation worksheet."""
-    m, words = MathML(ws.notation, ws.layers), PlainText(ws.notation, ws.layers)
+    _ = words(ws.language)
+    m = MathML(ws.notation, ws.layers, _.decimal)
+    text = PlainText(ws.notation, ws.layers, decimal=_.decimal)
     blanks = {b["label"]: b for b in scheme["blanks"]}
-    sections = [_section(s, i, ws.decimals, blanks, m, words)
+    sections = [_section(s, i, ws.decimals, blanks, m, text, _)
                 for i, s in enumerate(ws.sections, start=1)]
-    given = [{"caption": g.caption, "math": Markup(given_html(g, m))} for g in ws.givens]
+    given = [{"caption": tex.labelled(g.caption, _), "math": Markup(given_html(g, m, _))}
+             for g in ws.givens]
     setup = ws.printing
     # the page marks itself and shows the key's working, so proofs kept to the key show too
     shown = setup.proofs != "none"
-    return page(ws.title, tex._tag(ws), student, ws.decimals, scheme, sections,
+    terms = {r["term"]: term_words(r["term"], ws.notation, ws.layers)
+             for b in scheme["blanks"] for r in b["mistakes"] if r.get("term")}
+    return page(ws.title, tex._tag(ws, _), student, ws.decimals, scheme, sections, terms=terms,
                 network_words=ws.network_words, diagram=Markup(diagram(ws)),
-                diagram_caption=_diagram_caption(ws), given=given,
-                proofs=[proof_view(p) for p in ws.proofs] if shown else [],
-                header=setup.header)
+                diagram_caption=_diagram_caption(ws, _), given=given,
+                proofs=[proof_view(p, _) for p in ws.proofs] if shown else [],
+                header=setup.header, language=ws.language)
 
 
-def given_html(given, m: MathML) -> str:
-    """A row of given numbers, each `name = value` kept whole (it never breaks inside)."""
-    return "; ".join(", ".join(f'<span class="given-item">{m.math(g)}</span>' for g in group)
-                     for group in given.groups)
+def given_html(given, m: MathML, _: Words = ENGLISH) -> str:
+    """A row of given numbers, each `name = value` kept whole (it never breaks inside); with
+    decimal commas, apart by semicolons."""
+    items, groups = (", ", "; ") if _.decimal == "." else (_("; "), " | ")
+    return groups.join(items.join(f'<span class="given-item">{m.math(g)}</span>'
+                                  for g in group) for group in given.groups)
 
 
-def _diagram_caption(ws) -> str:
+def _diagram_caption(ws, _: Words = ENGLISH) -> str:
     if ws.examples:  # a batch's inputs and targets are its examples', listed below
-        return ("The inputs on the left, the outputs on the right; each example's inputs and "
-                "targets are listed below.")
+        return _("The inputs on the left, the outputs on the right; each example's inputs "
+                 "and targets are listed below.")
     labels = [e["label"] is not None for e in layout.layout(ws)["edges"]]
-    weights = ("each arrow carries its weight" if all(labels) else "an arrow carries its "
-               "weight where there is room; every weight is listed below" if any(labels)
-               else "the weights are listed below")
-    return f"Inputs on the left, the outputs and their targets on the right; {weights}."
+    if all(labels):
+        return _("Inputs on the left, the outputs and their targets on the right; each arrow "
+                 "carries its weight.")
+    if any(labels):
+        return _("Inputs on the left, the outputs and their targets on the right; an arrow "
+                 "carries its weight where there is room; every weight is listed below.")
+    return _("Inputs on the left, the outputs and their targets on the right; the weights "
+             "are listed below.")
 
 
-def _section(s, index: int, decimals: int, blanks: dict, m: MathML, words: PlainText) -> dict:
+def _section(s, index: int, decimals: int, blanks: dict, m: MathML, words: PlainText,
+             _: Words = ENGLISH) -> dict:
     """A section's lines; a matrix's entries (s.grid) as the rows of a table, after them."""
     lines = [_line(line, decimals, blanks, m) for line in s.lines]
     view = {"title": Markup(m.prose(s.title)), "label": words.prose(s.title),
@@ -89,7 +138,8 @@ def _section(s, index: int, decimals: int, blanks: dict, m: MathML, words: Plain
         g = s.grid
         view["lines"], rows = g.layout(lines)
         view["grid"] = {"math": Markup(m.math(Equation((g.quantity, g.form)), full=True)),
-                        "label": f"the entries of {words(g.quantity)}",
+                        "label": _("the entries of {matrix}").format(
+                            matrix=words(g.quantity)),
                         # a shape asked before the matrix is not given away under it
                         "shape": "" if g.shape_asked else f"{g.rows}×{g.columns}",
                         "rows": rows}
@@ -109,15 +159,17 @@ def _line(line, decimals: int, blanks: dict, m: MathML) -> dict:
             "key_math": Markup(m.math(Equation((*worked, shown)), full=True))}
 
 
-def proof_view(p) -> dict:
-    """A proof's steps as MathML: lhs = first step, then = each next one."""
-    lhs = expression(p.lhs, order="none")
+def proof_view(p, _: Words = ENGLISH) -> dict:
+    """A proof's steps as MathML: lhs = first step, then = each next one; its words in the
+    sheet's language."""
+    lhs = expression(p.lhs, order="none", language=_.code)
     equals = "<mo>=</mo>"
     steps = [{"math": Markup(math_element(f"<mrow>{lhs if i == 0 else ''}{equals}"
-                                          f"{expression(s.expr, order='none')}</mrow>",
+                                          f"{expression(s.expr, order='none', language=_.code)}"
+                                          "</mrow>",
                                           displaystyle=True)),
-              "reason": s.reason} for i, s in enumerate(p.steps)]
-    return {"title": p.title, "given": p.given, "steps": steps}
+              "reason": _(s.reason)} for i, s in enumerate(p.steps)]
+    return {"title": _(p.title), "given": _(p.given) if p.given else p.given, "steps": steps}
 
 
 # What JSON may not hold inside a <script>: '</script' ends it, '<!--' with '<script' sends the
@@ -141,17 +193,22 @@ def script_json(value, **dumps) -> Markup:
 
 def page(title, tag, student, decimals, scheme, sections, **parts) -> str:
     """The page around its sections: header, instructions, figures, Check button, script."""
+    language = parts.pop("language", "en")
+    _ = words(language)
     defaults = {"network_words": "", "diagram": "", "diagram_caption": "", "given": [],
                 "figures": [], "proofs": [], "lead": "", "header": None,
                 # what the button beside a wrong answer shows: a sheet's line with the numbers
                 # put in (a lesson's row without working says "Show the answer")
-                "reveal": ("Show the working", "Hide the working")}
-    instructions = parts.pop("instructions", INSTRUCTIONS).format(d=decimals)
-    return _environment().get_template("practice.html.j2").render(
-        title=title, tag=tag, student=student, sections=sections,
-        instructions=instructions, css=_asset("practice.css"),
+                "reveal": (_("Show the working"), _("Hide the working"))}
+    said = parts.pop("instructions", None) or instructions(_)
+    spoken = (page_words(_) or {}) | ({"terms": terms} if (terms := parts.pop("terms", {}))
+                                      else {})
+    return _environment(language).get_template("practice.html.j2").render(
+        title=title, tag=tag, student=student, sections=sections, language=language,
+        instructions=said.format(d=decimals), css=_asset("practice.css"),
         script=_asset("practice.js"),
         scheme_json=script_json(scheme, separators=(",", ":")),  # inert in its <script>
+        words_json=script_json(spoken) if spoken else "",
         **(defaults | parts))
 
 
@@ -172,7 +229,11 @@ def diagram(ws, standalone: bool = False) -> str:
     file that carries its own style."""
     style = f"<style>{STANDALONE_STYLE}</style>" if standalone else ""
     view = layout.layout(ws)
-    label = SvgText(ws.notation, ws.layers)
+    _ = words(ws.language)
+    label = SvgText(ws.notation, ws.layers, _.decimal)
+    # outside the f-string: pybabel reads no call inside one
+    named = html_escape(_("Diagram of the {sizes} network").format(
+        sizes="-".join(map(str, ws.layers))))
     nodes = {n["id"]: n for n in view["nodes"]}
     radius = 0.45 * CM
     xs = [n["x"] for n in view["nodes"]] + [a["x"] for a in view["notes"]]
@@ -180,7 +241,7 @@ def diagram(ws, standalone: bool = False) -> str:
     left, top = (min(xs) - 1.6) * CM, -(max(ys) + 1.0) * CM
     width, height = (max(xs) - min(xs) + 3.2) * CM, (max(ys) - min(ys) + 2.0) * CM
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" '
-             f'aria-label="Diagram of the {"-".join(map(str, ws.layers))} network" '
+             f'aria-label="{named}" '
              f'viewBox="{left:.0f} {top:.0f} {width:.0f} {height:.0f}" width="{width:.0f}" '
              f'height="{height:.0f}">',
              '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '

@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from ..sheets.forms import Equation, Number
 from ..sheets.lessons import lesson_subtitle
-from . import tex
+from . import lesson_tex
 from .html import page
 from .mathml import MathML, element, math_element
 from .plaintext import PlainText
@@ -58,7 +58,7 @@ def _row(row, sheet, m: MathML) -> dict:
     text = Markup(m.prose(row.text, full=True))
     if row.answer is None:
         return {"math": text, "label": None, "first": False}
-    shown = tex.lesson_number(sheet, row.answer)
+    shown = lesson_tex.lesson_number(sheet, row.answer)
     value = Number(float(shown), _decimals(shown))
     working = sheet.workings.get(row.answer.label)  # the numbers put in, as the key has them
     return {"math": text, "label": row.answer.label, "name": row.answer.name, "first": True,

@@ -23,6 +23,7 @@ import sympy as sp
 from sympy.printing.mathml import MathMLPresentationPrinter
 
 from ..definitions.canonical import at_example
+from ..definitions.language import N_, Words, words
 from ..sheets import forms
 from ..sheets.notation import symbol_of
 
@@ -57,8 +58,10 @@ def token(text: str) -> str:
 class MathML:
     """Prints forms as MathML for one sheet (its notation and layer sizes)."""
 
-    def __init__(self, notation: str = "matrix", layers: tuple[int, ...] | None = None):
-        self.notation, self.layers = notation, layers
+    def __init__(self, notation: str = "matrix", layers: tuple[int, ...] | None = None,
+                 decimal: str = "."):
+        self.notation, self.layers, self.decimal = notation, layers, decimal
+        self.comma = ";" if decimal == "," else ","  # max(0; 0,25) with a decimal comma
 
     def math(self, form: forms.Form, display: bool = False, full: bool = False) -> str:
         """A <math> element; `full`: its fractions at full size, as a line of working on its
@@ -93,7 +96,7 @@ class MathML:
                          None if f.sup is None else self._script(f.sup))
 
     def _Number(self, f: forms.Number) -> str:
-        shown = f.shown()
+        shown = f.shown().replace(".", self.decimal)
         if shown.startswith("-"):
             return element("mrow", element("mo", "−"), element("mn", shown[1:]))
         return element("mn", shown)
@@ -125,7 +128,7 @@ class MathML:
                            self.inner(f.arguments[0]))
         args = []
         for i, a in enumerate(f.arguments):
-            args += ([element("mo", ",")] if i else []) + [self.inner(a)]
+            args += ([element("mo", self.comma)] if i else []) + [self.inner(a)]
         return element("mrow", name, apply, _parens(row(*args)))
 
     def _Ops(self, f: forms.Ops, first_in_parentheses: bool = False) -> str:
@@ -167,6 +170,7 @@ class MathML:
 
 
 NAMESPACE = "http://www.w3.org/1998/Math/MathML"
+CASES = (N_("for"), N_("otherwise"))  # a case's words, as SymPy's LaTeX printer writes them
 
 
 def _negative(form) -> bool:
@@ -216,17 +220,20 @@ def _parens(inner: str, pair: str = "()", sized: bool = False) -> str:
 
 
 def expression(expr: sp.Expr, notation: str = "matrix", layers: tuple | None = None,
-               example: int | None = None, order: str | None = None) -> str:
-    """A SymPy expression as MathML (a rule's form, a proof's step)."""
+               example: int | None = None, order: str | None = None,
+               language: str = "en") -> str:
+    """A SymPy expression as MathML (a rule's form, a proof's step); a case's words
+    (0 for x ≤ 0) in the sheet's language."""
     if isinstance(expr, sp.MatrixBase):  # a proof's matrix: kept, as every key, hashable
         expr = sp.ImmutableMatrix(expr)
-    return _expression(expr, notation, layers, example, order)
+    return _expression(expr, notation, layers, example, order, language)
 
 
 @lru_cache(maxsize=4096)
-def _expression(expr, notation, layers, example, order) -> str:
+def _expression(expr, notation, layers, example, order, language) -> str:
     """The same forms recur in every version of a set: each is printed once."""
-    printer = _SympyMathML(MathML(notation, layers), example, order)
+    printer = _SympyMathML(MathML(notation, layers, words(language).decimal), example, order,
+                           words(language))
     text = printer.doprint(expr)
     # a minus sign, not a hyphen; parentheses that do not stretch around one line
     for plain, shown in (("<mo>-</mo>", "<mo>−</mo>"), ("<mi>&ExponentialE;</mi>", "<mi>e</mi>"),
@@ -245,17 +252,118 @@ def _character(m: re.Match) -> str:
     return html.entities.html5.get(m.group(1) + ";", m.group(0))
 
 
+_FUNCTIONS = {"sigma": "σ", "relu": "ReLU", "step": "H", "ReLUPrime": "ReLU′", "log": "ln",
+              "exp": "exp", "tanh": "tanh", "maximum": "max"}
+
+
+def _sign(term) -> tuple[bool, sp.Expr]:
+    """A term's leading minus and what it negates: −2x is (True, 2x), −(a + b) (True, a + b)."""
+    if term.is_Number and term < 0:
+        return True, -term
+    if term.is_Mul and term.args and term.args[0].is_Number and term.args[0] < 0:
+        first, *rest = term.args
+        if first != -1:
+            rest = [-first, *rest]
+        return True, rest[0] if len(rest) == 1 else sp.Mul(*rest, evaluate=False)
+    return False, term
+
+
 class _SympyMathML(MathMLPresentationPrinter):
     """SymPy's presentation printer, writing this sheet's symbols as the sheet names them,
     products with a dot, ln for the natural log, primes as primes, d and ∂ as letters."""
 
-    def __init__(self, sheet: MathML, example: int | None, order: str | None):
+    def __init__(self, sheet: MathML, example: int | None, order: str | None, said: Words):
         settings = {"mul_symbol": "dot", "ln_notation": True}
         if order:
             settings["order"] = order
         super().__init__(settings)
-        self.sheet, self.example = sheet, example
+        self.sheet, self.example, self.said = sheet, example, said
         self.injected: list[str] = []
+
+    # Sums, products and powers as they stand, each operand in parentheses where its sign or
+    # its sum would otherwise be read into the operator next to it: SymPy's own printer drops
+    # them in an unevaluated step, −(t/y + ...) printed as −t/y + ... (a proof's step wrong).
+
+    def _m(self, e) -> str:
+        return self._print(e).toxml()
+
+    def _print_Add(self, e, order=None):
+        parts = []
+        for i, term in enumerate(self._as_ordered_terms(e, order=order)):
+            negative, rest = _sign(term)
+            shown = _parens(self._m(rest)) if isinstance(rest, sp.Add) else self._m(rest)
+            if i == 0:
+                parts += ([element("mo", "−")] if negative else []) + [shown]
+            else:
+                parts += [element("mo", "−" if negative else "+"), shown]
+        return self._inject(row(*parts))
+
+    def _print_Mul(self, e):
+        negative, rest = _sign(e)
+        if not negative:
+            return self._inject(self._fraction(e))
+        body = self._fraction(rest) if rest.is_Mul else self._m(rest)
+        if isinstance(rest, sp.Add) or (rest.is_Number and rest < 0):
+            body = _parens(body)
+        return self._inject(row(element("mo", "−"), body))
+
+    def _fraction(self, e: sp.Mul) -> str:
+        """A product, its factors with a negative power under a fraction bar."""
+        factors = list(e.args) if self._settings["order"] in ("old", "none") else \
+            e.as_ordered_factors()
+        top, under = [], []
+        for a in factors:
+            if a.is_Pow and a.exp.is_Rational and a.exp.is_negative:
+                under.append(a.base if a.exp == -1 else sp.Pow(a.base, -a.exp, evaluate=False))
+            else:
+                top.append(a)
+        if not under:
+            return self._product(top, alone=False)
+        return element("mfrac", self._product(top, alone=True),
+                       self._product(under, alone=True))
+
+    def _product(self, factors, alone: bool) -> str:
+        if not factors:
+            return element("mn", "1")
+        if len(factors) == 1 and alone:  # a sum alone over or under a bar: no parentheses
+            return self._m(factors[0])
+        shown = []
+        for f in factors:
+            text = self._m(f)
+            if isinstance(f, sp.Add) or (f.is_Number and f < 0) or (f.is_Mul and _sign(f)[0]):
+                text = _parens(text)
+            shown += ([element("mo", "·")] if shown else []) + [text]
+        return row(*shown)
+
+    def _print_Pow(self, e):
+        base, power = e.base, e.exp
+        if power.is_Rational and power.is_negative:
+            under = base if power == -1 else sp.Pow(base, -power, evaluate=False)
+            return self._inject(element("mfrac", element("mn", "1"), self._m(under)))
+        if power == sp.Rational(1, 2):
+            return self._inject(element("msqrt", self._m(base)))
+        if isinstance(base, sp.Function) and not isinstance(base, sp.exp) and \
+                power.is_Integer and power > 0:  # tanh²(x), as a textbook writes it
+            name = _FUNCTIONS.get(type(base).__name__, type(base).__name__)
+            args = [self._m(a) for a in base.args]
+            return self._inject(row(element("msup", element("mi", name), self._m(power)),
+                                    element("mo", "&#x2061;"), _parens(row(*args))))
+        shown = self._m(base)
+        if isinstance(base, (sp.Add, sp.Mul, sp.Pow)) or (base.is_Number and (
+                base < 0 or not base.is_Integer)) or shown.startswith(("<msup", "<msubsup")):
+            shown = _parens(shown)  # (out⁽¹⁾₁)², never out⁽¹⁾₁² nor −1²
+        return self._inject(element("msup", shown, self._m(power)))
+
+    def _print_Piecewise(self, e):
+        """Cases: 0 for x ≤ 0, x otherwise, the words in the sheet's language."""
+        rows = []
+        for value, condition in e.args:
+            when = element("mtext", self.said("otherwise")) if condition == sp.true else \
+                row(element("mtext", self.said("for") + "\u00a0"), self._m(condition))
+            rows.append(element("mtr", *(element("mtd", cell, columnalign="left",
+                                                 style="text-align: left")
+                                         for cell in (self._m(value), when))))
+        return self._inject(row(element("mo", "{"), element("mtable", *rows)))
 
     def _inject(self, text: str):
         """Our own MathML in SymPy's tree: a placeholder element, replaced once printed (SymPy's
@@ -285,24 +393,11 @@ class _SympyMathML(MathMLPresentationPrinter):
 
     def _print_Function(self, e):
         """f(x), with the function application between, as a reader hears it; ln, σ, ReLU′."""
-        names = {"sigma": "σ", "relu": "ReLU", "step": "H", "ReLUPrime": "ReLU′", "log": "ln",
-                 "exp": "exp", "tanh": "tanh", "maximum": "max"}
-        name = names.get(type(e).__name__, type(e).__name__)
+        name = _FUNCTIONS.get(type(e).__name__, type(e).__name__)
         args = [self._print(a).toxml() for a in e.args]
-        listed = [part for a in args for part in (element("mo", ","), a)][1:]
+        listed = [part for a in args for part in (element("mo", self.sheet.comma), a)][1:]
         return self._inject(element("mrow", element("mi", name), element("mo", "&#x2061;"),
                                     _parens(row(*listed))))
-
-    def _print_Piecewise(self, e):
-        """Cases as a lecturer writes them: a brace, each value beside its condition."""
-        rows = []
-        for value, condition in e.args:
-            said = element("mtext", "otherwise") if condition == sp.true else row(
-                element("mtext", "for "), self._print(condition).toxml())
-            rows.append(element("mtr", *(element("mtd", cell, columnalign="left",
-                                                 style="text-align: left")
-                                         for cell in (self._print(value).toxml(), said))))
-        return self._inject(element("mrow", element("mo", "{"), element("mtable", *rows)))
 
     def _print_Derivative(self, e):
         """d/dx f or ∂/∂x f, with f in parentheses when it is a sum."""

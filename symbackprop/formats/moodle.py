@@ -34,6 +34,7 @@ from xml.sax.saxutils import escape
 
 from markupsafe import Markup
 
+from ..definitions.language import ENGLISH, Words, words
 from ..sheets.forms import Prose
 from .html import _line, diagram_base64
 from .html import given_html as given_html_of
@@ -47,6 +48,7 @@ from .moodle_answers import (  # noqa: F401 - the answers' parts, re-exported
     right_band,
     scheme_message,
 )
+from .tex import labelled
 
 DIAGRAM = "diagram.svg"
 # a number without units, as Moodle's own export writes such a numerical question
@@ -95,15 +97,26 @@ def protected(html: str) -> str:
     return _MATH.sub(lambda m: nolink(m.group(0)), html)
 
 
-def separator_note(decimal: str = ".") -> str:
+def separator_note(decimal: str = ".", _: Words = ENGLISH) -> str:
     """What a question says about the decimal separator: the sheet's, and what the site's
     language does with the other."""
     if decimal == ",":
-        return ("Type each answer with a decimal comma (0,25) where this site's language writes "
-                "one; a decimal point (0.25) is read right in every language.")
-    return ("Type each answer with a decimal point (0.25): every Moodle site reads it so, while "
-            "a comma is read as a thousands separator where the site's language writes a point "
-            "(0,25 would be 25).")
+        return _("Type each answer with a decimal comma (0,25) where this site's language "
+                 "writes one; a decimal point (0.25) is read right in every language.")
+    return _("Type each answer with a decimal point (0.25): every Moodle site reads it so, "
+             "while a comma is read as a thousands separator where the site's language writes "
+             "a point (0,25 would be 25).")
+
+
+def notation_of(sheet) -> tuple[str, tuple[int, ...] | None]:
+    """How the sheet writes a name: its notation and its layers (a term of a net, named by a
+    sign slip's feedback, is written so)."""
+    return getattr(sheet, "notation", "matrix"), getattr(sheet, "layers", None)
+
+
+def words_of(sheet) -> Words:
+    """The language a sheet is printed in (a lesson's: English)."""
+    return words(getattr(sheet, "language", "en"))
 
 
 def cloze_escape(text: str) -> str:
@@ -111,11 +124,12 @@ def cloze_escape(text: str) -> str:
     return text.replace("}", "\\}").replace("#", "\\#").replace("~", "≈")
 
 
-def subquestion(blank: dict, values: dict[str, float], points: int = 1, decimals: int = 4
+def subquestion(blank: dict, values: dict[str, float], points: int = 1, decimals: int = 4,
+                messages: dict | None = None, _: Words = ENGLISH, notation=("matrix", None)
                 ) -> tuple[str, list[str], int]:
     """`{1:NUMERICAL:=v:tol#feedback~%0%m:tol#mistake~...}`, what was left out, and why, and
     how many mistakes were kept."""
-    answers, dropped, kept = alternatives(blank, values, decimals)
+    answers, dropped, kept = alternatives(blank, values, decimals, messages, _, notation)
     parts = [("=" if fraction == 100 else f"%{fraction}%") + f"{number(v)}:{number(tol)}#"
              + nolink(cloze_escape(feedback)) for fraction, v, tol, feedback in answers]
     return "{" + f"{points}:NUMERICAL:" + "~".join(parts) + "}", dropped, kept
@@ -147,7 +161,9 @@ def numerical_questions(v, left: Left) -> list[str]:
     asked = prompts(v.sheet, sch)
     givens, image = given_html(v.sheet), diagram_file(v.sheet)  # the same for every blank
     for blank in sch["blanks"]:
-        answers, dropped, kept = alternatives(blank, sch["values"], sch["decimals"])
+        answers, dropped, kept = alternatives(blank, sch["values"], sch["decimals"],
+                                              sch.get("messages"), words_of(v.sheet),
+                                              notation_of(v.sheet))
         left.add(v.stem, dropped, kept)
         xml_answers = "".join(
             f'    <answer fraction="{fraction}"><text>{number(value)}</text>'
@@ -171,7 +187,8 @@ def question_html(sheet, sch: dict, left: Left, stem: str = "") -> str:
     if type(sheet).__name__ == "LessonSheet":
         return _lesson_html(sheet, sch, left, stem)
     ws = sheet
-    m = MathML(ws.notation, ws.layers)
+    _ = words_of(ws)
+    m = MathML(ws.notation, ws.layers, _.decimal)
     blanks = {b["label"]: b for b in sch["blanks"]}
     out = [given_html(ws)]
     for s in ws.sections:
@@ -183,11 +200,13 @@ def question_html(sheet, sch: dict, left: Left, stem: str = "") -> str:
             elif line.first:
                 blank = blanks[line.answer.label]
                 cloze, dropped, kept = subquestion(blank, sch["values"], blank.get("points", 1),
-                                                   sch["decimals"])
+                                                   sch["decimals"], sch.get("messages"), _,
+                                                   notation_of(ws))
                 left.add(stem, dropped, kept)
                 out.append(f"<p>{label(line.answer.label)} {view['math']} = {cloze}</p>")
             else:
-                out.append(f"<p>{view['math']} = the value of {label(line.answer.label)}</p>")
+                out.append(f"<p>{view['math']} = {escape(_('the value of'))} "
+                           f"{label(line.answer.label)}</p>")
     return "".join(out)
 
 
@@ -201,15 +220,17 @@ def given_html(sheet) -> str:
 
         return moodle_given(sheet, inert, separator_note())
     ws = sheet
-    m = MathML(ws.notation, ws.layers)
+    _ = words_of(ws)
+    m = MathML(ws.notation, ws.layers, _.decimal)
     # an image file, not inline SVG: Moodle's HTML cleaning (forceclean) strips <svg>, not <img>
     said = ws.printing.header.instructions
     return "".join([f"<p>{inert(ws.title)}</p>", f"<p>{inert(said)}</p>" if said else "",
                     f"<p>{inert(ws.network_words)}</p>",
-                    f"<p>{separator_note()}</p>",
-                    f'<p><img src="@@PLUGINFILE@@/{DIAGRAM}" alt="{_diagram_words(ws)}" '
+                    f"<p>{escape(separator_note(_.decimal, _))}</p>",
+                    f'<p><img src="@@PLUGINFILE@@/{DIAGRAM}" alt="{_diagram_words(ws, _)}" '
                     'style="max-width:100%;height:auto"></p>',
-                    *(f"<p>{inert(g.caption)}: {given_html_of(g, m)}</p>" for g in ws.givens)])
+                    *(f"<p>{inert(labelled(g.caption, _))} {given_html_of(g, m, _)}</p>"
+                      for g in ws.givens)])
 
 
 def prompts(sheet, sch: dict) -> dict[str, str]:
@@ -218,7 +239,7 @@ def prompts(sheet, sch: dict) -> dict[str, str]:
         m = MathML()
         return {row.answer.label: m.prose(_asked(row.text), inert)
                 for _, rows in sheet.sections for row in rows if row.answer is not None}
-    m = MathML(sheet.notation, sheet.layers)
+    m = MathML(sheet.notation, sheet.layers, words_of(sheet).decimal)
     blanks = {b["label"]: b for b in sch["blanks"]}
     return {line.answer.label: _line(line, sheet.decimals, blanks, m)["math"]
             for s in sheet.sections for line in s.lines if line.first}
@@ -232,9 +253,10 @@ def _asked(text: Prose) -> Prose:
     return Prose((*rest, last))
 
 
-def _diagram_words(ws) -> str:
-    return escape(f"Diagram of the {'-'.join(map(str, ws.layers))} network; its weights, inputs "
-                  "and targets are listed below it", {'"': "&quot;"})
+def _diagram_words(ws, _: Words = ENGLISH) -> str:
+    return escape(_("Diagram of the {sizes} network; its weights, inputs and targets are "
+                    "listed below it").format(sizes="-".join(map(str, ws.layers))),
+                  {'"': "&quot;"})
 
 
 def diagram_file(sheet) -> str:
@@ -268,7 +290,7 @@ def key_html(sheet) -> str:
         return "".join(f"<p>{label(a.label)} {inert(a.name)} = "
                        f"{a.value:.{sheet.decimals}f}</p>" for a in sheet.answers)
     ws = sheet
-    m = MathML(ws.notation, ws.layers)
+    m = MathML(ws.notation, ws.layers, words_of(ws).decimal)
     blanks: dict = {}
     rows = []
     for s in ws.sections:

@@ -8,7 +8,9 @@ from __future__ import annotations
 from decimal import Decimal
 from math import ceil, copysign, floor, isfinite, trunc
 
+from ..definitions.language import ENGLISH, Words
 from ..marking import scheme
+from .plaintext import term_words
 
 
 def scheme_message(diagnosis: str) -> str:
@@ -97,19 +99,23 @@ def cut_off(blank: dict, decimals: int, taken: list[float]) -> list[float]:
     return out
 
 
-def alternatives(blank: dict, values: dict[str, float], decimals: int = 4
+def alternatives(blank: dict, values: dict[str, float], decimals: int = 4,
+                 messages: dict | None = None, _: Words = ENGLISH, notation=("matrix", None)
                  ) -> tuple[list[tuple], list[str], int]:
     """The blank's answers for Moodle, (fraction %, value, absolute tolerance, feedback), in
     `check`'s order: the right one, the right one with too few decimals, the right one cut off,
     then each mistake's value worked from the key's own numbers; what was left out, and why;
     and how many mistakes were kept. Moodle reads a number, not how it was written: 1.106 and
-    1.1060 are one answer to it, where `check` reads four decimals in the second."""
+    1.1060 are one answer to it, where `check` reads four decimals in the second. The
+    feedback is in the sheet's words (its scheme's `messages`, in its language; a term of a net
+    in its notation)."""
+    said = Said(messages, _, notation)
     middle, tolerance = right_band(blank)
-    answers = [(100, middle, tolerance, "Correct")]
+    answers = [(100, middle, tolerance, _("Correct"))]
     fewer = fewer_decimals(blank, decimals)
-    answers += [(ROUNDED_FRACTION, v, 0.0, scheme_message("too_few_decimals")
-                 + _also_at(blank, values, v, "too_few_decimals")) for v in fewer]
-    answers += [(0, v, 0.0, scheme_message("cut_off") + _also_at(blank, values, v, "cut_off"))
+    answers += [(ROUNDED_FRACTION, v, 0.0, said("too_few_decimals")
+                 + _also_at(blank, values, v, "too_few_decimals", said)) for v in fewer]
+    answers += [(0, v, 0.0, said("cut_off") + _also_at(blank, values, v, "cut_off", said))
                 for v in cut_off(blank, decimals, fewer)]
     near = blank["tolerance"]["near"]
     # every mistake's value in check's order, so that Moodle's first match is check's first
@@ -118,8 +124,7 @@ def alternatives(blank: dict, values: dict[str, float], decimals: int = 4
     # within `near` of it is still that mistake
     dropped, listed, every = [], [], []
     for rule in blank["mistakes"]:
-        feedback = scheme_message(rule["diagnosis"]) + (
-            f": {rule['term']}" if rule.get("term") else "")
+        feedback = said(rule["diagnosis"], rule.get("term"))
         slack = scheme.evaluate(rule["slack"], values.get) if "slack" in rule else None
         for tree in rule["candidates"]:
             v = scheme.evaluate(tree, values.get)
@@ -134,26 +139,44 @@ def alternatives(blank: dict, values: dict[str, float], decimals: int = 4
                 dropped.append(f"({blank['label']}) {blank['name']}: {rule['diagnosis']} gives "
                                f"{v:.10g}, inside the right answer's band")
     for v, feedback, reach, at in listed:
-        answers += _overlaps(every, at) + [(0, v, reach, feedback)]
+        answers += _overlaps(every, at, said) + [(0, v, reach, feedback)]
     return answers, dropped, len(listed) - len(dropped)
 
 
-def _also_at(blank: dict, values: dict[str, float], v: float, named: str) -> str:
+class Said:
+    """A diagnosis's words in the sheet's language (the scheme's messages; English without
+    them), a sign slip's term in the sheet's notation."""
+
+    def __init__(self, messages: dict | None, _: Words, notation):
+        self.messages, self._, self.notation = messages or {}, _, notation
+
+    def __call__(self, diagnosis: str, term: str | None = None) -> str:
+        text = self.messages.get(diagnosis) or scheme_message(diagnosis)
+        if not term:
+            return text
+        return self._("{verdict}: {reason}").format(verdict=text,
+                                                    reason=term_words(term, *self.notation))
+
+    def also(self, text: str) -> str:
+        """A second mistake's words after the first's."""
+        return self._(scheme.ALSO) + text
+
+
+def _also_at(blank: dict, values: dict[str, float], v: float, named: str, said: Said) -> str:
     """What check adds to its message for the answer v where another mistake gives it too."""
     other = next((f for f in scheme.explanations(blank, v, values.get, blank["tolerance"])
                   if f[0] != named), None)
-    return "" if other is None else scheme.ALSO + scheme_message(other[0]) + (
-        f": {other[1]}" if other[1] else "")
+    return "" if other is None else said.also(said(other[0], other[1]))
 
 
-def _overlaps(every: list[tuple], at: int) -> list[tuple]:
+def _overlaps(every: list[tuple], at: int, said: Said) -> list[tuple]:
     """The answers, before the mistake every[at]'s own, where a later mistake of another
     diagnosis reaches the same numbers: there check names both (scheme._also), so Moodle's
     feedback does, on the overlap of the two reaches (a band of its own, matched first)."""
     v, reach, named, feedback = every[at]
     out, lo, hi = [], v - reach, v + reach
-    for w, r, diagnosis, said in every[at + 1:]:
+    for w, r, diagnosis, words in every[at + 1:]:
         a, b = max(lo, w - r), min(hi, w + r)
         if diagnosis != named and a <= b:
-            out.append((0, (a + b) / 2, (b - a) / 2, feedback + scheme.ALSO + said))
+            out.append((0, (a + b) / 2, (b - a) / 2, feedback + said.also(words)))
     return out

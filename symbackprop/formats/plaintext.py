@@ -27,6 +27,24 @@ _SUBSCRIPTS = str.maketrans("0123456789-()aehijklmnoprstuvx",
                             "₀₁₂₃₄₅₆₇₈₉₋₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
 
 
+def term_words(term: str, notation: str = "matrix", layers: tuple[int, ...] | None = None
+               ) -> str:
+    """A term of a net, which a sign slip names (W[1][1][1]·x[1], b[1]), as the sheet writes
+    it: w⁽¹⁾₁₁·x₁, b⁽¹⁾ (w₁·i₁ in seed 003's names).
+
+    >>> term_words("W[1][1][2]·x[2]"), term_words("b[1]", "numbered", (2, 2, 2))
+    ('w⁽¹⁾₁₂·x₂', 'b₁')
+    """
+    text = PlainText(notation, layers, scripts=True)
+    parts = []
+    for name in term.split("·"):
+        try:
+            parts.append(text(forms.Name(name)))
+        except (ValueError, KeyError, IndexError):  # not a name of the sheet: as it is
+            parts.append(name)
+    return "·".join(parts)
+
+
 def _lifted(index: str, table: dict, mark: str) -> str:
     """An index in Unicode's small letters if it has all of them, else after _ or ^."""
     small = index.translate(table)
@@ -40,8 +58,9 @@ class PlainText:
     (netₕ₁, w⁽¹⁾₁₂), else after _ and ^ (out_o1): for a terminal, which has no layout."""
 
     def __init__(self, notation: str = "matrix", layers: tuple[int, ...] | None = None,
-                 scripts: bool = False):
+                 scripts: bool = False, decimal: str = "."):
         self.notation, self.layers, self.scripts = notation, layers, scripts
+        self.decimal, self.comma = decimal, "; " if decimal == "," else ", "
 
     def __call__(self, form: forms.Form) -> str:
         return getattr(self, f"_{type(form).__name__}")(form)
@@ -67,7 +86,7 @@ class PlainText:
             "" if f.sub is None else self._script(f.sub))
 
     def _Number(self, f):
-        shown = f.shown()
+        shown = f.shown().replace(".", self.decimal)
         return shown.replace("-", "−")
 
     def _Text(self, f):
@@ -83,7 +102,7 @@ class PlainText:
         return f"{part(f.numerator)}/{part(f.denominator)}"
 
     def _Apply(self, f):
-        args = ", ".join(self(a) for a in f.arguments)
+        args = self.comma.join(self(a) for a in f.arguments)
         return f"{f.function}{'′' if f.prime else ''}({args})"
 
     def _Ops(self, f, first_in_parentheses: bool = False):

@@ -74,14 +74,16 @@ def href(name: str) -> str:
     return quote(name, safe="")
 
 
-def launch_page(title: str, versions: list[dict], standard: str, pass_mark: float) -> str:
-    """index.html: `versions` are {stem, id (the scheme's), title} in the set's order."""
+def launch_page(title: str, versions: list[dict], standard: str, pass_mark: float,
+                language: str = "en") -> str:
+    """index.html: `versions` are {stem, id (the scheme's), title} in the set's order; its
+    words in the sheets' language."""
     listed = [{"stem": v["stem"], "id": v["id"], "title": v["title"],
                "file": href(page_name(v["stem"]))} for v in versions]
     data = script_json({"standard": standard, "passMark": pass_mark, "versions": listed},
                        ensure_ascii=False, separators=(",", ":"))
-    return _environment().get_template("scorm-launch.html.j2").render(
-        title=title, versions=listed, package_json=data,
+    return _environment(language).get_template("scorm-launch.html.j2").render(
+        title=title, versions=listed, package_json=data, language=language,
         script=Markup(_script("scorm-launch.js")))
 
 

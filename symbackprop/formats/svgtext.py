@@ -23,8 +23,9 @@ SCRIPT = 0.45  # em a character of a sub- or superscript (at 70 %) takes, about
 class SvgText:
     """Prints a label (a symbol, a number, `name = value`) as the content of an SVG <text>."""
 
-    def __init__(self, notation: str, layers: tuple[int, ...] | None = None):
-        self.notation, self.layers = notation, layers
+    def __init__(self, notation: str, layers: tuple[int, ...] | None = None,
+                 decimal: str = "."):
+        self.notation, self.layers, self.decimal = notation, layers, decimal
 
     def __call__(self, form: forms.Form) -> str:
         # a subscript under a superscript is moved back under it (dx), and what follows is
@@ -62,7 +63,7 @@ class SvgText:
         return runs + ([("sub", str(f.sub))] if f.sub is not None else [])
 
     def _Number(self, f: forms.Number) -> list[tuple[str, str]]:
-        shown = f.shown()
+        shown = f.shown().replace(".", self.decimal)
         return [("text", shown.replace("-", "\u2212"))]
 
     def _Equation(self, f: forms.Equation) -> list[tuple[str, str]]:

@@ -10,8 +10,6 @@ escapes every printed value unless it is PyLaTeX's NoEscape (LaTeX we built ours
 
 from __future__ import annotations
 
-import math
-import re
 from functools import cache
 from importlib import util
 from pathlib import Path
@@ -20,6 +18,7 @@ import jinja2
 import sympy as sp
 from pylatex.utils import NoEscape
 
+from ..definitions.language import ENGLISH, Words, words
 from ..engine import proofs
 from ..sheets.notation import answer_decimals
 from . import diagram, latex
@@ -47,10 +46,34 @@ def template_dir() -> Path:
     return Path(list(spec.submodule_search_locations)[0])
 
 
+def babel_name(code: str) -> str | None:
+    """The language's name for LaTeX's babel package, from CLDR's English name (German's new
+    spelling is ngerman); none for English, whose sheets load no babel."""
+    if code == "en":
+        return None
+    from babel import Locale
+
+    return {"de": "ngerman"}.get(code) or Locale.parse(code).english_name.lower()
+
+
+# what a language's babel would change beyond its words and hyphenation: Spanish's accented
+# operators (máx, sen) and its decimal point in mathematics; the sheets write max as the
+# practice page and Moodle do, and their decimal comma themselves
+BABEL_OPTIONS = {"spanish": ["es-minimal"]}
+
+
+def babel_view(code: str) -> dict | None:
+    name = babel_name(code)
+    return None if name is None else {
+        "name": name, "options": NoEscape(",".join([name, *BABEL_OPTIONS.get(name, [])]))}
+
+
 @cache
-def environment() -> jinja2.Environment:
-    return jinja2.Environment(
+def environment(language: str = "en") -> jinja2.Environment:
+    """The templates in one language: _() and ngettext() in them say the catalog's words."""
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(template_dir())),
+        extensions=["jinja2.ext.i18n"],
         block_start_string=r"\BLOCK{", block_end_string="}",
         variable_start_string=r"\VAR{", variable_end_string="}",
         comment_start_string=r"\#{", comment_end_string="}",
@@ -58,17 +81,29 @@ def environment() -> jinja2.Environment:
         trim_blocks=True, lstrip_blocks=True, autoescape=False,
         undefined=jinja2.StrictUndefined, finalize=_finalize, keep_trailing_newline=True,
     )
+    env.install_gettext_translations(words(language).catalog, newstyle=True)
+    return env
 
 
-def proof_view(proof: proofs.Proof) -> dict:
-    """What a template needs of a proof: LaTeX marked as trusted, words left to be escaped."""
+def proof_view(proof: proofs.Proof, _: Words = ENGLISH) -> dict:
+    """What a template needs of a proof: LaTeX marked as trusted, words (in the sheet's
+    language) left to be escaped."""
     return {
-        "title": proof.title,
-        "lhs": latex.NoEscape(sp.latex(proof.lhs, order="none")),
-        "steps": [{"latex": latex.NoEscape(sp.latex(s.expr, order="none")), "reason": s.reason}
+        "title": _(proof.title),
+        "lhs": latex.NoEscape(proof_latex(proof.lhs, _)),
+        "steps": [{"latex": latex.NoEscape(proof_latex(s.expr, _)), "reason": _(s.reason)}
                   for s in proof.steps],
-        "given": proof.given,
+        "given": _(proof.given) if proof.given else proof.given,
     }
+
+
+def proof_latex(expr, _: Words = ENGLISH) -> str:
+    """A proof's step as LaTeX: ln for the natural log, as the sheets write it, and a case's
+    words (0 for x ≤ 0, x otherwise) in the sheet's language."""
+    text = sp.latex(expr, order="none", ln_notation=True)
+    for word in ("for", "otherwise"):
+        text = text.replace(rf"\text{{{word}}}", rf"\text{{{latex.text(_(word))}}}")
+    return text
 
 
 def proofs_document(selected: list[proofs.Proof], title: str = "Proofs of the rules") -> str:
@@ -96,27 +131,37 @@ def shown(a, decimals: int) -> str:
 
 
 def worksheet_document(ws, key: bool, student: str | None = None) -> str:
-    template = environment().get_template("worksheet.tex.j2")
-    tex = TexMath(ws.notation, ws.layers)
-    tag = _tag(ws)
+    template = environment(ws.language).get_template("worksheet.tex.j2")
+    _ = words(ws.language)
+    tex = TexMath(ws.notation, ws.layers, _.decimal)
+    tag = _tag(ws, _)
     setup = ws.printing
     class_set = ws.version is not None
     sections = [_section_view(s, ws.decimals, tex, ws) for s in ws.sections]
     return template.render(
-        title=ws.title, kind="Answer key" if key else "Worksheet", key=key, student=student,
-        tag=tag, decimals=ws.decimals, seed=ws.seed, version=ws.version,
+        title=ws.title, kind=_("Answer key") if key else _("Worksheet"), key=key,
+        student=student, tag=tag, decimals=ws.decimals, seed=ws.seed, version=ws.version,
         network_words=ws.network_words, diagram=diagram_view(ws, tex),
-        given=[{"caption": g.caption, "latex": given_tex(g, tex)} for g in ws.givens],
+        given=[{"caption": labelled(g.caption, _), "latex": given_tex(g, tex, _)}
+               for g in ws.givens],
         sections=sections, header=setup.header, space=working_space(setup.working_space),
-        points=setup.points, total=total_points(ws),
-        proofs=[proof_view(p) for p in ws.proofs] if setup.proofs_on(key, class_set) else [])
+        points=setup.points, total=total_points(ws), babel=babel_view(ws.language),
+        proofs=[proof_view(p, _) for p in ws.proofs] if setup.proofs_on(key, class_set)
+        else [])
 
 
-def given_tex(given, tex: TexMath) -> NoEscape:
+def labelled(label: str, _: Words = ENGLISH) -> str:
+    """A label before what it names, as the language writes it: "Inputs:", « Entrées : »."""
+    return _("{label}:").format(label=label)
+
+
+def given_tex(given, tex: TexMath, _: Words = ENGLISH) -> NoEscape:
     """A row of given numbers: `name = value, ...`, an example's targets after its inputs; a
-    line may break between two givens, never between a name and its value."""
-    groups = [", ".join(rf"\mbox{{${tex.print(g)}$}}" for g in group) for group in given.groups]
-    return NoEscape(r"; \quad ".join(groups))
+    line may break between two givens, never between a name and its value (with decimal
+    commas, the givens are apart by semicolons)."""
+    apart = ", " if _.decimal == "." else _("; ")  # the language's semicolon (« ; » in French)
+    groups = [apart.join(rf"\mbox{{${tex.print(g)}$}}" for g in group) for group in given.groups]
+    return NoEscape((r"; \quad " if _.decimal == "." else r" \qquad ").join(groups))
 
 
 def _section_view(s, decimals: int, tex: TexMath, ws=None) -> dict:
@@ -130,13 +175,19 @@ def _section_view(s, decimals: int, tex: TexMath, ws=None) -> dict:
                         "shape": latex.NoEscape(rf"{g.rows} \times {g.columns}"),
                         "shape_asked": g.shape_asked, "rows": rows,
                         "points": points_note(sum(e.get("worth", 0) for row in rows
-                                                  for e in row))}
+                                                  for e in row),
+                                              _words_of(ws))}
     return view
 
 
-def _tag(ws) -> str:
+def _words_of(ws) -> Words:
+    """The words of a sheet's language (a hand-worked sheet's marks, or none: English)."""
+    return words(getattr(ws, "language", "en")) if ws is not None else ENGLISH
+
+
+def _tag(ws, _: Words = ENGLISH) -> str:
     if ws.version is not None:
-        return f"Version {ws.version}"
+        return _("Version {n}").format(n=ws.version)
     return ""
 
 
@@ -149,11 +200,13 @@ def _line_view(line, decimals: int, tex: TexMath, ws=None) -> dict:
     return {"quantity": tex(line.quantity), "forms": [tex(f) for f in line.forms], "answer": a,
             "answer_first": line.first, "stated": None,
             "worth": ws.worth(a) if ws is not None and line.first else 0,
-            "points": points_note(ws.worth(a) if ws is not None else 1),
+            "points": points_note(ws.worth(a) if ws is not None else 1,
+                                  _words_of(ws)),
             "working": tex(line.working) if line.working is not None else None,
             # more decimals only where evaluate kept significant digits (an output a log needs)
-            "shown": latex.NoEscape(shown(a, decimals)),
-            "exact": latex.NoEscape(f"{a.exact:.10g}") if final and line.first else None}
+            "shown": latex.NoEscape(tex.number(shown(a, decimals))),
+            "exact": latex.NoEscape(tex.number(f"{a.exact:.10g}")) if final and line.first
+            else None}
 
 
 def diagram_view(ws, tex: TexMath) -> dict:
@@ -187,219 +240,6 @@ def working_space(space: tuple[str, float] | None) -> NoEscape | None:
                     + "\n")
 
 
-def points_note(n: int) -> NoEscape:
+def points_note(n: int, _: Words = ENGLISH) -> NoEscape:
     """A blank's points as the margin shows them: 1 pt, 2 pts."""
-    return NoEscape(f"{n}\\,pt" + ("s" if n != 1 else ""))
-
-
-# --- lessons (seed 000's pages) ------------------------------------------------------------
-
-_KEY_NOTE = "every number was computed symbolically and checked numerically."
-
-
-def shapes_document(title: str, network, equations) -> str:
-    """One page: a network's matrix equations, every matrix with its shape under it."""
-    template = environment().get_template("shapes.tex.j2")
-    sizes = "-".join(map(str, network.layers))
-    loss = {"half_sse": "half the sum of squared errors", "sse": "the sum of squared errors",
-            "mse": "the mean squared error", "cross_entropy": "cross-entropy",
-            "binary_cross_entropy": "binary cross-entropy"}[network.loss]
-    words = (f"A {sizes} network ({', '.join(dict.fromkeys(network.activations))}; loss: "
-             f"{loss}): each δ is a column of its layer's neurons, each weight gradient has the "
-             "shape of its weight matrix.")
-    captions = {"softmax_cross_entropy": "The output layer's error (softmax, cross-entropy)",
-                "delta_output": "The output layer's error",
-                "delta_hidden": "Layer {l}'s error, sent back through the weights",
-                "weight_gradient_matrix": "Layer {l}'s weight gradient",
-                "bias_gradient_vector": "Layer {l}'s bias gradient"}
-    return template.render(
-        title=title, words=words,
-        equations=[{"caption": captions[e.rule].format(l=e.lhs.rsplit("^", 1)[1]),
-                     "latex": latex.NoEscape(_equation_tex(e))} for e in equations])
-
-
-def _equation_tex(e) -> str:
-    """lhs = operands, each with its shape under it (\\underset)."""
-    def under(label: str, shape: tuple[int, int]) -> str:
-        return rf"\underset{{{shape[0]}\times {shape[1]}}}{{{_matrix_tex(label)}}}"
-
-    def shape(a) -> tuple[int, int]:
-        return (a.shape[0], 1) if a.ndim == 1 else a.shape
-
-    ops = {"⊙": r"\odot", "−": "-", "": r"\;"}
-    right = under(*next((n, shape(a)) for n, a in e.operands[:1]))
-    for op, (n, a) in zip(e.ops, e.operands[1:]):
-        right += f" {ops[op]} {under(n, shape(a))}"
-    if e.scale != 1.0:
-        right = rf"\tfrac{{1}}{{{round(1 / e.scale)}}}\, {right}"
-    return f"{under(e.lhs, shape(e.value))} = {right}"
-
-
-def _matrix_tex(label: str) -> str:
-    """The matrix form's names as LaTeX: δ^2 → \\delta^{(2)}, (W^2)ᵀ, ∂J/∂W^1, f′(net^1), ..."""
-    if label.startswith("∂J/∂"):
-        return rf"\frac{{\partial J}}{{\partial {_matrix_tex(label[4:])}}}"
-    text = label.replace("(", r"\left(").replace(")", r"\right)")
-    text = re.sub(r"\^(\d+)", r"^{(\1)}", text)
-    for plain, tex_ in (("∇_out", r"\nabla_{\mathrm{out}}"), ("δ", r"\delta"), ("f′", "f'"),
-                        ("net", r"\mathrm{net}"), ("out^", r"\mathrm{out}^"), ("ᵀ", "^{T}")):
-        text = text.replace(plain, tex_)
-    return r"\mathbf{1}" + text[1:] if text.startswith("1") else text
-
-
-def lesson_document(sheet, key: bool) -> str:
-    from ..sheets.lessons import lesson_subtitle  # here: `check` imports this module, fast
-
-    template = environment().get_template("lesson.tex.j2")
-    tex = TexMath("matrix")
-    sections = [{"title": tex.prose(title),
-                 "rows": [{"text": tex.prose(row.text), "answer": row.answer,
-                           "shown": _lesson_shown(sheet, row.answer, tex)
-                           if row.answer else None}
-                          for row in rows]}
-                for title, rows in sheet.sections]
-    return template.render(title=sheet.title, kind=sheet.kind, key=key, decimals=sheet.decimals,
-                           seed=sheet.seed, kind_words=lesson_subtitle(sheet.title, sheet.kind),
-                           key_note=sheet.figures.get("key_note", _KEY_NOTE),
-                           intro=sheet.intro, sections=sections, fig=_figure(sheet),
-                           closing=sheet.figures.get("closing"))
-
-
-def _lesson_shown(sheet, answer, tex) -> NoEscape:
-    """A lesson's answer in its key: the numbers put in, where it is worked out, then it."""
-    working = sheet.workings.get(answer.label)
-    shown = lesson_number(sheet, answer)
-    return NoEscape(shown if working is None else f"{tex(working)} = {shown}")
-
-
-def lesson_number(sheet, answer) -> str:
-    """An answer as the key prints it: a count or a digit as a whole number, else `decimals`."""
-    whole = answer.label in sheet.figures.get("whole", ())
-    return number(answer.value, 0 if whole else sheet.decimals)
-
-
-def digit_cells(pixels) -> list[dict]:
-    """The inked squares of an 8 × 8 digit (pixels 0..16, row by row): x, y, grey 0..100."""
-    return [{"x": i % 8, "y": -(i // 8) - 1, "shade": round(100 * p / 16)}
-            for i, p in enumerate(pixels) if p]
-
-
-def _figure(sheet) -> dict:
-    f, d = sheet.figures, sheet.decimals
-    if sheet.kind == "forward_matrix":
-        rows = [" & ".join(f"{w + 0.0:.2f}" for w in first) + rf" & \cdots & {last + 0.0:.2f}"
-                for first, last in zip(f["W_first"], f["W_last"])]
-        xs = [f"{v:.4g}" for v in f["x"][:4]] + [r"\vdots", f"{f['x'][-1]:.4g}"]
-        caption = NoEscape(rf"the digit {f['digit']}, 8 $\times$ 8 pixels")
-        return {"image": {"cells": digit_cells(f["image"]), "caption": caption},
-                "n": len(f["b"]),
-                "W_tex": NoEscape(r" \\ ".join(rows)), "x_tex": NoEscape(r" \\ ".join(xs)),
-                "b_tex": NoEscape(r" \\ ".join(f"{v:.2f}" for v in f["b"])),
-                "table": [(j, NoEscape(number(n, d)), NoEscape(number(o, d)))
-                          for j, n, o in f["table"]]}
-    if sheet.kind == "gradient_descent":
-        return _descent_figure(f)
-    if sheet.kind == "digits_classifier":
-        return _digits_figure(f, d, sheet.seed)
-    if sheet.kind == "loss_comparison":  # four blanks a y: its costs, then its gradients
-        labels = [a.label for a in sheet.answers]
-        return {"table": None, "loss_rows": [
-            (NoEscape(f"{y:g}"), labels[4 * i:4 * i + 4])
-            for i, y in enumerate(f["probabilities"])]}
-    return {"table": None}
-
-
-def _pgf(poly, x: str = "x") -> NoEscape:
-    """A polynomial's coefficients as pgfplots reads them: (3) + (1)*x + (-3)*x^2 + ..."""
-    return NoEscape(" + ".join(f"({c!r})" + (f"*{x}^{k}" if k else "")
-                               for k, c in enumerate(poly) if c) or "0")
-
-
-def _descent_figure(f: dict) -> dict:
-    """Numbers for pgfplots, formatted here: plain text would have its minus signs escaped."""
-    def coords(points) -> NoEscape:
-        return NoEscape(" ".join("(" + ",".join(f"{v:.4f}" for v in p) + ")" for p in points))
-
-    (lo, hi), (bottom, top) = f["span"], f["range"]
-    span = top - bottom
-    tangents = [{"w": NoEscape(f"{w:.4f}"), "c": NoEscape(f"{c:.6f}"),
-                 "m": NoEscape(f"{m:.6f}"), "sign": sign, "lo": NoEscape(f"{w - 0.45:.3f}"),
-                 "hi": NoEscape(f"{w + 0.45:.3f}"),
-                 # a zero slope's words under its valley, where nothing is drawn; the others
-                 # over the tangent, inside the plot
-                 "label_y": NoEscape(f"{c - 0.05 * span:.3f}" if sign == "zero" else
-                                     f"{min(c + 0.1 * span, top - 0.1 * span):.3f}"),
-                 "anchor": NoEscape("north" if sign == "zero" else
-                                    "south west" if w < (lo + hi) / 2 else "south east")}
-                for w, c, m, sign in f["tangents"]]
-    colors = ["black", "orange!80!black", "teal", "violet"]
-    paths = [{"color": NoEscape(colors[i % 4]), "coords": coords(p), "start": coords(p[:1])}
-             for i, p in enumerate(f["paths"])]
-    surface = f["surface"]
-    balls = [{"color": NoEscape(colors[i % 4]), "coords": coords(b[::3]),
-              "start": coords(b[:1])} for i, b in enumerate(surface["balls"])]
-    p1, p2, _ = surface["at"]
-    cost = _pgf(f["poly"])
-    lo3, hi3 = surface["span"]  # the surface's own, over the valleys and the starts
-    ticks = [k for k in range(math.ceil(lo3), math.floor(hi3) + 1)
-             if k - lo3 > 0.6 and hi3 - k > 0.6]
-    return {"tangents": tangents, "paths": paths, "balls": balls, "table": None,
-            "xmin": NoEscape(f"{lo:g}"), "xmax": NoEscape(f"{hi:g}"),
-            "ymin": NoEscape(f"{bottom:.4f}"), "ymax": NoEscape(f"{top:.4f}"),
-            "cost": cost, "cost_tex": NoEscape(TexMath("matrix").print(f["cost_form"])),
-            "xticks3": NoEscape(",".join(map(str, ticks))), "at": coords([surface["at"]]),
-            "xmin3": NoEscape(f"{lo3:g}"), "xmax3": NoEscape(f"{hi3:g}"),
-            "p1": NoEscape(f"{p1!r}"), "p2": NoEscape(f"{p2!r}"),
-            "cp1": NoEscape(f"({surface['cost_at_p1']!r})"),
-            "p1_tex": NoEscape(f"{p1:g}"), "p2_tex": NoEscape(f"{p2:g}")}
-
-
-_SQUARED_ERROR_TEX = {"half_sse": r"$\tfrac12\sum_k (t_k - y_k)^2$",
-                      "sse": r"$\sum_k (t_k - y_k)^2$",
-                      "mse": r"$\tfrac1{10}\sum_k (t_k - y_k)^2$"}
-
-
-def _digits_figure(f: dict, d: int, seed: int) -> dict:
-    """Both runs' curves, confusion matrices, wrongly classified digits and the grid, as LaTeX
-    built here from numbers (plain text would have its minus signs and & escaped)."""
-    runs = f["runs"]
-
-    def coords(values):
-        return NoEscape(" ".join(f"({i},{v:.6g})" for i, v in enumerate(values, start=1)))
-
-    def matrix(title, run):
-        rows = []
-        for true, row in enumerate(run["confusion"]):
-            cells = [rf"\textbf{{{n}}}" if k == true else (str(n) if n else r"\color{gray}0")
-                     for k, n in enumerate(row)]
-            rows.append(NoEscape(f"{true} & " + " & ".join(cells)))
-        return {"title": title, "accuracy": NoEscape(f"{run['accuracy'][-1]:.{d}f}"),
-                "header": NoEscape(" & ".join(map(str, range(10)))), "rows": rows}
-
-    grid = f["grid"]
-    grid_rows = [NoEscape(f"{h} & " + " & ".join(f"{100 * s:.1f} / {100 * c:.1f}"
-                                                   for s, c in row))
-                 for h, row in zip(grid["hidden"], grid["accuracy"])]
-    se, ce = runs["se"], runs["ce"]
-    epoch_rows = [NoEscape(f"{i} & {a:.{d}f} & {b:.{d}f} & {c:.{d}f} & {e:.{d}f}")
-                  for i, (a, b, c, e) in enumerate(zip(se["loss"], se["accuracy"], ce["loss"],
-                                                       ce["accuracy"]), start=1)]
-    digits = [{"cells": digit_cells(m["pixels"]),
-               "caption": NoEscape(rf"true {m['true']}\\CE: {m['ce']}, SE: {m['se']}")}
-              for m in f["misclassified"]]
-    line = f["threshold"]
-    ticks = [0, 0.2, 0.4, 0.6, 0.8, 1]  # and the questions' line, with no tick too close to it
-    if line is not None:
-        ticks = sorted([t for t in ticks if abs(t - line) > 0.06] + [line])
-    return {"epochs": f["epochs"], "se_tex": NoEscape(_SQUARED_ERROR_TEX[f["squared_error"]]),
-            "threshold": NoEscape(f"{line:g}") if line is not None else None,
-            "percent": f"{100 * line:g}" if line is not None else "",
-            "yticks": NoEscape(",".join(f"{t:g}" for t in ticks)),
-            "se_accuracy": coords(se["accuracy"]), "ce_accuracy": coords(ce["accuracy"]),
-            "se_loss": coords(se["loss"]), "ce_loss": coords(ce["loss"]),
-            "confusions": [matrix("Squared error", se), matrix("Cross-entropy", ce)],
-            "digits": digits, "grid_columns": NoEscape("c" * len(grid["rates"])),
-            "grid_span": len(grid["rates"]) + 1,
-            "grid_header": NoEscape(" & ".join(f"rate {r:g}" for r in grid["rates"])),
-            "grid_rows": grid_rows, "conclusion": f["conclusion"], "epoch_rows": epoch_rows,
-            "seed": seed, "table": None}
+    return NoEscape(f"{n}\\," + latex.text(_.ngettext("pt", "pts", n)))

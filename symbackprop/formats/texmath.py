@@ -37,11 +37,20 @@ GENERIC = {"out": r"\mathrm{out}", "net": r"\mathrm{net}", "in": r"\mathrm{in}",
 class TexMath:
     """Prints forms as LaTeX for one sheet (its notation and layer sizes)."""
 
-    def __init__(self, notation: str, layers: tuple[int, ...] | None = None):
+    def __init__(self, notation: str, layers: tuple[int, ...] | None = None,
+                 decimal: str = "."):
         self.notation, self.layers = notation, layers
+        # a decimal comma in braces (math mode spaces a bare comma as punctuation), and the
+        # arguments of a function then apart by semicolons: max(0; 0{,}25)
+        self.decimal = "{,}" if decimal == "," else decimal
+        self.comma = "; " if decimal == "," else ", "
 
     def __call__(self, form: forms.Form) -> NoEscape:
         return NoEscape(self.print(form))
+
+    def number(self, text: str) -> str:
+        """A number printed by a template (an answer, its exact value), in math mode."""
+        return text.replace(".", self.decimal)
 
     def print(self, form: forms.Form) -> str:
         return getattr(self, f"_{type(form).__name__}")(form)
@@ -75,7 +84,7 @@ class TexMath:
         return text
 
     def _Number(self, f: forms.Number) -> str:
-        shown = f.shown()
+        shown = f.shown().replace(".", self.decimal)
         return f"{{{shown}}}" if shown.startswith("-") else shown
 
     def _Text(self, f: forms.Text) -> str:
@@ -92,7 +101,7 @@ class TexMath:
         if f.function == "√":
             return rf"\sqrt{{{', '.join(self.print(a) for a in f.arguments)}}}"
         name = FUNCTIONS[f.function] + ("'" if f.prime else "")
-        args = ", ".join(self.print(a) for a in f.arguments)
+        args = self.comma.join(self.print(a) for a in f.arguments)
         if f.function == "ln" and _simple(f.arguments):
             return f"{name} {args}"
         return f"{name}({args})"
@@ -161,4 +170,4 @@ def _simple(arguments) -> bool:
 def _latex(expr: sp.Expr, names: tuple) -> str:
     """A rule's form in LaTeX: the same forms recur in every version of a set (only their
     numbers differ), and SymPy's printer was a fifth of a version's time."""
-    return sp.latex(expr, symbol_names=dict(names), mul_symbol="dot")
+    return sp.latex(expr, symbol_names=dict(names), mul_symbol="dot", ln_notation=True)

@@ -83,7 +83,7 @@ def page(sheet, scheme: dict, student: str | None = None) -> str:
     blanks = {b["label"]: b for b in scheme["blanks"]}
     sections = [html._section(s, i, sheet.decimals, blanks, m, words)
                 for i, s in enumerate(sheet.sections, start=1)]
-    given = [{"caption": g.caption, "math": Markup(html.given_html(g, m))}
+    given = [{"caption": tex.labelled(g.caption), "math": Markup(html.given_html(g, m))}
              for g in sheet.givens]
     notes = " ".join(sheet.notes)
     return html.page(sheet.title, _tag(sheet), student, sheet.decimals, scheme, sections,

@@ -10,83 +10,87 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..definitions.language import N_
 from . import scheme
 
 VERDICTS = scheme.VERDICTS
 
 # mistake -> what to tell the student
 MISTAKES = {
-    "sign": "the sign is reversed: the loss's slope is y − t, not t − y",
-    "step_up": "the step went up the gradient: new w = w − η·∂J/∂w, with a minus",
-    "opposite_sign": "the right number has the other sign: look again at each sign in the "
-                     "working",
-    "term_sign": "one term of the sum has its sign reversed",
-    "sigmoid_of_negative": "this is σ(−net): σ(net) = 1/(1 + e^(−net)), with the minus in "
-                           "the exponent",
-    "tanh_slope": "tanh's slope is 1 − tanh²(net) = 1 − out², not out·(1 − out), which is σ's",
-    "softmax_diagonal": "softmax couples its outputs: each out depends on every net, so "
-                        "δ_j = Σ_i ∂J/∂out_i · ∂out_i/∂net_j (out_j − t_j with cross-entropy), "
-                        "not the diagonal term ∂J/∂out_j · out_j(1 − out_j) alone",
-    "delta_for_dout": "out − t is ∂J/∂net (the loss's slope and the output's cancel there); "
-                      "∂J/∂out is (out − t)/(out(1 − out)) for binary cross-entropy, −t/out "
-                      "for cross-entropy: ∂out/∂net after it counts the slope twice",
-    "missing_activation_derivative": "the activation's slope ∂out/∂net is missing from the chain",
-    "net_for_out": "net was used where out belongs (the value after the activation)",
-    "missing_factor_two": "the 2 from differentiating the square is missing",
-    "extra_half": "the ½ of ½(t − y)² already cancels the 2; there is no ½ left in ∂J/∂out",
-    "one_path_only": "a hidden neuron reaches J through every output: add all the paths, not one",
-    "updated_weights": "the hidden error was computed with output weights that were already "
-                       "updated; use the old weights for the whole backward pass",
-    "no_step": "this is the parameter before the step: new w = w − η·∂J/∂w",
-    "wrong_learning_rate": "the step used a different learning rate",
-    "decimal_point": "the step's digits are right, with the decimal point moved",
-    "rounded_too_early": "intermediates were rounded to fewer decimals than the sheet asks",
-    "too_few_decimals": "right, but rounded to fewer decimals than the sheet asks",
-    "cut_off": "cut off, not rounded: the last decimal goes up when the next digit is 5 or more",
-    "mean_for_sum": "this is the mean over the examples: the batch's loss is their sum, so do "
-                    "not divide by the number of examples",
-    "sum_for_mean": "this is the sum over the examples: the batch's loss is their mean, so "
-                    "divide by the number of examples",
-    "one_example": "this is one example's value: the batch's takes in every example",
-    "transposed": "rows and columns are swapped: an m×n matrix times an n×p matrix is m×p",
-    "kernel_flipped": "the kernel was turned 180° (true convolution); PyTorch's Conv2d, and "
-                      "this sheet, lay it on the image as it is (cross-correlation)",
-    "every_window_position": "max pooling passes the gradient to the window's largest entry "
-                             "only; the other entries of the window get 0",
-    "average_not_divided": "average pooling divides by the window's size: each of its n "
-                           "entries counts 1/n, forward and back",
-    "no_bias_correction": "Adam divides the moment by 1 − β^t (bias correction) before it "
-                          "is used",
-    "epsilon_inside_root": "ε is added after the square root: √v̂ + ε, not √(v̂ + ε)",
-    "old_gradient": "this uses the previous step's gradient; each step uses the gradient at "
-                    "the weights it starts from",
-    "no_momentum": "the velocity keeps μ times the previous velocity: v = μ·v + g",
-    "no_lookahead": "this is plain momentum's step, w − η·v: Nesterov's step looks ahead, "
-                    "w − η·(g + μ·v)",
-    "no_square_root": "RMSprop divides by the square root of the average: η·g/(√s + ε), "
-                      "not η·g/(s + ε)",
-    "gradient_not_squared": "the average is of squared gradients: s = α·s + (1 − α)·g²",
-    "no_weight_decay": "weight decay's λ·w is missing: g = ∂J/∂w + λ·w",
-    "weight_decay_sign": "weight decay adds λ·w to the gradient (g = ∂J/∂w + λ·w); it is "
-                         "not subtracted",
+    "sign": N_("the sign is reversed: the loss's slope is out − t, not t − out"),
+    "step_up": N_("the step went up the gradient: new w = w − η·∂J/∂w, with a minus"),
+    "opposite_sign": N_("the right number has the other sign: look again at each sign in the "
+                        "working"),
+    "term_sign": N_("one term of the sum has its sign reversed"),
+    "sigmoid_of_negative": N_("this is σ(−net): σ(net) = 1/(1 + e^(−net)), with the minus in the "
+                              "exponent"),
+    "tanh_slope": N_("tanh's slope is 1 − tanh²(net) = 1 − out², not out·(1 − out), which is σ's"),
+    "softmax_diagonal": N_("softmax couples its outputs: each out depends on every net, so δ_j = "
+                           "Σ_i ∂J/∂out_i · ∂out_i/∂net_j (out_j − t_j with cross-entropy), not "
+                           "the diagonal term ∂J/∂out_j · out_j(1 − out_j) alone"),
+    "delta_for_dout": N_("out − t is ∂J/∂net (the loss's slope and the output's cancel there); "
+                         "∂J/∂out is (out − t)/(out(1 − out)) for binary cross-entropy, −t/out "
+                         "for cross-entropy: ∂out/∂net after it counts the slope twice"),
+    "missing_activation_derivative": N_("the activation's slope ∂out/∂net is missing from the "
+                                        "chain"),
+    "net_for_out": N_("net was used where out belongs (the value after the activation)"),
+    "missing_factor_two": N_("the 2 from differentiating the square is missing"),
+    "extra_half": N_("the ½ of ½(t − out)² already cancels the 2; there is no ½ left in ∂J/∂out"),
+    "one_path_only": N_("a hidden neuron reaches J through every output: add all the paths, not "
+                        "one"),
+    "updated_weights": N_("the hidden error was computed with output weights that were already "
+                          "updated; use the old weights for the whole backward pass"),
+    "no_step": N_("this is the parameter before the step: new w = w − η·∂J/∂w"),
+    "wrong_learning_rate": N_("the step used a different learning rate"),
+    "decimal_point": N_("the step's digits are right, with the decimal point moved"),
+    "rounded_too_early": N_("intermediates were rounded to fewer decimals than the sheet asks"),
+    "too_few_decimals": N_("right, but rounded to fewer decimals than the sheet asks"),
+    "cut_off": N_("cut off, not rounded: the last decimal goes up when the next digit is 5 or "
+                  "more"),
+    "mean_for_sum": N_("this is the mean over the examples: the batch's loss is their sum, so do "
+                       "not divide by the number of examples"),
+    "sum_for_mean": N_("this is the sum over the examples: the batch's loss is their mean, so "
+                       "divide by the number of examples"),
+    "one_example": N_("this is one example's value: the batch's takes in every example"),
+    "transposed": N_("rows and columns are swapped: an m×n matrix times an n×p matrix is m×p"),
+    "kernel_flipped": N_("the kernel was turned 180° (true convolution); PyTorch's Conv2d, and "
+                         "this sheet, lay it on the image as it is (cross-correlation)"),
+    "every_window_position": N_("max pooling passes the gradient to the window's largest entry "
+                                "only; the other entries of the window get 0"),
+    "average_not_divided": N_("average pooling divides by the window's size: each of its n "
+                              "entries counts 1/n, forward and back"),
+    "no_bias_correction": N_("Adam divides the moment by 1 − β^t (bias correction) before it is "
+                             "used"),
+    "epsilon_inside_root": N_("ε is added after the square root: √v̂ + ε, not √(v̂ + ε)"),
+    "old_gradient": N_("this uses the previous step's gradient; each step uses the gradient at "
+                       "the weights it starts from"),
+    "no_momentum": N_("the velocity keeps μ times the previous velocity: v = μ·v + g"),
+    "no_lookahead": N_("this is plain momentum's step, w − η·v: Nesterov's step looks ahead, w − "
+                       "η·(g + μ·v)"),
+    "no_square_root": N_("RMSprop divides by the square root of the average: η·g/(√s + ε), not "
+                         "η·g/(s + ε)"),
+    "gradient_not_squared": N_("the average is of squared gradients: s = α·s + (1 − α)·g²"),
+    "no_weight_decay": N_("weight decay's λ·w is missing: g = ∂J/∂w + λ·w"),
+    "weight_decay_sign": N_("weight decay adds λ·w to the gradient (g = ∂J/∂w + λ·w); it is not "
+                            "subtracted"),
     # a lesson's (sheets/lessons.py, descent_lesson.py): slopes, steps downhill, two costs
-    "cost_for_slope": "this is the cost C itself; the slope of the tangent is its derivative "
-                      "C′ at that point",
-    "power_not_lowered": "differentiating c·wᵏ gives k·c·wᵏ⁻¹: the power goes down by one",
-    "step_uphill": "the step went uphill: the new w is w − η·C′(w), with a minus",
-    "no_learning_rate": "the step is the learning rate times the slope, η·C′(w): η is missing",
-    "step_for_position": "this is the step −η·C′(w) alone; the new w is the old w plus it",
-    "step_not_taken": "this is where the step starts: the new w is w − η·C′(w)",
-    "lowest_for_nearest": "a walk downhill stops at the bottom of the valley it starts in, "
-                          "which need not be the lowest one",
-    "slope_of_y_only": "this is ∂J/∂y; ∂J/∂net = ∂J/∂y · ∂y/∂net also takes in the sigmoid's "
-                       "slope ∂y/∂net = y(1 − y)",
-    "log10_for_ln": "this is −log₁₀ y; cross-entropy uses the natural logarithm, −ln y",
-    "square_missing": "the difference 1 − y was not squared: the cost is (1 − y)²",
-    "no_bias": "the bias b is missing: net is the weighted sum plus the bias",
-    "slice_for_net": "this is one row's sum only; net adds every product and the bias",
-    "errors_for_accuracy": "this counts the digits it got wrong; accuracy is the share it got "
-                           "right, the diagonal over all test digits",
+    "cost_for_slope": N_("this is the cost C itself; the slope of the tangent is its derivative "
+                         "C′ at that point"),
+    "power_not_lowered": N_("differentiating c·wᵏ gives k·c·wᵏ⁻¹: the power goes down by one"),
+    "step_uphill": N_("the step went uphill: the new w is w − η·C′(w), with a minus"),
+    "no_learning_rate": N_("the step is the learning rate times the slope, η·C′(w): η is missing"),
+    "step_for_position": N_("this is the step −η·C′(w) alone; the new w is the old w plus it"),
+    "step_not_taken": N_("this is where the step starts: the new w is w − η·C′(w)"),
+    "lowest_for_nearest": N_("a walk downhill stops at the bottom of the valley it starts in, "
+                             "which need not be the lowest one"),
+    "slope_of_y_only": N_("this is ∂J/∂y; ∂J/∂net = ∂J/∂y · ∂y/∂net also takes in the sigmoid's "
+                          "slope ∂y/∂net = y(1 − y)"),
+    "log10_for_ln": N_("this is −log₁₀ y; cross-entropy uses the natural logarithm, −ln y"),
+    "square_missing": N_("the difference 1 − y was not squared: the cost is (1 − y)²"),
+    "no_bias": N_("the bias b is missing: net is the weighted sum plus the bias"),
+    "slice_for_net": N_("this is one row's sum only; net adds every product and the bias"),
+    "errors_for_accuracy": N_("this counts the digits it got wrong; accuracy is the share it got "
+                              "right, the diagonal over all test digits"),
 }
 
 # hand-worked sheets whose key carries its whole scheme (sheets/worked.py)

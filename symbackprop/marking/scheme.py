@@ -41,6 +41,8 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ..definitions.language import N_
+
 VERDICTS = ("correct", "too_few_decimals", "carried_forward", "incorrect", "missing")
 
 OPS = {
@@ -108,6 +110,8 @@ class Mark:
     diagnosis: str | None = None
     message: str = ""
     working: str = ""
+    term: str | None = None  # the term a sign slip names
+    carried: float | None = None  # the value the student's own answers give (carried forward)
     also: str | None = None  # a second mistake that gives the same answer, if any
 
     def as_json(self) -> dict:
@@ -152,6 +156,7 @@ def judge(scheme: dict, blank: dict, given: float | None, own) -> Mark:
     carried = None if blank["recompute"] is None else evaluate(blank["recompute"], own)
     if carried is not None and abs(given - carried) <= tol["carry"] and not _same(
             carried, evaluate(blank["recompute"], scheme["values"].get)):
+        m.carried = carried
         return _verdict(m, "carried_forward",
                         f"wrong against the key ({fixed(blank['value'], decimals)}), "
                         f"but right from your own earlier answers "
@@ -182,7 +187,7 @@ def explanations(blank: dict, given: float, own, tol: dict):
                 break
 
 
-ALSO = "; another mistake gives it too: "  # the second explanation, after the simplest
+ALSO = N_("; another mistake gives it too: ")  # the second explanation, after the simplest
 
 
 def _also(scheme: dict, m: Mark, found, named: str) -> Mark:
@@ -231,7 +236,7 @@ def _verdict(m: Mark, verdict: str, message: str) -> Mark:
 
 
 def _incorrect(scheme: dict, m: Mark, diagnosis: str | None, term: str | None = None) -> Mark:
-    m.verdict, m.diagnosis = "incorrect", diagnosis
+    m.verdict, m.diagnosis, m.term = "incorrect", diagnosis, term
     m.message = f"expected {fixed(m.expected, scheme['decimals'])}" + (
         f": {scheme['messages'][diagnosis]}" if diagnosis else "") + (f": {term}" if term else "")
     return m

@@ -28,6 +28,7 @@ import json
 import math
 
 from ..definitions.canonical import SHAPE, at_example, example_of
+from ..definitions.language import Words, words
 from . import rounding
 from .batch_matrix import of as model_of
 from .key import LARGEST, MISTAKES, Key
@@ -57,7 +58,9 @@ def scheme_of(key: Key) -> dict:
     if "network" in key.definition:
         model = model_of(key)
         values = {n: v for n, v in ((n, model.key_value(n)) for n in names) if v is not None}
-    body = {"version": SCHEME_VERSION, "decimals": key.decimals, "messages": _messages(blanks),
+    said = words(key.definition.get("language", "en"))
+    body = {"version": SCHEME_VERSION, "decimals": key.decimals,
+            "messages": _messages(blanks, said),
             "values": values, "blanks": blanks}
     # the page keeps a student's typing under this id: one sheet, one version, one store
     digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
@@ -68,11 +71,11 @@ def scheme_of(key: Key) -> dict:
 ALWAYS = ("too_few_decimals", "cut_off")
 
 
-def _messages(blanks: list[dict]) -> dict[str, str]:
-    """What to tell a student, for the diagnoses this sheet's scheme can give: a tanh sheet
-    carries no word of σ(−net)."""
+def _messages(blanks: list[dict], _: Words) -> dict[str, str]:
+    """What to tell a student, in the sheet's language, for the diagnoses this sheet's scheme
+    can give: a tanh sheet carries no word of σ(−net)."""
     used = {r["diagnosis"] for b in blanks for r in b["mistakes"]} | set(ALWAYS)
-    return {k: text for k, text in MISTAKES.items() if k in used}
+    return {k: _(text) for k, text in MISTAKES.items() if k in used}
 
 
 def _value_blank(key: Key, a: dict) -> dict:

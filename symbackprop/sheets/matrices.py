@@ -9,7 +9,7 @@ from ..engine.graph import name
 from .forms import Apply, Form, Group, Name, Ops, Partial, Power, Prose, Symbol, Text
 from .model import Grid, Line, Section
 from .notation import layer_symbol
-from .working import Working
+from .working import Working, _parts
 
 T = Symbol("T")
 ONES = Symbol("1", bold=True)
@@ -35,7 +35,8 @@ class MatrixWorking(Working):
         key = f"{matrix}[{l}]"
         shown = layer_symbol("delta", l) if matrix == "delta" else \
             Partial(Name("J"), layer_symbol("W", l))
-        return [self.line(Ops((Text(f"{which} of "), shown), ("",)), [], f"{which} of {key}",
+        words = {"rows": self._("rows of "), "columns": self._("columns of ")}
+        return [self.line(Ops((Text(words[which]), shown), ("",)), [], f"{which} of {key}",
                           float(n), float(n)) for which, n in (("rows", rows),
                                                                ("columns", columns))]
 
@@ -50,24 +51,27 @@ class MatrixWorking(Working):
         net, sizes = self.defn.network, self.layers
         n, L = sizes[l], net.depth
         delta = layer_symbol("delta", l)
+        _ = self._
         if l == L and net.activations[-1] == "softmax":
             form = Ops((layer_symbol("out", L), Symbol("t")), ("−",))
-            words = (f"With softmax and cross-entropy the output layer's δ is its outputs minus "
-                     f"their targets, a {n}×1 column.")
+            words = _("With softmax and cross-entropy the output layer's δ is its outputs "
+                      "minus their targets, a {n}×1 column.").format(n=n)
         elif l == L:
             form = Ops((Symbol("∇", sub=Symbol("out", word=True)), Name("J"),
                         f_prime(layer_symbol("net", L))), ("", "⊙"))
-            words = ("Entry by entry (⊙): each output's loss slope ∂J/∂out times its "
-                     f"activation's slope f′(net). Both columns are {n}×1, and so is δ.")
+            words = _("Entry by entry (⊙): each output's loss slope ∂J/∂out times its "
+                      "activation's slope f′(net). Both columns are {n}×1, and so is δ.").format(
+                          n=n)
         else:
             form = Ops((Power(Group(layer_symbol("W", l + 1), sized=True), T),
                         layer_symbol("delta", l + 1), f_prime(layer_symbol("net", l))),
                        ("", "⊙"))
             # the shapes are the student's to work out: the words name the matrices only
-            words = ("The next layer's δ's come back through its weights: the transposed weight "
-                     "matrix times the next layer's δ. First give the shape of their product "
-                     "(it must match f′(net), entry by entry), then each entry.")
-        s = Section(Prose((f"The error terms of layer {l}: ", delta)), words)
+            words = _("The next layer's δ's come back through its weights: the transposed "
+                      "weight matrix times the next layer's δ. First give the shape of their "
+                      "product (it must match f′(net), entry by entry), then each entry.")
+        s = Section(Prose(_parts(_("The error terms of layer {l}: {delta}"), l=str(l),
+                                 delta=delta)), words)
         if l < L:  # a hidden δ is a product: its shape is asked first
             s.lines += self._shape_lines("delta", l, n, 1)
         self._grid(s, delta, form, n, 1)
@@ -95,11 +99,15 @@ class MatrixWorking(Working):
         grad = Partial(Name("J"), layer_symbol("W", l))
         form = Ops((layer_symbol("delta", l), Power(Group(layer_symbol("out", l - 1),
                                                           sized=True), T)), ("",))
-        inputs = "the inputs" if l == 1 else f"the outputs of layer {l - 1}"
-        s = Section(Prose((f"The weight gradient of layer {l}: ", grad)),
-                    f"The layer's δ times {inputs} laid as a row. Give the shape of the "
-                    "product, then each entry: the δ of the row's neuron times the input of "
-                    "the column.")
+        _ = self._
+        said = _("The layer's δ times the inputs laid as a row. Give the shape of the product, "
+                 "then each entry: the δ of the row's neuron times the input of the column.") \
+            if l == 1 else \
+            _("The layer's δ times the outputs of layer {k} laid as a row. Give the shape of "
+              "the product, then each entry: the δ of the row's neuron times the input of the "
+              "column.")
+        s = Section(Prose(_parts(_("The weight gradient of layer {l}: {gradient}"), l=str(l),
+                                 gradient=grad)), said.format(k=l - 1))
         s.lines += self._shape_lines("dJ/dW", l, n, m)
         self._grid(s, grad, form, n, m)
         for j in range(1, n + 1):
@@ -116,10 +124,13 @@ class MatrixWorking(Working):
         n, shared = self.layers[l], self.defn.network.bias == "shared"
         grad = Partial(Name("J"), layer_symbol("b", l))
         delta = layer_symbol("delta", l)
-        s = Section(Prose((f"The bias gradient of layer {l}: ", grad)),
-                    f"One bias shared by the layer's {n} neurons reaches J through each of them: "
-                    "its gradient is the sum of their δ's (a row of ones times δ)." if shared else
-                    "Each bias's gradient is its neuron's δ (times 1).")
+        _ = self._
+        s = Section(Prose(_parts(_("The bias gradient of layer {l}: {gradient}"), l=str(l),
+                                 gradient=grad)),
+                    _("One bias shared by the layer's {n} neurons reaches J through each of "
+                      "them: its gradient is the sum of their δ's (a row of ones times δ).").format(
+                          n=n) if shared else
+                    _("Each bias's gradient is its neuron's δ (times 1)."))
         params = [name("b", l)] if shared else [name("b", l, j) for j in range(1, n + 1)]
         # a hidden layer's per-neuron bias gradient is its δ, whose shape the sheet asks
         self._grid(s, grad, Ops((Power(ONES, T), delta), ("",)) if shared else delta,

@@ -96,6 +96,7 @@ class Worksheet:
     network_words: str = ""
     points: dict[str, int] = field(default_factory=dict)  # canonical name -> marks (else 1)
     printing: PrintSetup = PrintSetup()  # what the teacher prints: header, space, proofs
+    language: str = "en"  # every word the drivers print is in it (definitions/language.py)
 
     def worth(self, answer: Answer) -> int:
         """The marks a blank is worth (`points:`, 1 by default)."""

@@ -9,6 +9,7 @@ Cross-entropy: J = − Σ t · ln out.
 
 from __future__ import annotations
 
+from ..definitions.language import ENGLISH, N_, Words
 from .forms import Apply, Equation, Form, Frac, Group, Neg, Number, Ops, Power, Sigma, Symbol
 
 E = Symbol("e")
@@ -50,29 +51,43 @@ def loss_form(loss: str, pairs: list[tuple[Form, Form]]) -> Form:
 
 
 LOSS_WORDS = {
-    "half_sse": "Half the sum of squared errors: J = ½ Σ (t − out)².",
-    "sse": "The sum of squared errors: J = Σ (t − out)².",
-    "mse": "The mean squared error: J = (1/n) Σ (t − out)².",
-    "cross_entropy": "Cross-entropy: J = − Σ t · ln out.",
-    "binary_cross_entropy": "Binary cross-entropy: J = − Σ [t · ln out + (1 − t) · ln(1 − out)].",
+    "half_sse": N_("Half the sum of squared errors: J = ½ Σ (t − out)²."),
+    "sse": N_("The sum of squared errors: J = Σ (t − out)²."),
+    "mse": N_("The mean squared error: J = (1/n) Σ (t − out)²."),
+    "cross_entropy": N_("Cross-entropy: J = − Σ t · ln out."),
+    "binary_cross_entropy": N_("Binary cross-entropy: J = − Σ [t · ln out + (1 − t) · "
+                               "ln(1 − out)]."),
 }
+# an activation by the name a teacher says
+ACTIVATION_NAMES = {"sigmoid": N_("sigmoid"), "tanh": N_("tanh"), "relu": N_("relu"),
+                    "softmax": N_("softmax"), "identity": N_("identity")}
+_BIASES = {"shared": N_("one bias per layer, shared by its neurons"),
+           "per_neuron": N_("a bias for every neuron"), "none": N_("no biases")}
 
 
 def network_words(layers, activations, bias: str, learning_rate: str, examples: int,
-                  batch_loss: str) -> str:
+                  batch_loss: str, _: Words = ENGLISH) -> str:
     """The network in a sentence, as the sheet introduces it."""
-    biases = {"shared": "one bias per layer, shared by its neurons",
-              "per_neuron": "a bias for every neuron", "none": "no biases"}[bias]
-    hidden = " and ".join(map(str, layers[1:-1])) or "no"
-    neurons = "neuron" if list(layers[1:-1]) == [1] else "neurons"
-    return (f"A {'-'.join(map(str, layers))} network: {_count(layers[0], 'input')}, "
-            f"{hidden} hidden {neurons}, {_count(layers[-1], 'output')}; "
-            f"{activation_words(activations)}; {biases}; learning rate "
-            f"η\u00a0=\u00a0{learning_rate}."  # η and its value on one line
-            + _batch_words(examples, batch_loss))
+    hidden_sizes = layers[1:-1]
+    if hidden_sizes:
+        count = sum(hidden_sizes) if len(hidden_sizes) == 1 else 2
+        hidden = _.ngettext("{sizes} hidden neuron", "{sizes} hidden neurons", count).format(
+            sizes=_(" and ").join(map(str, hidden_sizes)))
+    else:
+        hidden = _("no hidden neurons")
+    return (_("A {sizes} network: {inputs}, {hidden}, {outputs}; {activations}; {biases}; "
+              "learning rate η\u00a0=\u00a0{rate}.").format(  # η and its value on one line
+                sizes="-".join(map(str, layers)),
+                inputs=_.ngettext("{n} input", "{n} inputs", layers[0]).format(n=layers[0]),
+                hidden=hidden,
+                outputs=_.ngettext("{n} output", "{n} outputs", layers[-1]).format(
+                    n=layers[-1]),
+                activations=activation_words(activations, _), biases=_(_BIASES[bias]),
+                rate=_.number(learning_rate))
+            + _batch_words(examples, batch_loss, _))
 
 
-def activation_words(activations) -> str:
+def activation_words(activations, _: Words = ENGLISH) -> str:
     """The activations in the order of the layers, as a teacher says them.
 
     >>> activation_words(("tanh", "softmax"))
@@ -80,25 +95,38 @@ def activation_words(activations) -> str:
     >>> activation_words(("relu", "tanh", "sigmoid"))
     'relu in hidden layer 1, tanh in hidden layer 2, sigmoid at the output'
     """
-    if len(set(activations)) == 1:
-        return f"activation {activations[0]}"
-    *hidden, out = activations
+    names = [_(ACTIVATION_NAMES[a]) for a in activations]
+    if len(set(names)) == 1:
+        return _("activation {name}").format(name=names[0])
+    *hidden, out = names
     if len(set(hidden)) == 1:
-        inner = f"{hidden[0]} in the hidden layer" + ("s" if len(hidden) > 1 else "")
+        inner = _.ngettext("{name} in the hidden layer", "{name} in the hidden layers",
+                           len(hidden)).format(name=hidden[0])
     else:
-        inner = ", ".join(f"{a} in hidden layer {i}" for i, a in enumerate(hidden, 1))
-    return f"{inner}, {out} at the output"
+        inner = _(", ").join(_("{name} in hidden layer {i}").format(name=a, i=i)
+                             for i, a in enumerate(hidden, 1))
+    return _("{hidden}, {name} at the output").format(hidden=inner, name=out)
 
 
-def _batch_words(examples: int, batch_loss: str) -> str:
+def _batch_words(examples: int, batch_loss: str, _: Words) -> str:
     if not examples:
         return ""
-    how = "the sum" if batch_loss == "sum" else "the mean"
-    return (f" It learns from a batch of {examples} examples: J is {how} of the examples' "
-            "losses, so each gradient is " + how + " of the examples' gradients. A quantity "
-            "of example e carries [e] above it. Work each example's forward pass and chain as "
-            "if it were the only one, then combine them.")
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
+    if batch_loss == "sum":
+        return " " + _.ngettext(
+            "It learns from a batch of {n} example: J is the sum of the examples' losses, so "
+            "each gradient is the sum of the examples' gradients. A quantity of example e "
+            "carries [e] above it. Work each example's forward pass and chain as if it were "
+            "the only one, then combine them.",
+            "It learns from a batch of {n} examples: J is the sum of the examples' losses, so "
+            "each gradient is the sum of the examples' gradients. A quantity of example e "
+            "carries [e] above it. Work each example's forward pass and chain as if it were "
+            "the only one, then combine them.", examples).format(n=examples)
+    return " " + _.ngettext(
+        "It learns from a batch of {n} example: J is the mean of the examples' losses, so "
+        "each gradient is the mean of the examples' gradients. A quantity of example e "
+        "carries [e] above it. Work each example's forward pass and chain as if it were the "
+        "only one, then combine them.",
+        "It learns from a batch of {n} examples: J is the mean of the examples' losses, so "
+        "each gradient is the mean of the examples' gradients. A quantity of example e "
+        "carries [e] above it. Work each example's forward pass and chain as if it were the "
+        "only one, then combine them.", examples).format(n=examples)

@@ -6,8 +6,11 @@ the loss, each asked gradient's chain of factors (every path of a sum written ou
 
 from __future__ import annotations
 
+import re
+
 from ..definitions.canonical import at_example
 from ..definitions.definition import Definition
+from ..definitions.language import words
 from ..definitions.rounding import rounded as sheet_rounded
 from ..engine.derivation import Derivation
 from ..engine.evaluate import forward, step_values
@@ -49,6 +52,7 @@ class Working:
         self.answers: list[Answer] = [] if answers is None else answers
         self.by_name: dict[str, Answer] = {} if by_name is None else by_name
         self.J = Name("J" if example is None else f"J@{example}")
+        self._ = words(defn.language)
         inst = result.instance
         if inst.batched:  # the batch itself: its numbers are its examples' sums
             return
@@ -125,15 +129,20 @@ class Working:
         return None
 
     def titled(self, *parts) -> Prose:
-        head = () if self.example is None else (f"Example {self.example}: ",)
+        head = () if self.example is None else (
+            self._("Example {e}: ").format(e=self.example),)
         return Prose(head + parts)
 
     # --- sections ---------------------------------------------------------------------
 
     def forward_section(self) -> Section:
-        s = Section(self.titled("Forward pass"), "For each neuron, add up its weighted inputs "
-                    "(net), then apply the activation (out). Round each result to "
-                    f"{self.defn.decimals} decimals before you use it.")
+        _ = self._
+        s = Section(self.titled(_("Forward pass")), _.ngettext(
+            "For each neuron, add up its weighted inputs (net), then apply the activation "
+            "(out). Round each result to {d} decimal before you use it.",
+            "For each neuron, add up its weighted inputs (net), then apply the activation "
+            "(out). Round each result to {d} decimals before you use it.",
+            self.defn.decimals).format(d=self.defn.decimals))
         for l in range(1, self.defn.network.depth + 1):
             act = self.defn.network.activations[l - 1]
             for j in range(1, self.layers[l] + 1):
@@ -159,10 +168,12 @@ class Working:
         return Frac(Power(E, net), Ops.joined((Power(E, n) for n in nets), "+"))
 
     def loss_section(self) -> Section:
-        words = LOSS_WORDS[self.defn.network.loss]
+        _ = self._
+        said = _(LOSS_WORDS[self.defn.network.loss])
         if self.example is not None:  # the words say J; the line says J with [e] above it
-            words = f"This example's own loss, J[{self.example}] on the line below. {words}"
-        s = Section(self.titled("Loss"), words)
+            said = _("This example's own loss, J[{e}] on the line below. {words}").format(
+                e=self.example, words=said)
+        s = Section(self.titled(_("Loss")), said)
         outs = [(self.sym(name("t", j)), self.sym(name("out", self.defn.network.depth, j)))
                 for j in range(1, self.layers[-1] + 1)]
         numbers = [(self.number(name("t", j)), self.number(name("out", self.defn.network.depth, j)))
@@ -175,9 +186,11 @@ class Working:
     def gradient_section(self, param: str) -> Section:
         step = self.d.grads[param]
         parts = list(flatten(step))  # a sum of paths stays one factor
-        s = Section(self.titled("Gradient of ", self.J, " with respect to ", self.sym(param)),
-                    "By the chain rule, multiply the factors; where a quantity reaches J by "
-                    "several paths, add the paths.")
+        _ = self._
+        s = Section(self.titled(*_parts(_("Gradient of {J} with respect to {w}"),
+                                        J=self.J, w=self.sym(param))),
+                    _("By the chain rule, multiply the factors; where a quantity reaches J by "
+                      "several paths, add the paths."))
         for f in parts:
             s.lines += self.factor_lines(f)
         if not isinstance(step, PathSum):  # a shared bias's sum of paths is already the answer
@@ -191,9 +204,11 @@ class Working:
         step = self.d.deltas[delta]
         net = delta.split("/d", 1)[1]
         parts = list(flatten(step))
-        s = Section(self.titled("The error term ", Symbol("δ"), " of ", self.sym(net)),
-                    "δ = ∂J/∂net: how J changes with the neuron's net input. Multiply the "
-                    "factors; where the neuron reaches J by several paths, add the paths.")
+        _ = self._
+        s = Section(self.titled(*_parts(_("The error term {delta} of {net}"),
+                                        delta=Symbol("δ"), net=self.sym(net))),
+                    _("δ = ∂J/∂net: how J changes with the neuron's net input. Multiply the "
+                      "factors; where the neuron reaches J by several paths, add the paths."))
         for f in parts:
             s.lines += self.factor_lines(f)
         if len(parts) > 1:
@@ -228,7 +243,8 @@ class Working:
                 lines += self.factor_lines(g)
             product = self.chain(factors)
             products.append(product)
-            lines.append(self.line(Ops((Text("path via "), self.sym(_via(term.target))), ("",)),
+            lines.append(self.line(Ops((Text(self._("path via ")), self.sym(_via(term.target))),
+                                       ("",)),
                                    [product], term.target, self.rounded_steps[term.target],
                                    self.r.steps[term.target], self.products(factors)))
         paths = Ops.joined((self.step_number(term.target) for term in f.terms), "+")
@@ -257,11 +273,14 @@ class Working:
         """J and each asked gradient (`grads`: as the student adds them up) as the sum (or
         mean) of the examples' own."""
         E, mean = len(sheets), self.r.instance.batch_loss == "mean"
-        s = Section(Prose((f"The batch: {'the mean' if mean else 'the sum'} over the {E} "
-                           "examples",)),
-                    f"J is the {'mean' if mean else 'sum'} of the {E} examples' losses, and so "
-                    f"each gradient is the {'mean' if mean else 'sum'} of the examples' "
-                    "gradients.")
+        _ = self._
+        title = _("The batch: the mean over the {n} examples") if mean else \
+            _("The batch: the sum over the {n} examples")
+        words_ = _("J is the mean of the {n} examples' losses, and so each gradient is the "
+                   "mean of the examples' gradients.") if mean else \
+            _("J is the sum of the {n} examples' losses, and so each gradient is the sum of "
+              "the examples' gradients.")
+        s = Section(Prose((title.format(n=E),)), words_.format(n=E))
 
         def total(terms: list[Form]) -> Form:
             joined = Ops.joined(terms, "+")
@@ -282,26 +301,31 @@ class Working:
     def update_section(self, asked, grads: dict[str, float]) -> Section:
         eta = self.defn.learning_rate
         fixed = not self.r.instance.update_biases
-        s = Section(Prose(("Gradient-descent step",)),
-                    f"New value = old value − η · gradient, with η = {eta:g}"
-                    + (" (biases stay fixed in this example)." if fixed else "."))
+        _ = self._
+        s = Section(Prose((_("Gradient-descent step"),)),
+                    (_("New value = old value − η · gradient, with η = {eta} (biases stay fixed "
+                       "in this example).") if fixed else
+                     _("New value = old value − η · gradient, with η = {eta}.")).format(
+                        eta=_.number(f"{eta:g}")))
         d = self.defn.decimals
         for p in asked:
             grad_rounded = grads[p]
             moves = p[0] == "W" or not fixed
             if not moves:  # a fixed bias stays as given: stated, never a blank asking nothing
-                s.lines.append(Line(Scripted(self.sym(p), sup=Text("new")),
-                                    (Ops((self.sym(p), Text(" (fixed)")), ("",)),), None, False,
+                s.lines.append(Line(Scripted(self.sym(p), sup=Text(_("new"))),
+                                    (Ops((self.sym(p), Text(_(" (fixed)"))), ("",)),), None,
+                                    False,
                                     stated=Number(self.r.values[p])))
                 continue
             rounded = sheet_rounded(self.r.values[p] - eta * grad_rounded, d) if moves else \
                 self.r.values[p]
             form = (Ops((self.sym(p), ETA, Partial(Name("J"), self.sym(p))), ("−", "·"))
-                    if moves else Ops((self.sym(p), Text(" (fixed)")), ("",)))
+                    if moves else Ops((self.sym(p), Text(_(" (fixed)"))), ("",)))
             numbers = Ops((Number(self.r.values[p]), Number(eta), Number(
                 grad_rounded, answer_decimals(f"dJ/d{p}", grad_rounded, d))), ("−", "·")) \
                 if moves else None
-            s.lines.append(self.line(Scripted(self.sym(p), sup=Text("new")), [form], f"new {p}",
+            s.lines.append(self.line(Scripted(self.sym(p), sup=Text(_("new"))), [form],
+                                     f"new {p}",
                                      rounded + 0.0, self.r.updated[p], numbers))
         return s
 
@@ -309,6 +333,19 @@ class Working:
 def _distinct(forms: tuple) -> tuple:
     """Forms without one equal to the one before it (the identity's slope is 1 = 1)."""
     return tuple(x for i, x in enumerate(forms) if i == 0 or x != forms[i - 1])
+
+
+def _parts(message: str, **forms) -> tuple:
+    """A translated title's words with its mathematics where the message names it:
+    "Gradient of {J} with respect to {w}" -> ("Gradient of ", J, " with respect to ", w)."""
+    parts: list = []
+    for i, piece in enumerate(re.split(r"\{(\w+)\}", message)):
+        piece = forms[piece] if i % 2 else piece
+        if isinstance(piece, str) and parts and isinstance(parts[-1], str):
+            parts[-1] += piece  # a number or a word put in is words too
+        elif piece != "":
+            parts.append(piece)
+    return tuple(parts)
 
 
 def _via(target: str) -> str:

@@ -23,6 +23,7 @@ from dataclasses import asdict
 
 from ..definitions.canonical import example_of
 from ..definitions.definition import Definition
+from ..definitions.language import ENGLISH, Words, words
 from ..engine import proofs
 from ..engine.graph import name
 from ..engine.steps import Factor, Step, flatten, leaves
@@ -111,6 +112,7 @@ def build(defn: Definition, result: Verified) -> Worksheet:
         used |= set() if net.activations[-1] == "softmax" else {"delta_output"}
     values = _given(result)
     examples = len(result.examples)
+    _ = words(defn.language)
     return Worksheet(
         title=defn.title, notation=defn.notation, decimals=defn.decimals,
         learning_rate=defn.learning_rate, sections=sections, answers=answers,
@@ -118,14 +120,15 @@ def build(defn: Definition, result: Verified) -> Worksheet:
         layers=net.layers, activations=net.activations, loss=net.loss, bias=net.bias,
         seed=result.instance.seed, version=result.instance.version, asked=tuple(asked),
         examples=examples, batch_loss=result.instance.batch_loss,
-        givens=givens(values, net.layers, examples),
+        givens=givens(values, net.layers, examples, _),
         network_words=network_words(net.layers, net.activations, net.bias,
                                     given_number(defn.learning_rate), examples,
-                                    result.instance.batch_loss),
-        points=dict(defn.points), printing=defn.printing)
+                                    result.instance.batch_loss, _),
+        points=dict(defn.points), printing=defn.printing, language=defn.language)
 
 
-def givens(values: dict[str, float], layers: tuple[int, ...], examples: int) -> list[Given]:
+def givens(values: dict[str, float], layers: tuple[int, ...], examples: int,
+           _: Words = ENGLISH) -> list[Given]:
     """The given numbers as a sheet lists them: inputs and targets (of each example), the
     weights into each layer, the biases."""
     def given(keys) -> tuple[Equation, ...]:
@@ -137,15 +140,16 @@ def givens(values: dict[str, float], layers: tuple[int, ...], examples: int) -> 
         inputs = given(k for k in mine if k[0] == "x")
         targets = given(k for k in mine if k[0] == "t")
         if e is None:
-            rows += [Given("Inputs", (inputs,)), Given("Targets", (targets,))]
+            rows += [Given(_.ngettext("Input", "Inputs", len(inputs)), (inputs,)),
+                     Given(_.ngettext("Target", "Targets", len(targets)), (targets,))]
         else:
-            rows.append(Given(f"Example {e}", (inputs, targets)))
+            rows.append(Given(_("Example {e}").format(e=e), (inputs, targets)))
     for l in range(1, len(layers)):
-        rows.append(Given(f"Weights into layer {l}", (given(k for k in values
-                                                              if k.startswith(f"W[{l}]")),)))
+        rows.append(Given(_("Weights into layer {l}").format(l=l), (
+            given(k for k in values if k.startswith(f"W[{l}]")),)))
     biases = given(k for k in values if k[0] == "b")
     if biases:
-        rows.append(Given("Biases", (biases,)))
+        rows.append(Given(_.ngettext("Bias", "Biases", len(biases)), (biases,)))
     return rows
 
 
@@ -176,7 +180,8 @@ def key_json(defn: Definition, ws: Worksheet, result: Verified) -> dict:
     definition = {"title": defn.title, **definition_json(defn, result.instance),
                   "notation": ws.notation, "decimals": ws.decimals, "ask": list(ws.asked),
                   "points": dict(defn.points)} | ({"form": "matrix"} if defn.form == "matrix"
-                                                   else {})
+                                                   else {}) | (
+        {"language": defn.language} if defn.language != "en" else {})
     shown = key_lines(ws)
     answers = [asdict(a) | ({"shown": shown[a.label]} if a.label in shown else {})
                for a in ws.answers]
