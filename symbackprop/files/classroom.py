@@ -45,7 +45,7 @@ def main(args) -> int:
                                 args.points_rounded)
     problems = sorted(problems + book.problems, key=_line_number)
     if not book.students:  # one refusal, naming the first reason
-        more = f" (and {len(problems) - 1:,} more problems)" if len(problems) > 1 else ""
+        more = f" (and {count(len(problems) - 1, 'more problem')})" if len(problems) > 1 else ""
         why = f": {problems[0]}{more}" if problems else ""
         raise UsageError(f"{args.answers}: no student could be marked{why}")
     out = Output(args.out, "marking")

@@ -18,9 +18,16 @@ def conv_shapes_document(title: str, network, equations, image) -> str:
              f"filter, then {', '.join(_layer_words(l) for l in network.layers[1:])}: each "
              "line below is a whole map or layer at once, every matrix with its shape under "
              "it.")
-    cells = "".join(rf"\fill[black!{round(100 * v)}] ({j},{-i}) rectangle +(1,1);"
-                    for i, row in enumerate(image) for j, v in enumerate(row))
-    picture = (r"\begin{tikzpicture}[x=0.25cm,y=0.25cm]" + cells +
+    # greys of 0..100 %: a pixel of [0, 1] as it is, an image past that range (a raw UCI digit
+    # of 0..16, a negative pixel) scaled to its own; a row a line (TeX reads at most 200,000
+    # characters a line: a 72×72 image on one was past it)
+    values = [v for row in image for v in row]
+    lo, hi = min(0.0, *values), max(1.0, *values)
+    cells = "\n".join("".join(
+        rf"\fill[black!{round(100 * (v - lo) / (hi - lo))}] ({j},{-i}) rectangle +(1,1);"
+        for j, v in enumerate(row)) for i, row in enumerate(image))
+    unit = min(0.25, 6.0 / max(h, w))  # cm a pixel: an image of any size at most 6 cm wide
+    picture = (rf"\begin{{tikzpicture}}[x={unit:.4f}cm,y={unit:.4f}cm]" + cells +
                rf"\draw ({0},{1}) rectangle ({w},{1 - h});"
                rf"\node[left] at (0,{(2 - h) / 2}) {{$X$}};\end{{tikzpicture}}")
     ops = {"⋆": r"\star", "∗": r"\ast", "⊙": r"\odot", "+": "+", "−": "-", "": r"\;"}

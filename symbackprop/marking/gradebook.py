@@ -190,11 +190,12 @@ def mark_class(keys: dict[int | None, check.Key], rows: list[Row],
     for row in rows:
         key = keys.get(row.version)
         if key is None:
-            have = ", ".join(str(v) for v in sorted(k for k in keys if k is not None)) or "none"
+            numbered = sorted(k for k in keys if k is not None)
             which = "no version given" if row.version is None else \
                 f"no key for version {row.version}"
-            problems.append(f"line {row.line}: {row.name}: {which} (the keys are for versions "
-                            f"{have})")
+            have = f"the keys are for versions {', '.join(map(str, numbered))}" if numbered \
+                else "the key is one sheet's, without versions: leave the version column empty"
+            problems.append(f"line {row.line}: {row.name}: {which} ({have})")
             continue
         students.append(_mark(key, row, (carried_forward, rounded), worth))
         problems += students[-1].problems

@@ -37,6 +37,12 @@ def printable(defn) -> None:
             defn.examples:
         raise ValueError(f"{src}: network: an optimizer worksheet is one neuron of 1 to 4 "
                          "inputs, sigmoid or identity, with half_sse, on one example")
+    if defn.form == "matrix":  # one neuron's steps: there are no matrices to lay out
+        raise ValueError(f"{src}: form: an optimizer worksheet works one neuron's steps; the "
+                         "matrix form is for a network's backpropagation")
+    if not defn.update_biases and net.bias != "none":  # its blanks step the bias too
+        raise ValueError(f"{src}: update_biases: an optimizer worksheet steps the bias with "
+                         "the weights; leave update_biases out, or give bias: none")
 
 
 def build(defn, values) -> WorkedSheet:

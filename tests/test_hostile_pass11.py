@@ -1,0 +1,210 @@
+"""What an eleventh hostile pass found at commit dfdd880 (the cases fixed this session; the
+others wait, listed in the closing note), in the features new since pass ten
+(the digits convolution page of shapes, the lesson pages' carried-forward marking and their
+keys, the optimizer sheets, mark's messages): each test is one broken promise of the README,
+written so that it fails on dfdd880 and passes once the promise is kept. Every command runs
+as its own bounded process (tests/hostile.py), except where a failure of pdflatex itself has
+to be made (then in-process, as tests/test_build.py makes one)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .conftest import WORKSHEETS
+from .hostile import assert_refused, files, needs_pdf_text, run
+
+DIGITS_CONV = WORKSHEETS / "convolution-digits-8x8-3x3.yaml"
+
+
+def _conv_shapes(tmp_path: Path, edit) -> Path:
+    """The bundled digits convolution (a page of shapes), edited by `edit(definition)`."""
+    defn = yaml.safe_load(DIGITS_CONV.read_text(encoding="utf-8"))
+    edit(defn)
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(defn), encoding="utf-8")
+    return path
+
+
+def _built_or_refused(result, out: Path, pdf: Path, *fragments: str) -> None:
+    """The README's promise: a definition is built (exit 0, its PDF there) or refused in one
+    line, exit code 2, naming the key, and nothing written; a pdflatex failure (exit 1,
+    'LaTeX failed on ...') is neither."""
+    if result.code == 0:
+        assert pdf.is_file(), result.stdout
+        return
+    assert_refused(result, *fragments)
+    assert not out.exists() or not files(out), sorted(map(str, files(out)))
+
+
+# --- the page of shapes draws the image's pixels as greys of 0..100 % -------------------------
+
+@needs_pdf_text
+@pytest.mark.parametrize("pixel", [16, 2, -1])
+def test_a_page_of_shapes_of_an_image_with_pixels_outside_0_to_1_is_built_or_refused(
+        pixel, tmp_path):
+    """The bundled digits page's image is the UCI digit's pixels over 16. A teacher who pastes
+    the digit as the data file holds it (pixels 0..16, the `forward_matrix` lesson's own
+    `image:` scale), or any image with a pixel above 1 or below 0, which the definition
+    accepts (derive works on it), gets 'symbackprop: LaTeX failed on c-shapes.pdf: ./doc.tex:
+    40: Package color Error: Argument `-15' not in range [0,1].' and exit code 1: the grey is
+    written \\fill[black!{round(100 * v)}] (formats/convpage.py), black!1600 for 16. (A pixel
+    of 1e15 gives TeX's 'Number too big'.) Expected: the page is drawn (the greys scaled to
+    the image's own range, or clipped), or the definition refused in one line naming
+    values.image, exit 2."""
+    def edit(defn):
+        defn["values"]["image"][0][0][0] = pixel
+    path = _conv_shapes(tmp_path, edit)
+    result = run(["build", path.name, "--format", "pdf", "--out", "out"], tmp_path,
+                 timeout=180)
+    _built_or_refused(result, tmp_path / "out", tmp_path / "out" / "c-shapes.pdf",
+                      "c.yaml", "values.image")
+
+
+@needs_pdf_text
+def test_a_page_of_shapes_of_a_72_by_72_image_is_built_or_refused(tmp_path):
+    """A network on a 72×72 image (one 2×2 filter of stride 2, 2×2 max pooling, 10 outputs:
+    well inside every bound the README states) prints its page of shapes with the whole image
+    drawn on one line of TeX, 43 bytes a pixel (a 256×256 image: one line of 2.8 MB).
+    pdflatex reads at most 200,000 characters a line ('! Unable to read an entire
+    line---bufsize=200000'), so the build stops with exit code 1 and 'LaTeX failed on
+    c-shapes.pdf: unknown error (see the log)'. 64×64 still builds. Expected: built (the
+    cells on lines of their own), or refused in one line naming the image's size, exit 2."""
+    def edit(defn):
+        defn["network"]["input"] = {"channels": 1, "height": 72, "width": 72}
+        defn["network"]["layers"][0] = {"kind": "convolution", "filters": 1, "kernel": 2,
+                                        "stride": 2, "activation": "relu"}
+        defn["values"] = {"targets": defn["values"]["targets"]}
+    path = _conv_shapes(tmp_path, edit)
+    result = run(["build", path.name, "--format", "pdf", "--out", "out"], tmp_path,
+                 timeout=300)
+    _built_or_refused(result, tmp_path / "out", tmp_path / "out" / "c-shapes.pdf",
+                      "c.yaml", "network.input")
+
+
+
+
+# --- an edited key: a blank recomputed from itself ------------------------------------------
+
+def _edited_key(tmp_path: Path, sheet: str, edit) -> Path:
+    """A bundled sheet's key.json (built here), edited by `edit(key, blanks_by_label)`."""
+    import json
+    result = run(["build", str(WORKSHEETS / f"{sheet}.yaml"), "--format", "tex", "--out",
+                  "k"], tmp_path, timeout=180)
+    assert result.code == 0, result.stderr[-1500:]
+    path = tmp_path / "k" / f"{sheet}-key.json"
+    key = json.loads(path.read_text(encoding="utf-8"))
+    edit(key, {b["label"]: b for b in key["scheme"]["blanks"]})
+    edited = tmp_path / "edited-key.json"
+    edited.write_text(json.dumps(key), encoding="utf-8")
+    return edited
+
+
+
+
+# --- mark: a version given for a key folder of one sheet ------------------------------------
+
+def test_a_version_for_a_single_sheets_key_is_told_in_words_not_versions_none(tmp_path):
+    """A key folder holding one sheet's key (built without --versions) and a CSV whose rows
+    give a version (the header's version column filled in, 1): mark stops with 'no student
+    could be marked: line 2: Ann: no key for version 1 (the keys are for versions none) (and
+    1 more problems)'. 'versions none' is Python's fallback text, not a sentence; '1 more
+    problems' is not English. Expected: the message says the key is one sheet's, without
+    versions, so the version column is left empty, and counts '1 more problem'."""
+    result = run(["build", str(WORKSHEETS / "gradient-descent.yaml"), "--format", "tex",
+                  "--out", "keys"], tmp_path, timeout=180)
+    assert result.code == 0, result.stderr[-1500:]
+    (tmp_path / "c.csv").write_text("name,version,c\nAnn,1,-1.3008\nBo,1,-1.3008\n",
+                                    encoding="utf-8")
+    result = run(["mark", "keys", "c.csv", "--out", "marks"], tmp_path)
+    assert_refused(result, "c.csv")
+    assert "versions none" not in result.stderr, result.stderr
+    assert "1 more problems" not in result.stderr, result.stderr
+
+
+# --- check's working line: the whole of it in parentheses -----------------------------------
+
+
+
+
+
+# --- an optimizer worksheet whose biases are not stepped -------------------------------------
+
+OPTIMIZER_SHEETS = ["adam-two-steps-2-1", "rmsprop-two-steps-2-1", "nesterov-two-steps-2-1",
+                    "weight-decay-two-steps-2-1"]
+
+
+def _not_stepping_biases(tmp_path: Path, sheet: str) -> Path:
+    source = (WORKSHEETS / f"{sheet}.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "s.yaml"
+    path.write_text(source + "update_biases: false\n", encoding="utf-8")
+    return path
+
+
+def _worked_or_refused(result, *fragments: str) -> None:
+    assert "Traceback" not in result.stderr, result.stderr[-1500:]
+    if result.code != 0:
+        assert_refused(result, *fragments)
+
+
+@pytest.mark.parametrize("sheet", OPTIMIZER_SHEETS)
+def test_an_optimizer_sheet_that_does_not_step_its_biases_is_built_or_refused(sheet, tmp_path):
+    """The README: '`update_biases: false` leaves the biases out of the step altogether', for
+    any definition. Added to any bundled optimizer worksheet (Adam, RMSprop, Nesterov, weight
+    decay), `build` dies with a traceback, 'TypeError: unsupported operand type(s) for -:
+    'float' and 'NoneType'' in stepsheet.check_against (the sheet asks for the bias's new
+    value, which the engine's step, not taking it, has as None). Expected: the sheet built
+    (the bias not stepped, or its step left out), or one line naming update_biases, exit 2,
+    and nothing written."""
+    path = _not_stepping_biases(tmp_path, sheet)
+    result = run(["build", path.name, "--format", "tex", "--out", "out"], tmp_path,
+                 timeout=180)
+    _worked_or_refused(result, "s.yaml", "update_biases")
+    if result.code != 0:
+        assert not (tmp_path / "out").exists() or not files(tmp_path / "out")
+
+
+@pytest.mark.parametrize("command", [["derive"], ["train", "--steps", "2"]])
+@pytest.mark.parametrize("sheet", ["adam-two-steps-2-1", "rmsprop-two-steps-2-1"])
+def test_derive_and_train_of_an_optimizer_sheet_that_does_not_step_its_biases(sheet, command,
+                                                                              tmp_path):
+    """Since derive and train take a sheet's numbers as build draws them (c4384ce), the same
+    definition (a bundled optimizer sheet with `update_biases: false`, its numbers drawn)
+    makes `derive` and `train --steps 2` die with the same TypeError traceback; `check
+    s.yaml answers.txt` too. With the same numbers given in `values:`, derive and train
+    work. Expected: derive and train work on it (they take any optimizer and
+    update_biases), or refuse it in one line."""
+    path = _not_stepping_biases(tmp_path, sheet)
+    result = run([command[0], path.name, *command[1:]], tmp_path, timeout=180)
+    assert result.code == 0, result.stderr[-1500:]
+
+
+# --- the band of right answers of a blank worked from given numbers ---------------------------
+
+
+
+
+
+# --- an optimizer worksheet given form: matrix ------------------------------------------------
+
+def test_form_matrix_on_an_optimizer_sheet_is_applied_or_refused_not_ignored(tmp_path):
+    """`form: matrix` asks for the matrix-form sheet (README: 'With `form: matrix` a
+    worksheet asks, after the forward pass and the loss, for each layer's δ ...'). Added to
+    the bundled RMSprop sheet it builds exit 0 a worksheet identical, byte for byte, to the
+    sheet without it: the key is silently dropped. A lesson refuses a key it does not use
+    ('form: unknown key'), and a convolution sheet refuses names:, claimed: and notation:
+    numbered in one line. Expected: the form applied, or one line naming `form`, exit 2."""
+    source = (WORKSHEETS / "rmsprop-two-steps-2-1.yaml").read_text(encoding="utf-8")
+    (tmp_path / "s.yaml").write_text(source, encoding="utf-8")
+    (tmp_path / "m.yaml").write_text(source + "form: matrix\n", encoding="utf-8")
+    plain = run(["build", "s.yaml", "--format", "tex", "--out", "a"], tmp_path, timeout=180)
+    assert plain.code == 0, plain.stderr[-1500:]
+    result = run(["build", "m.yaml", "--format", "tex", "--out", "b"], tmp_path, timeout=180)
+    if result.code != 0:
+        assert_refused(result, "m.yaml", "form")
+        return
+    with_form = (tmp_path / "b" / "m-worksheet.tex").read_text(encoding="utf-8")
+    without = (tmp_path / "a" / "s-worksheet.tex").read_text(encoding="utf-8")
+    assert with_form != without
