@@ -208,3 +208,30 @@ def test_form_matrix_on_an_optimizer_sheet_is_applied_or_refused_not_ignored(tmp
     with_form = (tmp_path / "b" / "m-worksheet.tex").read_text(encoding="utf-8")
     without = (tmp_path / "a" / "s-worksheet.tex").read_text(encoding="utf-8")
     assert with_form != without
+
+
+# --- an edited key whose blank is recomputed from itself ------------------------------------
+
+@pytest.mark.parametrize("cycle", [False, True])
+def test_a_dense_key_whose_blank_is_recomputed_from_itself_is_refused(cycle, tmp_path):
+    """keys.py checks that every reference of a blank's trees names a quantity of the scheme:
+    on a lesson or hand-worked sheet a blank before it, on a dense sheet any blank (a softmax
+    or matrix entry refers to its layer's later ones). So on a dense sheet a blank may be
+    recomputed from itself: blog-2-2-2's (b) out[1][1] edited to recompute ["ref",
+    "out[1][1]"] (or (a) and (b) from each other) is accepted, and then every answer there,
+    0.9 or 5, is 'carried forward (... right from your own earlier answers (0.900000000))',
+    which mark credits in full by default. A recomputation is worked from what the student
+    worked out before this blank, never from the blank itself. Expected: refused in one line
+    naming scheme.blanks[1] (the README: an edited key is one line, never a mark against
+    nonsense)."""
+    def edit(key, blanks):
+        if cycle:
+            blanks["a"]["recompute"] = ["ref", blanks["b"]["name"]]
+        blanks["b"]["recompute"] = ["ref", blanks["a" if cycle else "b"]["name"]]
+    key = _edited_key(tmp_path, "blog-2-2-2", edit)
+    (tmp_path / "a.txt").write_text("a = 5\nb = 5\n" if cycle else "b = 0.9\n",
+                                    encoding="utf-8")
+    result = run(["check", key.name, "a.txt"], tmp_path)
+    assert "carried forward" not in result.stdout, result.stdout
+    assert_refused(result, "edited-key.json", "scheme.blanks[")
+

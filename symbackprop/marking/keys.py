@@ -174,6 +174,18 @@ def _current(scheme) -> bool:
     return not isinstance(scheme, dict) or scheme.get("version", 1) == SCHEME_VERSION
 
 
+def _refs(tree) -> list[str]:
+    """The names a tree refers to (["ref", name] anywhere in it)."""
+    out, stack = [], [tree]
+    while stack:
+        t = stack.pop()
+        if isinstance(t, list) and t[:1] == ["ref"]:
+            out.append(t[1])
+        elif isinstance(t, list):
+            stack.extend(t[1:] if t and isinstance(t[0], str) else t)
+    return out
+
+
 class _KeyChecker(definition._Checker):
     """The definition schema, read at the key path 'definition', plus the answers."""
 
@@ -256,6 +268,32 @@ class _KeyChecker(definition._Checker):
             self.blank(b, f"scheme.blanks[{i}]", messages)
             self.refers(b, f"scheme.blanks[{i}]", known)
             known.add(b["name"])
+        if not in_order:  # a dense sheet's may refer ahead, never round to the blank itself
+            self.acyclic(blanks)
+
+    def acyclic(self, blanks: list[dict]) -> None:
+        """No blank is recomputed from itself, directly or through others: a recomputation is
+        worked from what the student worked out before it (else every answer there would be
+        'carried forward' from itself)."""
+        at = {b["name"]: i for i, b in enumerate(blanks)}
+        after = {b["name"]: [n for n in _refs(b["recompute"]) if n in at] for b in blanks}
+        done: set = set()
+        for start in after:
+            path, on, stack = [], set(), [(start, iter(after[start]))]
+            if start in done:
+                continue
+            path.append(start), on.add(start)
+            while stack:
+                name, todo = stack[-1]
+                nxt = next(todo, None)
+                if nxt is None:
+                    stack.pop(), on.discard(path.pop()), done.add(name)
+                elif nxt in on:
+                    self.fail(f"scheme.blanks[{at[nxt]}]", "is recomputed from itself"
+                              + ("" if nxt == name else f" (through {name})")
+                              + ": a recomputation takes the student's earlier answers")
+                elif nxt not in done:
+                    path.append(nxt), on.add(nxt), stack.append((nxt, iter(after[nxt])))
 
     def refers(self, blank: dict, key: str, known: set) -> None:
         """Every reference of a blank's trees names a quantity the scheme knows (in order: an
