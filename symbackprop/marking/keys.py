@@ -175,7 +175,7 @@ def _current(scheme) -> bool:
 
 
 def _refs(tree) -> list[str]:
-    """The names a tree refers to (["ref", name] anywhere in it)."""
+    """The names a tree (or a list of trees) refers to: ["ref", name] anywhere in it."""
     out, stack = [], [tree]
     while stack:
         t = stack.pop()
@@ -279,36 +279,33 @@ class _KeyChecker(definition._Checker):
         after = {b["name"]: [n for n in _refs(b["recompute"]) if n in at] for b in blanks}
         done: set = set()
         for start in after:
-            path, on, stack = [], set(), [(start, iter(after[start]))]
             if start in done:
                 continue
-            path.append(start), on.add(start)
-            while stack:
-                name, todo = stack[-1]
-                nxt = next(todo, None)
+            on = [start]  # the path walked from start, each with what it still refers to
+            todo = [iter(after[start])]
+            while todo:
+                nxt = next(todo[-1], None)
                 if nxt is None:
-                    stack.pop(), on.discard(path.pop()), done.add(name)
+                    done.add(on.pop())
+                    todo.pop()
                 elif nxt in on:
                     self.fail(f"scheme.blanks[{at[nxt]}]", "is recomputed from itself"
-                              + ("" if nxt == name else f" (through {name})")
+                              + ("" if nxt == on[-1] else f" (through {on[-1]})")
                               + ": a recomputation takes the student's earlier answers")
                 elif nxt not in done:
-                    path.append(nxt), on.add(nxt), stack.append((nxt, iter(after[nxt])))
+                    on.append(nxt)
+                    todo.append(iter(after[nxt]))
 
     def refers(self, blank: dict, key: str, known: set) -> None:
         """Every reference of a blank's trees names a quantity the scheme knows (in order: an
         earlier blank, or a given value): a tree recomputes a blank from what the student
         has already worked out."""
-        stack = [blank["recompute"], *(r[part] for r in blank["mistakes"]
+        trees = [blank["recompute"], *(r[part] for r in blank["mistakes"]
                                        for part in ("candidates", "slack") if part in r)]
-        while stack:
-            tree = stack.pop()
-            if isinstance(tree, list) and tree[:1] == ["ref"]:
-                if tree[1] not in known:
-                    self.fail(key, f"refers to {definition._show(tree[1])[:60]}, which is "
-                              "neither an earlier blank nor a value of the scheme")
-            elif isinstance(tree, list):
-                stack.extend(tree[1:] if tree and isinstance(tree[0], str) else tree)
+        for name in _refs(trees):
+            if name not in known:
+                self.fail(key, f"refers to {definition._show(name)[:60]}, which is neither an "
+                          "earlier blank nor a value of the scheme")
 
     def blank(self, value, key: str, messages: dict) -> None:
         b = self.mapping(value, key, _BLANK_KEYS, required=_BLANK_KEYS[:-2])
