@@ -13,6 +13,7 @@ from ..definitions.language import N_, Words, words
 from ..marking.scheme import ALSO, fixed
 from ..sheets.forms import Equation
 from ..sheets.forms_json import BadForm, read
+from .html import _environment
 from .mathml import MathML
 from .plaintext import term_words
 from .tex import template_dir
@@ -51,13 +52,9 @@ def student_page(book, student) -> str:
 
 @functools.cache
 def _template(language: str = "en") -> tuple[jinja2.Template, str]:
-    """Compiled once a language: a class of 300 is 300 pages from one template."""
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(template_dir())),
-                             autoescape=True, undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True,
-                             extensions=["jinja2.ext.i18n"])
-    env.install_gettext_translations(words(language).catalog, newstyle=True)
-    return (env.get_template("feedback.html.j2"),
+    """Compiled once a language (the practice page's environment): a class of 300 is 300
+    pages from one template."""
+    return (_environment(language).get_template("feedback.html.j2"),
             (template_dir() / "practice.css").read_text(encoding="utf-8"))
 
 
