@@ -10,12 +10,12 @@ import jinja2
 from markupsafe import Markup
 
 from ..definitions.language import N_, Words, words
-from ..marking.scheme import ALSO, fixed
+from ..marking.scheme import fixed
 from ..sheets.forms import Equation
 from ..sheets.forms_json import BadForm, read
 from .html import _environment
 from .mathml import MathML
-from .plaintext import term_words
+from .plaintext import Said
 from .tex import template_dir
 
 # the practice page's words (templates/practice.js, ENGLISH) for the same verdicts
@@ -85,7 +85,8 @@ def mark_words(m, key, _: Words) -> str:
     def number(value: float) -> str:  # with the sheet's minus sign, as the page prints it
         return _.number(fixed(value, d)).replace("-", "\u2212")
 
-    also = _(ALSO) + scheme["messages"].get(m.also, "") if m.also else ""
+    reasons = Said(scheme["messages"], _, key.notation)
+    also = reasons.also(reasons(m.also)) if m.also else ""
     if m.verdict == "too_few_decimals":
         return _("{message} ({value} to {d} decimals)").format(
             message=scheme["messages"]["too_few_decimals"], value=number(m.expected), d=d) + also
@@ -96,11 +97,8 @@ def mark_words(m, key, _: Words) -> str:
     if m.verdict != "incorrect":
         return m.message
     said = _("expected {value}").format(value=number(m.expected))
-    reason = scheme["messages"].get(m.diagnosis, "") if m.diagnosis else ""
-    if m.term:
-        reason = _("{verdict}: {reason}").format(verdict=reason,
-                                                 reason=term_words(m.term, *key.notation))
-    reason += also  # a second mistake that gives the same answer, after the first
+    # a second mistake that gives the same answer, after the first
+    reason = (reasons(m.diagnosis, m.term) if m.diagnosis else "") + also
     # a dash, not a second colon after the verdict's: Incorrect: expected 0.3147 — the sign …
     return _("{expected} — {reason}").format(expected=said, reason=reason) if reason else said
 

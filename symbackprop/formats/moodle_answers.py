@@ -10,7 +10,7 @@ from math import ceil, copysign, floor, isfinite, trunc
 
 from ..definitions.language import ENGLISH, Words
 from ..marking import scheme
-from .plaintext import term_words
+from .plaintext import Said
 
 
 def scheme_message(diagnosis: str) -> str:
@@ -141,25 +141,6 @@ def alternatives(blank: dict, values: dict[str, float], decimals: int = 4,
     for v, feedback, reach, at in listed:
         answers += _overlaps(every, at, said) + [(0, v, reach, feedback)]
     return answers, dropped, len(listed) - len(dropped)
-
-
-class Said:
-    """A diagnosis's words in the sheet's language (the scheme's messages; English without
-    them), a sign slip's term in the sheet's notation."""
-
-    def __init__(self, messages: dict | None, _: Words, notation):
-        self.messages, self._, self.notation = messages or {}, _, notation
-
-    def __call__(self, diagnosis: str, term: str | None = None) -> str:
-        text = self.messages.get(diagnosis) or scheme_message(diagnosis)
-        if not term:
-            return text
-        return self._("{verdict}: {reason}").format(verdict=text,
-                                                    reason=term_words(term, *self.notation))
-
-    def also(self, text: str) -> str:
-        """A second mistake's words after the first's."""
-        return self._(scheme.ALSO) + text
 
 
 def _also_at(blank: dict, values: dict[str, float], v: float, named: str, said: Said) -> str:

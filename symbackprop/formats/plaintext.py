@@ -17,6 +17,9 @@ from __future__ import annotations
 import functools
 import re
 
+from ..definitions.language import Words
+from ..marking.key import MISTAKES
+from ..marking.scheme import ALSO
 from ..sheets import forms
 from ..sheets.notation import symbol_of
 
@@ -43,6 +46,25 @@ def term_words(term: str, notation: str = "matrix", layers: tuple[int, ...] | No
         except (ValueError, KeyError, IndexError):  # not a name of the sheet: as it is
             parts.append(name)
     return "·".join(parts)
+
+
+class Said:
+    """A diagnosis's words in the sheet's language (the scheme's messages; English without
+    them), a sign slip's term in the sheet's notation."""
+
+    def __init__(self, messages: dict | None, _: Words, notation):
+        self.messages, self._, self.notation = messages or {}, _, notation
+
+    def __call__(self, diagnosis: str, term: str | None = None) -> str:
+        text = self.messages.get(diagnosis) or MISTAKES[diagnosis]
+        if not term:
+            return text
+        return self._("{verdict}: {reason}").format(verdict=text,
+                                                    reason=term_words(term, *self.notation))
+
+    def also(self, text: str) -> str:
+        """A second mistake's words after the first's."""
+        return self._(ALSO) + text
 
 
 def _lifted(index: str, table: dict, mark: str) -> str:
