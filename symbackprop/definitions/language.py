@@ -35,8 +35,6 @@ class Words:
             from babel.numbers import get_decimal_symbol  # CLDR: how the language writes 0.5
 
             self.decimal = get_decimal_symbol(code)
-        # a list of numbers with decimal commas is separated by semicolons (0,5 ; 0,25)
-        self.separator = "; " if self.decimal == "," else ", "
 
     def __call__(self, message: str) -> str:
         return self.catalog.gettext(message)
