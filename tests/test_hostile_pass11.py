@@ -84,6 +84,28 @@ def test_a_page_of_shapes_of_a_72_by_72_image_is_built_or_refused(tmp_path):
                       "c.yaml", "network.input")
 
 
+@needs_pdf_text
+def test_a_page_of_shapes_that_latex_fails_on_keeps_the_log_it_names(tmp_path, capsys,
+                                                                      monkeypatch):
+    """Finding 5: when pdflatex failed on a page of shapes, the message named a log inside
+    the staging folder, which was deleted with it: the teacher was sent to a file that was
+    not there. The log is moved into --out, as a worksheet's is, and the message names it
+    there; nothing else of the failed build is left. (In-process: pdflatex has to fail.)"""
+    from symbackprop.cli import main
+    from symbackprop.formats import convpage
+
+    path = _conv_shapes(tmp_path, lambda defn: None)
+    monkeypatch.setattr(convpage, "conv_shapes_document",
+                        lambda *a: "\\documentclass{article}\\begin{document}\\oops")
+    out = tmp_path / "out"
+    assert main(["build", str(path), "--format", "pdf", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    log = out / "c-shapes.log"
+    assert "LaTeX failed on c-shapes.pdf" in err and f"(log: {log})" in err, err
+    assert "oops" in log.read_text(encoding="utf-8")
+    assert sorted(p.name for p in out.iterdir()) == ["c-shapes.log"]
+
+
 
 
 # --- an edited key: a blank recomputed from itself ------------------------------------------

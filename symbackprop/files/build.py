@@ -233,7 +233,10 @@ def shapes(defn: definition.Definition, args) -> int:
         path = out.write(f"{stem}-shapes.tex", source)
         if "pdf" not in formats or not pdf.available():
             return int("pdf" in formats), "1 .tex file" + note
-        writing.compile_all(iter([([source], [path.with_suffix(".pdf")])]), 1, out)
+        try:
+            writing.compile_all(iter([([source], [path.with_suffix(".pdf")])]), 1, out)
+        except pdf.LatexError as exc:  # its log kept in --out: the staging folder goes
+            raise pdf.LatexError(exc.problem, out.keep(exc.log) if exc.log else None) from None
         return 0, "1 PDF, 1 .tex file" + note
 
     if defn.layered:  # its image drawn (given, or drawn from the seed), its maps' shapes
