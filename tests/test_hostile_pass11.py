@@ -257,3 +257,100 @@ def test_a_dense_key_whose_blank_is_recomputed_from_itself_is_refused(cycle, tmp
     assert "carried forward" not in result.stdout, result.stdout
     assert_refused(result, "edited-key.json", "scheme.blanks[")
 
+
+
+# --- a working line written as a teacher writes it (finding 7) ------------------------------
+
+def _read_back(text: str) -> float:
+    """A working line's expression as a reader evaluates it, by the order of operations."""
+    import math
+    python = (text.replace("−", "-").replace("·", "*").replace("^", "**")
+              .replace("e**(", "exp(").replace("ln(", "log(").replace("√(", "sqrt("))
+    return eval(python, {"__builtins__": {}}, {"exp": math.exp, "log": math.log,  # noqa: S307
+                                                "sqrt": math.sqrt, "tanh": math.tanh})
+
+
+def _extra_parentheses(text: str) -> list[str]:
+    """Parentheses that say nothing: one pair straight inside another ((…)), or around a bare
+    positive number (0.5)."""
+    import re
+    stack, pairs = [], {}
+    for i, c in enumerate(text):
+        if c == "(":
+            stack.append(i)
+        elif c == ")":
+            pairs[stack.pop()] = i
+    doubled = [text[i:j + 1] for i, j in pairs.items() if pairs.get(i + 1) == j - 1]
+    return doubled + re.findall(r"(?<![\w√)^])\(\d[\d.]*\)", text)
+
+
+def _random_tree(rng, depth: int):
+    if depth == 0 or rng.random() < 0.25:
+        return rng.choice([round(rng.uniform(-2, 2), 4), ["ref", rng.choice("pq")]])
+    op = rng.choice(["add", "sub", "mul", "div", "pow", "neg", "exp", "log", "tanh"])
+    if op in ("add", "mul"):
+        return [op] + [_random_tree(rng, depth - 1) for _ in range(rng.choice([2, 2, 3]))]
+    if op in ("sub", "div"):
+        return [op, _random_tree(rng, depth - 1), _random_tree(rng, depth - 1)]
+    if op == "pow":
+        return [op, _random_tree(rng, depth - 1), rng.choice([2, 3])]
+    return [op, _random_tree(rng, depth - 1)]
+
+
+def test_a_working_line_reads_back_to_its_tree_with_no_extra_parentheses():
+    """check (and a feedback page, for a key without its sheet's lines) writes a blank's
+    working as text: it printed e^(−((-0.4859))) for e^(−z) at z = −0.4859. Every tree of the
+    scheme's operations, with negative numbers in every place, is written with a minus sign,
+    parentheses only where the order of operations needs them, and reads back (Python's
+    precedence, which is the order of operations) to the tree's own value."""
+    import math
+    import random
+
+    from symbackprop.marking.scheme import evaluate
+    from symbackprop.sheets.worked import Worked
+
+    rng = random.Random(7)
+    work = Worked(4)
+    checked = 0
+    for _ in range(3000):
+        work.key = {"p": round(rng.uniform(-2, 2), 4), "q": round(rng.uniform(-2, 2), 4)}
+        tree = _random_tree(rng, 4)
+        value = evaluate(tree, work.key.get)
+        if value is None or abs(value) > 1e6:
+            continue
+        text = work.text(tree)
+        assert _extra_parentheses(text) == [] and "-" not in text, (tree, text)
+        try:
+            back = _read_back(text)
+        except (ValueError, OverflowError, ZeroDivisionError, TypeError):
+            continue  # (−0.5)^(1/2) and friends: complex in Python, undefined on the sheet
+        assert math.isclose(back, value, rel_tol=1e-9, abs_tol=1e-9), (tree, text)
+        checked += 1
+    assert checked > 1500
+    work.key = {"z": -0.4859}
+    assert work.text(["exp", ["neg", ["ref", "z"]]]) == "e^(−(−0.4859))"
+
+
+@pytest.mark.parametrize("sheet", ["gradient-descent", "loss-comparison", "digits-forward",
+                                   "adam-two-steps-2-1", "rmsprop-two-steps-2-1"])
+def test_every_bundled_working_line_reads_back_to_its_value(sheet, tmp_path):
+    """Each blank's working line in the key a bundled lesson or optimizer sheet writes: its
+    expression, read back (the key's rounded numbers in it), rounds to the blank's value; its
+    result is the key's, minus signs and all."""
+    import json
+
+    result = run(["build", str(WORKSHEETS / f"{sheet}.yaml"), "--format", "tex", "--out",
+                  "k"], tmp_path, timeout=180)
+    assert result.code == 0, result.stderr[-1500:]
+    key = json.loads((tmp_path / "k" / f"{sheet}-key.json").read_text(encoding="utf-8"))
+    worked = 0
+    for blank in key["scheme"]["blanks"]:
+        *_, expression, result_text = blank["working"].split(" = ")
+        assert "-" not in result_text and _extra_parentheses(expression) == [], blank["working"]
+        assert float(result_text.replace("−", "-")) == blank["value"], blank["working"]
+        if " = " in blank["working"].partition(" = ")[2] and blank["recompute"] != ["ref"]:
+            back = _read_back(expression)
+            places = len(result_text.partition(".")[2])  # the sheet's decimals, or a count's 0
+            assert abs(back - blank["value"]) <= 0.5 * 10.0 ** -places + 1e-9, blank["working"]
+            worked += 1
+    assert worked >= 3

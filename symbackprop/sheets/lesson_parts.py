@@ -16,7 +16,7 @@ from __future__ import annotations
 from ..definitions.errors import VerificationError
 from ..engine.verify import rel_err
 from .model import Answer, LessonSheet
-from .worked import Worked, ref  # noqa: F401 - ref: the lessons' reference to an earlier blank
+from .worked import Worked, fixed, ref  # noqa: F401 - ref: the lessons' reference to an earlier blank
 
 
 class Asker:
@@ -40,9 +40,10 @@ class Asker:
         agree(name, a.exact, exact)
         d = 0 if whole else self.sheet.decimals
         if tree is None:  # a count, a digit, a value read off or found: no working to show
-            self.work.blanks[-1]["working"] = f"{name} = {a.value:.{d}f}"
+            self.work.blanks[-1]["working"] = f"{name} = {fixed(a.value, d)}"
         elif whole:  # a count worked out: shown as one
-            self.work.blanks[-1]["working"] = f"{name} = {self.work.outer(tree)} = {a.value:.0f}"
+            self.work.blanks[-1]["working"] = f"{name} = {self.work.text(tree)} = " \
+                                              f"{fixed(a.value, 0)}"
         if whole:
             self.sheet.figures.setdefault("whole", set()).add(a.label)
         if line.working is not None and tree is not None:

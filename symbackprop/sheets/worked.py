@@ -108,8 +108,8 @@ class Worked:
         line = Line(quantity, forms, a, True, working)
         self.blanks.append({"label": a.label, "name": name, "value": value, "exact": exact,
                             "tolerance": band, "recompute": tree, "mistakes": rules,
-                            "points": points, "working": f"{name} = {self.outer(tree)} = "
-                                                         f"{value:.{d}f}"})
+                            "points": points,
+                            "working": f"{name} = {self.text(tree)} = {fixed(value, d)}"})
         self.lines[name] = line
         return line
 
@@ -146,43 +146,68 @@ class Worked:
         names = {"exp": "exp", "log": "ln", "tanh": "tanh", "max": "max", "step": "step"}
         return Apply(names.get(op, op), tuple(self.form(a) for a in args))
 
-    def outer(self, tree) -> str:
-        """text() of a whole line: a sum without its own parentheses."""
-        shown = self.text(tree)
-        whole = isinstance(tree, list) and tree[0] == "add"
-        return shown.removeprefix("(").removesuffix(")") if whole else shown
-
     def text(self, tree) -> str:
-        """A tree with the key's numbers put in, as check and a feedback page write it."""
-        if isinstance(tree, (int, float)):
-            return _number(tree)
+        """A tree with the key's numbers put in, as check and a feedback page write it: a
+        minus sign, and parentheses only where the order of operations needs them
+        (e^(−0.4859), 0.9·(−0.63), (0.9 − 0.39)^2), never e^(−((-0.4859)))."""
+        return self._plain(tree)[0]
+
+    def _plain(self, tree, first: bool = True) -> tuple[str, str]:
+        """The tree's text and its kind: 'atom', 'power', 'neg' (a minus first), 'sum' or
+        'product' (what an operator around it must put in parentheses); a negative number after an
+        operator in parentheses, as the sheet writes it."""
+        if isinstance(tree, (int, float)) or tree[0] == "ref":
+            shown = _number(float(tree) if isinstance(tree, (int, float)) else
+                            self.key[tree[1]])
+            if not shown.startswith("−"):
+                return shown, "atom"
+            return (shown, "neg") if first else (f"({shown})", "atom")
         op, *args = tree
-        if op == "ref":
-            return _number(self.key[args[0]])
         if op == "exp" and isinstance(args[0], list) and args[0][:2] == ["mul", 0.5] and \
                 isinstance(args[0][2], list) and args[0][2][0] == "log":  # stepsheet's √
-            return f"√({self.text(args[0][2][1])})"
+            return f"√({self.text(args[0][2][1])})", "atom"
+        if op in ("add", "sub", "mul", "div"):  # an operand in parentheses starts afresh
+            return _joined(op, [self._plain(a, _grouped(op, i, a) or first and i == 0)
+                                for i, a in enumerate(args)], args)
         if op == "pow":
-            return f"{self.text(args[0])}^{args[1]}"
-        parts = [self.text(a) for a in args]
-        if op in ("add", "sub") and isinstance(args[0], list) and args[0][0] in ("add", "sub"):
-            parts[0] = parts[0][1:-1]  # a sum first in a sum needs no parentheses of its own
-        joined = {"add": " + ", "mul": "·", "sub": " − ", "div": " / "}
-        if op in joined:
-            return "(" + joined[op].join(parts) + ")" if op != "mul" else "·".join(parts)
-        return {"neg": "−({})", "exp": "e^({})", "log": "ln({})", "tanh": "tanh({})",
-                "step": "step({})", "abs": "|{}|", "nonzero": "{}"}.get(op, op + "({})").format(
-            ", ".join(parts))
+            base, kind = self._plain(args[0])
+            return f"{base if kind == 'atom' else f'({base})'}^{args[1]}", "power"
+        if op == "neg":
+            inner, kind = self._plain(args[0], False)
+            shown = f"−{inner if kind in ('atom', 'power', 'product') else f'({inner})'}"
+            return (shown, "neg") if first else (f"({shown})", "atom")
+        inside = ", ".join(self.text(a) for a in args)
+        return {"exp": f"e^({inside})", "log": f"ln({inside})", "abs": f"|{inside}|",
+                "nonzero": inside}.get(op, f"{op}({inside})"), "atom"
 
     def again(self, name: str, quantity: Form, forms: tuple[Form, ...] = ()) -> Line:
         """A line that uses an earlier blank's value: `(b)` again, nothing new to fill in."""
         return Line(quantity, forms, self.lines[name].answer, False)
 
 
+def fixed(x: float, decimals: int) -> str:
+    """A result as a working line ends: its decimals, a minus sign."""
+    return f"{x:.{decimals}f}".replace("-", "−")
+
+
 def _number(x: float) -> str:
     shown = f"{x:.10f}".rstrip("0").rstrip(".")
-    shown = "0" if shown in ("-0", "") else shown
-    return f"({shown})" if shown.startswith("-") else shown
+    return "0" if shown in ("-0", "") else shown.replace("-", "−")
+
+
+def _grouped(op: str, i: int, arg) -> bool:
+    """Whether operand `i` of `op` goes in parentheses: a sum in a product or after a minus,
+    a product too under a fraction bar written on one line."""
+    kind = arg[0] if isinstance(arg, list) else None
+    return kind in ("add", "sub") and (op in ("mul", "div") or op == "sub" and i > 0) or (
+        op == "div" and i > 0 and kind in ("mul", "div"))
+
+
+def _joined(op: str, parts: list[tuple[str, str]], args: list) -> tuple[str, str]:
+    sign = {"add": " + ", "sub": " − ", "mul": "·", "div": " / "}[op]
+    shown = [f"({text})" if _grouped(op, i, a) else text
+             for i, ((text, _), a) in enumerate(zip(parts, args))]
+    return sign.join(shown), "sum" if op in ("add", "sub") else "product"
 
 
 def key_json(sheet: WorkedSheet, source: str) -> dict:
