@@ -354,3 +354,42 @@ def test_every_bundled_working_line_reads_back_to_its_value(sheet, tmp_path):
             assert abs(back - blank["value"]) <= 0.5 * 10.0 ** -places + 1e-9, blank["working"]
             worked += 1
     assert worked >= 3
+
+
+# --- a blank worked from given numbers: its band is its value (finding 2) --------------------
+
+@pytest.mark.parametrize("sheet, decimals", [
+    ("gradient-descent", 4), ("gradient-descent", 12), ("loss-comparison", 8),
+    ("loss-comparison", 12), ("adam-two-steps-2-1", 8), ("adam-two-steps-2-1", 12)])
+def test_a_blank_worked_from_given_numbers_accepts_its_value_alone(sheet, decimals, tmp_path):
+    """A lesson's or a hand-worked sheet's blank is worked from numbers the sheet gives: an
+    honest student writes its value from the key's rounded numbers, or its exact value
+    rounded (at an exact half, either neighbour), and nothing past them. The band's tie of
+    1e-9·|value| made C′(−2) = −19 at 12 decimals accept about 38,000 values, −18.99999998
+    among them. Each band reaches at most a unit past those two, and check marks two units
+    past it incorrect."""
+    import json
+
+    from symbackprop.definitions.rounding import rounded
+    from symbackprop.marking import scheme
+
+    defn = yaml.safe_load((WORKSHEETS / f"{sheet}.yaml").read_text(encoding="utf-8"))
+    defn["decimals"] = decimals
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(defn), encoding="utf-8")
+    result = run(["build", "s.yaml", "--format", "tex", "--out", "k"], tmp_path, timeout=180)
+    assert result.code == 0, result.stderr[-1500:]
+    key = json.loads((tmp_path / "k" / "s-key.json").read_text(encoding="utf-8"))
+    unit, asked = 10.0 ** -decimals, 0
+    for blank in key["scheme"]["blanks"]:
+        tol, value = blank["tolerance"], blank["value"]
+        ends = (value, rounded(blank["exact"], decimals)) if tol["half"] else (value,)
+        assert tol["lo"] <= value <= tol["hi"], blank
+        assert min(ends) - unit * 1.000001 <= tol["lo"], (blank["name"], tol)
+        assert tol["hi"] <= max(ends) + unit * 1.000001, (blank["name"], tol)
+        if tol["half"]:
+            past = tol["hi"] + 2 * unit
+            mark, = [m for m in scheme.mark(key["scheme"], {blank["label"]: past})
+                     if m.label == blank["label"]]
+            assert mark.verdict != "correct", (blank["name"], past, tol)
+            asked += 1
+    assert asked > 3

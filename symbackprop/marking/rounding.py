@@ -36,6 +36,7 @@ from ..definitions.rounding import rounded
 from .trace import Ops
 
 GIVEN = ("W[", "b[", "x[", "t[")  # numbers printed on the sheet: a student copies them
+SEARCHED = 20_000  # choices tried for one answer's reach before the first-order bound stands
 
 
 class Slope:
@@ -220,7 +221,53 @@ class Spread:
         for q in order:  # inputs first: each one's rounding range needs its own reach
             if q not in self.moves:
                 self.moves[q] = self._moves(q, self._reach(q, self._order(q)))
-        return self._reach(name, order)
+        low, high = self._reach(name, order)
+        v, d = self.exact[name], self.decimals
+        if rounded(v + high, d) != rounded(v, d):  # the bound reaches another answer: is it?
+            high = min(high, self._search(name, order, 1.0, high))
+        if rounded(v + low, d) != rounded(v, d):
+            low = max(low, -self._search(name, order, -1.0, -low))
+        return low, high
+
+    def _search(self, name: str, order: list[str], sign: float, bound: float) -> float:
+        """The largest sign·(name − exact) that honest working reaches: every choice, quantity
+        by quantity in order, of keeping or rounding it, each one's value being what the
+        choices before it made of it (to first order, as the bound is). The bound sums each
+        quantity's whole range of moves, as if each could move its own way; but a quantity
+        rounds up only where earlier roundings pushed it over a half, and those pushes move
+        the answer too: here they move together. Choices whose best cannot beat the best
+        found are not tried; past SEARCHED of them, `bound` stands (it is never too small)."""
+        free = [q for q in order if q != name and not q.startswith(GIVEN)
+                and self._copied(q) is None]
+        place = {q: i for i, q in enumerate(free)}
+        gain = [sign * self.slopes(name, order).get(q, 0.0) for q in free]
+        pushed = [[(place[p], g) for p, g in self.slopes(q).items() if p in place and p != q]
+                  for q in free]  # ∂q/∂p: how an earlier rounding p moves q
+        rest = [0.0] * (len(free) + 1)  # the most the choices from i on can add
+        for i in range(len(free) - 1, -1, -1):
+            low, high = self.moves[free[i]]
+            rest[i] = rest[i + 1] + max(gain[i] * low, gain[i] * high, 0.0)
+        moved, best, tries = [0.0] * len(free), [-math.inf], [0]
+
+        def choose(i: int, total: float) -> None:
+            if total + rest[i] <= best[0] or tries[0] > SEARCHED:
+                return
+            if i == len(free):
+                best[0] = total
+                return
+            tries[0] += 1
+            x = self.exact[free[i]] + sum(g * moved[j] for j, g in pushed[i])
+            t = tie(x, self.decimals)
+            options = {0.0, rounded(x - t, self.decimals) - x, rounded(x + t, self.decimals) - x}
+            for r in sorted(options, key=lambda r: -gain[i] * r):  # the likeliest best first
+                moved[i] = r
+                choose(i + 1, total + gain[i] * r)
+            moved[i] = 0.0
+
+        if len(free) > 400:  # deeper than a search goes (and than Python's stack)
+            return bound
+        choose(0, 0.0)
+        return bound if tries[0] > SEARCHED else best[0]
 
     def _reach(self, name: str, order: list[str]) -> tuple[float, float]:
         low = high = 0.0
@@ -270,12 +317,20 @@ def band(spread: Spread, name: str, value: float, exact: float,
         {} if before is None else {"before": before})
 
 
+def tie(x: float, decimals: int) -> float:
+    """How near a half a value must be to round either way (0.62005 computed as 0.62004999…:
+    either neighbour is honest): a few floating-point errors, never a sizeable part of a unit
+    (at 12 decimals, 1e-9·|19| would admit 38,000 values)."""
+    unit = 10.0 ** -decimals
+    return min(1e-9 * max(abs(x), unit), 0.01 * unit)
+
+
 def exact_band(value: float, exact: float, decimals: int, half: float | None = None) -> dict:
     """A blank worked from given numbers alone (a lesson's, a matrix's shape): its value and
     its exact value rounded, nothing else; `half` 0 for a whole number that must be exact."""
     half = 0.5 * 10.0 ** -decimals if half is None else half
-    tie = 1e-9 * max(abs(exact), 10.0 ** -decimals)  # an exact half: either neighbour is honest
-    ends = (value, rounded(exact - tie, decimals), rounded(exact + tie, decimals)) if half \
+    t = tie(exact, decimals)
+    ends = (value, rounded(exact - t, decimals), rounded(exact + t, decimals)) if half \
         else (value,)
     lo, hi = min(ends), max(ends)
     return {"lo": lo, "hi": hi, "half": half, "from": exact, "to": exact, "carry": half,
