@@ -36,7 +36,7 @@ from ..definitions.rounding import rounded
 from .trace import Ops
 
 GIVEN = ("W[", "b[", "x[", "t[")  # numbers printed on the sheet: a student copies them
-SEARCHED = 20_000  # choices tried for one answer's reach before the first-order bound stands
+SEARCHED = 2_000  # choices tried for one answer's reach before the first-order bound stands
 
 
 class Slope:
@@ -145,6 +145,7 @@ class Spread:
         self.exact: dict[str, float] = {}
         self.local: dict[str, dict[str, float]] = {}  # quantity -> {its input: ∂/∂input}
         self.moves: dict[str, tuple[float, float]] = {}  # rounding q moves it by r_q in these
+        self.totals: dict[str, dict[str, float]] = {}  # q -> {p: ∂q/∂p}
 
     def _visit(self, name: str) -> None:
         """Work out `name` and every quantity it is computed from (depth first, no recursion:
@@ -222,52 +223,77 @@ class Spread:
             if q not in self.moves:
                 self.moves[q] = self._moves(q, self._reach(q, self._order(q)))
         low, high = self._reach(name, order)
-        v, d = self.exact[name], self.decimals
-        if rounded(v + high, d) != rounded(v, d):  # the bound reaches another answer: is it?
-            high = min(high, self._search(name, order, 1.0, high))
-        if rounded(v + low, d) != rounded(v, d):
-            low = max(low, -self._search(name, order, -1.0, -low))
-        return low, high
+        return -self._narrowed(name, order, -1.0, -low), self._narrowed(name, order, 1.0, high)
 
-    def _search(self, name: str, order: list[str], sign: float, bound: float) -> float:
-        """The largest sign·(name − exact) that honest working reaches: every choice, quantity
-        by quantity in order, of keeping or rounding it, each one's value being what the
+    def _narrowed(self, name: str, order: list[str], sign: float, bound: float) -> float:
+        """`bound` (how far the first-order reach goes, in the direction `sign`), or less where
+        no honest path gets to the answers past the value's own that it rounds to: each half
+        between them is tried in turn, nearest first."""
+        v, d, unit = self.exact[name], self.decimals, 2 * self.half
+        for k in range(1, 10**6):
+            edge = rounded(v, d) + sign * (k - 0.5) * unit
+            target = sign * (edge - v) - tie(edge, d)  # an exact half rounds either way
+            if target > bound:
+                return bound
+            if not self._reaches(name, order, sign, target):
+                return target - 1e-3 * self.half  # short of that half: the band ends before it
+        return bound
+
+    def _reaches(self, name: str, order: list[str], sign: float, target: float) -> bool:
+        """Whether honest working takes sign·(name − exact) to `target`: some choice, quantity
+        by quantity in order, of keeping or rounding each, each one's value being what the
         choices before it made of it (to first order, as the bound is). The bound sums each
         quantity's whole range of moves, as if each could move its own way; but a quantity
-        rounds up only where earlier roundings pushed it over a half, and those pushes move
-        the answer too: here they move together. Choices whose best cannot beat the best
-        found are not tried; past SEARCHED of them, `bound` stands (it is never too small)."""
-        free = [q for q in order if q != name and not q.startswith(GIVEN)
-                and self._copied(q) is None]
-        place = {q: i for i, q in enumerate(free)}
-        gain = [sign * self.slopes(name, order).get(q, 0.0) for q in free]
-        pushed = [[(place[p], g) for p, g in self.slopes(q).items() if p in place and p != q]
-                  for q in free]  # ∂q/∂p: how an earlier rounding p moves q
-        rest = [0.0] * (len(free) + 1)  # the most the choices from i on can add
-        for i in range(len(free) - 1, -1, -1):
-            low, high = self.moves[free[i]]
-            rest[i] = rest[i + 1] + max(gain[i] * low, gain[i] * high, 0.0)
-        moved, best, tries = [0.0] * len(free), [-math.inf], [0]
+        rounds up only where earlier roundings pushed it over a half, and those pushes move the
+        answer too: here they move together. Choices that cannot reach `target` even at every
+        later quantity's best are not tried; past SEARCHED of them, the answer is yes (the
+        bound stands: never too narrow)."""
+        free, gain, pushed, rest = self._plan(name, order, sign)
+        if len(free) > 400:  # deeper than a search goes (and than Python's stack)
+            return True
+        moved, tries = [0.0] * len(free), [0]
 
-        def choose(i: int, total: float) -> None:
-            if total + rest[i] <= best[0] or tries[0] > SEARCHED:
-                return
+        def choose(i: int, total: float) -> bool:
+            if total + rest[i] < target:
+                return False
             if i == len(free):
-                best[0] = total
-                return
+                return True
             tries[0] += 1
+            if tries[0] > SEARCHED:
+                return True
             x = self.exact[free[i]] + sum(g * moved[j] for j, g in pushed[i])
             t = tie(x, self.decimals)
             options = {0.0, rounded(x - t, self.decimals) - x, rounded(x + t, self.decimals) - x}
-            for r in sorted(options, key=lambda r: -gain[i] * r):  # the likeliest best first
+            for r in sorted(options, key=lambda r: -gain[i] * r):  # the likeliest first
                 moved[i] = r
-                choose(i + 1, total + gain[i] * r)
+                if choose(i + 1, total + gain[i] * r):
+                    return True
             moved[i] = 0.0
+            return False
 
-        if len(free) > 400:  # deeper than a search goes (and than Python's stack)
-            return bound
-        choose(0, 0.0)
-        return bound if tries[0] > SEARCHED else best[0]
+        return choose(0, 0.0)
+
+    def _plan(self, name: str, order: list[str], sign: float):
+        """What a search of `name`'s choices needs: the quantities that may be rounded, in
+        order; sign·∂name/∂q of each; for each, how earlier ones' roundings move it (∂q/∂p);
+        and the most the choices from each one on can add."""
+        free = [q for q in order if q != name and not q.startswith(GIVEN)
+                and self._copied(q) is None]
+        place = {q: i for i, q in enumerate(free)}
+        gain = [sign * self._total(name).get(q, 0.0) for q in free]
+        pushed = [[(place[p], g) for p, g in self._total(q).items() if p in place and p != q]
+                  for q in free]
+        rest = [0.0] * (len(free) + 1)
+        for i in range(len(free) - 1, -1, -1):
+            low, high = self.moves[free[i]]
+            rest[i] = rest[i + 1] + max(gain[i] * low, gain[i] * high, 0.0)
+        return free, gain, pushed, rest
+
+    def _total(self, name: str) -> dict[str, float]:
+        """slopes(name), worked once."""
+        if name not in self.totals:
+            self.totals[name] = self.slopes(name)
+        return self.totals[name]
 
     def _reach(self, name: str, order: list[str]) -> tuple[float, float]:
         low = high = 0.0
