@@ -218,7 +218,8 @@ def given_html(sheet) -> str:
     if type(sheet).__name__ == "WorkedSheet":  # its pictures are tables: no image file
         from .worked import moodle_given
 
-        return moodle_given(sheet, inert, separator_note())
+        _ = words_of(sheet)
+        return moodle_given(sheet, inert, escape(separator_note(_.decimal, _)))
     ws = sheet
     _ = words_of(ws)
     m = MathML(ws.notation, ws.layers, _.decimal)
