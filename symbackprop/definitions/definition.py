@@ -23,7 +23,7 @@ from .errors import DefinitionError
 from .language import LANGUAGES, words
 from .layered import ImageValues
 from .layers import ConvNetwork
-from .lesson_options import ENGLISH_ONLY, LessonReader
+from .lesson_options import LessonReader
 from .optimizer import Optimizer
 from .printing import PrintSetup
 from .reader import _join, _shape  # noqa: F401 - the key checker's too
@@ -139,8 +139,6 @@ def in_language(defn: Definition | Lesson, code: str) -> Definition:
     if code == getattr(defn, "language", "en"):
         return defn
     if isinstance(defn, Lesson):  # a lesson's title is the teacher's: never a default
-        if defn.kind in ENGLISH_ONLY:
-            checker.english_only("a digits classifier lesson")
         return replace(defn, language=code)
     if defn.layered:
         checker.english_only("a network on an image")

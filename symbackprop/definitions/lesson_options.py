@@ -20,8 +20,6 @@ from .records import (
 from .yamlfile import Unreadable, read_text
 from .yamlfile import quoted as _show
 
-ENGLISH_ONLY = ("digits_classifier",)  # the lessons whose words are not in the catalogs yet
-
 
 class LessonReader(Reader):
     def lesson(self, data) -> Lesson:
@@ -29,8 +27,6 @@ class LessonReader(Reader):
                                       "language"), required=("title", "lesson"))
         language = self.language(top)
         kind = self.choice(top["kind"], "kind", ("backprop",) + LESSONS)
-        if kind in ENGLISH_ONLY and language != "en":
-            self.english_only("a digits classifier lesson")
         common = {"source": self.source, "title": self.title(top["title"]), "kind": kind,
                   "decimals": self.whole(top.get("decimals", 4), "decimals", 0, 12),
                   "seed": self.whole(top.get("seed", 2026), "seed", 0, MAX_SEED),

@@ -70,7 +70,7 @@ class Reader:
 
     def english_only(self, what: str) -> None:
         self.fail("language", f"the sheets of {what} are printed in English only so far; "
-                  f"the dense networks', the optimizers' and the other lessons' sheets take "
+                  f"the dense networks', the optimizers' and the lessons' sheets take "
                   f"{', '.join(LANGUAGES)}")
 
     def title(self, title) -> str:

@@ -54,7 +54,8 @@ def lesson_page(sheet, scheme: dict) -> str:
 
 def _captions(sheet, _: Words = ENGLISH) -> list[str]:
     line = sheet.figures.get("threshold")
-    said = f"; the dashed line is {100 * line:g} %" if line is not None else ""
+    said = _("; the dashed line is {percent} %").format(
+        percent=_.number(f"{100 * line:g}")) if line is not None else ""
     return [_(c).replace("{line}", said) for c in _CAPTIONS[sheet.kind]]
 
 
@@ -207,48 +208,57 @@ def _digits(fig: dict, decimals: int, _: Words = ENGLISH) -> list[str]:
     """The measured runs: accuracy and loss per epoch, both confusion matrices, the wrongly
     classified digits and the grid, as on the PDF."""
     se, ce, epochs = fig["runs"]["se"], fig["runs"]["ce"], fig["epochs"]
-    accuracy = Plot((0, epochs), (0, 1), "epoch", "test accuracy")
+    accuracy = Plot((0, epochs), (0, 1), _("epoch"), _("test accuracy"), _.decimal)
     accuracy.legend_low = True
     line = fig["threshold"]
     if line is not None:
-        accuracy.line([(0, line), (epochs, line)], "#888888", f"{100 * line:g} %", dash="5 4")
+        accuracy.line([(0, line), (epochs, line)], "#888888",
+                      _.number(f"{100 * line:g}") + " %", dash="5 4")
     losses = [math_.log10(v) for run in (se, ce) for v in run["loss"]]
     loss = Plot((0, epochs), (math_.floor(min(losses)), math_.ceil(max(losses) + 1e-9)),
-                "epoch", "log₁₀ of the mean training loss")
-    for run, color, name in ((se, "#1f4e9e", "squared error"), (ce, "#c0392b", "cross-entropy")):
+                _("epoch"), _("log₁₀ of the mean training loss"), _.decimal)
+    for run, color, name in ((se, "#1f4e9e", _("squared error")),
+                             (ce, "#c0392b", _("cross-entropy"))):
         accuracy.line(list(enumerate(run["accuracy"], start=1)), color, name)
         loss.line([(i, math_.log10(v)) for i, v in enumerate(run["loss"], start=1)], color,
                   name)
-    out = [accuracy.svg("Test accuracy after each epoch, both networks"),
-           loss.svg("Mean training loss after each epoch, both networks, on a log scale")]
-    for title, run in (("Squared error", se), ("Cross-entropy", ce)):
-        out.append(_confusion(title, run, decimals))
+    out = [accuracy.svg(_("Test accuracy after each epoch, both networks")),
+           loss.svg(_("Mean training loss after each epoch, both networks, on a log scale"))]
+    for title, run in ((_("Squared error"), se), (_("Cross-entropy"), ce)):
+        out.append(_confusion(title, run, decimals, _))
     out.append('<div class="digits">' + ("".join(
-            digit_svg(m["pixels"], f"true {m['true']}; CE: {m['ce']}, SE: {m['se']}",
-                      f"A test {m['true']} that cross-entropy took for {m['ce']} and squared "
-                      f"error for {m['se']}", size=14) for m in fig["misclassified"])
-        or "none: the cross-entropy network gets every test digit right") + "</div>")
+            digit_svg(m["pixels"], _("true {t}; CE: {ce}, SE: {se}").format(
+                t=m["true"], ce=m["ce"], se=m["se"]),
+                _("A test {t} that cross-entropy took for {ce} and squared error for "
+                  "{se}").format(t=m["true"], ce=m["ce"], se=m["se"]), size=14)
+            for m in fig["misclassified"])
+        or html.escape(_("none: the cross-entropy network gets every test digit right")))
+        + "</div>")
     grid = fig["grid"]
-    head = "".join(f"<th scope=\"col\">rate {r:g}</th>" for r in grid["rates"])
+    head = "".join(f'<th scope="col">{html.escape(_("rate {r}").format(r=_.number(f"{r:g}")))}'
+                   "</th>" for r in grid["rates"])
     rows = "".join(f'<tr><th scope="row">{h}</th>' + "".join(
-        f"<td>{100 * s:.1f} / {100 * c:.1f}</td>" for s, c in row) + "</tr>"
+        f"<td>{_.number(f'{100 * s:.1f} / {100 * c:.1f}')}</td>" for s, c in row) + "</tr>"
         for h, row in zip(grid["hidden"], grid["accuracy"]))
-    out.append(f'<table class="grid"><caption>Test accuracy (%) after {epochs} epochs, '
-               f'squared error / cross-entropy</caption><tr><th scope="col">hidden</th>{head}'
-               f"</tr>{rows}</table>")
+    caption = html.escape(_("Test accuracy (%) after {epochs} epochs, squared error / "
+                            "cross-entropy").format(epochs=epochs))
+    out.append(f'<table class="grid"><caption>{caption}</caption><tr><th scope="col">'
+               f'{html.escape(_("hidden"))}</th>{head}</tr>{rows}</table>')
     return out
 
 
-def _confusion(title: str, run: dict, decimals: int) -> str:
+def _confusion(title: str, run: dict, decimals: int, _: Words = ENGLISH) -> str:
     head = "".join(f'<th scope="col">{k}</th>' for k in range(10))
     rows = "".join(f'<tr><th scope="row">{true}</th>' + "".join(
         f"<td><b>{n}</b></td>" if k == true else f"<td>{n}</td>" for k, n in enumerate(row))
         + "</tr>" for true, row in enumerate(run["confusion"]))
+    said = html.escape(_("{title}: true digit (row), predicted digit (column)").format(
+        title=title))
     # eleven columns do not fit a phone: the table scrolls by itself, reachable by keyboard
     return (f'<div class="matrix-wrap" tabindex="0" role="region" '
             f'aria-label="{html.escape(title)}">'
-            f'<table class="confusion"><caption>{title}: true digit (row), predicted digit '
-            f'(column)</caption><tr><td></td>{head}</tr>{rows}</table></div>')
+            f'<table class="confusion"><caption>{said}</caption><tr><td></td>{head}</tr>'
+            f'{rows}</table></div>')
 
 
 # figures that answer a question (where the walks end, whether every ball finds the lowest
@@ -274,13 +284,13 @@ _CAPTIONS = {
                             "w₂, a parabola. Its slope at the ball is ∂C/∂w₂.")],
     "loss_comparison": [N_("The two costs against the output y for a target of 1."),
                         N_("Their gradients with respect to net, against the output y.")],
-    "digits_classifier": ["Test accuracy after each epoch{line}.",
-                          "The mean loss over the training digits after each epoch (the two "
-                          "losses are not in the same units).",
-                          "The squared-error network's confusion matrix on the test digits.",
-                          "The cross-entropy network's confusion matrix on the test digits.",
-                          "Test digits the cross-entropy network gets wrong, and what each "
-                          "network predicted.",
-                          "Test accuracy for other hidden sizes and learning rates, every run "
-                          "from the same seed."],
+    "digits_classifier": [N_("Test accuracy after each epoch{line}."),
+                          N_("The mean loss over the training digits after each epoch (the two "
+                             "losses are not in the same units)."),
+                          N_("The squared-error network's confusion matrix on the test digits."),
+                          N_("The cross-entropy network's confusion matrix on the test digits."),
+                          N_("Test digits the cross-entropy network gets wrong, and what each "
+                             "network predicted."),
+                          N_("Test accuracy for other hidden sizes and learning rates, every "
+                             "run from the same seed.")],
 }

@@ -130,7 +130,7 @@ def _figure(sheet, tex: TexMath) -> dict:
     if sheet.kind == "gradient_descent":
         return _descent_figure(f, _, tex)
     if sheet.kind == "digits_classifier":
-        return _digits_figure(f, d, sheet.seed)
+        return _digits_figure(f, d, sheet.seed, _)
     if sheet.kind == "loss_comparison":  # four blanks a y: its costs, then its gradients
         labels = [a.label for a in sheet.answers]
         return {"table": None, "loss_rows": [
@@ -197,7 +197,7 @@ _SQUARED_ERROR_TEX = {"half_sse": r"$\tfrac12\sum_k (t_k - y_k)^2$",
                       "mse": r"$\tfrac1{10}\sum_k (t_k - y_k)^2$"}
 
 
-def _digits_figure(f: dict, d: int, seed: int) -> dict:
+def _digits_figure(f: dict, d: int, seed: int, _) -> dict:
     """Both runs' curves, confusion matrices, wrongly classified digits and the grid, as LaTeX
     built here from numbers (plain text would have its minus signs and & escaped)."""
     runs = f["runs"]
@@ -211,19 +211,21 @@ def _digits_figure(f: dict, d: int, seed: int) -> dict:
             cells = [rf"\textbf{{{n}}}" if k == true else (str(n) if n else r"\color{gray}0")
                      for k, n in enumerate(row)]
             rows.append(NoEscape(f"{true} & " + " & ".join(cells)))
-        return {"title": title, "accuracy": NoEscape(f"{run['accuracy'][-1]:.{d}f}"),
+        return {"title": title, "accuracy": _.number(f"{run['accuracy'][-1]:.{d}f}"),
                 "header": NoEscape(" & ".join(map(str, range(10)))), "rows": rows}
 
     grid = f["grid"]
-    grid_rows = [NoEscape(f"{h} & " + " & ".join(f"{100 * s:.1f} / {100 * c:.1f}"
+    grid_rows = [NoEscape(f"{h} & " + " & ".join(_.number(f"{100 * s:.1f} / {100 * c:.1f}")
                                                    for s, c in row))
                  for h, row in zip(grid["hidden"], grid["accuracy"])]
     se, ce = runs["se"], runs["ce"]
-    epoch_rows = [NoEscape(f"{i} & {a:.{d}f} & {b:.{d}f} & {c:.{d}f} & {e:.{d}f}")
+    epoch_rows = [NoEscape(_.number(f"{i} & {a:.{d}f} & {b:.{d}f} & {c:.{d}f} & {e:.{d}f}"))
                   for i, (a, b, c, e) in enumerate(zip(se["loss"], se["accuracy"], ce["loss"],
                                                        ce["accuracy"]), start=1)]
     digits = [{"cells": digit_cells(m["pixels"]),
-               "caption": NoEscape(rf"true {m['true']}\\CE: {m['ce']}, SE: {m['se']}")}
+               "caption": NoEscape(latex.text(_("true {t}").format(t=m["true"])) + r"\\"
+                                   + latex.text(_("CE: {ce}, SE: {se}").format(ce=m["ce"],
+                                                                              se=m["se"])))}
               for m in f["misclassified"]]
     line = f["threshold"]
     ticks = [0, 0.2, 0.4, 0.6, 0.8, 1]  # and the questions' line, with no tick too close to it
@@ -231,13 +233,14 @@ def _digits_figure(f: dict, d: int, seed: int) -> dict:
         ticks = sorted([t for t in ticks if abs(t - line) > 0.06] + [line])
     return {"epochs": f["epochs"], "se_tex": NoEscape(_SQUARED_ERROR_TEX[f["squared_error"]]),
             "threshold": NoEscape(f"{line:g}") if line is not None else None,
-            "percent": f"{100 * line:g}" if line is not None else "",
+            "percent": _.number(f"{100 * line:g}") if line is not None else "",
             "yticks": NoEscape(",".join(f"{t:g}" for t in ticks)),
             "se_accuracy": coords(se["accuracy"]), "ce_accuracy": coords(ce["accuracy"]),
             "se_loss": coords(se["loss"]), "ce_loss": coords(ce["loss"]),
-            "confusions": [matrix("Squared error", se), matrix("Cross-entropy", ce)],
+            "confusions": [matrix(_("Squared error"), se), matrix(_("Cross-entropy"), ce)],
             "digits": digits, "grid_columns": NoEscape("c" * len(grid["rates"])),
             "grid_span": len(grid["rates"]) + 1,
-            "grid_header": NoEscape(" & ".join(f"rate {r:g}" for r in grid["rates"])),
+            "grid_header": NoEscape(" & ".join(latex.text(_("rate {r}").format(
+                r=_.number(f"{r:g}"))) for r in grid["rates"])),
             "grid_rows": grid_rows, "conclusion": f["conclusion"], "epoch_rows": epoch_rows,
             "seed": seed, "table": None}
