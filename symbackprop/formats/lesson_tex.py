@@ -145,6 +145,17 @@ def _pgf(poly, x: str = "x") -> NoEscape:
                                for k, c in enumerate(poly) if c) or "0")
 
 
+def sentence(message: str, **maths: str) -> NoEscape:
+    """A translated sentence's words escaped, its {name}s the LaTeX mathematics they name.
+
+    >>> print(sentence("the cost {c}, 50% of it", c=r"C(w) = w^2"))
+    the cost $C(w) = w^2$, 50\\% of it
+    """
+    pieces = re.split(r"\{(\w+)\}", message)
+    return NoEscape("".join(f"${maths[p]}$" if i % 2 else latex.text(p)
+                            for i, p in enumerate(pieces)))
+
+
 def in_math(number_text: str, tex: TexMath) -> str:
     """A number written with a point as the sheet's mathematics writes it: 0{,}5 in French."""
     return number_text.replace(".", tex.decimal)
@@ -177,24 +188,37 @@ def _descent_figure(f: dict, _, tex: TexMath) -> dict:
               "start": coords(b[:1])} for i, b in enumerate(surface["balls"])]
     p1, p2, _height = surface["at"]
     cost = _pgf(f["poly"])
+    p1_tex, p2_tex = in_math(f"{p1:g}", tex), in_math(f"{p2:g}", tex)
+    maths = {"cost": f"C(w) = {tex.print(f['cost_form'])}",
+             "step": r"w \leftarrow w - \eta\,C'(w)",
+             "surface": "C(w_1, w_2) = C(w_1) + w_2^2", "solid": f"w_2 = {p2_tex}",
+             "dashed": f"w_1 = {p1_tex}", "at": f"({p1_tex}{tex.comma.strip()} {p2_tex})"}
+    captions = {
+        True: sentence(_("Left: the cost {cost}, its tangent at three points, and two walks "
+                         "downhill (dots, each step {step}). Right: a cost of two weights, "
+                         "{surface}, with balls rolling downhill from each start and the two "
+                         "slices (solid: {solid}; dashed: {dashed}) through the ball at {at}."),
+                       **maths),
+        False: sentence(_("Left: the cost {cost}, its tangent at three points, and the two "
+                          "starting points of the walks. Right: a cost of two weights, "
+                          "{surface}, with a ball at each start and the two slices (solid: "
+                          "{solid}; dashed: {dashed}) through the ball at {at}."), **maths)}
     lo3, hi3 = surface["span"]  # the surface's own, over the valleys and the starts
     ticks = [k for k in range(math.ceil(lo3), math.floor(hi3) + 1)
              if k - lo3 > 0.6 and hi3 - k > 0.6]
     return {"tangents": tangents, "paths": paths, "balls": balls, "table": None,
             "xmin": NoEscape(f"{lo:g}"), "xmax": NoEscape(f"{hi:g}"),
             "ymin": NoEscape(f"{bottom:.4f}"), "ymax": NoEscape(f"{top:.4f}"),
-            "cost": cost, "cost_tex": NoEscape(tex.print(f["cost_form"])),
+            "cost": cost, "captions": captions,
             "xticks3": NoEscape(",".join(map(str, ticks))), "at": coords([surface["at"]]),
             "xmin3": NoEscape(f"{lo3:g}"), "xmax3": NoEscape(f"{hi3:g}"),
             "p1": NoEscape(f"{p1!r}"), "p2": NoEscape(f"{p2!r}"),
-            "cp1": NoEscape(f"({surface['cost_at_p1']!r})"),
-            "p1_tex": NoEscape(in_math(f"{p1:g}", tex)),
-            "p2_tex": NoEscape(in_math(f"{p2:g}", tex))}
+            "cp1": NoEscape(f"({surface['cost_at_p1']!r})")}
 
 
-_SQUARED_ERROR_TEX = {"half_sse": r"$\tfrac12\sum_k (t_k - y_k)^2$",
-                      "sse": r"$\sum_k (t_k - y_k)^2$",
-                      "mse": r"$\tfrac1{10}\sum_k (t_k - y_k)^2$"}
+_SQUARED_ERROR_TEX = {"half_sse": r"\tfrac12\sum_k (t_k - y_k)^2",
+                      "sse": r"\sum_k (t_k - y_k)^2",
+                      "mse": r"\tfrac1{10}\sum_k (t_k - y_k)^2"}
 
 
 def _digits_figure(f: dict, d: int, seed: int, _) -> dict:
@@ -231,9 +255,18 @@ def _digits_figure(f: dict, d: int, seed: int, _) -> dict:
     ticks = [0, 0.2, 0.4, 0.6, 0.8, 1]  # and the questions' line, with no tick too close to it
     if line is not None:
         ticks = sorted([t for t in ticks if abs(t - line) > 0.06] + [line])
-    return {"epochs": f["epochs"], "se_tex": NoEscape(_SQUARED_ERROR_TEX[f["squared_error"]]),
+    maths = {"se": _SQUARED_ERROR_TEX[f["squared_error"]], "ce": r"-\sum_k t_k \ln y_k"}
+    caption = sentence(_("Left: test accuracy after each epoch (the dashed line is {percent}). "
+                         "Right: the mean loss over the training digits after each epoch: "
+                         "squared error {se} with sigmoid outputs, cross-entropy {ce} with "
+                         "softmax outputs (the two are not in the same units)."),
+                       percent=_.number(f"{100 * line:g}").replace(",", "{,}") + r"\,\%",
+                       **maths) if line is not None else sentence(
+        _("Left: test accuracy after each epoch. Right: the mean loss over the training digits "
+          "after each epoch: squared error {se} with sigmoid outputs, cross-entropy {ce} with "
+          "softmax outputs (the two are not in the same units)."), **maths)
+    return {"epochs": f["epochs"], "caption": caption,
             "threshold": NoEscape(f"{line:g}") if line is not None else None,
-            "percent": _.number(f"{100 * line:g}") if line is not None else "",
             "yticks": NoEscape(",".join(f"{t:g}" for t in ticks)),
             "se_accuracy": coords(se["accuracy"]), "ce_accuracy": coords(ce["accuracy"]),
             "se_loss": coords(se["loss"]), "ce_loss": coords(ce["loss"]),
