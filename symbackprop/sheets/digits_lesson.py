@@ -150,9 +150,9 @@ def build(lesson: Lesson) -> LessonSheet:
         if true is None:
             continue
         reading += [
-            ask(_("{network}'s most frequent mistake is the largest count off the diagonal "
-                  "of its matrix (if several are equal, the first in reading order). Which "
-                  "digit was it shown?").format(network=_capital(named[key])),
+            ask(_("The most frequent mistake of {network} is the largest count off the "
+                  "diagonal of its matrix (if several are equal, the first in reading order). "
+                  "Which digit was it shown?").format(network=named[key]),
                 f"{_short(key)}: most confused, true digit", true, integer=True),
             ask(_("Which digit did {network} take it for, in that mistake?").format(
                 network=named[key]),
