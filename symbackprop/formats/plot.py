@@ -78,7 +78,10 @@ class Plot:
                           f'cx="{self.x(a):.1f}" cy="{self.y(b) - 7:.1f}"/>')
 
     def note(self, at: tuple[float, float], text: str, anchor: str = "middle") -> None:
-        x = min(max(self.x(at[0]), self.x(self.xs[0]) + 45), self.x(self.xs[1]) - 45)
+        # kept inside the axes by about half its width (12 px type: some 6.6 px a letter),
+        # so that a longer word (« pente négative ») does not run onto the axis
+        half = max(45.0, 3.4 * len(text) + 6)
+        x = min(max(self.x(at[0]), self.x(self.xs[0]) + half), self.x(self.xs[1]) - half)
         self.labels.append(f'<text x="{x:.1f}" y="{self.y(at[1]):.1f}" text-anchor="{anchor}" '
                            f'class="note label">{html.escape(text)}</text>')
 

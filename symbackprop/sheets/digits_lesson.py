@@ -297,12 +297,17 @@ def _intro(lesson: Lesson, n_train: int, n_test: int, _: Words) -> str:
 
 
 def _whole(n: int, _: Words) -> str:
-    """A count as the language groups its thousands: 1,438 in English, 1 438 in French."""
-    if _.code == "en":
-        return f"{n:,}"
-    from babel.numbers import format_decimal
+    """A count as the sheet writes it: 1,438 in English; with a decimal comma, no point or
+    comma between its thousands (1.438 reads as a decimal), but a narrow no-break space from
+    five digits on, as SI and the Spanish Academy write them (14 380; 1438).
 
-    return format_decimal(n, locale=_.code)
+    >>> from symbackprop.definitions.language import words
+    >>> _whole(1438, words("en")), _whole(1438, words("es")), _whole(14380, words("de"))
+    ('1,438', '1438', '14\u202f380')
+    """
+    if _.decimal == ".":
+        return f"{n:,}"
+    return f"{n:,}".replace(",", "\u202f") if n >= 10_000 else str(n)
 
 
 def conclusion(lesson: Lesson, se: Measured, ce: Measured, grid, n_test: int,
