@@ -342,9 +342,10 @@ def test_an_unknown_language_is_refused_in_one_line(text, said, tmp_path):
     assert not (tmp_path / "o").exists()
 
 
-@pytest.mark.parametrize("name", ["convolution-4x4-3x3-maxpool", "adam-two-steps-2-1",
-                                  "gradient-descent"])
+@pytest.mark.parametrize("name", ["convolution-4x4-3x3-maxpool", "convolution-digits-8x8-3x3"])
 def test_a_sheet_printed_in_english_only_refuses_another_language(name, tmp_path):
+    """Only the sheets of a network on an image (the lessons and the optimizer sheets speak
+    every language: test_lesson_languages.py)."""
     r = _run("build", str(WORKSHEETS / f"{name}.yaml"), "--language", "fr", "--out",
              str(tmp_path / "o"))
     assert r.returncode == 2 and len(r.stderr.splitlines()) == 1, r.stderr

@@ -132,16 +132,16 @@ class Definition:
 
 def in_language(defn: Definition | Lesson, code: str) -> Definition:
     """The definition with its sheets in another language (build --language): its default
-    title said in that language too; refused as the key is for a sheet made in English only."""
+    title said in that language too; refused as the key is for a sheet made in English only
+    (a network on an image's)."""
     checker = _Checker("--language")
     checker.choice(code, "--language", tuple(LANGUAGES))
     if code == getattr(defn, "language", "en"):
         return defn
-    if isinstance(defn, Lesson):
-        checker.english_only("a lesson")
-    if defn.layered or not defn.optimizer.plain:
-        checker.english_only("a network on an image" if defn.layered else
-                             "an optimizer's steps")
+    if isinstance(defn, Lesson):  # a lesson's title is the teacher's: never a default
+        return replace(defn, language=code)
+    if defn.layered:
+        checker.english_only("a network on an image")
     default = defn.title == words(defn.language)(DEFAULT_TITLE)
     return replace(defn, language=code,
                    title=words(code)(DEFAULT_TITLE) if default else defn.title)
@@ -208,8 +208,6 @@ class _Checker(LessonReader, ValuesReader, AskedReader):
             "loss_after_steps", "outputs_after_steps"))
         seed = top.get("seed")
         steps = optimizer.read(top.get("optimizer"), top.get("weight_decay"), self)
-        if language != "en" and not steps.plain:
-            self.english_only("an optimizer's steps")
         if "batch_loss" in top and values.examples is None:
             self.fail("batch_loss", "is for a batch: give values.examples (a list of inputs "
                       "and targets, or how many to draw)")

@@ -25,12 +25,12 @@ class LessonReader(Reader):
     def lesson(self, data) -> Lesson:
         top = self.mapping(data, "", ("kind", "title", "decimals", "seed", "lesson",
                                       "language"), required=("title", "lesson"))
-        if self.language(top) != "en":
-            self.english_only("a lesson")
+        language = self.language(top)
         kind = self.choice(top["kind"], "kind", ("backprop",) + LESSONS)
         common = {"source": self.source, "title": self.title(top["title"]), "kind": kind,
                   "decimals": self.whole(top.get("decimals", 4), "decimals", 0, 12),
-                  "seed": self.whole(top.get("seed", 2026), "seed", 0, MAX_SEED)}
+                  "seed": self.whole(top.get("seed", 2026), "seed", 0, MAX_SEED),
+                  "language": language}
         options = {
             "forward_matrix": ("image", "digit", "hidden", "activation"),
             "gradient_descent": ("starts", "learning_rate", "steps", "cost"),

@@ -42,7 +42,9 @@ _TEXT_CHARS = {"′": "'{}", "’": "'{}", "‘": "`{}", "“": "``{}", "”": "
                # no-break space (before ; ! ?), all T1's
                "«": r"\guillemotleft{}", "»": r"\guillemotright{}", "‹": r"\guilsinglleft{}",
                "›": r"\guilsinglright{}", "„": r"\quotedblbase{}", "‚": r"\quotesinglbase{}",
-               "\u202f": r"\nobreak\hspace{0.17em}"}
+               "\u202f": r"\nobreak\hspace{0.17em}",
+               # Spanish's opening question and exclamation marks (¿Qué ...?), T1's too
+               "¿": r"\textquestiondown{}", "¡": r"\textexclamdown{}"}
 # Đ đ are T5's own letters (T1's \DJ shares Eth's slot: it copies out of a PDF as Ð).
 # T1 makes one glyph of `` '' << >> ,, -- --- !` ?`: {} between the two characters typed
 # (PyLaTeX escapes - as {-}), so that each prints as typed: η << 1, not η « 1.

@@ -70,7 +70,8 @@ class Reader:
 
     def english_only(self, what: str) -> None:
         self.fail("language", f"the sheets of {what} are printed in English only so far; "
-                  f"the dense networks' sheets take {', '.join(LANGUAGES)}")
+                  f"the dense networks', the optimizers' and the lessons' sheets take "
+                  f"{', '.join(LANGUAGES)}")
 
     def title(self, title) -> str:
         """Text pdflatex can print, of at most MAX_TITLE characters."""

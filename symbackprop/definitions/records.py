@@ -121,6 +121,7 @@ class Lesson:
     grid_hidden: tuple[int, ...] = ()  # hidden sizes x learning rates, both losses
     grid_rates: tuple[float, ...] = ()
     misclassified: int = 4  # test digits drawn that the cross-entropy network gets wrong
+    language: str = "en"  # the class's: every word the sheet prints (definitions/language.py)
 
 
 def parameters(network: Network) -> int:

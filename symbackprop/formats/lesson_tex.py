@@ -9,11 +9,14 @@ import re
 
 from pylatex.utils import NoEscape
 
+from ..definitions.language import N_, words
 from . import latex
-from .tex import environment, number
+from .tex import babel_view, environment, number
 from .texmath import TexMath
 
-_KEY_NOTE = "every number was computed symbolically and checked numerically."
+_KEY_NOTE = N_("every number was computed symbolically and checked numerically.")
+_SLOPES = {"negative": N_("slope negative"), "positive": N_("slope positive"),
+           "zero": N_("slope zero")}
 
 
 def shapes_document(title: str, network, equations) -> str:
@@ -69,8 +72,9 @@ def _matrix_tex(label: str) -> str:
 def lesson_document(sheet, key: bool) -> str:
     from ..sheets.lessons import lesson_subtitle  # here: `check` imports this module, fast
 
-    template = environment().get_template("lesson.tex.j2")
-    tex = TexMath("matrix")
+    _ = words(sheet.language)
+    template = environment(sheet.language).get_template("lesson.tex.j2")
+    tex = TexMath("matrix", None, _.decimal)
     sections = [{"title": tex.prose(title),
                  "rows": [{"text": tex.prose(row.text), "answer": row.answer,
                            "shown": _lesson_shown(sheet, row.answer, tex)
@@ -78,16 +82,18 @@ def lesson_document(sheet, key: bool) -> str:
                           for row in rows]}
                 for title, rows in sheet.sections]
     return template.render(title=sheet.title, kind=sheet.kind, key=key, decimals=sheet.decimals,
-                           seed=sheet.seed, kind_words=lesson_subtitle(sheet.title, sheet.kind),
-                           key_note=sheet.figures.get("key_note", _KEY_NOTE),
-                           intro=sheet.intro, sections=sections, fig=_figure(sheet),
-                           closing=sheet.figures.get("closing"))
+                           seed=sheet.seed,
+                           kind_words=lesson_subtitle(sheet.title, sheet.kind, _),
+                           key_note=sheet.figures.get("key_note", _(_KEY_NOTE)),
+                           intro=sheet.intro, sections=sections, fig=_figure(sheet, tex),
+                           closing=sheet.figures.get("closing"),
+                           babel=babel_view(sheet.language), comma=_.decimal == ",")
 
 
 def _lesson_shown(sheet, answer, tex) -> NoEscape:
     """A lesson's answer in its key: the numbers put in, where it is worked out, then it."""
     working = sheet.workings.get(answer.label)
-    shown = lesson_number(sheet, answer)
+    shown = lesson_number(sheet, answer).replace(".", tex.decimal)
     return NoEscape(shown if working is None else f"{tex(working)} = {shown}")
 
 
@@ -103,27 +109,32 @@ def digit_cells(pixels) -> list[dict]:
             for i, p in enumerate(pixels) if p]
 
 
-def _figure(sheet) -> dict:
-    f, d = sheet.figures, sheet.decimals
+def _figure(sheet, tex: TexMath) -> dict:
+    f, d, _ = sheet.figures, sheet.decimals, words(sheet.language)
+
+    def math(text: str) -> str:  # a number in mathematics, with the language's decimal sign
+        return in_math(text, tex)
     if sheet.kind == "forward_matrix":
-        rows = [" & ".join(f"{w + 0.0:.2f}" for w in first) + rf" & \cdots & {last + 0.0:.2f}"
+        rows = [" & ".join(math(f"{w + 0.0:.2f}") for w in first)
+                + rf" & \cdots & {math(f'{last + 0.0:.2f}')}"
                 for first, last in zip(f["W_first"], f["W_last"])]
-        xs = [f"{v:.4g}" for v in f["x"][:4]] + [r"\vdots", f"{f['x'][-1]:.4g}"]
-        caption = NoEscape(rf"the digit {f['digit']}, 8 $\times$ 8 pixels")
+        xs = [math(f"{v:.4g}") for v in f["x"][:4]] + [r"\vdots", math(f"{f['x'][-1]:.4g}")]
+        caption = NoEscape(latex.text(_("the digit {d}, 8 × 8 pixels").format(d=f["digit"]))
+                           .replace("×", r"$\times$"))
         return {"image": {"cells": digit_cells(f["image"]), "caption": caption},
                 "n": len(f["b"]),
                 "W_tex": NoEscape(r" \\ ".join(rows)), "x_tex": NoEscape(r" \\ ".join(xs)),
-                "b_tex": NoEscape(r" \\ ".join(f"{v:.2f}" for v in f["b"])),
-                "table": [(j, NoEscape(number(n, d)), NoEscape(number(o, d)))
+                "b_tex": NoEscape(r" \\ ".join(math(f"{v:.2f}") for v in f["b"])),
+                "table": [(j, NoEscape(math(number(n, d))), NoEscape(math(number(o, d))))
                           for j, n, o in f["table"]]}
     if sheet.kind == "gradient_descent":
-        return _descent_figure(f)
+        return _descent_figure(f, _, tex)
     if sheet.kind == "digits_classifier":
-        return _digits_figure(f, d, sheet.seed)
+        return _digits_figure(f, d, sheet.seed, _)
     if sheet.kind == "loss_comparison":  # four blanks a y: its costs, then its gradients
         labels = [a.label for a in sheet.answers]
         return {"table": None, "loss_rows": [
-            (NoEscape(f"{y:g}"), labels[4 * i:4 * i + 4])
+            (NoEscape(math(f"{y:g}")), labels[4 * i:4 * i + 4])
             for i, y in enumerate(f["probabilities"])]}
     return {"table": None}
 
@@ -134,15 +145,33 @@ def _pgf(poly, x: str = "x") -> NoEscape:
                                for k, c in enumerate(poly) if c) or "0")
 
 
-def _descent_figure(f: dict) -> dict:
-    """Numbers for pgfplots, formatted here: plain text would have its minus signs escaped."""
+def sentence(message: str, **maths: str) -> NoEscape:
+    """A translated sentence's words escaped, its {name}s the LaTeX mathematics they name.
+
+    >>> print(sentence("the cost {c}, 50% of it", c=r"C(w) = w^2"))
+    the cost $C(w) = w^2$, 50\\% of it
+    """
+    pieces = re.split(r"\{(\w+)\}", message)
+    return NoEscape("".join(f"${maths[p]}$" if i % 2 else latex.text(p)
+                            for i, p in enumerate(pieces)))
+
+
+def in_math(number_text: str, tex: TexMath) -> str:
+    """A number written with a point as the sheet's mathematics writes it: 0{,}5 in French."""
+    return number_text.replace(".", tex.decimal)
+
+
+def _descent_figure(f: dict, _, tex: TexMath) -> dict:
+    """Numbers for pgfplots, formatted here: plain text would have its minus signs escaped;
+    those printed in the caption's mathematics with the language's decimal sign."""
     def coords(points) -> NoEscape:
         return NoEscape(" ".join("(" + ",".join(f"{v:.4f}" for v in p) + ")" for p in points))
 
     (lo, hi), (bottom, top) = f["span"], f["range"]
     span = top - bottom
     tangents = [{"w": NoEscape(f"{w:.4f}"), "c": NoEscape(f"{c:.6f}"),
-                 "m": NoEscape(f"{m:.6f}"), "sign": sign, "lo": NoEscape(f"{w - 0.45:.3f}"),
+                 "m": NoEscape(f"{m:.6f}"), "sign": _(_SLOPES[sign]),
+                 "lo": NoEscape(f"{w - 0.45:.3f}"),
                  "hi": NoEscape(f"{w + 0.45:.3f}"),
                  # a zero slope's words under its valley, where nothing is drawn; the others
                  # over the tangent, inside the plot
@@ -157,28 +186,42 @@ def _descent_figure(f: dict) -> dict:
     surface = f["surface"]
     balls = [{"color": NoEscape(colors[i % 4]), "coords": coords(b[::3]),
               "start": coords(b[:1])} for i, b in enumerate(surface["balls"])]
-    p1, p2, _ = surface["at"]
+    p1, p2, _height = surface["at"]
     cost = _pgf(f["poly"])
+    p1_tex, p2_tex = in_math(f"{p1:g}", tex), in_math(f"{p2:g}", tex)
+    maths = {"cost": f"C(w) = {tex.print(f['cost_form'])}",
+             "step": r"w \leftarrow w - \eta\,C'(w)",
+             "surface": "C(w_1, w_2) = C(w_1) + w_2^2", "solid": f"w_2 = {p2_tex}",
+             "dashed": f"w_1 = {p1_tex}", "at": f"({p1_tex}{tex.comma.strip()} {p2_tex})"}
+    captions = {
+        True: sentence(_("Left: the cost {cost}, its tangent at three points, and two walks "
+                         "downhill (dots, each step {step}). Right: a cost of two weights, "
+                         "{surface}, with balls rolling downhill from each start and the two "
+                         "slices (solid: {solid}; dashed: {dashed}) through the ball at {at}."),
+                       **maths),
+        False: sentence(_("Left: the cost {cost}, its tangent at three points, and the two "
+                          "starting points of the walks. Right: a cost of two weights, "
+                          "{surface}, with a ball at each start and the two slices (solid: "
+                          "{solid}; dashed: {dashed}) through the ball at {at}."), **maths)}
     lo3, hi3 = surface["span"]  # the surface's own, over the valleys and the starts
     ticks = [k for k in range(math.ceil(lo3), math.floor(hi3) + 1)
              if k - lo3 > 0.6 and hi3 - k > 0.6]
     return {"tangents": tangents, "paths": paths, "balls": balls, "table": None,
             "xmin": NoEscape(f"{lo:g}"), "xmax": NoEscape(f"{hi:g}"),
             "ymin": NoEscape(f"{bottom:.4f}"), "ymax": NoEscape(f"{top:.4f}"),
-            "cost": cost, "cost_tex": NoEscape(TexMath("matrix").print(f["cost_form"])),
+            "cost": cost, "captions": captions,
             "xticks3": NoEscape(",".join(map(str, ticks))), "at": coords([surface["at"]]),
             "xmin3": NoEscape(f"{lo3:g}"), "xmax3": NoEscape(f"{hi3:g}"),
             "p1": NoEscape(f"{p1!r}"), "p2": NoEscape(f"{p2!r}"),
-            "cp1": NoEscape(f"({surface['cost_at_p1']!r})"),
-            "p1_tex": NoEscape(f"{p1:g}"), "p2_tex": NoEscape(f"{p2:g}")}
+            "cp1": NoEscape(f"({surface['cost_at_p1']!r})")}
 
 
-_SQUARED_ERROR_TEX = {"half_sse": r"$\tfrac12\sum_k (t_k - y_k)^2$",
-                      "sse": r"$\sum_k (t_k - y_k)^2$",
-                      "mse": r"$\tfrac1{10}\sum_k (t_k - y_k)^2$"}
+_SQUARED_ERROR_TEX = {"half_sse": r"\tfrac12\sum_k (t_k - y_k)^2",
+                      "sse": r"\sum_k (t_k - y_k)^2",
+                      "mse": r"\tfrac1{10}\sum_k (t_k - y_k)^2"}
 
 
-def _digits_figure(f: dict, d: int, seed: int) -> dict:
+def _digits_figure(f: dict, d: int, seed: int, _) -> dict:
     """Both runs' curves, confusion matrices, wrongly classified digits and the grid, as LaTeX
     built here from numbers (plain text would have its minus signs and & escaped)."""
     runs = f["runs"]
@@ -192,33 +235,45 @@ def _digits_figure(f: dict, d: int, seed: int) -> dict:
             cells = [rf"\textbf{{{n}}}" if k == true else (str(n) if n else r"\color{gray}0")
                      for k, n in enumerate(row)]
             rows.append(NoEscape(f"{true} & " + " & ".join(cells)))
-        return {"title": title, "accuracy": NoEscape(f"{run['accuracy'][-1]:.{d}f}"),
+        return {"title": title, "accuracy": _.number(f"{run['accuracy'][-1]:.{d}f}"),
                 "header": NoEscape(" & ".join(map(str, range(10)))), "rows": rows}
 
     grid = f["grid"]
-    grid_rows = [NoEscape(f"{h} & " + " & ".join(f"{100 * s:.1f} / {100 * c:.1f}"
+    grid_rows = [NoEscape(f"{h} & " + " & ".join(_.number(f"{100 * s:.1f} / {100 * c:.1f}")
                                                    for s, c in row))
                  for h, row in zip(grid["hidden"], grid["accuracy"])]
     se, ce = runs["se"], runs["ce"]
-    epoch_rows = [NoEscape(f"{i} & {a:.{d}f} & {b:.{d}f} & {c:.{d}f} & {e:.{d}f}")
+    epoch_rows = [NoEscape(_.number(f"{i} & {a:.{d}f} & {b:.{d}f} & {c:.{d}f} & {e:.{d}f}"))
                   for i, (a, b, c, e) in enumerate(zip(se["loss"], se["accuracy"], ce["loss"],
                                                        ce["accuracy"]), start=1)]
     digits = [{"cells": digit_cells(m["pixels"]),
-               "caption": NoEscape(rf"true {m['true']}\\CE: {m['ce']}, SE: {m['se']}")}
+               "caption": NoEscape(latex.text(_("true {t}").format(t=m["true"])) + r"\\"
+                                   + latex.text(_("CE: {ce}, SE: {se}").format(ce=m["ce"],
+                                                                              se=m["se"])))}
               for m in f["misclassified"]]
     line = f["threshold"]
     ticks = [0, 0.2, 0.4, 0.6, 0.8, 1]  # and the questions' line, with no tick too close to it
     if line is not None:
         ticks = sorted([t for t in ticks if abs(t - line) > 0.06] + [line])
-    return {"epochs": f["epochs"], "se_tex": NoEscape(_SQUARED_ERROR_TEX[f["squared_error"]]),
+    maths = {"se": _SQUARED_ERROR_TEX[f["squared_error"]], "ce": r"-\sum_k t_k \ln y_k"}
+    caption = sentence(_("Left: test accuracy after each epoch (the dashed line is {percent}). "
+                         "Right: the mean loss over the training digits after each epoch: "
+                         "squared error {se} with sigmoid outputs, cross-entropy {ce} with "
+                         "softmax outputs (the two are not in the same units)."),
+                       percent=_.number(f"{100 * line:g}").replace(",", "{,}") + r"\,\%",
+                       **maths) if line is not None else sentence(
+        _("Left: test accuracy after each epoch. Right: the mean loss over the training digits "
+          "after each epoch: squared error {se} with sigmoid outputs, cross-entropy {ce} with "
+          "softmax outputs (the two are not in the same units)."), **maths)
+    return {"epochs": f["epochs"], "caption": caption,
             "threshold": NoEscape(f"{line:g}") if line is not None else None,
-            "percent": f"{100 * line:g}" if line is not None else "",
             "yticks": NoEscape(",".join(f"{t:g}" for t in ticks)),
             "se_accuracy": coords(se["accuracy"]), "ce_accuracy": coords(ce["accuracy"]),
             "se_loss": coords(se["loss"]), "ce_loss": coords(ce["loss"]),
-            "confusions": [matrix("Squared error", se), matrix("Cross-entropy", ce)],
+            "confusions": [matrix(_("Squared error"), se), matrix(_("Cross-entropy"), ce)],
             "digits": digits, "grid_columns": NoEscape("c" * len(grid["rates"])),
             "grid_span": len(grid["rates"]) + 1,
-            "grid_header": NoEscape(" & ".join(f"rate {r:g}" for r in grid["rates"])),
+            "grid_header": NoEscape(" & ".join(latex.text(_("rate {r}").format(
+                r=_.number(f"{r:g}"))) for r in grid["rates"])),
             "grid_rows": grid_rows, "conclusion": f["conclusion"], "epoch_rows": epoch_rows,
             "seed": seed, "table": None}

@@ -115,7 +115,7 @@ def notation_of(sheet) -> tuple[str, tuple[int, ...] | None]:
 
 
 def words_of(sheet) -> Words:
-    """The language a sheet is printed in (a lesson's: English)."""
+    """The language a sheet is printed in."""
     return words(getattr(sheet, "language", "en"))
 
 
@@ -213,12 +213,14 @@ def question_html(sheet, sch: dict, left: Left, stem: str = "") -> str:
 def given_html(sheet) -> str:
     """The title, the network in words, its diagram and the given numbers (or a lesson's intro)."""
     if type(sheet).__name__ == "LessonSheet":
+        _ = words_of(sheet)
         return (f"<p>{inert(sheet.title)}</p><p>{inert(sheet.intro)}</p>"
-                f"<p>{separator_note()}</p>")
+                f"<p>{escape(separator_note(_.decimal, _))}</p>")
     if type(sheet).__name__ == "WorkedSheet":  # its pictures are tables: no image file
         from .worked import moodle_given
 
-        return moodle_given(sheet, inert, separator_note())
+        _ = words_of(sheet)
+        return moodle_given(sheet, inert, escape(separator_note(_.decimal, _)))
     ws = sheet
     _ = words_of(ws)
     m = MathML(ws.notation, ws.layers, _.decimal)
@@ -236,7 +238,7 @@ def given_html(sheet) -> str:
 def prompts(sheet, sch: dict) -> dict[str, str]:
     """Each blank's line as the sheet asks it (its formula in MathML), by label."""
     if type(sheet).__name__ == "LessonSheet":
-        m = MathML()
+        m = MathML("matrix", None, words_of(sheet).decimal)
         return {row.answer.label: m.prose(_asked(row.text), inert)
                 for _, rows in sheet.sections for row in rows if row.answer is not None}
     m = MathML(sheet.notation, sheet.layers, words_of(sheet).decimal)
@@ -267,7 +269,8 @@ def diagram_file(sheet) -> str:
 
 
 def _lesson_html(sheet, sch: dict, left: Left, stem: str) -> str:
-    m = MathML()
+    _ = words_of(sheet)
+    m = MathML("matrix", None, _.decimal)
     blanks = {b["label"]: b for b in sch["blanks"]}
     out = [given_html(sheet)]
     for title, rows in sheet.sections:
@@ -277,7 +280,7 @@ def _lesson_html(sheet, sch: dict, left: Left, stem: str) -> str:
             if row.answer is not None:
                 blank = blanks[row.answer.label]
                 cloze, dropped, kept = subquestion(blank, sch["values"], blank.get("points", 1),
-                                                   sch["decimals"])
+                                                   sch["decimals"], sch.get("messages"), _)
                 left.add(stem, dropped, kept)
                 cloze = f" {label(row.answer.label)} {cloze}"
             out.append(f"<p>{m.prose(row.text, inert)}{cloze}</p>")
@@ -287,8 +290,10 @@ def _lesson_html(sheet, sch: dict, left: Left, stem: str) -> str:
 def key_html(sheet) -> str:
     """The full worked key, as the question's general feedback."""
     if type(sheet).__name__ == "LessonSheet":
+        said = words_of(sheet)
         return "".join(f"<p>{label(a.label)} {inert(a.name)} = "
-                       f"{a.value:.{sheet.decimals}f}</p>" for a in sheet.answers)
+                       f"{said.number(f'{a.value:.{sheet.decimals}f}')}</p>"
+                       for a in sheet.answers)
     ws = sheet
     m = MathML(ws.notation, ws.layers, words_of(ws).decimal)
     blanks: dict = {}

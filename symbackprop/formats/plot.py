@@ -22,8 +22,9 @@ MARGIN = {"left": 58, "right": 14, "top": 14, "bottom": 46}
 
 class Plot:
     def __init__(self, xs: tuple[float, float], ys: tuple[float, float], xlabel: str,
-                 ylabel: str):
+                 ylabel: str, decimal: str = "."):
         self.xs, self.ys, self.xlabel, self.ylabel = xs, ys, xlabel, ylabel
+        self.decimal = decimal  # the axes' numbers as the page's language writes them
         self.parts: list[str] = []
         self.labels: list[str] = []  # drawn over the plot, never clipped by it
         self.legend: list[tuple[str, str]] = []
@@ -66,18 +67,21 @@ class Plot:
         if label:
             self.legend.append((color, label))
 
-    def ball(self, pairs, color: str) -> None:
+    def ball(self, pairs, color: str, title: str = "a ball rolling downhill") -> None:
         """A ball that rolls along `pairs` (CSS motion; still for reduced motion)."""
         path = "M" + " L".join(f"{self.x(a):.1f},{self.y(b) - 7:.1f}" for a, b in pairs)
         a, b = pairs[0]
         self.parts.append(f'<circle class="moving" r="7" fill="{color}" stroke="#000" '
                           f'style="offset-path: path(\'{path}\'); offset-rotate: 0deg" '
-                          f'cx="0" cy="0"><title>a ball rolling downhill</title></circle>'
+                          f'cx="0" cy="0"><title>{html.escape(title)}</title></circle>'
                           f'<circle class="still" r="7" fill="{color}" stroke="#000" '
                           f'cx="{self.x(a):.1f}" cy="{self.y(b) - 7:.1f}"/>')
 
     def note(self, at: tuple[float, float], text: str, anchor: str = "middle") -> None:
-        x = min(max(self.x(at[0]), self.x(self.xs[0]) + 45), self.x(self.xs[1]) - 45)
+        # kept inside the axes by about half its width (12 px type: some 6.6 px a letter),
+        # so that a longer word (« pente négative ») does not run onto the axis
+        half = max(45.0, 3.4 * len(text) + 6)
+        x = min(max(self.x(at[0]), self.x(self.xs[0]) + half), self.x(self.xs[1]) - half)
         self.labels.append(f'<text x="{x:.1f}" y="{self.y(at[1]):.1f}" text-anchor="{anchor}" '
                            f'class="note label">{html.escape(text)}</text>')
 
@@ -98,15 +102,18 @@ class Plot:
         out = [f'<path d="M{x0:.1f},{y1:.1f} V{y0:.1f} H{x1:.1f}" fill="none" stroke="#333"/>']
         for v in _ticks(*self.xs):
             out.append(f'<text class="note" x="{self.x(v):.1f}" y="{y0 + 16:.1f}" '
-                       f'text-anchor="middle">{v:g}</text>')
+                       f'text-anchor="middle">{self.tick(v)}</text>')
         for v in _ticks(*self.ys):
             out.append(f'<text class="note" x="{x0 - 6:.1f}" y="{self.y(v) + 4:.1f}" '
-                       f'text-anchor="end">{v:g}</text>')
+                       f'text-anchor="end">{self.tick(v)}</text>')
         out.append(f'<text x="{(x0 + x1) / 2:.1f}" y="{HEIGHT - 8}" text-anchor="middle">'
                    f'{html.escape(self.xlabel)}</text>')
         out.append(f'<text transform="translate(14,{(y0 + y1) / 2:.1f}) rotate(-90)" '
                    f'text-anchor="middle">{html.escape(self.ylabel)}</text>')
         return "".join(out)
+
+    def tick(self, v: float) -> str:
+        return f"{v:g}".replace(".", self.decimal)
 
     def _legend(self) -> str:
         out = []

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
+from ..definitions.language import N_, words
 from . import html, tex
 from .latex import NoEscape
 from .mathml import MathML
 from .plaintext import PlainText
 from .texmath import TexMath
 
-HEADINGS = {"convolution": "The network", "optimizer": "The network and the optimizer"}
+HEADINGS = {"convolution": N_("The network"), "optimizer": N_("The network and the optimizer")}
 
 
 def number(value: float) -> str:
@@ -45,24 +46,27 @@ def picture_html(p) -> Markup:
 
 
 def _tag(sheet) -> str:
-    return f"Version {sheet.version}" if sheet.version is not None else ""
+    return tex._tag(sheet, words(sheet.language))
 
 
 def document(sheet, key: bool, student: str | None = None) -> str:
-    """The worksheet (key False) or its answer key, as LaTeX."""
-    t = TexMath(sheet.notation)
+    """The worksheet (key False) or its answer key, as LaTeX, in the sheet's language."""
+    _ = words(sheet.language)
+    t = TexMath(sheet.notation, None, _.decimal)
     marks = _Marks(sheet)
-    return tex.environment().get_template("worked.tex.j2").render(
-        title=sheet.title, kind="Answer key" if key else "Worksheet", key=key,
+    return tex.environment(sheet.language).get_template("worked.tex.j2").render(
+        title=sheet.title, kind=_("Answer key") if key else _("Worksheet"), key=key,
         student=student, tag=_tag(sheet), decimals=sheet.decimals, seed=sheet.seed,
-        version=sheet.version, heading=HEADINGS[sheet.kind],
+        version=sheet.version, heading=_(HEADINGS[sheet.kind]),
         network_words=sheet.network_words, notes=sheet.notes,
         pictures=[{"caption": p.caption, "table": picture_tex(p.rows)}
                   for p in sheet.pictures],
-        given=[{"caption": g.caption, "latex": tex.given_tex(g, t)} for g in sheet.givens],
+        given=[{"caption": tex.labelled(g.caption, _), "latex": tex.given_tex(g, t, _)}
+               for g in sheet.givens],
         sections=[tex._section_view(s, sheet.decimals, t, marks) for s in sheet.sections],
         space=None, points=True, total=tex.total_points(marks),  # header and space: dense
-        proofs=[tex.proof_view(p) for p in sheet.proofs])        # sheets' only, yet
+        proofs=[tex.proof_view(p, _) for p in sheet.proofs],    # sheets' only, yet
+        babel=tex.babel_view(sheet.language))
 
 
 class _Marks:
@@ -70,7 +74,7 @@ class _Marks:
     margin and a total on the sheet, as the scheme (check, Moodle, mark) counts them."""
 
     def __init__(self, sheet):
-        self.answers = sheet.answers
+        self.answers, self.language = sheet.answers, sheet.language
         self.points = {b["label"]: b.get("points", 1) for b in sheet.blanks}
 
     def worth(self, answer) -> int:
@@ -78,26 +82,30 @@ class _Marks:
 
 
 def page(sheet, scheme: dict, student: str | None = None) -> str:
-    """The self-contained practice page."""
-    m, words = MathML(sheet.notation), PlainText(sheet.notation)
+    """The self-contained practice page, in the sheet's language."""
+    _ = words(sheet.language)
+    m = MathML(sheet.notation, None, _.decimal)
+    said = PlainText(sheet.notation, decimal=_.decimal)
     blanks = {b["label"]: b for b in scheme["blanks"]}
-    sections = [html._section(s, i, sheet.decimals, blanks, m, words)
+    sections = [html._section(s, i, sheet.decimals, blanks, m, said, _)
                 for i, s in enumerate(sheet.sections, start=1)]
-    given = [{"caption": tex.labelled(g.caption), "math": Markup(html.given_html(g, m))}
+    given = [{"caption": tex.labelled(g.caption, _), "math": Markup(html.given_html(g, m, _))}
              for g in sheet.givens]
     notes = " ".join(sheet.notes)
     return html.page(sheet.title, _tag(sheet), student, sheet.decimals, scheme, sections,
                      network_words=f"{sheet.network_words} {notes}",
                      figures=[{"svg": picture_html(p), "caption": "", "after": False}
                               for p in sheet.pictures],
-                     given=given, proofs=[html.proof_view(p) for p in sheet.proofs])
+                     given=given, proofs=[html.proof_view(p, _) for p in sheet.proofs],
+                     language=sheet.language)
 
 
 def moodle_given(sheet, inert, separator: str) -> str:
     """Moodle's question text before the blanks: words, notes, the pictures as tables."""
-    m = MathML(sheet.notation)
+    _ = words(sheet.language)
+    m = MathML(sheet.notation, None, _.decimal)
     return "".join([f"<p>{inert(sheet.title)}</p><p>{inert(sheet.network_words)}</p>",
                     *(f"<p>{inert(n)}</p>" for n in sheet.notes), f"<p>{separator}</p>",
                     *(str(picture_html(p)) for p in sheet.pictures),
-                    *(f"<p>{inert(g.caption)}: {html.given_html(g, m)}</p>"
+                    *(f"<p>{inert(tex.labelled(g.caption, _))} {html.given_html(g, m, _)}</p>"
                       for g in sheet.givens)])

@@ -24,6 +24,7 @@ import re
 
 from ..definitions import definition
 from ..definitions.definition import LESSONS, DefinitionError
+from ..definitions.language import LANGUAGES
 from ..definitions.yamlfile import Unreadable, read_bytes
 from . import check, scheme
 from .key import LARGEST, WORKED_SHEETS
@@ -205,9 +206,10 @@ class _KeyChecker(definition._Checker):
         return defn.network
 
     def lesson_sheet(self, value) -> None:
-        top = self.mapping(value, "definition", ("title", "kind", "decimals", "lesson"),
-                           required=("kind",))
+        top = self.mapping(value, "definition", ("title", "kind", "decimals", "lesson",
+                                                 "language"), required=("kind",))
         self.choice(top["kind"], "definition.kind", LESSONS + WORKED_SHEETS)
+        self.choice(top.get("language", "en"), "definition.language", tuple(LANGUAGES))
         if "title" in top:
             try:
                 self.title(top["title"])

@@ -12,8 +12,9 @@ import sympy as sp
 
 from ..definitions.definition import Lesson
 from ..definitions.errors import VerificationError
+from ..definitions.language import ENGLISH, N_, Words, words
 from .forms import Apply, Equation, Frac, Neg, Number, Ops, Partial, Power, Prose, Symbol
-from .lesson_parts import Asker, closing, ref
+from .lesson_parts import Asker, closing, parts, ref
 from .model import LessonSheet, Row, row
 
 # --- gradient descent on a 1-D cost, and on a surface of two weights ----------------------
@@ -98,67 +99,82 @@ class Descent:
 
 def _descent(lesson: Lesson) -> LessonSheet:
     d, eta = lesson.decimals, lesson.learning_rate
-    c = Descent(lesson.cost)
-    sheet = LessonSheet(lesson.title, lesson.kind, d, lesson.seed, _DESCENT_INTRO, [])
+    c, _ = Descent(lesson.cost), words(lesson.language)
+    sheet = LessonSheet(lesson.title, lesson.kind, d, lesson.seed, _(_DESCENT_INTRO), [],
+                        language=lesson.language)
     ask, slope = Asker(sheet), _derivative(c.poly)
     w_ = Symbol("w")
     left = round(c.critical[0] - 0.7, 1) + 0.0  # C′ < 0 left of every zero, > 0 right of them
     right = round(c.critical[-1] + 0.5, 1) + 0.0
-    rows = [row(Equation((Apply("C", (w_,)), poly_form(c.poly, w_))), ", so ",
-                Equation((Apply("C", (w_,), prime=True), poly_form(_derivative(c.poly), w_))),
-                ".")]
+    rows = [row(*parts(_("{cost}, so {slope}."), cost=Equation((Apply("C", (w_,)),
+                                                                  poly_form(c.poly, w_))),
+                       slope=Equation((Apply("C", (w_,), prime=True),
+                                       poly_form(_derivative(c.poly), w_)))))]
     for w in (left, right):
-        rows.append(row("Slope of the tangent at ", Equation((w_, Number(w))), ": ",
-                        Apply("C", (Number(w),), prime=True), " =",
+        rows.append(row(*parts(_("Slope of the tangent at {w}: {slope} ="),
+                               w=Equation((w_, Number(w))),
+                               slope=Apply("C", (Number(w),), prime=True)),
                         answer=ask(f"C'({w:g})", c.slope(w), poly_tree(slope, w),
                                    _slope_mistakes(c.poly, w))))
     several = len(c.minima) > 1
-    rows.append(row(
-        "At the bottom of a valley the slope is zero: ",
-        Equation((Apply("C", (w_,), prime=True), Number(0))), ". To find where, halve an "
-        "interval in which ", Apply("C", (w_,), prime=True), " changes sign until it is narrow "
-        f"enough for {d} decimals (bisection), or use a graphing calculator."))
+    rows.append(row(*parts(_.ngettext(
+        "At the bottom of a valley the slope is zero: {zero}. To find where, halve an interval "
+        "in which {slope} changes sign until it is narrow enough for {d} decimal (bisection), "
+        "or use a graphing calculator.",
+        "At the bottom of a valley the slope is zero: {zero}. To find where, halve an interval "
+        "in which {slope} changes sign until it is narrow enough for {d} decimals (bisection), "
+        "or use a graphing calculator.", d), zero=Equation((Apply("C", (w_,), prime=True),
+                                                            Number(0))),
+        slope=Apply("C", (w_,), prime=True), d=str(d))))
     for i, m in enumerate(c.minima, start=1):
         lo, hi = c.bracket(m)
         star = Symbol("w", sub=str(i) if several else None, sup="*")
-        where = f"valley {i}" if several else "the valley"
-        rows.append(row(f"The bottom of {where}, where ", Apply("C", (w_,), prime=True),
-                        f" changes sign between {_num(lo)} and {_num(hi)}: ", star, " =",
+        bottom = (_("The bottom of valley {i}, where {slope} changes sign between {lo} and "
+                    "{hi}: {w} =") if several else
+                  _("The bottom of the valley, where {slope} changes sign between {lo} and "
+                    "{hi}: {w} ="))
+        rows.append(row(*parts(bottom, i=str(i), slope=Apply("C", (w_,), prime=True),
+                               lo=_num(lo, _), hi=_num(hi, _), w=star),
                         answer=ask(f"w*{i}" if several else "w*", m)))  # by bisection
-        rows.append(row(f"The cost at the bottom of {where}, ", Apply("C", (star,)), " =",
+        cost = (_("The cost at the bottom of valley {i}, {cost} =") if several else
+                _("The cost at the bottom of the valley, {cost} ="))
+        rows.append(row(*parts(cost, i=str(i), cost=Apply("C", (star,))),
                         answer=ask(f"C(w*{i})" if several else "C(w*)", c.cost(m),
                                    poly_tree(c.poly, ref(f"w*{i}" if several else "w*")))))
     lowest = min(range(len(c.minima)), key=lambda i: c.cost(c.minima[i]))
     if several:
-        rows.append(row("Which valley holds the lowest point of all, the global minimum? "
-                        "Its number:", answer=ask("global minimum: valley", lowest + 1,
+        rows.append(row(_("Which valley holds the lowest point of all, the global minimum? "
+                          "Its number:"), answer=ask("global minimum: valley", lowest + 1,
                                                   whole=True)))
     paths, walk_rows, settled = [], [], []
     for s, start in enumerate(lesson.starts, start=1):
         path = c.walk(start, eta, lesson.steps)
         w0 = Equation((_step(0), Number(start)))
         for step in (1, 2)[:lesson.steps]:  # the first step from the given start, the second
-            given = (w0,) if step == 1 else ("your ", _step(1))  # from their answer
+            said = (_("Start {s}: {step} from {w0}:") if step == 1 else  # from their answer
+                    _("Start {s}: {step} from your {w1}:"))
             before = start if step == 1 else ref(f"start {s}: w1")
-            walk_rows.append(row(f"Start {s}: ", _step_form(step), " from ", *given, ":",
+            walk_rows.append(row(*parts(said, s=str(s), step=_step_form(step), w0=w0,
+                                        w1=_step(1)),
                                  answer=ask(f"start {s}: w{step}", path[step],
                                             *_step_trees(slope, before, eta))))
         end = c.settle(start, eta)
         settled.append(end)
         # a walk that stops in another valley than the lowest: the lowest is a mistake
         lowest_w = min(c.minima, key=c.cost)
-        walk_rows.append(row(f"Start {s} (", w0, ") settles at ", w_, " ≈",
+        walk_rows.append(row(*parts(_("Start {s} ({w0}) settles at {w} ≈"), s=str(s), w0=w0,
+                                    w=w_),
                              answer=ask(f"start {s}: settles at", end, mistakes=[
                                  ("lowest_for_nearest", lowest_w)])))
         paths.append([(p, c.cost(p)) for p in path])
     descent = Ops((w_, Ops((w_, Ops((_ETA, Apply("C", (w_,), prime=True)), ("",))), ("−",))),
                   ("←",))
     surface = _surface(c, lesson)
-    sheet.sections = [(Prose(("The slope of the tangent",)), rows),
-                      (Prose(("Walking downhill: ", descent, ", ",
-                              Equation((_ETA, Number(eta))))), walk_rows),
-                      (Prose(("Two weights: slices of a surface",)),
-                       _slice_rows(sheet, c, surface, ask))]
+    sheet.sections = [(Prose((_("The slope of the tangent"),)), rows),
+                      (Prose(parts(_("Walking downhill: {rule}, {eta}"), rule=descent,
+                                   eta=Equation((_ETA, Number(eta))))), walk_rows),
+                      (Prose((_("Two weights: slices of a surface"),)),
+                       _slice_rows(sheet, c, surface, ask, _))]
     xs = [*c.critical, *lesson.starts, left, right]
     span = (math.floor(min(xs) * 2 - 0.6) / 2, math.ceil(max(xs) * 2 + 0.6) / 2)
     low = min(c.cost(m) for m in c.minima)  # the plot: from the lowest valley to the highest
@@ -171,39 +187,40 @@ def _descent(lesson: Lesson) -> LessonSheet:
         "tangents": [(w, c.cost(w), c.slope(w), sign) for w, sign in
                      ((left, "negative"), (right, "positive"), (c.minima[-1], "zero"))],
         "paths": paths, "surface": surface,
-        "closing": closing("Does the ball always find the lowest point?",
-                           "Which is the lowest point of C(w)? Does a ball rolling downhill "
-                           "always find it? Why? Use your walks.",
-                           _descent_answer(c, lesson, settled, lowest))}
+        "closing": closing(_("Does the ball always find the lowest point?"),
+                           _("Which is the lowest point of C(w)? Does a ball rolling downhill "
+                             "always find it? Why? Use your walks."),
+                           _descent_answer(c, lesson, settled, lowest, _))}
     return sheet
 
 
-def _num(v: float) -> str:
-    return f"{v:g}".replace("-", "−")
+def _num(v: float, _: Words = ENGLISH) -> str:
+    return _.number(f"{v:g}").replace("-", "−")
 
 
-def _descent_answer(c: Descent, lesson: Lesson, settled: list[float], lowest: int) -> list[str]:
+def _descent_answer(c: Descent, lesson: Lesson, settled: list[float], lowest: int,
+                    _: Words = ENGLISH) -> list[str]:
     """The key's answer to the closing question, worded from the walks."""
     g = c.minima[lowest]
-    out = [f"The lowest point is the global minimum, at w = {_num(round(g, 4))}, where "
-           f"C = {_num(round(c.cost(g), 4))}."]
+    out = [_("The lowest point is the global minimum, at w = {w}, where C = {c}.").format(
+        w=_num(round(g, 4), _), c=_num(round(c.cost(g), 4), _))]
     missed = [(s, e) for s, e in zip(lesson.starts, settled) if abs(e - g) > 1e-6]
     if missed:
         s, e = missed[0]
-        out.append(f"The ball does not always find it: from w = {_num(s)} it settles at "
-                   f"w ≈ {_num(round(e, 4))}, the bottom of another valley (C = "
-                   f"{_num(round(c.cost(e), 4))}). Gradient descent only ever steps downhill "
-                   "from where it stands, so it stops in the first valley it reaches, which may "
-                   "be a local minimum.")
+        out.append(_("The ball does not always find it: from w = {start} it settles at "
+                     "w ≈ {end}, the bottom of another valley (C = {c}). Gradient descent only "
+                     "ever steps downhill from where it stands, so it stops in the first valley "
+                     "it reaches, which may be a local minimum.").format(
+            start=_num(s, _), end=_num(round(e, 4), _), c=_num(round(c.cost(e), 4), _)))
     elif len(c.minima) > 1:
-        out.append("From these starts it does, but only because each starts on the slope of "
+        out.append(_("From these starts it does, but only because each starts on the slope of "
                    "that valley: gradient descent only ever steps downhill from where it "
                    "stands, so from a start in another valley it would stop at that valley's "
-                   "bottom, a local minimum.")
+                   "bottom, a local minimum."))
     else:
-        out.append("Here it does: this cost has a single valley, and every step downhill leads "
-                   "towards its bottom. A cost with several valleys can trap the ball in one "
-                   "that is not the lowest.")
+        out.append(_("Here it does: this cost has a single valley, and every step downhill "
+                     "leads towards its bottom. A cost with several valleys can trap the ball "
+                     "in one that is not the lowest."))
     return out
 
 
@@ -227,28 +244,31 @@ def _surface(c: Descent, lesson: Lesson) -> dict:
             "slopes": (c.slope(p1), 2 * p2), "span": span}
 
 
-def _slice_rows(sheet: LessonSheet, c: Descent, surface: dict, ask: Asker) -> list[Row]:
+def _slice_rows(sheet: LessonSheet, c: Descent, surface: dict, ask: Asker,
+                _: Words = ENGLISH) -> list[Row]:
     w1, w2 = Symbol("w", sub="1"), Symbol("w", sub="2")
-    p1, p2, _ = surface["at"]
+    p1, p2, _height = surface["at"]
     both = Apply("C", (w1, w2))
-    rows = [row("A network has many weights. With two, its cost is a surface over the plane "
-                "of ", w1, " and ", w2, ": here ", Equation((both, Ops((Apply("C", (w1,)),
-                Power(w2, Number(2))), ("+",)))), ", with C the cost above. A ball stands at ",
-                Equation((w1, Number(p1))), ", ", Equation((w2, Number(p2))), ". Cut the "
-                "surface through the ball parallel to one axis and the cut is a curve of one "
-                "weight; its slope at the ball is the partial derivative for that weight.")]
-    rows.append(row("The slice ", Equation((w2, Number(p2))), " is the curve ",
-                    Equation((Apply("C", (w1, Number(p2))), Ops((Apply("C", (w1,)),
-                              Power(Number(p2), Number(2))), ("+",)))),
-                    ". Its slope at the ball, ", Partial(Symbol("C"), w1), " =",
+    rows = [row(*parts(_(
+        "A network has many weights. With two, its cost is a surface over the plane of {w1} "
+        "and {w2}: here {cost}, with C the cost above. A ball stands at {at1}, {at2}. Cut the "
+        "surface through the ball parallel to one axis and the cut is a curve of one weight; "
+        "its slope at the ball is the partial derivative for that weight."), w1=w1, w2=w2,
+        cost=Equation((both, Ops((Apply("C", (w1,)), Power(w2, Number(2))), ("+",)))),
+        at1=Equation((w1, Number(p1))), at2=Equation((w2, Number(p2)))))]
+    rows.append(row(*parts(_("The slice {at} is the curve {curve}. Its slope at the ball, "
+                             "{slope} ="), at=Equation((w2, Number(p2))),
+                           curve=Equation((Apply("C", (w1, Number(p2))), Ops((
+                               Apply("C", (w1,)), Power(Number(p2), Number(2))), ("+",)))),
+                           slope=Partial(Symbol("C"), w1)),
                     answer=ask("dC/dw1 at the ball", surface["slopes"][0],
                                poly_tree(_derivative(c.poly), p1),
                                _slope_mistakes(c.poly, p1, p2))))
-    rows.append(row("The slice ", Equation((w1, Number(p1))), " is the parabola ",
-                    Equation((Apply("C", (Number(p1), w2)), Ops((Apply("C", (Number(p1),)),
-                              Power(w2, Number(2))), ("+",)))),
-                    ". Its slope at the ball, ",
-                    Partial(Symbol("C"), w2), " =",
+    rows.append(row(*parts(_("The slice {at} is the parabola {curve}. Its slope at the ball, "
+                             "{slope} ="), at=Equation((w1, Number(p1))),
+                           curve=Equation((Apply("C", (Number(p1), w2)), Ops((
+                               Apply("C", (Number(p1),)), Power(w2, Number(2))), ("+",)))),
+                           slope=Partial(Symbol("C"), w2)),
                     answer=ask("dC/dw2 at the ball", surface["slopes"][1], ["mul", 2, p2],
                                [("power_not_lowered", ["mul", 2, ["pow", p2, 2]]),
                                 ("cost_for_slope", ["add", poly_tree(c.poly, p1),
@@ -367,7 +387,7 @@ def _step_form(step: int) -> Equation:
         _ETA, Apply("C", (before,), prime=True)), ("",))), ("−",))))
 
 
-_DESCENT_INTRO = ("A network learns by walking downhill on its cost. The slope of the tangent "
+_DESCENT_INTRO = N_("A network learns by walking downhill on its cost. The slope of the tangent "
                   "says which way is down: where it is positive, step left; where it is "
                   "negative, step right; where it is zero, you are at the bottom of a valley, "
                   "which may not be the deepest one.")

@@ -29,6 +29,7 @@ from ..definitions import dataset
 from ..definitions.dataset import Examples
 from ..definitions.definition import Lesson, Network, Values
 from ..definitions.errors import VerificationError
+from ..definitions.language import ENGLISH, N_, Words, words
 from ..engine import training
 from ..engine.sample import Instance
 from .forms import Number, Ops, Prose
@@ -38,8 +39,12 @@ from .model import LessonSheet, Row
 THRESHOLDS = (0.9, 0.85, 0.95, 0.8, 0.75, 0.7, 0.65, 0.6)  # "above 90 %", by preference
 MARGIN = 0.02  # no accuracy the questions count lies closer to their line than this: about
 # 1 mm on the printed plot (0 to 1 over 4.5 cm), 5 px on the page's; what a pupil can read
-LOSS_WORDS = {"half_sse": "the squared error ½Σ(t − y)²", "sse": "the squared error Σ(t − y)²",
-              "mse": "the mean squared error (1/10)·Σ(t − y)²"}
+LOSS_WORDS = {"half_sse": N_("the squared error ½Σ(t − y)²"),
+              "sse": N_("the squared error Σ(t − y)²"),
+              "mse": N_("the mean squared error (1/10)·Σ(t − y)²")}
+# each network as the sheet names it: whole phrases, so that a language may inflect them
+NETWORKS = {"half_sse": N_("the squared-error network"), "sse": N_("the squared-error network"),
+            "mse": N_("the mean-squared-error network"), "ce": N_("the cross-entropy network")}
 
 
 @dataclass(frozen=True)
@@ -108,9 +113,10 @@ def build(lesson: Lesson) -> LessonSheet:
     ce = get(lesson.hidden, lesson.learning_rate, "cross_entropy", verify_first=True)
     grid = [[(get(h, r, lesson.squared_error).accuracy, get(h, r, "cross_entropy").accuracy)
              for r in lesson.grid_rates] for h in lesson.grid_hidden]
-    n_test = len(test.labels)
+    n_test, _ = len(test.labels), words(lesson.language)
     sheet = LessonSheet(lesson.title, lesson.kind, lesson.decimals, lesson.seed,
-                        _intro(lesson, len(data.labels) - n_test, n_test), [])
+                        _intro(lesson, len(data.labels) - n_test, n_test, _), [],
+                        language=lesson.language)
     asker = Asker(sheet)
 
     def ask(text: str, name: str, value: float, integer: bool = False, tree=None,
@@ -121,56 +127,61 @@ def build(lesson: Lesson) -> LessonSheet:
         return (["div", m.correct, n_test],
                 [("errors_for_accuracy", ["div", n_test - m.correct, n_test])])
 
+    named = {"se": _(NETWORKS[lesson.squared_error]), "ce": _(NETWORKS["ce"])}
     se_words, runs = _words(lesson), {"se": se, "ce": ce}
     reading = [
-        ask(f"Test accuracy of the {se_words} network after epoch {lesson.epochs}, from its "
-            f"confusion matrix (its diagonal over the {n_test} test digits):",
+        ask(_("Test accuracy of {network} after epoch {epochs}, from its confusion matrix (its "
+              "diagonal over the {n} test digits):").format(network=named["se"],
+                                                            epochs=lesson.epochs, n=n_test),
             "test accuracy, squared error", se.correct / n_test, False, *share(se)),
-        ask("The same for the cross-entropy network:", "test accuracy, cross-entropy",
+        ask(_("The same for the cross-entropy network:"), "test accuracy, cross-entropy",
             ce.correct / n_test, False, *share(ce))]
     # from the student's own accuracies: the share between them, in test digits
     gap = ["mul", ["sub", ref("test accuracy, cross-entropy"),
                    ref("test accuracy, squared error")], n_test]
-    reading.append(ask("How many more test digits does cross-entropy get right than squared "
-                       "error (negative if fewer)?", "more right with cross-entropy",
+    reading.append(ask(_("How many more test digits does cross-entropy get right than squared "
+                         "error (negative if fewer)?"), "more right with cross-entropy",
                        ce.correct - se.correct, True, ["round", gap],
                        [("opposite_sign", ["round", ["neg", gap]])],
                        # the key's line: the two diagonals' counts, as a teacher works it
                        Ops((Number(ce.correct), Number(se.correct)), ("−",))))
-    for key, words in (("se", se_words), ("ce", "cross-entropy")):
+    for key in ("se", "ce"):
         true, predicted = _most_confused(runs[key].run.confusion)
         if true is None:
             continue
         reading += [
-            ask(f"The {words} network's most frequent mistake is the largest count off the "
-                "diagonal of its matrix (if several are equal, the first in reading order). "
-                "Which digit was it shown?",
+            ask(_("The most frequent mistake of {network} is the largest count off the "
+                  "diagonal of its matrix (if several are equal, the first in reading order). "
+                  "Which digit was it shown?").format(network=named[key]),
                 f"{_short(key)}: most confused, true digit", true, integer=True),
-            ask(f"Which digit did the {words} network take it for, in that mistake?",
+            ask(_("Which digit did {network} take it for, in that mistake?").format(
+                network=named[key]),
                 f"{_short(key)}: most confused, predicted digit", predicted, integer=True)]
     curves = {key: [e.test_accuracy for e in m.run.epochs] for key, m in runs.items()}
     line = threshold(list(curves.values()))
     curve_rows = []
     if line is not None:  # else no line lies clear of both curves: nothing to read off them
-        percent = f"{100 * line:g}\u00a0%"
-        for key, words in (("se", se_words), ("ce", "cross-entropy")):
+        percent = _.number(f"{100 * line:g}") + "\u00a0%"
+        for key in ("se", "ce"):
             curve_rows.append(ask(
-                f"The {words} network: the first epoch after which its test accuracy is above "
-                f"{percent}:", f"{_short(key)}: first epoch above {100 * line:g}%",
+                _("{network}: the first epoch after which its test accuracy is above "
+                  "{percent}:").format(network=_capital(named[key]), percent=percent),
+                f"{_short(key)}: first epoch above {100 * line:g}%",
                 _first_above(curves[key], line), integer=True))
         curve_rows.append(ask(
-            f"The cross-entropy network: the number of epochs (of {lesson.epochs}) after which "
-            f"its test accuracy is above {percent}:",
+            _("The cross-entropy network: the number of epochs (of {epochs}) after which its "
+              "test accuracy is above {percent}:").format(epochs=lesson.epochs,
+                                                         percent=percent),
             f"cross-entropy: epochs above {100 * line:g}%",
             sum(a > line for a in curves["ce"]), integer=True))
     settings = len(lesson.grid_hidden) * len(lesson.grid_rates)
     not_worse = sum(s >= c for row in grid for s, c in row)
-    table_rows = [ask(rf"At how many of the {settings} settings in the table is squared error at "
-                      r"least as accurate on the test digits as cross-entropy?",
+    table_rows = [ask(_("At how many of the {n} settings in the table is squared error at least "
+                        "as accurate on the test digits as cross-entropy?").format(n=settings),
                       "settings where squared error is not worse", not_worse, integer=True)]
-    sheet.sections = [(Prose(("Reading the two runs",)), reading),
-                      *([(Prose(("Reading the curves",)), curve_rows)] if curve_rows else []),
-                      (Prose(("Reading the table",)), table_rows)]
+    sheet.sections = [(Prose((_("Reading the two runs"),)), reading),
+                      *([(Prose((_("Reading the curves"),)), curve_rows)] if curve_rows else []),
+                      (Prose((_("Reading the table"),)), table_rows)]
     sheet.figures |= {
         "runs": {key: {"accuracy": [e.test_accuracy for e in m.run.epochs],
                        "loss": [e.loss for e in m.run.epochs],
@@ -179,13 +190,13 @@ def build(lesson: Lesson) -> LessonSheet:
         "misclassified": _misclassified(lesson, test, se, ce),
         "grid": {"hidden": list(lesson.grid_hidden), "rates": list(lesson.grid_rates),
                  "accuracy": grid},
-        "conclusion": conclusion(lesson, se, ce, grid, n_test, line),
+        "conclusion": conclusion(lesson, se, ce, grid, n_test, line, _),
         "threshold": line,
-        "closing": {"heading": "Is the claim true?", "question": f"{CLAIM} What do these "
-                    "measurements say about that claim? Use the numbers.",
-                    "answer": conclusion(lesson, se, ce, grid, n_test, line), "space": "3cm"},
+        "closing": {"heading": _("Is the claim true?"), "question": _(CLAIM) + " " + _(
+                    "What do these measurements say about that claim? Use the numbers."),
+                    "answer": conclusion(lesson, se, ce, grid, n_test, line, _), "space": "3cm"},
         "verified": {key: _verified(m.run) for key, m in runs.items()},
-        "key_note": _key_note(se.run, ce.run),
+        "key_note": _key_note(_, se.run, ce.run),
         "se_words": se_words, "squared_error": lesson.squared_error,
         "test_size": n_test, "epochs": lesson.epochs, "hidden": lesson.hidden}
     return sheet
@@ -198,14 +209,21 @@ def _verified(run: training.Run) -> dict:
             "numpy": first.numpy_max_abs_diff, "fd": first.fd_max_rel_err}
 
 
-def _key_note(*runs: training.Run) -> str:
+def _key_note(_: Words, *runs: training.Run) -> str:
     firsts = [r.first_batch for r in runs]
-    return ("every number was measured by training the networks from the seed and checked "
-            "against their confusion matrices. The first mini-batch of each of the two runs "
-            f"({len(firsts[0].examples)} of {runs[0].batch_size} examples) was derived by the "
-            "engine and verified three ways before the first step: NumPy within "
-            f"{max(f.numpy_max_abs_diff for f in firsts):.1e}, finite differences within "
-            f"{max(f.fd_max_rel_err for f in firsts):.1e} (relative).")
+    return _("every number was measured by training the networks from the seed and checked "
+             "against their confusion matrices. The first mini-batch of each of the two runs "
+             "({n} of {batch} examples) was derived by the engine and verified three ways "
+             "before the first step: NumPy within {numpy}, finite differences within {fd} "
+             "(relative).").format(
+        n=len(firsts[0].examples), batch=runs[0].batch_size,
+        numpy=_.number(f"{max(f.numpy_max_abs_diff for f in firsts):.1e}"),
+        fd=_.number(f"{max(f.fd_max_rel_err for f in firsts):.1e}"))
+
+
+def _capital(text: str) -> str:
+    """A phrase that begins a sentence: 'the cross-entropy network' → 'The cross-entropy ...'."""
+    return text[:1].upper() + text[1:]
 
 
 def _short(key: str) -> str:
@@ -261,78 +279,124 @@ def _misclassified(lesson: Lesson, test: Examples, se: Measured, ce: Measured) -
             for i in wrong]
 
 
-CLAIM = ("A course on neural networks claims that a digit classifier learns worse with "
+CLAIM = N_("A course on neural networks claims that a digit classifier learns worse with "
          "squared error than with cross-entropy.")
 
 
-def _intro(lesson: Lesson, n_train: int, n_test: int) -> str:
-    return (f"{CLAIM} Is that so? Here it is measured. The same 64-{lesson.hidden}-10 network "
-            f"(a sigmoid hidden layer) was trained twice, from the same random starting weights "
-            f"and on the same mini-batches: once with sigmoid outputs and "
-            f"{LOSS_WORDS[lesson.squared_error]} over the 10 outputs, once with softmax outputs "
-            f"and the cross-entropy −Σ t ln y. Data: the UCI 8 by 8 handwritten digits, "
-            f"{n_train:,} to train on and {n_test:,} held out to test; {lesson.epochs} epochs of "
-            f"mini-batches of {lesson.batch_size}, learning rate {lesson.learning_rate:g}. Test "
-            "accuracy is measured after each epoch.")
+def _intro(lesson: Lesson, n_train: int, n_test: int, _: Words) -> str:
+    return _(CLAIM) + " " + _(
+        "Is that so? Here it is measured. The same 64-{hidden}-10 network (a sigmoid hidden "
+        "layer) was trained twice, from the same random starting weights and on the same "
+        "mini-batches: once with sigmoid outputs and {loss} over the 10 outputs, once with "
+        "softmax outputs and the cross-entropy −Σ t ln y. Data: the UCI 8 by 8 handwritten "
+        "digits, {train} to train on and {test} held out to test; {epochs} epochs of "
+        "mini-batches of {batch}, learning rate {rate}. Test accuracy is measured after each "
+        "epoch.").format(hidden=lesson.hidden, loss=_(LOSS_WORDS[lesson.squared_error]),
+                         train=_whole(n_train, _), test=_whole(n_test, _), epochs=lesson.epochs,
+                         batch=lesson.batch_size, rate=_.number(f"{lesson.learning_rate:g}"))
+
+
+def _whole(n: int, _: Words) -> str:
+    """A count as the sheet writes it: 1,438 in English; with a decimal comma, no point or
+    comma between its thousands (1.438 reads as a decimal), but a narrow no-break space from
+    five digits on, as SI and the Spanish Academy write them (14 380; 1438).
+
+    >>> from symbackprop.definitions.language import words
+    >>> _whole(1438, words("en")), _whole(1438, words("es")), _whole(14380, words("de"))
+    ('1,438', '1438', '14\u202f380')
+    """
+    if _.decimal == ".":
+        return f"{n:,}"
+    return f"{n:,}".replace(",", "\u202f") if n >= 10_000 else str(n)
 
 
 def conclusion(lesson: Lesson, se: Measured, ce: Measured, grid, n_test: int,
-               line: float | None = 0.9) -> list[str]:
+               line: float | None = 0.9, _: Words = ENGLISH) -> list[str]:
     """What the measurement shows, in sentences worded from the numbers."""
+    def num(v: float, spec: str) -> str:
+        return _.number(format(v, spec))
+
     gap = ce.correct - se.correct
-    main = (f"With hidden size {lesson.hidden} and learning rate {lesson.learning_rate:g}, "
-            f"cross-entropy ends at a test accuracy of {ce.accuracy:.4f} and squared error at "
-            f"{se.accuracy:.4f}: ")
+    main = _("With hidden size {hidden} and learning rate {rate}, cross-entropy ends at a test "
+             "accuracy of {ce} and squared error at {se}:").format(
+        hidden=lesson.hidden, rate=num(lesson.learning_rate, "g"), ce=num(ce.accuracy, ".4f"),
+        se=num(se.accuracy, ".4f")) + " "
     if gap > 0:
-        main += (f"cross-entropy gets {gap} more of the {n_test} test digits right, so here "
-                 "squared error is worse, as the course claims.")
+        main += _("cross-entropy gets {gap} more of the {n} test digits right, so here squared "
+                  "error is worse, as the course claims.").format(gap=gap, n=n_test)
     elif gap == 0:
-        main += "both get the same number of test digits right: squared error is not worse here."
+        main += _("both get the same number of test digits right: squared error is not worse "
+                  "here.")
     else:
-        main += (f"squared error gets {-gap} more of the {n_test} test digits right: here it is "
-                 "not worse but better, contrary to the claim.")
+        main += _("squared error gets {gap} more of the {n} test digits right: here it is not "
+                  "worse but better, contrary to the claim.").format(gap=-gap, n=n_test)
+    return [main, _speed(lesson, se, ce, line, _), *_grid_words(lesson, grid, n_test, _),
+            _("One test digit is {share} of the accuracy; every run starts from the same random "
+              "seed, and another seed would give somewhat different numbers.").format(
+                share=num(1 / n_test, ".4f"))]
+
+
+def _speed(lesson: Lesson, se: Measured, ce: Measured, line: float | None, _: Words) -> str:
+    """How soon each curve crosses the line the sheet asks about."""
     if line is None:
-        speed = ("No accuracy line lies clear of both curves, so the sheet asks nothing about "
+        return _("No accuracy line lies clear of both curves, so the sheet asks nothing about "
                  "them.")
-    else:
-        first_se, first_ce = (_first_above([e.test_accuracy for e in m.run.epochs], line)
-                              for m in (se, ce))
-        percent = f"{100 * line:g} %"
-        speed = (f"Cross-entropy is above {percent} after epoch {first_ce}; "
-                 if first_ce else f"Cross-entropy never gets above {percent}; ")
-        speed += (f"squared error after epoch {first_se}." if first_se else
-                  f"squared error never does in {lesson.epochs} epochs.")
+    first_se, first_ce = (_first_above([e.test_accuracy for e in m.run.epochs], line)
+                          for m in (se, ce))
+    percent = _.number(f"{100 * line:g}") + " %"
+    speed = (_("Cross-entropy is above {percent} after epoch {epoch};").format(
+        percent=percent, epoch=first_ce) if first_ce else
+        _("Cross-entropy never gets above {percent};").format(percent=percent))
+    return speed + " " + (_("squared error after epoch {epoch}.").format(epoch=first_se)
+                          if first_se else
+                          _("squared error never does in {epochs} epochs.").format(
+                              epochs=lesson.epochs))
+
+
+def _grid_words(lesson: Lesson, grid, n_test: int, _: Words) -> list[str]:
+    """What the table of settings shows: where squared error is not worse, where the two are
+    closest and furthest apart, and how the gap moves with the rate."""
+    def num(v: float, spec: str) -> str:
+        return _.number(format(v, spec))
+
     cells = [(h, r, s, c) for h, row in zip(lesson.grid_hidden, grid)
              for r, (s, c) in zip(lesson.grid_rates, row)]
     not_worse = [(h, r, s, c) for h, r, s, c in cells if s >= c]
     if not not_worse:
-        table = (f"In the table squared error is worse at every one of the {len(cells)} "
-                 "settings.")
+        table = _("In the table squared error is worse at every one of the {n} settings.").format(
+            n=len(cells))
     else:
-        listed = "; ".join(f"hidden {h}, rate {r:g} ({s:.4f} against {c:.4f})"
-                           for h, r, s, c in not_worse)
-        table = (f"In the table squared error is not worse at {len(not_worse)} of the "
-                 f"{len(cells)} settings: {listed}.")
+        listed = _("; ").join(_("hidden {h}, rate {r} ({s} against {c})").format(
+            h=h, r=num(r, "g"), s=num(s, ".4f"), c=num(c, ".4f")) for h, r, s, c in not_worse)
+        table = _("In the table squared error is not worse at {k} of the {n} settings: "
+                  "{listed}.").format(k=len(not_worse), n=len(cells), listed=listed)
     h, r, s, c = min(cells, key=lambda x: x[3] - x[2])
-    closest = (f"The two losses are closest at hidden {h}, rate {r:g}, where cross-entropy is "
-               f"ahead by {round((c - s) * n_test)} test digits" if c > s else
-               f"Squared error is furthest ahead at hidden {h}, rate {r:g}, by "
-               f"{round((s - c) * n_test)} test digits" if s > c else
-               f"At hidden {h}, rate {r:g} the two are level")
+    at = {"h": h, "r": num(r, "g")}
+    closest = (_("The two losses are closest at hidden {h}, rate {r}, where cross-entropy is "
+                 "ahead by {d} test digits").format(d=round((c - s) * n_test), **at) if c > s
+               else _("Squared error is furthest ahead at hidden {h}, rate {r}, by {d} test "
+                      "digits").format(d=round((s - c) * n_test), **at) if s > c
+               else _("At hidden {h}, rate {r} the two are level").format(**at))
     h, r, s, c = max(cells, key=lambda x: x[3] - x[2])
-    widest = (f"; cross-entropy is furthest ahead at hidden {h}, rate {r:g} ({c:.4f} against "
-              f"{s:.4f}, {round((c - s) * n_test)} test digits)." if c > s else ".")
-    trend = ""
+    widest = (_("; cross-entropy is furthest ahead at hidden {h}, rate {r} ({c} against {s}, "
+                "{d} test digits).").format(h=h, r=num(r, "g"), c=num(c, ".4f"),
+                                            s=num(s, ".4f"), d=round((c - s) * n_test))
+              if c > s else ".")
+    return [table, closest + widest + _trend(lesson, grid, _)]
+
+
+def _trend(lesson: Lesson, grid, _: Words) -> str:
+    """Whether the gap shrinks or grows from the smallest rate to the largest, everywhere."""
     rates = lesson.grid_rates
-    if len(rates) > 1:
-        lo, hi = rates.index(min(rates)), rates.index(max(rates))
-        gaps = [(row[lo][1] - row[lo][0], row[hi][1] - row[hi][0]) for row in grid]
-        if all(b < a for a, b in gaps):
-            trend = (f" At every hidden size the gap is smaller at rate {max(rates):g} than at "
-                     f"rate {min(rates):g}: squared error needs larger steps.")
-        elif all(b > a for a, b in gaps):
-            trend = (f" At every hidden size the gap is larger at rate {max(rates):g} than at "
-                     f"rate {min(rates):g}.")
-    return [main, speed, table, closest + widest + trend,
-            f"One test digit is {1 / n_test:.4f} of the accuracy; every run starts from the "
-            "same random seed, and another seed would give somewhat different numbers."]
+    if len(rates) < 2:
+        return ""
+    lo, hi = rates.index(min(rates)), rates.index(max(rates))
+    gaps = [(row[lo][1] - row[lo][0], row[hi][1] - row[hi][0]) for row in grid]
+    big, small = _.number(f"{max(rates):g}"), _.number(f"{min(rates):g}")
+    if all(b < a for a, b in gaps):
+        return " " + _("At every hidden size the gap is smaller at rate {big} than at rate "
+                       "{small}: squared error needs larger steps.").format(big=big, small=small)
+    if all(b > a for a, b in gaps):
+        return " " + _("At every hidden size the gap is larger at rate {big} than at rate "
+                       "{small}.").format(big=big, small=small)
+    return ""

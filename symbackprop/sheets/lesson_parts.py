@@ -17,6 +17,7 @@ from ..definitions.errors import VerificationError
 from ..engine.verify import rel_err
 from .model import Answer, LessonSheet
 from .worked import Worked, fixed, ref  # noqa: F401 - ref: the lessons' reference to an earlier blank
+from .working import _parts as parts  # noqa: F401 - a message's words with its mathematics
 
 
 class Asker:

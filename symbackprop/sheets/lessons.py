@@ -20,13 +20,14 @@ import sympy as sp
 
 from ..definitions.definition import Definition, Lesson, Network, Values
 from ..definitions.errors import VerificationError
+from ..definitions.language import ENGLISH, N_, Words, words
 from ..definitions.rounding import rounded as sheet_rounded
 from ..engine.sample import Instance, generator
 from ..engine.verify import run
 from ..marking.keys import markable
 from ..marking.scheme import evaluate
 from .forms import Apply, Equation, Group, Neg, Number, Ops, Partial, Power, Prose, Symbol
-from .lesson_parts import Asker, closing, ref
+from .lesson_parts import Asker, closing, parts, ref
 from .lesson_parts import agree as _agree
 from .model import LessonSheet, Row, row  # noqa: F401 - the lessons' model
 from .rules import activation_form
@@ -46,13 +47,13 @@ def build(lesson: Lesson) -> LessonSheet:
 
 
 # What each kind has the student do: a sheet's subtitle, unless its title says it already
-_SUBTITLES = {"forward_matrix": "One layer of a network on an 8 × 8 image: f(Wx + b)",
-              "gradient_descent": "Slopes, minima and steps downhill",
-              "loss_comparison": "Two costs and their gradients, compared",
-              "digits_classifier": "Two networks trained on handwritten digits, compared"}
+_SUBTITLES = {"forward_matrix": N_("One layer of a network on an 8 × 8 image: f(Wx + b)"),
+              "gradient_descent": N_("Slopes, minima and steps downhill"),
+              "loss_comparison": N_("Two costs and their gradients, compared"),
+              "digits_classifier": N_("Two networks trained on handwritten digits, compared")}
 
 
-def lesson_subtitle(title: str, kind: str) -> str:
+def lesson_subtitle(title: str, kind: str, _: Words = ENGLISH) -> str:
     """The subtitle under a lesson's title, or "" where every word of it is in the title
     already (a subtitle that repeats its title tells the reader nothing).
 
@@ -61,10 +62,10 @@ def lesson_subtitle(title: str, kind: str) -> str:
     >>> lesson_subtitle("Slopes, minima and steps downhill", "gradient_descent")
     ''
     """
-    words = _SUBTITLES[kind]
-    if set(_words(words)) <= set(_words(title)):
+    said = _(_SUBTITLES[kind])
+    if set(_words(said)) <= set(_words(title)):
         return ""
-    return words
+    return said
 
 
 def _words(text: str) -> list[str]:
@@ -72,15 +73,17 @@ def _words(text: str) -> list[str]:
 
 
 def key_json(lesson: Lesson, sheet: LessonSheet) -> dict:
-    options = {k: v for k, v in lesson.__dict__.items() if k not in ("source", "title", "kind",
-                                                                    "decimals", "seed")}
+    options = {k: v for k, v in lesson.__dict__.items() if k not in (
+        "source", "title", "kind", "decimals", "seed", "language")}
     definition = {"title": lesson.title, "kind": lesson.kind, "decimals": lesson.decimals,
                   "lesson": {k: list(v) if isinstance(v, tuple) else v
                              for k, v in options.items()}}
     definition["lesson"] |= sheet.figures.get("given", {})
+    if lesson.language != "en":  # the feedback page and the page's words speak it
+        definition["language"] = lesson.language
     data = {"definition": definition, "seed": lesson.seed, "version": None,
-            "answers": [a.__dict__ for a in sheet.answers],
-            "scheme": scheme_of(sheet.blanks, sheet.decimals)}  # the blanks' own trees
+            "answers": [a.__dict__ for a in sheet.answers],  # the blanks' own trees:
+            "scheme": scheme_of(sheet.blanks, sheet.decimals, lesson.language)}
     return markable(json.loads(json.dumps(data, allow_nan=False)), lesson.source)
 
 
@@ -99,14 +102,18 @@ def _forward(lesson: Lesson) -> LessonSheet:
     defn = Definition(lesson.source, lesson.title, network, values)
     # the engine's three-way check: SymPy substitution against NumPy, for every net and out
     result = run(defn, Instance(network, values, 0.5, True))
-    sheet = LessonSheet(lesson.title, lesson.kind, d, lesson.seed, _FORWARD_INTRO, [])
+    _ = words(lesson.language)
+    sheet = LessonSheet(lesson.title, lesson.kind, d, lesson.seed, _(_FORWARD_INTRO), [],
+                        language=lesson.language)
     ask = Asker(sheet)
     Wx = Ops((Symbol("W"), Symbol("x")), ("",))
     Wxb = Ops((Wx, Symbol("b")), ("+",))
-    shapes = [row("Shape of the weights ", Symbol("W"), f": {n} × 64 (one row per neuron)"),
-              row("Shape of the input ", Symbol("x"), ": 64 × 1 (the 8 × 8 image, row by row)"),
-              row("Shape of ", Wx, f": ({n} × 64)·(64 × 1) = {n} × 1"),
-              row("Shape of ", Wxb, f": {n} × 1 + {n} × 1 = {n} × 1")]
+    shapes = [row(*parts(_("Shape of the weights {W}: {n} × 64 (one row per neuron)"),
+                         W=Symbol("W"), n=str(n))),
+              row(*parts(_("Shape of the input {x}: 64 × 1 (the 8 × 8 image, row by row)"),
+                         x=Symbol("x"))),
+              row(*parts(_("Shape of {Wx}: ({n} × 64)·(64 × 1) = {n} × 1"), Wx=Wx, n=str(n))),
+              row(*parts(_("Shape of {Wxb}: {n} × 1 + {n} × 1 = {n} × 1"), Wxb=Wxb, n=str(n)))]
     inkiest = max(range(8), key=lambda r: sum(p > 0 for p in lesson.image[8 * r:8 * r + 8]))
     slice_terms = [(k, W[0][k], x[k]) for k in range(8 * inkiest, 8 * inkiest + 8)]
     partial = float(sum(w * xi for _, w, xi in slice_terms))
@@ -117,7 +124,8 @@ def _forward(lesson: Lesson) -> LessonSheet:
                for k, w, xi in slice_terms]
     net_1, out_1 = Symbol("net", sub="1", word=True), Symbol("out", sub="1", word=True)
     row_sum = f"net[1][1] row {inkiest + 1}"
-    by_hand.append(row(f"Sum of these 8 products (row {inkiest + 1} of the image, the inkiest) =",
+    by_hand.append(row(_("Sum of these 8 products (row {r} of the image, the inkiest) =").format(
+                           r=inkiest + 1),
                        answer=ask(row_sum, partial, ["add", *(["mul", float(w), float(xi)]
                                                               for _, w, xi in slice_terms)])))
     # the sheet prints the other products' sum rounded: the answers are worked from that
@@ -125,8 +133,9 @@ def _forward(lesson: Lesson) -> LessonSheet:
     net = partial + shown_rest + bias
     if abs(net - result.values["net[1][1]"]) > 0.5 * 10.0 ** -d * (1 + 1e-9):
         raise VerificationError("net[1][1] from the printed sum is not the engine's")
-    by_hand.append(row("The other 56 products add up to ", Number(rest, d), " and ",
-                       Equation((Symbol("b", sub="1"), Number(b[0], 2))), ", so ", net_1, " =",
+    by_hand.append(row(*parts(_("The other 56 products add up to {rest} and {b}, so {net} ="),
+                              rest=Number(rest, d), net=net_1,
+                              b=Equation((Symbol("b", sub="1"), Number(b[0], 2)))),
                        answer=ask("net[1][1]", net, ["add", ref(row_sum), shown_rest, bias],
                                   [("no_bias", ["add", ref(row_sum), shown_rest]),
                                    ("slice_for_net", ref(row_sum))])))
@@ -135,15 +144,16 @@ def _forward(lesson: Lesson) -> LessonSheet:
     _agree("out[1][1]'s tree against the engine",  # the tree is f: on the engine's net, its out
            evaluate(out, {"net[1][1]": result.values["net[1][1]"]}.get),
            result.values["out[1][1]"])
-    by_hand.append(row(Equation((out_1, Apply("f", (net_1,)))), ", where ",
-                       _f_written(lesson.activation), ": ", out_1, " =",
+    by_hand.append(row(*parts(_("{out_is}, where {f}: {out} ="),
+                              out_is=Equation((out_1, Apply("f", (net_1,)))),
+                              f=_f_written(lesson.activation), out=out_1),
                        answer=ask("out[1][1]", exact_out, out, out_mistakes,
                                   working=_out_working(lesson.activation,
                                                        sheet.answers[-1].value))))
     table = [(j, result.values[f"net[1][{j}]"], result.values[f"out[1][{j}]"])
              for j in range(1, n + 1)]
-    sheet.sections = [(Prose(("Shapes: ", Wxb)), shapes),
-                      (Prose(("A slice by hand",)), by_hand)]
+    sheet.sections = [(Prose(parts(_("Shapes: {Wxb}"), Wxb=Wxb)), shapes),
+                      (Prose((_("A slice by hand"),)), by_hand)]
     sheet.figures = {"image": lesson.image, "W_first": W[:, :4].tolist(),
                      "W_last": W[:, -1].tolist(), "b": b.tolist(), "table": table,
                      "x": x, "digit": lesson.digit,
@@ -175,7 +185,7 @@ def _f_written(activation: str) -> Equation:
                                          else (written,))))
 
 
-_FORWARD_INTRO = ("An 8 by 8 image of a handwritten digit is 64 numbers. Each hidden neuron "
+_FORWARD_INTRO = N_("An 8 by 8 image of a handwritten digit is 64 numbers. Each hidden neuron "
                   "multiplies all 64 by its own weights, adds them up with its bias, and applies "
                   "the activation: f(Wx + b). Pixels (0 to 16) are divided by 16, so each input "
                   "lies between 0 and 1.")
@@ -185,8 +195,9 @@ _FORWARD_INTRO = ("An 8 by 8 image of a handwritten digit is 64 numbers. Each hi
 
 
 def _losses(lesson: Lesson) -> LessonSheet:
-    d = lesson.decimals
-    sheet = LessonSheet(lesson.title, lesson.kind, d, lesson.seed, _LOSSES_INTRO, [])
+    d, _ = lesson.decimals, words(lesson.language)
+    sheet = LessonSheet(lesson.title, lesson.kind, d, lesson.seed, _(_LOSSES_INTRO), [],
+                        language=lesson.language)
     ask = Asker(sheet)
     z = sp.Symbol("z", real=True)
     y = 1 / (1 + sp.exp(-z))
@@ -205,20 +216,20 @@ def _losses(lesson: Lesson) -> LessonSheet:
             values.append((name, loss, slope))
         y_is = Equation((Symbol("y"), Number(p)))
         trees = _loss_trees(p)
-        for name, loss, _ in values:
-            rows.append(row(y_is, ": ", *_LOSS_NAMES[name], " =",
+        for name, loss, _slope in values:
+            rows.append(row(*parts(_(_LOSS_ROWS[name]), y=y_is, cost=_LOSS_FORMS[name]),
                             answer=ask(f"{name}({p:g})", loss, *trees[name])))
-        for name, _, slope in values:
+        for name, _loss, slope in values:
             # "for J = (1 − y)²: ∂J/∂net =", never "∂J/∂net for (1 − y)² =" (read as a square
             # that is negative)
-            rows.append(row(y_is, ", for the ", _LOSS_NAMES[name][0], "J = ",
-                            *_LOSS_NAMES[name][1:], ": ",
-                            Partial(Symbol("J"), Symbol("net", word=True)), " =",
+            rows.append(row(*parts(_(_SLOPE_ROWS[name]), y=y_is, cost=_LOSS_FORMS[name],
+                                   slope=Partial(Symbol("J"), Symbol("net", word=True))),
                             answer=ask(f"d{name}/dnet({p:g})", slope, *trees[f"d{name}"])))
-    sheet.sections = [(Prose(("The two costs for one training example (target 1)",)), rows)]
+    sheet.sections = [(Prose((_("The two costs for one training example (target 1)"),)),
+                       rows)]
     sheet.figures = {"probabilities": list(lesson.probabilities)}
-    sheet.figures["closing"] = closing("What do your numbers say?", LOSSES_QUESTION,
-                                       [losses_answer(sheet)], space="5cm")  # an explanation
+    sheet.figures["closing"] = closing(_("What do your numbers say?"), _(LOSSES_QUESTION),
+                                       [losses_answer(sheet, _)], space="5cm")  # explained
     return sheet
 
 
@@ -238,29 +249,37 @@ def _loss_trees(y: float) -> dict:
                                     ("sign", ["sub", 1, y])])}
 
 
-_LOSS_NAMES = {"SE": ("squared error ", Power(Group(Ops((Number(1), Symbol("y")), ("−",))),
-                                                  Number(2))),
-               "CE": ("cross-entropy ", Neg(Apply("ln", (Symbol("y"),))))}
-_LOSSES_INTRO = ("A classifier's output y = σ(net) is the probability it gives the correct "
+_LOSS_FORMS = {"SE": Power(Group(Ops((Number(1), Symbol("y")), ("−",))), Number(2)),
+               "CE": Neg(Apply("ln", (Symbol("y"),)))}
+_LOSS_ROWS = {"SE": N_("{y}: squared error {cost} ="), "CE": N_("{y}: cross-entropy {cost} =")}
+_SLOPE_ROWS = {"SE": N_("{y}, for the squared error J = {cost}: {slope} ="),
+               "CE": N_("{y}, for the cross-entropy J = {cost}: {slope} =")}
+_LOSSES_INTRO = N_("A classifier's output y = σ(net) is the probability it gives the correct "
                  "digit (target 1). Squared error (1 − y)² and cross-entropy −ln y both shrink as "
                  "y grows. Gradient descent changes net in proportion to the gradient ∂J/∂net, "
                  "which is −2(1 − y)·y(1 − y) for squared error and y − 1 for cross-entropy. "
                  "Work out both costs and both gradients for each output y below.")
-LOSSES_QUESTION = ("A network is confidently wrong: it gives the correct digit a probability "
+LOSSES_QUESTION = N_("A network is confidently wrong: it gives the correct digit a probability "
                    "near 0. With which cost does a step of gradient descent change its net "
                    "more, and which would you train it with? Use your answers.")
 
 
-def losses_answer(sheet: LessonSheet) -> str:
+def losses_answer(sheet: LessonSheet, _: Words = ENGLISH) -> str:
     """The key's answer to LOSSES_QUESTION, worded from the sheet's own numbers: at the
     smallest probability asked, the two gradients' sizes."""
     p = min(sheet.figures["probabilities"])
     value = {a.name: a.exact for a in sheet.answers}
     se, ce = abs(value[f"dSE/dnet({p:g})"]), abs(value[f"dCE/dnet({p:g})"])
-    more, less = ("cross-entropy", "squared error") if ce > se else ("squared error",
-                                                                     "cross-entropy")
-    return (f"At y = {p:g} the gradient is {ce:.4f} in size for cross-entropy and {se:.4f} for "
-            f"squared error: {more}'s is {max(ce, se) / min(ce, se):.1f} times {less}'s, so a "
-            f"step with {more} changes net more, and the network learns its way out of its "
-            f"mistake faster with {more}. Squared error's gradient vanishes as y goes to 0, "
-            "because of the factor y(1 − y) of the sigmoid; cross-entropy's tends to −1.")
+    said = (_("At y = {y} the gradient is {ce} in size for cross-entropy and {se} for squared "
+              "error: cross-entropy's is {ratio} times squared error's, so a step with "
+              "cross-entropy changes net more, and the network learns its way out of its "
+              "mistake faster with cross-entropy.") if ce > se else
+            _("At y = {y} the gradient is {ce} in size for cross-entropy and {se} for squared "
+              "error: squared error's is {ratio} times cross-entropy's, so a step with squared "
+              "error changes net more, and the network learns its way out of its mistake "
+              "faster with squared error."))
+    return said.format(y=_.number(f"{p:g}"), ce=_.number(f"{ce:.4f}"),
+                       se=_.number(f"{se:.4f}"),
+                       ratio=_.number(f"{max(ce, se) / min(ce, se):.1f}")) + " " + _(
+        "Squared error's gradient vanishes as y goes to 0, because of the factor y(1 − y) of "
+        "the sigmoid; cross-entropy's tends to −1.")

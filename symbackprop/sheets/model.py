@@ -130,6 +130,7 @@ class LessonSheet:
     figures: dict = field(default_factory=dict)  # data for the template's pictures
     blanks: list[dict] = field(default_factory=list)  # the scheme's blanks (lesson_parts.Asker)
     workings: dict = field(default_factory=dict)  # a blank's label -> its line, numbers put in
+    language: str = "en"  # every word the drivers print is in it (definitions/language.py)
 
 
 def label(i: int) -> str:

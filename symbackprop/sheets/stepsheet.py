@@ -20,9 +20,10 @@ from __future__ import annotations
 import math
 
 from ..definitions.errors import VerificationError
+from ..definitions.language import words
 from .forms import Apply, Equation, Group, Number, Ops, Prose, Symbol
 from .model import Given, Section
-from .stepupdates import UpdateRules, _s, _times, name_of
+from .stepupdates import TWO_STEPS, UpdateRules, _s, _times, name_of
 from .worked import Unworkable, Worked, WorkedSheet, ref
 
 STEPS = 2
@@ -83,6 +84,7 @@ class _Steps(UpdateRules):
             ["b"] if self.b0 is not None else [])
         self.w = Worked(defn.decimals)
         self.sections: list[Section] = []
+        self._ = words(defn.language)
 
     def sheet(self) -> WorkedSheet:
         before = {p: v for p, v in zip(self.params, self.w0 + [self.b0])}  # numbers at t = 1
@@ -98,8 +100,9 @@ class _Steps(UpdateRules):
         return _s(letter, sub, None if t == 1 else f"({t - 1})")
 
     def forward(self, t: int, before: dict) -> None:
-        s = Section(Prose((f"Step {t}: the gradient at the weights it starts from",)),
-                    "" if t == 1 else "Use the weights after step 1.")
+        _ = self._
+        s = Section(Prose((_("Step {t}: the gradient at the weights it starts from").format(
+            t=t),)), "" if t == 1 else _("Use the weights after step 1."))
         w = self.w
         terms = [["mul", before[f"w{k}"], xk] for k, xk in enumerate(self.x, start=1)]
         bias = [before["b"]] if "b" in before else []
@@ -160,58 +163,86 @@ class _Steps(UpdateRules):
         return _s("g", f"{letter}{sub or ''},{t}")
 
     def worksheet(self) -> WorkedSheet:
-        d, o = self.defn, self.opt
-        n = len(self.x)
-        act = d.network.activations[0]
-        out = "out = σ(net)" if act == "sigmoid" else "out = net"
-        words = (f"One neuron with {n} input{'s' * (n > 1)}: net = "
-                 + " + ".join(f"w{k}·x{k}" for k in range(1, n + 1))
-                 + (" + b" if self.b0 is not None else "") + f", {out}, and the loss "
-                 f"J = ½(t − out)². Two steps of {name_of(o)}"
-                 + (" with weight decay" if o.weight_decay else "")
-                 + f" (learning rate η = {self.lr:g}) on the same example; each step's "
-                 "gradient is taken at the weights that step starts from.")
-        notes = []
-        if o.name == "momentum":
-            notes = [f"Momentum as PyTorch's SGD computes it (no dampening): the velocity "
-                     f"starts as the first gradient, v = μ·v + g after it, with μ = "
-                     f"{o.momentum:g}, and the step is "
-                     + ("w − η·(g + μ·v), along the gradient and this step's velocity "
-                        "(Nesterov: the gradient is the one at the weights the step starts "
-                        "from)." if o.nesterov else "w − η·v.")]
-        elif o.name == "rmsprop":
-            notes = [f"RMSprop as PyTorch computes it: the average of squared gradients s = "
-                     "α·s + (1 − α)·g², starting at 0, and the step η·g/(√s + ε), ε outside "
-                     f"the root. α = {_plain(o.alpha)}, ε = {_plain(o.epsilon)}."]
-        elif o.name == "adam":
-            notes = [f"Adam as PyTorch computes it: m = β₁·m + (1 − β₁)·g and v = β₂·v + "
-                     "(1 − β₂)·g², both starting at 0, then corrected for that start: at step "
-                     "k, m̂ = m/(1 − β₁ to the power k) and v̂ = v/(1 − β₂ to the power k); the "
-                     "step is η·m̂/(√v̂ + ε), "
-                     "ε outside the root. Adam's first step moves each weight by η (up to "
-                     "rounding): a check on your numbers. "
-                     f"β₁ = {_plain(o.beta1)}, β₂ = {_plain(o.beta2)}, ε = {_plain(o.epsilon)}."]
-        if o.weight_decay:
-            notes.append("Weight decay (L2) as torch.optim adds it: λ times the parameter is "
-                         "added to its gradient before the step, g = ∂J/∂w + λ·w, with λ = "
-                         f"{_plain(o.weight_decay)}"
-                         + (" (the bias too)." if o.decay_biases and self.b0 is not None else
-                            " (the weights only, not the bias)." if self.b0 is not None
-                            else ".")
-                         + (" With gradient descent the step is w − η·g." if o.name == "sgd"
-                            else ""))
-        eq = lambda f, v: Equation((f, Number(v)))  # noqa: E731
-        givens = [Given("Input and target", (tuple(eq(_s("x", str(k)), xk) for k, xk in
-                                                  enumerate(self.x, start=1)),
-                                            (eq(_s("t"), self.t),))),
-                  Given("Weights before step 1", (tuple(
+        d, o, _ = self.defn, self.opt, self._
+        givens = [Given(_("Input and target"), (tuple(eq(_s("x", str(k)), xk) for k, xk in
+                                                     enumerate(self.x, start=1)),
+                                               (eq(_s("t"), self.t),))),
+                  Given(_("Weights before step 1"), (tuple(
                       eq(self._param(p, 1), v) for p, v in zip(self.params,
                                                                self.w0 + [self.b0])),))]
         numbers = {"inputs": list(self.x), "target": self.t, "weights": self.w0,
                    "bias": self.b0, "learning_rate": self.lr,
                    "optimizer": {"name": o.name, **o.settings()}}
-        return WorkedSheet(d.title, "optimizer", d.decimals, None, None, words, notes, [],
-                           givens, self.sections, self.w.answers, self.w.blanks, numbers)
+        return WorkedSheet(d.title, "optimizer", d.decimals, None, None, self.words(),
+                           self.notes(), [], givens, self.sections, self.w.answers,
+                           self.w.blanks, numbers, language=d.language)
+
+    def words(self) -> str:
+        """The neuron and the optimizer in words."""
+        _, o, n = self._, self.opt, len(self.x)
+        out = "out = σ(net)" if self.defn.network.activations[0] == "sigmoid" else "out = net"
+        formula = ("net = " + " + ".join(f"w{k}·x{k}" for k in range(1, n + 1))
+                   + (" + b" if self.b0 is not None else "") + f", {out}")
+        neuron = _.ngettext("One neuron with {n} input: {formula}, and the loss J = ½(t − out)².",
+                            "One neuron with {n} inputs: {formula}, and the loss "
+                            "J = ½(t − out)².", n).format(n=n, formula=formula)
+        steps = (_("{steps} with weight decay (learning rate η = {rate}) on the same example; "
+                   "each step's gradient is taken at the weights that step starts from.")
+                 if o.weight_decay else
+                 _("{steps} (learning rate η = {rate}) on the same example; each step's "
+                   "gradient is taken at the weights that step starts from."))
+        return f"{neuron} " + steps.format(steps=_(TWO_STEPS[name_of(o)]),
+                                           rate=_.number(f"{self.lr:g}"))
+
+    def notes(self) -> list[str]:
+        """The conventions the optimizer follows, PyTorch's, with its settings."""
+        _, o = self._, self.opt
+
+        def plain(v: float) -> str:
+            return _.number(_plain(v))
+        notes = []
+        if o.name == "momentum":
+            notes = [(_("Momentum as PyTorch's SGD computes it (no dampening): the velocity "
+                        "starts as the first gradient, v = μ·v + g after it, with μ = {mu}, "
+                        "and the step is w − η·(g + μ·v), along the gradient and this step's "
+                        "velocity (Nesterov: the gradient is the one at the weights the step "
+                        "starts from).") if o.nesterov else
+                      _("Momentum as PyTorch's SGD computes it (no dampening): the velocity "
+                        "starts as the first gradient, v = μ·v + g after it, with μ = {mu}, "
+                        "and the step is w − η·v.")).format(mu=_.number(f"{o.momentum:g}"))]
+        elif o.name == "rmsprop":
+            notes = [_("RMSprop as PyTorch computes it: the average of squared gradients s = "
+                       "α·s + (1 − α)·g², starting at 0, and the step η·g/(√s + ε), ε outside "
+                       "the root. α = {alpha}, ε = {epsilon}.").format(
+                alpha=plain(o.alpha), epsilon=plain(o.epsilon))]
+        elif o.name == "adam":
+            notes = [_("Adam as PyTorch computes it: m = β₁·m + (1 − β₁)·g and v = β₂·v + "
+                       "(1 − β₂)·g², both starting at 0, then corrected for that start: at step "
+                       "k, m̂ = m/(1 − β₁ to the power k) and v̂ = v/(1 − β₂ to the power k); the "
+                       "step is η·m̂/(√v̂ + ε), ε outside the root. Adam's first step moves each "
+                       "weight by η (up to rounding): a check on your numbers. β₁ = {beta1}, "
+                       "β₂ = {beta2}, ε = {epsilon}.").format(
+                beta1=plain(o.beta1), beta2=plain(o.beta2), epsilon=plain(o.epsilon))]
+        if o.weight_decay:
+            notes.append(self.decay_note(plain(o.weight_decay)))
+        return notes
+
+    def decay_note(self, lam: str) -> str:
+        _, o = self._, self.opt
+        said = (_("Weight decay (L2) as torch.optim adds it: λ times the parameter is added to "
+                  "its gradient before the step, g = ∂J/∂w + λ·w, with λ = {lam} (the bias "
+                  "too).") if o.decay_biases and self.b0 is not None else
+                _("Weight decay (L2) as torch.optim adds it: λ times the parameter is added to "
+                  "its gradient before the step, g = ∂J/∂w + λ·w, with λ = {lam} (the weights "
+                  "only, not the bias).") if self.b0 is not None else
+                _("Weight decay (L2) as torch.optim adds it: λ times the parameter is added to "
+                  "its gradient before the step, g = ∂J/∂w + λ·w, with λ = {lam}."))
+        sgd = " " + _("With gradient descent the step is w − η·g.") if o.name == "sgd" else ""
+        return said.format(lam=lam) + sgd
+
+
+def eq(f, v) -> Equation:
+    return Equation((f, Number(v)))
 
 
 def check_against(sheet: WorkedSheet, steps) -> None:

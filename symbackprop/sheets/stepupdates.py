@@ -9,16 +9,24 @@ it before the update; the update below starts from that g.
 
 from __future__ import annotations
 
+from ..definitions.language import N_
 from .forms import Apply, Frac, Group, Number, Ops, Power, Prose, Symbol
 from .model import Section
 
-NAMES = {"sgd": "gradient descent", "momentum": "momentum", "rmsprop": "RMSprop",
-         "adam": "Adam"}
+# each optimizer's sentences whole, so that a language puts its name where its grammar wants
+# it (« d'Adam », « de la descente de gradient »)
+UPDATES = {"sgd": N_("Step {t}: the gradient descent update"),
+           "momentum": N_("Step {t}: the momentum update"),
+           "nesterov": N_("Step {t}: the Nesterov momentum update"),
+           "rmsprop": N_("Step {t}: the RMSprop update"), "adam": N_("Step {t}: the Adam update")}
+TWO_STEPS = {"sgd": N_("Two steps of gradient descent"), "momentum": N_("Two steps of momentum"),
+             "nesterov": N_("Two steps of Nesterov momentum"),
+             "rmsprop": N_("Two steps of RMSprop"), "adam": N_("Two steps of Adam")}
 
 
 def name_of(opt) -> str:
-    """The optimizer as a sheet names it: 'Nesterov momentum', 'RMSprop', ..."""
-    return "Nesterov momentum" if opt.name == "momentum" and opt.nesterov else NAMES[opt.name]
+    """The optimizer's key in UPDATES and TWO_STEPS: 'nesterov', 'rmsprop', ..."""
+    return "nesterov" if opt.name == "momentum" and opt.nesterov else opt.name
 
 
 def _s(letter: str, sub=None, sup=None, word=False) -> Symbol:
@@ -46,10 +54,10 @@ def _ref(name: str) -> list:
 
 class UpdateRules:
     """The update blanks of step t for each parameter; the sheet provides w (its Worked),
-    opt, lr, params, w0 and b0, and the symbols _param(p, t) and _g(p, t)."""
+    opt, lr, params, w0 and b0, its words _, and the symbols _param(p, t) and _g(p, t)."""
 
     def update(self, t: int) -> None:
-        s = Section(Prose((f"Step {t}: the {name_of(self.opt)} update",)), "")
+        s = Section(Prose((self._(UPDATES[name_of(self.opt)]).format(t=t),)), "")
         rule = {"sgd": self._sgd, "momentum": self._momentum, "rmsprop": self._rmsprop,
                 "adam": self._adam}[self.opt.name]
         for p in self.params:

@@ -23,6 +23,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 
+from ..definitions.language import words
 from ..definitions.rounding import rounded as sheet_rounded
 from ..marking import rounding
 from ..marking.key import MISTAKES
@@ -71,6 +72,7 @@ class WorkedSheet:
     proofs: list = field(default_factory=list)
     notation: str = "indexed"  # the printers' settings: every symbol is spelled out
     layers: tuple | None = None
+    language: str = "en"  # every word the drivers print is in it (definitions/language.py)
 
 
 class Worked:
@@ -215,7 +217,8 @@ def key_json(sheet: WorkedSheet, source: str) -> dict:
     marking scheme, written here from the blanks' own trees; one check reads (markable), or
     a refusal naming `source`, the definition."""
     definition = {"title": sheet.title, "kind": sheet.kind, "decimals": sheet.decimals,
-                  "lesson": sheet.given_numbers}
+                  "lesson": sheet.given_numbers} | (
+        {"language": sheet.language} if sheet.language != "en" else {})
     shown = {}
     for s in sheet.sections:
         for line in s.lines:
@@ -227,17 +230,20 @@ def key_json(sheet: WorkedSheet, source: str) -> dict:
     answers = [asdict(a) | ({"shown": shown[a.label]} if a.label in shown else {})
                for a in sheet.answers]
     data = {"definition": definition, "seed": sheet.seed, "version": sheet.version,
-            "answers": answers, "scheme": scheme_of(sheet.blanks, sheet.decimals)}
+            "answers": answers, "scheme": scheme_of(sheet.blanks, sheet.decimals,
+                                                    sheet.language)}
     return markable(json.loads(json.dumps(data, allow_nan=False)), source)
 
 
-def scheme_of(blanks: list[dict], decimals: int) -> dict:
+def scheme_of(blanks: list[dict], decimals: int, language: str = "en") -> dict:
     """The marking scheme of blanks written with their trees (a worked sheet's, a lesson's):
-    the blanks, the key's values their trees refer to, and the messages of their mistakes."""
+    the blanks, the key's values their trees refer to, and the messages of their mistakes,
+    in the sheet's language."""
     used = {r["diagnosis"] for b in blanks for r in b["mistakes"]} | set(ALWAYS)
     values = {b["name"]: b["value"] for b in blanks}
+    _ = words(language)
     body = {"version": SCHEME_VERSION, "decimals": decimals,
-            "messages": {k: t for k, t in MISTAKES.items() if k in used},
+            "messages": {k: _(t) for k, t in MISTAKES.items() if k in used},
             "values": values, "blanks": blanks}
     digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
     return {"id": digest} | body
