@@ -1,0 +1,321 @@
+"""Convolution worksheets of several filters or several input channels (sheets/convsheet.py):
+every blank against PyTorch's Conv2d, pooling and Linear with autograd in float64, the kernel
+gradients against finite differences, their marking (check, mark, the practice page in
+Chromium), what a student reads on the PDF, and the shorter sheet asked past 64 blanks."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from symbackprop.cli import main
+from symbackprop.definitions.definition import load
+from symbackprop.files import classset
+from symbackprop.marking import check
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLED = ROOT / "worksheets" / "convolution-2ch-3x3-2filters.yaml"
+
+torch.set_default_dtype(torch.float64)
+
+
+def _yaml(channels=2, filters=2, side=3, kernel=2, pool="max_pool", act="relu",
+          out="sigmoid", loss="half_sse", outputs=1, bias="") -> str:
+    pooling = f"- {{kind: {pool}, size: 2}}" if pool else ""
+    return f"""title: t
+network:
+  input: {{channels: {channels}, height: {side}, width: {side}}}
+  layers:
+    - {{kind: convolution, filters: {filters}, kernel: {kernel}, activation: {act}{bias}}}
+    {pooling}
+    - {{kind: flatten}}
+    - {{kind: dense, size: {outputs}, activation: {out}}}
+  loss: {loss}
+versions: 2
+"""
+
+
+class _Torch:
+    """A sheet's given numbers through torch.nn layers, every intermediate kept with its
+    gradient by autograd."""
+
+    def __init__(self, defn, sheet):
+        net, n = defn.network, sheet.given_numbers
+        self.F, self.C = net.layers[0].filters, net.image.shape[0]
+        image, kernel = n["image"], n["kernel"]
+        if self.F == 1 and self.C == 1:  # the one-filter sheet's numbers are not nested
+            image, kernel = [image], [[kernel]]
+        self.x = torch.tensor(image).unsqueeze(0)
+        self.K = torch.tensor(kernel)
+        bias = n["bias"] if n["bias"] is None or isinstance(n["bias"], list) else [n["bias"]]
+        self.conv = torch.nn.Conv2d(self.C, self.F, self.K.shape[-1], bias=bias is not None)
+        with torch.no_grad():
+            self.conv.weight.copy_(self.K)
+            if bias is not None:
+                self.conv.bias.copy_(torch.tensor(bias))
+        self.net, self.n = net, n
+        self.J = self.forward()
+        for t in (self.z, self.a, self.p, self.netout):
+            t.retain_grad()
+        self.J.backward()
+
+    def forward(self, weight=None, bias=None):
+        act = {"relu": torch.relu, "identity": lambda z: z, "tanh": torch.tanh,
+               "sigmoid": torch.sigmoid}[self.net.layers[0].activation]
+        weight = self.conv.weight if weight is None else weight
+        bias = self.conv.bias if bias is None else bias
+        self.z = torch.nn.functional.conv2d(self.x, weight, bias)
+        self.a = act(self.z)
+        self.p = self.a
+        if len(self.net.layers) == 4:
+            pool = self.net.layers[1]
+            kind = torch.nn.MaxPool2d if pool.kind == "max_pool" else torch.nn.AvgPool2d
+            self.p = kind(pool.size, pool.stride)(self.a)
+        V, c = torch.tensor(self.n["weights"]), self.n["biases"]
+        self.netout = V @ torch.flatten(self.p) + (torch.tensor(c) if c is not None else 0)
+        t = torch.tensor(self.n["targets"])
+        kind = self.net.layers[-1].activation
+        if kind == "softmax":
+            self.out = torch.softmax(self.netout, 0)
+            return -(t * torch.log(self.out)).sum()
+        self.out = {"sigmoid": torch.sigmoid, "identity": lambda v: v, "tanh": torch.tanh}[
+            kind](self.netout)
+        return 0.5 * ((t - self.out) ** 2).sum()
+
+    def kernel_index(self, index):
+        """[f][c][u][v], 0-based, of a sheet's K index (the filter and channel only where
+        there are several)."""
+        f = [index.pop(0)] if self.F > 1 else [1]
+        c = [index.pop(0)] if self.C > 1 else [1]
+        return tuple(k - 1 for k in f + c + index)
+
+    def value(self, name: str) -> float:
+        """The blank `name` of the sheet, as PyTorch computes it."""
+        index = [int(k) for k in re.findall(r"\[(\d+)\]", name)]
+        at = tuple(k - 1 for k in ([1] * (self.F == 1) + index))  # (f, i, j)
+        maps = {"z": self.z, "a": self.a, "p": self.p}
+        if name == "J":
+            return self.J.item()
+        if name[0] in maps:
+            return maps[name[0]][0][at].item()
+        if name.startswith(("net[", "out[")):
+            return (self.netout if name[0] == "n" else self.out)[index[0] - 1].item()
+        if name.startswith("delta["):
+            return self.netout.grad[index[0] - 1].item()
+        if name.startswith("dJ/dK"):
+            return self.conv.weight.grad[self.kernel_index(index)].item()
+        if name.startswith("dJ/db"):
+            return self.conv.bias.grad[index[0] - 1 if index else 0].item()
+        return maps[name[4]].grad[0][at].item()  # dJ/dz, dJ/da, dJ/dp
+
+    def differences(self, name: str, h: float = 1e-6) -> float:
+        """∂J/∂(a kernel entry or bias) by central differences of J."""
+        index = [int(k) for k in re.findall(r"\[(\d+)\]", name)]
+        kept = self.z, self.a, self.p, self.netout, self.out  # the point's, with their grads
+        with torch.no_grad():
+            w = self.conv.weight.clone()
+            b = self.conv.bias.clone() if self.conv.bias is not None else None
+            which, at = (w, self.kernel_index(index)) if "dK" in name else \
+                (b, (index[0] - 1 if index else 0,))
+            which[at] += h
+            up = self.forward(w, b).item()
+            which[at] -= 2 * h
+            down = self.forward(w, b).item()
+        self.z, self.a, self.p, self.netout, self.out = kept
+        return (up - down) / (2 * h)
+
+
+CASES = [
+    dict(),  # the bundled shape: 2 channels of 3×3 through 2 filters of 2×2
+    dict(channels=1, filters=2, side=4),  # past 64 blanks: filter 1's way back only
+    dict(channels=2, filters=1, side=4, pool="average_pool", act="tanh", out="identity",
+         outputs=2),
+    dict(channels=3, filters=2, side=3, pool="", act="identity", out="softmax",
+         loss="cross_entropy", outputs=3, bias=", bias: none"),
+    dict(channels=2, filters=3, side=4, kernel=3, act="sigmoid", out="tanh"),
+]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_every_blank_is_pytorchs_and_each_kernel_gradient_its_finite_difference(tmp_path, case):
+    path = tmp_path / "c.yaml"
+    path.write_text(_yaml(**case))
+    defn = load(str(path))
+    for version in (1, 2):
+        _, sheet = classset.draw(defn, 5, version)
+        ref = _Torch(defn, sheet)
+        for a in sheet.answers:
+            assert abs(a.exact - ref.value(a.name)) < 1e-12, a.name
+            if a.name.startswith(("dJ/dK", "dJ/db")):
+                assert abs(a.exact - ref.differences(a.name)) < 1e-7, a.name
+        F, C = ref.F, ref.C
+        names = {a.name for a in sheet.answers}
+        # every filter's map is asked, over every channel
+        assert sum(n.startswith("z[") for n in names) == F * ref.z.shape[2] * ref.z.shape[3]
+        kernels = {n for n in names if n.startswith("dJ/dK")}
+        short = F > 1 and _every(ref) > 64  # the sheet's budget of blanks
+        assert len(kernels) == (1 if short else F) * C * ref.K.shape[2] * ref.K.shape[3]
+        assert short == any("filter 1 only" in note for note in sheet.notes)
+        if short:
+            assert all(n.startswith("dJ/dK[1]") for n in kernels)
+
+
+def _every(ref) -> int:
+    """The blanks of the whole way forward and back, counted from PyTorch's tensors."""
+    pooled = len(ref.net.layers) == 4
+    acted = ref.net.layers[0].activation != "identity"
+    outs = ref.netout.numel() * (1 + (ref.net.layers[-1].activation != "identity"))
+    forward = ref.z.numel() * (1 + acted) + ref.p.numel() * pooled + outs + 1
+    biases = ref.F if ref.conv.bias is not None else 0
+    back = ref.netout.numel() + ref.p.numel() + ref.z.numel() * (pooled + acted) + \
+        ref.K.numel() + biases
+    return forward + back
+
+
+def test_a_kernel_entry_sums_over_every_position_of_its_filters_map():
+    """∂J/∂K of filter f over channel c: one term per position of f's map, ∂J/∂z there times
+    the pixel of channel c under that entry, as the scheme recomputes it."""
+    defn = load(str(BUNDLED))
+    _, sheet = classset.draw(defn, None, None)
+    blanks = {b["name"]: b for b in sheet.blanks}
+    x = sheet.given_numbers["image"]
+    tree = blanks["dJ/dK[2][1][1][2]"]["recompute"]
+    assert tree[0] == "add" and len(tree) - 1 == 4  # the 2×2 map's positions
+    for (_, (_, name), pixel), (i, j) in zip(tree[1:], [(1, 1), (1, 2), (2, 1), (2, 2)]):
+        assert name == f"dJ/dz[2][{i}][{j}]" and pixel == x[0][i - 1][j]
+
+
+def _key(defn, version=None, seed=None):
+    return check.Key.from_json(json.loads(json.dumps(classset.key(defn, version, seed))))
+
+
+def test_check_names_a_turned_kernel_and_a_whole_window_on_the_second_filter():
+    defn = load(str(BUNDLED))
+    key = _key(defn)
+    by = {a["name"]: a for a in key.answers}
+    assert all(m.verdict == "correct" for m in check.mark(
+        key, {a["label"]: a["value"] for a in key.answers}))
+    blanks = {b["name"]: b for b in key.scheme["blanks"]}
+    flipped = check.scheme.evaluate(blanks["z[2][1][1]"]["mistakes"][0]["candidates"][0],
+                                    lambda n: by[n]["value"])
+    marks = {m.name: m for m in check.mark(key, {by["z[2][1][1]"]["label"]: round(flipped, 4)})}
+    assert marks["z[2][1][1]"].diagnosis == "kernel_flipped"
+    zero = next(n for n in by if n.startswith("dJ/da[2]") and by[n]["value"] == 0)
+    g = by["dJ/dp[2][1][1]"]["value"]
+    marks = {m.name: m for m in check.mark(key, {by[zero]["label"]: g})}
+    assert marks[zero].diagnosis == "every_window_position"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("filters")
+    assert main(["build", str(BUNDLED), "--format", "pdf", "--format", "html", "--format",
+                 "moodle", "--out", str(out)]) == 0
+    return out
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler's pdftotext")
+def test_the_pdf_says_how_the_indices_read_and_nothing_of_the_project(built):
+    for kind in ("worksheet", "key"):
+        text = subprocess.run(["pdftotext", str(built / f"{BUNDLED.stem}-{kind}.pdf"), "-"],
+                              capture_output=True, text=True, check=True).stdout
+        flat = " ".join(text.split())
+        for words in ("2 channels", "2 filters", "cross-correlation", "Channel 2 of the image",
+                      "Filter 2's kernel K over channel 1", "The feature map, filter 2",
+                      "The kernel's gradient, filter 2", "indices read filter, channel, row"):
+            assert words in flat, words
+        worked = text.split("The rules used, with proofs")[0]
+        for leak in ("_", "\\", "max_pool", "half_sse", "None", "nan", "**", "sum("):
+            assert leak not in worked
+    for log in built.glob("*.log"):
+        assert "Overfull" not in log.read_text(errors="replace"), log.name
+
+
+def test_mark_and_moodle_read_the_bundled_key(built, tmp_path):
+    key = json.loads((built / f"{BUNDLED.stem}-key.json").read_text())
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    shutil.copy(built / f"{BUNDLED.stem}-key.json", keys)
+    answers = tmp_path / "class.csv"
+    with answers.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["name", "version", *(a["label"] for a in key["answers"])])
+        w.writerow(["Ada", "", *(f"{a['value']:.4f}" for a in key["answers"])])
+    assert main(["mark", str(keys), str(answers), "--out", str(tmp_path / "marks")]) == 0
+    with (tmp_path / "marks" / "gradebook.csv").open() as f:
+        ada = next(row for row in csv.DictReader(f) if row.get("name") == "Ada")
+    assert str(len(key["answers"])) in ada.values()
+    xml = (built / f"{BUNDLED.stem}-moodle.xml").read_text()
+    assert xml.count(":NUMERICAL:") >= len(key["answers"]) and xml.count("<table") == 6
+
+
+@pytest.mark.skipif(shutil.which("chromedriver") is None, reason="needs Chromium")
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_page_marks_right_answers_and_names_a_turned_kernel(built, width):
+    sys.path.insert(0, str(Path(__file__).parent))
+    import browser
+
+    key = check.Key.from_json(json.loads((built / f"{BUNDLED.stem}-key.json").read_text()))
+    by = {a["name"]: a for a in key.answers}
+    blank = next(b for b in key.scheme["blanks"] if b["name"] == "z[2][1][2]")
+    wrong = round(check.scheme.evaluate(blank["mistakes"][0]["candidates"][0],
+                                        lambda n: by[n]["value"]), key.scheme["decimals"])
+    d = browser.start(width=width, mobile=width == 390)
+    try:
+        browser.open_page(d, built / f"{BUNDLED.stem}-practice.html")
+        right = {a["label"]: repr(a["value"]) for a in key.answers}
+        browser.type_answers(d, right)
+        result = browser.press_check(d)
+        assert result["score"]["correct"] == len(key.answers)
+        assert browser.console_errors(d) == []
+        wide, inner = d.execute_script(
+            "return [document.documentElement.scrollWidth, window.innerWidth]")
+        assert wide <= inner
+        cells = d.execute_script(
+            "return [...document.querySelectorAll('table.given-grid td[aria-label]')]"
+            ".map(td => td.getAttribute('aria-label'))")
+        assert len(cells) == 2 * 9 + 4 * 4
+        assert cells[9].startswith("x 2,1,1 = ") and cells[-1].startswith("K 2,2,2,2 = ")
+        browser.type_answers(d, {blank["label"]: repr(wrong)})
+        verdict, diagnosis, text = browser.press_check(d)["marks"][blank["label"]]
+        assert (verdict, diagnosis) == ("incorrect", "kernel_flipped")
+        assert "180°" in text
+    finally:
+        d.quit()
+
+
+def test_derive_shows_the_numbers_the_sheet_printed(capsys):
+    """derive --json of the bundled sheet: its maps and kernel gradients are the key's."""
+    defn = load(str(BUNDLED))
+    exact = {a.name: a.exact for a in classset.draw(defn, None, None)[1].answers}
+    capsys.readouterr()
+    assert main(["derive", "--json", str(BUNDLED)]) == 0
+    said = json.loads(capsys.readouterr().out)
+    for f, fmap in enumerate(said["layers"][0]["net"], start=1):
+        for i, row in enumerate(fmap, start=1):
+            for j, z in enumerate(row, start=1):
+                assert abs(z - exact[f"z[{f}][{i}][{j}]"]) < 1e-12
+    for f, over in enumerate(said["grad"][0]["K"], start=1):
+        for c, kernel in enumerate(over, start=1):
+            for u, row in enumerate(kernel, start=1):
+                for v, g in enumerate(row, start=1):
+                    assert abs(g - exact[f"dJ/dK[{f}][{c}][{u}][{v}]"]) < 1e-12
+
+
+@pytest.mark.parametrize("sheet", [
+    BUNDLED, ROOT / "worksheets" / "convolution-4x4-3x3-maxpool.yaml"])
+def test_a_notebook_shows_a_convolution_sheets_result(sheet):
+    """A network on an image that a sheet prints has no dense diagram: the notebook's view
+    of its result is the table, not the dense sheet's builder failing on it."""
+    import symbackprop
+
+    html = symbackprop.derive(sheet)._repr_html_()
+    assert "<table>" in html and "<img" not in html
