@@ -323,3 +323,55 @@ def test_a_notebook_shows_a_convolution_sheets_result(sheet):
 
     html = symbackprop.derive(sheet)._repr_html_()
     assert "<table>" in html and "<img" not in html
+
+
+TWO_CONVOLUTIONS = """network:
+  input: {channels: 2, height: 6, width: 6}
+  layers:
+    - {kind: convolution, filters: 2, kernel: 3, padding: 1, activation: tanh}
+    - {kind: average_pool, size: 2}
+    - {kind: convolution, filters: 1, kernel: 2, stride: 2, activation: relu}
+    - {kind: flatten}
+    - {kind: dense, size: 3, activation: softmax}
+  loss: cross_entropy
+seed: 4
+"""
+CODE_LIKE = ("**", "*", "sum(", "..", "half_sse", "cross_entropy", "relu(", "sigmoid(",
+             "identity(", "softmax(", "d(it)", "_pool", "·1 +", "then relu")
+
+
+def _derived(capsys, path) -> str:
+    capsys.readouterr()
+    assert main(["derive", str(path)]) == 0
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("text", [BUNDLED.read_text(), TWO_CONVOLUTIONS])
+def test_derive_prints_the_convolution_rules_as_mathematics(tmp_path, capsys, text):
+    """derive's rules of a network on an image read as the dense ones do (Σ, ·, the loss as a
+    formula, max(0, net)), nothing in a programming language's syntax or the YAML's option
+    names; and each rule's indices are the ones its paths below it take."""
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    out = _derived(capsys, path)
+    for token in CODE_LIKE:
+        assert token not in out, token
+    assert "Loss J = " in out and "Σ_c Σ_u Σ_v K[1][f][c][u][v] · x[c]" in out
+    lines = out.splitlines()
+    checked = 0
+    for k, line in enumerate(lines):
+        rule = re.match(r"\s*dJ/dx\[(\d+)\]\[(\d+)\]\[(\d+)\] = (?:Σ_f )?Σ_\(i,j\) .*"
+                        r"K\[1\]\[\w\]\[(\d+)\]\[(\d+)−i\]\[(\d+)−j\]", line)
+        if not rule:
+            continue
+        c, r, s, kc, a, b = map(int, rule.groups())
+        assert kc == c
+        for via in lines[k + 1:]:
+            m = re.match(r"\s*via net\[1\]\[\d+\]\[(\d+)\]\[(\d+)\]: .* · "
+                         r"K\[1\]\[\d+\]\[(\d+)\]\[(\d+)\]\[(\d+)\] =", via)
+            if not m:
+                break
+            i, j, cc, u, v = map(int, m.groups())
+            assert (cc, u, v) == (c, a - i, b - j)  # the rule's kernel entry on this path
+            checked += 1
+    assert checked > 0
