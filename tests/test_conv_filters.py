@@ -375,3 +375,19 @@ def test_derive_prints_the_convolution_rules_as_mathematics(tmp_path, capsys, te
             assert (cc, u, v) == (c, a - i, b - j)  # the rule's kernel entry on this path
             checked += 1
     assert checked > 0
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "rmsprop", "momentum, momentum: 0.9"])
+@pytest.mark.parametrize("sheet", [BUNDLED, ROOT / "worksheets" / "blog-2-2-2.yaml"])
+def test_derive_writes_an_optimizers_steps_as_mathematics(tmp_path, capsys, sheet, optimizer):
+    """Adam's bias correction as β1^t and its root as √, on an image and on a dense network:
+    never Python's ** and sqrt, nor the ·· a product's · made of **."""
+    path = tmp_path / "o.yaml"
+    path.write_text(sheet.read_text() + f"optimizer: {{name: {optimizer}}}\n")
+    capsys.readouterr()
+    assert main(["derive", str(path), "--steps", "2"]) == 0
+    steps = capsys.readouterr().out.split("steps (η = ")[1]
+    for token in ("**", "*", "··", "sqrt(", " - "):
+        assert token not in steps, token
+    if optimizer == "adam":
+        assert "m/(1 − β1^t)" in steps and "/(√(vhat) + ε)" in steps
