@@ -21,6 +21,8 @@ from symbackprop.definitions.definition import load
 from symbackprop.files import classset
 from symbackprop.marking import check
 
+from .hostile import assert_refused, run
+
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = ROOT / "worksheets" / "convolution-2ch-3x3-2filters.yaml"
 
@@ -391,3 +393,19 @@ def test_derive_writes_an_optimizers_steps_as_mathematics(tmp_path, capsys, shee
         assert token not in steps, token
     if optimizer == "adam":
         assert "m/(1 − β1^t)" in steps and "/(√(vhat) + ε)" in steps
+
+
+def test_a_sheet_of_several_filters_past_100_blanks_is_refused_in_one_line(tmp_path):
+    """8×8 through 2 filters to 10 outputs would ask 284 blanks even with filter 1's way back
+    only: build and check refuse it naming the key and the count, and write nothing; derive
+    works on it."""
+    (tmp_path / "big.yaml").write_text(_yaml(channels=1, filters=2, side=8, kernel=3,
+                                             out="softmax", loss="cross_entropy", outputs=10))
+    said = "big.yaml: network.input: a convolution worksheet of several filters or channels " \
+        "asks at most 100 blanks; these layers would ask 284"
+    assert_refused(run(["build", "big.yaml", "--out", "out"], tmp_path), said)
+    assert not (tmp_path / "out").exists()
+    (tmp_path / "answers.txt").write_text("a = 1\n")
+    assert_refused(run(["check", "big.yaml", "answers.txt", "--version", "1"], tmp_path), said)
+    derived = run(["derive", "big.yaml", "--version", "1"], tmp_path)
+    assert derived.code == 0 and "Verified: NumPy" in derived.stdout

@@ -34,6 +34,7 @@ OUTPUTS = {("half_sse", "sigmoid"), ("half_sse", "identity"), ("half_sse", "tanh
 MAX_SIDE = 8  # an image side a hand-worked sheet prints (the digits are 8 × 8)
 MAX_FILTERS, MAX_CHANNELS = 4, 3  # kernels a hand-worked sheet draws: at most 12
 MAX_BLANKS = 64  # past this, several filters' way back is asked for the first filter only
+MAX_SHEET = 100  # and past this even so, no sheet of several filters or channels is made
 
 
 def layers_of(defn):
@@ -54,6 +55,11 @@ def layers_of(defn):
     if conv.stride != (1, 1) or conv.padding != (0, 0):
         raise ValueError(f"{src}: network.layers[0]: a convolution worksheet uses stride 1 "
                          "and no padding")
+    if (c > 1 or conv.filters > 1) and blanks(net) > MAX_SHEET:
+        raise ValueError(f"{src}: network.input: a convolution worksheet of several filters "
+                         f"or channels asks at most {MAX_SHEET} blanks; these layers would "
+                         f"ask {blanks(net)} (fewer filters, a smaller image, kernel or "
+                         "output make it fewer)")
     if (net.loss, dense.activation) not in OUTPUTS:
         raise ValueError(f"{src}: network.loss: a convolution worksheet ends in a sigmoid, "
                          "tanh or identity output with half_sse, or softmax with "
@@ -74,9 +80,22 @@ def asked_filters(net) -> list[int]:
     ...     - {{kind: flatten}}
     ...     - {{kind: dense, size: 1, activation: sigmoid}}
     ...   loss: half_sse''', source='c.yaml').network
-    >>> asked_filters(net(2, 2, 3)), asked_filters(net(2, 2, 4))
-    ([1, 2], [1])
+    >>> asked_filters(net(2, 2, 3)), asked_filters(net(2, 2, 4)), blanks(net(2, 2, 4))
+    ([1, 2], [1], 70)
     """
+    forward, back = _counts(net)
+    F = net.layers[0].filters
+    return list(range(1, F + 1)) if F == 1 or forward + F * back <= MAX_BLANKS else [1]
+
+
+def blanks(net) -> int:
+    """How many blanks the sheet asks, its way back shortened as asked_filters says."""
+    forward, back = _counts(net)
+    return forward + len(asked_filters(net)) * back
+
+
+def _counts(net) -> tuple[int, int]:
+    """The blanks of the way forward (with each output's δ), and of one filter's way back."""
     conv, dense = net.layers[0], net.layers[-1]
     pool = net.layers[1] if isinstance(net.layers[1], Pooling) else None
     F, (C, h, w), (kh, kw) = conv.filters, net.image.shape, conv.kernel
@@ -86,11 +105,10 @@ def asked_filters(net) -> list[int]:
               ((w - kw + 1 - pool.size[1]) // pool.stride[1] + 1))
     acted = conv.activation != "identity"
     forward = F * (mapped * (1 + acted) + pooled * (pool is not None)) + \
-        dense.size * (1 + (dense.activation != "identity")) + 1
+        dense.size * (2 + (dense.activation != "identity")) + 1
     back = pooled + mapped * ((pool is not None) + acted) + C * kh * kw + \
         (conv.bias != "none")
-    every = forward + dense.size + F * back
-    return list(range(1, F + 1)) if F == 1 or every <= MAX_BLANKS else [1]
+    return forward, back
 
 
 def build(defn, values) -> WorkedSheet:
