@@ -18,6 +18,7 @@ import torch
 
 from symbackprop.cli import main
 from symbackprop.definitions.definition import load
+from symbackprop.definitions.errors import DefinitionError
 from symbackprop.files import classset
 from symbackprop.marking import check
 
@@ -409,3 +410,30 @@ def test_a_sheet_of_several_filters_past_100_blanks_is_refused_in_one_line(tmp_p
     assert_refused(run(["check", "big.yaml", "answers.txt", "--version", "1"], tmp_path), said)
     derived = run(["derive", "big.yaml", "--version", "1"], tmp_path)
     assert derived.code == 0 and "Verified: NumPy" in derived.stdout
+
+
+def test_from_torch_takes_a_class_index_for_a_model_on_an_image():
+    """CrossEntropyLoss's class index, as a dense model takes it: made one-hot, and the
+    derivation of a 2-channel, 2-filter model agrees with autograd's."""
+    import symbackprop
+
+    torch.manual_seed(4)
+    model = torch.nn.Sequential(torch.nn.Conv2d(2, 2, 2), torch.nn.ReLU(),
+                                torch.nn.MaxPool2d(2), torch.nn.Flatten(),
+                                torch.nn.Linear(2, 3)).double()
+    x = torch.rand(2, 3, 3)
+    defn = symbackprop.from_torch(model, x, torch.tensor(1), loss="cross_entropy")
+    assert defn.values.targets == (0.0, 1.0, 0.0)
+    result = symbackprop.derive(defn)
+    J = torch.nn.functional.cross_entropy(model(x.unsqueeze(0)), torch.tensor([1]))
+    J.backward()
+    assert abs(result.loss - J.item()) < 1e-12
+    for (f, c, u, v), g in _indexed(model[0].weight.grad):
+        assert abs(result.grad[f"K[1][{f}][{c}][{u}][{v}]"] - g) < 1e-12
+    with pytest.raises(DefinitionError, match="class index 3 is not one of the 3 classes"):
+        symbackprop.from_torch(model, x, torch.tensor(3), loss="cross_entropy")
+
+
+def _indexed(t):
+    return [(tuple(k + 1 for k in i), t[i].item()) for i in
+            __import__("itertools").product(*(range(n) for n in t.shape))]
