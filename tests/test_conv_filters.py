@@ -437,3 +437,19 @@ def test_from_torch_takes_a_class_index_for_a_model_on_an_image():
 def _indexed(t):
     return [(tuple(k + 1 for k in i), t[i].item()) for i in
             __import__("itertools").product(*(range(n) for n in t.shape))]
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler's pdftotext")
+def test_the_python_api_makes_a_convolution_sheet_as_build_does(tmp_path):
+    """symbackprop.worksheet of a sheet worked by hand: its key is build's key.json, its page
+    draws the grids and its PDF key is the worked sheet's (it ran the dense sheet's key and
+    failed on an image's numbers)."""
+    import symbackprop
+
+    sheet = symbackprop.worksheet(BUNDLED)
+    assert sheet.key == classset.key(load(str(BUNDLED)), None)
+    assert repr(sheet).endswith(f": {len(sheet.key['answers'])} blanks>")
+    assert sheet.page().count('class="matrix given-grid"') == 6
+    text = subprocess.run(["pdftotext", str(sheet.pdf(tmp_path / "k.pdf", key=True)), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert "Answer key" in text and "Filter 2's kernel K over channel 2" in text
