@@ -233,7 +233,8 @@ def test_the_pdf_says_how_the_indices_read_and_nothing_of_the_project(built):
         flat = " ".join(text.split())
         for words in ("2 channels", "2 filters", "cross-correlation", "Channel 2 of the image",
                       "Filter 2's kernel K over channel 1", "The feature map, filter 2",
-                      "The kernel's gradient, filter 2", "indices read filter, channel, row"):
+                      "The kernel's gradient, filter 2", "indices read filter, channel, row",
+                      "read filter by filter, row by row", "plus its filter's bias"):
             assert words in flat, words
         worked = text.split("The rules used, with proofs")[0]
         for leak in ("_", "\\", "max_pool", "half_sse", "None", "nan", "**", "sum("):

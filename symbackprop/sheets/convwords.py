@@ -55,13 +55,14 @@ def _network_words(s) -> str:
         maps = f"{s.F} feature maps z of {s.M}×{s.N}"
     n = len(s.V)
     return (f"A {h}×{w} image x ({channels}) is filtered by {kernels} (stride 1, no padding) "
-            f"into {maps};{' ' + act + ';' if act else ''}{pool} read row by row, it feeds "
+            f"into {maps};{' ' + act + ';' if act else ''}{pool} read "
+            f"{'filter by filter, ' if s.F > 1 else ''}row by row, it feeds "
             f"{n} {outs} output{'s' if n > 1 else ''} out = f(net) with weights v and "
             f"bias{'es' if n > 1 else ''} c; the loss is {loss}.")
 
 
 def _notes(s) -> list[str]:
-    plus = ", plus b" if s.b is not None else ""
+    plus = "" if s.b is None else ", plus b" if s.F == 1 else ", plus its filter's bias"
     over = " over every channel" if s.C > 1 else ""
     notes = ["Convolution here is what PyTorch's Conv2d computes, a cross-correlation: "
              f"each entry of z is the sum of the kernel entries times the pixels under "
