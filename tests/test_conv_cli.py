@@ -190,11 +190,15 @@ def test_derive_steps_of_momentum_show_the_velocity(tmp_path, capsys):
     assert out["update"]["W"] == step["parameters"]["W"]
 
 
-@pytest.mark.parametrize("extra,key,words", [
-    ("", "network.input", "a convolution worksheet has one channel and one filter on an "
-     "image of at most 8×8; derive and train work on it"),
+@pytest.mark.parametrize("change,key,words", [
+    (("filters: 2", "filters: 5"), "network.input", "a convolution worksheet has at most 3 "
+     "channels and 4 filters on an image of at most 8×8; derive and train work on it"),
+    (("kernel: 2,", "kernel: 2, stride: 2,"), "network.layers[0]",
+     "a convolution worksheet uses stride 1 and no padding; derive and train work on it"),
 ])
-def test_build_refuses_a_network_on_an_image_in_one_line(conv, extra, key, words, tmp_path):
+def test_build_refuses_a_network_on_an_image_in_one_line(change, key, words, tmp_path):
+    conv = tmp_path / "conv.yaml"
+    conv.write_text(NET.replace(*change), encoding="utf-8")
     assert_refused(run(["build", str(conv), "--out", str(tmp_path / "out")], tmp_path),
                    f"{conv}: {key}: {words}")
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
@@ -228,8 +232,10 @@ def test_the_python_api_on_a_network_on_an_image(conv):
                                       for j in range(1, 5)}
     trained = symbackprop.train(conv, steps=4)
     assert len(trained.loss_history) == 5 and trained.W is None
-    with pytest.raises(ValueError, match="a convolution worksheet has one channel"):
-        symbackprop.worksheet(conv)
+    wide = conv.with_name("wide.yaml")
+    wide.write_text(NET.replace("filters: 2", "filters: 5"), encoding="utf-8")
+    with pytest.raises(ValueError, match="a convolution worksheet has at most 3 channels"):
+        symbackprop.worksheet(wide)
 
 
 torch = pytest.importorskip("torch")

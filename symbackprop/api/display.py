@@ -69,6 +69,8 @@ def _diagram(d, v) -> str:
     from ..formats.html import diagram_base64
     from ..sheets import worksheet as sheet
 
+    if d.layered:  # a network on an image: its sheet draws grids, not a dense diagram
+        return ""
     try:
         classset.check_printable(d)
     except ValueError:

@@ -17,7 +17,7 @@ import re
 
 from ..definitions.errors import DefinitionError
 from . import torch_bridge
-from .torch_bridge import SOURCE, Comparison, _torch, _vector
+from .torch_bridge import SOURCE, Comparison, _torch
 
 _MAP_ACTIVATIONS = {"Sigmoid": "sigmoid", "Tanh": "tanh", "ReLU": "relu", "Identity": "identity"}
 _HINT = ("use nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d, nn.Flatten and nn.Linear, each Conv2d and "
@@ -49,7 +49,9 @@ def from_torch(model, inputs, targets, loss: str = "cross_entropy",
     spec["values"] = {"image": x.detach().double().tolist(), "targets": None, "layers": [
         _numbers(module) for module in layers]}
     defn = Definition.from_dict(spec, source=SOURCE)  # checks the shapes before the targets
-    spec["values"]["targets"] = _vector(targets, defn.network.shapes[-1][0], "targets")
+    # a class index (cross_entropy), as CrossEntropyLoss takes it, made one-hot as for dense
+    spec["values"]["targets"] = torch_bridge._targets(targets, defn.network.shapes[-1][0], 1,
+                                                      engine_loss)[0]
     return Definition.from_dict(spec, source=SOURCE)
 
 

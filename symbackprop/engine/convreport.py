@@ -32,7 +32,7 @@ from ..definitions.layers import Convolution, Dense, Flatten, Pooling
 from .convsteps import FilterBiasPaths, InputPaths, KernelPaths, PoolPaths
 from .graph import name
 from .printing import form as _form
-from .report import _DELTAS_HEAD, _times, _via, _Writer, verification_text
+from .report import _DELTAS_HEAD, LOSS_WORDS, _times, _via, _Writer, verification_text
 from .steps import ActivationGradient, Chain, Factor, PathSum, Step, children
 from .verify import Verified
 
@@ -104,7 +104,7 @@ def forward_text(r: Verified) -> str:
                 lines.append(f"  {n} = {r.values[n]:.9g}    {o} = {r.values[o]:.9g}")
             else:
                 lines.append(f"  {o} = {r.values[o]:.9g}")
-    lines.append(f"Loss ({net.loss}): J = {r.values['J']:.9g}")
+    lines.append(f"Loss {LOSS_WORDS[net.loss]} = {r.values['J']:.9g}")
     return "\n".join(lines)
 
 
@@ -116,7 +116,7 @@ def describe(layer, before: tuple[int, ...], after: tuple[int, ...]) -> str:
                 f"{kh}×{kw} over {before[0]} channel{'s' if before[0] > 1 else ''}, stride "
                 f"{_pair(sh, sw)}, zero padding {_pair(ph, pw)}, "
                 f"{'a bias per filter' if layer.bias != 'none' else 'no bias'}, then "
-                f"{layer.activation}: {after[0]} map{'s' if after[0] > 1 else ''} of "
+                f"{ACTIVATIONS[layer.activation]}: {after[0]} map{'s' if after[0] > 1 else ''} of "
                 f"{after[1]}×{after[2]}")
     if isinstance(layer, Pooling):
         (kh, kw), (sh, sw) = layer.size, layer.stride
@@ -127,7 +127,8 @@ def describe(layer, before: tuple[int, ...], after: tuple[int, ...]) -> str:
         return (f"flatten: the {before[0]}×{before[1]}×{before[2]} maps as {after[0]} "
                 f"number{'s' if after[0] > 1 else ''}, channel by channel, row by row")
     bias = {"none": "no bias", "shared": "one bias shared", "per_neuron": "a bias per neuron"}
-    return f"dense, {layer.size} neurons, {bias[layer.bias]}, then {layer.activation}"
+    return (f"dense, {layer.size} neuron{'s' if layer.size > 1 else ''}, {bias[layer.bias]}, "
+            f"then {ACTIVATIONS[layer.activation]}")
 
 
 def formula(net, l: int) -> str:
@@ -139,20 +140,33 @@ def formula(net, l: int) -> str:
         return (f"net[{l}][f][i][j] = Σ_c Σ_u Σ_v K[{l}][f][c][u][v] · {src}[c]"
                 f"[{_letters('i', 'u', sh, ph)}][{_letters('j', 'v', sw, pw)}]{bias}"
                 + (" (a pixel in the padding is 0: its term is left out)" if ph or pw else "")
-                + f"; out[{l}][f][i][j] = {layer.activation}(net[{l}][f][i][j])")
+                + f"; out[{l}][f][i][j] = {_applied(layer.activation, f'net[{l}][f][i][j]')}")
     if isinstance(layer, Pooling):
         (kh, kw), (sh, sw) = layer.size, layer.stride
-        what = "max" if layer.kind == "max_pool" else f"(1/{kh * kw}) Σ"
-        return (f"out[{l}][c][i][j] = {what} over u = 1..{kh}, v = 1..{kw} of {src}[c]"
+        what = "max" if layer.kind == "max_pool" else f"(1/{kh * kw})·Σ"
+        return (f"out[{l}][c][i][j] = {what} over 1 ≤ u ≤ {kh}, 1 ≤ v ≤ {kw} of {src}[c]"
                 f"[{_letters('i', 'u', sh, 0)}][{_letters('j', 'v', sw, 0)}]")
     if isinstance(layer, Flatten):
         _, h, w = net.shapes[l - 1]
-        return f"out[{l}][(c−1)·{h * w} + (i−1)·{w} + j] = {src}[c][i][j]"
+        if h * w == 1:  # one pixel a map: k is the map's number
+            return f"out[{l}][c] = {src}[c][1][1]"
+        row = "(i−1)" if w == 1 else f"(i−1)·{w}"
+        return f"out[{l}][(c−1)·{h * w} + {row} + j] = {src}[c][i][j]"
     bias = "" if layer.bias == "none" else f" + b[{l}]" + ("" if layer.bias == "shared"
                                                              else "[j]")
     return (f"net[{l}][j] = Σ_k W[{l}][j][k] · {src}[k]{bias}; out[{l}][j] = "
-            f"{layer.activation}(net[{l}][j]" + (", over the layer)" if layer.activation ==
-                                                 "softmax" else ")"))
+            + _applied(layer.activation, f"net[{l}][j]"))
+
+
+ACTIVATIONS = {"relu": "ReLU", "sigmoid": "the sigmoid σ", "tanh": "tanh",
+               "identity": "the identity", "softmax": "softmax"}
+
+
+def _applied(activation: str, net: str) -> str:
+    """An activation of `net` as a formula: max(0, net), σ(net), net itself."""
+    return {"relu": f"max(0, {net})", "sigmoid": f"σ({net})", "tanh": f"tanh({net})",
+            "identity": net, "softmax": f"e^{net} / Σ_k e^{net.rsplit('[', 1)[0]}[k]"}.get(
+        activation, f"{activation}({net})")
 
 
 def _letters(i: str, u: str, stride: int, padding: int) -> str:
@@ -264,6 +278,17 @@ class _ConvWriter(_Writer):
             return self.paths(step, f"dJ/d{param}")
         return super().gradient(param)
 
+    def _back_through_kernel(self, target: str) -> str:
+        """dJ/d(input pixel c, r, s) as its sum over the outputs whose window covers it."""
+        *layer, c, r, s = _indices(target)
+        l = layer[0] + 1 if layer else 1
+        conv = self.net.layers[l - 1]
+        (sh, sw), (ph, pw) = conv.stride, conv.padding
+        f, over = ("f", "Σ_f ") if conv.filters > 1 else ("1", "")
+        return (f"{over}Σ_(i,j) dJ/dnet[{l}][{f}][i][j] · K[{l}][{f}][{c}]"
+                f"[{_kernel_row(r, 'i', sh, ph)}][{_kernel_row(s, 'j', sw, pw)}], over the "
+                "(i, j) whose window covers it")
+
     def _rule(self, step: PathSum) -> str:
         """A sum written with its running indices."""
         if isinstance(step, KernelPaths):
@@ -277,12 +302,21 @@ class _ConvWriter(_Writer):
             l, f = _indices(step.target)[:2]
             return f"Σ_(i,j) dJ/dnet[{l}][{f}][i][j]"
         if isinstance(step, InputPaths):
-            return ("Σ over every output whose window covers it of its δ times the kernel "
-                    "entry on it")
+            return self._back_through_kernel(step.target)
         if isinstance(step, PoolPaths):
-            return "Σ over the windows that hold it of the window's dJ/dout times dout/d(it)"
+            *layer, c, r, s = _indices(step.target)
+            l = layer[0] + 1 if layer else 1
+            pixel = step.target.removeprefix("dJ/d")
+            return (f"Σ_(i,j) dJ/dout[{l}][{c}][i][j] · dout[{l}][{c}][i][j]/d{pixel}, over "
+                    "the windows (i, j) that hold it")
         l = _layer(step.terms[0].factors[0].target)
         return f"Σ_i dJ/dnet[{l}][i] · W[{l}][i][{_indices(step.target)[-1]}]"
+
+
+def _kernel_row(r: int, i: str, stride: int, padding: int) -> str:
+    """The kernel row on input row r from output row i: r − s(i − 1) + p, written small."""
+    head = r + stride + padding
+    return f"{head}−{i}" if stride == 1 else f"{head}−{stride}{i}"
 
 
 def _shifted(i: str, stride: int, offset: int) -> str:

@@ -6,6 +6,8 @@
 ('2(out − t)', '0', '(-0.5)')
 >>> form(out * (1 - out)), form(1 - out**2), form(-t / out + sp.log(out))
 ('out·(1 − out)', '1 − out²', '−t/out + ln(out)')
+>>> form(out / (1 - t**out)), form(out / (sp.sqrt(t) + 1))  # Adam's bias correction, its root
+('out/(1 − t^out)', 'out/(1 + √(t))')
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ class Written(StrPrinter):
         base, exponent = expr.as_base_exp()
         if exponent.is_Integer and 1 < exponent < 10:
             return self.parenthesize(base, 100) + str(exponent).translate(_SUPERSCRIPTS)
-        return super()._print_Pow(expr, rational)
+        # β1^t, √(vhat): never Python's ** (which a product's · would turn into ··) or sqrt
+        return super()._print_Pow(expr, rational).replace("**", "^").replace("sqrt(", "√(")
 
     def _print_log(self, expr) -> str:
         return f"ln({self._print(expr.args[0])})"

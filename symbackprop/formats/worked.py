@@ -34,15 +34,19 @@ def picture_tex(rows) -> NoEscape:
 
 def picture_html(p) -> Markup:
     """A grid of numbers as an accessible table: caption, then row and column headers
-    naming each entry's position (x1,2 is row 1, column 2)."""
+    naming each entry's position (x1,2 is row 1, column 2; x2,1,2 the same of channel 2)."""
     head = "".join(f'<th scope="col">{j}</th>' for j in range(1, len(p.rows[0]) + 1))
     body = "".join(
         f'<tr><th scope="row">{i}</th>' + "".join(
-            f'<td aria-label="{escape(p.symbol)} {i},{j} = {number(v)}">'
+            f'<td aria-label="{escape(p.symbol)} {_index(p.at, i, j)} = {number(v)}">'
             f"{number(v).replace('-', '−')}</td>" for j, v in enumerate(row, start=1))
         + "</tr>" for i, row in enumerate(p.rows, start=1))
     return Markup(f'<table class="matrix given-grid"><caption>{escape(p.caption)}</caption>'
                   f'<tr><td></td>{head}</tr>{body}</table>')
+
+
+def _index(at, i, j) -> str:
+    return ",".join(map(str, (*at, i, j)))
 
 
 def _tag(sheet) -> str:

@@ -4,6 +4,8 @@ the positions the kernel entry touched; and the small forms both ways write with
 
 from __future__ import annotations
 
+from itertools import product
+
 from .forms import (
     Apply,
     Group,
@@ -72,19 +74,21 @@ class ConvBackward:
                 mistakes.append(("missing_activation_derivative", err))
             s.lines.append(self.w.blank(f"delta[{j}]", tree, _sym("δ", j), (form,),
                                         mistakes=mistakes))
-        for k, (r, c, n) in enumerate(self.pooled, start=1):
+        letter = self.flat
+        for k, at in enumerate(self.pooled, start=1):
+            if self.F > 1 and at[0] not in self.back:
+                continue  # a filter whose way back is not asked
             terms = [["mul", row[k - 1], ref(f"delta[{j}]")]
                      for j, row in enumerate(self.V, start=1)]
             general = [_times(_sym("v", j, k), _sym("δ", j)) for j in range(1, len(self.V) + 1)]
             numbers = [_times(Number(row[k - 1]), Number(self.w.key[f"delta[{j}]"]))
                        for j, row in enumerate(self.V, start=1)]
-            letter = n[0]
-            s.lines.append(self.w.blank(f"dJ/d{letter}[{r}][{c}]", ["add", *terms],
-                                        _dJ(letter, r, c), (_sum(general),), _sum(numbers),
+            s.lines.append(self.w.blank(self.named(f"dJ/d{letter}", at), ["add", *terms],
+                                        _dJ(letter, *at), (_sum(general),), _sum(numbers),
                                         mistakes=[("sign", ["neg", ["add", *terms]])]))
         self.sections.append(s)
 
-    def back_pooling(self):
+    def back_pooling(self, f):
         if not self.pool:
             return
         kind = self.pool.kind
@@ -93,74 +97,89 @@ class ConvBackward:
                  "gets it, as PyTorch does." if kind == "max_pool" else
                  "Average pooling shares each window's gradient equally: each of its n "
                  "entries gets ∂J/∂p divided by n.")
-        s = Section(Prose(("Back through the pooling",)), intro)
+        s = Section(Prose((f"Back through the pooling{self.of_filter(f)}",)), intro)
         for r, c in self.positions(self.M, self.N):
-            windows = [w for w, cells in self.windows.items() if (r, c) in cells]
-            parts, every = [], [ref(f"dJ/dp[{i}][{j}]") for i, j in windows]
-            for i, j in windows:
-                g = ref(f"dJ/dp[{i}][{j}]")
+            cell = self.at(f, r, c)
+            windows = [w for w, cells in self.windows.items() if cell in cells]
+            parts = []
+            every = [ref(self.named("dJ/dp", w)) for w in windows]
+            for w in windows:
+                g = ref(self.named("dJ/dp", w))
                 if kind == "max_pool":
-                    if self._first_max(self.windows[(i, j)]) == (r, c):
+                    if self._first_max(self.windows[w]) == cell:
                         parts.append(g)
                 else:
-                    parts.append(["mul", 1 / len(self.windows[(i, j)]), g])
+                    parts.append(["mul", 1 / len(self.windows[w]), g])
             tree = ["add", *parts] if parts else 0
             diagnosis = "every_window_position" if kind == "max_pool" else "average_not_divided"
             mistakes = [(diagnosis, ["add", *every])] if every else []
-            s.lines.append(self.w.blank(f"dJ/d{self.a}[{r}][{c}]", tree, _dJ(self.a, r, c), (),
-                                        mistakes=mistakes))
-        s.grid = Grid(Partial(Symbol("J"), _sym(self.a)),
+            s.lines.append(self.w.blank(self.named(f"dJ/d{self.a}", cell), tree,
+                                        _dJ(self.a, *cell), (), mistakes=mistakes))
+        s.grid = Grid(Partial(Symbol("J"), _sym(self.a, *self.filter_of(f))),
                       Text("each window's gradient, passed on as above"), self.M, self.N, 0)
         self.sections.append(s)
 
     def _first_max(self, cells):
         """PyTorch's argmax of a window: the first largest, reading row by row (of the exact
         values; a draw whose rounded values order them otherwise is not printed)."""
-        exact = [self.w.exact[f"{self.a}[{r}][{c}]"] for r, c in cells]
-        key = [self.w.key[f"{self.a}[{r}][{c}]"] for r, c in cells]
+        exact = [self.w.exact[self.named(self.a, at)] for at in cells]
+        key = [self.w.key[self.named(self.a, at)] for at in cells]
         best = exact.index(max(exact))
         if key.index(max(key)) != best or sorted(key)[-2] == max(key):
             raise _Rejected("two entries of a max-pool window tie at the sheet's decimals")
         return cells[best]
 
-    def back_activation(self):
+    def back_activation(self, f):
         if self.act == "identity":
             return
-        s = Section(Prose(("Back through the activation",)), "")
+        s = Section(Prose((f"Back through the activation{self.of_filter(f)}",)), "")
         for r, c in self.positions(self.M, self.N):
-            g, a, z = ref(f"dJ/da[{r}][{c}]"), ref(f"a[{r}][{c}]"), ref(f"z[{r}][{c}]")
+            at = self.at(f, r, c)
+            g = ref(self.named("dJ/da", at))
+            a, z = ref(self.named("a", at)), ref(self.named("z", at))
             slope = {"relu": ["step", z], "sigmoid": ["mul", a, ["sub", 1, a]],
                      "tanh": ["sub", 1, ["mul", a, a]]}[self.act]
             s.lines.append(self.w.blank(
-                f"dJ/dz[{r}][{c}]", ["mul", g, slope], _dJ("z", r, c),
-                (_times(_dJ("a", r, c), Apply("f", (_sym("z", r, c),), prime=True)),),
+                self.named("dJ/dz", at), ["mul", g, slope], _dJ("z", *at),
+                (_times(_dJ("a", *at), Apply("f", (_sym("z", *at),), prime=True)),),
                 mistakes=[("missing_activation_derivative", g)]))
-        s.grid = Grid(Partial(Symbol("J"), _sym("z")),
-                      _times(Partial(Symbol("J"), _sym("a")),
-                             Apply("f", (_sym("z"),), prime=True)), self.M, self.N, 0)
+        whole = self.filter_of(f)
+        s.grid = Grid(Partial(Symbol("J"), _sym("z", *whole)),
+                      _times(Partial(Symbol("J"), _sym("a", *whole)),
+                             Apply("f", (_sym("z", *whole),), prime=True)), self.M, self.N, 0)
         self.sections.append(s)
 
-    def kernel_gradient(self):
-        s = Section(Prose(("The kernel's gradient",)), "Each kernel entry touched every "
-                    "position of the feature map: add ∂J/∂z there times the pixel it covered.")
-        where = self.positions(self.M, self.N)
-        for u, v in self.positions(self.kh, self.kw):
-            def term(i, j, du=u, dv=v):
-                return ["mul", ref(f"dJ/dz[{i}][{j}]"), self.x[i - 2 + du][j - 2 + dv]]
-            terms = [term(i, j) for i, j in where]
-            flipped = [term(i, j, self.kh + 1 - u, self.kw + 1 - v) for i, j in where]
-            general = [_times(_dJ("z", i, j), _sym("x", i + u - 1, j + v - 1)) for i, j in where]
-            numbers = [_times(Number(self.w.key[f"dJ/dz[{i}][{j}]"]),
-                              Number(self.x[i - 2 + u][j - 2 + v])) for i, j in where]
+    def kernel_gradient(self, f):
+        over = " over each channel" if self.C > 1 else ""
+        s = Section(Prose((f"The kernel's gradient{self.of_filter(f)}",)), "Each kernel "
+                    f"entry{over} touched every position of the feature map: add ∂J/∂z there "
+                    "times the pixel it covered.")
+        where = [self.at(f, i, j) for i, j in self.positions(self.M, self.N)]
+        for c, u, v in product(range(1, self.C + 1), range(1, self.kh + 1),
+                               range(1, self.kw + 1)):
+            def term(at, du=u, dv=v, c=c):
+                i, j = at[-2:]
+                return ["mul", ref(self.named("dJ/dz", at)), self.x[c - 1][i - 2 + du][j - 2 + dv]]
+            terms = [term(at) for at in where]
+            flipped = [term(at, self.kh + 1 - u, self.kw + 1 - v) for at in where]
+            general = [_times(_dJ("z", *at), _sym("x", *self.pixel(c, at[-2] + u - 1,
+                                                                    at[-1] + v - 1)))
+                       for at in where]
+            numbers = [_times(Number(self.w.key[self.named("dJ/dz", at)]),
+                              Number(self.x[c - 1][at[-2] - 2 + u][at[-1] - 2 + v]))
+                       for at in where]
+            entry = self.entry(f, c, u, v)
             s.lines.append(self.w.blank(
-                f"dJ/dK[{u}][{v}]", ["add", *terms], _dJ("K", u, v), (_sum(general),),
-                _sum(numbers), mistakes=[("kernel_flipped", ["add", *flipped]),
-                                         ("sign", ["neg", ["add", *terms]])]))
+                self.named("dJ/dK", entry), ["add", *terms], _dJ("K", *entry),
+                (_sum(general),), _sum(numbers),
+                mistakes=[("kernel_flipped", ["add", *flipped]),
+                          ("sign", ["neg", ["add", *terms]])]))
         if self.b is not None:
-            refs = [ref(f"dJ/dz[{i}][{j}]") for i, j in where]
+            refs = [ref(self.named("dJ/dz", at)) for at in where]
             s.lines.append(self.w.blank(
-                "dJ/db", ["add", *refs], Partial(Symbol("J"), Symbol("b")),
-                (_sum([_dJ("z", i, j) for i, j in where]),),
-                _sum([Number(self.w.key[f"dJ/dz[{i}][{j}]"]) for i, j in where]),
+                self.named("dJ/db", self.filter_of(f)), ["add", *refs],
+                Partial(Symbol("J"), _sym("b", *self.filter_of(f))),
+                (_sum([_dJ("z", *at) for at in where]),),
+                _sum([Number(self.w.key[self.named("dJ/dz", at)]) for at in where]),
                 mistakes=[("sign", ["neg", ["add", *refs]])]))
         self.sections.append(s)

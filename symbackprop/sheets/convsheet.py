@@ -1,7 +1,9 @@
-"""A convolution worked by hand: one small one-channel image, one kernel (cross-correlation, as
-PyTorch's Conv2d computes it), its activation, optional pooling, flatten, a dense output and
-the loss; then δ back through the output, the pooling and the activation, and ∂J/∂K entry by
-entry, each a sum over the positions the kernel entry touched.
+"""A convolution worked by hand: a small image of one channel or a few, one kernel or a few
+(cross-correlation, as PyTorch's Conv2d computes it), its activation, optional pooling,
+flatten, a dense output and the loss; then δ back through the output, the pooling and the
+activation, and ∂J/∂K entry by entry, each a sum over the positions the kernel entry touched.
+Where several filters would make the sheet pages long, the way back is asked for the first
+filter only (asked_filters; the sheet says so).
 
 Every blank is a tree over earlier blanks (worked.py); the exact values are checked against
 the engine's verified ones (SymPy, NumPy, finite differences: engine/convverify.py).
@@ -16,32 +18,23 @@ the engine's verified ones (SymPy, NumPy, finite differences: engine/convverify.
 
 from __future__ import annotations
 
+import re
 from itertools import product
 
 from ..definitions.errors import VerificationError
 from ..definitions.layers import Convolution, Dense, Flatten, Pooling
-from ..engine import proofs
+from . import convwords
 from .convback import ConvBackward, _Rejected, _sum, _sym, _times
-from .forms import (
-    Apply,
-    Equation,
-    Frac,
-    Group,
-    Neg,
-    Number,
-    Ops,
-    Power,
-    Prose,
-    Symbol,
-    Text,
-)
-from .model import Given, Grid, Section
-from .worked import Picture, Unworkable, Worked, WorkedSheet, ref
+from .forms import Apply, Frac, Group, Neg, Number, Ops, Power, Prose, Symbol, Text
+from .model import Grid, Section
+from .worked import Unworkable, Worked, WorkedSheet, ref
 
 OUTPUTS = {("half_sse", "sigmoid"), ("half_sse", "identity"), ("half_sse", "tanh"),
            ("cross_entropy", "softmax")}
 MAX_SIDE = 8  # an image side a hand-worked sheet prints (the digits are 8 × 8)
-MAX_TERMS = 64  # terms of one sum on a line (the scheme's add takes 64)
+MAX_FILTERS, MAX_CHANNELS = 4, 3  # kernels a hand-worked sheet draws: at most 12
+MAX_BLANKS = 64  # past this, several filters' way back is asked for the first filter only
+MAX_SHEET = 100  # and past this even so, no sheet of several filters or channels is made
 
 
 def layers_of(defn):
@@ -55,12 +48,18 @@ def layers_of(defn):
     conv, dense = net.layers[0], net.layers[-1]
     pool = net.layers[1] if len(net.layers) == 4 else None
     c, h, w = net.image.shape
-    if c != 1 or conv.filters != 1 or max(h, w) > MAX_SIDE:
-        raise ValueError(f"{src}: network.input: a convolution worksheet has one channel and "
-                         f"one filter on an image of at most {MAX_SIDE}×{MAX_SIDE}")
+    if c > MAX_CHANNELS or conv.filters > MAX_FILTERS or max(h, w) > MAX_SIDE:
+        raise ValueError(f"{src}: network.input: a convolution worksheet has at most "
+                         f"{MAX_CHANNELS} channels and {MAX_FILTERS} filters on an image of "
+                         f"at most {MAX_SIDE}×{MAX_SIDE}")
     if conv.stride != (1, 1) or conv.padding != (0, 0):
         raise ValueError(f"{src}: network.layers[0]: a convolution worksheet uses stride 1 "
                          "and no padding")
+    if (c > 1 or conv.filters > 1) and blanks(net) > MAX_SHEET:
+        raise ValueError(f"{src}: network.input: a convolution worksheet of several filters "
+                         f"or channels asks at most {MAX_SHEET} blanks; these layers would "
+                         f"ask {blanks(net)} (fewer filters, a smaller image, kernel or "
+                         "output make it fewer)")
     if (net.loss, dense.activation) not in OUTPUTS:
         raise ValueError(f"{src}: network.loss: a convolution worksheet ends in a sigmoid, "
                          "tanh or identity output with half_sse, or softmax with "
@@ -68,12 +67,54 @@ def layers_of(defn):
     return conv, pool, dense
 
 
+def asked_filters(net) -> list[int]:
+    """The filters whose way back the sheet asks for: every one, or the first alone where
+    every one would ask more than MAX_BLANKS blanks (the others' work is the same).
+
+    >>> from symbackprop.definitions.definition import parse
+    >>> def net(c, f, side): return parse(f'''network:
+    ...   input: {{channels: {c}, height: {side}, width: {side}}}
+    ...   layers:
+    ...     - {{kind: convolution, filters: {f}, kernel: 2, activation: relu}}
+    ...     - {{kind: max_pool, size: 2}}
+    ...     - {{kind: flatten}}
+    ...     - {{kind: dense, size: 1, activation: sigmoid}}
+    ...   loss: half_sse''', source='c.yaml').network
+    >>> asked_filters(net(2, 2, 3)), asked_filters(net(2, 2, 4)), blanks(net(2, 2, 4))
+    ([1, 2], [1], 70)
+    """
+    forward, back = _counts(net)
+    F = net.layers[0].filters
+    return list(range(1, F + 1)) if F == 1 or forward + F * back <= MAX_BLANKS else [1]
+
+
+def blanks(net) -> int:
+    """How many blanks the sheet asks, its way back shortened as asked_filters says."""
+    forward, back = _counts(net)
+    return forward + len(asked_filters(net)) * back
+
+
+def _counts(net) -> tuple[int, int]:
+    """The blanks of the way forward (with each output's δ), and of one filter's way back."""
+    conv, dense = net.layers[0], net.layers[-1]
+    pool = net.layers[1] if isinstance(net.layers[1], Pooling) else None
+    F, (C, h, w), (kh, kw) = conv.filters, net.image.shape, conv.kernel
+    mapped = (h - kh + 1) * (w - kw + 1)  # one filter's feature map
+    pooled = (mapped if pool is None else
+              ((h - kh + 1 - pool.size[0]) // pool.stride[0] + 1) *
+              ((w - kw + 1 - pool.size[1]) // pool.stride[1] + 1))
+    acted = conv.activation != "identity"
+    forward = F * (mapped * (1 + acted) + pooled * (pool is not None)) + \
+        dense.size * (2 + (dense.activation != "identity")) + 1
+    back = pooled + mapped * ((pool is not None) + acted) + C * kh * kw + \
+        (conv.bias != "none")
+    return forward, back
+
+
 def build(defn, values) -> WorkedSheet:
     """The sheet of one draw's numbers (values: the instance's ImageValues)."""
     conv, pool, dense = layers_of(defn)
     return _ConvSheet(defn, conv, pool, dense, values).sheet()
-
-
 def acceptable(defn):
     """A draw a teacher would print: every ReLU net and every pooling window clear of its
     corner or tie at the sheet's decimals, no output saturated, no gradient that rounds to
@@ -115,142 +156,196 @@ class _ConvSheet(ConvBackward):
     def __init__(self, defn, conv, pool, dense, values):
         self.defn, self.conv, self.pool, self.dense = defn, conv, pool, dense
         self.d = defn.decimals
-        self.x = values.image[0]
+        self.x = values.image  # [channel][row][column]
         layer = values.layers[0]
-        self.K = layer.weights[0][0]
-        self.b = layer.biases[0] if layer.biases is not None else None
+        self.K = layer.weights  # [filter][channel][row][column]
+        self.b = layer.biases  # one a filter, or None
         out = values.layers[-1]
         self.V = out.weights
         self.c = out.biases
         self.t = values.targets
         self.w = Worked(self.d)
-        kh, kw = conv.kernel
-        self.kh, self.kw = kh, kw
-        self.M, self.N = len(self.x) - kh + 1, len(self.x[0]) - kw + 1
+        self.F, self.C = conv.filters, len(self.x)
+        self.kh, self.kw = conv.kernel
+        self.M, self.N = len(self.x[0]) - self.kh + 1, len(self.x[0][0]) - self.kw + 1
         self.act = conv.activation
         self.a = "a" if self.act != "identity" else "z"  # the map pooling reads
+        self.back = asked_filters(defn.network)
         self.sections: list[Section] = []
 
     def positions(self, rows, cols):
         return list(product(range(1, rows + 1), range(1, cols + 1)))
 
+    # --- names: a filter's index only where there are several, a channel's likewise ------
+
+    def at(self, f, i, j) -> tuple:
+        """The index of entry (i, j) of filter f's map as the sheet writes it."""
+        return (f, i, j) if self.F > 1 else (i, j)
+
+    def pixel(self, c, i, j) -> tuple:
+        return (c, i, j) if self.C > 1 else (i, j)
+
+    def entry(self, f, c, u, v) -> tuple:
+        """Kernel entry (u, v) of filter f over channel c."""
+        return (f,) * (self.F > 1) + (c,) * (self.C > 1) + (u, v)
+
+    def filter_of(self, f) -> tuple:
+        return (f,) if self.F > 1 else ()
+
+    def named(self, letter, index) -> str:
+        return letter + "".join(f"[{k}]" for k in index)
+
+    def of_filter(self, f) -> str:
+        """' of filter 2' in a heading where there are several filters."""
+        return f", filter {f}" if self.F > 1 else ""
+
+    def bias(self, f):
+        return self.b[f - 1] if self.b is not None else None
+
     # --- forward -----------------------------------------------------------------------
 
     def sheet(self) -> WorkedSheet:
-        self.feature_map()
+        for f in range(1, self.F + 1):
+            self.feature_map(f)
         if self.act != "identity":
-            self.activation()
-        self.pooled = self.pooling() if self.pool else [
-            (i, j, f"{self.a}[{i}][{j}]") for i, j in self.positions(self.M, self.N)]
+            for f in range(1, self.F + 1):
+                self.activation(f)
+        self.windows = {}
+        self.pooled = [p for f in range(1, self.F + 1) for p in (
+            self.pooling(f) if self.pool else
+            [self.at(f, i, j) for i, j in self.positions(self.M, self.N)])]
         self.output()
         self.back_output()
-        self.back_pooling()
-        self.back_activation()
-        self.kernel_gradient()
+        for f in self.back:
+            self.back_pooling(f)
+            self.back_activation(f)
+            self.kernel_gradient(f)
         self.judge()
-        return self.worksheet()
+        return convwords.worksheet(self)
 
-    def feature_map(self):
-        s = Section(Prose(("The feature map",)), "Lay the kernel on the image as it is (no "
-                    "turning: cross-correlation), multiply the entries it covers and add them, "
-                    "then the bias.")
+    def feature_map(self, f):
+        every = " over every channel" if self.C > 1 else ""
+        s = Section(Prose((f"The feature map{self.of_filter(f)}",)), "Lay the kernel on the "
+                    f"image{every} as it is (no turning: cross-correlation), multiply the "
+                    "entries it covers and add them, then the bias.")
+        cells = list(product(range(1, self.C + 1), range(self.kh), range(self.kw)))
+        b = self.bias(f)
         for i, j in self.positions(self.M, self.N):
-            cells = list(product(range(self.kh), range(self.kw)))
-            terms = [["mul", self.K[u][v], self.x[i - 1 + u][j - 1 + v]] for u, v in cells]
-            flipped = [["mul", self.K[self.kh - 1 - u][self.kw - 1 - v],
-                        self.x[i - 1 + u][j - 1 + v]] for u, v in cells]
-            bias = [self.b] if self.b is not None else []
-            general = [_times(_sym("K", u + 1, v + 1), _sym("x", i + u, j + v))
-                       for u, v in cells] + ([Symbol("b")] if bias else [])
-            numbers = [_times(Number(self.K[u][v]), Number(self.x[i - 1 + u][j - 1 + v]))
-                       for u, v in cells] + [Number(b) for b in bias]
+            def x(c, u, v, i=i, j=j):
+                return self.x[c - 1][i - 1 + u][j - 1 + v]
+            terms = [["mul", self.K[f - 1][c - 1][u][v], x(c, u, v)] for c, u, v in cells]
+            flipped = [["mul", self.K[f - 1][c - 1][self.kh - 1 - u][self.kw - 1 - v],
+                        x(c, u, v)] for c, u, v in cells]
+            bias = [b] if b is not None else []
+            general = [_times(_sym("K", *self.entry(f, c, u + 1, v + 1)),
+                              _sym("x", *self.pixel(c, i + u, j + v))) for c, u, v in cells]
+            general += [_sym("b", *self.filter_of(f))] if bias else []
+            numbers = [_times(Number(self.K[f - 1][c - 1][u][v]), Number(x(c, u, v)))
+                       for c, u, v in cells] + [Number(b) for b in bias]
             s.lines.append(self.w.blank(
-                f"z[{i}][{j}]", ["add", *terms, *bias], _sym("z", i, j), (_sum(general),),
-                _sum(numbers), mistakes=[("kernel_flipped", ["add", *flipped, *bias])]))
+                self.named("z", self.at(f, i, j)), ["add", *terms, *bias],
+                _sym("z", *self.at(f, i, j)), (_sum(general),), _sum(numbers),
+                mistakes=[("kernel_flipped", ["add", *flipped, *bias])]))
         self.sections.append(s)
 
-    def activation(self):
+    def activation(self, f):
         words = {"relu": "ReLU", "sigmoid": "σ", "tanh": "tanh"}[self.act]
-        s = Section(Prose((f"After the activation ({words})",)), "")
+        s = Section(Prose((f"After the activation ({words}){self.of_filter(f)}",)), "")
+        fn = {"relu": "max", "tanh": "tanh", "sigmoid": "σ"}[self.act]
         for i, j in self.positions(self.M, self.N):
-            z = ref(f"z[{i}][{j}]")
+            at = self.at(f, i, j)
+            z = ref(self.named("z", at))
             tree = {"relu": ["max", 0, z], "tanh": ["tanh", z],
                     "sigmoid": ["div", 1, ["add", 1, ["exp", ["neg", z]]]]}[self.act]
-            f = {"relu": "max", "tanh": "tanh", "sigmoid": "σ"}[self.act]
-            args = (Number(0), _sym("z", i, j)) if self.act == "relu" else (_sym("z", i, j),)
-            s.lines.append(self.w.blank(f"a[{i}][{j}]", tree, _sym("a", i, j),
-                                        (Apply(f, args),)))
-        s.grid = Grid(_sym("a"), Apply(f, (Number(0), _sym("z")) if self.act == "relu"
-                                       else (_sym("z"),)), self.M, self.N, 0)
+            args = (Number(0), _sym("z", *at)) if self.act == "relu" else (_sym("z", *at),)
+            s.lines.append(self.w.blank(self.named("a", at), tree, _sym("a", *at),
+                                        (Apply(fn, args),)))
+        z = _sym("z", *self.filter_of(f))
+        s.grid = Grid(_sym("a", *self.filter_of(f)),
+                      Apply(fn, (Number(0), z) if self.act == "relu" else (z,)),
+                      self.M, self.N, 0)
         self.sections.append(s)
 
-    def pooling(self):
+    def pooling(self, f):
         (ph, pw), (sh, sw) = self.pool.size, self.pool.stride
         rows, cols = (self.M - ph) // sh + 1, (self.N - pw) // sw + 1
         kind = "max" if self.pool.kind == "max_pool" else "average"
-        s = Section(Prose((f"{ph}×{pw} {kind} pooling",)),
+        s = Section(Prose((f"{ph}×{pw} {kind} pooling{self.of_filter(f)}",)),
                     f"Each entry of p is the {'largest' if kind == 'max' else 'mean'} of its "
                     f"{ph}×{pw} window of {self.a}.")
-        self.windows = {}
         pooled = []
         for i, j in self.positions(rows, cols):
-            cells = [((i - 1) * sh + u + 1, (j - 1) * sw + v + 1)
+            cells = [self.at(f, (i - 1) * sh + u + 1, (j - 1) * sw + v + 1)
                      for u, v in product(range(ph), range(pw))]
-            self.windows[(i, j)] = cells
-            refs = [ref(f"{self.a}[{r}][{c}]") for r, c in cells]
-            symbols = tuple(_sym(self.a, r, c) for r, c in cells)
+            self.windows[self.at(f, i, j)] = cells
+            refs = [ref(self.named(self.a, at)) for at in cells]
+            symbols = tuple(_sym(self.a, *at) for at in cells)
             if kind == "max":
                 tree, form, mistakes = ["max", *refs], Apply("max", symbols), []
             else:
                 tree = ["mul", 1 / len(cells), ["add", *refs]]
                 form = Frac(Ops.joined(symbols, "+"), Number(len(cells)))
                 mistakes = [("average_not_divided", ["add", *refs])]
-            s.lines.append(self.w.blank(f"p[{i}][{j}]", tree, _sym("p", i, j), (form,),
+            s.lines.append(self.w.blank(self.named("p", self.at(f, i, j)), tree,
+                                        _sym("p", *self.at(f, i, j)), (form,),
                                         mistakes=mistakes))
-            pooled.append((i, j, f"p[{i}][{j}]"))
-        s.grid = Grid(_sym("p"), Text(f"the {kind} of each window of {self.a}"), rows, cols, 0)
+            pooled.append(self.at(f, i, j))
+        s.grid = Grid(_sym("p", *self.filter_of(f)),
+                      Text(f"the {kind} of each window of {self.a}"), rows, cols, 0)
         self.sections.append(s)
         return pooled
 
+    @property
+    def flat(self) -> str:
+        """The letter of the map flatten reads."""
+        return "p" if self.pool else self.a
+
     def output(self):
+        p = self.flat
         s = Section(Prose(("The output and the loss",)),
-                    "Flatten reads the pooled map row by row: " + ", ".join(
-                        f"input {k} is {n.split('[')[0]}{i},{j}"
-                        for k, (i, j, n) in enumerate(self.pooled, start=1)) + ".")
+                    "Flatten reads the pooled map" + (" of each filter in turn" if self.F > 1
+                                                      else "") + " row by row: " + ", ".join(
+                        f"input {k} is {p}{','.join(map(str, at))}"
+                        for k, at in enumerate(self.pooled, start=1)) + ".")
         for j, row in enumerate(self.V, start=1):
-            terms = [["mul", wk, ref(n)] for wk, (_, _, n) in zip(row, self.pooled)]
+            terms = [["mul", wk, ref(self.named(p, at))] for wk, at in zip(row, self.pooled)]
             bias = [self._c(j)] if self._c(j) is not None else []
-            general = [_times(_sym("v", j, k), _sym(n[0], r, c))
-                       for k, (r, c, n) in enumerate(self.pooled, start=1)]
-            numbers = [_times(Number(wk), Number(self.w.key[n]))
-                       for wk, (_, _, n) in zip(row, self.pooled)]
+            general = [_times(_sym("v", j, k), _sym(p, *at))
+                       for k, at in enumerate(self.pooled, start=1)]
+            numbers = [_times(Number(wk), Number(self.w.key[self.named(p, at)]))
+                       for wk, at in zip(row, self.pooled)]
             if bias:
                 general.append(_sym("c", j))
                 numbers.append(Number(bias[0]))
             s.lines.append(self.w.blank(f"net[{j}]", ["add", *terms, *bias],
                                         _sym("net", j, word=True), (_sum(general),),
                                         _sum(numbers)))
-        act, out = self.dense.activation, []
-        for j in range(1, len(self.V) + 1):
-            net = ref(f"net[{j}]")
-            if act == "identity":
-                out.append(net)
-                continue
-            if act == "softmax":
-                tree = ["div", ["exp", net], ["add", *[["exp", ref(f"net[{k}]")]
-                                                      for k in range(1, len(self.V) + 1)]]]
-                form, mistakes = Apply("softmax", (_sym("net", j, word=True),)), []
-            elif act == "sigmoid":
-                tree = ["div", 1, ["add", 1, ["exp", ["neg", net]]]]
-                form = Apply("σ", (_sym("net", j, word=True),))
-                mistakes = [("sigmoid_of_negative", ["div", 1, ["add", 1, ["exp", net]]])]
-            else:
-                tree, form, mistakes = ["tanh", net], Apply("tanh", (_sym("net", j,
-                                                                          word=True),)), []
-            s.lines.append(self.w.blank(f"out[{j}]", tree, _sym("out", j, word=True), (form,),
-                                        mistakes=mistakes))
-            out.append(ref(f"out[{j}]"))
-        self.out = out
+        self.out = [self.activated(s, j) for j in range(1, len(self.V) + 1)]
+        s.lines.append(self.loss())
+        self.sections.append(s)
+
+    def activated(self, s, j):
+        """out[j]'s blank on s where the output has an activation; its reference."""
+        act, net = self.dense.activation, ref(f"net[{j}]")
+        if act == "identity":
+            return net
+        name = (_sym("net", j, word=True),)
+        if act == "softmax":
+            tree = ["div", ["exp", net], ["add", *[["exp", ref(f"net[{k}]")]
+                                                  for k in range(1, len(self.V) + 1)]]]
+            form, mistakes = Apply("softmax", name), []
+        elif act == "sigmoid":
+            tree = ["div", 1, ["add", 1, ["exp", ["neg", net]]]]
+            form = Apply("σ", name)
+            mistakes = [("sigmoid_of_negative", ["div", 1, ["add", 1, ["exp", net]]])]
+        else:
+            tree, form, mistakes = ["tanh", net], Apply("tanh", name), []
+        s.lines.append(self.w.blank(f"out[{j}]", tree, _sym("out", j, word=True), (form,),
+                                    mistakes=mistakes))
+        return ref(f"out[{j}]")
+
+    def loss(self):
+        out = self.out
         if self.defn.network.loss == "half_sse":
             diffs = [["sub", t, o] for t, o in zip(self.t, out)]
             tree = ["mul", 0.5, ["add", *[["mul", e, e] for e in diffs]]]
@@ -262,8 +357,7 @@ class _ConvSheet(ConvBackward):
             tree = ["neg", ["add", *[["mul", t, ["log", o]] for t, o in zip(self.t, out)]]]
             form = Neg(Group(Ops.joined([_times(_sym("t", j), Apply("ln", (self._outname(j),)))
                                          for j in range(1, len(out) + 1)], "+")))
-        s.lines.append(self.w.blank("J", tree, Symbol("J"), (form,)))
-        self.sections.append(s)
+        return self.w.blank("J", tree, Symbol("J"), (form,))
 
     def _c(self, j):
         if self.c is None:
@@ -272,13 +366,6 @@ class _ConvSheet(ConvBackward):
 
     def _outname(self, j):
         return _sym("out" if self.dense.activation != "identity" else "net", j, word=True)
-
-    # --- backward ----------------------------------------------------------------------
-
-
-
-
-
 
     def judge(self):
         """_Rejected for a draw a teacher would not print (see acceptable)."""
@@ -294,76 +381,39 @@ class _ConvSheet(ConvBackward):
                     "sigmoid", "tanh"):
                 raise _Rejected(f"the output's net ({name}) is past ±4, where the "
                                 f"{self.dense.activation} is saturated and its gradient all but 0")
-        if self.act == "relu" and 2 * sum(w.key[n] > 0 for n in w.key if n[0] == "z") < \
-                self.M * self.N:
-            raise _Rejected("most ReLUs are dead (their net below 0), leaving little of the "
-                            "kernel's gradient to work")  # little of the kernel's gradient to work
+        for f in range(1, self.F + 1):
+            on = [w.key[self.named("z", self.at(f, i, j))] > 0
+                  for i, j in self.positions(self.M, self.N)]
+            if self.act == "relu" and 2 * sum(on) < len(on):
+                raise _Rejected("most of a filter's ReLUs are dead (their net below 0), "
+                                "leaving little of its kernel's gradient to work")
         grads = [w.key[n] for n in w.key if n.startswith("dJ/dK")]
         if any(g == 0 for g in grads) or len(set(grads)) < len(grads):
             raise _Rejected("a kernel gradient rounds to 0, or two of them are alike")
-
-    def worksheet(self) -> WorkedSheet:
-        defn = self.defn
-        h, w = len(self.x), len(self.x[0])
-        pool = ""
-        if self.pool:
-            (ph, pw), kind = self.pool.size, self.pool.kind.split("_")[0]
-            pool = f" {ph}×{pw} {kind} pooling gives p;"
-        act = {"relu": "a = ReLU(z)", "sigmoid": "a = σ(z)", "tanh": "a = tanh(z)",
-               "identity": ""}[self.act]
-        outs = {"sigmoid": "sigmoid", "identity": "linear", "tanh": "tanh",
-                "softmax": "softmax"}[self.dense.activation]
-        loss = "J = ½ Σ (t − out)²" if defn.network.loss == "half_sse" else \
-            "J = −Σ t·ln out (cross-entropy)"
-        words = (f"A {h}×{w} image x (one channel) is filtered by a {self.kh}×{self.kw} kernel K"
-                 f"{' with bias b' if self.b is not None else ''} (stride 1, no padding) into "
-                 f"a {self.M}×{self.N} feature map z;{' ' + act + ';' if act else ''}{pool} "
-                 f"read row by row, it feeds {len(self.V)} {outs} output"
-                 f"{'s' if len(self.V) > 1 else ''} out = f(net) with weights v and "
-                 f"bias{'es' if len(self.V) > 1 else ''} c; the loss is {loss}.")
-        plus = ", plus b" if self.b is not None else ""
-        notes = ["Convolution here is what PyTorch's Conv2d computes, a cross-correlation: "
-                 f"each entry of z is the sum of the kernel entries times the pixels under "
-                 f"them{plus}, the kernel laid on the image as it is. Many textbooks turn the "
-                 "kernel half a turn first (true convolution); do not."]
-        givens = [Given("Output layer", (tuple(
-            Equation((_sym("v", j, k), Number(wk)))
-            for j, row in enumerate(self.V, start=1) for k, wk in enumerate(row, start=1)),
-            tuple(Equation((_sym("c", j), Number(self._c(j))))
-                  for j in range(1, len(self.V) + 1) if self._c(j) is not None))),
-            Given("Targets", (tuple(Equation((_sym("t", j), Number(t)))
-                                    for j, t in enumerate(self.t, start=1)),))]
-        if self.b is not None:
-            givens.insert(0, Given("Kernel bias", ((Equation((Symbol("b"), Number(self.b))),),)))
-        pictures = [Picture(f"The image x ({h}×{w})", self.x, "x"),
-                    Picture(f"The kernel K ({self.kh}×{self.kw})", self.K, "K")]
-        rules = ["kernel_gradient"] + (["convolution_bias"] if self.b is not None else []) + (
-            [self.pool.kind] if self.pool else [])
-        numbers = {"image": [list(r) for r in self.x], "kernel": [list(r) for r in self.K],
-                   "bias": self.b, "weights": [list(r) for r in self.V],
-                   "biases": list(self.c) if self.c is not None else None,
-                   "targets": list(self.t)}
-        return WorkedSheet(defn.title, "convolution", self.d, None, None, words, notes,
-                           pictures, givens, self.sections, self.w.answers, self.w.blanks,
-                           numbers, proofs.for_rules(rules))
 
 
 def check_against(sheet: WorkedSheet, verified) -> None:
     """Every exact value the sheet asks for that the engine verified (the forward pass, J,
     ∂J/∂K and ∂J/∂b) agrees with it to 1e-9; VerificationError otherwise."""
     v, g = verified.values, verified.grads
-    L = len(verified.instance.network.layers)
+    net = verified.instance.network
+    L, F, C = len(net.layers), net.layers[0].filters, net.image.shape[0]
     names = {"J": v["J"]}
     for a in sheet.answers:
-        n, idx = a.name, a.name[a.name.find("["):]
-        engine = {"z": f"net[1][1]{idx}", "a": f"out[1][1]{idx}", "p": f"out[2][1]{idx}",
-                  "n": f"net[{L}]{idx}", "o": f"out[{L}]{idx}"}
-        if n[0] in engine and not n.startswith("dJ"):
+        n = a.name
+        index = [int(k) for k in re.findall(r"\[(\d+)\]", n)]
+        at = "".join(f"[{k}]" for k in ([1] * (F == 1) + index))  # [f][i][j]
+        engine = {"z": f"net[1]{at}", "a": f"out[1]{at}", "p": f"out[2]{at}"}
+        if n[0] in engine:
             names[n] = v[engine[n[0]]]
+        elif n[0] in "no":  # net[j], out[j] of the dense output
+            names[n] = v[f"{n[0:3]}[{L}][{index[0]}]"]
         elif n.startswith("dJ/dK"):
-            names[n] = g[f"K[1][1][1]{idx}"]
-        elif n == "dJ/db":
-            names[n] = g["b[1][1]"]
+            full = [1] * (F == 1) + index[:len(index) - 2 - (C > 1)] + [1] * (C == 1) + \
+                index[len(index) - 2 - (C > 1):]
+            names[n] = g["K[1]" + "".join(f"[{k}]" for k in full)]
+        elif n.startswith("dJ/db"):
+            names[n] = g[f"b[1][{index[0] if index else 1}]"]
     for a in sheet.answers:
         if a.name in names and abs(a.exact - names[a.name]) > 1e-9 * max(1, abs(a.exact)):
             raise VerificationError(f"{a.name}: {a.exact!r} on the sheet, {names[a.name]!r} "

@@ -49,6 +49,7 @@ class Picture:
     caption: str  # 'The image x (4 × 4)'
     rows: tuple[tuple[float, ...], ...]
     symbol: str = ""  # the letter its entries are named by on the sheet
+    at: tuple[int, ...] = ()  # its entries' leading indices: a channel, a filter (K2,1,u,v)
 
 
 @dataclass
