@@ -50,3 +50,85 @@ def test_a_sheet_named_like_a_version_of_a_set_does_not_overwrite_that_version(t
     assert {n: b for n, b in after.items() if n in before} == before, \
         "a-v01.yaml's build replaced files of a.yaml's set"
     assert_refused(result, "a-v01")
+
+
+# --- the Python API ---------------------------------------------------------------------------
+
+def _python(code: str, tmp_path: Path, timeout: float = 180):
+    """`python -c CODE` in its own process, bounded as the command line is (tests/hostile.py):
+    its exit code, its stdout and its stderr."""
+    import os
+    import subprocess
+    import sys
+
+    from .hostile import _limit_memory
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                          timeout=timeout, preexec_fn=_limit_memory,
+                          env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
+    return proc.returncode, proc.stdout.decode("utf-8", "replace"), \
+        proc.stderr.decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("sheet", ["convolution-4x4-3x3-maxpool", "adam-two-steps-2-1",
+                                   "rmsprop-two-steps-2-1", "nesterov-two-steps-2-1",
+                                   "weight-decay-two-steps-2-1"])
+def test_the_apis_worksheet_of_a_convolution_or_optimizer_sheet_is_made(sheet, tmp_path):
+    """`symbackprop build` makes these bundled worksheets (their PDFs, keys, practice pages),
+    and the README's Python API is 'the same pipeline': `symbackprop.worksheet(path)` returns
+    the sheet (`sheet.pdf(path)`, `sheet.html(path)`), and for a network on an image 'build
+    and check work on such a definition when it is one a student works by hand ... as
+    `symbackprop.worksheet` raises it' otherwise. Today `symbackprop.worksheet(...)` of every
+    bundled convolution worksheet dies with AttributeError: 'ImageValues' object has no
+    attribute 'inputs' (marking/keys.definition_json), and of every optimizer worksheet with
+    AttributeError: 'WorkedSheet' object has no attribute 'asked'. Expected: a Sheet whose key
+    has the blanks `build`'s key.json has (or, at the least, DefinitionError or TypeError
+    naming what the API does not make, never an AttributeError)."""
+    code = ("import symbackprop\n"
+            f"sheet = symbackprop.worksheet({str(WORKSHEETS / (sheet + '.yaml'))!r})\n"
+            "print(len(sheet.key['answers']))\n")
+    returncode, stdout, stderr = _python(code, tmp_path)
+    assert "AttributeError" not in stderr, stderr[-1500:]
+    assert returncode == 0, stderr[-1500:]
+    assert int(stdout.split()[-1]) > 0
+
+
+def test_from_torch_refuses_a_batch_past_the_bound_from_its_shape(tmp_path):
+    """A batch is at most 100 examples (`values.examples`), but from_torch converts every
+    example to Python lists before the definition refuses the count: inputs of shape
+    (1,000,000, 2) take 29 s and 1.3 GB before 'values.examples: must be a list of 1 to 100
+    examples', and (10,000,000, 2) dies with RuntimeError: std::bad_alloc under 3 GiB. The
+    issue's rule for the weights ('check shapes and counts first') holds for the inputs and
+    targets too. Expected: DefinitionError naming the inputs' or examples' count, at once."""
+    pytest.importorskip("torch")
+    code = ("import time, torch, torch.nn as nn, symbackprop\n"
+            "start = time.monotonic()\n"
+            "try:\n"
+            "    symbackprop.from_torch(nn.Sequential(nn.Linear(2, 2)), torch.zeros(10**7, 2),"
+            " torch.zeros(10**7, 2), loss='mse')\n"
+            "except symbackprop.DefinitionError as exc:\n"
+            "    print('refused', round(time.monotonic() - start, 1), exc)\n")
+    returncode, stdout, stderr = _python(code, tmp_path)
+    assert returncode == 0 and stdout.startswith("refused"), stderr[-1500:]
+    assert float(stdout.split()[1]) < 5, stdout
+
+
+def test_the_apis_pdf_into_a_folder_names_the_folder_not_a_temporary_file(tmp_path):
+    """Issue 20: '`worksheet(B).pdf('/proc/x.pdf')` names a temporary file; name x.pdf'. Given
+    a folder's path (a teacher who means 'into this folder'), `sheet.pdf(folder)` raises
+    IsADirectoryError: [Errno 21] Is a directory: '/tmp/.../.tex-fpsvdilk/out/doc.pdf' ->
+    '/tmp/.../o': the staging file's name comes first. Expected: an error that names only the
+    path given (or the PDF written into that folder), never the temporary doc.pdf."""
+    from .hostile import needs_pdf_text  # noqa: F401 - pdflatex needed
+    from symbackprop.formats import pdf
+    if not pdf.available():
+        pytest.skip("needs pdflatex")
+    (tmp_path / "o").mkdir()
+    code = ("import symbackprop\n"
+            f"sheet = symbackprop.worksheet({str(BLOG)!r})\n"
+            "try:\n"
+            "    print(sheet.pdf('o'))\n"
+            "except OSError as exc:\n"
+            "    print('error', exc)\n")
+    returncode, stdout, stderr = _python(code, tmp_path)
+    assert returncode == 0, stderr[-1500:]
+    assert "doc.pdf" not in stdout and ".tex-" not in stdout, stdout
