@@ -132,3 +132,50 @@ def test_the_apis_pdf_into_a_folder_names_the_folder_not_a_temporary_file(tmp_pa
     returncode, stdout, stderr = _python(code, tmp_path)
     assert returncode == 0, stderr[-1500:]
     assert "doc.pdf" not in stdout and ".tex-" not in stdout, stdout
+
+
+# --- terminal messages ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", ["build", "mark"])
+def test_an_out_folder_with_a_newline_is_shown_escaped_in_the_closing_line(command, tmp_path):
+    """The README: 'What a user typed is shown in a message, never sent to the terminal: a
+    control character ... prints as its escape'. build's and mark's closing line ('wrote ...
+    to DIR/') shows an ESC in the --out folder's name as \\x1b, but a newline in it raw: `build
+    blog.yaml --out $'o\\x1b[31m\\n'` prints 'wrote 2 .tex files, 1 key.json file to
+    o\\x1b[31m' and then a second line '/'; mark's the same ('... to m' / '\\x1b/'). A newline
+    is a control character like ESC, and the refusals of the same commands print it as
+    \\n. Expected: the closing line is one line, the newline shown as \\n."""
+    folder = "o\x1b[31m\n"
+    built = run(["build", str(BLOG), "--format", "tex", "--out", folder], tmp_path,
+                timeout=180)
+    assert built.code == 0, built.stderr[-1500:]
+    if command == "build":
+        out = built.stdout
+    else:
+        key = json.loads(next((tmp_path / folder).glob("*-key.json")).read_text())
+        with open(tmp_path / "c.csv", "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["name", "version", *[a["label"] for a in key["answers"]]])
+            writer.writerow(["Ann", "", *[a["value"] for a in key["answers"]]])
+        marked = run(["mark", folder, "c.csv", "--out", "m\n\x1b"], tmp_path)
+        assert marked.code == 0, marked.stderr[-1500:]
+        out = marked.stdout
+    closing = [line for line in out.splitlines() if "wrote" in line]
+    assert closing and "\x1b" not in out, out
+    assert closing[-1].rstrip().endswith("/"), out
+
+
+def test_one_student_marked_is_said_in_the_singular(tmp_path):
+    """Pass eleven had mark's '1 more problems' corrected to English; mark of a class of one
+    student still prints '1 students marked; mean 25.0 of 25 points (100 %)'
+    (marking/gradebook.py). Expected: '1 student marked'."""
+    built = run(["build", str(BLOG), "--format", "tex", "--out", "k"], tmp_path, timeout=180)
+    assert built.code == 0, built.stderr[-1500:]
+    key = json.loads((tmp_path / "k" / "blog-2-2-2-key.json").read_text(encoding="utf-8"))
+    with open(tmp_path / "c.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["name", "version", *[a["label"] for a in key["answers"]]])
+        writer.writerow(["Ann", "", *[a["value"] for a in key["answers"]]])
+    result = run(["mark", "k", "c.csv", "--out", "m"], tmp_path)
+    assert result.code == 0, result.stderr[-1500:]
+    assert "1 students" not in result.stdout, result.stdout
