@@ -179,3 +179,17 @@ def test_one_student_marked_is_said_in_the_singular(tmp_path):
     result = run(["mark", "k", "c.csv", "--out", "m"], tmp_path)
     assert result.code == 0, result.stderr[-1500:]
     assert "1 students" not in result.stdout, result.stdout
+
+
+def test_a_bad_language_on_the_command_line_is_named_once(tmp_path):
+    """`build blog.yaml --language xx` is refused in one line, exit 2, but the line names the
+    option twice: 'symbackprop: --language: --language: must be one of en, de, es, fr, got the
+    text 'xx'' (and for a lesson 'symbackprop: --language: language: the sheets of a lesson
+    are printed in English only so far ...', the option and the key both, as if the
+    definition's `language:` were at fault). Expected: the option named once, as every other
+    option's refusal is ('symbackprop: build: argument --pass-mark: must be a number ...')."""
+    result = run(["build", str(BLOG), "--language", "xx", "--format", "tex", "--out", "o"],
+                 tmp_path)
+    assert_refused(result, "--language", "'xx'")
+    assert result.stderr.count("--language") == 1, result.stderr
+    assert not (tmp_path / "o").exists()
