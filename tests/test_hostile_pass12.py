@@ -193,3 +193,37 @@ def test_a_bad_language_on_the_command_line_is_named_once(tmp_path):
     assert_refused(result, "--language", "'xx'")
     assert result.stderr.count("--language") == 1, result.stderr
     assert not (tmp_path / "o").exists()
+
+
+# --- mark: a header that names no blank --------------------------------------------------------
+
+@pytest.mark.parametrize("spelling", ["name", "parenthesised", "upper"])
+def test_a_header_that_names_no_blank_is_not_a_class_of_zeros(spelling, tmp_path):
+    """`check` reads `dJ/dout[2][1] = 0.7414` as it reads `j = 0.7414` (the README: 'label =
+    value lines (c = 0.7414, or dJ/dout[2][1] = 0.7414)'), and mark marks each row 'exactly
+    as check marks'. A spreadsheet whose header names the blanks by their quantities
+    (net[1][1], out[1][1], ...), or as the sheet prints its labels ('(a)', '(b)', ...), or in
+    a spreadsheet's capitals (A, B, ...) is read with every column 'left out' (one warning)
+    and then marked, exit 0: gradebook.csv gives every student 0 of 25 points, with the right
+    answers in every cell. Expected: the columns read as the blanks they name (the names as
+    check reads them; '(a)' and 'A' as the labels), or, when no column names a blank, the
+    spreadsheet refused in one line (exit 2, nothing written), never a gradebook of zeros."""
+    built = run(["build", str(CLASS_SET), "--versions", "1", "--format", "tex", "--out", "k"],
+                tmp_path, timeout=180)
+    assert built.code == 0, built.stderr[-1500:]
+    key = json.loads(next((tmp_path / "k").glob("*-key.json")).read_text(encoding="utf-8"))
+    header = {"name": [a["name"] for a in key["answers"]],
+              "parenthesised": [f"({a['label']})" for a in key["answers"]],
+              "upper": [a["label"].upper() for a in key["answers"]]}[spelling]
+    with open(tmp_path / "c.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["name", "version", *header])
+        writer.writerow(["Ann", "1", *[a["value"] for a in key["answers"]]])
+    result = run(["mark", "k", "c.csv", "--out", "m"], tmp_path)
+    if result.code == 0:
+        with open(tmp_path / "m" / "gradebook.csv", encoding="utf-8", newline="") as handle:
+            (row,) = list(csv.DictReader(handle))
+        assert float(row["total"]) == len(key["answers"]), row
+    else:
+        assert_refused(result, "c.csv")
+        assert not (tmp_path / "m").exists()
