@@ -227,3 +227,22 @@ def test_a_header_that_names_no_blank_is_not_a_class_of_zeros(spelling, tmp_path
     else:
         assert_refused(result, "c.csv")
         assert not (tmp_path / "m").exists()
+
+
+# --- check: an answer file's lines ----------------------------------------------------------
+
+def test_an_answer_files_lines_end_at_a_newline_only(tmp_path):
+    """Issue 20 had roster names split on \\n (and \\r\\n) only, since Python's splitlines also
+    ends a line at U+2028, \\x0b, \\x0c, \\x1c-\\x1e and \\x85; check's answer file is still
+    read with splitlines (marking/check.parse_answers). A comment pasted from a web page,
+    '# note<U+2028> ok', becomes two lines, and check says 'line 2: expected 'label =
+    value', got 'ok'' about text inside a comment, and every later line is numbered one past
+    the line an editor shows it on ('b = abc' on line 3 is reported as 'line 4'). Expected:
+    the comment is a comment, and the bad number is reported at line 3."""
+    built = run(["build", str(BLOG), "--format", "tex", "--out", "k"], tmp_path, timeout=180)
+    assert built.code == 0, built.stderr[-1500:]
+    (tmp_path / "a.txt").write_text("# note\u2028 ok\na = 0.3775\nb = abc\n", encoding="utf-8")
+    result = run(["check", "k/blog-2-2-2-key.json", "a.txt"], tmp_path)
+    problems = [line for line in result.stderr.splitlines() if line.startswith("symbackprop:")]
+    assert problems == [f"symbackprop: a.txt: line 3: 'abc' is not a number (write 0.25, "
+                        "2.5e-3 or 1/4)"], result.stderr
