@@ -246,3 +246,44 @@ def test_an_answer_files_lines_end_at_a_newline_only(tmp_path):
     problems = [line for line in result.stderr.splitlines() if line.startswith("symbackprop:")]
     assert problems == [f"symbackprop: a.txt: line 3: 'abc' is not a number (write 0.25, "
                         "2.5e-3 or 1/4)"], result.stderr
+
+
+# --- what a library says ---------------------------------------------------------------------
+
+def test_a_key_with_a_5000_digit_number_is_refused_without_pythons_advice(tmp_path):
+    """A key.json whose answer's value is a whole number of 5,000 digits is refused in one
+    line, exit 2, but the line is Python's own: 'is not JSON (Exceeds the limit (4300 digits)
+    for integer string conversion: value has 5000 digits; use sys.set_int_max_str_digits() to
+    increase the limit)': advice to the programmer, which a teacher cannot follow (the issue:
+    no library's words reach the user; the README: 'whole numbers have at most 19 digits').
+    Expected: one line naming the file and the too-long number, without
+    sys.set_int_max_str_digits."""
+    built = run(["build", str(BLOG), "--format", "tex", "--out", "k"], tmp_path, timeout=180)
+    assert built.code == 0, built.stderr[-1500:]
+    key = json.loads((tmp_path / "k" / "blog-2-2-2-key.json").read_text(encoding="utf-8"))
+    text = json.dumps(key).replace(json.dumps(key["answers"][0]["value"]), "9" * 5000, 1)
+    (tmp_path / "big-key.json").write_text(text, encoding="utf-8")
+    (tmp_path / "a.txt").write_text("a = 0.3775\n", encoding="utf-8")
+    result = run(["check", "big-key.json", "a.txt"], tmp_path)
+    assert_refused(result, "big-key.json")
+    assert "set_int_max_str_digits" not in result.stderr, result.stderr
+
+
+def test_too_few_examples_to_train_are_refused_before_any_work(tmp_path):
+    """A data file of 2 digits: `train --epochs 2` prints 'first mini-batch: deriving its
+    gradient and verifying it three ways...' on stdout, derives and verifies that batch (3 s
+    on 64-16-10), and only then refuses: 'symbackprop: two.csv: holds 2 examples; training
+    and testing on a split of it need at least 20', exit 2. The count is known from the file
+    before any step (the README: bounds 'counted before the first step'). Expected: the
+    refusal alone, nothing on stdout."""
+    import gzip
+    rows = [line for line in gzip.open(WORKSHEETS / "data" / "uci-digits.csv.gz", "rt")
+            if not line.startswith("#")][:2]
+    (tmp_path / "two.csv").write_text("".join(rows), encoding="utf-8")
+    (tmp_path / "t.yaml").write_text(
+        "title: T\nnetwork: {layers: [64, 16, 10], activation: [sigmoid, softmax], "
+        "loss: cross_entropy, bias: per_neuron}\ndata: {file: two.csv, test_fraction: 0.2}\n"
+        "learning_rate: 0.5\nseed: 2026\n", encoding="utf-8")
+    result = run(["train", "t.yaml", "--epochs", "2"], tmp_path)
+    assert_refused(result, "two.csv", "2 examples")
+    assert result.stdout == "", result.stdout
