@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import WORKSHEETS
-from .hostile import BLOG, assert_refused, files, run
+from .hostile import BLOG, assert_refused, run
 
 CLASS_SET = WORKSHEETS / "class-set-2-2-2.yaml"
 
@@ -118,8 +118,8 @@ def test_the_apis_pdf_into_a_folder_names_the_folder_not_a_temporary_file(tmp_pa
     IsADirectoryError: [Errno 21] Is a directory: '/tmp/.../.tex-fpsvdilk/out/doc.pdf' ->
     '/tmp/.../o': the staging file's name comes first. Expected: an error that names only the
     path given (or the PDF written into that folder), never the temporary doc.pdf."""
-    from .hostile import needs_pdf_text  # noqa: F401 - pdflatex needed
     from symbackprop.formats import pdf
+
     if not pdf.available():
         pytest.skip("needs pdflatex")
     (tmp_path / "o").mkdir()
@@ -244,7 +244,7 @@ def test_an_answer_files_lines_end_at_a_newline_only(tmp_path):
     (tmp_path / "a.txt").write_text("# note\u2028 ok\na = 0.3775\nb = abc\n", encoding="utf-8")
     result = run(["check", "k/blog-2-2-2-key.json", "a.txt"], tmp_path)
     problems = [line for line in result.stderr.splitlines() if line.startswith("symbackprop:")]
-    assert problems == [f"symbackprop: a.txt: line 3: 'abc' is not a number (write 0.25, "
+    assert problems == ["symbackprop: a.txt: line 3: 'abc' is not a number (write 0.25, "
                         "2.5e-3 or 1/4)"], result.stderr
 
 
