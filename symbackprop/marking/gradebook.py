@@ -320,7 +320,7 @@ def summary_text(book: Gradebook) -> str:
     if not n:
         return "no student could be marked"
     mean = sum(s.points for s in book.students) / n
-    lines = [f"{n} students marked; mean {mean:.1f} of {book.total:g} points "
+    lines = [f"{_count(n, 'student')} marked; mean {mean:.1f} of {book.total:g} points "
              f"({100 * mean / book.total:.0f} %)"]
     found = []
     for label, t in counts(book).items():
