@@ -73,6 +73,7 @@ from .yamlfile import (  # noqa: F401 - part of what a definition is read with
     Printed,
     TooLong,
     Unreadable,
+    lines_of,
     read_text,
 )
 from .yamlfile import describe as _kind  # noqa: F401 - the key checker's too
