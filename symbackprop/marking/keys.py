@@ -24,7 +24,7 @@ import re
 
 from ..definitions import definition
 from ..definitions.definition import LESSONS, DefinitionError
-from ..definitions.yamlfile import Unreadable, read_bytes
+from ..definitions.yamlfile import MAX_DIGITS, Unreadable, read_bytes
 from . import check, scheme
 from .key import LARGEST, WORKED_SHEETS
 
@@ -76,16 +76,30 @@ def _read_bounded(path: str) -> bytes:
                               "written by 'symbackprop build'") from None
 
 
+class _NoKeyNumber(ValueError):
+    """A number in the text that no key holds: said in the key's own words."""
+
+
 def _parse(raw: bytes, path: str):
     def refuse(constant: str):
-        raise ValueError(f"{constant} is not a number a key can hold")
+        raise _NoKeyNumber(f"holds {constant}, which is not a number a key can hold")
+
+    def whole(text: str) -> int:
+        # Python's own refusal of 4,300 digits and more tells a programmer how to raise it
+        digits = len(text.lstrip("-"))
+        if digits > MAX_DIGITS:
+            raise _NoKeyNumber(f"holds a whole number of {digits:,} digits (at most "
+                               f"{MAX_DIGITS})")
+        return int(text)
 
     try:
-        return json.loads(raw.decode("utf-8"), parse_constant=refuse)
+        return json.loads(raw.decode("utf-8"), parse_constant=refuse, parse_int=whole)
     except UnicodeDecodeError:
         problem = "is not UTF-8 text"
     except RecursionError:
         problem = "is nested too deeply"
+    except _NoKeyNumber as exc:
+        problem = str(exc)
     except ValueError as exc:
         problem = f"is not JSON ({exc})"
     raise DefinitionError(path, "", f"{problem}: not a key written by 'symbackprop build'")
