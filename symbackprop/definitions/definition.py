@@ -134,15 +134,15 @@ class Definition:
 def in_language(defn: Definition | Lesson, code: str) -> Definition:
     """The definition with its sheets in another language (build --language): its default
     title said in that language too; refused as the key is for a sheet made in English only."""
-    checker = _Checker("--language")
-    checker.choice(code, "--language", tuple(LANGUAGES))
+    checker = _Checker("--language")  # the option is the source: named once, with no key
+    checker.choice(code, "", tuple(LANGUAGES))
     if code == getattr(defn, "language", "en"):
         return defn
     if isinstance(defn, Lesson):
-        checker.english_only("a lesson")
+        checker.english_only("a lesson", key="")
     if defn.layered or not defn.optimizer.plain:
         checker.english_only("a network on an image" if defn.layered else
-                             "an optimizer's steps")
+                             "an optimizer's steps", key="")
     default = defn.title == words(defn.language)(DEFAULT_TITLE)
     return replace(defn, language=code,
                    title=words(code)(DEFAULT_TITLE) if default else defn.title)
