@@ -82,7 +82,7 @@ class _NoKeyNumber(ValueError):
 
 def _parse(raw: bytes, path: str):
     def refuse(constant: str):
-        raise _NoKeyNumber(f"holds {constant}, which is not a number a key can hold")
+        raise _NoKeyNumber(f"holds {constant}: {constant} is not a number a key can hold")
 
     def whole(text: str) -> int:
         # Python's own refusal of 4,300 digits and more tells a programmer how to raise it
