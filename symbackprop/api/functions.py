@@ -153,12 +153,11 @@ def worksheet(defn, version: int | None = None, seed: int | None = None) -> Shee
     """One version's worksheet and key, as `symbackprop build` makes them; ValueError for a
     network too big to print on a page."""
     from ..files import classset
-    from ..sheets.worksheet import key_json
 
     defn = _network(defn)
     classset.check_printable(defn)  # ValueError: too big for a page (derive and train work)
     result, ws = classset.draw(defn, seed, _instance_version(defn, seed, version))
-    return Sheet(ws, key_json(defn, ws, result))
+    return Sheet(ws, classset.key_json(defn, ws, result))  # build's, whatever the sheet's kind
 
 
 def proof(name: str) -> ProofView:
@@ -366,9 +365,10 @@ class Sheet:
 
     def pdf(self, path: str | Path, key: bool = False) -> Path:
         """The worksheet (or, key=True, its answer key) as a PDF; needs TeX Live."""
-        from ..formats import pdf, tex
+        from ..files import classset
+        from ..formats import pdf
 
-        return pdf.compile_tex(tex.worksheet_document(self.model, key=key), Path(path))
+        return pdf.compile_tex(classset.document(self.model, key), Path(path))
 
     def page(self) -> str:
         """The practice page: one self-contained HTML file that marks itself."""
