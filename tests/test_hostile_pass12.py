@@ -287,3 +287,51 @@ def test_too_few_examples_to_train_are_refused_before_any_work(tmp_path):
     result = run(["train", "t.yaml", "--epochs", "2"], tmp_path)
     assert_refused(result, "two.csv", "2 examples")
     assert result.stdout == "", result.stdout
+
+
+# --- noted in the report's section 12, fixed and tested since ---------------------------------
+
+@pytest.mark.parametrize("command", ["build", "mark"])
+def test_an_empty_out_folder_is_refused_not_taken_as_the_current_folder(command, tmp_path):
+    """Section 12: `build ... --out ''` (an unset $OUT) wrote into the current folder without a
+    word. Expected: refused in one line naming --out, nothing written where the command ran."""
+    args = {"build": ["build", str(BLOG), "--format", "tex", "--out", ""],
+            "mark": ["mark", "k", "c.csv", "--out", ""]}[command]
+    (tmp_path / "k").mkdir()
+    (tmp_path / "c.csv").write_text("name,version,a\nAnn,,1\n", encoding="utf-8")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = run(args, tmp_path)
+    assert_refused(result, "--out", "''")
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+@pytest.mark.parametrize("argument", ["title=5", "learning_rate='0.5'", "loss=None",
+                                      "reduction=1"])
+def test_from_torch_raises_type_error_for_an_argument_of_the_wrong_type(argument, tmp_path):
+    """Section 12: `from_torch(title=5)` and `learning_rate='0.5'` raised DefinitionError, while
+    the README says an argument of the wrong type raises TypeError. Expected: TypeError naming
+    the argument."""
+    pytest.importorskip("torch")
+    name = argument.split("=")[0]
+    arguments = argument if name == "loss" else f"loss='mse', {argument}"
+    code = ("import torch, torch.nn as nn, symbackprop\n"
+            "try:\n"
+            "    symbackprop.from_torch(nn.Sequential(nn.Linear(2, 1)), torch.zeros(2),"
+            f" torch.zeros(1), {arguments})\n"
+            "except TypeError as exc:\n    print('TypeError', exc)\n")
+    returncode, stdout, stderr = _python(code, tmp_path)
+    assert returncode == 0 and stdout.startswith(f"TypeError {name} must be"), \
+        (stdout, stderr[-1500:])
+
+
+def test_two_columns_naming_one_blank_are_refused(tmp_path):
+    """Once a header's column may name a blank by its label, its printed label or its name,
+    two columns can name the same blank ('a' and '(A)'): which one is the student's answer?
+    Expected: refused in one line naming both columns, nothing written."""
+    built = run(["build", str(BLOG), "--format", "tex", "--out", "k"], tmp_path, timeout=180)
+    assert built.code == 0, built.stderr[-1500:]
+    (tmp_path / "c.csv").write_text("name,version,a,(A)\nAnn,,0.3775,0.3775\n",
+                                    encoding="utf-8")
+    result = run(["mark", "k", "c.csv", "--out", "m"], tmp_path)
+    assert_refused(result, "c.csv", "'a', '(A)'", "blank (a)")
+    assert not (tmp_path / "m").exists()
