@@ -94,7 +94,8 @@ def parser() -> argparse.ArgumentParser:
                    "size (versions: in the definition, or a --roster of the whole class)")
     b.add_argument("--seed", type=_whole(0, MAX_SEED), help="seed for the numbers the "
                    "definition leaves out (default: the definition's seed:, else 2026)")
-    b.add_argument("--out", type=_folder, default="build", metavar="DIR", help="output folder (default: build)")
+    b.add_argument("--out", type=_folder, default="build", metavar="DIR",
+                   help="output folder (default: build)")
     b.add_argument("--roster", metavar="FILE",
                    help="one student name a line, printed on the versions in order")
     b.add_argument("--format", choices=("pdf", "tex", "html", "moodle", "moodle-numerical",
