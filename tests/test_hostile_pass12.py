@@ -335,3 +335,17 @@ def test_two_columns_naming_one_blank_are_refused(tmp_path):
     result = run(["mark", "k", "c.csv", "--out", "m"], tmp_path)
     assert_refused(result, "c.csv", "'a', '(A)'", "blank (a)")
     assert not (tmp_path / "m").exists()
+
+
+def test_a_key_that_gives_a_name_twice_is_refused(tmp_path):
+    """Section 12: a key.json edited by hand with "answers" given twice was read with the last
+    one, in silence (JSON's readers keep the last). No key build writes holds a name twice.
+    Expected: refused in one line naming the file and the name given twice."""
+    built = run(["build", str(BLOG), "--format", "tex", "--out", "k"], tmp_path, timeout=180)
+    assert built.code == 0, built.stderr[-1500:]
+    text = (tmp_path / "k" / "blog-2-2-2-key.json").read_text(encoding="utf-8")
+    (tmp_path / "twice-key.json").write_text(text.replace('"answers":', '"answers": [], '
+                                                          '"answers":', 1), encoding="utf-8")
+    (tmp_path / "a.txt").write_text("a = 0.3775\n", encoding="utf-8")
+    result = run(["check", "twice-key.json", "a.txt"], tmp_path)
+    assert_refused(result, "twice-key.json", '"answers" twice')
