@@ -157,7 +157,7 @@ def worksheet(defn, version: int | None = None, seed: int | None = None) -> Shee
     defn = _network(defn)
     classset.check_printable(defn)  # ValueError: too big for a page (derive and train work)
     result, ws = classset.draw(defn, seed, _instance_version(defn, seed, version))
-    return Sheet(ws, classset._key_json(defn, ws, result))  # a dense sheet's or a worked one's
+    return Sheet(ws, classset.key_json(defn, ws, result))  # build's, whatever the sheet's kind
 
 
 def proof(name: str) -> ProofView:
@@ -365,11 +365,10 @@ class Sheet:
 
     def pdf(self, path: str | Path, key: bool = False) -> Path:
         """The worksheet (or, key=True, its answer key) as a PDF; needs TeX Live."""
-        from ..formats import pdf, tex, worked
+        from ..files import classset
+        from ..formats import pdf
 
-        document = worked.document if type(self.model).__name__ == "WorkedSheet" else \
-            tex.worksheet_document  # a convolution's or an optimizer's sheet worked by hand
-        return pdf.compile_tex(document(self.model, key=key), Path(path))
+        return pdf.compile_tex(classset.document(self.model, key), Path(path))
 
     def page(self) -> str:
         """The practice page: one self-contained HTML file that marks itself."""

@@ -21,6 +21,7 @@ engine's sse, summed over the examples).
 
 from __future__ import annotations
 
+import numbers
 import re
 from dataclasses import dataclass
 from html import escape
@@ -193,15 +194,26 @@ REDUCTIONS = ("mean", "sum")
 
 
 def _rows(values, size: int, key: str) -> list[list[float]]:
-    """One example's numbers, or a batch's (a tensor or list of shape (E, size)), as rows."""
+    """One example's numbers, or a batch's (a tensor or list of shape (E, size)), as rows;
+    a batch past MAX_EXAMPLES refused from its length, before a number of it is read."""
     torch = _torch()
     if isinstance(values, torch.Tensor) and values.dim() == 2 and values.shape[0] > 1:
+        _at_most_a_batch(values.shape[0], key)
         return [_vector(row, size, f"{key}[{i}]") for i, row in enumerate(values)]
-    if isinstance(values, (list, tuple)) and values and all(
+    if isinstance(values, (list, tuple)) and len(values) > 1 and all(
             isinstance(v, (list, tuple)) or isinstance(v, torch.Tensor) and v.dim() == 1
-            for v in values) and len(values) > 1:
+            for v in values):
+        _at_most_a_batch(len(values), key)
         return [_vector(row, size, f"{key}[{i}]") for i, row in enumerate(values)]
     return [_vector(values, size, key)]
+
+
+def _at_most_a_batch(examples: int, key: str) -> None:
+    from ..definitions.records import MAX_EXAMPLES
+
+    if examples > MAX_EXAMPLES:
+        raise DefinitionError(SOURCE, key, f"holds {examples:,} examples; a batch worked by "
+                              f"hand has at most {MAX_EXAMPLES} (values.examples)")
 
 
 def _targets(targets, size: int, examples: int, loss: str) -> list[list[float]]:
@@ -215,6 +227,10 @@ def _targets(targets, size: int, examples: int, loss: str) -> list[list[float]]:
         elif isinstance(targets, torch.Tensor) and not targets.is_floating_point() and \
                 targets.dim() <= 1 and not (  # [0, 1, 0] for one example: a one-hot already
                     examples == 1 and targets.dim() == 1 and targets.numel() == size):
+            if targets.numel() != examples:  # counted before 10 million are made ints
+                raise DefinitionError(SOURCE, "targets", f"must have one class index for "
+                                      f"each of the {examples} examples, got "
+                                      f"{targets.numel():,}")
             indices = [int(i) for i in targets.reshape(-1).tolist()]
     if indices is None:
         rows = _rows(targets, size, "targets")
@@ -246,6 +262,9 @@ def _vector(values, size: int, key: str) -> list[float]:
     if isinstance(_dense(values, key), torch.Tensor):
         if values.is_complex():
             raise DefinitionError(SOURCE, key, f"must be {size} real numbers, not complex")
+        if values.numel() != size:  # said from the shape, before the numbers are read
+            raise DefinitionError(SOURCE, key, f"must have {size} numbers, got "
+                                  f"{values.numel():,}")
         values = values.detach().reshape(-1).tolist()
     try:
         values = [float(v) for v in values]
@@ -254,6 +273,15 @@ def _vector(values, size: int, key: str) -> list[float]:
     if len(values) != size:
         raise DefinitionError(SOURCE, key, f"must have {size} numbers, got {len(values)}")
     return values
+
+
+def _typed(**arguments) -> None:
+    """TypeError for an argument of the wrong type, as the rest of the API raises (a bool is
+    no number); its value is the definition's to judge."""
+    for name, (value, kind) in arguments.items():
+        if isinstance(value, bool) or not isinstance(value, kind):
+            wanted = "a str" if kind is str else "a number (an int or a float)"
+            raise TypeError(f"{name} must be {wanted}, got {type(value).__name__}")
 
 
 def from_torch(model, inputs, targets, loss: str = "cross_entropy",
@@ -266,6 +294,8 @@ def from_torch(model, inputs, targets, loss: str = "cross_entropy",
     the engine has one bias style). Raises DefinitionError naming what it cannot read."""
     from ..definitions.definition import Definition
 
+    _typed(loss=(loss, str), title=(title, str), reduction=(reduction, str),
+           learning_rate=(learning_rate, numbers.Real))
     layers = _layers(model)
     engine_loss, acts = _loss_and_output(layers, loss)
     if reduction not in REDUCTIONS:

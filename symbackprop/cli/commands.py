@@ -219,6 +219,9 @@ def _train_on_data(defn, args) -> int:
     data = dataset.read(defn.data.file)
     seed = args.seed if args.seed is not None else (
         defn.seed if defn.seed is not None else DEFAULT_SEED)
+    # too few examples, or too much training, refused before a word of progress
+    training.split_for(defn.network, data, args.epochs, args.batch_size,
+                       defn.data.test_fraction, seed)
     if not args.json:
         print("first mini-batch: deriving its gradient and verifying it three ways...",
               flush=True)

@@ -94,7 +94,8 @@ def parser() -> argparse.ArgumentParser:
                    "size (versions: in the definition, or a --roster of the whole class)")
     b.add_argument("--seed", type=_whole(0, MAX_SEED), help="seed for the numbers the "
                    "definition leaves out (default: the definition's seed:, else 2026)")
-    b.add_argument("--out", default="build", metavar="DIR", help="output folder (default: build)")
+    b.add_argument("--out", type=_folder, default="build", metavar="DIR",
+                   help="output folder (default: build)")
     b.add_argument("--roster", metavar="FILE",
                    help="one student name a line, printed on the versions in order")
     b.add_argument("--format", choices=("pdf", "tex", "html", "moodle", "moodle-numerical",
@@ -159,7 +160,7 @@ def parser() -> argparse.ArgumentParser:
                        "and write gradebook.csv, summary.csv and a feedback page per student.")
     m.add_argument("keydir", help="the folder of *-key.json files 'build' wrote for the class")
     m.add_argument("answers", help="CSV: a header row name,version,a,b,c,... then a row a student")
-    m.add_argument("--out", default="marks", metavar="DIR",
+    m.add_argument("--out", type=_folder, default="marks", metavar="DIR",
                    help="where the gradebook, summary and feedback go (default: marks)")
     m.add_argument("--points-carried-forward", type=_fraction, default=1.0, metavar="F",
                    help="the points a carried-forward answer earns, 0 to 1 (default 1)")
@@ -214,6 +215,15 @@ def _percent(text: str) -> float:
         raise argparse.ArgumentTypeError(
             f"must be a number from 0 to 100, got {one_line(text, 20)}")
     return float(value)
+
+
+def _folder(text: str) -> str:
+    """An argparse type: a folder's name. An empty one (an unset $OUT) is refused, not taken
+    as the current folder, where a build or a marking would land without a word."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"must name a folder, got {text!r}; give '.' for "
+                                         "the current folder")
+    return text
 
 
 def _fraction(text: str) -> float:

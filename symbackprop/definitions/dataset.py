@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import DefinitionError
-from .yamlfile import BOM, Unreadable, plain_number, quoted, read_bytes, read_text
+from .yamlfile import BOM, Unreadable, lines_of, plain_number, quoted, read_bytes, read_text
 
 MAX_BYTES = 2**20  # the compressed file (the digits are 54 KB)
 MAX_TEXT = 16 * 2**20  # its text once decompressed (the digits are 470 KB): no gzip bomb
@@ -57,7 +57,7 @@ def read(path: str | Path) -> Examples:
     """Each line `label,p1,...,p64` (pixels 0..16), `#` lines are comments; `.gz` or plain."""
     text = _text(Path(path))
     numbered = [(n, line.split("#", 1)[0].strip())  # a comment may follow a row
-                for n, line in enumerate(text.splitlines(), start=1)]
+                for n, line in enumerate(lines_of(text), start=1)]
     numbered = [(n, line) for n, line in numbered if line]
     if not numbered:
         raise DefinitionError(str(path), "", "holds 0 examples (every line is empty or a # "

@@ -73,6 +73,7 @@ from .yamlfile import (  # noqa: F401 - part of what a definition is read with
     Printed,
     TooLong,
     Unreadable,
+    lines_of,
     read_text,
 )
 from .yamlfile import describe as _kind  # noqa: F401 - the key checker's too
@@ -134,14 +135,14 @@ def in_language(defn: Definition | Lesson, code: str) -> Definition:
     """The definition with its sheets in another language (build --language): its default
     title said in that language too; refused as the key is for a sheet made in English only
     (a network on an image's)."""
-    checker = _Checker("--language")
-    checker.choice(code, "--language", tuple(LANGUAGES))
+    checker = _Checker("--language")  # the option is the source: named once, with no key
+    checker.choice(code, "", tuple(LANGUAGES))
     if code == getattr(defn, "language", "en"):
         return defn
     if isinstance(defn, Lesson):  # a lesson's title is the teacher's: never a default
         return replace(defn, language=code)
     if defn.layered:
-        checker.english_only("a network on an image")
+        checker.english_only("a network on an image", key="")
     default = defn.title == words(defn.language)(DEFAULT_TITLE)
     return replace(defn, language=code,
                    title=words(code)(DEFAULT_TITLE) if default else defn.title)

@@ -49,7 +49,7 @@ class LessonReader(Reader):
             self.fail("lesson.image", f"must be a file name, got {_show(path)}")
         full = Path(self.source).parent / path
         try:
-            lines = read_text(full, yamlfile.MAX_IMAGE_BYTES).splitlines()
+            lines = yamlfile.lines_of(read_text(full, yamlfile.MAX_IMAGE_BYTES))
         except Unreadable as exc:
             self.fail("lesson.image", f"cannot read {full} ({exc})")
         rows = [line.split(",") for line in lines if line.strip() and not line.startswith("#")]

@@ -68,8 +68,8 @@ class Reader:
         """The class's language (definitions/language.py); English where none is given."""
         return self.choice(top.get("language", "en"), "language", tuple(LANGUAGES))
 
-    def english_only(self, what: str) -> None:
-        self.fail("language", f"the sheets of {what} are printed in English only so far; "
+    def english_only(self, what: str, key: str = "language") -> None:
+        self.fail(key, f"the sheets of {what} are printed in English only so far; "
                   f"the dense networks', the optimizers' and the lessons' sheets take "
                   f"{', '.join(LANGUAGES)}")
 

@@ -88,6 +88,17 @@ def read_text(path: str | Path, limit: int = MAX_BYTES) -> str:
             from None
 
 
+def lines_of(text: str) -> list[str]:
+    """The lines of a user's text file as an editor shows them: a line ends at a newline (or
+    CR LF) only. str.splitlines also ends one at U+2028, \\x0b, \\x0c, \\x1c-\\x1e and
+    \\x85, which a comment or a name pasted from a web page may hold.
+
+    >>> lines_of("# note" + chr(0x2028) + " ok\\r\\na = 1\\n")
+    ['# note\\u2028 ok', 'a = 1', '']
+    """
+    return [line.removesuffix("\r") for line in text.split("\n")]
+
+
 def read_bytes(path: str | Path, limit: int = MAX_BYTES) -> bytes:
     """The bytes of a regular file of at most `limit` bytes, with read_text's refusals."""
     try:

@@ -107,6 +107,15 @@ def check_work(network: Network, examples: int, epochs: int, batch_size: int, so
             "or data set, or larger mini-batches")
 
 
+def split_for(network: Network, data: Examples, epochs: int, batch_size: int,
+              test_fraction: float, seed: int) -> tuple[Examples, Examples]:
+    """The training and test examples, once the data set is known to be large enough to split
+    and the training small enough to run: every refusal before any work is done or said."""
+    train_set, test_set = data.split(test_fraction, seed)
+    check_work(network, len(train_set.labels), epochs, batch_size, data.source)
+    return train_set, test_set
+
+
 def train(network: Network, data: Examples, epochs: int, batch_size: int,
           learning_rate: float, seed: int, test_fraction: float = 0.2,
           on_epoch: Callable[[int, Epoch], None] | None = None,
@@ -122,8 +131,7 @@ def train(network: Network, data: Examples, epochs: int, batch_size: int,
     with 32 examples)."""
     from .sample import generator
 
-    train_set, test_set = data.split(test_fraction, seed)
-    check_work(network, len(train_set.labels), epochs, batch_size, data.source)
+    train_set, test_set = split_for(network, data, epochs, batch_size, test_fraction, seed)
     rng = generator(seed, 0)
     p = initial(network, rng)
     inst = Instance(network, Values((0.0,) * network.layers[0], (0.0,) * network.layers[-1],

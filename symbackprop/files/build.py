@@ -307,7 +307,7 @@ def read_roster(path: str) -> list[str]:
     a vertical tab inside a name is judged as part of that name, never a new student."""
     try:
         text = definition.read_text(path, ROSTER_BYTES)  # Notepad's BOM taken off there
-        lines = [line.removesuffix("\r") for line in text.split("\n")]
+        lines = definition.lines_of(text)
     except definition.Unreadable as exc:
         raise BuildError(f"{path}: cannot read the roster ({exc})") from None
     lines = [definition.printable.normal(line) for line in lines]  # é typed as e + U+0301

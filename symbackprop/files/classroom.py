@@ -38,11 +38,11 @@ def main(args) -> int:
         raise UsageError(f"{args.answers}: cannot read the answers ({exc})") from None
     try:
         rows, problems = gradebook.read_rows(text)
+        _check_size(args.answers, len(rows), book_keys)
+        book = gradebook.mark_class(book_keys, rows, args.points_carried_forward,
+                                    args.points_rounded)  # the header read against the keys
     except gradebook.BadHeader as exc:
         raise UsageError(f"{args.answers}: {exc}") from None
-    _check_size(args.answers, len(rows), book_keys)
-    book = gradebook.mark_class(book_keys, rows, args.points_carried_forward,
-                                args.points_rounded)
     problems = sorted(problems + book.problems, key=_line_number)
     if not book.students:  # one refusal, naming the first reason
         more = f" (and {count(len(problems) - 1, 'more problem')})" if len(problems) > 1 else ""

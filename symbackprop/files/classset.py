@@ -133,13 +133,25 @@ def not_built_yet(defn: Definition) -> None:
 def key(defn: Definition, version: int | None, seed: int | None = None) -> dict:
     """The key.json object of one version, without rendering or computing any other version."""
     result, ws = draw(defn, seed, version)
-    return _key_json(defn, ws, result)
+    return key_json(defn, ws, result)
 
 
-def _key_json(defn: Definition, ws, result: Verified) -> dict:
+def key_json(defn: Definition, ws, result: Verified) -> dict:
+    """The key.json object of a drawn sheet: a worked sheet's (convolution, an optimizer's
+    steps) or a dense worksheet's."""
     if isinstance(ws, worked.WorkedSheet):
         return worked.key_json(ws, defn.source)
     return worksheet.key_json(defn, ws, result)
+
+
+def document(ws, key: bool, student: str | None = None) -> str:
+    """The LaTeX source of a drawn sheet (key=True: its answer key), by the driver of its
+    kind."""
+    if isinstance(ws, worked.WorkedSheet):
+        from ..formats import worked as printed
+
+        return printed.document(ws, key=key, student=student)
+    return tex.worksheet_document(ws, key=key, student=student)
 
 
 def _worked_draw(defn: Definition, seed: int | None, version: int | None):
@@ -219,15 +231,8 @@ def false_zeros(ws: worksheet.Worksheet, result: Verified) -> list:
 
 def _version(defn: Definition, stem: str, result: Verified, ws: worksheet.Worksheet,
              student: str | None) -> Version:
-    if isinstance(ws, worked.WorkedSheet):
-        from ..formats import worked as printed
-
-        return Version(stem, printed.document(ws, key=False, student=student),
-                       printed.document(ws, key=True, student=student),
-                       worked.key_json(ws, defn.source), ws, student)
-    return Version(stem, tex.worksheet_document(ws, key=False, student=student),
-                   tex.worksheet_document(ws, key=True, student=student),
-                   worksheet.key_json(defn, ws, result), ws, student)
+    return Version(stem, document(ws, False, student), document(ws, True, student),
+                   key_json(defn, ws, result), ws, student)
 
 
 def check_printable(defn: Definition) -> None:

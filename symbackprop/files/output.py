@@ -258,9 +258,17 @@ def _kernel_file_system(path: Path) -> str | None:
 
 
 def shown(path) -> str:
-    """A path as text that any terminal can print (bytes that are not UTF-8 as \\x escapes)."""
-    raw = os.fsencode(str(path)) if path is not None else b""
-    return raw.decode("utf-8", "backslashreplace")
+    """A path as text that any terminal can print on one line: bytes that are not UTF-8 as \\x
+    escapes, and a newline, ESC or any other character that is not printable as its escape
+    (a folder named 'o\\n' ends the closing line 'wrote ... to o\\n/' on one line).
+
+    >>> print(shown("o" + chr(27) + "[31m" + chr(10)), shown(b"a" + bytes([255])))
+    o\\x1b[31m\\n a\\xff
+    """
+    raw = os.fsencode(path if isinstance(path, bytes) else str(path)) if path is not None \
+        else b""
+    text = raw.decode("utf-8", "backslashreplace")
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 @contextmanager

@@ -106,10 +106,12 @@ def _files_of(folder: Path, name: str) -> dict[str | None, list[str]]:
 
 def _is_version_of(folder: Path, stem: str, name: str) -> bool:
     """'blog-v20' is version 20 of sheet 'blog', unless its key says it is a sheet of its own
-    (an unnumbered one called blog-v20)."""
-    if stem == name:
-        return True
+    (an unnumbered one called blog-v20). The other way round too: the files of the unnumbered
+    sheet 'a-v01' are its own only when their key has no version; a key of version 1 is the
+    set a's, not this sheet's to replace."""
     key = _key(folder / f"{stem}-key.json")
+    if stem == name:
+        return key is None or key.get("version") is None
     return key is None or key.get("version") == int(stem.rsplit("-v", 1)[1])
 
 

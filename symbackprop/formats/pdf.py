@@ -109,6 +109,9 @@ def compile_tex(source: str, pdf: Path, timeout: float = TIMEOUT,
         pdf.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise _naming(exc, pdf) from None
+    if pdf.is_dir():  # said before TeX runs, and of the path given, not of our doc.pdf
+        raise IsADirectoryError(errno.EISDIR, "is a folder: give the PDF's file name",
+                                str(pdf))
     processes = processes or Processes()
     split = formatcache.split_preamble(source) if preamble_format else None
     fmt = None
@@ -199,7 +202,10 @@ def _compile(source: str, pdf: Path, timeout: float, inputs: dict[str, Path] | N
         if "Rerun to get" in (build / "out" / "doc.log").read_text(errors="replace"):
             _run(command, build, timeout, pdf, processes)
         _watch_overfull(build / "out" / "doc.log", pdf)
-        os.replace(build / "out" / "doc.pdf", pdf)
+        try:
+            os.replace(build / "out" / "doc.pdf", pdf)
+        except OSError as exc:  # the file asked for, not the staging doc.pdf
+            raise _naming(exc, pdf) from None
     return pdf
 
 

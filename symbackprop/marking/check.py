@@ -17,6 +17,7 @@ import re
 from fractions import Fraction
 
 from ..definitions.definition import Printed
+from ..definitions.yamlfile import lines_of
 from . import scheme
 from .key import _EXAMPLE, LARGEST, MISTAKES, VERDICTS, Key  # noqa: F401 - a key, re-exported
 from .recompute import COMMON_RATES, MODES, Model  # noqa: F401 - the marking model, re-exported
@@ -102,7 +103,7 @@ def parse_answers(text: str, key: Key | None = None) -> tuple[dict[str, float], 
     ({'a': 0.3}, ["line 2: 'net[1][1]' answers blank a again (line 1 answered it): not marked"])
     """
     answers, problems, seen = {}, [], {}
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(lines_of(text), start=1):
         line = line.split("#", 1)[0].strip()
         if not line:
             continue

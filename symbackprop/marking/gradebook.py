@@ -182,12 +182,15 @@ def mark_class(keys: dict[int | None, check.Key], rows: list[Row],
     labels = [a["label"] for a in first.answers]
     worth = {b["label"]: float(b.get("points", 1)) for b in check.scheme_for(first)["blanks"]}
     columns = list(rows[0].answers) if rows else []
-    unknown = [c for c in columns if c and c not in first.by_label]
+    blanks = _blanks_of(first, columns)
+    unknown = [c for c in columns if c and blanks[c] is None]
     problems = [f"line 1: {_count(len(unknown), 'column')} {_listed(unknown)} "
                 f"{'name' if len(unknown) > 1 else 'names'} no blank of this sheet (its labels "
                 f"are {labels[0]} to {labels[-1]}); left out"] if unknown else []
     students = []
     for row in rows:
+        row = Row(row.line, row.name, row.version,  # each answer under its blank's label
+                  {blanks[c]: text for c, text in row.answers.items() if blanks[c]})
         key = keys.get(row.version)
         if key is None:
             numbered = sorted(k for k in keys if k is not None)
@@ -202,6 +205,25 @@ def mark_class(keys: dict[int | None, check.Key], rows: list[Row],
     return Gradebook(labels, {a["label"]: a["name"] for a in first.answers}, worth,
                      sum(worth.values()), students, problems, carried_forward, rounded,
                      str(first.definition.get("title") or "Worksheet"))
+
+
+def _blanks_of(key: check.Key, columns: list[str]) -> dict[str, str | None]:
+    """The blank each column of the header names (Key.blank: a, net[1][1], (a) or A), None
+    for one that names none. A header none of whose columns names a blank, or two columns
+    that name one blank, raise BadHeader: marked, every student would get 0 points."""
+    blanks = {c: key.blank(c) for c in columns}
+    if columns and not any(blanks.values()):
+        labels = [a["label"] for a in key.answers]
+        raise BadHeader(f"line 1: no column of the header names a blank of this sheet: "
+                        f"{_listed([c for c in columns if c])} (its labels are {labels[0]} to "
+                        f"{labels[-1]}, as in ({labels[0]}), or the names check reads, such as "
+                        f"{key.answers[0]['name']})")
+    named = Counter(b for b in blanks.values() if b)
+    twice = sorted(b for b, n in named.items() if n > 1)
+    if twice:
+        both = [c for c in columns if blanks[c] == twice[0]]
+        raise BadHeader(f"line 1: the columns {_listed(both)} both name blank ({twice[0]})")
+    return blanks
 
 
 def _count(n: int, noun: str) -> str:
@@ -320,7 +342,7 @@ def summary_text(book: Gradebook) -> str:
     if not n:
         return "no student could be marked"
     mean = sum(s.points for s in book.students) / n
-    lines = [f"{n} students marked; mean {mean:.1f} of {book.total:g} points "
+    lines = [f"{_count(n, 'student')} marked; mean {mean:.1f} of {book.total:g} points "
              f"({100 * mean / book.total:.0f} %)"]
     found = []
     for label, t in counts(book).items():

@@ -123,6 +123,22 @@ class Key:
         key.by_label = {a["label"]: a for a in key.answers}
         return key
 
+    def blank(self, column: str) -> str | None:
+        """The label of the blank a spreadsheet's column names: its label (a), its name as
+        check reads one (net[1][1]), the label as the sheet prints it ((a)), or in a
+        spreadsheet's capitals (A); None for a column that names no blank.
+
+        >>> key = Key.from_json(_EXAMPLE)
+        >>> [key.blank(c) for c in ("b", "net[1][1]", " (b) ", "B", "z")]
+        ['b', 'a', 'b', 'b', None]
+        """
+        text = column.strip()
+        if text.startswith("(") and text.endswith(")"):
+            text = text[1:-1].strip()
+        entry = self.by_label.get(text) or self.by_name.get(text) or \
+            self.by_label.get(text.lower())  # a name is exact: W and w are not one
+        return None if entry is None else entry["label"]
+
     @property
     def scheme(self) -> dict | None:
         """The marking scheme the key carries (check.scheme_for writes one down for a key that

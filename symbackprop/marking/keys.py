@@ -25,7 +25,7 @@ import re
 from ..definitions import definition
 from ..definitions.definition import LESSONS, DefinitionError
 from ..definitions.language import LANGUAGES
-from ..definitions.yamlfile import Unreadable, read_bytes
+from ..definitions.yamlfile import MAX_DIGITS, Unreadable, read_bytes
 from . import check, scheme
 from .key import LARGEST, WORKED_SHEETS
 
@@ -77,16 +77,41 @@ def _read_bounded(path: str) -> bytes:
                               "written by 'symbackprop build'") from None
 
 
+class _NotOfAKey(ValueError):
+    """What no key written by build holds (a number past its bounds, a name given twice):
+    said in the key's own words, not the JSON reader's."""
+
+
 def _parse(raw: bytes, path: str):
     def refuse(constant: str):
-        raise ValueError(f"{constant} is not a number a key can hold")
+        raise _NotOfAKey(f"holds {constant}: {constant} is not a number a key can hold")
+
+    def whole(text: str) -> int:
+        # Python's own refusal of 4,300 digits and more tells a programmer how to raise it
+        digits = len(text.lstrip("-"))
+        if digits > MAX_DIGITS:
+            raise _NotOfAKey(f"holds a whole number of {digits:,} digits (at most "
+                               f"{MAX_DIGITS})")
+        return int(text)
+
+    def mapping(pairs: list) -> dict:
+        # a key edited by hand with "answers" twice would be read with the last in silence
+        seen = set()
+        for name, _ in pairs:
+            if name in seen:
+                raise _NotOfAKey(f"gives {json.dumps(name)[:60]} twice in one mapping")
+            seen.add(name)
+        return dict(pairs)
 
     try:
-        return json.loads(raw.decode("utf-8"), parse_constant=refuse)
+        return json.loads(raw.decode("utf-8"), parse_constant=refuse, parse_int=whole,
+                          object_pairs_hook=mapping)
     except UnicodeDecodeError:
         problem = "is not UTF-8 text"
     except RecursionError:
         problem = "is nested too deeply"
+    except _NotOfAKey as exc:
+        problem = str(exc)
     except ValueError as exc:
         problem = f"is not JSON ({exc})"
     raise DefinitionError(path, "", f"{problem}: not a key written by 'symbackprop build'")
