@@ -4,8 +4,9 @@ worksheet, key, practice page and feedback page, and of sheets built from random
 from the PDF by pdftotext and from the page by the browser's innerText, holds no word of the
 project's own and no LaTeX command, and names the activations in the order of the layers; at
 390 and 1280 px nothing on a page is wider than the window outside the regions marked to
-scroll, and no two labels of a diagram overlap. (Lines set past the margin fail every test
-that compiles them: tests/conftest.py.)"""
+scroll, no two labels of a diagram overlap and no weight's label meets an arrow other than its
+own (tests/browser.DIAGRAM_CLASHES). (Lines set past the margin fail every test that compiles
+them: tests/conftest.py.)"""
 
 from __future__ import annotations
 
@@ -137,7 +138,8 @@ def _pages(built, feedback):
 
 
 LAYOUT = """
-const width = document.documentElement.clientWidth, wide = [], overlaps = [];
+const width = document.documentElement.clientWidth, wide = [];
+const overlaps = (() => {""" + browser.DIAGRAM_CLASHES + """})();
 // inside a region marked to scroll sideways: one a keyboard can reach (data-scrolls, or a
 // region with a tab stop) whose overflow scrolls
 const scrolls = el => { for (let a = el; a; a = a.parentElement) {
@@ -148,15 +150,6 @@ for (const el of document.body.querySelectorAll('*')) {
   const r = el.getBoundingClientRect();
   if (r.width === 0 || scrolls(el) || getComputedStyle(el).position === 'fixed') continue;
   if (r.right > width + 1 || r.left < -1) wide.push(el.tagName + ' ' + el.className);
-}
-for (const svg of document.querySelectorAll('figure.diagram svg')) {
-  const boxes = Array.from(svg.querySelectorAll('text')).map(t => [t.textContent,
-                                                                 t.getBoundingClientRect()]);
-  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
-    const [a, p] = boxes[i], [b, q] = boxes[j];
-    if (p.left < q.right - 0.5 && q.left < p.right - 0.5 && p.top < q.bottom - 0.5 &&
-        q.top < p.bottom - 0.5) overlaps.push(a + ' / ' + b);
-  }
 }
 return {wide: wide.slice(0, 8), overlaps: overlaps.slice(0, 8),
         page: document.documentElement.scrollWidth - window.innerWidth,

@@ -219,10 +219,9 @@ def page(title, tag, student, decimals, scheme, sections, **parts) -> str:
 STANDALONE_STYLE = (
     ".neuron{fill:#fff;stroke:#1a1a1a;stroke-width:1.6}.neuron.input{fill:#eceff1}"
     ".neuron.bias{fill:#f7f7f7;stroke-dasharray:4 3}"
-    ".edge{stroke:#555;stroke-width:1.1;marker-end:url(#arrow)}"
+    ".edge{stroke:#555;stroke-width:1.1;marker-end:url(#arrow)}.edge.part{marker-end:none}"
     "text{font:15px system-ui,sans-serif;fill:#1a1a1a}text.note,text.weight{font-size:12px}"
     "text.weight,text.label{paint-order:stroke;stroke:#fff;stroke-width:4px}"
-    "text.weight{stroke-width:7px}"
     "tspan.sub,tspan.sup{font-size:70%}")
 
 
@@ -271,14 +270,22 @@ def diagram_base64(ws) -> str:
 
 
 def _edge(view: dict, e: dict, label: SvgText) -> str:
-    """An arrow, and its label on it (the arrow runs under it, hidden by its halo), in one
-    group: the page's tests tell a label's own arrow by it."""
+    """An arrow, and its label on it: the arrow stops either side of the label, as TeX's white
+    box hides it; the two pieces and the label in one group, which the page's tests read."""
     (x1, y1), (x2, y2) = ((x * CM, -y * CM) for x, y in layout.arrow(view, e))
-    line = f'<line class="edge" x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}"/>'
     if e["label"] is None:
-        return line
+        return _stroke(x1, y1, x2, y2)
     px, py = x1 + (x2 - x1) * e["pos"], y1 + (y2 - y1) * e["pos"]
+    half = layout.label_size(e["label"], view["notation"], view["layers"])[0] * CM / 2
+    length = _math.hypot(x2 - x1, y2 - y1)
+    ux, uy = (x2 - x1) / length, (y2 - y1) / length
     angle = _math.degrees(_math.atan2(y2 - y1, x2 - x1))
-    return (f'<g class="arrow">{line}<text class="weight" '
+    return (f'<g class="arrow">{_stroke(x1, y1, px - ux * half, py - uy * half, tip=False)}'
+            f'{_stroke(px + ux * half, py + uy * half, x2, y2)}<text class="weight" '
             f'transform="translate({px:.1f},{py:.1f}) rotate({angle:.1f})" y="4" '
             f'text-anchor="middle">{label(e["label"])}</text></g>')
+
+
+def _stroke(x1: float, y1: float, x2: float, y2: float, tip: bool = True) -> str:
+    kind = "edge" if tip else "edge part"
+    return f'<line class="{kind}" x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}"/>'
