@@ -15,7 +15,6 @@ from importlib import util
 from pathlib import Path
 
 import jinja2
-import sympy as sp
 from pylatex.utils import NoEscape
 
 from ..definitions.language import ENGLISH, Words, words
@@ -100,7 +99,7 @@ def proof_view(proof: proofs.Proof, _: Words = ENGLISH) -> dict:
 def proof_latex(expr, _: Words = ENGLISH) -> str:
     """A proof's step as LaTeX: ln for the natural log, as the sheets write it, and a case's
     words (0 for x ≤ 0, x otherwise) in the sheet's language."""
-    text = sp.latex(expr, order="none", ln_notation=True)
+    text = latex.sympy(expr, order="none", ln_notation=True)
     for word in ("for", "otherwise"):
         text = text.replace(rf"\text{{{word}}}", rf"\text{{{latex.text(_(word))}}}")
     return text

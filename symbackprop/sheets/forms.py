@@ -185,3 +185,26 @@ class Prose:
     """Words with mathematics in them: a section's title, a lesson's question."""
 
     parts: tuple[str | Form, ...]
+
+
+def tall(form) -> bool:
+    """Whether a form holds a fraction set at full size (∂J/∂out, 1/(1 + e⁻ˣ)): brackets
+    around it are sized to it, else they sit small beside it. An engine's expression counts
+    when it divides (SymPy prints a power of −1 as a fraction).
+
+    >>> tall(Ops((Partial(Name("J"), Name("out[2][1]")), Name("t[1]")), ("·",)))
+    True
+    >>> tall(Ops((Frac(Number(1), Number(2), small=True), Name("t[1]")), ("·",)))
+    False
+    """
+    if isinstance(form, (Partial, Frac)):
+        return isinstance(form, Partial) or not form.small
+    if isinstance(form, Expr):
+        import sympy as sp  # only a form the engine made holds an expression
+
+        return any(p.exp.is_negative for p in sp.sympify(form.expr).atoms(sp.Pow))
+    if isinstance(form, Form) and hasattr(form, "__dataclass_fields__"):
+        return any(tall(getattr(form, k)) for k in form.__dataclass_fields__)
+    if isinstance(form, tuple):
+        return any(tall(x) for x in form)
+    return False
