@@ -359,7 +359,7 @@ def test_no_page_ends_with_a_heading(built):
     """A heading is kept with what follows it: no sheet, key or lesson leaves one at the foot
     of a page and its content on the next."""
     found = {}
-    for pdf in sorted(built.glob("*.pdf")):
-        if stranded := _headings_at_a_foot(pdf):
-            found[pdf.name] = stranded
+    for path in sorted(built.glob("*.pdf")):
+        if stranded := _headings_at_a_foot(path):
+            found[path.name] = stranded
     assert found == {}
