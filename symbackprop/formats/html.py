@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from ..definitions.language import ENGLISH, N_, Words, words
 from ..marking.scheme import ALSO
+from ..sheets import forms
 from ..sheets.forms import Equation, Number
 from ..sheets.notation import answer_decimals
 from . import diagram as layout
@@ -133,7 +134,8 @@ def _section(s, index: int, decimals: int, blanks: dict, m: MathML, words: Plain
     """A section's lines; a matrix's entries (s.grid) as the rows of a table, after them."""
     lines = [_line(line, decimals, blanks, m) for line in s.lines]
     view = {"title": Markup(m.prose(s.title)), "label": words.prose(s.title),
-            "intro": s.intro, "index": index, "lines": lines, "grid": None}
+            "intro": Markup(m.prose(forms.as_prose(s.intro))),
+            "index": index, "lines": lines, "grid": None}
     if s.grid is not None:
         g = s.grid
         view["lines"], rows = g.layout(lines)

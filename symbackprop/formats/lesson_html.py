@@ -9,7 +9,7 @@ import math as math_
 
 from markupsafe import Markup
 
-from ..sheets.forms import Equation, Number
+from ..sheets.forms import Equation, Number, as_prose
 from ..sheets.lessons import lesson_subtitle
 from . import lesson_tex
 from .html import page
@@ -45,7 +45,8 @@ def lesson_page(sheet, scheme: dict) -> str:
                                                                           sheet.decimals),
                                                     _captions(sheet)))]
     return page(sheet.title, lesson_subtitle(sheet.title, sheet.kind), None, sheet.decimals, scheme,
-                sections, figures=figures, lead=sheet.intro, instructions=LESSON_INSTRUCTIONS)
+                sections, figures=figures, lead=Markup(m.prose(as_prose(sheet.intro))),
+                instructions=LESSON_INSTRUCTIONS)
 
 
 def _captions(sheet) -> list[str]:

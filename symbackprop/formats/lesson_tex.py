@@ -9,6 +9,7 @@ import re
 
 from pylatex.utils import NoEscape
 
+from ..sheets.forms import as_prose
 from . import latex
 from .tex import environment, number
 from .texmath import TexMath
@@ -80,7 +81,8 @@ def lesson_document(sheet, key: bool) -> str:
     return template.render(title=sheet.title, kind=sheet.kind, key=key, decimals=sheet.decimals,
                            seed=sheet.seed, kind_words=lesson_subtitle(sheet.title, sheet.kind),
                            key_note=sheet.figures.get("key_note", _KEY_NOTE),
-                           intro=sheet.intro, sections=sections, fig=_figure(sheet),
+                           intro=tex.prose(as_prose(sheet.intro)), sections=sections,
+                           fig=_figure(sheet),
                            closing=sheet.figures.get("closing"))
 
 

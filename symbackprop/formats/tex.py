@@ -19,6 +19,7 @@ from pylatex.utils import NoEscape
 
 from ..definitions.language import ENGLISH, Words, words
 from ..engine import proofs
+from ..sheets import forms
 from ..sheets.notation import answer_decimals
 from . import diagram, latex
 from .texmath import TexMath
@@ -166,7 +167,8 @@ def given_tex(given, tex: TexMath, _: Words = ENGLISH) -> NoEscape:
 def _section_view(s, decimals: int, tex: TexMath, ws=None) -> dict:
     """A section's lines; a matrix's entries (s.grid) as rows of the matrix, after them."""
     lines = [_line_view(line, decimals, tex, ws) for line in s.lines]
-    view = {"title": tex.prose(s.title), "intro": s.intro, "lines": lines, "grid": None}
+    view = {"title": tex.prose(s.title), "intro": tex.prose(forms.as_prose(s.intro)),
+            "lines": lines, "grid": None}
     if s.grid is not None:
         g = s.grid
         view["lines"], rows = g.layout(lines)

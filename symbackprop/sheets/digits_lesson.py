@@ -31,15 +31,17 @@ from ..definitions.definition import Lesson, Network, Values
 from ..definitions.errors import VerificationError
 from ..engine import training
 from ..engine.sample import Instance
-from .forms import Number, Ops, Prose
+from .forms import Number, Ops, Prose, Symbol
 from .lesson_parts import Asker, ref
 from .model import LessonSheet, Row
+from .rules import loss_formula
 
 THRESHOLDS = (0.9, 0.85, 0.95, 0.8, 0.75, 0.7, 0.65, 0.6)  # "above 90 %", by preference
 MARGIN = 0.02  # no accuracy the questions count lies closer to their line than this: about
 # 1 mm on the printed plot (0 to 1 over 4.5 cm), 5 px on the page's; what a pupil can read
-LOSS_WORDS = {"half_sse": "the squared error ½Σ(t − y)²", "sse": "the squared error Σ(t − y)²",
-              "mse": "the mean squared error (1/10)·Σ(t − y)²"}
+LOSS_WORDS = {"half_sse": "the squared error", "sse": "the squared error",
+              "mse": "the mean squared error"}  # each followed by its formula, as mathematics
+_T, _Y = Symbol("t", sub="k"), Symbol("y", sub="k")
 
 
 @dataclass(frozen=True)
@@ -265,15 +267,20 @@ CLAIM = ("A course on neural networks claims that a digit classifier learns wors
          "squared error than with cross-entropy.")
 
 
-def _intro(lesson: Lesson, n_train: int, n_test: int) -> str:
-    return (f"{CLAIM} Is that so? Here it is measured. The same 64-{lesson.hidden}-10 network "
-            f"(a sigmoid hidden layer) was trained twice, from the same random starting weights "
-            f"and on the same mini-batches: once with sigmoid outputs and "
-            f"{LOSS_WORDS[lesson.squared_error]} over the 10 outputs, once with softmax outputs "
-            f"and the cross-entropy −Σ t ln y. Data: the UCI 8 by 8 handwritten digits, "
-            f"{n_train:,} to train on and {n_test:,} held out to test; {lesson.epochs} epochs of "
-            f"mini-batches of {lesson.batch_size}, learning rate {lesson.learning_rate:g}. Test "
-            "accuracy is measured after each epoch.")
+def _intro(lesson: Lesson, n_train: int, n_test: int) -> Prose:
+    def formula(loss: str):  # J's right-hand side over the 10 outputs, as mathematics
+        return loss_formula(loss, _T, _Y, Number(10)).sides[1]
+
+    return Prose.of(
+        f"{CLAIM} Is that so? Here it is measured. The same 64-{lesson.hidden}-10 network "
+        f"(a sigmoid hidden layer) was trained twice, from the same random starting weights "
+        f"and on the same mini-batches: once with sigmoid outputs and "
+        f"{LOSS_WORDS[lesson.squared_error]} {{se}} over the 10 outputs, once with softmax "
+        f"outputs and the cross-entropy {{ce}}. Data: the UCI 8 by 8 handwritten digits, "
+        f"{n_train:,} to train on and {n_test:,} held out to test; {lesson.epochs} epochs of "
+        f"mini-batches of {lesson.batch_size}, learning rate {lesson.learning_rate:g}. Test "
+        "accuracy is measured after each epoch.",
+        se=formula(lesson.squared_error), ce=formula("cross_entropy"))
 
 
 def conclusion(lesson: Lesson, se: Measured, ce: Measured, grid, n_test: int,

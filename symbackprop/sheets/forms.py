@@ -14,6 +14,7 @@ names; every other piece is one of the small classes below.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -182,9 +183,29 @@ class Equation(Form):
 
 @dataclass(frozen=True)
 class Prose:
-    """Words with mathematics in them: a section's title, a lesson's question."""
+    """Words with mathematics in them: a section's title, a lesson's question, a loss named
+    with its formula.
+
+    >>> Prose.of("Loss: {formula}.", formula=Name("J")).parts
+    ('Loss: ', Name(canonical='J'), '.')
+    """
 
     parts: tuple[str | Form, ...]
+
+    @staticmethod
+    def of(template: str, **filling) -> Prose:
+        """Words (a catalog's, translated) whose {name}s are forms, other Prose or words."""
+        parts: list[str | Form] = []
+        for i, piece in enumerate(re.split(r"\{(\w+)\}", template)):
+            value = filling[piece] if i % 2 else piece
+            parts += value.parts if isinstance(value, Prose) else [value] if isinstance(
+                value, Form) else [str(value)] if str(value) else []
+        return Prose(tuple(parts))
+
+
+def as_prose(words: str | Prose) -> Prose:
+    """Words as Prose: an intro is either (a driver prints both as one)."""
+    return words if isinstance(words, Prose) else Prose((words,) if words else ())
 
 
 def tall(form) -> bool:

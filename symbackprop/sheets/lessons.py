@@ -241,11 +241,19 @@ def _loss_trees(y: float) -> dict:
 _LOSS_NAMES = {"SE": ("squared error ", Power(Group(Ops((Number(1), Symbol("y")), ("−",))),
                                                   Number(2))),
                "CE": ("cross-entropy ", Neg(Apply("ln", (Symbol("y"),))))}
-_LOSSES_INTRO = ("A classifier's output y = σ(net) is the probability it gives the correct "
-                 "digit (target 1). Squared error (1 − y)² and cross-entropy −ln y both shrink as "
-                 "y grows. Gradient descent changes net in proportion to the gradient ∂J/∂net, "
-                 "which is −2(1 − y)·y(1 − y) for squared error and y − 1 for cross-entropy. "
-                 "Work out both costs and both gradients for each output y below.")
+_Y, _NET = Symbol("y"), Symbol("net", word=True)
+_ONE_MINUS_Y = Group(Ops((Number(1), _Y), ("−",)))
+# the words' mathematics ({…}) set as mathematics, from the same forms as the lines below
+_LOSSES_INTRO = Prose.of(
+    "A classifier's output {y_is} is the probability it gives the correct digit (target 1). "
+    "Squared error {se} and cross-entropy {ce} both shrink as {y} grows. Gradient descent "
+    "changes {net} in proportion to the gradient {gradient}, which is {dse} for squared error "
+    "and {dce} for cross-entropy. Work out both costs and both gradients for each output {y} "
+    "below.",
+    y_is=Equation((_Y, Apply("σ", (_NET,)))), se=_LOSS_NAMES["SE"][1], ce=_LOSS_NAMES["CE"][1],
+    y=_Y, net=_NET, gradient=Partial(Symbol("J"), _NET),
+    dse=Ops((Neg(Number(2)), _ONE_MINUS_Y, Ops((_Y, _ONE_MINUS_Y), ("",))), ("", "·")),
+    dce=Ops((_Y, Number(1)), ("−",)))
 LOSSES_QUESTION = ("A network is confidently wrong: it gives the correct digit a probability "
                    "near 0. With which cost does a step of gradient descent change its net "
                    "more, and which would you train it with? Use your answers.")
