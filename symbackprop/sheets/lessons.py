@@ -26,7 +26,7 @@ from ..engine.verify import run
 from ..marking.keys import markable
 from ..marking.scheme import evaluate
 from .forms import Apply, Equation, Group, Neg, Number, Ops, Partial, Power, Prose, Symbol
-from .lesson_parts import Asker, closing, ref
+from .lesson_parts import Asker, closing, key_lines, ref
 from .lesson_parts import agree as _agree
 from .model import LessonSheet, Row, row  # noqa: F401 - the lessons' model
 from .rules import activation_form
@@ -78,8 +78,10 @@ def key_json(lesson: Lesson, sheet: LessonSheet) -> dict:
                   "lesson": {k: list(v) if isinstance(v, tuple) else v
                              for k, v in options.items()}}
     definition["lesson"] |= sheet.figures.get("given", {})
+    shown = key_lines(sheet)  # each line as the key writes it: the feedback pages show it
     data = {"definition": definition, "seed": lesson.seed, "version": None,
-            "answers": [a.__dict__ for a in sheet.answers],
+            "answers": [a.__dict__ | ({"shown": shown[a.label]} if a.label in shown else {})
+                        for a in sheet.answers],
             "scheme": scheme_of(sheet.blanks, sheet.decimals)}  # the blanks' own trees
     return markable(json.loads(json.dumps(data, allow_nan=False)), lesson.source)
 
@@ -211,8 +213,8 @@ def _losses(lesson: Lesson) -> LessonSheet:
         for name, _, slope in values:
             # "for J = (1 − y)²: ∂J/∂net =", never "∂J/∂net for (1 − y)² =" (read as a square
             # that is negative)
-            rows.append(row(y_is, ", for the ", _LOSS_NAMES[name][0], "J = ",
-                            *_LOSS_NAMES[name][1:], ": ",
+            rows.append(row(y_is, ", for the ", _LOSS_NAMES[name][0],
+                            Equation((Symbol("J"), _LOSS_NAMES[name][1])), ": ",
                             Partial(Symbol("J"), Symbol("net", word=True)), " =",
                             answer=ask(f"d{name}/dnet({p:g})", slope, *trees[f"d{name}"])))
     sheet.sections = [(Prose(("The two costs for one training example (target 1)",)), rows)]
