@@ -286,7 +286,7 @@ CLAIM = N_("A course on neural networks claims that a digit classifier learns wo
          "squared error than with cross-entropy.")
 
 
-def _intro(lesson: Lesson, n_train: int, n_test: int, _: Words) -> Prose:
+def _intro(lesson: Lesson, n_train: int, n_test: int, _: Words = ENGLISH) -> Prose:
     def formula(loss: str):  # J's right-hand side over the 10 outputs, as mathematics
         return loss_formula(loss, _T, _Y, Number(10)).sides[1]
 
