@@ -84,3 +84,47 @@ def axe_violations(driver) -> list[tuple[str, str, str]]:
         const done = arguments[arguments.length - 1];
         axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations.map(
             v => [v.id, v.impact, v.nodes.map(n => n.html).join(' | ').slice(0, 300)])));""")]
+
+
+# The page's diagrams as drawn: a pair of texts whose boxes intersect (each box measured in its
+# own turned frame, a label sitting along its arrow), and a weight's label that meets an arrow
+# other than its own (its own are the lines in its group). Points of each line are taken 1 px
+# apart and carried into the label's frame.
+DIAGRAM_CLASHES = """
+const clashes = [];
+const frame = t => { const b = t.getBBox(), m = t.getCTM();
+  return {b, m, inv: m.inverse(), text: t.textContent}; };
+const inside = (f, x, y) => { const p = new DOMPoint(x, y).matrixTransform(f.inv);
+  return p.x > f.b.x + 0.5 && p.x < f.b.x + f.b.width - 0.5 && p.y > f.b.y + 0.5 &&
+         p.y < f.b.y + f.b.height - 0.5; };
+const corners = f => [[0, 0], [1, 0], [1, 1], [0, 1]].map(([i, j]) =>
+  new DOMPoint(f.b.x + i * f.b.width, f.b.y + j * f.b.height).matrixTransform(f.m));
+const edgePoints = f => { const c = corners(f), out = [];
+  for (let k = 0; k < 4; k++) { const [p, q] = [c[k], c[(k + 1) % 4]];
+    const n = Math.max(2, Math.ceil(Math.hypot(q.x - p.x, q.y - p.y)));
+    for (let i = 0; i <= n; i++) out.push([p.x + (q.x - p.x) * i / n, p.y + (q.y - p.y) * i / n]); }
+  return out; };
+for (const svg of document.querySelectorAll('figure.diagram svg')) {
+  const texts = Array.from(svg.querySelectorAll('text')).map(frame);
+  for (let i = 0; i < texts.length; i++) for (let j = i + 1; j < texts.length; j++) {
+    const [a, b] = [texts[i], texts[j]];
+    if (edgePoints(a).some(([x, y]) => inside(b, x, y)) ||
+        edgePoints(b).some(([x, y]) => inside(a, x, y))) clashes.push(a.text + ' / ' + b.text);
+  }
+  const lines = Array.from(svg.querySelectorAll('line.edge'));
+  for (const t of svg.querySelectorAll('text.weight')) {
+    const f = frame(t), own = Array.from(t.parentNode.querySelectorAll('line.edge'));
+    for (const line of lines) {
+      if (own.includes(line)) continue;
+      const m = line.getCTM(), x1 = +line.getAttribute('x1'), y1 = +line.getAttribute('y1'),
+            x2 = +line.getAttribute('x2'), y2 = +line.getAttribute('y2');
+      const n = Math.ceil(Math.hypot(x2 - x1, y2 - y1));
+      for (let i = 0; i <= n; i++) {
+        const p = new DOMPoint(x1 + (x2 - x1) * i / n, y1 + (y2 - y1) * i / n).matrixTransform(m);
+        if (inside(f, p.x, p.y)) { clashes.push(f.text + ' on another arrow'); break; }
+      }
+    }
+  }
+}
+return clashes;
+"""

@@ -116,7 +116,9 @@ def test_result_shows_its_diagram_gradients_and_checks():
     page = result._repr_html_()
     svg = re.search(r'src="data:image/svg\+xml;base64,([^"]+)" alt="([^"]+)"', page)
     tree = ET.fromstring(base64.b64decode(svg.group(1)))
-    assert len(tree.findall(".//{http://www.w3.org/2000/svg}circle")) == 6
+    circles = [c.get("class") for c in tree.findall(".//{http://www.w3.org/2000/svg}circle")]
+    assert circles.count("neuron") + circles.count("neuron input") == 6
+    assert circles.count("neuron bias") == 2  # the blog's two biases, each with its arrows
     for p, g in result.grad.items():
         assert f"<td>{g:.9g}</td>" in page, p
     for m in re.findall(r"<math.*?</math>", page, re.S):

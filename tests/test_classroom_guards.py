@@ -4,8 +4,9 @@ worksheet, key, practice page and feedback page, and of sheets built from random
 from the PDF by pdftotext and from the page by the browser's innerText, holds no word of the
 project's own and no LaTeX command, and names the activations in the order of the layers; at
 390 and 1280 px nothing on a page is wider than the window outside the regions marked to
-scroll, and no two labels of a diagram overlap. (Lines set past the margin fail every test
-that compiles them: tests/conftest.py.)"""
+scroll, no two labels of a diagram overlap and no weight's label meets an arrow other than its
+own (tests/browser.DIAGRAM_CLASHES). (Lines set past the margin fail every test that compiles
+them: tests/conftest.py.)"""
 
 from __future__ import annotations
 
@@ -137,7 +138,8 @@ def _pages(built, feedback):
 
 
 LAYOUT = """
-const width = document.documentElement.clientWidth, wide = [], overlaps = [];
+const width = document.documentElement.clientWidth, wide = [];
+const overlaps = (() => {""" + browser.DIAGRAM_CLASHES + """})();
 // inside a region marked to scroll sideways: one a keyboard can reach (data-scrolls, or a
 // region with a tab stop) whose overflow scrolls
 const scrolls = el => { for (let a = el; a; a = a.parentElement) {
@@ -148,15 +150,6 @@ for (const el of document.body.querySelectorAll('*')) {
   const r = el.getBoundingClientRect();
   if (r.width === 0 || scrolls(el) || getComputedStyle(el).position === 'fixed') continue;
   if (r.right > width + 1 || r.left < -1) wide.push(el.tagName + ' ' + el.className);
-}
-for (const svg of document.querySelectorAll('figure.diagram svg')) {
-  const boxes = Array.from(svg.querySelectorAll('text')).map(t => [t.textContent,
-                                                                 t.getBoundingClientRect()]);
-  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
-    const [a, p] = boxes[i], [b, q] = boxes[j];
-    if (p.left < q.right - 0.5 && q.left < p.right - 0.5 && p.top < q.bottom - 0.5 &&
-        q.top < p.bottom - 0.5) overlaps.push(a + ' / ' + b);
-  }
 }
 return {wide: wide.slice(0, 8), overlaps: overlaps.slice(0, 8),
         page: document.documentElement.scrollWidth - window.innerWidth,
@@ -289,3 +282,84 @@ def test_a_line_of_working_sets_its_fractions_at_full_size(built, feedback):
             full = 'displaystyle="true"' in m.group(1) or 'display="block"' in m.group(1)
             assert full, (page.name, m.group(0)[:120])
     assert lines > 500
+
+
+def _small_brackets(tex: str) -> list[str]:
+    """Each ( … ) of the .tex that holds a fraction (\\frac, set at full size) in brackets of
+    the text's size: \\left( … \\right) grows with what it holds, a plain pair does not."""
+    found, stack, i = [], [], 0
+    while i < len(tex):
+        if tex.startswith(r"\left(", i) or tex.startswith(r"\right)", i):
+            if tex[i + 1] == "l":
+                stack.append((i, True))
+            elif stack:
+                stack.pop()
+            i += 6 if tex[i + 1] == "l" else 7
+            continue
+        if tex[i] == "\\":  # a command's first character is no bracket of the page: \(, \)
+            i += 2
+            continue
+        if tex[i] == "(":
+            stack.append((i, False))
+        elif tex[i] == ")" and stack:
+            start, sized = stack.pop()
+            if not sized and r"\frac" in tex[start:i]:
+                found.append(tex[max(0, start - 20):i + 1])
+        i += 1
+    return found
+
+
+def test_small_brackets_helper_finds_what_it_should():
+    assert _small_brackets(r"$= (\frac{\partial J}{\partial y} \cdot 2)$") != []
+    assert _small_brackets(r"$\left(\frac{1}{2}\right) (x + 1) \tfrac{1}{2}(y)$") == []
+
+
+def test_every_bracket_round_a_fraction_is_as_tall_as_it(built):
+    """(∂J/∂out · ∂out/∂net) is set with \\left( \\right), in every bundled sheet, key and
+    lesson and every random one: small brackets round a tall fraction read as a misprint."""
+    found, read = {}, 0
+    for path in sorted(built.glob("*.tex")):
+        read += 1
+        if small := _small_brackets(path.read_text(encoding="utf-8")):
+            found[path.name] = small[:2]
+    assert found == {}
+    assert read >= 2 * (len(BUNDLED) + len(RANDOM))
+
+
+HEADING_SIZE = 17  # px in pdftohtml's reckoning: \subsection* and larger, set in bold
+TEXT = re.compile(r'<text top="(\d+)" left="\d+" width="\d+" height="\d+" font="(\d+)">'
+                  r'(.*?)</text>')
+
+
+def _headings_at_a_foot(pdf) -> list[tuple[int, str]]:
+    """(page, heading) for each page whose last line of text (above the page number) is a
+    heading: its section begins on the next page."""
+    xml = subprocess.run(["pdftohtml", "-xml", "-i", "-stdout", "-q", str(pdf)],
+                         capture_output=True, text=True, check=True).stdout
+    sizes, stranded = {}, []
+    for number, page in enumerate(xml.split("<page ")[1:], start=1):
+        height = int(re.search(r'height="(\d+)"', page).group(1))
+        sizes |= {int(i): (int(s), "Bold" in f or "BX" in f) for i, s, f in re.findall(
+            r'<fontspec id="(\d+)" size="(\d+)" family="([^"]+)"', page)}
+        # the running head and the page number are not the page's text
+        body = [(int(top), int(font), text) for top, font, text in TEXT.findall(page)
+                if int(top) > 60 and not (int(top) > 0.75 * height and text.isdigit())]
+        if not body:
+            continue
+        last = max(top for top, _, _ in body)
+        foot = [(font, text) for top, font, text in body if top > last - 6]
+        if any(sizes[font][0] >= HEADING_SIZE and (sizes[font][1] or text.startswith("<b>"))
+               for font, text in foot):
+            stranded.append((number, " ".join(re.sub("<[^>]+>", "", t) for _, t in foot)))
+    return stranded
+
+
+@pytest.mark.skipif(not shutil.which("pdftohtml"), reason="needs pdftohtml (poppler)")
+def test_no_page_ends_with_a_heading(built):
+    """A heading is kept with what follows it: no sheet, key or lesson leaves one at the foot
+    of a page and its content on the next."""
+    found = {}
+    for path in sorted(built.glob("*.pdf")):
+        if stranded := _headings_at_a_foot(path):
+            found[path.name] = stranded
+    assert found == {}

@@ -235,7 +235,10 @@ def test_the_diagram_travels_as_a_file_with_the_given_numbers_beside_it(name, ex
     svg = ET.fromstring(base64.b64decode(file.text, validate=True))
     ns = "{http://www.w3.org/2000/svg}"
     assert svg.tag == f"{ns}svg" and svg.get("aria-label")
-    assert len(svg.findall(f".//{ns}circle")) == sum(network["layers"])
+    circles = [c.get("class") for c in svg.findall(f".//{ns}circle")]
+    assert len([c for c in circles if "bias" not in c]) == sum(network["layers"])
+    biases = len(network["layers"]) - 1 if network.get("bias", "shared") != "none" else 0
+    assert circles.count("neuron bias") == biases  # a bias of its own for each layer it feeds
     assert ".neuron{fill:#fff" in svg.findtext(f".//{ns}style")  # no page CSS reaches an image
     text = question.findtext("questiontext/text")
     img = re.search(r'<img src="@@PLUGINFILE@@/diagram\.svg" alt="([^"]+)"', text)

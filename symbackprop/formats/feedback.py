@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from ..definitions.language import N_, Words, words
 from ..marking.scheme import fixed
-from ..sheets.forms import Equation
+from ..sheets.forms import Equation, Ops, Prose, Text
 from ..sheets.forms_json import BadForm, read
 from .html import _environment
 from .mathml import MathML
@@ -122,9 +122,18 @@ def _quantity(key, m):
     if not isinstance(line, Equation):
         return None
     try:
-        return Markup(printer.math(line.sides[0], full=True))
+        return Markup(_asked(line.sides[0], printer))
     except (KeyError, ValueError, TypeError, OverflowError):
         return None
+
+
+def _asked(quantity, printer: MathML) -> str:
+    """A quantity; a lesson's question (its words as text among its forms) as words and
+    mathematics, so that it wraps in its column as a sentence does."""
+    if not (isinstance(quantity, Ops) and any(isinstance(i, Text) for i in quantity.items)):
+        return printer.math(quantity, full=True)
+    return printer.prose(Prose(tuple(i.words if isinstance(i, Text) else i
+                                     for i in quantity.items)))
 
 
 def _working(key, m):

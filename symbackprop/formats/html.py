@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from ..definitions.language import ENGLISH, N_, Words, words
 from ..marking.scheme import ALSO
+from ..sheets import forms
 from ..sheets.forms import Equation, Number
 from ..sheets.notation import answer_decimals
 from . import diagram as layout
@@ -117,7 +118,7 @@ def _diagram_caption(ws, _: Words = ENGLISH) -> str:
     if ws.examples:  # a batch's inputs and targets are its examples', listed below
         return _("The inputs on the left, the outputs on the right; each example's inputs "
                  "and targets are listed below.")
-    labels = [e["label"] is not None for e in layout.layout(ws)["edges"]]
+    labels = [e["label"] is not None for e in layout.layout(ws)["edges"] if e["kind"] == "weight"]
     if all(labels):
         return _("Inputs on the left, the outputs and their targets on the right; each arrow "
                  "carries its weight.")
@@ -133,7 +134,8 @@ def _section(s, index: int, decimals: int, blanks: dict, m: MathML, words: Plain
     """A section's lines; a matrix's entries (s.grid) as the rows of a table, after them."""
     lines = [_line(line, decimals, blanks, m) for line in s.lines]
     view = {"title": Markup(m.prose(s.title)), "label": words.prose(s.title),
-            "intro": s.intro, "index": index, "lines": lines, "grid": None}
+            "intro": Markup(m.prose(forms.as_prose(s.intro))),
+            "index": index, "lines": lines, "grid": None}
     if s.grid is not None:
         g = s.grid
         view["lines"], rows = g.layout(lines)
@@ -218,7 +220,8 @@ def page(title, tag, student, decimals, scheme, sections, **parts) -> str:
 # practice.css's diagram rules, for the diagram as an image (Moodle, a notebook): no CSS reaches it
 STANDALONE_STYLE = (
     ".neuron{fill:#fff;stroke:#1a1a1a;stroke-width:1.6}.neuron.input{fill:#eceff1}"
-    ".edge{stroke:#555;stroke-width:1.1;marker-end:url(#arrow)}"
+    ".neuron.bias{fill:#f7f7f7;stroke-dasharray:4 3}"
+    ".edge{stroke:#555;stroke-width:1.1;marker-end:url(#arrow)}.edge.part{marker-end:none}"
     "text{font:15px system-ui,sans-serif;fill:#1a1a1a}text.note,text.weight{font-size:12px}"
     "text.weight,text.label{paint-order:stroke;stroke:#fff;stroke-width:4px}"
     "tspan.sub,tspan.sup{font-size:70%}")
@@ -234,7 +237,6 @@ def diagram(ws, standalone: bool = False) -> str:
     # outside the f-string: pybabel reads no call inside one
     named = html_escape(_("Diagram of the {sizes} network").format(
         sizes="-".join(map(str, ws.layers))))
-    nodes = {n["id"]: n for n in view["nodes"]}
     radius = 0.45 * CM
     xs = [n["x"] for n in view["nodes"]] + [a["x"] for a in view["notes"]]
     ys = [n["y"] for n in view["nodes"]] + [a["y"] for a in view["notes"]]
@@ -247,10 +249,10 @@ def diagram(ws, standalone: bool = False) -> str:
              '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
              'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
              f'fill="#555"/></marker>{style}</defs>']
-    parts += [_edge(e, nodes, radius, label) for e in view["edges"]]
+    parts += [_edge(view, e, label) for e in view["edges"]]
     for n in view["nodes"]:
         x, y = n["x"] * CM, -n["y"] * CM
-        kind = "neuron input" if n["input"] else "neuron"
+        kind = "neuron input" if n["input"] else "neuron bias" if n["bias"] else "neuron"
         parts.append(f'<circle class="{kind}" cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}"/>'
                      f'<text x="{x:.1f}" y="{y + 5:.1f}" text-anchor="middle">'
                      f'{label(n["label"])}</text>')
@@ -269,17 +271,23 @@ def diagram_base64(ws) -> str:
     return base64.b64encode(diagram(ws, standalone=True).encode("utf-8")).decode("ascii")
 
 
-def _edge(e, nodes, radius: float, label: SvgText) -> str:
-    (x1, y1), (x2, y2) = ((nodes[k]["x"] * CM, -nodes[k]["y"] * CM)
-                          for k in (e["source"], e["target"]))
+def _edge(view: dict, e: dict, label: SvgText) -> str:
+    """An arrow, and its label on it: the arrow stops either side of the label, as TeX's white
+    box hides it; the two pieces and the label in one group, which the page's tests read."""
+    (x1, y1), (x2, y2) = ((x * CM, -y * CM) for x, y in layout.arrow(view, e))
+    if e["label"] is None:
+        return _stroke(x1, y1, x2, y2)
+    px, py = x1 + (x2 - x1) * e["pos"], y1 + (y2 - y1) * e["pos"]
+    half = layout.label_size(e["label"], view["notation"], view["layers"])[0] * CM / 2
     length = _math.hypot(x2 - x1, y2 - y1)
     ux, uy = (x2 - x1) / length, (y2 - y1) / length
-    line = (f'<line class="edge" x1="{x1 + ux * radius:.1f}" y1="{y1 + uy * radius:.1f}" '
-            f'x2="{x2 - ux * radius:.1f}" y2="{y2 - uy * radius:.1f}"/>')
-    if e["label"] is None:
-        return line
-    px, py = x1 + (x2 - x1) * e["pos"], y1 + (y2 - y1) * e["pos"]
     angle = _math.degrees(_math.atan2(y2 - y1, x2 - x1))
-    return (line + f'<text class="weight" transform="translate({px:.1f},{py:.1f}) '
-            f'rotate({angle:.1f})" y="{-4 if e["side"] > 0 else 13}" text-anchor="middle">'
-            f'{label(e["label"])}</text>')
+    return (f'<g class="arrow">{_stroke(x1, y1, px - ux * half, py - uy * half, tip=False)}'
+            f'{_stroke(px + ux * half, py + uy * half, x2, y2)}<text class="weight" '
+            f'transform="translate({px:.1f},{py:.1f}) rotate({angle:.1f})" y="4" '
+            f'text-anchor="middle">{label(e["label"])}</text></g>')
+
+
+def _stroke(x1: float, y1: float, x2: float, y2: float, tip: bool = True) -> str:
+    kind = "edge" if tip else "edge part"
+    return f'<line class="{kind}" x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}"/>'

@@ -42,7 +42,7 @@ def math(expr, names: dict[str, str] | None = None) -> NoEscape:
 
     symbol_names = {s: names.get(s.name, _safe(s.name)) for s in expr.free_symbols
                     if isinstance(s, sp.Symbol)}
-    return NoEscape(sp.latex(expr, symbol_names=symbol_names, mul_symbol="dot"))
+    return NoEscape(sympy(expr, symbol_names=symbol_names, mul_symbol="dot"))
 
 
 def _safe(name: str) -> str:
@@ -90,3 +90,34 @@ def _numbered(canonical: str, layers) -> str:
         return rf"\mathrm{{{word}}}_{{{neuron}}}"
     letter, number = re.fullmatch(r"([a-z])(\d+)", word).groups()
     return f"{letter}_{{{number}}}"
+
+
+def sympy(expr, **settings) -> str:
+    r"""A SymPy expression as LaTeX, as sp.latex prints it, except that a minus before a
+    bracket holding a fraction has brackets as tall as it (SymPy sets that one pair small).
+
+    >>> import sympy as sp
+    >>> t, y = sp.symbols("t y")
+    >>> sympy(sp.Mul(-1, t / y + 1, evaluate=False), order="none")
+    '- \\left(1 + \\frac{t}{y}\\right)'
+    """
+    from sympy.printing.latex import LatexPrinter  # here: checking a key needs no SymPy
+
+    class Sized(LatexPrinter):
+        def _print_Mul(self, e) -> str:
+            tex = super()._print_Mul(e)
+            if tex.startswith("- (") and r"\frac" in tex and _closes(tex, 2) == len(tex) - 1:
+                return r"- \left(" + tex[3:-1] + r"\right)"
+            return tex
+
+    return Sized(settings).doprint(expr)
+
+
+def _closes(tex: str, start: int) -> int:
+    """Where the bracket opened at `start` closes."""
+    depth = 0
+    for i in range(start, len(tex)):
+        depth += {"(": 1, ")": -1}.get(tex[i], 0)
+        if depth == 0:
+            return i
+    return -1

@@ -10,7 +10,7 @@ import math as math_
 from markupsafe import Markup
 
 from ..definitions.language import ENGLISH, N_, Words, words
-from ..sheets.forms import Equation, Number
+from ..sheets.forms import Equation, Number, as_prose
 from ..sheets.lessons import lesson_subtitle
 from . import lesson_tex
 from .html import page
@@ -48,7 +48,7 @@ def lesson_page(sheet, scheme: dict) -> str:
                                                                           sheet.decimals, _),
                                                     _captions(sheet, _)))]
     return page(sheet.title, lesson_subtitle(sheet.title, sheet.kind, _), None, sheet.decimals,
-                scheme, sections, figures=figures, lead=sheet.intro,
+                scheme, sections, figures=figures, lead=Markup(m.prose(as_prose(sheet.intro))),
                 instructions=_(LESSON_INSTRUCTIONS), language=sheet.language)
 
 

@@ -10,6 +10,7 @@ import re
 from pylatex.utils import NoEscape
 
 from ..definitions.language import N_, words
+from ..sheets.forms import as_prose
 from . import latex
 from .tex import babel_view, environment, number
 from .texmath import TexMath
@@ -85,8 +86,8 @@ def lesson_document(sheet, key: bool) -> str:
                            seed=sheet.seed,
                            kind_words=lesson_subtitle(sheet.title, sheet.kind, _),
                            key_note=sheet.figures.get("key_note", _(_KEY_NOTE)),
-                           intro=sheet.intro, sections=sections, fig=_figure(sheet, tex),
-                           closing=sheet.figures.get("closing"),
+                           intro=tex.prose(as_prose(sheet.intro)), sections=sections,
+                           fig=_figure(sheet, tex), closing=sheet.figures.get("closing"),
                            babel=babel_view(sheet.language), comma=_.decimal == ",")
 
 

@@ -129,7 +129,7 @@ class MathML:
         args = []
         for i, a in enumerate(f.arguments):
             args += ([element("mo", self.comma)] if i else []) + [self.inner(a)]
-        return element("mrow", name, apply, _parens(row(*args)))
+        return element("mrow", name, apply, _parens(row(*args), sized=forms.tall(f.arguments)))
 
     def _Ops(self, f: forms.Ops, first_in_parentheses: bool = False) -> str:
         first = self.inner(f.items[0])
@@ -153,7 +153,7 @@ class MathML:
                        row(self.inner(f.exponent)))
 
     def _Group(self, f: forms.Group) -> str:
-        return _parens(self.inner(f.x), "[]" if f.square else "()", f.sized)
+        return _parens(self.inner(f.x), "[]" if f.square else "()", f.sized or forms.tall(f.x))
 
     def _Sigma(self, f: forms.Sigma) -> str:
         return element("mrow", element("msub", element("mo", "∑"), token(f.index)),

@@ -35,6 +35,7 @@ from xml.sax.saxutils import escape
 from markupsafe import Markup
 
 from ..definitions.language import ENGLISH, Words, words
+from ..sheets import forms
 from ..sheets.forms import Prose
 from .html import _line, diagram_base64
 from .html import given_html as given_html_of
@@ -192,7 +193,8 @@ def question_html(sheet, sch: dict, left: Left, stem: str = "") -> str:
     blanks = {b["label"]: b for b in sch["blanks"]}
     out = [given_html(ws)]
     for s in ws.sections:
-        out.append(f"<h4>{m.prose(s.title, inert)}</h4><p>{inert(s.intro)}</p>")
+        intro = m.prose(forms.as_prose(s.intro), inert)
+        out.append(f"<h4>{m.prose(s.title, inert)}</h4><p>{intro}</p>")
         for line in s.lines:
             view = _line(line, ws.decimals, blanks, m)
             if line.answer is None:
@@ -214,7 +216,9 @@ def given_html(sheet) -> str:
     """The title, the network in words, its diagram and the given numbers (or a lesson's intro)."""
     if type(sheet).__name__ == "LessonSheet":
         _ = words_of(sheet)
-        return (f"<p>{inert(sheet.title)}</p><p>{inert(sheet.intro)}</p>"
+        m = MathML("matrix", None, _.decimal)
+        return (f"<p>{inert(sheet.title)}</p>"
+                f"<p>{m.prose(forms.as_prose(sheet.intro), inert)}</p>"
                 f"<p>{escape(separator_note(_.decimal, _))}</p>")
     if type(sheet).__name__ == "WorkedSheet":  # its pictures are tables: no image file
         from .worked import moodle_given

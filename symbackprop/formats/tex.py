@@ -15,11 +15,11 @@ from importlib import util
 from pathlib import Path
 
 import jinja2
-import sympy as sp
 from pylatex.utils import NoEscape
 
 from ..definitions.language import ENGLISH, Words, words
 from ..engine import proofs
+from ..sheets import forms
 from ..sheets.notation import answer_decimals
 from . import diagram, latex
 from .texmath import TexMath
@@ -100,7 +100,7 @@ def proof_view(proof: proofs.Proof, _: Words = ENGLISH) -> dict:
 def proof_latex(expr, _: Words = ENGLISH) -> str:
     """A proof's step as LaTeX: ln for the natural log, as the sheets write it, and a case's
     words (0 for x ≤ 0, x otherwise) in the sheet's language."""
-    text = sp.latex(expr, order="none", ln_notation=True)
+    text = latex.sympy(expr, order="none", ln_notation=True)
     for word in ("for", "otherwise"):
         text = text.replace(rf"\text{{{word}}}", rf"\text{{{latex.text(_(word))}}}")
     return text
@@ -167,7 +167,8 @@ def given_tex(given, tex: TexMath, _: Words = ENGLISH) -> NoEscape:
 def _section_view(s, decimals: int, tex: TexMath, ws=None) -> dict:
     """A section's lines; a matrix's entries (s.grid) as rows of the matrix, after them."""
     lines = [_line_view(line, decimals, tex, ws) for line in s.lines]
-    view = {"title": tex.prose(s.title), "intro": s.intro, "lines": lines, "grid": None}
+    view = {"title": tex.prose(s.title), "intro": tex.prose(forms.as_prose(s.intro)),
+            "lines": lines, "grid": None}
     if s.grid is not None:
         g = s.grid
         view["lines"], rows = g.layout(lines)

@@ -104,7 +104,7 @@ class TexMath:
         args = self.comma.join(self.print(a) for a in f.arguments)
         if f.function == "ln" and _simple(f.arguments):
             return f"{name} {args}"
-        return f"{name}({args})"
+        return rf"{name}\left({args}\right)" if forms.tall(f.arguments) else f"{name}({args})"
 
     def _Ops(self, f: forms.Ops, first_in_parentheses: bool = False) -> str:
         out = self.print(f.items[0])
@@ -121,7 +121,9 @@ class TexMath:
 
     def _Neg(self, f: forms.Neg) -> str:
         inner = self.print(f.x)
-        return f"-({inner})" if _negative(f.x) else f"-{inner}"
+        if not _negative(f.x):
+            return f"-{inner}"
+        return rf"-\left({inner}\right)" if forms.tall(f.x) else f"-({inner})"
 
     def _Power(self, f: forms.Power) -> str:
         base = self.print(f.base)
@@ -130,7 +132,10 @@ class TexMath:
     def _Group(self, f: forms.Group) -> str:
         left, right = ("[", "]") if f.square else ("(", ")")
         inner = self.print(f.x)
-        return rf"\left{left}{inner}\right{right}" if f.sized else f"{left}{inner}{right}"
+        # brackets round a fraction are as tall as it: (∂J/∂out · …) never in small ones
+        if f.sized or forms.tall(f.x):
+            return rf"\left{left}{inner}\right{right}"
+        return f"{left}{inner}{right}"
 
     def _Sigma(self, f: forms.Sigma) -> str:
         return rf"\sum_{{{f.index}}} {self.print(f.body)}"
@@ -170,4 +175,4 @@ def _simple(arguments) -> bool:
 def _latex(expr: sp.Expr, names: tuple) -> str:
     """A rule's form in LaTeX: the same forms recur in every version of a set (only their
     numbers differ), and SymPy's printer was a fifth of a version's time."""
-    return sp.latex(expr, symbol_names=dict(names), mul_symbol="dot", ln_notation=True)
+    return latex.sympy(expr, symbol_names=dict(names), mul_symbol="dot", ln_notation=True)

@@ -32,16 +32,19 @@ from ..definitions.errors import VerificationError
 from ..definitions.language import ENGLISH, N_, Words, words
 from ..engine import training
 from ..engine.sample import Instance
-from .forms import Number, Ops, Prose
+from .forms import Number, Ops, Prose, Symbol
 from .lesson_parts import Asker, ref
 from .model import LessonSheet, Row
+from .rules import loss_formula
 
 THRESHOLDS = (0.9, 0.85, 0.95, 0.8, 0.75, 0.7, 0.65, 0.6)  # "above 90 %", by preference
 MARGIN = 0.02  # no accuracy the questions count lies closer to their line than this: about
 # 1 mm on the printed plot (0 to 1 over 4.5 cm), 5 px on the page's; what a pupil can read
-LOSS_WORDS = {"half_sse": N_("the squared error ½Σ(t − y)²"),
-              "sse": N_("the squared error Σ(t − y)²"),
-              "mse": N_("the mean squared error (1/10)·Σ(t − y)²")}
+# each loss as the intro names it, followed by its formula ({formula}) as mathematics
+LOSS_WORDS = {"half_sse": N_("the squared error {formula}"),
+              "sse": N_("the squared error {formula}"),
+              "mse": N_("the mean squared error {formula}")}
+_T, _Y = Symbol("t", sub="k"), Symbol("y", sub="k")
 # each network as the sheet names it: whole phrases, so that a language may inflect them
 NETWORKS = {"half_sse": N_("the squared-error network"), "sse": N_("the squared-error network"),
             "mse": N_("the mean-squared-error network"), "ce": N_("the cross-entropy network")}
@@ -283,17 +286,23 @@ CLAIM = N_("A course on neural networks claims that a digit classifier learns wo
          "squared error than with cross-entropy.")
 
 
-def _intro(lesson: Lesson, n_train: int, n_test: int, _: Words) -> str:
-    return _(CLAIM) + " " + _(
+def _intro(lesson: Lesson, n_train: int, n_test: int, _: Words = ENGLISH) -> Prose:
+    def formula(loss: str):  # J's right-hand side over the 10 outputs, as mathematics
+        return loss_formula(loss, _T, _Y, Number(10)).sides[1]
+
+    return Prose.of(_(CLAIM) + " " + _(
         "Is that so? Here it is measured. The same 64-{hidden}-10 network (a sigmoid hidden "
         "layer) was trained twice, from the same random starting weights and on the same "
         "mini-batches: once with sigmoid outputs and {loss} over the 10 outputs, once with "
-        "softmax outputs and the cross-entropy −Σ t ln y. Data: the UCI 8 by 8 handwritten "
+        "softmax outputs and the cross-entropy {ce}. Data: the UCI 8 by 8 handwritten "
         "digits, {train} to train on and {test} held out to test; {epochs} epochs of "
         "mini-batches of {batch}, learning rate {rate}. Test accuracy is measured after each "
-        "epoch.").format(hidden=lesson.hidden, loss=_(LOSS_WORDS[lesson.squared_error]),
-                         train=_whole(n_train, _), test=_whole(n_test, _), epochs=lesson.epochs,
-                         batch=lesson.batch_size, rate=_.number(f"{lesson.learning_rate:g}"))
+        "epoch."), hidden=lesson.hidden,
+        loss=Prose.of(_(LOSS_WORDS[lesson.squared_error]),
+                      formula=formula(lesson.squared_error)),
+        ce=formula("cross_entropy"), train=_whole(n_train, _), test=_whole(n_test, _),
+        epochs=lesson.epochs, batch=lesson.batch_size,
+        rate=_.number(f"{lesson.learning_rate:g}"))
 
 
 def _whole(n: int, _: Words) -> str:

@@ -14,6 +14,7 @@ names; every other piece is one of the small classes below.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -182,6 +183,49 @@ class Equation(Form):
 
 @dataclass(frozen=True)
 class Prose:
-    """Words with mathematics in them: a section's title, a lesson's question."""
+    """Words with mathematics in them: a section's title, a lesson's question, a loss named
+    with its formula.
+
+    >>> Prose.of("Loss: {formula}.", formula=Name("J")).parts
+    ('Loss: ', Name(canonical='J'), '.')
+    """
 
     parts: tuple[str | Form, ...]
+
+    @staticmethod
+    def of(template: str, **filling) -> Prose:
+        """Words (a catalog's, translated) whose {name}s are forms, other Prose or words."""
+        parts: list[str | Form] = []
+        for i, piece in enumerate(re.split(r"\{(\w+)\}", template)):
+            value = filling[piece] if i % 2 else piece
+            parts += value.parts if isinstance(value, Prose) else [value] if isinstance(
+                value, Form) else [str(value)] if str(value) else []
+        return Prose(tuple(parts))
+
+
+def as_prose(words: str | Prose) -> Prose:
+    """Words as Prose: an intro is either (a driver prints both as one)."""
+    return words if isinstance(words, Prose) else Prose((words,) if words else ())
+
+
+def tall(form) -> bool:
+    """Whether a form holds a fraction set at full size (∂J/∂out, 1/(1 + e⁻ˣ)): brackets
+    around it are sized to it, else they sit small beside it. An engine's expression counts
+    when it divides (SymPy prints a power of −1 as a fraction).
+
+    >>> tall(Ops((Partial(Name("J"), Name("out[2][1]")), Name("t[1]")), ("·",)))
+    True
+    >>> tall(Ops((Frac(Number(1), Number(2), small=True), Name("t[1]")), ("·",)))
+    False
+    """
+    if isinstance(form, (Partial, Frac)):
+        return isinstance(form, Partial) or not form.small
+    if isinstance(form, Expr):
+        import sympy as sp  # only a form the engine made holds an expression
+
+        return any(p.exp.is_negative for p in sp.sympify(form.expr).atoms(sp.Pow))
+    if isinstance(form, Form) and hasattr(form, "__dataclass_fields__"):
+        return any(tall(getattr(form, k)) for k in form.__dataclass_fields__)
+    if isinstance(form, tuple):
+        return any(tall(x) for x in form)
+    return False

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from ..definitions.errors import VerificationError
 from ..engine.verify import rel_err
+from .forms import Equation, Form, Number, Ops, Prose, Text
+from .forms_json import to_json
 from .model import Answer, LessonSheet
 from .worked import Worked, fixed, ref  # noqa: F401 - ref: the lessons' reference to an earlier blank
 from .working import _parts as parts  # noqa: F401 - a message's words with its mathematics
@@ -51,6 +53,34 @@ class Asker:
             self.sheet.workings[a.label] = line.working
         self.sheet.answers.append(a)
         return a
+
+
+def key_lines(sheet: LessonSheet) -> dict[str, list]:
+    """Each blank's line as the key writes it, as data (forms_json): the row's question, its
+    words as text in the mathematics, then the numbers put in and the value; a marked student's
+    feedback page shows it in the page's mathematics, as a dense sheet's."""
+    shown = {}
+    for _, rows in sheet.sections:
+        for r in rows:
+            a = r.answer
+            if a is None or a.label in shown:
+                continue
+            whole = a.label in sheet.figures.get("whole", ())
+            working = sheet.workings.get(a.label)
+            shown[a.label] = to_json(Equation((
+                _asked(r.text), *([working] if working is not None else []),
+                Number(a.value, 0 if whole else sheet.decimals))))
+    return shown
+
+
+def _asked(text: Prose) -> Form:
+    """A row's question as one form, words as text: without the '=' it ends on (the line
+    puts its own)."""
+    pieces = list(text.parts)
+    if pieces and isinstance(pieces[-1], str):
+        pieces[-1] = pieces[-1].rstrip().removesuffix("=").rstrip()
+    items = [Text(p) if isinstance(p, str) else p for p in pieces if p != ""]
+    return items[0] if len(items) == 1 else Ops(tuple(items), ("",) * (len(items) - 1))
 
 
 def closing(heading: str, question: str, answer: list[str], space: str = "3cm") -> dict:

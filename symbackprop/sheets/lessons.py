@@ -27,7 +27,7 @@ from ..engine.verify import run
 from ..marking.keys import markable
 from ..marking.scheme import evaluate
 from .forms import Apply, Equation, Group, Neg, Number, Ops, Partial, Power, Prose, Symbol
-from .lesson_parts import Asker, closing, parts, ref
+from .lesson_parts import Asker, closing, key_lines, parts, ref
 from .lesson_parts import agree as _agree
 from .model import LessonSheet, Row, row  # noqa: F401 - the lessons' model
 from .rules import activation_form
@@ -81,9 +81,12 @@ def key_json(lesson: Lesson, sheet: LessonSheet) -> dict:
     definition["lesson"] |= sheet.figures.get("given", {})
     if lesson.language != "en":  # the feedback page and the page's words speak it
         definition["language"] = lesson.language
+    shown = key_lines(sheet)  # each line as the key writes it: the feedback pages show it
     data = {"definition": definition, "seed": lesson.seed, "version": None,
-            "answers": [a.__dict__ for a in sheet.answers],  # the blanks' own trees:
-            "scheme": scheme_of(sheet.blanks, sheet.decimals, lesson.language)}
+            "answers": [a.__dict__ | ({"shown": shown[a.label]} if a.label in shown else {})
+                        for a in sheet.answers],
+            "scheme": scheme_of(sheet.blanks, sheet.decimals,  # the blanks' own trees
+                                lesson.language)}
     return markable(json.loads(json.dumps(data, allow_nan=False)), lesson.source)
 
 
@@ -196,7 +199,8 @@ _FORWARD_INTRO = N_("An 8 by 8 image of a handwritten digit is 64 numbers. Each 
 
 def _losses(lesson: Lesson) -> LessonSheet:
     d, _ = lesson.decimals, words(lesson.language)
-    sheet = LessonSheet(lesson.title, lesson.kind, d, lesson.seed, _(_LOSSES_INTRO), [],
+    sheet = LessonSheet(lesson.title, lesson.kind, d, lesson.seed,
+                        Prose.of(_(_LOSSES_INTRO), **_LOSSES_INTRO_FORMS), [],
                         language=lesson.language)
     ask = Asker(sheet)
     z = sp.Symbol("z", real=True)
@@ -222,8 +226,9 @@ def _losses(lesson: Lesson) -> LessonSheet:
         for name, _loss, slope in values:
             # "for J = (1 − y)²: ∂J/∂net =", never "∂J/∂net for (1 − y)² =" (read as a square
             # that is negative)
-            rows.append(row(*parts(_(_SLOPE_ROWS[name]), y=y_is, cost=_LOSS_FORMS[name],
-                                   slope=Partial(Symbol("J"), Symbol("net", word=True))),
+            rows.append(row(*parts(_(_SLOPE_ROWS[name]), y=y_is,
+                                   cost=Equation((Symbol("J"), _LOSS_FORMS[name])),
+                                   slope=Partial(Symbol("J"), _NET)),
                             answer=ask(f"d{name}/dnet({p:g})", slope, *trees[f"d{name}"])))
     sheet.sections = [(Prose((_("The two costs for one training example (target 1)"),)),
                        rows)]
@@ -249,16 +254,24 @@ def _loss_trees(y: float) -> dict:
                                     ("sign", ["sub", 1, y])])}
 
 
-_LOSS_FORMS = {"SE": Power(Group(Ops((Number(1), Symbol("y")), ("−",))), Number(2)),
-               "CE": Neg(Apply("ln", (Symbol("y"),)))}
+_Y, _NET = Symbol("y"), Symbol("net", word=True)
+_ONE_MINUS_Y = Group(Ops((Number(1), _Y), ("−",)))
+_LOSS_FORMS = {"SE": Power(_ONE_MINUS_Y, Number(2)), "CE": Neg(Apply("ln", (_Y,)))}
 _LOSS_ROWS = {"SE": N_("{y}: squared error {cost} ="), "CE": N_("{y}: cross-entropy {cost} =")}
-_SLOPE_ROWS = {"SE": N_("{y}, for the squared error J = {cost}: {slope} ="),
-               "CE": N_("{y}, for the cross-entropy J = {cost}: {slope} =")}
-_LOSSES_INTRO = N_("A classifier's output y = σ(net) is the probability it gives the correct "
-                 "digit (target 1). Squared error (1 − y)² and cross-entropy −ln y both shrink as "
-                 "y grows. Gradient descent changes net in proportion to the gradient ∂J/∂net, "
-                 "which is −2(1 − y)·y(1 − y) for squared error and y − 1 for cross-entropy. "
-                 "Work out both costs and both gradients for each output y below.")
+# {cost} is the equation J = (1 − y)², set as mathematics
+_SLOPE_ROWS = {"SE": N_("{y}, for the squared error {cost}: {slope} ="),
+               "CE": N_("{y}, for the cross-entropy {cost}: {slope} =")}
+# the words' mathematics ({…}) set as mathematics, from the same forms as the lines below
+_LOSSES_INTRO = N_("A classifier's output {y_is} is the probability it gives the correct digit "
+                   "(target 1). Squared error {se} and cross-entropy {ce} both shrink as {y} "
+                   "grows. Gradient descent changes {net} in proportion to the gradient "
+                   "{gradient}, which is {dse} for squared error and {dce} for cross-entropy. "
+                   "Work out both costs and both gradients for each output {y} below.")
+_LOSSES_INTRO_FORMS = {
+    "y_is": Equation((_Y, Apply("σ", (_NET,)))), "se": _LOSS_FORMS["SE"],
+    "ce": _LOSS_FORMS["CE"], "y": _Y, "net": _NET, "gradient": Partial(Symbol("J"), _NET),
+    "dse": Ops((Neg(Number(2)), _ONE_MINUS_Y, Ops((_Y, _ONE_MINUS_Y), ("",))), ("", "·")),
+    "dce": Ops((_Y, Number(1)), ("−",))}
 LOSSES_QUESTION = N_("A network is confidently wrong: it gives the correct digit a probability "
                    "near 0. With which cost does a step of gradient descent change its net "
                    "more, and which would you train it with? Use your answers.")

@@ -59,7 +59,7 @@ class Grid:
 @dataclass
 class Section:
     title: Prose
-    intro: str
+    intro: str | Prose  # words, or words with mathematics (a loss and its formula)
     lines: list[Line] = field(default_factory=list)
     grid: Grid | None = None
 
@@ -124,7 +124,7 @@ class LessonSheet:
     kind: str
     decimals: int
     seed: int
-    intro: str
+    intro: str | Prose
     sections: list[tuple[Prose, list[Row]]]
     answers: list[Answer] = field(default_factory=list)
     figures: dict = field(default_factory=dict)  # data for the template's pictures

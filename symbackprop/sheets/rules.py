@@ -3,14 +3,14 @@
 >>> from symbackprop.sheets.forms import Name
 >>> type(activation_form("sigmoid", Name("net[1][1]"))).__name__
 'Equation'
->>> print(LOSS_WORDS["cross_entropy"])
-Cross-entropy: J = − Σ t · ln out.
+>>> loss_words("cross_entropy").parts[0]
+'Cross-entropy: '
 """
 
 from __future__ import annotations
 
 from ..definitions.language import ENGLISH, N_, Words
-from .forms import Apply, Equation, Form, Frac, Group, Neg, Number, Ops, Power, Sigma, Symbol
+from .forms import Apply, Equation, Form, Frac, Group, Neg, Number, Ops, Power, Prose, Sigma, Symbol
 
 E = Symbol("e")
 
@@ -50,14 +50,40 @@ def loss_form(loss: str, pairs: list[tuple[Form, Form]]) -> Form:
     return Neg(Group(Ops.joined(terms, "+"), square=True, sized=True))
 
 
+# a loss named as a textbook names it, its formula ({formula}) set as mathematics
 LOSS_WORDS = {
-    "half_sse": N_("Half the sum of squared errors: J = ½ Σ (t − out)²."),
-    "sse": N_("The sum of squared errors: J = Σ (t − out)²."),
-    "mse": N_("The mean squared error: J = (1/n) Σ (t − out)²."),
-    "cross_entropy": N_("Cross-entropy: J = − Σ t · ln out."),
-    "binary_cross_entropy": N_("Binary cross-entropy: J = − Σ [t · ln out + (1 − t) · "
-                               "ln(1 − out)]."),
+    "half_sse": N_("Half the sum of squared errors: {formula}."),
+    "sse": N_("The sum of squared errors: {formula}."),
+    "mse": N_("The mean squared error: {formula}."),
+    "cross_entropy": N_("Cross-entropy: {formula}."),
+    "binary_cross_entropy": N_("Binary cross-entropy: {formula}."),
 }
+
+
+T_K, OUT_K, N = Symbol("t", sub="k"), Symbol("out", sub="k", word=True), Symbol("n")
+
+
+def loss_formula(loss: str, target: Form = T_K, output: Form = OUT_K, n: Form = N,
+                 index: str = "k") -> Equation:
+    """J = ½ Σₖ (tₖ − outₖ)², J = − Σₖ tₖ ln outₖ, …: a loss over every output, as the
+    words that name it write it."""
+    t, o = target, output
+    square = Power(Group(Ops((t, o), ("−",))), Number(2))
+    entropy = Ops((t, Apply("ln", (o,))), ("",))
+    body = {"half_sse": Ops((Frac(Number(1), Number(2), small=True), Sigma(index, square)),
+                            ("",)),
+            "sse": Sigma(index, square),
+            "mse": Ops((Frac(Number(1), n, small=True), Sigma(index, square)), ("",)),
+            "cross_entropy": Neg(Sigma(index, entropy)),
+            "binary_cross_entropy": Neg(Sigma(index, Group(Ops((entropy, Ops((
+                Group(Ops((Number(1), t), ("−",))), Apply("ln", (Ops((Number(1), o), ("−",)),))),
+                ("",))), ("+",)), square=True)))}[loss]
+    return Equation((Symbol("J"), body))
+
+
+def loss_words(loss: str, _: Words = ENGLISH) -> Prose:
+    """The loss named, with its formula as mathematics."""
+    return Prose.of(_(LOSS_WORDS[loss]), formula=loss_formula(loss))
 # an activation by the name a teacher says
 ACTIVATION_NAMES = {"sigmoid": N_("sigmoid"), "tanh": N_("tanh"), "relu": N_("relu"),
                     "softmax": N_("softmax"), "identity": N_("identity")}

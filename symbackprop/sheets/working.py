@@ -34,7 +34,7 @@ from .forms import (
 )
 from .model import Answer, Line, Section, label
 from .notation import answer_decimals
-from .rules import LOSS_WORDS, E, activation_form, loss_form
+from .rules import E, activation_form, loss_form, loss_words
 
 ETA = Symbol("η")
 
@@ -169,10 +169,10 @@ class Working:
 
     def loss_section(self) -> Section:
         _ = self._
-        said = _(LOSS_WORDS[self.defn.network.loss])
+        said = loss_words(self.defn.network.loss, _)
         if self.example is not None:  # the words say J; the line says J with [e] above it
-            said = _("This example's own loss, J[{e}] on the line below. {words}").format(
-                e=self.example, words=said)
+            said = Prose.of(_("This example's own loss, J[{e}] on the line below. {words}"),
+                            e=self.example, words=said)
         s = Section(self.titled(_("Loss")), said)
         outs = [(self.sym(name("t", j)), self.sym(name("out", self.defn.network.depth, j)))
                 for j in range(1, self.layers[-1] + 1)]
