@@ -112,7 +112,8 @@ function judge(scheme, blank, given, own, places) {
   if (within(given, tol.lo, tol.hi, tol.half)) {
     return Object.assign(m, {verdict: "correct", message: "correct"});
   }
-  if (tol.half && p < decimals && given !== 0 && given !== tol.before &&
+  // a whole number is never the right value with fewer decimals (1 for 0.5487), as in check
+  if (tol.half && p > 0 && p < decimals && given !== tol.before &&
       within(given, tol.lo, tol.hi, 0.5 * Math.pow(10, -p))) {
     Object.assign(m, {verdict: "too_few_decimals", message:
       `${scheme.messages.too_few_decimals} (${fixed(m.expected, decimals)} to ${decimals} ` +

@@ -199,3 +199,21 @@ def test_an_exact_half_is_rounded_away_from_zero_and_either_neighbour_is_right(t
         assert marks["m@1 w1"].verdict == "correct", (typed, marks["m@1 w1"])
     marks = {x.name: x for x in mark(k, {m["label"]: -0.062814})}
     assert marks["m@1 w1"].verdict != "correct"
+
+
+def test_a_whole_number_is_never_the_right_value_with_fewer_decimals():
+    """A student who typed 1 for every blank near 1 earned the too-few-decimals credit on the
+    page and in check (1 is 0.5487 to no decimals), where Moodle's export, which lists the
+    fewer-decimals answers from one decimal on, marked it wrong. A whole number is not that
+    verdict anywhere; the same value to one or more decimals still is."""
+    key = make_key()
+    for name, value in worked().items():
+        if abs(value) < 0.5 or value == round(value):
+            continue
+        whole = float(round(value))
+        m, = [m for m in mark(key, {name: whole}) if m.name == name]
+        assert m.verdict != "too_few_decimals", (name, value, whole)
+        shown = round(value, 2)
+        if shown != round(value, 4) and not name.startswith("new "):  # 0.60: the old weight
+            m, = [m for m in mark(key, {name: parse_number(f"{shown:.2f}")}) if m.name == name]
+            assert m.verdict in ("too_few_decimals", "correct"), (name, value, m.verdict)

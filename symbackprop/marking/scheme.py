@@ -147,7 +147,9 @@ def judge(scheme: dict, blank: dict, given: float | None, own) -> Mark:
     places = decimals_of(given)
     if within(given, tol["lo"], tol["hi"], tol["half"]):
         return _verdict(m, "correct", "correct")
-    if tol["half"] and places < decimals and given != 0 and given != tol.get("before") and \
+    # a whole number is never "the right value with fewer decimals": 1 for 0.5487 would be
+    # (Moodle's export lists such values from one decimal on, and so do the page and check)
+    if tol["half"] and 0 < places < decimals and given != tol.get("before") and \
             within(given, tol["lo"], tol["hi"], 0.5 * 10.0 ** -places):
         _verdict(m, "too_few_decimals",
                  f"{scheme['messages']['too_few_decimals']} ({fixed(m.expected, decimals)}"
