@@ -134,15 +134,15 @@ class Definition:
 def in_language(defn: Definition | Lesson, code: str) -> Definition:
     """The definition with its sheets in another language (build --language): its default
     title said in that language too; refused as the key is for a sheet made in English only
-    (a network on an image's)."""
+    (a convolution's page of shapes)."""
     checker = _Checker("--language")  # the option is the source: named once, with no key
     checker.choice(code, "", tuple(LANGUAGES))
     if code == getattr(defn, "language", "en"):
         return defn
     if isinstance(defn, Lesson):  # a lesson's title is the teacher's: never a default
         return replace(defn, language=code)
-    if defn.layered:
-        checker.english_only("a network on an image", key="")
+    if defn.layered and defn.form == "matrix":
+        checker.english_only("a convolution's page of shapes (form: matrix)", key="")
     default = defn.title == words(defn.language)(DEFAULT_TITLE)
     return replace(defn, language=code,
                    title=words(code)(DEFAULT_TITLE) if default else defn.title)
@@ -184,9 +184,7 @@ class _Checker(LessonReader, ValuesReader, AskedReader):
             "language"), required=("network",))
         language = self.language(top)
         if layered.is_layered(top["network"]):
-            if language != "en":
-                self.english_only("a network on an image")
-            return self.layered(top)
+            return self.layered(top, language)
         title = self.title(top.get("title", words(language)(DEFAULT_TITLE)))
         network = self.network(top["network"])
         data = None if top.get("data") is None else self.data_set(top, network)
@@ -235,7 +233,7 @@ class _Checker(LessonReader, ValuesReader, AskedReader):
             language=language,
         )
 
-    def layered(self, top: dict) -> Definition:
+    def layered(self, top: dict, language: str = "en") -> Definition:
         """A network of layers of kinds on an image: derived, verified and trained; its
         worksheets, marking and audits are not made yet, so their keys are refused."""
         for key in ("ask", "points", "claimed", "names", "conventions", "data", "batch_loss",
@@ -248,6 +246,8 @@ class _Checker(LessonReader, ValuesReader, AskedReader):
             self.fail("notation", "numbered names (w1, w2, ...) are for dense networks; a "
                       "network on an image has canonical names only (K[1][1][1][1][1], ...)")
         form = self.choice(top.get("form", "scalar"), "form", FORMS)  # matrix: a page of shapes
+        if form == "matrix" and language != "en":
+            self.english_only("a convolution's page of shapes (form: matrix)")
         limits = SimpleNamespace(layers=MAX_LAYERS, layer_size=MAX_LAYER_SIZE,
                                  parameters=MAX_PARAMETERS, activations=ACTIVATIONS,
                                  losses=LOSSES)
@@ -264,8 +264,8 @@ class _Checker(LessonReader, ValuesReader, AskedReader):
                       "image (values.image) and its targets")
         seed = top.get("seed")
         return Definition(
-            source=self.source, title=self.title(top.get("title", DEFAULT_TITLE)),
-            network=network, values=layered.values(self, values, network),
+            source=self.source, title=self.title(top.get("title", words(language)(DEFAULT_TITLE))),
+            network=network, values=layered.values(self, values, network), language=language,
             learning_rate=rate, update_biases=update,
             decimals=self.whole(top.get("decimals", 4), "decimals", 0, 12),
             seed=None if seed is None else self.whole(seed, "seed", 0, MAX_SEED),

@@ -69,8 +69,9 @@ class Reader:
         return self.choice(top.get("language", "en"), "language", tuple(LANGUAGES))
 
     def english_only(self, what: str, key: str = "language") -> None:
-        self.fail(key, f"the sheets of {what} are printed in English only so far; "
-                  f"the dense networks', the optimizers' and the lessons' sheets take "
+        self.fail(key, f"{what} is printed in English only so far; "
+                  f"the dense networks', the convolutions', the optimizers' and the "
+                  f"lessons' worksheets take "
                   f"{', '.join(LANGUAGES)}")
 
     def title(self, title) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from ..definitions.language import N_
 from .proofcheck import Proof, derivative, prove
 
 # (input rows, columns, kernel rows, columns, stride, padding): square and not, strides of 1
@@ -145,18 +146,18 @@ def _kernel_gradient() -> Proof:
         # the padded input correlated with δ spread out by the stride
         whole = correlate(_pad(c.x, c.p), c.spread())
         return prove(
-            "kernel_gradient", "A kernel's gradient is the input correlated with δ: "
+            "kernel_gradient", N_("A kernel's gradient is the input correlated with δ: "
             "∂J/∂Kᵤᵥ = Σᵢⱼ δᵢⱼ · x(i + u − 1, j + v − 1), where zᵢⱼ = Σᵤᵥ Kᵤᵥ · x(i + u − 1, "
             "j + v − 1) + b is the map before its activation and δᵢⱼ = ∂J/∂zᵢⱼ (Kᵤᵥ is in "
             "every zᵢⱼ). Shown for stride 1 and no padding; with a larger stride δ is spread "
-            "out by it, and zero padding adds nothing",
+            "out by it, and zero padding adds nothing"),
             lambda: sp.Matrix(c.kh, c.kw, lambda u, v: sp.Add(*[
                 c.delta[i, j] * Partial(c.z[i, j], c.k[u, v]) for i, j in c.outputs()])),
             lambda: corr,
-            [(lambda: by_index, "∂zᵢⱼ/∂Kᵤᵥ = x(i + u − 1, j + v − 1), the pixel "
-              "under Kᵤᵥ when the kernel sits at (i, j): z is linear in the kernel"),
-             (lambda: corr, "name it: entry (u, v) adds up δ times the image shifted by "
-              "(u − 1, v − 1), the correlation of x with δ, corr(x, δ)")],
+            [(lambda: by_index, N_("∂zᵢⱼ/∂Kᵤᵥ = x(i + u − 1, j + v − 1), the pixel "
+              "under Kᵤᵥ when the kernel sits at (i, j): z is linear in the kernel")),
+             (lambda: corr, N_("name it: entry (u, v) adds up δ times the image shifted by "
+              "(u − 1, v − 1), the correlation of x with δ, corr(x, δ)"))],
             definitions=((corr, whole),) + c.named())
     return _sizes(build)
 
@@ -172,21 +173,21 @@ def _input_gradient() -> Proof:
         convolution = convolve_full(c.spread(), c.k)[cut]
         flipped = correlate(_pad(c.spread(), c.kh - 1, c.kw - 1), turned(c.k))[cut]
         return prove(
-            "input_gradient", "The gradient back to a convolution's input is the full "
+            "input_gradient", N_("The gradient back to a convolution's input is the full "
             "convolution of δ with the kernel, that is δ correlated with the kernel turned half "
             "a turn: ∂J/∂xₘₙ = Σᵢⱼ δᵢⱼ · K(m − i + 1, n − j + 1), over the positions (i, j) "
             "whose window covers xₘₙ. Shown for stride 1 and no padding; with a larger stride "
-            "δ is spread out by it, and zero padding's rows and columns are cut away",
+            "δ is spread out by it, and zero padding's rows and columns are cut away"),
             lambda: sp.Matrix(c.h, c.w, lambda r, q: sp.Add(*[
                 c.delta[i, j] * Partial(c.z[i, j], c.x[r, q]) for i, j in c.outputs()])),
             lambda: full,
-            [(lambda: by_index, "∂zᵢⱼ/∂xₘₙ is the kernel entry that lies on xₘₙ when the "
-              "kernel sits at (i, j), 0 where its window does not cover xₘₙ"),
-             (lambda: convolution, "that is the full convolution of δ with K, conv(δ, K): "
-              "Σᵤᵥ Kᵤᵥ · δ(m − u + 1, n − v + 1), δ taken as 0 outside its map"),
-             (lambda: flipped, "and the same as δ, padded by the kernel's size less 1, "
-              "correlated with the kernel turned half a turn (180 degrees)"),
-             (lambda: full, "name it")],
+            [(lambda: by_index, N_("∂zᵢⱼ/∂xₘₙ is the kernel entry that lies on xₘₙ when the "
+              "kernel sits at (i, j), 0 where its window does not cover xₘₙ")),
+             (lambda: convolution, N_("that is the full convolution of δ with K, conv(δ, K): "
+              "Σᵤᵥ Kᵤᵥ · δ(m − u + 1, n − v + 1), δ taken as 0 outside its map")),
+             (lambda: flipped, N_("and the same as δ, padded by the kernel's size less 1, "
+              "correlated with the kernel turned half a turn (180 degrees)")),
+             (lambda: full, N_("name it"))],
             definitions=((full, convolution),) + c.named())
     return _sizes(build)
 
@@ -195,13 +196,13 @@ def _convolution_bias() -> Proof:
     c = _Layer(3, 3, 2, 2, 1, 0)
     paths = [(i, j) for i, j in c.outputs()]
     return prove(
-        "convolution_bias", "A filter's bias is in every entry of its map: ∂J/∂b = "
-        "Σᵢⱼ δᵢⱼ", lambda: sp.Add(*[c.delta[i, j] * Partial(c.z[i, j], c.b)
+        "convolution_bias", N_("A filter's bias is in every entry of its map: ∂J/∂b = "
+        "Σᵢⱼ δᵢⱼ"), lambda: sp.Add(*[c.delta[i, j] * Partial(c.z[i, j], c.b)
                                    for i, j in paths]),
         lambda: sp.Add(*[c.delta[i, j] for i, j in paths]), [
             (lambda: sp.Add(*[c.delta[i, j] * 1 for i, j in paths]),
-             "∂zᵢⱼ/∂b = 1 at every position: b is added to each zᵢⱼ"),
-            (lambda: sp.Add(*[c.delta[i, j] for i, j in paths]), "simplify")],
+             N_("∂zᵢⱼ/∂b = 1 at every position: b is added to each zᵢⱼ")),
+            (lambda: sp.Add(*[c.delta[i, j] for i, j in paths]), N_("simplify"))],
         definitions=c.named())
 
 
@@ -235,19 +236,19 @@ def _max_pool() -> Proof:
     a1, a2, a3, a4 = _A
     window = maximum(*_A)
     return prove(
-        "max_pool", "Max pooling's gradient goes to the window's maximum: for a window a₁, "
+        "max_pool", N_("Max pooling's gradient goes to the window's maximum: for a window a₁, "
         "a₂, a₃, a₄ read row by row, ∂max(a₁, a₂, a₃, a₄)/∂a₂ = 1 where a₂ is the first "
         "maximum (a₂ > a₁, a₂ ≥ a₃ and a₂ ≥ a₄), else 0; at a tie the first in reading "
-        "order takes it all, as PyTorch does",
+        "order takes it all, as PyTorch does"),
         lambda: derivative(window, a2), lambda: sp.Piecewise((1, _first(1)), (0, True)), [
-            (lambda: derivative(_BY_CASES, a2), "max by cases: the value of the first of the "
+            (lambda: derivative(_BY_CASES, a2), N_("max by cases: the value of the first of the "
              "largest (PyTorch's CPU kernel keeps the first of equal maxima, replacing its "
-             "running maximum only by a strictly larger value)"),
+             "running maximum only by a strictly larger value)")),
             (lambda: sp.Piecewise((0, _first(0)), (1, _first(1)), (0, _first(2)), (0, True)),
-             "differentiate each case: ∂a₂/∂a₂ = 1, and a₁, a₃, a₄ do not depend on a₂; where "
-             "values are equal max has no derivative, and the case taken there decides"),
-            (lambda: sp.Piecewise((1, _first(1)), (0, True)), "1 where a₂ is the first "
-             "maximum, 0 everywhere else")],
+             N_("differentiate each case: ∂a₂/∂a₂ = 1, and a₁, a₃, a₄ do not depend on a₂; where "
+             "values are equal max has no derivative, and the case taken there decides")),
+            (lambda: sp.Piecewise((1, _first(1)), (0, True)), N_("1 where a₂ is the first "
+             "maximum, 0 everywhere else"))],
         definitions=((window, _BY_CASES),))
 
 
@@ -255,10 +256,10 @@ def _average_pool() -> Proof:
     a1, a2, a3, a4 = _A
     mean = (a1 + a2 + a3 + a4) / 4
     return prove(
-        "average_pool", "Average pooling shares the gradient equally: ∂((a₁ + a₂ + a₃ + a₄)/4)"
-        "/∂a₂ = 1/4, for every entry of the window", lambda: derivative(mean, a2),
+        "average_pool", N_("Average pooling shares the gradient equally: ∂((a₁ + a₂ + a₃ + a₄)/4)"
+        "/∂a₂ = 1/4, for every entry of the window"), lambda: derivative(mean, a2),
         lambda: sp.Rational(1, 4), [
             (lambda: (derivative(a1, a2) + derivative(a2, a2) + derivative(a3, a2)
-                      + derivative(a4, a2)) / 4, "constant factor 1/4, and sum rule"),
-            (lambda: (0 + 1 + 0 + 0) / sp.Integer(4), "only a₂ depends on a₂"),
-            (lambda: sp.Rational(1, 4), "simplify: 1/n for a window of n pixels")])
+                      + derivative(a4, a2)) / 4, N_("constant factor 1/4, and sum rule")),
+            (lambda: (0 + 1 + 0 + 0) / sp.Integer(4), N_("only a₂ depends on a₂")),
+            (lambda: sp.Rational(1, 4), N_("simplify: 1/n for a window of n pixels"))])

@@ -19,27 +19,30 @@ from .texmath import TexMath
 HEADINGS = {"convolution": N_("The network"), "optimizer": N_("The network and the optimizer")}
 
 
-def number(value: float) -> str:
-    """A given number as the sheet shows it: its own digits, with a real minus sign."""
+def number(value: float, decimal: str = ".") -> str:
+    """A given number as the sheet shows it: its own digits, with the language's decimal
+    sign (a real minus sign is the printer's)."""
     shown = f"{value:.10f}".rstrip("0").rstrip(".")
-    return "0" if shown in ("-0", "") else shown
+    return "0" if shown in ("-0", "") else shown.replace(".", decimal)
 
 
-def picture_tex(rows) -> NoEscape:
-    """A grid of numbers as a boxed array (numbers only: nothing to escape)."""
+def picture_tex(rows, decimal: str = ".") -> NoEscape:
+    """A grid of numbers as a boxed array (numbers only: nothing to escape; a decimal comma
+    in braces, so that TeX's math sets no space after it)."""
     columns = "|" + "c|" * len(rows[0])
-    body = r" \\ \hline ".join(" & ".join(number(v) for v in row) for row in rows)
+    sign = "{,}" if decimal == "," else decimal
+    body = r" \\ \hline ".join(" & ".join(number(v, sign) for v in row) for row in rows)
     return NoEscape(rf"$\begin{{array}}{{{columns}}}\hline {body} \\ \hline\end{{array}}$")
 
 
-def picture_html(p) -> Markup:
+def picture_html(p, decimal: str = ".") -> Markup:
     """A grid of numbers as an accessible table: caption, then row and column headers
     naming each entry's position (x1,2 is row 1, column 2; x2,1,2 the same of channel 2)."""
     head = "".join(f'<th scope="col">{j}</th>' for j in range(1, len(p.rows[0]) + 1))
     body = "".join(
         f'<tr><th scope="row">{i}</th>' + "".join(
-            f'<td aria-label="{escape(p.symbol)} {_index(p.at, i, j)} = {number(v)}">'
-            f"{number(v).replace('-', '−')}</td>" for j, v in enumerate(row, start=1))
+            f'<td aria-label="{escape(p.symbol)} {_index(p.at, i, j)} = {number(v, decimal)}">'
+            f"{number(v, decimal).replace('-', '−')}</td>" for j, v in enumerate(row, start=1))
         + "</tr>" for i, row in enumerate(p.rows, start=1))
     return Markup(f'<table class="matrix given-grid"><caption>{escape(p.caption)}</caption>'
                   f'<tr><td></td>{head}</tr>{body}</table>')
@@ -63,7 +66,7 @@ def document(sheet, key: bool, student: str | None = None) -> str:
         student=student, tag=_tag(sheet), decimals=sheet.decimals, seed=sheet.seed,
         version=sheet.version, heading=_(HEADINGS[sheet.kind]),
         network_words=sheet.network_words, notes=sheet.notes,
-        pictures=[{"caption": p.caption, "table": picture_tex(p.rows)}
+        pictures=[{"caption": p.caption, "table": picture_tex(p.rows, _.decimal)}
                   for p in sheet.pictures],
         given=[{"caption": tex.labelled(g.caption, _), "latex": tex.given_tex(g, t, _)}
                for g in sheet.givens],
@@ -98,7 +101,8 @@ def page(sheet, scheme: dict, student: str | None = None) -> str:
     notes = " ".join(sheet.notes)
     return html.page(sheet.title, _tag(sheet), student, sheet.decimals, scheme, sections,
                      network_words=f"{sheet.network_words} {notes}",
-                     figures=[{"svg": picture_html(p), "caption": "", "after": False}
+                     figures=[{"svg": picture_html(p, _.decimal), "caption": "",
+                               "after": False}
                               for p in sheet.pictures],
                      given=given, proofs=[html.proof_view(p, _) for p in sheet.proofs],
                      language=sheet.language)
@@ -110,6 +114,6 @@ def moodle_given(sheet, inert, separator: str) -> str:
     m = MathML(sheet.notation, None, _.decimal)
     return "".join([f"<p>{inert(sheet.title)}</p><p>{inert(sheet.network_words)}</p>",
                     *(f"<p>{inert(n)}</p>" for n in sheet.notes), f"<p>{separator}</p>",
-                    *(str(picture_html(p)) for p in sheet.pictures),
+                    *(str(picture_html(p, _.decimal)) for p in sheet.pictures),
                     *(f"<p>{inert(tex.labelled(g.caption, _))} {html.given_html(g, m, _)}</p>"
                       for g in sheet.givens)])

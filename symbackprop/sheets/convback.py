@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from itertools import product
 
+from ..definitions.language import N_
 from .forms import (
     Apply,
     Group,
@@ -53,8 +54,8 @@ class ConvBackward:
     state both read: the layers, the worked blanks (self.w), the sections."""
 
     def back_output(self):
-        s = Section(Prose(("Back through the output",)), "δ is ∂J/∂net of an output; "
-                    "∂J/∂p sums over every output the pooled entry feeds.")
+        s = Section(Prose((self._("Back through the output"),)), self._(
+            "δ is ∂J/∂net of an output; ∂J/∂p sums over every output the pooled entry feeds."))
         act, loss = self.dense.activation, self.defn.network.loss
         for j, (t, o) in enumerate(zip(self.t, self.out), start=1):
             err = ["sub", o, t]
@@ -92,12 +93,14 @@ class ConvBackward:
         if not self.pool:
             return
         kind = self.pool.kind
-        intro = ("Max pooling passes each window's gradient to its largest entry only (the "
-                 "others get 0); where two entries tie, the first of them reading row by row "
-                 "gets it, as PyTorch does." if kind == "max_pool" else
-                 "Average pooling shares each window's gradient equally: each of its n "
-                 "entries gets ∂J/∂p divided by n.")
-        s = Section(Prose((f"Back through the pooling{self.of_filter(f)}",)), intro)
+        _ = self._
+        intro = (_("Max pooling passes each window's gradient to its largest entry only (the "
+                   "others get 0); where two entries tie, the first of them reading row by row "
+                   "gets it, as PyTorch does.") if kind == "max_pool" else
+                 _("Average pooling shares each window's gradient equally: each of its n "
+                   "entries gets ∂J/∂p divided by n."))
+        s = Section(self.heading(N_("Back through the pooling"),
+                                 N_("Back through the pooling, filter {f}"), f), intro)
         for r, c in self.positions(self.M, self.N):
             cell = self.at(f, r, c)
             windows = [w for w, cells in self.windows.items() if cell in cells]
@@ -116,7 +119,7 @@ class ConvBackward:
             s.lines.append(self.w.blank(self.named(f"dJ/d{self.a}", cell), tree,
                                         _dJ(self.a, *cell), (), mistakes=mistakes))
         s.grid = Grid(Partial(Symbol("J"), _sym(self.a, *self.filter_of(f))),
-                      Text("each window's gradient, passed on as above"), self.M, self.N, 0)
+                      Text(_("each window's gradient, passed on as above")), self.M, self.N, 0)
         self.sections.append(s)
 
     def _first_max(self, cells):
@@ -132,7 +135,8 @@ class ConvBackward:
     def back_activation(self, f):
         if self.act == "identity":
             return
-        s = Section(Prose((f"Back through the activation{self.of_filter(f)}",)), "")
+        s = Section(self.heading(N_("Back through the activation"),
+                                 N_("Back through the activation, filter {f}"), f), "")
         for r, c in self.positions(self.M, self.N):
             at = self.at(f, r, c)
             g = ref(self.named("dJ/da", at))
@@ -150,10 +154,13 @@ class ConvBackward:
         self.sections.append(s)
 
     def kernel_gradient(self, f):
-        over = " over each channel" if self.C > 1 else ""
-        s = Section(Prose((f"The kernel's gradient{self.of_filter(f)}",)), "Each kernel "
-                    f"entry{over} touched every position of the feature map: add ∂J/∂z there "
-                    "times the pixel it covered.")
+        _ = self._
+        s = Section(self.heading(N_("The kernel's gradient"),
+                                 N_("The kernel's gradient, filter {f}"), f),
+                    _("Each kernel entry over each channel touched every position of the "
+                      "feature map: add ∂J/∂z there times the pixel it covered.") if self.C > 1
+                    else _("Each kernel entry touched every position of the feature map: add "
+                           "∂J/∂z there times the pixel it covered."))
         where = [self.at(f, i, j) for i, j in self.positions(self.M, self.N)]
         for c, u, v in product(range(1, self.C + 1), range(1, self.kh + 1),
                                range(1, self.kw + 1)):

@@ -22,6 +22,7 @@ import re
 from itertools import product
 
 from ..definitions.errors import VerificationError
+from ..definitions.language import N_, words
 from ..definitions.layers import Convolution, Dense, Flatten, Pooling
 from . import convwords
 from .convback import ConvBackward, _Rejected, _sum, _sym, _times
@@ -172,6 +173,7 @@ class _ConvSheet(ConvBackward):
         self.a = "a" if self.act != "identity" else "z"  # the map pooling reads
         self.back = asked_filters(defn.network)
         self.sections: list[Section] = []
+        self._ = words(defn.language)
 
     def positions(self, rows, cols):
         return list(product(range(1, rows + 1), range(1, cols + 1)))
@@ -195,9 +197,11 @@ class _ConvSheet(ConvBackward):
     def named(self, letter, index) -> str:
         return letter + "".join(f"[{k}]" for k in index)
 
-    def of_filter(self, f) -> str:
-        """' of filter 2' in a heading where there are several filters."""
-        return f", filter {f}" if self.F > 1 else ""
+    def heading(self, one: str, several: str, f, **named) -> Prose:
+        """A section's heading in the sheet's language: `several` (', filter {f}') where
+        there are several filters."""
+        said = self._(several if self.F > 1 else one)
+        return Prose((said.format(f=f, **named),))
 
     def bias(self, f):
         return self.b[f - 1] if self.b is not None else None
@@ -224,10 +228,13 @@ class _ConvSheet(ConvBackward):
         return convwords.worksheet(self)
 
     def feature_map(self, f):
-        every = " over every channel" if self.C > 1 else ""
-        s = Section(Prose((f"The feature map{self.of_filter(f)}",)), "Lay the kernel on the "
-                    f"image{every} as it is (no turning: cross-correlation), multiply the "
-                    "entries it covers and add them, then the bias.")
+        _ = self._
+        s = Section(self.heading(N_("The feature map"), N_("The feature map, filter {f}"), f),
+                    _("Lay the kernel on the image over every channel as it is (no turning: "
+                      "cross-correlation), multiply the entries it covers and add them, then "
+                      "the bias.") if self.C > 1 else
+                    _("Lay the kernel on the image as it is (no turning: cross-correlation), "
+                      "multiply the entries it covers and add them, then the bias."))
         cells = list(product(range(1, self.C + 1), range(self.kh), range(self.kw)))
         b = self.bias(f)
         for i, j in self.positions(self.M, self.N):
@@ -250,7 +257,9 @@ class _ConvSheet(ConvBackward):
 
     def activation(self, f):
         words = {"relu": "ReLU", "sigmoid": "σ", "tanh": "tanh"}[self.act]
-        s = Section(Prose((f"After the activation ({words}){self.of_filter(f)}",)), "")
+        s = Section(self.heading(N_("After the activation ({name})"),
+                                 N_("After the activation ({name}), filter {f}"), f,
+                                 name=words), "")
         fn = {"relu": "max", "tanh": "tanh", "sigmoid": "σ"}[self.act]
         for i, j in self.positions(self.M, self.N):
             at = self.at(f, i, j)
@@ -270,9 +279,17 @@ class _ConvSheet(ConvBackward):
         (ph, pw), (sh, sw) = self.pool.size, self.pool.stride
         rows, cols = (self.M - ph) // sh + 1, (self.N - pw) // sw + 1
         kind = "max" if self.pool.kind == "max_pool" else "average"
-        s = Section(Prose((f"{ph}×{pw} {kind} pooling{self.of_filter(f)}",)),
-                    f"Each entry of p is the {'largest' if kind == 'max' else 'mean'} of its "
-                    f"{ph}×{pw} window of {self.a}.")
+        _, size = self._, f"{ph}×{pw}"
+        if kind == "max":
+            s = Section(self.heading(N_("{size} max pooling"), N_("{size} max pooling, filter {f}"),
+                                     f, size=size),
+                        _("Each entry of p is the largest of its {size} window of {a}.").format(
+                            size=size, a=self.a))
+        else:
+            s = Section(self.heading(N_("{size} average pooling"),
+                                     N_("{size} average pooling, filter {f}"), f, size=size),
+                        _("Each entry of p is the mean of its {size} window of {a}.").format(
+                            size=size, a=self.a))
         pooled = []
         for i, j in self.positions(rows, cols):
             cells = [self.at(f, (i - 1) * sh + u + 1, (j - 1) * sw + v + 1)
@@ -291,7 +308,9 @@ class _ConvSheet(ConvBackward):
                                         mistakes=mistakes))
             pooled.append(self.at(f, i, j))
         s.grid = Grid(_sym("p", *self.filter_of(f)),
-                      Text(f"the {kind} of each window of {self.a}"), rows, cols, 0)
+                      Text((_("the max of each window of {a}") if kind == "max" else
+                            _("the average of each window of {a}")).format(a=self.a)),
+                      rows, cols, 0)
         self.sections.append(s)
         return pooled
 
@@ -301,12 +320,14 @@ class _ConvSheet(ConvBackward):
         return "p" if self.pool else self.a
 
     def output(self):
-        p = self.flat
-        s = Section(Prose(("The output and the loss",)),
-                    "Flatten reads the pooled map" + (" of each filter in turn" if self.F > 1
-                                                      else "") + " row by row: " + ", ".join(
-                        f"input {k} is {p}{','.join(map(str, at))}"
-                        for k, at in enumerate(self.pooled, start=1)) + ".")
+        p, _ = self.flat, self._
+        inputs = ", ".join(_("input {k} is {name}").format(k=k, name=p + ",".join(map(str, at)))
+                           for k, at in enumerate(self.pooled, start=1))
+        s = Section(Prose((_("The output and the loss"),)),
+                    (_("Flatten reads the pooled map of each filter in turn row by row: "
+                       "{inputs}.") if self.F > 1 else
+                     _("Flatten reads the pooled map row by row: {inputs}.")).format(
+                        inputs=inputs))
         for j, row in enumerate(self.V, start=1):
             terms = [["mul", wk, ref(self.named(p, at))] for wk, at in zip(row, self.pooled)]
             bias = [self._c(j)] if self._c(j) is not None else []
