@@ -16,8 +16,9 @@ import copy
 import re
 
 from ..definitions.errors import DefinitionError
-from . import torch_bridge
-from .torch_bridge import SOURCE, Comparison, _torch
+from . import torch_bridge, torch_compare
+from .torch_bridge import SOURCE, _torch
+from .torch_compare import Comparison
 
 _MAP_ACTIVATIONS = {"Sigmoid": "sigmoid", "Tanh": "tanh", "ReLU": "relu", "Identity": "identity"}
 _HINT = ("use nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d, nn.Flatten and nn.Linear, each Conv2d and "
@@ -223,14 +224,14 @@ def compare_torch(model, inputs, targets, loss: str = "cross_entropy",
     """Autograd (float64) and symbackprop on the same numbers; `weight` (a canonical name,
     default the first parameter) is shown path by path or factor by factor."""
     if not _on_an_image(model):
-        return torch_bridge.compare_torch(model, inputs, targets, loss, weight)
+        return torch_compare.compare_torch(model, inputs, targets, loss, weight)
     from .functions import derive
 
     result = derive(from_torch(model, inputs, targets, loss))
     weight = result.canonical(weight or next(iter(result.grad)))
     torch = _torch()
     # on its own float64 copy, differentiable whatever the caller's mode (no_grad, a frozen
-    # model, inference_mode), as torch_bridge.compare_torch
+    # model, inference_mode), as torch_compare.compare_torch
     with torch.inference_mode(False), torch.enable_grad():
         run = _Autograd(model, result, loss)
         gradients = tuple((p, g, run.grad(p)) for p, g in result.grad.items())

@@ -36,6 +36,7 @@ from ..definitions.rounding import rounded
 from .trace import Ops
 
 GIVEN = ("W[", "b[", "x[", "t[")  # numbers printed on the sheet: a student copies them
+LEVELS = 4  # answers past the value's own that the search tries; beyond, the bound stands
 SEARCHED = 2_000  # choices tried for one answer's reach before the first-order bound stands
 
 
@@ -230,7 +231,9 @@ class Spread:
         no honest path gets to the answers past the value's own that it rounds to: each half
         between them is tried in turn, nearest first."""
         v, d, unit = self.exact[name], self.decimals, 2 * self.half
-        for k in range(1, 10**6):
+        if not math.isfinite(bound) or bound > LEVELS * unit:  # far past: the search's
+            return bound  # halves would be thousands (a huge rate); the bound stands
+        for k in range(1, LEVELS + 2):
             edge = rounded(v, d) + sign * (k - 0.5) * unit
             target = sign * (edge - v) - tie(edge, d)  # an exact half rounds either way
             if target > bound:
