@@ -128,3 +128,26 @@ for (const svg of document.querySelectorAll('figure.diagram svg')) {
 }
 return clashes;
 """
+
+
+def marks_comma_answers(driver, page: Path, key_file: Path, code: str) -> None:
+    """A page in language `code` (its <html lang>), every key answer typed with a decimal comma
+    marked correct and one wrong answer incorrect, its verdict and the Check button in words of
+    that language."""
+    from symbackprop.definitions.language import words
+
+    assert f'<html lang="{code}">' in page.read_text(encoding="utf-8")
+    key = json.loads(key_file.read_text(encoding="utf-8"))
+    d = key["definition"]["decimals"]
+    answers = {a["label"]: f"{a['value']:.{d}f}".replace(".", ",") for a in key["answers"]}
+    wrong = list(answers)[0]
+    answers[wrong] = "9,5"
+    open_page(driver, page)
+    type_answers(driver, answers)
+    marks = press_check(driver)["marks"]
+    _ = words(code)
+    assert {label: v for label, (v, _d, _t) in marks.items() if label != wrong} == {
+        label: "correct" for label in answers if label != wrong}
+    assert marks[wrong][0] == "incorrect"
+    assert marks[list(answers)[1]][2] == _("Correct")
+    assert driver.find_element("id", "check").text == _("Check")

@@ -106,21 +106,7 @@ def driver():
 def test_the_convolution_page_marks_answers_typed_with_a_comma(name, built, driver):
     code = SHEETS[name][0]
     page = built / f"{name}-practice.html"
-    assert f'<html lang="{code}">' in page.read_text(encoding="utf-8")
-    key = json.loads((built / f"{name}-key.json").read_text())
-    d = key["definition"]["decimals"]
-    answers = {a["label"]: f"{a['value']:.{d}f}".replace(".", ",") for a in key["answers"]}
-    wrong = list(answers)[0]
-    answers[wrong] = "9,5"
-    browser.open_page(driver, page)
-    browser.type_answers(driver, answers)
-    marks = browser.press_check(driver)["marks"]
-    _ = words(code)
-    assert {label: v for label, (v, _d, _t) in marks.items() if label != wrong} == {
-        label: "correct" for label in answers if label != wrong}
-    assert marks[wrong][0] == "incorrect"
-    assert marks[list(answers)[1]][2] == _("Correct")
-    assert driver.find_element("id", "check").text == _("Check")
+    browser.marks_comma_answers(driver, page, built / f"{name}-key.json", code)
     text = driver.execute_script("return document.body.innerText")
     english = [e for e in english_sentences(code) if _flat(e) in _flat(text)]
     assert english == []
