@@ -90,7 +90,7 @@ class _Autograd:
             out.retain_grad()
             self.nets.append(net)
             self.outs.append(out)
-        J = _loss(torch, loss, self.layers[-1][2], self.nets[-1], out, t)
+        J = torch_loss(torch, loss, self.layers[-1][2], self.nets[-1], out, t)
         J.backward(retain_graph=True)
         self.loss = J.item()
 
@@ -149,7 +149,7 @@ def _apply(torch, act: str, net):
             "identity": lambda z: z * 1.0, "softmax": lambda z: torch.softmax(z, dim=-1)}[act](net)
 
 
-def _loss(torch, loss: str, last: str, net, out, t):
+def torch_loss(torch, loss: str, last: str, net, out, t):
     f = torch.nn.functional
     if loss == "cross_entropy":
         if last == "softmax":  # the model's own final nn.Softmax: −Σ t·log(out)

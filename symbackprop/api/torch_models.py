@@ -271,7 +271,7 @@ class _Autograd:
             a.retain_grad()
             self.outs[l] = a
         ends = "softmax" if type(list(self.model)[-1]).__name__ == "Softmax" else "identity"
-        J = torch_bridge._loss(torch, loss, ends, self.nets[l], a, t)
+        J = torch_compare.torch_loss(torch, loss, ends, self.nets[l], a, t)
         J.backward(retain_graph=True)
         self.loss = J.item()
 
