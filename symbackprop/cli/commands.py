@@ -320,7 +320,12 @@ def cmd_audit(args) -> int:
               "made yet; derive shows each step")
     if not (defn.claimed or defn.loss_after_steps or defn.outputs_after_steps):
         usage(f"{args.file}: claimed: lists no figures to audit")
-    claims = audit.audit(defn)
+    if defn.layered:
+        from ..marking import audit_conv
+
+        claims = audit_conv.audit(defn)
+    else:
+        claims = audit.audit(defn)
     if args.json:
         claimed = {"source": args.file, "claims": [c.as_json() for c in claims]}
         print(strict_json(claimed, args.file))

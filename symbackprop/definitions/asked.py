@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from .canonical import LABEL, check_name, example_of, resolve
+from .canonical import LABEL, check_layered_name, check_name, example_of, resolve
 from .reader import Reader
 from .records import (
     CONVENTIONS,
@@ -122,6 +122,54 @@ class AskedReader(Reader):
                 labels.append((name, written))
             seen.setdefault(name, written)
         return tuple(claims), tuple(labels), tuple(sorted(after)), tuple(sorted(outs))
+
+    def layered_names(self, value, network) -> dict[str, str]:
+        """An author's labels for a network on an image (K11 for K[1][1][1][1][1], ...)."""
+        if not isinstance(value, dict):
+            self.fail("names", f"must map an author's label to a canonical name, got "
+                      f"{_kind(value)}")
+        for label, canonical in value.items():
+            key = f"names.{key_text(label)}"
+            if not isinstance(label, str) or not LABEL.fullmatch(label) or label == "J":
+                self.fail(key, "a label must be one word without '/', '[', ']' or '@' (like "
+                          "K11, z12 or dJdK1)")
+            self.layered_name(canonical, network, key)
+        return dict(value)
+
+    def layered_claimed(self, value, network, names: dict[str, str]):
+        """What an author printed of a network on an image: its quantities (net, out, J),
+        derivatives dJ/d(...), and a parameter's `new` value or `delta` after one step."""
+        if not isinstance(value, dict):
+            self.fail("claimed", f"must be a mapping of canonical name to number, got "
+                      f"{_kind(value)}")
+        claims, labels, seen = [], [], {}
+        for written, number in value.items():
+            key = f"claimed.{key_text(written)}"
+            if written in ("loss_after_steps", "outputs_after_steps"):
+                self.fail(key, "training of a network on an image is not audited yet: claim "
+                          "one step's figures (new K[...], delta K[...])")
+            name = resolve(written, names) if isinstance(written, str) else written
+            self.layered_name(name, network, key)
+            if name in seen:
+                self.fail(key, f"names the same quantity ({name}) as claimed.{seen[name]}")
+            claims.append((name, self.printed(number, key)))
+            if written != name:
+                labels.append((name, written))
+            seen[name] = written
+        return tuple(claims), tuple(labels)
+
+    def layered_name(self, name, network, key: str) -> None:
+        def fail(problem):
+            self.fail(key, problem)
+
+        for prefix in ("new ", "delta "):
+            if isinstance(name, str) and name.startswith(prefix):
+                if not re.match(r"(K|W|b)\[", name[len(prefix):]):
+                    fail(f"'{name}': only parameters (K, W, b) have a '{prefix.strip()}' "
+                         "value after a step")
+                check_layered_name(name[len(prefix):], network, fail, derivatives=False)
+                return
+        check_layered_name(name, network, fail)
 
     def printed(self, value, key: str) -> Printed:
         """A number an author printed, with its text (and so its decimals) kept."""

@@ -234,14 +234,13 @@ class _Checker(LessonReader, ValuesReader, AskedReader):
         )
 
     def layered(self, top: dict, language: str = "en") -> Definition:
-        """A network of layers of kinds on an image: derived, verified and trained; its
-        worksheets, marking and audits are not made yet, so their keys are refused."""
-        for key in ("ask", "points", "claimed", "names", "conventions", "data", "batch_loss",
-                    "print"):
+        """A network of layers of kinds on an image: derived, verified, trained and audited
+        (`claimed:`, `names:`); what its worksheets do not take is refused by key."""
+        for key in ("ask", "points", "conventions", "data", "batch_loss", "print"):
             if key in top:
                 self.fail(key, "is not taken for a network of layers on an image yet (its "
-                          "worksheets, audits and training on a data set are not made yet); "
-                          "derive and train --steps work on it")
+                          "worksheets choose what they ask, and training on a data set is not "
+                          "made yet); derive, train --steps and audit work on it")
         if top.get("notation", "matrix") != "matrix":
             self.fail("notation", "numbered names (w1, w2, ...) are for dense networks; a "
                       "network on an image has canonical names only (K[1][1][1][1][1], ...)")
@@ -263,9 +262,13 @@ class _Checker(LessonReader, ValuesReader, AskedReader):
             self.fail("values.examples", "a batch of images is not derived yet: give one "
                       "image (values.image) and its targets")
         seed = top.get("seed")
+        names = self.layered_names(top.get("names", {}), network)
+        claimed, labels = self.layered_claimed(top.get("claimed", {}), network, names)
         return Definition(
             source=self.source, title=self.title(top.get("title", words(language)(DEFAULT_TITLE))),
             network=network, values=layered.values(self, values, network), language=language,
+            claimed=claimed, claim_labels=labels, names=tuple(names.items()),
+            claim_written=tuple(top.get("claimed", {})),
             learning_rate=rate, update_biases=update,
             decimals=self.whole(top.get("decimals", 4), "decimals", 0, 12),
             seed=None if seed is None else self.whole(seed, "seed", 0, MAX_SEED),
