@@ -111,18 +111,27 @@ def _steps(defn, result, args):
 
 
 def _derive_layered(defn, inst, args) -> int:
-    """derive of a network on an image: text or JSON (the matrix form is for dense ones)."""
+    """derive of a network on an image: text or JSON, the scalar chain rule or the matrix
+    shape (convmatrix)."""
     from ..engine import convreport
     from ..engine.convverify import run, run_params
 
-    if args.form == "matrix":
-        usage(f"{args.file}: --form matrix is for dense networks")
     params = [_layered_param(p, defn.network) for p in args.param or ()]
+    if args.form == "matrix":
+        from ..engine import convmatrix
+
+        why = convmatrix.check_network(defn.network)
+        if why or params:
+            usage(f"{args.file}: {why or '--form matrix shows whole layers; leave out --param'}")
     whole = args.json or (args.steps or 1) > 1
     result = run_params(defn, inst, params) if params and not whole else run(defn, inst)
     steps = _steps(defn, result, args)
+    form = convmatrix.build(result) if args.form == "matrix" else None
     if args.json:
-        print(strict_json(convreport.as_json(result, steps), args.file))
+        print(strict_json(convreport.as_json(result, steps) | ({} if form is None else {
+            "matrix": convmatrix.as_json(form)}), args.file))
+    elif form is not None:
+        print(convmatrix.text(form))
     else:
         print(convreport.text(result, params, steps))
     return 0
