@@ -3,8 +3,9 @@ convolution sheet (one filter and max pooling; two filters over two channels; av
 into softmax; two channels through one filter without a bias) whose worksheet and key hold none
 of the English sentences (pdftotext), every number with the decimal comma, the given image and
 kernels included; their practice pages in Chromium in the language (lang, answers typed with a
-comma marked right, no English, axe clean); build --language of the English sheet; and the
-refusal left only for a convolution's page of shapes."""
+comma marked right, no English, axe clean, nothing past the window at 390 and 1280 px), a
+French class's answers marked into feedback pages in French, and build --language of the
+English sheet (a convolution's page of shapes in each language: test_shapes_languages.py)."""
 
 from __future__ import annotations
 
