@@ -3,11 +3,13 @@ convolution sheet (one filter and max pooling; two filters over two channels; av
 into softmax; two channels through one filter without a bias) whose worksheet and key hold none
 of the English sentences (pdftotext), every number with the decimal comma, the given image and
 kernels included; their practice pages in Chromium in the language (lang, answers typed with a
-comma marked right, no English, axe clean); build --language of the English sheet; and the
-refusal left only for a convolution's page of shapes."""
+comma marked right, no English, axe clean, nothing past the window at 390 and 1280 px), a
+French class's answers marked into feedback pages in French, and build --language of the
+English sheet (a convolution's page of shapes in each language: test_shapes_languages.py)."""
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from pathlib import Path
@@ -20,6 +22,7 @@ from symbackprop.definitions.language import words
 from . import browser
 from .conftest import WORKSHEETS
 from .hostile import needs_pdf_text, pdf_text
+from .test_classroom_guards import LAYOUT
 from .test_languages import _flat, _run, english_sentences
 
 SHEETS = {
@@ -132,3 +135,77 @@ def test_build_language_puts_the_english_convolution_sheet_in_german(tmp_path):
     assert "feature map" not in tex
     key = json.loads(next((tmp_path / "o").glob("*-key.json")).read_text())
     assert key["definition"]["language"] == "de"
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_every_convolution_page_fits_the_window_and_speaks_its_language(width, built):
+    """At a phone's and a laptop's width, with the figures behind "Show" opened: nothing past
+    its container or the window, axe clean, no English sentence."""
+    d = browser.start(width=width, height=900, mobile=width < 500)
+    problems = {}
+    try:
+        for name in NAMES:
+            code = SHEETS[name][0]
+            browser.open_page(d, built / f"{name}-practice.html")
+            for summary in d.find_elements("css selector", "details summary"):
+                d.execute_script("arguments[0].click()", summary)
+            seen = d.execute_script(LAYOUT)
+            english = [e for e in english_sentences(code) if _flat(e) in _flat(seen["text"])]
+            found = {"wide": seen["wide"], "overlaps": seen["overlaps"],
+                     "page": seen["page"] > 1, "axe": browser.axe_violations(d),
+                     "english": english[:3]}
+            if any(found.values()):
+                problems[name] = found
+    finally:
+        d.quit()
+    assert problems == {}
+
+
+@pytest.mark.parametrize("name", ["french-convolution-4x4-3x3-maxpool",
+                                  "german-convolution-2ch-3x3-2filters"])
+def test_a_marked_convolution_sheets_feedback_pages_are_in_its_language(name, built, tmp_path):
+    """A class's answers typed with commas, one of them wrong, marked by `mark`: each
+    student's feedback page in the sheet's language (lang, its words, no English sentence, the
+    key's numbers with the comma) and, at 390 and 1280 px, nothing wider than its container."""
+    code = SHEETS[name][0]
+    key = json.loads((built / f"{name}-key.json").read_text())
+    d = key["definition"]["decimals"]
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    (keys / f"{name}-key.json").write_text(json.dumps(key))
+    labels = [a["label"] for a in key["answers"]]
+    typed = {a["label"]: f"{a['value']:.{d}f}".replace(".", ",") for a in key["answers"]}
+    right = dict(typed)
+    typed[labels[0]] = "9,5"
+    with open(tmp_path / "marks.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["name", "version", *labels])
+        w.writerow(["Élise Martin", "", *(typed[k] for k in labels)])
+        w.writerow(["Jonas Weiß", "", *(right[k] for k in labels)])
+    assert main(["mark", str(keys), str(tmp_path / "marks.csv"), "--out",
+                 str(tmp_path / "out")]) == 0
+    pages = sorted((tmp_path / "out").rglob("*.html"))
+    assert len(pages) >= 2, pages
+    _ = words(code)
+    english = english_sentences(code)
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert f'<html lang="{code}">' in html
+        text = _flat(re.sub(r"<[^>]+>", " ", html))
+        assert _("Your answer") in html and "Your answer" not in html
+        assert [e for e in english if _flat(e) in text] == [], page.name
+    elise = next(p for p in pages if "lise" in p.name).read_text(encoding="utf-8").replace(
+        "\u2212", "-")  # the page's minus sign
+    assert _("Incorrect") in elise
+    shown = [v for v in right.values() if "," in v]
+    assert len(shown) >= 5 and [v for v in shown if v not in elise] == []
+    for width in (390, 1280):
+        drv = browser.start(width=width, height=900, mobile=width < 500)
+        try:
+            for page in pages:
+                browser.open_page(drv, page)
+                seen = drv.execute_script(LAYOUT)
+                assert seen["wide"] == [] and seen["page"] <= 1, (width, page.name, seen)
+                assert browser.axe_violations(drv) == [], (width, page.name)
+        finally:
+            drv.quit()

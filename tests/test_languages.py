@@ -342,24 +342,6 @@ def test_an_unknown_language_is_refused_in_one_line(text, said, tmp_path):
     assert not (tmp_path / "o").exists()
 
 
-def test_a_sheet_printed_in_english_only_refuses_another_language(tmp_path):
-    """Only a convolution's page of shapes (form: matrix), by --language or language: (the
-    lessons, the optimizer and the convolution worksheets speak every language:
-    test_lesson_languages.py, test_conv_languages.py)."""
-    shapes = WORKSHEETS / "convolution-digits-8x8-3x3.yaml"
-    french = tmp_path / "d.yaml"
-    french.write_text(shapes.read_text(encoding="utf-8") + "language: fr\n", encoding="utf-8")
-    for r in (_run("build", str(shapes), "--language", "fr", "--out", str(tmp_path / "o")),
-              _run("build", str(french), "--out", str(tmp_path / "o"))):
-        assert r.returncode == 2 and len(r.stderr.splitlines()) == 1, r.stderr
-        assert "page of shapes (form: matrix) is printed in English only so far" in r.stderr
-        assert "Traceback" not in r.stderr
-        assert not (tmp_path / "o").exists()
-    r = _run("build", str(WORKSHEETS / "convolution-4x4-3x3-maxpool.yaml"), "--language", "fr",
-             "--format", "tex", "--out", str(tmp_path / "w"))
-    assert r.returncode == 0, r.stderr
-
-
 def test_build_language_puts_an_english_definition_in_german(tmp_path):
     d = tmp_path / "d.yaml"
     d.write_text("network: {layers: [2, 2, 1], activation: sigmoid, loss: half_sse}\n"

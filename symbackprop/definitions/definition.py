@@ -133,16 +133,13 @@ class Definition:
 
 def in_language(defn: Definition | Lesson, code: str) -> Definition:
     """The definition with its sheets in another language (build --language): its default
-    title said in that language too; refused as the key is for a sheet made in English only
-    (a convolution's page of shapes)."""
+    title said in that language too."""
     checker = _Checker("--language")  # the option is the source: named once, with no key
     checker.choice(code, "", tuple(LANGUAGES))
     if code == getattr(defn, "language", "en"):
         return defn
     if isinstance(defn, Lesson):  # a lesson's title is the teacher's: never a default
         return replace(defn, language=code)
-    if defn.layered and defn.form == "matrix":
-        checker.english_only("a convolution's page of shapes (form: matrix)", key="")
     default = defn.title == words(defn.language)(DEFAULT_TITLE)
     return replace(defn, language=code,
                    title=words(code)(DEFAULT_TITLE) if default else defn.title)
@@ -245,8 +242,6 @@ class _Checker(LessonReader, ValuesReader, AskedReader):
             self.fail("notation", "numbered names (w1, w2, ...) are for dense networks; a "
                       "network on an image has canonical names only (K[1][1][1][1][1], ...)")
         form = self.choice(top.get("form", "scalar"), "form", FORMS)  # matrix: a page of shapes
-        if form == "matrix" and language != "en":
-            self.english_only("a convolution's page of shapes (form: matrix)")
         limits = SimpleNamespace(layers=MAX_LAYERS, layer_size=MAX_LAYER_SIZE,
                                  parameters=MAX_PARAMETERS, activations=ACTIVATIONS,
                                  losses=LOSSES)

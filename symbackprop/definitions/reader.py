@@ -68,12 +68,6 @@ class Reader:
         """The class's language (definitions/language.py); English where none is given."""
         return self.choice(top.get("language", "en"), "language", tuple(LANGUAGES))
 
-    def english_only(self, what: str, key: str = "language") -> None:
-        self.fail(key, f"{what} is printed in English only so far; "
-                  f"the dense networks', the convolutions', the optimizers' and the "
-                  f"lessons' worksheets take "
-                  f"{', '.join(LANGUAGES)}")
-
     def title(self, title) -> str:
         """Text pdflatex can print, of at most MAX_TITLE characters."""
         if not isinstance(title, str) or not title.strip():

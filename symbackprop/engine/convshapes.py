@@ -27,9 +27,10 @@ Shape = tuple[int, int]
 @dataclass(frozen=True)
 class Shaped:
     """lhs = operands joined by ops ('⋆' correlation, '∗' full convolution, '⊙', '+', '−', ''
-    a matrix product), each a name with its shape; `caption` says what the line is."""
+    a matrix product), each a name with its shape; `rule` names what the line is (the sheet
+    says it in the class's language: sheets/shapes.py)."""
 
-    caption: str
+    rule: str
     lhs: tuple[str, Shape]
     operands: tuple[tuple[str, Shape], ...]
     ops: tuple[str, ...] = ()
@@ -63,69 +64,60 @@ def shapes(network) -> list[Shaped]:
     n, m = P[0] * P[1], dense.size
     pooled = "P" if pool else ("A" if act != "identity" else "Z")
     one = (1, 1)
-    lines = [Shaped("The feature map: the kernel slid over the image (cross-correlation)",
-                    ("Z", Z), (("X", X), ("K", K)) + ((("b", one),) if conv.bias != "none"
-                                                       else ()),
+    lines = [Shaped("feature_map", ("Z", Z), (("X", X), ("K", K)) + (
+                        (("b", one),) if conv.bias != "none" else ()),
                     ("⋆", "+") if conv.bias != "none" else ("⋆",))]
     if act != "identity":
-        lines.append(Shaped(f"After the activation ({_name(act)}), entry by entry",
-                            ("A", Z), ((f"{_name(act)}(Z)", Z),)))
+        lines.append(Shaped("activation", ("A", Z), ((f"{activation_symbol(act)}(Z)", Z),)))
     map_ = "A" if act != "identity" else "Z"
     if pool:
-        kind = "max" if pool.kind == "max_pool" else "average"
-        lines.append(Shaped(f"{pool.size[0]}×{pool.size[1]} {kind} pooling", ("P", P),
-                            ((f"{'max' if kind == 'max' else 'avg'}pool({map_})", Z),),
-                            kind="pool"))
+        lines.append(Shaped(pool.kind, ("P", P), ((
+            f"{'max' if pool.kind == 'max_pool' else 'avg'}pool({map_})", Z),), kind="pool"))
     lines += [
-        Shaped("Flattened, row by row", ("f", (n, 1)), ((f"vec({pooled})", P),),
-               kind="reshape"),
-        Shaped("The dense layer", ("net", (m, 1)),
+        Shaped("flatten", ("f", (n, 1)), ((f"vec({pooled})", P),), kind="reshape"),
+        Shaped("dense", ("net", (m, 1)),
                (("W", (m, n)), ("f", (n, 1))) + ((("c", (m, 1)),) if dense.bias != "none"
                                                  else ()),
                ("", "+") if dense.bias != "none" else ("",)),
-        Shaped(f"The output ({_name(out_act)})", ("out", (m, 1)),
-               ((f"{_name(out_act)}(net)", (m, 1)),)),
+        Shaped("output", ("out", (m, 1)), ((f"{activation_symbol(out_act)}(net)", (m, 1)),)),
     ]
     if out_act == "softmax":
-        lines.append(Shaped("The output's error (softmax, cross-entropy)", ("δ", (m, 1)),
+        lines.append(Shaped("softmax_cross_entropy", ("δ", (m, 1)),
                             (("out", (m, 1)), ("t", (m, 1))), ("−",)))
     else:
-        lines.append(Shaped("The output's error", ("δ", (m, 1)),
+        lines.append(Shaped("delta_output", ("δ", (m, 1)),
                             (("∇_out J", (m, 1)), ("f′(net)", (m, 1))), ("⊙",)))
     lines += [
-        Shaped("The dense weights' gradient", ("∂J/∂W", (m, n)),
+        Shaped("weight_gradient", ("∂J/∂W", (m, n)),
                (("δ", (m, 1)), ("fᵀ", (1, n))), ("",)),
     ]
     if dense.bias != "none":
-        lines.append(Shaped("The dense biases' gradient", ("∂J/∂c", (m, 1)), (("δ", (m, 1)),)))
+        lines.append(Shaped("bias_gradient", ("∂J/∂c", (m, 1)), (("δ", (m, 1)),)))
     lines += [
-        Shaped("Back to the flattened map", ("∂J/∂f", (n, 1)),
+        Shaped("back_to_flatten", ("∂J/∂f", (n, 1)),
                (("Wᵀ", (n, m)), ("δ", (m, 1))), ("",)),
-        Shaped("Back into the map's shape", (f"∂J/∂{pooled}", P),
+        Shaped("back_to_map", (f"∂J/∂{pooled}", P),
                (("vec⁻¹(∂J/∂f)", (n, 1)),), kind="reshape"),
     ]
     if pool:
-        said = "each window's gradient to its first maximum" if pool.kind == "max_pool" else \
-            "each window's gradient shared, 1/n each"
-        lines.append(Shaped(f"Back through the pooling: {said}", (f"∂J/∂{map_}", Z),
+        lines.append(Shaped(f"back_{pool.kind}", (f"∂J/∂{map_}", Z),
                             ((f"{'route' if pool.kind == 'max_pool' else 'share'}(∂J/∂P)",
                               P),), kind="unpool"))
     if act != "identity":
-        lines.append(Shaped("Back through the activation", ("∂J/∂Z", Z),
-                            (("∂J/∂A", Z), (f"{_name(act)}′(Z)", Z)), ("⊙",)))
-    lines.append(Shaped("The kernel's gradient: the image correlated with ∂J/∂Z",
-                        ("∂J/∂K", K), (("X", X), back), ("⋆",)))
+        lines.append(Shaped("back_activation", ("∂J/∂Z", Z),
+                            (("∂J/∂A", Z), (f"{activation_symbol(act)}′(Z)", Z)), ("⊙",)))
+    lines.append(Shaped("kernel_gradient", ("∂J/∂K", K), (("X", X), back), ("⋆",)))
     if conv.bias != "none":
-        lines.append(Shaped("The filter's bias: ∂J/∂Z added up", ("∂J/∂b", one),
+        lines.append(Shaped("convolution_bias", ("∂J/∂b", one),
                             (("1ᵀ", (1, Z[0])), ("∂J/∂Z", Z), ("1", (Z[1], 1))), ("", "")))
-    lines.append(Shaped("What would go back to the image: the full convolution with K",
-                        ("∂J/∂X", X), (back, ("K", K)), ("∗",)))
+    lines.append(Shaped("input_gradient", ("∂J/∂X", X), (back, ("K", K)), ("∗",)))
     for line in lines:
         _computable(line, conv.stride, pool)
     return lines
 
 
-def _name(activation: str) -> str:
+def activation_symbol(activation: str) -> str:
+    """An activation as the equations write it (ReLU, σ): the same in every language."""
     return {"relu": "ReLU", "sigmoid": "σ", "tanh": "tanh", "identity": "id",
             "softmax": "softmax"}[activation]
 

@@ -216,6 +216,7 @@ def shapes(defn: definition.Definition, args) -> int:
     matrix's shape and no numbers (<name>-shapes.pdf), a picture of where each matrix goes."""
     from ..engine import matrixform
     from ..formats import lesson_tex
+    from ..sheets import shapes as page
 
     formats = set(args.format or ["pdf"])
     if args.versions or args.roster or args.first_version or formats - {"pdf", "tex", "html"}:
@@ -250,11 +251,11 @@ def shapes(defn: definition.Definition, args) -> int:
         image = instance(defn, args.seed).values.image[0]
         from ..formats import convpage
 
-        return run(lambda: convpage.conv_shapes_document(defn.title, defn.network, equations,
-                                                         image),
+        return run(lambda: convpage.conv_shapes_document(page.convolution(defn, equations,
+                                                                          image)),
                    args, stem, with_class_set=False, emitter=write)
-    return run(lambda: lesson_tex.shapes_document(defn.title, defn.network,
-                                           matrixform.shapes(defn.network)),
+    return run(lambda: lesson_tex.shapes_document(page.dense(defn,
+                                                             matrixform.shapes(defn.network))),
                args, stem, with_class_set=False, emitter=write)
 
 

@@ -1,23 +1,23 @@
-"""A convolution's page of shapes as LaTeX (engine/convshapes.py's equations): its image drawn
-in grey, each line a whole map or layer with every matrix's shape under it, as tex.py's
-shapes_document prints a dense network's."""
+"""A convolution's page of shapes as LaTeX (sheets/shapes.py's page of engine/convshapes.py's
+equations, in the class's language): its image drawn in grey, each line a whole map or layer
+with every matrix's shape under it, as lesson_tex.py's shapes_document prints a dense
+network's."""
 
 from __future__ import annotations
 
 import re
 
+from ..definitions.language import words
 from . import latex
-from .tex import environment
+from .tex import babel_view, environment
+from .texmath import TexMath
 
 
-def conv_shapes_document(title: str, network, equations, image) -> str:
-    """One page: a convolution's equations forward and back (engine/convshapes.py), every
-    matrix with its shape under it, and its image drawn in grey (`image`: rows of [0, 1])."""
-    _, h, w = network.image.shape
-    words = (f"A {h}×{w} image through one {'×'.join(map(str, network.layers[0].kernel))} "
-             f"filter, then {', '.join(_layer_words(l) for l in network.layers[1:])}: each "
-             "line below is a whole map or layer at once, every matrix with its shape under "
-             "it.")
+def conv_shapes_document(page) -> str:
+    """One page: a convolution's equations forward and back (sheets/shapes.py's ShapesPage),
+    every matrix with its shape under it, and its image drawn in grey (rows of [0, 1])."""
+    image = page.image
+    h, w = len(image), len(image[0])
     # greys of 0..100 %: a pixel of [0, 1] as it is, an image past that range (a raw UCI digit
     # of 0..16, a negative pixel) scaled to its own; a row a line (TeX reads at most 200,000
     # characters a line: a 72×72 image on one was past it)
@@ -36,23 +36,16 @@ def conv_shapes_document(title: str, network, equations, image) -> str:
         return rf"\underset{{{shape[0]}\times {shape[1]}}}{{{_conv_tex(label)}}}"
 
     shown = []
-    for e in equations:
+    for e, caption in zip(page.equations, page.captions):
         right = under(*e.operands[0])
         for op, operand in zip(e.ops, e.operands[1:]):
             right += f" {ops[op]} {under(*operand)}"
-        shown.append({"caption": latex.text(e.caption),
+        shown.append({"caption": latex.text(caption),
                       "latex": latex.NoEscape(f"{under(*e.lhs)} = {right}")})
-    return environment().get_template("conv_shapes.tex.j2").render(
-        title=title, words=words, picture=latex.NoEscape(picture), equations=shown)
-
-
-def _layer_words(layer) -> str:
-    kind = type(layer).__name__
-    if kind == "Pooling":
-        return f"{'×'.join(map(str, layer.size))} {layer.kind.replace('_pool', '')} pooling"
-    if kind == "Flatten":
-        return "flatten"
-    return f"a dense layer of {layer.size} ({layer.activation})"
+    return environment(page.language).get_template("conv_shapes.tex.j2").render(
+        title=page.title, subtitle=page.subtitle, words=page.words,
+        picture=latex.NoEscape(picture), equations=shown, babel=babel_view(page.language),
+        note=TexMath("matrix", None, words(page.language).decimal).prose(page.note))
 
 
 _CONV_WORDS = {"ReLU": r"\operatorname{ReLU}", "maxpool": r"\operatorname{maxpool}",

@@ -20,25 +20,16 @@ _SLOPES = {"negative": N_("slope negative"), "positive": N_("slope positive"),
            "zero": N_("slope zero")}
 
 
-def shapes_document(title: str, network, equations) -> str:
-    """One page: a network's matrix equations, every matrix with its shape under it."""
-    template = environment().get_template("shapes.tex.j2")
-    sizes = "-".join(map(str, network.layers))
-    loss = {"half_sse": "half the sum of squared errors", "sse": "the sum of squared errors",
-            "mse": "the mean squared error", "cross_entropy": "cross-entropy",
-            "binary_cross_entropy": "binary cross-entropy"}[network.loss]
-    words = (f"A {sizes} network ({', '.join(dict.fromkeys(network.activations))}; loss: "
-             f"{loss}): each δ is a column of its layer's neurons, each weight gradient has the "
-             "shape of its weight matrix.")
-    captions = {"softmax_cross_entropy": "The output layer's error (softmax, cross-entropy)",
-                "delta_output": "The output layer's error",
-                "delta_hidden": "Layer {l}'s error, sent back through the weights",
-                "weight_gradient_matrix": "Layer {l}'s weight gradient",
-                "bias_gradient_vector": "Layer {l}'s bias gradient"}
+def shapes_document(page) -> str:
+    """One page: a network's matrix equations (sheets/shapes.py's ShapesPage), every matrix
+    with its shape under it."""
+    template = environment(page.language).get_template("shapes.tex.j2")
     return template.render(
-        title=title, words=words,
-        equations=[{"caption": captions[e.rule].format(l=e.lhs.rsplit("^", 1)[1]),
-                     "latex": latex.NoEscape(_equation_tex(e))} for e in equations])
+        title=page.title, subtitle=page.subtitle, words=page.words,
+        babel=babel_view(page.language),
+        note=TexMath("matrix", None, words(page.language).decimal).prose(page.note),
+        equations=[{"caption": caption, "latex": latex.NoEscape(_equation_tex(e))}
+                   for e, caption in zip(page.equations, page.captions)])
 
 
 def _equation_tex(e) -> str:

@@ -25,7 +25,7 @@ from ..sheets.notation import symbol_of
 from . import latex
 
 OPS = {"+": "+", "−": "-", "·": r"\cdot", "⊙": r"\odot", "×": r"\times", "": "", ",": ",",
-       "←": r"\leftarrow"}
+       "←": r"\leftarrow", "⋆": r"\star", "∗": r"\ast"}
 FUNCTIONS = {"σ": r"\sigma", "tanh": r"\tanh", "ln": r"\ln", "max": r"\max", "C": "C",
              "ReLU": r"\mathrm{ReLU}", "f": "f", "exp": r"\exp",
              "softmax": r"\operatorname{softmax}"}
