@@ -356,7 +356,7 @@ def test_a_key_of_extreme_rates_or_12_decimals_marks_its_own_values_right(change
     """Guards: a learning rate of 10^15 (new weights near 10^14) or 10^-15, and 12 decimals:
     the build is made within bounded time and every blank's own value is correct in check."""
     text = BLOG.read_text(encoding="utf-8").replace(*change)
-    text = text.split("claimed:")[0]  # the post's figures are of rate 0.5 and 9 decimals
+    text = text.split("\nclaimed:")[0] + "\n"  # the post's figures: rate 0.5, 9 decimals
     (tmp_path / "s.yaml").write_text(text, encoding="utf-8")
     built = run(["build", "s.yaml", "--format", "html", "--out", "k"], tmp_path, timeout=180)
     assert built.code == 0, built.stderr[-1500:]
