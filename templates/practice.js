@@ -109,7 +109,8 @@ function judge(scheme, blank, given, own, places) {
   const tol = blank.tolerance;
   const decimals = scheme.decimals;
   const p = m.places !== null ? m.places : decimalsOf(given);
-  if (within(given, tol.lo, tol.hi, tol.half)) {
+  // −0 or −0.0000 for a value that is 0 at the sheet's decimals is right (as scheme.zero_at)
+  if (within(given, tol.lo, tol.hi, tol.half) || (given === 0 && zeroAt(blank, decimals))) {
     return Object.assign(m, {verdict: "correct", message: "correct"});
   }
   // a whole number is never the right value with fewer decimals (1 for 0.5487), as in check
@@ -153,18 +154,40 @@ function* explanations(blank, given, own, tol) {
   }
 }
 
-const ALSO = "; another mistake gives it too: ";  // as scheme.ALSO
+// Two explanations of one answer in one sentence, the simplest first (as scheme.EITHER).
+const EITHER = "either {first}, or {second}";
+const SLIP = "a rounding slip";
+const BOTH = " \u2014 ";
 
-// A second mistake, other than the one named, that explains the same answer (as scheme._also).
+function either(words, first, second) {
+  return say(words, "either", {first: first, second: second});
+}
+
+function reason(scheme, diagnosis, term) {
+  return scheme.messages[diagnosis] + (term ? ": " + term : "");
+}
+
+// A second mistake, other than the one named, that explains the same answer: both named in one
+// sentence (as scheme._also).
 function also(scheme, m, found, named) {
   for (const [diagnosis, term] of found) {
     if (diagnosis === named) continue;
     m.also = diagnosis;
     m.alsoTerm = term || null;
-    m.message += ALSO + scheme.messages[diagnosis] + (term ? ": " + term : "");
+    const second = reason(scheme, diagnosis, term);
+    m.message = m.verdict === "too_few_decimals"
+      ? m.message + BOTH + either(ENGLISH, SLIP, second)
+      : `expected ${fixed(m.expected, scheme.decimals)}` + BOTH +
+        either(ENGLISH, reason(scheme, m.diagnosis, m.term), second);
     break;
   }
   return m;
+}
+
+// The blank's value, or its exact value, rounds to 0 at the sheet's decimals (scheme.zero_at).
+function zeroAt(blank, decimals) {
+  const half = 0.5 * Math.pow(10, -decimals);
+  return Math.abs(blank.value) < half || Math.abs(blank.exact) < half;
 }
 
 function same(a, b) {
@@ -222,7 +245,7 @@ function incorrect(m, scheme, diagnosis, term) {
 const ENGLISH = {
   correct: "Correct", too_few_decimals: "Too few decimals", carried_forward: "Carried forward",
   incorrect: "Incorrect", missing: "Not answered", unreadable: "Not a number",
-  with_reason: "{verdict}: {reason}", also: ALSO,
+  with_reason: "{verdict}: {reason}", either: EITHER, slip: SLIP,
   carried_hint: "wrong against the key, but right from your own earlier answers",
   too_few_hint: "{message} (it asks for {decimals})",
   score_correct: "{n} correct, ", score_too_few: "{n} with too few decimals, ",
@@ -358,15 +381,17 @@ function hint(m, problem, scheme, words) {
       : problem.error;
   }
   if (m.verdict === "carried_forward") return words.carried_hint;
+  const second = alsoHint(m, scheme, words);
   if (m.verdict === "too_few_decimals") {
     return say(words, "too_few_hint", {message: scheme.messages.too_few_decimals,
-                                       decimals: scheme.decimals}) + alsoHint(m, scheme, words);
+                                       decimals: scheme.decimals}) +
+      (second ? BOTH + either(words, words.slip, second) : "");
   }
   if (m.verdict === "incorrect" && m.diagnosis) {
     const message = scheme.messages[m.diagnosis];
     const term = termOf(m.term, words);
-    return (term ? say(words, "with_reason", {verdict: message, reason: term}) : message) +
-      alsoHint(m, scheme, words);
+    const first = term ? say(words, "with_reason", {verdict: message, reason: term}) : message;
+    return second ? either(words, first, second) : first;
   }
   return "";
 }
@@ -376,12 +401,12 @@ function termOf(term, words) {
   return term ? ((words.terms || {})[term] || term) : null;
 }
 
+// the second mistake's words, as the sheet writes its term; "" where there is none
 function alsoHint(m, scheme, words) {
   if (!m.also) return "";
   const message = scheme.messages[m.also];
   const term = termOf(m.alsoTerm, words);
-  return words.also + (term ? say(words, "with_reason", {verdict: message, reason: term})
-    : message);
+  return term ? say(words, "with_reason", {verdict: message, reason: term}) : message;
 }
 
 // A quantity by name: the student's own answer where they gave one, else the key's (as mark).

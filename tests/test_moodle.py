@@ -35,6 +35,18 @@ TYPES = (r"(NUMERICAL|NM)|(MULTICHOICE|MC)|(MULTICHOICE_V|MCV)|(MULTICHOICE_H|MC
 START = r"\{([0-9]*):(" + TYPES + "):"
 SUBQUESTION = re.compile(START + "(" + ALTERNATIVE + "(~" + ALTERNATIVE + ")*)\\}", re.S)
 
+
+def _two(said: str) -> tuple[str, str]:
+    """A feedback's first explanation and the second it names in the same sentence ('' where
+    there is none): 'X — either a rounding slip, or Y' or 'either X, or Y'."""
+    head, _, both = said.partition(" — either a rounding slip, or ")
+    if both:
+        return head, both
+    if said.startswith("either "):
+        first, _, second = said.removeprefix("either ").partition(", or ")
+        return first, second
+    return said, ""
+
 def _subquestions(text: str) -> list[list[tuple[float, float, float, str]]]:
     """Each subquestion's answers as (fraction %, value, tolerance, feedback), read the way
     qtype_multianswer_extract_question reads them: the first match, then the text after it."""
@@ -107,7 +119,7 @@ def test_every_subquestion_carries_the_keys_values(name, exported):
                     scheme.evaluate(c, key["scheme"]["values"].get) for c in r["candidates"])
             overlaps = []  # answers naming two mistakes, before the first one's own
             for fraction, v, t, said in wrong:
-                feedback, _, also = said.partition(scheme.ALSO)
+                feedback, also = _two(said)
                 if also:  # a second mistake gives these numbers too: it is one of the blank's
                     assert also in candidates and also != feedback
                 if fraction == 50:  # the right answer to fewer decimals, exactly
@@ -166,7 +178,7 @@ def test_numerical_questions_one_per_blank(tmp_path):
         assert float(right.findtext("tolerance")) == pytest.approx(band, rel=1e-9)
         for a in wrong:
             assert float(a.get("fraction")) in MOODLE_FRACTIONS
-            feedback = _words(a.findtext("feedback/text")).partition(scheme.ALSO)[0]
+            feedback = _two(_words(a.findtext("feedback/text")))[0]
             assert feedback in check.MISTAKES.values() or any(
                 feedback.startswith(m + ": ") for m in check.MISTAKES.values()), feedback
             if a.get("fraction") == "50":  # the right answer to fewer decimals, outside the band
@@ -300,7 +312,7 @@ def test_the_log_counts_in_one_line_the_mistakes_that_coincide_with_the_right_an
         blanks = {b["label"]: b for b in key["scheme"]["blanks"]}
         for answers in _subquestions(question.findtext("questiontext/text")):
             mistakes += sum(f == 0 and not fb.startswith(check.MISTAKES["cut_off"])
-                            and scheme.ALSO not in fb  # two mistakes' overlap: no third
+                            and not _two(fb)[1]  # two mistakes' overlap: no third
                             for f, _, _, fb in answers)
         for line in logged[1:]:
             said = re.fullmatch(rf"{stem}: \((\w+)\) (.+?): (\w+) gives (\S+), inside the "
@@ -397,22 +409,24 @@ def test_moodle_grades_every_number_as_check_marks_it(name, exported):
                                 tuple(key["definition"]["network"]["layers"])))
                     return text
                 # check's message names a second mistake after the first: so does the feedback
-                said, _, second = m.message.partition(scheme.ALSO)
-                also = scheme.ALSO + second if second else ""
+                head, _, both = m.message.partition(" — either ")
+                first, _, second = both.partition(", or ")
+                said = first if both else head
                 if m.verdict == "correct":
                     want, seen["correct"] = (100, "Correct"), seen["correct"] + 1
                 elif m.verdict == "too_few_decimals":
-                    want = (50, as_sheet(check.MISTAKES["too_few_decimals"] + also))
+                    want = (50, as_sheet(check.MISTAKES["too_few_decimals"] + (
+                        f" — either a rounding slip, or {second}" if second else "")))
                     seen["too_few_decimals"] += 1
-                    seen["also"] += bool(also)
+                    seen["also"] += bool(second)
                 elif m.diagnosis:
                     term = next((r.get("term") for r in blank["mistakes"]
                                  if r["diagnosis"] == m.diagnosis and r.get("term")
                                  and said.endswith(r["term"])), None)
-                    want = (0, as_sheet(check.MISTAKES[m.diagnosis]
-                                        + (f": {term}" if term else "") + also))
+                    named = check.MISTAKES[m.diagnosis] + (f": {term}" if term else "")
+                    want = (0, as_sheet(f"either {named}, or {second}" if second else named))
                     seen["cut_off" if m.diagnosis == "cut_off" else "mistake"] += 1
-                    seen["also"] += bool(also)
+                    seen["also"] += bool(second)
                 else:
                     want, seen["none"] = (None, None), seen["none"] + 1
                 assert _moodle_grade(answers, given) == want, (blank["name"], text, m.verdict,

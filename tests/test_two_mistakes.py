@@ -22,8 +22,8 @@ from .conftest import WORKSHEETS
 from .test_moodle import _subquestions
 
 SHEET = WORKSHEETS / "class-set-2-2-2.yaml"
-BOTH = ("right, but rounded to fewer decimals than the sheet asks (-0.5613 to 4 decimals); "
-        "another mistake gives it too: the hidden error was computed with output weights that "
+BOTH = ("right, but rounded to fewer decimals than the sheet asks (-0.5613 to 4 decimals) — "
+        "either a rounding slip, or the hidden error was computed with output weights that "
         "were already updated; use the old weights for the whole backward pass")
 
 
@@ -85,8 +85,11 @@ def test_two_mistakes_are_named_in_the_schemes_order(key):
                 named += 1
                 order = [r["diagnosis"] for r in blank["mistakes"]]
                 assert order.index(m.diagnosis) < order.index(m.also)
-                first, _, second = m.message.partition(scheme.ALSO)
-                assert check.MISTAKES[m.diagnosis] in first
+                # one sentence: what was expected, then either the first or the second
+                expected, _, both = m.message.partition(" — either ")
+                first, _, second = both.partition(", or ")
+                assert expected == f"expected {m.expected:.4f}"
+                assert first.startswith(check.MISTAKES[m.diagnosis])
                 assert second.startswith(check.MISTAKES[m.also])
     assert named >= 5
 
@@ -103,7 +106,7 @@ def test_the_page_says_both(tmp_path):
         driver.quit()
     assert (verdict, diagnosis) == ("too_few_decimals", None)
     assert text == ("Too few decimals: right, but rounded to fewer decimals than the sheet asks "
-                    "(it asks for 4); another mistake gives it too: "
+                    "(it asks for 4) — either a rounding slip, or "
                     + check.MISTAKES["updated_weights"])
 
 
@@ -118,5 +121,5 @@ def test_moodle_feedback_names_both(tmp_path):
     # Moodle grades by the first answer whose band holds the number
     fraction, _, _, feedback = next(a for a in answers if abs(a[1] + 0.561) <= a[2] + 1e-12)
     assert fraction == 50
-    assert feedback == check.MISTAKES["too_few_decimals"] + scheme.ALSO + check.MISTAKES[
-        "updated_weights"]
+    assert feedback == check.MISTAKES["too_few_decimals"] + " — either a rounding slip, or " + \
+        check.MISTAKES["updated_weights"]

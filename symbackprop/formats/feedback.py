@@ -10,7 +10,7 @@ import jinja2
 from markupsafe import Markup
 
 from ..definitions.language import N_, Words, words
-from ..marking.scheme import fixed
+from ..marking.scheme import BOTH, fixed
 from ..sheets.forms import Equation, Ops, Prose, Text
 from ..sheets.forms_json import BadForm, read
 from .html import _environment
@@ -86,10 +86,11 @@ def mark_words(m, key, _: Words) -> str:
         return _.number(fixed(value, d)).replace("-", "\u2212")
 
     reasons = Said(scheme["messages"], _, key.notation)
-    also = reasons.also(reasons(m.also)) if m.also else ""
+    second = reasons(m.also) if m.also else ""
     if m.verdict == "too_few_decimals":
         return _("{message} ({value} to {d} decimals)").format(
-            message=scheme["messages"]["too_few_decimals"], value=number(m.expected), d=d) + also
+            message=scheme["messages"]["too_few_decimals"], value=number(m.expected), d=d) + (
+            BOTH + reasons.either(reasons.slip(), second) if second else "")
     if m.verdict == "carried_forward" and m.carried is not None:
         return _("wrong against the key ({key}), but right from your own earlier answers "
                  "({own}): error carried forward").format(key=number(m.expected),
@@ -97,8 +98,10 @@ def mark_words(m, key, _: Words) -> str:
     if m.verdict != "incorrect":
         return m.message
     said = _("expected {value}").format(value=number(m.expected))
-    # a second mistake that gives the same answer, after the first
-    reason = (reasons(m.diagnosis, m.term) if m.diagnosis else "") + also
+    # a second mistake that gives the same answer: both in one sentence, the first first
+    reason = reasons(m.diagnosis, m.term) if m.diagnosis else ""
+    if reason and second:
+        reason = reasons.either(reason, second)
     # a dash, not a second colon after the verdict's: Incorrect: expected 0.3147 — the sign …
     return _("{expected} — {reason}").format(expected=said, reason=reason) if reason else said
 

@@ -17,7 +17,7 @@ import jinja2
 from markupsafe import Markup
 
 from ..definitions.language import ENGLISH, N_, Words, words
-from ..marking.scheme import ALSO
+from ..marking.scheme import EITHER, SLIP
 from ..sheets import forms
 from ..sheets.forms import Equation, Number
 from ..sheets.notation import answer_decimals
@@ -64,7 +64,8 @@ def page_words(_: Words) -> dict[str, str] | None:
         "correct": _("Correct"), "too_few_decimals": _("Too few decimals"),
         "carried_forward": _("Carried forward"), "incorrect": _("Incorrect"),
         "missing": _("Not answered"), "unreadable": _("Not a number"),
-        "with_reason": _("{verdict}: {reason}"), "also": _(ALSO),
+        "with_reason": _("{verdict}: {reason}"), "either": _(EITHER),
+        "slip": _(SLIP),
         "carried_hint": _("wrong against the key, but right from your own earlier answers"),
         "too_few_hint": _("{message} (it asks for {decimals})"),
         "score_correct": _("{n} correct, "), "score_too_few": _("{n} with too few decimals, "),

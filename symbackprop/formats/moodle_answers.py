@@ -112,10 +112,12 @@ def alternatives(blank: dict, values: dict[str, float], decimals: int = 4,
     said = Said(messages, _, notation)
     middle, tolerance = right_band(blank)
     answers = [(100, middle, tolerance, _("Correct"))]
+    if scheme.zero_at(blank, decimals) and abs(middle) > tolerance:  # 0 is right too (check)
+        answers.append((100, 0.0, 0.0, _("Correct")))
     fewer = fewer_decimals(blank, decimals)
-    answers += [(ROUNDED_FRACTION, v, 0.0, said("too_few_decimals")
-                 + _also_at(blank, values, v, "too_few_decimals", said)) for v in fewer]
-    answers += [(0, v, 0.0, said("cut_off") + _also_at(blank, values, v, "cut_off", said))
+    answers += [(ROUNDED_FRACTION, v, 0.0, _also_at(blank, values, v, "too_few_decimals", said))
+                for v in fewer]
+    answers += [(0, v, 0.0, _also_at(blank, values, v, "cut_off", said))
                 for v in cut_off(blank, decimals, fewer)]
     near = blank["tolerance"]["near"]
     # every mistake's value in check's order, so that Moodle's first match is check's first
@@ -144,10 +146,16 @@ def alternatives(blank: dict, values: dict[str, float], decimals: int = 4,
 
 
 def _also_at(blank: dict, values: dict[str, float], v: float, named: str, said: Said) -> str:
-    """What check adds to its message for the answer v where another mistake gives it too."""
+    """The feedback for the answer v, a rounding (`named`) it is: its words, and where another
+    mistake gives it too, both in one sentence, as check's message names them."""
     other = next((f for f in scheme.explanations(blank, v, values.get, blank["tolerance"])
                   if f[0] != named), None)
-    return "" if other is None else said.also(said(other[0], other[1]))
+    if other is None:
+        return said(named)
+    second = said(other[0], other[1])
+    if named == "too_few_decimals":
+        return said(named) + scheme.BOTH + said.either(said.slip(), second)
+    return said.either(said(named), second)
 
 
 def _overlaps(every: list[tuple], at: int, said: Said) -> list[tuple]:
@@ -159,5 +167,5 @@ def _overlaps(every: list[tuple], at: int, said: Said) -> list[tuple]:
     for w, r, diagnosis, words in every[at + 1:]:
         a, b = max(lo, w - r), min(hi, w + r)
         if diagnosis != named and a <= b:
-            out.append((0, (a + b) / 2, (b - a) / 2, feedback + said.also(words)))
+            out.append((0, (a + b) / 2, (b - a) / 2, said.either(feedback, words)))
     return out

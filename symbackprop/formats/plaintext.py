@@ -19,7 +19,7 @@ import re
 
 from ..definitions.language import Words
 from ..marking.key import MISTAKES
-from ..marking.scheme import ALSO
+from ..marking.scheme import EITHER, SLIP
 from ..sheets import forms
 from ..sheets.notation import symbol_of
 
@@ -62,9 +62,13 @@ class Said:
         return self._("{verdict}: {reason}").format(verdict=text,
                                                     reason=term_words(term, *self.notation))
 
-    def also(self, text: str) -> str:
-        """A second mistake's words after the first's."""
-        return self._(ALSO) + text
+    def either(self, first: str, second: str) -> str:
+        """Two mistakes' words in one sentence, the first first."""
+        return self._(EITHER).format(first=first, second=second)
+
+    def slip(self) -> str:
+        """The right value rounded to fewer decimals, as the first of two explanations."""
+        return self._(SLIP)
 
 
 def _lifted(index: str, table: dict, mark: str) -> str:

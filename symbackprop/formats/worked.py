@@ -70,10 +70,21 @@ def document(sheet, key: bool, student: str | None = None) -> str:
                   for p in sheet.pictures],
         given=[{"caption": tex.labelled(g.caption, _), "latex": tex.given_tex(g, t, _)}
                for g in sheet.givens],
-        sections=[tex._section_view(s, sheet.decimals, t, marks) for s in sheet.sections],
+        sections=[_with_workings(tex._section_view(s, sheet.decimals, t, marks))
+                  for s in sheet.sections],
         space=None, points=True, total=tex.total_points(marks),  # header and space: dense
         proofs=[tex.proof_view(p, _) for p in sheet.proofs],    # sheets' only, yet
         babel=tex.babel_view(sheet.language))
+
+
+def _with_workings(view: dict) -> dict:
+    """A section's view with its matrix's entries that carry working listed for the key, each
+    on its own line under the matrix (a ReLU's max(0, −0.1508), a window's max or mean, the
+    gradient a window passes on): the matrix shows the results, a teacher's key the sums."""
+    if view["grid"] is not None:
+        view["grid"]["workings"] = [e for row in view["grid"]["rows"] for e in row
+                                    if e.get("working") is not None or e.get("forms")]
+    return view
 
 
 class _Marks:

@@ -145,7 +145,8 @@ def judge(scheme: dict, blank: dict, given: float | None, own) -> Mark:
         return m
     tol, decimals = blank["tolerance"], scheme["decimals"]
     places = decimals_of(given)
-    if within(given, tol["lo"], tol["hi"], tol["half"]):
+    if within(given, tol["lo"], tol["hi"], tol["half"]) or given == 0 and zero_at(
+            blank, decimals):  # −0 or −0.0000 for a value that is 0 at the sheet's decimals
         return _verdict(m, "correct", "correct")
     # a whole number is never "the right value with fewer decimals": 1 for 0.5487 would be
     # (Moodle's export lists such values from one decimal on, and so do the page and check)
@@ -189,17 +190,41 @@ def explanations(blank: dict, given: float, own, tol: dict):
                 break
 
 
-ALSO = N_("; another mistake gives it too: ")  # the second explanation, after the simplest
+# two explanations of one answer, the simplest first, in one sentence after a dash:
+# "expected −0.5613 — either a rounding slip, or …", never a chain of colons
+EITHER = N_("either {first}, or {second}")
+SLIP = N_("a rounding slip")  # the right value rounded to fewer decimals, as the first of two
+BOTH = " — "  # between what a mark says and the two explanations
 
 
 def _also(scheme: dict, m: Mark, found, named: str) -> Mark:
     """Where a second mistake, other than the one named, explains the same answer, the message
-    names it after the first (rounding before a wrong method: both may be what happened)."""
+    names both in one sentence, the first first (rounding before a wrong method: both may be
+    what happened)."""
     other = next((f for f in found if f[0] != named), None)
     if other is not None:
         m.also = other[0]
-        m.message += ALSO + scheme["messages"][other[0]] + (f": {other[1]}" if other[1] else "")
+        second = reason(scheme["messages"], *other)
+        if m.verdict == "too_few_decimals":  # its message says what the right value is
+            m.message += BOTH + EITHER.format(first=SLIP, second=second)
+        else:
+            m.message = f"expected {fixed(m.expected, scheme['decimals'])}" + BOTH + \
+                EITHER.format(first=reason(scheme["messages"], m.diagnosis, m.term),
+                              second=second)
     return m
+
+
+def reason(messages: dict, diagnosis: str, term: str | None = None) -> str:
+    """A diagnosis's words, with the term it names (a sign slip's)."""
+    return messages[diagnosis] + (f": {term}" if term else "")
+
+
+def zero_at(blank: dict, decimals: int) -> bool:
+    """The blank's value, or its exact value, rounds to 0 at the sheet's decimals: a zero
+    answer of either sign is then right, never a rounding slip (0 is no rounding too early of
+    what honest working reaches)."""
+    half = 0.5 * 10.0 ** -decimals
+    return abs(blank["value"]) < half or abs(blank["exact"]) < half
 
 
 def _same(a: float, b: float | None) -> bool:

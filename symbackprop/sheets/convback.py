@@ -9,6 +9,7 @@ from itertools import product
 from ..definitions.language import N_
 from .forms import (
     Apply,
+    Frac,
     Group,
     Number,
     Ops,
@@ -116,11 +117,34 @@ class ConvBackward:
             tree = ["add", *parts] if parts else 0
             diagnosis = "every_window_position" if kind == "max_pool" else "average_not_divided"
             mistakes = [(diagnosis, ["add", *every])] if every else []
+            form, working = self._routed(cell, windows, kind)
             s.lines.append(self.w.blank(self.named(f"dJ/d{self.a}", cell), tree,
-                                        _dJ(self.a, *cell), (), mistakes=mistakes))
+                                        _dJ(self.a, *cell), form, working,
+                                        mistakes=mistakes))
         s.grid = Grid(Partial(Symbol("J"), _sym(self.a, *self.filter_of(f))),
                       Text(_("each window's gradient, passed on as above")), self.M, self.N, 0)
         self.sections.append(s)
+
+    def _routed(self, cell, windows, kind):
+        """How a pooled entry's gradient reaches `cell`, as a teacher writes it: through each
+        window it is in, times ∂p/∂a (1 where it is the window's first largest entry, else
+        0), or divided by the window's size; with the key's numbers. A cell in no window
+        gets nothing: said in words."""
+        if not windows:  # past the last window a stride reaches
+            return (), Text(self._("0, as it is in no pooling window"))
+        general, numbers = [], []
+        for w in windows:
+            dp = _dJ("p", *w)
+            g = Number(self.w.key[self.named("dJ/dp", w)])
+            if kind == "max_pool":
+                one = Number(1.0 if self._first_max(self.windows[w]) == cell else 0.0)
+                general.append(_times(dp, Partial(_sym("p", *w), _sym(self.a, *cell))))
+                numbers.append(_times(g, one))
+            else:
+                n = Number(len(self.windows[w]))
+                general.append(Frac(dp, n))
+                numbers.append(Frac(g, n))
+        return (Ops.joined(general, "+"),), _sum(numbers)
 
     def _first_max(self, cells):
         """PyTorch's argmax of a window: the first largest, reading row by row (of the exact
@@ -143,9 +167,15 @@ class ConvBackward:
             a, z = ref(self.named("a", at)), ref(self.named("z", at))
             slope = {"relu": ["step", z], "sigmoid": ["mul", a, ["sub", 1, a]],
                      "tanh": ["sub", 1, ["mul", a, a]]}[self.act]
+            working = None
+            if self.act == "tanh":  # 1 − a², as the rule is written, not 1 − a·a
+                shown = Number(self.w.key[self.named("a", at)])
+                working = _times(Number(self.w.key[self.named("dJ/da", at)]), Group(Ops(
+                    (Number(1), Power(Group(shown) if shown.value < 0 else shown,
+                                      Number(2))), ("−",))))
             s.lines.append(self.w.blank(
                 self.named("dJ/dz", at), ["mul", g, slope], _dJ("z", *at),
-                (_times(_dJ("a", *at), Apply("f", (_sym("z", *at),), prime=True)),),
+                (_times(_dJ("a", *at), Apply("f", (_sym("z", *at),), prime=True)),), working,
                 mistakes=[("missing_activation_derivative", g)]))
         whole = self.filter_of(f)
         s.grid = Grid(Partial(Symbol("J"), _sym("z", *whole)),

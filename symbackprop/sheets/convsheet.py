@@ -299,12 +299,16 @@ class _ConvSheet(ConvBackward):
             symbols = tuple(_sym(self.a, *at) for at in cells)
             if kind == "max":
                 tree, form, mistakes = ["max", *refs], Apply("max", symbols), []
+                working = None  # max(0, 0.526, 0.3298, 0), from the tree
             else:
                 tree = ["mul", 1 / len(cells), ["add", *refs]]
                 form = Frac(Ops.joined(symbols, "+"), Number(len(cells)))
                 mistakes = [("average_not_divided", ["add", *refs])]
+                # the sum over the window's size, as the form says, not ¼·(…)
+                working = Frac(_sum([Number(self.w.key[self.named(self.a, at)])
+                                     for at in cells]), Number(len(cells)))
             s.lines.append(self.w.blank(self.named("p", self.at(f, i, j)), tree,
-                                        _sym("p", *self.at(f, i, j)), (form,),
+                                        _sym("p", *self.at(f, i, j)), (form,), working,
                                         mistakes=mistakes))
             pooled.append(self.at(f, i, j))
         s.grid = Grid(_sym("p", *self.filter_of(f)),
