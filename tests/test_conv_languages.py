@@ -23,7 +23,7 @@ from . import browser
 from .conftest import WORKSHEETS
 from .hostile import needs_pdf_text, pdf_text
 from .test_classroom_guards import LAYOUT
-from .test_languages import _flat, _run, english_sentences
+from .test_languages import _flat, _run, english_sentences, page_problems
 
 SHEETS = {
     "french-convolution-4x4-3x3-maxpool": ("fr", "bundled"),
@@ -149,11 +149,7 @@ def test_every_convolution_page_fits_the_window_and_speaks_its_language(width, b
             browser.open_page(d, built / f"{name}-practice.html")
             for summary in d.find_elements("css selector", "details summary"):
                 d.execute_script("arguments[0].click()", summary)
-            seen = d.execute_script(LAYOUT)
-            english = [e for e in english_sentences(code) if _flat(e) in _flat(seen["text"])]
-            found = {"wide": seen["wide"], "overlaps": seen["overlaps"],
-                     "page": seen["page"] > 1, "axe": browser.axe_violations(d),
-                     "english": english[:3]}
+            found = page_problems(d, code)
             if any(found.values()):
                 problems[name] = found
     finally:

@@ -133,6 +133,15 @@ def english_sentences(code: str) -> list[str]:
     return sorted(pieces)
 
 
+def page_problems(d, code: str) -> dict:
+    """What is wrong with the page open in `d` for a class of language `code`: elements wider
+    than the window, diagram labels on each other, a second page, axe's violations, English."""
+    seen = d.execute_script(LAYOUT)
+    english = [e for e in english_sentences(code) if _flat(e) in _flat(seen["text"])]
+    return {"wide": seen["wide"], "overlaps": seen["overlaps"], "page": seen["page"] > 1,
+            "axe": browser.axe_violations(d), "english": english[:3]}
+
+
 def _flat(text: str) -> str:
     return re.sub(r"\s+", " ", text.replace("\u00a0", " ").replace("-\n", ""))
 
@@ -222,11 +231,7 @@ def test_every_page_in_each_language_fits_the_window_and_is_accessible(width, bu
         for code, name in SETS.items():
             for page in (built / f"{name}-v01-practice.html", marked[code]):
                 browser.open_page(d, page)
-                seen = d.execute_script(LAYOUT)
-                english = [e for e in english_sentences(code) if _flat(e) in _flat(seen["text"])]
-                found = {"wide": seen["wide"], "overlaps": seen["overlaps"],
-                         "page": seen["page"] > 1, "axe": browser.axe_violations(d),
-                         "english": english[:3]}
+                found = page_problems(d, code)
                 if any(found.values()):
                     problems[page.name] = found
     finally:

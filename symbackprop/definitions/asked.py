@@ -60,6 +60,12 @@ class AskedReader(Reader):
 
     def names(self, value, network: Network) -> dict[str, str]:
         """An author's own labels (w5, Err6, O4) for canonical names."""
+        return self._labels(value, "w5, Err6 or O4", lambda canonical, key: check_name(
+            canonical, network, lambda p: self.fail(key, p), updated=True,
+            examples=self.examples))
+
+    def _labels(self, value, like: str, check) -> dict[str, str]:
+        """names: each label one word, each canonical name as `check` reads it."""
         if not isinstance(value, dict):
             self.fail("names", f"must map an author's label to a canonical name, got "
                       f"{_kind(value)}")
@@ -67,9 +73,8 @@ class AskedReader(Reader):
             key = f"names.{key_text(label)}"
             if not isinstance(label, str) or not LABEL.fullmatch(label) or label == "J":
                 self.fail(key, "a label must be one word without '/', '[', ']' or '@' (like "
-                          "w5, Err6 or O4)")
-            check_name(canonical, network, lambda p, key=key: self.fail(key, p), updated=True,
-                       examples=self.examples)
+                          f"{like})")
+            check(canonical, key)
         return dict(value)
 
     def conventions(self, value) -> tuple[tuple[str, str], ...]:
@@ -125,16 +130,8 @@ class AskedReader(Reader):
 
     def layered_names(self, value, network) -> dict[str, str]:
         """An author's labels for a network on an image (K11 for K[1][1][1][1][1], ...)."""
-        if not isinstance(value, dict):
-            self.fail("names", f"must map an author's label to a canonical name, got "
-                      f"{_kind(value)}")
-        for label, canonical in value.items():
-            key = f"names.{key_text(label)}"
-            if not isinstance(label, str) or not LABEL.fullmatch(label) or label == "J":
-                self.fail(key, "a label must be one word without '/', '[', ']' or '@' (like "
-                          "K11, z12 or dJdK1)")
-            self.layered_name(canonical, network, key)
-        return dict(value)
+        return self._labels(value, "K11, z12 or dJdK1",
+                            lambda canonical, key: self.layered_name(canonical, network, key))
 
     def layered_claimed(self, value, network, names: dict[str, str]):
         """What an author printed of a network on an image: its quantities (net, out, J),

@@ -85,3 +85,19 @@ def loss_factors(outputs: int, examples: int = 1) -> list[Fraction]:
 
 def shown_factor(factor: Fraction) -> str:
     return "½" if factor == Fraction(1, 2) else str(factor)
+
+
+def from_own_figures(judge, name: str, used, theirs: float, engine: float, places: int,
+                     sign: int = 1) -> Claim:
+    """The verdict on a figure that follows from the author's own earlier figures `used`:
+    carried forward where some of them are wrong, else right but rounded too early. `judge`
+    is an audit's judge (dense or on an image): its consistent, shown, printed and new."""
+    wrong = [d for d in used if not judge.consistent(d)]
+    figures = ", ".join(f"{judge.shown(d)} = {judge.printed[d].text}" for d in (wrong or used))
+    if wrong:
+        return judge.new(name, "carried_forward", message=(
+            f"wrong (engine: {sign * engine:.6g}), but it follows from the author's own "
+            f"earlier wrong figures ({figures}: {sign * theirs:.6g})"))
+    return judge.new(name, "inconsistent", "rounded_too_early", (
+        f"the engine gives {sign * engine:.6g}; this follows from the author's figures "
+        f"{figures}, right but rounded to fewer decimals than this one's {places}"))

@@ -35,7 +35,7 @@ from ..engine.convverify import run
 from ..engine.evaluate import known
 from ..engine.sample import instance
 from ..engine.steps import ActivationGradient, Chain, PathSum, walk
-from .audit_claims import Claim, explains, places_of
+from .audit_claims import Claim, explains, from_own_figures, places_of
 from .check import MISTAKES, cut_to, rounds_to
 
 __all__ = ["audit"]
@@ -207,16 +207,7 @@ class ConvJudge:
             own = self.worker(others, decimals)
             theirs = own.value(name)
             if own.used and explains(value, theirs, engine, places):
-                wrong = [d for d in own.used if not self.consistent(d)]
-                figures = ", ".join(f"{self.shown(d)} = {self.printed[d].text}"
-                                    for d in (wrong or own.used))
-                if wrong:
-                    return self.new(name, "carried_forward", message=(
-                        f"wrong (engine: {engine:.6g}), but it follows from the author's own "
-                        f"earlier wrong figures ({figures}: {theirs:.6g})"))
-                return self.new(name, "inconsistent", "rounded_too_early", (
-                    f"the engine gives {engine:.6g}; this follows from the author's figures "
-                    f"{figures}, right but rounded to fewer decimals than this one's {places}"))
+                return from_own_figures(self, name, own.used, theirs, engine, places)
         return self._diagnosed(name, value, places, engine)
 
     def _diagnosed(self, name: str, value: float, places: int, engine: float) -> Claim:

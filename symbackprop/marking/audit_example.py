@@ -14,6 +14,7 @@ from .audit_claims import (
     Claim,
     engine_values,
     explains,
+    from_own_figures,
     loss_factors,
     places_of,
     shown_factor,
@@ -132,16 +133,7 @@ class ExampleJudge:
             return self.new(name, "consistent")
         theirs, used, reach = self.theirs(name)
         if theirs is not None and used and explains(value, theirs, engine, places, reach):
-            wrong = [d for d in used if not self.consistent(d)]
-            figures = ", ".join(f"{self.shown(d)} = {self.printed[d].text}"
-                                for d in (wrong or used))
-            if wrong:
-                return self.new(name, "carried_forward", message=(
-                    f"wrong (engine: {sign * engine:.6g}), but it follows from the author's own "
-                    f"earlier wrong figures ({figures}: {sign * theirs:.6g})"))
-            return self.new(name, "inconsistent", "rounded_too_early", (
-                f"the engine gives {sign * engine:.6g}; this follows from the author's figures "
-                f"{figures}, right but rounded to fewer decimals than this one's {places}"))
+            return from_own_figures(self, name, used, theirs, engine, places, sign)
         diagnosis, gives, early = self.diagnose(name, value, places, engine) or (None, 0.0, 0)
         note = ""
         if diagnosis == "rounded_too_early":
