@@ -32,7 +32,7 @@ from ..definitions.definition import Definition, DefinitionError
 from ..engine.sample import instance
 from ..engine.verify import run
 from .audit_batch import batch_claims
-from .audit_claims import LOSS_DEPENDENT, Claim, places_of
+from .audit_claims import LOSS_DEPENDENT, Claim, at_usual_places, places_of
 from .audit_example import ExampleJudge
 from .audit_training import Trainer, loss_claim, outputs_claim
 
@@ -40,6 +40,7 @@ __all__ = ["Claim", "audit", "text"]
 
 
 def audit(defn: Definition) -> list[Claim]:
+    defn = replace(defn, claimed=at_usual_places(defn.claimed, defn.decimals))
     inst = _instance(defn)
     result = run(replace(defn, values=inst.values), inst)
     if inst.batched:

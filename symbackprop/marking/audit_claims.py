@@ -7,9 +7,11 @@ claimable quantity, and the rule for when a worked value explains a printed figu
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
 
+from ..definitions.yamlfile import Printed
 from .check import cut_to, decimals_of, rounds_to
 
 LOSS_DEPENDENT = ("J", "dJ/", "new ", "delta ")  # claims whose value scales with the loss
@@ -35,6 +37,38 @@ class Claim:
 
 def places_of(value: float) -> int:
     return min(decimals_of(value), MAX_PLACES)
+
+
+class AtPlaces(Printed):
+    """A figure printed as a whole number, judged at the author's usual decimals: an author
+    who prints 0.4256 beside it and writes 0 means zero, not something that rounds to 0.
+
+    >>> AtPlaces(0.0, "0", 4).decimals, AtPlaces(0.0, "0", 4).text
+    (4, '0')
+    """
+
+    def __new__(cls, value: float, text: str, places: int):
+        self = super().__new__(cls, value, text)
+        self.places = places
+        return self
+
+    @property
+    def decimals(self) -> int:
+        return self.places
+
+
+def at_usual_places(figures: tuple, decimals: int) -> tuple:
+    """(name, value) pairs with every whole-number figure judged at the decimals the author
+    prints most often, or at the definition's `decimals` where no figure has any.
+
+    >>> [v.decimals for _, v in at_usual_places((("a", Printed(0, "0")),
+    ...                                          ("b", Printed(0.25, "0.25"))), 4)]
+    [2, 2]
+    """
+    usual = Counter(p for p in (places_of(v) for _, v in figures) if p)
+    places = max(usual.items(), key=lambda kv: (kv[1], kv[0]))[0] if usual else decimals
+    return tuple((n, AtPlaces(v, printed_text(v), places) if places_of(v) == 0 else v)
+                 for n, v in figures)
 
 
 def printed_text(value) -> str:

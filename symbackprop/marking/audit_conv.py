@@ -35,7 +35,7 @@ from ..engine.convverify import run
 from ..engine.evaluate import known
 from ..engine.sample import instance
 from ..engine.steps import ActivationGradient, Chain, PathSum, walk
-from .audit_claims import Claim, explains, from_own_figures, places_of
+from .audit_claims import Claim, at_usual_places, explains, from_own_figures, places_of
 from .check import MISTAKES, cut_to, rounds_to
 
 __all__ = ["audit"]
@@ -52,7 +52,7 @@ _KERNEL = re.compile(r"^K\[(\d+)\]\[(\d+)\]\[(\d+)\]\[(\d+)\]\[(\d+)\]$")
 
 
 def audit(defn) -> list[Claim]:
-    defn, inst = _instance(defn)
+    defn, inst = _instance(replace(defn, claimed=at_usual_places(defn.claimed, defn.decimals)))
     result = run(defn, inst)
     judge = ConvJudge(defn, result)
     return [judge.claim(name) for name, _ in defn.claimed]
