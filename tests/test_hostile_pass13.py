@@ -70,9 +70,6 @@ def _variant(source: Path, tmp_path: Path, old: str = "", new: str = "",
 
 # --- mark: the header --------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="pass 13: a header in capitals (A..Y) is refused on "
-                   "every sheet of ten or more blanks: 'J' is read as the loss's name, so 'I' "
-                   "and 'J' both name blank (i)")
 def test_a_header_in_capitals_reads_each_capital_as_its_label(blog_key, tmp_path):
     """Pass twelve made mark read a header 'in a spreadsheet's capitals (A, B, ...)' as the
     labels (marking/key.Key.blank). But a column is looked up by label, then by name, then by
@@ -91,8 +88,6 @@ def test_a_header_in_capitals_reads_each_capital_as_its_label(blog_key, tmp_path
     assert float(row["total"]) == len(answers), row
 
 
-@pytest.mark.xfail(strict=True, reason="pass 13: a header of only name,version marks the "
-                   "class, every student 0 points, exit 0")
 def test_a_header_of_no_blank_columns_is_refused_not_a_class_of_zeros(blog_key, tmp_path):
     """Pass twelve: 'when no column names a blank, the spreadsheet refused in one line (exit 2,
     nothing written), never a gradebook of zeros'. A header with unknown columns is refused so,
@@ -178,8 +173,6 @@ def test_a_header_or_name_mark_reads_is_marked_and_shown_escaped(case, blog_key,
 
 # --- check: answer files ---------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="pass 13: check's problem for an unknown label names "
-                   "no line")
 def test_checks_unknown_label_is_reported_at_its_line(blog_key, tmp_path):
     """Every other problem of an answer file names its line ('line 3: 'abc' is not a number
     ...'), but a label the sheet does not have is reported as 'symbackprop: a.txt: 'zz' is
@@ -192,8 +185,6 @@ def test_checks_unknown_label_is_reported_at_its_line(blog_key, tmp_path):
         result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="pass 13: check refuses '(a) = ...' and 'B = ...', "
-                   "which mark's header reads as blanks (a) and (b)")
 def test_check_reads_a_label_as_printed_or_in_capitals_as_mark_does(blog_key, tmp_path):
     """Pass twelve made mark read a column '(a)' (the label as the sheet prints it) or 'A' as
     blank (a), and mark marks each row 'exactly as check marks'; but check of '(a) = 0.3775'
@@ -210,8 +201,6 @@ def test_check_reads_a_label_as_printed_or_in_capitals_as_mark_does(blog_key, tm
     assert verdicts.get("a") == "correct" and verdicts.get("b") == "correct", result.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="pass 13: an answer file with CR line ends (as mark "
-                   "reads a CSV) is one line to check: every blank 'not answered', exit 0")
 def test_an_answer_file_with_cr_line_ends_is_read_or_refused(blog_key, tmp_path):
     """`mark` reads a spreadsheet whose lines end in a lone CR (csv's reader takes it as a line
     end: the class is marked 25 of 25), but check's lines_of ends a line at \\n only, so
@@ -246,8 +235,6 @@ def test_a_control_character_in_an_answer_line_is_shown_escaped(line, shown, blo
 
 # --- check: a key edited by hand -------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="pass 13: a key whose answers[].value was edited is "
-                   "marked by its unchanged scheme, in silence")
 @pytest.mark.parametrize("edit", ["value", "weight"])
 def test_a_key_that_disagrees_with_itself_is_not_marked_in_silence(edit, blog_key, tmp_path):
     """keys.py: 'the file check is given may have been edited ... never a mark against
@@ -274,8 +261,6 @@ def test_a_key_that_disagrees_with_itself_is_not_marked_in_silence(edit, blog_ke
         assert _verdicts(result.stdout).get("a") == "correct", result.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="pass 13: a key.json saved with a BOM is refused in "
-                   "Python's json words (decode using utf-8-sig)")
 def test_a_key_saved_with_a_byte_order_mark_is_read(blog_key, tmp_path):
     """A teacher opens a key.json in Notepad and saves it: Notepad writes a UTF-8 BOM. check
     refuses it with 'is not JSON (Unexpected UTF-8 BOM (decode using utf-8-sig): line 1 column
