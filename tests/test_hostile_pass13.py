@@ -625,8 +625,6 @@ def test_train_refuses_an_option_out_of_its_range(option, tmp_path):
     assert result.stdout == ""
 
 
-@pytest.mark.xfail(strict=True, reason="pass 13: train --batch-size without --epochs (no data) "
-                   "is ignored in silence, where --epochs without data is refused")
 def test_train_refuses_a_batch_size_it_does_not_use(tmp_path):
     """`train blog.yaml --steps 2 --batch-size 4` trains the definition's one example and
     prints its losses, exit 0: the batch size the teacher asked for is not used, and nothing
