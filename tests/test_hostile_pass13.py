@@ -552,8 +552,6 @@ def test_loss_comparison_probabilities_outside_their_bounds_are_refused(probabil
     assert_refused(result, "s.yaml", "lesson.probabilities")
 
 
-@pytest.mark.xfail(strict=True, reason="pass 13: probabilities [0.5, 0.5] are refused as "
-                   "'makes a key check would refuse (answers[4].name: must be a new name ...)'")
 def test_a_probability_given_twice_is_refused_naming_the_probabilities(tmp_path):
     """`lesson: {probabilities: [0.5, 0.5]}` is refused in one line, but in the key's words:
     'symbackprop: s.yaml: makes a key check would refuse (answers[4].name: must be a new
@@ -565,9 +563,6 @@ def test_a_probability_given_twice_is_refused_naming_the_probabilities(tmp_path)
     assert "answers[" not in result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="pass 13: a probability of 0.99999 at 4 decimals makes "
-                   "a loss-comparison sheet whose four answers all round to 0 (a zero that is "
-                   "not one), built without a word")
 def test_a_probability_whose_answers_round_to_zero_is_refused(tmp_path):
     """A dense sheet refuses 'rounds to 0.000 at 3 decimals, but it is 0.000439: the sheet
     would teach a zero that is not one'. The loss-comparison lesson with probabilities [0.99999,
