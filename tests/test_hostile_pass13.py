@@ -398,9 +398,6 @@ def test_a_convolution_sheet_it_cannot_make_is_refused_in_one_line(case, tmp_pat
     assert not (tmp_path / "o").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="pass 13: a convolution sheet given only its image "
-                   "(the README's own) is refused as 'no acceptable numbers in 500 draws ... "
-                   "give some values', which names neither the image nor why")
 def test_a_given_image_no_draw_suits_is_refused_naming_the_image_and_why(tmp_path):
     """The README's example image (0, 0.5 and 1 pixels) on the bundled 4×4, 3×3, max-pool
     sheet, its kernel, bias and output weights left to be drawn: `build` refuses it with
