@@ -70,9 +70,6 @@ def _variant(source: Path, tmp_path: Path, old: str = "", new: str = "",
 
 # --- mark: the header --------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="pass 13: a header in capitals (A..Y) is refused on "
-                   "every sheet of ten or more blanks: 'J' is read as the loss's name, so 'I' "
-                   "and 'J' both name blank (i)")
 def test_a_header_in_capitals_reads_each_capital_as_its_label(blog_key, tmp_path):
     """Pass twelve made mark read a header 'in a spreadsheet's capitals (A, B, ...)' as the
     labels (marking/key.Key.blank). But a column is looked up by label, then by name, then by
@@ -91,8 +88,6 @@ def test_a_header_in_capitals_reads_each_capital_as_its_label(blog_key, tmp_path
     assert float(row["total"]) == len(answers), row
 
 
-@pytest.mark.xfail(strict=True, reason="pass 13: a header of only name,version marks the "
-                   "class, every student 0 points, exit 0")
 def test_a_header_of_no_blank_columns_is_refused_not_a_class_of_zeros(blog_key, tmp_path):
     """Pass twelve: 'when no column names a blank, the spreadsheet refused in one line (exit 2,
     nothing written), never a gradebook of zeros'. A header with unknown columns is refused so,
@@ -178,8 +173,6 @@ def test_a_header_or_name_mark_reads_is_marked_and_shown_escaped(case, blog_key,
 
 # --- check: answer files ---------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="pass 13: check's problem for an unknown label names "
-                   "no line")
 def test_checks_unknown_label_is_reported_at_its_line(blog_key, tmp_path):
     """Every other problem of an answer file names its line ('line 3: 'abc' is not a number
     ...'), but a label the sheet does not have is reported as 'symbackprop: a.txt: 'zz' is
@@ -192,8 +185,6 @@ def test_checks_unknown_label_is_reported_at_its_line(blog_key, tmp_path):
         result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="pass 13: check refuses '(a) = ...' and 'B = ...', "
-                   "which mark's header reads as blanks (a) and (b)")
 def test_check_reads_a_label_as_printed_or_in_capitals_as_mark_does(blog_key, tmp_path):
     """Pass twelve made mark read a column '(a)' (the label as the sheet prints it) or 'A' as
     blank (a), and mark marks each row 'exactly as check marks'; but check of '(a) = 0.3775'
@@ -210,8 +201,6 @@ def test_check_reads_a_label_as_printed_or_in_capitals_as_mark_does(blog_key, tm
     assert verdicts.get("a") == "correct" and verdicts.get("b") == "correct", result.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="pass 13: an answer file with CR line ends (as mark "
-                   "reads a CSV) is one line to check: every blank 'not answered', exit 0")
 def test_an_answer_file_with_cr_line_ends_is_read_or_refused(blog_key, tmp_path):
     """`mark` reads a spreadsheet whose lines end in a lone CR (csv's reader takes it as a line
     end: the class is marked 25 of 25), but check's lines_of ends a line at \\n only, so
@@ -246,8 +235,6 @@ def test_a_control_character_in_an_answer_line_is_shown_escaped(line, shown, blo
 
 # --- check: a key edited by hand -------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="pass 13: a key whose answers[].value was edited is "
-                   "marked by its unchanged scheme, in silence")
 @pytest.mark.parametrize("edit", ["value", "weight"])
 def test_a_key_that_disagrees_with_itself_is_not_marked_in_silence(edit, blog_key, tmp_path):
     """keys.py: 'the file check is given may have been edited ... never a mark against
@@ -274,8 +261,6 @@ def test_a_key_that_disagrees_with_itself_is_not_marked_in_silence(edit, blog_ke
         assert _verdicts(result.stdout).get("a") == "correct", result.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="pass 13: a key.json saved with a BOM is refused in "
-                   "Python's json words (decode using utf-8-sig)")
 def test_a_key_saved_with_a_byte_order_mark_is_read(blog_key, tmp_path):
     """A teacher opens a key.json in Notepad and saves it: Notepad writes a UTF-8 BOM. check
     refuses it with 'is not JSON (Unexpected UTF-8 BOM (decode using utf-8-sig): line 1 column
@@ -413,9 +398,6 @@ def test_a_convolution_sheet_it_cannot_make_is_refused_in_one_line(case, tmp_pat
     assert not (tmp_path / "o").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="pass 13: a convolution sheet given only its image "
-                   "(the README's own) is refused as 'no acceptable numbers in 500 draws ... "
-                   "give some values', which names neither the image nor why")
 def test_a_given_image_no_draw_suits_is_refused_naming_the_image_and_why(tmp_path):
     """The README's example image (0, 0.5 and 1 pixels) on the bundled 4×4, 3×3, max-pool
     sheet, its kernel, bias and output weights left to be drawn: `build` refuses it with
@@ -567,8 +549,6 @@ def test_loss_comparison_probabilities_outside_their_bounds_are_refused(probabil
     assert_refused(result, "s.yaml", "lesson.probabilities")
 
 
-@pytest.mark.xfail(strict=True, reason="pass 13: probabilities [0.5, 0.5] are refused as "
-                   "'makes a key check would refuse (answers[4].name: must be a new name ...)'")
 def test_a_probability_given_twice_is_refused_naming_the_probabilities(tmp_path):
     """`lesson: {probabilities: [0.5, 0.5]}` is refused in one line, but in the key's words:
     'symbackprop: s.yaml: makes a key check would refuse (answers[4].name: must be a new
@@ -580,9 +560,6 @@ def test_a_probability_given_twice_is_refused_naming_the_probabilities(tmp_path)
     assert "answers[" not in result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="pass 13: a probability of 0.99999 at 4 decimals makes "
-                   "a loss-comparison sheet whose four answers all round to 0 (a zero that is "
-                   "not one), built without a word")
 def test_a_probability_whose_answers_round_to_zero_is_refused(tmp_path):
     """A dense sheet refuses 'rounds to 0.000 at 3 decimals, but it is 0.000439: the sheet
     would teach a zero that is not one'. The loss-comparison lesson with probabilities [0.99999,
@@ -640,8 +617,6 @@ def test_train_refuses_an_option_out_of_its_range(option, tmp_path):
     assert result.stdout == ""
 
 
-@pytest.mark.xfail(strict=True, reason="pass 13: train --batch-size without --epochs (no data) "
-                   "is ignored in silence, where --epochs without data is refused")
 def test_train_refuses_a_batch_size_it_does_not_use(tmp_path):
     """`train blog.yaml --steps 2 --batch-size 4` trains the definition's one example and
     prints its losses, exit 0: the batch size the teacher asked for is not used, and nothing

@@ -20,10 +20,7 @@ def main(args) -> int:
         given, problems = _ask(key)
     else:
         given, problems = check.parse_answers(_read_answers(args.answers), key)
-    where = args.answers or "input"
-    _, unknown = check.resolve(key, given)
-    problems += [f"'{check._clip(u)}' is not a label or name on this sheet" for u in unknown]
-    where = one_line(where)
+    where = one_line(args.answers or "input")
     for problem in problems[:MAX_PROBLEMS]:
         print(f"symbackprop: {where}: {one_line(problem)}", file=sys.stderr)
     if len(problems) > MAX_PROBLEMS:

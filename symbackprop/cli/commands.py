@@ -18,7 +18,7 @@ from ..definitions.errors import (
     VerificationError,
 )
 from .common import network_definition, strict_json, usage
-from .parser import parser
+from .parser import BATCH_SIZE, parser
 from .terminal import EXIT_INTERRUPTED, fail, quiet_stdout, shown_streams, warnings_as_errors
 
 # The engine (SymPy) is imported inside the commands that need it: `check KEY.json` must
@@ -172,6 +172,9 @@ def cmd_train(args) -> int:
         return _train_on_data(defn, args)
     if args.steps is None:
         usage("train: give --steps N (or, for a definition with data:, --epochs N)")
+    if args.batch_size is not None:  # as --epochs: an option that would not be used is said
+        usage(f"{args.file}: --batch-size goes with --epochs on a data set; the definition has "
+              "no data: (--steps trains on its own values, one example or its batch)")
     too_long = definition.too_many_layer_steps(args.steps, defn.network.depth)
     if too_long:  # refused before the first step, from the network's shape alone
         raise DefinitionError(args.file, "--steps", too_long)
@@ -229,7 +232,8 @@ def _train_on_data(defn, args) -> int:
     seed = args.seed if args.seed is not None else (
         defn.seed if defn.seed is not None else DEFAULT_SEED)
     # too few examples, or too much training, refused before a word of progress
-    training.split_for(defn.network, data, args.epochs, args.batch_size,
+    batch = BATCH_SIZE if args.batch_size is None else args.batch_size
+    training.split_for(defn.network, data, args.epochs, batch,
                        defn.data.test_fraction, seed)
     if not args.json:
         print("first mini-batch: deriving its gradient and verifying it three ways...",
@@ -245,7 +249,7 @@ def _train_on_data(defn, args) -> int:
     def stepped(number, done, batches):  # at a terminal only, on stderr
         progress(bar(done, batches, f"mini-batches of epoch {number}/{args.epochs}"), end="")
 
-    run = training.train(defn.network, data, args.epochs, args.batch_size, defn.learning_rate,
+    run = training.train(defn.network, data, args.epochs, batch, defn.learning_rate,
                          seed, defn.data.test_fraction, on_epoch=said, on_batch=stepped,
                          optimizer=defn.optimizer)
     if args.json:

@@ -18,6 +18,8 @@ from ..definitions.errors import one_line
 from ..definitions.yamlfile import plain_number
 from .terminal import EXIT_USAGE, fail
 
+BATCH_SIZE = 32  # train --epochs's mini-batch, when --batch-size is not given
+
 MAX_JOBS = 64
 OPTIMIZER_STEPS = 10  # derive's steps: each is derived and verified in full
 
@@ -72,8 +74,10 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--epochs", type=_whole(1, MAX_EPOCHS), metavar="N",
                    help="with data: in the definition, passes over its training examples in "
                    f"shuffled mini-batches (at most {MAX_EPOCHS:,})")
-    t.add_argument("--batch-size", type=_whole(1, 4096), default=32, metavar="B",
-                   help="examples a gradient-descent step averages over (default 32)")
+    # no default here: a batch size given without a data set to batch is refused, not ignored
+    t.add_argument("--batch-size", type=_whole(1, 4096), metavar="B",
+                   help="with --epochs: examples a gradient-descent step averages over "
+                   f"(default {BATCH_SIZE})")
     t.add_argument("--json", action="store_true", help="print the results as one JSON object")
     _seed_options(t)
     t.set_defaults(command="train")

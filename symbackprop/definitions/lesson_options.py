@@ -130,6 +130,16 @@ class LessonReader(Reader):
         probs = tuple(self.number(v, f"lesson.probabilities[{i}]") for i, v in enumerate(probs))
         if any(not 0 < p < 1 for p in probs):
             self.fail("lesson.probabilities", "each must lie strictly between 0 and 1")
+        named: dict[str, float] = {}  # each probability asks four blanks named by it: SE(0.5)
+        for p in probs:
+            name = f"{p:g}"
+            if name in named and named[name] == p:
+                self.fail("lesson.probabilities", f"{_show(p)} is given twice; give each once")
+            if name in named:
+                self.fail("lesson.probabilities", f"{_show(named[name])} and {_show(p)} are one "
+                          f"probability to the 6 digits its blanks are named by ({name}); give "
+                          "them further apart")
+            named[name] = p
         return {"probabilities": probs}
 
     def _digits_classifier(self, opts) -> dict:

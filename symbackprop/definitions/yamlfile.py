@@ -89,14 +89,19 @@ def read_text(path: str | Path, limit: int = MAX_BYTES) -> str:
 
 
 def lines_of(text: str) -> list[str]:
-    """The lines of a user's text file as an editor shows them: a line ends at a newline (or
-    CR LF) only. str.splitlines also ends one at U+2028, \\x0b, \\x0c, \\x1c-\\x1e and
-    \\x85, which a comment or a name pasted from a web page may hold.
+    """The lines of a user's text file as an editor shows them, and as a spreadsheet's CSV is
+    read (mark's csv reader): a line ends at a newline, a CR LF or a lone CR (a Mac's old
+    line end, which Excel's "CSV (Macintosh)" still writes) only. str.splitlines also ends one
+    at U+2028, \\x0b, \\x0c, \\x1c-\\x1e and \\x85, which a comment or a name pasted
+    from a web page may hold.
 
-    >>> lines_of("# note" + chr(0x2028) + " ok\\r\\na = 1\\n")
-    ['# note\\u2028 ok', 'a = 1', '']
+    >>> lines_of("# note" + chr(0x2028) + " ok\\r\\na = 1\\rb = 2\\n")
+    ['# note\\u2028 ok', 'a = 1', 'b = 2', '']
     """
-    return [line.removesuffix("\r") for line in text.split("\n")]
+    return _LINE_END.split(text)
+
+
+_LINE_END = re.compile("\r\n|\r|\n")
 
 
 def read_bytes(path: str | Path, limit: int = MAX_BYTES) -> bytes:

@@ -15,7 +15,7 @@ explicit NumPy Generator, seeded from (seed, version) so every version is reprod
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
@@ -128,10 +128,47 @@ def instance(defn: Definition, seed: int | None = None, version: int | None = No
         if accept is None or accept(inst):
             return inst
     which = f"seed {seed}" + ("" if version is None else f", version {version}")
-    raise NoGoodDraw(f"{defn.source}: no acceptable numbers in {tries} draws ({which}; at most "
-                     f"{MAX_DRAWS}, fewer for networks of more than "
-                     f"{DRAWN_PARAMETERS // MAX_DRAWS:,} weights and biases); give some values "
-                     "or relax the network")
+    given = given_parts(defn.values)
+    advice = f"no draw suits the given {' and '.join(given)}: change them, or leave some " \
+        "out to be drawn" if given else "give some values or relax the network"
+    raise NoGoodDraw(f"{defn.source}: {'values: ' if given else ''}no acceptable numbers in "
+                     f"{tries} draws ({which}; at most {MAX_DRAWS}, fewer for networks of more "
+                     f"than {DRAWN_PARAMETERS // MAX_DRAWS:,} weights and biases)"
+                     f"{_turned_down(accept)}. {advice[0].upper()}{advice[1:]}")
+
+
+class Judged:
+    """An `accept` for instance() that counts why it turns each draw down: `reason(inst)` is
+    None for a draw it takes, else the reason (what a teacher would not print), so that a
+    refusal after the last draw says why none would do."""
+
+    def __init__(self, reason: Callable[[Instance], str | None]):
+        self.reason, self.rejected = reason, {}
+
+    def __call__(self, inst: Instance) -> bool:
+        why = self.reason(inst)
+        if why is not None:
+            self.rejected[why] = self.rejected.get(why, 0) + 1
+        return why is None
+
+
+def _turned_down(accept) -> str:
+    """': draws turned down: two entries of a max-pool window tie ... (238 draws); ...', the
+    commonest reasons first, from an accept that counts them (Judged, files' Judge)."""
+    rejected = getattr(accept, "rejected", None) or {}
+    reasons = sorted(rejected.items(), key=lambda r: -r[1])
+    if not reasons:
+        return ""
+    said = [f"{why} ({n} draw{'s' * (n > 1)})" for why, n in reasons[:3]]
+    rest = sum(n for _, n in reasons[3:])
+    if rest:
+        said.append(f"another reason ({rest} draw{'s' * (rest > 1)})")
+    return ": draws turned down: " + "; ".join(said)
+
+
+def given_parts(values) -> list[str]:
+    """The parts of `values:` a definition gives, as its keys name them (values.image)."""
+    return [f"values.{f.name}" for f in fields(values) if getattr(values, f.name) is not None]
 
 
 def draws(network: Network) -> int:

@@ -304,8 +304,9 @@ def _say(line: str, folder: Path) -> None:
 
 
 def read_roster(path: str) -> list[str]:
-    """One name a line: lines end at a newline (or CR LF) only, so that a line separator or
-    a vertical tab inside a name is judged as part of that name, never a new student."""
+    """One name a line: lines end at a newline (or CR LF, or a lone CR) only, so that a line
+    separator or a vertical tab inside a name is judged as part of that name, never a new
+    student."""
     try:
         text = definition.read_text(path, ROSTER_BYTES)  # Notepad's BOM taken off there
         lines = definition.lines_of(text)

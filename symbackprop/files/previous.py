@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 
 from ..definitions.errors import UsageError
-from ..definitions.yamlfile import Unreadable, read_bytes
+from ..definitions.yamlfile import BOM, Unreadable, read_bytes
 
 KEY_BYTES = 16 * 2**20  # as keys.MAX_BYTES
 # the files build writes for one version (stem '<name>' or '<name>-v07')
@@ -123,7 +123,7 @@ def _stems(names, name: str) -> set[str]:
 
 def _key(path: Path) -> dict | None:
     try:
-        data = json.loads(read_bytes(path, KEY_BYTES).decode("utf-8"))
+        data = json.loads(read_bytes(path, KEY_BYTES).decode("utf-8").removeprefix(BOM))
     except (Unreadable, UnicodeDecodeError, ValueError, RecursionError):
         return None
     return data if isinstance(data, dict) else None

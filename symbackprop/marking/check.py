@@ -95,50 +95,48 @@ def _clip(text: str) -> str:
 
 def parse_answers(text: str, key: Key | None = None) -> tuple[dict[str, float], list[str]]:
     """`label = value` lines; blank lines and # comments are skipped. Bad lines become problems
-    (with their line numbers) and the rest is still read. A blank answered a second time (its
-    label again, or its label and its name, as `key` names them) is a problem of its own: the
-    first answer is marked, and the line that answers it again is said, not marked in silence.
+    (with their line numbers) and the rest is still read. With a `key`, each answer is kept
+    under its blank's label, a label read as mark reads a column (Key.blanks: a, (a), A or
+    the blank's name); a label that names no blank is a problem at its line, and so is a blank
+    answered a second time (its label again, or its label and its name): the first answer is
+    marked, and the line that answers it again is said, not marked in silence.
 
-    >>> parse_answers("a = 0.3\\nnet[1][1] = 0.4", Key.from_json(_EXAMPLE))
-    ({'a': 0.3}, ["line 2: 'net[1][1]' answers blank a again (line 1 answered it): not marked"])
+    >>> answers, problems = parse_answers("(a) = 0.3\\nnet[1][1] = 0.4\\nzz = 1",
+    ...                                   Key.from_json(_EXAMPLE))
+    >>> answers
+    {'a': 0.3}
+    >>> print("\\n".join(problems))
+    line 2: 'net[1][1]' answers blank a again (line 1 answered it): not marked
+    line 3: 'zz' is not a label or name on this sheet
     """
+    lines = [(n, line.split("#", 1)[0].strip()) for n, line in enumerate(lines_of(text), 1)]
+    lines = [(n, line.rsplit("=", 1) if "=" in line else line) for n, line in lines if line]
+    typed = [parts[0].strip() for _, parts in lines if isinstance(parts, list)]
+    blanks = {} if key is None else key.blanks(typed)
     answers, problems, seen = {}, [], {}
-    for number, line in enumerate(lines_of(text), start=1):
-        line = line.split("#", 1)[0].strip()
-        if not line:
+    for number, parts in lines:
+        if not isinstance(parts, list):
+            problems.append(f"line {number}: expected 'label = value', got '{_clip(parts)}'")
             continue
-        if "=" not in line:
-            problems.append(f"line {number}: expected 'label = value', got '{_clip(line)}'")
-            continue
-        label, value = (part.strip() for part in line.rsplit("=", 1))
-        entry = None if key is None else key.by_label.get(label) or key.by_name.get(label)
-        blank = label if entry is None else entry["label"]
+        label, value = (part.strip() for part in parts)
+        blank = blanks.get(label, label)
         try:
             answer = parse_number(value)
         except AnswerError as exc:
             problems.append(f"line {number}: {exc}")
             continue
-        if blank in seen:
+        if blank is None:
+            problems.append(f"line {number}: '{_clip(label)}' is not a label or name on this "
+                            "sheet")
+        elif blank in seen:
             problems.append(f"line {number}: '{_clip(label)}' answers blank {_clip(blank)} "
                             f"again (line {seen[blank]} answered it): not marked")
         else:
-            answers[label], seen[blank] = answer, number
+            answers[blank], seen[blank] = answer, number
     return answers, problems
 
 
 Mark = scheme.Mark
-
-
-def resolve(key: Key, given: dict[str, float]) -> tuple[dict[str, float], list[str]]:
-    """Student answers by canonical name; labels and names both accepted."""
-    by_name, unknown = {}, []
-    for label, value in given.items():
-        entry = key.by_label.get(label) or key.by_name.get(label)
-        if entry is None:
-            unknown.append(label)
-        else:
-            by_name[entry["name"]] = value
-    return by_name, unknown
 
 
 def mark(key: Key, given: dict[str, float]) -> list[Mark]:

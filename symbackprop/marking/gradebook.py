@@ -181,8 +181,8 @@ def mark_class(keys: dict[int | None, check.Key], rows: list[Row],
     first = next(iter(keys.values()))
     labels = [a["label"] for a in first.answers]
     worth = {b["label"]: float(b.get("points", 1)) for b in check.scheme_for(first)["blanks"]}
-    columns = list(rows[0].answers) if rows else []
-    blanks = _blanks_of(first, columns)
+    columns = list(rows[0].answers) if rows else []  # every row has the header's columns
+    blanks = _blanks_of(first, columns) if rows else {}
     unknown = [c for c in columns if c and blanks[c] is None]
     problems = [f"line 1: {_count(len(unknown), 'column')} {_listed(unknown)} "
                 f"{'name' if len(unknown) > 1 else 'names'} no blank of this sheet (its labels "
@@ -208,15 +208,17 @@ def mark_class(keys: dict[int | None, check.Key], rows: list[Row],
 
 
 def _blanks_of(key: check.Key, columns: list[str]) -> dict[str, str | None]:
-    """The blank each column of the header names (Key.blank: a, net[1][1], (a) or A), None
+    """The blank each column of the header names (Key.blanks: a, net[1][1], (a) or A), None
     for one that names none. A header none of whose columns names a blank, or two columns
     that name one blank, raise BadHeader: marked, every student would get 0 points."""
-    blanks = {c: key.blank(c) for c in columns}
-    if columns and not any(blanks.values()):
+    blanks = key.blanks(columns)
+    if not any(blanks.values()):  # name,version alone too: the blanks' columns lost in a copy
         labels = [a["label"] for a in key.answers]
-        raise BadHeader(f"line 1: no column of the header names a blank of this sheet: "
-                        f"{_listed([c for c in columns if c])} (its labels are {labels[0]} to "
-                        f"{labels[-1]}, as in ({labels[0]}), or the names check reads, such as "
+        given = [c for c in columns if c]
+        which = f"no column of the header names a blank of this sheet: {_listed(given)}" \
+            if given else "the header has no column for a blank, only name and version"
+        raise BadHeader(f"line 1: {which} (its labels are {labels[0]} to {labels[-1]}, as "
+                        f"in ({labels[0]}), or the names check reads, such as "
                         f"{key.answers[0]['name']})")
     named = Counter(b for b in blanks.values() if b)
     twice = sorted(b for b, n in named.items() if n > 1)

@@ -124,20 +124,45 @@ class Key:
         return key
 
     def blank(self, column: str) -> str | None:
-        """The label of the blank a spreadsheet's column names: its label (a), its name as
-        check reads one (net[1][1]), the label as the sheet prints it ((a)), or in a
-        spreadsheet's capitals (A); None for a column that names no blank.
+        """The label of the blank a spreadsheet's column (or an answer line's label) names:
+        its label (a), its name as check reads one (net[1][1]), the label as the sheet prints
+        it ((a)), or in a spreadsheet's capitals (A); None for a column that names no blank.
 
         >>> key = Key.from_json(_EXAMPLE)
         >>> [key.blank(c) for c in ("b", "net[1][1]", " (b) ", "B", "z")]
         ['b', 'a', 'b', 'b', None]
         """
-        text = column.strip()
-        if text.startswith("(") and text.endswith(")"):
-            text = text[1:-1].strip()
-        entry = self.by_label.get(text) or self.by_name.get(text) or \
-            self.by_label.get(text.lower())  # a name is exact: W and w are not one
+        return self.blanks([column])[column]
+
+    def blanks(self, columns: list[str]) -> dict[str, str | None]:
+        """Key.blank of each of a header's columns (or an answer file's labels), read together:
+        a capital that is a name as well (J, the loss, on a sheet of ten blanks or more) is its
+        label when another capital is only a label (a header A, B, ..., J is in capitals), and
+        the name otherwise. Check and mark read labels here alike.
+
+        >>> key = Key.from_json(_EXAMPLE | {"answers": [{"label": c, "name": n} for c, n in
+        ...     zip("abcdefghij", [*"pqrstuvw", "J", "z"])]})
+        >>> key.blanks(["A", "J"]), key.blanks(["a", "J"])
+        ({'A': 'a', 'J': 'j'}, {'a': 'a', 'J': 'i'})
+        """
+        bare = {c: _bare(c) for c in columns}
+        capitals = any(self._capital(t) and t not in self.by_name for t in bare.values())
+        return {c: self._label(t, capitals) for c, t in bare.items()}
+
+    def _label(self, text: str, capitals: bool) -> str | None:
+        entry = self.by_label.get(text)
+        if entry is None and capitals and self._capital(text):
+            entry = self.by_label[text.lower()]
+        if entry is None:  # a name is exact: W and w are not one
+            entry = self.by_name.get(text)
+        if entry is None and self._capital(text):
+            entry = self.by_label[text.lower()]
         return None if entry is None else entry["label"]
+
+    def _capital(self, text: str) -> bool:
+        """A label in a spreadsheet's capitals: A for (a), AB for (ab)."""
+        return text.isascii() and text.isalpha() and text.isupper() and \
+            text.lower() in self.by_label
 
     @property
     def scheme(self) -> dict | None:
@@ -157,6 +182,14 @@ class Key:
         layers = network.get("layers") if isinstance(network, dict) else None
         return (self.definition.get("notation", "matrix"),
                 tuple(layers) if isinstance(layers, list) else None)
+
+
+def _bare(column: str) -> str:
+    """A column without the spaces and the parentheses around it: ' (b) ' is b."""
+    text = column.strip()
+    if text.startswith("(") and text.endswith(")"):
+        text = text[1:-1].strip()
+    return text
 
 
 _EXAMPLE = {

@@ -25,8 +25,8 @@ import re
 from ..definitions import definition
 from ..definitions.definition import LESSONS, DefinitionError
 from ..definitions.language import LANGUAGES
-from ..definitions.yamlfile import MAX_DIGITS, Unreadable, read_bytes
-from . import check, scheme
+from ..definitions.yamlfile import BOM, MAX_DIGITS, Unreadable, read_bytes
+from . import agreement, check, scheme
 from .key import LARGEST, WORKED_SHEETS
 
 MAX_BYTES = 16 * 2**20  # a key of the largest network the engine admits is a few MB
@@ -104,8 +104,9 @@ def _parse(raw: bytes, path: str):
         return dict(pairs)
 
     try:
-        return json.loads(raw.decode("utf-8"), parse_constant=refuse, parse_int=whole,
-                          object_pairs_hook=mapping)
+        # Notepad saves a key it opened with a byte-order mark: not part of the JSON
+        return json.loads(raw.decode("utf-8").removeprefix(BOM), parse_constant=refuse,
+                          parse_int=whole, object_pairs_hook=mapping)
     except UnicodeDecodeError:
         problem = "is not UTF-8 text"
     except RecursionError:
@@ -165,6 +166,9 @@ def validate(data, source: str) -> check.Key:
         if network is not None:
             _printed(network, checker)
     key = check.Key.from_json(data)
+    found = agreement.disagreement(key)  # marked by one part, a key must say what the others do
+    if found is not None:
+        checker.fail(*found)
     key.nodes = checker.nodes
     key.copied = _copied(data)
     return key

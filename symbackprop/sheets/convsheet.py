@@ -24,6 +24,7 @@ from itertools import product
 from ..definitions.errors import VerificationError
 from ..definitions.language import N_, words
 from ..definitions.layers import Convolution, Dense, Flatten, Pooling
+from ..engine.sample import Judged
 from . import convwords
 from .convback import ConvBackward, _Rejected, _sum, _sym, _times
 from .forms import Apply, Frac, Group, Neg, Number, Ops, Power, Prose, Symbol, Text
@@ -121,13 +122,13 @@ def acceptable(defn):
     corner or tie at the sheet's decimals, no output saturated, no gradient that rounds to
     zero unless it is zero (a dead ReLU, a window's other entries), no two kernel gradients
     alike."""
-    def accept(inst) -> bool:
+    def reason(inst) -> str | None:
         try:
             build(defn, inst.values)
-        except (_Rejected, Unworkable):
-            return False
-        return True
-    return accept
+        except (_Rejected, Unworkable) as exc:
+            return str(exc)
+        return None
+    return Judged(reason)
 
 
 def drawn(defn, seed: int | None, version: int | None, note=None):

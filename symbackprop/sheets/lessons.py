@@ -19,7 +19,7 @@ import numpy as np
 import sympy as sp
 
 from ..definitions.definition import Definition, Lesson, Network, Values
-from ..definitions.errors import VerificationError
+from ..definitions.errors import DefinitionError, VerificationError
 from ..definitions.language import ENGLISH, N_, Words, words
 from ..definitions.rounding import rounded as sheet_rounded
 from ..engine.sample import Instance, generator
@@ -221,21 +221,41 @@ def _losses(lesson: Lesson) -> LessonSheet:
         y_is = Equation((Symbol("y"), Number(p)))
         trees = _loss_trees(p)
         for name, loss, _slope in values:
+            answer = _never_zero(lesson, p, name, ask(f"{name}({p:g})", loss, *trees[name]))
             rows.append(row(*parts(_(_LOSS_ROWS[name]), y=y_is, cost=_LOSS_FORMS[name]),
-                            answer=ask(f"{name}({p:g})", loss, *trees[name])))
+                            answer=answer))
         for name, _loss, slope in values:
+            answer = _never_zero(lesson, p, f"d{name}/dnet",
+                                 ask(f"d{name}/dnet({p:g})", slope, *trees[f"d{name}"]))
             # "for J = (1 − y)²: ∂J/∂net =", never "∂J/∂net for (1 − y)² =" (read as a square
             # that is negative)
             rows.append(row(*parts(_(_SLOPE_ROWS[name]), y=y_is,
                                    cost=Equation((Symbol("J"), _LOSS_FORMS[name])),
-                                   slope=Partial(Symbol("J"), _NET)),
-                            answer=ask(f"d{name}/dnet({p:g})", slope, *trees[f"d{name}"])))
+                                   slope=Partial(Symbol("J"), _NET)), answer=answer))
     sheet.sections = [(Prose((_("The two costs for one training example (target 1)"),)),
                        rows)]
     sheet.figures = {"probabilities": list(lesson.probabilities)}
     sheet.figures["closing"] = closing(_("What do your numbers say?"), _(LOSSES_QUESTION),
                                        [losses_answer(sheet, _)], space="5cm")  # explained
     return sheet
+
+
+_NEVER_ZERO = {"SE": "the squared error (1 − y)²", "CE": "the cross-entropy −ln y",
+               "dSE/dnet": "the squared error's ∂J/∂net", "dCE/dnet": "the cross-entropy's ∂J/∂net"}
+
+
+def _never_zero(lesson: Lesson, p: float, name: str, answer):
+    """No cost or gradient is 0 at a y strictly between 0 and 1, so one the key rounds to 0
+    is a zero that is not one (y = 0.99999 at 4 decimals): a sheet whose point is that
+    cross-entropy's gradient does not vanish would teach that it does. Refused, as a dense
+    sheet's false zero is."""
+    if answer.value != 0:
+        return answer
+    d = lesson.decimals
+    raise DefinitionError(lesson.source, "lesson.probabilities", f"at y = {p:g}, "
+                          f"{_NEVER_ZERO[name]} is {answer.exact:.3g}, which rounds to "
+                          f"{0:.{d}f} at {d} decimals: the sheet would teach a zero that is "
+                          "not one; give more decimals, or probabilities further from 0 and 1")
 
 
 def _loss_trees(y: float) -> dict:

@@ -21,6 +21,7 @@ import math
 
 from ..definitions.errors import VerificationError
 from ..definitions.language import words
+from ..engine.sample import Judged
 from .forms import Apply, Equation, Group, Number, Ops, Prose, Symbol
 from .model import Given, Section
 from .stepupdates import TWO_STEPS, UpdateRules, _s, _times, name_of
@@ -55,14 +56,16 @@ def acceptable(defn):
     """A draw a teacher would print: no answer that rounds to 0 or to fewer than four
     significant digits (Adam's v is the gradient squared, times 1 − β2): with three, the
     rounded v̂ moves Adam's first step, which is ±η, in its fourth figure."""
-    def accept(inst) -> bool:
+    def reason(inst) -> str | None:
         try:
             sheet = build(defn, inst.values)
-        except Unworkable:
-            return False
+        except Unworkable as exc:
+            return str(exc)
         small = 1000.0 * 10.0 ** -defn.decimals
-        return all(abs(a.value) >= small for a in sheet.answers)
-    return accept
+        if any(abs(a.value) < small for a in sheet.answers):
+            return "an answer has fewer than four significant digits at the sheet's decimals"
+        return None
+    return Judged(reason)
 
 
 def _plain(v: float) -> str:
