@@ -61,7 +61,12 @@ def _random_definitions(count: int, seed: int = 24):
             f"seed: {rng.randint(1, 10**6)}\n" + extra)
 
 
-RANDOM = list(_random_definitions(8))
+# the largest size the guards promise, always among them: four neurons in every layer
+LARGEST = ("random-4-4-4", ["tanh", "softmax"],
+           "title: A random sheet 4-4-4\n"
+           "network: {layers: [4, 4, 4], activation: [tanh, softmax], loss: cross_entropy, "
+           "bias: per_neuron}\nseed: 444\n")
+RANDOM = [*_random_definitions(8), LARGEST]
 
 
 @pytest.fixture(scope="module")
@@ -146,27 +151,38 @@ const scrolls = el => { for (let a = el; a; a = a.parentElement) {
   const x = getComputedStyle(a).overflowX;
   if ('scrolls' in a.dataset || (a.tabIndex === 0 && (x === 'auto' || x === 'scroll')))
     return true; } return false; };
+// wider than its container: a box that runs out of its parent (a table out of its figure),
+// where the parent neither scrolls nor clips; an SVG's insides are the diagram check's
+const outside = [];
 for (const el of document.body.querySelectorAll('*')) {
   const r = el.getBoundingClientRect();
   if (r.width === 0 || scrolls(el) || getComputedStyle(el).position === 'fixed') continue;
   if (r.right > width + 1 || r.left < -1) wide.push(el.tagName + ' ' + el.className);
+  const p = el.parentElement;
+  if (!p || p.closest('svg') || getComputedStyle(p).overflowX !== 'visible' ||
+      getComputedStyle(el).position === 'absolute') continue;
+  const q = p.getBoundingClientRect();
+  if (r.right > q.right + 1 || r.left < q.left - 1)
+    outside.push(el.tagName + '.' + (el.className.baseVal ?? el.className) + ' in ' +
+                 p.tagName + '.' + p.className);
 }
-return {wide: wide.slice(0, 8), overlaps: overlaps.slice(0, 8),
+return {wide: wide.slice(0, 8), outside: outside.slice(0, 8), overlaps: overlaps.slice(0, 8),
         page: document.documentElement.scrollWidth - window.innerWidth,
         text: document.body.innerText};
 """
 
 
 @pytest.mark.parametrize("width", [390, 1280])
-def test_pages_fit_the_window_and_diagram_labels_do_not_overlap(width, built, feedback):
+def test_pages_fit_their_containers_and_diagram_labels_do_not_overlap(width, built, feedback):
     driver = browser.start(width=width, height=900, mobile=width < 500)
     problems, words = {}, {}
     try:
         for page in _pages(built, feedback):
             browser.open_page(driver, page)
             seen = driver.execute_script(LAYOUT)
-            if seen["wide"] or seen["overlaps"] or seen["page"] > 1:
-                problems[page.name] = {k: seen[k] for k in ("wide", "overlaps", "page")}
+            if seen["wide"] or seen["outside"] or seen["overlaps"] or seen["page"] > 1:
+                problems[page.name] = {k: seen[k] for k in ("wide", "outside", "overlaps",
+                                                            "page")}
             if found := _words(seen["text"]):
                 words[page.name] = found
     finally:
@@ -362,4 +378,37 @@ def test_no_page_ends_with_a_heading(built):
     for path in sorted(built.glob("*.pdf")):
         if stranded := _headings_at_a_foot(path):
             found[path.name] = stranded
+    assert found == {}
+
+
+SHORT = 0.06  # of the page's height: three lines of text and a little; a page holds more
+
+
+def _short_pages(pdf) -> list[tuple[int, float]]:
+    """(page, share of the page's height its text spans) for each page whose text, the running
+    head and the page number aside, is a few lines: a line or two sent to a page of their own.
+    A page with no text at all is a class set's blank back (duplex), not a short page."""
+    xml = subprocess.run(["pdftohtml", "-xml", "-i", "-stdout", "-q", str(pdf)],
+                         capture_output=True, text=True, check=True).stdout
+    short = []
+    for number, page in enumerate(xml.split("<page ")[1:], start=1):
+        height = int(re.search(r'height="(\d+)"', page).group(1))
+        body = [(int(top), int(tall)) for top, tall, text in re.findall(
+            r'<text top="(\d+)" left="\d+" width="\d+" height="(\d+)" font="\d+">(.*?)</text>',
+            page) if int(top) > 60 and not (int(top) > 0.75 * height and text.isdigit())]
+        if body:
+            span = (max(t + h for t, h in body) - min(t for t, _ in body)) / height
+            if span < SHORT:
+                short.append((number, round(span, 3)))
+    return short
+
+
+@pytest.mark.skipif(not shutil.which("pdftohtml"), reason="needs pdftohtml (poppler)")
+def test_no_page_holds_only_a_line_or_two(built):
+    """A key's last line is not sent to a page of its own (an Adam key's (an) alone on page
+    3): every page of every sheet, key and lesson holds more than three lines of text."""
+    found = {}
+    for path in sorted(built.glob("*.pdf")):
+        if short := _short_pages(path):
+            found[path.name] = short
     assert found == {}
