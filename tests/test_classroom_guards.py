@@ -166,6 +166,16 @@ for (const el of document.body.querySelectorAll('*')) {
     outside.push(el.tagName + '.' + (el.className.baseVal ?? el.className) + ' in ' +
                  p.tagName + '.' + p.className);
 }
+// a line of working that scrolls though it could wrap: an = inside one <math> (MathML breaks
+// no line), where the line might have broken between the equation's sides (html.chain)
+for (const f of document.querySelectorAll('.formula, .working')) {
+  if (f.scrollWidth <= f.clientWidth + 1) continue;
+  for (const m of f.querySelectorAll('math')) {
+    const top = m.firstElementChild, inner = top && top.tagName === 'mrow' ? top.children : [];
+    if (Array.from(inner).slice(1).some(c => c.tagName === 'mo' && c.textContent === '='))
+      outside.push('unbroken at its = ' + f.textContent.slice(0, 30));
+  }
+}
 return {wide: wide.slice(0, 8), outside: outside.slice(0, 8), overlaps: overlaps.slice(0, 8),
         page: document.documentElement.scrollWidth - window.innerWidth,
         text: document.body.innerText};
