@@ -3,10 +3,12 @@ worksheet, key, practice page and feedback page, and of sheets built from random
 (every activation, loss and bias style, sizes up to 4-4-4, a batch, the matrix form), taken
 from the PDF by pdftotext and from the page by the browser's innerText, holds no word of the
 project's own and no LaTeX command, and names the activations in the order of the layers; at
-390 and 1280 px nothing on a page is wider than the window outside the regions marked to
-scroll, no two labels of a diagram overlap and no weight's label meets an arrow other than its
-own (tests/browser.DIAGRAM_CLASHES). (Lines set past the margin fail every test that compiles
-them: tests/conftest.py.)"""
+390 and 1280 px nothing on a page is wider than the window or its container outside the
+regions marked to scroll, a line of working scrolls only when one side of its equation is
+wider than the line, no row of givens scrolls, no two labels of a diagram overlap and no
+weight's label meets an arrow other than its own (tests/browser.DIAGRAM_CLASHES); no page of a
+PDF is a line or two sent on their own. (Lines set past the margin fail every test that
+compiles them, and every .tex of these builds is compiled: tests/conftest.py.)"""
 
 from __future__ import annotations
 
@@ -106,6 +108,14 @@ def test_no_project_word_in_any_printed_sheet_or_key(built):
     assert len(list(built.glob("*.pdf"))) >= 2 * (len(BUNDLED) + len(RANDOM))
 
 
+def test_every_tex_a_build_writes_is_compiled(built):
+    """Each .tex of every bundled and random sheet has its PDF: compiled under the margin
+    watch (tests/conftest.py), none written and left unread by TeX."""
+    texs = sorted(built.glob("*.tex"))
+    assert [t.name for t in texs if not t.with_suffix(".pdf").is_file()] == []
+    assert len(texs) >= 2 * (len(BUNDLED) + len(RANDOM))
+
+
 @pytest.mark.parametrize("name, acts", [(n, a) for n, a, _ in RANDOM if len(set(a)) > 1])
 def test_activations_are_named_in_the_order_of_the_layers(name, acts, built):
     words = activation_words(acts)
@@ -176,6 +186,10 @@ for (const f of document.querySelectorAll('.formula, .working')) {
       outside.push('unbroken at its = ' + f.textContent.slice(0, 30));
   }
 }
+// a row of givens breaks between its names = values, never scrolls hiding some
+for (const g of document.querySelectorAll('.given'))
+  if (g.scrollWidth > g.clientWidth + 1)
+    outside.push('givens scroll: ' + g.textContent.slice(0, 30));
 return {wide: wide.slice(0, 8), outside: outside.slice(0, 8), overlaps: overlaps.slice(0, 8),
         page: document.documentElement.scrollWidth - window.innerWidth,
         text: document.body.innerText};
@@ -422,3 +436,17 @@ def test_no_page_holds_only_a_line_or_two(built):
         if short := _short_pages(path):
             found[path.name] = short
     assert found == {}
+
+
+def test_the_margin_watch_notes_a_line_past_the_margin(tmp_path, monkeypatch):
+    """The guard every compile of the tests runs under (tests/conftest.py): a line 1 pt or
+    more past the margin is noted with its PDF's name; one within 1 pt is not."""
+    watch = tmp_path / "watch.log"
+    monkeypatch.setenv(pdf.WATCH, str(watch))
+    source = (r"\documentclass{article}\begin{document}"
+              r"\noindent\hbox to 1.5\textwidth{past}\par"
+              r"\noindent\hbox to \dimexpr\textwidth+0.5pt\relax{within}\par\end{document}")
+    pdf.compile_tex(source, tmp_path / "wide.pdf", preamble_format=False)
+    noted = watch.read_text(encoding="utf-8").splitlines()
+    assert len(noted) == 1 and noted[0].startswith("wide.pdf: Overfull \\hbox (")
+    assert float(re.search(r"\((\d+\.?\d*)pt", noted[0]).group(1)) > 100
