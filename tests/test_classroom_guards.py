@@ -177,9 +177,10 @@ for (const el of document.body.querySelectorAll('*')) {
                  p.tagName + '.' + p.className);
 }
 // a line of working that scrolls though it could wrap: an = inside one <math> (MathML breaks
-// no line), where the line might have broken between the equation's sides (html.chain)
+// no line), where the line might have broken between the equation's sides (html.chain);
+// unless it sits in a region named for a screen reader, as a feedback page's working does
 for (const f of document.querySelectorAll('.formula, .working')) {
-  if (f.scrollWidth <= f.clientWidth + 1) continue;
+  if (f.scrollWidth <= f.clientWidth + 1 || f.closest('[role=region][aria-label]')) continue;
   for (const m of f.querySelectorAll('math')) {
     const top = m.firstElementChild, inner = top && top.tagName === 'mrow' ? top.children : [];
     if (Array.from(inner).slice(1).some(c => c.tagName === 'mo' && c.textContent === '='))
