@@ -513,10 +513,11 @@ function show(scheme, m, problem, own) {
   if (working && "yours" in working.dataset && own) showYours(scheme, m, working, own, verdict);
 }
 
-// On a phone the diagram, a long formula, a revealed working or a proof's line scrolls
-// sideways, and a region a keyboard cannot reach cannot be scrolled by it: each takes a tab
-// stop while, and only while, it overflows (a wide screen adds none).
-const SCROLLERS = "figure.diagram, .formula, .working, .proof li";
+// On a phone the diagram, a long formula, a revealed working, a proof's line or a given
+// longer than the line (one name = value is never broken) scrolls sideways, and a region a
+// keyboard cannot reach cannot be scrolled by it: each takes a tab stop while, and only
+// while, it overflows (a wide screen adds none).
+const SCROLLERS = "figure.diagram, .formula, .working, .proof li, .given";
 
 function reachScrollers() {
   for (const el of document.querySelectorAll(SCROLLERS)) {

@@ -3,10 +3,12 @@ worksheet, key, practice page and feedback page, and of sheets built from random
 (every activation, loss and bias style, sizes up to 4-4-4, a batch, the matrix form), taken
 from the PDF by pdftotext and from the page by the browser's innerText, holds no word of the
 project's own and no LaTeX command, and names the activations in the order of the layers; at
-390 and 1280 px nothing on a page is wider than the window outside the regions marked to
-scroll, no two labels of a diagram overlap and no weight's label meets an arrow other than its
-own (tests/browser.DIAGRAM_CLASHES). (Lines set past the margin fail every test that compiles
-them: tests/conftest.py.)"""
+390 and 1280 px nothing on a page is wider than the window or its container outside the
+regions marked to scroll, a line of working scrolls only when one side of its equation is
+wider than the line, no row of givens scrolls, no two labels of a diagram overlap and no
+weight's label meets an arrow other than its own (tests/browser.DIAGRAM_CLASHES); no page of a
+PDF is a line or two sent on their own. (Lines set past the margin fail every test that
+compiles them, and every .tex of these builds is compiled: tests/conftest.py.)"""
 
 from __future__ import annotations
 
@@ -61,7 +63,12 @@ def _random_definitions(count: int, seed: int = 24):
             f"seed: {rng.randint(1, 10**6)}\n" + extra)
 
 
-RANDOM = list(_random_definitions(8))
+# the largest size the guards promise, always among them: four neurons in every layer
+LARGEST = ("random-4-4-4", ["tanh", "softmax"],
+           "title: A random sheet 4-4-4\n"
+           "network: {layers: [4, 4, 4], activation: [tanh, softmax], loss: cross_entropy, "
+           "bias: per_neuron}\nseed: 444\n")
+RANDOM = [*_random_definitions(8), LARGEST]
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +106,14 @@ def test_no_project_word_in_any_printed_sheet_or_key(built):
             found[path.name] = words
     assert found == {}
     assert len(list(built.glob("*.pdf"))) >= 2 * (len(BUNDLED) + len(RANDOM))
+
+
+def test_every_tex_a_build_writes_is_compiled(built):
+    """Each .tex of every bundled and random sheet has its PDF: compiled under the margin
+    watch (tests/conftest.py), none written and left unread by TeX."""
+    texs = sorted(built.glob("*.tex"))
+    assert [t.name for t in texs if not t.with_suffix(".pdf").is_file()] == []
+    assert len(texs) >= 2 * (len(BUNDLED) + len(RANDOM))
 
 
 @pytest.mark.parametrize("name, acts", [(n, a) for n, a, _ in RANDOM if len(set(a)) > 1])
@@ -146,27 +161,53 @@ const scrolls = el => { for (let a = el; a; a = a.parentElement) {
   const x = getComputedStyle(a).overflowX;
   if ('scrolls' in a.dataset || (a.tabIndex === 0 && (x === 'auto' || x === 'scroll')))
     return true; } return false; };
+// wider than its container: a box that runs out of its parent (a table out of its figure),
+// where the parent neither scrolls nor clips; an SVG's insides are the diagram check's
+const outside = [];
 for (const el of document.body.querySelectorAll('*')) {
   const r = el.getBoundingClientRect();
   if (r.width === 0 || scrolls(el) || getComputedStyle(el).position === 'fixed') continue;
   if (r.right > width + 1 || r.left < -1) wide.push(el.tagName + ' ' + el.className);
+  const p = el.parentElement;
+  if (!p || p.closest('svg') || getComputedStyle(p).overflowX !== 'visible' ||
+      getComputedStyle(el).position === 'absolute') continue;
+  const q = p.getBoundingClientRect();
+  if (r.right > q.right + 1 || r.left < q.left - 1)
+    outside.push(el.tagName + '.' + (el.className.baseVal ?? el.className) + ' in ' +
+                 p.tagName + '.' + p.className);
 }
-return {wide: wide.slice(0, 8), overlaps: overlaps.slice(0, 8),
+// a line of working that scrolls though it could wrap: an = inside one <math> (MathML breaks
+// no line), where the line might have broken between the equation's sides (html.chain);
+// unless it sits in a region named for a screen reader, as a feedback page's working does
+for (const f of document.querySelectorAll('.formula, .working')) {
+  if (f.scrollWidth <= f.clientWidth + 1 || f.closest('[role=region][aria-label]')) continue;
+  for (const m of f.querySelectorAll('math')) {
+    const top = m.firstElementChild, inner = top && top.tagName === 'mrow' ? top.children : [];
+    if (Array.from(inner).slice(1).some(c => c.tagName === 'mo' && c.textContent === '='))
+      outside.push('unbroken at its = ' + f.textContent.slice(0, 30));
+  }
+}
+// a row of givens breaks between its names = values, never scrolls hiding some
+for (const g of document.querySelectorAll('.given'))
+  if (g.scrollWidth > g.clientWidth + 1)
+    outside.push('givens scroll: ' + g.textContent.slice(0, 30));
+return {wide: wide.slice(0, 8), outside: outside.slice(0, 8), overlaps: overlaps.slice(0, 8),
         page: document.documentElement.scrollWidth - window.innerWidth,
         text: document.body.innerText};
 """
 
 
 @pytest.mark.parametrize("width", [390, 1280])
-def test_pages_fit_the_window_and_diagram_labels_do_not_overlap(width, built, feedback):
+def test_pages_fit_their_containers_and_diagram_labels_do_not_overlap(width, built, feedback):
     driver = browser.start(width=width, height=900, mobile=width < 500)
     problems, words = {}, {}
     try:
         for page in _pages(built, feedback):
             browser.open_page(driver, page)
             seen = driver.execute_script(LAYOUT)
-            if seen["wide"] or seen["overlaps"] or seen["page"] > 1:
-                problems[page.name] = {k: seen[k] for k in ("wide", "overlaps", "page")}
+            if seen["wide"] or seen["outside"] or seen["overlaps"] or seen["page"] > 1:
+                problems[page.name] = {k: seen[k] for k in ("wide", "outside", "overlaps",
+                                                            "page")}
             if found := _words(seen["text"]):
                 words[page.name] = found
     finally:
@@ -363,3 +404,50 @@ def test_no_page_ends_with_a_heading(built):
         if stranded := _headings_at_a_foot(path):
             found[path.name] = stranded
     assert found == {}
+
+
+SHORT = 0.06  # of the page's height: three lines of text and a little; a page holds more
+
+
+def _short_pages(pdf) -> list[tuple[int, float]]:
+    """(page, share of the page's height its text spans) for each page whose text, the running
+    head and the page number aside, is a few lines: a line or two sent to a page of their own.
+    A page with no text at all is a class set's blank back (duplex), not a short page."""
+    xml = subprocess.run(["pdftohtml", "-xml", "-i", "-stdout", "-q", str(pdf)],
+                         capture_output=True, text=True, check=True).stdout
+    short = []
+    for number, page in enumerate(xml.split("<page ")[1:], start=1):
+        height = int(re.search(r'height="(\d+)"', page).group(1))
+        body = [(int(top), int(tall)) for top, tall, text in re.findall(
+            r'<text top="(\d+)" left="\d+" width="\d+" height="(\d+)" font="\d+">(.*?)</text>',
+            page) if int(top) > 60 and not (int(top) > 0.75 * height and text.isdigit())]
+        if body:
+            span = (max(t + h for t, h in body) - min(t for t, _ in body)) / height
+            if span < SHORT:
+                short.append((number, round(span, 3)))
+    return short
+
+
+@pytest.mark.skipif(not shutil.which("pdftohtml"), reason="needs pdftohtml (poppler)")
+def test_no_page_holds_only_a_line_or_two(built):
+    """A key's last line is not sent to a page of its own (an Adam key's (an) alone on page
+    3): every page of every sheet, key and lesson holds more than three lines of text."""
+    found = {}
+    for path in sorted(built.glob("*.pdf")):
+        if short := _short_pages(path):
+            found[path.name] = short
+    assert found == {}
+
+
+def test_the_margin_watch_notes_a_line_past_the_margin(tmp_path, monkeypatch):
+    """The guard every compile of the tests runs under (tests/conftest.py): a line 1 pt or
+    more past the margin is noted with its PDF's name; one within 1 pt is not."""
+    watch = tmp_path / "watch.log"
+    monkeypatch.setenv(pdf.WATCH, str(watch))
+    source = (r"\documentclass{article}\begin{document}"
+              r"\noindent\hbox to 1.5\textwidth{past}\par"
+              r"\noindent\hbox to \dimexpr\textwidth+0.5pt\relax{within}\par\end{document}")
+    pdf.compile_tex(source, tmp_path / "wide.pdf", preamble_format=False)
+    noted = watch.read_text(encoding="utf-8").splitlines()
+    assert len(noted) == 1 and noted[0].startswith("wide.pdf: Overfull \\hbox (")
+    assert float(re.search(r"\((\d+\.?\d*)pt", noted[0]).group(1)) > 100

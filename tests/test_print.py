@@ -3,8 +3,6 @@ duplex class sets; user text escaped for LaTeX, HTML and Moodle's Cloze parser; 
 in the Latin, Greek and Cyrillic scripts printed as typed."""
 
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -39,18 +37,6 @@ def pages(path: Path) -> int:
 
     with pikepdf.open(path) as doc:
         return len(doc.pages)
-
-
-def overfull(tex: Path, tmp: Path) -> list[str]:
-    """Compile a .tex as a build does and list its Overfull \\hbox lines over 1 pt."""
-    folder = tmp / f"compile-{tex.stem}"
-    folder.mkdir()
-    shutil.copy(tex, folder / "x.tex")
-    subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "x.tex"],
-                   cwd=folder, capture_output=True, check=True)
-    log = (folder / "x.log").read_text(errors="replace")
-    return [m.group(0) for m in re.finditer(r"Overfull \\hbox \((\d+\.?\d*)pt too wide\)", log)
-            if float(m.group(1)) > 1]
 
 
 def worked_sections(tex: str) -> int:
@@ -126,8 +112,8 @@ def test_header_points_and_working_space_as_printed(tmp_path):
     sections = worked_sections(tex)
     assert tex.count(r"\rule{\linewidth}{0.3pt}") == 3 * sections
     assert r"\rule{\linewidth}{0.3pt}" not in (out / "sheet-key.tex").read_text()
-    for name in ("sheet-worksheet.tex", "sheet-key.tex"):
-        assert overfull(out / name, tmp_path) == []
+    # nothing past the margin: every compile of the tests is watched (tests/conftest.py)
+    assert (out / "sheet-worksheet.pdf").is_file() and (out / "sheet-key.pdf").is_file()
 
 
 @needs_tex
@@ -145,7 +131,7 @@ def test_a_box_of_working_space_fits_the_text_width(tmp_path):
     out = build(tmp_path, NET + "print: {working_space: {box: 3}}\n")
     tex = (out / "sheet-worksheet.tex").read_text()
     assert tex.count(r"\parbox[t][3.00cm][t]") == worked_sections(tex) == 6
-    assert overfull(out / "sheet-worksheet.tex", tmp_path) == []
+    assert (out / "sheet-worksheet.pdf").is_file()  # compiled: watched by tests/conftest.py
 
 
 @needs_tex
@@ -205,7 +191,7 @@ def test_roster_names_print_as_typed(tmp_path):
         page = pdf_text(out / f"sheet-v{v:02d}-worksheet.pdf")
         typed = unicodedata.normalize("NFC", name)
         assert f"Name: {typed}" in page
-        assert overfull(out / f"sheet-v{v:02d}-worksheet.tex", tmp_path) == []
+        assert (out / f"sheet-v{v:02d}-worksheet.pdf").is_file()  # watched: conftest.py
 
 
 def test_unprintable_names_are_still_refused():

@@ -19,7 +19,7 @@ from markupsafe import Markup
 from ..definitions.language import ENGLISH, N_, Words, words
 from ..marking.scheme import EITHER, SLIP
 from ..sheets import forms
-from ..sheets.forms import Equation, Number
+from ..sheets.forms import Number
 from ..sheets.notation import answer_decimals
 from . import diagram as layout
 from . import tex
@@ -140,7 +140,7 @@ def _section(s, index: int, decimals: int, blanks: dict, m: MathML, words: Plain
     if s.grid is not None:
         g = s.grid
         view["lines"], rows = g.layout(lines)
-        view["grid"] = {"math": Markup(m.math(Equation((g.quantity, g.form)), full=True)),
+        view["grid"] = {"math": chain(m, (g.quantity, g.form)),
                         "label": _("the entries of {matrix}").format(
                             matrix=words(g.quantity)),
                         # a shape asked before the matrix is not given away under it
@@ -152,14 +152,26 @@ def _section(s, index: int, decimals: int, blanks: dict, m: MathML, words: Plain
 def _line(line, decimals: int, blanks: dict, m: MathML) -> dict:
     a = line.answer
     if a is None:  # a line that states its value: nothing to type
-        stated = Markup(m.math(Equation((line.quantity, *line.forms, line.stated)), full=True))
+        stated = chain(m, (line.quantity, *line.forms, line.stated))
         return {"math": stated, "label": None, "first": False, "key_math": stated}
     sides = (line.quantity, *line.forms)
     worked = sides + ((line.working,) if line.working is not None else ())
     shown = Number(a.value, answer_decimals(a.name, a.value, decimals))
-    return {"math": Markup(m.math(Equation(sides), full=True)), "label": a.label,
-            "name": a.name, "first": line.first,
-            "key_math": Markup(m.math(Equation((*worked, shown)), full=True))}
+    return {"math": chain(m, sides), "label": a.label, "name": a.name, "first": line.first,
+            "key_math": chain(m, (*worked, shown))}
+
+
+def chain(m: MathML, sides) -> Markup:
+    """A line of working that wraps on a phone: each side of its equation a <math> of its own
+    (the one after an = starting with it), kept whole, so the line breaks between sides, as a
+    teacher breaks it on the board; MathML lays out no line breaks of its own, and a formula a
+    few pixels too wide scrolled, hiding its end."""
+    if len(sides) == 1:
+        return Markup(m.math(sides[0], full=True))
+    parts = [m.math(sides[0], full=True)] + [
+        math_element(f"<mrow><mo>=</mo>{m.inner(side)}</mrow>", displaystyle=True)
+        for side in sides[1:]]
+    return Markup("<wbr>".join(f'<span class="side">{p}</span>' for p in parts))
 
 
 def proof_view(p, _: Words = ENGLISH) -> dict:

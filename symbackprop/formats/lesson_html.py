@@ -242,8 +242,12 @@ def _digits(fig: dict, decimals: int, _: Words = ENGLISH) -> list[str]:
         for h, row in zip(grid["hidden"], grid["accuracy"]))
     caption = html.escape(_("Test accuracy (%) after {epochs} epochs, squared error / "
                             "cross-entropy").format(epochs=epochs))
-    out.append(f'<table class="grid"><caption>{caption}</caption><tr><th scope="col">'
-               f'{html.escape(_("hidden"))}</th>{head}</tr>{rows}</table>')
+    # five columns of "27.0 / 91.4" do not fit a phone: the table scrolls by itself, as the
+    # confusion matrices do, rather than break a cell's pair or run out of its figure
+    out.append(f'<div class="matrix-wrap" tabindex="0" role="region" '
+               f'aria-label="{caption}">'
+               f'<table class="grid"><caption>{caption}</caption><tr><th scope="col">'
+               f'{html.escape(_("hidden"))}</th>{head}</tr>{rows}</table></div>')
     return out
 
 
