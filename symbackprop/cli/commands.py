@@ -19,21 +19,14 @@ from ..definitions.errors import (
 )
 from .common import network_definition, strict_json, usage
 from .parser import parser
-from .terminal import (
-    EXIT_INTERRUPTED,
-    fail,
-    fewer_collections,
-    quiet_stdout,
-    shown_streams,
-    warnings_as_errors,
-)
+from .terminal import EXIT_INTERRUPTED, fail, quiet_stdout, shown_streams, warnings_as_errors
 
 # The engine (SymPy) is imported inside the commands that need it: `check KEY.json` must
 # start fast and never import SymPy.
 
 
 def main(argv: list[str] | None = None) -> int:
-    with shown_streams(), warnings.catch_warnings(), fewer_collections():
+    with shown_streams(), warnings.catch_warnings():
         warnings_as_errors()
         return _main(argv)
 

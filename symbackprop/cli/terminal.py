@@ -4,7 +4,6 @@ and standard output quieted when it is gone."""
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 import warnings
@@ -44,24 +43,6 @@ class _Shown:
 
     def __getattr__(self, name: str):
         return getattr(self.unguarded, name)
-
-
-# allocations between collections of the youngest generation, and how many of those before
-# each older one: a derivation allocates SymPy expressions by the hundred thousand and keeps
-# them all, so Python's default (700, 10, 10) rescans that growing heap thousands of times
-# (the 28×28 image through 8 filters: 1,756 collections, a third of derive's CPU time)
-COLLECT_AFTER = (50_000, 20, 100)
-
-
-@contextmanager
-def fewer_collections():
-    """The cyclic garbage collector run rarely for the command, as before afterwards."""
-    before = gc.get_threshold()
-    gc.set_threshold(*COLLECT_AFTER)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
 
 
 @contextmanager
