@@ -80,11 +80,11 @@ def torch_runs():
 
 def _agree(ours: training.Run, theirs: dict) -> None:
     loss = np.array([e.loss for e in ours.epochs])
-    assert np.abs(loss - theirs["loss"]).max() < 1e-10
+    assert np.abs(loss - theirs["loss"]).max() < 1e-12  # measured: 2e-16
     assert [e.test_accuracy for e in ours.epochs] == theirs["accuracy"]
     for a, b in zip([ours.params.W[0], ours.params.b[0], ours.params.W[1], ours.params.b[1]],
                     theirs["params"]):
-        assert np.abs(a - b).max() < 1e-10
+        assert np.abs(a - b).max() < 1e-12  # measured: 3e-15 after 30 epochs
 
 
 @pytest.mark.parametrize("which", ["sgd", "adam"])
