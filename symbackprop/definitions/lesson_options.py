@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import costexpr, yamlfile
+from . import costexpr, optimizer, yamlfile
 from .errors import DefinitionError
 from .reader import Reader
 from .records import (
@@ -25,7 +25,7 @@ class LessonReader(Reader):
     def lesson(self, data) -> Lesson:
         top = self.mapping(data, "", ("kind", "title", "decimals", "seed", "lesson",
                                       "language"), required=("title", "lesson"))
-        language = self.language(top)
+        language = self.language_of = self.language(top)
         kind = self.choice(top["kind"], "kind", ("backprop",) + LESSONS)
         common = {"source": self.source, "title": self.title(top["title"]), "kind": kind,
                   "decimals": self.whole(top.get("decimals", 4), "decimals", 0, 12),
@@ -36,7 +36,8 @@ class LessonReader(Reader):
             "gradient_descent": ("starts", "learning_rate", "steps", "cost"),
             "loss_comparison": ("probabilities",),
             "digits_classifier": ("data", "hidden", "epochs", "batch_size", "learning_rate",
-                                  "test_fraction", "squared_error", "grid", "misclassified"),
+                                  "test_fraction", "squared_error", "grid", "misclassified",
+                                  "compare_optimizer"),
         }[kind]
         required = () if kind == "digits_classifier" else options[:1]  # it has defaults
         opts = self.mapping(top["lesson"], "lesson", options, required=required)
@@ -185,10 +186,13 @@ class LessonReader(Reader):
         for key, value in (("hidden", sizes), ("learning_rates", rates)):
             if len(set(value)) != len(value):
                 self.fail(f"lesson.grid.{key}", "lists a value twice")
-        runs = 2 + 2 * len(sizes) * len(rates)
+        compare = self._compare(opts.get("compare_optimizer"), epochs)
+        main = 2 + bool(compare)
+        runs = main + 2 * len(sizes) * len(rates)
         if runs * epochs > MAX_LESSON_TRAINING:
-            self.fail("lesson.epochs", f"{epochs} epochs for each of {runs} training runs (2, and "
-                      f"2 for each of the grid's {len(sizes) * len(rates)} settings) are "
+            self.fail("lesson.epochs", f"{epochs} epochs for each of {runs} training runs "
+                      f"({main}, and 2 for each of the grid's {len(sizes) * len(rates)} "
+                      f"settings) are "
                       f"{runs * epochs:,} epochs; at most {MAX_LESSON_TRAINING:,} are allowed "
                       "(about 15 s)")
         return {"data": str(full), "hidden": hidden, "epochs": epochs, "batch_size": batch,
@@ -197,4 +201,45 @@ class LessonReader(Reader):
                                              "lesson.squared_error", SQUARED_ERRORS),
                 "grid_hidden": sizes, "grid_rates": rates,
                 "misclassified": self.whole(opts.get("misclassified", 4),
-                                            "lesson.misclassified", 0, 8)}
+                                            "lesson.misclassified", 0, 8), **compare}
+
+    def _compare(self, value, epochs: int) -> dict:
+        """compare_optimizer: the cross-entropy network trained again with another optimizer
+        (a definition's `optimizer:`), at its own learning rate; {} when not asked for."""
+        if value is None:
+            return {}
+        key = "lesson.compare_optimizer"
+        if self.language_of != "en":  # its words are English only, as the lessons' are
+            self.fail(key, f"prints in English only; the class's language is "
+                      f"{self.language_of}: remove language: or compare_optimizer:")
+        opts = self.mapping(value, key, ("optimizer", "learning_rate", "epochs_asked"),
+                            required=("optimizer", "learning_rate"))
+        chosen = optimizer.read(opts["optimizer"], None, _Within(self, key))
+        if chosen.name == "sgd":
+            self.fail(f"{key}.optimizer.name", "sgd is the first run's own step; name the one "
+                      "to compare it with: momentum, rmsprop or adam")
+        rate = self.number(opts["learning_rate"], f"{key}.learning_rate")
+        if not 0 < rate <= 10:
+            self.fail(f"{key}.learning_rate", f"must be in (0, 10], got {rate:g}")
+        asked = opts.get("epochs_asked", sorted({1, epochs}))
+        if not isinstance(asked, list) or not 1 <= len(asked) <= 3:
+            self.fail(f"{key}.epochs_asked", f"must be a list of 1 to 3 epochs, got "
+                      f"{_show(asked)}")
+        asked = tuple(self.whole(e, f"{key}.epochs_asked[{i}]", 1, epochs)
+                      for i, e in enumerate(asked))
+        if list(asked) != sorted(set(asked)):
+            self.fail(f"{key}.epochs_asked", "must list different epochs, smallest first")
+        return {"compare": chosen, "compare_rate": rate, "compare_epochs": asked}
+
+
+class _Within:
+    """The reader, for optimizer.read, with each refusal's key under `prefix`."""
+
+    def __init__(self, reader: Reader, prefix: str):
+        self.reader, self.prefix = reader, prefix
+
+    def fail(self, key: str, problem: str):
+        self.reader.fail(f"{self.prefix}.{key}", problem)
+
+    def show(self, value) -> str:
+        return self.reader.show(value)

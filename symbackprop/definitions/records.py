@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from .layers import ConvNetwork
 from .layers import parameters as layered_parameters
+from .optimizer import Optimizer
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity", "softmax")
 LOSSES = ("half_sse", "sse", "mse", "cross_entropy", "binary_cross_entropy")
@@ -121,6 +122,11 @@ class Lesson:
     grid_hidden: tuple[int, ...] = ()  # hidden sizes x learning rates, both losses
     grid_rates: tuple[float, ...] = ()
     misclassified: int = 4  # test digits drawn that the cross-entropy network gets wrong
+    # and, with compare_optimizer:, the cross-entropy network trained a third time with another
+    # optimizer (None: the sheet as without it), at its own rate; the epochs its questions ask
+    compare: Optimizer | None = None
+    compare_rate: float = 0.0
+    compare_epochs: tuple[int, ...] = ()
     language: str = "en"  # the class's: every word the sheet prints (definitions/language.py)
 
 

@@ -214,11 +214,14 @@ def _digits(fig: dict, decimals: int, _: Words = ENGLISH) -> list[str]:
     if line is not None:
         accuracy.line([(0, line), (epochs, line)], "#888888",
                       _.number(f"{100 * line:g}") + " %", dash="5 4")
-    losses = [math_.log10(v) for run in (se, ce) for v in run["loss"]]
+    curves = [(se, "#1f4e9e", _("squared error")), (ce, "#c0392b", _("cross-entropy"))]
+    if "compare" in fig:  # the second optimizer's run of the cross-entropy network
+        curves.append((fig["compare"], "#1e8449", _("cross-entropy, {optimizer}").format(
+            optimizer=fig["compare"]["name"])))
+    losses = [math_.log10(v) for run, _c, _n in curves for v in run["loss"]]
     loss = Plot((0, epochs), (math_.floor(min(losses)), math_.ceil(max(losses) + 1e-9)),
                 _("epoch"), _("log₁₀ of the mean training loss"), _.decimal)
-    for run, color, name in ((se, "#1f4e9e", _("squared error")),
-                             (ce, "#c0392b", _("cross-entropy"))):
+    for run, color, name in curves:
         accuracy.line(list(enumerate(run["accuracy"], start=1)), color, name)
         loss.line([(i, math_.log10(v)) for i, v in enumerate(run["loss"], start=1)], color,
                   name)

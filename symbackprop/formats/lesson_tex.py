@@ -235,9 +235,11 @@ def _digits_figure(f: dict, d: int, seed: int, _) -> dict:
                                                    for s, c in row))
                  for h, row in zip(grid["hidden"], grid["accuracy"])]
     se, ce = runs["se"], runs["ce"]
-    epoch_rows = [NoEscape(_.number(f"{i} & {a:.{d}f} & {b:.{d}f} & {c:.{d}f} & {e:.{d}f}"))
-                  for i, (a, b, c, e) in enumerate(zip(se["loss"], se["accuracy"], ce["loss"],
-                                                       ce["accuracy"]), start=1)]
+    columns = [se["loss"], se["accuracy"], ce["loss"], ce["accuracy"]]
+    if "compare" in f:
+        columns += [f["compare"]["loss"], f["compare"]["accuracy"]]
+    epoch_rows = [NoEscape(_.number(f"{i} & " + " & ".join(f"{v:.{d}f}" for v in row)))
+                  for i, row in enumerate(zip(*columns), start=1)]
     digits = [{"cells": digit_cells(m["pixels"]),
                "caption": NoEscape(latex.text(_("true {t}").format(t=m["true"])) + r"\\"
                                    + latex.text(_("CE: {ce}, SE: {se}").format(ce=m["ce"],
@@ -257,7 +259,16 @@ def _digits_figure(f: dict, d: int, seed: int, _) -> dict:
         _("Left: test accuracy after each epoch. Right: the mean loss over the training digits "
           "after each epoch: squared error {se} with sigmoid outputs, cross-entropy {ce} with "
           "softmax outputs (the two are not in the same units)."), **maths)
+    second = f.get("compare")  # the second optimizer's run of the cross-entropy network
+    if second is not None:
+        caption = NoEscape(caption + " " + latex.text(_(
+            "Green: the cross-entropy network trained with {optimizer}.").format(
+            optimizer=second["name"])))
     return {"epochs": f["epochs"], "caption": caption,
+            "second": second and {"accuracy": coords(second["accuracy"]),
+                                  "loss": coords(second["loss"]),
+                                  "legend": latex.text(_("cross-entropy, {optimizer}").format(
+                                      optimizer=second["name"]))},
             "threshold": NoEscape(f"{line:g}") if line is not None else None,
             "yticks": NoEscape(",".join(f"{t:g}" for t in ticks)),
             "se_accuracy": coords(se["accuracy"]), "ce_accuracy": coords(ce["accuracy"]),

@@ -91,6 +91,8 @@ MISTAKES = {
     "slice_for_net": N_("this is one row's sum only; net adds every product and the bias"),
     "errors_for_accuracy": N_("this counts the digits it got wrong; accuracy is the share it got "
                               "right, the diagonal over all test digits"),
+    "inverted_ratio": N_("this divides the other way round: how many times smaller b is than a "
+                         "is a divided by b"),
 }
 
 # hand-worked sheets whose key carries its whole scheme (sheets/worked.py)

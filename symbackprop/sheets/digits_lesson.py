@@ -30,8 +30,10 @@ from ..definitions.dataset import Examples
 from ..definitions.definition import Lesson, Network, Values
 from ..definitions.errors import VerificationError
 from ..definitions.language import ENGLISH, N_, Words, words
+from ..definitions.optimizer import Optimizer
 from ..engine import training
 from ..engine.sample import Instance
+from . import digits_optimizers
 from .forms import Number, Ops, Prose, Symbol
 from .lesson_parts import Asker, ref
 from .model import LessonSheet, Row
@@ -78,13 +80,15 @@ def network(hidden: int, loss: str) -> Network:
 
 
 def measure(lesson: Lesson, data: Examples, test: Examples, hidden: int, rate: float,
-            loss: str, verify_first: bool = False) -> Measured:
+            loss: str, verify_first: bool = False,
+            optimizer: Optimizer = training.PLAIN) -> Measured:
     """One seeded run; with `verify_first`, its first mini-batch is derived by the engine and
     verified three ways before the first step (training.train: about 3 s on 64-16-10, so only
-    the sheet's two main runs do it, not each run of the grid)."""
+    the sheet's two main runs do it, not each run of the grid, nor the second optimizer's,
+    whose first gradient is the cross-entropy run's: the same start, the same batch)."""
     net = network(hidden, loss)
     run = training.train(net, data, lesson.epochs, lesson.batch_size, rate, lesson.seed,
-                         lesson.test_fraction, verify_first=verify_first)
+                         lesson.test_fraction, verify_first=verify_first, optimizer=optimizer)
     inst = Instance(net, Values((0.0,) * 64, (0.0,) * 10, None, None), rate, True)
     predicted = training.predictions(inst, run.params, test)
     # what the sheet prints must agree with itself: the matrix, the predictions, the accuracy
@@ -100,10 +104,10 @@ def measure(lesson: Lesson, data: Examples, test: Examples, hidden: int, rate: f
 def build(lesson: Lesson) -> LessonSheet:
     data = dataset.read(lesson.data)
     _, test = data.split(lesson.test_fraction, lesson.seed)
-    runs = 2 + 2 * len(lesson.grid_hidden) * len(lesson.grid_rates)  # counted before any
+    runs = 2 + bool(lesson.compare) + 2 * len(lesson.grid_hidden) * len(lesson.grid_rates)
     training.check_work(network(max((lesson.hidden, *lesson.grid_hidden)), "half_sse"),
                         len(data.labels) - len(test.labels), lesson.epochs, lesson.batch_size,
-                        lesson.data, runs)
+                        lesson.data, runs)  # counted before any
     done: dict[tuple[int, float, str], Measured] = {}
 
     def get(hidden: int, rate: float, loss: str, verify_first: bool = False) -> Measured:
@@ -116,9 +120,13 @@ def build(lesson: Lesson) -> LessonSheet:
     ce = get(lesson.hidden, lesson.learning_rate, "cross_entropy", verify_first=True)
     grid = [[(get(h, r, lesson.squared_error).accuracy, get(h, r, "cross_entropy").accuracy)
              for r in lesson.grid_rates] for h in lesson.grid_hidden]
+    other = measure(lesson, data, test, lesson.hidden, lesson.compare_rate, "cross_entropy",
+                    optimizer=lesson.compare) if lesson.compare else None
     n_test, _ = len(test.labels), words(lesson.language)
-    sheet = LessonSheet(lesson.title, lesson.kind, lesson.decimals, lesson.seed,
-                        _intro(lesson, len(data.labels) - n_test, n_test, _), [],
+    intro = _intro(lesson, len(data.labels) - n_test, n_test, _)
+    if other is not None:
+        intro = Prose((*intro.parts, " ", *digits_optimizers.intro(lesson, _).parts))
+    sheet = LessonSheet(lesson.title, lesson.kind, lesson.decimals, lesson.seed, intro, [],
                         language=lesson.language)
     asker = Asker(sheet)
 
@@ -161,7 +169,9 @@ def build(lesson: Lesson) -> LessonSheet:
                 network=named[key]),
                 f"{_short(key)}: most confused, predicted digit", predicted, integer=True)]
     curves = {key: [e.test_accuracy for e in m.run.epochs] for key, m in runs.items()}
-    line = threshold(list(curves.values()))
+    # with a second optimizer its curve too: one line the questions of both sections read
+    line = threshold(list(curves.values()) + (
+        [[e.test_accuracy for e in other.run.epochs]] if other else []))
     curve_rows = []
     if line is not None:  # else no line lies clear of both curves: nothing to read off them
         percent = _.number(f"{100 * line:g}") + "\u00a0%"
@@ -184,7 +194,14 @@ def build(lesson: Lesson) -> LessonSheet:
                       "settings where squared error is not worse", not_worse, integer=True)]
     sheet.sections = [(Prose((_("Reading the two runs"),)), reading),
                       *([(Prose((_("Reading the curves"),)), curve_rows)] if curve_rows else []),
-                      (Prose((_("Reading the table"),)), table_rows)]
+                      (Prose((_("Reading the table"),)), table_rows),
+                      *([(Prose((_("Gradient descent or {optimizer}?").format(
+                          optimizer=digits_optimizers.name(lesson.compare, _)),)),
+                          digits_optimizers.rows(lesson, ce, other, ask, line, n_test, _))]
+                        if other else [])]
+    said = conclusion(lesson, se, ce, grid, n_test, line, _)
+    if other is not None:  # after the two losses' sentences, before the seed's caveat
+        said.insert(-1, digits_optimizers.conclusion(lesson, ce, other, line, n_test, _))
     sheet.figures |= {
         "runs": {key: {"accuracy": [e.test_accuracy for e in m.run.epochs],
                        "loss": [e.loss for e in m.run.epochs],
@@ -193,15 +210,21 @@ def build(lesson: Lesson) -> LessonSheet:
         "misclassified": _misclassified(lesson, test, se, ce),
         "grid": {"hidden": list(lesson.grid_hidden), "rates": list(lesson.grid_rates),
                  "accuracy": grid},
-        "conclusion": conclusion(lesson, se, ce, grid, n_test, line, _),
+        "conclusion": said,
         "threshold": line,
         "closing": {"heading": _("Is the claim true?"), "question": _(CLAIM) + " " + _(
                     "What do these measurements say about that claim? Use the numbers."),
-                    "answer": conclusion(lesson, se, ce, grid, n_test, line, _), "space": "3cm"},
+                    "answer": said, "space": "3cm"},
         "verified": {key: _verified(m.run) for key, m in runs.items()},
         "key_note": _key_note(_, se.run, ce.run),
         "se_words": se_words, "squared_error": lesson.squared_error,
         "test_size": n_test, "epochs": lesson.epochs, "hidden": lesson.hidden}
+    if other is not None:
+        sheet.figures["compare"] = {
+            "name": digits_optimizers.name(lesson.compare, _),
+            "accuracy": [e.test_accuracy for e in other.run.epochs],
+            "loss": [e.loss for e in other.run.epochs],
+            "correct": [digits_optimizers.correct(other, e) for e in range(1, lesson.epochs + 1)]}
     return sheet
 
 

@@ -74,7 +74,12 @@ def _words(text: str) -> list[str]:
 
 def key_json(lesson: Lesson, sheet: LessonSheet) -> dict:
     options = {k: v for k, v in lesson.__dict__.items() if k not in (
-        "source", "title", "kind", "decimals", "seed", "language")}
+        "source", "title", "kind", "decimals", "seed", "language", "compare", "compare_rate",
+        "compare_epochs")}
+    if lesson.compare is not None:  # as the definition wrote it
+        options["compare_optimizer"] = {
+            "optimizer": {"name": lesson.compare.name} | lesson.compare.settings(),
+            "learning_rate": lesson.compare_rate, "epochs_asked": list(lesson.compare_epochs)}
     definition = {"title": lesson.title, "kind": lesson.kind, "decimals": lesson.decimals,
                   "lesson": {k: list(v) if isinstance(v, tuple) else v
                              for k, v in options.items()}}
