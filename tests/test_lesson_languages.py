@@ -185,3 +185,29 @@ def test_build_language_puts_a_lesson_or_an_optimizer_sheet_in_french(name, tmp_
     assert r"[shorthands=off,french]{babel}" in tex
     assert json.loads(next((tmp_path / "o").glob("*-key.json")).read_text())[
         "definition"]["language"] == "fr"
+
+
+def test_the_digits_lesson_in_french_writes_its_key_with_its_long_questions(tmp_path):
+    """A French question of the digits lesson runs past 200 characters (the English one is 193):
+    the key holds it, and check reads that key."""
+    r = _run("build", str(WORKSHEETS / "digits-classifier.yaml"), "--language", "fr",
+             "--format", "tex", "--out", str(tmp_path / "o"))
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    path = next((tmp_path / "o").glob("*-key.json"))
+    key = json.loads(path.read_text(encoding="utf-8"))
+
+    def texts(part):
+        if isinstance(part, str):
+            yield part
+        elif isinstance(part, list):
+            for p in part:
+                yield from texts(p)
+
+    assert max(len(t) for a in key["answers"] for t in texts(a["shown"])) > 200
+    right = tmp_path / "right.txt"
+    right.write_text("".join(f"{a['label']} = {a['value']}\n" for a in key["answers"]),
+                     encoding="utf-8")
+    r = _run("check", str(path), str(right))
+    n = len(key["answers"])
+    assert r.returncode == 0 and f"{n} of {n} blanks answered: {n} correct" in r.stdout, \
+        r.stdout + r.stderr

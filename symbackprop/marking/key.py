@@ -102,6 +102,9 @@ WORKED_SHEETS = ("convolution", "optimizer")
 # so is a key holding one (keys), since marking arithmetic overflows beyond; a mistake's
 # number past it is no answer a student could write, and is left out of a scheme.
 LARGEST = 1e15
+# characters of one text in a key's line: a lesson's question in German or French runs to
+# about 300 (the English one of the digits lesson to 193)
+MAX_TEXT = 600
 
 
 @dataclass

@@ -27,7 +27,7 @@ from ..definitions.definition import LESSONS, DefinitionError
 from ..definitions.language import LANGUAGES
 from ..definitions.yamlfile import BOM, MAX_DIGITS, Unreadable, read_bytes
 from . import agreement, check, scheme
-from .key import LARGEST, WORKED_SHEETS
+from .key import LARGEST, MAX_TEXT, WORKED_SHEETS
 
 MAX_BYTES = 16 * 2**20  # a key of the largest network the engine admits is a few MB
 MAX_ANSWERS = 10_000
@@ -390,8 +390,8 @@ class _KeyChecker(definition._Checker):
             for part in value:
                 self.plain(part, key, depth + 1)
         elif isinstance(value, str):
-            if len(value) > 200:
-                self.fail(key, "holds a text of more than 200 characters")
+            if len(value) > MAX_TEXT:
+                self.fail(key, f"holds a text of more than {MAX_TEXT} characters")
         elif isinstance(value, float) or (isinstance(value, int) and not isinstance(value, bool)):
             if not abs(value) <= LARGEST:
                 self.too_large(key, value)

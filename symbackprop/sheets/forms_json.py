@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+from ..marking.key import MAX_TEXT
 from .forms import (
     Apply,
     Equation,
@@ -131,6 +132,6 @@ def _field(value, depth: int):
         return tuple(_field(v, depth) for v in value)
     if not isinstance(value, (str, int, float, type(None))):  # bool is an int: a prime's flag
         raise BadForm("not a form's part")
-    if isinstance(value, str) and len(value) > 200:
-        raise BadForm("a form's text is at most 200 characters")
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        raise BadForm(f"a form's text is at most {MAX_TEXT} characters")
     return value
