@@ -277,8 +277,10 @@ def test_a_numerical_question_asks_its_line_with_the_givens(tmp_path):
     given = {abs(x) for x in _flat([values["inputs"], values["weights"]])}
     for q, answer in zip(questions, key["answers"]):
         text = q.findtext("questiontext/text")
-        assert text.endswith(" = ?</p>") and \
-            f'<p><span class="nolink">({answer["label"]})</span> <span class="nolink"><math' in text
+        # each side of the line a <math> of its own (html.chain), each inside Moodle's nolink
+        assert text.endswith(" = ?</p>") and re.search(
+            rf'<p><span class="nolink">\({answer["label"]}\)</span> (<span class="side">)?'
+            r'<span class="nolink"><math', text)
         assert given <= _numbers(html.unescape(text)) and q.find("questiontext/file") is not None
         assert [q.findtext(k) for k in ("unitgradingtype", "showunits", "unitsleft")] == [
             "0", "3", "0"]  # a plain number, no units asked
