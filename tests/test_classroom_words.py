@@ -10,6 +10,7 @@ carries the ½ of the loss it names, in its words, its key's numbers and its plo
 from __future__ import annotations
 
 import csv
+import html
 import json
 import math
 import random
@@ -205,3 +206,30 @@ def test_the_loss_comparison_s_squared_error_carries_its_half(built):
         assert plotted == ["/2"], plotted  # the plot of the cost, halved too
     page = (built / "random-losses-practice.html").read_text(encoding="utf-8")
     assert "(1 − y)²" in page and "(1 − y)²" not in page.replace("½(1 − y)²", "")
+
+
+# mathematics set as text: an upright letter with its index in a math fragment (w$_1$), or a
+# symbol alone in math with letters beside it ($\partial$net)
+UPRIGHT = re.compile(r"[A-Za-z]\$[_^]|\$\\[a-zA-Z]+\$[A-Za-z(]")
+MATH_CHARACTERS = re.compile("[₀-₉ᵢⱼₖᵤᵥₘₙ⁰-⁹¹²³⁻ᵀσδΣ∂=⊙½′]")
+
+
+def test_a_proof_s_title_and_reasons_set_their_formulas_as_mathematics(built):
+    """'A weight's own input: ∂net/∂w₁ = x₁' has its formula in math mode in the PDF (never
+    w$_1$ upright) and in MathML on the page (no index or ∂ left in the words), in every
+    proof a random sheet prints: the dense ones' through the convolution's."""
+    titles = 0
+    for tex in sorted(built.glob("*.tex")):
+        text = tex.read_text(encoding="utf-8")
+        proofs = text[text.find(r"\section*{The rules used"):]
+        for line in proofs.splitlines():
+            if line.startswith((r"\subsection*", r"\proofstep")):
+                titles += line.startswith(r"\subsection*")
+                assert not UPRIGHT.search(line), (tex.name, line[:160])
+    assert titles >= 5
+    for page in sorted(built.glob("*-practice.html")):
+        text = page.read_text(encoding="utf-8")
+        for words in re.findall(r'<div class="proof">\s*<h3>(.*?)</h3>|<span class="reason">'
+                                r'(.*?)</span>', text, re.S):
+            left = re.sub(r"<math.*?</math>", "", "".join(words), flags=re.S)
+            assert not MATH_CHARACTERS.search(html.unescape(left)), (page.name, left[:160])
