@@ -293,7 +293,7 @@ def _intro(lesson: Lesson, n_train: int, n_test: int, _: Words = ENGLISH) -> Pro
 
     return Prose.of(_(CLAIM) + " " + _(
         "Is that so? Here it is measured. The same 64-{hidden}-10 network (64 inputs, one "
-        "a pixel; a sigmoid hidden layer of {hidden} neurons; 10 outputs, one a digit) was "
+        "per pixel; a sigmoid hidden layer of {hidden} neurons; 10 outputs, one per digit) was "
         "trained twice, from the same random starting weights and on the same mini-batches "
         "(small groups of training digits, one step of gradient descent each): once with "
         "sigmoid outputs and {loss} over the 10 outputs, once with softmax outputs and the "
