@@ -184,9 +184,25 @@ def _tex_formula(piece: str) -> str:
 
 
 def mathml(text: str) -> str:
-    """The text as HTML, its formulas as MathML (inline)."""
-    return "".join(f"<math>{_mathml_formula(p)}</math>" if is_math else html.escape(p)
-                   for is_math, p in pieces(text))
+    """The text as HTML, its formulas as MathML (inline). A browser does not break a line
+    inside a <math>, so a long formula is several, one from each =, + or · outside brackets
+    to the next, a line allowed to break between them (as TeX breaks after a relation)."""
+    return "".join("\u200b".join(f"<math>{_mathml_formula(c)}</math>" for c in _chunks(p))
+                   if is_math else html.escape(p) for is_math, p in pieces(text))
+
+
+BREAKS = "=+−·≥≤<>"
+
+
+def _chunks(formula: str) -> list[str]:
+    chunks, depth, start = [], 0, 0
+    tokens = TOKEN.findall(formula)
+    for i, token in enumerate(tokens):
+        depth += (token in "([") - (token in ")]")
+        if depth == 0 and token in BREAKS and i > 0 and "".join(tokens[start:i]).strip():
+            chunks.append("".join(tokens[start:i]))
+            start = i
+    return chunks + ["".join(tokens[start:])]
 
 
 def _mathml_formula(piece: str) -> str:
@@ -205,10 +221,17 @@ def _mathml_formula(piece: str) -> str:
             atoms.append("<mfrac><mn>1</mn><mn>2</mn></mfrac>")
         elif token in BRACKETS or token in "/∂":  # set close, as a line of working sets them
             atoms.append(f'<mo stretchy="false" lspace="0" rspace="0">{html.escape(token)}</mo>')
+        elif token in BREAKS:  # its spaces kept when it begins a formula of its own
+            atoms.append(f'<mo form="infix" lspace="0.22em" rspace="0.22em">{html.escape(token)}'
+                         "</mo>")
         elif token in OPERATORS:
             atoms.append(f"<mo>{html.escape(token)}</mo>")
         elif token[0].isdigit():
             atoms.append(f"<mn>{token}</mn>")
+        elif token == ",":
+            atoms.append("<mo>,</mo>")
+        elif token == "Σ":  # upright, as a sum's sign is
+            atoms.append('<mi mathvariant="normal">Σ</mi>')
         elif not token.isspace():
             atoms.append(f"<mi>{html.escape(token)}</mi>")
     return "<mrow>" + "".join(atoms) + "</mrow>"
