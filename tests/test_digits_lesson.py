@@ -71,6 +71,20 @@ def rerun():
     return test, out
 
 
+def _without_heads(text: str, title: str) -> str:
+    """Each page's text without its running head (the title, its first line) and its page
+    number (its last)."""
+    pages = []
+    for page in text.split("\f"):
+        lines = [line for line in page.splitlines() if line.strip()]
+        if lines and lines[-1].strip().isdigit():
+            lines.pop()
+        if lines and lines[0].strip() == title:
+            lines.pop(0)
+        pages.append("\n".join(lines))
+    return "\n".join(pages)
+
+
 @pytest.fixture(scope="module")
 def built(sheet, tmp_path_factory):
     """The sheet's worksheet and key as `build` makes them (the same functions; training once
@@ -83,7 +97,9 @@ def built(sheet, tmp_path_factory):
     for kind in ("worksheet", "key"):
         target = out / f"digits-classifier-{kind}.pdf"
         pdf.compile_tex(lesson_tex.lesson_document(sheet, key=kind == "key"), target)
-        text[kind] = " ".join(pdf_text(target).split())  # one space for any whitespace
+        # one space for any whitespace; a paragraph read across a page's foot and the next
+        # page's head as a reader reads it
+        text[kind] = " ".join(_without_heads(pdf_text(target), LESSON.title).split())
     key = lessons.key_json(LESSON, sheet)
     (out / "digits-classifier-key.json").write_text(key_text(key))
     (out / "digits-classifier-practice.html").write_text(practice_page(sheet, key["scheme"]))

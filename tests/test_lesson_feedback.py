@@ -8,6 +8,7 @@ import csv
 import json
 import re
 import shutil
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
@@ -51,7 +52,7 @@ def test_the_questions_and_the_working_are_mathematics(marked):
 
 
 def test_a_working_puts_the_row_s_numbers_in(marked):
-    """(a) asks the squared error at y = 0.01: its working is (1 − 0.01)² = 0.9801, computed
+    """(a) asks the squared error at y = 0.01: its working is ½(1 − 0.01)² = 0.4901, computed
     here from the y the row states."""
     key, page = marked
     text = page.read_text(encoding="utf-8")
@@ -59,8 +60,9 @@ def test_a_working_puts_the_row_s_numbers_in(marked):
     numbers = re.findall(r"<mn>([^<]+)</mn>", working)
     y = float(numbers[0])
     assert y == 0.01
-    assert float(numbers[-1]) == pytest.approx(round((1 - y) ** 2, 4))
-    assert numbers[-4:-1] == ["1", "0.01", "2"]  # (1 − 0.01)², the numbers put in
+    half_up = Decimal(repr((1 - y) ** 2 / 2)).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+    assert float(numbers[-1]) == float(half_up)  # 0.49005 rounds up, as a class rounds
+    assert numbers[-6:-1] == ["1", "2", "1", "0.01", "2"]  # ½(1 − 0.01)², the numbers put in
 
 
 @pytest.mark.skipif(not shutil.which("chromedriver"), reason="needs Chromium and chromedriver")

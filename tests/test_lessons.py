@@ -67,7 +67,8 @@ def test_cross_entropy_keeps_its_gradient_where_squared_error_loses_it():
     a = {x.name: x.exact for x in sheet.answers}
     assert a["CE(0.01)"] == pytest.approx(-math.log(0.01))
     assert a["dCE/dnet(0.01)"] == pytest.approx(0.01 - 1)
-    assert a["dSE/dnet(0.01)"] == pytest.approx(-2 * 0.99 * 0.01 * 0.99)
+    assert a["SE(0.01)"] == pytest.approx(0.5 * 0.99 ** 2)  # ½(1 − y)², as ½Σ(t − y)²
+    assert a["dSE/dnet(0.01)"] == pytest.approx(-0.99 * 0.01 * 0.99)  # the ½ cancels the 2
     assert abs(a["dSE/dnet(0.01)"]) < 0.05 < abs(a["dCE/dnet(0.01)"])
 
 

@@ -468,9 +468,11 @@ def test_a_lessons_own_mistakes_are_named_by_check_and_the_page(built, driver):
     _, losses = _page_and_key(built, "loss-comparison")
     y = min(losses["definition"]["lesson"]["probabilities"])
     cases["loss-comparison"] = [(f"CE({y:g})", -math.log10(y), "log10_for_ln"),
-                                (f"dSE/dnet({y:g})", -2 * (1 - y), "slope_of_y_only"),
+                                (f"dSE/dnet({y:g})", -(1 - y), "slope_of_y_only"),
+                                (f"dSE/dnet({y:g})", -2 * (1 - y) ** 2 * y, "half_not_cancelled"),
                                 (f"dCE/dnet({y:g})", -1 / y, "slope_of_y_only"),
-                                (f"SE({y:g})", 1 - y, "square_missing")]
+                                (f"SE({y:g})", (1 - y) / 2, "square_missing"),
+                                (f"SE({y:g})", (1 - y) ** 2, "half_missing")]
     _, forward = _page_and_key(built, "digits-forward")
     f = _by_name(forward)
     net, bias = f["net[1][1]"]["value"], forward["definition"]["lesson"]["biases"][0]

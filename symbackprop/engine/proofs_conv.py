@@ -242,8 +242,8 @@ def _max_pool() -> Proof:
         "order takes it all, as PyTorch does"),
         lambda: derivative(window, a2), lambda: sp.Piecewise((1, _first(1)), (0, True)), [
             (lambda: derivative(_BY_CASES, a2), N_("max by cases: the value of the first of the "
-             "largest (PyTorch's CPU kernel keeps the first of equal maxima, replacing its "
-             "running maximum only by a strictly larger value)")),
+             "largest (read row by row, a value replaces the largest so far only if it is "
+             "strictly larger, so of equal maxima the first is kept)")),
             (lambda: sp.Piecewise((0, _first(0)), (1, _first(1)), (0, _first(2)), (0, True)),
              N_("differentiate each case: ∂a₂/∂a₂ = 1, and a₁, a₃, a₄ do not depend on a₂; where "
              "values are equal max has no derivative, and the case taken there decides")),

@@ -22,7 +22,7 @@ from ..sheets import forms
 from ..sheets.forms import Number
 from ..sheets.notation import answer_decimals
 from . import diagram as layout
-from . import tex
+from . import prosemath, tex
 from .mathml import MathML, expression, math_element
 from .plaintext import PlainText, term_words
 from .svgtext import SvgText
@@ -183,8 +183,9 @@ def proof_view(p, _: Words = ENGLISH) -> dict:
                                           f"{expression(s.expr, order='none', language=_.code)}"
                                           "</mrow>",
                                           displaystyle=True)),
-              "reason": _(s.reason)} for i, s in enumerate(p.steps)]
-    return {"title": _(p.title), "given": _(p.given) if p.given else p.given, "steps": steps}
+              "reason": Markup(prosemath.mathml(_(s.reason)))} for i, s in enumerate(p.steps)]
+    return {"title": Markup(prosemath.mathml(_(p.title))),  # its formulas as MathML
+            "given": _(p.given) if p.given else p.given, "steps": steps}
 
 
 # What JSON may not hold inside a <script>: '</script' ends it, '<!--' with '<script' sends the

@@ -191,10 +191,10 @@ def _losses(fig: dict, decimals: int, _: Words = ENGLISH) -> list[str]:
     costs = Plot((0, 1), (0, 4.6), "y " + _("(probability of the correct digit)"), _("cost"),
                  _.decimal)
     se, ce = _("squared error"), _("cross-entropy")
-    costs.curve(lambda y: (1 - y) ** 2, "#1f4e9e", f"{se} (1 − y)²", (0.01, 1))
+    costs.curve(lambda y: (1 - y) ** 2 / 2, "#1f4e9e", f"{se} ½(1 − y)²", (0.01, 1))
     costs.curve(lambda y: -_ln(y), "#c0392b", f"{ce} −ln y", (0.01, 1))
     slopes = Plot((0, 1), (-1.05, 0.05), "y", "∂J/∂net", _.decimal)
-    slopes.curve(lambda y: -2 * (1 - y) * y * (1 - y), "#1f4e9e", se)
+    slopes.curve(lambda y: -(1 - y) * y * (1 - y), "#1f4e9e", se)
     slopes.curve(lambda y: y - 1, "#c0392b", ce)
     return [costs.svg(_("Squared error and cross-entropy against the output y")),
             slopes.svg(_("Their gradients with respect to net against the output y"))]
@@ -294,10 +294,13 @@ _CAPTIONS = {
     "digits_classifier": [N_("Test accuracy after each epoch{line}."),
                           N_("The mean loss over the training digits after each epoch (the two "
                              "losses are not in the same units)."),
-                          N_("The squared-error network's confusion matrix on the test digits."),
+                          N_("The squared-error network's confusion matrix on the test digits: for "
+                             "each true digit (a row), the digits it was taken for (the "
+                             "columns); a count off the diagonal is a mistake."),
                           N_("The cross-entropy network's confusion matrix on the test digits."),
-                          N_("Test digits the cross-entropy network gets wrong, and what each "
-                             "network predicted."),
+                          N_("Test digits the cross-entropy network gets wrong: the true "
+                             "digit, and what each network predicted (CE: cross-entropy, SE: "
+                             "squared error)."),
                           N_("Test accuracy for other hidden sizes and learning rates, every "
-                             "run from the same seed.")],
+                             "run from the same random starting weights.")],
 }

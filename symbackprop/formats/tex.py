@@ -21,7 +21,7 @@ from ..definitions.language import ENGLISH, Words, words
 from ..engine import proofs
 from ..sheets import forms
 from ..sheets.notation import answer_decimals
-from . import diagram, latex
+from . import diagram, latex, prosemath
 from .texmath import TexMath
 
 
@@ -89,10 +89,10 @@ def proof_view(proof: proofs.Proof, _: Words = ENGLISH) -> dict:
     """What a template needs of a proof: LaTeX marked as trusted, words (in the sheet's
     language) left to be escaped."""
     return {
-        "title": _(proof.title),
+        "title": prosemath.tex(_(proof.title)),  # its formulas set as mathematics
         "lhs": latex.NoEscape(proof_latex(proof.lhs, _)),
-        "steps": [{"latex": latex.NoEscape(proof_latex(s.expr, _)), "reason": _(s.reason)}
-                  for s in proof.steps],
+        "steps": [{"latex": latex.NoEscape(proof_latex(s.expr, _)),
+                   "reason": prosemath.tex(_(s.reason))} for s in proof.steps],
         "given": _(proof.given) if proof.given else proof.given,
     }
 

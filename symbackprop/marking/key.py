@@ -86,7 +86,10 @@ MISTAKES = {
     "slope_of_y_only": N_("this is ∂J/∂y; ∂J/∂net = ∂J/∂y · ∂y/∂net also takes in the sigmoid's "
                           "slope ∂y/∂net = y(1 − y)"),
     "log10_for_ln": N_("this is −log₁₀ y; cross-entropy uses the natural logarithm, −ln y"),
-    "square_missing": N_("the difference 1 − y was not squared: the cost is (1 − y)²"),
+    "square_missing": N_("the difference 1 − y was not squared: the cost is ½(1 − y)²"),
+    "half_missing": N_("the ½ is missing: the squared error is ½(1 − y)²"),
+    "half_not_cancelled": N_("the ½ of ½(1 − y)² cancels the 2 from differentiating the square: "
+                             "no 2 is left"),
     "no_bias": N_("the bias b is missing: net is the weighted sum plus the bias"),
     "slice_for_net": N_("this is one row's sum only; net adds every product and the bias"),
     "errors_for_accuracy": N_("this counts the digits it got wrong; accuracy is the share it got "

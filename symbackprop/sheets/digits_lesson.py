@@ -237,10 +237,11 @@ def _verified(run: training.Run) -> dict:
 
 def _key_note(_: Words, *runs: training.Run) -> str:
     firsts = [r.first_batch for r in runs]
-    return _("every number was measured by training the networks from the seed and checked "
-             "against their confusion matrices. The first mini-batch of each of the two runs "
-             "({n} of {batch} examples) was derived by the engine and verified three ways "
-             "before the first step: NumPy within {numpy}, finite differences within {fd} "
+    return _("every number was measured by training the networks from their random starting "
+             "weights and checked against their confusion matrices. The gradient of the first "
+             "mini-batch of each of the two runs ({n} of {batch} examples) was derived "
+             "symbolically and verified three ways before the first step: an independent "
+             "numerical evaluation within {numpy}, finite differences within {fd} "
              "(relative).").format(
         n=len(firsts[0].examples), batch=runs[0].batch_size,
         numpy=_.number(f"{max(f.numpy_max_abs_diff for f in firsts):.1e}"),
@@ -314,13 +315,16 @@ def _intro(lesson: Lesson, n_train: int, n_test: int, _: Words = ENGLISH) -> Pro
         return loss_formula(loss, _T, _Y, Number(10)).sides[1]
 
     return Prose.of(_(CLAIM) + " " + _(
-        "Is that so? Here it is measured. The same 64-{hidden}-10 network (a sigmoid hidden "
-        "layer) was trained twice, from the same random starting weights and on the same "
-        "mini-batches: once with sigmoid outputs and {loss} over the 10 outputs, once with "
-        "softmax outputs and the cross-entropy {ce}. Data: the UCI 8 by 8 handwritten "
-        "digits, {train} to train on and {test} held out to test; {epochs} epochs of "
-        "mini-batches of {batch}, learning rate {rate}. Test accuracy is measured after each "
-        "epoch."), hidden=lesson.hidden,
+        "Is that so? Here it is measured. The same 64-{hidden}-10 network (64 inputs, one "
+        "per pixel; a sigmoid hidden layer of {hidden} neurons; 10 outputs, one per digit) was "
+        "trained twice, from the same random starting weights and on the same mini-batches "
+        "(small groups of training digits, one step of gradient descent each): once with "
+        "sigmoid outputs and {loss} over the 10 outputs, once with softmax outputs and the "
+        "cross-entropy {ce}. Data: the UCI 8 by 8 handwritten digits, {train} to train on "
+        "and {test} held out to test (never trained on); {epochs} epochs (an epoch is one "
+        "pass through all the training digits) of mini-batches of {batch}, learning rate "
+        "{rate}. Test accuracy, the share of the test digits a network classifies "
+        "correctly, is measured after each epoch."), hidden=lesson.hidden,
         loss=Prose.of(_(LOSS_WORDS[lesson.squared_error]),
                       formula=formula(lesson.squared_error)),
         ce=formula("cross_entropy"), train=_whole(n_train, _), test=_whole(n_test, _),
@@ -364,7 +368,8 @@ def conclusion(lesson: Lesson, se: Measured, ce: Measured, grid, n_test: int,
                   "worse but better, contrary to the claim.").format(gap=-gap, n=n_test)
     return [main, _speed(lesson, se, ce, line, _), *_grid_words(lesson, grid, n_test, _),
             _("One test digit is {share} of the accuracy; every run starts from the same random "
-              "seed, and another seed would give somewhat different numbers.").format(
+              "weights, and other starting weights would give somewhat different "
+              "numbers.").format(
                 share=num(1 / n_test, ".4f"))]
 
 

@@ -26,7 +26,7 @@ from ..engine.sample import Instance, generator
 from ..engine.verify import run
 from ..marking.keys import markable
 from ..marking.scheme import evaluate
-from .forms import Apply, Equation, Group, Neg, Number, Ops, Partial, Power, Prose, Symbol
+from .forms import Apply, Equation, Frac, Group, Neg, Number, Ops, Partial, Power, Prose, Symbol
 from .lesson_parts import Asker, closing, key_lines, parts, ref
 from .lesson_parts import agree as _agree
 from .model import LessonSheet, Row, row  # noqa: F401 - the lessons' model
@@ -210,7 +210,7 @@ def _losses(lesson: Lesson) -> LessonSheet:
     ask = Asker(sheet)
     z = sp.Symbol("z", real=True)
     y = 1 / (1 + sp.exp(-z))
-    se, ce = (1 - y) ** 2, -sp.log(y)
+    se, ce = (1 - y) ** 2 / 2, -sp.log(y)  # the squared error with its ½, as a textbook
     rows = []
     for p in lesson.probabilities:
         net = float(np.log(p / (1 - p)))  # the net that gives out = p
@@ -267,23 +267,30 @@ def _loss_trees(y: float) -> dict:
     """Each cost and gradient at the output y as the scheme's tree (with the key's line where
     the tree's own would not read as a teacher writes it), and the mistakes a pupil makes."""
     miss = ["sub", 1, y]  # 1 − y, the distance from the target
-    grad = ["mul", -2, miss, y, miss]  # −2(1 − y)·y(1 − y)
-    return {"SE": (["pow", miss, 2], [("square_missing", miss)]),
+    grad = ["mul", -1, miss, y, miss]  # −(1 − y)·y(1 − y): the ½ cancels the square's 2
+    half = Frac(Number(1), Number(2), small=True)
+    gap = Group(Ops((Number(1), Number(y)), ("−",)))  # (1 − y) with the row's y put in
+    return {"SE": (["mul", 0.5, ["pow", miss, 2]], [("square_missing", ["mul", 0.5, miss]),
+                                                     ("half_missing", ["pow", miss, 2])],
+                   Ops((half, Power(gap, Number(2))), ("",))),
             "CE": (["neg", ["log", y]], [("log10_for_ln", ["neg", ["div", ["log", y],
                                                                    ["log", 10]]])],
                    Neg(Apply("ln", (Number(y),)))),
-            "dSE": (grad, [("slope_of_y_only", ["mul", -2, miss]),
-                           ("missing_factor_two", ["mul", -1, miss, y, miss]),
-                           ("opposite_sign", ["mul", 2, miss, y, miss])]),
+            "dSE": (grad, [("slope_of_y_only", ["mul", -1, miss]),
+                           ("half_not_cancelled", ["mul", -2, miss, y, miss]),
+                           ("opposite_sign", ["mul", 1, miss, y, miss])],
+                    Ops((Neg(gap), Number(y), gap), ("·", "·"))),
             "dCE": (["sub", y, 1], [("slope_of_y_only", ["neg", ["div", 1, y]]),
                                     ("sign", ["sub", 1, y])])}
 
 
 _Y, _NET = Symbol("y"), Symbol("net", word=True)
 _ONE_MINUS_Y = Group(Ops((Number(1), _Y), ("−",)))
-_LOSS_FORMS = {"SE": Power(_ONE_MINUS_Y, Number(2)), "CE": Neg(Apply("ln", (_Y,)))}
+_LOSS_FORMS = {"SE": Ops((Frac(Number(1), Number(2), small=True), Power(_ONE_MINUS_Y, Number(2))),
+                      ("",)),
+               "CE": Neg(Apply("ln", (_Y,)))}
 _LOSS_ROWS = {"SE": N_("{y}: squared error {cost} ="), "CE": N_("{y}: cross-entropy {cost} =")}
-# {cost} is the equation J = (1 − y)², set as mathematics
+# {cost} is the equation J = ½(1 − y)², set as mathematics
 _SLOPE_ROWS = {"SE": N_("{y}, for the squared error {cost}: {slope} ="),
                "CE": N_("{y}, for the cross-entropy {cost}: {slope} =")}
 # the words' mathematics ({…}) set as mathematics, from the same forms as the lines below
@@ -291,11 +298,12 @@ _LOSSES_INTRO = N_("A classifier's output {y_is} is the probability it gives the
                    "(target 1). Squared error {se} and cross-entropy {ce} both shrink as {y} "
                    "grows. Gradient descent changes {net} in proportion to the gradient "
                    "{gradient}, which is {dse} for squared error and {dce} for cross-entropy. "
-                   "Work out both costs and both gradients for each output {y} below.")
+                   "Work out both costs and both gradients for each output {y} below: which "
+                   "of the two costs would you train a classifier with, and why?")
 _LOSSES_INTRO_FORMS = {
     "y_is": Equation((_Y, Apply("σ", (_NET,)))), "se": _LOSS_FORMS["SE"],
     "ce": _LOSS_FORMS["CE"], "y": _Y, "net": _NET, "gradient": Partial(Symbol("J"), _NET),
-    "dse": Ops((Neg(Number(2)), _ONE_MINUS_Y, Ops((_Y, _ONE_MINUS_Y), ("",))), ("", "·")),
+    "dse": Ops((Neg(_ONE_MINUS_Y), Ops((_Y, _ONE_MINUS_Y), ("",))), ("·",)),
     "dce": Ops((_Y, Number(1)), ("−",))}
 LOSSES_QUESTION = N_("A network is confidently wrong: it gives the correct digit a probability "
                    "near 0. With which cost does a step of gradient descent change its net "

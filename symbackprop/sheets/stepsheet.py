@@ -232,13 +232,13 @@ class _Steps(UpdateRules):
 
     def decay_note(self, lam: str) -> str:
         _, o = self._, self.opt
-        said = (_("Weight decay (L2) as torch.optim adds it: λ times the parameter is added to "
+        said = (_("Weight decay (L2) as PyTorch adds it: λ times the parameter is added to "
                   "its gradient before the step, g = ∂J/∂w + λ·w, with λ = {lam} (the bias "
                   "too).") if o.decay_biases and self.b0 is not None else
-                _("Weight decay (L2) as torch.optim adds it: λ times the parameter is added to "
+                _("Weight decay (L2) as PyTorch adds it: λ times the parameter is added to "
                   "its gradient before the step, g = ∂J/∂w + λ·w, with λ = {lam} (the weights "
                   "only, not the bias).") if self.b0 is not None else
-                _("Weight decay (L2) as torch.optim adds it: λ times the parameter is added to "
+                _("Weight decay (L2) as PyTorch adds it: λ times the parameter is added to "
                   "its gradient before the step, g = ∂J/∂w + λ·w, with λ = {lam}."))
         sgd = " " + _("With gradient descent the step is w − η·g.") if o.name == "sgd" else ""
         return said.format(lam=lam) + sgd

@@ -171,8 +171,8 @@ class Working:
         _ = self._
         said = loss_words(self.defn.network.loss, _)
         if self.example is not None:  # the words say J; the line says J with [e] above it
-            said = Prose.of(_("This example's own loss, J[{e}] on the line below. {words}"),
-                            e=self.example, words=said)
+            said = Prose.of(_("This example's own loss, {J} on the line below. {words}"),
+                            J=self.J, words=said)
         s = Section(self.titled(_("Loss")), said)
         outs = [(self.sym(name("t", j)), self.sym(name("out", self.defn.network.depth, j)))
                 for j in range(1, self.layers[-1] + 1)]
