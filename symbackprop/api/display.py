@@ -52,11 +52,11 @@ def gradient_html(g) -> str:
 def proof_html(p) -> str:
     from ..formats.html import proof_view
 
-    view = proof_view(p)
-    steps = "".join(f"<tr><td>{s['math']}</td><td>{escape(s['reason'])}</td></tr>"
+    view = proof_view(p)  # its title and reasons are markup already: their formulas as MathML
+    steps = "".join(f"<tr><td>{s['math']}</td><td>{s['reason']}</td></tr>"
                     for s in view["steps"])
     given = f"<p>{escape(view['given'])}</p>" if view["given"] else ""
-    return (f"<div><p><strong>{escape(view['title'])}</strong> (checked by SymPy, step by step)"
+    return (f"<div><p><strong>{view['title']}</strong> (checked by computer algebra, step by step)"
             f"</p>{given}<table><tbody>{steps}</tbody></table></div>")
 
 

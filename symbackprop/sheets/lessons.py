@@ -1,5 +1,6 @@
-"""Seed 000's other pages as worksheets: f(Wx + b) on a digit, gradient descent, and squared
-error against cross-entropy. Each number is computed symbolically and checked numerically.
+"""The infographic's other pages (seed 000) as worksheets: f(Wx + b) on a digit, gradient
+descent, and squared error against cross-entropy. Each number is computed symbolically and
+checked numerically.
 The digits classifier, trained and measured, is digits_lesson.py.
 
 >>> from symbackprop.definitions.definition import parse
@@ -7,7 +8,7 @@ The digits classifier, trained and measured, is digits_lesson.py.
 ... title: Losses
 ... lesson: {probabilities: [0.5]}'''))
 >>> [(a.name, round(a.exact, 4)) for a in sheet.answers]
-[('SE(0.5)', 0.25), ('CE(0.5)', 0.6931), ('dSE/dnet(0.5)', -0.25), ('dCE/dnet(0.5)', -0.5)]
+[('SE(0.5)', 0.125), ('CE(0.5)', 0.6931), ('dSE/dnet(0.5)', -0.125), ('dCE/dnet(0.5)', -0.5)]
 """
 
 from __future__ import annotations
