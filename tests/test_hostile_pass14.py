@@ -399,3 +399,45 @@ def test_eight_probabilities_near_0_make_a_key_that_marks_itself_right(tmp_path)
     with open(tmp_path / "m" / "gradebook.csv", encoding="utf-8", newline="") as handle:
         (row,) = list(csv.DictReader(handle))
     assert float(row["total"]) == 32, row
+
+
+# --- audit: figures printed as whole numbers ---------------------------------------------------
+
+def _blog_j_and_new_w5() -> tuple[float, float]:
+    """The blog network's J and new w5 (W[2][1][1]), worked in NumPy from its numbers."""
+    import numpy as np
+    sig = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
+    x, t = np.array([0.05, 0.10]), np.array([0.01, 0.99])
+    w1, w2 = np.array([[0.15, 0.20], [0.25, 0.30]]), np.array([[0.40, 0.45], [0.50, 0.55]])
+    h = sig(w1 @ x + 0.35)
+    o = sig(w2 @ h + 0.60)
+    delta = (o - t) * o * (1 - o)
+    return float(0.5 * np.sum((t - o) ** 2)), float(0.40 - 0.5 * delta[0] * h[0])
+
+
+@pytest.mark.parametrize("decimals, claimed", [
+    (9, ["J: 0", '"new W[2][1][1]": 0']),
+    (0, ["J: 0", '"new W[2][1][1]": 0']),
+    (9, ["J: JJ", '"new W[2][1][1]": 4e-1']),
+    (9, ["J: JJ", '"new W[2][1][1]": -0']),
+])
+def test_an_audit_of_whole_number_figures_judges_them_at_the_usual_decimals(decimals, claimed,
+                                                                           tmp_path):
+    """Guards: whole-number figures where no figure has decimals are judged at the definition's
+    decimals (0 for J = 0.2984 is not consistent at 9, is at 0); 4e-1 for new w5 = 0.3589 is
+    judged at its one decimal; -0 beside a 9-decimal J is not consistent."""
+    j, w5 = _blog_j_and_new_w5()
+    text = BLOG.read_text(encoding="utf-8").split("\nclaimed:")[0]
+    assert "decimals: 9" in text
+    text = text.replace("decimals: 9", f"decimals: {decimals}")
+    lines = [c.replace("JJ", f"{j:.9f}") for c in claimed]
+    (tmp_path / "s.yaml").write_text(text + "\nclaimed:\n" + "".join(f"  {c}\n" for c in lines),
+                                     encoding="utf-8")
+    result = run(["audit", "s.yaml", "--json"], tmp_path)
+    assert result.code == 0, result.stderr[-1500:]
+    verdicts = {c["name"]: c["verdict"] for c in json.loads(result.stdout)["claims"]}
+    printed = [(float(line.split(": ")[1]), line) for line in lines]
+    expected_w5 = round(w5, decimals if printed[1][0] == 0 else 1) == printed[1][0]
+    expected_j = round(j, decimals if printed[0][0] == 0 else 9) == printed[0][0]
+    assert (verdicts["J"] == "consistent") == expected_j, verdicts
+    assert (verdicts["new W[2][1][1]"] == "consistent") == expected_w5, verdicts
