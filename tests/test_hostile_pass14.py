@@ -489,4 +489,4 @@ def test_a_line_separator_inside_a_comment_is_part_of_the_comment(separator, tmp
     line 3 and the character."""
     result = run(["derive", str(_with_comment(tmp_path, separator))], tmp_path)
     if result.code != 0:
-        assert_refused(result, "s.yaml", "line 3")
+        assert_refused(result, "s.yaml", "line 3:")
