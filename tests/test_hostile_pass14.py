@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import math
+import re
 import subprocess
 from pathlib import Path
 
@@ -98,6 +100,25 @@ def test_a_key_whose_band_disagrees_with_its_definition_is_refused(built, tmp_pa
         d["scheme"]["blanks"][0]["tolerance"].update(lo=-1e6, hi=1e6)
     key = _edited(built["blog"], tmp_path, edit)
     assert_refused(_blank_a_zero_marked(key, tmp_path), "e.json")
+
+
+@pytest.mark.xfail(strict=True, reason="pass 14: a key whose scheme.values copy of blank (a) "
+                   "is edited (0.3775 -> 0.123) is accepted, and a carried-forward (b) is marked "
+                   "incorrect")
+def test_a_key_whose_scheme_values_disagree_with_its_blanks_is_refused(built, tmp_path):
+    """The scheme's `values` hold each blank's value again (scheme.values['net[1][1]'] is
+    0.3775, as answers[0] and scheme.blanks[0] are); agreement never compares them, and every
+    entry of every bundled key's scheme.values may be set to 0.123 or 1e15 and the key is
+    read. The marking reads them: with 'net[1][1]' at 0.123, `check e.json a.txt` of 'a =
+    0.123' and 'b = σ(0.123)' marks (b) 'incorrect (expected 0.593269992)', where the key as
+    built marks it 'carried forward' (scheme.judge takes no carried credit where the key's
+    own values give the same). Expected: refused in one line naming e.json."""
+    key = _edited(built["blog"], tmp_path,
+                  lambda d: d["scheme"]["values"].__setitem__("net[1][1]", 0.123))
+    carried = f"b = {1 / (1 + math.exp(-0.123)):.9f}\n"
+    as_built = _check(built["blog"], tmp_path, "a = 0.123\n" + carried)
+    assert re.search(r"^\(b\).*carried forward", as_built.stdout, re.M), as_built.stdout[:800]
+    assert_refused(_check(key, tmp_path, "a = 0.123\n" + carried), "e.json")
 
 
 LESSON_EDITS = {
