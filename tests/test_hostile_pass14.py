@@ -200,8 +200,6 @@ def _deep_key(path: Path, layers: int, width: int) -> Path:
     return path
 
 
-@pytest.mark.xfail(strict=True, reason="pass 14: check of a 1 KB key without a scheme of an "
-                   "11-layer network of width 2 runs past 30 s (64 s, 488 MB at 10 layers)")
 def test_a_key_without_a_scheme_of_a_deep_network_is_read_in_bounded_time(tmp_path):
     """A key without a scheme has one written down when read (check.scheme_for, from
     agreement.disagreement for every key); for a network of width 2 the time doubles or more

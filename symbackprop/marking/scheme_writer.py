@@ -31,10 +31,10 @@ from ..definitions.canonical import SHAPE, at_example, example_of
 from ..definitions.language import Words, words
 from . import rounding
 from .batch_matrix import of as model_of
-from .key import LARGEST, MISTAKES, Key
+from .key import LARGEST, MAX_SCHEME_NODES, MISTAKES, Key
 from .recompute import COMMON_RATES, Model, _short
 from .scheme import decimals_of, within
-from .trace import TracedOps, ref, tree_of
+from .trace import TracedOps, ref, size_of, tree_of
 
 SCHEME_VERSION = 2  # 2: the accepted answers as a band worked from the recomputation
 
@@ -50,7 +50,7 @@ def scheme_of(key: Key) -> dict:
     if "network" not in key.definition:  # a lesson page: marked by value alone
         blanks = [_value_blank(key, a) for a in key.answers]
     else:
-        model, traced = model_of(key), model_of(key, ops=TracedOps)
+        model, traced = model_of(key), _Tracing(model_of(key, ops=TracedOps))
         spread = rounding.Spread(model_of(key, ops=rounding.SlopeOps), key.decimals)
         blanks = [_blank(key, model, traced, spread, a) for a in key.answers]
     names = sorted(_refs(blanks))
@@ -85,7 +85,38 @@ def _value_blank(key: Key, a: dict) -> dict:
             "working": f"{a['name']} = {_short(a['value'])}"}
 
 
-def _blank(key: Key, model: Model, traced: Model, spread, a: dict) -> dict:
+class SchemeTooLarge(ValueError):
+    """A scheme whose expressions, written out, would have more parts than a key may hold."""
+
+
+class _Tracing:
+    """The marking model traced, each inlined step worked once per mistake and shared by
+    every path through it (a deep network's ∂J/∂out is reached by 2^depth paths), and the
+    parts of the trees written out counted, bounded as keys.py bounds a key's scheme."""
+
+    def __init__(self, model: Model):
+        self.model, self.worked, self.parts = model, {}, 0
+
+    def inline(self, dep: str, get, mode):
+        if (mode, dep) not in self.worked:
+            self.worked[mode, dep] = self.model.value(dep, get, mode)
+        value = self.worked[mode, dep]
+        if value is None:  # caught by value(): this tree cannot be written
+            raise ValueError(f"cannot recompute {dep}")
+        return value
+
+    def tree(self, name: str, get, mode):
+        value = self.model.value(name, get, mode)
+        if value is None:
+            return None
+        self.parts += size_of(value)
+        if self.parts > MAX_SCHEME_NODES:
+            raise SchemeTooLarge(f"its marking scheme would have more than "
+                                 f"{MAX_SCHEME_NODES:,} parts, more than a key may hold")
+        return tree_of(value)
+
+
+def _blank(key: Key, model: Model, traced: _Tracing, spread, a: dict) -> dict:
     name = a["name"]
     if SHAPE.match(name):
         return _shape_blank(key, model, a)
@@ -97,16 +128,15 @@ def _blank(key: Key, model: Model, traced: Model, spread, a: dict) -> dict:
             # a step the sheet states or does not ask for (∂net/∂b = 1, a one-path sum's
             # path) is worked out in the tree, so that the student's own numbers carry through
             if inline and "/d" in dep and dep not in key.by_name:
-                value = traced.value(dep, get, mode)
-                if value is None:  # caught by value(): this tree cannot be written
-                    raise ValueError(f"cannot recompute {dep}")
-                return value
+                return traced.inline(dep, get, mode)
             return ref(dep)
         return get
 
+    getters = {}
+
     def tree(mode=None):
-        value = traced.value(name, get_for(mode), mode)
-        return None if value is None else tree_of(value)
+        get = getters.setdefault(mode, get_for(mode))  # one per mistake: its steps shared
+        return traced.tree(name, get, mode)
 
     right = tree()
     rules = [_rule("rounded_too_early", *(model.mistaken(name, None, d)
