@@ -154,9 +154,8 @@ def _blank(key: Key, model: Model, traced: _Tracing, spread, a: dict) -> dict:
                     tree(mode), model.mistaken(name, mode)) for mode in model.modes()]
     if a["value"] != 0:  # last: the right number with the other sign, whatever slipped
         rules.append(_rule("opposite_sign", -a["value"]))
-    before = None
-    if name.startswith("new ") and (name[4] != "b" or model.update_biases):
-        before = model._param(name[4:])  # a bias that stays fixed takes no step to get wrong
+    before = _before(model, name)
+    if before is not None:
         rules = [_rule("no_step", before)] + rules + _rate_rules(model, name)
     band = rounding.band(spread, name, a["value"], a["exact"], before)
     rules = [_still_wrong(r, band) if r["diagnosis"] == "rounded_too_early" else r for r in rules]
@@ -166,6 +165,30 @@ def _blank(key: Key, model: Model, traced: _Tracing, spread, a: dict) -> dict:
                                      for r in rules) if r["candidates"]],
             "points": key.definition.get("points", {}).get(name, 1),
             "working": _working(model, name, a["value"])}
+
+
+def _before(model: Model, name: str) -> float | None:
+    """A step's parameter before it; a bias that stays fixed takes no step to get wrong."""
+    if name.startswith("new ") and (name[4] != "b" or model.update_biases):
+        return model._param(name[4:])
+    return None
+
+
+def tolerances(key: Key) -> list[dict]:
+    """Each blank's band as scheme_of writes it from the key's definition and answers, its
+    trees left out: what a key's own scheme is compared with (agreement.py)."""
+    if "network" not in key.definition:
+        return [_value_blank(key, a)["tolerance"] for a in key.answers]
+    model = model_of(key)
+    spread = rounding.Spread(model_of(key, ops=rounding.SlopeOps), key.decimals)
+    return [_whole_band(a["value"]) if SHAPE.match(a["name"]) else rounding.band(
+        spread, a["name"], a["value"], a["exact"], _before(model, a["name"]))
+        for a in key.answers]
+
+
+def _whole_band(value: float) -> dict:
+    """A matrix's rows or columns: a whole number, and 3.99 rows is not 4."""
+    return rounding.exact_band(value, value, 0, half=0.0)
 
 
 def _working(model: Model, name: str, value: float) -> str:
@@ -216,8 +239,7 @@ def _shape_blank(key: Key, model: Model, a: dict) -> dict:
     other = float(columns if which == "rows" else rows)
     shown = "δ" if matrix == "delta" else "∂J/∂W"
     return _value_blank(key, a) | {
-        # a whole number: 3.99 rows is not 4
-        "tolerance": rounding.exact_band(a["value"], a["value"], 0, half=0.0),
+        "tolerance": _whole_band(a["value"]),
         "recompute": a["value"],
         "mistakes": [_rule("transposed", other)] if other != a["value"] else [],
         "points": key.definition.get("points", {}).get(a["name"], 1),
