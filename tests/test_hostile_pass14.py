@@ -335,8 +335,6 @@ def test_a_data_cell_with_an_unseen_space_names_it(inserted, tmp_path):
 
 # --- train's options ---------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="pass 14: train of a data definition with --batch-size "
-                   "alone is refused '(not --steps)': an option the teacher did not give")
 def test_train_a_batch_size_without_epochs_names_what_was_given(tmp_path):
     """`train digits-64-16-10.yaml --batch-size 4`: 'symbackprop: ...: a definition with data:
     trains with --epochs N (not --steps)', though no --steps was given. Expected: the line
