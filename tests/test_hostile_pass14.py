@@ -316,8 +316,6 @@ def test_a_data_cell_with_a_control_is_refused_escaped(inserted, tmp_path):
     assert inserted[0] not in result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="pass 14: a pixel '\\xa00' (or U+2028 0) is refused as "
-                   "\"the text '0' is not a number\": the character at fault is stripped")
 @pytest.mark.parametrize("inserted", ["\xa0", "\u2028"])
 def test_a_data_cell_with_an_unseen_space_names_it(inserted, tmp_path):
     """`train t.yaml --epochs 1`, line 4 of d.csv holding a no-break space (or U+2028) before
