@@ -371,9 +371,6 @@ def test_probabilities_near_0_1_or_each_other_are_refused(probabilities, tmp_pat
     assert not (tmp_path / "o").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="pass 14: a subnormal probability (5e-324, 1e-310) is "
-                   "refused in NumPy's words, 'cannot be computed here (overflow encountered in "
-                   "exp)', naming no key")
 @pytest.mark.parametrize("probabilities", ["[5.0e-324]", "[1.0e-310, 0.5]"])
 def test_a_subnormal_probability_is_refused_naming_the_probabilities(probabilities, tmp_path):
     """`build s.yaml --format html --out o`, probabilities [5.0e-324]: 'symbackprop: s.yaml:
