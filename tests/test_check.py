@@ -446,3 +446,43 @@ def test_a_lessons_own_key_is_read_and_marks_a_chain(tmp_path, capsys):
     assert main(["check", str(path), str(answers), "--json"]) == 0
     verdicts = {x["label"]: x["verdict"] for x in json.loads(capsys.readouterr().out)["answers"]}
     assert verdicts[a["start 1: w2"]] == "carried_forward"
+
+
+def _deep_gradient(layers: int, w: float, x: float, t: float) -> float:
+    """∂J/∂W[1][1][1] of a width-2 network of `layers` sigmoid layers, every weight w, no
+    bias, both inputs x and targets t, loss ½Σ(t − out)²: NumPy's backward pass."""
+    import numpy as np
+    weights = [np.full((2, 2), w)] * layers
+    outs = [np.full(2, x)]
+    for m in weights:
+        outs.append(1 / (1 + np.exp(-(m @ outs[-1]))))
+    delta = (outs[-1] - t) * outs[-1] * (1 - outs[-1])
+    for m, out in zip(weights[:0:-1], outs[-2:0:-1]):
+        delta = (m.T @ delta) * out * (1 - out)
+    return float(delta[0] * outs[0][0])
+
+
+def test_a_key_without_a_scheme_of_an_eight_layer_network_marks_its_deep_gradient(tmp_path):
+    """A key with no scheme (as an older build wrote it) asking ∂J/∂W[1][1][1] of a
+    2-2-...-2 network of 8 layers: its scheme is written down when read, each ∂J/∂out worked
+    once and shared by the 2^7 paths through it, and marks NumPy's gradient correct and a
+    tenth more incorrect, in a few seconds (a copy a path: 2.1 s at 8 layers, 37 s at 10)."""
+    from .hostile import run
+    layers, decimals = 8, 9
+    grad = _deep_gradient(layers, 0.9, 0.5, 0.1)
+    assert abs(grad) > 1e-6  # a gradient that does not round away
+    net = {"layers": [2] * (layers + 1), "activation": ["sigmoid"] * layers,
+           "loss": "half_sse", "bias": "none"}
+    values = {"inputs": [0.5] * 2, "targets": [0.1] * 2, "biases": None,
+              "weights": [[[0.9] * 2] * 2] * layers}
+    (tmp_path / "k.json").write_text(json.dumps(
+        {"definition": {"network": net, "values": values, "learning_rate": 0.5,
+                        "decimals": decimals},
+         "answers": [{"label": "a", "name": "dJ/dW[1][1][1]", "value": round(grad, decimals),
+                      "exact": grad}]}), encoding="utf-8")
+    for answer, verdict in ((grad, "correct"), (grad * 1.1, "incorrect")):
+        (tmp_path / "a.txt").write_text(f"a = {answer:.{decimals}f}\n", encoding="utf-8")
+        result = run(["check", "k.json", "a.txt"], tmp_path, timeout=60)
+        assert result.code == 0, result.stderr[-1500:]
+        assert f"1 {verdict}" in result.stdout or f"  {verdict}" in result.stdout, result.stdout
+        assert result.seconds < 10, result.seconds

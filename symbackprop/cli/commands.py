@@ -226,8 +226,12 @@ def _train_on_data(defn, args) -> int:
     if defn.data is None:
         usage(f"{args.file}: --epochs trains on a data set; the definition has no data: "
                "(use --steps to train on its own values)")
-    if args.epochs is None or args.steps is not None:
+    if args.steps is not None:
         usage(f"{args.file}: a definition with data: trains with --epochs N (not --steps)")
+    if args.epochs is None:  # --batch-size alone: the epochs are what is missing
+        given = "" if args.batch_size is None else f" (--batch-size {args.batch_size} given)"
+        usage(f"{args.file}: a definition with data: trains with --epochs N, which is "
+              f"missing{given}")
     data = dataset.read(defn.data.file)
     seed = args.seed if args.seed is not None else (
         defn.seed if defn.seed is not None else DEFAULT_SEED)

@@ -84,8 +84,9 @@ def _row(source: str, number: int, line: str) -> list[float]:
             raise ValueError(line)
         return [float(cell) for cell in cells]
     except ValueError:
-        bad = next(c for c in cells if plain_number(c) is None)
-        raise DefinitionError(source, f"line {number}", f"{quoted(bad.strip())} is not a "
+        # spaces and tabs around a cell are a CSV's; a no-break space is the fault, shown
+        bad = next(c for c in cells if plain_number(c) is None).strip(" \t")
+        raise DefinitionError(source, f"line {number}", f"{quoted(bad)} is not a "
                               "number") from None
 
 

@@ -3,6 +3,7 @@ data set and training, each bounded to seconds of work."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from . import costexpr, optimizer, yamlfile
@@ -131,6 +132,11 @@ class LessonReader(Reader):
         probs = tuple(self.number(v, f"lesson.probabilities[{i}]") for i, v in enumerate(probs))
         if any(not 0 < p < 1 for p in probs):
             self.fail("lesson.probabilities", "each must lie strictly between 0 and 1")
+        tiny = next((p for p in probs if p < sys.float_info.min), None)
+        if tiny is not None:  # a subnormal: its slopes overflow before a word of the sheet
+            self.fail("lesson.probabilities", f"{_show(tiny)} is nearer 0 than a number is "
+                      f"worked to here ({sys.float_info.min:.3g}); the sheet's gradients "
+                      "there would round to 0: give one further from 0")
         named: dict[str, float] = {}  # each probability asks four blanks named by it: SE(0.5)
         for p in probs:
             name = f"{p:g}"

@@ -18,21 +18,25 @@ from __future__ import annotations
 
 import json  # noqa: F401 - the doctest's
 
+from . import written
 from .batch_matrix import of as model_of
 from .check import scheme_for
 from .scheme import evaluate, within, zero_at
-
-# what the teacher can do: the key is written from the definition, so it is written again
-EDITED = "the key was edited in one place only; build it again from its definition"
+from .written import EDITED
 
 
 def disagreement(key) -> tuple[str, str] | None:
     """(key path, problem) of the first blank whose answer, scheme and definition disagree,
     or None (a key that carries no scheme has one written down from its definition here)."""
+    given = key.given_scheme is not None  # one written down here is the definition's own
     scheme = scheme_for(key)
+    if scheme["decimals"] != key.decimals:  # every band is worked to the definition's
+        return "scheme.decimals", (f"is {scheme['decimals']}, but its definition says "
+                                   f"decimals: {key.decimals}: {EDITED}")
     blanks = {b["name"]: b for b in scheme["blanks"]}
     decimals = scheme["decimals"]
-    made = _made(key)
+    model = model_of(key) if "network" in key.definition else None
+    made = _made(model)
     for i, a in enumerate(key.answers):
         b = blanks[a["name"]]
         where, said = f"answers[{i}]", f"blank ({a['label']}) {a['name']}"
@@ -46,15 +50,15 @@ def disagreement(key) -> tuple[str, str] | None:
         if value is not None and not _accepts(b, value, decimals):
             return where, (f"{said} is {_short(a['value'])} in the key, but its definition "
                            f"makes it {_short(value)}: {EDITED}")
-    return _recomputed(scheme)
+    found = written.differences(key, scheme, model) if given else None
+    return found or _recomputed(scheme)
 
 
-def _made(key):
+def _made(model):
     """A network sheet's blank as its definition's numbers make it, every step rounded as the
     sheet says (None where it cannot be worked out, and for a sheet without a network)."""
-    if "network" not in key.definition:
+    if model is None:
         return lambda name: None
-    model = model_of(key)
 
     def value(name: str) -> float | None:
         try:

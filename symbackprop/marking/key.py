@@ -108,6 +108,11 @@ LARGEST = 1e15
 # characters of one text in a key's line: a lesson's question in German or French runs to
 # about 300 (the English one of the digits lesson to 193)
 MAX_TEXT = 600
+# nodes of a scheme's expressions, all its blanks together: marking a student interprets each
+# (in about a microsecond). Bundled sheets have 2,600 to 9,200; an 8-example batch of a
+# 3-3-3-3 network 142,000; an edited key of 190 rules of 50 candidates a blank, 1.8 million.
+# A key read is bounded by it, and so is the scheme written down for a key without one.
+MAX_SCHEME_NODES = 1_000_000
 
 
 @dataclass

@@ -27,16 +27,13 @@ from ..definitions.definition import LESSONS, DefinitionError
 from ..definitions.language import LANGUAGES
 from ..definitions.yamlfile import BOM, MAX_DIGITS, Unreadable, read_bytes
 from . import agreement, check, scheme
-from .key import LARGEST, MAX_TEXT, WORKED_SHEETS
+from .key import LARGEST, MAX_SCHEME_NODES, MAX_TEXT, WORKED_SHEETS
+from .scheme_writer import SchemeTooLarge
 
 MAX_BYTES = 16 * 2**20  # a key of the largest network the engine admits is a few MB
 MAX_ANSWERS = 10_000
 _LABEL = re.compile(r"[a-z]{1,4}")
 MAX_DEPTH = 200  # of a scheme's expression: a 64-layer network's recomputation is far less deep
-# nodes of a scheme's expressions, all its blanks together: marking a student interprets each
-# (in about a microsecond). Bundled sheets have 2,600 to 9,200; an 8-example batch of a
-# 3-3-3-3 network 142,000; an edited key of 190 rules of 50 candidates a blank, 1.8 million.
-MAX_SCHEME_NODES = 1_000_000
 _BLANK_KEYS = ("label", "name", "value", "exact", "tolerance", "recompute", "mistakes",
                "points", "working")
 _BAND = ("lo", "hi", "half", "from", "to", "carry", "near")  # rounding.band
@@ -166,7 +163,11 @@ def validate(data, source: str) -> check.Key:
         if network is not None:
             _printed(network, checker)
     key = check.Key.from_json(data)
-    found = agreement.disagreement(key)  # marked by one part, a key must say what the others do
+    try:
+        found = agreement.disagreement(key)  # marked by one part, a key must say what the others do
+    except SchemeTooLarge as exc:  # written down now: bounded before it is marked
+        checker.fail("scheme", f"is missing, and {exc}: not a key written by 'symbackprop "
+                     "build'")
     if found is not None:
         checker.fail(*found)
     key.nodes = checker.nodes

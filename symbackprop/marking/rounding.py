@@ -30,6 +30,7 @@ sparse gradient per quantity), as trace.py runs it on trees.
 
 from __future__ import annotations
 
+import functools
 import math
 
 from ..definitions.rounding import rounded
@@ -147,6 +148,9 @@ class Spread:
         self.local: dict[str, dict[str, float]] = {}  # quantity -> {its input: ∂/∂input}
         self.moves: dict[str, tuple[float, float]] = {}  # rounding q moves it by r_q in these
         self.totals: dict[str, dict[str, float]] = {}  # q -> {p: ∂q/∂p}
+        # the search rounds the same few thousand numbers a dozen times over: each once
+        self._rounded = functools.lru_cache(maxsize=1 << 14)(
+            functools.partial(rounded, decimals=decimals))
 
     def _visit(self, name: str) -> None:
         """Work out `name` and every quantity it is computed from (depth first, no recursion:
@@ -266,7 +270,7 @@ class Spread:
                 return True
             x = self.exact[free[i]] + sum(g * moved[j] for j, g in pushed[i])
             t = tie(x, self.decimals)
-            options = {0.0, rounded(x - t, self.decimals) - x, rounded(x + t, self.decimals) - x}
+            options = {0.0, self._rounded(x - t) - x, self._rounded(x + t) - x}
             for r in sorted(options, key=lambda r: -gain[i] * r):  # the likeliest first
                 moved[i] = r
                 if choose(i + 1, total + gain[i] * r):

@@ -31,10 +31,10 @@ from ..definitions.canonical import SHAPE, at_example, example_of
 from ..definitions.language import Words, words
 from . import rounding
 from .batch_matrix import of as model_of
-from .key import LARGEST, MISTAKES, Key
+from .key import LARGEST, MAX_SCHEME_NODES, MISTAKES, Key
 from .recompute import COMMON_RATES, Model, _short
 from .scheme import decimals_of, within
-from .trace import TracedOps, ref, tree_of
+from .trace import TracedOps, ref, size_of, tree_of
 
 SCHEME_VERSION = 2  # 2: the accepted answers as a band worked from the recomputation
 
@@ -50,7 +50,7 @@ def scheme_of(key: Key) -> dict:
     if "network" not in key.definition:  # a lesson page: marked by value alone
         blanks = [_value_blank(key, a) for a in key.answers]
     else:
-        model, traced = model_of(key), model_of(key, ops=TracedOps)
+        model, traced = model_of(key), _Tracing(model_of(key, ops=TracedOps))
         spread = rounding.Spread(model_of(key, ops=rounding.SlopeOps), key.decimals)
         blanks = [_blank(key, model, traced, spread, a) for a in key.answers]
     names = sorted(_refs(blanks))
@@ -85,7 +85,38 @@ def _value_blank(key: Key, a: dict) -> dict:
             "working": f"{a['name']} = {_short(a['value'])}"}
 
 
-def _blank(key: Key, model: Model, traced: Model, spread, a: dict) -> dict:
+class SchemeTooLarge(ValueError):
+    """A scheme whose expressions, written out, would have more parts than a key may hold."""
+
+
+class _Tracing:
+    """The marking model traced, each inlined step worked once per mistake and shared by
+    every path through it (a deep network's ∂J/∂out is reached by 2^depth paths), and the
+    parts of the trees written out counted, bounded as keys.py bounds a key's scheme."""
+
+    def __init__(self, model: Model):
+        self.model, self.worked, self.parts = model, {}, 0
+
+    def inline(self, dep: str, get, mode):
+        if (mode, dep) not in self.worked:
+            self.worked[mode, dep] = self.model.value(dep, get, mode)
+        value = self.worked[mode, dep]
+        if value is None:  # caught by value(): this tree cannot be written
+            raise ValueError(f"cannot recompute {dep}")
+        return value
+
+    def tree(self, name: str, get, mode):
+        value = self.model.value(name, get, mode)
+        if value is None:
+            return None
+        self.parts += size_of(value)
+        if self.parts > MAX_SCHEME_NODES:
+            raise SchemeTooLarge(f"its marking scheme would have more than "
+                                 f"{MAX_SCHEME_NODES:,} parts, more than a key may hold")
+        return tree_of(value)
+
+
+def _blank(key: Key, model: Model, traced: _Tracing, spread, a: dict) -> dict:
     name = a["name"]
     if SHAPE.match(name):
         return _shape_blank(key, model, a)
@@ -97,16 +128,15 @@ def _blank(key: Key, model: Model, traced: Model, spread, a: dict) -> dict:
             # a step the sheet states or does not ask for (∂net/∂b = 1, a one-path sum's
             # path) is worked out in the tree, so that the student's own numbers carry through
             if inline and "/d" in dep and dep not in key.by_name:
-                value = traced.value(dep, get, mode)
-                if value is None:  # caught by value(): this tree cannot be written
-                    raise ValueError(f"cannot recompute {dep}")
-                return value
+                return traced.inline(dep, get, mode)
             return ref(dep)
         return get
 
+    getters = {}
+
     def tree(mode=None):
-        value = traced.value(name, get_for(mode), mode)
-        return None if value is None else tree_of(value)
+        get = getters.setdefault(mode, get_for(mode))  # one per mistake: its steps shared
+        return traced.tree(name, get, mode)
 
     right = tree()
     rules = [_rule("rounded_too_early", *(model.mistaken(name, None, d)
@@ -124,9 +154,8 @@ def _blank(key: Key, model: Model, traced: Model, spread, a: dict) -> dict:
                     tree(mode), model.mistaken(name, mode)) for mode in model.modes()]
     if a["value"] != 0:  # last: the right number with the other sign, whatever slipped
         rules.append(_rule("opposite_sign", -a["value"]))
-    before = None
-    if name.startswith("new ") and (name[4] != "b" or model.update_biases):
-        before = model._param(name[4:])  # a bias that stays fixed takes no step to get wrong
+    before = _before(model, name)
+    if before is not None:
         rules = [_rule("no_step", before)] + rules + _rate_rules(model, name)
     band = rounding.band(spread, name, a["value"], a["exact"], before)
     rules = [_still_wrong(r, band) if r["diagnosis"] == "rounded_too_early" else r for r in rules]
@@ -136,6 +165,30 @@ def _blank(key: Key, model: Model, traced: Model, spread, a: dict) -> dict:
                                      for r in rules) if r["candidates"]],
             "points": key.definition.get("points", {}).get(name, 1),
             "working": _working(model, name, a["value"])}
+
+
+def _before(model: Model, name: str) -> float | None:
+    """A step's parameter before it; a bias that stays fixed takes no step to get wrong."""
+    if name.startswith("new ") and (name[4] != "b" or model.update_biases):
+        return model._param(name[4:])
+    return None
+
+
+def tolerances(key: Key) -> list[dict]:
+    """Each blank's band as scheme_of writes it from the key's definition and answers, its
+    trees left out: what a key's own scheme is compared with (agreement.py)."""
+    if "network" not in key.definition:
+        return [_value_blank(key, a)["tolerance"] for a in key.answers]
+    model = model_of(key)
+    spread = rounding.Spread(model_of(key, ops=rounding.SlopeOps), key.decimals)
+    return [_whole_band(a["value"]) if SHAPE.match(a["name"]) else rounding.band(
+        spread, a["name"], a["value"], a["exact"], _before(model, a["name"]))
+        for a in key.answers]
+
+
+def _whole_band(value: float) -> dict:
+    """A matrix's rows or columns: a whole number, and 3.99 rows is not 4."""
+    return rounding.exact_band(value, value, 0, half=0.0)
 
 
 def _working(model: Model, name: str, value: float) -> str:
@@ -186,8 +239,7 @@ def _shape_blank(key: Key, model: Model, a: dict) -> dict:
     other = float(columns if which == "rows" else rows)
     shown = "δ" if matrix == "delta" else "∂J/∂W"
     return _value_blank(key, a) | {
-        # a whole number: 3.99 rows is not 4
-        "tolerance": rounding.exact_band(a["value"], a["value"], 0, half=0.0),
+        "tolerance": _whole_band(a["value"]),
         "recompute": a["value"],
         "mistakes": [_rule("transposed", other)] if other != a["value"] else [],
         "points": key.definition.get("points", {}).get(a["name"], 1),

@@ -17,16 +17,18 @@ import math
 
 
 class Traced:
-    """A quantity not known until marking: arithmetic on it builds an expression tree."""
+    """A quantity not known until marking: arithmetic on it builds an expression tree. A
+    tree may share a subtree with others (a step worked once, used by every path through
+    it); `size` is its parts written out in full, as a key's JSON holds it."""
 
-    __slots__ = ("tree",)
+    __slots__ = ("tree", "size")
 
-    def __init__(self, tree):
-        self.tree = tree
+    def __init__(self, tree, size: int = 1):
+        self.tree, self.size = tree, size
 
     def _op(self, op, other, swap=False):
         a, b = tree_of(self), tree_of(other)
-        return Traced([op, b, a] if swap else [op, a, b])
+        return Traced([op, b, a] if swap else [op, a, b], 1 + self.size + size_of(other))
 
     def __add__(self, other):
         return self._op("add", other)
@@ -53,12 +55,12 @@ class Traced:
         return self._op("div", other, swap=True)
 
     def __neg__(self):
-        return Traced(["neg", self.tree])
+        return Traced(["neg", self.tree], 1 + self.size)
 
     def __pow__(self, power):
         if power != 2:
             raise ValueError("only squares are traced")
-        return Traced(["mul", self.tree, self.tree])
+        return Traced(["mul", self.tree, self.tree], 1 + 2 * self.size)
 
     def __bool__(self):
         raise TypeError("a traced quantity has no truth value: use the ops' step")
@@ -67,6 +69,11 @@ class Traced:
 def tree_of(value):
     """The tree of a traced quantity, or a plain number."""
     return value.tree if isinstance(value, Traced) else float(value)
+
+
+def size_of(value) -> int:
+    """The parts of a traced quantity's tree written out in full (a number is one)."""
+    return value.size if isinstance(value, Traced) else 1
 
 
 def ref(name: str) -> Traced:
@@ -94,7 +101,7 @@ class TracedOps(Ops):
     def _call(op, *values):
         if not any(isinstance(v, Traced) for v in values):
             return getattr(Ops, {"abs": "fabs"}.get(op, op))(*values)
-        return Traced([op, *(tree_of(v) for v in values)])
+        return Traced([op, *(tree_of(v) for v in values)], 1 + sum(map(size_of, values)))
 
     exp = staticmethod(lambda v: TracedOps._call("exp", v))
     log = staticmethod(lambda v: TracedOps._call("log", v))
