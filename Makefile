@@ -66,7 +66,7 @@ $(AXE):
 # the browsers are shared safely; 12 min 32 s on 2 idle cores for 2,265 tests (a fresh clone, stop 31)
 test: $(STAMP) tex browser cluster $(AXE)
 	$(BIN)/ruff check symbackprop tests benchmarks
-	$(BIN)/python -m pytest -n auto --dist loadgroup
+	$(BIN)/python -m pytest -n auto
 
 # thousands of random networks through the three-way verification (minutes)
 test-slow: $(STAMP) tex browser $(AXE)

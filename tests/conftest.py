@@ -35,18 +35,3 @@ def write(tmp_path):
         path.write_text(text, encoding="utf-8")
         return path
     return _write
-
-
-# modules whose module-scoped fixtures build for a minute or more: under `make test`'s
-# `--dist loadgroup` each runs on one worker, so its build is made once, not once on each
-BUILD_ONCE = {"test_classroom_guards", "test_classroom_words", "test_lesson_pages",
-              "test_practice", "test_digits_lesson", "test_digits_optimizers",
-              "test_lesson_languages", "test_languages", "test_conv_languages"}
-
-
-def pytest_collection_modifyitems(items):
-    for item in items:
-        module = getattr(item, "module", None)
-        name = module.__name__.rsplit(".", 1)[-1] if module else ""
-        if name in BUILD_ONCE:
-            item.add_marker(pytest.mark.xdist_group(name))
