@@ -334,11 +334,16 @@ BAD = {
 
 @pytest.mark.parametrize("option", list(BAD))
 def test_bad_options_name_the_file_the_key_and_the_problem(option, tmp_path, capsys):
+    refused_in_one_line(f"lesson: {{{option}}}\n", *BAD[option], tmp_path, capsys)
+
+
+def refused_in_one_line(lines: str, key: str, problem: str, tmp_path, capsys) -> None:
+    """A digits lesson (its kind and title, then `lines`) beside its data is refused by load and
+    by build alike, in one line naming the file, the key and the problem; nothing written."""
     path = tmp_path / "digits.yaml"
-    path.write_text(f"kind: digits_classifier\ntitle: D\nlesson: {{{option}}}\n")
+    path.write_text(f"kind: digits_classifier\ntitle: D\n{lines}")
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "uci-digits.csv.gz").write_bytes(DATA.read_bytes())
-    key, problem = BAD[option]
     with pytest.raises(DefinitionError) as caught:
         load(path)
     assert caught.value.key == key and problem in caught.value.problem

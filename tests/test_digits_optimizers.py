@@ -12,7 +12,7 @@ import torch
 
 from symbackprop.cli import main
 from symbackprop.definitions import dataset
-from symbackprop.definitions.definition import DefinitionError, Network, load
+from symbackprop.definitions.definition import Network, load
 from symbackprop.definitions.optimizer import Optimizer
 from symbackprop.engine import training
 from symbackprop.engine.sample import generator
@@ -20,6 +20,7 @@ from symbackprop.engine.sample import generator
 from . import browser
 from .conftest import WORKSHEETS
 from .test_build import pdf_text
+from .test_digits_lesson import refused_in_one_line
 
 SHEET = WORKSHEETS / "digits-sgd-vs-adam.yaml"
 DATA = WORKSHEETS / "data" / "uci-digits.csv.gz"
@@ -251,21 +252,11 @@ BAD = {
 
 @pytest.mark.parametrize("option", list(BAD) + ["french"])
 def test_bad_settings_name_the_file_the_key_and_the_problem(option, tmp_path, capsys):
-    path = tmp_path / "digits.yaml"
     good = "compare_optimizer: {optimizer: {name: adam}, learning_rate: 0.01}"
-    path.write_text("kind: digits_classifier\ntitle: D\n" + (
-        f"language: fr\nlesson: {{{good}}}\n" if option == "french"
-        else f"lesson: {{{option}}}\n"))
-    (tmp_path / "data").mkdir()
-    (tmp_path / "data" / "uci-digits.csv.gz").write_bytes(DATA.read_bytes())
-    key, problem = BAD.get(option, ("lesson.compare_optimizer", "prints in English only"))
-    with pytest.raises(DefinitionError) as caught:
-        load(path)
-    assert caught.value.key == key and problem in caught.value.problem
-    assert main(["build", str(path), "--out", str(tmp_path / "out")]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and str(path) in err and key in err and problem in err
-    assert "Traceback" not in err and not (tmp_path / "out").exists()
+    lines = f"language: fr\nlesson: {{{good}}}\n" if option == "french" else \
+        f"lesson: {{{option}}}\n"
+    refused_in_one_line(lines, *BAD.get(option, ("lesson.compare_optimizer",
+                                                 "prints in English only")), tmp_path, capsys)
 
 
 def test_a_lesson_without_it_reads_as_before():
