@@ -22,7 +22,7 @@ from . import written
 from .batch_matrix import of as model_of
 from .check import scheme_for
 from .scheme import evaluate, within, zero_at
-from .written import EDITED
+from .written import EDITED, short
 
 
 def disagreement(key) -> tuple[str, str] | None:
@@ -41,15 +41,15 @@ def disagreement(key) -> tuple[str, str] | None:
         b = blanks[a["name"]]
         where, said = f"answers[{i}]", f"blank ({a['label']}) {a['name']}"
         if (a["value"], a["exact"]) != (b["value"], b["exact"]):
-            return where, (f"{said} is {_short(a['value'])} in the answers, but "
-                           f"{_short(b['value'])} in the scheme (scheme.blanks[{i}]): {EDITED}")
+            return where, (f"{said} is {short(a['value'])} in the answers, but "
+                           f"{short(b['value'])} in the scheme (scheme.blanks[{i}]): {EDITED}")
         if not _accepts(b, b["value"], decimals):
-            return f"scheme.blanks[{i}]", (f"{said}: its value {_short(b['value'])} is not an "
+            return f"scheme.blanks[{i}]", (f"{said}: its value {short(b['value'])} is not an "
                                            f"answer its scheme accepts: {EDITED}")
         value = made(a["name"])
         if value is not None and not _accepts(b, value, decimals):
-            return where, (f"{said} is {_short(a['value'])} in the key, but its definition "
-                           f"makes it {_short(value)}: {EDITED}")
+            return where, (f"{said} is {short(a['value'])} in the key, but its definition "
+                           f"makes it {short(value)}: {EDITED}")
     found = written.differences(key, scheme, model) if given else None
     return found or _recomputed(scheme)
 
@@ -87,10 +87,6 @@ def _recomputed(scheme: dict) -> tuple[str, str] | None:
         value = evaluate(b["recompute"], own)
         if value is not None and not _accepts(b, value, scheme["decimals"]):
             return f"scheme.blanks[{i}]", (
-                f"blank ({b['label']}) {b['name']} is {_short(b['value'])} in the key, but the "
-                f"blanks before it make it {_short(value)}: {EDITED}")
+                f"blank ({b['label']}) {b['name']} is {short(b['value'])} in the key, but the "
+                f"blanks before it make it {short(value)}: {EDITED}")
     return None
-
-
-def _short(value: float) -> str:
-    return f"{value:.10g}"

@@ -39,16 +39,16 @@ def differences(key, scheme: dict, model) -> tuple[str, str] | None:
         exact = None if model is None else model.recompute(a["name"], None, None)
         if exact is not None and not _same(b["exact"], exact, unit):
             return f"scheme.blanks[{i}].exact", (
-                f"{said}: its exact value is {_short(b['exact'])} in the key, but its "
-                f"definition makes it {_short(exact)}: {EDITED}")
+                f"{said}: its exact value is {short(b['exact'])} in the key, but its "
+                f"definition makes it {short(exact)}: {EDITED}")
     for i, (b, band) in enumerate(zip(scheme["blanks"], tolerances(key))):
         tol = b["tolerance"]
         for part in band:
             if part not in tol or not _same(tol[part], band[part], unit):
                 return f"scheme.blanks[{i}].tolerance", (
                     f"blank ({b['label']}) {b['name']}: its band's '{part}' is "
-                    f"{_short(tol.get(part))} in the key, but its definition makes it "
-                    f"{_short(band[part])}: {EDITED}")
+                    f"{short(tol.get(part))} in the key, but its definition makes it "
+                    f"{short(band[part])}: {EDITED}")
         if set(tol) - set(band):
             return f"scheme.blanks[{i}].tolerance", (
                 f"blank ({b['label']}) {b['name']}: its band has "
@@ -64,8 +64,8 @@ def _values(key, scheme: dict, model, unit: float) -> tuple[str, str] | None:
         made = model.key_value(name)
         if made is None or not _same(value, made, unit):
             return f"scheme.values.{name[:60]}", (
-                f"is {_short(value)}, but its definition makes "
-                f"{'nothing of it' if made is None else _short(made)}: {EDITED}")
+                f"is {short(value)}, but its definition makes "
+                f"{'nothing of it' if made is None else short(made)}: {EDITED}")
     return None
 
 
@@ -75,5 +75,6 @@ def _same(a: float, b: float, unit: float) -> bool:
     return abs(a - b) <= 1e-9 * max(abs(a), abs(b), unit)
 
 
-def _short(value) -> str:
+def short(value) -> str:
+    """A key's number in a message: enough digits to tell an edit apart."""
     return "nothing" if value is None else f"{value:.10g}"
