@@ -26,7 +26,7 @@ from symbackprop.cli import main
 from symbackprop.formats import pdf
 from symbackprop.sheets.rules import activation_words
 
-from . import browser
+from . import browser, shared_builds
 from .conftest import WORKSHEETS
 
 pytestmark = pytest.mark.skipif(not pdf.available() or not shutil.which("pdftotext"),
@@ -87,11 +87,11 @@ def built(tmp_path_factory):
     for name, _, text in RANDOM:
         (path := out / f"{name}.yaml").write_text(text, encoding="utf-8")
         sheets[name] = path
-    for name, path in sheets.items():
-        versions = ["--versions", "2"] if "versions:" in path.read_text() else []
-        code = main(["build", str(path), "--format", "pdf", "--format", "html", "--out",
-                     str(out / "set"), *versions])
-        assert code == 0, name
+    asked = {name: (path, ["--format", "pdf", "--format", "html",
+                           *(["--versions", "2"] if "versions:" in path.read_text() else [])])
+             for name, path in sheets.items()}
+    codes = shared_builds.build_all(tmp_path_factory, asked, out / "set")
+    assert codes == dict.fromkeys(asked, 0)
     return out / "set"
 
 
@@ -204,12 +204,17 @@ return {wide: wide.slice(0, 8), outside: outside.slice(0, 8), overlaps: overlaps
 """
 
 
+PARTS = 3  # the pages in three parts, so that the test processes share them
+
+
+@pytest.mark.parametrize("part", range(PARTS))
 @pytest.mark.parametrize("width", [390, 1280])
-def test_pages_fit_their_containers_and_diagram_labels_do_not_overlap(width, built, feedback):
+def test_pages_fit_their_containers_and_diagram_labels_do_not_overlap(width, part, built,
+                                                                       feedback):
     driver = browser.start(width=width, height=900, mobile=width < 500)
     problems, words = {}, {}
     try:
-        for page in _pages(built, feedback):
+        for page in _pages(built, feedback)[part::PARTS]:
             browser.open_page(driver, page)
             seen = driver.execute_script(LAYOUT)
             if seen["wide"] or seen["outside"] or seen["overlaps"] or seen["page"] > 1:

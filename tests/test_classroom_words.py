@@ -22,7 +22,7 @@ import pytest
 from symbackprop.cli import main
 from symbackprop.formats import pdf
 
-from . import browser
+from . import browser, shared_builds
 from .test_classroom_guards import _pdf_text, _words
 
 pytestmark = pytest.mark.skipif(not pdf.available() or not shutil.which("pdftotext"),
@@ -94,11 +94,12 @@ def built(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("words")
     shutil.copytree(WORKSHEETS / "data", out / "data")  # the forward lesson's image
+    asked = {}
     for name, text in RANDOM:
         (path := out / f"{name}.yaml").write_text(text, encoding="utf-8")
-        code = main(["build", str(path), "--format", "pdf", "--format", "html",
-                     "--out", str(out / "set")])
-        assert code == 0, (name, text)
+        asked[name] = (path, ["--format", "pdf", "--format", "html"])
+    codes = shared_builds.build_all(tmp_path_factory, asked, out / "set")
+    assert codes == dict.fromkeys(asked, 0), RANDOM
     return out / "set"
 
 

@@ -17,7 +17,7 @@ from symbackprop.definitions.optimizer import Optimizer
 from symbackprop.engine import training
 from symbackprop.engine.sample import generator
 
-from . import browser
+from . import browser, shared_builds
 from .conftest import WORKSHEETS
 from .test_build import pdf_text
 from .test_digits_lesson import refused_in_one_line
@@ -113,8 +113,8 @@ def built(tmp_path_factory):
     if not pdf.available():
         pytest.skip("needs pdflatex")
     out = tmp_path_factory.mktemp("sgd-vs-adam")
-    assert main(["build", str(SHEET), "--format", "pdf", "--format", "html", "--out",
-                 str(out)]) == 0
+    asked = {"sheet": (SHEET, ["--format", "pdf", "--format", "html"])}
+    assert shared_builds.build_all(tmp_path_factory, asked, out) == {"sheet": 0}
     key = json.loads((out / "digits-sgd-vs-adam-key.json").read_text())
     return out, key, {a["name"]: a["label"] for a in key["answers"]}
 

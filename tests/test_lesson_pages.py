@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from symbackprop.cli import main
 from symbackprop.formats import pdf
 
+from . import shared_builds
 from .conftest import WORKSHEETS
 
 LESSONS = ["digits-forward", "gradient-descent", "loss-comparison", "digits-classifier"]
@@ -24,9 +24,9 @@ def built(tmp_path_factory):
     if not pdf.available():
         pytest.skip("needs pdflatex")
     out = tmp_path_factory.mktemp("lessons")
-    for name in LESSONS:
-        assert main(["build", str(WORKSHEETS / f"{name}.yaml"), "--format", "pdf", "--format",
-                     "html", "--out", str(out)]) == 0
+    asked = {name: (WORKSHEETS / f"{name}.yaml", ["--format", "pdf", "--format", "html"])
+             for name in LESSONS}
+    assert shared_builds.build_all(tmp_path_factory, asked, out) == dict.fromkeys(LESSONS, 0)
     return out
 
 
