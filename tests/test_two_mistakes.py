@@ -106,8 +106,8 @@ def test_the_page_says_both(tmp_path):
         driver.quit()
     assert (verdict, diagnosis) == ("too_few_decimals", None)
     # a blank of 1 point: too few decimals earn half of it
-    assert text == ("Too few decimals (0.5 of 1 point): right, but rounded to fewer decimals than the sheet asks "
-                    "(it asks for 4) — either a rounding slip, or "
+    assert text == ("Too few decimals (0.5 of 1 point): right, but rounded to fewer decimals "
+                    "than the sheet asks (it asks for 4) — either a rounding slip, or "
                     + check.MISTAKES["updated_weights"])
 
 
