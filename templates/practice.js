@@ -255,7 +255,24 @@ const ENGLISH = {
   too_long: "'{text}' is longer than {longest} characters: not a number a worksheet asks for",
   not_number: "'{text}' is not a number (write 0.25, 2.5e-3 or 1/4)",
   zero: "'{text}' divides by zero", too_large: "'{text}' is too large for any answer on a worksheet",
+  part: "{earned} of {points} points", part_one: "{earned} of 1 point", decimal_sign: ".",
 };
+
+// the part of its blank's points a right value with too few decimals earns (as `check` and
+// `mark` give it: marking/gradebook.py share)
+const ROUNDED_SHARE = 0.5;
+
+// " (0.5 of 1 point)" where a verdict earns part of the points the key gives its blank
+function part(m, scheme, words) {
+  if (m.verdict !== "too_few_decimals") return "";
+  const blank = scheme.blanks.find((b) => b.label === m.label);
+  const points = blank && typeof blank.points === "number" ? blank.points : 1;
+  const earned = points * ROUNDED_SHARE;
+  if (!(earned > 0 && earned < points)) return "";
+  const shown = (v) => String(v).replace(".", words.decimal_sign);
+  return " (" + say(words, points === 1 ? "part_one" : "part",
+                    {earned: shown(earned), points: shown(points)}) + ")";
+}
 
 function said() {
   const block = typeof document !== "undefined" && document.getElementById("words");
@@ -503,7 +520,8 @@ function show(scheme, m, problem, own) {
   where.className = "verdict " + verdict.replace(/_/g, "-");
   const words = said();
   const reason = hint(m, problem, scheme, words);
-  const word = problem ? words.unreadable : words[verdict];  // typed, but no number
+  // typed, but no number: unreadable
+  const word = problem ? words.unreadable : words[verdict] + part(m, scheme, words);
   where.textContent = reason ? say(words, "with_reason", {verdict: word, reason}) : word;
   const input = document.querySelector(`input[data-label="${m.label}"]`);
   input.setAttribute("aria-invalid", String(verdict === "incorrect" || Boolean(problem)));

@@ -302,7 +302,8 @@ def test_the_diagonal_only_chain_rule_is_named():
                               f'  "dJ/dW[2][2][1]": {diagonal * a1:.4f}\n')
     assert (claims["dJ/dnet[2][2]"].verdict, claims["dJ/dnet[2][2]"].diagnosis) == (
         "inconsistent", "softmax_diagonal")
-    assert round(y2, 4) == 0.4329 and "out_j − t_j" in claims["dJ/dnet[2][2]"].message
+    assert round(y2, 4) == 0.4329 and "the output minus its target" in claims[
+        "dJ/dnet[2][2]"].message
 
 
 def test_out_minus_t_written_for_the_loss_slope():

@@ -11,7 +11,7 @@ import pytest
 from symbackprop.cli import main
 from symbackprop.definitions.definition import parse
 from symbackprop.files import classset
-from symbackprop.marking.check import Key, mark, parse_answers, parse_number
+from symbackprop.marking.check import MISTAKES, Key, mark, parse_answers, parse_number
 
 from .conftest import WORKSHEETS
 
@@ -245,7 +245,9 @@ def test_cli_text_report_shows_first_wrong_step_with_working(key_file, tmp_path,
     first = next(i for i, line in enumerate(lines) if line.startswith("First wrong step"))
     # the quantity as the sheet prints it, never its canonical name
     assert "(r) ∂J/∂out⁽¹⁾₁:" in lines[first] and "dJ/dout[1][1]" not in out.out
-    assert "one_path_only" in "\n".join(lines[first:first + 3])
+    # the mistake in words, never its internal name
+    said = "\n".join(lines[first:first + 3])
+    assert MISTAKES["one_path_only"] in said and "one_path_only" not in out.out
     working = lines[first + 1]
     assert working.startswith("  working: ∂J/∂out⁽¹⁾₁ = (∂J/∂out⁽²⁾₁·") and " + (−" in working
     assert "line" in out.err and "'abc' is not a number" in out.err

@@ -6,11 +6,12 @@ here by hand."""
 import json
 import math
 
+import numpy as np
 import pytest
 
 from symbackprop.definitions.definition import parse
 from symbackprop.files import classset
-from symbackprop.marking.check import Key
+from symbackprop.marking.check import MISTAKES, Key
 
 from .conftest import ROOT, WORKSHEETS
 from .test_check import make_key, student, verdicts
@@ -86,3 +87,77 @@ def test_a_hidden_path_left_out_is_named_before_a_softmax_rule_taken_wrongly():
     m = verdicts(key, answered | {"dJ/dout[1][1]": path})["dJ/dout[1][1]"]
     assert path != by["dJ/dout[1][1]"]
     assert (m.verdict, m.diagnosis) == ("incorrect", "one_path_only")
+
+
+def _tanh_by_hand():
+    """tests/examples/tanh-2-2-1.yaml worked in NumPy as a student works it (4 decimals)."""
+    x = np.array([0.6, -0.4])
+    W1, b1 = np.array([[0.3, -0.7], [0.5, 0.2]]), np.array([0.1, -0.2])
+    net1 = np.round(W1 @ x + b1, 4)
+    out1 = np.round(np.tanh(net1), 4)
+    net2 = round(float(np.array([0.8, -0.6]) @ out1 + 0.05), 4)
+    return net1, out1, net2, round(float(np.tanh(net2)), 4)
+
+
+def test_tanhs_mistakes_are_named_at_out_and_at_its_slope():
+    """A lecturer's review: σ for tanh, net copied into out, and 1 − out for tanh's 1 − out²
+    got a bare 'incorrect'. Each is worked here in NumPy, told apart from the right value and
+    from one another at the sheet's 4 decimals, and named in words."""
+    key = _key_of(ROOT / "tests" / "examples" / "tanh-2-2-1.yaml")
+    net1, out1, net2, out2 = _tanh_by_hand()
+    assert key.by_name["out[1][1]"]["value"] == pytest.approx(out1[0])
+    sigma = round(float(1 / (1 + np.exp(-net1[0]))), 4)          # 0.6365
+    copied = float(net1[0])                                       # 0.56
+    unsquared = {"dout[1][1]/dnet[1][1]": round(1 - float(out1[0]), 4),  # 0.492
+                 "dout[2][1]/dnet[2][1]": round(1 - out2, 4)}            # 0.5827
+    assert len({sigma, copied, float(out1[0])}) == 3
+    for mode, answer in (("sigmoid_for_tanh", sigma), ("tanh_not_applied", copied)):
+        m = verdicts(key, {"net[1][1]": float(net1[0]), "out[1][1]": answer})["out[1][1]"]
+        assert (m.verdict, m.diagnosis, m.also) == ("incorrect", mode, None)
+        assert m.message == f"expected {out1[0]:.4f}: {MISTAKES[mode]}"
+    for name, answer in unsquared.items():
+        out = "out[1][1]" if name.startswith("dout[1]") else "out[2][1]"
+        right = key.by_name[name]["value"]
+        assert right == pytest.approx(round(1 - key.by_name[out]["value"] ** 2, 4))
+        assert answer != right and answer != round(key.by_name[out]["value"] * (
+            1 - key.by_name[out]["value"]), 4)  # not σ's slope either: tanh_slope names that
+        m = verdicts(key, {out: key.by_name[out]["value"], name: answer})[name]
+        assert (m.verdict, m.diagnosis) == ("incorrect", "tanh_slope_unsquared")
+    # out[1][2] = tanh(0.02) = 0.019997: net copied is 0.0200, the right answer at 4 decimals
+    assert verdicts(key, {"out[1][2]": float(net1[1])})["out[1][2]"].verdict == "correct"
+
+
+def test_a_sigmoid_sheet_holds_none_of_tanhs_or_relus_mistakes():
+    sch = make_key().scheme
+    held = {r["diagnosis"] for b in sch["blanks"] for r in b["mistakes"]}
+    assert "sigmoid_of_negative" in held
+    assert not held & {"sigmoid_for_tanh", "tanh_not_applied", "tanh_slope_unsquared",
+                       "relu_not_applied"}
+    assert not set(sch["messages"]) & {"sigmoid_for_tanh", "relu_not_applied"}
+
+
+RELU = """title: A ReLU hidden layer
+network: {layers: [2, 2, 1], activation: [relu, sigmoid], loss: half_sse, bias: shared}
+values:
+  inputs: [0.5, 0.8]
+  targets: [1.0]
+  weights: [[[0.4, 0.3], [-0.6, -0.4]], [[0.7, -0.5]]]
+  biases: [[0.1], [0.2]]
+learning_rate: 0.5
+decimals: 4
+"""
+
+
+def test_a_negative_out_through_relu_is_told_relu_is_never_negative():
+    """net⁽¹⁾₂ = −0.6·0.5 − 0.4·0.8 + 0.1 = −0.52 (NumPy), so out⁽¹⁾₂ = max(0, −0.52) = 0: a
+    student who copies −0.52 through ReLU is told so; at out⁽¹⁾₁ (net 0.54 > 0) net copied is
+    the right answer, and marked so."""
+    d = parse(RELU, "relu.yaml")
+    (version,) = classset.make(d, "relu")
+    key = Key.from_json(json.loads(json.dumps(version.key)))
+    net = np.round(np.array([[0.4, 0.3], [-0.6, -0.4]]) @ np.array([0.5, 0.8]) + 0.1, 4)
+    assert net[1] == pytest.approx(-0.52) and key.by_name["out[1][2]"]["value"] == 0
+    m = verdicts(key, {"net[1][2]": float(net[1]), "out[1][2]": float(net[1])})["out[1][2]"]
+    assert (m.verdict, m.diagnosis) == ("incorrect", "relu_not_applied")
+    assert "never negative" in m.message and "max(0, net)" in m.message
+    assert verdicts(key, {"out[1][1]": float(net[0])})["out[1][1]"].verdict == "correct"

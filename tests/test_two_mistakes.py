@@ -105,8 +105,9 @@ def test_the_page_says_both(tmp_path):
     finally:
         driver.quit()
     assert (verdict, diagnosis) == ("too_few_decimals", None)
-    assert text == ("Too few decimals: right, but rounded to fewer decimals than the sheet asks "
-                    "(it asks for 4) — either a rounding slip, or "
+    # a blank of 1 point: too few decimals earn half of it
+    assert text == ("Too few decimals (0.5 of 1 point): right, but rounded to fewer decimals "
+                    "than the sheet asks (it asks for 4) — either a rounding slip, or "
                     + check.MISTAKES["updated_weights"])
 
 

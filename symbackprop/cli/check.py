@@ -167,10 +167,10 @@ def _check_text(marks, score, key, every: bool = False) -> str:
     if wrong:
         first = wrong[0]
         lines += ["", f"First wrong step: ({first.label}) {shown.get(first.label, first.name)}: "
-                  f"you wrote {_typed(first.given)}, {first.message}"
-                  + (f" [{first.diagnosis}]" if first.diagnosis else ""),
+                  f"you wrote {_typed(first.given)}, {first.message}",
                   f"  working: {working.get(first.label, first.working)}"]
     listed = marks if every else answered
+    worth = {b["label"]: b.get("points", 1) for b in (key.scheme or {}).get("blanks", [])}
     width = max((len(m.label) for m in listed), default=1) + 2
     names = max((len(shown.get(m.label, m.name)) for m in listed), default=0)
     if listed:
@@ -180,13 +180,25 @@ def _check_text(marks, score, key, every: bool = False) -> str:
         detail = f"  ({m.message})" if m.verdict not in ("correct", "missing") else ""
         lines.append(f"{'(' + m.label + ')':<{width}} {shown.get(m.label, m.name):<{names}} "
                      f"{given:>10}  {m.verdict.replace('_', ' ')}"
-                     + (f" [{m.diagnosis}]" if m.diagnosis else "") + detail)
+                     + _part(m, worth) + detail)
     missing = [m.label for m in marks if m.verdict == "missing"]
     if missing and not every:
         lines += ["", f"{len(missing)} not answered: "
                   + _labels(missing, [m.label for m in marks])
                   + " (check --all lists them)"]
     return "\n".join(lines)
+
+
+def _part(m, worth: dict) -> str:
+    """The points a mark earns where it earns part of its blank's (a right value with too few
+    decimals: half), as the key holds them: ' (1 of 2 points)'."""
+    from ..marking.gradebook import share
+
+    points = worth.get(m.label, 1)
+    earned = points * share(m.verdict, 1.0)
+    if not 0 < earned < points:
+        return ""
+    return f" ({earned:g} of {points:g} point{'' if points == 1 else 's'})"
 
 
 def _typed(given: float) -> str:

@@ -78,6 +78,8 @@ def page_words(_: Words) -> dict[str, str] | None:
         "not_number": _("'{text}' is not a number (write 0.25, 2.5e-3 or 1/4)"),
         "zero": _("'{text}' divides by zero"),
         "too_large": _("'{text}' is too large for any answer on a worksheet"),
+        "part": _("{earned} of {points} points"), "part_one": _("{earned} of 1 point"),
+        "decimal_sign": _.decimal,
     }
 
 

@@ -63,12 +63,12 @@ class BatchModel(Model):
         super().__init__(_ExampleKey(key, examples[0]), through_deltas, ops)
         self.key = key
 
-    def modes(self) -> list[str]:
+    def modes(self, name: str | None = None) -> list[str]:
         """The batch's own mistake first (it explains a batch's figure before any one
-        example's does), then every mistake an example's working can make."""
+        example's does), then every mistake an example's working can make (at `name`)."""
         combined = "mean_for_sum" if self.share == 1.0 else "sum_for_mean"
         one = [f"one_example#{e}" for e in range(1, len(self.each) + 1)]
-        return [combined, *one] + super().modes()
+        return [combined, *one] + super().modes(name)
 
     def working(self, name: str, get) -> str:
         plain, e = example_of(name)

@@ -17,17 +17,27 @@ VERDICTS = scheme.VERDICTS
 
 # mistake -> what to tell the student
 MISTAKES = {
-    "sign": N_("the sign is reversed: the loss's slope is out − t, not t − out"),
+    # in words, not in symbols: a sheet may write its output y, ŷ or a (its author's labels)
+    "sign": N_("the loss's slope has the wrong sign: J grows as the output moves away from "
+               "its target, so the slope is positive where the output is above the target"),
     "step_up": N_("the step went up the gradient: new w = w − η·∂J/∂w, with a minus"),
     "opposite_sign": N_("the right number has the other sign: look again at each sign in the "
                         "working"),
     "term_sign": N_("one term of the sum has its sign reversed"),
-    "sigmoid_of_negative": N_("this is σ(−net): σ(net) = 1/(1 + e^(−net)), with the minus in the "
+    "sigmoid_of_negative": N_("this is σ(−net): σ(net) = 1/(1 + e⁻ⁿᵉᵗ), with the minus in the "
                               "exponent"),
+    "sigmoid_for_tanh": N_("this is σ(net), the sigmoid's output: this neuron's activation is "
+                           "tanh, out = tanh(net)"),
+    "tanh_not_applied": N_("this is net itself: the neuron's output is tanh applied to it, "
+                           "out = tanh(net)"),
+    "relu_not_applied": N_("ReLU's output is never negative: out = max(0, net), which is 0 "
+                           "for a negative net"),
     "tanh_slope": N_("tanh's slope is 1 − tanh²(net) = 1 − out², not out·(1 − out), which is σ's"),
-    "softmax_diagonal": N_("softmax couples its outputs: each out depends on every net, so δ_j = "
-                           "Σ_i ∂J/∂out_i · ∂out_i/∂net_j (out_j − t_j with cross-entropy), not "
-                           "the diagonal term ∂J/∂out_j · out_j(1 − out_j) alone"),
+    "tanh_slope_unsquared": N_("tanh's slope is 1 − out², with out squared, not 1 − out"),
+    "softmax_diagonal": N_("softmax couples its outputs (each depends on every net), so ∂J/∂net "
+                           "of an output takes in all of them: with cross-entropy it is the "
+                           "output minus its target, not the output's own term ∂J/∂out · "
+                           "out(1 − out) alone"),
     "delta_for_dout": N_("out − t is ∂J/∂net (the loss's slope and the output's cancel there); "
                          "∂J/∂out is (out − t)/(out(1 − out)) for binary cross-entropy, −t/out "
                          "for cross-entropy: ∂out/∂net after it counts the slope twice"),
@@ -59,7 +69,7 @@ MISTAKES = {
                                 "only; the other entries of the window get 0"),
     "average_not_divided": N_("average pooling divides by the window's size: each of its n "
                               "entries counts 1/n, forward and back"),
-    "no_bias_correction": N_("Adam divides the moment by 1 − β^t (bias correction) before it is "
+    "no_bias_correction": N_("Adam divides the moment by 1 − βᵗ (bias correction) before it is "
                              "used"),
     "epsilon_inside_root": N_("ε is added after the square root: √v̂ + ε, not √(v̂ + ε)"),
     "old_gradient": N_("this uses the previous step's gradient; each step uses the gradient at "

@@ -24,9 +24,13 @@ COMMON_RATES = (0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.3, 0.5, 1.0, 2
 # at the step itself, so it comes before a rule taken wrongly earlier on: with one-hot targets
 # a softmax's Jacobian taken as diagonal gives a hidden ∂J/∂out the value of its one path too,
 # and the student who wrote the δ's right made the slip, not the rule
-MODES = ("sigmoid_of_negative", "tanh_slope", "one_path_only", "softmax_diagonal",
+MODES = ("sigmoid_of_negative", "sigmoid_for_tanh", "tanh_not_applied", "relu_not_applied",
+         "tanh_slope", "tanh_slope_unsquared", "one_path_only", "softmax_diagonal",
          "delta_for_dout", "sign", "net_for_out", "missing_activation_derivative",
          "missing_factor_two", "extra_half", "updated_weights")
+# made at an out's own step only: net copied into out, the activation left out. After that
+# step its numbers are net_for_out's, whose words say it there
+AT_OUT = ("tanh_not_applied", "relu_not_applied")
 _IDX = re.compile(r"\[(\d+)\]")
 
 
@@ -54,16 +58,30 @@ class Model:
         # rounding): worked once per pair, whichever step asked first
         self._memos: dict[tuple[str | None, int | None], dict[str, float]] = {}
 
-    def modes(self) -> list[str]:
+    def modes(self, name: str | None = None) -> list[str]:
         """The mistakes this network's student can make (an activation's own only where the
-        network has it; one_path_only once per path that could be the one kept)."""
+        network has it; one_path_only once per path that could be the one kept); with a
+        quantity's `name`, those that can be made at it or before it (an activation left out
+        only at an out of its layer)."""
         widest = max(self.layers[1:])
-        return [m for mode in MODES if self._can_make(mode) for m in (
+        return [m for mode in MODES if self._can_make(mode) and (
+            name is None or mode not in AT_OUT or self._out_of(name, mode)) for m in (
             [f"{mode}#{i}" for i in range(1, widest + 1)] if mode == "one_path_only" else [mode])]
+
+    def _out_of(self, name: str, mode: str) -> bool:
+        """`name` is an out of a layer whose activation `mode` leaves out (out[l][j], or one
+        example's: out[l][j]@2)."""
+        plain = name.partition("@")[0]
+        if not plain.startswith("out["):
+            return False
+        return self.acts[int(_IDX.findall(plain)[0]) - 1] == mode.partition("_")[0]
 
     def _can_make(self, mode: str) -> bool:
         acts, loss = set(self.acts), self.loss
-        return {"sigmoid_of_negative": "sigmoid" in acts, "tanh_slope": "tanh" in acts,
+        tanh = "tanh" in acts
+        return {"sigmoid_of_negative": "sigmoid" in acts, "tanh_slope": tanh,
+                "sigmoid_for_tanh": tanh, "tanh_not_applied": tanh,
+                "tanh_slope_unsquared": tanh, "relu_not_applied": "relu" in acts,
                 "softmax_diagonal": self.acts[-1] == "softmax" and loss == "cross_entropy",
                 "delta_for_dout": loss in ("binary_cross_entropy", "cross_entropy"),
                 "missing_factor_two": loss in ("sse", "mse"), "extra_half": loss == "half_sse",
@@ -279,6 +297,10 @@ class Model:
             return self.ops.exp(z - top) / sum(self.ops.exp(v - top) for v in zs)
         if mode == "sigmoid_of_negative" and act == "sigmoid":
             z = -z
+        if mode == "sigmoid_for_tanh" and act == "tanh":  # σ(net) where tanh(net) belongs
+            act = "sigmoid"
+        if mode == f"{act}_not_applied":  # net copied into out: no activation applied
+            return z
         return {"sigmoid": lambda: 1 / (1 + self.ops.exp(-z)), "tanh": lambda: self.ops.tanh(z),
                 "relu": lambda: self.ops.max(0.0, z), "identity": lambda: z}[act]()
 
@@ -319,6 +341,8 @@ class Model:
             return self.ops.step(get(f"net[{l}][{j}]"))
         if act == "tanh" and mode == "tanh_slope":  # σ's slope for tanh's
             return y * (1 - y)
+        if act == "tanh" and mode == "tanh_slope_unsquared":  # 1 − out for 1 − out²
+            return 1 - y
         # softmax: the diagonal of its Jacobian, ∂out_j/∂net_j (what an author prints)
         return {"sigmoid": y * (1 - y), "tanh": 1 - y * y, "identity": 1.0,
                 "softmax": y * (1 - y)}[act]

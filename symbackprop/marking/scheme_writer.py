@@ -32,7 +32,7 @@ from ..definitions.language import Words, words
 from . import rounding
 from .batch_matrix import of as model_of
 from .key import LARGEST, MAX_SCHEME_NODES, MISTAKES, Key
-from .recompute import COMMON_RATES, Model, _short
+from .recompute import COMMON_RATES, MODES, Model, _short
 from .scheme import decimals_of, within
 from .trace import TracedOps, ref, size_of, tree_of
 
@@ -150,21 +150,47 @@ def _blank(key: Key, model: Model, traced: _Tracing, spread, a: dict) -> dict:
                   | {"term": term if e is None else at_example(term, e)}
                   for k, term in enumerate(model.terms(plain), start=1)]
     # a step taken up the gradient is its own mistake, not the loss's sign (w + η·∂J/∂w)
+    # each with its number at this step from the key's own numbers (_made_here_first)
     rules += [_rule("step_up" if mode == "sign" and name.startswith("new ") else mode,
-                    tree(mode), model.mistaken(name, mode)) for mode in model.modes()]
-    if a["value"] != 0:  # last: the right number with the other sign, whatever slipped
+                    tree(mode), model.mistaken(name, mode))
+              | {"here": model.value(name, model.key_value, mode)} for mode in model.modes(name)]
+    # last: the right number with the other sign, whatever slipped; where the loss's sign
+    # gives that number already, it is said once, by the loss's words
+    if a["value"] != 0 and (not _follows_from_loss(name) or name.startswith("new ")):
         rules.append(_rule("opposite_sign", -a["value"]))
     before = _before(model, name)
     if before is not None:
         rules = [_rule("no_step", before)] + rules + _rate_rules(model, name)
     band = rounding.band(spread, name, a["value"], a["exact"], before)
     rules = [_still_wrong(r, band) if r["diagnosis"] == "rounded_too_early" else r for r in rules]
+    kept = [r for r in (_without(r, right, (a["value"], model.mistaken(name, None)))
+                        for r in rules) if r["candidates"]]
     return {"label": a["label"], "name": name, "value": a["value"], "exact": a["exact"],
             "tolerance": band, "recompute": right,
-            "mistakes": [r for r in (_without(r, right, (a["value"], model.mistaken(name, None)))
-                                     for r in rules) if r["candidates"]],
+            "mistakes": _made_here_first(kept, model, key.decimals),
             "points": key.definition.get("points", {}).get(name, 1),
             "working": _working(model, name, a["value"])}
+
+
+def _made_here_first(rules: list[dict], model: Model, decimals: int) -> list[dict]:
+    """The rules without a mistake made only at an earlier step (its tree here is the right
+    one: only its number is left) whose number, at the sheet's decimals, a rule before it
+    gives from the key's numbers: the student who made it shows it at its own step, and this
+    step is said once, by the first. With one-hot targets, softmax's diagonal Jacobian gives
+    a hidden ∂J/∂out the number of one path kept; that hidden blank names the path only."""
+    seen: set[float] = set()
+    kept = []
+    for rule in rules:
+        r = {k: v for k, v in rule.items() if k != "here"}
+        numbers = {round(c, decimals) for c in r["candidates"] if isinstance(c, float)}
+        if any(isinstance(c, list) for c in r["candidates"]) and rule.get("here") is not None:
+            numbers.add(round(rule["here"], decimals))  # its tree, from the key's numbers
+        earlier = "slack" not in r and r["diagnosis"] in MODES and all(
+            isinstance(c, float) for c in r["candidates"])
+        if not (earlier and numbers <= seen):
+            kept.append(r)
+        seen |= numbers
+    return kept
 
 
 def _before(model: Model, name: str) -> float | None:
