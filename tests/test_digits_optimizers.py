@@ -250,16 +250,69 @@ BAD = {
 }
 
 
-@pytest.mark.parametrize("option", list(BAD) + ["french"])
+@pytest.mark.parametrize("option", list(BAD))
 def test_bad_settings_name_the_file_the_key_and_the_problem(option, tmp_path, capsys):
-    good = "compare_optimizer: {optimizer: {name: adam}, learning_rate: 0.01}"
-    lines = f"language: fr\nlesson: {{{good}}}\n" if option == "french" else \
-        f"lesson: {{{option}}}\n"
-    refused_in_one_line(lines, *BAD.get(option, ("lesson.compare_optimizer",
-                                                 "prints in English only")), tmp_path, capsys)
+    refused_in_one_line(f"lesson: {{{option}}}\n", *BAD[option], tmp_path, capsys)
 
 
 def test_a_lesson_without_it_reads_as_before():
     plain = load(WORKSHEETS / "digits-classifier.yaml")
     assert plain.compare is None and plain.compare_epochs == () and plain.compare_rate == 0
     assert (LESSON.compare_epochs, LESSON.compare_rate) == ((1, 30), 0.01)
+
+
+def _page_text(page) -> str:
+    """A practice page's words as a reader sees them: tags and scripts out, entities read."""
+    import html
+
+    text = re.sub(r"<script.*?</script>|<style.*?</style>", " ", page.read_text(), flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())
+
+
+def test_a_french_comparison_is_worded_in_french_from_the_torch_runs(tmp_path, capsys):
+    """The bundled comparison's settings, 3 epochs, `language: fr`: built (it was refused,
+    'prints in English only'), every sentence of its section and conclusion in French with
+    the counts and losses of the two torch.optim runs, its key's answers theirs and right."""
+    (tmp_path / "fr.yaml").write_text(
+        f"kind: digits_classifier\ntitle: Descente de gradient ou Adam\nlanguage: fr\n"
+        f"seed: {LESSON.seed}\nlesson:\n  data: {DATA}\n  hidden: {LESSON.hidden}\n"
+        f"  epochs: 3\n  learning_rate: {LESSON.learning_rate}\n"
+        "  grid: {hidden: [16], learning_rates: [0.5]}\n"
+        "  compare_optimizer: {optimizer: {name: adam}, learning_rate: 0.01}\n")
+    assert main(["build", str(tmp_path / "fr.yaml"), "--format", "html", "--out",
+                 str(tmp_path / "o")]) == 0
+    runs = {"sgd": torch_run(SGD["torch"], LESSON.learning_rate, 3),
+            "adam": torch_run(ADAM["torch"], LESSON.compare_rate, 3)}
+    n = runs["sgd"]["n_test"]
+    right = {k: [round(a * n) for a in run["accuracy"]] for k, run in runs.items()}
+    comma = lambda v: f"{v:.4f}".replace(".", ",")  # noqa: E731 - a French decimal
+    text = _page_text(tmp_path / "o" / "fr-practice.html")
+    assert "Descente de gradient ou Adam ?" in text
+    for e in (1, 3):  # epochs_asked: 1 and the last, by default
+        for how, k in (("la descente de gradient simple", "sgd"), ("Adam", "adam")):
+            assert (f"Après l’époque {e}, le réseau à entropie croisée entraîné avec {how} "
+                    f"reconnaît {right[k][e - 1]} des {n} chiffres de test.") in text
+    losses = [comma(run["loss"][0]) for run in runs.values()]
+    assert (f"la perte moyenne d’entraînement est de {losses[0]} avec la descente de gradient "
+            f"et de {losses[1]} avec Adam. Combien de fois plus petite") in text
+    assert "entropie croisée, Adam" in text  # the third curve's legend
+    gap = right["adam"][0] - right["sgd"][0]
+    more = "de plus" if gap >= 0 else "de moins"
+    assert re.search(rf"Après l’époque 1, Adam reconnaît {abs(gap)} chiffres? de test {more} "
+                     rf"sur {n} que la descente de gradient simple ; après l’époque 3, il est "
+                     rf"à {comma(right['adam'][2] / n)} contre {comma(right['sgd'][2] / n)}\.",
+                     text), text[text.find("Adam reconnaît"):][:300]
+    assert not re.search(r"After epoch|test digits|Gradient descent or|learns faster", text)
+    key = json.loads((tmp_path / "o" / "fr-key.json").read_text())
+    values = {a["name"]: a["value"] for a in key["answers"]}
+    for e in (1, 3):
+        assert values[f"Adam: test accuracy after epoch {e}"] == round(right["adam"][e - 1] / n,
+                                                                       4)
+    first = [round(run["loss"][0], 4) for run in runs.values()]
+    assert values["Adam: loss after epoch 1, times smaller"] == round(first[0] / first[1], 4)
+    (tmp_path / "a.txt").write_text("".join(f"{a['label']} = {a['value']}\n"
+                                            for a in key["answers"]))
+    capsys.readouterr()
+    assert main(["check", str(tmp_path / "o" / "fr-key.json"), str(tmp_path / "a.txt"),
+                 "--json"]) == 0
+    assert {a["verdict"] for a in json.loads(capsys.readouterr().out)["answers"]} == {"correct"}

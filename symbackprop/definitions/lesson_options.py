@@ -26,7 +26,7 @@ class LessonReader(Reader):
     def lesson(self, data) -> Lesson:
         top = self.mapping(data, "", ("kind", "title", "decimals", "seed", "lesson",
                                       "language"), required=("title", "lesson"))
-        language = self.language_of = self.language(top)
+        language = self.language(top)
         kind = self.choice(top["kind"], "kind", ("backprop",) + LESSONS)
         common = {"source": self.source, "title": self.title(top["title"]), "kind": kind,
                   "decimals": self.whole(top.get("decimals", 4), "decimals", 0, 12),
@@ -215,9 +215,6 @@ class LessonReader(Reader):
         if value is None:
             return {}
         key = "lesson.compare_optimizer"
-        if self.language_of != "en":  # its words are English only, as the lessons' are
-            self.fail(key, f"prints in English only; the class's language is "
-                      f"{self.language_of}: remove language: or compare_optimizer:")
         opts = self.mapping(value, key, ("optimizer", "learning_rate", "epochs_asked"),
                             required=("optimizer", "learning_rate"))
         chosen = optimizer.read(opts["optimizer"], None, _Within(self, key))

@@ -9,7 +9,7 @@ import re
 import yaml
 
 from .errors import DefinitionError
-from .yamlfile import _REPR, MAX_DIGITS, MAX_NESTING, MAX_VALUES, Printed, TooLong
+from .yamlfile import _REPR, MAX_DIGITS, MAX_NESTING, MAX_VALUES, Printed, TooLong, lines_of
 
 # --- YAML: safe, bounded, and strict about the forms YAML 1.1 silently reinterprets ---------
 
@@ -152,16 +152,18 @@ _StrictLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 
 def parse(text: str, source: str):
     """The YAML document in `text`, read strictly and within the bounds; DefinitionError with
-    the line otherwise."""
+    the line otherwise, numbered as an editor and `grep -n` number it."""
     bad = _UNREADABLE.search(text)
     if bad:
-        line = text.count("\n", 0, bad.start()) + 1
-        raise DefinitionError(source, f"line {line}", f"the character U+{ord(bad.group()):04X} "
-                              "(a control character) is not allowed in a definition")
+        line, column = _line_column(text, bad.start())
+        raise DefinitionError(source, f"line {line}, column {column}", f"the character "
+                              f"U+{ord(bad.group()):04X} (a control character) is not allowed "
+                              "in a definition")
+    text, back = _stand_ins(text)
     try:
         data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except (ValueError, TypeError, OverflowError) as exc:  # in a constructor PyYAML defers
-        raise DefinitionError(source, "", f"bad YAML: {exc}") from None
+        raise DefinitionError(source, "", f"bad YAML: {str(exc).translate(back)}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else ""
@@ -169,8 +171,51 @@ def parse(text: str, source: str):
         if context and first and first.line != getattr(mark, "line", None):
             context += f" (line {first.line + 1})"
         said = [context, getattr(exc, "problem", None)]
-        problem = ": ".join(p for p in said if p) or str(exc)
+        problem = (": ".join(p for p in said if p) or str(exc)).translate(back)
         if "maximum nesting depth" in problem:  # PyYAML ≥ 6.0.3's scanner, before our own
             problem = f"lists and mappings are nested more than {MAX_NESTING} deep"
         raise DefinitionError(source, where, f"bad YAML: {problem}") from None
-    return data
+    return _restored(data, back) if back else data
+
+
+def _line_column(text: str, index: int) -> tuple[int, int]:
+    """The line and column of text[index] as an editor shows them (yamlfile.lines_of)."""
+    lines = lines_of(text[:index])
+    return len(lines), len(lines[-1]) + 1
+
+
+# YAML 1.1 ends a line at NEL, U+2028 and U+2029 too, where an editor, `grep -n` and every
+# other file this tool reads (lines_of) do not: a comment pasted from a web page holding one
+# would end there, and every line after it be numbered one more than the editor shows. Each
+# is read as a character of its own instead (as YAML 1.2 reads them): a stand-in the YAML
+# reader takes for one, a private-use character the text does not hold, is put back after.
+_SEPARATORS = "\x85\u2028\u2029"
+_PRIVATE = range(0xE000, 0xF900)
+
+
+def _stand_ins(text: str) -> tuple[str, dict[int, str]]:
+    """`text` with each line separator YAML 1.1 alone reads as a line end replaced by a
+    stand-in, and the table that puts them back ({} if it holds none). A text holding all
+    6,400 private-use characters keeps its separators, read as YAML 1.1 reads them.
+
+    >>> text, back = _stand_ins("a: 1 # x" + chr(0x2028) + "y")
+    >>> text == "a: 1 # x" + chr(0xE000) + "y", back == {0xE000: chr(0x2028)}
+    (True, True)
+    """
+    held = [c for c in _SEPARATORS if c in text]
+    if not held:
+        return text, {}
+    free = (chr(c) for c in _PRIVATE if chr(c) not in text)
+    to = {ord(c): next(free, c) for c in held}
+    return text.translate(to), {ord(s): chr(c) for c, s in to.items()}
+
+
+def _restored(value, back: dict[int, str]):
+    """The document with each stand-in put back, in its texts and its keys."""
+    if isinstance(value, str):
+        return value.translate(back)
+    if isinstance(value, dict):
+        return {_restored(k, back): _restored(v, back) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):  # a tuple: an !!omap's pair
+        return type(value)(_restored(v, back) for v in value)
+    return value

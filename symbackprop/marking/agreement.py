@@ -2,7 +2,9 @@
 definition each hold every blank's value, and the marking reads only the scheme. A key edited
 by hand in one place (a teacher correcting answers[0].value, or a weight of the definition)
 would be marked by the others in silence: against a value the key no longer states, or one its
-own numbers no longer make. So a key whose parts disagree is refused, naming the blank.
+own numbers no longer make. So a key whose parts disagree is refused, naming the blank (a
+convolution, optimizer or lesson key's definition, which is not worked again here, is held
+against the fingerprints its scheme keeps of it: written.worked_from).
 
 >>> from symbackprop.marking.key import _EXAMPLE, Key
 >>> disagreement(Key.from_json(_EXAMPLE)) is None

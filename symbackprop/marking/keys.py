@@ -276,9 +276,16 @@ class _KeyChecker(definition._Checker):
         every reference to a quantity of the scheme (`in_order`: to a blank before it; a
         dense sheet's softmax or matrix entry refers to its layer's others, asked after)."""
         top = self.mapping(value, "scheme", ("id", "version", "decimals", "messages", "values",
-                                             "blanks"), required=("decimals", "values", "blanks",
-                                                                  "messages"))
+                                             "blanks", "worked_from"),
+                           required=("decimals", "values", "blanks", "messages"))
         self.whole(top["decimals"], "scheme.decimals", 0, 30)
+        if "worked_from" in top:  # a lesson's: its definition's fingerprints (written.py)
+            held = top["worked_from"]
+            for k, v in self.mapping(held, "scheme.worked_from", tuple(held) if isinstance(
+                    held, dict) else ()).items():
+                if not isinstance(v, str) or len(v) > 64:
+                    self.fail(f"scheme.worked_from.{definition._show(k)[:40]}",
+                              "must be a fingerprint written by 'symbackprop build'")
         messages = self.mapping(top["messages"], "scheme.messages", tuple(check.MISTAKES),
                                 required=("too_few_decimals", "cut_off"))  # said by the rule
         for k, text in messages.items():

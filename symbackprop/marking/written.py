@@ -1,7 +1,10 @@
 """A key's scheme against the one a build writes from its definition: the parts the marking
 reads beside the trees, each blank's exact value and band (the answers it accepts) and the
-values the trees refer to. A key whose band was widened by hand, or whose scheme.values were
-edited, would mark against them in silence; agreement.py refuses it, naming the part.
+values the trees refer to; of a key without a network (a convolution, optimizer or lesson
+sheet's), the fingerprints of the definition its scheme was worked from. A key whose band was
+widened by hand, whose scheme.values were edited, or whose kernel was corrected in its
+definition alone, would mark against the old in silence; agreement.py refuses it, naming the
+part.
 
 >>> from symbackprop.marking.key import _EXAMPLE, Key
 >>> from symbackprop.marking.scheme_writer import with_scheme
@@ -21,6 +24,9 @@ True
 """
 
 from __future__ import annotations
+
+import hashlib
+import json
 
 from .batch_matrix import of as model_of  # noqa: F401 - the doctest's
 from .scheme_writer import tolerances
@@ -54,7 +60,67 @@ def differences(key, scheme: dict, model) -> tuple[str, str] | None:
                 f"blank ({b['label']}) {b['name']}: its band has "
                 f"'{sorted(set(tol) - set(band))[0]}', which its definition does not make: "
                 f"{EDITED}")
-    return None if model is None else _values(key, scheme, model, unit)
+    return _worked_from(key, scheme) if model is None else _values(key, scheme, model, unit)
+
+
+def worked_from(definition: dict) -> dict[str, str]:
+    """What a convolution, optimizer or lesson key's scheme holds of the definition it was
+    worked from: a fingerprint of its kind and of each part of its `lesson` (a kernel, a
+    learning rate, a cost), by key path. Its blanks' trees hold the given numbers as numbers,
+    and no stage before the sheets works such a sheet again, so an edit of one part (the
+    kernel corrected in the key) is told by its fingerprint. A number is read as the float
+    it is (a tool that saves 1.0 as 1 changes nothing).
+
+    >>> made = worked_from({"kind": "optimizer", "lesson": {"learning_rate": 0.1, "bias": 1}})
+    >>> sorted(made), made == worked_from({"kind": "optimizer", "lesson": {"bias": 1.0,
+    ...                                    "learning_rate": 0.1}})
+    (['kind', 'lesson.bias', 'lesson.learning_rate'], True)
+    >>> made["lesson.learning_rate"] == worked_from({"lesson": {"learning_rate": 0.5}})[
+    ...     "lesson.learning_rate"]
+    False
+    """
+    lesson = definition.get("lesson")
+    parts = {f"lesson.{k}": v for k, v in lesson.items()} if isinstance(lesson, dict) else {
+        "lesson": lesson}
+    return {where: _fingerprint(value) for where, value in
+            ({"kind": definition.get("kind")} | parts).items()}
+
+
+def _fingerprint(value) -> str:
+    text = json.dumps(_plain(value), sort_keys=True, ensure_ascii=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _plain(value):
+    """`value` with every number a float, as JSON of any tool reads back the same."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return {str(k): _plain(v) for k, v in value.items()}
+
+
+def _worked_from(key, scheme: dict) -> tuple[str, str] | None:
+    """A key without a network: each part of its definition is the one its scheme was
+    worked from (a key whose scheme holds no fingerprints, an older build's, is not held
+    against its definition)."""
+    held = scheme.get("worked_from")
+    if held is None:
+        return None
+    try:
+        made = worked_from(key.definition)
+    except RecursionError:
+        return "definition.lesson", f"is nested too deeply: {EDITED}"
+    for part in sorted(set(held) | set(made)):
+        if part not in made:
+            return f"definition.{part}", f"is missing, but its scheme was worked from one: {EDITED}"
+        if held.get(part) != made[part]:
+            said = "is not the one" if part in held else "is not part of what"
+            return f"definition.{part}", (f"{said} its scheme and answers were worked from: "
+                                          f"{EDITED}")
+    return None
 
 
 def _values(key, scheme: dict, model, unit: float) -> tuple[str, str] | None:

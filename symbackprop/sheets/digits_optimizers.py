@@ -2,9 +2,11 @@
 third time, from the same start on the same mini-batches, with momentum, RMSprop or Adam, and
 the questions that compare it with plain gradient descent, answered from the two runs.
 
+>>> from symbackprop.definitions.language import words
 >>> from symbackprop.definitions.optimizer import Optimizer
->>> name(Optimizer("adam")), name(Optimizer("momentum", momentum=0.9, nesterov=True))
-('Adam', 'Nesterov momentum')
+>>> nesterov = Optimizer("momentum", momentum=0.9, nesterov=True)
+>>> name(Optimizer("adam")), name(nesterov), name(nesterov, words("fr"))
+('Adam', 'Nesterov momentum', 'le momentum de Nesterov')
 """
 
 from __future__ import annotations
@@ -15,15 +17,16 @@ from ..definitions.optimizer import Optimizer
 from .forms import Equation, Number, Ops, Prose, Symbol
 from .lesson_parts import ref
 
-NAMES = {"momentum": N_("momentum"), "rmsprop": N_("RMSprop"), "adam": N_("Adam")}
+NAMES = {"momentum": N_("momentum"), "rmsprop": N_("RMSprop"), "adam": N_("Adam"),
+         "nesterov": N_("Nesterov momentum")}  # Nesterov: a person's name, not translated
 _SYMBOLS = {"momentum": Symbol("μ"), "alpha": Symbol("α"), "beta1": Symbol("β", sub="1"),
             "beta2": Symbol("β", sub="2"), "epsilon": Symbol("ε")}
 
 
 def name(opt: Optimizer, _=None) -> str:
-    """The optimizer as the sheet names it."""
-    said = (_ or (lambda s: s))(NAMES[opt.name])
-    return ("Nesterov " if opt.nesterov else "") + said  # a person's name: not translated
+    """The optimizer as the sheet names it, in the sheet's words `_` (in English without):
+    the blanks' names, which the scheme's trees refer to, are English in every language."""
+    return (_ or (lambda s: s))(NAMES["nesterov" if opt.nesterov else opt.name])
 
 
 def intro(lesson: Lesson, _: Words) -> Prose:
@@ -44,10 +47,10 @@ def rows(lesson: Lesson, sgd, other, ask, line: float | None, n_test: int, _: Wo
     """The questions comparing the two runs (sgd and other: the lesson's Measured runs):
     accuracies after the asked epochs from the counts given, the loss's ratio, and with the
     curves' line, which reaches it first and by how many epochs."""
-    opt, out = name(lesson.compare, _), []
+    opt, named, out = name(lesson.compare, _), name(lesson.compare), []
     for e in lesson.compare_epochs:
         for key, run, phrase in (("gradient descent", sgd, _("plain gradient descent")),
-                                 (opt, other, opt)):
+                                 (named, other, opt)):
             k = correct(run, e)
             out.append(ask(_("After epoch {e}, the cross-entropy network trained with {how} "
                              "gets {k} of the {n} test digits right. Its test accuracy:").format(
@@ -61,7 +64,7 @@ def rows(lesson: Lesson, sgd, other, ask, line: float | None, n_test: int, _: Wo
         out.append(ask(_("After epoch {e}, the mean training loss is {a} with gradient descent "
                          "and {b} with {how}. How many times smaller is it with {how} (less "
                          "than 1 if larger)?").format(e=first, a=a, b=b, how=opt),
-                       f"{opt}: loss after epoch {first}, times smaller", shown[0] / shown[1],
+                       f"{named}: loss after epoch {first}, times smaller", shown[0] / shown[1],
                        False, ["div", shown[0], shown[1]],
                        [("inverted_ratio", ["div", shown[1], shown[0]])]))
     if line is None:
@@ -71,12 +74,12 @@ def rows(lesson: Lesson, sgd, other, ask, line: float | None, n_test: int, _: Wo
     before = first_above([e.test_accuracy for e in sgd.run.epochs], line)
     out.append(ask(_("With {how}: the first epoch after which its test accuracy is above "
                      "{percent} (its curve on the plot):").format(how=opt, percent=percent),
-                   f"{opt}: first epoch above {100 * line:g}%", after, True))
+                   f"{named}: first epoch above {100 * line:g}%", after, True))
     sooner = ["sub", ref(f"cross-entropy: first epoch above {100 * line:g}%"),
-              ref(f"{opt}: first epoch above {100 * line:g}%")]
+              ref(f"{named}: first epoch above {100 * line:g}%")]
     out.append(ask(_("Which learns faster? By how many epochs sooner than gradient descent "
                      "does {how} get above {percent} (negative if later)?").format(
-        how=opt, percent=percent), f"{opt}: epochs sooner than gradient descent",
+        how=opt, percent=percent), f"{named}: epochs sooner than gradient descent",
         before - after, True, sooner, [("opposite_sign", ["neg", sooner])],
         Ops((Number(before), Number(after)), ("−",))))
     return out
@@ -129,4 +132,4 @@ def conclusion(lesson: Lesson, sgd, other, line: float | None, n_test: int,
                           "here: above {percent} after epoch {b}, {d} epochs sooner than {how}.",
                           after - before).format(percent=percent, b=before, how=opt,
                                                  d=after - before)
-    return text + " " + said
+    return text + " " + said[:1].upper() + said[1:]  # 'le momentum' starts a sentence

@@ -92,7 +92,7 @@ def key_json(lesson: Lesson, sheet: LessonSheet) -> dict:
             "answers": [a.__dict__ | ({"shown": shown[a.label]} if a.label in shown else {})
                         for a in sheet.answers],
             "scheme": scheme_of(sheet.blanks, sheet.decimals,  # the blanks' own trees
-                                lesson.language)}
+                                lesson.language, definition)}
     return markable(json.loads(json.dumps(data, allow_nan=False)), lesson.source)
 
 

@@ -30,6 +30,7 @@ from ..marking.key import MISTAKES
 from ..marking.keys import markable
 from ..marking.scheme import evaluate
 from ..marking.scheme_writer import ALWAYS, SCHEME_VERSION
+from ..marking.written import worked_from
 from .forms import Apply, Equation, Form, Frac, Group, Neg, Number, Ops, Power
 from .forms_json import to_json
 from .model import Answer, Line, Section, label
@@ -232,20 +233,23 @@ def key_json(sheet: WorkedSheet, source: str) -> dict:
                for a in sheet.answers]
     data = {"definition": definition, "seed": sheet.seed, "version": sheet.version,
             "answers": answers, "scheme": scheme_of(sheet.blanks, sheet.decimals,
-                                                    sheet.language)}
+                                                    sheet.language, definition)}
     return markable(json.loads(json.dumps(data, allow_nan=False)), source)
 
 
-def scheme_of(blanks: list[dict], decimals: int, language: str = "en") -> dict:
+def scheme_of(blanks: list[dict], decimals: int, language: str = "en",
+              definition: dict | None = None) -> dict:
     """The marking scheme of blanks written with their trees (a worked sheet's, a lesson's):
-    the blanks, the key's values their trees refer to, and the messages of their mistakes,
-    in the sheet's language."""
+    the blanks, the key's values their trees refer to, the messages of their mistakes, in
+    the sheet's language, and the fingerprints of the key's `definition` they were worked
+    from (check refuses a key whose definition was edited alone)."""
     used = {r["diagnosis"] for b in blanks for r in b["mistakes"]} | set(ALWAYS)
     values = {b["name"]: b["value"] for b in blanks}
     _ = words(language)
     body = {"version": SCHEME_VERSION, "decimals": decimals,
             "messages": {k: _(t) for k, t in MISTAKES.items() if k in used},
-            "values": values, "blanks": blanks}
+            "values": values, "blanks": blanks} | (
+        {} if definition is None else {"worked_from": worked_from(definition)})
     digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
     return {"id": digest} | body
 
