@@ -248,8 +248,7 @@ REFUSALS = {
                              BUILD, ["lesson.compare_optimizer.learning_rate", "10.5"]),
     "compare_epochs_reversed": (_lesson("[1, 30]", "[30, 1]"), BUILD,
                                 ["lesson.compare_optimizer.epochs_asked"]),
-    "compare_in_french": (_lesson("seed: 2026", "seed: 2026\nlanguage: fr"), BUILD,
-                          ["lesson.compare_optimizer", "English"]),
+    # (a comparison in French is built since trust20: test_the_two_ways_... guards it)
     "compare_weight_decay": (_lesson("    epochs_asked: [1, 30]",
                                      "    epochs_asked: [1, 30]\n    weight_decay: 0.1"),
                              BUILD, ["lesson.compare_optimizer.weight_decay"]),

@@ -205,18 +205,6 @@ def _current(scheme) -> bool:
     return not isinstance(scheme, dict) or scheme.get("version", 1) == SCHEME_VERSION
 
 
-def _refs(tree) -> list[str]:
-    """The names a tree (or a list of trees) refers to: ["ref", name] anywhere in it."""
-    out, stack = [], [tree]
-    while stack:
-        t = stack.pop()
-        if isinstance(t, list) and t[:1] == ["ref"]:
-            out.append(t[1])
-        elif isinstance(t, list):
-            stack.extend(t[1:] if t and isinstance(t[0], str) else t)
-    return out
-
-
 class _KeyChecker(definition._Checker):
     """The definition schema, read at the key path 'definition', plus the answers."""
 
@@ -315,7 +303,7 @@ class _KeyChecker(definition._Checker):
         worked from what the student worked out before it (else every answer there would be
         'carried forward' from itself)."""
         at = {b["name"]: i for i, b in enumerate(blanks)}
-        after = {b["name"]: [n for n in _refs(b["recompute"]) if n in at] for b in blanks}
+        after = {b["name"]: [n for n in scheme.refs(b["recompute"]) if n in at] for b in blanks}
         done: set = set()
         for start in after:
             if start in done:
@@ -341,7 +329,7 @@ class _KeyChecker(definition._Checker):
         has already worked out."""
         trees = [blank["recompute"], *(r[part] for r in blank["mistakes"]
                                        for part in ("candidates", "slack") if part in r)]
-        for name in _refs(trees):
+        for name in scheme.refs(trees):
             if name not in known:
                 self.fail(key, f"refers to {definition._show(name)[:60]}, which is neither an "
                           "earlier blank nor a value of the scheme")

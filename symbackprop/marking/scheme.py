@@ -285,3 +285,15 @@ def rounds_to(printed: float, value: float, places: int) -> bool:
 
 def fixed(value: float, decimals: int) -> str:
     return f"{value:.{decimals}f}"
+
+
+def refs(tree) -> list[str]:
+    """The names a tree (or a list of trees) refers to: ["ref", name] anywhere in it."""
+    out, stack = [], [tree]
+    while stack:
+        t = stack.pop()
+        if isinstance(t, list) and t[:1] == ["ref"]:
+            out.append(t[1])
+        elif isinstance(t, list):
+            stack.extend(t[1:] if t and isinstance(t[0], str) else t)
+    return out
