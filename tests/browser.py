@@ -3,6 +3,7 @@ Debian's ChromeDriver, with its console and network logged so tests can assert o
 
 from __future__ import annotations
 
+import atexit
 import json
 from pathlib import Path
 
@@ -17,8 +18,7 @@ FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-u
          "--no-first-run", "--disable-extensions"]
 
 
-def start(width: int = 1280, height: int = 900, reduced_motion: bool = False,
-          mobile: bool = False) -> webdriver.Chrome:
+def _launch(width: int, height: int, reduced_motion: bool, mobile: bool) -> webdriver.Chrome:
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
     for flag in FLAGS + [f"--window-size={width},{height}"]:
@@ -30,6 +30,56 @@ def start(width: int = 1280, height: int = 900, reduced_motion: bool = False,
             "width": width, "height": height, "pixelRatio": 2.0}})
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+# A Chromium takes 1-3 s of a core to start, and the suite asks for one more than a hundred
+# times: each test process keeps one browser of each kind, and a test's quit() hands it back
+# on a blank page with its logs read, so the next test starts as on a fresh browser.
+_IDLE: dict[tuple, webdriver.Chrome] = {}
+_SIZE: dict[tuple, dict] = {}  # each kind's window as it was launched
+
+
+class _Lent:
+    """A kept browser, lent to one test: everything is the driver's but quit()."""
+
+    def __init__(self, kind: tuple, driver: webdriver.Chrome):
+        self._kind, self._driver = kind, driver
+
+    def __getattr__(self, name):
+        return getattr(self._driver, name)
+
+    def quit(self) -> None:
+        driver, self._driver = self._driver, None
+        if driver is None:
+            return
+        try:
+            driver.get("about:blank")
+            size = _SIZE[self._kind]
+            if driver.get_window_size() != size:
+                driver.set_window_size(size["width"], size["height"])
+            driver.get_log("browser")
+            driver.get_log("performance")
+        except Exception:  # a browser a test left broken is not lent again
+            driver.quit()
+            return
+        _IDLE.setdefault(self._kind, driver) is driver or driver.quit()
+
+
+def start(width: int = 1280, height: int = 900, reduced_motion: bool = False,
+          mobile: bool = False):
+    kind = (width, height, reduced_motion, mobile)
+    driver = _IDLE.pop(kind, None)
+    if driver is None:
+        driver = _launch(*kind)
+        _SIZE.setdefault(kind, driver.get_window_size())
+    return _Lent(kind, driver)
+
+
+@atexit.register
+def _quit_kept() -> None:
+    for driver in _IDLE.values():
+        driver.quit()
+    _IDLE.clear()
 
 
 def open_page(driver, path: Path) -> None:
