@@ -610,11 +610,10 @@ def _load(text: str, tmp_path: Path) -> subprocess.CompletedProcess:
                           text=True, timeout=120, preexec_fn=_bounded)
 
 
-@pytest.mark.xfail(strict=True, reason="finding 9: lesson.compare_optimizer: given empty is "
-                   "read as not given, and the lesson is built without the comparison")
 def test_an_empty_compare_optimizer_is_refused(tmp_path):
-    """The bundled digits-sgd-vs-adam lesson with its `compare_optimizer:` left empty (its
-    settings lost, or indented under the wrong key): read as a lesson without it, and `build`
+    """Guards finding 9 (fixed): the bundled digits-sgd-vs-adam lesson with its
+    `compare_optimizer:` left empty (its settings lost, or indented under the wrong key) was
+    read as a lesson without it, and `build`
     makes the two-run sheet (exit 0 after 90 s), no word said; every other option of the
     lesson given empty is refused ('lesson.hidden: must be a whole number ..., got nothing').
     Expected: refused in one line naming lesson.compare_optimizer (symbackprop.load raises
