@@ -707,23 +707,21 @@ def test_the_api_takes_a_title_of_tex_commands_as_text_and_a_bias_as_the_weight(
     assert api["weight_bias"][0] == "ok", api["weight_bias"]
 
 
-@pytest.mark.xfail(strict=True, reason="finding 11: from_torch reads text and True/False in a "
-                   "list of inputs as numbers (['1', '2'] is 1.0, 2.0; [True, False] 1.0, 0.0)")
 @pytest.mark.parametrize("case", ["inputs_text", "inputs_bools"])
 def test_from_torch_refuses_text_or_bools_for_numbers(case, api):
-    """`from_torch(model, ['1', '2'], y)` and `from_torch(model, [True, False], y)` return a
-    definition with inputs (1.0, 2.0) and (1.0, 0.0): _vector refuses a whole str ('not
-    text') but runs float() on each entry. A definition refuses both ("got the text '0.9'",
-    'got the yes/no value True'), and the README: 'a bool is no number'. Expected:
-    DefinitionError (or TypeError) naming inputs[0]."""
+    """Guards finding 11 (fixed in _vector's _entry): `from_torch(model, ['1', '2'], y)` and
+    `from_torch(model, [True, False], y)` returned a definition with inputs (1.0, 2.0) and
+    (1.0, 0.0): _vector refused a whole str ('not text') but ran float() on each entry. A
+    definition refuses both ("got the text '0.9'", 'got the yes/no value True'), and the
+    README: 'a bool is no number'. Expected: DefinitionError (or TypeError) naming
+    inputs[0]."""
     kind, said = api[case]
     assert kind in ("DefinitionError", "TypeError") and "inputs" in said, api[case]
 
 
-@pytest.mark.xfail(strict=True, reason="finding 12: from_torch's message for a target of 1.0 "
-                   "quotes Python ('float' object is not iterable)")
 def test_from_torch_says_a_float_class_index_in_words(api):
-    """`from_torch(model, x, 1.0)` (a class index written as a float) raises 'from_torch:
+    """Guards finding 12 (fixed in _vector): `from_torch(model, x, 1.0)` (a class index
+    written as a float) raised 'from_torch:
     targets: must be 2 numbers ('float' object is not iterable)': Python's words for a
     teacher who wrote 1.0 for class 1. Expected: DefinitionError naming targets that says a
     class index is a whole number (or 2 numbers), without Python's words."""
