@@ -623,14 +623,12 @@ def test_an_empty_compare_optimizer_is_refused(tmp_path):
     assert result.stdout.startswith("refused:") and "lesson.compare_optimizer" in result.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="finding 10: audit refuses a names: label that is a "
-                   "canonical name (J) by a rule it keeps ('one word without / [ ] @')")
 def test_an_audit_label_that_is_a_canonical_name_is_refused_for_that(tmp_path):
-    """`names: {z: "net[1][1][1][1]", J: "out[4][1]"}` on the convolution example: refused,
-    'names.J: a label must be one word without '/', '[', ']' or '@' (like K11, z12 or
-    dJdK1)'. J is one word without any of them: the message sends the author looking for a
-    character that is not there. Expected: one line saying J is already a canonical name (the
-    loss), not a label of the author's."""
+    """Guards finding 10 (fixed): `names: {z: "net[1][1][1][1]", J: "out[4][1]"}` on the
+    convolution example was refused, 'names.J: a label must be one word without '/', '[',
+    ']' or '@' (like K11, z12 or dJdK1)'. J is one word without any of them: the message
+    sent the author looking for a character that is not there. Expected: one line saying J
+    is already a canonical name (the loss), not a label of the author's."""
     text = AUDIT + 'names: {z: "net[1][1][1][1]", J: "out[4][1]"}\nclaimed: {z: 0.2, J: 0.5}\n'
     result = _commands(tmp_path, {"a": ({"s.yaml": text}, ["audit", "s.yaml"])})["a"]
     assert_refused(result, "s.yaml", "names.J")
