@@ -481,14 +481,12 @@ def _refused(result, *named: str) -> bool:
 
 # --- findings ---------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="finding 1: an RMSprop sheet at learning_rate 1e6 stops "
-                   "build, derive and train with exit 1, 'refusing to print unverified numbers' "
-                   "(stepsheet.check_against holds the sheet to the engine at a fixed 1e-9)")
 @pytest.mark.parametrize("command", ["build", "derive", "train"])
 def test_an_rmsprop_sheet_at_a_large_rate_is_built_or_refused_by_its_key(command, built):
-    """`build`, `derive --steps 2` and `train --steps 2` of the two-step RMSprop sheet
-    (identity neuron, seed 23, decimals 8) with learning_rate 1e6 (1e3 builds; 1e9, 1e12 and
-    1e14 fail alike): exit 1, 'symbackprop: refusing to print unverified numbers: new@2 w1:
+    """Guards finding 1 (fixed: the check's bound is the rounding of the step's terms,
+    sheets/roundoff.py): `build`, `derive --steps 2` and `train --steps 2` of the two-step
+    RMSprop sheet (identity neuron, seed 23, decimals 8) with learning_rate 1e6 exited 1,
+    'symbackprop: refusing to print unverified numbers: new@2 w1:
     2.851931869983673 on the sheet, 2.851931873897407 from the engine's optimizer step', a
     relative difference of 1.4e-9 between two float computations of a step whose √s is of
     the gradient's own size (w − η·g/(√s + ε) cancels at such a rate). Exit 1 says the tool
@@ -612,11 +610,10 @@ def _load(text: str, tmp_path: Path) -> subprocess.CompletedProcess:
                           text=True, timeout=120, preexec_fn=_bounded)
 
 
-@pytest.mark.xfail(strict=True, reason="finding 9: lesson.compare_optimizer: given empty is "
-                   "read as not given, and the lesson is built without the comparison")
 def test_an_empty_compare_optimizer_is_refused(tmp_path):
-    """The bundled digits-sgd-vs-adam lesson with its `compare_optimizer:` left empty (its
-    settings lost, or indented under the wrong key): read as a lesson without it, and `build`
+    """Guards finding 9 (fixed): the bundled digits-sgd-vs-adam lesson with its
+    `compare_optimizer:` left empty (its settings lost, or indented under the wrong key) was
+    read as a lesson without it, and `build`
     makes the two-run sheet (exit 0 after 90 s), no word said; every other option of the
     lesson given empty is refused ('lesson.hidden: must be a whole number ..., got nothing').
     Expected: refused in one line naming lesson.compare_optimizer (symbackprop.load raises
@@ -626,14 +623,12 @@ def test_an_empty_compare_optimizer_is_refused(tmp_path):
     assert result.stdout.startswith("refused:") and "lesson.compare_optimizer" in result.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="finding 10: audit refuses a names: label that is a "
-                   "canonical name (J) by a rule it keeps ('one word without / [ ] @')")
 def test_an_audit_label_that_is_a_canonical_name_is_refused_for_that(tmp_path):
-    """`names: {z: "net[1][1][1][1]", J: "out[4][1]"}` on the convolution example: refused,
-    'names.J: a label must be one word without '/', '[', ']' or '@' (like K11, z12 or
-    dJdK1)'. J is one word without any of them: the message sends the author looking for a
-    character that is not there. Expected: one line saying J is already a canonical name (the
-    loss), not a label of the author's."""
+    """Guards finding 10 (fixed): `names: {z: "net[1][1][1][1]", J: "out[4][1]"}` on the
+    convolution example was refused, 'names.J: a label must be one word without '/', '[',
+    ']' or '@' (like K11, z12 or dJdK1)'. J is one word without any of them: the message
+    sent the author looking for a character that is not there. Expected: one line saying J
+    is already a canonical name (the loss), not a label of the author's."""
     text = AUDIT + 'names: {z: "net[1][1][1][1]", J: "out[4][1]"}\nclaimed: {z: 0.2, J: 0.5}\n'
     result = _commands(tmp_path, {"a": ({"s.yaml": text}, ["audit", "s.yaml"])})["a"]
     assert_refused(result, "s.yaml", "names.J")
@@ -710,23 +705,21 @@ def test_the_api_takes_a_title_of_tex_commands_as_text_and_a_bias_as_the_weight(
     assert api["weight_bias"][0] == "ok", api["weight_bias"]
 
 
-@pytest.mark.xfail(strict=True, reason="finding 11: from_torch reads text and True/False in a "
-                   "list of inputs as numbers (['1', '2'] is 1.0, 2.0; [True, False] 1.0, 0.0)")
 @pytest.mark.parametrize("case", ["inputs_text", "inputs_bools"])
 def test_from_torch_refuses_text_or_bools_for_numbers(case, api):
-    """`from_torch(model, ['1', '2'], y)` and `from_torch(model, [True, False], y)` return a
-    definition with inputs (1.0, 2.0) and (1.0, 0.0): _vector refuses a whole str ('not
-    text') but runs float() on each entry. A definition refuses both ("got the text '0.9'",
-    'got the yes/no value True'), and the README: 'a bool is no number'. Expected:
-    DefinitionError (or TypeError) naming inputs[0]."""
+    """Guards finding 11 (fixed in _vector's _entry): `from_torch(model, ['1', '2'], y)` and
+    `from_torch(model, [True, False], y)` returned a definition with inputs (1.0, 2.0) and
+    (1.0, 0.0): _vector refused a whole str ('not text') but ran float() on each entry. A
+    definition refuses both ("got the text '0.9'", 'got the yes/no value True'), and the
+    README: 'a bool is no number'. Expected: DefinitionError (or TypeError) naming
+    inputs[0]."""
     kind, said = api[case]
     assert kind in ("DefinitionError", "TypeError") and "inputs" in said, api[case]
 
 
-@pytest.mark.xfail(strict=True, reason="finding 12: from_torch's message for a target of 1.0 "
-                   "quotes Python ('float' object is not iterable)")
 def test_from_torch_says_a_float_class_index_in_words(api):
-    """`from_torch(model, x, 1.0)` (a class index written as a float) raises 'from_torch:
+    """Guards finding 12 (fixed in _vector): `from_torch(model, x, 1.0)` (a class index
+    written as a float) raised 'from_torch:
     targets: must be 2 numbers ('float' object is not iterable)': Python's words for a
     teacher who wrote 1.0 for class 1. Expected: DefinitionError naming targets that says a
     class index is a whole number (or 2 numbers), without Python's words."""
@@ -772,12 +765,10 @@ def test_the_two_ways_of_giving_a_lessons_language_agree(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="finding 14: the smallest digits lesson with batches of "
-                   "512 takes more CPU than the bundled one: the first batch of each run is "
-                   "worked in SymPy, example by example, outside the lesson's bound")
 def test_a_digits_lesson_of_one_epoch_is_built_in_seconds(tmp_path):
-    """A digits lesson of 1 epoch, 1 hidden neuron, a 1×1 grid and batch_size 512 (the most
-    allowed), with compare_optimizer: 37 s of CPU here (54 s with 3 hidden neurons; the same
+    """Guards finding 14 (fixed: training.VERIFIED_EXAMPLES, 64 of the first batch verified):
+    a digits lesson of 1 epoch, 1 hidden neuron, a 1×1 grid and batch_size 512 (the most
+    allowed), with compare_optimizer, took 37 s of CPU here (54 s with 3 hidden neurons; the same
     lesson in batches of 8, 3.5 s). training._verified derives and verifies
     each run's first batch with the engine, keeping VERIFIED_WORK = 150,000 examples ×
     parameters ('about 10 s'), i.e. all 512 examples of a small network, each an exact SymPy

@@ -102,7 +102,8 @@ def test_what_it_cannot_read_is_refused_by_name(model, loss, key, words):
 def test_targets_of_the_wrong_size_are_refused():
     with pytest.raises(symbackprop.DefinitionError, match="targets: must have 2 numbers"):
         symbackprop.from_torch(CASES["tanh-sse"][0](), X, [1.0], loss="sse")
-    with pytest.raises(symbackprop.DefinitionError, match="inputs: must be 3 numbers"):
+    with pytest.raises(symbackprop.DefinitionError,
+                       match=r"inputs\[0\]: must be a number, got the text 'a'"):
         symbackprop.from_torch(CASES["tanh-sse"][0](), ["a", "b", "c"], [1.0, 0.0], loss="sse")
 
 

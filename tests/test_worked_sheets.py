@@ -257,6 +257,31 @@ def test_an_optimizer_sheets_new_weights_are_torch_optims(tmp_path, settings, op
                 assert abs(exact[f"new@{t} {p}"] - value) < 1e-12
 
 
+@pytest.mark.parametrize("rate, off", [("0.1", 1e-7), ("1.0e6", 1e-4)])
+def test_the_sheets_check_against_the_engine_refuses_a_new_weight_off_by_more_than_rounding(
+        tmp_path, rate, off):
+    """The RMSprop sheet's exact new weight moved by more than 1e-9 and the rounding of its
+    terms (at η = 1e6 two terms of 1e7 cancel to 2.85; the check allows some 3e-6) is
+    refused; as computed, it agrees at either rate."""
+    from symbackprop.definitions.errors import VerificationError
+    from symbackprop.engine.optimize import optimize
+    from symbackprop.sheets import stepsheet
+
+    path = tmp_path / "r.yaml"
+    path.write_text("network: {layers: [2, 1], activation: identity, loss: half_sse}\n"
+                    f"optimizer: {{name: rmsprop}}\nlearning_rate: {rate}\ndecimals: 8\n"
+                    "seed: 23\n")
+    defn = load(str(path))
+    result, sheet = classset.draw(defn, 23, None)
+    steps = optimize(defn, result, stepsheet.STEPS)
+    stepsheet.check_against(sheet, steps)
+    at = next(i for i, a in enumerate(sheet.answers) if a.name == "new@2 w1")
+    a = sheet.answers[at]
+    sheet.answers[at] = type(a)(a.label, a.name, a.value, a.exact + off)
+    with pytest.raises(VerificationError, match="new@2 w1"):
+        stepsheet.check_against(sheet, steps)
+
+
 def test_check_names_adams_known_mistakes():
     defn = load(str(ADAM))
     key = _key(defn, None, None)

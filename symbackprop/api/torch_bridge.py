@@ -263,13 +263,32 @@ def _vector(values, size: int, key: str) -> list[float]:
             raise DefinitionError(SOURCE, key, f"must have {size} numbers, got "
                                   f"{values.numel():,}")
         values = values.detach().reshape(-1).tolist()
+    if isinstance(values, (bool, int, float)):  # one number where a list of them is asked
+        index = " (a class index is a whole number: 1, not 1.0)" if key == "targets" else ""
+        raise DefinitionError(SOURCE, key, f"must be {size} numbers, got the one number "
+                              f"{values!r}{index}")
     try:
-        values = [float(v) for v in values]
-    except (TypeError, ValueError) as exc:
-        raise DefinitionError(SOURCE, key, f"must be {size} numbers ({exc})") from None
+        values = [_entry(v, f"{key}[{i}]") for i, v in enumerate(values)]
+    except TypeError:
+        raise DefinitionError(SOURCE, key, f"must be {size} numbers, got "
+                              f"{type(values).__name__}") from None
     if len(values) != size:
         raise DefinitionError(SOURCE, key, f"must have {size} numbers, got {len(values)}")
     return values
+
+
+def _entry(value, key: str) -> float:
+    """One number of a list, as a definition reads it: text and True/False are no numbers
+    (float('1') and float(True) would take them)."""
+    if isinstance(value, (str, bytes)):
+        raise DefinitionError(SOURCE, key, f"must be a number, got the text {value!r}")
+    if isinstance(value, bool):
+        raise DefinitionError(SOURCE, key, f"must be a number, got the yes/no value {value}")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise DefinitionError(SOURCE, key, f"must be a number, got "
+                              f"{type(value).__name__}") from None
 
 
 def _typed(**arguments) -> None:

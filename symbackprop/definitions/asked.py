@@ -71,7 +71,10 @@ class AskedReader(Reader):
                       f"{_kind(value)}")
         for label, canonical in value.items():
             key = f"names.{key_text(label)}"
-            if not isinstance(label, str) or not LABEL.fullmatch(label) or label == "J":
+            if label == "J":  # a label stands for a canonical name; J is one already
+                self.fail(key, "J is already a canonical name (the loss), not a label: claim "
+                          "the loss as J, and give this quantity a label of its own")
+            if not isinstance(label, str) or not LABEL.fullmatch(label):
                 self.fail(key, "a label must be one word without '/', '[', ']' or '@' (like "
                           f"{like})")
             check(canonical, key)

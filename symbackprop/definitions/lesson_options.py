@@ -192,7 +192,7 @@ class LessonReader(Reader):
         for key, value in (("hidden", sizes), ("learning_rates", rates)):
             if len(set(value)) != len(value):
                 self.fail(f"lesson.grid.{key}", "lists a value twice")
-        compare = self._compare(opts.get("compare_optimizer"), epochs)
+        compare = self._compare(opts, epochs)
         main = 2 + bool(compare)
         runs = main + 2 * len(sizes) * len(rates)
         if runs * epochs > MAX_LESSON_TRAINING:
@@ -209,13 +209,15 @@ class LessonReader(Reader):
                 "misclassified": self.whole(opts.get("misclassified", 4),
                                             "lesson.misclassified", 0, 8), **compare}
 
-    def _compare(self, value, epochs: int) -> dict:
+    def _compare(self, lesson: dict, epochs: int) -> dict:
         """compare_optimizer: the cross-entropy network trained again with another optimizer
-        (a definition's `optimizer:`), at its own learning rate; {} when not asked for."""
-        if value is None:
+        (a definition's `optimizer:`), at its own learning rate; {} when not asked for (given
+        empty, it is refused as a mapping of nothing: its settings were lost)."""
+        if "compare_optimizer" not in lesson:
             return {}
         key = "lesson.compare_optimizer"
-        opts = self.mapping(value, key, ("optimizer", "learning_rate", "epochs_asked"),
+        opts = self.mapping(lesson["compare_optimizer"], key,
+                            ("optimizer", "learning_rate", "epochs_asked"),
                             required=("optimizer", "learning_rate"))
         chosen = optimizer.read(opts["optimizer"], None, _Within(self, key))
         if chosen.name == "sgd":

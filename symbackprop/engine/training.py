@@ -179,6 +179,10 @@ class _Stepping:
 
 
 VERIFIED_WORK = 150_000  # examples × parameters the engine works at the start: about 10 s
+# ...and at most this many examples: each is an exact SymPy pass of its own whatever the
+# network's size, so 512 of a small network cost seconds a run (a lesson has three runs).
+# A wrong gradient rule is wrong on every example; 64 of them check it as well as 512.
+VERIFIED_EXAMPLES = 64
 
 
 def _verified(inst: Instance, p: numeric.Params, X: np.ndarray, T: np.ndarray,
@@ -191,7 +195,8 @@ def _verified(inst: Instance, p: numeric.Params, X: np.ndarray, T: np.ndarray,
     from .derivation import derive_all
     from .graph import build
 
-    keep = max(1, min(X.shape[1], VERIFIED_WORK // parameters(inst.network)))
+    keep = max(1, min(X.shape[1], VERIFIED_EXAMPLES,
+                       VERIFIED_WORK // parameters(inst.network)))
     if keep < X.shape[1]:
         X, T = X[:, :keep], T[:, :keep]
         grad = numeric.batch_gradients(inst, p, X, T, "mean")
