@@ -24,6 +24,7 @@ import json
 from dataclasses import asdict, dataclass, field
 
 from ..definitions.language import words
+from ..definitions.printing import PrintSetup
 from ..definitions.rounding import rounded as sheet_rounded
 from ..marking import rounding
 from ..marking.key import MISTAKES
@@ -75,6 +76,7 @@ class WorkedSheet:
     notation: str = "indexed"  # the printers' settings: every symbol is spelled out
     layers: tuple | None = None
     language: str = "en"  # every word the drivers print is in it (definitions/language.py)
+    printing: PrintSetup = field(default_factory=PrintSetup)  # header, space, proofs (print:)
 
 
 class Worked:
