@@ -500,62 +500,55 @@ def test_an_rmsprop_sheet_at_a_large_rate_is_built_or_refused_by_its_key(command
         assert_refused(result, "s.yaml", "learning_rate")
 
 
-@pytest.mark.xfail(strict=True, reason="finding 2: print: on an optimizer worksheet is read and "
-                   "then printed nowhere (a convolution sheet refuses it by name)")
+def _printed(path: Path) -> str:
+    """A .tex file's text as it prints: a hyphen is written {-} (no en dash from --)."""
+    return path.read_text(encoding="utf-8").replace("{-}", "-")
+
+
 def test_an_optimizer_sheets_header_is_printed_or_refused(built):
-    """The Adam two-step sheet with `print: {course: COURSE-MARK-55, instructions:
-    INSTRUCTIONS-MARK-56}`: exit 0, and neither text is on the worksheet, the key or the
-    practice page; the teacher's instructions vanish without a word. A convolution sheet
-    refuses print: in one line ('print: is not taken for a network of layers on an image
-    yet'). Expected: the header on the worksheet, or refused in one line naming print."""
+    """Guards (finding 2): the Adam two-step sheet with `print: {course: COURSE-MARK-55,
+    instructions: INSTRUCTIONS-MARK-56}` prints both on the worksheet, as a dense sheet's
+    header does (they were read and printed nowhere), or is refused in one line naming
+    print."""
     root, results = built
     result = results["adam_print"]
     if _refused(result, "s.yaml", "print"):
         return
-    sheet = (root / "adam_print" / "o" / "s-worksheet.tex").read_text(encoding="utf-8")
+    sheet = _printed(root / "adam_print" / "o" / "s-worksheet.tex")
     assert "COURSE-MARK-55" in sheet and "INSTRUCTIONS-MARK-56" in sheet
 
 
-@pytest.mark.xfail(strict=True, reason="finding 3: points: on an optimizer worksheet is read and "
-                   "ignored: every blank is worth 1 in the key and in Moodle")
 def test_an_optimizer_sheets_points_are_applied_or_refused(built):
-    """The Adam sheet with `points: {"dJ/dW[1][1][1]": 5, "new W[1][1][1]": 4}`: exit 0, and
-    every blank of the key's scheme has points 1 and every Moodle subquestion weight 1
-    ({1:NUMERICAL...}), so mark's gradebook and the quiz count them as 1. The sheet's blanks
-    are named g@1 w1, new@1 w1, ... (no canonical name matches). Expected: the points on the
-    blanks they name (the gradient and the new weight of step 1) or refused in one line
-    naming points, as a convolution sheet's are."""
+    """Guards (finding 3): the Adam sheet with `points: {"dJ/dW[1][1][1]": 5, "new
+    W[1][1][1]": 4}` puts 5 and 4 on the blanks they name (the gradient and the new weight of
+    w1), in the key's scheme that Moodle and mark read (every blank was worth 1), or is
+    refused in one line naming points."""
     root, results = built
     result = results["adam_points"]
     if _refused(result, "s.yaml", "points"):
         return
     key = json.loads((root / "adam_points" / "o" / "s-key.json").read_text(encoding="utf-8"))
-    assert {5, 4} <= {b.get("points", 1) for b in key["scheme"]["blanks"]}
+    worth = {b["name"]: b.get("points", 1) for b in key["scheme"]["blanks"]}
+    assert (worth["g@1 w1"], worth["new@1 w1"], worth["m@1 w1"]) == (5, 4, 1), worth
 
 
-@pytest.mark.xfail(strict=True, reason="finding 4: build --date of a convolution or optimizer "
-                   "sheet is accepted and printed nowhere (a lesson refuses it by name)")
 @pytest.mark.parametrize("case, mark", [("adam_date", "DATE-MARK-77"),
                                         ("conv_date", "DATE-MARK-78")])
 def test_a_date_given_to_a_sheet_without_a_header_is_printed_or_refused(case, mark, built):
-    """`build s.yaml --date DATE-MARK-77` of the Adam sheet (or of a convolution sheet):
-    exit 0, and the date is on neither the worksheet nor the key. A lesson refuses the same
-    option ('--date is for backpropagation worksheets; a loss_comparison lesson has no print
-    options'). Expected: the date printed, or refused in one line naming --date."""
+    """Guards (finding 4): `build s.yaml --date DATE-MARK-77` of the Adam sheet (or of a
+    convolution sheet) prints the date in the worksheet's header (it was printed nowhere),
+    or is refused in one line naming --date, as a lesson's is."""
     root, results = built
     result = results[case]
     if _refused(result, "--date"):
         return
-    assert mark in (root / case / "o" / "s-worksheet.tex").read_text(encoding="utf-8")
+    assert mark in _printed(root / case / "o" / "s-worksheet.tex")
 
 
-@pytest.mark.xfail(strict=True, reason="finding 5: build --proofs none of a convolution sheet "
-                   "still prints the proofs on the worksheet and the key")
 def test_proofs_none_on_a_convolution_sheet_leaves_them_out_or_is_refused(built):
-    """`build conv.yaml --proofs none`: exit 0, and both .tex files still have 'The rules used,
-    with proofs' (the option is dropped; --working-space and --simplex likewise). The README:
-    '`none` leaves them out (build --proofs overrides)'. Expected: no proofs, or refused in
-    one line naming --proofs."""
+    """Guards (finding 5): `build conv.yaml --proofs none` leaves 'The rules used, with
+    proofs' off the worksheet and the key (the option was dropped; --working-space and
+    --simplex likewise), or is refused in one line naming --proofs."""
     root, results = built
     result = results["conv_no_proofs"]
     if _refused(result, "--proofs"):
@@ -565,24 +558,17 @@ def test_proofs_none_on_a_convolution_sheet_leaves_them_out_or_is_refused(built)
             encoding="utf-8"), name
 
 
-@pytest.mark.xfail(strict=True, reason="finding 6: a points: entry for a blank the sheet does "
-                   "not ask is accepted and ignored")
 def test_points_for_a_blank_the_sheet_does_not_ask_are_refused(built):
-    """`ask: ["W[1][1][1]"]` and `points: {"dJ/db[1][1]": 7}`: exit 0, the sheet asks no
-    dJ/db[1][1], every blank is worth 1 and the header's total is the count of blanks: the
-    teacher's 7 marks are gone without a word (a points entry naming nothing in the network
-    is refused: 'points.dJ/dW[9][9][9]: ... names nothing in a 2-1 network'). Expected:
-    refused in one line naming points.dJ/db[1][1]."""
+    """Guards (finding 6): `ask: ["W[1][1][1]"]` and `points: {"dJ/db[1][1]": 7}`: refused
+    in one line naming points.dJ/db[1][1] (the sheet asks no dJ/db[1][1]: the teacher's 7
+    marks were dropped without a word), as a points entry naming nothing in the network
+    is."""
     assert_refused(built[1]["points_not_asked"], "s.yaml", "points.dJ/db[1][1]")
 
 
-@pytest.mark.xfail(strict=True, reason="finding 7: print.date: 14.10 (14 October) is printed as "
-                   "14.1 (YAML's float)")
 def test_a_date_written_as_a_number_is_printed_as_typed_or_refused(built):
-    """`print: {date: 14.10}`: exit 0, and the sheet's header says '14.1' (the float's str;
-    `date: 2026-12-08 10:30:00` likewise prints '2026-12-08T10:30:00'). text() turns a number
-    into text for `date: 2026`, but the digits typed are gone by then. Expected: '14.10' on
-    the sheet, or refused in one line naming print.date (write it in quotes)."""
+    """Guards (finding 7): `print: {date: 14.10}` prints '14.10' as typed (YAML's float is
+    14.1), or is refused in one line naming print.date (write it in quotes)."""
     root, results = built
     result = results["date_of_october"]
     if _refused(result, "print.date"):
@@ -591,13 +577,10 @@ def test_a_date_written_as_a_number_is_printed_as_typed_or_refused(built):
     assert "14.10" in sheet
 
 
-@pytest.mark.xfail(strict=True, reason="finding 8: --pass-mark without a SCORM format is "
-                   "accepted and does nothing")
 def test_a_pass_mark_without_a_scorm_package_is_refused(built):
-    """`build s.yaml --format tex --pass-mark 60`: exit 0, 'wrote 2 .tex files'; the pass
-    mark goes nowhere (only a SCORM package has one), as a teacher who meant --format scorm
-    is not told. train refuses a --batch-size it does not use in one line. Expected: refused
-    in one line naming --pass-mark."""
+    """Guards (finding 8): `build s.yaml --format tex --pass-mark 60` is refused in one line
+    naming --pass-mark (only a SCORM package has a pass mark; it went nowhere), as train
+    refuses a --batch-size it does not use."""
     assert_refused(built[1]["pass_mark_without_scorm"], "--pass-mark")
 
 

@@ -2,6 +2,7 @@
 duplex class sets; user text escaped for LaTeX, HTML and Moodle's Cloze parser; roster names
 in the Latin, Greek and Cyrillic scripts printed as typed."""
 
+import json
 import re
 from pathlib import Path
 
@@ -89,7 +90,129 @@ def test_print_key_refusals_name_the_key(extra, key, words):
 def test_a_lesson_refuses_print_options(tmp_path, capsys):
     path = Path(__file__).parents[1] / "worksheets" / "gradient-descent.yaml"
     assert main(["build", str(path), "--out", str(tmp_path / "o"), "--date", "1 May"]) != 0
-    assert "--date is for backpropagation worksheets" in capsys.readouterr().err
+    assert ("--date: is for backpropagation, convolution and optimizer worksheets; a "
+            "gradient_descent lesson has no print options") in capsys.readouterr().err
+
+
+def test_a_date_typed_as_a_number_is_kept_as_typed():
+    """YAML reads 14.10 as the float 14.1; the date keeps the digits typed."""
+    assert parse(NET + "print: {date: 14.10}\n").printing.header.date == "14.10"
+    assert parse(NET + "print: {date: 2026}\n").printing.header.date == "2026"
+
+
+@pytest.mark.parametrize("date, words", [
+    ("2026-12-08 10:30:00", "as a date and time, which would not print as typed; write the "
+     "date in quotes"),
+    ("true", "non-empty text, got the yes/no value True"),
+])
+def test_a_date_yaml_would_print_otherwise_is_refused(date, words):
+    with pytest.raises(DefinitionError) as err:
+        parse(NET + f"print: {{date: {date}}}\n", source="w.yaml")
+    assert str(err.value).startswith("w.yaml: print.date: ") and words in str(err.value)
+
+
+def test_a_date_given_from_python_as_a_float_is_refused():
+    from symbackprop.definitions.definition import Definition
+
+    with pytest.raises(DefinitionError, match=r"print\.date: got the number 14\.1; write the "
+                       "date as text"):
+        Definition.from_dict({"network": {"layers": [2, 1], "activation": "sigmoid",
+                                          "loss": "half_sse"}, "print": {"date": 14.1}})
+
+
+# --- which sheets take which options: refused by name where nothing would print them ---------
+
+STEPS = """title: Adam
+network: {layers: [2, 1], activation: identity, loss: half_sse, bias: per_neuron}
+optimizer: {name: adam}
+learning_rate: 0.1
+decimals: 8
+seed: 23
+"""
+CONV = """title: c
+network:
+  input: {channels: 1, height: 4, width: 4}
+  layers:
+    - {kind: convolution, filters: 1, kernel: 2, activation: relu}
+    - {kind: max_pool, size: 2}
+    - {kind: flatten}
+    - {kind: dense, size: 1, activation: sigmoid}
+  loss: half_sse
+seed: 23
+"""
+
+
+@pytest.mark.parametrize("text, options, key, words", [
+    (STEPS, ["--proofs", "key"], "--proofs", "is for backpropagation and convolution "
+     "worksheets; an optimizer worksheet prints no proofs"),
+    (STEPS + "print: {proofs: none}\n", [], "print.proofs", "an optimizer worksheet prints "
+     "no proofs"),
+    (CONV + "form: matrix\n", ["--date", "1 May"], "--date", "is for backpropagation, "
+     "convolution and optimizer worksheets; a page of shapes has no print options"),
+    (CONV + "form: matrix\nprint: {course: X}\n", [], "print.course", "a page of shapes"),
+    (CONV + "form: matrix\n", ["--simplex"], "--simplex", "a page of shapes"),
+    (STEPS + 'points: {"J": 2}\n', [], "points.J", "the sheet asks no J"),
+])
+def test_an_option_a_sheet_prints_nowhere_is_refused_by_name(tmp_path, capsys, text, options,
+                                                             key, words):
+    (tmp_path / "s.yaml").write_text(text, encoding="utf-8")
+    code = main(["build", str(tmp_path / "s.yaml"), "--format", "tex", "--out",
+                 str(tmp_path / "o"), *options])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1, err
+    assert f"s.yaml: {key}: " in err and words in err, err
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_pass_mark_is_refused_without_a_scorm_package(tmp_path, capsys):
+    (tmp_path / "s.yaml").write_text(NET, encoding="utf-8")
+    code = main(["build", str(tmp_path / "s.yaml"), "--format", "html", "--pass-mark", "60",
+                 "--out", str(tmp_path / "o")])
+    assert code == 2 and not (tmp_path / "o").exists()
+    assert capsys.readouterr().err == ("symbackprop: --pass-mark: is for a SCORM package "
+                                       "(--format scorm or scorm2004); this build makes html\n")
+
+
+def test_points_of_an_optimizer_sheet_weigh_both_steps_blanks(tmp_path):
+    out = build(tmp_path, STEPS + 'points: {"dJ/dW[1][1][1]": 5, "new b[1][1]": 3}\n',
+                "--format", "tex", "--format", "moodle")
+    key = json.loads((out / "sheet-key.json").read_text(encoding="utf-8"))
+    worth = {b["name"]: b["points"] for b in key["scheme"]["blanks"]}
+    assert [worth[n] for n in ("g@1 w1", "g@2 w1", "new@1 b", "new@2 b", "g@1 w2",
+                               "m@1 w1")] == [5, 5, 3, 3, 1, 1]
+    total = sum(worth.values())
+    assert f"of {total} points" in (out / "sheet-worksheet.tex").read_text(encoding="utf-8")
+    xml = (out / "sheet-moodle.xml").read_text(encoding="utf-8")
+    assert xml.count("{5:NUMERICAL:") == 2 and xml.count("{3:NUMERICAL:") == 2
+
+
+@pytest.mark.parametrize("text", [STEPS, CONV], ids=["optimizer", "convolution"])
+def test_a_worked_sheet_takes_the_header_space_and_points_of_print(tmp_path, text):
+    """An optimizer's or a convolution's sheet prints print: as a dense sheet does: the
+    header and instructions, a student-number field, working space under each section of
+    the worksheet (none on the key), no points with points: false; the practice page shows
+    the header, Moodle's question the instructions."""
+    setup = ("print:\n  course: 'COMP 3611 #1'\n  date: 14.10\n  instructions: Show your "
+             "working.\n  student_number: true\n  working_space: {lines: 2}\n  points: false\n")
+    out = build(tmp_path, text + setup, "--format", "tex", "--format", "html", "--format",
+                "moodle")
+    sheet = (out / "sheet-worksheet.tex").read_text(encoding="utf-8")
+    key = (out / "sheet-key.tex").read_text(encoding="utf-8")
+    for tex in (sheet, key):
+        assert r"COMP 3611 \#1" in tex and "14.10" in tex and "Show your working." in tex
+        assert "Student number:" in tex and "Total:" not in tex and r"\points{" not in tex
+    sections = worked_sections(sheet)
+    assert sections > 2 and sheet.count(r"\rule{\linewidth}{0.3pt}") == 2 * sections
+    assert r"\rule{\linewidth}{0.3pt}" not in key
+    page = (out / "sheet-practice.html").read_text(encoding="utf-8")
+    assert "COMP 3611 #1 · 14.10" in page
+    assert "Show your working." in (out / "sheet-moodle.xml").read_text(encoding="utf-8")
+
+
+def test_proofs_of_a_convolution_sheet_go_where_the_teacher_says(tmp_path):
+    out = build(tmp_path, CONV + "print: {proofs: key}\n", "--format", "tex")
+    assert "with proofs" not in (out / "sheet-worksheet.tex").read_text(encoding="utf-8")
+    assert "with proofs" in (out / "sheet-key.tex").read_text(encoding="utf-8")
 
 
 # --- the printed sheet ----------------------------------------------------------------------
@@ -200,3 +323,15 @@ def test_unprintable_names_are_still_refused():
     for bad in ("🧠", "a\u20dd", "\u05d0\u05d1"):  # emoji, a combining circle, Hebrew
         with pytest.raises(UnprintableText):
             text(bad)
+
+
+@needs_tex
+@pytest.mark.parametrize("text", [STEPS, CONV], ids=["optimizer", "convolution"])
+def test_a_worked_sheets_header_compiles_within_the_margin(tmp_path, text):
+    """The hostile header and a box of working space on an optimizer's and a convolution's
+    sheet: both PDFs made, the text as typed, nothing past the margin (conftest.py)."""
+    out = build(tmp_path, text + HEADER + "  working_space: {box: 3}\n")
+    sheet = pdf_text(out / "sheet-worksheet.pdf")
+    assert HOSTILE in " ".join(sheet.split()) and "14 March 2026" in sheet
+    assert re.search(r"Name:\s+Student number:", sheet)
+    assert (out / "sheet-key.pdf").is_file()

@@ -233,7 +233,7 @@ class _Checker(LessonReader, ValuesReader, AskedReader):
     def layered(self, top: dict, language: str = "en") -> Definition:
         """A network of layers of kinds on an image: derived, verified, trained and audited
         (`claimed:`, `names:`); what its worksheets do not take is refused by key."""
-        for key in ("ask", "points", "conventions", "data", "batch_loss", "print"):
+        for key in ("ask", "points", "conventions", "data", "batch_loss"):
             if key in top:
                 self.fail(key, "is not taken for a network of layers on an image yet (its "
                           "worksheets choose what they ask, and training on a data set is not "
@@ -271,6 +271,7 @@ class _Checker(LessonReader, ValuesReader, AskedReader):
                 top["versions"], "versions", 1, MAX_VERSIONS),
             optimizer=optimizer.read(top.get("optimizer"), top.get("weight_decay"), self),
             form=form,
+            printing=printing.read(top["print"], self) if "print" in top else PrintSetup(),
         )
 
     def form(self, value, values: Values) -> str:

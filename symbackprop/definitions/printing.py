@@ -23,7 +23,7 @@ import datetime
 from dataclasses import dataclass, field, replace
 
 from . import printable
-from .yamlfile import plain_number
+from .yamlfile import Printed, plain_number
 
 PROOF_PLACES = ("worksheet", "key", "none")
 MAX_HEADER = 120  # characters of one header line (institution, course, date)
@@ -81,10 +81,8 @@ def read(value, reader) -> PrintSetup:
 def text(value, key: str, reader) -> str:
     """One line of the header (or the instructions' paragraph) that pdflatex can print."""
     limit = MAX_INSTRUCTIONS if key.endswith("instructions") else MAX_HEADER
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and key.endswith("date"):
-        value = str(value)  # date: 2026 is a year
-    if isinstance(value, datetime.date) and key.endswith("date"):
-        value = value.isoformat()  # date: 2026-12-08, which YAML reads as a date, as written
+    if key.endswith("date"):
+        value = date_as_typed(value, key, reader)
     if not isinstance(value, str) or not value.strip():
         reader.fail(key, f"must be non-empty text, got {reader.show(value)}")
     if len(value) > limit:
@@ -96,6 +94,27 @@ def text(value, key: str, reader) -> str:
     except printable.UnprintableText as exc:
         reader.fail(key, str(exc))
     return printable.normal(value).strip()
+
+
+def date_as_typed(value, key: str, reader):
+    """A date YAML read as something else, as the author typed it: `date: 2026` (a year) and
+    `date: 2026-12-08` (a date, printed back in the same ISO form), and `date: 14.10` by the
+    text a float keeps (yamlstrict.Printed: 14.10, not 14.1). A float without its text (from
+    Python) or a date with a time would print otherwise than typed: refused, asked in quotes."""
+    if isinstance(value, bool):
+        return value  # refused by text() as no text
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if isinstance(value, Printed):
+            return value.text
+        reader.fail(key, f"got the number {value!r}; write the date as text, in quotes")
+    if isinstance(value, datetime.datetime):
+        reader.fail(key, f"YAML reads {value.isoformat(sep=' ')} as a date and time, which "
+                    "would not print as typed; write the date in quotes")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
 
 
 def flag(top: dict, key: str, default: bool, reader) -> bool:
@@ -120,6 +139,41 @@ def working_space(value, key: str, reader) -> tuple[str, float] | None:
     if not 0.5 <= height <= MAX_BOX:
         reader.fail(f"{key}.box", f"must be a height from 0.5 to {MAX_BOX:g} cm, got {height:g}")
     return ("box", height)
+
+
+# What each kind of sheet prints of print: and of build's options (README, "What a teacher
+# prints"): the options of a kind not listed, or a key it does not take, are refused by name
+# rather than read and dropped. An optimizer's steps follow no rule a proof is printed for.
+KEYS = ("institution", "course", "date", "instructions", "student_number", "working_space",
+        "proofs", "duplex", "points")
+TAKEN = {"backpropagation": KEYS, "convolution": KEYS,
+         "optimizer": tuple(k for k in KEYS if k != "proofs")}
+OPTIONS = (("--date", "date"), ("--proofs", "proofs"), ("--working-space", "working_space"),
+           ("--simplex", "duplex"))  # each build option, and the print: key it overrides
+
+
+def given(setup: PrintSetup) -> list[str]:
+    """The print: keys set otherwise than by default, in KEYS' order."""
+    default, header = PrintSetup(), setup.header
+    changed = {k for k in KEYS[:5] if getattr(header, k) != getattr(default.header, k)}
+    changed |= {k for k in KEYS[5:] if getattr(setup, k) != getattr(default, k)}
+    return [k for k in KEYS if k in changed]
+
+
+def refuse_untaken(setup: PrintSetup, args, kind: str, sheet: str, reader) -> None:
+    """Refuse, naming the option or the key, what a sheet of `kind` (`sheet` in words: 'a
+    loss_comparison lesson') would not print: a lesson or a page of shapes takes none of
+    them, an optimizer's steps no proofs."""
+    taken = TAKEN.get(kind, ())
+    asked = [(option, key) for option, key in OPTIONS
+             if getattr(args, "simplex" if key == "duplex" else key, None)]
+    asked += [(f"print.{key}", key) for key in given(setup)]
+    for named, key in asked:
+        if key not in taken:
+            takers = [k for k in TAKEN if key in TAKEN[k]]
+            listed = " and ".join(filter(None, (", ".join(takers[:-1]), takers[-1])))
+            what = "prints no proofs" if taken else "has no print options"
+            reader.fail(named, f"is for {listed} worksheets; {sheet} {what}")
 
 
 def from_command_line(setup: PrintSetup, args, reader) -> PrintSetup:

@@ -50,6 +50,7 @@ MAX_NAME = 100  # characters of one student's name
 
 
 def main(args) -> int:
+    only_for_scorm(args)
     defn = definition.load(args.file)
     if getattr(args, "language", None) is not None:  # over the definition's (build --language)
         defn = definition.in_language(defn, args.language)
@@ -65,7 +66,7 @@ def main(args) -> int:
         if defn.form == "matrix":
             return shapes(defn, args)
         raise BuildError(str(exc)) from None
-    defn = with_print_options(defn, args)
+    defn = with_print_options(defn, args, sheet_kind(defn))
     roster = read_roster(args.roster) if args.roster else None
     first, count, size = versions_asked(defn, args, roster)
     name = Path(args.file).stem
@@ -88,15 +89,36 @@ def main(args) -> int:
     return run(make, args, name, with_class_set=bool(count), whole_set=whole)
 
 
-def with_print_options(defn: definition.Definition, args) -> definition.Definition:
+def only_for_scorm(args) -> None:
+    """--pass-mark goes into a SCORM package and nowhere else: refused without one."""
+    formats = args.format or ["pdf"]
+    if getattr(args, "pass_mark", None) is not None and not set(formats) & set(writing.SCORM):
+        raise BuildError(f"--pass-mark: is for a SCORM package (--format scorm or scorm2004); "
+                         f"this build makes {', '.join(dict.fromkeys(formats))}")
+
+
+def sheet_kind(defn: definition.Definition) -> str:
+    """Which worksheet a definition makes, as printing.TAKEN names it."""
+    if defn.layered:
+        return "convolution"
+    return "backpropagation" if defn.optimizer.plain else "optimizer"
+
+
+def with_print_options(defn, args, kind: str, sheet: str = "") -> definition.Definition:
     """The definition's print: setup with the build's --date, --proofs, --working-space and
-    --simplex over it."""
+    --simplex over it; what a sheet of `kind` (`sheet` in words, for a kind that takes none of
+    them) would print nowhere refused by name, in one place for every kind."""
     from dataclasses import replace
 
     from ..definitions import printing
     from ..definitions.reader import Reader
 
-    setup = printing.from_command_line(defn.printing, args, Reader("build"))
+    setup = getattr(defn, "printing", printing.PrintSetup())  # a lesson has no print:
+    said = sheet or f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} worksheet"
+    printing.refuse_untaken(setup, args, kind, said, Reader(args.file))
+    if kind not in printing.TAKEN:
+        return defn
+    setup = printing.from_command_line(setup, args, Reader("build"))
     return replace(defn, printing=setup) if setup != defn.printing else defn
 
 
@@ -195,12 +217,7 @@ def lesson(defn: definition.Lesson, args) -> int:
 
     if args.versions or args.roster or args.first_version:
         raise BuildError(f"{args.file}: a {defn.kind} worksheet has no versions or roster")
-    given = [o for o, a in (("--date", "date"), ("--proofs", "proofs"),
-                            ("--working-space", "working_space"), ("--simplex", "simplex"))
-             if getattr(args, a, None)]
-    if given:
-        raise BuildError(f"{args.file}: {given[0]} is for backpropagation worksheets; a "
-                         f"{defn.kind} lesson has no print options")
+    with_print_options(defn, args, "lesson", f"a {defn.kind} lesson")
 
     def make() -> list[classset.Version]:
         sheet = lessons.build(defn)
@@ -218,6 +235,7 @@ def shapes(defn: definition.Definition, args) -> int:
     from ..formats import lesson_tex
     from ..sheets import shapes as page
 
+    with_print_options(defn, args, "shapes", "a page of shapes")
     formats = set(args.format or ["pdf"])
     if args.versions or args.roster or args.first_version or formats - {"pdf", "tex", "html"}:
         raise BuildError(f"{args.file}: network.layers: a network this big prints as one page "

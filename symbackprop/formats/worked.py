@@ -1,6 +1,7 @@
 """The hand-worked sheets (sheets/worked.py: a convolution, an optimizer's steps) printed: the
 PDF's document, the practice page and Moodle's question text. The sections and their lines
-go through the dense sheets' own views (tex._section_view, html._section); what is new here
+go through the dense sheets' own views (tex._section_view, html._section), and the teacher's
+print: setup (header, working space, proofs, points) as a dense sheet's; what is new here
 is the given pictures, an image or a kernel, drawn as tables: in TeX a boxed array, in HTML a
 <table> with its caption and row and column headers (read cell by cell by a screen reader).
 """
@@ -61,6 +62,8 @@ def document(sheet, key: bool, student: str | None = None) -> str:
     _ = words(sheet.language)
     t = TexMath(sheet.notation, None, _.decimal)
     marks = _Marks(sheet)
+    setup = sheet.printing  # the teacher's print: and build options, as a dense sheet's
+    proofs = sheet.proofs if setup.proofs_on(key, sheet.version is not None) else []
     return tex.environment(sheet.language).get_template("worked.tex.j2").render(
         title=sheet.title, kind=_("Answer key") if key else _("Worksheet"), key=key,
         student=student, tag=_tag(sheet), decimals=sheet.decimals, seed=sheet.seed,
@@ -72,9 +75,9 @@ def document(sheet, key: bool, student: str | None = None) -> str:
                for g in sheet.givens],
         sections=[_with_workings(tex._section_view(s, sheet.decimals, t, marks))
                   for s in sheet.sections],
-        space=None, points=True, total=tex.total_points(marks),  # header and space: dense
-        proofs=[tex.proof_view(p, _) for p in sheet.proofs],    # sheets' only, yet
-        babel=tex.babel_view(sheet.language))
+        header=setup.header, space=tex.working_space(setup.working_space),
+        points=setup.points, total=tex.total_points(marks),
+        proofs=[tex.proof_view(p, _) for p in proofs], babel=tex.babel_view(sheet.language))
 
 
 def _with_workings(view: dict) -> dict:
@@ -110,20 +113,24 @@ def page(sheet, scheme: dict, student: str | None = None) -> str:
     given = [{"caption": tex.labelled(g.caption, _), "math": Markup(html.given_html(g, m, _))}
              for g in sheet.givens]
     notes = " ".join(sheet.notes)
+    # the page marks itself and shows the key's working: proofs kept to the key show too
+    proofs = sheet.proofs if sheet.printing.proofs != "none" else []
     return html.page(sheet.title, _tag(sheet), student, sheet.decimals, scheme, sections,
                      network_words=f"{sheet.network_words} {notes}",
                      figures=[{"svg": picture_html(p, _.decimal), "caption": "",
                                "after": False}
                               for p in sheet.pictures],
-                     given=given, proofs=[html.proof_view(p, _) for p in sheet.proofs],
-                     language=sheet.language)
+                     given=given, proofs=[html.proof_view(p, _) for p in proofs],
+                     header=sheet.printing.header, language=sheet.language)
 
 
 def moodle_given(sheet, inert, separator: str) -> str:
     """Moodle's question text before the blanks: words, notes, the pictures as tables."""
     _ = words(sheet.language)
     m = MathML(sheet.notation, None, _.decimal)
-    return "".join([f"<p>{inert(sheet.title)}</p><p>{inert(sheet.network_words)}</p>",
+    said = sheet.printing.header.instructions  # as a dense sheet's question says them
+    return "".join([f"<p>{inert(sheet.title)}</p>", f"<p>{inert(said)}</p>" if said else "",
+                    f"<p>{inert(sheet.network_words)}</p>",
                     *(f"<p>{inert(n)}</p>" for n in sheet.notes), f"<p>{separator}</p>",
                     *(str(picture_html(p, _.decimal)) for p in sheet.pictures),
                     *(f"<p>{inert(tex.labelled(g.caption, _))} {html.given_html(g, m, _)}</p>"

@@ -26,7 +26,7 @@ def worksheet(s) -> WorkedSheet:
     return WorkedSheet(s.defn.title, "convolution", s.d, None, None, _network_words(s),
                        _notes(s), _pictures(s), _givens(s), s.sections, s.w.answers,
                        s.w.blanks, numbers, proofs.for_rules(rules),
-                       language=s.defn.language)
+                       language=s.defn.language, printing=s.defn.printing)
 
 
 def _nested(rows):

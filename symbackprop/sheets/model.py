@@ -137,3 +137,20 @@ def label(i: int) -> str:
     """a, ..., z, aa, ab, ...: the i-th blank's label."""
     letters = string.ascii_lowercase
     return letters[i] if i < 26 else label(i // 26 - 1) + letters[i % 26]
+
+
+def unasked_points(points: dict[str, int], asked: set[str], defn) -> None:
+    """Refuse (ValueError naming points.<name>) marks for a blank the sheet does not ask: the
+    teacher's marks would be dropped from the key, Moodle and the gradebook without a word.
+
+    >>> from types import SimpleNamespace as S
+    >>> unasked_points({"J": 2}, {"J", "net[1][1]"}, S(source="s.yaml", ask=()))
+    >>> unasked_points({"dJ/db[1][1]": 7}, {"J"}, S(source="s.yaml", ask=("W[1][1][1]",)))
+    Traceback (most recent call last):
+    ValueError: s.yaml: points.dJ/db[1][1]: the sheet asks no dJ/db[1][1] (its ask: is \
+W[1][1][1]); give points to the blanks it asks
+    """
+    for name in sorted(set(points) - asked):
+        because = f" (its ask: is {', '.join(defn.ask)})" if defn.ask else ""
+        raise ValueError(f"{defn.source}: points.{name}: the sheet asks no {name}{because}; "
+                         "give points to the blanks it asks")

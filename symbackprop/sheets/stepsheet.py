@@ -25,7 +25,7 @@ from ..engine.sample import Judged
 from ..engine.verify import TOLERANCE
 from . import roundoff
 from .forms import Apply, Equation, Group, Number, Ops, Prose, Symbol
-from .model import Given, Section
+from .model import Given, Section, unasked_points
 from .stepupdates import TWO_STEPS, UpdateRules, _s, _times, name_of
 from .worked import Unworkable, Worked, WorkedSheet, ref
 
@@ -167,7 +167,18 @@ class _Steps(UpdateRules):
         letter, sub = p[0], p[1:] or None
         return _s("g", f"{letter}{sub or ''},{t}")
 
+    def weighed(self) -> None:
+        """The teacher's points: on the blanks of both steps that the canonical name stands
+        for (dJ/dW[1][1][1] is g at steps 1 and 2); a name for no blank is refused."""
+        points, named = dict(self.defn.points), set()
+        for blank in self.w.blanks:
+            name = canonical(blank["name"], self.defn.network.bias)
+            named.add(name)
+            blank["points"] = points.get(name, 1)
+        unasked_points(points, named, self.defn)
+
     def worksheet(self) -> WorkedSheet:
+        self.weighed()
         d, o, _ = self.defn, self.opt, self._
         givens = [Given(_("Input and target"), (tuple(eq(_s("x", str(k)), xk) for k, xk in
                                                      enumerate(self.x, start=1)),
@@ -180,7 +191,8 @@ class _Steps(UpdateRules):
                    "optimizer": {"name": o.name, **o.settings()}}
         return WorkedSheet(d.title, "optimizer", d.decimals, None, None, self.words(),
                            self.notes(), [], givens, self.sections, self.w.answers,
-                           self.w.blanks, numbers, language=d.language, scales=self.w.scale)
+                           self.w.blanks, numbers, language=d.language, scales=self.w.scale,
+                           printing=d.printing)
 
     def words(self) -> str:
         """The neuron and the optimizer in words."""
@@ -244,6 +256,25 @@ class _Steps(UpdateRules):
                   "its gradient before the step, g = ∂J/∂w + λ·w, with λ = {lam}."))
         sgd = " " + _("With gradient descent the step is w − η·g.") if o.name == "sgd" else ""
         return said.format(lam=lam) + sgd
+
+
+# a step's quantity by the canonical name points: gives it; the moments have none
+CANONICAL = {"net": "net[1][1]", "out": "out[1][1]", "delta": "dJ/dnet[1][1]", "g": "dJ/d",
+             "new": "new "}
+
+
+def canonical(blank: str, bias: str) -> str | None:
+    """The canonical name of a step's blank, the same at both steps, or None (a moment).
+
+    >>> canonical("g@2 w1", "per_neuron"), canonical("new@1 b", "shared"), canonical("m@1 w1", "")
+    ('dJ/dW[1][1][1]', 'new b[1]', None)
+    """
+    head, _, p = blank.partition(" ")
+    quantity = CANONICAL.get(head.partition("@")[0])
+    if quantity is None or not p:
+        return quantity
+    param = f"W[1][1][{p[1:]}]" if p != "b" else "b[1]" if bias == "shared" else "b[1][1]"
+    return quantity + param
 
 
 def eq(f, v) -> Equation:

@@ -24,6 +24,7 @@ import json
 from dataclasses import asdict, dataclass, field
 
 from ..definitions.language import words
+from ..definitions.printing import PrintSetup
 from ..definitions.rounding import rounded as sheet_rounded
 from ..marking import rounding
 from ..marking.key import MISTAKES
@@ -77,6 +78,7 @@ class WorkedSheet:
     layers: tuple | None = None
     language: str = "en"  # every word the drivers print is in it (definitions/language.py)
     scales: dict = field(default_factory=dict)  # each exact value's rounding scale (roundoff)
+    printing: PrintSetup = field(default_factory=PrintSetup)  # header, space, proofs (print:)
 
 
 class Worked:

@@ -33,7 +33,7 @@ from ..marking.scheme_writer import with_scheme
 from .forms import Equation, Name, Number
 from .forms_json import to_json
 from .matrices import MatrixWorking
-from .model import Answer, Given, Grid, Line, Section, Worksheet, label  # noqa: F401 - the model
+from .model import Answer, Given, Grid, Line, Section, Worksheet, label, unasked_points  # noqa: F401 - the model
 from .notation import answer_decimals, given_number
 from .rules import network_words
 from .working import Working
@@ -110,6 +110,7 @@ def build(defn: Definition, result: Verified) -> Worksheet:
             {"weight_gradient_matrix"}
         used |= set() if net.bias == "none" else {"bias_gradient_vector"}
         used |= set() if net.activations[-1] == "softmax" else {"delta_output"}
+    unasked_points(dict(defn.points), {a.name for a in answers}, defn)
     values = _given(result)
     examples = len(result.examples)
     _ = words(defn.language)
