@@ -41,7 +41,10 @@ def scale(tree, value, scale_of) -> float:
     if result is None or any(v is None for v in values):
         return math.inf
     scales = [scale(a, value, scale_of) for a in args]
-    return _propagated(op, values, scales, result) + abs(result)
+    try:
+        return _propagated(op, values, scales, result) + abs(result)
+    except (OverflowError, ValueError):  # a diverging step: its own bound refuses it later
+        return math.inf
 
 
 def _propagated(op: str, v: list[float], m: list[float], result: float) -> float:
