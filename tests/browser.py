@@ -62,7 +62,10 @@ class _Lent:
         except Exception:  # a browser a test left broken is not lent again
             driver.quit()
             return
-        _IDLE.setdefault(self._kind, driver) is driver or driver.quit()
+        if self._kind in _IDLE:  # another of its kind came back first: one is kept
+            driver.quit()
+        else:
+            _IDLE[self._kind] = driver
 
 
 def start(width: int = 1280, height: int = 900, reduced_motion: bool = False,

@@ -166,7 +166,7 @@ def refuse_untaken(setup: PrintSetup, args, kind: str, sheet: str, reader) -> No
     them, an optimizer's steps no proofs."""
     taken = TAKEN.get(kind, ())
     asked = [(option, key) for option, key in OPTIONS
-             if getattr(args, "simplex" if key == "duplex" else key, None)]
+             if getattr(args, option[2:].replace("-", "_"), None)]  # argparse's attribute
     asked += [(f"print.{key}", key) for key in given(setup)]
     for named, key in asked:
         if key not in taken:

@@ -191,8 +191,7 @@ class _Steps(UpdateRules):
                    "optimizer": {"name": o.name, **o.settings()}}
         return WorkedSheet(d.title, "optimizer", d.decimals, None, None, self.words(),
                            self.notes(), [], givens, self.sections, self.w.answers,
-                           self.w.blanks, numbers, language=d.language, scales=self.w.scale,
-                           printing=d.printing)
+                           self.w.blanks, numbers, language=d.language, printing=d.printing)
 
     def words(self) -> str:
         """The neuron and the optimizer in words."""
@@ -273,8 +272,12 @@ def canonical(blank: str, bias: str) -> str | None:
     quantity = CANONICAL.get(head.partition("@")[0])
     if quantity is None or not p:
         return quantity
-    param = f"W[1][1][{p[1:]}]" if p != "b" else "b[1]" if bias == "shared" else "b[1][1]"
-    return quantity + param
+    return quantity + parameter(p, bias)
+
+
+def parameter(p: str, bias: str = "per_neuron") -> str:
+    """A step's parameter (w1 ... w4, b) by its canonical name."""
+    return f"W[1][1][{p[1:]}]" if p != "b" else "b[1]" if bias == "shared" else "b[1][1]"
 
 
 def eq(f, v) -> Equation:
@@ -286,18 +289,27 @@ def check_against(sheet: WorkedSheet, steps) -> None:
     (engine/optimize.py); VerificationError where they differ by more than 1e-9 relative
     plus what rounding may do to the terms each is made of (roundoff.py): at η = 1e6,
     w − η·g/(√s + ε) is a few units left of two terms of ten million."""
-    canonical = {f"w{k}": f"W[1][1][{k}]" for k in range(1, 5)} | {"b": "b[1][1]"}
     quantities = {"m": "m", "v": "v", "mhat": "mhat", "vhat": "vhat", "velocity": "velocity",
                   "new": "new", "g": "g", "s": "square_avg"}
+    scales = _scales(sheet.blanks)
     for a in sheet.answers:
         head, _, p = a.name.partition(" ")
         quantity, _, t = head.partition("@")
         if quantity not in quantities or not p:
             continue
         values = steps[int(t) - 1].values
-        engine = values.get(f"{quantities[quantity]}_{t} {canonical[p]}",
+        engine = values.get(f"{quantities[quantity]}_{t} {parameter(p)}",
                             values.get(f"{quantities[quantity]}_{t} b[1]"))  # a shared bias
-        allowed = TOLERANCE * max(1.0, abs(engine)) + roundoff.UNITS * sheet.scales.get(a.name, 0.0)
+        allowed = TOLERANCE * max(1.0, abs(engine)) + roundoff.UNITS * scales.get(a.name, 0.0)
         if not abs(a.exact - engine) <= allowed:
             raise VerificationError(f"{a.name}: {a.exact!r} on the sheet, {engine!r} from the "
                                     "engine's optimizer step")
+
+
+def _scales(blanks: list[dict]) -> dict[str, float]:
+    """Each blank's rounding scale (roundoff.py), in the order they were worked: a blank's
+    tree reads only the blanks before it."""
+    exact, scales = {b["name"]: b["exact"] for b in blanks}, {}
+    for b in blanks:
+        scales[b["name"]] = roundoff.scale(b["recompute"], exact.__getitem__, scales.__getitem__)
+    return scales

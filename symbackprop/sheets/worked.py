@@ -32,7 +32,6 @@ from ..marking.keys import markable
 from ..marking.scheme import evaluate
 from ..marking.scheme_writer import ALWAYS, SCHEME_VERSION
 from ..marking.written import worked_from
-from . import roundoff
 from .forms import Apply, Equation, Form, Frac, Group, Neg, Number, Ops, Power
 from .forms_json import to_json
 from .model import Answer, Line, Section, label
@@ -77,7 +76,6 @@ class WorkedSheet:
     notation: str = "indexed"  # the printers' settings: every symbol is spelled out
     layers: tuple | None = None
     language: str = "en"  # every word the drivers print is in it (definitions/language.py)
-    scales: dict = field(default_factory=dict)  # each exact value's rounding scale (roundoff)
     printing: PrintSetup = field(default_factory=PrintSetup)  # header, space, proofs (print:)
 
 
@@ -88,7 +86,6 @@ class Worked:
         self.decimals = decimals
         self.key: dict[str, float] = {}  # a blank's value as the key prints it
         self.exact: dict[str, float] = {}
-        self.scale: dict[str, float] = {}  # how far rounding may move each exact value
         self.answers: list[Answer] = []
         self.blanks: list[dict] = []
         self.lines: dict[str, Line] = {}
@@ -104,7 +101,6 @@ class Worked:
             raise Unworkable(f"{name} cannot be worked from the rounded numbers")
         value = sheet_rounded(value, d)
         self.key[name], self.exact[name] = value, exact
-        self.scale[name] = roundoff.scale(tree, self.exact.__getitem__, self.scale.__getitem__)
         a = Answer(label(len(self.answers)), name, value, exact)
         self.answers.append(a)
         band = rounding.exact_band(value, exact, d)
