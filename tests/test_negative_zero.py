@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -120,3 +121,16 @@ def test_moodle_grades_a_zero_full_marks(built):
                                                     made["messages"])
         assert _moodle_grade(answers, -0.0) == (100, "Correct")
         assert _moodle_grade(answers, 0.0001)[0] == 100  # the key's own value stays right
+
+
+def test_an_exactly_zero_gradient_is_exact_zero_in_the_key(tmp_path):
+    """A softmax layer's shared bias has ∂J/∂b = Σ(out − t) = 0 for any numbers: the key says
+    "exact: 0", never the 9.860761315e-32 floating point leaves of the cancelled sum; the other
+    final answers keep their ten significant digits."""
+    assert main(["build", str(WORKSHEETS / "postnetwork-softmax-3-2-2.yaml"), "--format", "tex",
+                 "--out", str(tmp_path)]) == 0
+    key = (tmp_path / "postnetwork-softmax-3-2-2-key.tex").read_text(encoding="utf-8")
+    pairs = re.findall(r"\$(-?[\d.]+)\$ \\quad \\mbox\{\\small \(exact: \$([^$]*)\$\)", key)
+    assert ("0.0000", "0") in pairs and len(pairs) == 7  # J, 3 gradients, 3 new values
+    for shown, exact in pairs:  # each a plain number near what the rounded working reaches
+        assert "e" not in exact and abs(float(exact) - float(shown)) <= 1e-3

@@ -30,6 +30,7 @@ from ..sheets import (
     worked,
     worksheet,  # the module; `worksheet` reads better beside Worksheet
 )
+from ..sheets.zeros import false_zeros
 
 SATURATED = {"sigmoid": 4.0, "tanh": 2.5}  # |net| beyond which the slope all but vanishes
 RELU_CORNER = 1e-6  # verify refuses a ReLU neuron whose |net| is below this
@@ -198,7 +199,7 @@ def draw(defn: Definition, seed: int | None, version: int | None
         return _worked_draw(defn, seed, version)
     judge = Judge(defn)
     result, ws = judge.sheet(instance(defn, seed, version, judge))
-    false = false_zeros(ws, result)
+    false = false_zeros(ws.answers, result)
     if false:  # the definition's own numbers (a drawn one is drawn again instead)
         a = false[0]
         raise ValueError(f"{defn.source}: decimals: ({a.label}) {a.name} rounds to "
@@ -206,27 +207,6 @@ def draw(defn: Definition, seed: int | None, version: int | None
                          f"{a.exact:.3g}: the sheet would teach a zero that is not one; give "
                          "more decimals, or other values")
     return result, ws
-
-
-def false_zeros(ws: worksheet.Worksheet, result: Verified) -> list:
-    """Answers printed as 0 whose value is not 0 (a saturated neuron's slope at 4 decimals):
-    a sheet may not teach them. Zero itself is decided in exact arithmetic (a softmax layer's
-    shared bias has ∂J/∂b = Σ(out − t) = 0, which floating point leaves as 1e-32)."""
-    suspects = [a for a in ws.answers if a.value == 0 and a.exact != 0]
-    if not suspects:
-        return []
-    from ..engine.exact import Exact
-    from ..engine.steps import walk
-
-    exact, steps = {}, {}
-    for one in result.examples or (result,):
-        decide = Exact(one)
-        for top in list(one.derivation.grads.values()) + list(one.derivation.deltas.values()):
-            for step in walk(top):
-                steps.setdefault(step.target, (decide, step))
-    for name, (decide, step) in steps.items():
-        exact[name] = decide.is_zero(step)
-    return [a for a in suspects if not exact.get(example_of(a.name)[0], False)]
 
 
 def _version(defn: Definition, stem: str, result: Verified, ws: worksheet.Worksheet,
@@ -382,7 +362,7 @@ def _trivial(defn: Definition, ws: worksheet.Worksheet, result: Verified) -> boo
     for a, r in zip(shown, rounded):
         if not (linear and a.name.startswith(linear)):
             groups.setdefault(example_of(a.name)[1], []).append(r)
-    return zero_gradient or bool(false_zeros(ws, result)) or any(len(set(g)) < len(g)
+    return zero_gradient or bool(false_zeros(ws.answers, result)) or any(len(set(g)) < len(g)
                                                           for g in groups.values())
 
 

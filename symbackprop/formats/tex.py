@@ -10,6 +10,7 @@ escapes every printed value unless it is PyLaTeX's NoEscape (LaTeX we built ours
 
 from __future__ import annotations
 
+import math
 from functools import cache
 from importlib import util
 from pathlib import Path
@@ -125,6 +126,19 @@ def number(value: float, decimals: int) -> str:
     return f"{value:.{decimals}f}"
 
 
+def positional(value: float, significant: int = 10) -> str:
+    """A value to `significant` digits as a sheet writes numbers, never Python's 3.01e-05.
+
+    >>> positional(3.0113e-05), positional(0.3184203557123), positional(-152.0), positional(0.0)
+    ('0.000030113', '0.3184203557', '-152', '0')
+    """
+    if value == 0:
+        return "0"
+    places = max(significant - 1 - math.floor(math.log10(abs(value))), 0)
+    text = f"{round(value, places):.{places}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def shown(a, decimals: int) -> str:
     """An answer as the key prints it (notation.answer_decimals)."""
     return number(a.value, answer_decimals(a.name, a.value, decimals))
@@ -206,7 +220,7 @@ def _line_view(line, decimals: int, tex: TexMath, ws=None) -> dict:
             "working": tex(line.working) if line.working is not None else None,
             # more decimals only where evaluate kept significant digits (an output a log needs)
             "shown": latex.NoEscape(tex.number(shown(a, decimals))),
-            "exact": latex.NoEscape(tex.number(f"{a.exact:.10g}")) if final and line.first
+            "exact": latex.NoEscape(tex.number(positional(a.exact))) if final and line.first
             else None}
 
 

@@ -37,6 +37,7 @@ from .model import Answer, Given, Grid, Line, Section, Worksheet, label, unasked
 from .notation import answer_decimals, given_number
 from .rules import network_words
 from .working import Working
+from .zeros import snapped
 
 
 def default_ask(defn: Definition) -> tuple[str, ...]:
@@ -111,6 +112,7 @@ def build(defn: Definition, result: Verified) -> Worksheet:
         used |= set() if net.bias == "none" else {"bias_gradient_vector"}
         used |= set() if net.activations[-1] == "softmax" else {"delta_output"}
     unasked_points(dict(defn.points), {a.name for a in answers}, defn)
+    answers = snapped(answers, sections, result)
     values = _given(result)
     examples = len(result.examples)
     _ = words(defn.language)
