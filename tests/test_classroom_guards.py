@@ -37,13 +37,14 @@ BUNDLED = sorted(p.stem for p in WORKSHEETS.glob("*.yaml"))
 # names and any snake_case word, a backslash command left unprinted, a canonical ASCII name
 # where mathematics is meant (J[1], net[2][1], dJ/dout), and the tools the numbers were
 # checked with, which a class need not know (PyTorch is named where a fact needs it: what a
-# convolution or an optimizer computes), and a number in Python's notation (9.86e-32).
+# convolution or an optimizer computes), and a number in Python's notation (9.86e-32; a
+# calculator's 7.414E-1, which the pages' instructions show as a way to type, is not one).
 PROJECT_WORDS = re.compile(
     r"\b(?:seeds?|graine|semilla|zufallsstartwert)\b"
     r"|\b[a-z]+(?:_[a-z0-9]+)+\b|\\[A-Za-z]{2,}"
     r"|\b[A-Za-z]+\[\d+\]|\bd[A-Z]\w*/d[a-z]\w*"
     r"|\b(?:SymPy|NumPy|SciPy|torch\.\w+|CPU|engine)\b"
-    r"|\b\d+(?:\.\d+)?e[-+\u2212]?\d+\b", re.IGNORECASE)
+    r"|(?-i:\b\d+(?:\.\d+)?e[-+\u2212]?\d+\b)", re.IGNORECASE)
 
 
 def _random_definitions(count: int, seed: int = 24):

@@ -17,6 +17,7 @@ import random
 import re
 import shutil
 
+import numpy as np
 import pytest
 
 from symbackprop.cli import main
@@ -116,8 +117,11 @@ def marked(built, tmp_path_factory):
     for key in keys:
         answers = json.loads(key.read_text(encoding="utf-8"))["answers"]
         labels.append([a["label"] for a in answers])
+        # as a teacher types them: positional, never Python's 5.005e-05, which a feedback
+        # page shows back as typed
         rows.append([key.stem.removesuffix("-key"), "",
-                     *[-a["value"] if i % 3 == 0 else a["value"] for i, a in enumerate(answers)]])
+                     *[np.format_float_positional(-a["value"] if i % 3 == 0 else a["value"])
+                       for i, a in enumerate(answers)]])
     pages = []
     for key, row, label in zip(keys, rows[1:], labels):
         folder = out / key.stem

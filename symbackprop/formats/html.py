@@ -38,7 +38,7 @@ INSTRUCTIONS = N_("Work each blank in order and round every result to {d} decima
                   "incorrect with the likely mistake. Your answers stay in this browser.")
 # the numbers the instructions show, as the language writes a list of them, its own decimal
 # sign first
-EXAMPLES = N_("0.7414, 7.414e-1, 0,7414")
+EXAMPLES = N_("0.7414, 7.414E-1, 0,7414")
 
 
 @cache

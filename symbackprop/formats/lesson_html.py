@@ -19,7 +19,7 @@ from .plaintext import PlainText
 from .plot import Plot, Surface
 
 LESSON_INSTRUCTIONS = N_("Round every result to {d} decimals before you use it. Type a number "
-                       "(0.7414, 7.414e-1, 0,7414 or 3/8), then press Check: each answer is "
+                       "(0.7414, 7.414E-1, 0,7414 or 3/8), then press Check: each answer is "
                        "marked correct, carried forward (wrong, but right from your own earlier "
                        "answers) or incorrect, with the likely mistake, and after a wrong one "
                        "you can show its working. Your answers stay in this browser.")
