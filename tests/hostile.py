@@ -5,11 +5,14 @@ Every refusal must be exit code 2 and one line on stderr, with no traceback and 
 
 from __future__ import annotations
 
+import atexit
+import json
 import os
 import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import unicodedata
 from dataclasses import dataclass
@@ -62,15 +65,64 @@ def _limit_memory_close_stdin() -> None:
 
 def run(args: list[str], cwd: Path, stdin: bytes | None = b"", timeout: float = TIMEOUT,
         env: dict[str, str] | None = None) -> Run:
-    """`symbackprop ARGS` in `cwd`, bounded in memory and time; stdin None closes it."""
+    """`symbackprop ARGS` in `cwd`, a process of its own bounded in memory and time (forked
+    from tests/forkserver.py, whose imports are done); stdin None closes it."""
+    if env is None:
+        return _forked(args, cwd, stdin, timeout)
+    return _started(args, cwd, stdin, timeout, env)
+
+
+def _started(args: list[str], cwd: Path, stdin: bytes | None, timeout: float,
+             env: dict[str, str]) -> Run:
+    """As `run`, a fresh interpreter: an environment variable is read as a process starts."""
     command = [sys.executable, "-m", "symbackprop.cli", *args]
     start = time.monotonic()
     proc = subprocess.run(
         command, cwd=cwd, input=stdin, capture_output=True, timeout=timeout,
         preexec_fn=_limit_memory if stdin is not None else _limit_memory_close_stdin,
-        env={**os.environ, "OPENBLAS_NUM_THREADS": "1", **(env or {})})
+        env={**os.environ, "OPENBLAS_NUM_THREADS": "1", **env})
     return Run(proc.returncode, proc.stdout.decode("utf-8", "replace"),
                proc.stderr.decode("utf-8", "replace"), time.monotonic() - start)
+
+
+_SERVER: list[subprocess.Popen] = []
+
+
+def _server() -> subprocess.Popen:
+    if _SERVER and _SERVER[0].poll() is None:
+        return _SERVER[0]
+    server = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("forkserver.py"))],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd="/",
+        env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
+    assert "ready" in json.loads(server.stdout.readline())
+    _SERVER[:] = [server]
+    return server
+
+
+@atexit.register
+def _stop_server() -> None:
+    for server in _SERVER:
+        server.stdin.close()
+        server.wait(timeout=10)
+
+
+def _forked(args: list[str], cwd: Path, stdin: bytes | None, timeout: float) -> Run:
+    with tempfile.TemporaryDirectory() as streams:
+        folder = Path(streams)
+        if stdin is not None:
+            (folder / "in").write_bytes(stdin)
+        server = _server()
+        server.stdin.write(json.dumps({
+            "argv": args, "cwd": str(cwd), "stdin": None if stdin is None else str(folder / "in"),
+            "out": str(folder / "out"), "err": str(folder / "err"), "timeout": timeout,
+            "memory": MEMORY, "env": {}}) + "\n")
+        server.stdin.flush()
+        answer = json.loads(server.stdout.readline())
+        if answer["code"] is None:
+            raise subprocess.TimeoutExpired(["symbackprop", *args], timeout)
+        return Run(answer["code"], (folder / "out").read_bytes().decode("utf-8", "replace"),
+                   (folder / "err").read_bytes().decode("utf-8", "replace"), answer["seconds"])
 
 
 def files(folder: Path) -> set[Path]:
