@@ -276,7 +276,7 @@ def test_the_page_marks_right_answers_and_names_a_turned_kernel(built, width):
     try:
         browser.open_page(d, built / f"{BUNDLED.stem}-practice.html")
         right = {a["label"]: repr(a["value"]) for a in key.answers}
-        browser.type_answers(d, right)
+        browser.paste_answers(d, right)
         result = browser.press_check(d)
         assert result["score"]["correct"] == len(key.answers)
         assert browser.console_errors(d) == []

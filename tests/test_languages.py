@@ -202,7 +202,7 @@ def test_the_page_marks_answers_typed_with_the_languages_comma(code, built, driv
     first, second = list(answers)[:2]
     answers[second] = "abc"
     browser.open_page(driver, page)
-    browser.type_answers(driver, answers)
+    browser.paste_answers(driver, answers)
     marks = browser.press_check(driver)
     _ = words(code)
     verdicts = {label: v for label, (v, _d, _w) in marks["marks"].items()}

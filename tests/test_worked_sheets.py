@@ -415,7 +415,7 @@ def test_right_answers_in_the_page_are_correct_and_nothing_is_past_the_edge(buil
         d = browser.start(width=width, mobile=width == 390)
         try:
             browser.open_page(d, built / f"{stem}-practice.html")
-            browser.type_answers(d, {a["label"]: repr(a["value"]) for a in key["answers"]})
+            browser.paste_answers(d, {a["label"]: repr(a["value"]) for a in key["answers"]})
             result = browser.press_check(d)
             assert result["score"]["correct"] == len(key["answers"])
             assert browser.console_errors(d) == []
@@ -449,7 +449,7 @@ def test_the_page_names_rmsprops_missing_root_as_check_does(built):
     d = browser.start(width=1280)
     try:
         browser.open_page(d, built / f"{stem}-practice.html")
-        browser.type_answers(d, typed | {blank["label"]: repr(wrong)})
+        browser.paste_answers(d, typed | {blank["label"]: repr(wrong)})
         verdict, diagnosis, text = browser.press_check(d)["marks"][blank["label"]]
         assert (verdict, diagnosis) == ("incorrect", "no_square_root")
         assert "square root" in text
