@@ -288,12 +288,17 @@ def fixed(value: float, decimals: int) -> str:
 
 
 def refs(tree) -> list[str]:
-    """The names a tree (or a list of trees) refers to: ["ref", name] anywhere in it."""
+    """The names a tree, a list of trees or a blank (a dict of them) refers to: ["ref", name]
+    anywhere in it. Walked with a stack, not by recursion: a class set's scheme walks a few
+    hundred thousand nodes."""
     out, stack = [], [tree]
     while stack:
         t = stack.pop()
-        if isinstance(t, list) and t[:1] == ["ref"]:
-            out.append(t[1])
+        if isinstance(t, dict):
+            stack.extend(t.values())
         elif isinstance(t, list):
-            stack.extend(t[1:] if t and isinstance(t[0], str) else t)
+            if len(t) == 2 and t[0] == "ref" and isinstance(t[1], str):
+                out.append(t[1])
+            else:
+                stack.extend(t)  # an operator's name among them is a str: passed over
     return out

@@ -33,7 +33,7 @@ from . import rounding
 from .batch_matrix import of as model_of
 from .key import LARGEST, MAX_SCHEME_NODES, MISTAKES, Key
 from .recompute import COMMON_RATES, MODES, Model, _short
-from .scheme import decimals_of, within
+from .scheme import decimals_of, refs, within
 from .trace import TracedOps, ref, size_of, tree_of
 
 SCHEME_VERSION = 2  # 2: the accepted answers as a band worked from the recomputation
@@ -53,7 +53,7 @@ def scheme_of(key: Key) -> dict:
         model, traced = model_of(key), _Tracing(model_of(key, ops=TracedOps))
         spread = rounding.Spread(model_of(key, ops=rounding.SlopeOps), key.decimals)
         blanks = [_blank(key, model, traced, spread, a) for a in key.answers]
-    names = sorted(_refs(blanks))
+    names = sorted(set(refs(blanks)))
     values = {}
     if "network" in key.definition:
         model = model_of(key)
@@ -293,18 +293,3 @@ def _rate_rules(model: Model, name: str) -> list[dict]:
             for r in COMMON_RATES if not math.isclose(r, model.eta)]
 
 
-def _refs(blanks: list[dict]) -> set[str]:
-    """Every name the blanks' trees refer to (walked with a stack: a class set walks a few
-    hundred thousand nodes, and a set for each cost a tenth of a version's time)."""
-    names: set[str] = set()
-    stack: list = list(blanks)
-    while stack:
-        tree = stack.pop()
-        if isinstance(tree, dict):
-            stack.extend(tree.values())
-        elif isinstance(tree, list):
-            if len(tree) == 2 and tree[0] == "ref" and isinstance(tree[1], str):
-                names.add(tree[1])
-            else:
-                stack.extend(tree)
-    return names
