@@ -270,7 +270,7 @@ def test_cli_text_report_counts_the_blanks_answered_and_lists_only_those(key_fil
         "(check --all lists them)"
     assert main(["check", str(key_file), str(path), "--all"]) == 0
     every = [line for line in capsys.readouterr().out.splitlines() if line.startswith("(")]
-    assert len(every) == n and every[3].rstrip().endswith("missing")
+    assert len(every) == n and every[3].rstrip().endswith("not answered")
     # labels line up: every quantity starts in the same column
     assert len({line.index(")") for line in every}) == 1
 

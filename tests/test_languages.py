@@ -326,6 +326,37 @@ def test_a_marked_students_feedback_page_is_in_the_sheets_language(built, marked
     assert _("Your answer") in page and "Your answer" not in page
 
 
+@pytest.mark.parametrize("code", sorted(SETS))
+def test_check_speaks_the_sheets_language_with_its_decimal_comma(code, built, capsys):
+    """A student checking a French (German, Spanish) sheet reads check in that language: the
+    count, the first wrong step and its working, the verdicts, the numbers with its comma."""
+    key_file = built / f"{SETS[code]}-v01-key.json"
+    answers = json.loads(key_file.read_text())["answers"]
+    decimals = json.loads(key_file.read_text())["definition"]["decimals"]
+    typed = built.parent / f"check-{code}.txt"
+    first, second = answers[0], answers[1]
+    typed.write_text(f"{first['label']} = {first['value']:.{decimals}f}\n".replace(".", ",")
+                     + f"{second['label']} = {second['value'] + 1:.{decimals}f}\n",
+                     encoding="utf-8")
+    assert main(["check", str(key_file), str(typed)]) == 0
+    out = capsys.readouterr().out
+    _ = words(code)
+    counts = ", ".join(_(text).format(n=n) for text, n in (
+        ("{n} correct", 1), ("{n} too few decimals", 0), ("{n} carried forward", 0),
+        ("{n} incorrect", 1)))
+    assert out.splitlines()[0] == _("{n} of {total} blanks answered: {counts}.").format(
+        n=2, total=len(answers), counts=counts)
+    for said in (_("{n} correct").format(n=1), _("{n} incorrect").format(n=1),
+                 _("First wrong step: ({label}) {quantity}: you wrote {given}, {message}").split(
+                     "{")[0], _("working: {working}").split("{")[0].strip(),
+                 _("expected {value}").format(value=f"{second['value']:.{decimals}f}".replace(
+                     ".", ",").replace("-", "\u2212"))):
+        assert said in out, (said, out)
+    assert [e for e in english_sentences(code) if e in out] == []
+    working = next(line for line in out.splitlines() if line.startswith("  "))
+    assert not re.search(r"\d\.\d", working), working  # 0,25·0,29, never 0.25·0.29
+
+
 # --- what is refused -----------------------------------------------------------------------
 
 

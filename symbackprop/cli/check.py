@@ -8,6 +8,7 @@ import json
 import sys
 
 from ..definitions.errors import UsageError, one_line
+from ..definitions.language import N_
 from ..definitions.yamlfile import Unreadable, read_bytes
 from .common import network_definition, strict_json, usage
 
@@ -154,21 +155,38 @@ def _ask(key) -> tuple[dict[str, float], list[str]]:
 MAX_TRIES = 5  # of one answer, before it is skipped
 
 
+# what check says, in the sheet's language (a French sheet's student reads French)
+COUNTED = {"correct": N_("{n} correct"), "too_few_decimals": N_("{n} too few decimals"),
+           "carried_forward": N_("{n} carried forward"), "incorrect": N_("{n} incorrect")}
+VERDICT = {"correct": N_("correct"), "too_few_decimals": N_("too few decimals"),
+           "carried_forward": N_("carried forward"), "incorrect": N_("incorrect"),
+           "missing": N_("not answered")}
+
+
 def _check_text(marks, score, key, every: bool = False) -> str:
-    """What a student reads: how many blanks were answered and how they fared, the first
-    wrong step with its working, then each answered blank (every blank with --all), its
-    quantity printed as the sheet prints it."""
+    """What a student reads, in the sheet's language: how many blanks were answered and how
+    they fared, the first wrong step with its working, then each answered blank (every blank
+    with --all), its quantity printed as the sheet prints it."""
+    from ..definitions.language import words
+    from ..formats.markwords import language_of, mark_words
+
+    _ = words(language_of(key))
     answered = [m for m in marks if m.verdict != "missing"]
-    counts = ", ".join(f"{score[v]} {v.replace('_', ' ')}" for v in score if v != "missing")
-    lines = [f"{len(answered)} of {len(marks)} blanks answered: {counts}."]
+    counts = ", ".join(_(COUNTED[v]).format(n=score[v]) for v in score if v != "missing")
+    lines = [_("{n} of {total} blanks answered: {counts}.").format(
+        n=len(answered), total=len(marks), counts=counts)]
     shown, working = _quantities(key)
     _said(marks, key)
     wrong = [m for m in marks if m.verdict == "incorrect"]
     if wrong:
         first = wrong[0]
-        lines += ["", f"First wrong step: ({first.label}) {shown.get(first.label, first.name)}: "
-                  f"you wrote {_typed(first.given)}, {first.message}",
-                  f"  working: {working.get(first.label, first.working)}"]
+        lines += ["", _("First wrong step: ({label}) {quantity}: you wrote {given}, "
+                        "{message}").format(label=first.label,
+                                            quantity=shown.get(first.label, first.name),
+                                            given=_typed(first.given, _),
+                                            message=mark_words(first, key, _)),
+                  "  " + _("working: {working}").format(
+                      working=working.get(first.label, first.working))]
     listed = marks if every else answered
     worth = {b["label"]: b.get("points", 1) for b in (key.scheme or {}).get("blanks", [])}
     width = max((len(m.label) for m in listed), default=1) + 2
@@ -176,20 +194,19 @@ def _check_text(marks, score, key, every: bool = False) -> str:
     if listed:
         lines.append("")
     for m in listed:
-        given = "" if m.given is None else _typed(m.given)
-        detail = f"  ({m.message})" if m.verdict not in ("correct", "missing") else ""
+        given = "" if m.given is None else _typed(m.given, _)
+        said = mark_words(m, key, _)
+        detail = f"  ({said})" if said and m.verdict not in ("correct", "missing") else ""
         lines.append(f"{'(' + m.label + ')':<{width}} {shown.get(m.label, m.name):<{names}} "
-                     f"{given:>10}  {m.verdict.replace('_', ' ')}"
-                     + _part(m, worth) + detail)
+                     f"{given:>10}  {_(VERDICT[m.verdict])}" + _part(m, worth, _) + detail)
     missing = [m.label for m in marks if m.verdict == "missing"]
     if missing and not every:
-        lines += ["", f"{len(missing)} not answered: "
-                  + _labels(missing, [m.label for m in marks])
-                  + " (check --all lists them)"]
+        lines += ["", _("{n} not answered: {labels} (check --all lists them)").format(
+            n=len(missing), labels=_labels(missing, [m.label for m in marks], _))]
     return "\n".join(lines)
 
 
-def _part(m, worth: dict) -> str:
+def _part(m, worth: dict, _) -> str:
     """The points a mark earns where it earns part of its blank's (a right value with too few
     decimals: half), as the key holds them: ' (1 of 2 points)'."""
     from ..marking.gradebook import share
@@ -198,19 +215,23 @@ def _part(m, worth: dict) -> str:
     earned = points * share(m.verdict, 1.0)
     if not 0 < earned < points:
         return ""
-    return f" ({earned:g} of {points:g} point{'' if points == 1 else 's'})"
+    return " " + _.ngettext("({earned} of {points} point)", "({earned} of {points} points)",
+                            points).format(earned=_.number(f"{earned:g}"),
+                                           points=_.number(f"{points:g}"))
 
 
-def _typed(given: float) -> str:
-    """A student's number as they wrote it (1234.567890617000), or its shortest form."""
-    return getattr(given, "text", None) or repr(float(given))
+def _typed(given: float, _) -> str:
+    """A student's number as they wrote it (1234.567890617000), or its shortest form, with the
+    sheet's decimal sign."""
+    text = getattr(given, "text", None)
+    return _.number(text if text is not None else repr(float(given)))
 
 
-def _labels(labels: list[str], order: list[str]) -> str:
+def _labels(labels: list[str], order: list[str], _) -> str:
     """(d) to (z) for a run of blanks in the sheet's order, else each of them."""
     at = [order.index(x) for x in labels]
     if len(labels) > 2 and at == list(range(at[0], at[0] + len(at))):
-        return f"({labels[0]}) to ({labels[-1]})"
+        return _("({first}) to ({last})").format(first=labels[0], last=labels[-1])
     return ", ".join(f"({x})" for x in labels)
 
 
@@ -228,11 +249,13 @@ def _quantities(key) -> tuple[dict[str, str], dict[str, str]]:
     """Each blank's quantity and its line of working as the sheet prints them (∂J/∂outₒ₁ for
     dJ/dout[2][1]), read from the working the key holds; a key without it keeps the
     canonical names and the plain working."""
+    from ..definitions.language import words
+    from ..formats.markwords import language_of
     from ..formats.plaintext import PlainText
     from ..sheets import forms, forms_json
 
     notation, layers = key.notation
-    text = PlainText(notation, layers, scripts=True)
+    text = PlainText(notation, layers, scripts=True, decimal=words(language_of(key)).decimal)
     out, lines = {}, {}
     for a in key.answers:
         try:

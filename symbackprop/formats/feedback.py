@@ -10,23 +10,17 @@ import jinja2
 from markupsafe import Markup
 
 from ..definitions.language import N_, Words, words
-from ..marking.scheme import BOTH, fixed
 from ..sheets.forms import Equation, Ops, Prose, Text
 from ..sheets.forms_json import BadForm, read
 from .html import _environment
+from .markwords import language_of, mark_words
 from .mathml import MathML
-from .plaintext import Said
 from .tex import template_dir
 
 # the practice page's words (templates/practice.js, ENGLISH) for the same verdicts
 WORDS = {"correct": N_("Correct"), "too_few_decimals": N_("Too few decimals"),
          "carried_forward": N_("Carried forward"), "incorrect": N_("Incorrect"),
          "missing": N_("Not answered")}
-
-
-def language_of(key) -> str:
-    """The language of the sheet a key is for (key.json's definition.language)."""
-    return key.definition.get("language", "en") if key is not None else "en"
 
 
 def student_page(book, student) -> str:
@@ -72,38 +66,6 @@ def _row(book, student, m, _: Words) -> dict:
                                                       reason=message) if message
             else _(WORDS[m.verdict]),
             "working": _working(student.key, m) if m.verdict != "correct" else ""}
-
-
-def mark_words(m, key, _: Words) -> str:
-    """What a mark tells the student beyond its verdict, in the sheet's language: in English,
-    the message `check` gives (marking/scheme.py)."""
-    if m.verdict in ("correct", "missing") or key is None or key.scheme is None:
-        return "" if m.message in ("", "correct") else m.message
-    scheme = key.scheme
-    d = scheme["decimals"]
-
-    def number(value: float) -> str:  # with the sheet's minus sign, as the page prints it
-        return _.number(fixed(value, d)).replace("-", "\u2212")
-
-    reasons = Said(scheme["messages"], _, key.notation)
-    second = reasons(m.also) if m.also else ""
-    if m.verdict == "too_few_decimals":
-        return _("{message} ({value} to {d} decimals)").format(
-            message=scheme["messages"]["too_few_decimals"], value=number(m.expected), d=d) + (
-            BOTH + reasons.either(reasons.slip(), second) if second else "")
-    if m.verdict == "carried_forward" and m.carried is not None:
-        return _("wrong against the key ({key}), but right from your own earlier answers "
-                 "({own}): error carried forward").format(key=number(m.expected),
-                                                          own=number(m.carried))
-    if m.verdict != "incorrect":
-        return m.message
-    said = _("expected {value}").format(value=number(m.expected))
-    # a second mistake that gives the same answer: both in one sentence, the first first
-    reason = reasons(m.diagnosis, m.term) if m.diagnosis else ""
-    if reason and second:
-        reason = reasons.either(reason, second)
-    # a dash, not a second colon after the verdict's: Incorrect: expected 0.3147 — the sign …
-    return _("{expected} — {reason}").format(expected=said, reason=reason) if reason else said
 
 
 def _line(key, m):

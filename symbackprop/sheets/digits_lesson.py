@@ -22,7 +22,6 @@ answer holds beyond one setting.
 from __future__ import annotations
 
 import math
-
 from dataclasses import dataclass
 
 import numpy as np
