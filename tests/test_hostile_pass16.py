@@ -558,3 +558,68 @@ def test_from_torch_refuses_a_bool_tensor_as_a_class_index(tmp_path):
                           timeout=300, preexec_fn=_bounded, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-1500:]
     assert proc.stdout.startswith("refused") and "targets" in proc.stdout, proc.stdout
+
+
+# --- what a teacher prints: the bounds of a title and a name on the page -----------------------
+
+LONG_URL = "https://moodle.example.edu/mod/assign/view.php?id=1234567&action=editsubmission"
+PAGES = {
+    "url_in_instructions": (GIVEN + "print: {instructions: " + json.dumps(
+        f"Hand in at {LONG_URL} by Friday.") + "}\n", None),
+    "url_title": (GIVEN.replace("title: Given", "title: " + json.dumps(
+        "Backpropagation: https://mattmazur.com/2015/03/17/a-step-by-step-backpropagation-"
+        "example/")), None),
+    "hyphenated_name": (DRAWN, "Maximilian-Alexander Schmidt-Wittgenstein-Hohenlohe-"
+                               "Schillingsfürst\n"),
+    "title_of_one_word": (GIVEN.replace("title: Given", "title: " + "W" * 200), None),
+    "name_of_one_word": (DRAWN, "W" * 100 + "\n"),
+}
+
+
+def _overfull(case: str, tmp_path: Path) -> tuple[Run, list[str]]:
+    """`build --format pdf` of a page case, with its own log of lines past the margin (not
+    the suite's: conftest's guard would fail the test in its teardown)."""
+    from symbackprop.formats import pdf
+
+    from .hostile import run
+
+    if not pdf.available():
+        pytest.skip("needs pdflatex")
+    text, roster = PAGES[case]
+    (tmp_path / "s.yaml").write_text(text, encoding="utf-8")
+    argv = ["build", "s.yaml", "--format", "pdf", "--out", "o"]
+    if roster:
+        (tmp_path / "r.txt").write_text(roster, encoding="utf-8")
+        argv += ["--roster", "r.txt"]
+    log = tmp_path / "overfull.log"
+    log.write_text("", encoding="utf-8")
+    result = run(argv, tmp_path, env={pdf.WATCH: str(log),
+                                      "PYTHONPATH": str(WORKSHEETS.parent)})
+    return result, log.read_text(encoding="utf-8").splitlines()
+
+
+@pytest.mark.parametrize("case", ["url_in_instructions", "url_title", "hyphenated_name"])
+def test_a_long_url_or_name_stays_within_the_margin(case, tmp_path):
+    """Guards: instructions with an 80-character URL, a title that is mostly a URL and a
+    double-barrelled name of 68 characters are set within the margin."""
+    result, past = _overfull(case, tmp_path)
+    assert result.code == 0, result.stderr[-1500:]
+    assert not past, past[:3]
+
+
+@pytest.mark.xfail(strict=True, reason="finding 12: a title or name within its bound runs "
+                   "hundreds of points past the margin")
+@pytest.mark.parametrize("case", ["title_of_one_word", "name_of_one_word"])
+def test_a_title_or_name_within_its_bound_is_set_within_the_margin(case, tmp_path):
+    """Finding 12: a title of 200 characters with no space (the most a title may have; 'at
+    most 200 fit a page', from_torch says) is set 2,863 pt past the margin on the worksheet
+    and the key, and a roster name of 100 (refused from 101: 'at most 100 fit the
+    worksheet's name line') 682 pt past: the rest of the line is cut off the page. The
+    longest realistic ones (a URL, a double-barrelled name) fit. Expected: such a title or
+    name broken or shrunk to fit within the margin, or refused by a bound it fits."""
+    result, past = _overfull(case, tmp_path)
+    if result.code == 2:
+        assert_refused(result)
+        return
+    assert result.code == 0, result.stderr[-1500:]
+    assert not past, past[:3]
