@@ -623,3 +623,29 @@ def test_a_title_or_name_within_its_bound_is_set_within_the_margin(case, tmp_pat
         return
     assert result.code == 0, result.stderr[-1500:]
     assert not past, past[:3]
+
+
+# --- mark: a student who games the marking ----------------------------------------------------
+
+@pytest.mark.xfail(strict=True, reason="finding 13: a sheet of zeros earns 48 % as carried "
+                   "forward")
+def test_an_answer_sheet_of_zeros_earns_nothing_for_its_zeros(blog_keys, tmp_path):
+    """Finding 13: a student who writes 0 in every blank of the blog sheet (no working, no
+    number of the sheet's) gets 12 of 25 points from `mark` (48 %, the same from `check`:
+    '12 carried forward, 13 incorrect'), and so in the practice page's score that a SCORM
+    package sends to the LMS gradebook: each product of their own zeros (∂out/∂net =
+    out(1 − out) = 0, ∂J/∂w₅ = 0 · 0 · 0) is 'right from your own earlier answers'. On the
+    bundled convolution sheet the zeros earn 25 of 32 (78 %), on the Adam two-step sheet 31
+    of 40 (78 %): past the default pass mark of 50. Exam boards give no follow-through
+    credit where the error makes the later work trivial. Expected: no carried-forward credit
+    for a value that is zero because a factor the student wrote is zero (the blog's key has
+    no blank whose value is 0, so the sheet earns 0 points)."""
+    labels = _labels(blog_keys)
+    table = io.StringIO()
+    csv.writer(table).writerows([["name", "version", *labels], ["Zero", "", *["0"] * len(labels)]])
+    result = _commands(tmp_path, {"m": ({"a.csv": table.getvalue()},
+                                        ["mark", str(blog_keys), "a.csv", "--out", "o"])})["m"]
+    assert result.code == 0, result.stderr[-1500:]
+    with open(tmp_path / "m" / "o" / "gradebook.csv", encoding="utf-8", newline="") as handle:
+        row = next(csv.DictReader(handle))
+    assert float(row["total"]) == 0, row["total"]
