@@ -684,3 +684,22 @@ def test_train_epochs_refuses_a_version_it_does_not_use(tmp_path):
     result = _commands(tmp_path, {"t": ({"s.yaml": text}, ["train", "s.yaml", "--epochs", "1",
                                                            "--version", "999999"])})["t"]
     assert_refused(result, "--version")
+
+
+@pytest.mark.xfail(strict=True, reason="finding 16: the API trains a data: definition by steps")
+def test_the_apis_train_of_a_data_definition_is_refused_as_the_command_lines(tmp_path):
+    """Finding 16: `symbackprop.train('digits-64-16-10.yaml', steps=3)` returns '<Training 3
+    steps: J 3.29805 → 0.0554241>': three full steps on the numbers its seed draws, not on
+    the data, while `train digits-64-16-10.yaml --steps 3` is refused ('a definition with
+    data: trains with --epochs N (not --steps)'); with version=5 it trains yet another
+    start (J 2.07845), a version of a definition that builds none. The README: 'The Python
+    API takes the command line's bounds too'. Expected: DefinitionError naming the data (or
+    steps), as the command line refuses it."""
+    text = TRAINING.replace("../data/", str(WORKSHEETS / "data") + "/")
+    (tmp_path / "s.yaml").write_text(text, encoding="utf-8")
+    script = ("import symbackprop\ntry:\n    print('ok', symbackprop.train('s.yaml', steps=3))\n"
+              "except symbackprop.DefinitionError as exc:\n    print('refused', exc)\n")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=300, preexec_fn=_bounded, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-1500:]
+    assert proc.stdout.startswith("refused"), proc.stdout
