@@ -147,12 +147,13 @@ NEUTRALISED = ["\u2003=1+1", "\u2009=1+1", "\u2028=1+1", "\x85=1+1", "\u00a0=1",
                "=cmd|'/C calc'!A0", "Ann\n=1+1", "Ann\r=1+1", "Ann\t=1", "   @SUM(A1)", "+1",
                'a";=1+1', "\u202f=1+1", "\u1680=1+1"]
 FULL_WIDTH = ["\uff1d1+1", "\uff0bcmd|' /C calc'!A0", "\uff0d2+3", "\uff20SUM(1,2)"]
+LINE_NAMES = ["Bo\u2028b", "Ann\x0bLee", "Bo\x85b", "Cy\x0cDee", "Ed\u2029Fay"]
 
 
 @pytest.fixture(scope="module")
 def gradebook(blog_keys, tmp_path_factory) -> tuple[Path, Run]:
     root = tmp_path_factory.mktemp("gradebook16")
-    text = _class_csv(_labels(blog_keys), NEUTRALISED + FULL_WIDTH)
+    text = _class_csv(_labels(blog_keys), NEUTRALISED + FULL_WIDTH + LINE_NAMES)
     result = _commands(root, {"m": ({"a.csv": text}, ["mark", str(blog_keys), "a.csv", "--out",
                                                       "o"])})["m"]
     return root / "m" / "o", result
@@ -183,6 +184,20 @@ def test_names_behind_spaces_separators_and_line_ends_are_not_formulas(gradebook
             if cell and cell[0] in "=+-@" and cell[1:].replace(".", "").isdigit():
                 continue  # a number stays a number
             assert not _formula(cell), (row[0], cell)
+
+
+def test_a_name_with_a_line_separator_inside_is_one_student(gradebook):
+    """Guards: names holding U+2028, a vertical tab, NEL, a form feed or U+2029 in their CSV
+    cell are one student each, one gradebook row and one feedback page apiece, the controls
+    shown as U+FFFD."""
+    out, result = gradebook
+    assert result.code == 0, result.stderr[-1500:]
+    with open(out / "gradebook.csv", encoding="utf-8", newline="") as handle:
+        names = [row["name"] for row in csv.DictReader(handle)]
+    total = len(NEUTRALISED) + len(FULL_WIDTH) + len(LINE_NAMES)
+    assert len(names) == total and len(list(out.glob("feedback-*.html"))) == total
+    assert names[-len(LINE_NAMES):] == ["Bo\u2028b", "Ann\ufffdLee", "Bo\ufffdb", "Cy\ufffdDee",
+                                        "Ed\u2029Fay"], names[-len(LINE_NAMES):]
 
 
 @pytest.mark.xfail(strict=True, reason="finding 1: a full-width ＝ ＋ － ＠ is written unchanged")
@@ -703,3 +718,51 @@ def test_the_apis_train_of_a_data_definition_is_refused_as_the_command_lines(tmp
                           timeout=300, preexec_fn=_bounded, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-1500:]
     assert proc.stdout.startswith("refused"), proc.stdout
+
+
+# --- roster names: separators Python splits on, marks that hide or reorder ---------------------
+
+ROSTER_NAMES = {
+    "file_separator": "Ann\x1cLee", "group_separator": "Ann\x1dLee",
+    "record_separator": "Ann\x1eLee", "unit_separator": "Ann\x1fLee",
+    "paragraph_separator": "Ann\u2029Lee", "combining_mark_alone": "\u0301",
+    "zero_width_joiner": "An\u200dn", "byte_order_mark_inside": "An\ufeffn",
+    "tag_character": "Ann\U000e0041", "right_to_left_override": "Ann\u202eeeL",
+    "hangul_filler": "\u3164", "braille_blank": "\u2800", "mongolian_separator": "Ann\u180eLee",
+}
+
+
+@pytest.fixture(scope="module")
+def rosters(tmp_path_factory) -> tuple[Path, dict[str, Run]]:
+    root = tmp_path_factory.mktemp("rosters16")
+    cases = {name: ({"s.yaml": DRAWN, "r.txt": "Bob\n" + text + "\n"},
+                    ["build", "s.yaml", "--roster", "r.txt", "--format", "html", "--out", "o"])
+             for name, text in ROSTER_NAMES.items()}
+    cases["decomposed_twin"] = ({"s.yaml": DRAWN, "r.txt": "Zoe\u0308 Adams\nZo\u00eb Adams\n"},
+                                ["build", "s.yaml", "--roster", "r.txt", "--format", "html",
+                                 "--out", "o"])
+    return root, _commands(root, cases)
+
+
+@pytest.mark.parametrize("case", sorted(ROSTER_NAMES))
+def test_a_roster_name_with_a_separator_or_an_invisible_mark_is_refused_at_its_line(case,
+                                                                                 rosters):
+    """Guards: a name holding U+001C to U+001F (which Python's splitlines splits on),
+    U+2029, a combining mark alone, a zero-width joiner, a BOM, a tag character, a bidi
+    override, a Hangul filler, a Braille blank or U+180E is refused at line 2, the character
+    shown escaped (never two students, never an invisible name), nothing written."""
+    root, results = rosters
+    result = results[case]
+    assert_refused(result, "r.txt", "line 2")
+    assert not _raw_controls(result.stderr), result.stderr
+    assert not (root / case / "o").exists()
+
+
+def test_a_decomposed_name_is_one_student_as_typed(rosters):
+    """Guards: 'Zoe' + U+0308 and 'Zoë' are read as two students of the same name (a class
+    may have two), two versions, the name printed composed."""
+    root, results = rosters
+    assert results["decomposed_twin"].code == 0, results["decomposed_twin"].stderr[-1500:]
+    pages = sorted((root / "decomposed_twin" / "o").glob("*-practice.html"))
+    assert len(pages) == 2
+    assert all("Zo\u00eb Adams" in p.read_text(encoding="utf-8") for p in pages)
