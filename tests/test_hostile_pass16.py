@@ -831,6 +831,9 @@ def _others(keys: Path, copies: Path) -> dict:
         "roster_decomposed_twin": ({"s.yaml": DRAWN, "r.txt": "Zoe\u0308 Adams\nZo\u00eb Adams\n"},
                                    ["build", "s.yaml", "--roster", "r.txt", *html]),
     }
+    cases["roster_romanian"] = ({"s.yaml": DRAWN, "r.txt": "\u0218tefan Mure\u0219an\n"
+                                                           "Ioana \u021aurcanu\n"},
+                                ["build", "s.yaml", "--roster", "r.txt", *html])
     for form in ("moodle", "scorm"):
         cases[f"undecodable_{form}"] = ({UNDECODABLE_STEM + ".yaml": DRAWN},
                                         ["build", UNDECODABLE_STEM + ".yaml", "--versions", "2",
@@ -839,3 +842,20 @@ def _others(keys: Path, copies: Path) -> dict:
         cases["roster_" + name] = ({"s.yaml": DRAWN, "r.txt": "Bob\n" + text + "\n"},
                                    ["build", "s.yaml", "--roster", "r.txt", *html])
     return cases
+
+
+@pytest.mark.xfail(strict=True, reason="finding 19: Romanian Ș and Ț are refused as U+0326")
+def test_a_romanian_name_with_a_comma_below_is_printed(rosters):
+    """Finding 19: a roster of 'Ștefan Mureșan' and 'Ioana Țurcanu' (U+0218, U+0219, U+021A:
+    Romanian's letters with a comma below, in most Romanian names) is refused, 'r.txt: line
+    1: the character '̦' (U+0326 COMBINING COMMA BELOW) cannot be printed by pdflatex; use
+    letters of the Latin, Greek or Cyrillic script (with their accents)': they are Latin
+    letters with their accent, the message names a mark the teacher never typed (printed raw,
+    on the quote before it), and pdflatex prints them with T1's \\textcommabelow (a document
+    of T1 and utf8 with 'Ștefănescu Țurcanu șț' compiles here); a title with one is refused
+    the same way. printable._ACCENTS has the cedilla (U+0327) but not the comma below.
+    Expected: both names built (two versions), as 'Şerban' with a cedilla is."""
+    root, results = rosters
+    result = results["roster_romanian"]
+    assert result.code == 0, result.stderr[-800:]
+    assert len(list((root / "roster_romanian" / "o").glob("*-practice.html"))) == 2
