@@ -854,6 +854,7 @@ def test_a_romanian_name_with_a_comma_below_is_printed(rosters):
     on the quote before it), and pdflatex prints them with T1's \\textcommabelow (a document
     of T1 and utf8 with 'Ștefănescu Țurcanu șț' compiles here); a title with one is refused
     the same way. printable._ACCENTS has the cedilla (U+0327) but not the comma below.
+    (Likewise refused, and printed by pdflatex with T1: the Sámi Ŋ ŋ and the Dutch Ĳ ĳ.)
     Expected: both names built (two versions), as 'Şerban' with a cedilla is."""
     root, results = rosters
     result = results["roster_romanian"]
