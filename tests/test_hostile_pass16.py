@@ -218,10 +218,11 @@ def test_a_name_with_a_line_separator_inside_is_one_student(gradebook):
 def test_a_name_starting_with_a_full_width_formula_sign_is_neutralised(gradebook):
     """Finding 1: `mark keys a.csv` of names '＝1+1', '＋cmd|' /C calc'!A0', '－2+3' and
     '＠SUM(1,2)' (U+FF1D, U+FF0B, U+FF0D, U+FF20) writes them unchanged as the first cell of
-    their rows in gradebook.csv. A spreadsheet in a CJK locale reads a full-width sign typed
-    as the formula's (Excel converts full-width ＝, digits and letters of a cell's entry to
-    their ASCII forms), which is why the brief of issue 20 names the full-width ＝ among the
-    formula starts. Expected: such a name written with a leading apostrophe, as '=1+1' is."""
+    their rows in gradebook.csv. The brief of issue 20 names the full-width ＝ among the
+    formula starts to neutralise: Excel in a Japanese or Chinese locale reportedly takes a
+    full-width ＝ (and full-width digits) at a cell's start as the formula sign, converting
+    them as its input method types them (not verified here: no spreadsheet is installed).
+    Expected: such a name written with a leading apostrophe, as '=1+1' is."""
     out, result = gradebook
     assert result.code == 0, result.stderr[-1500:]
     with open(out / "gradebook.csv", encoding="utf-8", newline="") as handle:
