@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -278,12 +279,15 @@ def text_cell(text: str) -> str:
 _BLANKS = "".join(map(chr, range(33))) + "\x7f\u00a0\u3000\ufeff"
 _CONTROLS = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # a separator, then what a spreadsheet strips, then a formula's first character
-_SEPARATED_FORMULA = re.compile(
-    "([,;\t\r\n][" + re.escape(_BLANKS) + "]*)([=+\\-@])")
+_SIGNS = "=+\\-@\uff1d\uff0b\uff0d\uff20\ufe66\ufe62\ufe63\ufe6b"  # and their wide forms
+_SEPARATED_FORMULA = re.compile("([,;\t\r\n][" + re.escape(_BLANKS) + "]*)([" + _SIGNS + "])")
 
 
 def _starts_formula(text: str) -> bool:
-    return text.startswith(FORMULA_STARTS) or text.lstrip(_BLANKS).startswith(FORMULA_STARTS)
+    # a full-width ＝ (or the small ﹦) is one as an East Asian input method types it
+    folded = unicodedata.normalize("NFKC", text[:64])
+    return any(t.startswith(FORMULA_STARTS) or t.lstrip(_BLANKS).startswith(FORMULA_STARTS)
+               for t in (text, folded))
 
 
 def _csv(rows: list[list], delimiter: str) -> str:
