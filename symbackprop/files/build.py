@@ -22,6 +22,7 @@ import multiprocessing as mp
 import os
 import signal
 import sys
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -49,8 +50,37 @@ ROSTER_BYTES = 2**23  # a roster of 100,000 students with long names
 MAX_NAME = 100  # characters of one student's name
 
 
+def sheet_stem(file: str) -> str:
+    """The name every file of the sheet is given, the definition file's: it goes into file
+    names, a Moodle category and its XML, a SCORM package and the terminal's lines, so it is
+    text those can hold. A control character (an escape sequence), a byte that is not UTF-8
+    (a Latin-1 or CP437 name, which Python holds as a surrogate), a noncharacter such as
+    U+FFFF, or a bidi override (which turns the name around where it is shown) is refused.
+
+    >>> sheet_stem("worksheets/blog-2-2-2.yaml"), sheet_stem("Übung 3 (Müller).yaml")
+    ('blog-2-2-2', 'Übung 3 (Müller)')
+    """
+    stem = Path(file).stem
+    for ch in stem:
+        if _unfit_for_a_name(ch):
+            what = (f"the byte \\x{ord(ch) - 0xDC00:02x}, which is not UTF-8"
+                    if unicodedata.category(ch) == "Cs" else f"U+{ord(ch):04X}"
+                    + (f" {unicodedata.name(ch)}" if unicodedata.name(ch, "") else ""))
+            raise BuildError(f"{shown(file)}: the file's name holds {what}; the sheet's file "
+                             "names, Moodle's XML and a terminal cannot carry it as it is: "
+                             "rename the file")
+    return stem
+
+
+def _unfit_for_a_name(ch: str) -> bool:
+    code = ord(ch)
+    return (unicodedata.category(ch) in ("Cc", "Cs") or 0xFDD0 <= code <= 0xFDEF
+            or code & 0xFFFE == 0xFFFE or 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069)
+
+
 def main(args) -> int:
     only_for_scorm(args)
+    sheet_stem(args.file)
     defn = definition.load(args.file)
     if getattr(args, "language", None) is not None:  # over the definition's (build --language)
         defn = definition.in_language(defn, args.language)
