@@ -114,8 +114,10 @@ def main(args) -> int:
         except latex.UnprintableText as exc:
             raise BuildError(f"{args.roster or args.file}: {exc}") from None
 
-    # the whole set: one unnumbered sheet, or every version from the first (not a part)
-    whole = first == 1 and (count is None or size is None or count == size)
+    # the whole set: one unnumbered sheet, or every version from the first (not a part), or a
+    # roster's: the whole class, whatever the definition's versions
+    whole = first == 1 and (count is None or size is None or count == size
+                            or (roster is not None and args.first_version is None))
     return run(make, args, name, with_class_set=bool(count), whole_set=whole)
 
 
@@ -227,6 +229,10 @@ def versions_asked(defn: definition.Definition, args, roster: list[str] | None
     if size is not None and last > size:
         raise BuildError(f"{args.file}: versions {start} to {last}: the set has versions 1 to "
                          f"{size}")
+    if roster and first is None and count != len(roster) and args.versions is None:
+        raise BuildError(f"{args.roster}: {len(roster)} names for the {count} versions of "
+                         f"{args.file} (its versions:); give --versions {len(roster)} for the "
+                         f"first {len(roster)} of them, or one name a version")
     if roster and first is None and count != len(roster):
         raise BuildError(f"{args.roster}: {len(roster)} names for {count} versions; give as "
                          "many names as versions (or leave out --versions)")
@@ -324,7 +330,7 @@ def run(make, args, name: str, with_class_set: bool, whole_set: bool = True,
             out.commit(stale)
             if stale:
                 wrote += (f"; removed {writing.count(len(stale), 'file')} of an earlier build of "
-                          f"{name} with other numbers ({stale[0]}"
+                          f"{name} that this set does not hold ({stale[0]}"
                           f"{', ...' if len(stale) > 1 else ''})")
     except Interrupted as exc:
         done = "its files were all written" if out.committed else "nothing was written"

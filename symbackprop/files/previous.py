@@ -5,7 +5,9 @@ seed 2's keys: one set would be printed and the other marked.
 Files that agree with this build (the same seed and definition, so the same numbers) are kept:
 a practice page built later beside the PDFs is one set. Files that do not agree are replaced
 with the whole set when this build makes the whole set, and refused, naming them, when it
-makes only a part of one (the other parts' files are not this build's to remove).
+makes only a part of one (the other parts' files are not this build's to remove). A version
+the whole set does not have (the third of a class of three, rebuilt for two) agrees with
+nothing: it is removed with the rest of the earlier set.
 
 >>> set_of({"seed": 1, "version": 3, "definition": {"title": "T", "values": {"inputs": [1]}}})
 '{"definition": {"title": "T"}, "seed": 1}'
@@ -46,7 +48,10 @@ def stale(folder: Path, name: str, stage: Path, whole_set: bool) -> list[str]:
         return []
     new = {stem: _key(stage / f"{stem}-key.json") for stem in _stems(written, name)}
     sets = {set_of(k) for k in new.values() if k is not None}
-    agree = {stem: _agrees(folder / f"{stem}-key.json", new.get(stem, ...), sets)
+    # a version the whole set does not have (Cy's v03, built for a class of three, now of two)
+    # is no version of this set, whatever numbers it shares with it
+    agree = {stem: (stem in new or not whole_set)
+             and _agrees(folder / f"{stem}-key.json", new.get(stem, ...), sets)
              for stem in found if stem is not None}
     agree[None] = all(agree.values())  # a class set or a Moodle file holds every version
     disagree = sorted(f for stem, files in found.items() for f in files
