@@ -551,7 +551,8 @@ def rebuilt(tmp_path_factory) -> tuple[Path, dict[str, Run]]:
 def test_another_seeds_whole_set_replaces_the_earlier_one_and_says_so(rebuilt):
     """Guards: `build --versions 2 --seed 2 --format moodle` into a folder holding seed 1's
     practice pages of the same sheet replaces that set whole: the pages are removed, and the
-    closing line says so ('removed 2 files of an earlier build of s that this set does not hold')."""
+    closing line says so ('removed 2 files of an earlier build of s that this set does not
+    hold')."""
     root, results = rebuilt
     assert results["seed1"].code == 0, results["seed1"].stderr[-1500:]
     result = results["seed2"]
@@ -849,7 +850,6 @@ def _others(keys: Path, copies: Path) -> dict:
     return cases
 
 
-@pytest.mark.xfail(strict=True, reason="finding 19: Romanian Ș and Ț are refused as U+0326")
 def test_a_romanian_name_with_a_comma_below_is_printed(rosters):
     """Finding 19: a roster of 'Ștefan Mureșan' and 'Ioana Țurcanu' (U+0218, U+0219, U+021A:
     Romanian's letters with a comma below, in most Romanian names) is refused, 'r.txt: line

@@ -38,6 +38,8 @@ _TEXT_CHARS = {"′": "'{}", "’": "'{}", "‘": "`{}", "“": "``{}", "”": "
                "Æ": r"\AE{}", "ø": r"\o{}", "Ø": r"\O{}", "œ": r"\oe{}", "Œ": r"\OE{}",
                "å": r"\aa{}", "Å": r"\AA{}", "ł": r"\l{}", "Ł": r"\L{}", "ı": r"\i{}",
                "ð": r"\dh{}", "Ð": r"\DH{}", "þ": r"\th{}", "Þ": r"\TH{}",
+               # Sámi's eng and Dutch's ij, T1's own glyphs
+               "ŋ": r"\ng{}", "Ŋ": r"\NG{}", "ĳ": r"\ij{}", "Ĳ": r"\IJ{}",
                # the quotation marks of French, German and Spanish, and French's narrow
                # no-break space (before ; ! ?), all T1's
                "«": r"\guillemotleft{}", "»": r"\guillemotright{}", "‹": r"\guilsinglleft{}",
@@ -54,8 +56,10 @@ _ACCENTS = {  # combining mark -> LaTeX accent command (T1 encoding)
     "\u0300": "`", "\u0301": "'", "\u0302": "^", "\u0303": "~", "\u0304": "=", "\u0306": "u",
     "\u0307": ".", "\u0308": '"', "\u030a": "r", "\u030b": "H", "\u030c": "v", "\u0323": "d",
     "\u0327": "c", "\u0328": "k",
+    "\u0326": "textcommabelow",  # Romanian's Ș ș Ț ț (Ştefan with a cedilla is another letter)
 }
-_BELOW = {"\u0323", "\u0327", "\u0328"}  # dot below, cedilla, ogonek: the i keeps its dot
+# dot below, cedilla, ogonek, comma below: the i keeps its dot
+_BELOW = {"\u0323", "\u0327", "\u0328", "\u0326"}
 
 
 def normal(text: str) -> str:
