@@ -124,7 +124,8 @@ function judge(scheme, blank, given, own, places) {
   const carried = blank.recompute === null ? null : evaluate(blank.recompute, own);
   const keys = blank.recompute === null ? null :
     evaluate(blank.recompute, (name) => (name in scheme.values ? scheme.values[name] : null));
-  if (carried !== null && Math.abs(given - carried) <= tol.carry && !same(carried, keys)) {
+  if (carried !== null && Math.abs(given - carried) <= tol.carry && !same(carried, keys) &&
+      !trivial(carried, blank, decimals)) {
     return Object.assign(m, {verdict: "carried_forward", message:
       `wrong against the key (${fixed(blank.value, decimals)}), but right from your ` +
       `own earlier answers (${fixed(carried, decimals)}): error carried forward`});
@@ -188,6 +189,14 @@ function also(scheme, m, found, named) {
 function zeroAt(blank, decimals) {
   const half = 0.5 * Math.pow(10, -decimals);
   return Math.abs(blank.value) < half || Math.abs(blank.exact) < half;
+}
+
+// A carried-forward value that is zero at the sheet's decimals where the key's is not: the
+// student's own 0 made the work trivial (0 · anything), and earns no follow-through
+// (marking/scheme.py trivial, the same rule)
+function trivial(carried, blank, decimals) {
+  const half = 0.5 * Math.pow(10, -decimals);
+  return Math.abs(carried) < half && Math.abs(blank.value) >= half;
 }
 
 function same(a, b) {

@@ -683,8 +683,6 @@ def test_a_tiny_given_number_is_printed_within_the_margin_or_refused(tmp_path):
 
 # --- mark: a student who games the marking ----------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="finding 13: a sheet of zeros earns 48 % as carried "
-                   "forward")
 def test_an_answer_sheet_of_zeros_earns_nothing_for_its_zeros(runs):
     """Finding 13: a student who writes 0 in every blank of the blog sheet (no working, no
     number of the sheet's) gets 12 of 25 points from `mark` (48 %, the same from `check`:

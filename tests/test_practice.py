@@ -542,3 +542,23 @@ def test_a_lessons_working_is_shown_with_its_numbers(built, driver):
     yours = driver.find_element(By.CSS_SELECTOR, f"#working-{a['label']} .yours").text
     assert yours.startswith("With your own earlier answers")
     assert f"{w1:g}" in yours and re.sub(r"\s+", "", yours).endswith(f"={_fixed(w2)}"), yours
+
+
+@pytest.mark.parametrize("name", ["blog-2-2-2", "batch-of-two-2-2-2"])
+def test_a_sheet_of_zeros_earns_no_follow_through_in_the_page_or_check(name, built, driver):
+    """0 in every blank: each later product of the student's own zeros is 0 too, which is no
+    work carried forward (the key's values are not 0): the page and check give no carried-
+    forward mark, and agree blank by blank."""
+    page, key = _page_and_key(built, name)
+    zeros = {a["label"]: "0" for a in key["answers"]}
+    browser.open_page(driver, page)
+    browser.paste_answers(driver, zeros)
+    shown = browser.press_check(driver)
+    python = {m.label: m.verdict for m in check.mark(check.Key.from_json(key),
+                                                      {label: 0.0 for label in zeros})}
+    page_verdicts = {label: v for label, (v, _d, _t) in shown["marks"].items()}
+    assert page_verdicts == python
+    d = key["definition"]["decimals"]
+    nonzero = [a["label"] for a in key["answers"] if round(a["value"], d) != 0]
+    assert nonzero and all(python[label] == "incorrect" for label in nonzero)
+    assert shown["score"]["carried_forward"] == 0

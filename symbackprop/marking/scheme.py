@@ -158,7 +158,8 @@ def judge(scheme: dict, blank: dict, given: float | None, own) -> Mark:
         return _also(scheme, m, explanations(blank, given, own, tol), "too_few_decimals")
     carried = None if blank["recompute"] is None else evaluate(blank["recompute"], own)
     if carried is not None and abs(given - carried) <= tol["carry"] and not _same(
-            carried, evaluate(blank["recompute"], scheme["values"].get)):
+            carried, evaluate(blank["recompute"], scheme["values"].get)) and not trivial(
+            carried, blank, decimals):
         m.carried = carried
         return _verdict(m, "carried_forward",
                         f"wrong against the key ({fixed(blank['value'], decimals)}), "
@@ -225,6 +226,14 @@ def zero_at(blank: dict, decimals: int) -> bool:
     what honest working reaches)."""
     half = 0.5 * 10.0 ** -decimals
     return abs(blank["value"]) < half or abs(blank["exact"]) < half
+
+
+def trivial(carried: float, blank: dict, decimals: int) -> bool:
+    """A carried-forward value that is zero at the sheet's decimals where the key's is not:
+    the student's own 0 made the work trivial (∂J/∂w = 0 · 0 · 0), and, as an exam board
+    marks, earns no follow-through (templates/practice.js trivial, the same rule)."""
+    half = 0.5 * 10.0 ** -decimals
+    return abs(carried) < half and abs(blank["value"]) >= half
 
 
 def _same(a: float, b: float | None) -> bool:
