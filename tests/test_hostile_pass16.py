@@ -663,8 +663,6 @@ def test_a_title_or_name_within_its_bound_is_set_within_the_margin(tmp_path):
     assert not past, past[:3]
 
 
-@pytest.mark.xfail(strict=True, reason="finding 18: a given weight of 1e-300 is printed with 300 "
-                   "zeros, 1,300 pt past the margin")
 def test_a_tiny_given_number_is_printed_within_the_margin_or_refused(tmp_path):
     """Finding 18: `values: weights: [[[1.0e-300, 0.2]]]` (admitted: a finite number) builds
     a worksheet and key that print 'w11 = 0.000…0001' with 300 zeros, 1,204 pt past the

@@ -13,6 +13,8 @@ from .yamlfile import describe as _kind
 from .yamlfile import key_text
 from .yamlfile import quoted as _show
 
+SMALLEST_GIVEN = 1e-12  # a given value's size, written out on a sheet in full
+
 
 class Reader:
     def __init__(self, source: str):
@@ -45,6 +47,10 @@ class Reader:
             self.fail(key, f"must be a number a computer's float holds, got {_show(value)}")
         if not math.isfinite(value):
             self.fail(key, f"must be a finite number, got {value}")
+        if key.startswith("values") and 0 < abs(value) < SMALLEST_GIVEN:
+            # a given number is printed on the sheet as written out: 1e-300 is 300 zeros
+            self.fail(key, f"{value:g} is too close to 0 to print on a sheet; give 0, or a "
+                           f"number of at least {SMALLEST_GIVEN:g} in size")
         return float(value)
 
     def whole(self, value, key: str, low: int, high: int) -> int:
