@@ -646,8 +646,6 @@ def test_a_long_url_or_name_stays_within_the_margin(tmp_path):
     assert not past, past[:3]
 
 
-@pytest.mark.xfail(strict=True, reason="finding 12: a title or name within its bound runs "
-                   "hundreds of points past the margin")
 def test_a_title_or_name_within_its_bound_is_set_within_the_margin(tmp_path):
     """Finding 12: a title of 200 characters with no space (the most a title may have; 'at
     most 200 fit a page', from_torch says) is set 2,863 pt past the margin on the worksheet

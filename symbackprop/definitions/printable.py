@@ -89,6 +89,7 @@ _LACKING = ((0x0370, 0x0373), (0x0376, 0x0377), (0x037B, 0x037D), (0x037F, 0x037
             (0x04C3, 0x04CF), (0x04E0, 0x04E1), (0x04EA, 0x04EB), (0x04F6, 0x04F7),
             (0x04FA, 0x052F))
 ENCODING = r"{\fontencoding{%s}\selectfont %s}"
+LONG_WORD = 24  # letters of a word without a space after which a line may break (a URL's)
 
 
 def encodings(latex: str) -> list[str]:
@@ -129,7 +130,7 @@ def latex_text(text: str, escape=str) -> str:
     """
     out: list[str] = []
     parts = clusters(text)
-    i = 0
+    i = word = 0
     while i < len(parts):
         script = _script(parts[i])
         if script:
@@ -145,6 +146,9 @@ def latex_text(text: str, escape=str) -> str:
         if i + 1 < len(parts) and (_LIGATURES.get(parts[i]) == parts[i + 1][0] or (
                 parts[i] in "!?" and parts[i + 1][0] in "‘“")):  # ‘ is set as `: ?` is ¿
             out.append("{}")  # << is two characters, not «
+        word = 0 if parts[i].isspace() else word + 1
+        if word and word % LONG_WORD == 0 and i + 1 < len(parts) and not parts[i + 1].isspace():
+            out.append(r"\allowbreak{}")  # a 200-letter title breaks, not runs off the page
         i += 1
     # one group for a run of letters in one encoding (Trương: ư and ơ together)
     text, merged = "".join(out), None

@@ -83,7 +83,19 @@ def environment(language: str = "en") -> jinja2.Environment:
         undefined=jinja2.StrictUndefined, finalize=_finalize, keep_trailing_newline=True,
     )
     env.install_gettext_translations(words(language).catalog, newstyle=True)
+    env.filters["running_head"] = running_head
     return env
+
+
+HEAD = 60  # characters of a title in a page's running head, which has one line
+
+
+def running_head(title):
+    """A title as a page's running head shows it: one line, a long one cut with an ellipsis
+    (the title itself, under it, breaks over lines; a head of three lines would run into it)."""
+    if not isinstance(title, str) or len(title) <= HEAD:
+        return title
+    return title[:HEAD - 1].rstrip() + "…"
 
 
 def proof_view(proof: proofs.Proof, _: Words = ENGLISH) -> dict:
