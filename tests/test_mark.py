@@ -8,6 +8,7 @@ import math
 import pytest
 
 from symbackprop.cli import main
+from symbackprop.marking import check
 
 from .conftest import WORKSHEETS
 from .hostile import assert_refused, files, run
@@ -84,7 +85,10 @@ def test_a_class_is_marked_into_a_gradebook(class_set, tmp_path, capsys):
     assert summary[label["net[2][1]"]]["carried_forward"] == "2"
     said = capsys.readouterr().out
     assert "4 students marked" in said
-    assert f"2 of 4: ({label['out[1][1]']}) out[1][1]: sigmoid_of_negative" in said
+    # the blank as the sheet prints it, and the mistake in words, not their codes
+    assert f"2 of 4: ({label['out[1][1]']}) outₕ₁: {check.MISTAKES['sigmoid_of_negative']}" \
+        in said, said
+    assert "sigmoid_of_negative" not in said and "out[1][1]" not in said
     pages = sorted(p.name for p in out.glob("feedback-*.html"))
     assert pages == ["feedback-001-ada-lovelace.html", "feedback-002-zoe-adams.html",
                      "feedback-003-nguyen-van-a.html", "feedback-004-bob.html"]

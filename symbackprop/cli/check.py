@@ -175,7 +175,9 @@ def _check_text(marks, score, key, every: bool = False) -> str:
     counts = ", ".join(_(COUNTED[v]).format(n=score[v]) for v in score if v != "missing")
     lines = [_("{n} of {total} blanks answered: {counts}.").format(
         n=len(answered), total=len(marks), counts=counts)]
-    shown, working = _quantities(key)
+    from ..formats.markwords import quantities
+
+    shown, working = quantities(key)
     _said(marks, key)
     wrong = [m for m in marks if m.verdict == "incorrect"]
     if wrong:
@@ -243,26 +245,3 @@ def _said(marks, key) -> None:
     for m in marks:
         if m.term:
             m.message = m.message.replace(m.term, term_words(m.term, *key.notation))
-
-
-def _quantities(key) -> tuple[dict[str, str], dict[str, str]]:
-    """Each blank's quantity and its line of working as the sheet prints them (∂J/∂outₒ₁ for
-    dJ/dout[2][1]), read from the working the key holds; a key without it keeps the
-    canonical names and the plain working."""
-    from ..definitions.language import words
-    from ..formats.markwords import language_of
-    from ..formats.plaintext import PlainText
-    from ..sheets import forms, forms_json
-
-    notation, layers = key.notation
-    text = PlainText(notation, layers, scripts=True, decimal=words(language_of(key)).decimal)
-    out, lines = {}, {}
-    for a in key.answers:
-        try:
-            line = forms_json.read(a["shown"], notation, layers)
-        except (KeyError, forms_json.BadForm):  # a key without working: its names will do
-            continue
-        quantity = line.sides[0] if isinstance(line, forms.Equation) else line
-        out[a["label"]] = " ".join(text(quantity).split())
-        lines[a["label"]] = text(line)
-    return out, lines

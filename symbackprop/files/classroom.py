@@ -63,7 +63,7 @@ def main(args) -> int:
         print(f"symbackprop: {shown(args.out)}: marking stopped by "
               f"{signal.Signals(exc.signum).name}; {done}", file=sys.stderr)
         return 128 + exc.signum
-    print(gradebook.summary_text(book))
+    print(gradebook.summary_text(book, _shown(book)))
     replaced = f"; removed {len(stale)} file{'s' if len(stale) > 1 else ''} of an earlier " \
         "marking" if stale else ""
     print(f"wrote gradebook.csv, summary.csv and {count(len(book.students), 'feedback page')} to "
@@ -163,3 +163,11 @@ def feedback_name(number: int, name: str, width: int = 3) -> str:
     plain = anyascii(unicodedata.normalize("NFC", name))  # every script, letter by letter
     safe = re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-").lower()[:40] or "student"
     return f"feedback-{number:0{width}d}-{safe}.html"
+
+
+def _shown(book) -> dict[str, str]:
+    """Each blank's quantity as the sheets print it (every version names its blanks alike)."""
+    from ..formats.markwords import quantities
+
+    key = next((s.key for s in book.students if s.key is not None), None)
+    return quantities(key)[0] if key is not None else {}

@@ -44,3 +44,25 @@ def mark_words(m, key, _: Words) -> str:
         reason = reasons.either(reason, second)
     # a dash, not a second colon after the verdict's: Incorrect: expected 0.3147 — the sign …
     return _("{expected} — {reason}").format(expected=said, reason=reason) if reason else said
+
+
+def quantities(key) -> tuple[dict[str, str], dict[str, str]]:
+    """Each blank's quantity and its line of working as the sheet prints them (∂J/∂outₒ₁ for
+    dJ/dout[2][1]), read from the working the key holds; a key without it keeps the
+    canonical names and the plain working."""
+    from ..definitions.language import words
+    from ..sheets import forms, forms_json
+    from .plaintext import PlainText
+
+    notation, layers = key.notation
+    text = PlainText(notation, layers, scripts=True, decimal=words(language_of(key)).decimal)
+    out, lines = {}, {}
+    for a in key.answers:
+        try:
+            line = forms_json.read(a["shown"], notation, layers)
+        except (KeyError, forms_json.BadForm):  # a key without working: its names will do
+            continue
+        quantity = line.sides[0] if isinstance(line, forms.Equation) else line
+        out[a["label"]] = " ".join(text(quantity).split())
+        lines[a["label"]] = text(line)
+    return out, lines

@@ -342,8 +342,10 @@ def summary_csv(book: Gradebook, delimiter: str = ",") -> str:
     return _csv(rows, delimiter)
 
 
-def summary_text(book: Gradebook) -> str:
-    """The class in a few lines: the mean, then each mistake that several students made."""
+def summary_text(book: Gradebook, shown: dict[str, str] | None = None) -> str:
+    """The class in a few lines: the mean, then each mistake that several students made, its
+    blank's quantity as the sheet prints it (`shown`, label -> ∂J/∂outₒ₁) and its words."""
+    shown = shown or {}
     n = len(book.students)
     if not n:
         return "no student could be marked"
@@ -354,8 +356,9 @@ def summary_text(book: Gradebook) -> str:
     for label, t in counts(book).items():
         for diagnosis in check.MISTAKES:  # too_few_decimals is a verdict: counted as one
             if t[diagnosis] >= max(2, n // 10):
-                found.append((t[diagnosis], f"  {t[diagnosis]} of {n}: ({label}) "
-                              f"{book.names[label]}: {diagnosis} ({check.MISTAKES[diagnosis]})"))
+                name = shown.get(label, book.names[label])
+                found.append((t[diagnosis], f"  {t[diagnosis]} of {n}: ({label}) {name}: "
+                              f"{check.MISTAKES[diagnosis]}"))
     lines += [text for _, text in sorted(found, key=lambda f: -f[0])] or [
         "  no mistake was made by more than one student in ten"]
     return "\n".join(lines)
