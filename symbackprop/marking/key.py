@@ -32,6 +32,12 @@ MISTAKES = {
                            "out = tanh(net)"),
     "relu_not_applied": N_("ReLU's output is never negative: out = max(0, net), which is 0 "
                            "for a negative net"),
+    "sigmoid_for_softmax": N_("this is σ(net), the sigmoid of this output's net alone: softmax "
+                              "divides exp(net) by the sum of exp(net) over every output of the "
+                              "layer"),
+    "softmax_own_term_left_out": N_("the sum below leaves this output's own exp(net) out: softmax "
+                                    "divides by the sum of exp(net) over every output of the "
+                                    "layer, this one's included"),
     "tanh_slope": N_("tanh's slope is 1 − tanh²(net) = 1 − out², not out·(1 − out), which is σ's"),
     "tanh_slope_unsquared": N_("tanh's slope is 1 − out², with out squared, not 1 − out"),
     "softmax_diagonal": N_("softmax couples its outputs (each depends on every net), so ∂J/∂net "
