@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from symbackprop.definitions.definition import parse
+from symbackprop.definitions.language import words
 from symbackprop.files import classset
 from symbackprop.marking.check import MISTAKES, Key
 
@@ -196,7 +197,7 @@ def test_a_softmax_output_is_told_softmaxs_mistakes_never_the_hidden_layers_tanh
                                                           own_left_out)):
         m = verdicts(key, {"out[2][1]": answer})["out[2][1]"]
         assert (m.verdict, m.diagnosis) == ("incorrect", mode)
-        assert m.message == f"expected {right:.4f}: {MISTAKES[mode]}"
+        assert m.message == f"expected {right:.4f}: {words('de')(MISTAKES[mode])}"
 
 
 # each activation's own mistakes, and the activation they belong to
