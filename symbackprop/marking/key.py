@@ -20,6 +20,9 @@ MISTAKES = {
     # in words, not in symbols: a sheet may write its output y, ŷ or a (its author's labels)
     "sign": N_("the loss's slope has the wrong sign: J grows as the output moves away from "
                "its target, so the slope is positive where the output is above the target"),
+    "sign_here": N_("the sign slipped at this step: the step before it that you wrote has the "
+                    "right sign, so look again at the signs of the numbers multiplied or added "
+                    "here"),
     "step_up": N_("the step went up the gradient: new w = w − η·∂J/∂w, with a minus"),
     "opposite_sign": N_("the right number has the other sign: look again at each sign in the "
                         "working"),
