@@ -120,7 +120,8 @@ def test_the_rules_reach_every_verdict_and_each_networks_own_diagnoses():
         pytest.skip("needs every sheet's comparison run first")
     every = set().union(*SEEN.values())
     assert every >= {"correct", "too_few_decimals", "carried_forward", "incorrect", "cut_off",
-                     "term_sign", "sign", "step_up", "opposite_sign", "rounded_too_early",
+                     "term_sign", "sign", "sign_here", "step_up", "opposite_sign",
+                     "rounded_too_early",
                      "no_step", "one_path_only",
                      "updated_weights", "missing_activation_derivative", "net_for_out"}
     assert "sigmoid_of_negative" in SEEN["class-set-2-2-2"]
