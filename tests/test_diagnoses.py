@@ -240,3 +240,15 @@ def test_every_activation_mistake_is_named_only_at_a_blank_of_its_own_layer(hidd
                 "sigmoid": "sigmoid_of_negative"}.get(output)
     if expected:
         assert ("out[2][1]", expected) in named or ("out[2][2]", expected) in named
+
+
+def test_a_batch_examples_blanks_keep_their_own_layers_activation_mistakes():
+    """A batch's example quantities (dJ@1/dW[2][1][1], out[1][1]@2) belong to the layer their
+    indices name, as the batch's own do: σ(−net) at a sigmoid network's every gradient."""
+    key = _key_of(WORKSHEETS / "batch-of-two-2-2-2.yaml")
+    assert key.definition["network"]["activation"] == ["sigmoid", "sigmoid"]
+    grads = [b for b in key.scheme["blanks"] if b["name"].startswith("dJ") and "/dW" in
+             b["name"]]
+    assert any("@" in b["name"] for b in grads) and any("@" not in b["name"] for b in grads)
+    for b in grads:
+        assert "sigmoid_of_negative" in {r["diagnosis"] for r in b["mistakes"]}, b["name"]

@@ -42,6 +42,7 @@ OWN = {"sigmoid_of_negative": "sigmoid", "sigmoid_for_tanh": "tanh", "tanh_not_a
        "softmax_own_term_left_out": "softmax", "tanh_slope": "tanh",
        "tanh_slope_unsquared": "tanh"}
 _IDX = re.compile(r"\[(\d+)\]")
+_AT_EXAMPLE = re.compile(r"@\d+")  # a batch's example: dJ@1/dW[2][1][1], out[1][1]@2
 
 
 class Model:
@@ -91,7 +92,7 @@ class Model:
         """The activation of the layer a quantity belongs to: a neuron's net, out, slope and δ,
         a parameter's gradient and step are its layer's; ∂net/∂W (the input it multiplies) is
         the layer before's; J the output layer's; None for the inputs."""
-        plain = name.partition("@")[0].removeprefix("new ").removeprefix("delta ")
+        plain = _AT_EXAMPLE.sub("", name).removeprefix("new ").removeprefix("delta ")
         idx = [int(i) for i in _IDX.findall(plain)]
         if plain == "J":
             return self.acts[-1]
