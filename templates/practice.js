@@ -95,13 +95,27 @@ function mark(scheme, given, places = {}) {
   }
   const keyValue = (name) => (name in scheme.values ? scheme.values[name] : null);
   const own = (name) => (name in byName ? byName[name] : keyValue(name));
-  return scheme.blanks.map((b) => judge(scheme, b, byName[b.name], own, placesByName[b.name]));
+  const signed = {};
+  for (const b of scheme.blanks) {
+    if (b.mistakes.some((r) => r.diagnosis === "sign")) signed[b.name] = b.value;
+  }
+  return scheme.blanks.map((b) => judge(scheme, b, byName[b.name], own, placesByName[b.name],
+                                        signAs(scheme, b, byName, signed)));
+}
+
+// What the loss's sign carried through is said as at this blank (as scheme.sign_as): null as
+// it is; where the student wrote a step it is worked from with the key's sign, "sign_here".
+function signAs(scheme, blank, byName, signed) {
+  if (!(blank.name in signed) || !refsOf(blank.recompute).some(
+    (n) => n in signed && n in byName && byName[n] * signed[n] > 0)) return null;
+  for (const d of ["sign_here", "opposite_sign"]) if (d in scheme.messages) return d;
+  return "";
 }
 
 // The one rule, simplest explanation first, as scheme.judge: an answer honest rounding
 // reaches; the same with fewer decimals; right from the student's own earlier answers (where
 // they differ from the key's); cut off instead of rounded; then each known mistake in order.
-function judge(scheme, blank, given, own, places) {
+function judge(scheme, blank, given, own, places, sign = null) {
   const m = {label: blank.label, name: blank.name, given: given === undefined ? null : given,
              places: places === undefined ? null : places, expected: blank.value,
              verdict: "missing", diagnosis: null, also: null, message: ""};
@@ -119,7 +133,7 @@ function judge(scheme, blank, given, own, places) {
     Object.assign(m, {verdict: "too_few_decimals", message:
       `${scheme.messages.too_few_decimals} (${fixed(m.expected, decimals)} to ${decimals} ` +
       "decimals)"});
-    return also(scheme, m, explanations(blank, given, own, tol), "too_few_decimals");
+    return also(scheme, m, explanations(blank, given, own, tol, sign), "too_few_decimals");
   }
   const carried = blank.recompute === null ? null : evaluate(blank.recompute, own);
   const keys = blank.recompute === null ? null :
@@ -130,7 +144,7 @@ function judge(scheme, blank, given, own, places) {
       `wrong against the key (${fixed(blank.value, decimals)}), but right from your ` +
       `own earlier answers (${fixed(carried, decimals)}): error carried forward`});
   }
-  const found = explanations(blank, given, own, tol);
+  const found = explanations(blank, given, own, tol, sign);
   if (tol.half && p <= decimals && given !== 0 && cutWithin(given, p, tol.from, tol.to)) {
     return also(scheme, incorrect(m, scheme, "cut_off"), found, "cut_off");
   }
@@ -141,14 +155,16 @@ function judge(scheme, blank, given, own, places) {
 
 // Each known mistake whose value the answer reaches, [diagnosis, term], simplest first (as
 // scheme.explanations), lazily.
-function* explanations(blank, given, own, tol) {
+function* explanations(blank, given, own, tol, sign = null) {
   for (const rule of blank.mistakes) {
+    const diagnosis = sign === null || rule.diagnosis !== "sign" ? rule.diagnosis : sign;
+    if (!diagnosis) continue;
     for (const candidate of rule.candidates) {
       const v = evaluate(candidate, own);
       if (v === null) continue;
       const allowed = rule.slack === undefined ? tol.near : evaluate(rule.slack, own);
       if (allowed !== null && reaches(given, v, Math.max(allowed, tol.near))) {
-        yield [rule.diagnosis, rule.term];
+        yield [diagnosis, rule.term];
         break;
       }
     }

@@ -5,11 +5,13 @@ here by hand."""
 
 import json
 import math
+import re
 
 import numpy as np
 import pytest
 
 from symbackprop.definitions.definition import parse
+from symbackprop.definitions.language import words
 from symbackprop.files import classset
 from symbackprop.marking.check import MISTAKES, Key
 
@@ -161,3 +163,92 @@ def test_a_negative_out_through_relu_is_told_relu_is_never_negative():
     assert (m.verdict, m.diagnosis) == ("incorrect", "relu_not_applied")
     assert "never negative" in m.message and "max(0, net)" in m.message
     assert verdicts(key, {"out[1][1]": float(net[0])})["out[1][1]"].verdict == "correct"
+
+
+def _german_key() -> Key:
+    path = WORKSHEETS / "german-class-set-3-3-2.yaml"
+    d = parse(path.read_text(encoding="utf-8"), str(path))
+    return Key.from_json(json.loads(json.dumps(classset.key(d, 1, None))))
+
+
+def test_a_softmax_output_is_told_softmaxs_mistakes_never_the_hidden_layers_tanh():
+    """A review: on the German class set (tanh hidden, softmax output) 0.6408 at out⁽²⁾₁ was
+    told "this is σ(net) … this neuron's activation is tanh". That number is σ in the hidden
+    layer carried through, worked here in NumPy; at a softmax output it names no tanh mistake,
+    and softmax's own are named there: σ of the output's own net, and a sum without its own
+    term."""
+    key = _german_key()
+    v = key.definition["values"]
+    x, W1, b1 = np.array(v["inputs"]), np.array(v["weights"][0]), np.array(v["biases"][0])
+    W2, b2 = np.array(v["weights"][1]), np.array(v["biases"][1])
+    net1 = np.round(W1 @ x + b1, 4)
+    wrong_hidden = np.round(1 / (1 + np.exp(-net1)), 4)  # σ where tanh belongs
+    z = np.round(W2 @ wrong_hidden + b2, 4)
+    carried = round(float(np.exp(z[0]) / np.exp(z).sum()), 4)
+    net2 = np.array([key.by_name[f"net[2][{j}]"]["value"] for j in (1, 2)])
+    assert net2 == pytest.approx(np.round(W2 @ np.round(np.tanh(net1), 4) + b2, 4))
+    sigma = round(float(1 / (1 + np.exp(-net2[0]))), 4)
+    own_left_out = round(float(np.exp(net2[0] - net2[1])), 4)
+    right = key.by_name["out[2][1]"]["value"]
+    assert len({carried, sigma, own_left_out, right}) == 4
+    m = verdicts(key, {"out[2][1]": carried})["out[2][1]"]
+    assert m.diagnosis is None and "tanh" not in m.message
+    for mode, answer in (("sigmoid_for_softmax", sigma), ("softmax_own_term_left_out",
+                                                          own_left_out)):
+        m = verdicts(key, {"out[2][1]": answer})["out[2][1]"]
+        assert (m.verdict, m.diagnosis) == ("incorrect", mode)
+        assert m.message == f"expected {right:.4f}: {words('de')(MISTAKES[mode])}"
+
+
+# each activation's own mistakes, and the activation they belong to
+OWN = {"sigmoid_of_negative": "sigmoid", "sigmoid_for_tanh": "tanh", "tanh_not_applied": "tanh",
+       "tanh_slope": "tanh", "tanh_slope_unsquared": "tanh", "relu_not_applied": "relu",
+       "sigmoid_for_softmax": "softmax", "softmax_own_term_left_out": "softmax"}
+
+
+def _layer(name: str, layers: int) -> int | None:
+    """The layer a blank belongs to, read off its name: ∂net/∂W is the input it multiplies
+    (the layer before's out), J the output layer's, anything else its first index's."""
+    plain = name.removeprefix("new ")
+    if plain == "J":
+        return layers
+    idx = [int(i) for i in re.findall(r"\[(\d+)\]", plain)]
+    if plain.startswith("dnet") and "/dW" in plain:
+        return idx[0] - 1 or None
+    return idx[0] if idx else None
+
+
+@pytest.mark.parametrize("hidden,output,loss", [
+    (h, o, loss) for h in ("sigmoid", "tanh", "relu", "identity")
+    for o, loss in (("sigmoid", "half_sse"), ("tanh", "half_sse"), ("softmax", "cross_entropy"),
+                    ("relu", "mse"), ("identity", "half_sse"))])
+def test_every_activation_mistake_is_named_only_at_a_blank_of_its_own_layer(hidden, output,
+                                                                            loss):
+    d = parse(f"title: combination\nnetwork: {{layers: [2, 2, 2], activation: [{hidden}, "
+              f"{output}], loss: {loss}, bias: per_neuron}}\nseed: 11\nversions: 2\n", "c.yaml")
+    key = Key.from_json(json.loads(json.dumps(classset.key(d, 1, None))))
+    acts = {1: hidden, 2: output}
+    named = set()
+    for b in key.scheme["blanks"]:
+        for r in b["mistakes"]:
+            if r["diagnosis"] in OWN:
+                named.add((b["name"], r["diagnosis"]))
+                assert acts.get(_layer(b["name"], 2)) == OWN[r["diagnosis"]], \
+                    (b["name"], r["diagnosis"])
+    # each output layer's own mistake is there to be named at its out
+    expected = {"tanh": "sigmoid_for_tanh", "softmax": "sigmoid_for_softmax",
+                "sigmoid": "sigmoid_of_negative"}.get(output)
+    if expected:
+        assert ("out[2][1]", expected) in named or ("out[2][2]", expected) in named
+
+
+def test_a_batch_examples_blanks_keep_their_own_layers_activation_mistakes():
+    """A batch's example quantities (dJ@1/dW[2][1][1], out[1][1]@2) belong to the layer their
+    indices name, as the batch's own do: σ(−net) at a sigmoid network's every gradient."""
+    key = _key_of(WORKSHEETS / "batch-of-two-2-2-2.yaml")
+    assert key.definition["network"]["activation"] == ["sigmoid", "sigmoid"]
+    grads = [b for b in key.scheme["blanks"] if b["name"].startswith("dJ") and "/dW" in
+             b["name"]]
+    assert any("@" in b["name"] for b in grads) and any("@" not in b["name"] for b in grads)
+    for b in grads:
+        assert "sigmoid_of_negative" in {r["diagnosis"] for r in b["mistakes"]}, b["name"]

@@ -193,3 +193,28 @@ def test_a_spreadsheet_saved_with_semicolons_and_decimal_commas(class_set, tmp_p
     for a, b in zip(ours, eu):
         assert {k: v.replace(".", ",") for k, v in a.items()} == b
     assert eu[0]["percent"] == ours[0]["percent"].replace(".", ",") and "," in eu[0]["percent"]
+
+
+def test_a_sheet_without_versions_is_marked_as_version_1(tmp_path):
+    """A review: one unversioned sheet's key with a spreadsheet whose version column says 1
+    dropped the student ('no key for version 1 … leave the version column empty'). A sheet
+    without versions is version 1 too; any other number is still refused."""
+    keydir = tmp_path / "keys"
+    assert main(["build", str(WORKSHEETS / "relu-bce-1-1-1.yaml"), "--format", "tex",
+                 "--out", str(keydir)]) == 0
+    (key_path,) = keydir.glob("*-key.json")
+    key = json.loads(key_path.read_text(encoding="utf-8"))
+    assert key.get("version") is None
+    labels = [a["label"] for a in key["answers"]]
+    right = [repr(a["value"]) for a in key["answers"]]
+    wrong = [repr(a["value"] + 1) for a in key["answers"][:1]] + right[1:]  # (a) off by one
+    (answers := tmp_path / "class.csv").write_text(
+        "name,version," + ",".join(labels) + "\nAda,1," + ",".join(right) + "\nBen,,"
+        + ",".join(wrong) + "\nEve,2," + ",".join(right) + "\n", encoding="utf-8")
+    result = run(["mark", str(keydir), str(answers), "--out", str(tmp_path / "m")], tmp_path)
+    assert result.code == 0 and "Traceback" not in result.stderr
+    book = {r["name"]: r for r in _table(tmp_path / "m" / "gradebook.csv")}
+    assert list(book) == ["Ada", "Ben"]
+    assert float(book["Ada"]["total"]) == len(labels) and book["Ada"]["version"] == "1"
+    assert book["Ben"][labels[0]] == "0" and book["Ben"]["version"] == ""
+    assert "line 4: Eve: no key for version 2" in result.stderr

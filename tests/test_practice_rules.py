@@ -19,21 +19,23 @@ from .conftest import ROOT, WORKSHEETS
 
 SHEETS = {"class-set-2-2-2": WORKSHEETS, "postnetwork-softmax-3-2-2": WORKSHEETS,
           "relu-bce-1-1-1": WORKSHEETS, "tanh-2-2-1": ROOT / "tests" / "examples",
-          "batch-of-two-2-2-2": WORKSHEETS, "matrix-form-3-4-2": WORKSHEETS}
+          "batch-of-two-2-2-2": WORKSHEETS, "matrix-form-3-4-2": WORKSHEETS,
+          "german-class-set-3-3-2": WORKSHEETS}
+CLASS_SETS = ("class-set-2-2-2", "german-class-set-3-3-2")
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     out = tmp_path_factory.mktemp("rules")
     for name, folder in SHEETS.items():
-        extra = ["--versions", "1"] if name == "class-set-2-2-2" else []
+        extra = ["--versions", "1"] if name in CLASS_SETS else []
         assert main(["build", str(folder / f"{name}.yaml"), "--format", "html", "--out",
                      str(out), *extra]) == 0
     return out
 
 
 def _stem(name: str) -> str:
-    return f"{name}-v01" if name == "class-set-2-2-2" else name
+    return f"{name}-v01" if name in CLASS_SETS else name
 
 
 def _typed(blank: dict, values: dict, d: int) -> list[str]:
@@ -118,12 +120,16 @@ def test_the_rules_reach_every_verdict_and_each_networks_own_diagnoses():
         pytest.skip("needs every sheet's comparison run first")
     every = set().union(*SEEN.values())
     assert every >= {"correct", "too_few_decimals", "carried_forward", "incorrect", "cut_off",
-                     "term_sign", "sign", "step_up", "opposite_sign", "rounded_too_early",
+                     "term_sign", "sign", "sign_here", "step_up", "opposite_sign",
+                     "rounded_too_early",
                      "no_step", "one_path_only",
                      "updated_weights", "missing_activation_derivative", "net_for_out"}
     assert "sigmoid_of_negative" in SEEN["class-set-2-2-2"]
     assert "tanh_slope" in SEEN["tanh-2-2-1"] and "sigmoid_of_negative" not in SEEN["tanh-2-2-1"]
     assert "softmax_diagonal" in SEEN["postnetwork-softmax-3-2-2"]
+    # a softmax output's own mistakes, never the tanh of the layer before it
+    assert {"sigmoid_for_softmax", "softmax_own_term_left_out", "sigmoid_for_tanh"} <= \
+        SEEN["german-class-set-3-3-2"]
     assert "delta_for_dout" in SEEN["relu-bce-1-1-1"]
     assert {"mean_for_sum", "one_example"} <= SEEN["batch-of-two-2-2-2"]
     assert all(ALSO.values()), ALSO  # each sheet has answers two mistakes explain

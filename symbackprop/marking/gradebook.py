@@ -193,12 +193,15 @@ def mark_class(keys: dict[int | None, check.Key], rows: list[Row],
         row = Row(row.line, row.name, row.version,  # each answer under its blank's label
                   {blanks[c]: text for c, text in row.answers.items() if blanks[c]})
         key = keys.get(row.version)
+        if key is None and row.version == 1 and set(keys) == {None}:
+            key = keys[None]  # a sheet without versions is version 1 too
         if key is None:
             numbered = sorted(k for k in keys if k is not None)
             which = "no version given" if row.version is None else \
                 f"no key for version {row.version}"
             have = f"the keys are for versions {', '.join(map(str, numbered))}" if numbered \
-                else "the key is one sheet's, without versions: leave the version column empty"
+                else ("the key is one sheet's, without versions: leave the version column empty, "
+                      "or write 1")
             problems.append(f"line {row.line}: {row.name}: {which} ({have})")
             continue
         students.append(_mark(key, row, (carried_forward, rounded), worth))

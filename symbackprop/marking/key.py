@@ -20,6 +20,9 @@ MISTAKES = {
     # in words, not in symbols: a sheet may write its output y, ŷ or a (its author's labels)
     "sign": N_("the loss's slope has the wrong sign: J grows as the output moves away from "
                "its target, so the slope is positive where the output is above the target"),
+    "sign_here": N_("the sign slipped at this step: the step before it that you wrote has the "
+                    "right sign, so look again at the signs of the numbers multiplied or added "
+                    "here"),
     "step_up": N_("the step went up the gradient: new w = w − η·∂J/∂w, with a minus"),
     "opposite_sign": N_("the right number has the other sign: look again at each sign in the "
                         "working"),
@@ -32,6 +35,12 @@ MISTAKES = {
                            "out = tanh(net)"),
     "relu_not_applied": N_("ReLU's output is never negative: out = max(0, net), which is 0 "
                            "for a negative net"),
+    "sigmoid_for_softmax": N_("this is σ(net), the sigmoid of this output's net alone: softmax "
+                              "divides exp(net) by the sum of exp(net) over every output of the "
+                              "layer"),
+    "softmax_own_term_left_out": N_("the sum below leaves this output's own exp(net) out: softmax "
+                                    "divides by the sum of exp(net) over every output of the "
+                                    "layer, this one's included"),
     "tanh_slope": N_("tanh's slope is 1 − tanh²(net) = 1 − out², not out·(1 − out), which is σ's"),
     "tanh_slope_unsquared": N_("tanh's slope is 1 − out², with out squared, not 1 − out"),
     "softmax_diagonal": N_("softmax couples its outputs (each depends on every net), so ∂J/∂net "

@@ -25,13 +25,24 @@ COMMON_RATES = (0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.3, 0.5, 1.0, 2
 # a softmax's Jacobian taken as diagonal gives a hidden ∂J/∂out the value of its one path too,
 # and the student who wrote the δ's right made the slip, not the rule
 MODES = ("sigmoid_of_negative", "sigmoid_for_tanh", "tanh_not_applied", "relu_not_applied",
-         "tanh_slope", "tanh_slope_unsquared", "one_path_only", "softmax_diagonal",
+         "sigmoid_for_softmax", "softmax_own_term_left_out", "tanh_slope", "tanh_slope_unsquared",
+         "one_path_only", "softmax_diagonal",
          "delta_for_dout", "sign", "net_for_out", "missing_activation_derivative",
          "missing_factor_two", "extra_half", "updated_weights")
 # made at an out's own step only: net copied into out, the activation left out. After that
-# step its numbers are net_for_out's, whose words say it there
-AT_OUT = ("tanh_not_applied", "relu_not_applied")
+# step its numbers are net_for_out's, whose words say it there; softmax's own (σ of one net,
+# a sum without its own term) say what an output is, and are said there only
+AT_OUT = ("tanh_not_applied", "relu_not_applied", "sigmoid_for_softmax",
+          "softmax_own_term_left_out")
+# an activation's own mistakes, named only at a blank of a layer with that activation: a
+# softmax output's are softmax's, never the tanh of the layer before it (whose words say
+# "this neuron's activation is tanh")
+OWN = {"sigmoid_of_negative": "sigmoid", "sigmoid_for_tanh": "tanh", "tanh_not_applied": "tanh",
+       "relu_not_applied": "relu", "sigmoid_for_softmax": "softmax",
+       "softmax_own_term_left_out": "softmax", "tanh_slope": "tanh",
+       "tanh_slope_unsquared": "tanh"}
 _IDX = re.compile(r"\[(\d+)\]")
+_AT_EXAMPLE = re.compile(r"@\d+")  # a batch's example: dJ@1/dW[2][1][1], out[1][1]@2
 
 
 class Model:
@@ -62,10 +73,11 @@ class Model:
         """The mistakes this network's student can make (an activation's own only where the
         network has it; one_path_only once per path that could be the one kept); with a
         quantity's `name`, those that can be made at it or before it (an activation left out
-        only at an out of its layer)."""
+        only at an out of its layer, an activation's own mistake only at a blank of its layer)."""
         widest = max(self.layers[1:])
         return [m for mode in MODES if self._can_make(mode) and (
-            name is None or mode not in AT_OUT or self._out_of(name, mode)) for m in (
+            name is None or (mode not in AT_OUT or self._out_of(name, mode)) and (
+                mode not in OWN or self.activation_of(name) == OWN[mode])) for m in (
             [f"{mode}#{i}" for i in range(1, widest + 1)] if mode == "one_path_only" else [mode])]
 
     def _out_of(self, name: str, mode: str) -> bool:
@@ -74,7 +86,20 @@ class Model:
         plain = name.partition("@")[0]
         if not plain.startswith("out["):
             return False
-        return self.acts[int(_IDX.findall(plain)[0]) - 1] == mode.partition("_")[0]
+        return self.acts[int(_IDX.findall(plain)[0]) - 1] == OWN[mode]
+
+    def activation_of(self, name: str) -> str | None:
+        """The activation of the layer a quantity belongs to: a neuron's net, out, slope and δ,
+        a parameter's gradient and step are its layer's; ∂net/∂W (the input it multiplies) is
+        the layer before's; J the output layer's; None for the inputs."""
+        plain = _AT_EXAMPLE.sub("", name).removeprefix("new ").removeprefix("delta ")
+        idx = [int(i) for i in _IDX.findall(plain)]
+        if plain == "J":
+            return self.acts[-1]
+        if not idx:
+            return None
+        l = idx[0] - 1 if plain.startswith("dnet") and "/dW" in plain else idx[0]
+        return self.acts[l - 1] if 1 <= l <= self.L else None
 
     def _can_make(self, mode: str) -> bool:
         acts, loss = set(self.acts), self.loss
@@ -82,6 +107,8 @@ class Model:
         return {"sigmoid_of_negative": "sigmoid" in acts, "tanh_slope": tanh,
                 "sigmoid_for_tanh": tanh, "tanh_not_applied": tanh,
                 "tanh_slope_unsquared": tanh, "relu_not_applied": "relu" in acts,
+                "sigmoid_for_softmax": "softmax" in acts,
+                "softmax_own_term_left_out": "softmax" in acts and self.layers[-1] > 1,
                 "softmax_diagonal": self.acts[-1] == "softmax" and loss == "cross_entropy",
                 "delta_for_dout": loss in ("binary_cross_entropy", "cross_entropy"),
                 "missing_factor_two": loss in ("sse", "mse"), "extra_half": loss == "half_sse",
@@ -291,10 +318,15 @@ class Model:
     def _out(self, l: int, j: int, get, mode) -> float:
         act = self.acts[l - 1]
         z = get(f"net[{l}][{j}]")
-        if act == "softmax":
+        if act == "softmax" and mode == "sigmoid_for_softmax":  # σ of its own net alone
+            act = "sigmoid"
+        elif act == "softmax":
             zs = [get(f"net[{l}][{i}]") for i in range(1, self.layers[l] + 1)]
             top = self.ops.max(*zs)
-            return self.ops.exp(z - top) / sum(self.ops.exp(v - top) for v in zs)
+            # the denominator without this output's own term: e^net_j / Σ_{k≠j} e^net_k
+            below = [v for i, v in enumerate(zs, start=1)
+                     if not (mode == "softmax_own_term_left_out" and i == j)]
+            return self.ops.exp(z - top) / sum(self.ops.exp(v - top) for v in below)
         if mode == "sigmoid_of_negative" and act == "sigmoid":
             z = -z
         if mode == "sigmoid_for_tanh" and act == "tanh":  # σ(net) where tanh(net) belongs

@@ -131,14 +131,30 @@ def mark(scheme: dict, given: dict[str, float]) -> list[Mark]:
     def own(name: str) -> float | None:
         return by_name[name] if name in by_name else values.get(name)
 
-    return [judge(scheme, b, by_name.get(b["name"]), own) for b in scheme["blanks"]]
+    signed = {b["name"]: b["value"] for b in scheme["blanks"]
+              if any(r["diagnosis"] == "sign" for r in b["mistakes"])}
+    return [judge(scheme, b, by_name.get(b["name"]), own, sign_as(scheme, b, by_name, signed))
+            for b in scheme["blanks"]]
 
 
-def judge(scheme: dict, blank: dict, given: float | None, own) -> Mark:
+def sign_as(scheme: dict, blank: dict, by_name: dict, signed: dict) -> str | None:
+    """What the loss's sign carried through ('sign') is said as at this blank: None, as it
+    is; where the student wrote a step it is worked from (itself worked from the loss) with
+    the key's sign, that step's sign is right and the sign slipped here: 'sign_here' (a key
+    written before it was said names the other sign, or nothing)."""
+    if blank["name"] not in signed or not any(
+            n in signed and n in by_name and by_name[n] * signed[n] > 0
+            for n in refs(blank["recompute"])):
+        return None
+    return next((d for d in ("sign_here", "opposite_sign") if d in scheme["messages"]), "")
+
+
+def judge(scheme: dict, blank: dict, given: float | None, own, sign: str | None = None) -> Mark:
     """The one rule, simplest explanation first: an answer honest rounding reaches; the same
     with fewer decimals; right from the student's own earlier answers (where they differ from
     the key's: from the key's own, honest rounding is the whole story); cut off instead of
-    rounded; then each known mistake in the scheme's order."""
+    rounded; then each known mistake in the scheme's order (the loss's sign said as `sign`
+    says, sign_as)."""
     m = Mark(blank["label"], blank["name"], given, blank["value"], "missing",
              working=blank.get("working", ""))
     if given is None:
@@ -155,7 +171,7 @@ def judge(scheme: dict, blank: dict, given: float | None, own) -> Mark:
         _verdict(m, "too_few_decimals",
                  f"{scheme['messages']['too_few_decimals']} ({fixed(m.expected, decimals)}"
                  f" to {decimals} decimals)")
-        return _also(scheme, m, explanations(blank, given, own, tol), "too_few_decimals")
+        return _also(scheme, m, explanations(blank, given, own, tol, sign), "too_few_decimals")
     carried = None if blank["recompute"] is None else evaluate(blank["recompute"], own)
     if carried is not None and abs(given - carried) <= tol["carry"] and not _same(
             carried, evaluate(blank["recompute"], scheme["values"].get)) and not trivial(
@@ -165,7 +181,7 @@ def judge(scheme: dict, blank: dict, given: float | None, own) -> Mark:
                         f"wrong against the key ({fixed(blank['value'], decimals)}), "
                         f"but right from your own earlier answers "
                         f"({fixed(carried, decimals)}): error carried forward")
-    found = explanations(blank, given, own, tol)
+    found = explanations(blank, given, own, tol, sign)
     if tol["half"] and places <= decimals and given != 0 and cut_within(
             given, places, tol["from"], tol["to"]):  # cut to 0, a value tells nothing
         return _also(scheme, _incorrect(scheme, m, "cut_off"), found, "cut_off")
@@ -175,10 +191,14 @@ def judge(scheme: dict, blank: dict, given: float | None, own) -> Mark:
     return _also(scheme, _incorrect(scheme, m, *first), found, first[0])
 
 
-def explanations(blank: dict, given: float, own, tol: dict):
+def explanations(blank: dict, given: float, own, tol: dict, sign: str | None = None):
     """Each known mistake whose value the answer reaches, as (diagnosis, term), in the scheme's
-    order (simplest first), lazily: marking stops at the first one or two."""
+    order (simplest first), lazily: marking stops at the first one or two. The loss's sign is
+    named as `sign` says (sign_as): None as it is, '' not at all."""
     for rule in blank["mistakes"]:
+        diagnosis = rule["diagnosis"] if sign is None or rule["diagnosis"] != "sign" else sign
+        if not diagnosis:
+            continue
         slack = rule.get("slack")
         for candidate in rule["candidates"]:
             v = evaluate(candidate, own)
@@ -187,7 +207,7 @@ def explanations(blank: dict, given: float, own, tol: dict):
             # a rate read off the step: within 2 % of it (and, rounded, within reach)
             allowed = tol["near"] if slack is None else evaluate(slack, own)
             if allowed is not None and reaches(given, v, max(allowed, tol["near"])):
-                yield rule["diagnosis"], rule.get("term")
+                yield diagnosis, rule.get("term")
                 break
 
 

@@ -74,8 +74,14 @@ ALWAYS = ("too_few_decimals", "cut_off")
 def _messages(blanks: list[dict], _: Words) -> dict[str, str]:
     """What to tell a student, in the sheet's language, for the diagnoses this sheet's scheme
     can give: a tanh sheet carries no word of σ(−net)."""
+    return {k: _(text) for k, text in MISTAKES.items() if k in used_by(blanks)}
+
+
+def used_by(blanks: list[dict]) -> set[str]:
+    """The diagnoses a scheme's blanks can give: their rules', the interpreters' own, and the
+    sign slipped at a step where the loss's sign is refuted by the student's (scheme.sign_as)."""
     used = {r["diagnosis"] for b in blanks for r in b["mistakes"]} | set(ALWAYS)
-    return {k: _(text) for k, text in MISTAKES.items() if k in used}
+    return used | ({"sign_here"} if "sign" in used else set())
 
 
 def _value_blank(key: Key, a: dict) -> dict:

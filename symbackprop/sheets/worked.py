@@ -30,7 +30,7 @@ from ..marking import rounding
 from ..marking.key import MISTAKES
 from ..marking.keys import markable
 from ..marking.scheme import evaluate
-from ..marking.scheme_writer import ALWAYS, SCHEME_VERSION
+from ..marking.scheme_writer import SCHEME_VERSION, used_by
 from ..marking.written import worked_from
 from .forms import Apply, Equation, Form, Frac, Group, Neg, Number, Ops, Power
 from .forms_json import to_json
@@ -245,7 +245,7 @@ def scheme_of(blanks: list[dict], decimals: int, language: str = "en",
     the blanks, the key's values their trees refer to, the messages of their mistakes, in
     the sheet's language, and the fingerprints of the key's `definition` they were worked
     from (check refuses a key whose definition was edited alone)."""
-    used = {r["diagnosis"] for b in blanks for r in b["mistakes"]} | set(ALWAYS)
+    used = used_by(blanks)
     values = {b["name"]: b["value"] for b in blanks}
     _ = words(language)
     body = {"version": SCHEME_VERSION, "decimals": decimals,

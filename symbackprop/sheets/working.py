@@ -145,16 +145,25 @@ class Working:
             self.defn.decimals).format(d=self.defn.decimals))
         for l in range(1, self.defn.network.depth + 1):
             act = self.defn.network.activations[l - 1]
-            for j in range(1, self.layers[l] + 1):
-                n, o = name("net", l, j), name("out", l, j)
-                equation = self.graph.equations[n]
-                s.lines.append(self.line(self.sym(n), [self.expr(equation)], n,
-                                         self.rounded[n], self.r.values[n],
-                                         self.substituted(equation)))
-                s.lines.append(self.line(self.sym(o), [activation_form(act, self.sym(n))], o,
-                                         self.rounded[o], self.r.values[o],
-                                         self.activation_working(act, l, j)))
+            neurons = range(1, self.layers[l] + 1)
+            # a neuron's net, then its out; a softmax output takes every net of its layer, so
+            # the layer's nets are all asked before its first out, in the order they are worked
+            order = [(k, j) for j in neurons for k in ("net", "out")] if act != "softmax" else \
+                [("net", j) for j in neurons] + [("out", j) for j in neurons]
+            for k, j in order:
+                s.lines.append(self.net_line(l, j) if k == "net" else self.out_line(act, l, j))
         return s
+
+    def net_line(self, l: int, j: int) -> Line:
+        n = name("net", l, j)
+        equation = self.graph.equations[n]
+        return self.line(self.sym(n), [self.expr(equation)], n, self.rounded[n],
+                         self.r.values[n], self.substituted(equation))
+
+    def out_line(self, act: str, l: int, j: int) -> Line:
+        n, o = name("net", l, j), name("out", l, j)
+        return self.line(self.sym(o), [activation_form(act, self.sym(n))], o, self.rounded[o],
+                         self.r.values[o], self.activation_working(act, l, j))
 
     def activation_working(self, act: str, l: int, j: int) -> Form | None:
         """f(net) with the neuron's net in; softmax with every net of its layer in, since it
