@@ -399,7 +399,6 @@ def test_a_practice_page_to_an_empty_path_is_refused_naming_it(api):
     assert kind in ("TypeError", "ValueError") and "path" in said, (kind, said)
 
 
-@pytest.mark.xfail(strict=True, reason="finding 5: pdf(key='no') prints the answer key")
 def test_a_key_flag_that_is_no_bool_is_refused(api):
     """Finding 5: `sheet.pdf('w.pdf', key="no")` writes the answer key (any non-empty text is
     true), which a teacher then hands out as the worksheet; the API raises TypeError for

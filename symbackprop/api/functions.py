@@ -368,6 +368,9 @@ class Sheet:
         from ..files import classset
         from ..formats import pdf
 
+        if not isinstance(key, bool):  # key="no" is true: the answers on the students' sheet
+            raise TypeError(f"key must be True (the answer key) or False (the worksheet), got "
+                            f"{type(key).__name__}")
         return pdf.compile_tex(classset.document(self.model, key), Path(path))
 
     def page(self) -> str:
