@@ -409,7 +409,6 @@ def test_a_key_flag_that_is_no_bool_is_refused(api):
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="making a device node needs root")
-@pytest.mark.xfail(strict=True, reason="finding 6: html() replaces a device at the path")
 def test_the_api_does_not_replace_a_device_with_a_file(tmp_path):
     """Finding 6: `sheet.html("/dev/null")` (or /dev/full, or pdf() to one) run as root, as
     in a notebook's container, replaces the device node with a regular file of the page

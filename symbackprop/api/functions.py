@@ -366,12 +366,14 @@ class Sheet:
     def pdf(self, path: str | Path, key: bool = False) -> Path:
         """The worksheet (or, key=True, its answer key) as a PDF; needs TeX Live."""
         from ..files import classset
+        from ..files.output import destination
         from ..formats import pdf
 
         if not isinstance(key, bool):  # key="no" is true: the answers on the students' sheet
             raise TypeError(f"key must be True (the answer key) or False (the worksheet), got "
                             f"{type(key).__name__}")
-        return pdf.compile_tex(classset.document(self.model, key), Path(path))
+        path = destination(path)  # TeX's PDF is moved onto it: never onto a device or a pipe
+        return pdf.compile_tex(classset.document(self.model, key), path)
 
     def page(self) -> str:
         """The practice page: one self-contained HTML file that marks itself."""
@@ -381,7 +383,8 @@ class Sheet:
 
     def html(self, path: str | Path) -> Path:
         """The practice page as the file `path`, written as pdf() writes a PDF: beside it,
-        then moved into place (a FIFO there is replaced, not written through)."""
+        then moved into place (a link there is replaced, not written through; a device, a
+        pipe or a folder is refused)."""
         from ..files.output import write_beside
 
         return write_beside(path, self.page().encode("utf-8"))
