@@ -388,7 +388,6 @@ def test_parse_with_a_source_that_is_no_text_names_the_argument(api):
     assert kind == "TypeError" and "source" in said, (kind, said)
 
 
-@pytest.mark.xfail(strict=True, reason="finding 4: html('') tries to replace the folder '.'")
 def test_a_practice_page_to_an_empty_path_is_refused_naming_it(api):
     """Finding 4: `worksheet(blog).html("")` raises OSError '[Errno 16] Device or resource
     busy: '.'' (Path('') is '.', and the page written beside it is moved onto the current

@@ -216,9 +216,9 @@ def reason(exc: OSError) -> str:
 def destination(path) -> Path:
     """The file `path` a door writes to (the API's Sheet.pdf and Sheet.html), checked before
     anything is made: a regular file (replaced whole), a link (the link is replaced, never
-    written through) or nothing yet. A folder is refused as IsADirectoryError; a device, a
-    pipe or a socket is refused unwritten, because os.replace would put a file in its place
-    (as root, /dev/null).
+    written through) or nothing yet. An empty path is refused, not taken as the current
+    folder; a folder is refused as IsADirectoryError; a device, a pipe or a socket is refused
+    unwritten, because os.replace would put a file in its place (as root, /dev/null).
 
     >>> destination("/dev/null")
     Traceback (most recent call last):
@@ -227,6 +227,9 @@ def destination(path) -> Path:
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be a file's path (a str or a Path), got "
                         f"{type(path).__name__}")
+    if os.fspath(path) in ("", b""):  # Path('') is '.', and the file would replace the folder
+        raise ValueError("path: an empty path is refused, not taken as the current folder; "
+                         "give the name of the file to write")
     path = Path(os.fsdecode(path))
     try:
         mode = os.lstat(path).st_mode
