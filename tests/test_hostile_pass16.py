@@ -378,7 +378,6 @@ def test_a_definition_changed_with_dataclasses_replace_is_checked_by_name(case, 
     assert kind in ("DefinitionError", "TypeError") and field in said, (kind, said)
 
 
-@pytest.mark.xfail(strict=True, reason="finding 3: parse(source=5) raises Python's own words")
 def test_parse_with_a_source_that_is_no_text_names_the_argument(api):
     """Finding 3: `symbackprop.parse("title: x", source=5)` raises TypeError "'int' object is
     not subscriptable", from inside the reader; every other argument of the API of the wrong

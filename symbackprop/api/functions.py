@@ -33,6 +33,9 @@ __all__ = ["Gradient", "ProofView", "Result", "Sheet", "Training", "derive", "lo
 
 def load(path: str | Path) -> definition.Definition | definition.Lesson:
     """Read and check a definition file (YAML); DefinitionError names the file, key, problem."""
+    if not isinstance(path, (str, Path)):  # Python's words from open() otherwise
+        raise TypeError(f"path must be a definition file's path (a str or a Path), got "
+                        f"{type(path).__name__}")
     return definition.load(path)
 
 
@@ -40,6 +43,9 @@ def parse(text: str, source: str = "<definition>") -> definition.Definition | de
     """Check a definition given as YAML text (at most 16 MiB, as a file is read)."""
     if not isinstance(text, str):
         raise TypeError(f"text must be the definition's YAML as a str, got {type(text).__name__}")
+    if not isinstance(source, str):  # it names the definition in every message
+        raise TypeError(f"source must be the name its messages give the definition (a str), "
+                        f"got {type(source).__name__}")
     if len(text) > definition.MAX_BYTES or len(text.encode("utf-8", "replace")) > \
             definition.MAX_BYTES:
         raise DefinitionError(source, "", f"larger than {definition.MAX_BYTES // 2**20} MiB, "
