@@ -593,7 +593,6 @@ def test_a_set_rebuilt_for_a_smaller_class_leaves_no_sheet_of_the_earlier_one(re
     assert not left, left
 
 
-@pytest.mark.xfail(strict=True, reason="finding 11: a bool tensor is taken as class index 1")
 def test_from_torch_refuses_a_bool_tensor_as_a_class_index(api):
     """Finding 11: `from_torch(model, x, torch.tensor(True))` returns a definition with
     targets (0.0, 1.0): the bool read as class 1; `True`, `[True, False]` and
