@@ -734,7 +734,6 @@ def test_train_epochs_refuses_a_version_it_does_not_use(runs):
     assert_refused(runs[2]["train_version"], "--version")
 
 
-@pytest.mark.xfail(strict=True, reason="finding 16: the API trains a data: definition by steps")
 def test_the_apis_train_of_a_data_definition_is_refused_as_the_command_lines(api):
     """Finding 16: `symbackprop.train('digits-64-16-10.yaml', steps=3)` returns '<Training 3
     steps: J 3.29805 → 0.0554241>': three full steps on the numbers its seed draws, not on

@@ -137,6 +137,9 @@ def train(defn, steps: int = 100, seed: int | None = None,
     from ..engine import numeric
 
     defn = _network(defn)
+    if defn.data is not None:  # as train --steps refuses it: its seed's numbers are a start only
+        raise DefinitionError(defn.source, "data", "the network trains on this data set by "
+                              "epochs ('symbackprop train FILE --epochs N'), not by steps")
     if steps is None:
         raise TypeError("steps must be a whole number (an int), got NoneType")
     steps = _whole(steps, "steps", 0, definition.MAX_STEPS, defn.source)
