@@ -360,8 +360,6 @@ def test_the_api_refuses_by_name(case, kind, fragment, api):
     assert said[0] == kind and fragment in said[1], said
 
 
-@pytest.mark.xfail(strict=True, reason="finding 17: a Definition from dataclasses.replace is not "
-                   "checked: Python's and decimal's errors")
 @pytest.mark.parametrize("case", ["replaced_decimals", "replaced_rate_text"])
 def test_a_definition_changed_with_dataclasses_replace_is_checked_by_name(case, api):
     """Finding 17: a Definition is a frozen dataclass, so a notebook changes one with

@@ -65,7 +65,9 @@ def _network(defn) -> definition.Definition:
         raise DefinitionError(defn.source, "kind", f"a {defn.kind} lesson has no network to "
                               "derive or sheet of blanks to return; build its pages with "
                               "'symbackprop build'")
-    return defn
+    from ..definitions.recheck import recheck
+
+    return recheck(defn)  # a dataclasses.replace of one skipped the reader's checks
 
 
 def _whole(value, name: str, low: int, high: int, source: str) -> int | None:
