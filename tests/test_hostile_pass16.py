@@ -721,7 +721,6 @@ def test_two_copies_of_a_single_sheets_key_are_refused_in_words(runs):
     assert "None" not in result.stderr, result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="finding 15: train --epochs ignores --version")
 def test_train_epochs_refuses_a_version_it_does_not_use(runs):
     """Finding 15: `train digits-64-16-10.yaml --epochs 1 --version 999999` trains and exits 0,
     the same run as without --version (a definition with data: draws its start from its seed

@@ -228,6 +228,9 @@ def _train_on_data(defn, args) -> int:
                "(use --steps to train on its own values)")
     if args.steps is not None:
         usage(f"{args.file}: a definition with data: trains with --epochs N (not --steps)")
+    if args.version is not None:  # as --steps: an option it would not use is said, not dropped
+        usage(f"{args.file}: --version {args.version}: a definition with data: has no versions "
+              "(its training starts from weights drawn from its seed); leave out --version")
     if args.epochs is None:  # --batch-size alone: the epochs are what is missing
         given = "" if args.batch_size is None else f" (--batch-size {args.batch_size} given)"
         usage(f"{args.file}: a definition with data: trains with --epochs N, which is "
