@@ -707,7 +707,6 @@ def test_an_answer_sheet_of_zeros_earns_nothing_for_its_zeros(runs):
     assert float(row["total"]) == 0, row["total"]
 
 
-@pytest.mark.xfail(strict=True, reason="finding 14: 'both keys for version None'")
 def test_two_copies_of_a_single_sheets_key_are_refused_in_words(runs):
     """Finding 14: a key folder holding the blog sheet's key twice (s-key.json and a copy
     saved as copy-key.json, as a teacher's download folder does) is refused, 'k:
