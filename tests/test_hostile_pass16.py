@@ -869,7 +869,6 @@ def test_a_romanian_name_with_a_comma_below_is_printed(rosters):
     assert len(list((root / "roster_romanian" / "o").glob("*-practice.html"))) == 2
 
 
-@pytest.mark.xfail(strict=True, reason="finding 20: derive --form matrix drops --steps")
 def test_derive_in_matrix_form_shows_the_steps_asked_or_refuses_them(runs):
     """Finding 20: `derive blog.yaml --form matrix --steps 3` exits 0 and prints the same 29
     lines as `derive blog.yaml --form matrix`: no step at all, without a word (`derive

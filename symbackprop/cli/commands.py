@@ -95,6 +95,8 @@ def cmd_derive(args) -> int:
             "matrix": report.matrix_json(form)}), args.file))
     elif form is not None:
         print(report.matrix_text(form))
+        if steps is not None:  # --steps N, or an optimizer's step: shown, not dropped
+            print(report.steps_text(result, steps, defn.notation))
     else:
         print(report.text(result, params, defn.notation, steps))
     return 0
@@ -132,6 +134,10 @@ def _derive_layered(defn, inst, args) -> int:
             "matrix": convmatrix.as_json(form)}), args.file))
     elif form is not None:
         print(convmatrix.text(form))
+        if steps is not None:  # --steps N, or an optimizer's step: shown, not dropped
+            from ..engine import updatereport
+
+            print(updatereport.text(steps, list(result.grads)))
     else:
         print(convreport.text(result, params, steps))
     return 0
