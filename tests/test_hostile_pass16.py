@@ -908,7 +908,6 @@ def test_a_print_option_the_build_prints_nowhere_is_refused(case, option, runs):
     assert_refused(result, option)
 
 
-@pytest.mark.xfail(strict=True, reason="finding 22: derive --json drops --param")
 def test_derive_json_with_a_param_narrows_it_or_refuses_it(runs):
     """Finding 22: `derive blog.yaml --json --param w1` prints JSON byte for byte the same as
     `derive blog.yaml --json` (every gradient of every layer), without a word, while

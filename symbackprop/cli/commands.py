@@ -74,6 +74,9 @@ def cmd_derive(args) -> int:
     from ..engine import report
     from ..engine.verify import run, run_params
 
+    if args.json and args.param:  # said before any work, of either kind of network
+        usage("derive: --param: --json prints every gradient (its JSON has one shape); "
+              "leave out --param, or --json")
     defn = network_definition(args.file)
     inst, note = _instance(defn, args)
     if defn.layered:
