@@ -886,8 +886,6 @@ def test_derive_in_matrix_form_shows_the_steps_asked_or_refuses_them(runs):
     assert "step" in result.stdout, result.stdout[:300]
 
 
-@pytest.mark.xfail(strict=True, reason="finding 21: a print option the build prints nowhere is "
-                   "dropped")
 @pytest.mark.parametrize("case, option", [("simplex_single_sheet", "--simplex"),
                                           ("date_moodle_only", "--date"),
                                           ("working_space_html_only", "--working-space")])
