@@ -512,7 +512,6 @@ def test_a_file_name_that_is_not_utf8_is_built_or_refused_in_one_line(form, stem
 
 # --- train --epochs: huge numbers ----------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="finding 9: a loss of 3e200 is printed as 201 digits")
 def test_a_diverging_training_prints_its_loss_in_a_bounded_form(runs):
     """Finding 9: `train digits.yaml --epochs 1` of the bundled digits definition with
     `learning_rate: 1.0e200` exits 0 and prints 'epoch 1/1: loss 3264406945772123...

@@ -258,7 +258,7 @@ def _train_on_data(defn, args) -> int:
     def said(number, e):
         progress("", end="")  # the bar's line, cleared for the epoch's
         if not args.json:
-            print(f"epoch {number:>{len(str(args.epochs))}}/{args.epochs}: loss {e.loss:.6f}, "
+            print(f"epoch {number:>{len(str(args.epochs))}}/{args.epochs}: loss {_loss(e.loss)}, "
                   f"train accuracy {e.train_accuracy:.3f}, test accuracy "
                   f"{e.test_accuracy:.3f}", flush=True)
 
@@ -278,6 +278,16 @@ def _train_on_data(defn, args) -> int:
         for digit, row in enumerate(run.confusion):
             print(f"  {digit}: " + " ".join(f"{n:3d}" for n in row))
     return 0
+
+
+def _loss(value: float) -> str:
+    """A loss as train --epochs prints it: six decimals, in e-notation from a million on (a
+    diverging run's 3e200 would be 201 digits).
+
+    >>> _loss(0.0554241), _loss(3.2644069457e200)
+    ('0.055424', '3.264407e+200')
+    """
+    return f"{value:.6f}" if abs(value) < 1e6 else f"{value:.6e}"
 
 
 def cmd_build(args) -> int:
