@@ -358,8 +358,6 @@ def test_the_api_refuses_by_name(case, kind, fragment, api):
     assert said[0] == kind and fragment in said[1], said
 
 
-@pytest.mark.xfail(strict=True, reason="finding 17: a Definition from dataclasses.replace is not "
-                   "checked: Python's and decimal's errors")
 @pytest.mark.parametrize("case", ["replaced_decimals", "replaced_rate_text"])
 def test_a_definition_changed_with_dataclasses_replace_is_checked_by_name(case, api):
     """Finding 17: a Definition is a frozen dataclass, so a notebook changes one with
@@ -376,7 +374,6 @@ def test_a_definition_changed_with_dataclasses_replace_is_checked_by_name(case, 
     assert kind in ("DefinitionError", "TypeError") and field in said, (kind, said)
 
 
-@pytest.mark.xfail(strict=True, reason="finding 3: parse(source=5) raises Python's own words")
 def test_parse_with_a_source_that_is_no_text_names_the_argument(api):
     """Finding 3: `symbackprop.parse("title: x", source=5)` raises TypeError "'int' object is
     not subscriptable", from inside the reader; every other argument of the API of the wrong
@@ -386,7 +383,6 @@ def test_parse_with_a_source_that_is_no_text_names_the_argument(api):
     assert kind == "TypeError" and "source" in said, (kind, said)
 
 
-@pytest.mark.xfail(strict=True, reason="finding 4: html('') tries to replace the folder '.'")
 def test_a_practice_page_to_an_empty_path_is_refused_naming_it(api):
     """Finding 4: `worksheet(blog).html("")` raises OSError '[Errno 16] Device or resource
     busy: '.'' (Path('') is '.', and the page written beside it is moved onto the current
@@ -397,7 +393,6 @@ def test_a_practice_page_to_an_empty_path_is_refused_naming_it(api):
     assert kind in ("TypeError", "ValueError") and "path" in said, (kind, said)
 
 
-@pytest.mark.xfail(strict=True, reason="finding 5: pdf(key='no') prints the answer key")
 def test_a_key_flag_that_is_no_bool_is_refused(api):
     """Finding 5: `sheet.pdf('w.pdf', key="no")` writes the answer key (any non-empty text is
     true), which a teacher then hands out as the worksheet; the API raises TypeError for
@@ -408,7 +403,6 @@ def test_a_key_flag_that_is_no_bool_is_refused(api):
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="making a device node needs root")
-@pytest.mark.xfail(strict=True, reason="finding 6: html() replaces a device at the path")
 def test_the_api_does_not_replace_a_device_with_a_file(tmp_path):
     """Finding 6: `sheet.html("/dev/null")` (or /dev/full, or pdf() to one) run as root, as
     in a notebook's container, replaces the device node with a regular file of the page
@@ -508,7 +502,6 @@ def test_a_file_name_that_is_not_utf8_is_built_or_refused_in_one_line(form, stem
 
 # --- train --epochs: huge numbers ----------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="finding 9: a loss of 3e200 is printed as 201 digits")
 def test_a_diverging_training_prints_its_loss_in_a_bounded_form(runs):
     """Finding 9: `train digits.yaml --epochs 1` of the bundled digits definition with
     `learning_rate: 1.0e200` exits 0 and prints 'epoch 1/1: loss 3264406945772123...
@@ -586,7 +579,6 @@ def test_a_set_rebuilt_for_a_smaller_class_leaves_no_sheet_of_the_earlier_one(re
     assert not left, left
 
 
-@pytest.mark.xfail(strict=True, reason="finding 11: a bool tensor is taken as class index 1")
 def test_from_torch_refuses_a_bool_tensor_as_a_class_index(api):
     """Finding 11: `from_torch(model, x, torch.tensor(True))` returns a definition with
     targets (0.0, 1.0): the bool read as class 1; `True`, `[True, False]` and
@@ -697,7 +689,6 @@ def test_an_answer_sheet_of_zeros_earns_nothing_for_its_zeros(runs):
     assert float(row["total"]) == 0, row["total"]
 
 
-@pytest.mark.xfail(strict=True, reason="finding 14: 'both keys for version None'")
 def test_two_copies_of_a_single_sheets_key_are_refused_in_words(runs):
     """Finding 14: a key folder holding the blog sheet's key twice (s-key.json and a copy
     saved as copy-key.json, as a teacher's download folder does) is refused, 'k:
@@ -711,7 +702,6 @@ def test_two_copies_of_a_single_sheets_key_are_refused_in_words(runs):
     assert "None" not in result.stderr, result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="finding 15: train --epochs ignores --version")
 def test_train_epochs_refuses_a_version_it_does_not_use(runs):
     """Finding 15: `train digits-64-16-10.yaml --epochs 1 --version 999999` trains and exits 0,
     the same run as without --version (a definition with data: draws its start from its seed
@@ -722,7 +712,6 @@ def test_train_epochs_refuses_a_version_it_does_not_use(runs):
     assert_refused(runs[2]["train_version"], "--version")
 
 
-@pytest.mark.xfail(strict=True, reason="finding 16: the API trains a data: definition by steps")
 def test_the_apis_train_of_a_data_definition_is_refused_as_the_command_lines(api):
     """Finding 16: `symbackprop.train('digits-64-16-10.yaml', steps=3)` returns '<Training 3
     steps: J 3.29805 → 0.0554241>': three full steps on the numbers its seed draws, not on
@@ -861,7 +850,6 @@ def test_a_romanian_name_with_a_comma_below_is_printed(rosters):
     assert len(list((root / "roster_romanian" / "o").glob("*-practice.html"))) == 2
 
 
-@pytest.mark.xfail(strict=True, reason="finding 20: derive --form matrix drops --steps")
 def test_derive_in_matrix_form_shows_the_steps_asked_or_refuses_them(runs):
     """Finding 20: `derive blog.yaml --form matrix --steps 3` exits 0 and prints the same 29
     lines as `derive blog.yaml --form matrix`: no step at all, without a word (`derive
@@ -879,8 +867,6 @@ def test_derive_in_matrix_form_shows_the_steps_asked_or_refuses_them(runs):
     assert "step" in result.stdout, result.stdout[:300]
 
 
-@pytest.mark.xfail(strict=True, reason="finding 21: a print option the build prints nowhere is "
-                   "dropped")
 @pytest.mark.parametrize("case, option", [("simplex_single_sheet", "--simplex"),
                                           ("date_moodle_only", "--date"),
                                           ("working_space_html_only", "--working-space")])
@@ -901,7 +887,6 @@ def test_a_print_option_the_build_prints_nowhere_is_refused(case, option, runs):
     assert_refused(result, option)
 
 
-@pytest.mark.xfail(strict=True, reason="finding 22: derive --json drops --param")
 def test_derive_json_with_a_param_narrows_it_or_refuses_it(runs):
     """Finding 22: `derive blog.yaml --json --param w1` prints JSON byte for byte the same as
     `derive blog.yaml --json` (every gradient of every layer), without a word, while

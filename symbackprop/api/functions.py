@@ -33,6 +33,9 @@ __all__ = ["Gradient", "ProofView", "Result", "Sheet", "Training", "derive", "lo
 
 def load(path: str | Path) -> definition.Definition | definition.Lesson:
     """Read and check a definition file (YAML); DefinitionError names the file, key, problem."""
+    if not isinstance(path, (str, Path)):  # Python's words from open() otherwise
+        raise TypeError(f"path must be a definition file's path (a str or a Path), got "
+                        f"{type(path).__name__}")
     return definition.load(path)
 
 
@@ -40,6 +43,9 @@ def parse(text: str, source: str = "<definition>") -> definition.Definition | de
     """Check a definition given as YAML text (at most 16 MiB, as a file is read)."""
     if not isinstance(text, str):
         raise TypeError(f"text must be the definition's YAML as a str, got {type(text).__name__}")
+    if not isinstance(source, str):  # it names the definition in every message
+        raise TypeError(f"source must be the name its messages give the definition (a str), "
+                        f"got {type(source).__name__}")
     if len(text) > definition.MAX_BYTES or len(text.encode("utf-8", "replace")) > \
             definition.MAX_BYTES:
         raise DefinitionError(source, "", f"larger than {definition.MAX_BYTES // 2**20} MiB, "
@@ -59,7 +65,9 @@ def _network(defn) -> definition.Definition:
         raise DefinitionError(defn.source, "kind", f"a {defn.kind} lesson has no network to "
                               "derive or sheet of blanks to return; build its pages with "
                               "'symbackprop build'")
-    return defn
+    from ..definitions.recheck import recheck
+
+    return recheck(defn)  # a dataclasses.replace of one skipped the reader's checks
 
 
 def _whole(value, name: str, low: int, high: int, source: str) -> int | None:
@@ -131,6 +139,9 @@ def train(defn, steps: int = 100, seed: int | None = None,
     from ..engine import numeric
 
     defn = _network(defn)
+    if defn.data is not None:  # as train --steps refuses it: its seed's numbers are a start only
+        raise DefinitionError(defn.source, "data", "the network trains on this data set by "
+                              "epochs ('symbackprop train FILE --epochs N'), not by steps")
     if steps is None:
         raise TypeError("steps must be a whole number (an int), got NoneType")
     steps = _whole(steps, "steps", 0, definition.MAX_STEPS, defn.source)
@@ -366,9 +377,14 @@ class Sheet:
     def pdf(self, path: str | Path, key: bool = False) -> Path:
         """The worksheet (or, key=True, its answer key) as a PDF; needs TeX Live."""
         from ..files import classset
+        from ..files.output import destination
         from ..formats import pdf
 
-        return pdf.compile_tex(classset.document(self.model, key), Path(path))
+        if not isinstance(key, bool):  # key="no" is true: the answers on the students' sheet
+            raise TypeError(f"key must be True (the answer key) or False (the worksheet), got "
+                            f"{type(key).__name__}")
+        path = destination(path)  # TeX's PDF is moved onto it: never onto a device or a pipe
+        return pdf.compile_tex(classset.document(self.model, key), path)
 
     def page(self) -> str:
         """The practice page: one self-contained HTML file that marks itself."""
@@ -378,7 +394,8 @@ class Sheet:
 
     def html(self, path: str | Path) -> Path:
         """The practice page as the file `path`, written as pdf() writes a PDF: beside it,
-        then moved into place (a FIFO there is replaced, not written through)."""
+        then moved into place (a link there is replaced, not written through; a device, a
+        pipe or a folder is refused)."""
         from ..files.output import write_beside
 
         return write_beside(path, self.page().encode("utf-8"))

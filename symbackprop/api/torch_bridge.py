@@ -246,9 +246,15 @@ def _targets(targets, size: int, examples: int, loss: str) -> list[list[float]]:
 
 
 def _dense(values, key: str):
-    """Numbers as a tensor: a dense one (a sparse one is refused by name, not by PyTorch)."""
-    if isinstance(values, _torch().Tensor) and values.layout != _torch().strided:
+    """Numbers as a tensor: a dense one (a sparse one is refused by name, not by PyTorch) of
+    numbers: a bool tensor is no numbers, as True is none (and is no class index: not
+    floating point, torch.tensor(True) would be read as class 1)."""
+    torch = _torch()
+    if isinstance(values, torch.Tensor) and values.layout != torch.strided:
         raise DefinitionError(SOURCE, key, f"is a {values.layout} tensor: give tensor.to_dense()")
+    if isinstance(values, torch.Tensor) and values.dtype == torch.bool:
+        raise DefinitionError(SOURCE, key, "must be numbers, got a tensor of yes/no values "
+                              "(torch.bool)")
     return values
 
 

@@ -74,6 +74,9 @@ def cmd_derive(args) -> int:
     from ..engine import report
     from ..engine.verify import run, run_params
 
+    if args.json and args.param:  # said before any work, of either kind of network
+        usage("derive: --param: --json prints every gradient (its JSON has one shape); "
+              "leave out --param, or --json")
     defn = network_definition(args.file)
     inst, note = _instance(defn, args)
     if defn.layered:
@@ -95,6 +98,8 @@ def cmd_derive(args) -> int:
             "matrix": report.matrix_json(form)}), args.file))
     elif form is not None:
         print(report.matrix_text(form))
+        if steps is not None:  # --steps N, or an optimizer's step: shown, not dropped
+            print(report.steps_text(result, steps, defn.notation))
     else:
         print(report.text(result, params, defn.notation, steps))
     return 0
@@ -132,6 +137,10 @@ def _derive_layered(defn, inst, args) -> int:
             "matrix": convmatrix.as_json(form)}), args.file))
     elif form is not None:
         print(convmatrix.text(form))
+        if steps is not None:  # --steps N, or an optimizer's step: shown, not dropped
+            from ..engine import updatereport
+
+            print(updatereport.text(steps, list(result.grads)))
     else:
         print(convreport.text(result, params, steps))
     return 0
@@ -228,6 +237,9 @@ def _train_on_data(defn, args) -> int:
                "(use --steps to train on its own values)")
     if args.steps is not None:
         usage(f"{args.file}: a definition with data: trains with --epochs N (not --steps)")
+    if args.version is not None:  # as --steps: an option it would not use is said, not dropped
+        usage(f"{args.file}: --version {args.version}: a definition with data: has no versions "
+              "(its training starts from weights drawn from its seed); leave out --version")
     if args.epochs is None:  # --batch-size alone: the epochs are what is missing
         given = "" if args.batch_size is None else f" (--batch-size {args.batch_size} given)"
         usage(f"{args.file}: a definition with data: trains with --epochs N, which is "
@@ -246,7 +258,7 @@ def _train_on_data(defn, args) -> int:
     def said(number, e):
         progress("", end="")  # the bar's line, cleared for the epoch's
         if not args.json:
-            print(f"epoch {number:>{len(str(args.epochs))}}/{args.epochs}: loss {e.loss:.6f}, "
+            print(f"epoch {number:>{len(str(args.epochs))}}/{args.epochs}: loss {_loss(e.loss)}, "
                   f"train accuracy {e.train_accuracy:.3f}, test accuracy "
                   f"{e.test_accuracy:.3f}", flush=True)
 
@@ -266,6 +278,16 @@ def _train_on_data(defn, args) -> int:
         for digit, row in enumerate(run.confusion):
             print(f"  {digit}: " + " ".join(f"{n:3d}" for n in row))
     return 0
+
+
+def _loss(value: float) -> str:
+    """A loss as train --epochs prints it: six decimals, in e-notation from a million on (a
+    diverging run's 3e200 would be 201 digits).
+
+    >>> _loss(0.0554241), _loss(3.2644069457e200)
+    ('0.055424', '3.264407e+200')
+    """
+    return f"{value:.6f}" if abs(value) < 1e6 else f"{value:.6e}"
 
 
 def cmd_build(args) -> int:

@@ -152,6 +152,15 @@ OPTIONS = (("--date", "date"), ("--proofs", "proofs"), ("--working-space", "work
            ("--simplex", "duplex"))  # each build option, and the print: key it overrides
 
 
+# Which --format prints each build option (a lesson's kind aside): the date in a worksheet's
+# header and a practice page's course line (a SCORM package's pages too), the working space and
+# a class set's blank pages on paper only; Moodle's questions print none of them.
+PRINTED_BY = {"date": ("pdf", "tex", "html", "scorm", "scorm2004"),
+              "proofs": ("pdf", "tex", "html", "scorm", "scorm2004"),
+              "working_space": ("pdf", "tex"),
+              "duplex": ("pdf",)}  # and only with a class set: its PDF of every version
+
+
 def given(setup: PrintSetup) -> list[str]:
     """The print: keys set otherwise than by default, in KEYS' order."""
     default, header = PrintSetup(), setup.header
@@ -160,20 +169,34 @@ def given(setup: PrintSetup) -> list[str]:
     return [k for k in KEYS if k in changed]
 
 
-def refuse_untaken(setup: PrintSetup, args, kind: str, sheet: str, reader) -> None:
+def refuse_untaken(setup: PrintSetup, args, kind: str, sheet: str, reader,
+                   formats: list[str] | None = None, class_set: bool = False) -> None:
     """Refuse, naming the option or the key, what a sheet of `kind` (`sheet` in words: 'a
     loss_comparison lesson') would not print: a lesson or a page of shapes takes none of
-    them, an optimizer's steps no proofs."""
+    them, an optimizer's steps no proofs. With the build's `formats`, a build option none of
+    them prints (PRINTED_BY) is refused too, and --simplex without a class set's PDF; a
+    print: key stays, as the definition is built in other formats too."""
     taken = TAKEN.get(kind, ())
-    asked = [(option, key) for option, key in OPTIONS
-             if getattr(args, option[2:].replace("-", "_"), None)]  # argparse's attribute
-    asked += [(f"print.{key}", key) for key in given(setup)]
-    for named, key in asked:
+    options = [(option, key) for option, key in OPTIONS
+               if getattr(args, option[2:].replace("-", "_"), None)]  # argparse's attribute
+    for named, key in options + [(f"print.{key}", key) for key in given(setup)]:
         if key not in taken:
             takers = [k for k in TAKEN if key in TAKEN[k]]
             listed = " and ".join(filter(None, (", ".join(takers[:-1]), takers[-1])))
             what = "prints no proofs" if taken else "has no print options"
             reader.fail(named, f"is for {listed} worksheets; {sheet} {what}")
+    if formats is None:
+        return
+    made = list(dict.fromkeys(formats))
+    for named, key in options:
+        if key == "duplex" and not (class_set and "pdf" in made):
+            sheets = "a class set" if class_set else "one sheet"
+            reader.fail(named, "is for a class set's PDF (--format pdf, with --versions N, a "
+                        f"--roster or versions:); this build makes {sheets} as "
+                        f"{', '.join(made)}")
+        if not set(made) & set(PRINTED_BY[key]):
+            reader.fail(named, f"is printed by --format {' or '.join(PRINTED_BY[key])} only; "
+                        f"this build makes {', '.join(made)}")
 
 
 def from_command_line(setup: PrintSetup, args, reader) -> PrintSetup:

@@ -113,7 +113,7 @@ def read_bytes(path: str | Path, limit: int = MAX_BYTES) -> bytes:
     mode = os.fstat(fd).st_mode
     if not stat.S_ISREG(mode):
         os.close(fd)
-        raise Unreadable(f"it is {_file_kind(mode)}, not a file")
+        raise Unreadable(f"it is {file_kind(mode)}, not a file")
     with os.fdopen(fd, "rb") as handle:
         try:
             data = handle.read(limit + 1)
@@ -124,7 +124,8 @@ def read_bytes(path: str | Path, limit: int = MAX_BYTES) -> bytes:
     return data
 
 
-def _file_kind(mode: int) -> str:
+def file_kind(mode: int) -> str:
+    """What a path that is not a regular file is, in words: 'a pipe', 'a device'."""
     if stat.S_ISDIR(mode):
         return "a folder"
     if stat.S_ISFIFO(mode):

@@ -220,6 +220,14 @@ def _step_text(r: Verified, params: list[str], w: _Writer, steps=None) -> list[s
             + [verification_text(r)])
 
 
+def steps_text(r: Verified, steps, notation: str = "matrix") -> str:
+    """The optimizer's steps of every parameter, as `text` ends with them: derive --form
+    matrix prints them after its equations, which hold no step."""
+    from . import updatereport
+
+    return updatereport.text(steps, list(r.grads), _Writer(r, notation).param)
+
+
 def verification_text(r: Verified) -> str:
     """One line: how the numbers were checked, and how closely they agreed."""
     fd = r.finite_differences

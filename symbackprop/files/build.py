@@ -96,9 +96,9 @@ def main(args) -> int:
         if defn.form == "matrix":
             return shapes(defn, args)
         raise BuildError(str(exc)) from None
-    defn = with_print_options(defn, args, sheet_kind(defn))
     roster = read_roster(args.roster) if args.roster else None
     first, count, size = versions_asked(defn, args, roster)
+    defn = with_print_options(defn, args, sheet_kind(defn), class_set=bool(count))
     name = Path(args.file).stem
 
     def make() -> Iterator[classset.Version]:
@@ -136,10 +136,12 @@ def sheet_kind(defn: definition.Definition) -> str:
     return "backpropagation" if defn.optimizer.plain else "optimizer"
 
 
-def with_print_options(defn, args, kind: str, sheet: str = "") -> definition.Definition:
+def with_print_options(defn, args, kind: str, sheet: str = "",
+                       class_set: bool = False) -> definition.Definition:
     """The definition's print: setup with the build's --date, --proofs, --working-space and
     --simplex over it; what a sheet of `kind` (`sheet` in words, for a kind that takes none of
-    them) would print nowhere refused by name, in one place for every kind."""
+    them) would print nowhere, or the build's formats (a class set's PDF, with `class_set`),
+    refused by name, in one place for every kind."""
     from dataclasses import replace
 
     from ..definitions import printing
@@ -147,7 +149,8 @@ def with_print_options(defn, args, kind: str, sheet: str = "") -> definition.Def
 
     setup = getattr(defn, "printing", printing.PrintSetup())  # a lesson has no print:
     said = sheet or f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} worksheet"
-    printing.refuse_untaken(setup, args, kind, said, Reader(args.file))
+    printing.refuse_untaken(setup, args, kind, said, Reader(args.file),
+                            args.format or ["pdf"], class_set)
     if kind not in printing.TAKEN:
         return defn
     setup = printing.from_command_line(setup, args, Reader("build"))

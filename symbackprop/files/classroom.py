@@ -132,9 +132,12 @@ def read_keys(folder: str) -> dict:
             key = keys.read(str(file))
         except DefinitionError as exc:
             raise UsageError(str(exc)) from None
-        if key.version in found:
+        if key.version in found:  # a sheet without versions has version None: said in words
+            which = "the same sheet (one without versions); keep one of them in the folder" \
+                if key.version is None else \
+                f"version {key.version}; give the folder of one class set"
             raise UsageError(f"{folder}: {where[key.version].name} and {file.name} are both keys "
-                             f"for version {key.version}; give the folder of one class set")
+                             f"for {which}")
         found[key.version], where[key.version] = key, file
     labels = {tuple(a["label"] for a in k.answers) for k in found.values()}
     if len(labels) > 1:

@@ -10,6 +10,7 @@ import fcntl
 import os
 import shutil
 import signal
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..definitions.errors import UsageError, terminal_safe
+from ..definitions.yamlfile import file_kind
 from ..formats import pdf
 
 BuildError = UsageError  # bad input to the build: one line, exit code 2
@@ -211,11 +213,47 @@ def reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
+def destination(path) -> Path:
+    """The file `path` a door writes to (the API's Sheet.pdf and Sheet.html), checked before
+    anything is made: a regular file (replaced whole), a link (the link is replaced, never
+    written through) or nothing yet. An empty path is refused, not taken as the current
+    folder; a folder is refused as IsADirectoryError; a device, a pipe or a socket is refused
+    unwritten, because os.replace would put a file in its place (as root, /dev/null).
+
+    >>> destination("/dev/null")
+    Traceback (most recent call last):
+    ValueError: path '/dev/null': it is a device, not a file; give the path of a file to write
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a file's path (a str or a Path), got "
+                        f"{type(path).__name__}")
+    if os.fspath(path) in ("", b""):  # Path('') is '.', and the file would replace the folder
+        raise ValueError("path: an empty path is refused, not taken as the current folder; "
+                         "give the name of the file to write")
+    path = Path(os.fsdecode(path))
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return path
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
+    except ValueError:  # a NUL in the name, which no file's name holds
+        raise ValueError(f"path '{shown(path)}': a file's name holds no NUL character") \
+            from None
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, "is a folder: give the file's name", str(path))
+    if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+        raise ValueError(f"path '{shown(path)}': it is {file_kind(mode)}, not a file; give "
+                         "the path of a file to write")
+    return path
+
+
 def write_beside(path: str | Path, data: bytes) -> Path:
     """`data` as the file `path`, written as a build writes its files: into a new file beside
-    it, then moved into place, so that a FIFO or a link at `path` is replaced, never written
-    through, and a full disk leaves nothing half-written. An OSError names `path`."""
-    path = Path(path)
+    it, then moved into place, so that a link at `path` is replaced, never written through,
+    and a full disk leaves nothing half-written; a device, a pipe or a folder there is
+    refused (`destination`). An OSError names `path`."""
+    path = destination(path)
     name = None
     try:
         handle, name = tempfile.mkstemp(prefix=".symbackprop-", dir=path.parent)
