@@ -903,8 +903,6 @@ def test_derive_json_with_a_param_narrows_it_or_refuses_it(runs):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="finding 23: check of a page of shapes works 25 draws for "
-                   "27 s, then refuses with advice that does not apply")
 def test_check_of_a_page_of_shapes_is_refused_at_once(tmp_path):
     """Finding 23 (slow: 25 s of CPU today): `check matrix-form-digits-64-16-10.yaml a.txt`
     (the bundled 64-16-10 sheet that `build` prints in a second as one page of shapes, no

@@ -80,6 +80,13 @@ def _load_key(args):
         from ..files import classset
 
         defn = network_definition(args.key)
+        try:  # at once, as build refuses it: a sheet it would not print has no blanks to check
+            classset.check_printable(defn)
+        except (ValueError, classset.NotBuiltYet) as exc:
+            shapes = " (it prints as a page of shapes, with no blanks)" if getattr(
+                defn, "form", None) == "matrix" else ""
+            raise UsageError(f"{one_line(str(exc), 600)}; check marks a worksheet's blanks, "
+                             f"and this definition has none to mark{shapes}") from None
         key = classset.key(defn, version_of(defn, args.version), args.seed)
         return check.Key.from_json(json.loads(json.dumps(key))), defn
     if args.version is not None or args.seed is not None:
