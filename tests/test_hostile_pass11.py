@@ -138,7 +138,8 @@ def test_a_version_for_a_single_sheets_key_is_told_in_words_not_versions_none(tm
     result = run(["build", str(WORKSHEETS / "gradient-descent.yaml"), "--format", "tex",
                   "--out", "keys"], tmp_path, timeout=180)
     assert result.code == 0, result.stderr[-1500:]
-    (tmp_path / "c.csv").write_text("name,version,c\nAnn,1,-1.3008\nBo,1,-1.3008\n",
+    # version 2 (a sheet without versions is version 1, which mark takes: review 24, F16)
+    (tmp_path / "c.csv").write_text("name,version,c\nAnn,2,-1.3008\nBo,2,-1.3008\n",
                                     encoding="utf-8")
     result = run(["mark", "keys", "c.csv", "--out", "marks"], tmp_path)
     assert_refused(result, "c.csv")

@@ -211,6 +211,8 @@ def test_the_digits_lesson_in_french_writes_its_key_with_its_long_questions(tmp_
     right.write_text("".join(f"{a['label']} = {a['value']}\n" for a in key["answers"]),
                      encoding="utf-8")
     r = _run("check", str(path), str(right))
-    n = len(key["answers"])
-    assert r.returncode == 0 and f"{n} of {n} blanks answered: {n} correct" in r.stdout, \
+    n, _ = len(key["answers"]), words("fr")
+    said = _("{n} of {total} blanks answered: {counts}.").format(
+        n=n, total=n, counts=_("{n} correct").format(n=n))  # check speaks the sheet's French
+    assert r.returncode == 0 and r.stdout.startswith(said.removesuffix(".")), \
         r.stdout + r.stderr

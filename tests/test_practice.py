@@ -297,9 +297,29 @@ def _answer_sets(sch: dict):
                 typed[b["label"]] = spell(draw, draw(st.floats(-1e6, 1e6)))
             else:
                 typed[b["label"]] = draw(st.sampled_from(GARBAGE))
+        later = [b for b in blanks if b["recompute"] is not None
+                 and any(n in by_name for n in scheme.refs(b["recompute"]))]
+        if later and draw(st.booleans()):  # an earlier answer wrong, a later one right from it
+            b = draw(st.sampled_from(later))
+            earlier = by_name[next(n for n in scheme.refs(b["recompute"]) if n in by_name)]
+            typed[earlier["label"]] = repr(earlier["value"] * draw(st.floats(1.1, 1.5)) + 0.01)
+            carried = scheme.evaluate(b["recompute"], lambda n: _own(typed, by_name, sch, n))
+            if carried is not None:
+                typed[b["label"]] = repr(carried)
         return typed
 
+    by_name = {b["name"]: b for b in blanks}
     return one()
+
+
+def _own(typed: dict[str, str], by_name: dict, sch: dict, name: str) -> float | None:
+    """A name's value as the student has it: their own answer where the name is a blank."""
+    if name not in by_name:
+        return sch["values"].get(name)
+    try:
+        return float(check.parse_number(typed[by_name[name]["label"]]))
+    except (KeyError, check.AnswerError):
+        return None
 
 
 def _python_marks(sch: dict, typed: dict[str, str]):

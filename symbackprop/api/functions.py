@@ -26,6 +26,7 @@ from pathlib import Path
 
 from ..definitions import definition
 from ..definitions.errors import DefinitionError
+from . import arguments
 
 __all__ = ["Gradient", "ProofView", "Result", "Sheet", "Training", "derive", "load", "parse",
            "proof", "train", "worksheet"]
@@ -70,48 +71,6 @@ def _network(defn) -> definition.Definition:
     return recheck(defn)  # a dataclasses.replace of one skipped the reader's checks
 
 
-def _whole(value, name: str, low: int, high: int, source: str) -> int | None:
-    """An argument the command line takes as a whole number, held to the same bounds."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be a whole number (an int), got {type(value).__name__}")
-    if not low <= value <= high:
-        raise DefinitionError(source, name, f"must be a whole number from {low:,} to "
-                              f"{high:,}, got {value:,}")
-    return value
-
-
-def _instance(defn: definition.Definition, seed: int | None, version: int | None):
-    """The numbers of a version as the command line draws them (and the same refusals)."""
-    from ..engine.sample import instance
-
-    version = _instance_version(defn, seed, version)
-    if defn.layered:  # as the command line draws it
-        from ..sheets.convsheet import drawn
-
-        return drawn(defn, seed, version)
-    if version is None:
-        return instance(defn, seed)
-    from ..files import classset
-
-    return classset.draw(defn, seed, version)[0].instance
-
-
-def _instance_version(defn: definition.Definition, seed, version) -> int | None:
-    """The version a worksheet is drawn for, with the command line's bounds and refusals."""
-    from ..definitions.errors import UsageError
-    from ..engine.sample import version_of
-
-    _whole(seed, "seed", 0, definition.MAX_SEED, defn.source)
-    version = _whole(version, "version", 1, definition.MAX_VERSIONS, defn.source)
-    try:
-        return version_of(defn, version)
-    except UsageError as exc:
-        said = str(exc).removeprefix(f"{defn.source}: ").replace("--version", "version")
-        raise DefinitionError(defn.source, "version", said) from None
-
-
 def derive(defn, seed: int | None = None, version: int | None = None) -> Result:
     """Build, derive and verify every gradient, exactly as `symbackprop derive` does.
 
@@ -123,7 +82,7 @@ def derive(defn, seed: int | None = None, version: int | None = None) -> Result:
         from ..engine.convverify import run
     else:
         from ..engine.verify import run
-    verified = run(defn, _instance(defn, seed, version))
+    verified = run(defn, arguments.instance(defn, seed, version))
     steps = None
     if not defn.optimizer.plain:  # the optimizer's first step, derived and checked
         from ..engine.optimize import optimize
@@ -144,11 +103,11 @@ def train(defn, steps: int = 100, seed: int | None = None,
                               "epochs ('symbackprop train FILE --epochs N'), not by steps")
     if steps is None:
         raise TypeError("steps must be a whole number (an int), got NoneType")
-    steps = _whole(steps, "steps", 0, definition.MAX_STEPS, defn.source)
+    steps = arguments.whole(steps, "steps", 0, definition.MAX_STEPS, defn.source)
     too_long = definition.too_many_layer_steps(steps, defn.network.depth)
     if too_long:  # refused before the first step, as train --steps refuses it
         raise DefinitionError(defn.source, "steps", too_long)
-    inst = _instance(defn, seed, version)
+    inst = arguments.instance(defn, seed, version)
     if defn.layered or not defn.optimizer.plain:
         from ..engine import descent, trainreport
 
@@ -167,7 +126,7 @@ def worksheet(defn, version: int | None = None, seed: int | None = None) -> Shee
 
     defn = _network(defn)
     classset.check_printable(defn)  # ValueError: too big for a page (derive and train work)
-    result, ws = classset.draw(defn, seed, _instance_version(defn, seed, version))
+    result, ws = classset.draw(defn, seed, arguments.instance_version(defn, seed, version))
     return Sheet(ws, classset.key_json(defn, ws, result))  # build's, whatever the sheet's kind
 
 
