@@ -428,7 +428,8 @@ def test_a_page_to_a_path_ending_in_a_slash_is_not_a_file_of_that_name(api):
 ROSTER = ["\u0218tefan Mure\u0219an-\u021airiac",
           "\u00c1ilu \u014auolja \u010c\u00e1hceg\u00e1ddi",
           "Zoe\u0308 Ade\u0301le\u0300", "Hu\u1ef3nh Th\u1ecb Ng\u1ecdc \u00c1nh",
-          "\u015eerban \u0162epe\u015f", "\u0391\u03bb\u03ad\u03be\u03b1\u03bd\u03b4\u03c1\u03bf\u03c2 "
+          "\u015eerban \u0162epe\u015f",
+          "\u0391\u03bb\u03ad\u03be\u03b1\u03bd\u03b4\u03c1\u03bf\u03c2 "
           "\u03a0\u03b1\u03c0\u03b1\u03b4\u03cc\u03c0\u03bf\u03c5\u03bb\u03bf\u03c2",
           "W" + "olfeschlegelsteinhausenbergerdorff" * 2 + "voralternwarenge"]
 ROMANIAN_TITLE = "\u0218tef\u0103nescu \u021aurcanu \u014a\u014b\u0132\u0133"
