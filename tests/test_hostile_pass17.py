@@ -1,7 +1,7 @@
 """What a seventeenth hostile pass found at commit 5829bd8, over the fixes of pass 16: formula
 cells in the gradebook, terminal escapes, Moodle's filters, hostile file names, a set rebuilt
 into a folder holding another build, the Python API's argument types, and a sheet of trivial
-answers earning carried-forward credit. About 90 command lines and calls were tried; the cases
+answers earning carried-forward credit. About 180 command lines and calls were tried; the cases
 here are the guards that hold (a few a class) and, marked xfail, the findings. A test marked
 xfail is a broken promise (it fails today and passes once the promise is kept: remove the
 mark); the others pass and guard.
@@ -104,6 +104,8 @@ def _cases(keys: Path) -> dict:
         "zeros_and_old_weights": ({"a.txt": _answers(ZEROS_AND_OLD_WEIGHTS)},
                                   ["check", key, "a.txt"]),
         "ones": ({"a.txt": _answers(ONES)}, ["check", key, "a.txt"]),
+        "mark_ones": ({"a.csv": "name,version," + ",".join(LABELS) + "\nOne,," +
+                       ",".join(ONES.values()) + "\n"}, mark),
         "check_wide": ({"s.yaml": wide, "a.txt": ""}, ["check", "s.yaml", "a.txt"]),
         "check_deep": ({"s.yaml": deep, "a.txt": ""}, ["check", "s.yaml", "a.txt"]),
         # (7) a seed that draws nothing, beside a version that is refused
@@ -253,6 +255,17 @@ def test_a_sheet_of_ones_earns_no_carried_forward_credit(runs):
     result = runs[1]["ones"]
     assert result.code == 0, result.stderr[-1500:]
     assert _carried(result) == 0, result.stdout[-800:]
+
+
+@pytest.mark.xfail(strict=True, reason="pass 17 finding 3: ones earn points in mark")
+def test_a_sheet_of_ones_earns_no_points_in_the_gradebook(runs):
+    """Finding 3 (mark): the same sheet of ones as a class CSV's row earns 4 of 25 points in
+    gradebook.csv (16 %), each carried forward. Expected: 0 points."""
+    root, results = runs
+    assert results["mark_ones"].code == 0, results["mark_ones"].stderr[-1500:]
+    with open(root / "mark_ones" / "o" / "gradebook.csv", encoding="utf-8", newline="") as f:
+        row = next(csv.DictReader(f))
+    assert float(row["total"]) == 0, row["total"]
 
 
 @pytest.mark.xfail(strict=True, reason="pass 17 finding 4: a copied weight earns follow-"
