@@ -211,8 +211,6 @@ def test_a_titles_tex_environment_and_tags_are_inert(runs):
         assert "<tex>" not in text and "\\begin" not in text, text[:300]
 
 
-@pytest.mark.xfail(strict=True, reason="pass 17 finding 2: [tex]...[/tex] reaches Moodle's "
-                                       "TeX filter")
 def test_a_titles_tex_filter_syntax_does_not_reach_moodles_tex_filter(runs):
     """Finding 2: a title 'T [tex]x^2[/tex] @@x^2@@ ...' is written as typed into each Cloze
     question's text (inside <span class="nolink">). Pass 16's fix writes $ and \\ as
@@ -442,7 +440,6 @@ def test_the_api_refuses_a_wrong_type_or_destination_by_name(case, kind, fragmen
     assert said[0] == kind and fragment in said[1], said
 
 
-@pytest.mark.xfail(strict=True, reason="pass 17 finding 6: a path ending in / written as a file")
 def test_a_page_to_a_path_ending_in_a_slash_is_not_a_file_of_that_name(api):
     """Finding 6: `sheet.html('out/pages/')` (a folder's path, as a notebook user types a
     destination folder) writes the practice page as a FILE named 'pages' and returns

@@ -230,7 +230,11 @@ def destination(path) -> Path:
     if os.fspath(path) in ("", b""):  # Path('') is '.', and the file would replace the folder
         raise ValueError("path: an empty path is refused, not taken as the current folder; "
                          "give the name of the file to write")
-    path = Path(os.fsdecode(path))
+    text = os.fsdecode(path)
+    if text.endswith(("/", os.sep)):  # Path('pages/') is 'pages': a file where a folder was meant
+        raise ValueError(f"path '{shown(text)}': it ends with '/', a folder's name; give the "
+                         "path of a file to write (pages/sheet.html)")
+    path = Path(text)
     try:
         mode = os.lstat(path).st_mode
     except FileNotFoundError:

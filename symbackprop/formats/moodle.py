@@ -59,11 +59,13 @@ NO_UNITS = ("    <unitgradingtype>0</unitgradingtype>\n    <unitpenalty>0.1</uni
 
 # what Moodle's Cloze parser reads in a question's text: {1:NUMERICAL:=...} makes a subquestion
 # and {#1} shows subquestion 1 there; and what its TeX and MathJax filters look for, $$..$$,
-# \(..\) and \[..\] (filter/mathjaxloader: strpos on the stored text, whatever nolink says).
+# \(..\) and \[..\] (filter/mathjaxloader: strpos on the stored text, whatever nolink says),
+# and the TeX and algebra filters' [tex]..[/tex] and @@..@@.
 # As character references they show as typed and parse as nothing: the parser and the
 # filters read the stored text, entities and all.
 _CLOZE_SYNTAX = str.maketrans({"{": "&#123;", "}": "&#125;", "#": "&#35;", "~": "&#126;",
-                               "=": "&#61;", "$": "&#36;", "\\": "&#92;"})
+                               "=": "&#61;", "$": "&#36;", "\\": "&#92;", "[": "&#91;",
+                               "@": "&#64;"})
 
 
 def inert(text: str) -> str:
