@@ -523,7 +523,6 @@ def test_train_refuses_a_version_of_a_definition_without_versions(runs):
     assert_refused(runs[1]["train_version_unused"], "--version", "every number is given")
 
 
-@pytest.mark.xfail(strict=True, reason="pass 17 finding 8: --seed that draws nothing accepted")
 @pytest.mark.parametrize("case", ["build_seed_unused", "derive_seed_unused",
                                   "train_seed_unused"])
 def test_a_seed_of_a_definition_that_draws_nothing_is_refused(case, runs):
@@ -539,7 +538,6 @@ def test_a_seed_of_a_definition_that_draws_nothing_is_refused(case, runs):
     assert_refused(runs[1][case], "--seed")
 
 
-@pytest.mark.xfail(strict=True, reason="pass 17 finding 8: seed= that draws nothing accepted")
 def test_the_apis_seed_of_a_definition_that_draws_nothing_is_refused(api):
     """Finding 8 (the API): `symbackprop.derive(blog, seed=5)` returns the blog's own numbers
     (J 0.29837), while `derive(blog, version=2)` raises DefinitionError ('version: every

@@ -39,10 +39,15 @@ def instance(defn: definition.Definition, seed: int | None, version: int | None)
 def instance_version(defn: definition.Definition, seed, version) -> int | None:
     """The version a worksheet is drawn for, with the command line's bounds and refusals."""
     from ..definitions.errors import UsageError
-    from ..engine.sample import version_of
+    from ..engine.sample import seed_of, version_of
 
     whole(seed, "seed", 0, definition.MAX_SEED, defn.source)
     version = whole(version, "version", 1, definition.MAX_VERSIONS, defn.source)
+    try:
+        seed_of(defn, seed, "seed")
+    except UsageError as exc:
+        raise DefinitionError(defn.source, "seed", str(exc).removeprefix(
+            f"{defn.source}: ")) from None
     try:
         return version_of(defn, version)
     except UsageError as exc:

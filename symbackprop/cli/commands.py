@@ -314,11 +314,11 @@ def _instance(defn, args):
     takes the definition's own first draw (it trains in seconds but would take minutes to
     judge, and has no sheet to agree with). With them, a note for the command to say once its
     work is done (`_say`), or None: said first, it would make a refusal that follows two lines."""
-    from ..engine.sample import NoGoodDraw, fully_given, instance
+    from ..engine.sample import NoGoodDraw, fully_given, instance, seed_of
 
     version = _version(defn, args)
     if fully_given(defn):
-        return instance(defn, args.seed), None
+        return instance(defn, seed_of(defn, args.seed)), None
     if defn.layered:  # its worksheet's numbers where a sheet prints it
         from ..sheets.convsheet import drawn
 

@@ -86,6 +86,15 @@ def fully_given(defn: Definition) -> bool:
     return defn.values.complete and (defn.values.biases is not None or defn.network.bias == "none")
 
 
+def seed_of(defn: Definition, seed: int | None, option: str = "--seed") -> int | None:
+    """The seed numbers are drawn from, refused where every number is given: nothing is drawn,
+    and a teacher who asks for other numbers with it must not get the book's in silence."""
+    if seed is not None and fully_given(defn):
+        raise UsageError(f"{defn.source}: every number is given, so {option} {seed} draws "
+                         f"nothing; leave out {option}")
+    return seed
+
+
 def version_of(defn: Definition, version: int | None) -> int | None:
     """The version whose numbers are asked for: required (1 to N) where the definition builds a
     set of versions, refused where every number is given; UsageError otherwise."""

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from ..definitions import definition
 from ..definitions.definition import MAX_BUILD_VERSIONS
-from ..engine.sample import NoGoodDraw
+from ..engine.sample import NoGoodDraw, seed_of
 from ..formats import latex, pdf
 from . import classset, previous, writing
 from .output import (
@@ -98,6 +98,7 @@ def main(args) -> int:
         raise BuildError(str(exc)) from None
     roster = read_roster(args.roster) if args.roster else None
     first, count, size = versions_asked(defn, args, roster)
+    seed_of(defn, args.seed)
     defn = with_print_options(defn, args, sheet_kind(defn), class_set=bool(count))
     name = Path(args.file).stem
 
