@@ -176,7 +176,6 @@ def test_a_name_that_is_not_utf8_is_refused_or_named_escaped(case, fragment, run
         ascii(result.stderr)
 
 
-@pytest.mark.xfail(strict=True, reason="pass 17 finding 1: audit prints a name's raw byte")
 def test_audit_shows_a_name_that_is_not_utf8_escaped(runs):
     """Finding 1: `audit $'v\\x9b2J.yaml'` (a Latin-1 file name holding 0x9b) prints its first
     line 'Audit of v<0x9b>2J.yaml: 5 of 8 printed figures consistent' with the raw byte: Python

@@ -83,7 +83,10 @@ _TERMINAL_CONTROLS = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891"
     "\u08e2\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
     "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
-    "\U000e0001\U000e0020-\U000e007f]")
+    "\U000e0001\U000e0020-\U000e007f"
+    # a lone surrogate: a file name's byte that is not UTF-8 (0x9b, the 8-bit CSI), which
+    # Python would write back raw; shown as \udc9b, an escape JSON reads too
+    "\ud800-\udfff]")
 
 
 def terminal_safe(text: str) -> str:
