@@ -125,6 +125,31 @@ def _forked(args: list[str], cwd: Path, stdin: bytes | None, timeout: float) -> 
                    (folder / "err").read_bytes().decode("utf-8", "replace"), answer["seconds"])
 
 
+# the end of an API script (its `cases`: name -> a call): each call's value, or the exception
+# it raised, as one JSON line
+API_RUNNER = r"""
+out = {}
+for name, case in cases.items():
+    try:
+        out[name] = ["ok", repr(case())]
+    except (symbackprop.DefinitionError, TypeError, KeyError, ValueError) as exc:
+        out[name] = [type(exc).__name__, str(exc)]
+    except BaseException as exc:
+        out[name] = ["other " + type(exc).__name__, str(exc)]
+print(json.dumps(out))
+"""
+
+
+def api_cases(script: str, args: list, cwd: Path) -> dict[str, list[str]]:
+    """`script` (the Python API's calls as `cases`) with API_RUNNER, in one process bounded
+    as a command is: each case's ["ok", repr] or [exception, message]."""
+    proc = subprocess.run([sys.executable, "-c", script + API_RUNNER, *map(str, args)],
+                          capture_output=True, text=True, timeout=300, preexec_fn=_limit_memory,
+                          cwd=cwd, env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(proc.stdout)
+
+
 def files(folder: Path) -> set[Path]:
     """Every file and folder below `folder`, hidden ones too."""
     return set(folder.rglob("*"))

@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import WORKSHEETS
-from .hostile import FORMULA, Run, assert_refused
+from .hostile import FORMULA, Run, api_cases, assert_refused
 from .test_hostile_pass15 import GIVEN, _bounded, _commands, _raw_controls
 from .test_moodle import SUBQUESTION
 
@@ -315,17 +315,7 @@ if torch is not None:
     model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Sigmoid(), torch.nn.Linear(2, 2))
     cases["bool_tensor_target"] = lambda: symbackprop.from_torch(
         model, torch.tensor([0.5, 0.25]), torch.tensor(True)).values.targets
-out = {}
-for name, case in cases.items():
-    try:
-        value = case()
-        out[name] = ["ok", repr(value)]
-    except (symbackprop.DefinitionError, TypeError, KeyError, ValueError) as exc:
-        out[name] = [type(exc).__name__, str(exc)]
-    except BaseException as exc:
-        out[name] = ["other " + type(exc).__name__, str(exc)]
-print(json.dumps(out))
-"""
+"""  # then API_RUNNER (tests/hostile.py)
 
 
 @pytest.fixture(scope="module")
@@ -333,13 +323,8 @@ def api(tmp_path_factory) -> tuple[Path, dict[str, list[str]]]:
     root = tmp_path_factory.mktemp("api16")
     (root / "data.yaml").write_text(TRAINING.replace("../data/", str(WORKSHEETS / "data") + "/"),
                                     encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-c", API, str(WORKSHEETS / "blog-2-2-2.yaml"),
-                           str(root), str(WORKSHEETS / "class-set-2-2-2.yaml"),
-                           str(root / "data.yaml")],
-                          capture_output=True, text=True, timeout=300, preexec_fn=_bounded,
-                          cwd=root, env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return root, json.loads(proc.stdout)
+    return root, api_cases(API, [WORKSHEETS / "blog-2-2-2.yaml", root,
+                                 WORKSHEETS / "class-set-2-2-2.yaml", root / "data.yaml"], root)
 
 
 @pytest.mark.parametrize("case, kind, fragment", [

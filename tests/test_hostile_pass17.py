@@ -17,16 +17,14 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 import unicodedata
 from pathlib import Path
 
 import pytest
 
 from .conftest import WORKSHEETS
-from .hostile import Run, assert_refused
-from .test_hostile_pass15 import GIVEN, _bounded, _commands, _raw_controls
+from .hostile import Run, api_cases, assert_refused
+from .test_hostile_pass15 import GIVEN, _commands, _raw_controls
 
 BLOG = (WORKSHEETS / "blog-2-2-2.yaml").read_text(encoding="utf-8")
 DRAWN = GIVEN.replace("values:", "#")  # a roster of n names is a set of n versions
@@ -399,27 +397,14 @@ cases = {
     "derive_seed_unused": lambda: symbackprop.derive(blog, seed=5).loss,
     "derive_version_unused": lambda: symbackprop.derive(blog, version=2).loss,
 }
-out = {}
-for name, case in cases.items():
-    try:
-        out[name] = ["ok", repr(case())]
-    except (symbackprop.DefinitionError, TypeError, KeyError, ValueError) as exc:
-        out[name] = [type(exc).__name__, str(exc)]
-    except BaseException as exc:
-        out[name] = ["other " + type(exc).__name__, str(exc)]
-print(json.dumps(out))
-"""
+"""  # then API_RUNNER (tests/hostile.py)
 
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory) -> tuple[Path, dict[str, list[str]]]:
     root = tmp_path_factory.mktemp("api17")
-    proc = subprocess.run([sys.executable, "-c", API, str(WORKSHEETS / "blog-2-2-2.yaml"),
-                           str(WORKSHEETS / "class-set-2-2-2.yaml"), str(root)],
-                          capture_output=True, text=True, timeout=300, preexec_fn=_bounded,
-                          cwd=root, env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return root, json.loads(proc.stdout)
+    return root, api_cases(API, [WORKSHEETS / "blog-2-2-2.yaml",
+                                 WORKSHEETS / "class-set-2-2-2.yaml", root], root)
 
 
 @pytest.mark.parametrize("case, kind, fragment", [
