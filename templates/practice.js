@@ -136,10 +136,10 @@ function judge(scheme, blank, given, own, places, sign = null) {
     return also(scheme, m, explanations(blank, given, own, tol, sign), "too_few_decimals");
   }
   const carried = blank.recompute === null ? null : evaluate(blank.recompute, own);
-  const keys = blank.recompute === null ? null :
-    evaluate(blank.recompute, (name) => (name in scheme.values ? scheme.values[name] : null));
+  const key = (name) => (name in scheme.values ? scheme.values[name] : null);
+  const keys = blank.recompute === null ? null : evaluate(blank.recompute, key);
   if (carried !== null && Math.abs(given - carried) <= tol.carry && !same(carried, keys) &&
-      !trivial(carried, blank, decimals)) {
+      !trivial(carried, blank, decimals, own, key)) {
     return Object.assign(m, {verdict: "carried_forward", message:
       `wrong against the key (${fixed(blank.value, decimals)}), but right from your ` +
       `own earlier answers (${fixed(carried, decimals)}): error carried forward`});
@@ -207,12 +207,29 @@ function zeroAt(blank, decimals) {
   return Math.abs(blank.value) < half || Math.abs(blank.exact) < half;
 }
 
-// A carried-forward value that is zero at the sheet's decimals where the key's is not: the
-// student's own 0 made the work trivial (0 · anything), and earns no follow-through
+// A carried-forward value that does no arithmetic with the student's own numbers where the
+// key's does: 0, 1 or −1 (0 · 0 · 0, 1 · 1 · 1), or one of the step's own quantities unchanged
+// (w − η · 0 = w) where the key's value is not that quantity's: no follow-through
 // (marking/scheme.py trivial, the same rule)
-function trivial(carried, blank, decimals) {
+function trivial(carried, blank, decimals, own, key) {
   const half = 0.5 * Math.pow(10, -decimals);
-  return Math.abs(carried) < half && Math.abs(blank.value) >= half;
+  const near = (a, b) => Math.abs(a - b) < half;
+  if ([0, 1, -1].some((v) => near(carried, v) && !near(blank.value, v))) return true;
+  return operands(blank.recompute, own, key).some(([mine, theirs]) =>
+    mine !== null && mine !== undefined && theirs !== null && theirs !== undefined &&
+    near(carried, mine) && !near(blank.value, theirs));
+}
+
+// Each quantity a step is worked from, as [the student's value, the key's]: its earlier steps
+// by name, and the numbers printed in it (a given weight, the rate), the same in both
+function operands(tree, own, key) {
+  const out = [...new Set(refsOf(tree))].map((n) => [own(n), key(n)]);
+  const walk = (t) => {
+    if (typeof t === "number") out.push([t, t]);
+    else if (Array.isArray(t) && t[0] !== "ref") t.slice(1).forEach(walk);
+  };
+  walk(tree);
+  return out;
 }
 
 function same(a, b) {

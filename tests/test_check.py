@@ -166,7 +166,8 @@ def test_wrong_learning_rate():
 def test_a_student_who_rounds_to_two_decimals():
     """Every value right but rounded to 2 decimals is too_few_decimals, not correct (1.11 for
     1.1059 was inside 0.5 %); where the early rounding moved a value off the right one it is
-    rounded_too_early; and a step taken from the student's own value carries it forward."""
+    rounded_too_early; and a step that copies the old weight (w − η · 0.00) is not carried
+    forward."""
     key = make_key()
     answers = student(decimals=2)
     marks = verdicts(key, answers)
@@ -182,9 +183,10 @@ def test_a_student_who_rounds_to_two_decimals():
     assert (answers["dJ/dW[1][1][1]"], right["dJ/dW[1][1][1]"]) == (0.0, 0.0021)
     m = marks["dJ/dW[1][1][1]"]
     assert (m.verdict, m.diagnosis) == ("incorrect", "rounded_too_early")
-    # w1 − 0.5 · 0.0 = 0.6, the weight before the step: right from the student's own gradient
+    # w1 − 0.5 · 0.0 = 0.6, the weight before the step copied: right from the student's own
+    # gradient, but no arithmetic was done with it, so no follow-through (scheme.trivial)
     assert answers["new W[1][1][1]"] == 0.6 and marks["new W[1][1][1]"].verdict == \
-        "carried_forward"
+        "incorrect"
     assert sum(m.verdict == "too_few_decimals" for m in marks.values()) == 16
 
 
@@ -488,3 +490,28 @@ def test_a_key_without_a_scheme_of_an_eight_layer_network_marks_its_deep_gradien
         assert result.code == 0, result.stderr[-1500:]
         assert f"1 {verdict}" in result.stdout or f"  {verdict}" in result.stdout, result.stdout
         assert result.seconds < 10, result.seconds
+
+
+def test_a_step_that_copies_by_its_nature_keeps_its_follow_through():
+    """∂net₂/∂w = out₁ copies an earlier step by its nature (the key's value is that step's
+    too): a wrong out₁ = 0.6 copied there is carried forward, while 1 copied there (a sheet's
+    identity, the key's out₁ is not 1) and the weight copied unchanged after a gradient of 0 are
+    not (scheme.trivial). An independent check: the key's own numbers."""
+    key = make_key()
+    names = {b["name"]: b for b in key.scheme["blanks"]}
+    copy = next(n for n, b in names.items() if n.startswith("dnet[2]") and b["recompute"][0]
+                == "ref")
+    source = names[copy]["recompute"][1]
+    assert abs(names[copy]["value"] - names[source]["value"]) < 1e-12
+    for value, verdict in ((0.6, "carried_forward"), (1.0, "incorrect")):
+        marks = verdicts(key, {**student(), source: value, copy: value})
+        assert marks[copy].verdict == verdict, (value, marks[copy].message)
+    update = next(n for n, b in names.items() if n.startswith("new ") and
+                  b["recompute"][0] == "sub")
+    gradient = names[update]["recompute"][2][2][1]
+    old = names[update]["recompute"][1]
+    marks = verdicts(key, {**student(), gradient: 0.0, update: old})
+    assert marks[update].verdict == "incorrect", marks[update].message
+    moved = old - names[update]["recompute"][2][1] * 0.01
+    marks = verdicts(key, {**student(), gradient: 0.01, update: round(moved, 4)})
+    assert marks[update].verdict == "carried_forward", marks[update].message

@@ -564,21 +564,34 @@ def test_a_lessons_working_is_shown_with_its_numbers(built, driver):
     assert f"{w1:g}" in yours and re.sub(r"\s+", "", yours).endswith(f"={_fixed(w2)}"), yours
 
 
+def _trivial_sheet(key: dict, fill: str) -> dict[str, str]:
+    """A sheet of 0 or 1 in every blank, or of 0 with each new weight the old one copied from
+    the sheet (w − η · 0 = w: the first number its step is worked from)."""
+    blanks = key["scheme"]["blanks"] if "scheme" in key else key["answers"]
+    answers = {b["label"]: "1" if fill == "ones" else "0" for b in blanks}
+    if fill == "copied":
+        for b in key["scheme"]["blanks"]:
+            if b["name"].startswith("new ") and b["recompute"] and b["recompute"][0] == "sub":
+                answers[b["label"]] = repr(b["recompute"][1])
+    return answers
+
+
+@pytest.mark.parametrize("fill", ["zeros", "ones", "copied"])
 @pytest.mark.parametrize("name", ["blog-2-2-2", "batch-of-two-2-2-2"])
-def test_a_sheet_of_zeros_earns_no_follow_through_in_the_page_or_check(name, built, driver):
-    """0 in every blank: each later product of the student's own zeros is 0 too, which is no
-    work carried forward (the key's values are not 0): the page and check give no carried-
-    forward mark, and agree blank by blank."""
+def test_a_trivial_sheet_earns_no_follow_through_in_the_page_or_check(name, fill, built, driver):
+    """0 or 1 in every blank, or zeros with the old weights copied into the new weights' blanks:
+    each later step of the student's own numbers does no arithmetic (0 · 0, 1 · 1, w − η · 0),
+    which is no work carried forward (the key's values are not 0, 1 or the given weights): the
+    page and check give no carried-forward mark, and agree blank by blank."""
     page, key = _page_and_key(built, name)
-    zeros = {a["label"]: "0" for a in key["answers"]}
+    sheet = _trivial_sheet(key, fill)
+    assert fill != "copied" or set(sheet.values()) != {"0"}
     browser.open_page(driver, page)
-    browser.paste_answers(driver, zeros)
+    browser.paste_answers(driver, sheet)
     shown = browser.press_check(driver)
-    python = {m.label: m.verdict for m in check.mark(check.Key.from_json(key),
-                                                      {label: 0.0 for label in zeros})}
+    python = {m.label: m.verdict for m in check.mark(check.Key.from_json(key), {
+        label: float(v) for label, v in sheet.items()})}
     page_verdicts = {label: v for label, (v, _d, _t) in shown["marks"].items()}
     assert page_verdicts == python
-    d = key["definition"]["decimals"]
-    nonzero = [a["label"] for a in key["answers"] if round(a["value"], d) != 0]
-    assert nonzero and all(python[label] == "incorrect" for label in nonzero)
+    assert "carried_forward" not in python.values(), python
     assert shown["score"]["carried_forward"] == 0

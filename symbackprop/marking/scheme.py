@@ -173,9 +173,10 @@ def judge(scheme: dict, blank: dict, given: float | None, own, sign: str | None 
                  f" to {decimals} decimals)")
         return _also(scheme, m, explanations(blank, given, own, tol, sign), "too_few_decimals")
     carried = None if blank["recompute"] is None else evaluate(blank["recompute"], own)
+    key = scheme["values"].get
     if carried is not None and abs(given - carried) <= tol["carry"] and not _same(
-            carried, evaluate(blank["recompute"], scheme["values"].get)) and not trivial(
-            carried, blank, decimals):
+            carried, evaluate(blank["recompute"], key)) and not trivial(
+            carried, blank, decimals, own, key):
         m.carried = carried
         return _verdict(m, "carried_forward",
                         f"wrong against the key ({fixed(blank['value'], decimals)}), "
@@ -248,12 +249,34 @@ def zero_at(blank: dict, decimals: int) -> bool:
     return abs(blank["value"]) < half or abs(blank["exact"]) < half
 
 
-def trivial(carried: float, blank: dict, decimals: int) -> bool:
-    """A carried-forward value that is zero at the sheet's decimals where the key's is not:
-    the student's own 0 made the work trivial (∂J/∂w = 0 · 0 · 0), and, as an exam board
-    marks, earns no follow-through (templates/practice.js trivial, the same rule)."""
+def trivial(carried: float, blank: dict, decimals: int, own, key) -> bool:
+    """A carried-forward value that does no arithmetic with the student's own numbers where
+    the key's does: 0, 1 or −1 at the sheet's decimals (∂J/∂w = 0 · 0 · 0, or 1 · 1 · 1: the
+    identities), or one of the step's own quantities unchanged (w − η · 0 = w, a given weight
+    copied) where the key's value is not that quantity's. As an exam board marks, it earns no
+    follow-through (templates/practice.js trivial, the same rule). A step that is a copy by
+    its nature (∂net/∂w = out) keeps its follow-through: the key's value is its quantity too."""
     half = 0.5 * 10.0 ** -decimals
-    return abs(carried) < half and abs(blank["value"]) >= half
+
+    def near(a: float, b: float) -> bool:
+        return abs(a - b) < half
+    if any(near(carried, v) and not near(blank["value"], v) for v in (0.0, 1.0, -1.0)):
+        return True
+    return any(mine is not None and theirs is not None and near(carried, mine) and not near(
+        blank["value"], theirs) for mine, theirs in _operands(blank["recompute"], own, key))
+
+
+def _operands(tree, own, key):
+    """Each quantity a step is worked from, as (the student's value, the key's): its earlier
+    steps by name, and the numbers printed in it (a given weight, the rate), the same in both."""
+    yield from ((own(n), key(n)) for n in set(refs(tree)))
+    stack = [tree]
+    while stack:
+        t = stack.pop()
+        if isinstance(t, (int, float)) and not isinstance(t, bool):
+            yield float(t), float(t)
+        elif isinstance(t, list) and t and t[0] != "ref":
+            stack.extend(t[1:])
 
 
 def _same(a: float, b: float | None) -> bool:
