@@ -240,7 +240,6 @@ def _carried(result: Run) -> int:
     return int(found.group(1))
 
 
-@pytest.mark.xfail(strict=True, reason="pass 17 finding 3: ones earn follow-through")
 def test_a_sheet_of_ones_earns_no_carried_forward_credit(runs):
     """Finding 3: `check blog-key.json a.txt` of a sheet with 1 in every blank marks 4 of 25
     carried forward: (l) ∂net₀₁/∂w₅ = out = 1, (m) ∂J/∂w₅ = 1 · 1 · 1, (u) and (v) the bias's
@@ -255,7 +254,6 @@ def test_a_sheet_of_ones_earns_no_carried_forward_credit(runs):
     assert _carried(result) == 0, result.stdout[-800:]
 
 
-@pytest.mark.xfail(strict=True, reason="pass 17 finding 3: ones earn points in mark")
 def test_a_sheet_of_ones_earns_no_points_in_the_gradebook(runs):
     """Finding 3 (mark): the same sheet of ones as a class CSV's row earns 4 of 25 points in
     gradebook.csv (16 %), each carried forward. Expected: 0 points."""
@@ -266,8 +264,6 @@ def test_a_sheet_of_ones_earns_no_points_in_the_gradebook(runs):
     assert float(row["total"]) == 0, row["total"]
 
 
-@pytest.mark.xfail(strict=True, reason="pass 17 finding 4: a copied weight earns follow-"
-                                       "through")
 def test_the_old_weight_copied_after_zero_gradients_earns_no_credit(runs):
     """Finding 4: a sheet of zeros (which pass 16's fix marks 0 carried forward) with the
     given weights copied into the two 'new weight' blanks (x: w₅new = 0.4, y: w₁new = 0.15,
@@ -348,7 +344,6 @@ def _named(folder: Path, name: str) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if name in p.read_text(encoding="utf-8"))
 
 
-@pytest.mark.xfail(strict=True, reason="pass 17 finding 5: another class's names are kept")
 def test_a_set_for_another_class_leaves_no_page_with_the_earlier_names(rebuilt):
     """Finding 5: `build s.yaml --roster r.txt --format html --format tex --out set` for Ann,
     Bob and Cy, then for Dan, Eve and Fay with --format tex into the same folder, exits 0
@@ -363,7 +358,6 @@ def test_a_set_for_another_class_leaves_no_page_with_the_earlier_names(rebuilt):
     assert not _named(root / "other", "Ann"), _named(root / "other", "Ann")
 
 
-@pytest.mark.xfail(strict=True, reason="pass 17 finding 5: a roster's names kept without one")
 def test_a_set_without_a_roster_leaves_no_page_with_the_rosters_names(rebuilt):
     """Finding 5 (the same, without a roster): a roster's set (Ann, Bob, Cy; html and tex),
     then `build s.yaml --versions 3 --format tex` into the same folder: the practice pages
@@ -530,7 +524,6 @@ def test_the_apis_seed_of_a_definition_that_draws_nothing_is_refused(api):
     assert kind == "DefinitionError" and "seed" in said, (kind, said)
 
 
-@pytest.mark.xfail(strict=True, reason="pass 17 finding 5: Moodle names the earlier roster's")
 def test_a_roster_in_another_order_leaves_no_moodle_question_of_the_earlier_one(rebuilt):
     """Finding 5 (Moodle): `build --roster r.txt --format moodle` for Ann, Bob, then for Bob,
     Ann with --format tex into the same folder: s-v01-worksheet.tex names Bob, and the kept

@@ -211,8 +211,11 @@ def draw(defn: Definition, seed: int | None, version: int | None
 
 def _version(defn: Definition, stem: str, result: Verified, ws: worksheet.Worksheet,
              student: str | None) -> Version:
-    return Version(stem, document(ws, False, student), document(ws, True, student),
-                   key_json(defn, ws, result), ws, student)
+    # the key names its student: a set rebuilt for another class replaces the pages that name
+    # this one's (files/previous.py), though the numbers are the same
+    key = key_json(defn, ws, result) | ({"student": student} if student is not None else {})
+    return Version(stem, document(ws, False, student), document(ws, True, student), key, ws,
+                   student)
 
 
 def check_printable(defn: Definition) -> None:
