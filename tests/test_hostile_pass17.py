@@ -480,7 +480,6 @@ def test_names_in_many_scripts_fit_the_margin_and_copy_as_typed(printed):
         assert unicodedata.normalize("NFC", name) in _copied(out, version), name
 
 
-@pytest.mark.xfail(strict=True, reason="pass 17 finding 7: Ș Ț copy with a space or a break")
 def test_a_romanian_name_and_title_copy_as_typed(printed):
     """Finding 7: pass 16's fix prints Romanian's Ș ș Ț ț with T1's \\textcommabelow inside
     \\BeginAccSupp{ActualText=0218}, 'copied as typed through ActualText' (commit 22934c8);

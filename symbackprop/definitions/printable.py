@@ -123,13 +123,29 @@ def latex_text(text: str, escape=str) -> str:
     letters is set in its own encoding; a lone σ, δ, ... stays mathematics (a title's "the δ
     of layer 2").
 
-    >>> print(latex_text("Adébáyọ̀"))
-    Ad\'{e}b\'{a}y\BeginAccSupp{method=hex,unicode,ActualText=1ECD0300}\d{\`{o}}\EndAccSupp{}
+    >>> print(latex_text("Yọ̀ Bo"))  # a word with a letter T1 builds is copied whole
+    \BeginAccSupp{method=hex,unicode,ActualText=00591ECD0300}Y\d{\`{o}}\EndAccSupp{} Bo
     >>> print(latex_text("Жанна"), latex_text("σ"))
     {\fontencoding{T2A}\selectfont Жанна} $\sigma$
     """
+    parts, words = clusters(text), []
+    start = 0
+    for k in range(1, len(parts) + 1):  # words and the spaces between them, in turn
+        if k == len(parts) or parts[k].isspace() != parts[start].isspace():
+            run = parts[start:k]
+            words.append(_copied_whole(_letters(run, escape), "".join(run)))
+            start = k
+    # one group for a run of letters in one encoding (Trương: ư and ơ together)
+    text, merged = "".join(words), None
+    while merged != text:
+        merged, text = text, _RUNS.sub(r"{\\fontencoding{\1}\\selectfont \2", text)
+    return text
+
+
+def _letters(parts: list[str], escape) -> str:
+    """A word's clusters (or the spaces between words) as LaTeX, a long word with places to
+    break."""
     out: list[str] = []
-    parts = clusters(text)
     i = word = 0
     while i < len(parts):
         script = _script(parts[i])
@@ -150,11 +166,18 @@ def latex_text(text: str, escape=str) -> str:
         if word and word % LONG_WORD == 0 and i + 1 < len(parts) and not parts[i + 1].isspace():
             out.append(r"\allowbreak{}")  # a 200-letter title breaks, not runs off the page
         i += 1
-    # one group for a run of letters in one encoding (Trương: ư and ơ together)
-    text, merged = "".join(out), None
-    while merged != text:
-        merged, text = text, _RUNS.sub(r"{\\fontencoding{\1}\\selectfont \2", text)
-    return text
+    return "".join(out)
+
+
+_SPAN = re.compile(r"\\BeginAccSupp\{[^{}]*\}(.*?)\\EndAccSupp\{\}")
+
+
+def _copied_whole(latex: str, word: str) -> str:
+    """A word with a letter carried as ActualText (Ș, ọ̀) is carried whole: a reader copies
+    the letter's span with a space after it (poppler: 'Ș tefan'), the word's as typed."""
+    if r"\BeginAccSupp" not in latex:
+        return latex
+    return _actual(_SPAN.sub(lambda m: m.group(1), latex), normal(word))
 
 
 _RUNS = re.compile(r"\{\\fontencoding\{(T5|LGR|T2A)\}\\selectfont ([^{}]*)\}"
