@@ -317,7 +317,9 @@ def answered(tmp_path_factory) -> dict[str, Run]:
     root = tmp_path_factory.mktemp("answered15")
     assert _commands(root, {"key": ({"s.yaml": GIVEN}, BUILD)})["key"].code == 0
     key = (root / "key" / "o" / "s-key.json").read_text(encoding="utf-8")
-    return _commands(root, {name: ({"k.json": key, "a.txt": line}, ["check", "k.json", "a.txt"])
+    # a second line that is an answer: a file of which no line is one is refused (pass 17)
+    return _commands(root, {name: ({"k.json": key, "a.txt": line + "b = 0.1\n"},
+                                   ["check", "k.json", "a.txt"])
                             for name, (line, _) in ANSWER_LINES.items()})
 
 
@@ -325,15 +327,15 @@ def answered(tmp_path_factory) -> dict[str, Run]:
 def test_an_answer_line_check_cannot_read_is_said_escaped_and_the_rest_marked(case, answered):
     """Guards: `check k.json a.txt` of a line that is no answer (a label of escapes, a value
     with a C1 control, a bidi override, Cloze syntax, HTML, 5,000 digits, full-width digits)
-    says so on one line naming a.txt and the line, escaped, and marks the sheet (exit 0,
-    '0 of 9 blanks answered')."""
+    says so on one line naming a.txt and the line, escaped, and marks the rest (exit 0,
+    '1 of 9 blanks answered')."""
     result = answered[case]
     assert result.code == 0, result.stderr[-1500:]
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("symbackprop: a.txt: line 1: "), lines
     assert ANSWER_LINES[case][1] in lines[0], lines[0]
     assert not _raw_controls(result.stderr + result.stdout), result.stderr
-    assert "0 of 9 blanks answered" in result.stdout, result.stdout[:500]
+    assert "1 of 9 blanks answered" in result.stdout, result.stdout[:500]
 
 
 # --- builds: what reaches TeX, HTML, Moodle, SCORM and the feedback pages ---------------------

@@ -284,6 +284,19 @@ def test_a_sheet_of_zeros_earns_nothing(tmp_path, blog_keys):
     assert _carried(result) == 0
 
 
+def test_answers_of_which_no_line_is_an_answer_are_refused(tmp_path, blog_keys):
+    """An answers file none of whose lines reads as an answer (prose, a label of no blank) was
+    marked '0 of 25 answered' with exit 0, while mark refuses such a class file: now refused in
+    one line naming the file and its first line's problem, nothing marked."""
+    key = str(blog_keys / "s-key.json")
+    results = _commands(tmp_path, {
+        "prose": ({"a.txt": "my answers are below\n???\n"}, ["check", key, "a.txt"]),
+        "labels": ({"a.txt": "zz = 1\nqq = 2\n"}, ["check", key, "a.txt"])})
+    assert_refused(results["prose"], "a.txt", "no line is an answer", "line 1")
+    assert_refused(results["labels"], "a.txt", "'zz' is not a label")
+    assert "blanks answered" not in results["prose"].stdout
+
+
 # --- (5) a set rebuilt into a folder holding another build --------------------------------------
 
 @pytest.fixture(scope="module")

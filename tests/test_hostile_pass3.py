@@ -227,7 +227,7 @@ def test_an_answers_file_saved_with_a_bom_keeps_its_first_answer(keys, tmp_path)
 
 
 def test_a_file_name_with_a_newline_is_one_line_in_checks_messages(keys, tmp_path):
-    (tmp_path / "bad\nname.txt").write_text("zz = 1\n")
+    (tmp_path / "bad\nname.txt").write_text("zz = 1\na = 0.1\n")
     result = run(["check", str(keys / "class-set-2-2-2-v01-key.json"), "bad\nname.txt"],
                  tmp_path)
     assert result.code == 0

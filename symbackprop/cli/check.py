@@ -22,6 +22,10 @@ def main(args) -> int:
     else:
         given, problems = check.parse_answers(_read_answers(args.answers), key)
     where = one_line(args.answers or "input")
+    if args.answers is not None and problems and not given:
+        # a file none of whose lines is an answer is not a sheet answered with nothing
+        raise UsageError(f"{where}: no line is an answer ({one_line(problems[0])}); nothing "
+                         "was marked: write one 'label = value' a line, as 'a = 0.3775'")
     for problem in problems[:MAX_PROBLEMS]:
         print(f"symbackprop: {where}: {one_line(problem)}", file=sys.stderr)
     if len(problems) > MAX_PROBLEMS:
