@@ -84,7 +84,8 @@ def test_the_sheet_follows_the_teachers_cost():
             assert answers[f"start {s}: w{step}"] == pytest.approx(w, abs=1e-12)
         for _ in range(5000):
             w -= 0.02 * slope(w)
-        assert answers[f"start {s}: settles at"] == pytest.approx(w, abs=1e-9)
+        # the answer is the bottom of the valley the walk ends in (a w* found above)
+        assert answers[f"start {s}: settles at"] == pytest.approx(w, abs=1e-6)
         assert min(abs(w - m) for m in minima) < 1e-6
     assert sheet.figures["cost_text"] == "w⁴ − 4w² − w"
     # the key says the ball misses the lowest valley from the start that does

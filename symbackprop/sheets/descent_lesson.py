@@ -160,12 +160,18 @@ def _descent(lesson: Lesson) -> LessonSheet:
                                             *_step_trees(slope, before, eta))))
         end = c.settle(start, eta)
         settled.append(end)
+        # the walk ends at a valley's bottom, which the student found above: the answer is
+        # which valley, worked to the sheet's decimals, never a value read off the plot
+        # (a plot gives two decimals, and 1.17 for 1.1660 would be marked too few)
+        k = min(range(len(c.minima)), key=lambda i: abs(c.minima[i] - end))
         # a walk that stops in another valley than the lowest: the lowest is a mistake
         lowest_w = min(c.minima, key=c.cost)
-        walk_rows.append(row(*parts(_("Start {s} ({w0}) settles at {w} ≈"), s=str(s), w0=w0,
-                                    w=w_),
-                             answer=ask(f"start {s}: settles at", end, mistakes=[
-                                 ("lowest_for_nearest", lowest_w)])))
+        walk_rows.append(row(*parts(_("Start {s} ({w0}) settles at the bottom of one of the "
+                                      "valleys above: {w} ="),
+                                    s=str(s), w0=w0, w=w_),
+                             answer=ask(f"start {s}: settles at", c.minima[k],
+                                        ref(f"w*{k + 1}" if several else "w*"), mistakes=[
+                                            ("lowest_for_nearest", lowest_w)])))
         paths.append([(p, c.cost(p)) for p in path])
     descent = Ops((w_, Ops((w_, Ops((_ETA, Apply("C", (w_,), prime=True)), ("",))), ("−",))),
                   ("←",))
