@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 
 from ..definitions.errors import VerificationError
-from ..definitions.language import words
+from ..definitions.language import ENGLISH, Words, words
 from ..engine.sample import Judged
 from ..engine.verify import TOLERANCE
 from . import roundoff
@@ -70,12 +70,28 @@ def acceptable(defn):
     return Judged(reason)
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
 def _plain(v: float) -> str:
     """A setting as a sheet writes it: 0.9, and a small power of ten in full (0.00000001, not
     1e-08, which a student does not read as a number)."""
     if 0 < v < 1e-4 and abs(math.log10(v) - round(math.log10(v))) < 1e-12:
         return f"{v:.{-round(math.log10(v))}f}"
     return f"{v:g}"
+
+
+def _setting(v: float, _: Words) -> str:
+    """A setting in the sheet's prose: 0.9, and a small power of ten as a teacher writes it,
+    with its digits for a calculator: 10⁻⁸ (0.00000001), no zeros to count.
+
+    >>> _setting(1e-8, ENGLISH), _setting(0.999, ENGLISH)
+    ('10⁻⁸ (0.00000001)', '0.999')
+    """
+    full = _.number(_plain(v))
+    if "e" in f"{v:g}":
+        return f"10{str(round(math.log10(v))).translate(_SUPERSCRIPT)} ({full})"
+    return full
 
 
 class _Steps(UpdateRules):
@@ -215,7 +231,7 @@ class _Steps(UpdateRules):
         _, o = self._, self.opt
 
         def plain(v: float) -> str:
-            return _.number(_plain(v))
+            return _setting(v, _)
         notes = []
         if o.name == "momentum":
             notes = [(_("Momentum as PyTorch's SGD computes it (no dampening): the velocity "
@@ -234,7 +250,7 @@ class _Steps(UpdateRules):
         elif o.name == "adam":
             notes = [_("Adam as PyTorch computes it: m = β₁·m + (1 − β₁)·g and v = β₂·v + "
                        "(1 − β₂)·g², both starting at 0, then corrected for that start: at step "
-                       "k, m̂ = m/(1 − β₁ to the power k) and v̂ = v/(1 − β₂ to the power k); the "
+                       "k, m̂ = m/(1 − β₁ᵏ) and v̂ = v/(1 − β₂ᵏ); the "
                        "step is η·m̂/(√v̂ + ε), ε outside the root. Adam's first step moves each "
                        "weight by η (up to rounding): a check on your numbers. β₁ = {beta1}, "
                        "β₂ = {beta2}, ε = {epsilon}.").format(
