@@ -184,7 +184,7 @@ def test_an_answers_folder_is_refused(key_file):
 
 
 def test_thousands_of_bad_lines_are_counted_not_all_printed(key_file):
-    answers = b"".join(b"x%d\n" % i for i in range(5000))
+    answers = b"".join(b"x%d\n" % i for i in range(5000)) + b"a = 0.3\n"  # and one answer
     result = run(["check", str(key_file), "-"], key_file.parent, stdin=answers)
     assert result.code == 0 and "Traceback" not in result.stderr
     assert len(result.stderr.splitlines()) == 21 and "4980 more" in result.stderr
