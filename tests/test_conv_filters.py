@@ -217,6 +217,31 @@ def test_check_names_a_turned_kernel_and_a_whole_window_on_the_second_filter():
     assert marks[zero].diagnosis == "every_window_position"
 
 
+def test_check_names_the_forward_passs_own_mistakes():
+    """A ReLU left out where z < 0 (a = z), a max pool's window averaged, the dense net
+    without its bias and the loss without its ½, each worked by hand from the key's numbers
+    and the sheet's givens (not from the scheme's trees), are named; an a whose z is positive
+    (a = z is right) has no rule to name."""
+    defn = load(str(ROOT / "worksheets" / "convolution-4x4-3x3-maxpool.yaml"))
+    key = _key(defn)
+    by = {a["name"]: a["value"] for a in key.answers}
+    label = {a["name"]: a["label"] for a in key.answers}
+    given = key.definition["lesson"]
+    dead = next(n for n in by if n.startswith("z[") and by[n] < 0)
+    live = next(n for n in by if n.startswith("z[") and by[n] > 0)
+    window = [by[f"a[{i}][{j}]"] for i in (1, 2) for j in (1, 2)]  # the 2×2 map's one window
+    t, out = given["targets"][0], by["out[1]"]
+    hand = {"a" + dead[1:]: (by[dead], "activation_not_applied"),
+            "p[1][1]": (round(sum(window) / 4, 4), "average_for_max"),
+            "net[1]": (round(by["net[1]"] - given["biases"][0], 4), "no_bias"),
+            "J": (round((t - out) ** 2, 4), "loss_half_missing")}
+    for name, (typed, diagnosis) in hand.items():
+        m = {m.name: m for m in check.mark(key, {label[name]: typed})}[name]
+        assert (m.verdict, m.diagnosis) == ("incorrect", diagnosis), (name, typed, m.message)
+    blanks = {b["name"]: b for b in key.scheme["blanks"]}
+    assert not blanks["a" + live[1:]]["mistakes"]
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     out = tmp_path_factory.mktemp("filters")
@@ -254,7 +279,7 @@ def test_mark_and_moodle_read_the_bundled_key(built, tmp_path):
         w.writerow(["name", "version", *(a["label"] for a in key["answers"])])
         w.writerow(["Ada", "", *(f"{a['value']:.4f}" for a in key["answers"])])
     assert main(["mark", str(keys), str(answers), "--out", str(tmp_path / "marks")]) == 0
-    with (tmp_path / "marks" / "gradebook.csv").open() as f:
+    with (tmp_path / "marks" / "gradebook.csv").open(encoding="utf-8-sig") as f:
         ada = next(row for row in csv.DictReader(f) if row.get("name") == "Ada")
     assert str(len(key["answers"])) in ada.values()
     xml = (built / f"{BUNDLED.stem}-moodle.xml").read_text()

@@ -63,12 +63,12 @@ def test_no_gradebook_cell_is_a_formula_and_numbers_stay_numbers(keys, tmp_path,
                   str(tmp_path / "m")], tmp_path)
     assert result.code == 0, result.stderr
     for name in ("gradebook.csv", "summary.csv"):
-        with open(tmp_path / "m" / name, encoding="utf-8", newline="") as handle:
+        with open(tmp_path / "m" / name, encoding="utf-8-sig", newline="") as handle:
             table = list(csv.reader(handle, delimiter=delimiter))
         for row in table:
             for cell in row:
                 assert not cell.startswith(FORMULA), (name, cell)
-    with open(tmp_path / "m" / "gradebook.csv", encoding="utf-8", newline="") as handle:
+    with open(tmp_path / "m" / "gradebook.csv", encoding="utf-8-sig", newline="") as handle:
         book = list(csv.DictReader(handle, delimiter=delimiter))
     shown = [r["name"] for r in book]
     assert shown == ["'" + n.strip() if n.strip().startswith(FORMULA) else n.strip()
@@ -185,7 +185,7 @@ def test_a_huge_cell_is_one_rows_problem_and_the_rest_is_marked(keys, tmp_path):
     assert result.stderr.strip().splitlines() == [
         f"symbackprop: {tmp_path / 'a.csv'}: line 3: a cell of 200,000 characters (at most "
         "1,000 in a cell); the row was not marked"]
-    with open(tmp_path / "m" / "gradebook.csv", encoding="utf-8") as handle:
+    with open(tmp_path / "m" / "gradebook.csv", encoding="utf-8-sig") as handle:
         assert [r["name"] for r in csv.DictReader(handle)] == ["Ada", "Bob"]
 
 

@@ -221,7 +221,7 @@ def test_a_header_that_names_no_blank_is_not_a_class_of_zeros(spelling, tmp_path
         writer.writerow(["Ann", "1", *[a["value"] for a in key["answers"]]])
     result = run(["mark", "k", "c.csv", "--out", "m"], tmp_path)
     if result.code == 0:
-        with open(tmp_path / "m" / "gradebook.csv", encoding="utf-8", newline="") as handle:
+        with open(tmp_path / "m" / "gradebook.csv", encoding="utf-8-sig", newline="") as handle:
             (row,) = list(csv.DictReader(handle))
         assert float(row["total"]) == len(key["answers"]), row
     else:

@@ -83,7 +83,7 @@ def test_a_header_in_capitals_reads_each_capital_as_its_label(blog_key, tmp_path
                  [["Ann", "", *[a["value"] for a in answers]]])
     result = run(["mark", str(blog_key.parent), "c.csv", "--out", "m"], tmp_path)
     assert result.code == 0, result.stderr[-1500:]
-    with open(tmp_path / "m" / "gradebook.csv", encoding="utf-8", newline="") as handle:
+    with open(tmp_path / "m" / "gradebook.csv", encoding="utf-8-sig", newline="") as handle:
         (row,) = list(csv.DictReader(handle))
     assert float(row["total"]) == len(answers), row
 
@@ -166,7 +166,7 @@ def test_a_header_or_name_mark_reads_is_marked_and_shown_escaped(case, blog_key,
     assert "\x00" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == (1 if "column" in case else 0), \
         result.stderr
-    with open(tmp_path / "m" / "gradebook.csv", encoding="utf-8", newline="") as handle:
+    with open(tmp_path / "m" / "gradebook.csv", encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter=delimiter))
     assert len(rows) == 1 and float(rows[0]["total"]) == len(answers), rows
 
@@ -327,7 +327,7 @@ def test_check_and_mark_of_another_kind_of_sheets_key_mark_its_own_values_right(
                  [["Ann", "", *[repr(a["value"]) for a in answers]]])
     marked = run(["mark", "k", "c.csv", "--out", "m"], tmp_path)
     assert marked.code == 0, marked.stderr[-1500:]
-    with open(tmp_path / "m" / "gradebook.csv", encoding="utf-8", newline="") as handle:
+    with open(tmp_path / "m" / "gradebook.csv", encoding="utf-8-sig", newline="") as handle:
         (row,) = list(csv.DictReader(handle))
     assert float(row["total"]) == len(answers), row
 

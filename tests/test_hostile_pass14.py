@@ -434,7 +434,7 @@ def test_eight_probabilities_near_0_make_a_key_that_marks_itself_right(tmp_path)
                                       ["Ann", "", *[repr(a["value"]) for a in answers]]])
     marked = run(["mark", "k", "c.csv", "--out", "m"], tmp_path)
     assert marked.code == 0, marked.stderr[-1500:]
-    with open(tmp_path / "m" / "gradebook.csv", encoding="utf-8", newline="") as handle:
+    with open(tmp_path / "m" / "gradebook.csv", encoding="utf-8-sig", newline="") as handle:
         (row,) = list(csv.DictReader(handle))
     assert float(row["total"]) == 32, row
 

@@ -462,10 +462,10 @@ def test_feedback_pages_and_the_gradebook_hold_names_and_answers_as_text(marked)
     assert "<img src=x" not in pages and "<script>alert(2)" not in pages
     assert "&lt;script&gt;alert(2)&lt;/script&gt;" in pages
     for name in ("gradebook.csv", "summary.csv"):
-        with open(out / name, encoding="utf-8", newline="") as handle:
+        with open(out / name, encoding="utf-8-sig", newline="") as handle:
             for row in csv.reader(handle):
                 assert not any(cell.startswith(FORMULA) for cell in row), (name, row)
-    with open(out / "gradebook.csv", encoding="utf-8", newline="") as handle:
+    with open(out / "gradebook.csv", encoding="utf-8-sig", newline="") as handle:
         shown = [row["name"] for row in csv.DictReader(handle)]
     typed = {unicodedata.normalize("NFC", name) for name in shown}
     assert unicodedata.normalize("NFC", MARKED[1]) in typed and MARKED[5] in typed, shown

@@ -175,7 +175,7 @@ def gradebook(runs) -> tuple[Path, Run]:
 
 def _cells(path: Path) -> list[list[str]]:
     """Every row as a spreadsheet's CSV import splits it, by each of the three separators."""
-    text = path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8-sig")
     rows = []
     for delimiter in ",;\t":
         rows += list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
@@ -206,7 +206,7 @@ def test_a_name_with_a_line_separator_inside_is_one_student(gradebook):
     shown as U+FFFD."""
     out, result = gradebook
     assert result.code == 0, result.stderr[-1500:]
-    with open(out / "gradebook.csv", encoding="utf-8", newline="") as handle:
+    with open(out / "gradebook.csv", encoding="utf-8-sig", newline="") as handle:
         names = [row["name"] for row in csv.DictReader(handle)]
     total = len(NEUTRALISED) + len(FULL_WIDTH) + len(LINE_NAMES)
     assert len(names) == total and len(list(out.glob("feedback-*.html"))) == total
@@ -224,7 +224,7 @@ def test_a_name_starting_with_a_full_width_formula_sign_is_neutralised(gradebook
     Expected: such a name written with a leading apostrophe, as '=1+1' is."""
     out, result = gradebook
     assert result.code == 0, result.stderr[-1500:]
-    with open(out / "gradebook.csv", encoding="utf-8", newline="") as handle:
+    with open(out / "gradebook.csv", encoding="utf-8-sig", newline="") as handle:
         names = [row["name"] for row in csv.DictReader(handle)]
     for name in FULL_WIDTH:
         assert "'" + name in names, (name, names[-4:])
@@ -669,7 +669,7 @@ def test_an_answer_sheet_of_zeros_earns_nothing_for_its_zeros(runs):
     no blank whose value is 0, so the sheet earns 0 points)."""
     root, _, results = runs
     assert results["zeros"].code == 0, results["zeros"].stderr[-1500:]
-    with open(root / "zeros" / "o" / "gradebook.csv", encoding="utf-8", newline="") as handle:
+    with open(root / "zeros" / "o" / "gradebook.csv", encoding="utf-8-sig", newline="") as handle:
         row = next(csv.DictReader(handle))
     assert float(row["total"]) == 0, row["total"]
 

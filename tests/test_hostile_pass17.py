@@ -126,7 +126,7 @@ def runs(blog_keys, tmp_path_factory) -> tuple[Path, dict[str, Run]]:
 # --- (1) the gradebook --------------------------------------------------------------------------
 
 def _splits(path: Path) -> list[list[str]]:
-    text = path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8-sig")
     return [row for d in ",;\t" for row in csv.reader(io.StringIO(text, newline=""),
                                                         delimiter=d)]
 
@@ -259,7 +259,7 @@ def test_a_sheet_of_ones_earns_no_points_in_the_gradebook(runs):
     gradebook.csv (16 %), each carried forward. Expected: 0 points."""
     root, results = runs
     assert results["mark_ones"].code == 0, results["mark_ones"].stderr[-1500:]
-    with open(root / "mark_ones" / "o" / "gradebook.csv", encoding="utf-8", newline="") as f:
+    with open(root / "mark_ones" / "o" / "gradebook.csv", encoding="utf-8-sig", newline="") as f:
         row = next(csv.DictReader(f))
     assert float(row["total"]) == 0, row["total"]
 

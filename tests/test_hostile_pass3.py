@@ -54,7 +54,7 @@ def test_a_nul_before_a_formula_in_a_name_is_neutralised(keys, tmp_path):
     (tmp_path / "class.csv").write_text(_answers(keys, [(name, "1")]), encoding="utf-8")
     result = run(["mark", str(keys), "class.csv", "--out", "m"], tmp_path)
     assert result.code == 0, result.stderr
-    with open(tmp_path / "m" / "gradebook.csv", encoding="utf-8", newline="") as handle:
+    with open(tmp_path / "m" / "gradebook.csv", encoding="utf-8-sig", newline="") as handle:
         cells = [cell for row in csv.reader(handle) for cell in row]
     for cell in cells:
         assert not cell.lstrip("\x00").startswith(FORMULA), repr(cell)
@@ -201,7 +201,7 @@ def test_an_unterminated_quote_does_not_drop_the_students_after_it(keys, tmp_pat
     result = run(["mark", str(keys), "class.csv", "--out", "m"], tmp_path)
     names = set()
     if (tmp_path / "m" / "gradebook.csv").exists():
-        with open(tmp_path / "m" / "gradebook.csv", encoding="utf-8", newline="") as handle:
+        with open(tmp_path / "m" / "gradebook.csv", encoding="utf-8-sig", newline="") as handle:
             names = {r["name"] for r in csv.DictReader(handle)}
     said = result.stderr
     assert {"Cy", "Dee"} <= names or ("Cy" in said and "Dee" in said) or "quote" in said, said

@@ -66,7 +66,7 @@ def test_a_formula_after_a_separator_inside_a_name_is_neutralised(keys, tmp_path
                                         encoding="utf-8")
     result = run(["mark", str(keys), "class.csv", "--out", "m"], tmp_path)
     assert result.code == 0, result.stderr
-    text = (tmp_path / "m" / "gradebook.csv").read_text(encoding="utf-8")
+    text = (tmp_path / "m" / "gradebook.csv").read_text(encoding="utf-8-sig")
     for delimiter in ",;\t":  # every dialect the tool itself reads and writes
         for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
             for cell in row:

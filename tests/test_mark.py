@@ -24,7 +24,7 @@ def class_set(tmp_path_factory):
 
 
 def _table(path) -> list[dict]:
-    with open(path, encoding="utf-8") as handle:
+    with open(path, encoding="utf-8-sig") as handle:  # after Excel's byte-order mark
         return list(csv.DictReader(handle))
 
 
@@ -186,7 +186,7 @@ def test_a_spreadsheet_saved_with_semicolons_and_decimal_commas(class_set, tmp_p
     for name in ("plain", "eu"):
         assert main(["mark", str(keydir), str(tmp_path / f"{name}.csv"), "--out",
                      str(tmp_path / f"m-{name}")]) == 0
-    with open(tmp_path / "m-eu" / "gradebook.csv", encoding="utf-8") as handle:
+    with open(tmp_path / "m-eu" / "gradebook.csv", encoding="utf-8-sig") as handle:
         eu = list(csv.DictReader(handle, delimiter=";"))
     ours = _table(tmp_path / "m-plain" / "gradebook.csv")
     assert [r["name"] for r in eu] == ["Zoë Adams", "Ada"]
@@ -218,3 +218,20 @@ def test_a_sheet_without_versions_is_marked_as_version_1(tmp_path):
     assert float(book["Ada"]["total"]) == len(labels) and book["Ada"]["version"] == "1"
     assert book["Ben"][labels[0]] == "0" and book["Ben"]["version"] == ""
     assert "line 4: Eve: no key for version 2" in result.stderr
+
+
+def test_the_gradebook_opens_in_excel_as_utf_8(class_set, tmp_path):
+    """Excel reads a CSV without a byte-order mark in the machine's code page (Zoë becomes
+    ZoÃ«): gradebook.csv and summary.csv start with one, and a CSV reader that honours it (as
+    Excel, LibreOffice and Google Sheets do) reads the name as typed and the header 'name'."""
+    keydir, keys = class_set
+    (answers := tmp_path / "class.csv").write_text(
+        _sheet(class_set, [("Zoë Ørsted", 1, _by_name(keys[1]))]), encoding="utf-8")
+    result = run(["mark", str(keydir), str(answers), "--out", str(tmp_path / "m")], tmp_path)
+    assert result.code == 0, result.stderr
+    for name in ("gradebook.csv", "summary.csv"):
+        raw = (tmp_path / "m" / name).read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf") and raw.count(b"\xef\xbb\xbf") == 1, name
+    book = _table(tmp_path / "m" / "gradebook.csv")
+    assert [r["name"] for r in book] == ["Zoë Ørsted"] and float(book[0]["percent"]) == 100
+    assert "label" in _table(tmp_path / "m" / "summary.csv")[0]

@@ -209,7 +209,7 @@ def test_points_weigh_a_blank_in_moodle_and_in_the_gradebook(tmp_path):
         + "Bob,," + ",".join("" if a["name"] == "dJ/dW[2][1][1]" else str(a["value"])
                              for a in key["answers"]) + "\n", encoding="utf-8")
     assert main(["mark", str(out), str(answers), "--out", str(tmp_path / "marks")]) == 0
-    book = (tmp_path / "marks" / "gradebook.csv").read_text().splitlines()
+    book = (tmp_path / "marks" / "gradebook.csv").read_text(encoding="utf-8-sig").splitlines()
     total = len(weights) + 3
     assert book[1].endswith(f",{total},100.0") and book[2].endswith(
         f",{total - 3},{100 * (total - 3) / total:.1f}")

@@ -166,9 +166,9 @@ def test_mark_gives_too_few_decimals_the_teachers_credit(points_rounded, expecte
         f"name,version,{first['label']}\nAda,,{round(first['value'], 3)}\n", encoding="utf-8")
     extra = [] if points_rounded is None else ["--points-rounded", points_rounded]
     assert main(["mark", str(out), str(answers), "--out", str(tmp_path / "marks"), *extra]) == 0
-    book = (tmp_path / "marks" / "gradebook.csv").read_text().splitlines()
+    book = (tmp_path / "marks" / "gradebook.csv").read_text(encoding="utf-8-sig").splitlines()
     assert book[1].split(",")[2] == f"{expected:g}"
-    summary = (tmp_path / "marks" / "summary.csv").read_text().splitlines()
+    summary = (tmp_path / "marks" / "summary.csv").read_text(encoding="utf-8-sig").splitlines()
     header = summary[0].split(",")
     assert summary[1].split(",")[header.index("too_few_decimals")] == "1"
 

@@ -90,7 +90,7 @@ def test_the_feedback_page_the_summary_and_the_page_say_the_sign_slipped_at_the_
     text = html.unescape(re.sub(r"<[^>]+>", " ", re.sub(
         r"<script.*?</script>", "", page.read_text(encoding="utf-8"), flags=re.S)))
     assert MISTAKES["sign_here"] in text and MISTAKES["sign"] not in text
-    with open(tmp_path / "marks" / "summary.csv", encoding="utf-8") as f:
+    with open(tmp_path / "marks" / "summary.csv", encoding="utf-8-sig") as f:
         row = next(r for r in csv.DictReader(f) if r["label"] == label)
     assert (row["incorrect"], row["sign_here"], row["sign"]) == ("1", "1", "0")
     driver = browser.start()

@@ -393,7 +393,7 @@ def test_mark_reads_the_worked_keys(built, tmp_path):
         w.writerow(["Ada", "", *(f"{a['value']:.4f}" for a in key["answers"])])
     code = main(["mark", str(keys), str(answers), "--out", str(tmp_path / "marks")])
     assert code == 0
-    gradebook = (tmp_path / "marks" / "gradebook.csv").read_text()
+    gradebook = (tmp_path / "marks" / "gradebook.csv").read_text(encoding="utf-8-sig")
     assert "Ada" in gradebook
 
 

@@ -293,15 +293,19 @@ def _starts_formula(text: str) -> bool:
                for t in (text, folded))
 
 
+BOM = "\ufeff"  # Excel reads a CSV as UTF-8 only with it: "Zoë" is "ZoÃ«" without
+
+
 def _csv(rows: list[list], delimiter: str) -> str:
-    """RFC 4180 rows, a cell quoted when it holds any of the three separators (not only this
-    file's): a spreadsheet that splits on another one still keeps it one cell."""
+    """RFC 4180 rows after a byte-order mark, a cell quoted when it holds any of the three
+    separators (not only this file's): a spreadsheet that splits on another one still keeps
+    it one cell."""
     def cell(value) -> str:
         text = str(value)
         if any(c in text for c in ',;\t\r\n"'):
             return '"' + text.replace('"', '""') + '"'
         return text
-    return "".join(delimiter.join(map(cell, row)) + "\r\n" for row in rows)
+    return BOM + "".join(delimiter.join(map(cell, row)) + "\r\n" for row in rows)
 
 
 def gradebook_csv(book: Gradebook, delimiter: str = ",") -> str:
