@@ -515,3 +515,35 @@ def test_a_step_that_copies_by_its_nature_keeps_its_follow_through():
     moved = old - names[update]["recompute"][2][1] * 0.01
     marks = verdicts(key, {**student(), gradient: 0.01, update: round(moved, 4)})
     assert marks[update].verdict == "carried_forward", marks[update].message
+
+
+def test_the_step_alone_for_the_new_weight_is_named_and_a_coincidence_names_both():
+    """−η·∂J/∂w written for the new weight is `step_alone`; where the old weight is that
+    number too (w = −0.02 and a step of −0.02), the answer is also `no_step`, and the mark
+    names both, the parameter before the step first."""
+    key = make_key()
+    answers = student()
+    g = answers["dJ/dW[2][1][1]"]
+    step = round(-0.5 * g, 4)  # by hand: the rate 0.5 times the student's own gradient
+    m = verdicts(key, {**answers, "new W[2][1][1]": step})["new W[2][1][1]"]
+    assert (m.verdict, m.diagnosis) == ("incorrect", "step_alone"), m.message
+    # a sheet whose w₅ is −0.5·g: its old weight and the step alone are one number (g
+    # depends on w₅: a few rounds of w₅ ← −0.5·g(w₅) settle it, to 4 decimals)
+    w = -0.5 * g
+    for _ in range(8):
+        d = parse(DEFINITION.replace("LOSS", "half_sse").replace("[[0.7, -0.5]",
+                                                                 f"[[{round(w, 4)!r}, -0.5]"))
+        (version,) = classset.make(d, "check")
+        both = Key.from_json(json.loads(json.dumps(version.key)))
+        gradient = both.by_name["dJ/dW[2][1][1]"]["value"]
+        w, before = -0.5 * gradient, w
+        if round(w, 4) == round(before, 4):
+            break
+    scheme = next(b for b in both.scheme["blanks"] if b["name"] == "new W[2][1][1]")
+    assert [r["diagnosis"] for r in scheme["mistakes"]][:2] == ["no_step", "step_alone"]
+    given = {a["name"]: a["value"] for a in both.answers if a["name"] != "new W[2][1][1]"}
+    typed = round(w, 4)
+    m = verdicts(both, {**given, "new W[2][1][1]": typed})["new W[2][1][1]"]
+    assert both.by_name["new W[2][1][1]"]["value"] != typed
+    assert (m.diagnosis, m.also) == ("no_step", "step_alone"), m.message
+    assert "either" in m.message, m.message

@@ -194,7 +194,8 @@ def _section_view(s, decimals: int, tex: TexMath, ws=None) -> dict:
     """A section's lines; a matrix's entries (s.grid) as rows of the matrix, after them."""
     lines = [_line_view(line, decimals, tex, ws) for line in s.lines]
     view = {"title": tex.prose(s.title), "intro": tex.prose(forms.as_prose(s.intro)),
-            "lines": lines, "grid": None}
+            "lines": lines, "grid": None,
+            "key_note": tex.prose(forms.as_prose(s.key_note)) if s.key_note else ""}
     if s.grid is not None:
         g = s.grid
         view["lines"], rows = g.layout(lines)

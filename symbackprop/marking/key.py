@@ -60,6 +60,7 @@ MISTAKES = {
     "updated_weights": N_("the hidden error was computed with output weights that were already "
                           "updated; use the old weights for the whole backward pass"),
     "no_step": N_("this is the parameter before the step: new w = w − η·∂J/∂w"),
+    "step_alone": N_("this is the step −η·∂J/∂w alone: the new w is the old w plus it"),
     "wrong_learning_rate": N_("the step used a different learning rate"),
     "decimal_point": N_("the step's digits are right, with the decimal point moved"),
     "rounded_too_early": N_("intermediates were rounded to fewer decimals than the sheet asks"),
@@ -74,6 +75,11 @@ MISTAKES = {
     "transposed": N_("rows and columns are swapped: an m×n matrix times an n×p matrix is m×p"),
     "kernel_flipped": N_("the kernel was turned 180° (true convolution); PyTorch's Conv2d, and "
                          "this sheet, lay it on the image as it is (cross-correlation)"),
+    "activation_not_applied": N_("this is z, before the activation: a = f(z) (a ReLU makes a "
+                                 "negative z 0)"),
+    "average_for_max": N_("this is the window's mean: max pooling takes its largest entry"),
+    "loss_half_missing": N_("the ½ is missing: the loss is ½ times the sum of the squared "
+                            "differences"),
     "every_window_position": N_("max pooling passes the gradient to the window's largest entry "
                                 "only; the other entries of the window get 0"),
     "average_not_divided": N_("average pooling divides by the window's size: each of its n "
@@ -109,7 +115,7 @@ MISTAKES = {
     "half_missing": N_("the ½ is missing: the squared error is ½(1 − y)²"),
     "half_not_cancelled": N_("the ½ of ½(1 − y)² cancels the 2 from differentiating the square: "
                              "no 2 is left"),
-    "no_bias": N_("the bias b is missing: net is the weighted sum plus the bias"),
+    "no_bias": N_("the bias is missing: net is the weighted sum plus the bias"),
     "slice_for_net": N_("this is one row's sum only; net adds every product and the bias"),
     "errors_for_accuracy": N_("this counts the digits it got wrong; accuracy is the share it got "
                               "right, the diagonal over all test digits"),

@@ -166,7 +166,8 @@ def _blank(key: Key, model: Model, traced: _Tracing, spread, a: dict) -> dict:
         rules.append(_rule("opposite_sign", -a["value"]))
     before = _before(model, name)
     if before is not None:
-        rules = [_rule("no_step", before)] + rules + _rate_rules(model, name)
+        rules = [_rule("no_step", before), _step_alone(model, name)] + rules + \
+            _rate_rules(model, name)
     band = rounding.band(spread, name, a["value"], a["exact"], before)
     rules = [_still_wrong(r, band) if r["diagnosis"] == "rounded_too_early" else r for r in rules]
     kept = [r for r in (_without(r, right, (a["value"], model.mistaken(name, None)))
@@ -286,6 +287,13 @@ def _rule(mode: str, *candidates) -> dict:
     return {"diagnosis": mode.split("#")[0],
             "candidates": [c for c in candidates if c is not None and not (
                 isinstance(c, float) and not abs(c) <= LARGEST)]}
+
+
+def _step_alone(model: Model, name: str) -> dict:
+    """The step −η·∂J/∂w written for the new weight: after no_step, so that an answer that is
+    both (a weight of −0.02 and a step of −0.02) names both."""
+    return {"diagnosis": "step_alone",
+            "candidates": [["neg", ["mul", model.eta, ["ref", f"dJ/d{name[4:]}"]]]]}
 
 
 def _rate_rules(model: Model, name: str) -> list[dict]:

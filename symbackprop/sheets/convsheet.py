@@ -18,6 +18,8 @@ the engine's verified ones (SymPy, NumPy, finite differences: engine/convverify.
 
 from __future__ import annotations
 
+import math
+
 import re
 from itertools import product
 
@@ -268,8 +270,10 @@ class _ConvSheet(ConvBackward):
             tree = {"relu": ["max", 0, z], "tanh": ["tanh", z],
                     "sigmoid": ["div", 1, ["add", 1, ["exp", ["neg", z]]]]}[self.act]
             args = (Number(0), _sym("z", *at)) if self.act == "relu" else (_sym("z", *at),)
+            # z itself (a negative z kept by a ReLU): dropped where it is the answer
             s.lines.append(self.w.blank(self.named("a", at), tree, _sym("a", *at),
-                                        (Apply(fn, args),)))
+                                        (Apply(fn, args),),
+                                        mistakes=[("activation_not_applied", z)]))
         z = _sym("z", *self.filter_of(f))
         s.grid = Grid(_sym("a", *self.filter_of(f)),
                       Apply(fn, (Number(0), z) if self.act == "relu" else (z,)),
@@ -299,7 +303,8 @@ class _ConvSheet(ConvBackward):
             refs = [ref(self.named(self.a, at)) for at in cells]
             symbols = tuple(_sym(self.a, *at) for at in cells)
             if kind == "max":
-                tree, form, mistakes = ["max", *refs], Apply("max", symbols), []
+                tree, form = ["max", *refs], Apply("max", symbols)
+                mistakes = [("average_for_max", ["mul", 1 / len(cells), ["add", *refs]])]
                 working = None  # max(0, 0.526, 0.3298, 0), from the tree
             else:
                 tree = ["mul", 1 / len(cells), ["add", *refs]]
@@ -345,7 +350,8 @@ class _ConvSheet(ConvBackward):
                 numbers.append(Number(bias[0]))
             s.lines.append(self.w.blank(f"net[{j}]", ["add", *terms, *bias],
                                         _sym("net", j, word=True), (_sum(general),),
-                                        _sum(numbers)))
+                                        _sum(numbers), mistakes=[("no_bias", ["add", *terms])]
+                                        if bias else ()))
         self.out = [self.activated(s, j) for j in range(1, len(self.V) + 1)]
         s.lines.append(self.loss())
         self.sections.append(s)
@@ -359,7 +365,10 @@ class _ConvSheet(ConvBackward):
         if act == "softmax":
             tree = ["div", ["exp", net], ["add", *[["exp", ref(f"net[{k}]")]
                                                   for k in range(1, len(self.V) + 1)]]]
-            form, mistakes = Apply("softmax", name), []
+            others = [["exp", ref(f"net[{k}]")] for k in range(1, len(self.V) + 1) if k != j]
+            form = Apply("softmax", name)
+            mistakes = [("sigmoid_for_softmax", ["div", 1, ["add", 1, ["exp", ["neg", net]]]]),
+                        ("softmax_own_term_left_out", ["div", ["exp", net], ["add", *others]])]
         elif act == "sigmoid":
             tree = ["div", 1, ["add", 1, ["exp", ["neg", net]]]]
             form = Apply("σ", name)
@@ -379,11 +388,13 @@ class _ConvSheet(ConvBackward):
                        for j in range(1, len(out) + 1)]
             form = Ops((Frac(Number(1), Number(2), small=True), Group(Ops.joined(squares, "+"))
                         if len(squares) > 1 else squares[0]), ("",))
+            mistakes = [("loss_half_missing", tree[2])]
         else:
             tree = ["neg", ["add", *[["mul", t, ["log", o]] for t, o in zip(self.t, out)]]]
             form = Neg(Group(Ops.joined([_times(_sym("t", j), Apply("ln", (self._outname(j),)))
                                          for j in range(1, len(out) + 1)], "+")))
-        return self.w.blank("J", tree, Symbol("J"), (form,))
+            mistakes = [("log10_for_ln", ["div", tree, math.log(10)])]
+        return self.w.blank("J", tree, Symbol("J"), (form,), mistakes=mistakes)
 
     def _c(self, j):
         if self.c is None:

@@ -62,6 +62,7 @@ class Section:
     intro: str | Prose  # words, or words with mathematics (a loss and its formula)
     lines: list[Line] = field(default_factory=list)
     grid: Grid | None = None
+    key_note: str = ""  # words the key adds after the lines (why an answer is exactly 0)
 
 
 @dataclass(frozen=True)

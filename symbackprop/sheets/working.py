@@ -206,7 +206,20 @@ class Working:
             s.lines.append(self.line(Partial(self.J, self.sym(param)), [self.chain(parts)],
                                      f"dJ/d{param}", self.rounded_steps[step.target],
                                      self.r.grads[param], self.products(parts)))
+        elif self.softmax_bias(param):
+            s.key_note = _("The paths add up to exactly 0, whatever the numbers: with softmax "
+                           "and cross-entropy each output's ∂J/∂net is out − t, and the "
+                           "outputs sum to 1, as the targets do, so Σ(out − t) = 0. A bias "
+                           "shared by a softmax layer never learns; rounded paths may leave a "
+                           "last digit over.")
         return s
+
+    def softmax_bias(self, param: str) -> bool:
+        """The output layer's shared bias under softmax and cross-entropy, whose gradient is
+        exactly 0 (targets summing to 1)."""
+        network = self.defn.network
+        return param == name("b", network.depth) and network.activations[-1] == "softmax" \
+            and network.loss == "cross_entropy" and abs(self.r.grads[param]) < 1e-12
 
     def delta_section(self, delta: str) -> Section:
         """δ = ∂J/∂net of one neuron: its factors, then their product."""
