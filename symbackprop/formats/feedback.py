@@ -93,12 +93,29 @@ def _quantity(key, m):
 
 
 def _asked(quantity, printer: MathML) -> str:
-    """A quantity; a lesson's question (its words as text among its forms) as words and
-    mathematics, so that it wraps in its column as a sentence does."""
-    if not (isinstance(quantity, Ops) and any(isinstance(i, Text) for i in quantity.items)):
+    """A quantity; a lesson's question (its words as text among its forms, or words alone)
+    as words and mathematics, so that it wraps in its column as a sentence does."""
+    if isinstance(quantity, Text):
+        return printer.prose(Prose((quantity.words,)))
+    if not _question(quantity):
         return printer.math(quantity, full=True)
     return printer.prose(Prose(tuple(i.words if isinstance(i, Text) else i
                                      for i in quantity.items)))
+
+
+def _question(form) -> bool:
+    return isinstance(form, Text) or isinstance(form, Ops) and any(
+        isinstance(i, Text) for i in form.items)
+
+
+def _worked(line: Equation) -> Equation:
+    """A lesson's line without its question, which the quantity column shows: from the
+    quantity the question ends on (C′(−2) = 4·(−2)³ − … = −19), or from the working."""
+    first = line.sides[0]
+    if not _question(first) or len(line.sides) < 2:
+        return line
+    last = first.items[-1] if isinstance(first, Ops) else first
+    return Equation(((last,) if not isinstance(last, Text) else ()) + tuple(line.sides[1:]))
 
 
 def _working(key, m):
@@ -108,6 +125,7 @@ def _working(key, m):
     if line is None:
         return m.working
     try:
-        return Markup(printer.math(line, full=True))
+        worked = _worked(line) if isinstance(line, Equation) else line
+        return Markup(printer.math(worked, full=True))
     except (KeyError, ValueError, TypeError, OverflowError):
         return m.working

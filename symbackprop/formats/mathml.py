@@ -55,6 +55,8 @@ def token(text: str) -> str:
     return row(*parts)
 
 
+_GLUED = ".,;:!?)’”»"  # punctuation that stays on the line of the mathematics before it
+
 class MathML:
     """Prints forms as MathML for one sheet (its notation and layer sizes)."""
 
@@ -72,8 +74,19 @@ class MathML:
               full: bool = False) -> str:
         """Words (escaped by `text`) with their mathematics as <math> elements (`full`: a
         question's line, whose fractions a pupil reads at full size)."""
-        return "".join(text(p) if isinstance(p, str) else self.math(p, full=full)
-                       for p in prose.parts)
+        parts, out = list(prose.parts), []
+        for i, p in enumerate(parts):
+            if isinstance(p, str):
+                out.append(text(p))
+                continue
+            math = self.math(p, full=full)
+            after = parts[i + 1] if i + 1 < len(parts) and isinstance(parts[i + 1], str) else ""
+            mark = after[:len(after) - len(after.lstrip(_GLUED))]
+            if mark:  # "…+ 1.2². Its slope": the full stop never starts the next line
+                parts[i + 1] = after[len(mark):]
+                math = f'<span class="nowrap">{math}{text(mark)}</span>'
+            out.append(math)
+        return "".join(out)
 
     def inner(self, form: forms.Form) -> str:
         return getattr(self, f"_{type(form).__name__}")(form)

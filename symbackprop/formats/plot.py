@@ -113,7 +113,8 @@ class Plot:
         return "".join(out)
 
     def tick(self, v: float) -> str:
-        return f"{v:g}".replace(".", self.decimal)
+        """A tick's number as the sheet prints it: the mathematics' minus sign −, not a hyphen."""
+        return f"{v:g}".replace(".", self.decimal).replace("-", "−")
 
     def _legend(self) -> str:
         out = []

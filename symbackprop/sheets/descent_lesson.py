@@ -171,7 +171,9 @@ def _descent(lesson: Lesson) -> LessonSheet:
                                     s=str(s), w0=w0, w=w_),
                              answer=ask(f"start {s}: settles at", c.minima[k],
                                         ref(f"w*{k + 1}" if several else "w*"), mistakes=[
-                                            ("lowest_for_nearest", lowest_w)])))
+                                            ("lowest_for_nearest", lowest_w)],
+                                        working=Symbol("w", sub=str(k + 1) if several else None,
+                                                       sup="*"))))  # the key names the valley
         paths.append([(p, c.cost(p)) for p in path])
     descent = Ops((w_, Ops((w_, Ops((_ETA, Apply("C", (w_,), prime=True)), ("",))), ("−",))),
                   ("←",))
