@@ -145,8 +145,8 @@ def test_an_honest_slip_still_earns_its_follow_through(fair):
 
 @pytest.mark.xfail(strict=True, reason="pass 18 finding 1: the same number everywhere "
                    "carries forward through steps that copy an earlier blank")
-@pytest.mark.parametrize("kind", list(SHEETS))
-def test_the_same_number_in_every_blank_earns_no_follow_through(kind, fair):
+@pytest.mark.parametrize("case", [f"{kind}_twos" for kind in SHEETS] + ["class_quarters"])
+def test_the_same_number_in_every_blank_earns_no_follow_through(case, fair):
     """Finding 1: `check s-v01-key.json a.txt` of a sheet with 2 in every blank marks blanks
     carried forward wherever a step copies an earlier blank: the class set's (l)
     ∂net_o1/∂w5 = out_h1 (1 of 25; 0.25 everywhere likewise), the convolution's a = ReLU(z)
@@ -157,7 +157,7 @@ def test_the_same_number_in_every_blank_earns_no_follow_through(kind, fair):
     step that is a copy by its nature. A sheet of one number typed everywhere is no work
     carried forward; the brief of this pass: 'the same number everywhere must earn no
     follow-through'. Expected: no blank carried forward."""
-    assert _carried(fair[1][f"{kind}_twos"]) == [], fair[1][f"{kind}_twos"].stdout[-800:]
+    assert _carried(fair[1][case]) == [], fair[1][case].stdout[-800:]
 
 
 @pytest.mark.xfail(strict=True, reason="pass 18 finding 1 (mark): a sheet of 2s earns a "
@@ -246,3 +246,150 @@ def test_the_page_gives_the_same_number_everywhere_no_follow_through(sheets):
     carried forward, as check does. Expected: none."""
     labels = [label for label, _ in _values(sheets, "class")]
     assert _page_carried(sheets, "class", dict.fromkeys(labels, "2")) == []
+
+
+# --- refusals: hand-edited keys, answers, class files, data sets, rosters, options --------------
+
+def _edited(key: dict, change) -> str:
+    """The key as JSON after `change` (a function of its copy); "DEEP" stands for a tree of
+    5,000 negations, which json.dumps cannot write."""
+    copy = json.loads(json.dumps(key))
+    change(copy)
+    return json.dumps(copy).replace('"DEEP"', '["neg", ' * 5000 + '["ref", "net[1][1]"]'
+                                    + "]" * 5000)
+
+
+DATA = """\
+title: d
+network: {layers: [64, 4, 10], activation: [sigmoid, softmax], loss: cross_entropy, \
+bias: per_neuron}
+data: {file: FILE, test_fraction: 0.2}
+learning_rate: 0.5
+seed: 3
+"""
+PIXELS = ",".join(["0"] * 64)
+
+
+def _data(labels, pixels: str = PIXELS) -> str:
+    return "".join(f"{label},{pixels}\n" for label in labels)
+
+
+def _refusal_cases(sheets: Path, root: Path) -> dict:
+    key = json.loads(_key(sheets, "class").read_text(encoding="utf-8"))
+    labels = [a["label"] for a in key["answers"]]
+    values = [repr(a["value"]) for a in key["answers"]]
+    header = "name,version," + ",".join(labels) + "\n"
+    keys = str(sheets / "class" / "o")
+    two = "a = 1\nb = 2\n"
+    bomb = io.BytesIO()
+    with gzip.GzipFile(fileobj=bomb, mode="wb", mtime=0) as packed:
+        for _ in range(20):
+            packed.write(b"0" * 2**20)
+    (root / "bomb.csv.gz").write_bytes(bomb.getvalue())
+    os.mkfifo(root / "class.fifo")
+    data = DATA.replace("FILE", "d.csv")
+    train = ["train", "s.yaml", "--epochs", "1"]
+    build = ["build", "s.yaml", "--roster", "r.txt", "--format", "tex", "--out", "o"]
+    mark = ["mark", keys, "a.csv", "--out", "o"]
+    return {
+        # (4) hand-edited keys: nesting, numbers, operators
+        "key_deep_tree": ({"k.json": _edited(key, lambda k: k["scheme"]["blanks"][1].update(
+            recompute="DEEP")), "a.txt": two}, ["check", "k.json", "a.txt"],
+            ["k.json", "nested too deeply"]),
+        "key_deep_json": ({"k.json": '{"a": ' * 100000 + "1" + "}" * 100000, "a.txt": two},
+                          ["check", "k.json", "a.txt"], ["k.json", "nested too deeply"]),
+        "key_nan_value": ({"k.json": _edited(key, lambda k: k["scheme"]["blanks"][0].update(
+            value=float("nan"))), "a.txt": two}, ["check", "k.json", "a.txt"],
+            ["k.json", "NaN"]),
+        "key_decimals_billion": ({"k.json": _edited(key, lambda k: k["scheme"].update(
+            decimals=10**9)), "a.txt": two}, ["check", "k.json", "a.txt"],
+            ["k.json", "scheme.decimals", "1000000000"]),
+        "key_import": ({"k.json": _edited(key, lambda k: k["scheme"]["blanks"][1].update(
+            recompute=["__import__", "os"])), "a.txt": two}, ["check", "k.json", "a.txt"],
+            ["k.json", "scheme.blanks[1].recompute", "not an expression"]),
+        "key_name_escape": ({"k.json": _edited(key, lambda k: k["answers"][0].update(
+            name="\x1b]0;x\x07")), "a.txt": two}, ["check", "k.json", "a.txt"],
+            ["k.json", "answers[0].name", "\\x1b]0;x\\x07"]),
+        "key_title_escape": ({"k.json": _edited(key, lambda k: k["definition"].update(
+            title="t\x1b]0;x\x07")), "a.txt": two}, ["check", "k.json", "a.txt"],
+            ["k.json", "definition.title", "U+001B"]),
+        # answers and class files
+        "answers_200000_lines": ({"a.txt": "a = 1\n" * 200000},
+                                 ["check", str(_key(sheets, "class")), "a.txt"],
+                                 ["a.txt", "1024 KiB"]),
+        "class_fifo": ({}, ["mark", keys, str(root / "class.fifo"), "--out", "o"],
+                       ["class.fifo", "pipe"]),
+        "class_header_10030": ({"a.csv": header.strip() + "," + ",".join(
+            f"z{i}" for i in range(10003)) + "\n"}, mark, ["a.csv", "line 1", "10,002"]),
+        "version_plus_one": ({"a.csv": header + "Ann,+1," + ",".join(values) + "\n"}, mark,
+                             ["a.csv", "line 2", "'+1'"]),
+        "version_arabic_digit": ({"a.csv": header + "Ann,\u0661," + ",".join(values) + "\n"},
+                                 mark, ["a.csv", "line 2", "version"]),
+        "version_c1": ({"a.csv": header + "Ann,1\x9b2J," + ",".join(values) + "\n"}, mark,
+                       ["a.csv", "line 2", "\\x9b"]),
+        "points_escape": ({"a.csv": header}, mark + ["--points-carried-forward", "\x1b[2J"],
+                          ["--points-carried-forward", "\\x1b[2J"]),
+        # data sets for train --epochs
+        "data_of_two": ({"s.yaml": data, "d.csv": _data([1, 2])}, train, ["d.csv", "20"]),
+        "data_label_10": ({"s.yaml": data, "d.csv": _data([1, 10] * 10)}, train,
+                          ["d.csv", "line 2", "label"]),
+        "data_pixel_nan": ({"s.yaml": data, "d.csv": _data([1] * 20, ",".join(["nan"] * 64))},
+                           train, ["d.csv", "line 1", "pixel"]),
+        "data_escape": ({"s.yaml": data, "d.csv": "1,\x1b[2J," + ",".join(["0"] * 63) + "\n"},
+                        train, ["d.csv", "line 1", "\\x1b[2J"]),
+        "data_gzip_bomb": ({"s.yaml": DATA.replace("FILE", str(root / "bomb.csv.gz"))}, train,
+                           ["bomb.csv.gz", "16 MiB"]),
+        "data_not_gzip": ({"s.yaml": DATA.replace("FILE", "c.csv.gz"), "c.csv.gz": "1,2\n"},
+                          train, ["c.csv.gz", "gzip"]),
+        "data_test_fraction_1": ({"s.yaml": data.replace("0.2", "1"), "d.csv": _data([1] * 20)},
+                                 train, ["s.yaml", "data.test_fraction"]),
+        # (6) roster names: separators Python's splitlines knows, invisible marks
+        "roster_file_separator": ({"s.yaml": DRAWN, "r.txt": "Ann\x1cLee\nBob\n"}, build,
+                                  ["r.txt", "line 1", "U+001C"]),
+        "roster_record_separator": ({"s.yaml": DRAWN, "r.txt": "Ann\x1eLee\nBob\n"}, build,
+                                    ["r.txt", "line 1", "U+001E"]),
+        "roster_paragraph_separator": ({"s.yaml": DRAWN, "r.txt": "Ann\u2029Lee\nBob\n"},
+                                       build, ["r.txt", "line 1", "U+2029"]),
+        "roster_form_feed": ({"s.yaml": DRAWN, "r.txt": "Ann\x0cLee\nBob\n"}, build,
+                             ["r.txt", "line 1", "U+000C"]),
+        "roster_left_to_right_mark": ({"s.yaml": DRAWN, "r.txt": "Ann\u200eLee\n"}, build,
+                                      ["r.txt", "line 1", "U+200E"]),
+        "roster_tag_letter": ({"s.yaml": DRAWN, "r.txt": "Ann\U000e0041\n"}, build,
+                              ["r.txt", "line 1", "U+E0041"]),
+        "roster_only_a_combining_mark": ({"s.yaml": DRAWN, "r.txt": "\u0301\nBob\n"}, build,
+                                         ["r.txt", "line 1", "U+0301"]),
+    }
+
+
+@pytest.fixture(scope="module")
+def refused(sheets, tmp_path_factory) -> tuple[Path, dict[str, Run], dict]:
+    root = tmp_path_factory.mktemp("refused18")
+    cases = _refusal_cases(sheets, root)
+    results = _commands(root, {name: (files, argv) for name, (files, argv, _) in cases.items()})
+    return root, results, cases
+
+
+
+@pytest.mark.parametrize("case", [
+    "key_deep_tree", "key_deep_json", "key_nan_value", "key_decimals_billion", "key_import",
+    "key_name_escape", "key_title_escape", "answers_200000_lines", "class_fifo",
+    "class_header_10030", "version_plus_one", "version_arabic_digit", "version_c1",
+    "points_escape", "data_of_two", "data_label_10", "data_pixel_nan", "data_escape",
+    "data_gzip_bomb", "data_not_gzip", "data_test_fraction_1", "roster_file_separator",
+    "roster_record_separator", "roster_paragraph_separator", "roster_form_feed",
+    "roster_left_to_right_mark", "roster_tag_letter", "roster_only_a_combining_mark"])
+def test_a_hostile_input_is_refused_in_one_line(case, refused):
+    """Guards: a key nested 5,000 or 100,000 deep, holding NaN, 10^9 decimals, an operator
+    '__import__' or an escape in a name or the title; an answers file of 200,000 lines; a
+    class file that is a pipe, a header of 10,030 cells, a version '+1', '١' or holding the
+    8-bit CSI; a data set of two rows, a label 10, NaN pixels, an escape, a gzip bomb, a file
+    that is not gzip, a test fraction of 1; a roster line holding U+001C, U+001E, U+2029, a
+    form feed (each a line end to Python's splitlines), a left-to-right mark, a tag letter,
+    or only a combining accent: exit 2, one line naming the file and the key or line, every
+    control shown as its escape, nothing written, within seconds."""
+    root, results, cases = refused
+    result = results[case]
+    assert_refused(result, *cases[case][2])
+    assert not _raw_controls(result.stderr + result.stdout), ascii(result.stderr)
+    assert not (root / case / "o").exists(), sorted(os.listdir(root / case / "o"))
+    assert result.seconds < REFUSAL_SECONDS, result.seconds
