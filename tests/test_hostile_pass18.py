@@ -81,7 +81,7 @@ def _sheets_of(sheets: Path) -> dict[str, list[str]]:
 def _fairness_cases(sheets: Path) -> dict:
     got = _sheets_of(sheets)
     cases = {}
-    for kind, (labels, mine, other) in got.items():
+    for kind, (labels, _, other) in got.items():
         check = ["check", str(_key(sheets, kind)), "a.txt"]
         cases[f"{kind}_twos"] = ({"a.txt": _answers((label, "2") for label in labels)}, check)
         cases[f"{kind}_other_version"] = ({"a.txt": _answers(zip(labels, other))}, check)
