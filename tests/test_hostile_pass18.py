@@ -81,10 +81,15 @@ def _sheets_of(sheets: Path) -> dict[str, list[str]]:
 def _fairness_cases(sheets: Path) -> dict:
     got = _sheets_of(sheets)
     cases = {}
-    for kind, (labels, _, other) in got.items():
+    for kind, (labels, mine, other) in got.items():
         check = ["check", str(_key(sheets, kind)), "a.txt"]
         cases[f"{kind}_twos"] = ({"a.txt": _answers((label, "2") for label in labels)}, check)
         cases[f"{kind}_other_version"] = ({"a.txt": _answers(zip(labels, other))}, check)
+        if kind != "class":
+            cases[f"{kind}_shifted"] = ({"a.txt": _answers(zip(labels, [mine[0]] + mine[:-1]))},
+                                        check)
+            cases[f"{kind}_shifted_back"] = ({"a.txt": _answers(zip(labels,
+                                                                    mine[1:] + mine[-1:]))}, check)
     labels, mine, other = got["class"]
     check = ["check", str(_key(sheets, "class")), "a.txt"]
     honest = list(mine)
@@ -126,10 +131,28 @@ def _total(folder: Path) -> float:
 
 # --- (9) marking fairness ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("case", ["class_shifted", "class_shifted_back", "class_minus_ones"])
+@pytest.mark.parametrize("case", ["class_shifted", "class_shifted_back", "class_minus_ones",
+                                  "adam_shifted", "adam_shifted_back"])
 def test_answers_shifted_one_blank_or_all_minus_one_earn_no_follow_through(case, fair):
-    """Guards: the class set's key with every answer moved one blank down (or up), or -1 in
-    every blank: no blank carried forward."""
+    """Guards: the class set's key (or Adam's two steps') with every answer moved one blank
+    down (or up), or -1 in every blank: no blank carried forward."""
+    assert _carried(fair[1][case]) == [], fair[1][case].stdout[-800:]
+
+
+@pytest.mark.xfail(strict=True, reason="pass 18 finding 5: the key shifted one blank carries "
+                   "forward where a map's blanks follow the map they copy")
+@pytest.mark.parametrize("case", ["conv_shifted", "conv_shifted_back", "matrix_shifted",
+                                  "matrix_shifted_back"])
+def test_the_key_shifted_one_blank_earns_no_follow_through_on_maps_and_matrices(case, fair):
+    """Finding 5: `check s-v01-key.json a.txt` of the convolution sheet's key with every
+    answer moved one blank down marks 4 of 32 carried forward (f, g, h: a₁,₂ = ReLU(z₁,₂)
+    holds a₁,₁'s value, and z₁,₂'s blank holds z₁,₁'s, so each copy agrees with the blank
+    before it; v likewise); moved up, e, f, g, t. The matrix form's key shifted: 4 of 51
+    (∂J/∂b = δ entry by entry: ag, aw, ax, ay), shifted back 5; the two-channel convolution
+    4 of 58, Nesterov's steps 1 of 22 (the velocity v = g). The class set's and Adam's keys
+    shifted earn none (guarded above). A key copied one line off is no work; the brief of
+    this pass: 'answers shifted one blank must earn no follow-through'. Expected: no blank
+    carried forward."""
     assert _carried(fair[1][case]) == [], fair[1][case].stdout[-800:]
 
 
