@@ -725,14 +725,16 @@ def headers(tmp_path_factory) -> tuple[Path, dict[str, Run]]:
     html = ["build", "s.yaml", "--versions", "2", "--format", "html", "--format", "tex"]
     first = _commands(root, {
         "course": ({"s.yaml": DRAWN + "print: {course: OLD-COURSE}\n"},
-                   [*html, "--out", str(root / "course")]),
-        "date": ({"s.yaml": DRAWN}, [*html, "--date", "OLD-DATE", "--out", str(root / "date")])})
+                   [*html, "--out", str(root / "out" / "course")]),
+        "date": ({"s.yaml": DRAWN}, [*html, "--date", "OLD-DATE", "--out",
+                                     str(root / "out" / "date")])})
     (root / "then").mkdir()
     tex = ["build", "s.yaml", "--versions", "2", "--format", "tex"]
     second = _commands(root / "then", {
         "course2": ({"s.yaml": DRAWN + "print: {course: NEW-COURSE}\n"},
-                    [*tex, "--out", str(root / "course")]),
-        "date2": ({"s.yaml": DRAWN}, [*tex, "--date", "NEW-DATE", "--out", str(root / "date")])})
+                    [*tex, "--out", str(root / "out" / "course")]),
+        "date2": ({"s.yaml": DRAWN}, [*tex, "--date", "NEW-DATE", "--out",
+                                      str(root / "out" / "date")])})
     return root, {**first, **second}
 
 
@@ -752,6 +754,6 @@ def test_a_rebuild_under_another_header_leaves_no_page_of_the_old_one(case, old,
     old header removed (and said), or the build refused naming them."""
     root, results = headers
     assert results[case].code == 0 and results[f"{case}2"].code == 0, results[f"{case}2"].stderr
-    stale = sorted(p.name for p in (root / case).iterdir()
+    stale = sorted(p.name for p in (root / "out" / case).iterdir()
                    if old in p.read_text(encoding="utf-8"))
     assert stale == [], stale
