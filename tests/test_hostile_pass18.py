@@ -101,6 +101,9 @@ def _fairness_cases(sheets: Path) -> dict:
         "class_minus_ones": ({"a.txt": _answers((label, "-1") for label in labels)}, check),
         "class_quarters": ({"a.txt": _answers((label, "0.25") for label in labels)}, check),
         "class_honest": ({"a.txt": _answers(zip(labels, honest))}, check),
+        "definition_other_version": ({"s.yaml": (WORKSHEETS / SHEETS["class"]).read_text(
+            encoding="utf-8"), "a.txt": _answers(zip(labels, other))},
+            ["check", "s.yaml", "a.txt", "--version", "1"]),
         "mark_twos": ({"a.csv": _class_row(labels, "Two", "1", ["2"] * len(labels))},
                       ["mark", str(sheets / "class" / "o"), "a.csv", "--out", "m"]),
         "mark_other_version": ({"a.csv": _class_row(labels, "Other", "1", other)},
@@ -207,6 +210,19 @@ def test_another_versions_key_earns_no_follow_through(kind, fair):
     and seed, so it can draw version 2's numbers, as check --version does)."""
     assert _carried(fair[1][f"{kind}_other_version"]) == [], \
         fair[1][f"{kind}_other_version"].stdout[-800:]
+
+
+@pytest.mark.xfail(strict=True, reason="pass 18 finding 2: check names version 2 and still "
+                   "carries 13 blanks forward")
+def test_answers_check_knows_to_be_another_versions_earn_no_follow_through(fair):
+    """Finding 2 (check of the definition): `check class-set.yaml a.txt --version 1` of
+    version 2's key says 'most answers are wrong for version 1, but every one is right for
+    version 2: is this version 2?' and then marks 13 of 25 carried forward, as above: check
+    knows the sheet is another version's and credits it. Expected: no blank carried forward
+    (or the sheet marked as version 2's, every answer correct)."""
+    result = fair[1]["definition_other_version"]
+    assert "right for version 2" in result.stderr, result.stderr[-800:]
+    assert _carried(result) == [], result.stdout[-800:]
 
 
 @pytest.mark.xfail(strict=True, reason="pass 18 finding 2 (mark): another version's key "
