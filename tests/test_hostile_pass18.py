@@ -95,6 +95,10 @@ def _fairness_cases(sheets: Path) -> dict:
     honest = list(mine)
     honest[0] = f"{float(mine[0]) + 0.1:.4f}"  # net_h1 slipped by 0.1; out_h1 = σ(own net)
     honest[1] = f"{1 / (1 + __import__('math').exp(-float(honest[0]))):.4f}"
+    conv_labels, conv, _ = got["conv"]  # z₁,₁ slipped by 0.1, a₁,₁ = ReLU(that z)
+    slipped = f"{float(conv[0]) + 0.1:.4f}"
+    cases["conv_honest"] = ({"a.txt": _answers(zip(conv_labels, [slipped, *conv[1:4], slipped]))},
+                            ["check", str(_key(sheets, "conv")), "a.txt"])
     cases.update({
         "class_shifted": ({"a.txt": _answers(zip(labels, [mine[0]] + mine[:-1]))}, check),
         "class_shifted_back": ({"a.txt": _answers(zip(labels, mine[1:] + mine[-1:]))}, check),
@@ -161,8 +165,10 @@ def test_the_key_shifted_one_blank_earns_no_follow_through_on_maps_and_matrices(
 
 def test_an_honest_slip_still_earns_its_follow_through(fair):
     """Guards: net_h1 off by 0.1 and out_h1 = σ(that net) worked right from it: (b) is
-    carried forward in check, and earns its point in mark's gradebook (24 of 25)."""
+    carried forward in check, and earns its point in mark's gradebook (24 of 25); on the
+    convolution sheet, z₁,₁ off by 0.1 and a₁,₁ = ReLU(that z): (e) carried forward."""
     root, results = fair
+    assert _carried(results["conv_honest"]) == ["e"], results["conv_honest"].stdout[-800:]
     assert "b" in _carried(results["class_honest"]), results["class_honest"].stdout[-800:]
     assert results["mark_honest"].code == 0, results["mark_honest"].stderr[-800:]
     assert _total(root / "mark_honest") == 24, (root / "mark_honest" / "m" / "gradebook.csv"
