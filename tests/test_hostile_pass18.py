@@ -3,10 +3,10 @@ fairness on sheets of every kind (the same number everywhere, another version's 
 shifted one blank, an honest slip carried forward), formula cells, terminal escapes in mark's
 messages, Moodle's filters on the titles of every sheet kind, hand-edited keys (deep, huge,
 unknown operators), data files for `train --epochs`, rebuilds and markings into folders holding
-an earlier one, roster names, and the Python API's bounds. About 230 command lines and calls
-were tried; the cases here are the guards that hold (a few a class) and, marked xfail, the
-findings. A test marked xfail is a broken promise (it fails today and passes once the promise is
-kept: remove the mark); the others pass and guard.
+an earlier one, roster names, build's options and the Python API's bounds. About 380 command
+lines and calls were tried; the cases here are the guards that hold (a few a class) and, marked
+xfail, the findings. A test marked xfail is a broken promise (it fails today and passes once the
+promise is kept: remove the mark); the others pass and guard.
 
 The cases run as command lines of one bounded process (`_commands` of test_hostile_pass15),
 each in its own folder; the API's calls in one process of their own (hostile.api_cases); the
