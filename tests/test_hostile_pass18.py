@@ -132,7 +132,7 @@ def _carried(result: Run) -> list[str]:
 
 
 def _total(folder: Path) -> float:
-    with open(folder / "m" / "gradebook.csv", encoding="utf-8", newline="") as f:
+    with open(folder / "m" / "gradebook.csv", encoding="utf-8-sig", newline="") as f:
         return float(next(csv.DictReader(f))["total"])
 
 
@@ -478,7 +478,7 @@ def test_a_formula_behind_a_line_or_paragraph_separator_is_written_as_text(marke
 
     root, results = marked
     assert results["names"].code == 0, results["names"].stderr[-1500:]
-    with open(root / "names" / "o" / "gradebook.csv", encoding="utf-8", newline="") as f:
+    with open(root / "names" / "o" / "gradebook.csv", encoding="utf-8-sig", newline="") as f:
         cells = [row["name"] for row in csv.DictReader(f)]
     assert len(cells) == len(NAMES), cells
     for cell in cells:
