@@ -99,8 +99,35 @@ function mark(scheme, given, places = {}) {
   for (const b of scheme.blanks) {
     if (b.mistakes.some((r) => r.diagnosis === "sign")) signed[b.name] = b.value;
   }
+  const carry = !noWork(scheme, byName);
   return scheme.blanks.map((b) => judge(scheme, b, byName[b.name], own, placesByName[b.name],
-                                        signAs(scheme, b, byName, signed)));
+                                        signAs(scheme, b, byName, signed), carry));
+}
+
+// A sheet whose wrong answers (3 or more) show no work of the student's own: half of them one
+// number, or the key's values of other blanks (the key copied one line off); it earns no
+// follow-through (marking/scheme.py no_work, the same rule; a page knows no other version)
+function noWork(scheme, byName) {
+  const d = scheme.decimals;
+  const r = (v) => Number(v.toFixed(Math.min(d, 100)));
+  const wrong = [];
+  for (const b of scheme.blanks) {
+    const v = byName[b.name];
+    if (v === undefined || within(v, b.tolerance.lo, b.tolerance.hi, b.tolerance.half) ||
+        (v === 0 && zeroAt(b, d))) continue;
+    wrong.push([b.name, r(v)]);
+  }
+  if (wrong.length < 3) return false;
+  const most = Math.max(...wrong.map(([, v]) => wrong.filter(([, w]) => w === v).length));
+  const keyed = new Map();
+  for (const b of scheme.blanks) {
+    const k = r(b.value);
+    if (!keyed.has(k)) keyed.set(k, new Set());
+    keyed.get(k).add(b.name);
+  }
+  const moved = wrong.filter(([n, v]) => keyed.has(v) &&
+                             [...keyed.get(v)].some((m) => m !== n)).length;
+  return 2 * Math.max(most, moved) >= wrong.length;
 }
 
 // What the loss's sign carried through is said as at this blank (as scheme.sign_as): null as
@@ -115,7 +142,7 @@ function signAs(scheme, blank, byName, signed) {
 // The one rule, simplest explanation first, as scheme.judge: an answer honest rounding
 // reaches; the same with fewer decimals; right from the student's own earlier answers (where
 // they differ from the key's); cut off instead of rounded; then each known mistake in order.
-function judge(scheme, blank, given, own, places, sign = null) {
+function judge(scheme, blank, given, own, places, sign = null, carry = true) {
   const m = {label: blank.label, name: blank.name, given: given === undefined ? null : given,
              places: places === undefined ? null : places, expected: blank.value,
              verdict: "missing", diagnosis: null, also: null, message: ""};
@@ -138,7 +165,8 @@ function judge(scheme, blank, given, own, places, sign = null) {
   const carried = blank.recompute === null ? null : evaluate(blank.recompute, own);
   const key = (name) => (name in scheme.values ? scheme.values[name] : null);
   const keys = blank.recompute === null ? null : evaluate(blank.recompute, key);
-  if (carried !== null && Math.abs(given - carried) <= tol.carry && !same(carried, keys) &&
+  if (carry && carried !== null && Math.abs(given - carried) <= tol.carry &&
+      !same(carried, keys) &&
       !trivial(carried, blank, decimals, own, key)) {
     return Object.assign(m, {verdict: "carried_forward", message:
       `wrong against the key (${fixed(blank.value, decimals)}), but right from your ` +

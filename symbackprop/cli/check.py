@@ -14,7 +14,7 @@ from .common import network_definition, strict_json, usage
 
 
 def main(args) -> int:
-    from ..marking import check
+    from ..marking import check, scheme
 
     key, defn = _load_key(args)
     if args.answers is None:
@@ -34,11 +34,14 @@ def main(args) -> int:
     marks = check.mark(key, given)
     score = {v: sum(m.verdict == v for m in marks) for v in check.VERDICTS}
     if defn is not None and defn.versions and _mostly_wrong(score):
-        other = _fitting_version(defn, args, given)
+        other, theirs = _fitting_version(defn, args, given)
         if other is not None:
             print(f"symbackprop: {where}: most answers are wrong for version {args.version}, "
                   f"but every one is right for version {other}: is this version {other}?",
                   file=sys.stderr)
+            # another version's answers carry no work of this one's forward
+            marks = check.mark(key, given, scheme.other_values([check.scheme_for(theirs)]))
+            score = {v: sum(m.verdict == v for m in marks) for v in check.VERDICTS}
     if args.json:
         print(strict_json({"answers": [m.as_json() for m in marks], "score": score}, args.key))
     else:
@@ -54,10 +57,10 @@ def _mostly_wrong(score: dict[str, int]) -> bool:
     return answered >= 2 and score["correct"] * 2 < answered
 
 
-def _fitting_version(defn, args, given: dict[str, float]) -> int | None:
+def _fitting_version(defn, args, given: dict[str, float]):
     """The version of the set for which every answer given is correct, if there is one among
-    the first MAX_SEARCHED: a class's set is about that size, and each version is worked out
-    again (a set may have a million)."""
+    the first MAX_SEARCHED, and its key: a class's set is about that size, and each version is
+    worked out again (a set may have a million). (None, None) where none is."""
     from ..files import classset
     from ..marking import check
 
@@ -67,8 +70,8 @@ def _fitting_version(defn, args, given: dict[str, float]) -> int | None:
         key = check.Key.from_json(json.loads(json.dumps(classset.key(defn, version, args.seed))))
         marks = [m for m in check.mark(key, given) if m.verdict != "missing"]
         if marks and all(m.verdict == "correct" for m in marks):
-            return version
-    return None
+            return version, key
+    return None, None
 
 
 MAX_SEARCHED = 60

@@ -139,10 +139,11 @@ def parse_answers(text: str, key: Key | None = None) -> tuple[dict[str, float], 
 Mark = scheme.Mark
 
 
-def mark(key: Key, given: dict[str, float]) -> list[Mark]:
+def mark(key: Key, given: dict[str, float], others: dict | None = None) -> list[Mark]:
     """One mark per answer of the key, in the key's order: the key's marking scheme, interpreted
-    (scheme.py), the same data and rules as the practice page's script."""
-    return scheme.mark(scheme_for(key), given)
+    (scheme.py), the same data and rules as the practice page's script; `others`, the values
+    other versions of the set give each blank (scheme.other_values), where they are known."""
+    return scheme.mark(scheme_for(key), given, others)
 
 
 def scheme_for(key: Key) -> dict:

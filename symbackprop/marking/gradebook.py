@@ -189,6 +189,9 @@ def mark_class(keys: dict[int | None, check.Key], rows: list[Row],
                 f"{'name' if len(unknown) > 1 else 'names'} no blank of this sheet (its labels "
                 f"are {labels[0]} to {labels[-1]}); left out"] if unknown else []
     students = []
+    # a row of another version's answers (a neighbour's sheet) earns no follow-through
+    others = scheme.other_values([check.scheme_for(k) for k in keys.values()]) \
+        if len(keys) > 1 else None
     for row in rows:
         row = Row(row.line, row.name, row.version,  # each answer under its blank's label
                   {blanks[c]: text for c, text in row.answers.items() if blanks[c]})
@@ -204,7 +207,7 @@ def mark_class(keys: dict[int | None, check.Key], rows: list[Row],
                       "or write 1")
             problems.append(f"line {row.line}: {row.name}: {which} ({have})")
             continue
-        students.append(_mark(key, row, (carried_forward, rounded), worth))
+        students.append(_mark(key, row, (carried_forward, rounded), worth, others))
         problems += students[-1].problems
     return Gradebook(labels, {a["label"]: a["name"] for a in first.answers}, worth,
                      sum(worth.values()), students, problems, carried_forward, rounded,
@@ -236,8 +239,8 @@ def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
-def _mark(key: check.Key, row: Row, credit: tuple[float, float], worth: dict[str, float]
-          ) -> Student:
+def _mark(key: check.Key, row: Row, credit: tuple[float, float], worth: dict[str, float],
+          others: dict | None = None) -> Student:
     given, problems = {}, []
     for label, text in row.answers.items():
         if not text or label not in key.by_label:  # an unknown column: said once, above
@@ -246,7 +249,7 @@ def _mark(key: check.Key, row: Row, credit: tuple[float, float], worth: dict[str
             given[label] = check.parse_number(text)
         except check.AnswerError as exc:
             problems.append(f"line {row.line}: {row.name}: ({label}) {exc}; marked missing")
-    marks = check.mark(key, given)
+    marks = check.mark(key, given, others)
     return Student(row, marks, sum(worth[m.label] * share(m.verdict, *credit) for m in marks),
                    problems, key)
 

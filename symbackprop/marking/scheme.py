@@ -119,22 +119,67 @@ class Mark:
                                                "diagnosis", "also", "message")}
 
 
-def mark(scheme: dict, given: dict[str, float]) -> list[Mark]:
-    """One mark per blank, in order; answers are given by label or by name."""
+def mark(scheme: dict, given: dict[str, float], others: dict | None = None) -> list[Mark]:
+    """One mark per blank, in order; answers are given by label or by name. `others`: the
+    values other versions of the set give each blank (by name, rounded to the sheet's
+    decimals), where the marker holds them (other_values)."""
     by_name = {}
     for b in scheme["blanks"]:
         value = given.get(b["label"], given.get(b["name"]))
         if value is not None:
             by_name[b["name"]] = value
     values = scheme["values"]
+    carry = not no_work(scheme, by_name, others)
 
     def own(name: str) -> float | None:
         return by_name[name] if name in by_name else values.get(name)
 
     signed = {b["name"]: b["value"] for b in scheme["blanks"]
               if any(r["diagnosis"] == "sign" for r in b["mistakes"])}
-    return [judge(scheme, b, by_name.get(b["name"]), own, sign_as(scheme, b, by_name, signed))
-            for b in scheme["blanks"]]
+    return [judge(scheme, b, by_name.get(b["name"]), own, sign_as(scheme, b, by_name, signed),
+                  carry) for b in scheme["blanks"]]
+
+
+def no_work(scheme: dict, by_name: dict[str, float], others: dict | None = None) -> bool:
+    """A sheet whose wrong answers (3 or more) show no work of the student's own, and so earn
+    no follow-through anywhere: half of them one number (2 typed in every blank), or the key's
+    values of other blanks (the key copied one line off), or another version's values of the
+    same blanks (a neighbour's sheet). A slip carried forward leaves none of these
+    (templates/practice.js noWork, the same rule).
+
+    >>> blanks = [{"name": n, "value": v, "exact": v, "tolerance": {"lo": v, "hi": v,
+    ...            "half": 5e-5}} for n, v in (("a", 0.1), ("b", 0.2), ("c", 0.3), ("d", 0.4))]
+    >>> s = {"decimals": 4, "blanks": blanks}
+    >>> no_work(s, dict(a=2, b=2, c=2, d=0.4)), no_work(s, dict(a=0.2, b=0.3, c=0.4, d=0.5))
+    (True, True)
+    >>> no_work(s, dict(a=0.11, b=0.21, c=0.32)), no_work(s, dict(a=0.2, b=0.5, c=0.6))
+    (False, False)
+    """
+    d = scheme["decimals"]
+    wrong = [(b["name"], round(v, d)) for b in scheme["blanks"]
+             if (v := by_name.get(b["name"])) is not None and not within(
+                 v, b["tolerance"]["lo"], b["tolerance"]["hi"], b["tolerance"]["half"])
+             and not (v == 0 and zero_at(b, d))]
+    if len(wrong) < 3:
+        return False
+    most = max(sum(v == w for _, w in wrong) for _, v in wrong)
+    keyed: dict[float, set[str]] = {}
+    for b in scheme["blanks"]:
+        keyed.setdefault(round(b["value"], d), set()).add(b["name"])
+    moved = sum(bool(keyed.get(v, set()) - {n}) for n, v in wrong)
+    foreign = sum(v in (others or {}).get(n, ()) for n, v in wrong)
+    return 2 * max(most, moved, foreign) >= len(wrong)
+
+
+def other_values(schemes: list[dict]) -> dict[str, set[float]]:
+    """The values the versions' schemes give each blank, rounded to their decimals: for a
+    version's no_work, the values of every version but its own are those of the others
+    (its own right answers are no wrong ones)."""
+    out: dict[str, set[float]] = {}
+    for s in schemes:
+        for b in s["blanks"]:
+            out.setdefault(b["name"], set()).add(round(b["value"], s["decimals"]))
+    return out
 
 
 def sign_as(scheme: dict, blank: dict, by_name: dict, signed: dict) -> str | None:
@@ -149,7 +194,8 @@ def sign_as(scheme: dict, blank: dict, by_name: dict, signed: dict) -> str | Non
     return next((d for d in ("sign_here", "opposite_sign") if d in scheme["messages"]), "")
 
 
-def judge(scheme: dict, blank: dict, given: float | None, own, sign: str | None = None) -> Mark:
+def judge(scheme: dict, blank: dict, given: float | None, own, sign: str | None = None,
+          carry: bool = True) -> Mark:
     """The one rule, simplest explanation first: an answer honest rounding reaches; the same
     with fewer decimals; right from the student's own earlier answers (where they differ from
     the key's: from the key's own, honest rounding is the whole story); cut off instead of
@@ -174,7 +220,7 @@ def judge(scheme: dict, blank: dict, given: float | None, own, sign: str | None 
         return _also(scheme, m, explanations(blank, given, own, tol, sign), "too_few_decimals")
     carried = None if blank["recompute"] is None else evaluate(blank["recompute"], own)
     key = scheme["values"].get
-    if carried is not None and abs(given - carried) <= tol["carry"] and not _same(
+    if carry and carried is not None and abs(given - carried) <= tol["carry"] and not _same(
             carried, evaluate(blank["recompute"], key)) and not trivial(
             carried, blank, decimals, own, key):
         m.carried = carried
