@@ -25,7 +25,12 @@ OPTIMIZER_STEPS = 10  # derive's steps: each is derived and verified in full
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, with each complaint on one line (and still exit code 2)."""
+    """argparse, with each complaint on one line (and still exit code 2), and no option read
+    from its first letters: build --version 3 (derive's option, one version) is no short form
+    of --versions 3 (three of them)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs, allow_abbrev=False)
 
     def error(self, message: str):
         command = self.prog.removeprefix("symbackprop").strip()

@@ -16,6 +16,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .yamlfile import MAX_DIGITS, describe, too_long
+
 NAMES = ("sgd", "momentum", "rmsprop", "adam")
 SETTINGS = {  # each optimizer's keys, with PyTorch's defaults (momentum's 0.9 is the course's)
     "sgd": {},
@@ -120,6 +122,8 @@ def _decay(value, checker) -> dict:
 def _number(checker, key: str, value) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         checker.fail(key, f"must be a number, got {checker.show(value)}")
+    if isinstance(value, int) and abs(value) >= 10**MAX_DIGITS:  # as the YAML reader says
+        checker.fail(key, f"must be a number, got {describe(too_long(value))}")
     return float(value)
 
 

@@ -266,6 +266,10 @@ def _utf16(text: str) -> list[int]:
 
 def _refuse(ch: str):
     name = unicodedata.name(ch, "unnamed")
+    if name.startswith(("LATIN", "GREEK", "CYRILLIC")):  # a letter of a script it prints
+        raise UnprintableText(f"the letter '{ch}' (U+{ord(ch):04X} {name}) has no glyph in the "
+                              "fonts pdflatex prints with here, though the rest of its script "
+                              "prints; write the nearest letter they have in its place")
     raise UnprintableText(f"the character '{ch}' (U+{ord(ch):04X} {name}) cannot be printed "
                           "by pdflatex; use letters of the Latin, Greek or Cyrillic script "
                           "(with their accents)")

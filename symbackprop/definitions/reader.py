@@ -9,11 +9,13 @@ from . import printable
 from .errors import DefinitionError
 from .language import LANGUAGES
 from .records import MAX_TITLE
+from .yamlfile import MAX_DIGITS, too_long
 from .yamlfile import describe as _kind
 from .yamlfile import key_text
 from .yamlfile import quoted as _show
 
 SMALLEST_GIVEN = 1e-12  # a given value's size, written out on a sheet in full
+
 
 
 class Reader:
@@ -42,6 +44,8 @@ class Reader:
     def number(self, value, key: str) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.fail(key, f"must be a number, got {_show(value)}")
+        if isinstance(value, int) and abs(value) >= 10**MAX_DIGITS:  # the Python API's, as
+            self.fail(key, f"must be a number, got {_kind(too_long(value))}")  # YAML says it
         if isinstance(value, int) and not -1e300 < value < 1e300:  # JSON and Python whole
             # numbers have any length; float() of 10**400 overflows
             self.fail(key, f"must be a number a computer's float holds, got {_show(value)}")

@@ -13,9 +13,10 @@ True
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import partial
 
 from ..definitions.canonical import example_of
@@ -140,9 +141,11 @@ def key(defn: Definition, version: int | None, seed: int | None = None) -> dict:
 def key_json(defn: Definition, ws, result: Verified) -> dict:
     """The key.json object of a drawn sheet: a worked sheet's (convolution, an optimizer's
     steps) or a dense worksheet's."""
-    if isinstance(ws, worked.WorkedSheet):
-        return worked.key_json(ws, defn.source)
-    return worksheet.key_json(defn, ws, result)
+    key = worked.key_json(ws, defn.source) if isinstance(ws, worked.WorkedSheet) else \
+        worksheet.key_json(defn, ws, result)
+    if getattr(defn, "printing", None) is not None:  # the header and layout it printed with
+        key["printed"] = json.loads(json.dumps(asdict(defn.printing)))
+    return key
 
 
 def document(ws, key: bool, student: str | None = None) -> str:

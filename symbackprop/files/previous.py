@@ -90,8 +90,8 @@ def _agrees(old_key: Path, new: dict | None, sets: set[str]) -> bool:
         return set_of(old) in sets
     # the same numbers for another student (a class's roster, another class's, or none) are
     # another sheet: a page naming a student of the other class must not be handed out
-    return new is not None and all(old.get(k) == new.get(k) for k in ("definition", "seed",
-                                                                       "student"))
+    return new is not None and all(old.get(k) == new.get(k) for k in (
+        "definition", "seed", "student", "printed"))  # and the header it printed
 
 
 def _files_of(folder: Path, name: str) -> dict[str | None, list[str]]:

@@ -148,8 +148,10 @@ def _blank(data: dict, key: str) -> str:
 def validate(data, source: str) -> check.Key:
     """A Key whose every part the marking reads has been checked; DefinitionError otherwise."""
     checker = _KeyChecker(source)
-    top = checker.mapping(data, "", ("definition", "seed", "version", "student", "answers",
-                                     "scheme"), required=("definition", "answers"))
+    top = checker.mapping(data, "", ("definition", "seed", "version", "student", "printed",
+                                     "answers", "scheme"), required=("definition", "answers"))
+    if "printed" in top and not isinstance(top["printed"], dict):
+        checker.fail("printed", "must be the print setup the sheet was printed with")
     if top.get("student") is not None and not isinstance(top["student"], str):
         checker.fail("student", "must be the name of the student the sheet was printed for")
     network = checker.sheet(top["definition"])
