@@ -9,9 +9,8 @@ from . import printable
 from .errors import DefinitionError
 from .language import LANGUAGES
 from .records import MAX_TITLE
-from .yamlfile import MAX_DIGITS, too_long
+from .yamlfile import MAX_DIGITS, key_text, too_long
 from .yamlfile import describe as _kind
-from .yamlfile import key_text
 from .yamlfile import quoted as _show
 
 SMALLEST_GIVEN = 1e-12  # a given value's size, written out on a sheet in full

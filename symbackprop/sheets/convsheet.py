@@ -19,7 +19,6 @@ the engine's verified ones (SymPy, NumPy, finite differences: engine/convverify.
 from __future__ import annotations
 
 import math
-
 import re
 from itertools import product
 

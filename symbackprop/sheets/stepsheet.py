@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 
 from ..definitions.errors import VerificationError
-from ..definitions.language import ENGLISH, Words, words
+from ..definitions.language import Words, words
 from ..engine.sample import Judged
 from ..engine.verify import TOLERANCE
 from . import roundoff
@@ -85,6 +85,7 @@ def _setting(v: float, _: Words) -> str:
     """A setting in the sheet's prose: 0.9, and a small power of ten as a teacher writes it,
     with its digits for a calculator: 10⁻⁸ (0.00000001), no zeros to count.
 
+    >>> from symbackprop.definitions.language import ENGLISH
     >>> _setting(1e-8, ENGLISH), _setting(0.999, ENGLISH)
     ('10⁻⁸ (0.00000001)', '0.999')
     """
