@@ -196,8 +196,6 @@ def test_the_same_number_in_every_blank_earns_no_points_in_the_gradebook(fair):
     assert _total(root / "mark_twos") == 0
 
 
-@pytest.mark.xfail(strict=True, reason="pass 18 finding 2: another version's key earns "
-                   "carried-forward credit on every step worked from earlier blanks")
 @pytest.mark.parametrize("kind", list(SHEETS))
 def test_another_versions_key_earns_no_follow_through(kind, fair):
     """Finding 2: `check s-v01-key.json a.txt` where a.txt is version 2's key, copied whole

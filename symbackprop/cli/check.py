@@ -33,10 +33,14 @@ def main(args) -> int:
               "are not answers", file=sys.stderr)
     marks = check.mark(key, given)
     score = {v: sum(m.verdict == v for m in marks) for v in check.VERDICTS}
-    if defn is not None and defn.versions and _mostly_wrong(score):
-        other, theirs = _fitting_version(defn, args, given)
+    the_set, version, seed = _set_of(key, defn, args)
+    named = {key.by_label[label]["name"]: v for label, v in given.items() if label in key.by_label}
+    # a sheet that shows no work already earns no follow-through: no version to look for
+    if the_set is not None and _mostly_wrong(score) and not scheme.no_work(
+            check.scheme_for(key), named):
+        other, theirs = _fitting_version(the_set, version, seed, given)
         if other is not None:
-            print(f"symbackprop: {where}: most answers are wrong for version {args.version}, "
+            print(f"symbackprop: {where}: most answers are wrong for version {version}, "
                   f"but every one is right for version {other}: is this version {other}?",
                   file=sys.stderr)
             # another version's answers carry no work of this one's forward
@@ -57,20 +61,40 @@ def _mostly_wrong(score: dict[str, int]) -> bool:
     return answered >= 2 and score["correct"] * 2 < answered
 
 
-def _fitting_version(defn, args, given: dict[str, float]):
+def _set_of(key, defn, args):
+    """The class set the sheet is a version of, its version and seed: the definition given,
+    or the one a KEY.json of a drawn set carries (its recipe); None where neither has
+    versions."""
+    if defn is not None:
+        return (defn if defn.versions else None), args.version, args.seed
+    if not key.recipe or key.version is None:
+        return None, None, None
+    from ..definitions.definition import Definition, parse
+    from ..definitions.errors import DefinitionError
+
+    try:
+        the_set = parse(key.recipe, source=args.key)
+    except (DefinitionError, ValueError, TypeError, RecursionError):
+        return None, None, None  # a recipe edited by hand: the key alone is marked
+    if not isinstance(the_set, Definition):
+        return None, None, None
+    return the_set, key.version, key.seed  # built with --versions N: its size is not known
+
+
+def _fitting_version(defn, version: int | None, seed: int | None, given: dict[str, float]):
     """The version of the set for which every answer given is correct, if there is one among
     the first MAX_SEARCHED, and its key: a class's set is about that size, and each version is
     worked out again (a set may have a million). (None, None) where none is."""
     from ..files import classset
     from ..marking import check
 
-    for version in range(1, min(defn.versions, MAX_SEARCHED) + 1):
-        if version == args.version:
+    for other in range(1, min(defn.versions or MAX_SEARCHED, MAX_SEARCHED) + 1):
+        if other == version:
             continue
-        key = check.Key.from_json(json.loads(json.dumps(classset.key(defn, version, args.seed))))
+        key = check.Key.from_json(json.loads(json.dumps(classset.key(defn, other, seed))))
         marks = [m for m in check.mark(key, given) if m.verdict != "missing"]
         if marks and all(m.verdict == "correct" for m in marks):
-            return version, key
+            return other, key
     return None, None
 
 

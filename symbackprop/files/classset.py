@@ -14,6 +14,7 @@ True
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -145,7 +146,28 @@ def key_json(defn: Definition, ws, result: Verified) -> dict:
         worksheet.key_json(defn, ws, result)
     if getattr(defn, "printing", None) is not None:  # the header and layout it printed with
         key["printed"] = json.loads(json.dumps(asdict(defn.printing)))
+    recipe = _recipe(defn)
+    if recipe is not None and key.get("version") is not None:
+        key["recipe"] = recipe
     return key
+
+
+RECIPE_BYTES = 2**16  # a drawn set's definition, kept in each key; a class set's is ~1 KiB
+
+
+def _recipe(defn: Definition) -> str | None:
+    """The definition's text, where its numbers are drawn: with the key's seed, check draws
+    the set's other versions from it, so that a neighbour's sheet of another version earns
+    no follow-through (scheme.no_work). None for a definition of no file or a large one."""
+    from ..engine.sample import fully_given
+
+    try:
+        if fully_given(defn) or not defn.source or os.path.getsize(defn.source) > RECIPE_BYTES:
+            return None
+        with open(defn.source, encoding="utf-8") as f:
+            return f.read(RECIPE_BYTES + 1)[:RECIPE_BYTES]
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
 
 
 def document(ws, key: bool, student: str | None = None) -> str:

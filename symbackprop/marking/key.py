@@ -150,13 +150,14 @@ class Key:
     by_label: dict[str, dict] = field(default_factory=dict)
 
     given_scheme: dict | None = None
+    recipe: str | None = None  # the drawn set's definition text: its other versions (check)
     nodes: int = 0  # the parts of its scheme's expressions, as keys.validate counted them
     copied: int = 0  # characters a feedback page may copy of it (title, working, lines)
 
     @classmethod
     def from_json(cls, data: dict) -> Key:
         key = cls(data["definition"], data["answers"], data.get("seed"), data.get("version"),
-                  given_scheme=data.get("scheme"))
+                  given_scheme=data.get("scheme"), recipe=data.get("recipe"))
         key.by_name = {a["name"]: a for a in key.answers}
         key.by_label = {a["label"]: a for a in key.answers}
         return key

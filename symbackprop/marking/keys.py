@@ -149,7 +149,10 @@ def validate(data, source: str) -> check.Key:
     """A Key whose every part the marking reads has been checked; DefinitionError otherwise."""
     checker = _KeyChecker(source)
     top = checker.mapping(data, "", ("definition", "seed", "version", "student", "printed",
-                                     "answers", "scheme"), required=("definition", "answers"))
+                                     "recipe", "answers", "scheme"),
+                          required=("definition", "answers"))
+    if "recipe" in top and (not isinstance(top["recipe"], str) or len(top["recipe"]) > 2**16):
+        checker.fail("recipe", "must be the text of the definition the set was drawn from")
     if "printed" in top and not isinstance(top["printed"], dict):
         checker.fail("printed", "must be the print setup the sheet was printed with")
     if top.get("student") is not None and not isinstance(top["student"], str):
