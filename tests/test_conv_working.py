@@ -71,6 +71,8 @@ def python_of(working: str, comma: bool) -> str:
     line; a line break anywhere else is a fraction's bar (pdftotext writes the numerator
     over the denominator); a digit after a parenthesis is its square's exponent."""
     lines = [s.strip() for s in working.split("\n") if s.strip()]
+    if lines[:1] == ["1"] and len(lines) > 1 and lines[1].startswith("2("):
+        lines = ["0.5*" + lines[1][1:], *lines[2:]]  # ½(0.9 − 0.3899)²: the small fraction ½
     parts, current = [], lines[0]
     for nxt in lines[1:]:
         if current.endswith(OPERATOR_END) or nxt.startswith(OPERATOR_START):

@@ -28,8 +28,9 @@ from ..definitions.layers import Convolution, Dense, Flatten, Pooling
 from ..engine.sample import Judged
 from . import convwords
 from .convback import ConvBackward, _Rejected, _sum, _sym, _times
-from .forms import Apply, Frac, Group, Neg, Number, Ops, Power, Prose, Symbol, Text
+from .forms import Apply, Form, Frac, Group, Neg, Number, Ops, Power, Prose, Symbol, Text
 from .model import Grid, Section
+from .working import _parts
 from .worked import Unworkable, Worked, WorkedSheet, ref
 
 OUTPUTS = {("half_sse", "sigmoid"), ("half_sse", "identity"), ("half_sse", "tanh"),
@@ -154,6 +155,17 @@ def drawn(defn, seed: int | None, version: int | None, note=None):
                  "clear of ReLU corners and pooling ties.")
     return instance(defn, seed, version, clear_of_corners)
 
+
+
+def _joined(pieces: list) -> tuple:
+    """Words and forms, each run of words one piece."""
+    out: list = []
+    for piece in pieces:
+        if isinstance(piece, str) and out and isinstance(out[-1], str):
+            out[-1] += piece
+        elif piece != "":
+            out.append(piece)
+    return tuple(out)
 
 class _ConvSheet(ConvBackward):
     def __init__(self, defn, conv, pool, dense, values):
@@ -330,13 +342,15 @@ class _ConvSheet(ConvBackward):
 
     def output(self):
         p, _ = self.flat, self._
-        inputs = ", ".join(_("input {k} is {name}").format(k=k, name=p + ",".join(map(str, at)))
-                           for k, at in enumerate(self.pooled, start=1))
-        s = Section(Prose((_("The output and the loss"),)),
-                    (_("Flatten reads the pooled map of each filter in turn row by row: "
-                       "{inputs}.") if self.F > 1 else
-                     _("Flatten reads the pooled map row by row: {inputs}.")).format(
-                        inputs=inputs))
+        inputs: list = []  # input 1 is p₁,₁, …: each name as the map's mathematics
+        for k, at in enumerate(self.pooled, start=1):
+            inputs += ([", "] if inputs else []) + list(
+                _parts(_("input {k} is {name}"), k=str(k), name=_sym(p, *at)))
+        said = (_("Flatten reads the pooled map of each filter in turn row by row: {inputs}.")
+                if self.F > 1 else _("Flatten reads the pooled map row by row: {inputs}."))
+        before, after = said.split("{inputs}", 1)
+        s = Section(Prose((_("The output and the loss"),)), Prose(_joined([before, *inputs,
+                                                                           after])))
         for j, row in enumerate(self.V, start=1):
             terms = [["mul", wk, ref(self.named(p, at))] for wk, at in zip(row, self.pooled)]
             bias = [self._c(j)] if self._c(j) is not None else []
@@ -387,13 +401,24 @@ class _ConvSheet(ConvBackward):
                        for j in range(1, len(out) + 1)]
             form = Ops((Frac(Number(1), Number(2), small=True), Group(Ops.joined(squares, "+"))
                         if len(squares) > 1 else squares[0]), ("",))
+            # the numbers put in as the form writes them, ½(0.9 − 0.3899)², not 0.5·(…)·(…)
+            put = [Power(Group(Ops((Number(t), self._number(o)), ("−",))), Number(2))
+                   for t, o in zip(self.t, out)]
+            working = Ops((Frac(Number(1), Number(2), small=True), Group(Ops.joined(put, "+"))
+                           if len(put) > 1 else put[0]), ("",))
             mistakes = [("loss_half_missing", tree[2])]
         else:
             tree = ["neg", ["add", *[["mul", t, ["log", o]] for t, o in zip(self.t, out)]]]
             form = Neg(Group(Ops.joined([_times(_sym("t", j), Apply("ln", (self._outname(j),)))
                                          for j in range(1, len(out) + 1)], "+")))
             mistakes = [("log10_for_ln", ["div", tree, math.log(10)])]
-        return self.w.blank("J", tree, Symbol("J"), (form,), mistakes=mistakes)
+            working = None
+        return self.w.blank("J", tree, Symbol("J"), (form,), working, mistakes=mistakes)
+
+    def _number(self, out) -> Form:
+        """An output's rounded value as the key puts it in: in brackets where negative."""
+        n = Number(self.w.key[out[1]])
+        return Group(n) if n.value < 0 else n
 
     def _c(self, j):
         if self.c is None:
