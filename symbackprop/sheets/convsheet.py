@@ -30,8 +30,8 @@ from . import convwords
 from .convback import ConvBackward, _Rejected, _sum, _sym, _times
 from .forms import Apply, Form, Frac, Group, Neg, Number, Ops, Power, Prose, Symbol, Text
 from .model import Grid, Section
-from .working import _parts
 from .worked import Unworkable, Worked, WorkedSheet, ref
+from .working import _parts
 
 OUTPUTS = {("half_sse", "sigmoid"), ("half_sse", "identity"), ("half_sse", "tanh"),
            ("cross_entropy", "softmax")}
