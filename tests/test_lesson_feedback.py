@@ -56,10 +56,12 @@ def test_a_working_puts_the_row_s_numbers_in(marked):
     here from the y the row states."""
     key, page = marked
     text = page.read_text(encoding="utf-8")
+    row = re.search(r'<tr data-label="a".*?<td class="quantity"[^>]*>(.*?)</td>', text, re.S)
+    y = float(re.findall(r"<mn>([^<]+)</mn>", row.group(1))[0])  # the row's "y = 0.01:"
+    assert y == 0.01
     working = re.search(r'data-working-for="a".*?<math(.*?)</math>', text, re.S).group(1)
     numbers = re.findall(r"<mn>([^<]+)</mn>", working)
-    y = float(numbers[0])
-    assert y == 0.01
+    assert "0.01" in numbers and numbers[:3] == ["1", "2", "1"]  # the form ½(1 − y)² first
     half_up = Decimal(repr((1 - y) ** 2 / 2)).quantize(Decimal("0.0001"), ROUND_HALF_UP)
     assert float(numbers[-1]) == float(half_up)  # 0.49005 rounds up, as a class rounds
     assert numbers[-6:-1] == ["1", "2", "1", "0.01", "2"]  # ½(1 − 0.01)², the numbers put in

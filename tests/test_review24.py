@@ -68,3 +68,33 @@ def test_a_plots_ticks_print_the_minus_sign(tmp_path):
     ticks = re.findall(r'<text[^>]*text-anchor="(?:middle|end)">([^<]*)</text>', page)
     assert any(t.startswith("−") for t in ticks), ticks
     assert not [t for t in ticks if re.match(r"-\d", t)], ticks
+
+
+BCE = """title: A saturated output
+network: {layers: [1, 1], activation: sigmoid, loss: binary_cross_entropy, bias: per_neuron}
+values: {inputs: [2.0], targets: [1.0], weights: [[[-4.0]]], biases: [[-0.84]]}
+learning_rate: 0.1
+decimals: DECIMALS
+"""
+
+
+def test_a_sheet_whose_rounding_moves_an_answer_far_is_refused(tmp_path, capsys):
+    """out = σ(2·(−4) − 0.84) = 0.000145 rounds to 0.0001 at 4 decimals, so −ln out worked from
+    it is 9.2103 where J is 8.8401 (math.log below): refused in one line naming decimals and
+    the blank; at 8 decimals the sheet is built and its J is the exact one to 4 decimals."""
+    import math
+
+    out = 1 / (1 + math.exp(8.84))
+    assert round(-math.log(round(out, 4)), 4) == 9.2103 and round(-math.log(out), 4) == 8.8401
+    (tmp_path / "s.yaml").write_text(BCE.replace("DECIMALS", "4"), encoding="utf-8")
+    assert main(["build", str(tmp_path / "s.yaml"), "--format", "tex", "--out",
+                 str(tmp_path / "o")]) == 2
+    said = capsys.readouterr().err
+    assert "decimals: (c) J comes to 9.2103" in said and "8.84014" in said
+    assert not (tmp_path / "o").exists()
+    (tmp_path / "s.yaml").write_text(BCE.replace("DECIMALS", "8"), encoding="utf-8")
+    assert main(["build", str(tmp_path / "s.yaml"), "--format", "tex", "--out",
+                 str(tmp_path / "o")]) == 0
+    key = json.loads((tmp_path / "o" / "s-key.json").read_text("utf-8"))
+    J = next(a for a in key["answers"] if a["name"] == "J")
+    assert abs(J["value"] + math.log(out)) < 1e-4  # out has 5 figures there: J 4 decimals

@@ -32,7 +32,7 @@ from ..sheets import (
     worked,
     worksheet,  # the module; `worksheet` reads better beside Worksheet
 )
-from ..sheets.zeros import false_zeros
+from ..sheets.zeros import misprinted
 
 SATURATED = {"sigmoid": 4.0, "tanh": 2.5}  # |net| beyond which the slope all but vanishes
 RELU_CORNER = 1e-6  # verify refuses a ReLU neuron whose |net| is below this
@@ -114,13 +114,13 @@ class NotBuiltYet(UsageError, ValueError):
 def not_built_yet(defn: Definition) -> None:
     """Refuse, in one line, a definition no worksheet is made for yet."""
     if defn.layered:
-        from ..sheets import convsheet
+        from ..sheets import convfit
 
         if defn.form == "matrix":
             raise NotBuiltYet(f"{defn.source}: form: a page of shapes has no blanks; build "
                               "prints it, derive and train work on it")
         try:
-            convsheet.layers_of(defn)
+            convfit.layers_of(defn)
         except ValueError as exc:
             raise NotBuiltYet(f"{exc}; derive and train work on it") from None
         return
@@ -224,13 +224,9 @@ def draw(defn: Definition, seed: int | None, version: int | None
         return _worked_draw(defn, seed, version)
     judge = Judge(defn)
     result, ws = judge.sheet(instance(defn, seed, version, judge))
-    false = false_zeros(ws.answers, result)
-    if false:  # the definition's own numbers (a drawn one is drawn again instead)
-        a = false[0]
-        raise ValueError(f"{defn.source}: decimals: ({a.label}) {a.name} rounds to "
-                         f"{a.value:.{defn.decimals}f} at {defn.decimals} decimals, but it is "
-                         f"{a.exact:.3g}: the sheet would teach a zero that is not one; give "
-                         "more decimals, or other values")
+    wrong = misprinted(ws.answers, result, defn.decimals)
+    if wrong:  # the definition's own numbers (a drawn one is drawn again instead)
+        raise ValueError(f"{defn.source}: decimals: {wrong}")
     return result, ws
 
 
@@ -390,8 +386,8 @@ def _trivial(defn: Definition, ws: worksheet.Worksheet, result: Verified) -> boo
     for a, r in zip(shown, rounded):
         if not (linear and a.name.startswith(linear)):
             groups.setdefault(example_of(a.name)[1], []).append(r)
-    return zero_gradient or bool(false_zeros(ws.answers, result)) or any(len(set(g)) < len(g)
-                                                          for g in groups.values())
+    return zero_gradient or misprinted(ws.answers, result, defn.decimals) is not None or any(
+        len(set(g)) < len(g) for g in groups.values())
 
 
 _SAFE_NAME = re.compile(r"[A-Za-z0-9-]+\.pdf")

@@ -68,3 +68,35 @@ def snapped(answers: list[Answer], sections: list[Section], result: Verified
         section.lines = [replace(line, answer=fixed.get(line.answer.name, line.answer))
                          if line.answer is not None else line for line in section.lines]
     return [fixed.get(a.name, a) for a in answers]
+
+
+def far_off(answers: list[Answer], decimals: int) -> list[Answer]:
+    """Answers whose value, worked as a student works it (every step rounded to the sheet's
+    decimals), is far from their exact value: more than ten units of the last decimal and 2 %
+    of it. A tiny output rounded to 0.0001 makes −ln y 9.2103 where it is 8.8401, and ∂J/∂y
+    −10000 for −6906: such a sheet teaches rounding's error as the answer.
+
+    >>> far_off([Answer("a", "J", 9.2103, 8.8401), Answer("b", "w", 0.1251, 0.1249)], 4)
+    [Answer(label='a', name='J', value=9.2103, exact=8.8401)]
+    """
+    unit = 10.0 ** -decimals
+    return [a for a in answers if abs(a.value - a.exact) > max(10 * unit, 0.02 * abs(a.exact))]
+
+
+def misprinted(answers: list[Answer], result: Verified, decimals: int) -> str | None:
+    """What rounding makes a sheet teach that is not so, in words (a false zero, or an answer
+    far off), or None."""
+    false = false_zeros(answers, result)
+    if false:
+        a = false[0]
+        return (f"({a.label}) {a.name} rounds to {a.value:.{decimals}f} at {decimals} "
+                f"decimals, but it is {a.exact:.3g}: the sheet would teach a zero that is not "
+                "one; give more decimals, or other values")
+    off = far_off(answers, decimals)
+    if off:
+        a = off[0]
+        return (f"({a.label}) {a.name} comes to {a.value:.{decimals}f} worked at {decimals} "
+                f"decimals, but it is {a.exact:.6g}: rounding moves it too far for the sheet "
+                "to teach (a tiny output under a logarithm, or a slope of one); give more "
+                "decimals, or other values")
+    return None
