@@ -235,3 +235,21 @@ def test_the_gradebook_opens_in_excel_as_utf_8(class_set, tmp_path):
     book = _table(tmp_path / "m" / "gradebook.csv")
     assert [r["name"] for r in book] == ["Zoë Ørsted"] and float(book[0]["percent"]) == 100
     assert "label" in _table(tmp_path / "m" / "summary.csv")[0]
+
+
+@pytest.mark.parametrize("n, slipped, several", [(4, 1, 2), (30, 2, 3)])
+def test_the_summary_says_how_many_students_make_a_mistake_common(class_set, tmp_path, capsys,
+                                                                   n, slipped, several):
+    """A mistake is listed when `several` students made it (two, or one in ten of a large
+    class); below that the summary says so in the class's own numbers, true for 4 as for 30."""
+    keydir, keys = class_set
+    rows = [(f"S{i}", 1 + i % 3, _sigmoid_of_negative_student(keys[1 + i % 3]) if i < slipped
+             else _by_name(keys[1 + i % 3])) for i in range(n)]
+    (answers := tmp_path / "class.csv").write_text(_sheet(class_set, rows), encoding="utf-8")
+    assert main(["mark", str(keydir), str(answers), "--out", str(tmp_path / "m")]) == 0
+    said = capsys.readouterr().out
+    made = max(int(r["sigmoid_of_negative"]) for r in _table(tmp_path / "m" / "summary.csv"))
+    assert made == slipped < several
+    assert f"{n} students marked" in said
+    assert f"no mistake was made by {several} or more students" in said, said
+    assert "one student in ten" not in said

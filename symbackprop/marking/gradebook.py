@@ -362,13 +362,13 @@ def summary_text(book: Gradebook, shown: dict[str, str] | None = None) -> str:
     mean = sum(s.points for s in book.students) / n
     lines = [f"{_count(n, 'student')} marked; mean {mean:.1f} of {book.total:g} points "
              f"({100 * mean / book.total:.0f} %)"]
-    found = []
+    found, several = [], max(2, n // 10)
     for label, t in counts(book).items():
         for diagnosis in check.MISTAKES:  # too_few_decimals is a verdict: counted as one
-            if t[diagnosis] >= max(2, n // 10):
+            if t[diagnosis] >= several:
                 name = shown.get(label, book.names[label])
                 found.append((t[diagnosis], f"  {t[diagnosis]} of {n}: ({label}) {name}: "
                               f"{check.MISTAKES[diagnosis]}"))
     lines += [text for _, text in sorted(found, key=lambda f: -f[0])] or [
-        "  no mistake was made by more than one student in ten"]
+        f"  no mistake was made by {several} or more students"]
     return "\n".join(lines)
