@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import math as _math
+import re
 from functools import cache
 from html import escape as html_escape
 
@@ -39,6 +40,7 @@ INSTRUCTIONS = N_("Work each blank in order and round every result to {d} decima
 # the numbers the instructions show, as the language writes a list of them, its own decimal
 # sign first
 EXAMPLES = N_("0.7414, 7.414E-1, 0,7414")
+EXAMPLE = 0.741418359  # what they show, to the sheet's decimals (typed_at)
 
 
 @cache
@@ -49,6 +51,14 @@ def _environment(language: str = "en") -> jinja2.Environment:
                              extensions=["jinja2.ext.i18n"])
     env.install_gettext_translations(words(language).catalog, newstyle=True)
     return env
+
+
+def typed_at(said: str, decimals: int) -> str:
+    """The instructions' example numbers to the sheet's own decimals: a sheet that asks for 8
+    shows 0.74141836, not 0.7414 (the translations write 0.7414 and 7.414E-1, either sign)."""
+    plain, scientific = f"{EXAMPLE:.{decimals}f}", f"{10 * EXAMPLE:.{max(decimals - 1, 0)}f}"
+    said = re.sub(r"\b0([.,])7414\b", lambda m: plain.replace(".", m[1]), said)
+    return re.sub(r"\b7([.,])414E-1\b", lambda m: scientific.replace(".", m[1]) + "E-1", said)
 
 
 def instructions(_: Words) -> str:
@@ -223,7 +233,7 @@ def page(title, tag, student, decimals, scheme, sections, **parts) -> str:
                                       else {})
     return _environment(language).get_template("practice.html.j2").render(
         title=title, tag=tag, student=student, sections=sections, language=language,
-        instructions=said.format(d=decimals), css=_asset("practice.css"),
+        instructions=typed_at(said.format(d=decimals), decimals), css=_asset("practice.css"),
         script=_asset("practice.js"),
         scheme_json=script_json(scheme, separators=(",", ":")),  # inert in its <script>
         words_json=script_json(spoken) if spoken else "",
