@@ -465,3 +465,37 @@ def test_the_margin_watch_notes_a_line_past_the_margin(tmp_path, monkeypatch):
     noted = watch.read_text(encoding="utf-8").splitlines()
     assert len(noted) == 1 and noted[0].startswith("wide.pdf: Overfull \\hbox (")
     assert float(re.search(r"\((\d+\.?\d*)pt", noted[0]).group(1)) > 100
+
+
+BOX_GAP = 12  # pt from the answer-key box's last line to the text under it (the rule, its
+# padding and a skip; the box that touched a lesson's introduction left 8.3)
+
+
+def _gap_under_the_answer_key_box(pdf) -> float | None:
+    """From a key's page 1, the gap between the last line of its answer-key note (its lines
+    sit 1 or 2 pt apart) and the first line below the box; None when the page has no note."""
+    xml = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(pdf), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    words = [(float(top), float(bottom), text) for top, bottom, text in re.findall(
+        r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)<', xml)]
+    start = next((i for i, (_, _, text) in enumerate(words)
+                  if text == "Answer" and words[i + 1][2] == "key."), None)
+    if start is None:
+        return None
+    lines = sorted({(top, bottom) for top, bottom, _ in words if top >= words[start][0]})
+    bottom = lines[0][1]
+    for top, tall in lines[1:]:
+        if top - bottom > 4:
+            return top - bottom
+        bottom = max(bottom, tall)
+    return None
+
+
+def test_the_answer_key_box_stands_apart_from_the_text_under_it(built):
+    """Review 25: the loss-comparison key's box sat on its introduction's first line. Every
+    key (dense, worked, lesson) leaves a skip under its box."""
+    gaps = {path.name: _gap_under_the_answer_key_box(path) for path in sorted(
+        built.glob("*key.pdf"))}
+    measured = {name: round(gap, 1) for name, gap in gaps.items() if gap is not None}
+    assert len(measured) >= len(BUNDLED) // 2, gaps
+    assert {name: gap for name, gap in measured.items() if gap < BOX_GAP} == {}
