@@ -63,8 +63,8 @@ $(AXE):
 	npm install --silent --no-audit --no-fund --prefix $(VENV)/axe axe-core@4.14.1
 
 # the suite on every core (pytest-xdist): each test is its own process's, TeX's format cache and
-# the browsers are shared safely; the 25 slowest are listed, for the next to make faster; 10 min 18 s on 2 idle cores for 2,609 tests (fresh clone, stop 35;
-# 15 min 3 s for 2,417 on CI at stop 34, before the fork server and the one-load pages)
+# the browsers are shared safely; the 25 slowest are listed, for the next to make faster; 8 min 25 s on 2 cores for 2,674 tests (fresh clone, stop 36;
+# CI 611 s whole at stop 35; 15 min 3 s for 2,417 at stop 34, before the fork server)
 test: $(STAMP) tex browser cluster $(AXE)
 	$(BIN)/ruff check symbackprop tests benchmarks
 	$(BIN)/python -m pytest -n auto --durations=25
