@@ -35,7 +35,7 @@ def parse(raw: bytes, path: str):
         digits = len(text.lstrip("-"))
         if digits > MAX_DIGITS:
             raise _NotOfAKey(f"holds a whole number of {digits:,} digits (at most "
-                               f"{MAX_DIGITS})")
+                             f"{MAX_DIGITS})")
         return int(text)
 
     def mapping(pairs: list) -> dict:
