@@ -105,29 +105,57 @@ function mark(scheme, given, places = {}) {
 }
 
 // A sheet whose wrong answers (3 or more) show no work of the student's own: half of them one
-// number, or the key's values of other blanks (the key copied one line off); it earns no
-// follow-through (marking/scheme.py no_work, the same rule; a page knows no other version)
+// number, or the key's values of other blanks (the key copied one line off), or the key's
+// values times one factor (every sign flipped); a wrong answer worked from the student's own
+// earlier ones is no evidence, nor is one the loss's sign slipped explains; 3 alike at least.
+// It earns no follow-through (marking/scheme.py no_work, the same rule; a page knows no other
+// version).
 function noWork(scheme, byName) {
   const d = scheme.decimals;
   const r = (v) => Number(v.toFixed(Math.min(d, 100)));
+  const own = (name) => (name in byName ? byName[name] : (name in scheme.values ?
+                                                          scheme.values[name] : null));
   const wrong = [];
   for (const b of scheme.blanks) {
     const v = byName[b.name];
     if (v === undefined || within(v, b.tolerance.lo, b.tolerance.hi, b.tolerance.half) ||
-        (v === 0 && zeroAt(b, d))) continue;
-    wrong.push([b.name, r(v)]);
+        (v === 0 && zeroAt(b, d)) || worked(b, v, own)) continue;
+    wrong.push([b, r(v)]);
   }
   if (wrong.length < 3) return false;
-  const most = Math.max(...wrong.map(([, v]) => wrong.filter(([, w]) => w === v).length));
+  const telling = wrong.filter(([b, v]) => ![...explanations(b, v, own, b.tolerance)].some(
+    ([diagnosis]) => diagnosis === "sign"));
+  const most = Math.max(0, ...telling.map(([, v]) => telling.filter(([, w]) => w === v).length));
   const keyed = new Map();
   for (const b of scheme.blanks) {
     const k = r(b.value);
     if (!keyed.has(k)) keyed.set(k, new Set());
     keyed.get(k).add(b.name);
   }
-  const moved = wrong.filter(([n, v]) => keyed.has(v) &&
-                             [...keyed.get(v)].some((m) => m !== n)).length;
-  return 2 * Math.max(most, moved) >= wrong.length;
+  const moved = telling.filter(([b, v]) => keyed.has(v) &&
+                               [...keyed.get(v)].some((m) => m !== b.name)).length;
+  const evidence = Math.max(most, moved, scaled(telling, d));
+  return evidence >= 3 && 2 * evidence >= wrong.length;
+}
+
+// The answer is what the blank's step gives from the student's own answers (as scheme._worked).
+function worked(blank, given, own) {
+  if (blank.recompute === null) return false;
+  const carried = evaluate(blank.recompute, own);
+  return carried !== null && reaches(given, carried, blank.tolerance.carry);
+}
+
+// The most wrong answers that are their keys' values times one factor, each within a unit of
+// its last decimal (as scheme.scaled).
+function scaled(wrong, decimals) {
+  const unit = Math.pow(10, -decimals) * (1 + 1e-9);
+  const keyed = [];
+  for (const [b, v] of wrong) {
+    const k = Number(b.value.toFixed(Math.min(decimals, 100)));
+    if (k !== 0) keyed.push([v, k]);
+  }
+  return Math.max(0, ...keyed.map(([v, k]) => keyed.filter(
+    ([w, key]) => Math.abs(w - v / k * key) <= unit).length));
 }
 
 // What the loss's sign carried through is said as at this blank (as scheme.sign_as): null as
@@ -165,7 +193,7 @@ function judge(scheme, blank, given, own, places, sign = null, carry = true) {
   const carried = blank.recompute === null ? null : evaluate(blank.recompute, own);
   const key = (name) => (name in scheme.values ? scheme.values[name] : null);
   const keys = blank.recompute === null ? null : evaluate(blank.recompute, key);
-  if (carry && carried !== null && Math.abs(given - carried) <= tol.carry &&
+  if (carry && carried !== null && reaches(given, carried, tol.carry) &&
       !same(carried, keys) &&
       !trivial(carried, blank, decimals, own, key)) {
     return Object.assign(m, {verdict: "carried_forward", message:

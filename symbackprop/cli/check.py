@@ -36,16 +36,16 @@ def main(args) -> int:
     the_set, version, seed = _set_of(key, defn, args)
     named = {key.by_label[label]["name"]: v for label, v in given.items() if label in key.by_label}
     # a sheet that shows no work already earns no follow-through: no version to look for
-    if the_set is not None and _mostly_wrong(score) and not scheme.no_work(
-            check.scheme_for(key), named):
-        other, theirs = _fitting_version(the_set, version, seed, given)
+    if the_set is not None and (_mostly_wrong(score) or score["carried_forward"]) and not \
+            scheme.no_work(check.scheme_for(key), named):
+        other, theirs = _other_versions(the_set, version, seed, given)
         if other is not None:
             print(f"symbackprop: {where}: most answers are wrong for version {version}, "
                   f"but every one is right for version {other}: is this version {other}?",
                   file=sys.stderr)
-            # another version's answers carry no work of this one's forward
-            marks = check.mark(key, given, scheme.other_values([check.scheme_for(theirs)]))
-            score = {v: sum(m.verdict == v for m in marks) for v in check.VERDICTS}
+        # another version's answers, whole or in part, carry no work of this one's forward
+        marks = check.mark(key, given, scheme.other_values(theirs))
+        score = {v: sum(m.verdict == v for m in marks) for v in check.VERDICTS}
     if args.json:
         print(strict_json({"answers": [m.as_json() for m in marks], "score": score}, args.key))
     else:
@@ -81,21 +81,23 @@ def _set_of(key, defn, args):
     return the_set, key.version, key.seed  # built with --versions N: its size is not known
 
 
-def _fitting_version(defn, version: int | None, seed: int | None, given: dict[str, float]):
-    """The version of the set for which every answer given is correct, if there is one among
-    the first MAX_SEARCHED, and its key: a class's set is about that size, and each version is
-    worked out again (a set may have a million). (None, None) where none is."""
+def _other_versions(defn, version: int | None, seed: int | None, given: dict[str, float]):
+    """The set's other versions among the first MAX_SEARCHED (a class's set is about that
+    size, and each is worked out again: a set may have a million), as their marking schemes,
+    and the one for which every answer given is correct, if one is (None if not)."""
     from ..files import classset
     from ..marking import check
 
+    fit, theirs = None, []
     for other in range(1, min(defn.versions or MAX_SEARCHED, MAX_SEARCHED) + 1):
         if other == version:
             continue
         key = check.Key.from_json(json.loads(json.dumps(classset.key(defn, other, seed))))
+        theirs.append(check.scheme_for(key))
         marks = [m for m in check.mark(key, given) if m.verdict != "missing"]
-        if marks and all(m.verdict == "correct" for m in marks):
-            return other, key
-    return None, None
+        if fit is None and marks and all(m.verdict == "correct" for m in marks):
+            fit = other
+    return fit, theirs
 
 
 MAX_SEARCHED = 60

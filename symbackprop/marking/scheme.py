@@ -144,31 +144,62 @@ def no_work(scheme: dict, by_name: dict[str, float], others: dict | None = None)
     """A sheet whose wrong answers (3 or more) show no work of the student's own, and so earn
     no follow-through anywhere: half of them one number (2 typed in every blank), or the key's
     values of other blanks (the key copied one line off), or another version's values of the
-    same blanks (a neighbour's sheet). A slip carried forward leaves none of these
-    (templates/practice.js noWork, the same rule).
+    same blanks (a neighbour's sheet), or the key's own values times one factor (every sign
+    flipped, or the key times 10). A wrong answer worked right from the student's own earlier
+    ones is no evidence either way: a slip carried forward copies and scales its first number,
+    and only that first one counts (templates/practice.js noWork, the same rule).
 
-    >>> blanks = [{"name": n, "value": v, "exact": v, "tolerance": {"lo": v, "hi": v,
-    ...            "half": 5e-5}} for n, v in (("a", 0.1), ("b", 0.2), ("c", 0.3), ("d", 0.4))]
-    >>> s = {"decimals": 4, "blanks": blanks}
+    >>> blanks = [{"name": n, "value": v, "exact": v, "recompute": None, "mistakes": [],
+    ...            "tolerance": {"lo": v, "hi": v, "half": 5e-5, "near": 1e-4}}
+    ...           for n, v in (("a", 0.1), ("b", 0.2), ("c", 0.3), ("d", 0.4))]
+    >>> s = {"decimals": 4, "blanks": blanks, "values": {}}
     >>> no_work(s, dict(a=2, b=2, c=2, d=0.4)), no_work(s, dict(a=0.2, b=0.3, c=0.4, d=0.5))
     (True, True)
-    >>> no_work(s, dict(a=0.11, b=0.21, c=0.32)), no_work(s, dict(a=0.2, b=0.5, c=0.6))
+    >>> no_work(s, dict(a=-0.1, b=-0.2, c=-0.3)), no_work(s, dict(a=1, b=2, c=3, d=0.4))
+    (True, True)
+    >>> no_work(s, dict(a=0.11, b=0.21, c=0.32)), no_work(s, dict(a=0.2, b=0.5, c=0.6, d=0.7))
     (False, False)
     """
     d = scheme["decimals"]
-    wrong = [(b["name"], round(v, d)) for b in scheme["blanks"]
+
+    def own(name: str) -> float | None:
+        return by_name[name] if name in by_name else scheme["values"].get(name)
+    wrong = [(b, round(v, d)) for b in scheme["blanks"]
              if (v := by_name.get(b["name"])) is not None and not within(
                  v, b["tolerance"]["lo"], b["tolerance"]["hi"], b["tolerance"]["half"])
-             and not (v == 0 and zero_at(b, d))]
+             and not (v == 0 and zero_at(b, d)) and not _worked(b, v, own)]
     if len(wrong) < 3:
         return False
-    most = max(sum(v == w for _, w in wrong) for _, v in wrong)
+    # the loss's sign slipped flips what follows it: an honest slip, no evidence of copying
+    telling = [(b, v) for b, v in wrong if not any(
+        diagnosis == "sign" for diagnosis, _ in explanations(b, v, own, b["tolerance"]))]
+    most = max((sum(v == w for _, w in telling) for _, v in telling), default=0)
     keyed: dict[float, set[str]] = {}
     for b in scheme["blanks"]:
         keyed.setdefault(round(b["value"], d), set()).add(b["name"])
-    moved = sum(bool(keyed.get(v, set()) - {n}) for n, v in wrong)
-    foreign = sum(v in (others or {}).get(n, ()) for n, v in wrong)
-    return 2 * max(most, moved, foreign) >= len(wrong)
+    moved = sum(bool(keyed.get(v, set()) - {b["name"]}) for b, v in telling)
+    foreign = sum(v in (others or {}).get(b["name"], ()) for b, v in telling)
+    factor = scaled(telling, d)
+    evidence = max(most, moved, foreign, factor)
+    return evidence >= 3 and 2 * evidence >= len(wrong)  # two alike may be chance
+
+
+def _worked(blank: dict, given: float, own) -> bool:
+    """`given` is what the blank's step gives from the student's own answers (a slip carried
+    forward, or a copy of their own number)."""
+    if blank["recompute"] is None:
+        return False
+    carried = evaluate(blank["recompute"], own)
+    return carried is not None and reaches(given, carried, blank["tolerance"]["carry"])
+
+
+def scaled(wrong: list[tuple[dict, float]], decimals: int) -> int:
+    """The most wrong answers that are their keys' values (at the sheet's decimals) times one
+    factor, each within a unit of its last decimal: −1 (every sign flipped), 10, 2."""
+    unit = 10.0 ** -decimals * (1 + 1e-9)
+    keyed = [(v, k) for b, v in wrong if (k := round(b["value"], decimals)) != 0]
+    return max((sum(abs(w - v / k * key) <= unit for w, key in keyed) for v, k in keyed),
+               default=0)
 
 
 def other_values(schemes: list[dict]) -> dict[str, set[float]]:
@@ -220,7 +251,7 @@ def judge(scheme: dict, blank: dict, given: float | None, own, sign: str | None 
         return _also(scheme, m, explanations(blank, given, own, tol, sign), "too_few_decimals")
     carried = None if blank["recompute"] is None else evaluate(blank["recompute"], own)
     key = scheme["values"].get
-    if carry and carried is not None and abs(given - carried) <= tol["carry"] and not _same(
+    if carry and carried is not None and reaches(given, carried, tol["carry"]) and not _same(
             carried, evaluate(blank["recompute"], key)) and not trivial(
             carried, blank, decimals, own, key):
         m.carried = carried
