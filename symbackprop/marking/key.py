@@ -106,6 +106,11 @@ MISTAKES = {
     "no_learning_rate": N_("the step is the learning rate times the slope, η·C′(w): η is missing"),
     "step_for_position": N_("this is the step −η·C′(w) alone; the new w is the old w plus it"),
     "step_not_taken": N_("this is where the step starts: the new w is w − η·C′(w)"),
+    "hilltop_for_valley": N_("this is where the slope is zero at the top of a hill: there C′ "
+                             "changes from + to −; at the bottom of a valley it changes from − "
+                             "to +"),
+    "other_valley": N_("this is the bottom of the other valley: look between the two numbers "
+                       "this line gives"),
     "lowest_for_nearest": N_("a walk downhill stops at the bottom of the valley it starts in, "
                              "which need not be the lowest one"),
     "slope_of_y_only": N_("this is ∂J/∂y; ∂J/∂net = ∂J/∂y · ∂y/∂net also takes in the sigmoid's "

@@ -135,7 +135,8 @@ def _descent(lesson: Lesson) -> LessonSheet:
                     "{hi}: {w} ="))
         rows.append(row(*parts(bottom, i=str(i), slope=Apply("C", (w_,), prime=True),
                                lo=_num(lo, _), hi=_num(hi, _), w=star),
-                        answer=ask(f"w*{i}" if several else "w*", m)))  # by bisection
+                        answer=ask(f"w*{i}" if several else "w*", m,  # by bisection
+                                   mistakes=_bottom_mistakes(c, m))))
         cost = (_("The cost at the bottom of valley {i}, {cost} =") if several else
                 _("The cost at the bottom of the valley, {cost} ="))
         rows.append(row(*parts(cost, i=str(i), cost=Apply("C", (star,))),
@@ -319,6 +320,13 @@ def _slope_mistakes(poly, w, w2=None) -> list:
     return [("cost_for_slope", ["add", cost, *bowl] if bowl else cost),
             ("power_not_lowered", poly_tree(kept, w)),
             ("opposite_sign", ["neg", poly_tree(_derivative(poly), w)])]
+
+
+def _bottom_mistakes(c: Descent, m: float) -> list:
+    """What a pupil finds for the bottom of a valley instead: another zero of C′, the top of a
+    hill (C′ changes from + to − there), or the bottom of the other valley."""
+    return [("hilltop_for_valley", r) for r in c.critical if r not in c.minima] + \
+        [("other_valley", r) for r in c.minima if r != m]
 
 
 def _step_trees(slope, before, eta: float) -> tuple:
