@@ -38,6 +38,9 @@ def main(args) -> int:
     # a sheet that shows no work already earns no follow-through: no version to look for
     if the_set is not None and (_mostly_wrong(score) or score["carried_forward"]) and not \
             scheme.no_work(check.scheme_for(key), named):
+        if sys.stderr.isatty():  # each version is drawn again: seconds, on a large sheet
+            print(f"symbackprop: {where}: looking at the set's other versions (up to "
+                  f"{MAX_SEARCHED}) for answers copied from one...", file=sys.stderr, flush=True)
         other, theirs = _other_versions(the_set, version, seed, given)
         if other is not None:
             print(f"symbackprop: {where}: most answers are wrong for version {version}, "
